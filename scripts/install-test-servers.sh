@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the real servers that the integration tests start under private
+# configurations: Apache 2.4 with mod_fcgid and mod_proxy_fcgi, PHP-FPM,
+# uWSGI with its python3 plugin, fcgiwrap, libfcgi-perl, spawn-fcgi and
+# cgi-fcgi (libfcgi-bin, the reference client of the benchmarks).
+# Idempotent: does nothing when every package is already there.
+set -euo pipefail
+
+packages=(apache2 libapache2-mod-fcgid php-fpm php-cli uwsgi-core uwsgi-plugin-python3
+          fcgiwrap libfcgi-perl libfcgi-bin spawn-fcgi procps)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "test servers: all installed"; exit 0; }
+
+if [ "$(id -u)" != 0 ]; then
+  echo "test servers missing (${missing[*]}) and not root: install them with apt-get" >&2
+  exit 1
+fi
+echo "test servers: installing ${missing[*]}"
+# Services must not start on install: the tests start their own, privately.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; made_policy=1; fi
+trap '[ $made_policy = 1 ] && rm -f "$policy"' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "test servers: installed"

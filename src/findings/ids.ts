@@ -1,0 +1,45 @@
+/**
+ * The finding ids of the public contract (shared/contract.md). Never rename one:
+ * scripts and CI pipelines match on them. Add new ids at the end of a group.
+ */
+export const FINDING_IDS = {
+  configuration: [
+    'config-syntax-error',
+    'options-mixed-syntax',
+    'include-not-found',
+    'site-not-loaded',
+    'module-not-loaded',
+    'execcgi-off',
+    'proxy-url-invalid',
+    'proxy-worker-shared',
+    'server-redefined',
+  ],
+  scripts: ['script-missing', 'script-not-executable', 'shebang-interpreter-missing', 'shebang-crlf'],
+  sockets: [
+    'socket-missing',
+    'socket-not-socket',
+    'socket-permission-denied',
+    'socket-stale',
+    'ipc-dir-unwritable',
+    'backend-exposed',
+  ],
+  processes: ['server-not-running', 'process-manager-not-running', 'workers-missing', 'user-mismatch'],
+  request: [
+    'backend-unreachable',
+    'backend-timeout',
+    'backend-bad-response',
+    'backend-error-status',
+    'primary-script-unknown',
+    'backend-overloaded',
+  ],
+  logs: ['app-crash-loop', 'app-stderr', 'request-too-large', 'max-children-reached', 'script-extension-denied'],
+} as const;
+
+type Groups = typeof FINDING_IDS;
+export type FindingId = Groups[keyof Groups][number];
+
+export const ALL_FINDING_IDS: readonly FindingId[] = Object.values(FINDING_IDS).flat();
+
+export function isFindingId(id: string): id is FindingId {
+  return (ALL_FINDING_IDS as readonly string[]).includes(id);
+}
