@@ -11,6 +11,13 @@
  * Processes that escaped the group (a mod_fcgid app, a daemon that called
  * setsid) are found by scanning /proc for command lines that mention the
  * server's temp dir.
+ *
+ * The 'exit' hook alone is not enough: vitest ends its worker processes
+ * without running 'exit' listeners (seen with vitest 4 forks: a server started
+ * by a failing test outlived the run). So each server also gets a reaper, a
+ * tiny detached shell that polls the test process's pid and, once it is gone,
+ * kills the server's process group, anything mentioning its temp dir, and
+ * removes the temp dir. stop() kills the reaper.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
@@ -146,6 +153,41 @@ export function killProcessesUsing(paths: string[]): number[] {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+// $1: pid to watch, $2: process group to kill; REAP_PATHS: newline-separated
+// paths (kill processes mentioning them; remove those under the harness
+// prefix). Paths travel in the environment so that the reaper's own command
+// line never matches them.
+const REAPER_SCRIPT = `
+watch=$1; pgid=$2
+while kill -0 "$watch" 2>/dev/null; do sleep 1; done
+kill -TERM -- "-$pgid" 2>/dev/null; sleep 1; kill -KILL -- "-$pgid" 2>/dev/null
+printf '%s\n' "$REAP_PATHS" | while IFS= read -r d; do
+  [ -n "$d" ] || continue
+  for p in /proc/[0-9]*; do
+    [ "$p" = "/proc/$$" ] && continue
+    c=$(tr '\\0' ' ' < "$p/cmdline" 2>/dev/null) || continue
+    case "$c" in *"$d"*) kill -KILL "\${p#/proc/}" 2>/dev/null ;; esac
+  done
+  case "$d" in */fcgi-doctor-it-*) rm -rf -- "$d" ;; esac
+done
+`;
+
+/** Starts the reaper of process group `pgid` (see the header); returns its pid. */
+function startReaper(pgid: number, paths: string[]): number | undefined {
+  try {
+    const r = spawn('/bin/sh', ['-c', REAPER_SCRIPT, 'fcgi-doctor-it-reaper', String(process.pid), String(pgid)], {
+      detached: true,
+      stdio: 'ignore',
+      env: { PATH: BASE_PATH, REAP_PATHS: paths.join('\n') },
+    });
+    r.on('error', () => {});
+    r.unref();
+    return r.pid;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Spawns `command args` in its own process group with output to `opts.outputPath`. */
 export function startProcess(command: string, args: string[], opts: StartOptions): ServerProcess {
   const outFd = openSync(opts.outputPath, 'a', 0o644);
@@ -183,9 +225,20 @@ export function startProcess(command: string, args: string[], opts: StartOptions
     });
   });
   const owned = opts.ownedPaths ?? [];
+  const reaper = startReaper(pid, owned);
+  const killReaper = () => {
+    if (reaper !== undefined) {
+      try {
+        process.kill(reaper, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  };
   const unregister = registerCleanup(() => {
     signalGroup(pid, 'SIGKILL');
     killProcessesUsing(owned);
+    killReaper();
   });
   let stopping: Promise<void> | undefined;
 
@@ -223,6 +276,7 @@ export function startProcess(command: string, args: string[], opts: StartOptions
           await Promise.race([exitPromise, sleep(2000)]);
         }
         unregister();
+        killReaper();
       })();
       return stopping;
     },
