@@ -1,0 +1,37 @@
+/**
+ * Where the CLI writes, and what it knows of the terminal. Passed to every
+ * command so end-to-end tests can run main() in-process with captured output.
+ */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: NodeJS.ProcessEnv;
+  stdin: NodeJS.ReadableStream;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+    stdoutIsTTY: Boolean(process.stdout.isTTY),
+    stderrIsTTY: Boolean(process.stderr.isTTY),
+    env: process.env,
+    stdin: process.stdin,
+  };
+}
+
+/** NO_COLOR wins, then FORCE_COLOR, then --no-color, then whether stdout is a terminal. */
+export function colorEnabled(io: CliIO, flag: boolean | undefined): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  if (flag === false) return false;
+  return io.stdoutIsTTY && io.env.TERM !== 'dumb';
+}
+
+/** A failure of the tool itself (bad arguments, unreadable input): exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,104 @@
+import { Command, CommanderError, Option } from 'commander';
+import { processIO, UsageError, type CliIO } from './io.js';
+import { collect } from './parse.js';
+import { TOOL_VERSION } from './version.js';
+
+/**
+ * Wiring only: parse arguments, load the one command asked for (lazily, so
+ * `ping` does not pay for the configuration parser), return the exit status.
+ */
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('fcgi-doctor')
+    .description('A doctor for FastCGI deployments: Apache, PHP-FPM, uWSGI, fcgiwrap and friends')
+    .version(TOOL_VERSION, '-V, --version')
+    .showHelpAfterError('(fcgi-doctor --help lists the commands)')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+
+  const common = (cmd: Command, formats: string[]) =>
+    cmd
+      .addOption(new Option('--format <format>', `output format: ${formats.join(', ')}`).default('text'))
+      .option('-q, --quiet', 'findings only')
+      .option('-v, --verbose', 'everything: each record or probe and its evidence')
+      .option('--no-color', 'no colour (also NO_COLOR=1)');
+
+  common(
+    program
+      .command('ping')
+      .description('send one real FastCGI request straight to a backend')
+      .argument('<target>', '/path.sock, unix:/path, host:port, [::1]:9000, tcp://host:port or fcgi://host:port')
+      .option('--script <path>', 'SCRIPT_FILENAME (sets DOCUMENT_ROOT and SCRIPT_NAME to match); /ping reaches PHP-FPM\'s ping.path')
+      .option('--document-root <dir>', 'DOCUMENT_ROOT (default: the script\'s directory)')
+      .option('--uri <uri>', 'REQUEST_URI, with ?query for QUERY_STRING (default: SCRIPT_NAME)')
+      .option('--method <method>', 'REQUEST_METHOD (default GET, POST with a body)')
+      .option('--param <name=value>', 'a FastCGI parameter (repeatable; wins over defaults)', collect)
+      .option('--header <name=value>', 'an HTTP request header, sent as HTTP_NAME (repeatable)', collect)
+      .option('--body-file <file>', 'request body from a file, or - for standard input')
+      .option('--timeout <duration>', 'whole request deadline: 5, 5s, 500ms', '5s')
+      .option('--connect-timeout <duration>', 'connect deadline (default: --timeout)')
+      .option('--expect-status <n>', 'expected status (repeatable or comma list; default: any 2xx or 3xx)', collect)
+      .option('--expect-body <regex>', 'the body must match this regular expression')
+      .option('--expect-header <name=regex>', 'a header must match (repeatable)', collect)
+      .option('--get-values', 'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS')
+      .option('--count <n>', 'send n requests and report latency and requests per second')
+      .option('--concurrency <n>', 'requests in flight at once with --count', '1')
+      .option('--keep-conn', 'with --count: reuse connections (FCGI_KEEP_CONN)')
+      .option('--role <role>', 'responder (default) or authorizer')
+      .option('--max-response-bytes <n>', 'stop reading a response beyond this size (default 8 MiB)'),
+    ['text', 'json'],
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor ping /run/php/php8.2-fpm.sock --script /ping --expect-body pong
+  fcgi-doctor ping 127.0.0.1:9000 --script /var/www/html/index.php --expect-status 200
+  fcgi-doctor ping unix:/tmp/fcgi.sock --format json
+  fcgi-doctor ping /tmp/fcgi.sock --count 10000 --concurrency 32
+
+Exit status: 0 the request completed and every expectation held; 1 it failed or
+an expectation did not hold; 2 bad arguments or unreadable input.`,
+    )
+    .action(async (target: string, opts) => {
+      const { runPing } = await import('./ping.js');
+      exitCode = await runPing(target, opts, io);
+    });
+
+  program
+    .command('serve')
+    .description('a stand-in FastCGI app that echoes what it receives')
+    .argument('[target]', 'Unix socket path or host:port; none: the listening socket on file descriptor 0 (process managers)')
+    .option('--mode <octal>', 'Unix socket mode, e.g. 0660')
+    .option('--group <group>', 'Unix socket group')
+    .option('-q, --quiet', 'no start-up line')
+    .option('-v, --verbose', 'a line on stderr per request')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor serve /tmp/fcgi.sock --mode 0660 --group www-data
+  fcgi-doctor serve 127.0.0.1:9000
+  FcgidWrapper "/usr/bin/fcgi-doctor serve" virtual   (mod_fcgid hands it fd 0)`,
+    )
+    .action(async (target: string | undefined, opts) => {
+      const { runServe } = await import('./serve.js');
+      exitCode = await runServe(target, opts, io);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UsageError) {
+      io.stderr(`fcgi-doctor: ${err.message}\n`);
+      return 2;
+    }
+    io.stderr(`fcgi-doctor: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    return 2;
+  }
+}

@@ -1,0 +1,218 @@
+import { createReadStream, statSync } from 'node:fs';
+import { FcgiClientError } from '../client/errors.js';
+import { evaluateExpectations, type Expectations } from '../client/expectations.js';
+import { runLoad } from '../client/load.js';
+import { buildRequestEnvironment } from '../client/params.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type FcgiResponse } from '../client/request.js';
+import { formatTarget, parseTarget, TargetError, type Target } from '../client/target.js';
+import type { RequestBody, RecordTrace } from '../client/connection.js';
+import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
+import { findingForClientError, findingsForResponse } from '../checks/requestOutcome.js';
+import type { Finding } from '../findings/finding.js';
+import { buildEnvelope, formatJson } from '../report/envelope.js';
+import { formatPingText, type PingReport } from '../report/pingText.js';
+import { formatTrace } from '../report/traceText.js';
+import { createStyle } from '../report/style.js';
+import { colorEnabled, UsageError, type CliIO } from './io.js';
+import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList } from './parse.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface PingOptions {
+  script?: string;
+  documentRoot?: string;
+  uri?: string;
+  method?: string;
+  param?: string[];
+  header?: string[];
+  bodyFile?: string;
+  timeout?: string;
+  connectTimeout?: string;
+  expectStatus?: string[];
+  expectBody?: string;
+  expectHeader?: string[];
+  getValues?: boolean;
+  count?: string;
+  concurrency?: string;
+  keepConn?: boolean;
+  role?: string;
+  maxResponseBytes?: string;
+  format?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** Standard input read whole: CONTENT_LENGTH must be known before the body is sent. */
+const MAX_STDIN_BODY = 64 * 1024 * 1024;
+
+async function readBody(file: string, io: CliIO): Promise<{ body: RequestBody; length: number }> {
+  if (file === '-') {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of io.stdin) {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      total += b.length;
+      if (total > MAX_STDIN_BODY) throw new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`);
+      chunks.push(b);
+    }
+    const data = Buffer.concat(chunks);
+    return { body: { data }, length: data.length };
+  }
+  let size: number;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) throw new UsageError(`--body-file ${file} is not a regular file`);
+    size = st.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`cannot read --body-file ${file}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+  }
+  return { body: { data: createReadStream(file, { highWaterMark: 64 * 1024 }) }, length: size };
+}
+
+function parseExpectations(opts: PingOptions): Expectations {
+  return {
+    status: opts.expectStatus?.length ? parseStatusList(opts.expectStatus) : undefined,
+    body: opts.expectBody !== undefined ? parseRegex(opts.expectBody, '--expect-body') : undefined,
+    headers: (opts.expectHeader ?? []).map((h) => {
+      const [name, pattern] = parsePair(h, 'expect-header');
+      return { name, pattern: parseRegex(pattern, '--expect-header') };
+    }),
+  };
+}
+
+function parseRole(role: string | undefined): number {
+  if (role === undefined || role === 'responder') return Role.RESPONDER;
+  if (role === 'authorizer') return Role.AUTHORIZER;
+  throw new UsageError(`--role takes responder or authorizer, not "${role}"`);
+}
+
+export async function runPing(targetText: string, opts: PingOptions, io: CliIO): Promise<number> {
+  const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
+  let target: Target;
+  try {
+    target = parseTarget(targetText);
+  } catch (err) {
+    if (err instanceof TargetError) throw new UsageError(err.message);
+    throw err;
+  }
+  const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
+  const connectTimeoutMs = opts.connectTimeout ? parseDuration(opts.connectTimeout, '--connect-timeout') : timeoutMs;
+  const expectations = parseExpectations(opts);
+  const maxResponseBytes = opts.maxResponseBytes ? parsePositiveInt(opts.maxResponseBytes, '--max-response-bytes') : DEFAULT_MAX_RESPONSE_BYTES;
+  const count = opts.count ? parsePositiveInt(opts.count, '--count', 10_000_000) : undefined;
+  const concurrency = opts.concurrency ? parsePositiveInt(opts.concurrency, '--concurrency', 4096) : 1;
+  const role = parseRole(opts.role);
+  if (count !== undefined && opts.bodyFile) throw new UsageError('--count sends requests without a body: drop --body-file');
+  const bodyInfo = opts.bodyFile ? await readBody(opts.bodyFile, io) : undefined;
+  const params = buildRequestEnvironment({
+    script: opts.script,
+    documentRoot: opts.documentRoot,
+    uri: opts.uri,
+    method: opts.method ?? (bodyInfo ? 'POST' : 'GET'),
+    headers: (opts.header ?? []).map((h) => parsePair(h, 'header')),
+    params: (opts.param ?? []).map((p) => parsePair(p, 'param')),
+    contentLength: bodyInfo?.length,
+    softwareVersion: TOOL_VERSION,
+  });
+  const where = formatTarget(target);
+  const style = createStyle(colorEnabled(io, opts.color));
+  const trace = opts.verbose && format === 'text' ? (t: RecordTrace) => io.stderr(formatTrace(style, t)) : undefined;
+
+  const report: PingReport = { target: where, expectations: [], findings: [] };
+  const findings: Finding[] = report.findings;
+
+  if (opts.getValues) {
+    try {
+      report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, timeoutMs);
+    } catch (err) {
+      if (!(err instanceof FcgiClientError)) throw err;
+      findings.push(findingForClientError(target, err));
+    }
+  }
+
+  if (count !== undefined) {
+    report.load = await runLoad(target, {
+      params,
+      count,
+      concurrency,
+      keepConn: opts.keepConn,
+      timeoutMs,
+      connectTimeoutMs,
+      maxResponseBytes,
+      accept: (r) => r.problems.length === 0 && evaluateExpectations(r, expectations).every((e) => e.held),
+    });
+    if (report.load.failed > 0) {
+      findings.push({
+        id: 'load-requests-failed',
+        severity: 'error',
+        title: `${report.load.failed} of ${count} requests failed`,
+        message: `Under a load of ${concurrency} concurrent requests, ${report.load.failed} of ${count} requests to ${where} failed or did not meet the expectations.`,
+        evidence: report.load.failures.slice(0, 5).map((f) => ({ kind: 'request' as const, text: `${f.count}× ${f.message}` })),
+        fix: 'Send a single ping to see one failure in full; if only some requests fail, the backend runs out of workers or connections under this load.',
+      });
+    }
+  } else if (!opts.getValues || opts.script || opts.uri) {
+    let response: FcgiResponse | undefined;
+    try {
+      response = await sendRequest(target, {
+        params,
+        body: bodyInfo?.body,
+        role,
+        timeoutMs,
+        connectTimeoutMs,
+        maxResponseBytes,
+        trace,
+      });
+    } catch (err) {
+      if (!(err instanceof FcgiClientError)) throw err;
+      if (err.code === 'body') throw new UsageError(err.message);
+      findings.push(findingForClientError(target, err));
+    }
+    if (response) {
+      report.response = response;
+      report.expectations = evaluateExpectations(response, expectations);
+      findings.push(...findingsForResponse(target, response, report.expectations));
+    }
+  }
+
+  if (format === 'json') {
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, findings, pingJsonExtras(report))));
+  } else {
+    io.stdout(formatPingText(style, report, { bodyLimit: io.stdoutIsTTY ? 4096 : undefined, quiet: opts.quiet, verbose: opts.verbose }));
+  }
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}
+
+function headersObject(headers: Array<[string, string]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of headers) out[name] = name in out ? `${out[name]}, ${value}` : value;
+  return out;
+}
+
+function pingJsonExtras(report: PingReport): Record<string, unknown> {
+  const extras: Record<string, unknown> = {};
+  const r = report.response;
+  if (r) {
+    const text = r.body.toString('utf8');
+    const isUtf8 = Buffer.from(text, 'utf8').equals(r.body);
+    extras.response = {
+      status: r.status,
+      statusText: r.statusText,
+      headers: headersObject(r.headers),
+      body: isUtf8 ? text : r.body.toString('base64'),
+      bodyEncoding: isUtf8 ? 'utf8' : 'base64',
+      stderr: r.stderr,
+      appStatus: r.raw.appStatus,
+      protocolStatus: r.raw.protocolStatusName,
+      timings: r.timings,
+      expectations: report.expectations,
+    };
+  }
+  if (report.load) {
+    const { count, concurrency, completed, failed, requestsPerSecond, latencyMs } = report.load;
+    extras.load = { count, concurrency, completed, failed, requestsPerSecond, latencyMs };
+  }
+  if (report.managementValues) extras.values = Object.fromEntries(report.managementValues);
+  return extras;
+}

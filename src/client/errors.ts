@@ -1,0 +1,32 @@
+/**
+ * Every way a request can fail, as a typed error whose message is written for
+ * a sysadmin, not a programmer.
+ */
+export type ClientErrorCode =
+  | 'connect-refused'
+  | 'connect-denied'
+  | 'connect-missing'
+  | 'connect-not-socket'
+  | 'connect-overloaded'
+  | 'connect-timeout'
+  | 'connect-failed'
+  | 'dns'
+  | 'timeout'
+  | 'closed-early'
+  | 'protocol'
+  | 'wrong-request-id'
+  | 'response-too-large'
+  | 'body';
+
+export type RequestPhase = 'connect' | 'send' | 'first-byte' | 'response' | 'end';
+
+export class FcgiClientError extends Error {
+  override name = 'FcgiClientError';
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly details: { phase?: RequestPhase; errno?: string; hint?: string } = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,34 @@
+import { summarize, type Finding } from '../findings/finding.js';
+
+/** The JSON document of the contract: one object, the same shape for every command. */
+export interface JsonEnvelope {
+  version: 1;
+  tool: { name: 'fcgi-doctor'; version: string };
+  command: string;
+  target: string;
+  findings: Finding[];
+  summary: { error: number; warning: number; info: number };
+  [extra: string]: unknown;
+}
+
+export function buildEnvelope(
+  toolVersion: string,
+  command: string,
+  target: string,
+  findings: Finding[],
+  extra: Record<string, unknown> = {},
+): JsonEnvelope {
+  return {
+    version: 1,
+    tool: { name: 'fcgi-doctor', version: toolVersion },
+    command,
+    target,
+    findings,
+    summary: summarize(findings),
+    ...extra,
+  };
+}
+
+export function formatJson(envelope: JsonEnvelope): string {
+  return `${JSON.stringify(envelope, null, 2)}\n`;
+}

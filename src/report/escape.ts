@@ -1,0 +1,24 @@
+/**
+ * Everything a backend or a log sends is untrusted. Before it reaches a
+ * terminal, control characters become visible escapes: an `ESC]0;…` in a
+ * response body must not retitle the terminal, clear the screen or move the
+ * cursor, and a bare CR must not overwrite the line before it. Newlines and
+ * tabs stay; bidirectional overrides (which can reorder what a reader sees)
+ * are escaped too.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+export function escapeControl(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === '\r') return '\\r';
+    if (c === '\u001b') return '\\e';
+    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Also escapes newlines and tabs: for values shown on one line. */
+export function escapeOneLine(text: string): string {
+  return escapeControl(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
+}

@@ -1,0 +1,40 @@
+import type { Finding } from '../findings/finding.js';
+import { escapeControl, escapeOneLine } from './escape.js';
+import type { Style } from './style.js';
+
+function severityLabel(style: Style, severity: Finding['severity']): string {
+  if (severity === 'error') return style.c.red.bold('error');
+  if (severity === 'warning') return style.c.yellow.bold('warning');
+  return style.c.blue('info');
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => prefix + l)
+    .join('\n');
+}
+
+/** One finding as a block a person reads: what, where, why we think so, what to do. */
+export function formatFinding(style: Style, f: Finding): string {
+  const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : style.c.blue('i');
+  const lines = [`${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(f.title))} ${style.c.dim(`[${f.id}]`)}`];
+  if (f.location) {
+    const at = `${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}`;
+    const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.join(' → ')})`) : '';
+    lines.push(`    at ${style.c.cyan(escapeOneLine(at))}${via}`);
+  }
+  lines.push(indent(escapeControl(f.message), '    '));
+  for (const e of f.evidence) lines.push(style.c.dim(`    ${e.kind}: `) + escapeOneLine(e.text));
+  if (f.fix) lines.push(`    ${style.c.green('fix:')} ${indent(escapeControl(f.fix), '    ').trimStart()}`);
+  return lines.join('\n');
+}
+
+export function formatSummary(style: Style, summary: { error: number; warning: number; info: number }): string {
+  const parts = [
+    summary.error ? style.c.red(`${summary.error} error${summary.error === 1 ? '' : 's'}`) : '0 errors',
+    summary.warning ? style.c.yellow(`${summary.warning} warning${summary.warning === 1 ? '' : 's'}`) : '0 warnings',
+    `${summary.info} info`,
+  ];
+  return parts.join(', ');
+}
