@@ -1,0 +1,521 @@
+/**
+ * Reads a server configuration the way httpd does: file by file in read order,
+ * executing the read-time directives (Define, Include, LoadModule, ServerRoot,
+ * conditionals, Macro/Use) as they come, so that every later line sees the same
+ * state httpd would. Problems are collected, never thrown: a broken file still
+ * yields a tree for everything around it.
+ */
+import * as path from 'node:path';
+import { CONDITIONALS, evaluateCondition } from './conditions.js';
+import { expandInclude } from './glob.js';
+import { MAX_LOGICAL_LINE, splitLogicalLines, trimConf, type LogicalLine } from './lines.js';
+import { expandMacro, parseMacroHeader, type MacroDef } from './macro.js';
+import { DEBIAN_STATIC_MODULES, ModuleRegistry, moduleFileName } from './modules.js';
+import type { ConfigFileSource } from './source.js';
+import type { Directive, IncludedFile, LoadedModule, ParseIssue } from './tree.js';
+import { expandVars } from './vars.js';
+import { getWordConf, splitWords } from './words.js';
+
+export interface ParseLimits {
+  /** httpd's AP_MAX_INCLUDE_DEPTH. */
+  maxIncludeDepth: number;
+  maxFiles: number;
+  maxDirectives: number;
+  maxGlobEntries: number;
+  maxMacroExpansions: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = {
+  maxIncludeDepth: 128,
+  maxFiles: 50_000,
+  maxDirectives: 2_000_000,
+  maxGlobEntries: 50_000,
+  maxMacroExpansions: 10_000,
+};
+
+export interface ParseOptions {
+  rootFile: string;
+  serverRoot: string;
+  source: ConfigFileSource;
+  /** The process environment httpd would see. */
+  env?: Record<string, string | undefined>;
+  /** Debian envvars, consulted after the environment. */
+  envvars?: Record<string, string>;
+  /** -D NAME on the command line. */
+  defines?: string[];
+  staticModules?: readonly string[];
+  limits?: Partial<ParseLimits>;
+  /** Files parsed after the root as if the root included them (a site that is not enabled). */
+  extraFiles?: string[];
+}
+
+export interface ParsedConfig {
+  rootFile: string;
+  /** ServerRoot at the end of reading. */
+  serverRoot: string;
+  directives: Directive[];
+  /** Every file read, in read order (what `apache2 -t -D DUMP_INCLUDES` lists). */
+  files: IncludedFile[];
+  issues: ParseIssue[];
+  modules: LoadedModule[];
+  /** Defines at the end of reading (Define is global and read-ordered). */
+  defines: Record<string, string>;
+}
+
+interface Cursor {
+  lines: LogicalLine[];
+  i: number;
+  file: string;
+  includedFrom: string[];
+  macro?: string;
+}
+
+interface Frame {
+  node: Directive;
+}
+
+export function parseConfig(opts: ParseOptions): ParsedConfig {
+  return new Parser(opts).run();
+}
+
+class Parser {
+  private readonly src: ConfigFileSource;
+  private readonly limits: ParseLimits;
+  private readonly defines = new Map<string, string>();
+  private readonly modules: ModuleRegistry;
+  private readonly macros = new Map<string, MacroDef>();
+  private readonly issues: ParseIssue[] = [];
+  private readonly files: IncludedFile[] = [];
+  private readonly includeStack: string[] = [];
+  private readonly macroStack: string[] = [];
+  private serverRoot: string;
+  private directiveCount = 0;
+  private macroExpansions = 0;
+  private stopped = false;
+
+  constructor(private readonly opts: ParseOptions) {
+    this.src = opts.source;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.modules = new ModuleRegistry(opts.staticModules ?? DEBIAN_STATIC_MODULES);
+    this.serverRoot = opts.serverRoot;
+    for (const d of opts.defines ?? []) this.defines.set(d, '');
+  }
+
+  run(): ParsedConfig {
+    const directives = this.readFile(this.opts.rootFile, [], undefined, 0) ?? [];
+    for (const extra of this.opts.extraFiles ?? []) {
+      const more = this.readFile(extra, [], undefined, 0);
+      if (more) directives.push(...more);
+    }
+    return {
+      rootFile: this.opts.rootFile,
+      serverRoot: this.serverRoot,
+      directives,
+      files: this.files,
+      issues: this.issues,
+      modules: this.modules.list,
+      defines: Object.fromEntries(this.defines),
+    };
+  }
+
+  private issue(i: Omit<ParseIssue, 'severity'> & { severity?: ParseIssue['severity'] }): void {
+    if (this.issues.length >= 10_000) return;
+    this.issues.push({ severity: 'error', ...i });
+  }
+
+  private lookup = (name: string): string | undefined => {
+    const d = this.defines.get(name);
+    if (d !== undefined) return d;
+    const e = this.opts.env?.[name];
+    if (e !== undefined) return e;
+    return this.opts.envvars?.[name];
+  };
+
+  private resolve(p: string): string {
+    return path.posix.isAbsolute(p) ? path.posix.normalize(p) : path.posix.join(this.serverRoot, p);
+  }
+
+  /** Reads one configuration file; undefined when it could not be read. */
+  private readFile(file: string, includedFrom: string[], includeLine: number | undefined, depth: number): Directive[] | undefined {
+    if (this.files.length >= this.limits.maxFiles) {
+      if (!this.stopped) {
+        this.issue({ kind: 'limit', file, includedFrom, message: `Stopped reading after ${this.limits.maxFiles} files; the rest of the configuration was not analysed.` });
+      }
+      this.stopped = true;
+      return undefined;
+    }
+    const res = this.src.readFile(file);
+    if (!res.ok) {
+      const where = includedFrom.at(-1);
+      const [pf, pl] = where ? splitWhere(where) : [file, undefined];
+      this.issue({
+        kind: res.code === 'ENOENT' ? 'include-not-found' : 'unreadable',
+        file: pf,
+        line: pl,
+        includedFrom: includedFrom.slice(0, -1),
+        text: file,
+        message:
+          res.code === 'EACCES'
+            ? `Could not open configuration file ${file}: Permission denied`
+            : res.code === 'ENOENT'
+              ? `Could not open configuration file ${file}: No such file or directory`
+              : `Could not read configuration file ${file}: ${res.message}`,
+      });
+      return undefined;
+    }
+    this.files.push({ file, line: includeLine, depth, includedFrom });
+    const data = res.data;
+    const probe = data.subarray(0, 8192);
+    if (probe.includes(0)) {
+      this.issue({
+        kind: 'syntax',
+        file,
+        line: 1,
+        includedFrom,
+        message: `${file} is not a text file (it contains NUL bytes); Apache stops at the first line it cannot understand.`,
+      });
+      return [];
+    }
+    const text = data.toString('utf8');
+    const cursor: Cursor = { lines: splitLogicalLines(text), i: 0, file, includedFrom };
+    if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
+      this.issue({
+        kind: 'bom',
+        file,
+        line: cursor.lines.find((l) => l.text !== '')?.line ?? 1,
+        includedFrom,
+        message: `${file} starts with a UTF-8 byte order mark; Apache on Linux does not strip it, so the first directive becomes unknown.`,
+      });
+    }
+    this.includeStack.push(file);
+    try {
+      return this.readBlock(cursor, [], true);
+    } finally {
+      this.includeStack.pop();
+    }
+  }
+
+  /**
+   * Reads directives until the closing tag of the innermost open section (the
+   * last frame) or the end of the lines.
+   */
+  private readBlock(c: Cursor, frames: Frame[], active: boolean, reason?: string): Directive[] {
+    const out: Directive[] = [];
+    const opener = frames.at(-1)?.node;
+    while (c.i < c.lines.length) {
+      const ll = c.lines[c.i++];
+      if (!ll) break;
+      if (this.stopped) return out;
+      let text = ll.text;
+      if (text === '' || text.charCodeAt(0) === 0x23 /* # */) continue;
+      if (text.length > MAX_LOGICAL_LINE) {
+        if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Line longer than ${MAX_LOGICAL_LINE} bytes: Apache refuses it.` });
+        continue;
+      }
+      if (active) {
+        const exp = expandVars(text, this.lookup);
+        text = exp.text;
+        for (const name of exp.undefinedNames) {
+          this.issue({
+            kind: 'undefined-variable',
+            severity: 'warning',
+            file: c.file,
+            line: ll.line,
+            includedFrom: c.includedFrom,
+            text: name,
+            message: `Config variable \${${name}} is not defined; Apache keeps the text "\${${name}}" literally.`,
+          });
+        }
+      }
+      const first = getWordConf(text, 0);
+      let cmd = first.word;
+      if (cmd === '') continue;
+      const rest = trimConf(text.slice(first.next));
+      if (++this.directiveCount > this.limits.maxDirectives) {
+        this.issue({ kind: 'limit', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Stopped after ${this.limits.maxDirectives} directives.` });
+        this.stopped = true;
+        return out;
+      }
+
+      if (cmd.startsWith('</')) {
+        const closed = cmd.endsWith('>');
+        const name = closed ? cmd.slice(2, -1) : cmd.slice(2);
+        if (active && !closed) {
+          this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `</${name} directive missing closing '>'` });
+        }
+        if (opener && name.toLowerCase() === opener.name) {
+          opener.endLine = ll.line;
+          return out;
+        }
+        if (opener) {
+          if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `Expected </${opener.written}> but saw </${name}>` });
+          // Close the inner section if an outer one is what this tag ends, so one
+          // missing closer does not swallow the rest of the file.
+          if (frames.some((f) => f.node.name === name.toLowerCase())) {
+            c.i--;
+            return out;
+          }
+          continue;
+        }
+        if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `</${name}> without matching <${name}> section` });
+        continue;
+      }
+
+      const node: Directive = {
+        name: '',
+        written: cmd,
+        args: [],
+        raw: rest,
+        file: c.file,
+        line: ll.line,
+        includedFrom: c.includedFrom,
+        isSection: false,
+        children: [],
+        active,
+      };
+      if (!active && reason) node.inactiveReason = reason;
+      if (c.macro) node.macro = c.macro;
+
+      if (cmd.startsWith('<') && cmd.length > 1) {
+        this.openSection(node, c, frames, active, reason, ll);
+        out.push(node);
+        continue;
+      }
+
+      node.name = cmd.toLowerCase();
+      node.args = splitWords(rest);
+      out.push(node);
+      if (active) this.execOnRead(node, c, ll);
+    }
+    if (opener && c.i >= c.lines.length && opener.endLine === undefined && active) {
+      this.issue({
+        kind: 'syntax',
+        file: c.file,
+        line: c.lines.at(-1)?.line ?? opener.line,
+        includedFrom: c.includedFrom,
+        text: `<${opener.written}>`,
+        message: `${c.file}:${opener.line}: <${opener.written}> was not closed.`,
+      });
+    }
+    return out;
+  }
+
+  private openSection(node: Directive, c: Cursor, frames: Frame[], active: boolean, reason: string | undefined, ll: LogicalLine): void {
+    let cmd = node.written;
+    let rest = node.raw;
+    if (cmd.endsWith('>')) {
+      cmd = cmd.slice(0, -1);
+      if (rest === '') rest = '>';
+    }
+    const name = cmd.slice(1);
+    node.written = name;
+    node.name = name.toLowerCase();
+    node.isSection = true;
+    const gt = rest.lastIndexOf('>');
+    if (gt === -1) {
+      if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: `<${name}> directive missing closing '>'` });
+    } else {
+      rest = trimConf(rest.slice(0, gt));
+    }
+    node.raw = rest;
+    node.args = splitWords(rest);
+    if (active && node.args.length === 0 && node.name !== 'else') {
+      this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: `<${name}> directive requires additional arguments` });
+    }
+    if (['if', 'elseif', 'else'].includes(node.name)) node.runtime = true;
+
+    if (node.name === 'macro' && active) {
+      const body = this.soak(c, node.name);
+      node.endLine = body.end;
+      const header = parseMacroHeader(node, body.lines);
+      if ('error' in header) {
+        this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: header.error });
+      } else {
+        for (const w of header.warnings) this.issue({ kind: 'syntax', severity: 'warning', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: w });
+        this.macros.set(header.def.name.toLowerCase(), header.def);
+      }
+      node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, [], false, `inside <Macro ${node.args[0] ?? ''}>: it takes effect where Use expands it`);
+      if (!body.closed) this.unclosed(c, node);
+      return;
+    }
+
+    if (CONDITIONALS.has(node.name) && active) {
+      const cond = evaluateCondition(node.name, node.args, {
+        modules: this.modules,
+        isDefined: (n) => this.defines.has(n),
+        serverRoot: this.serverRoot,
+        source: this.src,
+      });
+      node.condition = cond;
+      if (cond) {
+        node.children = this.readBlock(c, [...frames, { node }], true);
+      } else {
+        // httpd skips a false branch unparsed, tracking only same-name nesting.
+        const body = this.soak(c, node.name);
+        node.endLine = body.end;
+        const why = `<${name} ${node.raw}> is false (${c.file}:${ll.line})`;
+        node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, [], false, why);
+        if (!body.closed) this.unclosed(c, node);
+      }
+      return;
+    }
+    node.children = this.readBlock(c, [...frames, { node }], active, reason);
+  }
+
+  private unclosed(c: Cursor, node: Directive): void {
+    this.issue({
+      kind: 'syntax',
+      file: c.file,
+      line: c.lines.at(-1)?.line ?? node.line,
+      includedFrom: c.includedFrom,
+      text: `<${node.written}>`,
+      message: `${c.file}:${node.line}: <${node.written}> was not closed.`,
+    });
+  }
+
+  /** ap_soak_end_container: the raw lines up to the matching closer of `name`. */
+  private soak(c: Cursor, name: string): { lines: LogicalLine[]; end?: number; closed: boolean } {
+    const start = c.i;
+    let depth = 1;
+    while (c.i < c.lines.length) {
+      const ll = c.lines[c.i++];
+      if (!ll || ll.text === '' || ll.text.startsWith('#') || !ll.text.startsWith('<')) continue;
+      const word = getWordConf(ll.text, 0).word.toLowerCase().replace(/>$/, '');
+      if (word === `<${name}`) depth++;
+      else if (word === `</${name}`) {
+        depth--;
+        if (depth === 0) return { lines: c.lines.slice(start, c.i - 1), end: ll.line, closed: true };
+      }
+    }
+    return { lines: c.lines.slice(start), closed: false };
+  }
+
+  /** The directives httpd executes while reading (EXEC_ON_READ). */
+  private execOnRead(node: Directive, c: Cursor, ll: LogicalLine): void {
+    const at = { file: c.file, line: ll.line, includedFrom: c.includedFrom };
+    switch (node.name) {
+      case 'define': {
+        const [name, value] = node.args;
+        if (name === undefined) return;
+        if (name.includes(':')) {
+          this.issue({ kind: 'syntax', ...at, text: ll.text, message: "Variable name must not contain ':'" });
+          return;
+        }
+        this.defines.set(name, value ?? '');
+        return;
+      }
+      case 'undefine':
+        if (node.args[0] !== undefined) this.defines.delete(node.args[0]);
+        return;
+      case 'serverroot': {
+        const dir = node.args[0];
+        if (dir === undefined) return;
+        const abs = path.posix.resolve(this.serverRoot || '/', dir);
+        if (this.src.stat(abs).kind !== 'dir') {
+          this.issue({ kind: 'syntax', ...at, text: ll.text, message: `ServerRoot must be a valid directory (${abs})` });
+        }
+        this.serverRoot = abs;
+        return;
+      }
+      case 'loadmodule': {
+        const [id, so] = node.args;
+        if (id === undefined || so === undefined) return;
+        const m: LoadedModule = { id, fileName: moduleFileName(id), path: this.resolve(so), file: c.file, line: ll.line };
+        if (!this.modules.add(m)) {
+          this.issue({ kind: 'syntax', severity: 'warning', ...at, text: ll.text, message: `Module ${id} is already loaded, skipping` });
+        }
+        return;
+      }
+      case 'include':
+      case 'includeoptional':
+        node.children = this.include(node, c, ll);
+        return;
+      case 'use':
+        node.children = this.use(node, c, ll);
+        return;
+      case 'undefmacro':
+        if (node.args[0]) this.macros.delete(node.args[0].toLowerCase());
+        return;
+      case 'error':
+        this.issue({ kind: 'syntax', ...at, text: ll.text, message: node.args.join(' ') || 'Error directive' });
+        return;
+      default:
+    }
+  }
+
+  private include(node: Directive, c: Cursor, ll: LogicalLine): Directive[] {
+    const optional = node.name === 'includeoptional';
+    const at = { file: c.file, line: ll.line, includedFrom: c.includedFrom };
+    const target = node.args[0];
+    if (target === undefined) return [];
+    const pattern = this.resolve(target);
+    const exp = expandInclude(pattern, this.src, { maxEntries: this.limits.maxGlobEntries, maxDepth: 128 });
+    if (exp.limit) this.issue({ kind: 'limit', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.limit}` });
+    if (exp.error && !optional) {
+      this.issue({ kind: 'include-not-found', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.error}` });
+      return [];
+    }
+    const depth = c.includedFrom.length + 1;
+    const children: Directive[] = [];
+    for (const f of exp.files) {
+      if (this.stopped) break;
+      if (depth > this.limits.maxIncludeDepth) {
+        this.issue({ kind: 'limit', ...at, text: ll.text, message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.` });
+        break;
+      }
+      const real = this.src.realpath(f) ?? f;
+      if (this.includeStack.some((s) => s === f || (this.src.realpath(s) ?? s) === real)) {
+        this.issue({
+          kind: 'limit',
+          ...at,
+          text: ll.text,
+          message: `${f} includes itself (${[...this.includeStack, f].map((p) => path.posix.basename(p)).join(' → ')}); Apache stops with "Exceeded maximum include depth of 128".`,
+        });
+        continue;
+      }
+      const st = this.src.stat(f);
+      if (optional && st.kind === 'missing' && st.code === 'ENOENT') continue;
+      const got = this.readFile(f, [...c.includedFrom, `${c.file}:${ll.line}`], ll.line, depth);
+      if (got) children.push(...got);
+    }
+    return children;
+  }
+
+  private use(node: Directive, c: Cursor, ll: LogicalLine): Directive[] {
+    const at = { file: c.file, line: ll.line, includedFrom: c.includedFrom };
+    const name = node.args[0] ?? '';
+    const def = this.macros.get(name.toLowerCase());
+    if (!def) {
+      this.issue({ kind: 'syntax', ...at, text: ll.text, message: `macro '${name}' undefined` });
+      return [];
+    }
+    if (this.macroStack.includes(def.name.toLowerCase())) {
+      this.issue({ kind: 'syntax', ...at, text: ll.text, message: `macro '${def.name}' used recursively` });
+      return [];
+    }
+    if (++this.macroExpansions > this.limits.maxMacroExpansions) {
+      this.issue({ kind: 'limit', ...at, text: ll.text, message: `Stopped expanding macros after ${this.limits.maxMacroExpansions} uses.` });
+      return [];
+    }
+    const expanded = expandMacro(def, node.args.slice(1), c.file, ll.line);
+    if ('error' in expanded) {
+      this.issue({ kind: 'syntax', ...at, text: ll.text, message: expanded.error });
+      return [];
+    }
+    this.macroStack.push(def.name.toLowerCase());
+    try {
+      return this.readBlock(
+        { lines: expanded.lines, i: 0, file: def.file, includedFrom: [...c.includedFrom, `${c.file}:${ll.line}`], macro: expanded.pseudoFile },
+        [],
+        true,
+      );
+    } finally {
+      this.macroStack.pop();
+    }
+  }
+}
+
+function splitWhere(w: string): [string, number | undefined] {
+  const m = /^(.*):(\d+)$/.exec(w);
+  return m && m[1] !== undefined && m[2] !== undefined ? [m[1], Number(m[2])] : [w, undefined];
+}

@@ -1,0 +1,158 @@
+/**
+ * What the parsed tree says about the server as a whole: its virtual hosts,
+ * the identity its children run as (User/Group), its error logs, its runtime
+ * directory and its Timeout. Main-server values are inherited by every vhost
+ * that does not set its own.
+ */
+import * as path from 'node:path';
+import { collectInScope } from './scope.js';
+import { walk, type Directive } from './tree.js';
+
+export interface VirtualHostInfo {
+  /** Addresses as written after expansion ("*:80", "[::1]:443"). */
+  addresses: string[];
+  serverName?: string;
+  serverAliases: string[];
+  documentRoot?: string;
+  errorLog?: string;
+  file: string;
+  line: number;
+  includedFrom: string[];
+}
+
+export interface ErrorLogInfo {
+  /** Absolute path, or the pipe/syslog target as written. */
+  target: string;
+  /** undefined for the main server. */
+  vhost?: string;
+  file?: string;
+  line?: number;
+}
+
+/** Debian's compiled-in DEFAULT_ERRORLOG. */
+export const DEFAULT_ERRORLOG = 'logs/error_log';
+/** DEFAULT_REL_RUNTIMEDIR. */
+export const DEFAULT_RUNTIME_DIR = 'logs';
+export const DEFAULT_TIMEOUT = 60;
+
+export function resolveServerPath(serverRoot: string, p: string): string {
+  return path.posix.isAbsolute(p) ? path.posix.normalize(p) : path.posix.join(serverRoot, p);
+}
+
+/** The last active directive `name` at the top of the main server (outside every vhost and section). */
+export function mainServerValue(tree: readonly Directive[], name: string): Directive | undefined {
+  let last: Directive | undefined;
+  for (const sd of collectInScope(tree, name, undefined)) if (sd.chain.length === 0) last = sd.d;
+  return last;
+}
+
+/** The last active `name` directly inside a vhost (not in its sections). */
+export function vhostValue(vhost: Directive, name: string): Directive | undefined {
+  let last: Directive | undefined;
+  walk(vhost.children, (d, anc) => {
+    if (!d.active) return false;
+    if (d.name === name && anc.every((a) => !a.isSection || ['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion'].includes(a.name))) last = d;
+    return true;
+  });
+  return last;
+}
+
+/** Main-server value unless the vhost overrides it. */
+export function serverSetting(tree: readonly Directive[], vhost: Directive | undefined, name: string): Directive | undefined {
+  return (vhost && vhostValue(vhost, name)) || mainServerValue(tree, name);
+}
+
+export function listVhosts(tree: readonly Directive[]): Directive[] {
+  const out: Directive[] = [];
+  walk(tree, (d) => {
+    if (!d.active) return false;
+    if (d.name === 'macro') return false;
+    if (d.name === 'virtualhost') {
+      out.push(d);
+      return false;
+    }
+    return true;
+  });
+  return out;
+}
+
+export function describeVhost(v: Directive, serverRoot: string): VirtualHostInfo {
+  const info: VirtualHostInfo = {
+    addresses: v.args,
+    serverAliases: [],
+    file: v.file,
+    line: v.line,
+    includedFrom: v.includedFrom,
+  };
+  const name = vhostValue(v, 'servername')?.args[0];
+  if (name) info.serverName = name;
+  walk(v.children, (d) => {
+    if (!d.active) return false;
+    if (d.name === 'serveralias') info.serverAliases.push(...d.args);
+    return true;
+  });
+  const root = vhostValue(v, 'documentroot')?.args[0];
+  if (root) info.documentRoot = resolveServerPath(serverRoot, root);
+  const log = vhostValue(v, 'errorlog')?.args[0];
+  if (log) info.errorLog = logTarget(serverRoot, log);
+  return info;
+}
+
+/** A pipe or syslog target stays as written; a file is made absolute against ServerRoot. */
+export function logTarget(serverRoot: string, value: string): string {
+  return value.startsWith('|') || value.startsWith('syslog') ? value : resolveServerPath(serverRoot, value);
+}
+
+export function vhostLabel(v: Directive): string {
+  const name = vhostValue(v, 'servername')?.args[0];
+  return `${v.args.join(' ')}${name ? ` (${name})` : ''}`;
+}
+
+export interface Identity {
+  user?: string;
+  group?: string;
+  userAt?: Directive;
+  groupAt?: Directive;
+}
+
+/** User/Group of the main server; a value still holding ${...} could not be resolved. */
+export function webIdentity(tree: readonly Directive[]): Identity {
+  const id: Identity = {};
+  const u = mainServerValue(tree, 'user');
+  const g = mainServerValue(tree, 'group');
+  if (u) {
+    id.userAt = u;
+    if (u.args[0] && !u.args[0].includes('${')) id.user = u.args[0];
+  }
+  if (g) {
+    id.groupAt = g;
+    if (g.args[0] && !g.args[0].includes('${')) id.group = g.args[0];
+  }
+  return id;
+}
+
+export function errorLogs(tree: readonly Directive[], serverRoot: string): ErrorLogInfo[] {
+  const main = mainServerValue(tree, 'errorlog');
+  const logs: ErrorLogInfo[] = [
+    main
+      ? { target: logTarget(serverRoot, main.args[0] ?? DEFAULT_ERRORLOG), file: main.file, line: main.line }
+      : { target: resolveServerPath(serverRoot, DEFAULT_ERRORLOG) },
+  ];
+  for (const v of listVhosts(tree)) {
+    const d = vhostValue(v, 'errorlog');
+    if (d) logs.push({ target: logTarget(serverRoot, d.args[0] ?? ''), vhost: vhostLabel(v), file: d.file, line: d.line });
+  }
+  return logs;
+}
+
+export function runtimeDir(tree: readonly Directive[], serverRoot: string): string {
+  const d = mainServerValue(tree, 'defaultruntimedir');
+  return resolveServerPath(serverRoot, d?.args[0] ?? DEFAULT_RUNTIME_DIR);
+}
+
+/** Core Timeout for a vhost (seconds). */
+export function coreTimeout(tree: readonly Directive[], vhost: Directive | undefined): number {
+  const d = serverSetting(tree, vhost, 'timeout');
+  const n = Number.parseInt(d?.args[0] ?? '', 10);
+  return Number.isFinite(n) && n > 0 ? n : DEFAULT_TIMEOUT;
+}

@@ -1,0 +1,191 @@
+/**
+ * The only door through which the parser touches files. A live implementation
+ * reads the real disk; the in-memory one lets tests describe a whole server tree
+ * (symlinks and unreadable files included) without touching /etc.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type FileKind = 'file' | 'dir' | 'other' | 'missing';
+
+export interface StatResult {
+  kind: FileKind;
+  /** errno code when the entry could not be examined (ENOENT, EACCES, ELOOP...). */
+  code?: string;
+}
+
+export type ReadResult =
+  | { ok: true; data: Buffer }
+  | { ok: false; code: string; message: string };
+
+export type DirResult =
+  | { ok: true; names: string[] }
+  | { ok: false; code: string; message: string };
+
+export interface ConfigFileSource {
+  /** Follows symlinks, like Apache's apr_stat with APR_FINFO_LINK unset. */
+  stat(file: string): StatResult;
+  readFile(file: string): ReadResult;
+  readDir(dir: string): DirResult;
+  /** Canonical path (symlinks resolved) or undefined when it cannot be resolved. */
+  realpath(file: string): string | undefined;
+}
+
+/** Larger files are refused: Apache's own logical-line limit is 16 MiB. */
+export const MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024;
+
+function errCode(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
+}
+
+function errMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export class LiveFileSource implements ConfigFileSource {
+  stat(file: string): StatResult {
+    try {
+      const st = fs.statSync(file);
+      if (st.isFile()) return { kind: 'file' };
+      if (st.isDirectory()) return { kind: 'dir' };
+      return { kind: 'other' };
+    } catch (e) {
+      const code = errCode(e);
+      return { kind: 'missing', code };
+    }
+  }
+
+  readFile(file: string): ReadResult {
+    try {
+      // stat first: reading a FIFO or a device would block or never end.
+      const st = fs.statSync(file);
+      if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${file} is not a regular file` };
+      if (st.size > MAX_CONFIG_FILE_BYTES) {
+        return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
+      }
+      return { ok: true, data: fs.readFileSync(file) };
+    } catch (e) {
+      return { ok: false, code: errCode(e), message: errMessage(e) };
+    }
+  }
+
+  readDir(dir: string): DirResult {
+    try {
+      return { ok: true, names: fs.readdirSync(dir) };
+    } catch (e) {
+      return { ok: false, code: errCode(e), message: errMessage(e) };
+    }
+  }
+
+  realpath(file: string): string | undefined {
+    try {
+      return fs.realpathSync(file);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** An entry of an in-memory tree: file content, a symlink, or an unreadable file. */
+export type MemoryEntry = string | Buffer | { symlink: string } | { error: string } | { dir: true };
+
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * A tree held in memory. Keys are absolute paths; parent directories exist
+ * implicitly. Symlink targets may be relative to the link's directory.
+ */
+export class MemoryFileSource implements ConfigFileSource {
+  private readonly entries = new Map<string, MemoryEntry>();
+  private readonly dirs = new Map<string, Set<string>>();
+
+  constructor(tree: Record<string, MemoryEntry>) {
+    this.dirs.set('/', new Set());
+    for (const [p, entry] of Object.entries(tree)) this.add(p, entry);
+  }
+
+  add(p: string, entry: MemoryEntry): void {
+    const norm = path.posix.resolve('/', p);
+    this.entries.set(norm, entry);
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry) this.ensureDir(norm);
+    let child = norm;
+    let parent = path.posix.dirname(norm);
+    while (child !== '/') {
+      this.ensureDir(parent).add(path.posix.basename(child));
+      child = parent;
+      parent = path.posix.dirname(parent);
+    }
+  }
+
+  private ensureDir(d: string): Set<string> {
+    let set = this.dirs.get(d);
+    if (!set) {
+      set = new Set();
+      this.dirs.set(d, set);
+    }
+    return set;
+  }
+
+  /** Resolves symlinks in every component; undefined + code on failure. */
+  private resolve(p: string): { path?: string; code?: string } {
+    let hops = 0;
+    let parts = path.posix.resolve('/', p).split('/').filter(Boolean);
+    let done = '/';
+    while (parts.length > 0) {
+      const [head, ...rest] = parts;
+      const next = path.posix.join(done, head ?? '');
+      const entry = this.entries.get(next);
+      if (entry !== undefined && typeof entry === 'object' && !Buffer.isBuffer(entry) && 'symlink' in entry) {
+        if (++hops > MAX_SYMLINK_HOPS) return { code: 'ELOOP' };
+        const target = path.posix.resolve(done, entry.symlink);
+        parts = [...target.split('/').filter(Boolean), ...rest];
+        done = '/';
+        continue;
+      }
+      if (entry === undefined && !this.dirs.has(next)) return { code: 'ENOENT' };
+      done = next;
+      parts = rest;
+    }
+    return { path: done };
+  }
+
+  stat(file: string): StatResult {
+    const r = this.resolve(file);
+    if (!r.path) return { kind: 'missing', code: r.code };
+    if (this.dirs.has(r.path) && !this.isFileEntry(r.path)) return { kind: 'dir' };
+    const entry = this.entries.get(r.path);
+    if (entry === undefined) return { kind: 'missing', code: 'ENOENT' };
+    return { kind: 'file' };
+  }
+
+  private isFileEntry(p: string): boolean {
+    const e = this.entries.get(p);
+    return e !== undefined && (typeof e === 'string' || Buffer.isBuffer(e) || 'error' in e);
+  }
+
+  readFile(file: string): ReadResult {
+    const r = this.resolve(file);
+    if (!r.path) return { ok: false, code: r.code ?? 'ENOENT', message: `${r.code ?? 'ENOENT'}: ${file}` };
+    const entry = this.entries.get(r.path);
+    if (entry === undefined || (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry)) {
+      const code = this.dirs.has(r.path) ? 'EISDIR' : 'ENOENT';
+      return { ok: false, code, message: `${code}: ${file}` };
+    }
+    if (typeof entry === 'string') return { ok: true, data: Buffer.from(entry, 'utf8') };
+    if (Buffer.isBuffer(entry)) return { ok: true, data: entry };
+    if ('error' in entry) return { ok: false, code: entry.error, message: `${entry.error}: ${file}` };
+    return { ok: false, code: 'EINVAL', message: `EINVAL: ${file}` };
+  }
+
+  readDir(dir: string): DirResult {
+    const r = this.resolve(dir);
+    if (!r.path) return { ok: false, code: r.code ?? 'ENOENT', message: `${r.code ?? 'ENOENT'}: ${dir}` };
+    const set = this.dirs.get(r.path);
+    if (!set || this.isFileEntry(r.path)) return { ok: false, code: 'ENOTDIR', message: `ENOTDIR: ${dir}` };
+    return { ok: true, names: [...set] };
+  }
+
+  realpath(file: string): string | undefined {
+    return this.resolve(file).path;
+  }
+}

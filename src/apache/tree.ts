@@ -1,0 +1,119 @@
+/**
+ * The parsed configuration: a tree of directives, each knowing where it was
+ * written and how the server reached that file. Plain data (no parent links) so
+ * that it serialises to JSON like crossplane's output.
+ */
+
+export interface Directive {
+  /** Lower-cased name; sections without the '<' ("virtualhost", "ifmodule"). */
+  name: string;
+  /** The name as written ("FastCgiServer", "VirtualHost"). */
+  written: string;
+  args: string[];
+  /** Argument text after ${} expansion (for sections: up to the last '>'). */
+  raw: string;
+  file: string;
+  /** Last physical line of the directive, as httpd numbers it. */
+  line: number;
+  /** "file:line" of each Include (or macro Use) that led here, outermost first. */
+  includedFrom: string[];
+  isSection: boolean;
+  children: Directive[];
+  /** False inside a conditional branch that httpd skips. */
+  active: boolean;
+  /** Why the directive is skipped ("<IfModule mod_fastcgi.c> is false at file:3"). */
+  inactiveReason?: string;
+  /** For If* conditionals and <If>: the evaluated result (undefined for runtime <If>). */
+  condition?: boolean;
+  /** <If>/<ElseIf>/<Else>: decided per request, always part of the tree. */
+  runtime?: boolean;
+  /** Line of the closing tag of a section. */
+  endLine?: number;
+  /** httpd's pseudo-file name when the directive came out of a macro expansion. */
+  macro?: string;
+}
+
+export type IssueKind =
+  | 'syntax'
+  | 'include-not-found'
+  | 'unreadable'
+  | 'limit'
+  | 'bom'
+  | 'undefined-variable';
+
+/** A problem met while reading, collected (never thrown), crossplane style. */
+export interface ParseIssue {
+  kind: IssueKind;
+  severity: 'error' | 'warning';
+  message: string;
+  file: string;
+  line?: number;
+  includedFrom: string[];
+  /** The offending text, when there is one. */
+  text?: string;
+}
+
+export interface IncludedFile {
+  file: string;
+  /** Line of the Include in the including file (undefined for the root). */
+  line?: number;
+  /** 0 for the root, 1 for a file the root includes... */
+  depth: number;
+  includedFrom: string[];
+}
+
+export interface LoadedModule {
+  /** Module identifier as given to LoadModule ("fcgid_module"). */
+  id: string;
+  /** Source file name that <IfModule> also accepts ("mod_fcgid.c"). */
+  fileName: string;
+  /** The shared object, or "(static)" for modules built into httpd. */
+  path: string;
+  file?: string;
+  line?: number;
+}
+
+/** The section/conditional chain above a directive, outermost first. */
+export type Ancestors = readonly Directive[];
+
+/** Sections that only select branches or splice files: transparent for scoping. */
+export const TRANSPARENT = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'include', 'includeoptional', 'use']);
+
+/**
+ * Visits every directive depth first, in read order, with its ancestors.
+ * Return false from the visitor to skip a node's children.
+ */
+export function walk(
+  nodes: readonly Directive[],
+  visit: (d: Directive, ancestors: Ancestors) => boolean | void,
+  ancestors: Directive[] = [],
+): void {
+  for (const d of nodes) {
+    if (visit(d, ancestors) === false) continue;
+    if (d.children.length > 0) {
+      ancestors.push(d);
+      walk(d.children, visit, ancestors);
+      ancestors.pop();
+    }
+  }
+}
+
+/** Every active directive named `name` (lower-case), with ancestors. */
+export function findAll(nodes: readonly Directive[], name: string): { d: Directive; ancestors: Directive[] }[] {
+  const out: { d: Directive; ancestors: Directive[] }[] = [];
+  walk(nodes, (d, anc) => {
+    if (!d.active) return false;
+    if (d.name === name) out.push({ d, ancestors: [...anc] });
+    return true;
+  });
+  return out;
+}
+
+export function where(d: { file: string; line?: number }): string {
+  return d.line === undefined ? d.file : `${d.file}:${d.line}`;
+}
+
+/** The directive as a config line, for evidence ("Options FollowSymLinks +ExecCGI"). */
+export function render(d: Directive): string {
+  return d.isSection ? `<${d.written}${d.raw ? ' ' + d.raw : ''}>` : `${d.written}${d.raw ? ' ' + d.raw : ''}`;
+}
