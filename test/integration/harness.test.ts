@@ -14,6 +14,9 @@ import { PERL_ECHO_APP, startPerlFcgi, type PerlFcgiServer } from './harness/per
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BINARIES, missingReason, requireBinary, requirePerlModule } from './harness/requireServer.js';
 import { startUwsgi, type UwsgiServer } from './harness/uwsgi.js';
+import { listenUnixSocket, makeStaleSocket } from './harness/sockets.js';
+import { canConnect } from './harness/endpoint.js';
+import { makeTempDir } from './harness/tempdir.js';
 import { waitFor } from './harness/waitFor.js';
 
 const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
@@ -302,6 +305,24 @@ Alias /rootphp/ "${rootFpm.docRoot}/"
     });
   },
 );
+
+describe('bare sockets', () => {
+  it('listens on a root:root 0660 socket, and leaves a stale one that refuses connections', async () => {
+    const dir = makeTempDir('sockets');
+    try {
+      const live = await listenUnixSocket(dir.join('live.sock'));
+      const st = statSync(live.path);
+      expect([st.uid, st.gid, st.mode & 0o777]).toEqual([0, 0, 0o660]);
+      expect(await canConnect({ kind: 'unix', path: live.path })).toBe(true);
+      await live.close();
+      const stale = makeStaleSocket(dir.join('stale.sock'));
+      expect(statSync(stale).isSocket()).toBe(true);
+      expect(await canConnect({ kind: 'unix', path: stale })).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+});
 
 describe('requireBinary', () => {
   it('returns false for a missing binary outside CI, and throws naming the package on CI', () => {
