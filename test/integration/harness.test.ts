@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApache, type ApacheServer } from './harness/apache.js';
+import { startApache, testApacheConfig, type ApacheServer } from './harness/apache.js';
 import { cgiFcgi } from './harness/cgiFcgi.js';
 import { CGI_ENV_SCRIPT, CGI_HELLO_PERL, startFcgiwrap, type FcgiwrapServer } from './harness/fcgiwrap.js';
 import { PERL_ECHO_APP, startPerlFcgi, type PerlFcgiServer } from './harness/perlFcgi.js';
@@ -29,7 +29,8 @@ const haveClient = has(BINARIES.cgiFcgi);
 const haveFpm = haveClient && has(BINARIES.phpFpm);
 const haveUwsgi = haveClient && has(BINARIES.uwsgi) && has(BINARIES.uwsgiPython3);
 const haveFcgiwrap = haveClient && has(BINARIES.fcgiwrap);
-const havePerlFcgi = haveClient && has(BINARIES.spawnFcgi) && requirePerlModule('FCGI', 'libfcgi-perl');
+const havePerlModule = requirePerlModule('FCGI', 'libfcgi-perl');
+const havePerlFcgi = haveClient && has(BINARIES.spawnFcgi) && havePerlModule;
 const haveApache = has(BINARIES.apache) && has(BINARIES.modProxyFcgi) && has(BINARIES.modFcgid);
 
 const PHP_INFO = `<?php
@@ -219,7 +220,7 @@ describe.skipIf(!havePerlFcgi)(`perl FCGI harness${why(BINARIES.cgiFcgi, BINARIE
   });
 });
 
-describe.skipIf(!haveApache || !haveFpm || !havePerlFcgi)(
+describe.skipIf(!haveApache || !haveFpm || !havePerlModule)(
   `apache harness${why(BINARIES.apache, BINARIES.modProxyFcgi, BINARIES.modFcgid, BINARIES.phpFpm, BINARIES.cgiFcgi)}`,
   () => {
     let fpm: PhpFpmServer;
@@ -294,6 +295,15 @@ Alias /rootphp/ "${rootFpm.docRoot}/"
       expect(env['BODY_LENGTH']).toBe(4);
       expect(env['QUERY_STRING']).toBe('x=1');
       expect(env['SCRIPT_FILENAME']).toBe(`${apache.docRoot}/fcgid/echo.fcgi`);
+    });
+
+    it('checks a configuration with apache2 -t without starting it', async () => {
+      const good = await testApacheConfig({ modules: ['proxy_fcgi'] });
+      expect(good.ok).toBe(true);
+      const bad = await testApacheConfig({ config: 'SetHandler "proxy:unix:/x.sock|fcgi://localhost"\nFcgidNoSuchThing 1\n' });
+      expect(bad.ok).toBe(false);
+      expect(bad.output).toMatch(/Invalid command 'FcgidNoSuchThing'/);
+      expect(existsSync(bad.confPath)).toBe(false);
     });
 
     it('stops Apache with its mod_fcgid children and removes the ServerRoot', async () => {

@@ -8,6 +8,7 @@
  * children run as www-data.
  */
 import { request } from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
 import { freePort } from './freePort.js';
 import { startProcess, tailFile, type ServerProcess } from './process.js';
@@ -199,7 +200,16 @@ ${extra}
 `;
 }
 
-async function startOnce(opts: StartApacheOptions): Promise<ApacheServer> {
+interface Prepared {
+  tmp: ReturnType<typeof makeTempDir>;
+  ctx: ApacheContext;
+  confPath: string;
+  paths: Record<'pid' | 'error' | 'access' | 'run' | 'lock' | 'fcgid' | 'logs', string>;
+  env: Record<string, string>;
+}
+
+/** Writes the private ServerRoot and httpd.conf (does not start anything). */
+async function prepare(opts: StartApacheOptions): Promise<Prepared> {
   const tmp = makeTempDir('apache');
   try {
     const serverRoot = tmp.path;
@@ -225,19 +235,54 @@ async function startOnce(opts: StartApacheOptions): Promise<ApacheServer> {
       fcgid,
     };
     const confPath = writeFile(tmp.join('httpd.conf'), httpdConf(opts, ctx, paths));
+    const env = {
+      APACHE_RUN_DIR: run,
+      APACHE_LOCK_DIR: lock,
+      APACHE_LOG_DIR: logs,
+      APACHE_PID_FILE: paths.pid,
+      APACHE_RUN_USER: opts.user ?? 'www-data',
+      APACHE_RUN_GROUP: opts.group ?? opts.user ?? 'www-data',
+    };
+    return { tmp, ctx, confPath, paths: { ...paths, logs }, env };
+  } catch (e) {
+    tmp.remove();
+    throw e;
+  }
+}
+
+export interface ApacheConfigTest {
+  /** apache2 -t exited 0 ("Syntax OK"). */
+  ok: boolean;
+  /** What apache2 -t printed (stdout and stderr). */
+  output: string;
+  confPath: string;
+}
+
+/** Writes the configuration `startApache(opts)` would use and runs `apache2 -t` on it; the temp dir is removed. */
+export async function testApacheConfig(opts: StartApacheOptions = {}): Promise<ApacheConfigTest> {
+  const { tmp, ctx, confPath, env } = await prepare(opts);
+  try {
+    const r = spawnSync(APACHE_BINARY, ['-t', '-d', ctx.serverRoot, '-f', confPath], {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}`, confPath };
+  } finally {
+    tmp.remove();
+  }
+}
+
+async function startOnce(opts: StartApacheOptions): Promise<ApacheServer> {
+  const { tmp, ctx, confPath, paths, env } = await prepare(opts);
+  const { serverRoot, docRoot, port } = ctx;
+  try {
     const proc = startProcess(APACHE_BINARY, ['-d', serverRoot, '-f', confPath, '-DFOREGROUND'], {
       name: 'apache2',
-      outputPath: `${logs}/apache2.out`,
+      outputPath: `${paths.logs}/apache2.out`,
       cwd: serverRoot,
       ownedPaths: [serverRoot],
-      env: {
-        APACHE_RUN_DIR: run,
-        APACHE_LOCK_DIR: lock,
-        APACHE_LOG_DIR: logs,
-        APACHE_PID_FILE: paths.pid,
-        APACHE_RUN_USER: opts.user ?? 'www-data',
-        APACHE_RUN_GROUP: opts.group ?? opts.user ?? 'www-data',
-      },
+      env,
     });
     const stop = async () => {
       await proc.stop();
