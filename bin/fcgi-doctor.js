@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Loads the built CLI. Kept tiny so `ping` starts fast: main.js imports each
 // command lazily.
-import { main } from '../dist/cli/main.js';
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -16,8 +16,10 @@ done
 [ ${#missing[@]} -eq 0 ] && { echo "test servers: all installed"; exit 0; }
 
 if [ "$(id -u)" != 0 ]; then
-  echo "test servers missing (${missing[*]}) and not root: install them with apt-get" >&2
-  exit 1
+  echo "test servers missing: ${missing[*]}; not root, so not installed (sudo apt-get install ${missing[*]})" >&2
+  # In CI a missing server must fail the run; elsewhere the integration tests say what they skip.
+  [ -n "${CI:-}" ] && exit 1
+  exit 0
 fi
 echo "test servers: installing ${missing[*]}"
 # Services must not start on install: the tests start their own, privately.

@@ -1,0 +1,98 @@
+// Shared bits of the benchmark scripts: timing child processes, medians, and
+// starting the backends they measure against (the stand-in app, PHP-FPM).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const BIN = join(ROOT, 'bin', 'fcgi-doctor.js');
+
+export function ensureBuilt() {
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('build failed');
+  }
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Wall time of one child process, in ms. */
+export function timeCommand(cmd, args, opts = {}) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  return { ms, status: r.status, stdout: r.stdout?.toString() ?? '', stderr: r.stderr?.toString() ?? '' };
+}
+
+export function waitForSocket(target, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = typeof target === 'string' ? net.createConnection({ path: target }) : net.createConnection(target);
+      s.once('connect', () => { s.destroy(); resolve(); });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`nothing listens on ${JSON.stringify(target)}`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'fcgi-doctor-bench-'));
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+/** `fcgi-doctor serve` on a Unix socket, as a child process. */
+export async function startServe(dir) {
+  const sock = join(dir, 'serve.sock');
+  const child = spawn(process.execPath, [BIN, 'serve', sock, '--quiet'], { stdio: 'ignore' });
+  await waitForSocket(sock);
+  return { sock, stop: () => child.kill('SIGTERM') };
+}
+
+const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((p) => existsSync(p));
+
+/** A private PHP-FPM pool with ping.path = /ping, or undefined where PHP-FPM is not installed. */
+export async function startPhpFpm(dir, children = 4) {
+  if (!PHP_FPM) return undefined;
+  const sock = join(dir, 'fpm.sock');
+  const conf = join(dir, 'php-fpm.conf');
+  writeFileSync(conf, `[global]
+pid = ${dir}/fpm.pid
+error_log = ${dir}/fpm.log
+daemonize = no
+[bench]
+user = www-data
+group = www-data
+listen = ${sock}
+listen.owner = www-data
+listen.group = www-data
+listen.mode = 0666
+listen.backlog = 1024
+pm = static
+pm.max_children = ${children}
+ping.path = /ping
+`);
+  const child = spawn(PHP_FPM, ['-n', '-F', '-y', conf], { stdio: 'ignore' });
+  await waitForSocket(sock);
+  return { sock, stop: () => child.kill('SIGQUIT') };
+}
+
+export function which(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+export function cleanup(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
