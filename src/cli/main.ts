@@ -98,7 +98,9 @@ Examples:
       io.stderr(`fcgi-doctor: ${err.message}\n`);
       return 2;
     }
-    io.stderr(`fcgi-doctor: internal error: ${(err as Error).stack ?? String(err)}\n`);
+    // A stack trace helps us, not the person at the broken server: only on request.
+    const detail = io.env.FCGI_DOCTOR_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message ?? String(err)} (FCGI_DOCTOR_DEBUG=1 shows the stack)`;
+    io.stderr(`fcgi-doctor: internal error: ${detail}\n`);
     return 2;
   }
 }

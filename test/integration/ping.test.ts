@@ -1,0 +1,230 @@
+/**
+ * `fcgi-doctor ping` (the built bin, as a child process) against real
+ * FastCGI servers: PHP-FPM, uWSGI with the python3 plugin, fcgiwrap and a
+ * libfcgi-perl app, each started under a private configuration.
+ */
+import { execa } from 'execa';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endpointToString } from './harness/endpoint.js';
+import { CGI_ENV_SCRIPT, startFcgiwrap, type FcgiwrapServer } from './harness/fcgiwrap.js';
+import { startPerlFcgi, type PerlFcgiServer } from './harness/perlFcgi.js';
+import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
+import { BINARIES, requireBinary, requirePerlModule } from './harness/requireServer.js';
+import { makeTempDir } from './harness/tempdir.js';
+import { startUwsgi, type UwsgiServer } from './harness/uwsgi.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fcgi-doctor.js');
+const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'main.js'));
+const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
+
+async function ping(args: string[]) {
+  const r = await execa(process.execPath, [BIN, 'ping', ...args], { reject: false, timeout: 30_000 });
+  return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+async function pingJson(args: string[]) {
+  const r = await ping([...args, '--format', 'json']);
+  expect(r.stderr).toBe('');
+  return { code: r.code, json: JSON.parse(r.stdout) };
+}
+
+if (process.env.CI && !built) throw new Error('dist/bundle is missing: npm test builds it before the tests');
+
+describe.skipIf(!built || !has(BINARIES.phpFpm))('ping against PHP-FPM', () => {
+  let fpm: PhpFpmServer;
+  let fpmTcp: PhpFpmServer;
+  beforeAll(async () => {
+    fpm = await startPhpFpm({
+      scripts: {
+        'hello.php': '<?php header("X-Test: yes"); echo "hello from php ", PHP_MAJOR_VERSION;',
+        'big.php': '<?php echo str_repeat("y", 5 * 1024 * 1024);',
+        'post.php': '<?php $b = file_get_contents("php://input"); echo strlen($b), " ", md5($b);',
+        'warn.php': '<?php error_log("something odd"); echo "ok";',
+        'fatal.php': '<?php undefined_function();',
+      },
+      pingPath: '/ping',
+      maxChildren: 2,
+    });
+    fpmTcp = await startPhpFpm({ listen: { kind: 'tcp' }, scripts: { 'hello.php': '<?php echo "tcp";' } });
+  });
+  afterAll(async () => {
+    await fpm?.stop();
+    await fpmTcp?.stop();
+  });
+
+  it('runs a script and exits 0', async () => {
+    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/hello.php`, '--expect-body', '^hello from php 8']);
+    expect(code).toBe(0);
+    expect(json.response.status).toBe(200);
+    expect(json.response.headers['X-Test']).toBe('yes');
+    expect(json.response.protocolStatus).toBe('REQUEST_COMPLETE');
+    expect(json.summary.error).toBe(0);
+  });
+
+  it('answers pong on ping.path, as a container health check asks', async () => {
+    const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
+    for (const target of [sock, `unix:${sock}`, `unix:${sock}|fcgi://localhost/`]) {
+      const r = await ping([target, '--script', '/ping', '--expect-body', 'pong']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('pong');
+    }
+  });
+
+  it('reaches a TCP pool through fcgi:// and host:port', async () => {
+    const where = endpointToString(fpmTcp.endpoint);
+    for (const target of [where, `fcgi://${where}`, `tcp://${where}`]) {
+      const { code, json } = await pingJson([target, '--script', `${fpmTcp.docRoot}/hello.php`]);
+      expect(code).toBe(0);
+      expect(json.response.body).toBe('tcp');
+    }
+  });
+
+  it('reports Primary script unknown for a missing script, exit 1', async () => {
+    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/nope.php`]);
+    expect(code).toBe(1);
+    expect(json.response.status).toBe(404);
+    expect(json.findings.map((f: { id: string }) => f.id)).toContain('primary-script-unknown');
+    expect(json.response.stderr).toMatch(/Primary script unknown/);
+  });
+
+  it('fails --expect-status and --expect-body that do not hold', async () => {
+    const a = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/hello.php`, '--expect-status', '201']);
+    expect(a.code).toBe(1);
+    expect(a.json.findings[0].id).toBe('backend-error-status');
+    const b = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/hello.php`, '--expect-body', 'goodbye']);
+    expect(b.code).toBe(1);
+    expect(b.json.findings.map((f: { id: string }) => f.id)).toEqual(['expectation-failed']);
+  });
+
+  it('reports a fatal error as a 500 with the application error', async () => {
+    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/fatal.php`]);
+    expect(code).toBe(1);
+    expect(json.response.status).toBe(500);
+    expect(json.findings[0].id).toBe('backend-error-status');
+  });
+
+  it('sends a 1 MiB POST body and receives a 5 MiB response intact', async () => {
+    const dir = makeTempDir('ping-body');
+    try {
+      const body = Buffer.alloc(1024 * 1024, 0);
+      for (let i = 0; i < body.length; i++) body[i] = (i * 31 + 7) & 0xff;
+      const file = join(dir.path, 'body.bin');
+      writeFileSync(file, body);
+      const { createHash } = await import('node:crypto');
+      const md5 = createHash('md5').update(body).digest('hex');
+      const post = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/post.php`, '--body-file', file]);
+      expect(post.code).toBe(0);
+      expect(post.json.response.body).toBe(`${body.length} ${md5}`);
+      const big = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/big.php`]);
+      expect(big.code).toBe(0);
+      expect(big.json.response.body.length).toBe(5 * 1024 * 1024);
+      expect(/^y+$/.test(big.json.response.body)).toBe(true);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('answers --get-values', async () => {
+    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--get-values']);
+    expect(code).toBe(0);
+    // PHP-FPM 8.2 answers only FCGI_MPXS_CONNS=0: it does not multiplex.
+    expect(json.values).toEqual({ FCGI_MPXS_CONNS: '0' });
+  });
+
+  it('runs a small load test against ping.path', async () => {
+    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--script', '/ping', '--count', '300', '--concurrency', '8']);
+    expect(code).toBe(0);
+    expect(json.load).toMatchObject({ count: 300, concurrency: 8, completed: 300, failed: 0 });
+    expect(json.load.latencyMs.min).toBeLessThanOrEqual(json.load.latencyMs.median);
+    expect(json.load.latencyMs.median).toBeLessThanOrEqual(json.load.latencyMs.p99);
+  });
+
+  it('reports a stopped pool as a missing socket', async () => {
+    const stopped = await startPhpFpm({ scripts: { 'a.php': '<?php echo 1;' } });
+    const where = endpointToString(stopped.endpoint);
+    await stopped.stop();
+    const { code, json } = await pingJson([where]);
+    expect(code).toBe(1);
+    expect(['socket-missing', 'socket-stale']).toContain(json.findings[0].id);
+  });
+});
+
+describe.skipIf(!built || !has(BINARIES.uwsgi) || !has(BINARIES.uwsgiPython3))('ping against uWSGI (python3 plugin)', () => {
+  let hello: UwsgiServer;
+  let echo: UwsgiServer;
+  beforeAll(async () => {
+    hello = await startUwsgi({ app: 'hello' });
+    echo = await startUwsgi({ app: 'echo', listen: { kind: 'tcp' } });
+  });
+  afterAll(async () => {
+    await hello?.stop();
+    await echo?.stop();
+  });
+
+  it("serves the seed's hello world app", async () => {
+    const r = await ping([endpointToString(hello.endpoint), '--script', hello.appPath, '--expect-body', 'Hello world!']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('<h1>Hello world!</h1>');
+  });
+
+  it('passes parameters and headers through to the WSGI environ', async () => {
+    const { code, json } = await pingJson([
+      endpointToString(echo.endpoint), '--uri', '/app?x=1', '--param', 'CUSTOM_VAR=custom', '--header', 'X-Forwarded-Proto=https',
+    ]);
+    expect(code).toBe(0);
+    const environ = JSON.parse(json.response.body);
+    expect(environ.QUERY_STRING).toBe('x=1');
+    expect(environ.REQUEST_URI).toBe('/app?x=1');
+    expect(environ.CUSTOM_VAR).toBe('custom');
+    expect(environ.HTTP_X_FORWARDED_PROTO).toBe('https');
+  });
+});
+
+describe.skipIf(!built || !has(BINARIES.fcgiwrap))('ping against fcgiwrap', () => {
+  let wrap: FcgiwrapServer;
+  beforeAll(async () => {
+    wrap = await startFcgiwrap({ scripts: { 'env.sh': CGI_ENV_SCRIPT, 'noexec.sh': { content: CGI_ENV_SCRIPT, mode: 0o644 } }, socketMode: 0o666 });
+  });
+  afterAll(async () => {
+    await wrap?.stop();
+  });
+
+  it('runs a CGI script', async () => {
+    const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--script', wrap.scripts['env.sh']!]);
+    expect(code).toBe(0);
+    expect(json.response.body).toContain(`SCRIPT_FILENAME=${wrap.scripts['env.sh']}`);
+    expect(json.response.headers['X-Body-Length']).toBe('0');
+  });
+
+  it('fails on a script that is not executable', async () => {
+    const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--script', wrap.scripts['noexec.sh']!]);
+    expect(code).toBe(1);
+    expect(json.response.status).toBe(403);
+  });
+});
+
+describe.skipIf(!built || !has(BINARIES.spawnFcgi) || !requirePerlModule('FCGI', 'libfcgi-perl'))('ping against a libfcgi-perl app', () => {
+  let perl: PerlFcgiServer;
+  beforeAll(async () => {
+    perl = await startPerlFcgi({ socketMode: '0666' });
+  });
+  afterAll(async () => {
+    await perl?.stop();
+  });
+
+  it('gets an answer and shows the stderr the app writes', async () => {
+    const { code, json } = await pingJson([endpointToString(perl.endpoint), '--uri', '/?stderr=careful']);
+    expect(code).toBe(0);
+    expect(JSON.parse(json.response.body).PID).toBe(perl.pid);
+    expect(json.response.stderr).toContain('careful');
+    expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['app-stderr']);
+  });
+
+  it('exits 1 on a 503 from the app', async () => {
+    const r = await ping([endpointToString(perl.endpoint), '--uri', '/?status=503']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('backend-error-status');
+  });
+});
