@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = join(ROOT, 'bin', 'fcgi-doctor.js');
+export const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
 
 export function ensureBuilt() {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {

@@ -1,24 +1,38 @@
-// Bundles the CLI into dist/bundle/ with one chunk per command, so that
-// `fcgi-doctor ping` loads a few files instead of dozens (module resolution
-// dominates a short command's start-up). tsc still emits dist/ for the
-// libraries' own consumers (benchmarks, tests of the built output).
-import { rmSync } from 'node:fs';
+// Bundles the CLI into one CommonJS file, dist/bundle/main.cjs, for start-up:
+// module resolution of dozens of small ESM files, and the ESM loader itself,
+// dominated a short command such as `ping`. Commands stay lazy inside the
+// bundle (V8 compiles a function only when it first runs). tsc still emits
+// dist/ for the libraries' own consumers (benchmarks, tests of built output).
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/** commander requires child_process at load for executable subcommands, which we never use: load it on first use. */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('node_modules/commander') ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
+      loader: 'js',
+    }));
+  },
+};
 
 await build({
-  entryPoints: { main: 'src/cli/main.ts' },
+  entryPoints: ['src/cli/main.ts'],
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: 'dist/bundle',
+  outfile: 'dist/bundle/main.cjs',
   minify: true,
-  keepNames: false,
   legalComments: 'none',
   logLevel: 'warning',
-  // commander is CommonJS: give its require() calls a real require.
-  banner: { js: "import { createRequire as __fcgiDoctorRequire } from 'node:module'; const require = __fcgiDoctorRequire(import.meta.url);" },
+  define: { 'process.env.FCGI_DOCTOR_BUNDLED_VERSION': JSON.stringify(version) },
+  plugins: [lazyChildProcess],
 });

@@ -18,7 +18,10 @@ export function processIO(): CliIO {
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,
-    stdin: process.stdin,
+    // A getter: touching process.stdin builds a stream, which costs start-up time.
+    get stdin() {
+      return process.stdin;
+    },
   };
 }
 

@@ -12,7 +12,7 @@ import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
 import { formatTrace } from '../report/traceText.js';
-import { createStyle } from '../report/style.js';
+import { loadStyle } from '../report/style.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList } from './parse.js';
 import { TOOL_VERSION } from './version.js';
@@ -116,7 +116,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     softwareVersion: TOOL_VERSION,
   });
   const where = formatTarget(target);
-  const style = createStyle(colorEnabled(io, opts.color));
+  const style = await loadStyle(colorEnabled(io, opts.color));
   const trace = opts.verbose && format === 'text' ? (t: RecordTrace) => io.stderr(formatTrace(style, t)) : undefined;
 
   const report: PingReport = { target: where, expectations: [], findings: [] };

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * The package version, from the package.json above this module: two levels up
- * from src/cli or dist/cli, one from the bundle in dist/bundle.
+ * The package version: written into the bundle at build time, else read from
+ * the package.json two levels above this module (src/cli, dist/cli).
  */
 function readVersion(): string {
-  for (const rel of ['../../package.json', '../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'fcgi-doctor' && pkg.version) return pkg.version;
-    } catch {
-      // not here: try the next level
-    }
+  const bundled = process.env.FCGI_DOCTOR_BUNDLED_VERSION;
+  if (bundled) return bundled;
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'fcgi-doctor' && pkg.version) return pkg.version;
+  } catch {
+    // fall through
   }
   return '0.0.0';
 }

@@ -15,8 +15,8 @@ import { BINARIES, requireBinary, requirePerlModule } from './harness/requireSer
 import { makeTempDir } from './harness/tempdir.js';
 import { startUwsgi, type UwsgiServer } from './harness/uwsgi.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fcgi-doctor.js');
-const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'main.js'));
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fcgi-doctor.cjs');
+const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'main.cjs'));
 const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
 
 async function ping(args: string[]) {
@@ -30,7 +30,7 @@ async function pingJson(args: string[]) {
   return { code: r.code, json: JSON.parse(r.stdout) };
 }
 
-if (process.env.CI && !built) throw new Error('dist/bundle is missing: npm test builds it before the tests');
+if (process.env.CI && !built) throw new Error('dist/bundle/main.cjs is missing: npm test builds it before the tests');
 
 describe.skipIf(!built || !has(BINARIES.phpFpm))('ping against PHP-FPM', () => {
   let fpm: PhpFpmServer;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Loads the built CLI. Kept tiny so `ping` starts fast: main.js imports each
-// command lazily.
-import { main } from '../dist/bundle/main.js';
+'use strict';
+// Loads the bundled CLI (CommonJS: no ESM loader to start, for a fast `ping`).
+const { main } = require('../dist/bundle/main.cjs');
 
 main(process.argv.slice(2)).then(
   (code) => {
