@@ -342,6 +342,9 @@ export class FcgiConnection {
 
   private onTimeout(p: Pending): void {
     const t = seconds(p.options.timeoutMs);
+    // Bytes of a record that never completed count as an answer begun: the
+    // backend did send something, it just stopped in the middle of a record.
+    if (p.phase === 'first-byte' && this.decoder.bufferedBytes > 0) p.phase = 'response';
     let message: string;
     if (p.phase === 'send') message = `timed out after ${t} sending the request (the backend does not read it)`;
     else if (p.phase === 'first-byte') message = `timed out after ${t} waiting for the first byte`;

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import type { CliIO } from '../../src/cli/io.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(ROOT, 'bin', 'fcgi-doctor.js');
+export const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
 
 export interface TempDir {
   path: string;
