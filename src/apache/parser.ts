@@ -460,13 +460,13 @@ class Parser {
     for (const f of exp.files) {
       if (this.stopped) break;
       if (depth > this.limits.maxIncludeDepth) {
-        this.issue({ kind: 'limit', ...at, text: ll.text, message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.` });
+        this.issue({ kind: 'syntax', ...at, text: ll.text, message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.` });
         break;
       }
       const real = this.src.realpath(f) ?? f;
       if (this.includeStack.some((s) => s === f || (this.src.realpath(s) ?? s) === real)) {
         this.issue({
-          kind: 'limit',
+          kind: 'syntax',
           ...at,
           text: ll.text,
           message: `${f} includes itself (${[...this.includeStack, f].map((p) => path.posix.basename(p)).join(' → ')}); Apache stops with "Exceeded maximum include depth of 128".`,

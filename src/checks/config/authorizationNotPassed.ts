@@ -1,0 +1,69 @@
+/**
+ * authorization-not-passed: a vhost that uses HTTP authentication routes to a
+ * FastCGI application, and nothing hands the Authorization header on
+ * (CGIPassAuth On, SetEnvIf … HTTP_AUTHORIZATION, RewriteRule [E=HTTP_AUTHORIZATION…],
+ * -pass-header Authorization, FcgidPassHeader Authorization).
+ */
+import { collectInScope, type Directive } from '../../apache/index.js';
+import type { Finding } from '../../findings/finding.js';
+import type { ConfigCheck } from './context.js';
+import { at, finding } from './make.js';
+
+function vhostNode(tree: readonly Directive[], file: string, line: number): Directive | undefined {
+  const stack = [...tree];
+  while (stack.length > 0) {
+    const d = stack.pop();
+    if (!d) break;
+    if (d.name === 'virtualhost' && d.file === file && d.line === line) return d;
+    stack.push(...d.children);
+  }
+  return undefined;
+}
+
+function passes(tree: readonly Directive[], vhost: Directive | undefined): boolean {
+  const has = (name: string, test: (d: Directive) => boolean) => collectInScope(tree, name, vhost).some((x) => test(x.d));
+  return (
+    has('cgipassauth', (d) => (d.args[0] ?? '').toLowerCase() === 'on') ||
+    has('setenvif', (d) => d.raw.includes('HTTP_AUTHORIZATION')) ||
+    has('setenvifnocase', (d) => d.raw.includes('HTTP_AUTHORIZATION')) ||
+    has('rewriterule', (d) => /E=HTTP_AUTHORIZATION/i.test(d.raw)) ||
+    has('fcgidpassheader', (d) => (d.args[0] ?? '').toLowerCase() === 'authorization') ||
+    has('passheader', (d) => (d.args[0] ?? '').toLowerCase() === 'authorization')
+  );
+}
+
+function usesAuth(tree: readonly Directive[], vhost: Directive | undefined): Directive | undefined {
+  const auth = collectInScope(tree, 'authtype', vhost)[0]?.d;
+  if (auth) return auth;
+  return collectInScope(tree, 'require', vhost).find((x) => /^(valid-user|user|group)$/i.test(x.d.args[0] ?? ''))?.d;
+}
+
+export const authorizationNotPassedCheck: ConfigCheck = {
+  ids: ['authorization-not-passed'],
+  run(ctx) {
+    const out: Finding[] = [];
+    const done = new Set<string>();
+    for (const s of ctx.model.setups) {
+      if (!s.active) continue;
+      if (s.params['pass-header']?.toLowerCase().split('\n').includes('authorization')) continue;
+      const vhost = s.vhost ? vhostNode(ctx.model.tree, s.vhost.file, s.vhost.line) : undefined;
+      const key = s.vhost ? `${s.vhost.file}:${s.vhost.line}` : 'main';
+      if (done.has(key)) continue;
+      const auth = usesAuth(ctx.model.tree, vhost);
+      if (!auth || passes(ctx.model.tree, vhost)) continue;
+      done.add(key);
+      out.push(
+        finding({
+          id: 'authorization-not-passed',
+          severity: 'warning',
+          title: 'The Authorization header does not reach the FastCGI application',
+          message: `This site uses HTTP authentication (${at(auth)}) and sends requests to a FastCGI application, but Apache does not pass the Authorization header to FastCGI unless told to: an application that checks logins itself (PHP_AUTH_USER, HTTP_AUTHORIZATION) sees none and answers 401 again and again.`,
+          at: s.definedAt,
+          evidence: [`${at(auth)}: ${auth.written} ${auth.raw}`, `${at(s.definedAt)}: ${s.directive}`],
+          fix: s.module === 'fcgid' ? 'Add "FcgidPassHeader Authorization" (or "CGIPassAuth On" on Apache 2.4.13+).' : s.module === 'fastcgi' ? 'Add "-pass-header Authorization" to the FastCgiServer/FastCgiExternalServer line (or "CGIPassAuth On").' : 'Add "CGIPassAuth On" in the section that routes to the application (Apache 2.4.13+), or SetEnvIfNoCase ^Authorization$ "(.+)" HTTP_AUTHORIZATION=$1.',
+        }),
+      );
+    }
+    return out;
+  },
+};

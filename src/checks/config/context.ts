@@ -1,0 +1,49 @@
+/** The model every configuration check reads, and the shape of a check. */
+import type {
+  Directive,
+  ErrorLogInfo,
+  IncludedFile,
+  Layout,
+  LoadedModule,
+  ParseIssue,
+  VirtualHostInfo,
+} from '../../apache/index.js';
+import type { Finding } from '../../findings/finding.js';
+import type { FastcgiSetup } from '../../setups/index.js';
+
+export interface ConfigModel {
+  rootFile: string;
+  serverRoot: string;
+  layout: Layout;
+  /** The file the user named (when it is not the root itself). */
+  targetFile?: string;
+  /** Whether the server reads the named file (true when none was named). */
+  targetLoaded: boolean;
+  /** The named file was not read by the server and was analysed as if it were enabled. */
+  targetAnalysedAsEnabled: boolean;
+  filesRead: IncludedFile[];
+  modulesLoaded: LoadedModule[];
+  vhosts: VirtualHostInfo[];
+  webUser?: string;
+  webGroup?: string;
+  errorLogs: ErrorLogInfo[];
+  /** DefaultRuntimeDir, absolute. */
+  runtimeDir: string;
+  defines: Record<string, string>;
+  setups: FastcgiSetup[];
+  /** The parsed tree (file:line on every directive, skipped branches marked inactive). */
+  tree: Directive[];
+  /** Problems met while reading, before any check. */
+  issues: ParseIssue[];
+  /** How the root was found, and anything the analysis could not settle. */
+  notes: string[];
+}
+
+export interface ConfigCheckContext {
+  model: ConfigModel;
+}
+
+export interface ConfigCheck {
+  ids: readonly string[];
+  run(ctx: ConfigCheckContext): Finding[];
+}

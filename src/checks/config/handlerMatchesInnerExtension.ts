@@ -1,0 +1,38 @@
+/**
+ * handler-matches-inner-extension: `AddHandler <fastcgi handler> .php` also
+ * runs "photo.php.jpg", because mod_mime checks every extension of the name.
+ */
+import type { Finding } from '../../findings/finding.js';
+import type { ConfigCheck } from './context.js';
+import { at, finding } from './make.js';
+
+export const handlerMatchesInnerExtensionCheck: ConfigCheck = {
+  ids: ['handler-matches-inner-extension'],
+  run(ctx) {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const s of ctx.model.setups) {
+      if (!s.active) continue;
+      for (const m of s.reachedBy) {
+        if (!m.extensions || m.extensions.length === 0 || m.files) continue;
+        if (m.kind !== 'AddHandler' && !(m.kind === 'Action' && m.text.startsWith('AddHandler'))) continue;
+        const key = `${m.at.file}:${m.at.line}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const ext = m.extensions[0] ?? '.php';
+        out.push(
+          finding({
+            id: 'handler-matches-inner-extension',
+            severity: 'warning',
+            title: `AddHandler ${ext} also runs files like upload${ext}.jpg`,
+            message: `"${m.text.split(' → ')[0] ?? m.text}" hands any file with ${ext} anywhere in its name to the FastCGI application, because mod_mime checks every extension, not only the last: an uploaded "photo${ext}.jpg" is executed as a script.`,
+            at: m.at,
+            evidence: [`${at(m.at)}: ${m.text}`],
+            fix: `Use <FilesMatch "\\${ext}$"> SetHandler ${m.handler ?? 'HANDLER'} </FilesMatch> instead of AddHandler, so only names ending in ${ext} are run.`,
+          }),
+        );
+      }
+    }
+    return out;
+  },
+};

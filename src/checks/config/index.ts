@@ -1,0 +1,168 @@
+/**
+ * `check --offline`: read Apache's configuration as Apache does, find every
+ * FastCGI setup in it, and run the static checks. Never throws for bad input:
+ * whatever goes wrong becomes a finding with file:line.
+ */
+import {
+  describeVhost,
+  errorLogs,
+  listVhosts,
+  loadServerConfig,
+  runtimeDir,
+  webIdentity,
+  type ConfigFileSource,
+} from '../../apache/index.js';
+import type { Finding } from '../../findings/finding.js';
+import { SEVERITY_RANK } from '../../findings/finding.js';
+import { extractSetups } from '../../setups/index.js';
+import { authorizationNotPassedCheck } from './authorizationNotPassed.js';
+import type { ConfigCheck, ConfigModel } from './context.js';
+import { directiveContextCheck } from './directiveContext.js';
+import { execcgiOffCheck } from './execcgiOff.js';
+import { handlerMatchesInnerExtensionCheck } from './handlerMatchesInnerExtension.js';
+import { moduleNotLoadedCheck } from './moduleNotLoaded.js';
+import { optionsMixedSyntaxCheck } from './optionsMixedSyntax.js';
+import { parseIssuesCheck } from './parseIssues.js';
+import { proxyRoutesStaticFilesCheck } from './proxyRoutesStaticFiles.js';
+import { proxyUrlInvalidCheck } from './proxyUrlInvalid.js';
+import { proxyWorkerSharedCheck } from './proxyWorkerShared.js';
+import { serverRedefinedCheck } from './serverRedefined.js';
+import { siteNotLoadedCheck } from './siteNotLoaded.js';
+import { socketInPrivateTmpCheck } from './socketInPrivateTmp.js';
+
+export type { ConfigCheck, ConfigCheckContext, ConfigModel } from './context.js';
+export { CONFIG_EXTRA_IDS, type IdDoc } from './extraIds.js';
+
+export const CONFIG_CHECKS: readonly ConfigCheck[] = [
+  parseIssuesCheck,
+  siteNotLoadedCheck,
+  directiveContextCheck,
+  optionsMixedSyntaxCheck,
+  moduleNotLoadedCheck,
+  execcgiOffCheck,
+  proxyUrlInvalidCheck,
+  proxyWorkerSharedCheck,
+  serverRedefinedCheck,
+  authorizationNotPassedCheck,
+  handlerMatchesInnerExtensionCheck,
+  socketInPrivateTmpCheck,
+  proxyRoutesStaticFilesCheck,
+];
+
+export interface AnalyzeOptions {
+  /** A vhost file, a directory, or the root configuration; omitted: the usual places. */
+  target?: string;
+  /** --root FILE */
+  root?: string;
+  /** --server-root DIR */
+  serverRoot?: string;
+  source?: ConfigFileSource;
+  /** Environment for ${VAR}; defaults to this process's environment. */
+  env?: Record<string, string>;
+}
+
+export interface AnalyzeResult {
+  model: ConfigModel;
+  findings: Finding[];
+}
+
+function buildModel(opts: AnalyzeOptions): ConfigModel {
+  const cfg = loadServerConfig(opts);
+  const tree = cfg.parsed.directives;
+  const serverRoot = cfg.parsed.serverRoot;
+  const id = webIdentity(tree);
+  const model: ConfigModel = {
+    rootFile: cfg.located.rootFile,
+    serverRoot,
+    layout: cfg.located.layout,
+    targetLoaded: cfg.targetLoaded,
+    targetAnalysedAsEnabled: cfg.targetAnalysedAsEnabled,
+    filesRead: cfg.parsed.files,
+    modulesLoaded: cfg.parsed.modules,
+    vhosts: listVhosts(tree).map((v) => describeVhost(v, serverRoot)),
+    errorLogs: errorLogs(tree, serverRoot),
+    runtimeDir: runtimeDir(tree, serverRoot),
+    defines: cfg.parsed.defines,
+    setups: extractSetups(tree, serverRoot, cfg.parsed.modules),
+    tree,
+    issues: cfg.parsed.issues,
+    notes: [...cfg.located.notes],
+  };
+  if (cfg.located.targetFile) model.targetFile = cfg.located.targetFile;
+  if (id.user) model.webUser = id.user;
+  if (id.group) model.webGroup = id.group;
+  if (id.userAt && !id.user) model.notes.push(`User is "${id.userAt.args[0] ?? ''}", which could not be resolved (is /etc/apache2/envvars readable?).`);
+  if (cfg.targetAnalysedAsEnabled) model.notes.push(`${cfg.located.targetFile ?? ''} is not read by the server; it was analysed as if it were enabled.`);
+  return model;
+}
+
+function internalError(e: unknown, opts: AnalyzeOptions): AnalyzeResult {
+  const file = opts.root ?? opts.target ?? '(configuration)';
+  return {
+    model: {
+      rootFile: file,
+      serverRoot: opts.serverRoot ?? '',
+      layout: 'custom',
+      targetLoaded: false,
+      targetAnalysedAsEnabled: false,
+      filesRead: [],
+      modulesLoaded: [],
+      vhosts: [],
+      errorLogs: [],
+      runtimeDir: '',
+      defines: {},
+      setups: [],
+      tree: [],
+      issues: [],
+      notes: [`Internal error: ${e instanceof Error ? e.message : String(e)}`],
+    },
+    findings: [
+      {
+        id: 'config-analysis-limit',
+        severity: 'warning',
+        title: 'The configuration could not be analysed',
+        message: `fcgi-doctor failed while reading the configuration (${e instanceof Error ? e.message : String(e)}); nothing below is a clean bill of health.`,
+        location: { file },
+        evidence: [],
+      },
+    ],
+  };
+}
+
+export function analyzeConfig(options: AnalyzeOptions = {}): AnalyzeResult {
+  try {
+    const model = buildModel(options);
+    const findings: Finding[] = [];
+    for (const check of CONFIG_CHECKS) {
+      try {
+        findings.push(...check.run({ model }));
+      } catch (e) {
+        findings.push({
+          id: 'config-analysis-limit',
+          severity: 'warning',
+          title: `A check failed: ${check.ids[0] ?? ''}`,
+          message: `The check for ${check.ids.join(', ')} failed (${e instanceof Error ? e.message : String(e)}); its problems are not reported.`,
+          evidence: [],
+        });
+      }
+    }
+    return { model, findings: dedupe(findings).sort(bySeverityThenPlace) };
+  } catch (e) {
+    // Defence in depth: the parser collects its errors, but a bug must not crash the CLI.
+    return internalError(e, options);
+  }
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.id}|${f.location?.file ?? ''}|${f.location?.line ?? ''}|${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function bySeverityThenPlace(a: Finding, b: Finding): number {
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
+}

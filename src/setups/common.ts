@@ -1,0 +1,112 @@
+/**
+ * Helpers shared by the three module extractors: walking every directive
+ * (live and skipped branches, but not macro bodies: they count where used),
+ * describing sections and vhosts, and the handler sections of a tree.
+ */
+import * as path from 'node:path';
+import { describeVhost, render, walk, type Directive } from '../apache/index.js';
+import type { Mapping, SectionRef, SourceRef, VhostRef } from './types.js';
+
+export interface Visited {
+  d: Directive;
+  ancestors: Directive[];
+}
+
+/** Every directive except macro bodies, in read order, with ancestors. */
+export function everyDirective(tree: readonly Directive[]): Visited[] {
+  const out: Visited[] = [];
+  walk(tree, (d, anc) => {
+    if (d.name === 'macro' && d.isSection) return false;
+    out.push({ d, ancestors: [...anc] });
+    return true;
+  });
+  return out;
+}
+
+export function ref(d: Directive): SourceRef {
+  return { file: d.file, line: d.line, includedFrom: d.includedFrom };
+}
+
+export function sectionRefs(ancestors: readonly Directive[]): SectionRef[] {
+  return ancestors
+    .filter((a) => a.isSection)
+    .map((a) => {
+      const s: SectionRef = { name: a.written, args: a.args, file: a.file, line: a.line, includedFrom: a.includedFrom, active: a.active };
+      if (a.condition !== undefined) s.condition = a.condition;
+      return s;
+    });
+}
+
+export function vhostRef(v: Directive | undefined, serverRoot: string): VhostRef | undefined {
+  if (!v) return undefined;
+  const info = describeVhost(v, serverRoot);
+  const r: VhostRef = { addresses: info.addresses, file: info.file, line: info.line };
+  if (info.serverName) r.serverName = info.serverName;
+  return r;
+}
+
+export function vhostOfAncestors(ancestors: readonly Directive[]): Directive | undefined {
+  return ancestors.find((a) => a.name === 'virtualhost');
+}
+
+/** The first inactive ancestor's reason, or the directive's own. */
+export function inactiveReason(d: Directive, ancestors: readonly Directive[]): string | undefined {
+  if (d.active) return undefined;
+  return d.inactiveReason ?? ancestors.find((a) => !a.active)?.inactiveReason;
+}
+
+/** mod_mime: an extension matches any dot-part of the name after the first ("x.php.jpg" has .php and .jpg). */
+export function extensionsOf(name: string): string[] {
+  return name
+    .split('.')
+    .slice(1)
+    .map((e) => `.${e.toLowerCase()}`);
+}
+
+export function normExt(e: string): string {
+  return `.${e.replace(/^\./, '').toLowerCase()}`;
+}
+
+export interface HandlerSection {
+  d: Directive;
+  ancestors: Directive[];
+  handler: string;
+  kind: 'SetHandler' | 'AddHandler';
+  extensions?: string[];
+}
+
+/** Every SetHandler/AddHandler in the tree with the handler it names. */
+export function handlerDirectives(all: readonly Visited[]): HandlerSection[] {
+  const out: HandlerSection[] = [];
+  for (const { d, ancestors } of all) {
+    if (d.name === 'sethandler' && d.args[0]) out.push({ d, ancestors, handler: d.args[0], kind: 'SetHandler' });
+    if (d.name === 'addhandler' && d.args[0]) {
+      out.push({ d, ancestors, handler: d.args[0], kind: 'AddHandler', extensions: d.args.slice(1).map(normExt) });
+    }
+  }
+  return out;
+}
+
+export function mappingOf(h: HandlerSection): Mapping {
+  const m: Mapping = { kind: h.kind, handler: h.handler, text: render(h.d), at: ref(h.d) };
+  if (h.extensions) m.extensions = h.extensions;
+  const files = [...h.ancestors].reverse().find((a) => a.name === 'files' || a.name === 'filesmatch');
+  if (files) m.files = files.args.join(' ');
+  const loc = [...h.ancestors].reverse().find((a) => a.name === 'location' || a.name === 'locationmatch');
+  if (loc) {
+    if (loc.name === 'locationmatch' || loc.args[0] === '~') m.urlRegex = loc.args.at(-1) ?? '';
+    else m.urlPath = loc.args[0] ?? '';
+  }
+  return m;
+}
+
+/** The filesystem directory a section chain points at, if any (last plain <Directory>). */
+export function directoryOf(ancestors: readonly Directive[]): string | undefined {
+  const dir = [...ancestors].reverse().find((a) => a.name === 'directory' && a.args[0] !== '~');
+  return dir?.args[0] ? path.posix.normalize(dir.args[0]).replace(/(.)\/$/, '$1') : undefined;
+}
+
+export function parseIntOr(v: string | undefined, dflt: number): number {
+  const n = Number.parseInt(v ?? '', 10);
+  return Number.isFinite(n) ? n : dflt;
+}

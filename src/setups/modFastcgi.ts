@@ -1,0 +1,263 @@
+/**
+ * mod_fastcgi (FastCGI-Archives/mod_fastcgi): static servers (FastCgiServer),
+ * external servers (FastCgiExternalServer, reached directly or through the
+ * classic AddHandler → Action → Alias chain) and dynamic applications (a
+ * fastcgi-script handler with no server definition behind the file).
+ */
+import { createHash } from 'node:crypto';
+import * as path from 'node:path';
+import {
+  effectiveOptions,
+  render,
+  resolveServerPath,
+  sectionApplies,
+  serverSetting,
+  vhostValue,
+  type Directive,
+} from '../apache/index.js';
+import {
+  directoryOf,
+  extensionsOf,
+  inactiveReason,
+  mappingOf,
+  parseIntOr,
+  ref,
+  sectionRefs,
+  vhostOfAncestors,
+  vhostRef,
+  type HandlerSection,
+  type Visited,
+} from './common.js';
+import type { ExtractContext } from './context.js';
+import type { Endpoint, FastcgiSetup, Mapping } from './types.js';
+
+export const FASTCGI_HANDLER = 'fastcgi-script';
+
+const SERVER_DIRECTIVES = new Set(['fastcgiserver', 'appclass']);
+const EXTERNAL_DIRECTIVES = new Set(['fastcgiexternalserver', 'externalappclass']);
+
+/** Defaults from mod_fastcgi.h. */
+const DEFAULT_IDLE_TIMEOUT = 30;
+const DEFAULT_APP_CONN_TIMEOUT = 0;
+
+export interface ServerDefinition {
+  v: Visited;
+  path: string;
+  external: boolean;
+}
+
+/** FastCgiIpcDir, or mod_fastcgi's Apache 2 default (logs/fastcgi under ServerRoot). */
+export function fastcgiIpcDir(ctx: ExtractContext): string {
+  let dir: string | undefined;
+  for (const { d, ancestors } of ctx.all) {
+    if (d.active && d.name === 'fastcgiipcdir' && !vhostOfAncestors(ancestors) && d.args[0]) dir = d.args[0];
+  }
+  return resolveServerPath(ctx.serverRoot, dir ?? 'logs/fastcgi');
+}
+
+/** Parses "-name value" / "-flag" options of FastCgiServer and friends (case-insensitive names). */
+export function fastcgiOptions(args: readonly string[]): Record<string, string> {
+  const flags = new Set(['-flush', '-nph', '-autoupdate', '-restart']);
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = (args[i] ?? '').toLowerCase();
+    if (!a.startsWith('-')) continue;
+    if (flags.has(a)) out[a.slice(1)] = 'on';
+    else {
+      const v = args[i + 1] ?? '';
+      const key = a.slice(1);
+      out[key] = out[key] !== undefined && (key === 'initial-env' || key === 'pass-header') ? `${out[key]}\n${v}` : v;
+      i++;
+    }
+  }
+  return out;
+}
+
+export function serverDefinitions(ctx: ExtractContext): ServerDefinition[] {
+  const out: ServerDefinition[] = [];
+  for (const v of ctx.all) {
+    const n = v.d.name;
+    if (!SERVER_DIRECTIVES.has(n) && !EXTERNAL_DIRECTIVES.has(n)) continue;
+    const p = v.d.args[0];
+    if (!p) continue;
+    out.push({ v, path: resolveServerPath(ctx.serverRoot, p), external: EXTERNAL_DIRECTIVES.has(n) });
+  }
+  return out;
+}
+
+function wrapperOn(ctx: ExtractContext): string | undefined {
+  for (const { d } of ctx.all) {
+    if (d.active && (d.name === 'fastcgiwrapper' || d.name === 'fastcgisuexec') && d.args[0] && d.args[0].toLowerCase() !== 'off') {
+      return d.args[0];
+    }
+  }
+  return undefined;
+}
+
+function socketHash(p: string, user: string, group: string): string {
+  // fcgi_util_socket_hash_filename: md5 of path + user + group.
+  return createHash('md5').update(`${p}${user}${group}`).digest('hex');
+}
+
+/** Does a fastcgi-script handler section reach the file at `file`? */
+function handlerReaches(h: HandlerSection, file: string): boolean {
+  const dir = path.posix.dirname(file);
+  const base = path.posix.basename(file);
+  const scoped = h.ancestors.filter((a) => a.isSection && a.name !== 'virtualhost');
+  if (!scoped.every((s) => sectionApplies(s, dir, base) || ['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion', 'if', 'elseif', 'else', 'location', 'locationmatch'].includes(s.name))) {
+    return false;
+  }
+  if (h.kind === 'AddHandler') return extensionsOf(base).some((e) => h.extensions?.includes(e));
+  return true;
+}
+
+/** The AddHandler → Action → Alias links that lead requests to `file`. */
+function actionChain(ctx: ExtractContext, file: string, vhost: Directive | undefined): Mapping[] {
+  const out: Mapping[] = [];
+  const inScope = (anc: readonly Directive[]) => {
+    const v = vhostOfAncestors(anc);
+    return v === undefined || v === vhost || vhost === undefined;
+  };
+  for (const alias of ctx.all) {
+    if (!['alias', 'scriptalias'].includes(alias.d.name) || !inScope(alias.ancestors)) continue;
+    const [url, target] = alias.d.args;
+    if (!url || !target || resolveServerPath(ctx.serverRoot, target) !== file) continue;
+    for (const action of ctx.all) {
+      if (action.d.name !== 'action' || !inScope(action.ancestors)) continue;
+      const [handler, actionUrl] = action.d.args;
+      if (!handler || actionUrl !== url) continue;
+      for (const h of ctx.handlers) {
+        if (h.handler !== handler || !inScope(h.ancestors)) continue;
+        const m = mappingOf(h);
+        out.push({ ...m, kind: 'Action', urlPath: url, text: `${render(h.d)} → ${render(action.d)} → ${render(alias.d)}` });
+      }
+    }
+  }
+  return out;
+}
+
+function runAsFor(ctx: ExtractContext, opts: Record<string, string>): FastcgiSetup['runAs'] {
+  if (wrapperOn(ctx) && (opts['user'] || opts['group'])) {
+    const r: NonNullable<FastcgiSetup['runAs']> = { via: 'wrapper' };
+    if (opts['user']) r.user = opts['user'];
+    if (opts['group']) r.group = opts['group'];
+    return r;
+  }
+  const r: NonNullable<FastcgiSetup['runAs']> = { via: 'web-server' };
+  if (ctx.webUser) r.user = ctx.webUser;
+  if (ctx.webGroup) r.group = ctx.webGroup;
+  return r;
+}
+
+function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], key: string): FastcgiSetup {
+  const vh = vhostOfAncestors(v.ancestors);
+  const s: FastcgiSetup = {
+    id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`,
+    module: 'fastcgi',
+    moduleId: 'fastcgi_module',
+    loaded: ctx.modules.has('fastcgi_module'),
+    active: v.d.active,
+    mode,
+    definedAt: ref(v.d),
+    directive: render(v.d),
+    reachedBy: [],
+    sections: sectionRefs(v.ancestors),
+    timeouts: {},
+    params: {},
+    notes: [],
+  };
+  const why = inactiveReason(v.d, v.ancestors);
+  if (why) s.inactiveReason = why;
+  const vr = vhostRef(vh, ctx.serverRoot);
+  if (vr) s.vhost = vr;
+  return s;
+}
+
+function optionsFor(ctx: ExtractContext, vhost: Directive | undefined, file: string): FastcgiSetup['options'] {
+  const eff = effectiveOptions(ctx.tree, vhost, file);
+  return { directory: path.posix.dirname(file), values: eff.options, from: eff.from.map(ref) };
+}
+
+export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {
+  const setups: FastcgiSetup[] = [];
+  const ipcDir = fastcgiIpcDir(ctx);
+  const defs = serverDefinitions(ctx);
+  for (const def of defs) {
+    const { v } = def;
+    const opts = fastcgiOptions(v.d.args.slice(1));
+    const vh = vhostOfAncestors(v.ancestors);
+    const s = baseSetup(ctx, v, def.external ? 'external' : 'static', def.path);
+    s.params = opts;
+    s.script = def.path;
+    s.timeouts = {
+      idle: parseIntOr(opts['idle-timeout'], DEFAULT_IDLE_TIMEOUT),
+      appConnTimeout: parseIntOr(opts['appconntimeout'], DEFAULT_APP_CONN_TIMEOUT),
+    };
+    let endpoint: Endpoint | undefined;
+    if (opts['host'] !== undefined) {
+      const m = /^(.*):(\d+)$/.exec(opts['host']);
+      if (m && m[1] !== undefined && m[2] !== undefined) endpoint = { kind: 'tcp', host: m[1], port: Number(m[2]) };
+      else s.notes.push(`-host ${opts['host']} has no port: mod_fastcgi refuses it ("missing port specification").`);
+    } else if (opts['port'] !== undefined) {
+      endpoint = { kind: 'tcp', host: 'localhost', port: parseIntOr(opts['port'], 0) };
+    } else if (opts['socket'] !== undefined) {
+      endpoint = { kind: 'unix', path: path.posix.isAbsolute(opts['socket']) ? path.posix.normalize(opts['socket']) : path.posix.join(ipcDir, opts['socket']) };
+    } else if (!def.external) {
+      endpoint = { kind: 'unix', path: path.posix.join(ipcDir, socketHash(def.path, '', '')), generated: true };
+    } else {
+      s.notes.push('FastCgiExternalServer needs -socket or -host: mod_fastcgi refuses it ("-socket or -host option missing").');
+    }
+    if (endpoint) s.endpoint = endpoint;
+    if (!def.external) s.runAs = runAsFor(ctx, opts);
+    // Requests reach the server through fastcgi-script handlers covering the file, or an Action chain.
+    for (const h of ctx.handlers) {
+      if (h.handler !== FASTCGI_HANDLER) continue;
+      const hv = vhostOfAncestors(h.ancestors);
+      if (hv !== undefined && vh !== undefined && hv !== vh) continue;
+      if (handlerReaches(h, def.path)) s.reachedBy.push(mappingOf(h));
+    }
+    s.reachedBy.push(...actionChain(ctx, def.path, vh));
+    if (s.reachedBy.length === 0) {
+      s.notes.push(`No fastcgi-script handler or Action chain leads requests to ${def.path}.`);
+    }
+    setups.push(s);
+  }
+  setups.push(...dynamicApps(ctx, defs));
+  return setups;
+}
+
+/**
+ * A fastcgi-script handler is a dynamic application unless every file it can
+ * reach is a defined server: only a <Files exact-name> section whose name is a
+ * defined server's file name is that narrow.
+ */
+function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): FastcgiSetup[] {
+  const out: FastcgiSetup[] = [];
+  for (const h of ctx.handlers) {
+    if (h.handler !== FASTCGI_HANDLER) continue;
+    const files = [...h.ancestors].reverse().find((a) => a.name === 'files' && a.args[0] !== '~');
+    const name = files?.args[0];
+    if (name && !/[*?[]/.test(name) && h.kind === 'SetHandler' && defs.some((d) => path.posix.basename(d.path) === name)) continue;
+    const vh = vhostOfAncestors(h.ancestors);
+    const s = baseSetup(ctx, { d: h.d, ancestors: h.ancestors }, 'dynamic', h.handler);
+    s.reachedBy.push(mappingOf(h));
+    const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
+    if (dir) {
+      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name && !/[*?[]/.test(name) ? name : `index${h.extensions?.[0] ?? '.fcgi'}`);
+      s.script = sample;
+      s.options = optionsFor(ctx, vh, sample);
+    } else {
+      s.notes.push('The directory this handler applies to is unknown (no <Directory> around it and no DocumentRoot).');
+    }
+    s.runAs = runAsFor(ctx, {});
+    const timeoutDirective = serverSetting(ctx.tree, vh, 'fastcgiconfig');
+    const cfg = fastcgiOptions(timeoutDirective?.args ?? []);
+    s.params = cfg;
+    s.timeouts = {
+      idle: parseIntOr(cfg['idle-timeout'], DEFAULT_IDLE_TIMEOUT),
+      appConnTimeout: parseIntOr(cfg['appconntimeout'], DEFAULT_APP_CONN_TIMEOUT),
+    };
+    out.push(s);
+  }
+  return out;
+}

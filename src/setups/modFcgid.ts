@@ -1,0 +1,126 @@
+/**
+ * mod_fcgid (apache/httpd-mod_fcgid): every fcgid-script handler is a setup;
+ * Apache starts the script (or its FcgidWrapper) on demand and talks to it over
+ * sockets it creates in FcgidIPCDir.
+ */
+import * as path from 'node:path';
+import { render, resolveServerPath, serverSetting, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
+import { directoryOf, inactiveReason, mappingOf, parseIntOr, ref, sectionRefs, vhostOfAncestors, vhostRef } from './common.js';
+import type { ExtractContext } from './context.js';
+import type { FastcgiSetup } from './types.js';
+
+export const FCGID_HANDLER = 'fcgid-script';
+
+/** Defaults from fcgid_conf.c (2.3.9). */
+export const FCGID_DEFAULTS = {
+  io: 40,
+  busy: 300,
+  idle: 300,
+  connect: 3,
+  processLifeTime: 3600,
+  maxRequestLen: 131072,
+  maxRequestsPerProcess: 0,
+} as const;
+
+/** Directive names, legacy aliases included, for each setting. */
+const NAMES: Record<string, string[]> = {
+  io: ['fcgidiotimeout', 'ipccommtimeout'],
+  busy: ['fcgidbusytimeout', 'busytimeout'],
+  idle: ['fcgididletimeout', 'idletimeout'],
+  connect: ['fcgidconnecttimeout', 'ipcconnecttimeout'],
+  processLifeTime: ['fcgidprocesslifetime', 'processlifetime'],
+  maxRequestLen: ['fcgidmaxrequestlen', 'maxrequestlen'],
+  maxRequestsPerProcess: ['fcgidmaxrequestsperprocess', 'maxrequestsperprocess'],
+};
+
+function setting(ctx: ExtractContext, vhost: Directive | undefined, names: readonly string[]): Directive | undefined {
+  for (const n of names) {
+    const d = serverSetting(ctx.tree, vhost, n);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** FcgidIPCDir, or the compiled default (Debian's build uses /var/lib/apache2/fcgid/sock). */
+export function fcgidIpcDir(ctx: ExtractContext): string {
+  const d = setting(ctx, undefined, ['fcgidipcdir', 'socketpath']);
+  if (d?.args[0]) return resolveServerPath(ctx.serverRoot, d.args[0]);
+  const so = ctx.modules.get('fcgid_module')?.path ?? '';
+  return so.startsWith('/usr/lib/apache2/') ? '/var/lib/apache2/fcgid/sock' : resolveServerPath(ctx.serverRoot, 'logs/fcgidsock');
+}
+
+/** The FcgidWrapper that applies in a handler's scope: nearest section first, then vhost, then main. */
+function wrapperFor(ctx: ExtractContext, ancestors: readonly Directive[], vhost: Directive | undefined): Directive | undefined {
+  for (const sec of [...ancestors].reverse()) {
+    if (!sec.isSection || sec.name === 'virtualhost') continue;
+    const w = sec.children.find((c) => c.active && (c.name === 'fcgidwrapper' || c.name === 'fcgiwrapper'));
+    if (w) return w;
+  }
+  return setting(ctx, vhost, ['fcgidwrapper', 'fcgiwrapper']);
+}
+
+export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
+  const out: FastcgiSetup[] = [];
+  const ipcDir = fcgidIpcDir(ctx);
+  for (const h of ctx.handlers) {
+    if (h.handler !== FCGID_HANDLER) continue;
+    const vh = vhostOfAncestors(h.ancestors);
+    const s: FastcgiSetup = {
+      id: `fcgid:${h.d.file}:${h.d.line}`,
+      module: 'fcgid',
+      moduleId: 'fcgid_module',
+      loaded: ctx.modules.has('fcgid_module'),
+      active: h.d.active,
+      mode: 'fcgid',
+      definedAt: ref(h.d),
+      directive: render(h.d),
+      reachedBy: [mappingOf(h)],
+      sections: sectionRefs(h.ancestors),
+      endpoint: { kind: 'unix', path: ipcDir, generated: true },
+      timeouts: {},
+      params: {},
+      notes: [],
+    };
+    const why = inactiveReason(h.d, h.ancestors);
+    if (why) s.inactiveReason = why;
+    const vr = vhostRef(vh, ctx.serverRoot);
+    if (vr) s.vhost = vr;
+    for (const [key, names] of Object.entries(NAMES)) {
+      const d = setting(ctx, vh, names);
+      const dflt = FCGID_DEFAULTS[key as keyof typeof FCGID_DEFAULTS];
+      const value = parseIntOr(d?.args[0], dflt);
+      if (key === 'maxRequestLen' || key === 'maxRequestsPerProcess') s.params[key] = String(value);
+      else s.timeouts[key] = value;
+    }
+    const wrapper = wrapperFor(ctx, h.ancestors, vh);
+    if (wrapper?.args[0]) {
+      s.params['wrapper'] = wrapper.args[0];
+      s.script = wrapper.args[0].split(/\s+/)[0];
+    }
+    const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
+    if (dir) {
+      const files = [...h.ancestors].reverse().find((a) => a.name === 'files' && a.args[0] !== '~');
+      const name = files?.args[0] && !/[*?[]/.test(files.args[0]) ? files.args[0] : `index${h.extensions?.[0] ?? '.fcgi'}`;
+      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name);
+      const eff = effectiveOptions(ctx.tree, vh, sample);
+      s.options = { directory: path.posix.dirname(sample), values: eff.options, from: eff.from.map(ref) };
+      if (!s.script) s.script = sample;
+    } else {
+      s.notes.push('The directory this handler applies to is unknown (no <Directory> around it and no DocumentRoot).');
+    }
+    const suexec = vh && vhostValue(vh, 'suexecusergroup');
+    if (suexec) {
+      const r: NonNullable<FastcgiSetup['runAs']> = { via: 'suexec' };
+      if (suexec.args[0]) r.user = suexec.args[0];
+      if (suexec.args[1]) r.group = suexec.args[1];
+      s.runAs = r;
+    } else {
+      const r: NonNullable<FastcgiSetup['runAs']> = { via: 'web-server' };
+      if (ctx.webUser) r.user = ctx.webUser;
+      if (ctx.webGroup) r.group = ctx.webGroup;
+      s.runAs = r;
+    }
+    out.push(s);
+  }
+  return out;
+}

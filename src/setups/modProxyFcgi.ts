@@ -1,0 +1,164 @@
+/**
+ * mod_proxy_fcgi: FastCGI routes made by SetHandler "proxy:…", ProxyPass,
+ * ProxyPassMatch, RewriteRule [P]/[H=proxy:…] and BalancerMember, with the
+ * worker parameters that <Proxy>/ProxySet attach and the timeout chain
+ * (worker timeout → ProxyTimeout → Timeout).
+ */
+import { coreTimeout, render, serverSetting, type Directive } from '../apache/index.js';
+import { inactiveReason, parseIntOr, ref, sectionRefs, vhostOfAncestors, vhostRef, type Visited } from './common.js';
+import type { ExtractContext } from './context.js';
+import { isFcgiUrl, parseProxyUrl, workerParams } from './proxyUrl.js';
+import type { FastcgiSetup, Mapping } from './types.js';
+
+interface Route {
+  v: Visited;
+  url: string;
+  params: Record<string, string>;
+  mapping: Omit<Mapping, 'text' | 'at'>;
+  context: 'handler' | 'proxypass';
+  invalidParams: string[];
+}
+
+function locationOf(ancestors: readonly Directive[]): Directive | undefined {
+  return [...ancestors].reverse().find((a) => a.name === 'location' || a.name === 'locationmatch');
+}
+
+function routeOf(v: Visited): Route | undefined {
+  const { d, ancestors } = v;
+  switch (d.name) {
+    case 'sethandler': {
+      const h = d.args[0] ?? '';
+      if (!/^proxy:/i.test(h)) return undefined;
+      const url = h.slice(6);
+      if (!isFcgiUrl(url)) return undefined;
+      return { v, url, params: {}, mapping: { kind: 'SetHandler', handler: h }, context: 'handler', invalidParams: [] };
+    }
+    case 'proxypass':
+    case 'proxypassmatch': {
+      const loc = locationOf(ancestors);
+      let args = [...d.args];
+      let regex = d.name === 'proxypassmatch';
+      if (args[0] === '~') {
+        regex = true;
+        args = args.slice(1);
+      }
+      const [p, u] = loc ? [loc.args.at(-1) ?? '', args[0]] : [args[0], args[1]];
+      if (u === undefined || p === undefined || u === '!' || !isFcgiUrl(u)) return undefined;
+      const rest = args.slice(loc ? 1 : 2);
+      const wp = workerParams(rest);
+      const mapping: Route['mapping'] = { kind: d.name === 'proxypass' ? 'ProxyPass' : 'ProxyPassMatch' };
+      if (regex || loc?.name === 'locationmatch') mapping.urlRegex = p;
+      else mapping.urlPath = p;
+      return { v, url: u, params: wp.params, mapping, context: 'proxypass', invalidParams: wp.invalid };
+    }
+    case 'rewriterule': {
+      const [pattern, subst, flags = ''] = d.args;
+      if (!pattern || !subst) return undefined;
+      const f = flags.replace(/^\[|\]$/g, '').split(',');
+      const hflag = f.find((x) => /^(H|handler)=/i.test(x));
+      if (hflag) {
+        const h = hflag.slice(hflag.indexOf('=') + 1);
+        if (/^proxy:/i.test(h) && isFcgiUrl(h.slice(6))) {
+          return { v, url: h.slice(6), params: {}, mapping: { kind: 'RewriteRule', urlRegex: pattern, handler: h }, context: 'handler', invalidParams: [] };
+        }
+      }
+      if (f.some((x) => /^(P|proxy)$/i.test(x)) && isFcgiUrl(subst)) {
+        return { v, url: subst, params: {}, mapping: { kind: 'RewriteRule', urlRegex: pattern }, context: 'proxypass', invalidParams: [] };
+      }
+      return undefined;
+    }
+    case 'balancermember': {
+      const inProxy = ancestors.some((a) => a.name === 'proxy');
+      const args = inProxy ? d.args : d.args.slice(1);
+      const u = args[0];
+      if (!u || !isFcgiUrl(u)) return undefined;
+      const wp = workerParams(args.slice(1));
+      return { v, url: u, params: wp.params, mapping: { kind: 'BalancerMember' }, context: 'proxypass', invalidParams: wp.invalid };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Parameters given to workers by <Proxy url k=v> and ProxySet, keyed by worker name. */
+function definedWorkers(ctx: ExtractContext): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  const add = (url: string | undefined, params: readonly string[]) => {
+    if (!url) return;
+    const name = parseProxyUrl(url, ctx.runtimeDir, 'proxypass').workerName ?? url;
+    out.set(name, { ...(out.get(name) ?? {}), ...workerParams(params).params });
+  };
+  for (const { d, ancestors } of ctx.all) {
+    if (!d.active) continue;
+    if (d.name === 'proxy' && d.isSection) add(d.args[0], d.args.slice(1));
+    if (d.name === 'proxyset') {
+      const inProxy = [...ancestors].reverse().find((a) => a.name === 'proxy');
+      if (inProxy) add(inProxy.args[0], d.args);
+      else add(d.args[0], d.args.slice(1));
+    }
+  }
+  return out;
+}
+
+function lookupWorker(defined: Map<string, Record<string, string>>, name: string | undefined): Record<string, string> {
+  if (!name) return {};
+  let best: { len: number; params: Record<string, string> } | undefined;
+  for (const [k, params] of defined) {
+    const key = k.replace(/\/$/, '');
+    if ((name === k || name.startsWith(key)) && (!best || key.length > best.len)) best = { len: key.length, params };
+  }
+  return best?.params ?? {};
+}
+
+/** "30" or "1500ms" → seconds. */
+function seconds(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(ms)?$/i.exec(v.trim());
+  if (!m || m[1] === undefined) return undefined;
+  return m[2] ? Number(m[1]) / 1000 : Number(m[1]);
+}
+
+export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
+  const out: FastcgiSetup[] = [];
+  const workers = definedWorkers(ctx);
+  const loaded = ctx.modules.has('proxy_fcgi_module') && ctx.modules.has('proxy_module');
+  for (const v of ctx.all) {
+    const route = routeOf(v);
+    if (!route) continue;
+    const { d, ancestors } = v;
+    const vh = vhostOfAncestors(ancestors);
+    const dynamic = route.url.includes('%{') || /\$\d/.test(route.url.split('|')[0] ?? '');
+    const parsed = parseProxyUrl(route.url, ctx.runtimeDir, route.context);
+    const s: FastcgiSetup = {
+      id: `proxy_fcgi:${d.file}:${d.line}`,
+      module: 'proxy_fcgi',
+      moduleId: 'proxy_fcgi_module',
+      loaded,
+      active: d.active,
+      mode: 'proxy',
+      definedAt: ref(d),
+      directive: render(d),
+      reachedBy: [{ ...route.mapping, text: render(d), at: ref(d) }],
+      sections: sectionRefs(ancestors),
+      backendUrl: route.url,
+      timeouts: {},
+      params: { ...lookupWorker(workers, parsed.workerName), ...route.params },
+      notes: [],
+    };
+    const files = [...ancestors].reverse().find((a) => a.name === 'files' || a.name === 'filesmatch');
+    if (files && s.reachedBy[0]) s.reachedBy[0].files = files.args.join(' ');
+    const why = inactiveReason(d, ancestors);
+    if (why) s.inactiveReason = why;
+    const vr = vhostRef(vh, ctx.serverRoot);
+    if (vr) s.vhost = vr;
+    if (parsed.workerName) s.workerName = parsed.workerName;
+    if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
+    else if (parsed.endpoint) s.endpoint = parsed.endpoint;
+    const proxyTimeout = serverSetting(ctx.tree, vh, 'proxytimeout');
+    const timeout = seconds(s.params['timeout']) ?? seconds(proxyTimeout?.args[0]) ?? coreTimeout(ctx.tree, vh);
+    s.timeouts = { timeout, connect: seconds(s.params['connectiontimeout']) ?? timeout, retry: parseIntOr(s.params['retry'], 60) };
+    if (route.invalidParams.length > 0) s.notes.push(`Not key=value parameters: ${route.invalidParams.join(' ')}`);
+    out.push(s);
+  }
+  return out;
+}
