@@ -41,7 +41,8 @@ export function expandMacro(
   useFile: string,
   useLine: number,
 ): { lines: LogicalLine[]; pseudoFile: string } | { error: string } {
-  const where = `macro '${def.name}' (defined on line ${def.line} of "${def.file}")`;
+  // httpd prints macro names lower-cased in this pseudo-file name.
+  const where = `macro '${def.name.toLowerCase()}' (defined on line ${def.line} of "${def.file}")`;
   if (values.length !== def.params.length) {
     return { error: `${where} used with ${values.length} arguments instead of ${def.params.length}` };
   }

@@ -18,6 +18,8 @@ export interface VirtualHostInfo {
   file: string;
   line: number;
   includedFrom: string[];
+  /** httpd's pseudo-file name when the vhost comes from a macro expansion. */
+  macro?: string;
 }
 
 export interface ErrorLogInfo {
@@ -84,6 +86,7 @@ export function describeVhost(v: Directive, serverRoot: string): VirtualHostInfo
     line: v.line,
     includedFrom: v.includedFrom,
   };
+  if (v.macro) info.macro = v.macro;
   const name = vhostValue(v, 'servername')?.args[0];
   if (name) info.serverName = name;
   walk(v.children, (d) => {
