@@ -50,8 +50,8 @@ export async function runServe(targetText: string | undefined, opts: ServeOption
     if (err instanceof ServeError) throw new UsageError(err.message);
     throw err;
   }
-  if (!opts.quiet) io.stderr(`fcgi-doctor serve: listening on ${server.address} (pid ${process.pid}); Ctrl-C stops\n`);
-  await new Promise<void>((resolve) => {
+  // Handlers first, then the start-up line: whoever waits for the line may signal at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -60,6 +60,8 @@ export async function runServe(targetText: string | undefined, opts: ServeOption
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  if (!opts.quiet) io.stderr(`fcgi-doctor serve: listening on ${server.address} (pid ${process.pid}); Ctrl-C stops\n`);
+  await stopped;
   await server.close();
   return 0;
 }

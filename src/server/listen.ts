@@ -68,13 +68,15 @@ export async function startServer(target: ListenTarget, options: ListenOptions =
   });
   let createdPath: string | undefined;
   if (target.kind === 'unix') await prepareSocketPath(target.path);
-  if (target.kind === 'fd' && !isListeningSocketFd(target.fd)) {
-    throw new ServeError(
-      `file descriptor ${target.fd} is not a listening socket: give a socket path or host:port, or let a process manager (mod_fcgid, mod_fastcgi, spawn-fcgi) start this command`,
+  const notListening = (fd: number) =>
+    new ServeError(
+      `file descriptor ${fd} is not a listening socket: give a socket path or host:port, or let a process manager (mod_fcgid, mod_fastcgi, spawn-fcgi) start this command`,
     );
-  }
+  if (target.kind === 'fd' && !isListeningSocketFd(target.fd)) throw notListening(target.fd);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
+      // A connected socket on fd 0 (a parent's socketpair for stdin) passes the isSocket test; listen() on it fails with EINVAL.
+      if (target.kind === 'fd' && err.code === 'EINVAL') return reject(notListening(target.fd));
       const where = target.kind === 'unix' ? target.path : target.kind === 'tcp' ? `${target.host}:${target.port}` : `fd ${target.fd}`;
       reject(new ServeError(`cannot listen on ${where}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message}`));
     });
