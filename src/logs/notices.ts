@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+
+/**
+ * Something the user should know about a log that is not a finding about FastCGI: the
+ * log could not be read (fully). Never silent, never a crash.
+ */
+export interface LogNotice {
+  source: string;
+  code: 'unreadable' | 'missing' | 'not-a-file' | 'read-error' | 'long-lines';
+  message: string;
+}
+
+/** Turns the error of opening or reading a log into a notice that says what to do. */
+export async function noticeForError(source: string, error: unknown): Promise<LogNotice> {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return { source, code: 'unreadable', message: `cannot read ${source}: permission denied. ${await accessAdvice(source)}` };
+  }
+  if (code === 'ENOENT') return { source, code: 'missing', message: `${source} does not exist (check the ErrorLog / error_log path)` };
+  if (code === 'EISDIR') return { source, code: 'not-a-file', message: `${source} is a directory, not a log file` };
+  const detail = error instanceof Error ? error.message : String(error);
+  return { source, code: 'read-error', message: `reading ${source} stopped early: ${detail}; findings cover the part read so far` };
+}
+
+async function accessAdvice(path: string): Promise<string> {
+  const group = await owningGroup(path);
+  const member = group ? `membership of the group "${group}" that owns it` : 'membership of its group';
+  const debian = group === 'adm' ? ' (Debian/Ubuntu: `sudo usermod -aG adm $USER`, then log in again)' : '';
+  return `Run fcgi-doctor with sudo, or give your user ${member}${debian}.`;
+}
+
+async function owningGroup(path: string): Promise<string | undefined> {
+  try {
+    const { gid } = await stat(path);
+    for (const line of readFileSync('/etc/group', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (name && Number(id) === gid) return name;
+    }
+  } catch {
+    // No stat (the directory itself is closed) or no /etc/group: give the general advice.
+  }
+  return undefined;
+}

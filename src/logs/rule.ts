@@ -1,0 +1,67 @@
+import type { Severity } from '../findings/finding.js';
+
+/** A rule as written in rules/<id>.yaml (validated against rules/schema.json). */
+export interface RuleFile {
+  id: string;
+  finding: string;
+  severity: Severity;
+  software: string[];
+  title: string;
+  message?: string;
+  patterns: string[];
+  literals?: string[];
+  requires_any?: string[];
+  priority?: number;
+  consequence?: boolean;
+  group_by?: string[];
+  explanation: string;
+  fix: string;
+  links: string[];
+  examples: string[];
+  near_misses: string[];
+}
+
+/** A rule ready for matching: patterns compiled, literals known, defaults filled in. */
+export interface Rule {
+  id: string;
+  finding: string;
+  severity: Severity;
+  software: readonly string[];
+  title: string;
+  message: string;
+  patterns: readonly RegExp[];
+  literals: readonly string[];
+  requiresAny: readonly string[];
+  priority: number;
+  consequence: boolean;
+  groupBy: readonly string[];
+  explanation: string;
+  fix: string;
+  links: readonly string[];
+  examples: readonly string[];
+  nearMisses: readonly string[];
+  /** The file the rule came from, for error messages and `explain`. */
+  file: string;
+}
+
+/** What `fcgi-doctor explain ID` shows. */
+export interface RuleExplanation {
+  id: string;
+  finding: string;
+  severity: Severity;
+  software: readonly string[];
+  title: string;
+  explanation: string;
+  fix: string;
+  links: readonly string[];
+  examples: readonly string[];
+}
+
+/** One row of `fcgi-doctor rules`. */
+export interface RuleSummary {
+  id: string;
+  finding: string;
+  severity: Severity;
+  software: readonly string[];
+  title: string;
+}

@@ -1,0 +1,150 @@
+import type { Aggregator } from './aggregate.js';
+import { closesMultiline, opensMultiline, parseEnvelope, startsRecord, type Envelope } from './envelope.js';
+import type { Matcher } from './matcher.js';
+
+/** Counters of one scan, for `--verbose` and the benchmark. */
+export interface ScanStats {
+  sources: number;
+  bytes: number;
+  lines: number;
+  /** Lines that passed the literal prefilter. */
+  candidateLines: number;
+  /** Lines (or multi-line records) recognised by a rule, within `since`. */
+  matchedLines: number;
+  skippedBySince: number;
+  truncatedLines: number;
+}
+
+export function emptyStats(): ScanStats {
+  return { sources: 0, bytes: 0, lines: 0, candidateLines: 0, matchedLines: 0, skippedBySince: 0, truncatedLines: 0 };
+}
+
+interface Pending {
+  env: Envelope;
+  parts: string[];
+  chars: number;
+  lineNo: number;
+}
+
+/** nginx's multi-line stderr records stop joining after this many physical lines. */
+const MAX_RECORD_LINES = 200;
+
+/**
+ * Scans the blocks of one log: the prefilter finds candidate lines, each is unwrapped
+ * and matched; nginx's `FastCGI sent in stderr` records are joined across physical
+ * lines (and across blocks) before matching.
+ */
+export class SourceScan {
+  private lineNo = 0;
+  private pending: Pending | undefined;
+
+  constructor(
+    private readonly source: string,
+    private readonly matcher: Matcher,
+    private readonly aggregator: Aggregator,
+    private readonly stats: ScanStats,
+    private readonly maxLine: number,
+    private readonly since: Date | undefined,
+  ) {}
+
+  scanBlock(text: string): void {
+    let counted = 0;
+    // Line numbers are counted lazily, only up to where a match needs one.
+    const lineAt = (start: number): number => {
+      this.lineNo += countNewlines(text, counted, start);
+      counted = start;
+      return this.lineNo + 1;
+    };
+    let pos = this.pending ? this.continueRecord(text, 0, lineAt) : 0;
+    const re = this.matcher.prefilter;
+    while (pos < text.length) {
+      re.lastIndex = pos;
+      const m = re.exec(text);
+      if (!m) break;
+      const start = text.lastIndexOf('\n', m.index) + 1;
+      let end = text.indexOf('\n', m.index);
+      if (end < 0) end = text.length;
+      this.stats.candidateLines += 1;
+      const lineNo = lineAt(start);
+      this.handleLine(this.cap(text.slice(start, end)), lineNo);
+      pos = end + 1;
+      if (this.pending) pos = this.continueRecord(text, pos, lineAt);
+    }
+    lineAt(text.length);
+  }
+
+  /** Flushes a record still open at the end of the log; returns the lines counted. */
+  end(): number {
+    if (this.pending) this.finishRecord();
+    return this.lineNo;
+  }
+
+  private handleLine(line: string, lineNo: number): void {
+    const env = parseEnvelope(line);
+    if (opensMultiline(env)) {
+      this.pending = { env, parts: [line], chars: line.length, lineNo };
+      return;
+    }
+    this.matchRecord(env, line, lineNo);
+  }
+
+  private continueRecord(text: string, from: number, lineAt: (start: number) => number): number {
+    const pending = this.pending;
+    if (!pending) return from;
+    let pos = from;
+    while (pos < text.length) {
+      let end = text.indexOf('\n', pos);
+      if (end < 0) end = text.length;
+      let line = this.cap(text.slice(pos, end));
+      const prefix = pending.env.prefix;
+      if (prefix !== undefined && line.startsWith(prefix)) line = line.slice(prefix.length);
+      if (startsRecord(line) || pending.parts.length >= MAX_RECORD_LINES || pending.chars >= this.maxLine) {
+        this.finishRecord();
+        return pos;
+      }
+      lineAt(pos);
+      pending.parts.push(line);
+      pending.chars += line.length + 1;
+      pos = end + 1;
+      if (closesMultiline(line)) {
+        this.finishRecord();
+        return pos;
+      }
+    }
+    return pos;
+  }
+
+  private finishRecord(): void {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = undefined;
+    const [first = '', ...more] = pending.parts;
+    const env: Envelope = { ...pending.env, message: [pending.env.message, ...more].join('\n') };
+    this.matchRecord(env, [first, ...more].join('\n'), pending.lineNo);
+  }
+
+  private matchRecord(env: Envelope, text: string, lineNo: number): void {
+    if (this.since && env.timestamp && env.timestamp < this.since) {
+      this.stats.skippedBySince += 1;
+      return;
+    }
+    const match = this.matcher.match(env.message, text);
+    if (!match) return;
+    this.stats.matchedLines += 1;
+    this.aggregator.add(match, env, text, this.source, lineNo);
+  }
+
+  private cap(line: string): string {
+    return line.length > this.maxLine ? line.slice(0, this.maxLine) : line;
+  }
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  let i = text.indexOf('\n', from);
+  while (i >= 0 && i < to) {
+    n += 1;
+    i = text.indexOf('\n', i + 1);
+  }
+  return n;
+}
