@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ALL_FINDING_IDS } from '../../../src/findings/ids.js';
+import { CONFIG_CHECKS, CONFIG_EXTRA_IDS } from '../../../src/checks/config/index.js';
+import { analyze, BASE, FASTCGI, FCGID, ids, only, PROXY } from './helpers.js';
+
+/** [id, configuration where it must fire, line it fires at, configuration where it must not] */
+const CASES: [string, string, number | undefined, string][] = [
+  ['options-mixed-syntax', `${BASE}<Directory /var/www>\nOptions FollowSymLinks +ExecCGI\n</Directory>\n`, 9, `${BASE}<Directory /var/www>\nOptions +FollowSymLinks +ExecCGI\nOptions None +ExecCGI\n</Directory>\n`],
+  ['include-not-found', `${BASE}Include conf.d/*.conf\n`, 8, `${BASE}IncludeOptional conf.d/*.conf\n`],
+  ['config-syntax-error', `${BASE}${PROXY}<Directory /var/www>\nProxyPass fcgi://127.0.0.1:9000/\n</Directory>\n`, 11, `${BASE}${PROXY}<Location /app>\nProxyPass fcgi://127.0.0.1:9000/\n</Location>\n`],
+  ['module-not-loaded', `${BASE}<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php.sock|fcgi://localhost"\n</FilesMatch>\n`, 9, `${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php.sock|fcgi://localhost"\n</FilesMatch>\n`],
+  ['execcgi-off', `${BASE}${FCGID}<Directory /var/www/f>\nOptions Indexes\nAddHandler fcgid-script .fcgi\n</Directory>\n`, 11, `${BASE}${FCGID}<Directory /var/www/f>\nOptions Indexes +ExecCGI\nAddHandler fcgid-script .fcgi\n</Directory>\n`],
+  ['proxy-url-invalid', `${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php.sock"\n</FilesMatch>\n`, 11, `${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php.sock|fcgi://localhost"\n</FilesMatch>\n`],
+  ['proxy-worker-shared', `${BASE}${PROXY}ProxyPass /a "unix:/run/a.sock|fcgi://localhost/"\nProxyPass /b "unix:/run/b.sock|fcgi://localhost/"\n`, 11, `${BASE}${PROXY}ProxyPass /a "unix:/run/a.sock|fcgi://a/"\nProxyPass /b "unix:/run/b.sock|fcgi://b/"\n`],
+  ['server-redefined', `${BASE}${FASTCGI}<VirtualHost *:80>\nFastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/php.sock\n</VirtualHost>\n<VirtualHost *:443>\nFastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/php.sock\n</VirtualHost>\n`, 13, `${BASE}${FASTCGI}FastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/php.sock\n<VirtualHost *:80>\n</VirtualHost>\n<VirtualHost *:443>\n</VirtualHost>\n`],
+  ['authorization-not-passed', `${BASE}${PROXY}<VirtualHost *:80>\nAuthType Basic\nRequire valid-user\nProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/var/www/$1\n</VirtualHost>\n`, 13, `${BASE}${PROXY}<VirtualHost *:80>\nAuthType Basic\nRequire valid-user\nCGIPassAuth On\nProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/var/www/$1\n</VirtualHost>\n`],
+  ['handler-matches-inner-extension', `${BASE}${FCGID}<Directory /var/www>\nOptions +ExecCGI\nAddHandler fcgid-script .php\n</Directory>\n`, 11, `${BASE}${FCGID}<Directory /var/www>\nOptions +ExecCGI\n<FilesMatch \\.php$>\nSetHandler fcgid-script\n</FilesMatch>\n</Directory>\n`],
+  ['socket-in-private-tmp', `${BASE}${FASTCGI}FastCgiExternalServer /var/www/app.py -socket /tmp/fcgi.sock\n`, 9, `${BASE}${FASTCGI}FastCgiServer /var/www/app.py -socket /tmp/fcgi.sock\n`],
+  ['config-variable-undefined', `${BASE}ServerName \${UNSET_NAME}\n`, 8, `${BASE}Define SET_NAME x\nServerName \${SET_NAME}\n`],
+  ['proxy-routes-static-files', `${BASE}${PROXY}ProxyPass / fcgi://127.0.0.1:9000/var/www/\n`, 10, `${BASE}${PROXY}ProxyPass / fcgi://127.0.0.1:8080/\nProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/var/www/$1\n`],
+  ['fastcgi-setup-skipped', `${BASE}<IfModule mod_fastcgi.c>\nFastCgiExternalServer /x -socket /run/x.sock\n</IfModule>\n`, 9, `${BASE}${FASTCGI}<IfModule mod_fastcgi.c>\nFastCgiExternalServer /x -socket /run/x.sock\n</IfModule>\n`],
+];
+
+describe('each configuration diagnosis fires where it should, and only there', () => {
+  it.each(CASES)('%s fires', (id, conf, line) => {
+    const r = analyze(conf);
+    const hits = only(r, id);
+    expect(hits.length, JSON.stringify(r.findings, null, 1)).toBeGreaterThan(0);
+    expect(hits[0]?.location).toMatchObject({ file: '/srv/httpd.conf', line });
+    for (const h of hits) {
+      expect(h.title).toBeTruthy();
+      expect(h.message.length).toBeGreaterThan(20);
+      expect(h.fix).toBeTruthy();
+    }
+  });
+  it.each(CASES)('%s stays quiet on the fixed configuration', (id, _bad, _line, good) => {
+    const r = analyze(good);
+    expect(ids(r), JSON.stringify(r.findings, null, 1)).not.toContain(id);
+  });
+});
+
+describe('finer points', () => {
+  it('execcgi-off never fires for mod_fastcgi static/external servers or mod_proxy_fcgi', () => {
+    const r = analyze(`${BASE}${FASTCGI}${PROXY}<Directory /var/www>\nOptions None\n<Files app.py>\nSetHandler fastcgi-script\n</Files>\n</Directory>\nFastCgiServer /var/www/app.py -port 9001\n<Directory /var/www/php>\nOptions None\n<FilesMatch \\.php$>\nSetHandler "proxy:fcgi://127.0.0.1:9000"\n</FilesMatch>\n</Directory>\n`);
+    expect(ids(r)).not.toContain('execcgi-off');
+  });
+  it('execcgi-off fires for a mod_fastcgi dynamic app', () => {
+    const r = analyze(`${BASE}${FASTCGI}<Directory /var/www/cgi>\nOptions Indexes\nAddHandler fastcgi-script .fcgi\n</Directory>\n`);
+    expect(only(r, 'execcgi-off')[0]?.message).toContain('"ExecCGI Option" is off');
+  });
+  it('a live FastCGI directive without its module stops Apache (Invalid command)', () => {
+    const r = analyze(`${BASE}FastCgiServer /var/www/app.py\n`);
+    expect(only(r, 'module-not-loaded')[0]).toMatchObject({ severity: 'error', location: { line: 8 } });
+    expect(only(r, 'module-not-loaded')[0]?.message).toContain("Invalid command 'FastCgiServer'");
+  });
+  it('a handler without its module serves source code: error', () => {
+    const r = analyze(`${BASE}AddHandler fcgid-script .php\n`);
+    expect(only(r, 'module-not-loaded')[0]?.message).toContain('plain text');
+  });
+  it('proxy-url-invalid warns about fcgi://host with no port', () => {
+    const r = analyze(`${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:fcgi://127.0.0.1"\n</FilesMatch>\n`);
+    expect(only(r, 'proxy-url-invalid')[0]).toMatchObject({ severity: 'warning' });
+    expect(only(r, 'proxy-url-invalid')[0]?.message).toContain('8000');
+  });
+  it('config-syntax-error: FcgidIPCDir in a vhost, an unknown command of an unloaded module, an unclosed section', () => {
+    expect(only(analyze(`${BASE}${FCGID}<VirtualHost *:80>\nFcgidIPCDir /run/x\n</VirtualHost>\n`), 'config-syntax-error')[0]?.message).toContain('FcgidIPCDir cannot occur within <VirtualHost> section');
+    expect(only(analyze(`${BASE}RewriteEngine On\n`), 'config-syntax-error')[0]?.message).toContain("Invalid command 'RewriteEngine'");
+    expect(only(analyze(`${BASE}<VirtualHost *:80>\n`), 'config-syntax-error')[0]?.message).toContain('was not closed');
+  });
+  it('findings carry the include chain', () => {
+    const r = analyze(`${BASE}Include sites/*.conf\n`, { '/srv/sites/a.conf': '<Directory /x>\nOptions Indexes +ExecCGI\n</Directory>\n' });
+    expect(only(r, 'options-mixed-syntax')[0]?.location).toEqual({ file: '/srv/sites/a.conf', line: 2, includedFrom: ['/srv/httpd.conf:8'] });
+  });
+  it('config-file-unreadable for EACCES', async () => {
+    const { MemoryFileSource } = await import('../../../src/apache/source.js');
+    const { analyzeConfig } = await import('../../../src/checks/config/index.js');
+    const r = analyzeConfig({ root: '/srv/httpd.conf', source: new MemoryFileSource({ '/srv/httpd.conf': `${BASE}Include secret.conf\n`, '/srv/secret.conf': { error: 'EACCES' } }), env: {} });
+    expect(only(r, 'config-file-unreadable')[0]?.location).toMatchObject({ file: '/srv/httpd.conf', line: 8 });
+  });
+});
+
+describe('the id catalogue', () => {
+  it('every id a check can emit is a contract id or a documented extra id', () => {
+    const documented = new Set<string>([...ALL_FINDING_IDS, ...CONFIG_EXTRA_IDS.map((d) => d.id)]);
+    for (const c of CONFIG_CHECKS) for (const id of c.ids) expect(documented.has(id), id).toBe(true);
+    for (const d of CONFIG_EXTRA_IDS) expect(d.explanation.length).toBeGreaterThan(40);
+  });
+  it('all nine contract configuration ids are covered by a check', () => {
+    const covered = new Set(CONFIG_CHECKS.flatMap((c) => c.ids));
+    for (const id of ['config-syntax-error', 'options-mixed-syntax', 'include-not-found', 'site-not-loaded', 'module-not-loaded', 'execcgi-off', 'proxy-url-invalid', 'proxy-worker-shared', 'server-redefined']) {
+      expect(covered.has(id), id).toBe(true);
+    }
+  });
+});
