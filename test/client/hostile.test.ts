@@ -89,6 +89,20 @@ describe('a server that never answers', () => {
   });
 });
 
+describe('a server that never reads the request body', () => {
+  it('times out in the send phase, saying so', async () => {
+    const address = await serve((s) => s.pause());
+    const started = performance.now();
+    const err = await expectClientError(
+      request(address, { timeoutMs: 500, body: { data: Buffer.alloc(16 * 1024 * 1024) } }),
+      'timeout',
+      /^timed out after 0\.5 s sending the request \(the backend does not read it\)$/,
+    );
+    expect(err.details.phase).toBe('send');
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
 describe('a server that answers garbage', () => {
   it('an HTTP answer is a protocol error asking whether this is FastCGI', async () => {
     const address = await serve((s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'), true);
