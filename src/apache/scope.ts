@@ -56,17 +56,55 @@ export interface ScopedDirective {
   chain: Directive[];
 }
 
-/** Every active directive named `name` in the main server and the given vhost. */
-export function collectInScope(tree: readonly Directive[], name: string, vhost: Directive | undefined): ScopedDirective[] {
-  const out: ScopedDirective[] = [];
+interface ScopeIndex {
+  /** Active directives by name: the main server's, and each vhost's. */
+  main: Map<string, ScopedDirective[]>;
+  vhosts: Map<Directive, Map<string, ScopedDirective[]>>;
+}
+
+// One walk per tree instead of one per question: checks ask per setup, and a
+// server with thousands of vhosts would otherwise cost vhosts × directives.
+const indexes = new WeakMap<readonly Directive[], ScopeIndex>();
+
+function push(map: Map<string, ScopedDirective[]>, name: string, sd: ScopedDirective): void {
+  const list = map.get(name);
+  if (list) list.push(sd);
+  else map.set(name, [sd]);
+}
+
+export function scopeIndex(tree: readonly Directive[]): ScopeIndex {
+  const cached = indexes.get(tree);
+  if (cached) return cached;
+  const index: ScopeIndex = { main: new Map(), vhosts: new Map() };
   walk(tree, (d, anc) => {
     if (!d.active) return false;
-    if (d.name === 'virtualhost' && d !== vhost) return false;
-    if (d.name === 'macro') return false;
-    if (d.name === name) out.push({ d, chain: scopeChain(anc) });
+    if (d.name === 'macro' && d.isSection) return false;
+    const vhost = vhostOf(anc);
+    const sd = { d, chain: scopeChain(anc) };
+    if (!vhost) push(index.main, d.name, sd);
+    else {
+      let m = index.vhosts.get(vhost);
+      if (!m) {
+        m = new Map();
+        index.vhosts.set(vhost, m);
+      }
+      push(m, d.name, sd);
+    }
     return true;
   });
-  return out;
+  indexes.set(tree, index);
+  return index;
+}
+
+/**
+ * Every active directive named `name` in the main server, then in the given
+ * vhost (in read order within each).
+ */
+export function collectInScope(tree: readonly Directive[], name: string, vhost: Directive | undefined): ScopedDirective[] {
+  const index = scopeIndex(tree);
+  const main = index.main.get(name) ?? [];
+  if (!vhost) return main;
+  return [...main, ...(index.vhosts.get(vhost)?.get(name) ?? [])];
 }
 
 export interface EffectiveOptions {

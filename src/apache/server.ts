@@ -48,16 +48,26 @@ export function mainServerValue(tree: readonly Directive[], name: string): Direc
   return last;
 }
 
+const vhostValues = new WeakMap<Directive, Map<string, Directive>>();
+
 /** The last active `name` directly inside a vhost (not in its sections). */
 export function vhostValue(vhost: Directive, name: string): Directive | undefined {
-  let last: Directive | undefined;
-  walk(vhost.children, (d, anc) => {
-    if (!d.active) return false;
-    if (d.name === name && anc.every((a) => !a.isSection || ['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion'].includes(a.name))) last = d;
-    return true;
-  });
-  return last;
+  let values = vhostValues.get(vhost);
+  if (!values) {
+    const m = new Map<string, Directive>();
+    walk(vhost.children, (d) => {
+      if (!d.active) return false;
+      if (d.isSection && !CONDITIONAL_SECTIONS.has(d.name)) return false;
+      if (!d.isSection) m.set(d.name, d);
+      return true;
+    });
+    values = m;
+    vhostValues.set(vhost, m);
+  }
+  return values.get(name);
 }
+
+const CONDITIONAL_SECTIONS = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion']);
 
 /** Main-server value unless the vhost overrides it. */
 export function serverSetting(tree: readonly Directive[], vhost: Directive | undefined, name: string): Directive | undefined {

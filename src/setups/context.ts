@@ -1,11 +1,15 @@
 /** What every extractor needs to know about the server, computed once. */
 import { mainServerValue, runtimeDir, webIdentity, type Directive, type LoadedModule } from '../apache/index.js';
-import { everyDirective, handlerDirectives, type HandlerSection, type Visited } from './common.js';
+import { everyDirective, handlerDirectives, vhostOfAncestors, type HandlerSection, type Visited } from './common.js';
 
 export interface ExtractContext {
   tree: readonly Directive[];
   all: readonly Visited[];
   handlers: readonly HandlerSection[];
+  /** Every directive (live or skipped) by lower-case name, in read order. */
+  byName: ReadonlyMap<string, readonly Visited[]>;
+  /** Handlers of the main server (key undefined) and of each vhost. */
+  handlersByVhost: ReadonlyMap<Directive | undefined, readonly HandlerSection[]>;
   serverRoot: string;
   runtimeDir: string;
   modules: ReadonlyMap<string, LoadedModule>;
@@ -17,10 +21,26 @@ export interface ExtractContext {
 export function extractContext(tree: readonly Directive[], serverRoot: string, modules: readonly LoadedModule[]): ExtractContext {
   const all = everyDirective(tree);
   const id = webIdentity(tree);
+  const byName = new Map<string, Visited[]>();
+  for (const v of all) {
+    const list = byName.get(v.d.name);
+    if (list) list.push(v);
+    else byName.set(v.d.name, [v]);
+  }
+  const handlers = handlerDirectives(all);
+  const handlersByVhost = new Map<Directive | undefined, HandlerSection[]>();
+  for (const h of handlers) {
+    const key = vhostOfAncestors(h.ancestors);
+    const list = handlersByVhost.get(key);
+    if (list) list.push(h);
+    else handlersByVhost.set(key, [h]);
+  }
   const ctx: ExtractContext = {
     tree,
     all,
-    handlers: handlerDirectives(all),
+    byName,
+    handlersByVhost,
+    handlers,
     serverRoot,
     runtimeDir: runtimeDir(tree, serverRoot),
     modules: new Map(modules.map((m) => [m.id, m])),

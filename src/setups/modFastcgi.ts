@@ -49,8 +49,8 @@ export interface ServerDefinition {
 /** FastCgiIpcDir, or mod_fastcgi's Apache 2 default (logs/fastcgi under ServerRoot). */
 export function fastcgiIpcDir(ctx: ExtractContext): string {
   let dir: string | undefined;
-  for (const { d, ancestors } of ctx.all) {
-    if (d.active && d.name === 'fastcgiipcdir' && !vhostOfAncestors(ancestors) && d.args[0]) dir = d.args[0];
+  for (const { d, ancestors } of ctx.byName.get('fastcgiipcdir') ?? []) {
+    if (d.active && !vhostOfAncestors(ancestors) && d.args[0]) dir = d.args[0];
   }
   return resolveServerPath(ctx.serverRoot, dir ?? 'logs/fastcgi');
 }
@@ -86,8 +86,8 @@ export function serverDefinitions(ctx: ExtractContext): ServerDefinition[] {
 }
 
 function wrapperOn(ctx: ExtractContext): string | undefined {
-  for (const { d } of ctx.all) {
-    if (d.active && (d.name === 'fastcgiwrapper' || d.name === 'fastcgisuexec') && d.args[0] && d.args[0].toLowerCase() !== 'off') {
+  for (const { d } of [...(ctx.byName.get('fastcgiwrapper') ?? []), ...(ctx.byName.get('fastcgisuexec') ?? [])]) {
+    if (d.active && d.args[0] && d.args[0].toLowerCase() !== 'off') {
       return d.args[0];
     }
   }
@@ -118,12 +118,12 @@ function actionChain(ctx: ExtractContext, file: string, vhost: Directive | undef
     const v = vhostOfAncestors(anc);
     return v === undefined || v === vhost || vhost === undefined;
   };
-  for (const alias of ctx.all) {
-    if (!['alias', 'scriptalias'].includes(alias.d.name) || !inScope(alias.ancestors)) continue;
+  for (const alias of [...(ctx.byName.get('alias') ?? []), ...(ctx.byName.get('scriptalias') ?? [])]) {
+    if (!inScope(alias.ancestors)) continue;
     const [url, target] = alias.d.args;
     if (!url || !target || resolveServerPath(ctx.serverRoot, target) !== file) continue;
-    for (const action of ctx.all) {
-      if (action.d.name !== 'action' || !inScope(action.ancestors)) continue;
+    for (const action of ctx.byName.get('action') ?? []) {
+      if (!inScope(action.ancestors)) continue;
       const [handler, actionUrl] = action.d.args;
       if (!handler || actionUrl !== url) continue;
       for (const h of ctx.handlers) {
@@ -210,10 +210,9 @@ export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {
     if (endpoint) s.endpoint = endpoint;
     if (!def.external) s.runAs = runAsFor(ctx, opts);
     // Requests reach the server through fastcgi-script handlers covering the file, or an Action chain.
-    for (const h of ctx.handlers) {
+    const nearby = vh ? [...(ctx.handlersByVhost.get(undefined) ?? []), ...(ctx.handlersByVhost.get(vh) ?? [])] : ctx.handlers;
+    for (const h of nearby) {
       if (h.handler !== FASTCGI_HANDLER) continue;
-      const hv = vhostOfAncestors(h.ancestors);
-      if (hv !== undefined && vh !== undefined && hv !== vh) continue;
       if (handlerReaches(h, def.path)) s.reachedBy.push(mappingOf(h));
     }
     s.reachedBy.push(...actionChain(ctx, def.path, vh));
@@ -233,11 +232,12 @@ export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {
  */
 function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): FastcgiSetup[] {
   const out: FastcgiSetup[] = [];
+  const defined = new Set(defs.map((d) => path.posix.basename(d.path)));
   for (const h of ctx.handlers) {
     if (h.handler !== FASTCGI_HANDLER) continue;
     const files = [...h.ancestors].reverse().find((a) => a.name === 'files' && a.args[0] !== '~');
     const name = files?.args[0];
-    if (name && !/[*?[]/.test(name) && h.kind === 'SetHandler' && defs.some((d) => path.posix.basename(d.path) === name)) continue;
+    if (name && !/[*?[]/.test(name) && h.kind === 'SetHandler' && defined.has(name)) continue;
     const vh = vhostOfAncestors(h.ancestors);
     const s = baseSetup(ctx, { d: h.d, ancestors: h.ancestors }, 'dynamic', h.handler);
     s.reachedBy.push(mappingOf(h));

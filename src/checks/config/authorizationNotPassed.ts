@@ -4,21 +4,11 @@
  * (CGIPassAuth On, SetEnvIf … HTTP_AUTHORIZATION, RewriteRule [E=HTTP_AUTHORIZATION…],
  * -pass-header Authorization, FcgidPassHeader Authorization).
  */
-import { collectInScope, type Directive } from '../../apache/index.js';
+import { collectInScope, listVhosts, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
 
-function vhostNode(tree: readonly Directive[], file: string, line: number): Directive | undefined {
-  const stack = [...tree];
-  while (stack.length > 0) {
-    const d = stack.pop();
-    if (!d) break;
-    if (d.name === 'virtualhost' && d.file === file && d.line === line) return d;
-    stack.push(...d.children);
-  }
-  return undefined;
-}
 
 function passes(tree: readonly Directive[], vhost: Directive | undefined): boolean {
   const has = (name: string, test: (d: Directive) => boolean) => collectInScope(tree, name, vhost).some((x) => test(x.d));
@@ -43,15 +33,16 @@ export const authorizationNotPassedCheck: ConfigCheck = {
   run(ctx) {
     const out: Finding[] = [];
     const done = new Set<string>();
+    const vhosts = new Map(listVhosts(ctx.model.tree).map((v) => [`${v.file}:${v.line}`, v]));
     for (const s of ctx.model.setups) {
       if (!s.active) continue;
       if (s.params['pass-header']?.toLowerCase().split('\n').includes('authorization')) continue;
-      const vhost = s.vhost ? vhostNode(ctx.model.tree, s.vhost.file, s.vhost.line) : undefined;
       const key = s.vhost ? `${s.vhost.file}:${s.vhost.line}` : 'main';
       if (done.has(key)) continue;
+      done.add(key);
+      const vhost = s.vhost ? vhosts.get(key) : undefined;
       const auth = usesAuth(ctx.model.tree, vhost);
       if (!auth || passes(ctx.model.tree, vhost)) continue;
-      done.add(key);
       out.push(
         finding({
           id: 'authorization-not-passed',
