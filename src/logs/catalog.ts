@@ -56,11 +56,23 @@ export function loadCatalog(dir: string = defaultRulesDir()): Catalog {
   return catalog;
 }
 
+/** `fcgi-doctor explain ID` for a rule id; see explainFinding for a finding id. */
 export function explainRule(id: string, catalog: Catalog = loadCatalog()): RuleExplanation | undefined {
-  const r = catalog.get(id) ?? catalog.rules.find((rule) => rule.finding === id);
-  if (!r) return undefined;
-  const { finding, severity, software, title, explanation, fix, links, examples } = r;
-  return { id: r.id, finding, severity, software, title, explanation, fix, links, examples };
+  const r = catalog.get(id);
+  return r ? toExplanation(r) : undefined;
+}
+
+/** Every rule that yields a finding id (several software write the same cause), by rule id. */
+export function explainFinding(findingId: string, catalog: Catalog = loadCatalog()): RuleExplanation[] {
+  return catalog.rules
+    .filter((r) => r.finding === findingId)
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map(toExplanation);
+}
+
+function toExplanation(r: Rule): RuleExplanation {
+  const { id, finding, severity, software, title, explanation, fix, links, examples } = r;
+  return { id, finding, severity, software, title, explanation, fix, links, examples };
 }
 
 export function listRules(catalog: Catalog = loadCatalog()): RuleSummary[] {
