@@ -65,20 +65,21 @@ function generate(dir) {
   for (let i = 0; i < VHOSTS; i++) writeFileSync(join(dir, 'sites', `${String(i).padStart(5, '0')}.conf`), vhost(i));
 }
 
-/** Runs a command RUNS times; wall ms and peak RSS KiB (from /usr/bin/time -v, else the child's own report). */
-function measure(cmd, args, env) {
-  const walls = [];
-  const rss = [];
-  let last;
-  for (let r = 0; r < RUNS; r++) {
-    const full = TIME ? [TIME, ['-v', cmd, ...args]] : [cmd, args];
-    const start = process.hrtime.bigint();
-    last = spawnSync(full[0], full[1], { env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-    walls.push(Number(process.hrtime.bigint() - start) / 1e6);
-    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(last.stderr ?? '') ?? /maxRSS=(\d+)/.exec(last.stdout ?? '');
-    if (m) rss.push(Number(m[1]));
-  }
-  return { wall: median(walls), rss: rss.length ? median(rss) : NaN, last };
+/** One run: wall ms and peak RSS KiB (from /usr/bin/time -v, else the child's own report). */
+function once(cmd, args) {
+  const full = TIME ? [TIME, ['-v', cmd, ...args]] : [cmd, args];
+  const start = process.hrtime.bigint();
+  const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '') ?? /maxRSS=(\d+)/.exec(r.stdout ?? '');
+  return { wall, rss: m ? Number(m[1]) : NaN, r };
+}
+
+/** Runs the commands alternately RUNS times (so machine load hits both alike); medians. */
+function measure(commands) {
+  const runs = commands.map(() => []);
+  for (let i = 0; i < RUNS; i++) commands.forEach(([cmd, args], c) => runs[c].push(once(cmd, args)));
+  return runs.map((rs) => ({ wall: median(rs.map((x) => x.wall)), rss: median(rs.map((x) => x.rss)), last: rs.at(-1)?.r }));
 }
 
 const dir = tempDir();
@@ -89,12 +90,13 @@ try {
     const r = analyzeConfig({ root: ${JSON.stringify(join(dir, 'httpd.conf'))}, serverRoot: ${JSON.stringify(dir)}, env: {} });
     process.stdout.write('files=' + r.model.filesRead.length + ' vhosts=' + r.model.vhosts.length + ' setups=' + r.model.setups.length + ' findings=' + r.findings.length + ' errors=' + r.findings.filter((f) => f.severity === 'error').length + ' maxRSS=' + process.resourceUsage().maxRSS + '\\n');
   `;
-  const ours = measure(process.execPath, ['--input-type=module', '-e', driver], {});
+  const commands = [[process.execPath, ['--input-type=module', '-e', driver]]];
+  if (APACHE) commands.push([APACHE, ['-d', dir, '-f', join(dir, 'httpd.conf'), '-t']]);
+  const [ours, theirs] = measure(commands);
   process.stdout.write(`tree: ${VHOSTS} vhosts in ${VHOSTS} included files (${dir})\n`);
   process.stdout.write(`ours: ${(ours.last?.stdout ?? '').trim()}\n`);
   const rows = [['', 'wall time (median)', 'peak memory (median)'], ['fcgi-doctor analyzeConfig', `${ours.wall.toFixed(0)} ms`, `${(ours.rss / 1024).toFixed(1)} MiB`]];
-  if (APACHE) {
-    const theirs = measure(APACHE, ['-d', dir, '-f', join(dir, 'httpd.conf'), '-t'], {});
+  if (theirs) {
     process.stdout.write(`apache2 -t: ${(theirs.last?.stderr ?? '').split('\n').filter((l) => /Syntax|error/i.test(l)).slice(0, 2).join(' | ')}\n`);
     rows.push(['apache2 -t', `${theirs.wall.toFixed(0)} ms`, `${(theirs.rss / 1024).toFixed(1)} MiB`]);
   } else {

@@ -87,6 +87,7 @@ class Parser {
   private readonly issues: ParseIssue[] = [];
   private readonly files: IncludedFile[] = [];
   private readonly includeStack: string[] = [];
+  private readonly realpaths = new Map<string, string>();
   private readonly macroStack: string[] = [];
   private serverRoot: string;
   private directiveCount = 0;
@@ -130,6 +131,22 @@ class Parser {
     if (e !== undefined) return e;
     return this.opts.envvars?.[name];
   };
+
+  /**
+   * The file's path with its directory's symlinks resolved, cached per
+   * directory: resolving every one of thousands of included files costs more
+   * than the parse. A cycle through a symlinked *file* is still stopped, by
+   * the include depth limit.
+   */
+  private real(p: string): string {
+    const dir = path.posix.dirname(p);
+    let r = this.realpaths.get(dir);
+    if (r === undefined) {
+      r = this.src.realpath(dir) ?? dir;
+      this.realpaths.set(dir, r);
+    }
+    return path.posix.join(r, path.posix.basename(p));
+  }
 
   private resolve(p: string): string {
     return path.posix.isAbsolute(p) ? path.posix.normalize(p) : path.posix.join(this.serverRoot, p);
@@ -463,8 +480,8 @@ class Parser {
         this.issue({ kind: 'syntax', ...at, text: ll.text, message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.` });
         break;
       }
-      const real = this.src.realpath(f) ?? f;
-      if (this.includeStack.some((s) => s === f || (this.src.realpath(s) ?? s) === real)) {
+      const real = this.real(f);
+      if (this.includeStack.some((s) => s === f || this.real(s) === real)) {
         this.issue({
           kind: 'syntax',
           ...at,

@@ -76,11 +76,19 @@ export function scopeIndex(tree: readonly Directive[]): ScopeIndex {
   const cached = indexes.get(tree);
   if (cached) return cached;
   const index: ScopeIndex = { main: new Map(), vhosts: new Map() };
+  // Siblings share their ancestors array: compute its chain and vhost once.
+  let lastAnc: readonly Directive[] | undefined;
+  let chain: Directive[] = [];
+  let vhost: Directive | undefined;
   walk(tree, (d, anc) => {
     if (!d.active) return false;
     if (d.name === 'macro' && d.isSection) return false;
-    const vhost = vhostOf(anc);
-    const sd = { d, chain: scopeChain(anc) };
+    if (anc !== lastAnc) {
+      lastAnc = anc;
+      chain = scopeChain(anc);
+      vhost = vhostOf(anc);
+    }
+    const sd = { d, chain };
     if (!vhost) push(index.main, d.name, sd);
     else {
       let m = index.vhosts.get(vhost);

@@ -88,7 +88,11 @@ export function listVhosts(tree: readonly Directive[]): Directive[] {
   return out;
 }
 
+const described = new WeakMap<Directive, { serverRoot: string; info: VirtualHostInfo }>();
+
 export function describeVhost(v: Directive, serverRoot: string): VirtualHostInfo {
+  const cached = described.get(v);
+  if (cached && cached.serverRoot === serverRoot) return cached.info;
   const info: VirtualHostInfo = {
     addresses: v.args,
     serverAliases: [],
@@ -108,6 +112,7 @@ export function describeVhost(v: Directive, serverRoot: string): VirtualHostInfo
   if (root) info.documentRoot = resolveServerPath(serverRoot, root);
   const log = vhostValue(v, 'errorlog')?.args[0];
   if (log) info.errorLog = logTarget(serverRoot, log);
+  described.set(v, { serverRoot, info });
   return info;
 }
 

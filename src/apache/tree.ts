@@ -81,29 +81,27 @@ export const TRANSPARENT = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirecti
 
 /**
  * Visits every directive depth first, in read order, with its ancestors.
- * Return false from the visitor to skip a node's children.
+ * Return false from the visitor to skip a node's children. The ancestors
+ * array is never mutated afterwards (one per parent, shared by siblings), so
+ * a visitor may keep it without copying.
  */
 export function walk(
   nodes: readonly Directive[],
   visit: (d: Directive, ancestors: Ancestors) => boolean | void,
-  ancestors: Directive[] = [],
+  ancestors: Ancestors = [],
 ): void {
   for (const d of nodes) {
     if (visit(d, ancestors) === false) continue;
-    if (d.children.length > 0) {
-      ancestors.push(d);
-      walk(d.children, visit, ancestors);
-      ancestors.pop();
-    }
+    if (d.children.length > 0) walk(d.children, visit, [...ancestors, d]);
   }
 }
 
 /** Every active directive named `name` (lower-case), with ancestors. */
-export function findAll(nodes: readonly Directive[], name: string): { d: Directive; ancestors: Directive[] }[] {
-  const out: { d: Directive; ancestors: Directive[] }[] = [];
+export function findAll(nodes: readonly Directive[], name: string): { d: Directive; ancestors: Ancestors }[] {
+  const out: { d: Directive; ancestors: Ancestors }[] = [];
   walk(nodes, (d, anc) => {
     if (!d.active) return false;
-    if (d.name === name) out.push({ d, ancestors: [...anc] });
+    if (d.name === name) out.push({ d, ancestors: anc });
     return true;
   });
   return out;

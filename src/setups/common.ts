@@ -9,7 +9,7 @@ import type { Mapping, SectionRef, SourceRef, VhostRef } from './types.js';
 
 export interface Visited {
   d: Directive;
-  ancestors: Directive[];
+  ancestors: readonly Directive[];
 }
 
 /** Every directive except macro bodies, in read order, with ancestors. */
@@ -17,7 +17,7 @@ export function everyDirective(tree: readonly Directive[]): Visited[] {
   const out: Visited[] = [];
   walk(tree, (d, anc) => {
     if (d.name === 'macro' && d.isSection) return false;
-    out.push({ d, ancestors: [...anc] });
+    out.push({ d, ancestors: anc });
     return true;
   });
   return out;
@@ -69,7 +69,7 @@ export function normExt(e: string): string {
 
 export interface HandlerSection {
   d: Directive;
-  ancestors: Directive[];
+  ancestors: readonly Directive[];
   handler: string;
   kind: 'SetHandler' | 'AddHandler';
   extensions?: string[];
