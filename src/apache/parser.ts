@@ -304,16 +304,7 @@ class Parser {
       out.push(node);
       if (active) this.execOnRead(node, c, ll);
     }
-    if (opener && c.i >= c.lines.length && opener.endLine === undefined && active) {
-      this.issue({
-        kind: 'syntax',
-        file: c.file,
-        line: c.lines.at(-1)?.line ?? opener.line,
-        includedFrom: c.includedFrom,
-        text: `<${opener.written}>`,
-        message: `${c.file}:${opener.line}: <${opener.written}> was not closed.`,
-      });
-    }
+    if (opener && c.i >= c.lines.length && opener.endLine === undefined && active) this.unclosed(c, opener);
     return out;
   }
 

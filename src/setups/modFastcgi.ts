@@ -18,17 +18,15 @@ import {
 import {
   directoryOf,
   extensionsOf,
-  inactiveReason,
   mappingOf,
   parseIntOr,
   ref,
-  sectionRefs,
   vhostOfAncestors,
-  vhostRef,
   type HandlerSection,
   type Visited,
 } from './common.js';
 import type { ExtractContext } from './context.js';
+import { asWebServer, newSetup } from './setup.js';
 import type { Endpoint, FastcgiSetup, Mapping } from './types.js';
 
 export const FASTCGI_HANDLER = 'fastcgi-script';
@@ -143,34 +141,11 @@ function runAsFor(ctx: ExtractContext, opts: Record<string, string>): FastcgiSet
     if (opts['group']) r.group = opts['group'];
     return r;
   }
-  const r: NonNullable<FastcgiSetup['runAs']> = { via: 'web-server' };
-  if (ctx.webUser) r.user = ctx.webUser;
-  if (ctx.webGroup) r.group = ctx.webGroup;
-  return r;
+  return asWebServer(ctx);
 }
 
 function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], key: string): FastcgiSetup {
-  const vh = vhostOfAncestors(v.ancestors);
-  const s: FastcgiSetup = {
-    id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`,
-    module: 'fastcgi',
-    moduleId: 'fastcgi_module',
-    loaded: ctx.modules.has('fastcgi_module'),
-    active: v.d.active,
-    mode,
-    definedAt: ref(v.d),
-    directive: render(v.d),
-    reachedBy: [],
-    sections: sectionRefs(v.ancestors),
-    timeouts: {},
-    params: {},
-    notes: [],
-  };
-  const why = inactiveReason(v.d, v.ancestors);
-  if (why) s.inactiveReason = why;
-  const vr = vhostRef(vh, ctx.serverRoot);
-  if (vr) s.vhost = vr;
-  return s;
+  return newSetup(ctx, v, { id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`, module: 'fastcgi', moduleId: 'fastcgi_module', loaded: ctx.modules.has('fastcgi_module'), mode });
 }
 
 function optionsFor(ctx: ExtractContext, vhost: Directive | undefined, file: string): FastcgiSetup['options'] {

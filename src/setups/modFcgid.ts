@@ -4,9 +4,10 @@
  * sockets it creates in FcgidIPCDir.
  */
 import * as path from 'node:path';
-import { render, resolveServerPath, serverSetting, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
-import { directoryOf, inactiveReason, mappingOf, parseIntOr, ref, sectionRefs, vhostOfAncestors, vhostRef } from './common.js';
+import { resolveServerPath, serverSetting, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
+import { directoryOf, mappingOf, parseIntOr, ref, vhostOfAncestors } from './common.js';
 import type { ExtractContext } from './context.js';
+import { asWebServer, newSetup } from './setup.js';
 import type { FastcgiSetup } from './types.js';
 
 export const FCGID_HANDLER = 'fcgid-script';
@@ -65,26 +66,9 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
   for (const h of ctx.handlers) {
     if (h.handler !== FCGID_HANDLER) continue;
     const vh = vhostOfAncestors(h.ancestors);
-    const s: FastcgiSetup = {
-      id: `fcgid:${h.d.file}:${h.d.line}`,
-      module: 'fcgid',
-      moduleId: 'fcgid_module',
-      loaded: ctx.modules.has('fcgid_module'),
-      active: h.d.active,
-      mode: 'fcgid',
-      definedAt: ref(h.d),
-      directive: render(h.d),
-      reachedBy: [mappingOf(h)],
-      sections: sectionRefs(h.ancestors),
-      endpoint: { kind: 'unix', path: ipcDir, generated: true },
-      timeouts: {},
-      params: {},
-      notes: [],
-    };
-    const why = inactiveReason(h.d, h.ancestors);
-    if (why) s.inactiveReason = why;
-    const vr = vhostRef(vh, ctx.serverRoot);
-    if (vr) s.vhost = vr;
+    const s = newSetup(ctx, h, { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded: ctx.modules.has('fcgid_module'), mode: 'fcgid' });
+    s.reachedBy.push(mappingOf(h));
+    s.endpoint = { kind: 'unix', path: ipcDir, generated: true };
     for (const [key, names] of Object.entries(NAMES)) {
       const d = setting(ctx, vh, names);
       const dflt = FCGID_DEFAULTS[key as keyof typeof FCGID_DEFAULTS];
@@ -115,10 +99,7 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
       if (suexec.args[1]) r.group = suexec.args[1];
       s.runAs = r;
     } else {
-      const r: NonNullable<FastcgiSetup['runAs']> = { via: 'web-server' };
-      if (ctx.webUser) r.user = ctx.webUser;
-      if (ctx.webGroup) r.group = ctx.webGroup;
-      s.runAs = r;
+      s.runAs = asWebServer(ctx);
     }
     out.push(s);
   }

@@ -5,9 +5,10 @@
  * (worker timeout → ProxyTimeout → Timeout).
  */
 import { coreTimeout, render, serverSetting, type Directive } from '../apache/index.js';
-import { inactiveReason, parseIntOr, ref, sectionRefs, vhostOfAncestors, vhostRef, type Visited } from './common.js';
+import { parseIntOr, ref, vhostOfAncestors, type Visited } from './common.js';
 import type { ExtractContext } from './context.js';
 import { isFcgiUrl, parseProxyUrl, workerParams } from './proxyUrl.js';
+import { newSetup } from './setup.js';
 import type { FastcgiSetup, Mapping } from './types.js';
 
 interface Route {
@@ -129,28 +130,12 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
     const vh = vhostOfAncestors(ancestors);
     const dynamic = route.url.includes('%{') || /\$\d/.test(route.url.split('|')[0] ?? '');
     const parsed = parseProxyUrl(route.url, ctx.runtimeDir, route.context);
-    const s: FastcgiSetup = {
-      id: `proxy_fcgi:${d.file}:${d.line}`,
-      module: 'proxy_fcgi',
-      moduleId: 'proxy_fcgi_module',
-      loaded,
-      active: d.active,
-      mode: 'proxy',
-      definedAt: ref(d),
-      directive: render(d),
-      reachedBy: [{ ...route.mapping, text: render(d), at: ref(d) }],
-      sections: sectionRefs(ancestors),
-      backendUrl: route.url,
-      timeouts: {},
-      params: { ...lookupWorker(workers, parsed.workerName), ...route.params },
-      notes: [],
-    };
+    const s = newSetup(ctx, v, { id: `proxy_fcgi:${d.file}:${d.line}`, module: 'proxy_fcgi', moduleId: 'proxy_fcgi_module', loaded, mode: 'proxy' });
+    s.reachedBy.push({ ...route.mapping, text: render(d), at: ref(d) });
+    s.backendUrl = route.url;
+    s.params = { ...lookupWorker(workers, parsed.workerName), ...route.params };
     const files = [...ancestors].reverse().find((a) => a.name === 'files' || a.name === 'filesmatch');
     if (files && s.reachedBy[0]) s.reachedBy[0].files = files.args.join(' ');
-    const why = inactiveReason(d, ancestors);
-    if (why) s.inactiveReason = why;
-    const vr = vhostRef(vh, ctx.serverRoot);
-    if (vr) s.vhost = vr;
     if (parsed.workerName) s.workerName = parsed.workerName;
     if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
     else if (parsed.endpoint) s.endpoint = parsed.endpoint;
