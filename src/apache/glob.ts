@@ -117,11 +117,13 @@ function matchComponents(dir: string, rest: string[], src: ConfigFileSource, lim
     out.error = `Could not open directory ${dir}: ${listing.code === 'EACCES' ? 'Permission denied' : 'No such file or directory'}`;
     return;
   }
+  const kinds = new Map(listing.names.map((n, i) => [n, listing.kinds?.[i]]));
   const names = listing.names.filter((n) => fnmatch(head, n)).sort(byteCompare);
   let matched = 0;
   for (const name of names) {
     const full = path.posix.join(dir, name);
-    const st = src.stat(full);
+    const known = kinds.get(name);
+    const st = known ? { kind: known } : src.stat(full);
     if (tail.length > 0) {
       if (st.kind === 'dir') {
         matched++;
@@ -168,9 +170,11 @@ function includeDirectory(
     out.error = `Could not open config directory ${dir}: ${listing.code === 'EACCES' ? 'Permission denied' : listing.code}`;
     return;
   }
-  for (const name of listing.names.sort(byteCompare)) {
+  const kinds = new Map(listing.names.map((n, i) => [n, listing.kinds?.[i]]));
+  for (const name of [...listing.names].sort(byteCompare)) {
     const full = path.posix.join(dir, name);
-    const st = src.stat(full);
+    const known = kinds.get(name);
+    const st = known ? { kind: known } : src.stat(full);
     if (st.kind === 'dir') includeDirectory(full, src, limits, out, depth + 1, seen);
     else out.files.push(full);
     if (out.files.length > limits.maxEntries) {

@@ -153,7 +153,7 @@ class Parser {
   }
 
   /** Reads one configuration file; undefined when it could not be read. */
-  private readFile(file: string, includedFrom: string[], includeLine: number | undefined, depth: number): Directive[] | undefined {
+  private readFile(file: string, includedFrom: string[], includeLine: number | undefined, depth: number, optional = false): Directive[] | undefined {
     if (this.files.length >= this.limits.maxFiles) {
       if (!this.stopped) {
         this.issue({ kind: 'limit', file, includedFrom, message: `Stopped reading after ${this.limits.maxFiles} files; the rest of the configuration was not analysed.` });
@@ -162,6 +162,8 @@ class Parser {
       return undefined;
     }
     const res = this.src.readFile(file);
+    // IncludeOptional: a dangling symlink or a file gone since the listing is fine.
+    if (!res.ok && optional && res.code === 'ENOENT') return undefined;
     if (!res.ok) {
       const where = includedFrom.at(-1);
       const [pf, pl] = where ? splitWhere(where) : [file, undefined];
@@ -481,9 +483,7 @@ class Parser {
         });
         continue;
       }
-      const st = this.src.stat(f);
-      if (optional && st.kind === 'missing' && st.code === 'ENOENT') continue;
-      const got = this.readFile(f, [...c.includedFrom, `${c.file}:${ll.line}`], ll.line, depth);
+      const got = this.readFile(f, [...c.includedFrom, `${c.file}:${ll.line}`], ll.line, depth, optional);
       if (got) children.push(...got);
     }
     return children;

@@ -19,7 +19,8 @@ export type ReadResult =
   | { ok: false; code: string; message: string };
 
 export type DirResult =
-  | { ok: true; names: string[] }
+  /** `kinds[i]`, when known without a stat (not a symlink), is the kind of `names[i]`. */
+  | { ok: true; names: string[]; kinds?: (FileKind | undefined)[] }
   | { ok: false; code: string; message: string };
 
 export interface ConfigFileSource {
@@ -56,22 +57,31 @@ export class LiveFileSource implements ConfigFileSource {
   }
 
   readFile(file: string): ReadResult {
+    let fd: number | undefined;
     try {
-      // stat first: reading a FIFO or a device would block or never end.
-      const st = fs.statSync(file);
+      // O_NONBLOCK and fstat first: reading a FIFO or a device would block or never end.
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const st = fs.fstatSync(fd);
       if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${file} is not a regular file` };
       if (st.size > MAX_CONFIG_FILE_BYTES) {
         return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
       }
-      return { ok: true, data: fs.readFileSync(file) };
+      return { ok: true, data: fs.readFileSync(fd) };
     } catch (e) {
       return { ok: false, code: errCode(e), message: errMessage(e) };
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
     }
   }
 
   readDir(dir: string): DirResult {
     try {
-      return { ok: true, names: fs.readdirSync(dir) };
+      const entries = fs.readdirSync(dir, { withFileTypes: true });
+      return {
+        ok: true,
+        names: entries.map((e) => e.name),
+        kinds: entries.map((e) => (e.isFile() ? 'file' : e.isDirectory() ? 'dir' : e.isSymbolicLink() ? undefined : 'other')),
+      };
     } catch (e) {
       return { ok: false, code: errCode(e), message: errMessage(e) };
     }

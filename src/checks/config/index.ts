@@ -89,6 +89,9 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
     notes: [...cfg.located.notes],
   };
   if (cfg.located.targetFile) model.targetFile = cfg.located.targetFile;
+  if (cfg.located.layout === 'standalone') {
+    model.notes.push('Without the server configuration, which modules are loaded is unknown: <IfModule> blocks were evaluated as if only the built-in modules were, and module checks were skipped. Name the server configuration with --root for a full analysis.');
+  }
   if (id.user) model.webUser = id.user;
   if (id.group) model.webGroup = id.group;
   if (id.userAt && !id.user) model.notes.push(`User is "${id.userAt.args[0] ?? ''}", which could not be resolved (is /etc/apache2/envvars readable?).`);

@@ -31,6 +31,8 @@ function enable(missing: readonly string[]): string {
 export const moduleNotLoadedCheck: ConfigCheck = {
   ids: ['module-not-loaded', 'fastcgi-setup-skipped'],
   run(ctx) {
+    // A lone file has no LoadModule lines: what is loaded is unknown, not missing.
+    if (ctx.model.layout === 'standalone') return [];
     const out: Finding[] = [];
     const modules = new ModuleRegistry([]);
     for (const m of ctx.model.modulesLoaded) modules.add(m);

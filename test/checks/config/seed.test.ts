@@ -13,6 +13,8 @@ describe('the seed lazy vhost', () => {
     expect(f?.evidence[0]?.text).toContain('Options FollowSymLinks +ExecCGI');
     expect(r.model.layout).toBe('standalone');
     expect(r.model.setups).toHaveLength(1);
+    // Alone, the file says nothing about which modules are loaded.
+    expect(r.findings.map((x) => x.id)).not.toContain('module-not-loaded');
   });
   it('in a Debian tree as sites-available/test: not loaded, mixed Options, mod_fastcgi missing', () => {
     const target = path.join(FIX, 'debian-tree/sites-available/test');
