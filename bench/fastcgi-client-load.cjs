@@ -20,6 +20,7 @@ const one = () => new Promise((resolve) => {
     let out = '';
     req.stdout.on('data', (d) => { out += d; });
     req.stderr.on('data', () => {});
+    req.stdin.end();
     req.stdout.on('end', () => { if (!/^Status: 200|Content-type/i.test(out) && !out.includes('\r\n\r\n')) failed++; resolve(); });
   });
 });

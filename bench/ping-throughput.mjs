@@ -1,9 +1,8 @@
 #!/usr/bin/env node
 // Throughput of `ping --count N --concurrency C` against the stand-in app and
 // against PHP-FPM's ping.path, beside the same load from fastcgi-client (the
-// most used npm FastCGI client) in the same run. Also the client's own CPU
-// use: below one core while PHP-FPM is the one saturated means the client is
-// not the bottleneck.
+// most used npm FastCGI client) in the same run. Also each client's own CPU
+// time per request: what the client itself costs, apart from the backend.
 import { spawnSync } from 'node:child_process';
 import { BIN, cleanup, ensureBuilt, median, startPhpFpm, startServe, tempDir, ROOT } from './lib.mjs';
 import { join } from 'node:path';
@@ -29,13 +28,13 @@ function theirs(sock, script) {
   return { rps: j.requestsPerSecond, failed: j.failed };
 }
 
-/** CPU seconds our client used for one run, over its wall time: 1.0 means one core busy. */
-function clientCpu(sock, script) {
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S %e', process.execPath, BIN, 'ping', sock, '--script', script, '--count', String(count), '--concurrency', String(concurrency), '--format', 'json'], { encoding: 'utf8' });
-  const line = r.stderr.trim().split('\n').pop() ?? '';
-  const [u, s, e] = line.split(' ').map(Number);
-  return e ? (u + s) / e : NaN;
+/** CPU time a client process used per request (user + system), in microseconds: its own cost, whatever the backend's. */
+function cpuPerRequest(args) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', process.execPath, ...args], { encoding: 'utf8' });
+  const [u, s] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return ((u + s) / count) * 1e6;
 }
+const haveTime = spawnSync('sh', ['-c', 'test -x /usr/bin/time']).status === 0;
 
 const dir = tempDir();
 const serve = await startServe(dir);
@@ -55,8 +54,9 @@ try {
       b.push(t.rps);
       failedTheirs += t.failed;
     }
-    const cpu = spawnSync('sh', ['-c', 'command -v /usr/bin/time']).status === 0 ? clientCpu(sock, script) : NaN;
-    rows.push({ name, ours: median(a), theirs: median(b), failedOurs, failedTheirs, cpu });
+    const cpuOurs = haveTime ? cpuPerRequest([BIN, 'ping', sock, '--script', script, '--count', String(count), '--concurrency', String(concurrency), '--format', 'json']) : NaN;
+    const cpuTheirs = haveTime ? cpuPerRequest([join(ROOT, 'bench', 'fastcgi-client-load.cjs'), sock, String(count), String(concurrency), script]) : NaN;
+    rows.push({ name, ours: median(a), theirs: median(b), failedOurs, failedTheirs, cpuOurs, cpuTheirs });
   }
 } finally {
   serve.stop();
@@ -64,8 +64,9 @@ try {
   setTimeout(() => cleanup(dir), 200);
 }
 console.log(`ping --count ${count} --concurrency ${concurrency}: requests per second, median of ${rounds}`);
-console.log(`${'backend'.padEnd(32)} ${'fcgi-doctor'.padStart(12)} ${'fastcgi-client'.padStart(15)} ${'ratio'.padStart(7)} ${'client CPU'.padStart(11)}`);
+console.log(`${'backend'.padEnd(32)} ${'fcgi-doctor'.padStart(12)} ${'fastcgi-client'.padStart(15)} ${'ratio'.padStart(7)}   client CPU µs/request (ours / theirs)`);
+const us = (x) => (Number.isNaN(x) ? 'n/a' : x.toFixed(0));
 for (const r of rows) {
-  console.log(`${r.name.padEnd(32)} ${Math.round(r.ours).toString().padStart(12)} ${(Number.isNaN(r.theirs) ? 'failed' : Math.round(r.theirs).toString()).padStart(15)} ${(r.ours / r.theirs).toFixed(2).padStart(6)}x ${(Number.isNaN(r.cpu) ? 'n/a' : `${(r.cpu * 100).toFixed(0)}%`).padStart(11)}`);
+  console.log(`${r.name.padEnd(32)} ${Math.round(r.ours).toString().padStart(12)} ${(Number.isNaN(r.theirs) ? 'failed' : Math.round(r.theirs).toString()).padStart(15)} ${(r.ours / r.theirs).toFixed(2).padStart(6)}x   ${us(r.cpuOurs)} / ${us(r.cpuTheirs)}`);
   if (r.failedOurs || r.failedTheirs) console.log(`  failed requests: fcgi-doctor ${r.failedOurs}, fastcgi-client ${r.failedTheirs}`);
 }
