@@ -21,7 +21,8 @@ export function parsePositiveInt(text: string, what: string, max = Number.MAX_SA
 /** NAME=VALUE, as --param and --header take it. */
 export function parsePair(text: string, what: string): [string, string] {
   const eq = text.indexOf('=');
-  const colon = what === 'header' ? text.indexOf(':') : -1;
+  // Header names hold neither '=' nor ':', so either separates NAME from VALUE.
+  const colon = what === 'header' || what === 'expect-header' ? text.indexOf(':') : -1;
   const at = eq === -1 ? colon : colon === -1 ? eq : Math.min(eq, colon);
   if (at <= 0) throw new UsageError(`--${what} takes NAME=VALUE, not "${text}"`);
   return [text.slice(0, at).trim(), text.slice(at + 1).trimStart()];

@@ -17,6 +17,9 @@ export interface CgiResponse {
 export const MAX_HEADER_BLOCK = 256 * 1024;
 
 function findHeaderEnd(out: Buffer): { end: number; bodyStart: number } | undefined {
+  // A blank first line: no headers at all (Apache takes it as the end of an empty header block).
+  if (out[0] === 0x0a) return { end: 0, bodyStart: 1 };
+  if (out[0] === 0x0d && out[1] === 0x0a) return { end: 0, bodyStart: 2 };
   const limit = Math.min(out.length, MAX_HEADER_BLOCK + 4);
   for (let i = 0; i < limit; i++) {
     if (out[i] !== 0x0a) continue;
@@ -50,7 +53,7 @@ export function parseCgiResponse(stdout: Buffer): CgiResponse {
   const block = stdout.toString('latin1', 0, split.end);
   let sawStatus = false;
   let location: string | undefined;
-  for (const rawLine of block.split('\n')) {
+  for (const rawLine of block ? block.split('\n') : []) {
     const line = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     const colon = line.indexOf(':');
     if (colon <= 0) {

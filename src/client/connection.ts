@@ -6,6 +6,7 @@ import {
   encodeBeginRequest,
   encodeGetValues,
   encodeNameValuePairs,
+  encodeRecord,
   encodeStream,
   FcgiProtocolError,
   FCGI_NULL_REQUEST_ID,
@@ -92,6 +93,8 @@ export class FcgiConnection {
   private closeError: Error | undefined;
   private bytesReceived = 0;
   private valuesWaiter: ((r: FcgiRecord) => void) | undefined;
+  /** requests we gave up on (timeout) whose late records may still come: ignored until their END_REQUEST */
+  private readonly abandoned = new Set<number>();
 
   private constructor(
     readonly target: Target,
@@ -178,7 +181,7 @@ export class FcgiConnection {
     for (let i = 0; i < 0xffff; i++) {
       const id = this.nextId;
       this.nextId = this.nextId === 0xffff ? 1 : this.nextId + 1;
-      if (!this.pending.has(id)) return id;
+      if (!this.pending.has(id) && !this.abandoned.has(id)) return id;
     }
     throw new FcgiClientError('protocol', 'no free request id on this connection');
   }
@@ -269,6 +272,10 @@ export class FcgiConnection {
       return false;
     }
     const p = this.pending.get(record.requestId);
+    if (!p && this.abandoned.has(record.requestId)) {
+      if (record.type === RecordType.END_REQUEST) this.abandoned.delete(record.requestId);
+      return true;
+    }
     if (!p) {
       const expected = [...this.pending.keys()];
       this.abort(
@@ -352,6 +359,9 @@ export class FcgiConnection {
       const partial = this.decoder.bufferedBytes ? `; a record was left incomplete (${this.decoder.bufferedBytes} bytes of it)` : '';
       message = `timed out after ${t} waiting for FCGI_END_REQUEST (received ${p.stdoutBytes} bytes of output${partial})`;
     }
+    // Its id stays reserved: a late answer must not be taken for another request's.
+    this.abandoned.add(p.id);
+    if (this.isOpen && p.options.keepConn) this.socket.write(encodeRecord(RecordType.ABORT_REQUEST, p.id));
     this.finish(p, new FcgiClientError('timeout', message, {
       phase: p.phase,
       hint: p.phase === 'first-byte' ? 'the script runs too long, or every worker is busy and the request waits in the queue' : '',

@@ -63,24 +63,34 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     while (issued < options.count) {
       issued++;
       const start = performance.now();
+      let connectMs = 0;
+      const open = async () => {
+        connection = await FcgiConnection.open(target, connectTimeout);
+        connectMs = performance.now() - start;
+        return connection;
+      };
       try {
-        let connectMs = 0;
-        if (!connection || !connection.isOpen) {
-          connection = await FcgiConnection.open(target, connectTimeout);
-          connectMs = performance.now() - start;
+        const reused = connection !== undefined && connection.isOpen;
+        let raw;
+        try {
+          raw = await (reused ? connection! : await open()).request(requestOptions);
+        } catch (err) {
+          // A backend that ignores FCGI_KEEP_CONN closes after each reply; the close may
+          // arrive after the next request was written. Resend once on a fresh connection.
+          if (!(reused && err instanceof FcgiClientError && err.code === 'closed-early')) throw err;
+          raw = await (await open()).request(requestOptions);
         }
-        const raw = await connection.request(requestOptions);
         if (!requestOptions.keepConn) connection = undefined;
         const response = toResponse(raw, connectMs);
         latencies.push(performance.now() - start);
         if (!options.accept(response)) fail(`status ${response.status}${response.problems[0] ? `: ${response.problems[0]}` : ''}`);
       } catch (err) {
-        connection?.close();
+        (connection as FcgiConnection | undefined)?.close();
         connection = undefined;
         fail(err instanceof FcgiClientError ? err.message : String(err));
       }
     }
-    connection?.close();
+    (connection as FcgiConnection | undefined)?.close();
   };
 
   const started = performance.now();

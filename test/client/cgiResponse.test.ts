@@ -123,3 +123,15 @@ describe('headerValue', () => {
     expect(headerValue(r, 'X-B')).toBeUndefined();
   });
 });
+
+describe('parseCgiResponse: a blank first line', () => {
+  it('takes it as an empty header block, the rest as the body', () => {
+    for (const out of ['\r\nbody', '\nbody']) {
+      const r = parseCgiResponse(Buffer.from(out));
+      expect(r.problems).toEqual([]);
+      expect(r.status).toBe(200);
+      expect(r.headers).toEqual([]);
+      expect(r.body.toString()).toBe('body');
+    }
+  });
+});
