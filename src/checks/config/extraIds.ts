@@ -56,7 +56,7 @@ export const CONFIG_EXTRA_IDS: readonly IdDoc[] = [
     severity: 'warning',
     title: 'A configuration file could not be read',
     explanation:
-      'fcgi-doctor could not read a file that the configuration includes (for example permission denied), so what that file contains was not analysed. Apache itself usually runs as root and may read it fine.',
+      'fcgi-doctor could not read a file that the configuration includes (for example permission denied), so what that file contains was not analysed (warning; Apache itself usually runs as root and may read it fine). When the file named on the command line itself cannot be read, nothing is analysed (error).',
     fix: 'Run fcgi-doctor with enough rights to read the whole configuration (for example with sudo), or fix the file\'s permissions if Apache cannot read it either.',
   },
   {

@@ -13,6 +13,8 @@ export const handlerMatchesInnerExtensionCheck: ConfigCheck = {
     const seen = new Set<string>();
     for (const s of ctx.model.setups) {
       if (!s.active) continue;
+      // Where the module refuses to run scripts (no ExecCGI), nothing is executed either way.
+      if ((s.mode === 'fcgid' || s.mode === 'dynamic') && !s.options?.values.includes('ExecCGI')) continue;
       for (const m of s.reachedBy) {
         if (!m.extensions || m.extensions.length === 0 || m.files) continue;
         if (m.kind !== 'AddHandler' && !(m.kind === 'Action' && m.text.startsWith('AddHandler'))) continue;

@@ -10,6 +10,18 @@ import { finding } from './make.js';
 
 function one(i: ParseIssue): Finding {
   const evidence = i.text ? [`${i.file}${i.line !== undefined ? `:${i.line}` : ''}: ${i.text}`] : [];
+  // The file we were asked to read (no Include led to it) could not be read at all.
+  if ((i.kind === 'include-not-found' || i.kind === 'unreadable') && i.line === undefined && i.includedFrom.length === 0) {
+    return finding({
+      id: 'config-file-unreadable',
+      severity: 'error',
+      title: 'The configuration file could not be read',
+      message: `${i.message.replace(/^Could not (open|read) configuration file /, 'Could not $1 ')}. Nothing was analysed.`,
+      at: i,
+      evidence: [],
+      fix: 'Check the path (or pass the server configuration with --root FILE), and that you may read it (sudo).',
+    });
+  }
   switch (i.kind) {
     case 'include-not-found':
       return finding({

@@ -79,6 +79,16 @@ describe('finer points', () => {
   });
 });
 
+describe('unreadable input', () => {
+  it('a root file that does not exist is one clear error, not include-not-found', async () => {
+    const { MemoryFileSource } = await import('../../../src/apache/source.js');
+    const { analyzeConfig } = await import('../../../src/checks/config/index.js');
+    const r = analyzeConfig({ root: '/nope/httpd.conf', source: new MemoryFileSource({}), env: {} });
+    expect(r.findings.map((f) => [f.id, f.severity])).toEqual([['config-file-unreadable', 'error']]);
+    expect(r.model.filesRead).toEqual([]);
+  });
+});
+
 describe('the id catalogue', () => {
   it('every id a check can emit is a contract id or a documented extra id', () => {
     const documented = new Set<string>([...ALL_FINDING_IDS, ...CONFIG_EXTRA_IDS.map((d) => d.id)]);
