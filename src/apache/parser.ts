@@ -70,6 +70,13 @@ interface Cursor {
   macro?: string;
 }
 
+/**
+ * Leaves share one empty children array (most directives are leaves, and a
+ * large tree's allocations are its cost); the parser only ever replaces
+ * `children`, never pushes into it.
+ */
+const NO_CHILDREN: Directive[] = [];
+
 interface Frame {
   node: Directive;
 }
@@ -289,7 +296,7 @@ class Parser {
         line: ll.line,
         includedFrom: c.includedFrom,
         isSection: false,
-        children: [],
+        children: NO_CHILDREN,
         active,
       };
       if (!active && reason) node.inactiveReason = reason;
