@@ -298,9 +298,14 @@ class Parser {
         isSection: false,
         children: NO_CHILDREN,
         active,
+        // Every optional field exists from the start (undefined when absent,
+        // which JSON leaves out) so that all nodes share one object shape.
+        inactiveReason: !active && reason ? reason : undefined,
+        condition: undefined,
+        runtime: undefined,
+        endLine: undefined,
+        macro: c.macro,
       };
-      if (!active && reason) node.inactiveReason = reason;
-      if (c.macro) node.macro = c.macro;
 
       if (cmd.startsWith('<') && cmd.length > 1) {
         this.openSection(node, c, frames, active, reason, ll);
