@@ -12,12 +12,15 @@ export interface Visited {
   ancestors: readonly Directive[];
 }
 
-/** Every directive except macro bodies, in read order, with ancestors. */
-export function everyDirective(tree: readonly Directive[]): Visited[] {
+/**
+ * Every directive named in `names` (all when omitted), except in macro
+ * bodies, in read order, with ancestors.
+ */
+export function everyDirective(tree: readonly Directive[], names?: ReadonlySet<string>): Visited[] {
   const out: Visited[] = [];
   walk(tree, (d, anc) => {
     if (d.name === 'macro' && d.isSection) return false;
-    out.push({ d, ancestors: anc });
+    if (!names || names.has(d.name)) out.push({ d, ancestors: anc });
     return true;
   });
   return out;

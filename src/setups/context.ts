@@ -2,8 +2,14 @@
 import { mainServerValue, runtimeDir, webIdentity, type Directive, type LoadedModule } from '../apache/index.js';
 import { everyDirective, handlerDirectives, vhostOfAncestors, type HandlerSection, type Visited } from './common.js';
 
+/** The directives the extractors look at; keeping only these spares a large tree's memory. */
+export const SETUP_DIRECTIVES: ReadonlySet<string> = new Set(
+  'sethandler addhandler fastcgiserver appclass fastcgiexternalserver externalappclass fastcgiipcdir fastcgiwrapper fastcgisuexec fastcgiconfig alias scriptalias action proxypass proxypassmatch rewriterule balancermember proxy proxyset'.split(' '),
+);
+
 export interface ExtractContext {
   tree: readonly Directive[];
+  /** Every directive named in SETUP_DIRECTIVES (live or skipped), in read order. */
   all: readonly Visited[];
   handlers: readonly HandlerSection[];
   /** Every directive (live or skipped) by lower-case name, in read order. */
@@ -19,7 +25,7 @@ export interface ExtractContext {
 }
 
 export function extractContext(tree: readonly Directive[], serverRoot: string, modules: readonly LoadedModule[]): ExtractContext {
-  const all = everyDirective(tree);
+  const all = everyDirective(tree, SETUP_DIRECTIVES);
   const id = webIdentity(tree);
   const byName = new Map<string, Visited[]>();
   for (const v of all) {
