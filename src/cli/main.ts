@@ -65,6 +65,36 @@ an expectation did not hold; 2 bad arguments or unreadable input.`,
       exitCode = await runPing(target, opts, io);
     });
 
+  common(
+    program
+      .command('check')
+      .description('diagnose the FastCGI setups of a vhost file, or of the whole server')
+      .argument('[file]', 'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places')
+      .option('--offline', 'configuration only: no probes, no requests, no logs')
+      .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
+      .option('--root <file>', 'the root configuration file, when it is not in a usual place')
+      .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
+      .option('--timeout <duration>', 'deadline of each request to a backend', '5s')
+      .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+    ['text', 'json'],
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor check /etc/apache2/sites-available/test
+  fcgi-doctor check --offline /etc/apache2/sites-enabled/app.conf --format json
+  fcgi-doctor check                      # the whole server, from /etc/apache2 or /etc/httpd
+  fcgi-doctor check --root /opt/httpd/conf/httpd.conf --fail-on warning
+
+Exit status: 0 no error found; 1 at least one error (or warning, with
+--fail-on warning); 2 the configuration could not be read or bad arguments.`,
+    )
+    .action(async (file: string | undefined, opts) => {
+      const { runCheckCommand } = await import('./check.js');
+      exitCode = await runCheckCommand(file, opts, io);
+    });
+
   program
     .command('serve')
     .description('a stand-in FastCGI app that echoes what it receives')

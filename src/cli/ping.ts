@@ -7,7 +7,7 @@ import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type Fc
 import { formatTarget, parseTarget, TargetError, type Target } from '../client/target.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
-import { findingForClientError, findingsForResponse } from '../checks/requestOutcome.js';
+import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
 import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';

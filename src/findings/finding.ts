@@ -27,6 +27,8 @@ export interface Finding {
   location?: Location;
   evidence: Evidence[];
   fix?: string;
+  /** the FastCGI setup this finding is about (FastcgiSetup.id), so reports can group by setup */
+  setup?: string;
 }
 
 export const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };

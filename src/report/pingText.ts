@@ -4,6 +4,7 @@ import type { FcgiResponse } from '../client/request.js';
 import type { Finding } from '../findings/finding.js';
 import { escapeControl, escapeOneLine } from './escape.js';
 import { formatFinding } from './findingText.js';
+import { statusLine } from './httpStatus.js';
 import type { Style } from './style.js';
 
 export interface PingReport {
@@ -39,7 +40,7 @@ export function formatPingText(style: Style, report: PingReport, opts: PingTextO
   }
   if (r && !opts.quiet) {
     const mark = failed ? style.fail : style.ok;
-    const statusText = `${r.status || '—'}${r.statusText ? ` ${escapeOneLine(r.statusText)}` : ''}`;
+    const statusText = escapeOneLine(statusLine(r.status, r.statusText));
     out.push(`${mark} ${c.bold(statusText)} from ${escapeOneLine(report.target)}  ${c.dim(`connect ${ms(r.timings.connectMs)} · first byte ${ms(r.timings.firstByteMs)} · total ${ms(r.timings.totalMs)}`)}`);
     for (const e of report.expectations) out.push(`  ${e.held ? style.ok : style.fail} ${escapeOneLine(e.what)}${e.held ? '' : c.dim(` (${escapeOneLine(e.actual)})`)}`);
     out.push('');

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:
 import net from 'node:net';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findingForClientError } from '../../src/checks/requestOutcome.js';
+import { findingForClientError } from '../../src/checks/request/outcome.js';
 import { main } from '../../src/cli/main.js';
 import { FcgiClientError } from '../../src/client/errors.js';
 import { sendRequest } from '../../src/client/request.js';

@@ -5,7 +5,7 @@
  */
 import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { findingsForResponse } from '../../src/checks/requestOutcome.js';
+import { findingsForResponse } from '../../src/checks/request/outcome.js';
 import { main } from '../../src/cli/main.js';
 import { FcgiClientError } from '../../src/client/errors.js';
 import { evaluateExpectations } from '../../src/client/expectations.js';

@@ -1,8 +1,8 @@
-import type { FcgiResponse } from '../client/request.js';
-import type { FcgiClientError } from '../client/errors.js';
-import type { ExpectationResult } from '../client/expectations.js';
-import { formatTarget, type Target } from '../client/target.js';
-import type { Evidence, Finding } from '../findings/finding.js';
+import type { FcgiResponse } from '../../client/request.js';
+import type { FcgiClientError } from '../../client/errors.js';
+import type { ExpectationResult } from '../../client/expectations.js';
+import { formatTarget, type Target } from '../../client/target.js';
+import type { Evidence, Finding } from '../../findings/finding.js';
 
 /**
  * Turns the outcome of one real FastCGI request into findings with contract

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { runCheck, type ProbeRunner } from '../checks/run.js';
+import type { Finding, Severity } from '../findings/finding.js';
+import { parseSince } from '../logs/index.js';
+import { summarizeCheck } from '../report/checkSummary.js';
+import { formatCheckText } from '../report/checkText.js';
+import { buildEnvelope, formatJson } from '../report/envelope.js';
+import { loadStyle } from '../report/style.js';
+import { colorEnabled, UsageError, type CliIO } from './io.js';
+import { parseDuration, parseFormat } from './parse.js';
+import { startSpinner } from './spinner.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface CheckCliOptions {
+  offline?: boolean;
+  since?: string;
+  root?: string;
+  serverRoot?: string;
+  timeout?: string;
+  failOn?: string;
+  format?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+export function parseFailOn(value: string | undefined): Severity {
+  const v = value ?? 'error';
+  if (v !== 'error' && v !== 'warning') throw new UsageError(`--fail-on takes error or warning, not "${v}"`);
+  return v;
+}
+
+export function exitStatusFor(findings: readonly Finding[], failOn: Severity): number {
+  return findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning')) ? 1 : 0;
+}
+
+/** The probes of the live system (sockets, processes, scripts): not wired yet, so check runs without them. */
+async function liveProbes(): Promise<ProbeRunner | undefined> {
+  return undefined;
+}
+
+export async function runCheckCommand(target: string | undefined, opts: CheckCliOptions, io: CliIO): Promise<number> {
+  const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
+  const failOn = parseFailOn(opts.failOn);
+  const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
+  let since: Date | undefined;
+  try {
+    since = opts.since ? parseSince(opts.since) : new Date(Date.now() - 24 * 3600 * 1000);
+  } catch (err) {
+    throw new UsageError(`--since: ${(err as Error).message}`);
+  }
+  for (const [what, path] of [['the file to check', target], ['--root', opts.root], ['--server-root', opts.serverRoot]] as const) {
+    if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
+  }
+  const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;
+  const spinner = interactive && !opts.offline ? await startSpinner(io, 'Checking the configuration, the backends and the logs…') : undefined;
+  let report;
+  try {
+    report = await runCheck(
+      {
+        target,
+        root: opts.root,
+        serverRoot: opts.serverRoot,
+        offline: Boolean(opts.offline),
+        timeoutMs,
+        since,
+        toolVersion: TOOL_VERSION,
+      },
+      opts.offline ? undefined : await liveProbes(),
+    );
+  } finally {
+    spinner?.stop();
+  }
+  // The file we were told to read could not be read at all: the tool could not do its job.
+  const unreadable = report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
+  const exitCode = unreadable ? 2 : exitStatusFor(report.findings, failOn);
+  const summary = summarizeCheck(report);
+  if (format === 'json') {
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, report.findings, { checked: summary })));
+  } else {
+    const style = await loadStyle(colorEnabled(io, opts.color));
+    io.stdout(formatCheckText(style, summary, report.findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode }));
+  }
+  return exitCode;
+}

@@ -1,0 +1,69 @@
+import { SEVERITY_RANK, type Finding } from './finding.js';
+
+/**
+ * Root causes first: a configuration Apache refuses comes before a missing
+ * interpreter, which comes before the crash loop it causes, which comes
+ * before the failed request it causes. Ids not listed rank with their layer's
+ * neighbours by severity.
+ */
+const CAUSE_ORDER: readonly string[] = [
+  // the configuration, as Apache reads it
+  'config-file-unreadable',
+  'config-syntax-error',
+  'options-mixed-syntax',
+  'include-not-found',
+  'server-redefined',
+  'module-not-loaded',
+  'site-not-loaded',
+  'proxy-url-invalid',
+  'proxy-worker-shared',
+  'execcgi-off',
+  // the application's files
+  'script-missing',
+  'script-not-executable',
+  'shebang-interpreter-missing',
+  'shebang-crlf',
+  // processes
+  'server-not-running',
+  'process-manager-not-running',
+  'workers-missing',
+  'app-crash-loop',
+  // sockets and ports
+  'socket-missing',
+  'socket-not-socket',
+  'socket-permission-denied',
+  'socket-stale',
+  'ipc-dir-unwritable',
+  'backend-unreachable',
+  'user-mismatch',
+  'backend-exposed',
+  // what a request meets
+  'primary-script-unknown',
+  'script-extension-denied',
+  'max-children-reached',
+  'backend-overloaded',
+  'backend-timeout',
+  'request-too-large',
+  'backend-bad-response',
+  'backend-error-status',
+  'expectation-failed',
+  'load-requests-failed',
+  'app-stderr',
+];
+
+const rank = new Map(CAUSE_ORDER.map((id, i) => [id, i]));
+
+export function causeRank(id: string): number {
+  return rank.get(id) ?? CAUSE_ORDER.length;
+}
+
+/** Errors before warnings before info; within a severity, causes before consequences. Stable. */
+export function orderFindings(findings: readonly Finding[]): Finding[] {
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort(
+      (a, b) =>
+        SEVERITY_RANK[a.f.severity] - SEVERITY_RANK[b.f.severity] || causeRank(a.f.id) - causeRank(b.f.id) || a.i - b.i,
+    )
+    .map(({ f }) => f);
+}

@@ -1,0 +1,91 @@
+import type { CheckReport } from '../checks/run.js';
+import type { FastcgiSetup } from '../setups/types.js';
+
+/**
+ * What was checked, as plain data: the header of the text report and the
+ * `checked` object of the JSON one. Leaves the parsed tree out (large, and
+ * a tool's internals, not a contract).
+ */
+export interface CheckedSummary {
+  rootFile: string;
+  serverRoot: string;
+  layout: string;
+  targetFile?: string;
+  targetLoaded: boolean;
+  webUser?: string;
+  webGroup?: string;
+  fastcgiModules: string[];
+  steps: CheckReport['steps'];
+  logsScanned: string[];
+  setups: SetupSummary[];
+  notices: string[];
+}
+
+export interface SetupSummary {
+  id: string;
+  module: string;
+  mode: string;
+  loaded: boolean;
+  active: boolean;
+  inactiveReason?: string;
+  endpoint?: string;
+  script?: string;
+  reachedBy: string[];
+  vhost?: string;
+  definedAt: { file: string; line: number };
+  request?: { status?: number; totalMs?: number; error?: string; script: string };
+}
+
+const FASTCGI_MODULES = ['fastcgi_module', 'fcgid_module', 'proxy_module', 'proxy_fcgi_module', 'actions_module', 'alias_module', 'rewrite_module'];
+
+export function endpointText(setup: FastcgiSetup): string | undefined {
+  const e = setup.endpoint;
+  if (!e) return undefined;
+  if (e.kind === 'unix') return e.generated ? `${e.path} (made by Apache)` : e.path;
+  return `${e.host}:${e.port}${e.defaultPort ? ' (default port)' : ''}`;
+}
+
+export function summarizeCheck(report: CheckReport): CheckedSummary {
+  const m = report.model;
+  const requests = new Map(report.requests.map((r) => [r.setup.id, r]));
+  const summary: CheckedSummary = {
+    rootFile: m.rootFile,
+    serverRoot: m.serverRoot,
+    layout: m.layout,
+    targetLoaded: m.targetLoaded,
+    fastcgiModules: m.modulesLoaded.map((x) => x.id).filter((id) => FASTCGI_MODULES.includes(id)),
+    steps: report.steps,
+    logsScanned: report.logsScanned,
+    setups: m.setups.map((s) => {
+      const r = requests.get(s.id);
+      const out: SetupSummary = {
+        id: s.id,
+        module: s.module,
+        mode: s.mode,
+        loaded: s.loaded,
+        active: s.active,
+        reachedBy: s.reachedBy.map((x) => x.text),
+        definedAt: { file: s.definedAt.file, line: s.definedAt.line },
+      };
+      if (s.inactiveReason) out.inactiveReason = s.inactiveReason;
+      const endpoint = endpointText(s);
+      if (endpoint) out.endpoint = endpoint;
+      if (s.script) out.script = s.script;
+      if (s.vhost) out.vhost = `${s.vhost.serverName ?? '(no ServerName)'} ${s.vhost.addresses.join(' ')}`;
+      if (r) {
+        out.request = { script: r.script };
+        if (r.response) {
+          out.request.status = r.response.status;
+          out.request.totalMs = Math.round(r.response.timings.totalMs * 10) / 10;
+        }
+        if (r.error) out.request.error = r.error.message;
+      }
+      return out;
+    }),
+    notices: report.notices,
+  };
+  if (m.targetFile) summary.targetFile = m.targetFile;
+  if (m.webUser) summary.webUser = m.webUser;
+  if (m.webGroup) summary.webGroup = m.webGroup;
+  return summary;
+}

@@ -1,0 +1,89 @@
+import type { Finding } from '../findings/finding.js';
+import { summarize } from '../findings/finding.js';
+import { escapeOneLine } from './escape.js';
+import { formatFinding, formatSummary } from './findingText.js';
+import { statusLine } from './httpStatus.js';
+import type { CheckedSummary, SetupSummary } from './checkSummary.js';
+import type { Style } from './style.js';
+
+export interface CheckTextOptions {
+  quiet?: boolean;
+  verbose?: boolean;
+  /** the status the CLI will exit with, explained on the last line */
+  exitCode: number;
+}
+
+const MODE_NAMES: Record<string, string> = {
+  static: 'static (mod_fastcgi starts it)',
+  dynamic: 'dynamic (started on demand)',
+  external: 'external (started by you)',
+  fcgid: 'mod_fcgid (Apache starts it)',
+  proxy: 'proxy (an external backend)',
+};
+
+function header(style: Style, s: CheckedSummary): string[] {
+  const { c } = style;
+  const lines = [c.bold('fcgi-doctor check')];
+  lines.push(`  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ServerRoot ${escapeOneLine(s.serverRoot)})`)}`);
+  if (s.targetFile && s.targetFile !== s.rootFile) {
+    lines.push(`  vhost file     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green('(read by Apache)') : c.yellow('(NOT read by Apache: analysed as if enabled)')}`);
+  }
+  lines.push(`  web server     user ${escapeOneLine(s.webUser ?? '?')}, group ${escapeOneLine(s.webGroup ?? '?')}`);
+  lines.push(`  modules        ${s.fastcgiModules.length ? s.fastcgiModules.join(', ') : c.dim('no FastCGI module loaded')}`);
+  const steps = [s.steps.probes ? 'live probes' : '', s.steps.requests ? 'a request to each backend' : '', s.steps.logs ? (s.logsScanned.length ? `${s.logsScanned.length} error log${s.logsScanned.length === 1 ? '' : 's'}` : 'no error log named') : ''].filter(Boolean);
+  lines.push(`  checked        configuration${steps.length ? `, ${steps.join(', ')}` : c.dim(' only (--offline)')}`);
+  return lines;
+}
+
+function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: CheckTextOptions): string[] {
+  const { c } = style;
+  const worst = findings.some((f) => f.severity === 'error') ? style.fail : findings.some((f) => f.severity === 'warning') ? style.warn : style.ok;
+  const mark = s.active ? worst : style.unknown;
+  const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${s.definedAt.file}:${s.definedAt.line}`)}`];
+  if (!s.active) lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
+  if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
+  if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);
+  if (s.script) lines.push(`    script    ${escapeOneLine(s.script)}`);
+  if (s.reachedBy.length) lines.push(`    reached   ${s.reachedBy.map(escapeOneLine).join('; ')}`);
+  if (s.request) {
+    if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
+    else lines.push(`    ${s.request.status && s.request.status < 400 ? style.ok : style.warn} request   ${statusLine(s.request.status ?? 0, '')} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
+  }
+  for (const f of findings) {
+    if (opts.quiet && f.severity === 'info') continue;
+    lines.push('', indent(formatFinding(style, f), '  '));
+  }
+  return lines;
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split('\n')
+    .map((l) => (l ? prefix + l : l))
+    .join('\n');
+}
+
+export function formatCheckText(style: Style, s: CheckedSummary, findings: Finding[], opts: CheckTextOptions): string {
+  const { c } = style;
+  const out: string[] = [];
+  if (!opts.quiet) out.push(...header(style, s), '');
+  const setupIds = new Set(s.setups.map((x) => x.id));
+  const loose = findings.filter((f) => !f.setup || !setupIds.has(f.setup));
+  // Findings about the server as a whole come first: they are usually the root cause.
+  for (const f of loose) {
+    if (opts.quiet && f.severity === 'info') continue;
+    out.push(formatFinding(style, f), '');
+  }
+  if (s.setups.length === 0 && !opts.quiet) out.push(c.yellow('No FastCGI setup found in this configuration.'), '');
+  for (const setup of s.setups) {
+    const mine = findings.filter((f) => f.setup === setup.id);
+    if (opts.quiet && mine.every((f) => f.severity === 'info')) continue;
+    out.push(...setupBlock(style, setup, mine, opts), '');
+  }
+  if (opts.verbose || !opts.quiet) for (const n of s.notices) out.push(c.dim(`note: ${escapeOneLine(n)}`));
+  if (s.notices.length && !opts.quiet) out.push('');
+  const counts = summarize(findings);
+  const verdict = opts.exitCode === 0 ? c.green('no error found') : opts.exitCode === 1 ? c.red('problems found') : c.red('the check could not be completed');
+  out.push(`${formatSummary(style, counts)} — ${verdict} (exit ${opts.exitCode})`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,106 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CONFIG_EXTRA_IDS } from '../../src/checks/config/extraIds.js';
+import {
+  docSections,
+  FINDING_DOC_SECTIONS,
+  FINDING_DOC_TARGETS,
+  findingDocsDir,
+  listFindingDocs,
+  loadFindingDoc,
+  parseFindingDoc,
+} from '../../src/findings/docs.js';
+import { ALL_FINDING_IDS } from '../../src/findings/ids.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const docsDir = path.join(root, 'docs', 'findings');
+
+function ruleFindingIds(): string[] {
+  const dir = path.join(root, 'rules');
+  const ids = new Set<string>();
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml') || n.endsWith('.yml'))) {
+    for (const m of readFileSync(path.join(dir, f), 'utf8').matchAll(/^finding:\s*['"]?([a-z0-9-]+)['"]?\s*$/gm)) {
+      if (m[1]) ids.add(m[1]);
+    }
+  }
+  return [...ids].sort();
+}
+
+const required = [
+  ...ALL_FINDING_IDS,
+  ...CONFIG_EXTRA_IDS.map((d) => d.id),
+  ...ruleFindingIds(),
+  'expectation-failed',
+  'load-requests-failed',
+];
+
+describe('finding pages', () => {
+  it('finds docs/findings from the module', () => {
+    expect(path.resolve(findingDocsDir())).toBe(path.resolve(docsDir));
+    expect(path.resolve(findingDocsDir(new URL('../../src/cli/main.ts', import.meta.url).href))).toBe(path.resolve(docsDir));
+    expect(path.resolve(findingDocsDir(path.join(root, 'dist', 'bundle', 'main.cjs')))).toBe(path.resolve(docsDir));
+  });
+
+  it('reads the rules catalog ids', () => {
+    expect(ruleFindingIds().length).toBeGreaterThan(10);
+  });
+
+  it.each([...new Set(required)])('%s has a page', (id) => {
+    const doc = loadFindingDoc(id, docsDir);
+    expect(doc, `docs/findings/${id}.md`).toBeDefined();
+    expect(doc?.id).toBe(id);
+  });
+
+  it('every page is well formed', () => {
+    const docs = listFindingDocs(docsDir);
+    expect(docs.length).toBe(readdirSync(docsDir).filter((n) => n.endsWith('.md')).length);
+    for (const doc of docs) {
+      expect(path.basename(doc.file, '.md'), doc.file).toBe(doc.id);
+      expect(['error', 'warning', 'info'], doc.file).toContain(doc.severity);
+      expect(doc.title.length, doc.file).toBeGreaterThan(5);
+      expect(doc.title, doc.file).not.toContain('\n');
+      for (const a of doc.appliesTo) expect(FINDING_DOC_TARGETS as readonly string[], `${doc.file}: ${a}`).toContain(a);
+      expect(docSections(doc.body), doc.file).toEqual([...FINDING_DOC_SECTIONS]);
+      // every section has some text, and the fix is numbered steps
+      const parts = doc.body.split(/^## .*$/m).slice(1);
+      for (const p of parts) expect(p.trim().length, doc.file).toBeGreaterThan(20);
+      expect(parts[2] ?? '', `${doc.file}: How to fix`).toMatch(/^1\. /m);
+    }
+  });
+
+  it('the contract ids keep the severity the tool reports', () => {
+    const errors = ['socket-missing', 'socket-permission-denied', 'socket-stale', 'execcgi-off', 'primary-script-unknown', 'backend-timeout'];
+    for (const id of errors) expect(loadFindingDoc(id, docsDir)?.severity, id).toBe('error');
+    expect(loadFindingDoc('app-stderr', docsDir)?.severity).toBe('warning');
+  });
+
+  it('an unknown id has no page', () => {
+    expect(loadFindingDoc('no-such-finding', docsDir)).toBeUndefined();
+    expect(loadFindingDoc('../package', docsDir)).toBeUndefined();
+    expect(loadFindingDoc('', docsDir)).toBeUndefined();
+  });
+
+  describe('malformed pages', () => {
+    const tmp = mkdtempSync(path.join(tmpdir(), 'fcgi-docs-'));
+    afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    it('throws on a page whose id differs from its file name', () => {
+      writeFileSync(path.join(tmp, 'a-b.md'), '---\nid: other\nseverity: error\ntitle: T x y\napplies_to: [any]\n---\n## What it means\n');
+      expect(() => loadFindingDoc('a-b', tmp)).toThrow(/other/);
+    });
+
+    it('throws without front matter or with a bad severity', () => {
+      expect(() => parseFindingDoc('# no front matter', 'x.md')).toThrow(/front matter/);
+      expect(() => parseFindingDoc('---\nid: x\nseverity: fatal\ntitle: t\napplies_to: [any]\n---\n', 'x.md')).toThrow(/severity/);
+    });
+
+    it('parses CRLF pages', () => {
+      const doc = parseFindingDoc('---\r\nid: x\r\nseverity: info\r\ntitle: A title\r\napplies_to:\r\n  - any\r\n---\r\n## What it means\r\nText\r\n', 'x.md');
+      expect(doc).toMatchObject({ id: 'x', severity: 'info', title: 'A title', appliesTo: ['any'] });
+      expect(doc.body.startsWith('## What it means')).toBe(true);
+    });
+  });
+});
