@@ -264,7 +264,7 @@ describe('the text output', () => {
   it('shows the status, timings, headers and body', async () => {
     const r = await ping(echoPath);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^✓ 200 from ${echoPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  connect .* · first byte .* · total .*\n`));
+    expect(r.stdout).toMatch(new RegExp(`^✓ 200 OK from ${echoPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  connect .* · first byte .* · total .*\n`));
     expect(r.stdout).toContain('  ✓ status 2xx or 3xx');
     expect(r.stdout).toContain('Content-Type: text/html; charset=utf-8');
     expect(r.stdout).toContain('<h1>FastCGI works</h1>');
