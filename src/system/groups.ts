@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseGroup } from './users.js';
 
 /** A group name or number → gid, from /etc/group (no NSS: what a small container has). */
 export function resolveGroupId(nameOrId: string, groupFile = '/etc/group'): number | undefined {
@@ -9,9 +10,5 @@ export function resolveGroupId(nameOrId: string, groupFile = '/etc/group'): numb
   } catch {
     return undefined;
   }
-  for (const line of text.split('\n')) {
-    const [name, , gid] = line.split(':');
-    if (name === nameOrId && gid !== undefined && /^\d+$/.test(gid)) return Number(gid);
-  }
-  return undefined;
+  return parseGroup(text).find((g) => g.name === nameOrId)?.gid;
 }

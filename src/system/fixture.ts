@@ -1,0 +1,243 @@
+/**
+ * A machine made of plain data, for unit tests of the checks: files with
+ * owner and mode, /etc/passwd and /etc/group text, processes with their
+ * socket inodes, listening sockets. Connect results follow from the data
+ * (a listener on the path: connected; a file without one: refused) unless
+ * given explicitly.
+ */
+import * as path from 'node:path';
+import { fpmPoolsFrom } from './fpmPools.js';
+import { holdersIndex } from './sockets.js';
+import {
+  probeError,
+  type ConnectOutcome,
+  type FileStat,
+  type FileSystem,
+  type FileType,
+  type ProcessInfo,
+  type Processes,
+  type SystemProbes,
+  type TcpListener,
+  type UnixListener,
+} from './types.js';
+import { usersFromText } from './users.js';
+
+export interface FixtureFile {
+  /** Default 'file' (or 'symlink' with `target`). */
+  type?: FileType;
+  uid?: number;
+  gid?: number;
+  /** Default 0o644 for files, 0o755 for directories, 0o777 for symlinks. */
+  mode?: number;
+  content?: string;
+  /** Symbolic link target. */
+  target?: string;
+  /** The user running the doctor may not look at it (lstat: EACCES). */
+  denied?: boolean;
+}
+
+export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'>> {
+  pid: number;
+  comm: string;
+  /** Socket inodes among its fds; 'hidden' when its fds are not visible to the viewer. */
+  sockets?: number[] | 'hidden';
+}
+
+export interface FixtureData {
+  /** Path → file; a string is the content of a root-owned 0644 file. Parent directories exist implicitly (root 0755). */
+  files?: Record<string, FixtureFile | string>;
+  passwd?: string;
+  group?: string;
+  processes?: FixtureProcess[];
+  unixListeners?: UnixListener[] | 'denied';
+  tcpListeners?: TcpListener[];
+  /** Explicit connect outcomes by "unix:/path" or "tcp:host:port". */
+  connect?: Record<string, ConnectOutcome>;
+  viewer?: { uid: number; euid?: number };
+  localAddresses?: string[];
+  hostname?: string;
+  /** Where FPM configs and pool files are looked for (default: the Debian and RHEL places). */
+  fpmConfigs?: string[];
+  poolGlobs?: string[];
+}
+
+export const FIXTURE_PASSWD = `root:x:0:0:root:/root:/bin/bash
+daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
+www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+app:x:1001:1001:app:/home/app:/bin/bash
+`;
+
+export const FIXTURE_GROUP = `root:x:0:
+daemon:x:1:
+www-data:x:33:
+nogroup:x:65534:
+app:x:1001:
+`;
+
+function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
+  const table = new Map<string, FixtureFile>();
+  for (const [p, f] of Object.entries(files)) {
+    const file = typeof f === 'string' ? { content: f } : f;
+    table.set(path.posix.normalize(p), file);
+    for (let d = path.posix.dirname(p); ; d = path.posix.dirname(d)) {
+      if (!table.has(d)) table.set(d, { type: 'dir' });
+      if (d === '/') break;
+    }
+  }
+  if (!table.has('/')) table.set('/', { type: 'dir' });
+  let ino = 1000;
+  const inodes = new Map<string, number>();
+  const typeOf = (f: FixtureFile): FileType => f.type ?? (f.target !== undefined ? 'symlink' : 'file');
+  const toStat = (p: string, f: FixtureFile): FileStat => {
+    const type = typeOf(f);
+    if (!inodes.has(p)) inodes.set(p, ++ino);
+    return {
+      path: p,
+      type,
+      uid: f.uid ?? 0,
+      gid: f.gid ?? 0,
+      mode: f.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
+      size: f.content?.length ?? 0,
+      ino: inodes.get(p) ?? 0,
+    };
+  };
+  const find = (p: string) => {
+    const f = table.get(path.posix.normalize(p));
+    if (!f) return probeError('missing', `${p}: ENOENT: no such file or directory`);
+    if (f.denied) return probeError('denied', `${p}: EACCES: permission denied`);
+    return f;
+  };
+  const follow = (p: string, depth = 0): { p: string; f: FixtureFile } | ReturnType<typeof probeError> => {
+    // Resolve symbolic links in every component, as the kernel does.
+    const parts = path.posix.normalize(p).split('/').filter((x) => x !== '');
+    let cur = '/';
+    for (let i = 0; i < parts.length; i++) {
+      const next = path.posix.join(cur, parts[i] ?? '');
+      const f = find(next);
+      if ('error' in f) return f;
+      if (typeOf(f) === 'symlink' && f.target !== undefined) {
+        if (depth > 40) return probeError('other', `${p}: ELOOP`);
+        const to = path.posix.isAbsolute(f.target) ? f.target : path.posix.join(cur, f.target);
+        return follow(path.posix.join(to, ...parts.slice(i + 1)), depth + 1);
+      }
+      cur = next;
+    }
+    const f = find(cur);
+    return 'error' in f ? f : { p: cur, f };
+  };
+  return {
+    lstat(p) {
+      const f = find(p);
+      return 'error' in f ? f : toStat(path.posix.normalize(p), f);
+    },
+    stat(p) {
+      const r = follow(p);
+      return 'error' in r ? r : toStat(r.p, r.f);
+    },
+    readlink(p) {
+      const f = find(p);
+      if ('error' in f) return f;
+      return f.target ?? probeError('other', `${p}: EINVAL: not a symbolic link`);
+    },
+    readHead(p, max) {
+      const r = follow(p);
+      if ('error' in r) return r;
+      if (typeOf(r.f) === 'dir') return probeError('other', `${p}: EISDIR`);
+      return Buffer.from(r.f.content ?? '', 'latin1').subarray(0, max);
+    },
+    readText(p) {
+      const r = follow(p);
+      if ('error' in r) return r;
+      return r.f.content ?? '';
+    },
+    listDir(p) {
+      const r = follow(p);
+      if ('error' in r) return r;
+      if (typeOf(r.f) !== 'dir') return probeError('missing', `${p}: ENOTDIR`);
+      const prefix = r.p === '/' ? '/' : `${r.p}/`;
+      return [...table.keys()]
+        .filter((k) => k !== r.p && k.startsWith(prefix) && !k.slice(prefix.length).includes('/'))
+        .map((k) => k.slice(prefix.length))
+        .sort();
+    },
+    exists: (p) => table.has(path.posix.normalize(p)),
+  };
+}
+
+function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: number }): Processes {
+  const infos = list.map((p): ProcessInfo => {
+    const uid = p.uid ?? 0;
+    const gid = p.gid ?? 0;
+    const info: ProcessInfo = {
+      pid: p.pid,
+      ppid: p.ppid ?? 1,
+      uid,
+      euid: p.euid ?? uid,
+      gid,
+      egid: p.egid ?? gid,
+      groups: p.groups ?? [],
+      comm: p.comm,
+      cmdline: p.cmdline ?? [p.comm],
+      state: p.state ?? 'S',
+      startedAtMs: p.startedAtMs ?? 0,
+      threads: p.threads ?? 1,
+    };
+    if (p.exe !== undefined) info.exe = p.exe;
+    return info;
+  });
+  return {
+    list: () => infos,
+    get: (pid) => infos.find((p) => p.pid === pid),
+    socketInodes(pid) {
+      const p = list.find((x) => x.pid === pid);
+      if (!p) return probeError('missing', `/proc/${pid}: no such process`);
+      if (p.sockets === 'hidden') return probeError('denied', `/proc/${pid}/fd: EACCES: permission denied`);
+      return p.sockets ?? [];
+    },
+    viewer: () => viewer,
+  };
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+export function fixtureSystem(data: FixtureData = {}): SystemProbes {
+  const fs = fixtureFs(data.files ?? {});
+  const viewer = { uid: data.viewer?.uid ?? 0, euid: data.viewer?.euid ?? data.viewer?.uid ?? 0 };
+  const processes = fixtureProcesses(data.processes ?? [], viewer);
+  const unix = data.unixListeners ?? [];
+  const tcp = data.tcpListeners ?? [];
+  const refused = (ms = 0): ConnectOutcome => ({ ok: false, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', ms });
+  return {
+    fs,
+    users: usersFromText(data.passwd ?? FIXTURE_PASSWD, data.group ?? FIXTURE_GROUP),
+    processes,
+    sockets: {
+      unixListeners: () => (unix === 'denied' ? probeError('denied', '/proc/net/unix: EACCES') : unix),
+      tcpListeners: () => tcp,
+      holders: holdersIndex(processes),
+    },
+    fpm: fpmPoolsFrom(fs, data.fpmConfigs, data.poolGlobs),
+    connector: {
+      async connectUnix(p) {
+        const explicit = data.connect?.[`unix:${p}`];
+        if (explicit) return explicit;
+        const st = fs.stat(p);
+        if ('error' in st) return { ok: false, code: st.error === 'missing' ? 'ENOENT' : 'EACCES', message: st.message, ms: 0 };
+        if (unix !== 'denied' && unix.some((l) => l.path === p) && st.type === 'socket') return { ok: true, ms: 0 };
+        return refused();
+      },
+      async connectTcp(host, port) {
+        const explicit = data.connect?.[`tcp:${host}:${port}`];
+        if (explicit) return explicit;
+        const local = host === 'localhost' ? ['127.0.0.1', '::1'] : [host];
+        const ok = tcp.some((l) => l.port === port && (WILDCARDS.has(l.address) || local.includes(l.address)));
+        return ok ? { ok: true, ms: 0 } : refused();
+      },
+    },
+    network: {
+      localAddresses: () => data.localAddresses ?? ['127.0.0.1', '::1'],
+      hostname: () => data.hostname ?? 'fixture-host',
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The live machine behind interfaces. `liveSystem()` reads the real one;
+ * `fixtureSystem(data)` is a machine made of plain data for unit tests.
+ */
+import { liveConnector } from './connect.js';
+import { liveFileSystem } from './fileSystem.js';
+import { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, fpmPoolsFrom } from './fpmPools.js';
+import { liveNetwork } from './network.js';
+import { liveProcesses } from './processes.js';
+import { liveSockets } from './sockets.js';
+import type { SystemProbes } from './types.js';
+import { liveUsers } from './users.js';
+
+export * from './types.js';
+export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
+export type { AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
+export { fixtureSystem, FIXTURE_GROUP, FIXTURE_PASSWD, type FixtureData, type FixtureFile, type FixtureProcess } from './fixture.js';
+export { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, parseFpmIni, parseListen } from './fpmPools.js';
+export { expandGlob } from './glob.js';
+export { parseProcNetTcp, parseProcNetUnix } from './netParse.js';
+export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
+export { parseGroup, parsePasswd, usersFromText } from './users.js';
+export { resolveGroupId } from './groups.js';
+
+export interface LiveSystemOptions {
+  /** /proc (default '/proc'). */
+  proc?: string;
+  passwdFile?: string;
+  groupFile?: string;
+  /** php-fpm.conf files (globs allowed) read besides the usual places. */
+  fpmConfigs?: string[];
+  /** Pool file globs replacing the usual /etc/php/*\/fpm/pool.d/*.conf and /etc/php-fpm.d/*.conf. */
+  poolGlobs?: string[];
+}
+
+export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
+  const fs = liveFileSystem();
+  const processes = liveProcesses(options.proc);
+  return {
+    fs,
+    users: liveUsers(options.passwdFile, options.groupFile),
+    processes,
+    sockets: liveSockets(processes, options.proc),
+    fpm: fpmPoolsFrom(fs, [...DEFAULT_FPM_CONFIGS, ...(options.fpmConfigs ?? [])], options.poolGlobs ?? DEFAULT_POOL_GLOBS),
+    connector: liveConnector(),
+    network: liveNetwork(),
+  };
+}

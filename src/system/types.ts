@@ -1,0 +1,188 @@
+/**
+ * What the live machine says, behind small interfaces: each has a live
+ * implementation (stat, /proc, /etc/passwd) and a fixture one (plain data) so
+ * that every check is unit-tested without a server. Nothing here writes.
+ *
+ * A probe that cannot see something returns a ProbeError instead of guessing:
+ * "denied" (not visible to the user running the doctor) must never be read as
+ * "missing" (not there), or a non-root run would report false verdicts.
+ */
+
+export type ProbeErrorKind = 'missing' | 'denied' | 'other';
+
+export interface ProbeError {
+  error: ProbeErrorKind;
+  message: string;
+}
+
+export function isProbeError(v: unknown): v is ProbeError {
+  return typeof v === 'object' && v !== null && 'error' in v && typeof (v as ProbeError).error === 'string';
+}
+
+export function probeError(error: ProbeErrorKind, message: string): ProbeError {
+  return { error, message };
+}
+
+export type FileType = 'file' | 'dir' | 'socket' | 'symlink' | 'fifo' | 'char' | 'block' | 'other';
+
+export interface FileStat {
+  path: string;
+  type: FileType;
+  uid: number;
+  gid: number;
+  /** Permission bits with setuid/setgid/sticky (mode & 0o7777). */
+  mode: number;
+  size: number;
+  ino: number;
+}
+
+export interface FileSystem {
+  lstat(path: string): FileStat | ProbeError;
+  /** Follows symbolic links. */
+  stat(path: string): FileStat | ProbeError;
+  readlink(path: string): string | ProbeError;
+  /** The first `maxBytes` bytes (a shebang line, an ELF magic). */
+  readHead(path: string, maxBytes: number): Buffer | ProbeError;
+  /** A small text file in full (pool files, php-fpm.conf). */
+  readText(path: string): string | ProbeError;
+  /** Entry names, sorted. */
+  listDir(path: string): string[] | ProbeError;
+  exists(path: string): boolean;
+}
+
+export interface UserInfo {
+  name: string;
+  uid: number;
+  /** Primary group from /etc/passwd. */
+  gid: number;
+  home: string;
+  shell: string;
+  /** Supplementary groups: every /etc/group entry that lists the user. */
+  groups: number[];
+}
+
+export interface GroupInfo {
+  name: string;
+  gid: number;
+  members: string[];
+}
+
+export interface Users {
+  /** By name, by number, or by mod_fastcgi's "#uid". */
+  user(nameOrId: string | number): UserInfo | undefined;
+  group(nameOrId: string | number): GroupInfo | undefined;
+  userName(uid: number): string | undefined;
+  groupName(gid: number): string | undefined;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Real and effective ids (Uid:/Gid: lines of /proc/PID/status). */
+  uid: number;
+  euid: number;
+  gid: number;
+  egid: number;
+  /** Supplementary groups (Groups: line). */
+  groups: number[];
+  comm: string;
+  /** argv; empty for kernel threads and zombies. */
+  cmdline: string[];
+  /** readlink /proc/PID/exe; undefined when not visible (another user's process without root). */
+  exe?: string;
+  /** R, S, D, Z, T... */
+  state: string;
+  /** Epoch milliseconds. */
+  startedAtMs: number;
+  threads: number;
+}
+
+export interface Processes {
+  list(): ProcessInfo[];
+  get(pid: number): ProcessInfo | undefined;
+  /** Inodes of the sockets among the process's open files; "denied" when its fds are not visible. */
+  socketInodes(pid: number): number[] | ProbeError;
+  /** The user running the doctor. */
+  viewer(): { uid: number; euid: number };
+}
+
+export interface UnixListener {
+  /** As bound ("@name" for abstract sockets). */
+  path: string;
+  inode: number;
+}
+
+export interface TcpListener {
+  /** "127.0.0.1", "0.0.0.0", "::", "::1", "::ffff:127.0.0.1". */
+  address: string;
+  port: number;
+  inode: number;
+  family: 4 | 6;
+}
+
+export interface SocketHolders {
+  pids: number[];
+  /** False when some processes' file descriptors were not visible: an empty list then proves nothing. */
+  complete: boolean;
+}
+
+export interface Sockets {
+  unixListeners(): UnixListener[] | ProbeError;
+  tcpListeners(): TcpListener[] | ProbeError;
+  /** The processes holding the socket with this inode (from /proc/PID/fd). */
+  holders(inode: number): SocketHolders;
+}
+
+export type ConnectOutcome =
+  | { ok: true; ms: number }
+  | { ok: false; code: string; message: string; ms: number };
+
+/** A bare connect, closed at once: no FastCGI request is sent. */
+export interface Connector {
+  connectUnix(path: string, timeoutMs: number): Promise<ConnectOutcome>;
+  connectTcp(host: string, port: number, timeoutMs: number): Promise<ConnectOutcome>;
+}
+
+export type PoolEndpoint = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+
+export interface FpmPool {
+  name: string;
+  /** Where the [name] section starts. */
+  file: string;
+  line: number;
+  /** The listen value as written, after $pool substitution. */
+  listen?: string;
+  endpoint?: PoolEndpoint;
+  /** Every key of the pool (last value wins), after $pool substitution. */
+  settings: Record<string, string>;
+  /** file:line of each key. */
+  lines: Record<string, number>;
+}
+
+export interface FpmPoolScan {
+  pools: FpmPool[];
+  filesRead: string[];
+  /** Files that could not be read, in plain words. */
+  problems: string[];
+}
+
+export interface FpmPools {
+  /** Pools from the usual places plus `extraConfigs` (php-fpm.conf files or pool files). */
+  scan(extraConfigs?: readonly string[]): FpmPoolScan;
+}
+
+export interface Network {
+  /** Addresses of this machine's interfaces (to tell a local -host from a remote one). */
+  localAddresses(): string[];
+  hostname(): string;
+}
+
+export interface SystemProbes {
+  fs: FileSystem;
+  users: Users;
+  processes: Processes;
+  sockets: Sockets;
+  fpm: FpmPools;
+  connector: Connector;
+  network: Network;
+}
