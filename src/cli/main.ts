@@ -95,6 +95,50 @@ Exit status: 0 no error found; 1 at least one error (or warning, with
       exitCode = await runCheckCommand(file, opts, io);
     });
 
+  common(
+    program
+      .command('logs')
+      .description('match error logs against the catalog of known FastCGI messages')
+      .argument('[files...]', 'log files (rotated and .gz too), or - for standard input; none: the ErrorLogs of the Apache configuration and PHP-FPM\'s logs')
+      .option('--since <when>', 'only lines since: 2h, 30m, 7d or a date')
+      .option('--root <file>', 'the Apache configuration to take ErrorLog paths from')
+      .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+    ['text', 'json'],
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor logs /var/log/apache2/error.log --since 2h
+  journalctl -u php8.2-fpm | fcgi-doctor logs -
+  fcgi-doctor logs --format json`,
+    )
+    .action(async (files: string[], opts) => {
+      const { runLogsCommand } = await import('./logs.js');
+      exitCode = await runLogsCommand(files, opts, io);
+    });
+
+  program
+    .command('explain')
+    .description('what a finding id or log rule means, why it happens and how to fix it')
+    .argument('<id>', 'a finding id (socket-permission-denied) or a log rule id')
+    .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
+    .option('--no-color', 'no colour')
+    .action(async (id: string, opts) => {
+      const { runExplain } = await import('./explain.js');
+      exitCode = await runExplain(id, opts, io);
+    });
+
+  program
+    .command('rules')
+    .description('the catalog: every finding id and every known log message')
+    .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
+    .option('--no-color', 'no colour')
+    .action(async (opts) => {
+      const { runRules } = await import('./explain.js');
+      exitCode = await runRules(opts, io);
+    });
+
   program
     .command('serve')
     .description('a stand-in FastCGI app that echoes what it receives')

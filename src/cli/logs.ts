@@ -1,0 +1,77 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { analyzeConfig } from '../checks/config/index.js';
+import { parseSince, rotatedLogPaths, scanLogs, type LogSource } from '../logs/index.js';
+import { buildEnvelope, formatJson } from '../report/envelope.js';
+import { formatLogsText } from '../report/logsText.js';
+import { loadStyle } from '../report/style.js';
+import { exitStatusFor, parseFailOn } from './check.js';
+import { colorEnabled, UsageError, type CliIO } from './io.js';
+import { parseFormat } from './parse.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface LogsCliOptions {
+  since?: string;
+  root?: string;
+  failOn?: string;
+  format?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** PHP-FPM's own logs where Debian and RHEL put them. */
+function fpmLogs(): string[] {
+  const found: string[] = [];
+  for (const dir of ['/var/log', '/var/log/php-fpm']) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (/^php[\d.]*-fpm\.log$/.test(n) || (dir.endsWith('php-fpm') && /^(error|www-error)\.log$/.test(n))) found.push(`${dir}/${n}`);
+  }
+  return found;
+}
+
+/** With no file named: the ErrorLogs Apache's configuration names, and PHP-FPM's logs, with their rotated siblings. */
+async function defaultSources(root: string | undefined): Promise<{ sources: LogSource[]; from: string }> {
+  const { model } = analyzeConfig({ root });
+  const paths = new Set<string>();
+  for (const log of model.errorLogs) if (log.target.startsWith('/') && existsSync(log.target)) paths.add(log.target);
+  for (const p of fpmLogs()) paths.add(p);
+  const all: string[] = [];
+  for (const p of paths) all.push(...(await rotatedLogPaths(p)));
+  return { sources: all.map((path) => ({ path })), from: model.filesRead.length ? model.rootFile : 'the usual places' };
+}
+
+export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: CliIO): Promise<number> {
+  const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
+  const failOn = parseFailOn(opts.failOn);
+  let since: Date | undefined;
+  try {
+    since = opts.since ? parseSince(opts.since) : undefined;
+  } catch (err) {
+    throw new UsageError(`--since: ${(err as Error).message}`);
+  }
+  const explicit = files.length > 0;
+  const { sources } = explicit
+    ? { sources: files.map((f): LogSource => (f === '-' ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
+    : await defaultSources(opts.root);
+  if (!explicit && sources.length === 0) {
+    throw new UsageError('no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input');
+  }
+  const result = await scanLogs(sources, { since });
+  // A log the user named and we could not read: the tool could not do its job.
+  const unreadableNamed = explicit && result.notices.some((n) => n.code !== 'long-lines');
+  const exitCode = unreadableNamed ? 2 : exitStatusFor(result.findings, failOn);
+  const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
+  if (format === 'json') {
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'logs', target, result.findings, { notices: result.notices, stats: result.stats })));
+  } else {
+    const style = await loadStyle(colorEnabled(io, opts.color));
+    io.stdout(formatLogsText(style, { target, findings: result.findings, notices: result.notices, stats: result.stats, exitCode }, { quiet: opts.quiet }));
+  }
+  if (unreadableNamed && format === 'json') for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
+  return exitCode;
+}

@@ -1,0 +1,35 @@
+import type { Finding } from '../findings/finding.js';
+import { summarize } from '../findings/finding.js';
+import type { LogNotice, ScanStats } from '../logs/index.js';
+import { escapeOneLine } from './escape.js';
+import { formatFinding, formatSummary } from './findingText.js';
+import type { Style } from './style.js';
+
+export interface LogsReport {
+  target: string;
+  findings: Finding[];
+  notices: LogNotice[];
+  stats: ScanStats;
+  exitCode: number;
+}
+
+function mib(bytes: number): string {
+  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+export function formatLogsText(style: Style, r: LogsReport, opts: { quiet?: boolean } = {}): string {
+  const { c } = style;
+  const out: string[] = [];
+  if (!opts.quiet) {
+    out.push(c.bold('fcgi-doctor logs'), `  read  ${escapeOneLine(r.target)}`, c.dim(`  ${r.stats.lines} lines, ${mib(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}`), '');
+  }
+  for (const n of r.notices) out.push(`${style.warn} ${escapeOneLine(n.message)}`, '');
+  for (const f of r.findings) {
+    if (opts.quiet && f.severity === 'info') continue;
+    out.push(formatFinding(style, f), '');
+  }
+  if (r.findings.length === 0 && r.notices.length === 0 && !opts.quiet) out.push(`${style.ok} no known FastCGI problem in these logs`, '');
+  const verdict = r.exitCode === 0 ? c.green('no error found') : r.exitCode === 1 ? c.red('problems found') : c.red('a log could not be read');
+  out.push(`${formatSummary(style, summarize(r.findings))} — ${verdict} (exit ${r.exitCode})`);
+  return `${out.join('\n')}\n`;
+}
