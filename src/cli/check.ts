@@ -39,6 +39,10 @@ async function liveProbes(): Promise<ProbeRunner | undefined> {
   return undefined;
 }
 
+export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 export async function runCheckCommand(target: string | undefined, opts: CheckCliOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
   const failOn = parseFailOn(opts.failOn);
@@ -61,6 +65,8 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
         target,
         root: opts.root,
         serverRoot: opts.serverRoot,
+        // ${VAR} in the configuration comes from this environment, as for apache2ctl.
+        env: definedOnly(io.env),
         offline: Boolean(opts.offline),
         timeoutMs,
         since,

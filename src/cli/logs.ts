@@ -4,7 +4,7 @@ import { parseSince, rotatedLogPaths, scanLogs, type LogSource } from '../logs/i
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatLogsText } from '../report/logsText.js';
 import { loadStyle } from '../report/style.js';
-import { exitStatusFor, parseFailOn } from './check.js';
+import { definedOnly, exitStatusFor, parseFailOn } from './check.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseFormat } from './parse.js';
 import { TOOL_VERSION } from './version.js';
@@ -35,8 +35,8 @@ function fpmLogs(): string[] {
 }
 
 /** With no file named: the ErrorLogs Apache's configuration names, and PHP-FPM's logs, with their rotated siblings. */
-async function defaultSources(root: string | undefined): Promise<{ sources: LogSource[]; from: string }> {
-  const { model } = analyzeConfig({ root });
+async function defaultSources(root: string | undefined, env: NodeJS.ProcessEnv): Promise<{ sources: LogSource[]; from: string }> {
+  const { model } = analyzeConfig({ root, env: definedOnly(env) });
   const paths = new Set<string>();
   for (const log of model.errorLogs) if (log.target.startsWith('/') && existsSync(log.target)) paths.add(log.target);
   for (const p of fpmLogs()) paths.add(p);
@@ -57,7 +57,7 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   const explicit = files.length > 0;
   const { sources } = explicit
     ? { sources: files.map((f): LogSource => (f === '-' ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
-    : await defaultSources(opts.root);
+    : await defaultSources(opts.root, io.env);
   if (!explicit && sources.length === 0) {
     throw new UsageError('no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input');
   }

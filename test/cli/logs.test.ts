@@ -1,0 +1,69 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { captureIO, ROOT } from '../client/support.js';
+
+async function run(args: string[], stdin = '') {
+  const io = captureIO(stdin);
+  const code = await main(args, io);
+  return { code, stdout: io.stdoutText, stderr: io.stderrText };
+}
+
+const mixed = join(ROOT, 'fixtures', 'logs', 'mixed-noise.log');
+
+describe('fcgi-doctor logs', () => {
+  it('finds the FastCGI problems in a noisy log and exits 1', async () => {
+    const r = await run(['logs', mixed, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.command).toBe('logs');
+    const ids = json.findings.map((f: { id: string }) => f.id);
+    expect(ids).toContain('primary-script-unknown');
+    expect(ids).toContain('socket-missing');
+    expect(json.stats.lines).toBe(200);
+  });
+
+  it('reads standard input and finds nothing in noise', async () => {
+    const noise = '[Tue Mar 05 10:00:00.000000 2024] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.62 (Debian) configured -- resuming normal operations\n';
+    const r = await run(['logs', '-'], noise);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no known FastCGI problem');
+  });
+
+  it('exits 2 when a log it was told to read cannot be read', async () => {
+    const r = await run(['logs', '/nonexistent/error.log']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/does not exist/);
+  });
+
+  it('escapes control characters a log line carries', async () => {
+    const hostile = "[Tue Mar 05 10:02:20.308661 2024] [proxy_fcgi:error] [pid 2240:tid 1] [client 203.0.113.50:40100] AH01071: Got error 'Primary script unknown \u001b]0;pwned\u0007'\n";
+    const r = await run(['logs', '-'], hostile);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('\u001b');
+    expect(r.stdout).toContain('\\e]0;pwned');
+  });
+});
+
+describe('fcgi-doctor explain and rules', () => {
+  it('explains a log rule', async () => {
+    const r = await run(['explain', 'fpm-primary-script-unknown']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('primary-script-unknown');
+    expect(r.stdout).toContain('How to fix');
+  });
+
+  it('exits 2 on an unknown id, suggesting close ones', async () => {
+    const r = await run(['explain', 'primary-script']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/did you mean .*primary-script-unknown/);
+  });
+
+  it('lists the catalog as JSON', async () => {
+    const r = await run(['rules', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.rules.length).toBeGreaterThan(100);
+    expect(json.rules[0]).toHaveProperty('finding');
+  });
+});
