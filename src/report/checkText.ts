@@ -67,8 +67,14 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   const { c } = style;
   const out: string[] = [];
   if (!opts.quiet) out.push(...header(style, s), '');
-  const setupIds = new Set(s.setups.map((x) => x.id));
-  const loose = findings.filter((f) => !f.setup || !setupIds.has(f.setup));
+  // Grouped once: a server with thousands of setups must not cost setups × findings.
+  const bySetup = new Map<string, Finding[]>(s.setups.map((x) => [x.id, []]));
+  const loose: Finding[] = [];
+  for (const f of findings) {
+    const mine = f.setup ? bySetup.get(f.setup) : undefined;
+    if (mine) mine.push(f);
+    else loose.push(f);
+  }
   // Findings about the server as a whole come first: they are usually the root cause.
   for (const f of loose) {
     if (opts.quiet && f.severity === 'info') continue;
@@ -76,7 +82,7 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   }
   if (s.setups.length === 0 && !opts.quiet) out.push(c.yellow('No FastCGI setup found in this configuration.'), '');
   for (const setup of s.setups) {
-    const mine = findings.filter((f) => f.setup === setup.id);
+    const mine = bySetup.get(setup.id) ?? [];
     if (opts.quiet && mine.every((f) => f.severity === 'info')) continue;
     out.push(...setupBlock(style, setup, mine, opts), '');
   }
