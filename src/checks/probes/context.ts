@@ -1,0 +1,28 @@
+/** What every live probe reads, and the shape of a probe check. */
+import type { Finding } from '../../findings/finding.js';
+import type { FastcgiSetup } from '../../setups/index.js';
+import type { ConnectOutcome, SystemProbes } from '../../system/index.js';
+import type { ConfigModel } from '../config/context.js';
+import type { Facts } from './facts.js';
+
+export interface ProbeContext {
+  model: ConfigModel;
+  /** The setups to probe: active, and served by a loaded module (or the module set is unknown). */
+  setups: FastcgiSetup[];
+  system: SystemProbes;
+  /** Epoch milliseconds, for "started N seconds ago". */
+  now: number;
+  /** What was learnt once for all checks: the web user, the Apache instance, FPM pools, listeners. */
+  facts: Facts;
+  /** Bare connect results by endpoint key ("unix:/path", "tcp:host:port"), made before the checks run. */
+  connects: Map<string, ConnectOutcome>;
+  /** Error findings of the configuration step (to say why a server that is down would not start). */
+  configFindings: readonly Finding[];
+  /** Records something the probes could not see ("not visible to user X; run with sudo"). */
+  notice(text: string): void;
+}
+
+export interface ProbeCheck {
+  ids: readonly string[];
+  run(ctx: ProbeContext): Finding[];
+}

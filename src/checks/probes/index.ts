@@ -1,0 +1,119 @@
+/**
+ * `check` on a live server: every FastCGI setup of the configuration probed
+ * as the web server sees it — Apache and its process managers, sockets,
+ * ports, scripts and their interpreters — turned into findings with the
+ * contract's ids. Read-only: a bare connect() is the most it does to anything.
+ */
+import type { Finding } from '../../findings/finding.js';
+import type { FastcgiSetup } from '../../setups/index.js';
+import { isProbeError, type ConnectOutcome, type SystemProbes } from '../../system/index.js';
+import type { ConfigModel } from '../config/context.js';
+import type { ProbeCheck, ProbeContext } from './context.js';
+import { endpointGroups, gatherFacts } from './facts.js';
+import { ipcDirCheck } from './ipcDir.js';
+import { processManagerCheck } from './processManager.js';
+import { scriptsCheck } from './scripts.js';
+import { serverNotRunningCheck } from './serverNotRunning.js';
+import { shebangCheck } from './shebang.js';
+import { socketPermissionCheck } from './socketPermission.js';
+import { staticWorkersCheck } from './staticWorkers.js';
+import { tcpBackendCheck } from './tcpBackend.js';
+import { unixSocketCheck } from './unixSocket.js';
+import { userMismatchCheck } from './userMismatch.js';
+
+export type { ProbeCheck, ProbeContext } from './context.js';
+export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
+
+/** In root-cause order: a server that is down before its sockets, a missing interpreter before the workers it kills. */
+export const PROBE_CHECKS: readonly ProbeCheck[] = [
+  serverNotRunningCheck,
+  processManagerCheck,
+  ipcDirCheck,
+  scriptsCheck,
+  shebangCheck,
+  staticWorkersCheck,
+  unixSocketCheck,
+  socketPermissionCheck,
+  tcpBackendCheck,
+  userMismatchCheck,
+];
+
+export interface ProbeOptions {
+  /** Epoch ms (default Date.now()). */
+  now?: number;
+  /** Bound on each bare connect (default 2000 ms). */
+  timeoutMs?: number;
+  /** The configuration step's findings: a server that is down is explained by its errors. */
+  configFindings?: readonly Finding[];
+  /** php-fpm.conf files read besides the usual places and those named by running masters. */
+  fpmConfigs?: readonly string[];
+}
+
+export interface ProbeResult {
+  findings: Finding[];
+  /** What could not be seen, in plain words ("not visible to user X; run with sudo for the full check"). */
+  notices: string[];
+}
+
+/** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
+function probedSetups(model: ConfigModel): FastcgiSetup[] {
+  return model.setups.filter((s) => s.active && (s.loaded || model.layout === 'standalone'));
+}
+
+async function connectAll(setups: readonly FastcgiSetup[], system: SystemProbes, timeoutMs: number): Promise<Map<string, ConnectOutcome>> {
+  const out = new Map<string, ConnectOutcome>();
+  const jobs = endpointGroups(setups).map(async (g) => {
+    const e = g.endpoint;
+    if (e.kind === 'unix') {
+      if (e.generated) return;
+      const st = system.fs.stat(e.path);
+      if (isProbeError(st) || st.type !== 'socket') return;
+      out.set(g.key, await system.connector.connectUnix(e.path, timeoutMs));
+    } else {
+      out.set(g.key, await system.connector.connectTcp(e.host, e.port, timeoutMs));
+    }
+  });
+  await Promise.all(jobs);
+  return out;
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const key = `${f.id}|${f.location?.file ?? ''}|${f.location?.line ?? ''}|${f.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+export async function runProbes(model: ConfigModel, system: SystemProbes, opts: ProbeOptions = {}): Promise<ProbeResult> {
+  const notices = new Set<string>();
+  const setups = probedSetups(model);
+  const facts = gatherFacts(model, system, opts.fpmConfigs);
+  const connects = await connectAll(setups, system, opts.timeoutMs ?? 2000);
+  const ctx: ProbeContext = {
+    model,
+    setups,
+    system,
+    now: opts.now ?? Date.now(),
+    facts,
+    connects,
+    configFindings: opts.configFindings ?? [],
+    notice: (t) => notices.add(t),
+  };
+  if (facts.web.source === 'assumed' && setups.length > 0) {
+    notices.add(`The configuration names no User and no Apache child is running: permissions were checked for "${facts.web.name}".`);
+  }
+  for (const p of facts.fpm.problems) notices.add(`PHP-FPM: ${p}`);
+  if (!facts.unixListeners) notices.add(`/proc/net/unix is not readable by user ${facts.viewerName}: stale sockets are judged by connect() alone.`);
+  const findings: Finding[] = [];
+  for (const check of PROBE_CHECKS) {
+    try {
+      findings.push(...check.run(ctx));
+    } catch (e) {
+      notices.add(`The live check for ${check.ids.join(', ')} failed (${e instanceof Error ? e.message : String(e)}); its problems are not reported.`);
+    }
+  }
+  return { findings: dedupe(findings), notices: [...notices] };
+}

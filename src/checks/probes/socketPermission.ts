@@ -1,0 +1,102 @@
+/**
+ * socket-permission-denied: may the web server's user connect to the socket?
+ * Computed for that user and its groups (w on the socket, x on every
+ * directory above it), never from the doctor's own connect, which as root
+ * always succeeds. The fix names the bit, the path and the setting that
+ * makes the change last (pool listen.owner/group/mode, the app's socket
+ * options), since a chmod on a socket is lost when the app restarts.
+ */
+import type { Finding } from '../../findings/finding.js';
+import { isProbeError, mayConnect, type AccessVerdict, type FpmPool, type ProcessInfo } from '../../system/index.js';
+import type { ProbeCheck, ProbeContext } from './context.js';
+import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
+import { endpointGroups } from './facts.js';
+import { poolsListeningOn } from './fpmSide.js';
+import { holdersOf, listenersAt } from './holders.js';
+import { probeFinding } from './make.js';
+
+type Denied = Extract<AccessVerdict, { result: 'denied' }>;
+
+const BIT_WORD = { r: 'read (r)', w: 'write (w)', x: 'search (x)' } as const;
+const CLASS_LETTER = { owner: 'u', group: 'g', other: 'o' } as const;
+
+function aclGrants(pool: FpmPool, user: string, group: string | undefined): boolean {
+  const users = (pool.settings['listen.acl_users'] ?? '').split(',').map((s) => s.trim());
+  const groups = (pool.settings['listen.acl_groups'] ?? '').split(',').map((s) => s.trim());
+  return users.includes(user) || (group !== undefined && groups.includes(group));
+}
+
+function appSocketFix(holders: readonly ProcessInfo[], web: string, group: string): string {
+  const names = holders.map((p) => `${p.comm} ${p.cmdline[0] ?? ''}`).join(' ');
+  if (/uwsgi/.test(names)) return `start uWSGI with --chown-socket ${web}:${group} --chmod-socket 660`;
+  if (/fcgiwrap/.test(names)) return `for fcgiwrap.socket set SocketUser=${web}, SocketGroup=${group}, SocketMode=0660`;
+  return `have the application create it so (spawn-fcgi -U ${web} -G ${group} -M 0660, or run the application as ${web})`;
+}
+
+function describe(ctx: ProbeContext, d: Denied, socketPath: string, pool: FpmPool | undefined, holders: readonly ProcessInfo[]): { message: string; fix: string } {
+  const users = ctx.system.users;
+  const web = ctx.facts.web;
+  const group = web.group?.name ?? web.name;
+  const who = web.name;
+  const classWord =
+    d.cls === 'owner' ? `the owner bits apply (${who} owns it)` : d.cls === 'group' ? `the group bits apply (${who} is in group ${users.groupName(d.stat.gid) ?? d.stat.gid})` : `the "other" bits apply (${who} is neither its owner ${users.userName(d.stat.uid) ?? d.stat.uid} nor in its group ${users.groupName(d.stat.gid) ?? d.stat.gid})`;
+  const bits = d.missing.map((b) => BIT_WORD[b]).join(' and ');
+  const isSocket = d.path === socketPath || d.stat.type === 'socket';
+  const message = `${who}, the user Apache's children run as, may not connect to ${socketPath}: it lacks ${bits} permission on ${isSocket ? 'the socket' : `the directory ${d.path}`} (${statText(d.stat, users)}); ${classWord}. Requests fail with "(13)Permission denied" and a 503.`;
+  const chmod = `chmod ${CLASS_LETTER[d.cls]}+${d.missing.join('')} ${d.path}`;
+  if (!isSocket) {
+    const alt = d.cls === 'other' ? ` (or, to keep it closed to others: chgrp ${group} ${d.path} && chmod g+x ${d.path})` : '';
+    return { message, fix: `${chmod}${alt}.` };
+  }
+  if (pool) {
+    const at = `${pool.file}:${pool.lines['listen'] ?? pool.line}`;
+    return {
+      message,
+      fix: `In pool [${pool.name}] (${at}) set "listen.owner = ${who}", "listen.group = ${group}" and "listen.mode = 0660", then restart PHP-FPM (systemctl restart ${fpmServiceOf(pool)}); a chmod on the socket is lost at the next restart.`,
+    };
+  }
+  return {
+    message,
+    fix: `chown ${who}:${group} ${socketPath} && chmod 0660 ${socketPath} for now, and ${appSocketFix(holders, who, group)} so that it lasts.`,
+  };
+}
+
+export const socketPermissionCheck: ProbeCheck = {
+  ids: ['socket-permission-denied'],
+  run(ctx) {
+    const out: Finding[] = [];
+    const web = ctx.facts.web;
+    const groups = endpointGroups(ctx.setups, (s) => s.endpoint?.kind === 'unix' && !s.endpoint.generated);
+    for (const g of groups) {
+      if (g.endpoint.kind !== 'unix') continue;
+      const p = g.endpoint.path;
+      const st = ctx.system.fs.stat(p);
+      if (isProbeError(st) || st.type !== 'socket') continue; // unixSocketCheck reports those
+      if (!web.principal) {
+        ctx.notice(`The web server's user "${web.name}" is not in /etc/passwd: socket permissions were not checked.`);
+        continue;
+      }
+      const verdict = mayConnect(ctx.system.fs, web.principal, p);
+      if (verdict.result === 'unknown') {
+        if (verdict.reason === 'denied') ctx.notice(`${verdict.path} is not visible to user ${ctx.facts.viewerName}; whether ${web.name} may connect to ${p} is unknown. Run with sudo for the full check.`);
+        continue;
+      }
+      if (verdict.result === 'allowed') continue;
+      const pool = poolsListeningOn(ctx, g.endpoint)[0];
+      if (pool && aclGrants(pool, web.name, web.group?.name)) continue; // POSIX ACLs grant it; the mode bits do not tell
+      const bound = listenersAt(ctx, p)?.[0];
+      const holders = bound ? holdersOf(ctx, bound.inode, `socket ${p}`) : { processes: [], text: [] };
+      const { message, fix } = describe(ctx, verdict, p, pool, holders.processes);
+      const probe = [
+        `web server user: ${principalText(web.principal, ctx.system.users)}${web.source === 'assumed' ? ' (assumed: the configuration names no User)' : ''}`,
+        ...verdict.steps.filter((s) => !s.ok || s.path === p).map((s) => `${s.ok ? 'ok' : 'DENIED'} ${s.need.join('')} for ${web.name}: ${statText(s.stat, ctx.system.users)}`),
+        ...holders.text,
+      ];
+      if (pool) probe.push(poolText(pool));
+      out.push(
+        probeFinding({ id: 'socket-permission-denied', severity: 'error', title: `The web server's user may not connect to the FastCGI socket`, message, setups: g.setups, probe, fix }),
+      );
+    }
+    return out;
+  },
+};
