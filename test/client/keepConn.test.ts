@@ -63,10 +63,10 @@ describe('keep-conn connections', () => {
     let connections = 0;
     const server = await hostileServer({ path: dir.join('closes.sock') }, (socket) => {
       connections++;
-      // Ignores FCGI_KEEP_CONN: answers, then closes a moment later.
+      // Ignores FCGI_KEEP_CONN: answers, then closes. The client learns of the close
+      // only after it has written its next request on the connection.
       onRequests(socket, (id) => {
-        socket.write(reply(id, 'ok'));
-        setTimeout(() => socket.destroy(), 5);
+        socket.end(reply(id, 'ok'));
       });
     });
     servers.push(server);
