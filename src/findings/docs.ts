@@ -49,15 +49,16 @@ const REL = ['..', '..', 'docs', 'findings'];
 
 /** The directory of this module, in every form it ships: ESM (src/, dist/) or the CommonJS bundle. */
 function moduleDir(): string | undefined {
-  // The esbuild bundle (dist/bundle/main.cjs) is CommonJS: there __dirname exists
-  // and import.meta is empty. Under ESM, __dirname is not defined at all.
-  if (typeof __dirname === 'string' && __dirname) return __dirname;
   try {
     const url = import.meta.url;
     if (url) return path.dirname(fileURLToPath(url));
   } catch {
-    // not a file: URL, or no import.meta: fall through
+    // not a file: URL: fall through
   }
+  // The esbuild bundle (dist/bundle/main.cjs) is CommonJS: import.meta is empty
+  // there, and __dirname is the bundle's directory. (Checked second: some hosts,
+  // such as `node -e`, define a global __dirname that says nothing about us.)
+  if (typeof __dirname === 'string' && __dirname) return __dirname;
   return undefined;
 }
 
