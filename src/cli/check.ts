@@ -1,14 +1,15 @@
 import { existsSync } from 'node:fs';
 import { runCheck, type ProbeRunner } from '../checks/run.js';
-import type { Finding, Severity } from '../findings/finding.js';
 import { parseSince } from '../logs/index.js';
 import { summarizeCheck } from '../report/checkSummary.js';
 import { formatCheckText } from '../report/checkText.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
+import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { startSpinner } from './spinner.js';
+import { parseFailOn, exitStatusFor } from './status.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface CheckCliOptions {
@@ -24,15 +25,8 @@ export interface CheckCliOptions {
   color?: boolean;
 }
 
-export function parseFailOn(value: string | undefined): Severity {
-  const v = value ?? 'error';
-  if (v !== 'error' && v !== 'warning') throw new UsageError(`--fail-on takes error or warning, not "${v}"`);
-  return v;
-}
-
-export function exitStatusFor(findings: readonly Finding[], failOn: Severity): number {
-  return findings.some((f) => f.severity === 'error' || (failOn === 'warning' && f.severity === 'warning')) ? 1 : 0;
-}
+// Kept here too for the callers that import them from check.
+export { parseFailOn, exitStatusFor };
 
 /** The probes of the live system (sockets, processes, scripts): not wired yet, so check runs without them. */
 async function liveProbes(): Promise<ProbeRunner | undefined> {
@@ -44,7 +38,7 @@ export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
 }
 
 export async function runCheckCommand(target: string | undefined, opts: CheckCliOptions, io: CliIO): Promise<number> {
-  const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
+  const format = parseFormat(opts.format ?? 'text', FORMATS);
   const failOn = parseFailOn(opts.failOn);
   const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
   let since: Date | undefined;
@@ -83,6 +77,16 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
   const summary = summarizeCheck(report);
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, report.findings, { checked: summary })));
+  } else if (format !== 'text') {
+    const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
+    return writeFindingsFormat(format, {
+      command: 'check',
+      target: target ?? summary.rootFile,
+      findings: report.findings,
+      exitCode,
+      failOn,
+      subject: { kind: 'check', summary, unreadable: unreadableFinding },
+    }, io);
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
     io.stdout(formatCheckText(style, summary, report.findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode }));

@@ -5,6 +5,7 @@ import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatLogsText } from '../report/logsText.js';
 import { loadStyle } from '../report/style.js';
 import { definedOnly, exitStatusFor, parseFailOn } from './check.js';
+import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseFormat } from './parse.js';
 import { TOOL_VERSION } from './version.js';
@@ -46,7 +47,7 @@ async function defaultSources(root: string | undefined, env: NodeJS.ProcessEnv):
 }
 
 export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: CliIO): Promise<number> {
-  const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
+  const format = parseFormat(opts.format ?? 'text', FORMATS);
   const failOn = parseFailOn(opts.failOn);
   let since: Date | undefined;
   try {
@@ -68,6 +69,17 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'logs', target, result.findings, { notices: result.notices, stats: result.stats })));
+  } else if (format !== 'text') {
+    const code = await writeFindingsFormat(format, {
+      command: 'logs',
+      target,
+      findings: result.findings,
+      exitCode,
+      failOn,
+      subject: { kind: 'logs', stats: result.stats, notices: result.notices },
+    }, io);
+    if (unreadableNamed) for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
+    return code;
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
     io.stdout(formatLogsText(style, { target, findings: result.findings, notices: result.notices, stats: result.stats, exitCode }, { quiet: opts.quiet }));

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { processIO, UsageError, type CliIO } from './io.js';
+import { FORMATS, wantsNagios } from './formats.js';
 import { collect } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -16,7 +17,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
 
-  const common = (cmd: Command, formats: string[]) =>
+  const common = (cmd: Command, formats: readonly string[]) =>
     cmd
       .addOption(new Option('--format <format>', `output format: ${formats.join(', ')}`).default('text'))
       .option('-q, --quiet', 'findings only')
@@ -45,8 +46,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--concurrency <n>', 'requests in flight at once with --count', '1')
       .option('--keep-conn', 'with --count: reuse connections (FCGI_KEEP_CONN)')
       .option('--role <role>', 'responder (default) or authorizer')
-      .option('--max-response-bytes <n>', 'stop reading a response beyond this size (default 8 MiB)'),
-    ['text', 'json'],
+      .option('--max-response-bytes <n>', 'stop reading a response beyond this size (default 8 MiB)')
+      .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+    FORMATS,
   )
     .addHelpText(
       'after',
@@ -56,9 +58,11 @@ Examples:
   fcgi-doctor ping 127.0.0.1:9000 --script /var/www/html/index.php --expect-status 200
   fcgi-doctor ping unix:/tmp/fcgi.sock --format json
   fcgi-doctor ping /tmp/fcgi.sock --count 10000 --concurrency 32
+  fcgi-doctor ping /run/php/php-fpm.sock --script /ping --expect-body pong --format nagios
 
 Exit status: 0 the request completed and every expectation held; 1 it failed or
-an expectation did not hold; 2 bad arguments or unreadable input.`,
+an expectation did not hold; 2 bad arguments or unreadable input. With
+--format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
     )
     .action(async (target: string, opts) => {
       const { runPing } = await import('./ping.js');
@@ -76,7 +80,7 @@ an expectation did not hold; 2 bad arguments or unreadable input.`,
       .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
       .option('--timeout <duration>', 'deadline of each request to a backend', '5s')
       .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
-    ['text', 'json'],
+    FORMATS,
   )
     .addHelpText(
       'after',
@@ -86,9 +90,13 @@ Examples:
   fcgi-doctor check --offline /etc/apache2/sites-enabled/app.conf --format json
   fcgi-doctor check                      # the whole server, from /etc/apache2 or /etc/httpd
   fcgi-doctor check --root /opt/httpd/conf/httpd.conf --fail-on warning
+  fcgi-doctor check --offline site.conf --format sarif > fcgi-doctor.sarif
+  fcgi-doctor check --offline site.conf --format github   # annotations in GitHub Actions
+  fcgi-doctor check /etc/apache2/sites-enabled/app.conf --format nagios
 
 Exit status: 0 no error found; 1 at least one error (or warning, with
---fail-on warning); 2 the configuration could not be read or bad arguments.`,
+--fail-on warning); 2 the configuration could not be read or bad arguments.
+With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
     )
     .action(async (file: string | undefined, opts) => {
       const { runCheckCommand } = await import('./check.js');
@@ -103,7 +111,7 @@ Exit status: 0 no error found; 1 at least one error (or warning, with
       .option('--since <when>', 'only lines since: 2h, 30m, 7d or a date')
       .option('--root <file>', 'the Apache configuration to take ErrorLog paths from')
       .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
-    ['text', 'json'],
+    FORMATS,
   )
     .addHelpText(
       'after',
@@ -111,7 +119,12 @@ Exit status: 0 no error found; 1 at least one error (or warning, with
 Examples:
   fcgi-doctor logs /var/log/apache2/error.log --since 2h
   journalctl -u php8.2-fpm | fcgi-doctor logs -
-  fcgi-doctor logs --format json`,
+  fcgi-doctor logs --format json
+  fcgi-doctor logs /var/log/apache2/error.log --since 15m --format nagios
+
+Exit status: 0 no error found; 1 at least one error (or warning, with
+--fail-on warning); 2 a log named could not be read, or bad arguments.
+With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
     )
     .action(async (files: string[], opts) => {
       const { runLogsCommand } = await import('./logs.js');
@@ -124,6 +137,14 @@ Examples:
     .argument('<id>', 'a finding id (socket-permission-denied) or a log rule id')
     .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
     .option('--no-color', 'no colour')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor explain socket-permission-denied
+  fcgi-doctor explain primary-script-unknown --format json
+  fcgi-doctor rules                      # every id explain knows`,
+    )
     .action(async (id: string, opts) => {
       const { runExplain } = await import('./explain.js');
       exitCode = await runExplain(id, opts, io);
@@ -134,6 +155,13 @@ Examples:
     .description('the catalog: every finding id and every known log message')
     .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
     .option('--no-color', 'no colour')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor rules
+  fcgi-doctor rules --format json | jq -r '.findingIds[].id'`,
+    )
     .action(async (opts) => {
       const { runRules } = await import('./explain.js');
       exitCode = await runRules(opts, io);
@@ -160,21 +188,47 @@ Examples:
       exitCode = await runServe(target, opts, io);
     });
 
+  program
+    .command('completion')
+    .description('print a shell completion script: commands, options and --format values')
+    .argument('<shell>', 'bash or zsh')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor completion bash > /etc/bash_completion.d/fcgi-doctor
+  echo 'source <(fcgi-doctor completion bash)' >> ~/.bashrc
+  fcgi-doctor completion zsh > "\${fpath[1]}/_fcgi-doctor"     # then: compinit`,
+    )
+    .action(async (shell: string) => {
+      const { runCompletion } = await import('./completion.js');
+      exitCode = await runCompletion(shell, program, io);
+    });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here too, with code 0.
-      return err.exitCode === 0 ? 0 : 2;
+      if (err.exitCode === 0) return 0;
+      return toolFailure(argv, io, err.message.replace(/^error: /, ''));
     }
     if (err instanceof UsageError) {
       io.stderr(`fcgi-doctor: ${err.message}\n`);
-      return 2;
+      return toolFailure(argv, io, err.message);
     }
     // A stack trace helps us, not the person at the broken server: only on request.
     const detail = io.env.FCGI_DOCTOR_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message ?? String(err)} (FCGI_DOCTOR_DEBUG=1 shows the stack)`;
     io.stderr(`fcgi-doctor: internal error: ${detail}\n`);
-    return 2;
+    return toolFailure(argv, io, `internal error: ${(err as Error).message ?? String(err)}`);
   }
+}
+
+/** Exit status 2, the tool could not do its job; a monitoring plugin (--format nagios) says UNKNOWN instead, on one line of stdout. */
+async function toolFailure(argv: string[], io: CliIO, reason: string): Promise<number> {
+  if (!wantsNagios(argv)) return 2;
+  const { formatNagiosUnknown, NAGIOS_EXIT } = await import('../report/nagios.js');
+  io.stdout(formatNagiosUnknown(reason));
+  return NAGIOS_EXIT.UNKNOWN;
 }

@@ -13,7 +13,9 @@ import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
 import { formatTrace } from '../report/traceText.js';
 import { loadStyle } from '../report/style.js';
+import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
+import { exitStatusFor, parseFailOn } from './status.js';
 import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -36,6 +38,7 @@ export interface PingOptions {
   keepConn?: boolean;
   role?: string;
   maxResponseBytes?: string;
+  failOn?: string;
   format?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -88,7 +91,8 @@ function parseRole(role: string | undefined): number {
 }
 
 export async function runPing(targetText: string, opts: PingOptions, io: CliIO): Promise<number> {
-  const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
+  const format = parseFormat(opts.format ?? 'text', FORMATS);
+  const failOn = parseFailOn(opts.failOn);
   let target: Target;
   try {
     target = parseTarget(targetText);
@@ -116,7 +120,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     softwareVersion: TOOL_VERSION,
   });
   const where = formatTarget(target);
-  const style = await loadStyle(colorEnabled(io, opts.color));
+  const style = await loadStyle(format === 'text' && colorEnabled(io, opts.color));
   const trace = opts.verbose && format === 'text' ? (t: RecordTrace) => io.stderr(formatTrace(style, t)) : undefined;
 
   const report: PingReport = { target: where, expectations: [], findings: [] };
@@ -176,13 +180,17 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     }
   }
 
+  const exitCode = exitStatusFor(findings, failOn);
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, findings, pingJsonExtras(report))));
-  } else {
+  } else if (format === 'text') {
     io.stdout(formatPingText(style, report, { bodyLimit: io.stdoutIsTTY ? 4096 : undefined, quiet: opts.quiet, verbose: opts.verbose }));
+  } else {
+    return writeFindingsFormat(format, { command: 'ping', target: where, findings, exitCode, failOn, subject: { kind: 'ping', report } }, io);
   }
-  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+  return exitCode;
 }
+
 
 function headersObject(headers: Array<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -1,0 +1,61 @@
+/**
+ * GitHub Actions workflow commands: each finding becomes an annotation
+ * (`::error file=…,line=…,title=…::message`) on the run and, with a file and
+ * line inside the repository, on that line of the pull request.
+ *
+ * Everything in a finding may come from a log or a backend: the escaping
+ * below also keeps such text from starting a workflow command of its own
+ * (a newline in it becomes %0A, so it can never begin a line with `::`).
+ */
+import * as path from 'node:path';
+import type { Finding } from '../findings/finding.js';
+import { summarize } from '../findings/finding.js';
+
+export interface GithubOptions {
+  /** file paths under this directory are written relative to it (the workspace); default process.cwd() */
+  cwd?: string;
+  /** the exit status the CLI will return, on the closing line */
+  exitCode: number;
+  /** what was checked, on the closing line */
+  target?: string;
+}
+
+const COMMAND: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', info: 'notice' };
+
+/** The data part of a workflow command (after `::`). */
+export function escapeData(text: string): string {
+  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+}
+
+/** A property value (file=, line=, title=): also `:` and `,`, which end a property. */
+export function escapeProperty(text: string): string {
+  return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+}
+
+function relativeFile(file: string, cwd: string): string {
+  const rel = path.relative(cwd, path.resolve(cwd, file));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
+}
+
+export function formatGithubAnnotation(f: Finding, cwd: string = process.cwd()): string {
+  const props: string[] = [];
+  if (f.location?.file) {
+    props.push(`file=${escapeProperty(relativeFile(f.location.file, cwd))}`);
+    if (f.location.line !== undefined) props.push(`line=${f.location.line}`);
+  }
+  props.push(`title=${escapeProperty(`${f.title} [${f.id}]`)}`);
+  const body = [f.message];
+  if (f.evidence.length) body.push(f.evidence.map((e) => `${e.kind}: ${e.text}`).join('\n'));
+  if (f.fix) body.push(`Fix: ${f.fix}`);
+  return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(body.join('\n\n'))}`;
+}
+
+export function formatGithub(findings: readonly Finding[], opts: GithubOptions): string {
+  const cwd = opts.cwd ?? process.cwd();
+  const lines = findings.map((f) => formatGithubAnnotation(f, cwd));
+  const s = summarize(findings);
+  const what = opts.target ? ` ${opts.target.replace(/[\r\n]+/g, ' ')}:` : ':';
+  // A plain line (not a command) for the log of the step.
+  lines.push(`fcgi-doctor${what} ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info (exit ${opts.exitCode})`);
+  return `${lines.join('\n')}\n`;
+}

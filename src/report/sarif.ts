@@ -1,0 +1,181 @@
+/**
+ * SARIF 2.1.0 for findings: what GitHub code scanning (and other SARIF
+ * viewers) read. A finding with a file and a line becomes an alert on that
+ * line; one without a location is still a result, shown without a place.
+ * Rule metadata comes from the explanation pages (docs/findings/ID.md).
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FindingDoc } from '../findings/docs.js';
+import { loadFindingDoc } from '../findings/docs.js';
+import type { Finding, Severity } from '../findings/finding.js';
+
+export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+
+export type SarifLevel = 'error' | 'warning' | 'note';
+
+export interface SarifOptions {
+  toolVersion: string;
+  /** the tool's home page; omitted from the log when there is none */
+  informationUri?: string;
+  /** locations under this directory become relative URIs (GitHub needs repository-relative paths); default process.cwd() */
+  cwd?: string;
+  /** the explanation page of an id; default: loadFindingDoc, undefined for an id without a page */
+  docFor?: (id: string) => FindingDoc | undefined;
+  /** false when the tool could not do its job (exit status 2) */
+  executionSuccessful?: boolean;
+}
+
+interface SarifMessage {
+  text: string;
+  markdown?: string;
+}
+
+export interface SarifRule {
+  id: string;
+  shortDescription: SarifMessage;
+  fullDescription?: SarifMessage;
+  help?: SarifMessage;
+  defaultConfiguration: { level: SarifLevel };
+}
+
+export interface SarifResult {
+  ruleId: string;
+  ruleIndex: number;
+  level: SarifLevel;
+  message: SarifMessage;
+  locations?: Array<{
+    physicalLocation: {
+      artifactLocation: { uri: string; uriBaseId?: string };
+      region?: { startLine: number };
+    };
+  }>;
+  properties?: Record<string, unknown>;
+}
+
+export interface SarifLog {
+  $schema: string;
+  version: '2.1.0';
+  runs: Array<{
+    tool: { driver: { name: string; version: string; semanticVersion: string; informationUri?: string; rules: SarifRule[] } };
+    originalUriBaseIds?: Record<string, { uri: string }>;
+    invocations: Array<{ executionSuccessful: boolean }>;
+    results: SarifResult[];
+  }>;
+}
+
+export function sarifLevel(severity: Severity): SarifLevel {
+  return severity === 'error' ? 'error' : severity === 'warning' ? 'warning' : 'note';
+}
+
+const SRCROOT = '%SRCROOT%';
+
+/** A file as a URI reference: relative to `cwd` (with %SRCROOT%) when inside it, else an absolute file: URI. */
+export function artifactUri(file: string, cwd: string): { uri: string; uriBaseId?: string } {
+  const abs = path.resolve(cwd, file);
+  const rel = path.relative(cwd, abs);
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) {
+    return { uri: rel.split(path.sep).map(encodeURIComponent).join('/'), uriBaseId: SRCROOT };
+  }
+  return { uri: pathToFileURL(abs).href };
+}
+
+/** The text of one `## ` section of a page, without its heading. */
+function section(body: string, heading: string): string | undefined {
+  const lines = body.split('\n');
+  const start = lines.findIndex((l) => l.trim() === `## ${heading}`);
+  if (start === -1) return undefined;
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
+  const text = lines.slice(start + 1, end === -1 ? undefined : end).join('\n').trim();
+  return text || undefined;
+}
+
+/** Markdown reduced to plain text for viewers that show `text` only: no emphasis or code marks. */
+function plain(markdown: string): string {
+  return markdown
+    .replace(/^## (.*)$/gm, '$1')
+    .replace(/`([^`]*)`/g, '$1')
+    .replace(/\*\*([^*]+)\*\*/g, '$1')
+    .trim();
+}
+
+function safeDoc(docFor: (id: string) => FindingDoc | undefined, id: string): FindingDoc | undefined {
+  try {
+    return docFor(id);
+  } catch {
+    // A malformed page is a packaging bug that `explain` reports; the SARIF log still carries the finding.
+    return undefined;
+  }
+}
+
+function ruleFor(f: Finding, doc: FindingDoc | undefined): SarifRule {
+  const rule: SarifRule = {
+    id: f.id,
+    shortDescription: { text: doc?.title ?? f.title },
+    defaultConfiguration: { level: sarifLevel(doc?.severity ?? f.severity) },
+  };
+  if (doc) {
+    const meaning = section(doc.body, 'What it means') ?? doc.body;
+    rule.fullDescription = { text: plain(meaning) };
+    rule.help = { text: plain(doc.body), markdown: `# ${doc.title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\`` };
+  } else {
+    rule.fullDescription = { text: f.title };
+    rule.help = { text: f.fix ?? f.message };
+  }
+  return rule;
+}
+
+function messageOf(f: Finding): SarifMessage {
+  const parts = [f.title, f.message];
+  const evidence = f.evidence.map((e) => `${e.kind}: ${e.text}`);
+  if (evidence.length) parts.push(evidence.join('\n'));
+  if (f.fix) parts.push(`Fix: ${f.fix}`);
+  return { text: parts.join('\n\n') };
+}
+
+export function buildSarif(findings: readonly Finding[], opts: SarifOptions): SarifLog {
+  const cwd = opts.cwd ?? process.cwd();
+  const docFor = opts.docFor ?? ((id: string) => loadFindingDoc(id));
+  const rules: SarifRule[] = [];
+  const ruleIndex = new Map<string, number>();
+  let relative = false;
+  const results = findings.map((f): SarifResult => {
+    let index = ruleIndex.get(f.id);
+    if (index === undefined) {
+      index = rules.length;
+      ruleIndex.set(f.id, index);
+      rules.push(ruleFor(f, safeDoc(docFor, f.id)));
+    }
+    const result: SarifResult = { ruleId: f.id, ruleIndex: index, level: sarifLevel(f.severity), message: messageOf(f) };
+    if (f.location?.file) {
+      const artifactLocation = artifactUri(f.location.file, cwd);
+      if (artifactLocation.uriBaseId) relative = true;
+      const physicalLocation: NonNullable<SarifResult['locations']>[number]['physicalLocation'] = { artifactLocation };
+      if (f.location.line !== undefined && f.location.line >= 1) physicalLocation.region = { startLine: f.location.line };
+      result.locations = [{ physicalLocation }];
+    }
+    const properties: Record<string, unknown> = {};
+    if (f.setup) properties.setup = f.setup;
+    if (f.location?.includedFrom?.length) properties.includedFrom = f.location.includedFrom;
+    if (Object.keys(properties).length) result.properties = properties;
+    return result;
+  });
+  const driver: SarifLog['runs'][number]['tool']['driver'] = {
+    name: 'fcgi-doctor',
+    version: opts.toolVersion,
+    semanticVersion: opts.toolVersion,
+    rules,
+  };
+  if (opts.informationUri) driver.informationUri = opts.informationUri;
+  const run: SarifLog['runs'][number] = {
+    tool: { driver },
+    invocations: [{ executionSuccessful: opts.executionSuccessful ?? true }],
+    results,
+  };
+  if (relative) run.originalUriBaseIds = { [SRCROOT]: { uri: `${pathToFileURL(cwd).href.replace(/\/?$/, '/')}` } };
+  return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
+}
+
+export function formatSarif(findings: readonly Finding[], opts: SarifOptions): string {
+  return `${JSON.stringify(buildSarif(findings, opts), null, 2)}\n`;
+}
