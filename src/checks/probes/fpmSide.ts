@@ -3,10 +3,12 @@
  * listen there, or which pools listen elsewhere. Read from disk, so it works
  * when FPM is stopped.
  */
+import * as path from 'node:path';
 import type { Endpoint } from '../../setups/index.js';
 import type { FpmPool } from '../../system/index.js';
 import type { ProbeContext } from './context.js';
 import { fpmServiceOf, poolText } from './evidence.js';
+import { closestSocket } from './suggest.js';
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
@@ -36,6 +38,23 @@ function listenUrl(pool: FpmPool): string {
   return e.kind === 'unix' ? `proxy:unix:${e.path}|fcgi://localhost` : `proxy:fcgi://${e.host === '0.0.0.0' ? '127.0.0.1' : e.host}:${e.port}`;
 }
 
+/**
+ * How likely a pool is meant by a socket path: its file shares directories
+ * with the path (a private installation), the socket is named after the pool
+ * ("www.sock") or after its PHP version (/etc/php/8.2 → php8.2-fpm.sock).
+ */
+export function relatedness(pool: FpmPool, wanted: string): number {
+  const a = pool.file.split('/').filter((x) => x !== '');
+  const b = wanted.split('/').filter((x) => x !== '');
+  let score = 0;
+  while (score < a.length && score < b.length && a[score] === b[score]) score++;
+  const base = path.posix.basename(wanted);
+  if (base.includes(pool.name)) score += 2;
+  const version = /^\/etc\/php\/([^/]+)\//.exec(pool.file)?.[1];
+  if (version && base.includes(version)) score += 3;
+  return score;
+}
+
 /** Why nothing listens on `e`, as far as the pool files tell. */
 export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
   const same = poolsListeningOn(ctx, e);
@@ -48,18 +67,29 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
       fix: `Start PHP-FPM (systemctl start ${service}) and check its log if it stops again.`,
     };
   }
-  const others = ctx.facts.fpm.pools.filter((p) => p.endpoint);
-  if (others.length === 0) return { sentence: '', probe: [] };
-  const probe = others.slice(0, 5).map(poolText);
-  const otherKind = others.filter((p) => p.endpoint?.kind !== e.kind);
-  const firstOther = otherKind[0];
-  if (firstOther && otherKind.length === others.length) {
-    const where = e.kind === 'unix' ? 'a TCP port' : 'a Unix socket';
+  const pools = ctx.facts.fpm.pools.filter((p) => p.endpoint);
+  if (pools.length === 0 || e.kind !== 'unix') return { sentence: '', probe: [] };
+  const near = closestSocket(
+    e.path,
+    pools.flatMap((p, i) => (p.endpoint?.kind === 'unix' ? [{ path: p.endpoint.path, inode: i }] : [])),
+  );
+  const nearPool = near ? pools[near.inode] : undefined;
+  if (near && nearPool) {
     return {
-      sentence: `No PHP-FPM pool listens on ${e.kind === 'unix' ? 'this socket' : 'this port'}: the pools listen on ${where} (pool [${firstOther.name}]: listen = ${firstOther.listen ?? ''}).`,
-      probe,
-      fix: `Point Apache at the pool (SetHandler "${listenUrl(firstOther)}"), or change the pool to "listen = ${e.kind === 'unix' ? e.path : `127.0.0.1:${e.port}`}" in ${firstOther.file}:${firstOther.lines['listen'] ?? firstOther.line} and restart PHP-FPM.`,
+      sentence: `PHP-FPM pool [${nearPool.name}] (${nearPool.file}:${nearPool.line}) listens on ${near.path}, not on this path.`,
+      probe: [poolText(nearPool)],
+      fix: `If pool [${nearPool.name}] is the one meant, change the socket path in the configuration to ${near.path}.`,
     };
   }
-  return { sentence: `No PHP-FPM pool is configured to listen there (${others.length} pool${others.length > 1 ? 's' : ''} found).`, probe };
+  const ranked = pools.map((p) => ({ p, score: relatedness(p, e.path) })).sort((x, y) => y.score - x.score);
+  const best = ranked[0];
+  if (best && best.score >= 3 && best.p.endpoint?.kind === 'tcp') {
+    const pool = best.p;
+    return {
+      sentence: `No PHP-FPM pool listens on this socket: pool [${pool.name}] (${pool.file}:${pool.line}), the one that goes with it, listens on a TCP port (listen = ${pool.listen ?? ''}).`,
+      probe: [poolText(pool)],
+      fix: `Point Apache at the pool (SetHandler "${listenUrl(pool)}"), or change the pool to "listen = ${e.path}" in ${pool.file}:${pool.lines['listen'] ?? pool.line} and restart PHP-FPM.`,
+    };
+  }
+  return { sentence: `No PHP-FPM pool is configured to listen there (${pools.length} pool${pools.length > 1 ? 's' : ''} found).`, probe: pools.slice(0, 5).map(poolText) };
 }

@@ -58,7 +58,9 @@ function unreachable(ctx: ProbeContext, g: EndpointGroup, host: string, port: nu
     probe.push(poolText(pool));
     fix = `Start PHP-FPM (systemctl start ${fpmServiceOf(pool)}).`;
   } else if (!remote) {
-    const unixPool = ctx.facts.fpm.pools.find((p) => p.endpoint?.kind === 'unix');
+    // Only a lone pool is surely the one meant: with several, the path tells nothing about a port.
+    const withEndpoint = ctx.facts.fpm.pools.filter((p) => p.endpoint);
+    const unixPool = withEndpoint.length === 1 ? withEndpoint[0] : undefined;
     if (unixPool?.endpoint?.kind === 'unix') {
       message += ` The PHP-FPM pool [${unixPool.name}] listens on a Unix socket instead (${unixPool.endpoint.path}).`;
       probe.push(poolText(unixPool));
