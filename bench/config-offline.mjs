@@ -1,32 +1,39 @@
-// `check --offline` against Apache's own `-t` on a generated tree of 5,000
-// vhosts in 5,000 included files, each with a FastCGI setup: wall time and peak
-// memory, median of 5 runs each, side by side.
+// `fcgi-doctor check --offline` against Apache's own `-t` on a generated tree
+// of 5,000 vhosts in 5,000 included files, each with a FastCGI setup: wall
+// time and peak memory of the whole command, median of 5 runs each, the two
+// commands alternating (so machine load hits both alike).
 //
-//   node bench/config-offline.mjs [--vhosts N] [--runs N]
+//   node bench/config-offline.mjs [--vhosts N] [--runs N] [--keep DIR] [--tree DIR]
 //
-// Ours runs in a child process that imports dist/checks/config/index.js
-// (npm run build first; this script builds if dist is missing).
+// Ours is the real CLI (bin/fcgi-doctor.cjs, which runs dist/bundle/main.cjs:
+// npm run build first; this script builds if the bundle is missing). A second
+// row times analyzeConfig alone, in process (dist/checks/config/index.js).
+// --tree DIR reuses a tree generated earlier (--keep DIR writes it there and
+// keeps it).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { median, ROOT, tempDir } from './lib.mjs';
+import { BIN, median, ROOT, tempDir } from './lib.mjs';
 
-const arg = (name, dflt) => {
+const argOf = (name) => {
   const i = process.argv.indexOf(name);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  return i > 0 ? process.argv[i + 1] : undefined;
 };
-const VHOSTS = arg('--vhosts', 5000);
-const RUNS = arg('--runs', 5);
+const VHOSTS = Number(argOf('--vhosts') ?? 5000);
+const RUNS = Number(argOf('--runs') ?? 5);
+const KEEP = argOf('--keep');
+const TREE = argOf('--tree');
 const APACHE = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((p) => existsSync(p));
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const MODS = '/usr/lib/apache2/modules';
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.cjs');
 const DIST = join(ROOT, 'dist', 'checks', 'config', 'index.js');
 
-if (!existsSync(DIST)) {
+if (!existsSync(BUNDLE) || !existsSync(DIST)) {
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
-  if (r.status !== 0 || !existsSync(DIST)) {
-    process.stderr.write('build failed: dist/checks/config/index.js is missing\n');
+  if (r.status !== 0 || !existsSync(BUNDLE) || !existsSync(DIST)) {
+    process.stderr.write('build failed: dist/bundle/main.cjs or dist/checks/config/index.js is missing\n');
     process.exit(2);
   }
 }
@@ -69,42 +76,61 @@ function generate(dir) {
 function once(cmd, args) {
   const full = TIME ? [TIME, ['-v', cmd, ...args]] : [cmd, args];
   const start = process.hrtime.bigint();
-  const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(full[0], full[1], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, NO_COLOR: '1' } });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '') ?? /maxRSS=(\d+)/.exec(r.stdout ?? '');
   return { wall, rss: m ? Number(m[1]) : NaN, r };
 }
 
-/** Runs the commands alternately RUNS times (so machine load hits both alike); medians. */
+/** Runs the commands alternately RUNS times; medians, and every run's wall time. */
 function measure(commands) {
   const runs = commands.map(() => []);
-  for (let i = 0; i < RUNS; i++) commands.forEach(([cmd, args], c) => runs[c].push(once(cmd, args)));
-  return runs.map((rs) => ({ wall: median(rs.map((x) => x.wall)), rss: median(rs.map((x) => x.rss)), last: rs.at(-1)?.r }));
+  for (let i = 0; i < RUNS; i++) commands.forEach((c, k) => runs[k].push(once(c.cmd, c.args)));
+  return runs.map((rs) => ({
+    wall: median(rs.map((x) => x.wall)),
+    rss: median(rs.map((x) => x.rss)),
+    walls: rs.map((x) => x.wall),
+    last: rs.at(-1)?.r,
+  }));
 }
 
-const dir = tempDir();
+const dir = TREE ?? KEEP ?? tempDir();
 try {
-  generate(dir);
+  if (!TREE) generate(dir);
+  const root = join(dir, 'httpd.conf');
   const driver = `
     import { analyzeConfig } from ${JSON.stringify(pathToFileURL(DIST).href)};
-    const r = analyzeConfig({ root: ${JSON.stringify(join(dir, 'httpd.conf'))}, serverRoot: ${JSON.stringify(dir)}, env: {} });
+    const r = analyzeConfig({ root: ${JSON.stringify(root)}, serverRoot: ${JSON.stringify(dir)}, env: {} });
     process.stdout.write('files=' + r.model.filesRead.length + ' vhosts=' + r.model.vhosts.length + ' setups=' + r.model.setups.length + ' findings=' + r.findings.length + ' errors=' + r.findings.filter((f) => f.severity === 'error').length + ' maxRSS=' + process.resourceUsage().maxRSS + '\\n');
   `;
-  const commands = [[process.execPath, ['--input-type=module', '-e', driver]]];
-  if (APACHE) commands.push([APACHE, ['-d', dir, '-f', join(dir, 'httpd.conf'), '-t']]);
-  const [ours, theirs] = measure(commands);
+  const commands = [
+    { label: 'fcgi-doctor check --offline', cmd: process.execPath, args: [BIN, 'check', '--offline', '--root', root, '--server-root', dir, '--quiet'] },
+  ];
+  if (APACHE) commands.push({ label: 'apache2 -t', cmd: APACHE, args: ['-d', dir, '-f', root, '-t'] });
+  commands.push({ label: 'analyzeConfig (in process, ESM dist)', cmd: process.execPath, args: ['--input-type=module', '-e', driver] });
+  const results = measure(commands);
   process.stdout.write(`tree: ${VHOSTS} vhosts in ${VHOSTS} included files (${dir})\n`);
-  process.stdout.write(`ours: ${(ours.last?.stdout ?? '').trim()}\n`);
-  const rows = [['', 'wall time (median)', 'peak memory (median)'], ['fcgi-doctor analyzeConfig', `${ours.wall.toFixed(0)} ms`, `${(ours.rss / 1024).toFixed(1)} MiB`]];
-  if (theirs) {
-    process.stdout.write(`apache2 -t: ${(theirs.last?.stderr ?? '').split('\n').filter((l) => /Syntax|error/i.test(l)).slice(0, 2).join(' | ')}\n`);
-    rows.push(['apache2 -t', `${theirs.wall.toFixed(0)} ms`, `${(theirs.rss / 1024).toFixed(1)} MiB`]);
+  const cli = results[0];
+  const cliOut = (cli.last?.stdout ?? '').trim().split('\n');
+  process.stdout.write(`check --offline: exit ${cli.last?.status}, ${cliOut.length} lines of output, last: ${cliOut.at(-1) ?? ''}\n`);
+  if (APACHE) {
+    process.stdout.write(`apache2 -t: exit ${results[1].last?.status}, ${(results[1].last?.stderr ?? '').split('\n').filter((l) => /Syntax|error/i.test(l)).slice(0, 2).join(' | ')}\n`);
   } else {
-    rows.push(['apache2 -t', 'not installed', '']);
+    process.stdout.write('apache2 -t: not installed\n');
   }
-  const w = [0, 1, 2].map((c) => Math.max(...rows.map((r) => r[c].length)));
+  process.stdout.write(`analyzeConfig: ${(results.at(-1).last?.stdout ?? '').trim()}\n`);
+  const rows = [['', 'wall time (median)', 'peak memory (median)', 'runs (ms)']];
+  commands.forEach((c, k) => {
+    const r = results[k];
+    rows.push([c.label, `${r.wall.toFixed(0)} ms`, `${(r.rss / 1024).toFixed(1)} MiB`, r.walls.map((w) => w.toFixed(0)).join(' ')]);
+  });
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i])).join('  ')}\n`);
-  process.stdout.write(`runs: ${RUNS} each; memory from ${TIME ? '/usr/bin/time -v' : 'process.resourceUsage()'}\n`);
+  if (APACHE) {
+    const ratio = results[0].wall / results[1].wall;
+    process.stdout.write(`check --offline / apache2 -t: ${ratio.toFixed(2)}x wall time (target ≤ 1.00), peak memory ${(results[0].rss / 1024).toFixed(1)} MiB (target < 256)\n`);
+  }
+  process.stdout.write(`runs: ${RUNS} each, alternating; memory from ${TIME ? '/usr/bin/time -v' : 'process.resourceUsage()'}\n`);
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (!TREE && !KEEP) rmSync(dir, { recursive: true, force: true });
 }

@@ -57,9 +57,21 @@ function escapeRe(c: string): string {
   return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
-/** Byte-wise order, as strcmp: JS string comparison is by UTF-16 code unit, so compare bytes. */
+/**
+ * Byte-wise order of the UTF-8 encodings, as strcmp. UTF-16 code units order
+ * the same way below U+D800, so only names differing at a higher code unit
+ * (surrogates, U+E000 and up) need their bytes compared.
+ */
 export function byteCompare(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca < 0xd800 && cb < 0xd800) return ca - cb;
+    return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  }
+  return a.length - b.length;
 }
 
 export interface ExpandLimits {
@@ -69,6 +81,8 @@ export interface ExpandLimits {
 
 export interface Expanded {
   files: string[];
+  /** `regular[i]`: files[i] is known to be a regular file (listing or stat said so). */
+  regular: boolean[];
   /** httpd's own error text when the pattern is fatal for Include. */
   error?: string;
   /** A runaway glob or directory stopped by our limits. */
@@ -80,14 +94,14 @@ export interface Expanded {
  * be absolute (ServerRoot applied).
  */
 export function expandInclude(pattern: string, src: ConfigFileSource, limits: ExpandLimits): Expanded {
-  const out: Expanded = { files: [] };
+  const out: Expanded = { files: [], regular: [] };
   const abs = path.posix.normalize(pattern);
   if (!hasWildcard(abs)) {
     const st = src.stat(abs);
     if (st.kind === 'dir') includeDirectory(abs, src, limits, out, 0, new Set());
     else if (st.kind === 'missing') {
       out.error = `Could not open configuration file ${abs}: ${st.code === 'EACCES' ? 'Permission denied' : st.code === 'ELOOP' ? 'Too many levels of symbolic links' : 'No such file or directory'}`;
-    } else out.files.push(abs);
+    } else add(out, abs, st.kind === 'file');
     return out;
   }
   const parts = abs.split('/').filter(Boolean);
@@ -95,6 +109,11 @@ export function expandInclude(pattern: string, src: ConfigFileSource, limits: Ex
   const base = '/' + parts.slice(0, firstWild).join('/');
   matchComponents(base, parts.slice(firstWild), src, limits, out);
   return out;
+}
+
+function add(out: Expanded, file: string, regular: boolean): void {
+  out.files.push(file);
+  out.regular.push(regular);
 }
 
 function matchComponents(dir: string, rest: string[], src: ConfigFileSource, limits: ExpandLimits, out: Expanded): void {
@@ -106,7 +125,7 @@ function matchComponents(dir: string, rest: string[], src: ConfigFileSource, lim
     if (tail.length === 0) {
       const st = src.stat(next);
       if (st.kind === 'dir') includeDirectory(next, src, limits, out, 0, new Set());
-      else if (st.kind !== 'missing') out.files.push(next);
+      else if (st.kind !== 'missing') add(out, next, st.kind === 'file');
       return;
     }
     if (src.stat(next).kind === 'dir') matchComponents(next, tail, src, limits, out);
@@ -117,12 +136,17 @@ function matchComponents(dir: string, rest: string[], src: ConfigFileSource, lim
     out.error = `Could not open directory ${dir}: ${listing.code === 'EACCES' ? 'Permission denied' : 'No such file or directory'}`;
     return;
   }
-  const kinds = new Map(listing.names.map((n, i) => [n, listing.kinds?.[i]]));
-  const names = listing.names.filter((n) => fnmatch(head, n)).sort(byteCompare);
+  const kinds = listing.kinds;
+  const picked: number[] = [];
+  for (let i = 0; i < listing.names.length; i++) if (fnmatch(head, listing.names[i] ?? '')) picked.push(i);
+  picked.sort((x, y) => byteCompare(listing.names[x] ?? '', listing.names[y] ?? ''));
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
   let matched = 0;
-  for (const name of names) {
-    const full = path.posix.join(dir, name);
-    const known = kinds.get(name);
+  for (const i of picked) {
+    const name = listing.names[i] ?? '';
+    // dir is normalized and name has no slash: this is path.posix.join(dir, name).
+    const full = name === '.' || name === '..' ? path.posix.join(dir, name) : prefix + name;
+    const known = kinds?.[i];
     const st = known ? { kind: known } : src.stat(full);
     if (tail.length > 0) {
       if (st.kind === 'dir') {
@@ -132,7 +156,7 @@ function matchComponents(dir: string, rest: string[], src: ConfigFileSource, lim
       continue;
     }
     if (st.kind === 'dir') includeDirectory(full, src, limits, out, 0, new Set());
-    else if (st.kind === 'file' || st.kind === 'other') out.files.push(full);
+    else if (st.kind === 'file' || st.kind === 'other') add(out, full, st.kind === 'file');
     else continue;
     matched++;
     if (out.files.length > limits.maxEntries) {
@@ -176,7 +200,7 @@ function includeDirectory(
     const known = kinds.get(name);
     const st = known ? { kind: known } : src.stat(full);
     if (st.kind === 'dir') includeDirectory(full, src, limits, out, depth + 1, seen);
-    else out.files.push(full);
+    else add(out, full, st.kind === 'file');
     if (out.files.length > limits.maxEntries) {
       out.limit = `more than ${limits.maxEntries} files under ${dir}`;
       return;

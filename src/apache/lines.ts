@@ -31,27 +31,47 @@ export function trimConf(s: string): string {
 
 export function splitLogicalLines(content: string): LogicalLine[] {
   const out: LogicalLine[] = [];
-  const physical = content.split('\n');
-  // A final newline leaves an empty last element that is not a line.
-  if (physical.length > 0 && physical[physical.length - 1] === '') physical.pop();
-  let acc: string[] = [];
+  const n = content.length;
+  let pos = 0;
+  let lineNo = 0;
+  // Pieces of a logical line continued with backslash-newline (rare).
+  let acc: string[] | undefined;
   let accLen = 0;
   let first = 0;
-  for (let i = 0; i < physical.length; i++) {
-    let p = physical[i] ?? '';
-    if (p.endsWith('\r')) p = p.slice(0, -1);
-    if (acc.length === 0) first = i + 1;
-    const continued = p.endsWith('\\');
-    if (continued) p = p.slice(0, -1);
+  while (pos < n) {
+    let nl = content.indexOf('\n', pos);
+    if (nl === -1) nl = n;
+    lineNo++;
+    let end = nl;
+    if (end > pos && content.charCodeAt(end - 1) === 0x0d) end--;
+    const continued = end > pos && content.charCodeAt(end - 1) === 0x5c;
+    if (continued) end--;
+    const start = pos;
+    pos = nl + 1;
+    // A continued last line ends its logical line all the same.
+    const more = continued && pos < n;
+    if (acc === undefined && !more) {
+      // The usual line: trim it in place, one slice.
+      let a = start;
+      let b = end;
+      while (a < b && isSpace(content.charCodeAt(a))) a++;
+      while (b > a && isSpace(content.charCodeAt(b - 1))) b--;
+      out.push({ text: content.slice(a, b), line: lineNo, firstLine: lineNo });
+      continue;
+    }
+    if (acc === undefined) {
+      acc = [];
+      accLen = 0;
+      first = lineNo;
+    }
     // Past httpd's limit the rest is dropped; the parser reports the overlong line.
     if (accLen < MAX_LOGICAL_LINE + 1) {
-      acc.push(p);
-      accLen += p.length;
+      acc.push(content.slice(start, end));
+      accLen += end - start;
     }
-    if (continued && i < physical.length - 1) continue;
-    out.push({ text: trimConf(acc.length === 1 ? (acc[0] ?? '') : acc.join('')), line: i + 1, firstLine: first });
-    acc = [];
-    accLen = 0;
+    if (more) continue;
+    out.push({ text: trimConf(acc.join('')), line: lineNo, firstLine: first });
+    acc = undefined;
   }
   return out;
 }

@@ -14,7 +14,7 @@ import { DEBIAN_STATIC_MODULES, ModuleRegistry, moduleFileName } from './modules
 import type { ConfigFileSource } from './source.js';
 import type { Directive, IncludedFile, LoadedModule, ParseIssue } from './tree.js';
 import { expandVars } from './vars.js';
-import { getWordConf, splitWords } from './words.js';
+import { firstWordEnd, firstWordOf, getWordConf, splitWords } from './words.js';
 
 export interface ParseLimits {
   /** httpd's AP_MAX_INCLUDE_DEPTH. */
@@ -94,6 +94,12 @@ class Parser {
   private readonly issues: ParseIssue[] = [];
   private readonly files: IncludedFile[] = [];
   private readonly includeStack: string[] = [];
+  /** real() of each includeStack entry. */
+  private readonly includeReal: string[] = [];
+  /** Directive names as written → the shared written and lower-case strings. */
+  private readonly names = new Map<string, { written: string; name: string }>();
+  /** The same for section openers ("<VirtualHost" → "VirtualHost", "virtualhost"). */
+  private readonly sectionNames = new Map<string, { written: string; name: string }>();
   private readonly realpaths = new Map<string, string>();
   private readonly macroStack: string[] = [];
   private serverRoot: string;
@@ -146,12 +152,16 @@ class Parser {
    * the include depth limit.
    */
   private real(p: string): string {
-    const dir = path.posix.dirname(p);
+    const slash = p.lastIndexOf('/');
+    const normal = slash > 0 && isNormalAbsolute(p);
+    const dir = normal ? p.slice(0, slash) : path.posix.dirname(p);
     let r = this.realpaths.get(dir);
     if (r === undefined) {
       r = this.src.realpath(dir) ?? dir;
       this.realpaths.set(dir, r);
     }
+    // The directory is already canonical (the usual case): the path is too, when it is normalized.
+    if (r === dir && normal) return p;
     return path.posix.join(r, path.posix.basename(p));
   }
 
@@ -160,7 +170,7 @@ class Parser {
   }
 
   /** Reads one configuration file; undefined when it could not be read. */
-  private readFile(file: string, includedFrom: string[], includeLine: number | undefined, depth: number, optional = false): Directive[] | undefined {
+  private readFile(file: string, includedFrom: string[], includeLine: number | undefined, depth: number, optional = false, regular = false): Directive[] | undefined {
     if (this.files.length >= this.limits.maxFiles) {
       if (!this.stopped) {
         this.issue({ kind: 'limit', file, includedFrom, message: `Stopped reading after ${this.limits.maxFiles} files; the rest of the configuration was not analysed.` });
@@ -168,7 +178,7 @@ class Parser {
       this.stopped = true;
       return undefined;
     }
-    const res = this.src.readFile(file);
+    const res = this.src.readText(file, regular);
     // IncludeOptional: a dangling symlink or a file gone since the listing is fine.
     if (!res.ok && optional && res.code === 'ENOENT') return undefined;
     if (!res.ok) {
@@ -190,9 +200,7 @@ class Parser {
       return undefined;
     }
     this.files.push({ file, line: includeLine, depth, includedFrom });
-    const data = res.data;
-    const probe = data.subarray(0, 8192);
-    if (probe.includes(0)) {
+    if (res.binary) {
       this.issue({
         kind: 'syntax',
         file,
@@ -202,9 +210,10 @@ class Parser {
       });
       return [];
     }
-    const text = data.toString('utf8');
+    const text = res.text;
     const cursor: Cursor = { lines: splitLogicalLines(text), i: 0, file, includedFrom };
-    if (data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
+    // A UTF-8 byte order mark (EF BB BF) decodes to U+FEFF, and nothing else does.
+    if (text.charCodeAt(0) === 0xfeff) {
       this.issue({
         kind: 'bom',
         file,
@@ -214,10 +223,12 @@ class Parser {
       });
     }
     this.includeStack.push(file);
+    this.includeReal.push(this.real(file));
     try {
       return this.readBlock(cursor, [], true);
     } finally {
       this.includeStack.pop();
+      this.includeReal.pop();
     }
   }
 
@@ -253,10 +264,9 @@ class Parser {
           });
         }
       }
-      const first = getWordConf(text, 0);
-      let cmd = first.word;
+      const cmd = firstWordOf(text);
       if (cmd === '') continue;
-      const rest = trimConf(text.slice(first.next));
+      const rest = trimConf(text.slice(firstWordEnd()));
       if (++this.directiveCount > this.limits.maxDirectives) {
         this.issue({ kind: 'limit', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Stopped after ${this.limits.maxDirectives} directives.` });
         this.stopped = true;
@@ -287,9 +297,15 @@ class Parser {
         continue;
       }
 
+      const isOpen = cmd.charCodeAt(0) === 0x3c /* < */ && cmd.length > 1;
+      let known = isOpen ? undefined : this.names.get(cmd);
+      if (known === undefined) {
+        known = { written: cmd, name: isOpen ? '' : cmd.toLowerCase() };
+        if (!isOpen) this.names.set(cmd, known);
+      }
       const node: Directive = {
-        name: '',
-        written: cmd,
+        name: known.name,
+        written: known.written,
         args: [],
         raw: rest,
         file: c.file,
@@ -307,14 +323,13 @@ class Parser {
         macro: c.macro,
       };
 
-      if (cmd.startsWith('<') && cmd.length > 1) {
+      if (isOpen) {
         this.openSection(node, c, frames, active, reason, ll);
         out.push(node);
         continue;
       }
 
-      node.name = cmd.toLowerCase();
-      node.args = splitWords(rest);
+      node.args = rest === '' ? [] : splitWords(rest);
       out.push(node);
       if (active) this.execOnRead(node, c, ll);
     }
@@ -329,9 +344,15 @@ class Parser {
       cmd = cmd.slice(0, -1);
       if (rest === '') rest = '>';
     }
-    const name = cmd.slice(1);
+    let known = this.sectionNames.get(cmd);
+    if (known === undefined) {
+      const written = cmd.slice(1);
+      known = { written, name: written.toLowerCase() };
+      this.sectionNames.set(cmd, known);
+    }
+    const name = known.written;
     node.written = name;
-    node.name = name.toLowerCase();
+    node.name = known.name;
     node.isSection = true;
     const gt = rest.lastIndexOf('>');
     if (gt === -1) {
@@ -344,7 +365,7 @@ class Parser {
     if (active && node.args.length === 0 && node.name !== 'else') {
       this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: `<${name}> directive requires additional arguments` });
     }
-    if (['if', 'elseif', 'else'].includes(node.name)) node.runtime = true;
+    if (node.name === 'if' || node.name === 'elseif' || node.name === 'else') node.runtime = true;
 
     if (node.name === 'macro' && active) {
       const body = this.soak(c, node.name);
@@ -479,14 +500,17 @@ class Parser {
     }
     const depth = c.includedFrom.length + 1;
     const children: Directive[] = [];
-    for (const f of exp.files) {
+    // One chain for every file this Include reads (chains are never mutated).
+    const chain = exp.files.length > 0 ? [...c.includedFrom, `${c.file}:${ll.line}`] : [];
+    for (let k = 0; k < exp.files.length; k++) {
+      const f = exp.files[k] ?? '';
       if (this.stopped) break;
       if (depth > this.limits.maxIncludeDepth) {
         this.issue({ kind: 'syntax', ...at, text: ll.text, message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.` });
         break;
       }
       const real = this.real(f);
-      if (this.includeStack.some((s) => s === f || this.real(s) === real)) {
+      if (this.includeStack.some((s, i) => s === f || this.includeReal[i] === real)) {
         this.issue({
           kind: 'syntax',
           ...at,
@@ -495,8 +519,11 @@ class Parser {
         });
         continue;
       }
-      const got = this.readFile(f, [...c.includedFrom, `${c.file}:${ll.line}`], ll.line, depth, optional);
-      if (got) children.push(...got);
+      const got = this.readFile(f, chain, ll.line, depth, optional, exp.regular[k] === true);
+      if (got) {
+        if (children.length === 0) children.push(...got);
+        else for (const g of got) children.push(g);
+      }
     }
     return children;
   }
@@ -538,4 +565,10 @@ class Parser {
 function splitWhere(w: string): [string, number | undefined] {
   const m = /^(.*):(\d+)$/.exec(w);
   return m && m[1] !== undefined && m[2] !== undefined ? [m[1], Number(m[2])] : [w, undefined];
+}
+
+/** An absolute path with no empty, "." or ".." component and no trailing slash (what path.posix.normalize leaves alone). */
+function isNormalAbsolute(p: string): boolean {
+  if (p.charCodeAt(0) !== 0x2f) return false;
+  return p.indexOf('//') === -1 && p.indexOf('/./') === -1 && p.indexOf('/../') === -1 && !p.endsWith('/.') && !p.endsWith('/..') && !p.endsWith('/');
 }

@@ -18,6 +18,11 @@ export type ReadResult =
   | { ok: true; data: Buffer }
   | { ok: false; code: string; message: string };
 
+/** A file's text, decoded as UTF-8 (a BOM is kept as U+FEFF, invalid bytes become U+FFFD). */
+export type TextResult =
+  | { ok: true; text: string; /** The file has a NUL byte in its first 8 KiB: not a text file. */ binary: boolean }
+  | { ok: false; code: string; message: string };
+
 export type DirResult =
   /** `kinds[i]`, when known without a stat (not a symlink), is the kind of `names[i]`. */
   | { ok: true; names: string[]; kinds?: (FileKind | undefined)[] }
@@ -27,6 +32,12 @@ export interface ConfigFileSource {
   /** Follows symlinks, like Apache's apr_stat with APR_FINFO_LINK unset. */
   stat(file: string): StatResult;
   readFile(file: string): ReadResult;
+  /**
+   * The file as text. `knownRegular`: the caller already knows (from a
+   * directory listing or a stat) that this is a regular file, so no fstat is
+   * needed before reading it.
+   */
+  readText(file: string, knownRegular?: boolean): TextResult;
   readDir(dir: string): DirResult;
   /** Canonical path (symlinks resolved) or undefined when it cannot be resolved. */
   realpath(file: string): string | undefined;
@@ -34,6 +45,19 @@ export interface ConfigFileSource {
 
 /** Larger files are refused: Apache's own logical-line limit is 16 MiB. */
 export const MAX_CONFIG_FILE_BYTES = 64 * 1024 * 1024;
+
+/** NUL in the first 8 KiB (bytes), as the parser's binary-file test does. */
+function binaryPrefix(data: Buffer): boolean {
+  return data.subarray(0, 8192).includes(0);
+}
+
+/** Decodes a read into text, with the binary test on the bytes. */
+export function textOf(r: ReadResult): TextResult {
+  if (!r.ok) return r;
+  return { ok: true, text: r.data.toString('utf8'), binary: binaryPrefix(r.data) };
+}
+
+const NONBLOCK_READ = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
 
 function errCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
@@ -72,6 +96,28 @@ export class LiveFileSource implements ConfigFileSource {
     } finally {
       if (fd !== undefined) fs.closeSync(fd);
     }
+  }
+
+  readText(file: string, knownRegular?: boolean): TextResult {
+    if (!knownRegular) return textOf(this.readFile(file));
+    // A regular file (the directory listing said so, without following a
+    // symlink): one open-read-close in C++, no Buffer, no fstat. O_NONBLOCK
+    // still guards against the entry having been replaced by a FIFO since.
+    let text: string;
+    try {
+      // Node takes numeric open flags here too (its typings only say string).
+      text = fs.readFileSync(file, { encoding: 'utf8', flag: NONBLOCK_READ as unknown as string });
+    } catch (e) {
+      const code = errCode(e);
+      if (code === 'ERR_STRING_TOO_LONG') return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
+      return { ok: false, code, message: errMessage(e) };
+    }
+    if (text.length * 3 > MAX_CONFIG_FILE_BYTES && Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES) {
+      return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
+    }
+    // Rare: a NUL somewhere. Decide on the bytes, exactly as for any other file.
+    if (text.indexOf('\0') !== -1) return textOf(this.readFile(file));
+    return { ok: true, text, binary: false };
   }
 
   readDir(dir: string): DirResult {
@@ -185,6 +231,10 @@ export class MemoryFileSource implements ConfigFileSource {
     if (Buffer.isBuffer(entry)) return { ok: true, data: entry };
     if ('error' in entry) return { ok: false, code: entry.error, message: `${entry.error}: ${file}` };
     return { ok: false, code: 'EINVAL', message: `EINVAL: ${file}` };
+  }
+
+  readText(file: string): TextResult {
+    return textOf(this.readFile(file));
   }
 
   readDir(dir: string): DirResult {
