@@ -12,7 +12,8 @@ export function statText(st: FileStat, users: Users): string {
 }
 
 export function processText(p: ProcessInfo, users: Users): string {
-  const cmd = p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`;
+  // php-fpm and others pad their rewritten argv with spaces.
+  const cmd = p.cmdline.length > 0 ? p.cmdline.join(' ').replace(/\s+/g, ' ').trim() : `[${p.comm}]`;
   return `pid ${p.pid} (${users.userName(p.euid) ?? `uid ${p.euid}`}): ${cmd.length > 200 ? `${cmd.slice(0, 200)}…` : cmd}`;
 }
 
