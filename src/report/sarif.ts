@@ -93,6 +93,7 @@ function section(body: string, heading: string): string | undefined {
 /** Markdown reduced to plain text for viewers that show `text` only: no emphasis or code marks. */
 function plain(markdown: string): string {
   return markdown
+    .replace(/^```.*$/gm, '')
     .replace(/^## (.*)$/gm, '$1')
     .replace(/`([^`]*)`/g, '$1')
     .replace(/\*\*([^*]+)\*\*/g, '$1')
