@@ -7,10 +7,10 @@ import type { Finding } from '../../findings/finding.js';
 import { isProbeError, mayExecute } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { principalText, statText } from './evidence.js';
+import { CLASS_LETTER } from './evidence.js';
 import { probeFinding } from './make.js';
 import { scriptTargets } from './scriptTargets.js';
 
-const CLASS_LETTER = { owner: 'u', group: 'g', other: 'o' } as const;
 
 export const scriptsCheck: ProbeCheck = {
   ids: ['script-missing', 'script-not-executable'],

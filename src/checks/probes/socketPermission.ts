@@ -10,6 +10,7 @@ import type { Finding } from '../../findings/finding.js';
 import { isProbeError, mayConnect, type AccessVerdict, type FpmPool, type ProcessInfo } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
+import { CLASS_LETTER } from './evidence.js';
 import { endpointGroups } from './facts.js';
 import { poolsListeningOn } from './fpmSide.js';
 import { holdersOf, listenersAt } from './holders.js';
@@ -18,7 +19,6 @@ import { probeFinding } from './make.js';
 type Denied = Extract<AccessVerdict, { result: 'denied' }>;
 
 const BIT_WORD = { r: 'read (r)', w: 'write (w)', x: 'search (x)' } as const;
-const CLASS_LETTER = { owner: 'u', group: 'g', other: 'o' } as const;
 
 function aclGrants(pool: FpmPool, user: string, group: string | undefined): boolean {
   const users = (pool.settings['listen.acl_users'] ?? '').split(',').map((s) => s.trim());
