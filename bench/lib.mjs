@@ -53,12 +53,24 @@ export function tempDir() {
   return dir;
 }
 
+/** Backends a benchmark started must not outlive it, even when it is interrupted or times out. */
+const stoppers = new Set();
+function killOnExit(stop) {
+  stoppers.add(stop);
+}
+process.on('exit', () => { for (const stop of stoppers) stop(); });
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => { for (const stop of stoppers) stop(); process.exit(130); });
+}
+
 /** `fcgi-doctor serve` on a Unix socket, as a child process. */
 export async function startServe(dir) {
   const sock = join(dir, 'serve.sock');
   const child = spawn(process.execPath, [BIN, 'serve', sock, '--quiet'], { stdio: 'ignore' });
+  const stop = () => child.kill('SIGTERM');
+  killOnExit(stop);
   await waitForSocket(sock);
-  return { sock, stop: () => child.kill('SIGTERM') };
+  return { sock, stop };
 }
 
 const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((p) => existsSync(p));
@@ -85,8 +97,10 @@ pm.max_children = ${children}
 ping.path = /ping
 `);
   const child = spawn(PHP_FPM, ['-n', '-F', '-y', conf], { stdio: 'ignore' });
+  const stop = () => child.kill('SIGTERM');
+  killOnExit(stop);
   await waitForSocket(sock);
-  return { sock, stop: () => child.kill('SIGQUIT') };
+  return { sock, stop };
 }
 
 export function which(cmd) {
