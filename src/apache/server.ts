@@ -41,30 +41,57 @@ export function resolveServerPath(serverRoot: string, p: string): string {
   return path.posix.isAbsolute(p) ? path.posix.normalize(p) : path.posix.join(serverRoot, p);
 }
 
+const mainValues = new WeakMap<readonly Directive[], Map<string, Directive | undefined>>();
+
 /** The last active directive `name` at the top of the main server (outside every vhost and section). */
 export function mainServerValue(tree: readonly Directive[], name: string): Directive | undefined {
+  let values = mainValues.get(tree);
+  if (!values) {
+    values = new Map();
+    mainValues.set(tree, values);
+  }
+  if (values.has(name)) return values.get(name);
   let last: Directive | undefined;
   for (const sd of collectInScope(tree, name, undefined)) if (sd.chain.length === 0) last = sd.d;
+  values.set(name, last);
   return last;
 }
 
+// Only vhosts with many directives get a table: a small one is cheaper to scan
+// than to index (thousands of vhosts, a table each, were most of the memory).
 const vhostValues = new WeakMap<Directive, Map<string, Directive>>();
+const SCAN_LIMIT = 48;
 
 /** The last active `name` directly inside a vhost (not in its sections). */
 export function vhostValue(vhost: Directive, name: string): Directive | undefined {
-  let values = vhostValues.get(vhost);
-  if (!values) {
-    const m = new Map<string, Directive>();
-    walk(vhost.children, (d) => {
-      if (!d.active) return false;
-      if (d.isSection && !CONDITIONAL_SECTIONS.has(d.name)) return false;
-      if (!d.isSection) m.set(d.name, d);
-      return true;
-    });
-    values = m;
-    vhostValues.set(vhost, m);
+  const values = vhostValues.get(vhost);
+  if (values) return values.get(name);
+  const found = scanValue(vhost.children, name, { budget: SCAN_LIMIT, last: undefined });
+  if (found !== TOO_BIG) return found;
+  const m = new Map<string, Directive>();
+  walk(vhost.children, (d) => {
+    if (!d.active) return false;
+    if (d.isSection && !CONDITIONAL_SECTIONS.has(d.name)) return false;
+    if (!d.isSection) m.set(d.name, d);
+    return true;
+  });
+  vhostValues.set(vhost, m);
+  return m.get(name);
+}
+
+const TOO_BIG = Symbol('too big');
+
+/** The walk above, for one name, giving up after `budget` directives. */
+function scanValue(nodes: readonly Directive[], name: string, st: { budget: number; last: Directive | undefined }): Directive | undefined | typeof TOO_BIG {
+  for (let i = 0; i < nodes.length; i++) {
+    const d = nodes[i] as Directive;
+    if (--st.budget < 0) return TOO_BIG;
+    if (!d.active) continue;
+    if (d.isSection && !CONDITIONAL_SECTIONS.has(d.name)) continue;
+    if (!d.isSection && d.name === name) st.last = d;
+    if (d.children.length > 0 && scanValue(d.children, name, st) === TOO_BIG) return TOO_BIG;
   }
-  return values.get(name);
+  return st.last;
 }
 
 const CONDITIONAL_SECTIONS = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion']);

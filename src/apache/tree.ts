@@ -90,10 +90,18 @@ export function walk(
   visit: (d: Directive, ancestors: Ancestors) => boolean | void,
   ancestors: Ancestors = [],
 ): void {
-  for (const d of nodes) {
+  for (let i = 0; i < nodes.length; i++) {
+    const d = nodes[i] as Directive;
     if (visit(d, ancestors) === false) continue;
-    if (d.children.length > 0) walk(d.children, visit, [...ancestors, d]);
+    if (d.children.length > 0) walk(d.children, visit, withChild(ancestors, d));
   }
+}
+
+/** ancestors + d, as a new array (slice and push: cheaper than spreading). */
+function withChild(ancestors: Ancestors, d: Directive): Directive[] {
+  const out = ancestors.slice();
+  out.push(d);
+  return out;
 }
 
 /** Every active directive named `name` (lower-case), with ancestors. */

@@ -4,7 +4,7 @@
  * describing sections and vhosts, and the handler sections of a tree.
  */
 import * as path from 'node:path';
-import { describeVhost, render, walk, type Directive } from '../apache/index.js';
+import { render, vhostValue, walk, type Directive } from '../apache/index.js';
 import type { Mapping, SectionRef, SourceRef, VhostRef } from './types.js';
 
 export interface Visited {
@@ -40,11 +40,12 @@ export function sectionRefs(ancestors: readonly Directive[]): SectionRef[] {
     });
 }
 
-export function vhostRef(v: Directive | undefined, serverRoot: string): VhostRef | undefined {
+/** What describeVhost says of the vhost's identity, without describing all of it. */
+export function vhostRef(v: Directive | undefined, _serverRoot: string): VhostRef | undefined {
   if (!v) return undefined;
-  const info = describeVhost(v, serverRoot);
-  const r: VhostRef = { addresses: info.addresses, file: info.file, line: info.line };
-  if (info.serverName) r.serverName = info.serverName;
+  const r: VhostRef = { addresses: v.args, file: v.file, line: v.line };
+  const name = vhostValue(v, 'servername')?.args[0];
+  if (name) r.serverName = name;
   return r;
 }
 

@@ -79,8 +79,9 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
     targetAnalysedAsEnabled: cfg.targetAnalysedAsEnabled,
     filesRead: cfg.parsed.files,
     modulesLoaded: cfg.parsed.modules,
-    vhosts: listVhosts(tree).map((v) => describeVhost(v, serverRoot)),
-    errorLogs: errorLogs(tree, serverRoot),
+    // Filled in below, on first use: the offline report reads neither.
+    vhosts: [],
+    errorLogs: [],
     runtimeDir: runtimeDir(tree, serverRoot),
     defines: cfg.parsed.defines,
     setups: extractSetups(tree, serverRoot, cfg.parsed.modules),
@@ -88,6 +89,8 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
     issues: cfg.parsed.issues,
     notes: [...cfg.located.notes],
   };
+  lazy(model, 'vhosts', () => listVhosts(tree).map((v) => describeVhost(v, serverRoot)));
+  lazy(model, 'errorLogs', () => errorLogs(tree, serverRoot));
   if (cfg.located.targetFile) model.targetFile = cfg.located.targetFile;
   if (cfg.located.layout === 'standalone') {
     model.notes.push('Without the server configuration, which modules are loaded is unknown: <IfModule> blocks were evaluated as if only the built-in modules were, and module checks were skipped. Name the server configuration with --root for a full analysis.');
@@ -97,6 +100,25 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
   if (id.userAt && !id.user) model.notes.push(`User is "${id.userAt.args[0] ?? ''}", which could not be resolved (is /etc/apache2/envvars readable?).`);
   if (cfg.targetAnalysedAsEnabled) model.notes.push(`${cfg.located.targetFile ?? ''} is not read by the server; it was analysed as if it were enabled.`);
   return model;
+}
+
+/**
+ * Makes `key` a property computed on first read (then an ordinary value):
+ * enumerable, so JSON and deep equality see it as before.
+ */
+function lazy<K extends 'vhosts' | 'errorLogs'>(model: ConfigModel, key: K, compute: () => ConfigModel[K]): void {
+  Object.defineProperty(model, key, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const value = compute();
+      Object.defineProperty(model, key, { value, writable: true, configurable: true, enumerable: true });
+      return value;
+    },
+    set(value: ConfigModel[K]) {
+      Object.defineProperty(model, key, { value, writable: true, configurable: true, enumerable: true });
+    },
+  });
 }
 
 function internalError(e: unknown, opts: AnalyzeOptions): AnalyzeResult {
