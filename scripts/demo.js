@@ -3,7 +3,7 @@
 // FastCGI app on a temporary socket, runs `check` on the seed-style vhost in
 // fixtures/demo pointed at it, then `ping`s it, printing the real reports.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'fcgi-doctor.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'fcgi-doctor-demo-'));
+// mkdtemp makes it 0700; the web server's user must reach the socket inside.
+chmodSync(dir, 0o755);
 const socket = join(dir, 'fcgi.sock');
 const vhost = join(root, 'fixtures', 'demo', 'seed-external-vhost.conf');
 
@@ -33,7 +35,8 @@ function run(title, args) {
   return r.status;
 }
 
-const app = spawn(process.execPath, [bin, 'serve', socket, '--quiet'], { stdio: 'inherit' });
+// Mode 0666: the web server's user (www-data) must be able to connect, as check verifies.
+const app = spawn(process.execPath, [bin, 'serve', socket, '--quiet', '--mode', '0666'], { stdio: 'inherit' });
 let failed = false;
 try {
   await waitForSocket(socket);

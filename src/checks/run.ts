@@ -19,7 +19,7 @@ export interface CheckOptions extends AnalyzeOptions {
 }
 
 /** The live probes (sockets, processes, scripts), plugged in by the CLI so this module stays testable. */
-export type ProbeRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
+export type ProbeRunner = (model: ConfigModel, configFindings: readonly Finding[]) => Promise<{ findings: Finding[]; notices: string[] }>;
 
 export interface CheckReport {
   model: ConfigModel;
@@ -60,7 +60,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner): Pro
   };
   if (!options.offline) {
     if (probes) {
-      const probed = await probes(model);
+      const probed = await probes(model, configFindings);
       findings.push(...probed.findings);
       notices.push(...probed.notices);
       report.steps.probes = true;

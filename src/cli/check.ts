@@ -28,9 +28,12 @@ export interface CheckCliOptions {
 // Kept here too for the callers that import them from check.
 export { parseFailOn, exitStatusFor };
 
-/** The probes of the live system (sockets, processes, scripts): not wired yet, so check runs without them. */
-async function liveProbes(): Promise<ProbeRunner | undefined> {
-  return undefined;
+/** The probes of the live system (sockets, processes, scripts), loaded only when the check is not offline. */
+async function liveProbes(timeoutMs: number): Promise<ProbeRunner> {
+  const { runProbes } = await import('../checks/probes/index.js');
+  const { liveSystem } = await import('../system/index.js');
+  const system = liveSystem();
+  return (model, configFindings) => runProbes(model, system, { configFindings, timeoutMs: Math.min(timeoutMs, 2000) });
 }
 
 export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -66,7 +69,7 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
         since,
         toolVersion: TOOL_VERSION,
       },
-      opts.offline ? undefined : await liveProbes(),
+      opts.offline ? undefined : await liveProbes(timeoutMs),
     );
   } finally {
     spinner?.stop();

@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -46,8 +47,11 @@ describe('check with a real request to the backend', () => {
   let socket: string;
   beforeAll(async () => {
     dir = makeTempDir('check');
+    // mkdtemp makes the directory 0700: the web server's user could not reach the socket in it.
+    chmodSync(dir.path, 0o755);
     socket = dir.join('app.sock');
-    app = await startServer({ kind: 'unix', path: socket });
+    // 0666: the web server's user must be able to connect, or check rightly says it cannot.
+    app = await startServer({ kind: 'unix', path: socket }, { mode: 0o666 });
   });
   afterAll(async () => {
     await app.close();

@@ -20,6 +20,10 @@ export const serverNotRunningCheck: ProbeCheck = {
       ctx.notice(`Other users' processes are not visible to user ${ctx.facts.viewerName} (/proc mounted with hidepid?); whether Apache runs is unknown. Run with sudo for the full check.`);
       return [];
     }
+    // A file analysed on its own belongs to no server configuration we know: whether
+    // "its" Apache runs cannot be told, so this is a note, not a verdict.
+    const standalone = ctx.model.layout === 'standalone';
+    if (standalone && apache.others.length > 0) return [];
     const users = ctx.system.users;
     const probe = [`pid file ${apache.pidFile}: ${ctx.system.fs.exists(apache.pidFile) ? 'names no running Apache process' : 'not there'}`];
     if (apache.others.length > 0) {
@@ -35,9 +39,9 @@ export const serverNotRunningCheck: ProbeCheck = {
     }
     const f: Finding = probeFinding({
       id: 'server-not-running',
-      severity: 'error',
+      severity: standalone ? 'info' : 'error',
       title: 'Apache is not running',
-      message,
+      message: standalone ? `No Apache process is running. ${ctx.model.rootFile} was analysed on its own, so which server would read it is unknown; name the server configuration with --root to check it as that server.` : message,
       location: { file: ctx.model.rootFile },
       probe,
       fix,
