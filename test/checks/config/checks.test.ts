@@ -57,6 +57,16 @@ describe('finer points', () => {
     const r = analyze(`${BASE}AddHandler fcgid-script .php\n`);
     expect(only(r, 'module-not-loaded')[0]?.message).toContain('plain text');
   });
+  it('a proxy: handler with mod_proxy but without mod_proxy_fcgi fails with AH01144, not plain text', () => {
+    const r = analyze(`${BASE}LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\n<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php/x.sock|fcgi://localhost"\n</FilesMatch>\n`);
+    const f = only(r, 'module-not-loaded')[0];
+    expect(f?.message).toContain('AH01144');
+    expect(f?.message).not.toContain('plain text');
+  });
+  it('a proxy: handler with neither proxy module serves the script as plain text', () => {
+    const r = analyze(`${BASE}<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php/x.sock|fcgi://localhost"\n</FilesMatch>\n`);
+    expect(only(r, 'module-not-loaded')[0]?.message).toContain('plain text');
+  });
   it('proxy-url-invalid warns about fcgi://host with no port', () => {
     const r = analyze(`${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:fcgi://127.0.0.1"\n</FilesMatch>\n`);
     expect(only(r, 'proxy-url-invalid')[0]).toMatchObject({ severity: 'warning' });
