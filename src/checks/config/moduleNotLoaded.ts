@@ -71,9 +71,7 @@ export const moduleNotLoadedCheck: ConfigCheck = {
             id: 'module-not-loaded',
             severity: 'error',
             title: `${missing.join(' and ')} not loaded: requests are not passed to FastCGI`,
-            // A "proxy:" handler is claimed by mod_proxy when it is loaded (then it fails with
-            // AH01144); only a handler no module claims makes Apache serve the file as it is.
-            message: handler && !(s.module === 'proxy_fcgi' && !missing.includes('proxy_module'))
+            message: handler
               ? `The handler "${handler.handler ?? ''}" is set, but ${missing.join(' and ')} is not loaded. Apache starts without complaint and then serves the script itself, as plain text: visitors download its source code (and any passwords in it).`
               : `This route needs ${missing.join(' and ')}, which is not loaded: every request fails with 500 ("AH01144: No protocol handler was valid for the URL").`,
             at: s.definedAt,
