@@ -26,7 +26,7 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2
 export function sarifValidator(): ValidateFunction {
   const schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'sarif-schema-2.1.0.json'), 'utf8')) as Record<string, unknown>;
   const { id, $schema: _draft4, ...rest } = schema;
-  const draft7 = { $schema: 'http://json-schema.org/draft-07/schema#', $id: id, ...rest };
+  const draft7 = { $schema: 'http://json-schema.org/draft-07/schema#', $id: String(id), ...rest } as Record<string, unknown>;
   const ajv = new (AjvDraft7 as unknown as typeof AjvDraft7.default)({ allErrors: true, strict: false, unicodeRegExp: false }); // the published "language" pattern is not valid with the u flag
   ajv.addFormat('uri', URI);
   ajv.addFormat('uri-reference', URI_REFERENCE);
