@@ -11,6 +11,9 @@ const CHOICES: Record<string, readonly string[]> = {
   '--role': ['responder', 'authorizer'],
 };
 
+/** Options whose value is a path. */
+const PATH_OPTIONS = new Set(['--script', '--document-root', '--body-file', '--root', '--server-root']);
+
 /** What the completion script offers, read from the commands as main.ts defines them. */
 export function completionSpec(program: Command, ids: string[]): CompletionSpec {
   return {
@@ -31,7 +34,7 @@ export function completionSpec(program: Command, ids: string[]): CompletionSpec 
               // The formats a command accepts are listed in its help text.
               choices = FORMATS.filter((f) => new RegExp(`\\b${f}\\b`).test(o.description ?? ''));
             }
-            return { long, short: o.short, takesValue, description: o.description ?? '', choices };
+            return { long, short: o.short, takesValue, files: PATH_OPTIONS.has(long), description: o.description ?? '', choices };
           }),
         // explain takes an id; completion takes a shell; the others take files or targets.
         args: argName === 'id' ? { kind: 'words' as const, words: ids } : argName === 'shell' ? { kind: 'words' as const, words: ['bash', 'zsh'] } : arg ? { kind: 'files' as const } : { kind: 'none' as const },

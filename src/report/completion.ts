@@ -6,6 +6,8 @@ export interface CompletionOption {
   long: string;
   short?: string;
   takesValue: boolean;
+  /** the value is a file or directory */
+  files?: boolean;
   description: string;
   choices?: readonly string[];
 }
@@ -40,7 +42,7 @@ export function formatBashCompletion(spec: CompletionSpec): string {
       .filter((o) => o.takesValue)
       .map((o) => {
         const flags = [o.long, o.short].filter(Boolean).join('|');
-        const reply = o.choices?.length ? `COMPREPLY=($(compgen -W "${words(o.choices)}" -- "$cur"))` : 'COMPREPLY=($(compgen -f -- "$cur"))';
+        const reply = o.choices?.length ? `COMPREPLY=($(compgen -W "${words(o.choices)}" -- "$cur"))` : o.files ? 'COMPREPLY=($(compgen -f -- "$cur"))' : 'COMPREPLY=()';
         return `        ${flags}) ${reply}; return ;;`;
       });
     const argReply =
@@ -96,7 +98,7 @@ export function formatZshCompletion(spec: CompletionSpec): string {
   const cases = spec.commands.map((cmd) => {
     const optSpecs = cmd.options.map((o) => {
       const desc = `[${zshDescription(o.description)}]`;
-      const value = o.takesValue ? (o.choices?.length ? `:${o.long.slice(2)}:(${words(o.choices)})` : `:${o.long.slice(2)}:_files`) : '';
+      const value = o.takesValue ? `:${o.long.slice(2)}:${o.choices?.length ? `(${words(o.choices)})` : o.files ? '_files' : ' '}` : '';
       const names = o.short ? `'(${o.short} ${o.long})'{${o.short},${o.long}}'${desc}${value}'` : `'${o.long}${desc}${value}'`;
       return `        ${names}`;
     });

@@ -30,6 +30,7 @@ describe('fcgi-doctor completion', () => {
       expect(complete(['fcgi-doctor', 'check', '--fa'])).toBe('--fail-on');
       expect(complete(['fcgi-doctor', 'explain', 'socket-mis']).split(' ')).toContain('socket-missing');
       expect(complete(['fcgi-doctor', 'completion', ''])).toBe('bash zsh');
+      expect(complete(['fcgi-doctor', 'ping', '/x', '--timeout', ''])).toBe('');
     } finally {
       dir.remove();
     }
@@ -42,6 +43,8 @@ describe('fcgi-doctor completion', () => {
     for (const cmd of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion']) expect(r.stdout).toContain(`'${cmd}:`);
     expect(r.stdout).toContain("'--format[output format\\: text, json, sarif, github, nagios]:format:(text json sarif github nagios)'");
     expect(r.stdout).toContain("'(-q --quiet)'{-q,--quiet}'[findings only]'");
+    expect(r.stdout).toMatch(/'--body-file\[[^\]]*\]:body-file:_files'/);
+    expect(r.stdout).toMatch(/'--timeout\[[^\]]*\]:timeout: '/);
     if (hasZsh) {
       const dir = makeTempDir('completion-zsh');
       try {
