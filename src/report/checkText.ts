@@ -56,11 +56,18 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   return lines;
 }
 
+/** Prefixes every non-empty line (one pass, no array of lines). */
 function indent(text: string, prefix: string): string {
-  return text
-    .split('\n')
-    .map((l) => (l ? prefix + l : l))
-    .join('\n');
+  let out = '';
+  let start = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', start);
+    const end = nl === -1 ? text.length : nl;
+    if (end > start) out += prefix;
+    out += nl === -1 ? text.slice(start) : text.slice(start, nl + 1);
+    if (nl === -1) return out;
+    start = nl + 1;
+  }
 }
 
 export function formatCheckText(style: Style, s: CheckedSummary, findings: Finding[], opts: CheckTextOptions): string {
@@ -84,7 +91,8 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   for (const setup of s.setups) {
     const mine = bySetup.get(setup.id) ?? [];
     if (opts.quiet && mine.every((f) => f.severity === 'info')) continue;
-    out.push(...setupBlock(style, setup, mine, opts), '');
+    for (const line of setupBlock(style, setup, mine, opts)) out.push(line);
+    out.push('');
   }
   if (opts.verbose || !opts.quiet) for (const n of s.notices) out.push(c.dim(`note: ${escapeOneLine(n)}`));
   if (s.notices.length && !opts.quiet) out.push('');

@@ -26,6 +26,15 @@ export function everyDirective(tree: readonly Directive[], names?: ReadonlySet<s
   return out;
 }
 
+/** The innermost ancestor that satisfies `test` (what [...ancestors].reverse().find(test) gives, without the copies). */
+export function innermost(ancestors: readonly Directive[], test: (a: Directive) => boolean): Directive | undefined {
+  for (let i = ancestors.length - 1; i >= 0; i--) {
+    const a = ancestors[i] as Directive;
+    if (test(a)) return a;
+  }
+  return undefined;
+}
+
 export function ref(d: Directive): SourceRef {
   return { file: d.file, line: d.line, includedFrom: d.includedFrom };
 }
@@ -94,9 +103,9 @@ export function handlerDirectives(all: readonly Visited[]): HandlerSection[] {
 export function mappingOf(h: HandlerSection): Mapping {
   const m: Mapping = { kind: h.kind, handler: h.handler, text: render(h.d), at: ref(h.d) };
   if (h.extensions) m.extensions = h.extensions;
-  const files = [...h.ancestors].reverse().find((a) => a.name === 'files' || a.name === 'filesmatch');
+  const files = innermost(h.ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
   if (files) m.files = files.args.join(' ');
-  const loc = [...h.ancestors].reverse().find((a) => a.name === 'location' || a.name === 'locationmatch');
+  const loc = innermost(h.ancestors, (a) => a.name === 'location' || a.name === 'locationmatch');
   if (loc) {
     if (loc.name === 'locationmatch' || loc.args[0] === '~') m.urlRegex = loc.args.at(-1) ?? '';
     else m.urlPath = loc.args[0] ?? '';
@@ -106,7 +115,7 @@ export function mappingOf(h: HandlerSection): Mapping {
 
 /** The filesystem directory a section chain points at, if any (last plain <Directory>). */
 export function directoryOf(ancestors: readonly Directive[]): string | undefined {
-  const dir = [...ancestors].reverse().find((a) => a.name === 'directory' && a.args[0] !== '~');
+  const dir = innermost(ancestors, (a) => a.name === 'directory' && a.args[0] !== '~');
   return dir?.args[0] ? path.posix.normalize(dir.args[0]).replace(/(.)\/$/, '$1') : undefined;
 }
 

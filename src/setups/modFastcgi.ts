@@ -24,6 +24,7 @@ import {
   vhostOfAncestors,
   type HandlerSection,
   type Visited,
+  innermost,
 } from './common.js';
 import type { ExtractContext } from './context.js';
 import { asWebServer, newSetup } from './setup.js';
@@ -210,7 +211,7 @@ function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): Fa
   const defined = new Set(defs.map((d) => path.posix.basename(d.path)));
   for (const h of ctx.handlers) {
     if (h.handler !== FASTCGI_HANDLER) continue;
-    const files = [...h.ancestors].reverse().find((a) => a.name === 'files' && a.args[0] !== '~');
+    const files = innermost(h.ancestors, (a) => a.name === 'files' && a.args[0] !== '~');
     const name = files?.args[0];
     if (name && !/[*?[]/.test(name) && h.kind === 'SetHandler' && defined.has(name)) continue;
     const vh = vhostOfAncestors(h.ancestors);

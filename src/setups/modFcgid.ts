@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { resolveServerPath, serverSetting, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
-import { directoryOf, mappingOf, parseIntOr, ref, vhostOfAncestors } from './common.js';
+import { directoryOf, mappingOf, parseIntOr, ref, vhostOfAncestors, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { asWebServer, newSetup } from './setup.js';
 import type { FastcgiSetup } from './types.js';
@@ -34,6 +34,8 @@ const NAMES: Record<string, string[]> = {
   maxRequestsPerProcess: ['fcgidmaxrequestsperprocess', 'maxrequestsperprocess'],
 };
 
+const NAME_ENTRIES = Object.entries(NAMES);
+
 function setting(ctx: ExtractContext, vhost: Directive | undefined, names: readonly string[]): Directive | undefined {
   for (const n of names) {
     const d = serverSetting(ctx.tree, vhost, n);
@@ -52,7 +54,8 @@ export function fcgidIpcDir(ctx: ExtractContext): string {
 
 /** The FcgidWrapper that applies in a handler's scope: nearest section first, then vhost, then main. */
 function wrapperFor(ctx: ExtractContext, ancestors: readonly Directive[], vhost: Directive | undefined): Directive | undefined {
-  for (const sec of [...ancestors].reverse()) {
+  for (let i = ancestors.length - 1; i >= 0; i--) {
+    const sec = ancestors[i] as Directive;
     if (!sec.isSection || sec.name === 'virtualhost') continue;
     const w = sec.children.find((c) => c.active && (c.name === 'fcgidwrapper' || c.name === 'fcgiwrapper'));
     if (w) return w;
@@ -69,7 +72,7 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
     const s = newSetup(ctx, h, { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded: ctx.modules.has('fcgid_module'), mode: 'fcgid' });
     s.reachedBy.push(mappingOf(h));
     s.endpoint = { kind: 'unix', path: ipcDir, generated: true };
-    for (const [key, names] of Object.entries(NAMES)) {
+    for (const [key, names] of NAME_ENTRIES) {
       const d = setting(ctx, vh, names);
       const dflt = FCGID_DEFAULTS[key as keyof typeof FCGID_DEFAULTS];
       const value = parseIntOr(d?.args[0], dflt);
@@ -83,7 +86,7 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
     }
     const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
     if (dir) {
-      const files = [...h.ancestors].reverse().find((a) => a.name === 'files' && a.args[0] !== '~');
+      const files = innermost(h.ancestors, (a) => a.name === 'files' && a.args[0] !== '~');
       const name = files?.args[0] && !/[*?[]/.test(files.args[0]) ? files.args[0] : `index${h.extensions?.[0] ?? '.fcgi'}`;
       const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name);
       const eff = effectiveOptions(ctx.tree, vh, sample);

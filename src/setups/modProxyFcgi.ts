@@ -5,7 +5,7 @@
  * (worker timeout → ProxyTimeout → Timeout).
  */
 import { coreTimeout, render, serverSetting, type Directive } from '../apache/index.js';
-import { parseIntOr, ref, vhostOfAncestors, type Visited } from './common.js';
+import { parseIntOr, ref, vhostOfAncestors, type Visited, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { isFcgiUrl, parseProxyUrl, workerParams } from './proxyUrl.js';
 import { newSetup } from './setup.js';
@@ -21,7 +21,7 @@ interface Route {
 }
 
 function locationOf(ancestors: readonly Directive[]): Directive | undefined {
-  return [...ancestors].reverse().find((a) => a.name === 'location' || a.name === 'locationmatch');
+  return innermost(ancestors, (a) => a.name === 'location' || a.name === 'locationmatch');
 }
 
 function routeOf(v: Visited): Route | undefined {
@@ -93,7 +93,7 @@ function definedWorkers(ctx: ExtractContext): Map<string, Record<string, string>
     if (!d.active) continue;
     if (d.name === 'proxy' && d.isSection) add(d.args[0], d.args.slice(1));
     if (d.name === 'proxyset') {
-      const inProxy = [...ancestors].reverse().find((a) => a.name === 'proxy');
+      const inProxy = innermost(ancestors, (a) => a.name === 'proxy');
       if (inProxy) add(inProxy.args[0], d.args);
       else add(d.args[0], d.args.slice(1));
     }
@@ -134,7 +134,7 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
     s.reachedBy.push({ ...route.mapping, text: render(d), at: ref(d) });
     s.backendUrl = route.url;
     s.params = { ...lookupWorker(workers, parsed.workerName), ...route.params };
-    const files = [...ancestors].reverse().find((a) => a.name === 'files' || a.name === 'filesmatch');
+    const files = innermost(ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
     if (files && s.reachedBy[0]) s.reachedBy[0].files = files.args.join(' ');
     if (parsed.workerName) s.workerName = parsed.workerName;
     if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
