@@ -21,6 +21,9 @@ export interface CheckOptions extends AnalyzeOptions {
 /** The live probes (sockets, processes, scripts), plugged in by the CLI so this module stays testable. */
 export type ProbeRunner = (model: ConfigModel, configFindings: readonly Finding[]) => Promise<{ findings: Finding[]; notices: string[] }>;
 
+/** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
+export type WebRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
+
 export interface CheckReport {
   model: ConfigModel;
   findings: Finding[];
@@ -46,7 +49,7 @@ function describeNotice(n: LogNotice): string {
   return n.message;
 }
 
-export async function runCheck(options: CheckOptions, probes?: ProbeRunner): Promise<CheckReport> {
+export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?: WebRunner): Promise<CheckReport> {
   const { model, findings: configFindings } = analyzeConfig(options);
   const findings: Finding[] = [...configFindings];
   const notices: string[] = [...model.notes];
@@ -68,6 +71,11 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner): Pro
     report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
     for (const r of report.requests) findings.push(...r.findings);
     report.steps.requests = true;
+    if (web) {
+      const asked = await web(model);
+      findings.push(...asked.findings);
+      notices.push(...asked.notices);
+    }
     const paths = logPaths(model);
     if (paths.length > 0) {
       const scan = await scanLogs(paths.map((path) => ({ path })), { since: options.since });

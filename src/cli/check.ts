@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runCheck, type ProbeRunner } from '../checks/run.js';
+import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
 import { parseSince } from '../logs/index.js';
 import { summarizeCheck } from '../report/checkSummary.js';
 import { formatCheckText } from '../report/checkText.js';
@@ -14,6 +14,7 @@ import { TOOL_VERSION } from './version.js';
 
 export interface CheckCliOptions {
   offline?: boolean;
+  http?: boolean;
   since?: string;
   root?: string;
   serverRoot?: string;
@@ -34,6 +35,14 @@ async function liveProbes(timeoutMs: number): Promise<ProbeRunner> {
   const { liveSystem } = await import('../system/index.js');
   const system = liveSystem();
   return (model, configFindings) => runProbes(model, system, { configFindings, timeoutMs: Math.min(timeoutMs, 2000) });
+}
+
+/** `--http`: the web server asked as a visitor would. */
+async function webRunner(timeoutMs: number): Promise<WebRunner> {
+  const { webRequests } = await import('../checks/http/webRequest.js');
+  const { liveSystem } = await import('../system/index.js');
+  const fs = liveSystem().fs;
+  return (model) => webRequests(model, { timeoutMs, exists: (p) => fs.exists(p) });
 }
 
 export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -70,6 +79,7 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
         toolVersion: TOOL_VERSION,
       },
       opts.offline ? undefined : await liveProbes(timeoutMs),
+      opts.http && !opts.offline ? await webRunner(timeoutMs) : undefined,
     );
   } finally {
     spinner?.stop();

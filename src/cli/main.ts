@@ -75,6 +75,7 @@ an expectation did not hold; 2 bad arguments or unreadable input. With
       .description('diagnose the FastCGI setups of a vhost file, or of the whole server')
       .argument('[file]', 'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places')
       .option('--offline', 'configuration only: no probes, no requests, no logs')
+      .option('--http', 'also ask the web server itself for a URL of each setup (catches source code served as text)')
       .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
       .option('--root <file>', 'the root configuration file, when it is not in a usual place')
       .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')

@@ -51,19 +51,21 @@ async function scenario(fpmOptions: Parameters<typeof startPhpFpm>[0]) {
   return { fpm, apache, vhost };
 }
 
-async function check(root: string, vhost: string) {
-  const r = await execa(process.execPath, [BIN, 'check', vhost, '--root', root, '--format', 'json', '--since', '1h'], { reject: false, timeout: 60_000 });
+async function check(root: string, vhost: string, ...extra: string[]) {
+  const r = await execa(process.execPath, [BIN, 'check', vhost, '--root', root, '--format', 'json', '--since', '1h', ...extra], { reject: false, timeout: 60_000 });
   return { code: r.exitCode, json: JSON.parse(String(r.stdout)) as { findings: Finding[]; summary: { error: number }; checked: { setups: Array<{ request?: { status?: number } }> } } };
 }
 
 describe.skipIf(!haveServers)('check on a real Apache and PHP-FPM', () => {
-  it('a healthy proxy_fcgi setup: no error finding, a 200 from the backend', async () => {
+  it('a healthy proxy_fcgi setup: no error finding, a 200 from the backend, the page (not its source) over HTTP', async () => {
     const { apache, vhost } = await scenario({});
     expect((await apache.http('/index.php')).body).toBe('hello');
-    const { code, json } = await check(apache.confPath, vhost);
+    const { code, json } = await check(apache.confPath, vhost, '--http');
     expect(json.findings.filter((f) => f.severity === 'error')).toEqual([]);
     expect(code).toBe(0);
     expect(json.checked.setups[0]?.request?.status).toBe(200);
+    // --http really asked Apache (a failure to ask would be a notice).
+    expect((json.checked as unknown as { notices: string[] }).notices.filter((n) => n.startsWith('--http'))).toEqual([]);
   });
 
   it("a socket owned by root 0660: the probe, the config line and Apache's log agree, in one finding", async () => {

@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeConfig } from '../../src/checks/config/index.js';
+import { webRequests } from '../../src/checks/http/webRequest.js';
+import { existsSync } from 'node:fs';
 import { startApache, type ApacheServer } from './harness/apache.js';
 import { BINARIES, requireBinary } from './harness/requireServer.js';
 
@@ -37,5 +39,13 @@ describe.skipIf(!haveApache)('a proxy: handler without its module, on a real Apa
     expect(r.body).toContain('<?php');
     const f = analyzeConfig({ root: apache.confPath, env: {} }).findings.find((x) => x.id === 'module-not-loaded');
     expect(f?.message).toContain('plain text');
+  });
+
+  it('check --http asks Apache as a visitor would and reports the source it sends', async () => {
+    apache = await startApache({ modules: [], config: (ctx) => `<VirtualHost *:${ctx.port}>\nServerName site.test\nDocumentRoot ${ctx.docRoot}\n${handler(ctx)}</VirtualHost>\n`, files: { 'index.php': PHP } });
+    const { model } = analyzeConfig({ root: apache.confPath, env: {} });
+    const r = await webRequests(model, { timeoutMs: 5000, exists: existsSync });
+    expect(r.findings.map((x) => x.id)).toEqual(['source-served-as-text']);
+    expect(r.findings[0]!.evidence[0]!.text).toContain('/index.php');
   });
 });
