@@ -9,7 +9,7 @@ import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { startSpinner } from './spinner.js';
-import { parseFailOn, exitStatusFor } from './status.js';
+import { parseFailOn, exitStatusFor } from './exitStatus.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface CheckCliOptions {

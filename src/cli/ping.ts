@@ -15,7 +15,7 @@ import { formatTrace } from '../report/traceText.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import { exitStatusFor, parseFailOn } from './status.js';
+import { exitStatusFor, parseFailOn } from './exitStatus.js';
 import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
