@@ -1,0 +1,78 @@
+/**
+ * src/status: a PHP-FPM pool's health from its status page. Below src/checks
+ * and beside it for the CLI: it imports only src/client (to ask) and
+ * src/findings (to say what is wrong); what it needs of the machine (the pool
+ * file, who may reach the socket) and the shared words for a failed request
+ * are handed in by the caller, so `status` starts without the configuration
+ * parser and `check` can use the same reader.
+ */
+import { formatTarget, type Target } from '../client/target.js';
+import { evaluate, type Probe, type StatusReport, type Thresholds } from './evaluate.js';
+import type { PoolFacts } from './pool.js';
+import { readStatusPage, type StatusRead } from './read.js';
+import type { AccessInfo, ClientErrorDescriber } from './reasons.js';
+
+export * from './figures.js';
+export * from './pool.js';
+export * from './read.js';
+export * from './reasons.js';
+export * from './evaluate.js';
+
+export const DEFAULT_STATUS_PATH = '/status';
+
+export interface PoolStatusOptions {
+  /** the status path; undefined: the pool file's pm.status_path, else /status */
+  path?: string;
+  timeoutMs: number;
+  /** take two samples this far apart */
+  intervalMs?: number;
+  probe?: Probe;
+  thresholds: Thresholds;
+  toolVersion?: string;
+}
+
+export interface PoolStatusContext {
+  /** the pool file that owns the target, when it could be read */
+  pool?: PoolFacts;
+  describeClientError: ClientErrorDescriber;
+  /** why this user may not reach the socket, when a connect is denied: computed lazily by the caller */
+  access?: () => AccessInfo | undefined;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function statusPathFor(optionPath: string | undefined, pool: PoolFacts | undefined): { path: string; source: StatusReport['pathSource'] } {
+  if (optionPath !== undefined) return { path: optionPath, source: 'option' };
+  if (pool?.statusPath) return { path: pool.statusPath, source: 'pool-file' };
+  return { path: DEFAULT_STATUS_PATH, source: 'default' };
+}
+
+export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: PoolStatusContext): Promise<StatusReport> {
+  const { path, source } = statusPathFor(opts.path, ctx.pool);
+  const read = () => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion });
+  const reads: StatusRead[] = [];
+  const first = await read();
+  reads.push(first);
+  let intervalSeconds: number | undefined;
+  // Liveness asks one question; an interval only means something for figures that were read.
+  if (opts.intervalMs !== undefined && opts.probe !== 'liveness' && first.kind === 'ok') {
+    await (ctx.sleep ?? realSleep)(opts.intervalMs);
+    const second = await read();
+    reads.push(second);
+    if (second.kind === 'ok') intervalSeconds = (second.atMs - first.atMs) / 1000;
+  }
+  const failed = reads.find((r) => r.kind === 'failed');
+  const access = failed?.kind === 'failed' && failed.error.code === 'connect-denied' ? ctx.access?.() : undefined;
+  return evaluate({
+    target,
+    where: formatTarget(target),
+    path,
+    pathSource: source,
+    probe: opts.probe,
+    thresholds: opts.thresholds,
+    reads,
+    intervalSeconds,
+    reasons: { target, path, pool: ctx.pool, access, describeClientError: ctx.describeClientError },
+  });
+}
