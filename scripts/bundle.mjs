@@ -1,13 +1,40 @@
-// Bundles the CLI into one CommonJS file, dist/bundle/main.cjs, for start-up:
-// module resolution of dozens of small ESM files, and the ESM loader itself,
-// dominated a short command such as `ping`. Commands stay lazy inside the
-// bundle (V8 compiles a function only when it first runs). tsc still emits
-// dist/ for the libraries' own consumers (benchmarks, tests of built output).
-import { readFileSync, rmSync } from 'node:fs';
+// Bundles the CLI into CommonJS files under dist/bundle/: main.cjs (argument
+// parsing and wiring) and one file per command (ping.cjs, check.cjs…), each
+// with what it needs. `fcgi-doctor ping` then reads and compiles the wiring
+// and the client only, not the configuration parser or the log catalog:
+// module resolution of many small ESM files, the ESM loader, and parsing one
+// large bundle each cost a short command a noticeable share of its start-up.
+// tsc still emits dist/ for the libraries' own consumers (benchmarks, tests).
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+/**
+ * Modules loaded lazily with import(): each becomes its own bundle, required
+ * on first use. The commands (src/cli/ping.ts → ping.cjs) and the output
+ * formats that pull in large libraries (SARIF reads the explanation pages
+ * with the YAML parser) stay out of the files a short command compiles.
+ */
+const lazyEntries = new Map(
+  readdirSync('src/cli')
+    .filter((f) => f.endsWith('.ts') && !['main.ts', 'io.ts', 'parse.ts', 'version.ts'].includes(f))
+    .map((f) => [resolve('src/cli', f), f.slice(0, -3)]),
+);
+for (const f of ['sarif', 'github', 'nagios']) lazyEntries.set(resolve('src/report', `${f}.ts`), `report-${f}`);
+
+const lazyAsFiles = {
+  name: 'lazy-as-files',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const name = lazyEntries.get(resolve(dirname(args.importer), args.path.replace(/\.js$/, '.ts')));
+      return name ? { path: `./${name}.cjs`, external: true } : undefined;
+    });
+  },
+};
 
 /** commander requires child_process at load for executable subcommands, which we never use: load it on first use. */
 const lazyChildProcess = {
@@ -24,15 +51,18 @@ const lazyChildProcess = {
 };
 
 await build({
-  entryPoints: ['src/cli/main.ts'],
+  entryPoints: Object.fromEntries([['main', 'src/cli/main.ts'], ...[...lazyEntries].map(([file, name]) => [name, file])]),
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outfile: 'dist/bundle/main.cjs',
+  outdir: 'dist/bundle',
+  outExtension: { '.js': '.cjs' },
+  // import() becomes require(): no ESM loader is started for a command.
+  supported: { 'dynamic-import': false },
   minify: true,
   legalComments: 'none',
   logLevel: 'warning',
   define: { 'process.env.FCGI_DOCTOR_BUNDLED_VERSION': JSON.stringify(version) },
-  plugins: [lazyChildProcess],
+  plugins: [lazyAsFiles, lazyChildProcess],
 });
