@@ -38,3 +38,11 @@ export function colorEnabled(io: CliIO, flag: boolean | undefined): boolean {
 export class UsageError extends Error {
   override name = 'UsageError';
 }
+
+/**
+ * By name, not instanceof: each command is bundled on its own (dist/bundle),
+ * so the UsageError a command throws is another class than main's.
+ */
+export function isUsageError(err: unknown): err is UsageError {
+  return err instanceof Error && err.name === 'UsageError';
+}

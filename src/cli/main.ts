@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { processIO, UsageError, type CliIO } from './io.js';
+import { isUsageError, processIO, type CliIO } from './io.js';
 import { FORMATS, wantsNagios } from './formats.js';
 import { collect } from './parse.js';
 import { TOOL_VERSION } from './version.js';
@@ -215,7 +215,7 @@ Examples:
       if (err.exitCode === 0) return 0;
       return toolFailure(argv, io, err.message.replace(/^error: /, ''));
     }
-    if (err instanceof UsageError) {
+    if (isUsageError(err)) {
       io.stderr(`fcgi-doctor: ${err.message}\n`);
       return toolFailure(argv, io, err.message);
     }
