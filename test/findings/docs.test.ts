@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CONFIG_EXTRA_IDS } from '../../src/checks/config/extraIds.js';
+import { CONFIG_CHECKS } from '../../src/checks/config/index.js';
+import { PROBE_CHECKS } from '../../src/checks/probes/index.js';
 import {
   docSections,
   FINDING_DOC_SECTIONS,
@@ -29,13 +31,16 @@ function ruleFindingIds(): string[] {
   return [...ids].sort();
 }
 
-const required = [
+const required = [...new Set([
   ...ALL_FINDING_IDS,
-  ...CONFIG_EXTRA_IDS.map((d) => d.id),
+  ...CONFIG_EXTRA_IDS,
+  ...CONFIG_CHECKS.flatMap((c) => c.ids),
+  ...PROBE_CHECKS.flatMap((c) => c.ids),
   ...ruleFindingIds(),
+  'source-served-as-text',
   'expectation-failed',
   'load-requests-failed',
-];
+])];
 
 describe('finding pages', () => {
   it('finds docs/findings from the module', () => {

@@ -31,7 +31,7 @@ import { siteNotLoadedCheck } from './siteNotLoaded.js';
 import { socketInPrivateTmpCheck } from './socketInPrivateTmp.js';
 
 export type { ConfigCheck, ConfigCheckContext, ConfigModel } from './context.js';
-export { CONFIG_EXTRA_IDS, type IdDoc } from './extraIds.js';
+export { CONFIG_EXTRA_IDS } from './extraIds.js';
 
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   parseIssuesCheck,

@@ -101,9 +101,8 @@ describe('unreadable input', () => {
 
 describe('the id catalogue', () => {
   it('every id a check can emit is a contract id or a documented extra id', () => {
-    const documented = new Set<string>([...ALL_FINDING_IDS, ...CONFIG_EXTRA_IDS.map((d) => d.id)]);
+    const documented = new Set<string>([...ALL_FINDING_IDS, ...CONFIG_EXTRA_IDS]);
     for (const c of CONFIG_CHECKS) for (const id of c.ids) expect(documented.has(id), id).toBe(true);
-    for (const d of CONFIG_EXTRA_IDS) expect(d.explanation.length).toBeGreaterThan(40);
   });
   it('all nine contract configuration ids are covered by a check', () => {
     const covered = new Set(CONFIG_CHECKS.flatMap((c) => c.ids));
