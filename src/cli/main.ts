@@ -132,6 +132,44 @@ With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
       exitCode = await runLogsCommand(files, opts, io);
     });
 
+  common(
+    program
+      .command('status')
+      .description("a PHP-FPM pool's health from its status page: figures, thresholds, liveness and readiness probes")
+      .argument('<target>', 'the pool\'s socket or address, as ping takes it: /run/php/php8.2-fpm.sock, 127.0.0.1:9000, fcgi://host:port')
+      .option('--path <path>', "the pool's pm.status_path (default: from the pool file when readable, else /status)")
+      .option('--interval <duration>', 'sample twice this far apart: changes of the counters and requests per second (e.g. 5s)')
+      .option('--max-listen-queue <n>', 'fail when more connections than this wait for a worker (TCP pools)')
+      .option('--min-idle <n>', 'fail when fewer workers than this are idle')
+      .option('--max-busy-percent <p>', 'fail when more than this share of pm.max_children is busy')
+      .option('--fail-on-new <counters>', 'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)', collect)
+      .option('--probe <kind>', 'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)')
+      .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s'),
+    ['text', 'json', 'nagios'],
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  fcgi-doctor status /run/php/php8.2-fpm.sock
+  fcgi-doctor status 127.0.0.1:9000 --interval 5s -v
+  fcgi-doctor status /run/php/php8.2-fpm.sock --probe liveness          # container liveness
+  fcgi-doctor status 127.0.0.1:9000 --probe readiness --max-listen-queue 10 --min-idle 1
+  fcgi-doctor status 127.0.0.1:9000 --interval 5s --fail-on-new max-children-reached,slow-requests --format nagios
+
+The pool needs pm.status_path (e.g. "pm.status_path = /status") in its pool
+file; status asks for it over FastCGI, as the web server would.
+
+Exit status: 0 the pool answered and every threshold held (--probe liveness:
+the pool is alive, even when every worker is busy); 1 a threshold or the probe
+failed, or the page could not be read; 2 bad arguments. With --format nagios:
+0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
+    )
+    .action(async (target: string, opts) => {
+      const { runStatus } = await import('./status.js');
+      exitCode = await runStatus(target, opts, io);
+    });
+
   program
     .command('explain')
     .description('what a finding id or log rule means, why it happens and how to fix it')

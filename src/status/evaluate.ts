@@ -16,6 +16,9 @@ import type { PoolFacts } from './pool.js';
 import { failedFinding, unreadableFinding, type ReasonContext } from './reasons.js';
 import type { StatusRead } from './read.js';
 
+/** Seconds for words: one decimal. */
+const secs = (n: number) => String(Math.round(n * 10) / 10);
+
 export type Probe = 'liveness' | 'readiness';
 export type NewCounter = 'max-children-reached' | 'slow-requests';
 export const NEW_COUNTERS: readonly NewCounter[] = ['max-children-reached', 'slow-requests'];
@@ -156,7 +159,7 @@ export function evaluateThresholds(status: PoolStatus, derived: Derived, thresho
     if (!interval) continue;
     const actual = c === 'max-children-reached' ? interval.maxChildrenReached : interval.slowRequests;
     const what = c === 'max-children-reached' ? 'max children reached' : 'slow requests';
-    out.push({ name: `new-${c}`, limit: 0, actual, held: actual === 0, text: `${actual} new ${what} in ${interval.seconds} s` });
+    out.push({ name: `new-${c}`, limit: 0, actual, held: actual === 0, text: `${actual} new ${what} in ${secs(interval.seconds)} s` });
   }
   return out;
 }
@@ -190,18 +193,18 @@ function thresholdFinding(t: ThresholdResult, report: StatusReport, status: Pool
       return {
         id: 'max-children-reached',
         severity: 'error',
-        title: `The pool reached pm.max_children ${t.actual} times in ${report.interval?.seconds ?? 0} s`,
+        title: `The pool reached pm.max_children ${t.actual} times in ${secs(report.interval?.seconds ?? 0)} s`,
         message: `During the interval, ${poolName} wanted more workers than ${maxText} allows ${t.actual} times: requests waited in the listen queue.`,
-        evidence: [ev(`max children reached ${status.maxChildrenReached} since start, +${t.actual} in ${report.interval?.seconds ?? 0} s`)],
+        evidence: [ev(`max children reached ${status.maxChildrenReached} since start, +${t.actual} in ${secs(report.interval?.seconds ?? 0)} s`)],
         fix: `Raise ${maxText} if memory allows (each worker needs about its memory_limit), or find what keeps workers busy (the slow log).`,
       };
     case 'new-slow-requests':
       return {
         id: 'slow-request',
         severity: 'error',
-        title: `${t.actual} requests slower than request_slowlog_timeout in ${report.interval?.seconds ?? 0} s`,
+        title: `${t.actual} requests slower than request_slowlog_timeout in ${secs(report.interval?.seconds ?? 0)} s`,
         message: `During the interval, ${t.actual} requests of ${poolName} ran longer than request_slowlog_timeout${report.pool?.slowlogTimeout ? ` (${report.pool.slowlogTimeout})` : ''}.`,
-        evidence: [ev(`slow requests ${status.slowRequests} since start, +${t.actual} in ${report.interval?.seconds ?? 0} s`)],
+        evidence: [ev(`slow requests ${status.slowRequests} since start, +${t.actual} in ${secs(report.interval?.seconds ?? 0)} s`)],
         fix: 'Read the pool\'s slow log (slowlog =): it holds a stack trace of each slow request.',
       };
   }
@@ -318,8 +321,13 @@ function liveness(report: StatusReport, failure: Exclude<StatusRead, { kind: 'ok
     report.findings.push(f);
     return { kind: 'liveness', passed: false, reason: f.title };
   }
-  // It answered over FastCGI: something is alive there, though not the page asked for.
   const f = unreadableFinding(failure, input.reasons);
+  // Not PHP-FPM at all: no pool is there to be alive, and a probe pointed at the wrong thing must say so.
+  if (failure.reason === 'not-fpm') {
+    report.findings.push(f);
+    return { kind: 'liveness', passed: false, reason: f.title };
+  }
+  // PHP-FPM answered, though not with the page asked for: the pool is alive.
   report.findings.push({ ...f, severity: 'warning' });
   return { kind: 'liveness', passed: true, reason: `the backend answered FastCGI (but: ${f.title})` };
 }

@@ -15,19 +15,34 @@ import type { StatusRead } from './read.js';
 /** The words for a failed request, shared with ping and check (findingForClientError). */
 export type ClientErrorDescriber = (target: Target, err: FcgiClientError) => Finding;
 
-/** Who may not reach the socket and why, computed by the caller from the file system (src/system's mayConnect). */
+/**
+ * Who may not reach the socket and why: src/system's mayConnect verdict for
+ * this process, names resolved, passed in by the caller.
+ */
 export interface AccessInfo {
-  /** the user this process runs as ("nobody (uid 65534)") */
+  /** the user this process runs as, and its uid */
   user: string;
+  uid: number;
   /** the path whose bits refuse: the socket or a directory above it */
   path: string;
   isSocket: boolean;
-  /** "write (w)", "search (x)" */
-  missing: string[];
-  /** "the \"other\" bits apply (nobody is neither its owner root nor in its group root)" */
-  classText: string;
-  /** "srw-rw---- root:root" */
-  statText: string;
+  missing: ('r' | 'w' | 'x')[];
+  /** which class of bits applied */
+  cls: 'owner' | 'group' | 'other';
+  /** "srw-rw----" */
+  modeText: string;
+  owner: string;
+  group: string;
+}
+
+const BIT_WORD = { r: 'read (r)', w: 'write (w)', x: 'search (x)' } as const;
+const CLASS_LETTER = { owner: 'u', group: 'g', other: 'o' } as const;
+
+export function accessWords(a: AccessInfo): { message: string; classText: string } {
+  const classText =
+    a.cls === 'owner' ? `the owner bits apply (${a.user} owns it)` : a.cls === 'group' ? `the group bits apply (${a.user} is in its group ${a.group})` : `the "other" bits apply (${a.user} is neither its owner ${a.owner} nor in its group ${a.group})`;
+  const bits = a.missing.map((b) => BIT_WORD[b]).join(' and ');
+  return { message: `${a.user} (uid ${a.uid}) lacks ${bits} permission on ${a.isSocket ? 'the socket' : `the directory ${a.path}`} (${a.modeText} ${a.owner}:${a.group}); ${classText}`, classText };
 }
 
 export interface ReasonContext {
@@ -130,14 +145,17 @@ export function failedFinding(read: Extract<StatusRead, { kind: 'failed' }>, ctx
   }
   if (read.error.code === 'connect-denied' && ctx.access) {
     const a = ctx.access;
-    const fixPool = ctx.pool
-      ? `In pool [${ctx.pool.name}] (${ctx.pool.file}) set "listen.owner", "listen.group" and "listen.mode = 0660" so that ${a.user.split(' ')[0]} is the owner or in the group, then restart PHP-FPM; or run the probe as a user of the socket's group.`
-      : `Run the probe as a user the socket lets in (its owner or group), or make the pool create its socket for this user (listen.owner, listen.group, listen.mode = 0660).`;
+    const words = accessWords(a);
+    const fix = a.isSocket
+      ? ctx.pool
+        ? `In pool [${ctx.pool.name}] (${ctx.pool.file}) set "listen.owner", "listen.group" and "listen.mode = 0660" so that ${a.user} is the socket's owner or in its group, then restart PHP-FPM; or run the probe as a member of group ${a.group} (a container probe runs as the container's user).`
+        : `Run the probe as the socket's owner or a member of group ${a.group}, or make the pool create its socket for this user (listen.owner, listen.group, listen.mode = 0660); a chmod on the socket is lost when PHP-FPM restarts.`
+      : `chmod ${CLASS_LETTER[a.cls]}+${a.missing.join('')} ${a.path}`;
     return {
       ...base,
-      message: `${a.user} may not connect to ${where}: it lacks ${a.missing.join(' and ')} permission on ${a.isSocket ? 'the socket' : `the directory ${a.path}`} (${a.statText}); ${a.classText}.`,
-      evidence: [...base.evidence, { kind: 'probe', text: `${a.path}: ${a.statText}` }],
-      fix: a.isSocket ? fixPool : `chmod o+x ${a.path} (or let ${a.user.split(' ')[0]} in through the directory's group).`,
+      message: `${a.user} may not connect to ${where}: ${words.message.replace(`${a.user} (uid ${a.uid}) `, 'it ')}.`,
+      evidence: [...base.evidence, { kind: 'probe', text: `${a.path}: ${a.modeText} ${a.owner}:${a.group}; ${a.user} (uid ${a.uid}) lacks ${a.missing.join('')}` }],
+      fix,
     };
   }
   return base;

@@ -1,0 +1,128 @@
+import { findingForClientError } from '../checks/request/outcome.js';
+import { formatTarget, parseTarget, TargetError, type Target } from '../client/target.js';
+import { buildEnvelope, formatJson } from '../report/envelope.js';
+import { loadStyle } from '../report/style.js';
+import { NEW_COUNTERS, poolFacts, poolServing, fpmConfigsOfMasters, poolStatus, type AccessInfo, type NewCounter, type PoolFacts, type Probe } from '../status/index.js';
+import { exitStatusFor } from './exitStatus.js';
+import { colorEnabled, UsageError, type CliIO } from './io.js';
+import { parseDuration, parseFormat } from './parse.js';
+import { TOOL_VERSION } from './version.js';
+
+export const STATUS_FORMATS = ['text', 'json', 'nagios'] as const;
+
+export interface StatusCliOptions {
+  path?: string;
+  interval?: string;
+  maxListenQueue?: string;
+  minIdle?: string;
+  maxBusyPercent?: string;
+  failOnNew?: string[];
+  probe?: string;
+  timeout?: string;
+  format?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+function wholeNumber(text: string | undefined, what: string, max = 1_000_000): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) > max) throw new UsageError(`${what} takes a whole number from 0 to ${max}, not "${text}"`);
+  return Number(text);
+}
+
+function parseProbe(text: string | undefined): Probe | undefined {
+  if (text === undefined) return undefined;
+  if (text !== 'liveness' && text !== 'readiness') throw new UsageError(`--probe takes liveness or readiness, not "${text}"`);
+  return text;
+}
+
+function parseFailOnNew(values: string[] | undefined): NewCounter[] {
+  const out: NewCounter[] = [];
+  for (const v of (values ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
+    if (!(NEW_COUNTERS as readonly string[]).includes(v)) throw new UsageError(`--fail-on-new takes ${NEW_COUNTERS.join(', ')}; not "${v}"`);
+    if (!out.includes(v as NewCounter)) out.push(v as NewCounter);
+  }
+  return out;
+}
+
+/** The pool file that listens on the target, from the usual places, then from the configurations running masters name. */
+async function findPool(target: Target): Promise<{ pool?: PoolFacts; access: () => AccessInfo | undefined }> {
+  const { liveSystem, mayConnect, modeString } = await import('../system/index.js');
+  const system = liveSystem();
+  let found = poolServing(system.fpm.scan().pools, target);
+  if (!found) {
+    const masters = fpmConfigsOfMasters(system.processes.list().map((p) => p.cmdline));
+    if (masters.length) found = poolServing(system.fpm.scan(masters).pools, target);
+  }
+  const access = (): AccessInfo | undefined => {
+    if (target.kind !== 'unix' || typeof process.getuid !== 'function') return undefined;
+    const uid = process.getuid();
+    const gids = [...new Set([process.getgid?.() ?? uid, ...(process.getgroups?.() ?? [])])];
+    const user = system.users.userName(uid) ?? `uid ${uid}`;
+    const v = mayConnect(system.fs, { uid, gids, name: user }, target.path);
+    if (v.result !== 'denied') return undefined;
+    return {
+      user,
+      uid,
+      path: v.path,
+      isSocket: v.stat.type === 'socket',
+      missing: v.missing,
+      cls: v.cls,
+      modeText: modeString(v.stat),
+      owner: system.users.userName(v.stat.uid) ?? String(v.stat.uid),
+      group: system.users.groupName(v.stat.gid) ?? String(v.stat.gid),
+    };
+  };
+  return { pool: found ? poolFacts(found) : undefined, access };
+}
+
+export async function runStatus(targetText: string, opts: StatusCliOptions, io: CliIO): Promise<number> {
+  const format = parseFormat(opts.format ?? 'text', STATUS_FORMATS);
+  let target: Target;
+  try {
+    target = parseTarget(targetText);
+  } catch (err) {
+    if (err instanceof TargetError) throw new UsageError(err.message);
+    throw err;
+  }
+  const timeoutMs = parseDuration(opts.timeout ?? '3s', '--timeout');
+  const intervalMs = opts.interval !== undefined ? parseDuration(opts.interval, '--interval') : undefined;
+  const probe = parseProbe(opts.probe);
+  const failOnNew = parseFailOnNew(opts.failOnNew);
+  if (failOnNew.length && intervalMs === undefined) {
+    throw new UsageError('--fail-on-new compares two samples: add --interval (e.g. --interval 5s); the counters since start say nothing about now');
+  }
+  const maxBusyPercent = wholeNumber(opts.maxBusyPercent, '--max-busy-percent', 100);
+  if (opts.path !== undefined && !opts.path.startsWith('/')) throw new UsageError(`--path takes the pool's pm.status_path, a URL path such as /status, not "${opts.path}"`);
+  const thresholds = {
+    maxListenQueue: wholeNumber(opts.maxListenQueue, '--max-listen-queue'),
+    minIdle: wholeNumber(opts.minIdle, '--min-idle'),
+    maxBusyPercent,
+    failOnNew,
+  };
+
+  const { pool, access } = await findPool(target);
+  const report = await poolStatus(
+    target,
+    { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION },
+    { pool, describeClientError: findingForClientError, access },
+  );
+  const exitCode = exitStatusFor(report.findings, 'error');
+  const where = formatTarget(target);
+  if (format === 'json') {
+    const { statusJsonExtras } = await import('../report/statusJson.js');
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'status', where, report.findings, statusJsonExtras(report))));
+    return exitCode;
+  }
+  if (format === 'nagios') {
+    const { formatStatusNagios } = await import('../report/statusNagios.js');
+    const r = formatStatusNagios(report, exitCode);
+    io.stdout(r.text);
+    return r.exitCode;
+  }
+  const { formatStatusText } = await import('../report/statusText.js');
+  const style = await loadStyle(colorEnabled(io, opts.color));
+  io.stdout(formatStatusText(style, report, { quiet: opts.quiet, verbose: opts.verbose }));
+  return exitCode;
+}
