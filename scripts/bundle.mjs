@@ -24,6 +24,11 @@ const lazyEntries = new Map(
     .map((f) => [resolve('src/cli', f), f.slice(0, -3)]),
 );
 for (const f of ['sarif', 'github', 'nagios']) lazyEntries.set(resolve('src/report', `${f}.ts`), `report-${f}`);
+// What only a live check needs: the log catalog (YAML, ajv), the probes of the machine, --http.
+lazyEntries.set(resolve('src/logs/index.ts'), 'lib-logs');
+lazyEntries.set(resolve('src/checks/probes/index.ts'), 'lib-probes');
+lazyEntries.set(resolve('src/system/index.ts'), 'lib-system');
+lazyEntries.set(resolve('src/checks/http/webRequest.ts'), 'lib-http');
 
 const lazyAsFiles = {
   name: 'lazy-as-files',

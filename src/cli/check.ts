@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
-import { parseSince } from '../logs/index.js';
+import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
 import { formatCheckText } from '../report/checkText.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
