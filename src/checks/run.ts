@@ -1,0 +1,103 @@
+import { analyzeConfig, type AnalyzeOptions, type ConfigModel } from './config/index.js';
+import { requestSetups, type SetupRequestResult } from './request/setupRequest.js';
+import type { LogNotice } from '../logs/index.js';
+import type { Finding } from '../findings/finding.js';
+import { joinFindings } from '../findings/join.js';
+import { orderFindings } from '../findings/order.js';
+
+/**
+ * The whole diagnosis behind `check`: the configuration as Apache reads it,
+ * then (unless offline) the live probes, a real request to each backend and
+ * the error logs, joined into one finding per cause, root causes first.
+ */
+export interface CheckOptions extends AnalyzeOptions {
+  offline: boolean;
+  timeoutMs: number;
+  /** log lines older than this are skipped */
+  since?: Date;
+  toolVersion: string;
+}
+
+/** The live probes (sockets, processes, scripts), plugged in by the CLI so this module stays testable. */
+export type ProbeRunner = (model: ConfigModel, configFindings: readonly Finding[]) => Promise<{ findings: Finding[]; notices: string[] }>;
+
+/** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
+export type WebRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
+
+export interface CheckReport {
+  model: ConfigModel;
+  findings: Finding[];
+  requests: SetupRequestResult[];
+  notices: string[];
+  /** which steps ran */
+  steps: { config: true; probes: boolean; requests: boolean; logs: boolean };
+  logsScanned: string[];
+}
+
+/** Error logs worth reading: files (not pipes or syslog) the configuration really names. */
+function logPaths(model: ConfigModel): string[] {
+  const paths = new Set<string>();
+  for (const log of model.errorLogs) {
+    // A standalone vhost has no real main server: its default ErrorLog is made up.
+    if (model.layout === 'standalone' && log.vhost === undefined && log.file === undefined) continue;
+    if (log.target.startsWith('/')) paths.add(log.target);
+  }
+  return [...paths];
+}
+
+function describeNotice(n: LogNotice): string {
+  return n.message;
+}
+
+export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?: WebRunner): Promise<CheckReport> {
+  const { model, findings: configFindings } = analyzeConfig(options);
+  const findings: Finding[] = [...configFindings];
+  const notices: string[] = [...model.notes];
+  const report: CheckReport = {
+    model,
+    findings: [],
+    requests: [],
+    notices,
+    steps: { config: true, probes: false, requests: false, logs: false },
+    logsScanned: [],
+  };
+  if (!options.offline) {
+    if (probes) {
+      const probed = await probes(model, configFindings);
+      findings.push(...probed.findings);
+      notices.push(...probed.notices);
+      report.steps.probes = true;
+    }
+    report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
+    for (const r of report.requests) findings.push(...r.findings);
+    report.steps.requests = true;
+    if (web) {
+      const asked = await web(model);
+      findings.push(...asked.findings);
+      notices.push(...asked.notices);
+    }
+    const paths = logPaths(model);
+    if (paths.length > 0) {
+      // Loaded only here: the catalog (YAML, a schema validator) is not needed offline.
+      const { scanLogs } = await import('../logs/index.js');
+      const scan = await scanLogs(paths.map((path) => ({ path })), { since: options.since });
+      findings.push(...scan.findings);
+      notices.push(...scan.notices.map(describeNotice));
+      report.logsScanned = paths;
+    }
+    report.steps.logs = true;
+  }
+  report.findings = orderFindings(joinFindings(attachSetups(model, findings)));
+  return report;
+}
+
+/** A finding at a setup's config line belongs to that setup, for the per-setup report. */
+function attachSetups(model: ConfigModel, findings: Finding[]): Finding[] {
+  const byLine = new Map<string, string>();
+  for (const s of model.setups) byLine.set(`${s.definedAt.file}:${s.definedAt.line}`, s.id);
+  return findings.map((f) => {
+    if (f.setup || !f.location) return f;
+    const id = byLine.get(`${f.location.file}:${f.location.line ?? ''}`);
+    return id ? { ...f, setup: id } : f;
+  });
+}
