@@ -4,6 +4,8 @@ import type { LogNotice } from '../logs/index.js';
 import type { Finding } from '../findings/finding.js';
 import { joinFindings } from '../findings/join.js';
 import { orderFindings } from '../findings/order.js';
+import { poolStatusFindings } from '../status/check.js';
+import type { PoolFile } from '../status/pool.js';
 
 /**
  * The whole diagnosis behind `check`: the configuration as Apache reads it,
@@ -19,7 +21,7 @@ export interface CheckOptions extends AnalyzeOptions {
 }
 
 /** The live probes (sockets, processes, scripts), plugged in by the CLI so this module stays testable. */
-export type ProbeRunner = (model: ConfigModel, configFindings: readonly Finding[]) => Promise<{ findings: Finding[]; notices: string[] }>;
+export type ProbeRunner = (model: ConfigModel, configFindings: readonly Finding[]) => Promise<{ findings: Finding[]; notices: string[]; fpmPools?: readonly PoolFile[] }>;
 
 /** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
 export type WebRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
@@ -62,14 +64,18 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     logsScanned: [],
   };
   if (!options.offline) {
+    let pools: readonly PoolFile[] = [];
     if (probes) {
       const probed = await probes(model, configFindings);
       findings.push(...probed.findings);
       notices.push(...probed.notices);
+      pools = probed.fpmPools ?? [];
       report.steps.probes = true;
     }
     report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
     for (const r of report.requests) findings.push(...r.findings);
+    // PHP-FPM pools with pm.status_path: live figures from the reader `status` uses.
+    findings.push(...(await poolStatusFindings(report.requests, pools, { timeoutMs: Math.min(options.timeoutMs, 3000), toolVersion: options.toolVersion })));
     report.steps.requests = true;
     if (web) {
       const asked = await web(model);

@@ -6,7 +6,7 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import { isProbeError, type ConnectOutcome, type SystemProbes } from '../../system/index.js';
+import { isProbeError, type ConnectOutcome, type FpmPool, type SystemProbes } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { endpointGroups, gatherFacts } from './facts.js';
@@ -53,6 +53,8 @@ export interface ProbeResult {
   findings: Finding[];
   /** What could not be seen, in plain words ("not visible to user X; run with sudo for the full check"). */
   notices: string[];
+  /** The PHP-FPM pools read from their files: `check` reads the status page of those with pm.status_path. */
+  fpmPools?: FpmPool[];
 }
 
 /** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
@@ -115,5 +117,5 @@ export async function runProbes(model: ConfigModel, system: SystemProbes, opts: 
       notices.add(`The live check for ${check.ids.join(', ')} failed (${e instanceof Error ? e.message : String(e)}); its problems are not reported.`);
     }
   }
-  return { findings: dedupe(findings), notices: [...notices] };
+  return { findings: dedupe(findings), notices: [...notices], fpmPools: facts.fpm.pools };
 }
