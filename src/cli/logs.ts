@@ -7,11 +7,12 @@ import { loadStyle } from '../report/style.js';
 import { definedOnly, exitStatusFor, parseFailOn } from './check.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import { parseFormat } from './parse.js';
+import { parseDuration, parseFormat } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface LogsCliOptions {
   since?: string;
+  timeout?: string;
   root?: string;
   failOn?: string;
   format?: string;
@@ -62,9 +63,11 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   if (!explicit && sources.length === 0) {
     throw new UsageError('no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input');
   }
-  const result = await scanLogs(sources, { since });
+  // --timeout bounds the whole scan: a monitoring check must answer, even on a huge log.
+  const deadline = opts.timeout ? Date.now() + parseDuration(opts.timeout, '--timeout') : undefined;
+  const result = await scanLogs(sources, { since, deadline });
   // A log the user named and we could not read: the tool could not do its job.
-  const unreadableNamed = explicit && result.notices.some((n) => n.code !== 'long-lines');
+  const unreadableNamed = explicit && result.notices.some((n) => n.code !== 'long-lines' && n.code !== 'deadline');
   const exitCode = unreadableNamed ? 2 : exitStatusFor(result.findings, failOn);
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {

@@ -110,6 +110,7 @@ With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
       .description('match error logs against the catalog of known FastCGI messages')
       .argument('[files...]', 'log files (rotated and .gz too), or - for standard input; none: the ErrorLogs of the Apache configuration and PHP-FPM\'s logs')
       .option('--since <when>', 'only lines since: 2h, 30m, 7d or a date')
+      .option('--timeout <duration>', 'stop reading at this deadline and report what was read (for monitoring)')
       .option('--root <file>', 'the Apache configuration to take ErrorLog paths from')
       .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
     FORMATS,

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
  */
 export interface LogNotice {
   source: string;
-  code: 'unreadable' | 'missing' | 'not-a-file' | 'read-error' | 'long-lines';
+  code: 'unreadable' | 'missing' | 'not-a-file' | 'read-error' | 'long-lines' | 'deadline';
   message: string;
 }
 

@@ -15,6 +15,12 @@ export interface ScanOptions {
   /** Lines whose envelope time is earlier are skipped; lines without a time are kept. */
   since?: Date;
   maxLineBytes?: number;
+  /**
+   * Stops reading at this time (Date.now() ms): findings then cover what was read, and a
+   * notice says so. A clock, not an AbortSignal: reading a buffered stream never yields
+   * to timers, so a timer-driven signal would fire only after the scan.
+   */
+  deadline?: number;
 }
 
 export interface ScanResult {
@@ -66,11 +72,16 @@ export async function scanLogs(sources: readonly LogSource[], options: ScanOptio
       for await (const block of readBlocks(countBytes(input, stats), { maxLineBytes: maxLine })) {
         truncated += block.truncatedLines;
         scan.scanBlock(block.text);
+        if (options.deadline !== undefined && Date.now() >= options.deadline) break;
       }
     } catch (e) {
       notices.push(await noticeForError(name, e));
     }
     stats.lines += scan.end();
+    if (options.deadline !== undefined && Date.now() >= options.deadline) {
+      notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} at the deadline (--timeout): findings cover the part read so far` });
+      break;
+    }
     if (truncated > 0) {
       stats.truncatedLines += truncated;
       notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIO, ROOT } from '../client/support.js';
@@ -34,6 +35,21 @@ describe('fcgi-doctor logs', () => {
     const r = await run(['logs', '/nonexistent/error.log']);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/does not exist/);
+  });
+
+  it('--timeout stops a long scan at the deadline, says so, and still reports', async () => {
+    const line = '[Tue Mar 05 10:00:00.000000 2024] [core:notice] [pid 1:tid 1] AH00094: Command line: apache2\n';
+    // ~38 MB in 64 KiB pieces, as a pipe delivers it: far more than 1 ms of reading.
+    const piece = line.repeat(700);
+    const io = captureIO();
+    io.stdin = Readable.from((function* () {
+      for (let i = 0; i < 572; i++) yield Buffer.from(piece);
+    })());
+    const code = await main(['logs', '-', '--timeout', '1ms', '--format', 'json'], io);
+    expect(code).toBe(0);
+    const json = JSON.parse(io.stdoutText);
+    expect(json.notices.map((n: { code: string }) => n.code)).toContain('deadline');
+    expect(json.stats.lines).toBeLessThan(400_000);
   });
 
   it('escapes control characters a log line carries', async () => {
