@@ -9,7 +9,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-rmSync('dist/bundle', { recursive: true, force: true });
+rmSync(process.env.FCGI_DOCTOR_BUNDLE_DIR ?? 'dist/bundle', { recursive: true, force: true });
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 /**
@@ -61,11 +61,11 @@ await build({
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  outdir: 'dist/bundle',
+  outdir: process.env.FCGI_DOCTOR_BUNDLE_DIR ?? 'dist/bundle',
   outExtension: { '.js': '.cjs' },
   // import() becomes require(): no ESM loader is started for a command.
   supported: { 'dynamic-import': false },
-  minify: true,
+  minify: !process.env.FCGI_DOCTOR_BUNDLE_DEBUG,
   legalComments: 'none',
   logLevel: 'warning',
   define: { 'process.env.FCGI_DOCTOR_BUNDLED_VERSION': JSON.stringify(version) },
