@@ -65,6 +65,8 @@ export function serverOf(r: FcgiResponse): string | undefined {
   if (/fcgiwrap/i.test(text) || /Cannot get script name/.test(text)) return 'fcgiwrap';
   if (/uwsgi/i.test(`${powered}\n${text}`)) return 'uWSGI';
   if (/^PHP\//i.test(powered)) return `PHP (${powered})`;
+  // PHP's default header is spelt "Content-type" (lower-case t), even with expose_php = Off.
+  if (r.headers.some(([k]) => k === 'Content-type')) return 'PHP';
   return undefined;
 }
 

@@ -114,6 +114,7 @@ describe('why a page is not the status page', () => {
   });
   it('a PHP script that answered', () => {
     expect(classify(response(200, '<h1>Welcome</h1>', [['X-Powered-By', 'PHP/8.2.36']]), 'not JSON').reason).toBe('php-script');
+    expect(classify(response(200, 'done', [['Content-type', 'text/html; charset=UTF-8']]), 'not JSON').reason).toBe('php-script');
   });
   it('the stand-in app, fcgiwrap and unknown servers are not PHP-FPM', () => {
     const serve = classify(response(200, '<title>fcgi-doctor serve: FastCGI works</title>', [['X-Fcgi-Doctor-Pid', '1']]), '');
