@@ -76,7 +76,8 @@ export async function startServe(dir) {
 const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((p) => existsSync(p));
 
 /** A private PHP-FPM pool with ping.path = /ping, or undefined where PHP-FPM is not installed. */
-export async function startPhpFpm(dir, children = 4) {
+/** `statusPath` adds pm.status_path (for `status`). */
+export async function startPhpFpm(dir, children = 4, { statusPath } = {}) {
   if (!PHP_FPM) return undefined;
   const sock = join(dir, 'fpm.sock');
   const conf = join(dir, 'php-fpm.conf');
@@ -95,7 +96,7 @@ listen.backlog = 1024
 pm = static
 pm.max_children = ${children}
 ping.path = /ping
-`);
+${statusPath ? `pm.status_path = ${statusPath}\n` : ''}`);
   const child = spawn(PHP_FPM, ['-n', '-F', '-y', conf], { stdio: 'ignore' });
   const stop = () => child.kill('SIGTERM');
   killOnExit(stop);
