@@ -52,7 +52,7 @@ async function findPool(target: Target): Promise<{ pool?: PoolFacts; access: () 
   const system = liveSystem();
   let found = poolServing(system.fpm.scan().pools, target);
   if (!found) {
-    const masters = fpmConfigsOfMasters(system.processes.list().map((p) => p.cmdline));
+    const masters = fpmConfigsOfMasters(system.processes.commandLines().map((p) => p.cmdline));
     if (masters.length) found = poolServing(system.fpm.scan(masters).pools, target);
   }
   const access = (): AccessInfo | undefined => {

@@ -188,6 +188,7 @@ function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: n
   });
   return {
     list: () => infos,
+    commandLines: () => infos.map(({ pid, cmdline }) => ({ pid, cmdline })),
     get: (pid) => infos.find((p) => p.pid === pid),
     socketInodes(pid) {
       const p = list.find((x) => x.pid === pid);

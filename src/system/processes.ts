@@ -71,6 +71,25 @@ export function liveProcesses(proc = '/proc'): Processes {
   const inodes = new Map<number, number[] | ProbeError>();
   return {
     list: () => [...take().values()],
+    commandLines() {
+      if (snapshot) return [...snapshot.values()].map(({ pid, cmdline }) => ({ pid, cmdline }));
+      const out: Array<{ pid: number; cmdline: string[] }> = [];
+      let entries: string[] = [];
+      try {
+        entries = readdirSync(proc);
+      } catch {
+        return out;
+      }
+      for (const e of entries) {
+        if (!/^\d+$/.test(e)) continue;
+        try {
+          out.push({ pid: Number(e), cmdline: parseCmdline(readFileSync(`${proc}/${e}/cmdline`, 'utf8')) });
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+      return out;
+    },
     get: (pid) => take().get(pid),
     socketInodes(pid) {
       const cached = inodes.get(pid);
