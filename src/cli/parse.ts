@@ -1,3 +1,4 @@
+import { parseTarget, TargetError, type Target } from '../client/target.js';
 import { UsageError } from './io.js';
 
 /** "5", "5s", "500ms", "2m" → milliseconds. A bare number is seconds. */
@@ -56,4 +57,14 @@ export const collect = (value: string, previous: string[] = []): string[] => [..
 export function parseFormat<T extends string>(text: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--format takes ${allowed.join(', ')}; not "${text}"`);
   return text as T;
+}
+
+/** A backend target as ping, status and serve take it; a malformed one is a usage error (exit 2). */
+export function parseTargetArgument(text: string): Target {
+  try {
+    return parseTarget(text);
+  } catch (err) {
+    if (err instanceof TargetError) throw new UsageError(err.message);
+    throw err;
+  }
 }

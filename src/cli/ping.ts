@@ -4,7 +4,7 @@ import { evaluateExpectations, type Expectations } from '../client/expectations.
 import { runLoad } from '../client/load.js';
 import { buildRequestEnvironment } from '../client/params.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type FcgiResponse } from '../client/request.js';
-import { formatTarget, parseTarget, TargetError, type Target } from '../client/target.js';
+import { formatTarget } from '../client/target.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
@@ -16,7 +16,7 @@ import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { exitStatusFor, parseFailOn } from './exitStatus.js';
-import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList } from './parse.js';
+import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList, parseTargetArgument } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
 export interface PingOptions {
@@ -93,13 +93,7 @@ function parseRole(role: string | undefined): number {
 export async function runPing(targetText: string, opts: PingOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', FORMATS);
   const failOn = parseFailOn(opts.failOn);
-  let target: Target;
-  try {
-    target = parseTarget(targetText);
-  } catch (err) {
-    if (err instanceof TargetError) throw new UsageError(err.message);
-    throw err;
-  }
+  const target = parseTargetArgument(targetText);
   const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
   const connectTimeoutMs = opts.connectTimeout ? parseDuration(opts.connectTimeout, '--connect-timeout') : timeoutMs;
   const expectations = parseExpectations(opts);

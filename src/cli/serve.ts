@@ -1,9 +1,8 @@
-import { parseTarget, TargetError } from '../client/target.js';
 import { ServeError, startServer, type ListenTarget } from '../server/listen.js';
 import { resolveGroupId } from '../system/groups.js';
 import { escapeOneLine } from '../report/escape.js';
 import { UsageError, type CliIO } from './io.js';
-import { parseMode } from './parse.js';
+import { parseMode, parseTargetArgument } from './parse.js';
 
 export interface ServeOptions {
   mode?: string;
@@ -21,13 +20,8 @@ export async function runServe(targetText: string | undefined, opts: ServeOption
   if (targetText === undefined) {
     target = { kind: 'fd', fd: 0 };
   } else {
-    try {
-      const t = parseTarget(targetText);
-      target = t.kind === 'unix' ? t : { kind: 'tcp', host: t.host, port: t.port };
-    } catch (err) {
-      if (err instanceof TargetError) throw new UsageError(err.message);
-      throw err;
-    }
+    const t = parseTargetArgument(targetText);
+    target = t.kind === 'unix' ? t : { kind: 'tcp', host: t.host, port: t.port };
   }
   const mode = opts.mode !== undefined ? parseMode(opts.mode) : undefined;
   let gid: number | undefined;

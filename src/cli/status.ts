@@ -1,11 +1,11 @@
 import { findingForClientError } from '../checks/request/outcome.js';
-import { formatTarget, parseTarget, TargetError, type Target } from '../client/target.js';
+import { formatTarget, type Target } from '../client/target.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
 import { NEW_COUNTERS, poolFacts, poolServing, fpmConfigsOfMasters, poolStatus, type AccessInfo, type NewCounter, type PoolFacts, type Probe } from '../status/index.js';
 import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import { parseDuration, parseFormat } from './parse.js';
+import { parseDuration, parseFormat, parseTargetArgument } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
 export const STATUS_FORMATS = ['text', 'json', 'nagios'] as const;
@@ -79,13 +79,7 @@ async function findPool(target: Target): Promise<{ pool?: PoolFacts; access: () 
 
 export async function runStatus(targetText: string, opts: StatusCliOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', STATUS_FORMATS);
-  let target: Target;
-  try {
-    target = parseTarget(targetText);
-  } catch (err) {
-    if (err instanceof TargetError) throw new UsageError(err.message);
-    throw err;
-  }
+  const target = parseTargetArgument(targetText);
   const timeoutMs = parseDuration(opts.timeout ?? '3s', '--timeout');
   const intervalMs = opts.interval !== undefined ? parseDuration(opts.interval, '--interval') : undefined;
   const probe = parseProbe(opts.probe);
