@@ -6,8 +6,8 @@
  */
 import * as path from 'node:path';
 import { fnmatch } from './glob.js';
-import { applyOptions, DEFAULT_OPTIONS, parseOptions, type OptionName, type ParsedOptions } from './options.js';
-import { TRANSPARENT, walk, type Directive } from './tree.js';
+import { DEFAULT_OPTIONS, OPTION_NAMES, parseOptions, type OptionName, type ParsedOptions } from './options.js';
+import { flatTree, TRANSPARENT, type Directive } from './tree.js';
 
 /** Sections that scope directives (conditionals and includes are see-through). */
 export function scopeChain(ancestors: readonly Directive[]): Directive[] {
@@ -124,9 +124,11 @@ function scopeIndex(tree: readonly Directive[]): ScopeIndex {
   let vhost: Directive | undefined;
   let current: Directive | undefined;
   let pos = 0;
-  walk(tree, (d, anc) => {
-    if (!d.active) return false;
-    if (d.name === 'macro' && d.isSection) return false;
+  const flat = flatTree(tree);
+  for (let i = 0; i < flat.nodes.length; i++) {
+    if (flat.live[i] === 0) continue;
+    const d = flat.nodes[i] as Directive;
+    const anc = flat.ancestors[i] as readonly Directive[];
     if (anc !== lastAnc) {
       lastAnc = anc;
       chain = scopeChain(anc);
@@ -137,7 +139,7 @@ function scopeIndex(tree: readonly Directive[]): ScopeIndex {
       const list = index.main.get(d.name);
       if (list) list.push(sd);
       else index.main.set(d.name, [sd]);
-      return true;
+      continue;
     }
     if (vhost !== current) {
       if (current) index.rangeEnds.set(current, pos);
@@ -153,8 +155,7 @@ function scopeIndex(tree: readonly Directive[]): ScopeIndex {
     list.d.push(d);
     list.chain.push(chain);
     pos++;
-    return true;
-  });
+  }
   if (current) index.rangeEnds.set(current, pos);
   indexes.set(tree, index);
   return index;
@@ -185,6 +186,18 @@ function inVhost(index: ScopeIndex, name: string, vhost: Directive): ScopedDirec
   return out;
 }
 
+/** The vhost's own active directives named `name`: positions [from, to) of the index's list, or undefined for none. */
+function vhostRange(index: ScopeIndex, name: string, vhost: Directive): { list: NameList; from: number; to: number } | undefined {
+  const start = index.rangeStarts.get(vhost);
+  const list = start === undefined ? undefined : index.inVhosts.get(name);
+  if (start === undefined || !list) return undefined;
+  const end = index.rangeEnds.get(vhost) ?? start;
+  const from = lowerBound(list.pos, start);
+  let to = from;
+  while (to < list.pos.length && (list.pos[to] as number) < end) to++;
+  return to > from ? { list, from, to } : undefined;
+}
+
 /**
  * Every active directive named `name` in the main server, then in the given
  * vhost (in read order within each).
@@ -202,16 +215,58 @@ export function collectInScope(tree: readonly Directive[], name: string, vhost: 
 
 const NONE: ScopedDirective[] = [];
 
-// Options lines parsed once each, not once per setup that inherits them.
-const parsedOptions = new WeakMap<Directive, ParsedOptions>();
+/** Is there an active directive `name` anywhere (main server or any vhost) that passes `test`? */
+export function someInScope(tree: readonly Directive[], name: string, test: (d: Directive) => boolean): boolean {
+  const index = scopeIndex(tree);
+  if ((index.main.get(name) ?? NONE).some((sd) => test(sd.d))) return true;
+  return index.inVhosts.get(name)?.d.some(test) ?? false;
+}
 
-function optionsOf(d: Directive): ParsedOptions {
-  let p = parsedOptions.get(d);
+// Options lines parsed once each, not once per setup that inherits them.
+const parsedOptionsCache = new WeakMap<Directive, ParsedOptions>();
+
+/** parseOptions(d.args), computed once per directive (callers must not mutate the result). */
+export function parsedOptions(d: Directive): ParsedOptions {
+  let p = parsedOptionsCache.get(d);
   if (!p) {
     p = parseOptions(d.args);
-    parsedOptions.set(d, p);
+    parsedOptionsCache.set(d, p);
   }
   return p;
+}
+
+/** An Options line as bit masks over OPTION_NAMES: replace (-1: keeps the inherited set), remove, add. */
+interface OptionMasks {
+  replace: number;
+  remove: number;
+  add: number;
+}
+
+const optionMasks = new WeakMap<Directive, OptionMasks>();
+
+function maskOf(set: ReadonlySet<OptionName>): number {
+  let m = 0;
+  for (let i = 0; i < OPTION_NAMES.length; i++) if (set.has(OPTION_NAMES[i] as OptionName)) m |= 1 << i;
+  return m;
+}
+
+function masksOf(d: Directive): OptionMasks {
+  let m = optionMasks.get(d);
+  if (!m) {
+    const p = parsedOptions(d);
+    m = { replace: p.replace ? maskOf(p.replace) : -1, remove: maskOf(p.remove), add: maskOf(p.add) };
+    optionMasks.set(d, m);
+  }
+  return m;
+}
+
+const DEFAULT_MASK = maskOf(new Set(DEFAULT_OPTIONS));
+
+/** The option names of a mask, sorted (OPTION_NAMES is in sort order). */
+function namesOf(mask: number): OptionName[] {
+  const out: OptionName[] = [];
+  for (let i = 0; i < OPTION_NAMES.length; i++) if (mask & (1 << i)) out.push(OPTION_NAMES[i] as OptionName);
+  return out;
 }
 
 export interface EffectiveOptions {
@@ -220,46 +275,70 @@ export interface EffectiveOptions {
   from: Directive[];
 }
 
+/** An Options line that applies, with its merge group (sections.xml order) and, for <Directory path>, its depth. */
+interface Picked {
+  d: Directive;
+  group: number;
+  depth: number;
+  seq: number;
+}
+
+/** Merge group of one Options line for `dir`/`base`/`url`, or -1 when it does not apply. */
+function groupOf(chain: readonly Directive[], dir: string, base: string, url: string | undefined): number {
+  let last: Directive | undefined;
+  let n = 0;
+  for (let i = 0; i < chain.length; i++) {
+    const s = chain[i] as Directive;
+    if (s.name === 'virtualhost') continue;
+    if (s.runtime) return -1;
+    n++;
+    last = s;
+  }
+  if (n === 0 || !last) return 0;
+  for (let i = 0; i < chain.length; i++) {
+    const s = chain[i] as Directive;
+    if (s.name !== 'virtualhost' && !sectionApplies(s, dir, base, url)) return -1;
+  }
+  if (last.name === 'directory' && sectionRegex(last) === undefined) return 1;
+  if (last.name === 'directory' || last.name === 'directorymatch') return 2;
+  if (last.name === 'files' || last.name === 'filesmatch') return 3;
+  if (last.name === 'location' || last.name === 'locationmatch') return 4;
+  return -1;
+}
+
 /**
  * Options in effect for `file` (absolute path), optionally requested as `url`,
  * inside `vhost` (or the main server).
  */
 export function effectiveOptions(tree: readonly Directive[], vhost: Directive | undefined, file: string, url?: string): EffectiveOptions {
+  const index = scopeIndex(tree);
+  const main = index.main.get('options') ?? NONE;
+  const own = vhost ? vhostRange(index, 'options', vhost) : undefined;
+  if (main.length === 0 && !own) return { options: namesOf(DEFAULT_MASK), from: [] };
   const dir = path.posix.dirname(file);
   const base = path.posix.basename(file);
-  const groups: ScopedDirective[][] = [[], [], [], [], []];
-  const dirDepth = new Map<Directive, number>();
-  const all = collectInScope(tree, 'options', vhost);
-  if (all.length === 0) return { options: [...DEFAULT_OPTIONS].sort(), from: [] };
-  for (const sd of all) {
-    const inner = sd.chain.filter((s) => s.name !== 'virtualhost');
-    if (inner.some((s) => s.runtime)) continue;
-    if (inner.length === 0) {
-      groups[0]?.push(sd);
-      continue;
-    }
-    const applies = inner.every((s) => sectionApplies(s, dir, base, url));
-    if (!applies) continue;
-    const last = inner[inner.length - 1];
-    if (!last) continue;
-    if (last.name === 'directory' && sectionRegex(last) === undefined) {
-      dirDepth.set(sd.d, components(last.args[0] ?? '/').length);
-      groups[1]?.push(sd);
-    } else if (last.name === 'directory' || last.name === 'directorymatch') groups[2]?.push(sd);
-    else if (last.name === 'files' || last.name === 'filesmatch') groups[3]?.push(sd);
-    else if (last.name === 'location' || last.name === 'locationmatch') groups[4]?.push(sd);
+  const picked: Picked[] = [];
+  const consider = (d: Directive, chain: readonly Directive[]) => {
+    const group = groupOf(chain, dir, base, url);
+    if (group < 0) return;
+    const last = group === 1 ? chain[chain.length - 1] : undefined;
+    picked.push({ d, group, depth: last ? components(last.args[0] ?? '/').length : 0, seq: picked.length });
+  };
+  for (let i = 0; i < main.length; i++) {
+    const sd = main[i] as ScopedDirective;
+    consider(sd.d, sd.chain);
   }
-  // Stable sort: same depth keeps file order, main server before vhost.
-  groups[1]?.sort((a, b) => (dirDepth.get(a.d) ?? 0) - (dirDepth.get(b.d) ?? 0));
-  let current = new Set<OptionName>(DEFAULT_OPTIONS);
+  if (own) for (let i = own.from; i < own.to; i++) consider(own.list.d[i] as Directive, own.list.chain[i] as Directive[]);
+  // Groups in order; within <Directory path>, shortest first (stable: same depth keeps file order, main server before vhost).
+  if (picked.length > 1) picked.sort((a, b) => a.group - b.group || (a.group === 1 ? a.depth - b.depth : 0) || a.seq - b.seq);
+  let current = DEFAULT_MASK;
   const from: Directive[] = [];
-  for (const g of groups) {
-    for (const sd of g) {
-      current = applyOptions(current, optionsOf(sd.d));
-      from.push(sd.d);
-    }
+  for (const p of picked) {
+    const m = masksOf(p.d);
+    current = ((m.replace === -1 ? current : m.replace) & ~m.remove) | m.add;
+    from.push(p.d);
   }
-  return { options: [...current].sort(), from };
+  return { options: namesOf(current), from };
 }
 
 export function sectionApplies(s: Directive, dir: string, base: string, url?: string): boolean {

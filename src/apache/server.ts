@@ -79,6 +79,27 @@ export function vhostValue(vhost: Directive, name: string): Directive | undefine
   return m.get(name);
 }
 
+/** Does the vhost itself (not its sections, as vhostValue sees it) set any of `names`? */
+export function vhostSetsAny(vhost: Directive, names: ReadonlySet<string>): boolean {
+  const values = vhostValues.get(vhost);
+  if (values) {
+    for (const n of names) if (values.has(n)) return true;
+    return false;
+  }
+  return scanAny(vhost.children, names);
+}
+
+function scanAny(nodes: readonly Directive[], names: ReadonlySet<string>): boolean {
+  for (let i = 0; i < nodes.length; i++) {
+    const d = nodes[i] as Directive;
+    if (!d.active) continue;
+    if (d.isSection && !CONDITIONAL_SECTIONS.has(d.name)) continue;
+    if (!d.isSection && names.has(d.name)) return true;
+    if (d.children.length > 0 && scanAny(d.children, names)) return true;
+  }
+  return false;
+}
+
 const TOO_BIG = Symbol('too big');
 
 /** The walk above, for one name, giving up after `budget` directives. */

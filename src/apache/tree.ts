@@ -104,6 +104,50 @@ function withChild(ancestors: Ancestors, d: Directive): Directive[] {
   return out;
 }
 
+/**
+ * The tree in read order (depth first), as parallel arrays, built by one walk
+ * and kept per tree: every later question (setups, scopes, checks) loops over
+ * these instead of walking the tree again. Macro sections and their bodies are
+ * left out (they count where Use expands them).
+ */
+export interface FlatTree {
+  nodes: readonly Directive[];
+  /** Ancestors of nodes[i], outermost first; siblings share one array (never mutated). */
+  ancestors: readonly Ancestors[];
+  /** nodes[i] and all its ancestors are active (what a walk pruning inactive branches visits). */
+  live: Uint8Array;
+}
+
+const flats = new WeakMap<readonly Directive[], FlatTree>();
+
+export function flatTree(tree: readonly Directive[]): FlatTree {
+  const cached = flats.get(tree);
+  if (cached) return cached;
+  const nodes: Directive[] = [];
+  const ancestors: Ancestors[] = [];
+  const live: number[] = [];
+  const stack: Directive[] = [];
+  const visit = (list: readonly Directive[], anc: Ancestors, parentLive: boolean): void => {
+    for (let i = 0; i < list.length; i++) {
+      const d = list[i] as Directive;
+      if (d.isSection && d.name === 'macro') continue;
+      const isLive = parentLive && d.active;
+      nodes.push(d);
+      ancestors.push(anc);
+      live.push(isLive ? 1 : 0);
+      if (d.children.length > 0) {
+        stack.push(d);
+        visit(d.children, stack.slice(), isLive);
+        stack.pop();
+      }
+    }
+  };
+  visit(tree, [], true);
+  const flat: FlatTree = { nodes, ancestors, live: Uint8Array.from(live) };
+  flats.set(tree, flat);
+  return flat;
+}
+
 /** Every active directive named `name` (lower-case), with ancestors. */
 export function findAll(nodes: readonly Directive[], name: string): { d: Directive; ancestors: Ancestors }[] {
   const out: { d: Directive; ancestors: Ancestors }[] = [];

@@ -4,7 +4,7 @@
  * describing sections and vhosts, and the handler sections of a tree.
  */
 import * as path from 'node:path';
-import { render, vhostValue, walk, type Directive } from '../apache/index.js';
+import { flatTree, render, vhostValue, type Directive } from '../apache/index.js';
 import type { Mapping, SectionRef, SourceRef, VhostRef } from './types.js';
 
 export interface Visited {
@@ -18,11 +18,11 @@ export interface Visited {
  */
 export function everyDirective(tree: readonly Directive[], names?: ReadonlySet<string>): Visited[] {
   const out: Visited[] = [];
-  walk(tree, (d, anc) => {
-    if (d.name === 'macro' && d.isSection) return false;
-    if (!names || names.has(d.name)) out.push({ d, ancestors: anc });
-    return true;
-  });
+  const { nodes, ancestors } = flatTree(tree);
+  for (let i = 0; i < nodes.length; i++) {
+    const d = nodes[i] as Directive;
+    if (!names || names.has(d.name)) out.push({ d, ancestors: ancestors[i] as readonly Directive[] });
+  }
   return out;
 }
 
@@ -40,22 +40,22 @@ export function ref(d: Directive): SourceRef {
 }
 
 export function sectionRefs(ancestors: readonly Directive[]): SectionRef[] {
-  return ancestors
-    .filter((a) => a.isSection)
-    .map((a) => {
-      const s: SectionRef = { name: a.written, args: a.args, file: a.file, line: a.line, includedFrom: a.includedFrom, active: a.active };
-      if (a.condition !== undefined) s.condition = a.condition;
-      return s;
-    });
+  const out: SectionRef[] = [];
+  for (let i = 0; i < ancestors.length; i++) {
+    const a = ancestors[i] as Directive;
+    if (!a.isSection) continue;
+    // One shape for all (condition undefined when absent, which JSON leaves out).
+    out.push({ name: a.written, args: a.args, file: a.file, line: a.line, includedFrom: a.includedFrom, active: a.active, condition: a.condition });
+  }
+  return out;
 }
 
 /** What describeVhost says of the vhost's identity, without describing all of it. */
 export function vhostRef(v: Directive | undefined, _serverRoot: string): VhostRef | undefined {
   if (!v) return undefined;
-  const r: VhostRef = { addresses: v.args, file: v.file, line: v.line };
   const name = vhostValue(v, 'servername')?.args[0];
-  if (name) r.serverName = name;
-  return r;
+  // serverName last, as JSON has always shown it; undefined (left out) when there is none.
+  return { addresses: v.args, file: v.file, line: v.line, serverName: name ? name : undefined };
 }
 
 export function vhostOfAncestors(ancestors: readonly Directive[]): Directive | undefined {
@@ -101,22 +101,36 @@ export function handlerDirectives(all: readonly Visited[]): HandlerSection[] {
 }
 
 export function mappingOf(h: HandlerSection): Mapping {
-  const m: Mapping = { kind: h.kind, handler: h.handler, text: render(h.d), at: ref(h.d) };
-  if (h.extensions) m.extensions = h.extensions;
   const files = innermost(h.ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
-  if (files) m.files = files.args.join(' ');
   const loc = innermost(h.ancestors, (a) => a.name === 'location' || a.name === 'locationmatch');
-  if (loc) {
-    if (loc.name === 'locationmatch' || loc.args[0] === '~') m.urlRegex = loc.args.at(-1) ?? '';
-    else m.urlPath = loc.args[0] ?? '';
-  }
-  return m;
+  const regex = loc !== undefined && (loc.name === 'locationmatch' || loc.args[0] === '~');
+  // One shape for all (absent keys undefined, which JSON leaves out), in the order JSON has always shown.
+  return {
+    kind: h.kind,
+    handler: h.handler,
+    text: render(h.d),
+    at: ref(h.d),
+    extensions: h.extensions,
+    files: files ? files.args.join(' ') : undefined,
+    urlRegex: loc && regex ? (loc.args.at(-1) ?? '') : undefined,
+    urlPath: loc && !regex ? (loc.args[0] ?? '') : undefined,
+  };
 }
 
 /** The filesystem directory a section chain points at, if any (last plain <Directory>). */
 export function directoryOf(ancestors: readonly Directive[]): string | undefined {
   const dir = innermost(ancestors, (a) => a.name === 'directory' && a.args[0] !== '~');
-  return dir?.args[0] ? path.posix.normalize(dir.args[0]).replace(/(.)\/$/, '$1') : undefined;
+  const p = dir?.args[0];
+  if (!p) return undefined;
+  // Already normal (the usual case): normalize and the trailing-slash trim would leave it as is.
+  if (isNormalAbsolute(p)) return p;
+  return path.posix.normalize(p).replace(/(.)\/$/, '$1');
+}
+
+/** An absolute path with no empty, "." or ".." component and no trailing slash (what path.posix.normalize leaves alone). */
+function isNormalAbsolute(p: string): boolean {
+  if (p.charCodeAt(0) !== 0x2f || p.length < 2) return false;
+  return p.indexOf('//') === -1 && p.indexOf('/./') === -1 && p.indexOf('/../') === -1 && !p.endsWith('/') && !p.endsWith('/.') && !p.endsWith('/..');
 }
 
 export function parseIntOr(v: string | undefined, dflt: number): number {

@@ -19,5 +19,7 @@ export { extensionsOf } from './common.js';
 
 export function extractSetups(tree: readonly Directive[], serverRoot: string, modules: readonly LoadedModule[]): FastcgiSetup[] {
   const ctx = extractContext(tree, serverRoot, modules);
-  return [...extractModFastcgi(ctx), ...extractModFcgid(ctx), ...extractModProxyFcgi(ctx)];
+  const out = extractModFastcgi(ctx);
+  for (const more of [extractModFcgid(ctx), extractModProxyFcgi(ctx)]) for (let i = 0; i < more.length; i++) out.push(more[i] as FastcgiSetup);
+  return out;
 }

@@ -4,7 +4,7 @@
  * sockets it creates in FcgidIPCDir.
  */
 import * as path from 'node:path';
-import { resolveServerPath, serverSetting, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
+import { resolveServerPath, serverSetting, vhostSetsAny, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
 import { directoryOf, mappingOf, parseIntOr, ref, vhostOfAncestors, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { asWebServer, newSetup } from './setup.js';
@@ -35,6 +35,32 @@ const NAMES: Record<string, string[]> = {
 };
 
 const NAME_ENTRIES = Object.entries(NAMES);
+const WRAPPER_NAMES = ['fcgidwrapper', 'fcgiwrapper'];
+
+/** Every name a vhost could override the main server's settings with. */
+const VHOST_NAMES: ReadonlySet<string> = new Set([...Object.values(NAMES).flat(), ...WRAPPER_NAMES]);
+
+/** The settings one setup gets from its vhost or the main server. */
+interface Settings {
+  timeouts: Record<string, number>;
+  maxRequestLen: number;
+  maxRequestsPerProcess: number;
+  wrapper: Directive | undefined;
+}
+
+function settingsFor(ctx: ExtractContext, vhost: Directive | undefined): Settings {
+  const timeouts: Record<string, number> = {};
+  let maxRequestLen = 0;
+  let maxRequestsPerProcess = 0;
+  for (const [key, names] of NAME_ENTRIES) {
+    const d = setting(ctx, vhost, names);
+    const value = parseIntOr(d?.args[0], FCGID_DEFAULTS[key as keyof typeof FCGID_DEFAULTS]);
+    if (key === 'maxRequestLen') maxRequestLen = value;
+    else if (key === 'maxRequestsPerProcess') maxRequestsPerProcess = value;
+    else timeouts[key] = value;
+  }
+  return { timeouts, maxRequestLen, maxRequestsPerProcess, wrapper: setting(ctx, vhost, WRAPPER_NAMES) };
+}
 
 function setting(ctx: ExtractContext, vhost: Directive | undefined, names: readonly string[]): Directive | undefined {
   for (const n of names) {
@@ -53,33 +79,33 @@ export function fcgidIpcDir(ctx: ExtractContext): string {
 }
 
 /** The FcgidWrapper that applies in a handler's scope: nearest section first, then vhost, then main. */
-function wrapperFor(ctx: ExtractContext, ancestors: readonly Directive[], vhost: Directive | undefined): Directive | undefined {
+function wrapperFor(ancestors: readonly Directive[], fallback: Directive | undefined): Directive | undefined {
   for (let i = ancestors.length - 1; i >= 0; i--) {
     const sec = ancestors[i] as Directive;
     if (!sec.isSection || sec.name === 'virtualhost') continue;
     const w = sec.children.find((c) => c.active && (c.name === 'fcgidwrapper' || c.name === 'fcgiwrapper'));
     if (w) return w;
   }
-  return setting(ctx, vhost, ['fcgidwrapper', 'fcgiwrapper']);
+  return fallback;
 }
 
 export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
   const out: FastcgiSetup[] = [];
   const ipcDir = fcgidIpcDir(ctx);
+  const loaded = ctx.modules.has('fcgid_module');
+  // The main server's settings, looked up once: most vhosts override none of them.
+  let mainSettings: Settings | undefined;
   for (const h of ctx.handlers) {
     if (h.handler !== FCGID_HANDLER) continue;
     const vh = vhostOfAncestors(h.ancestors);
-    const s = newSetup(ctx, h, { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded: ctx.modules.has('fcgid_module'), mode: 'fcgid' });
+    const s = newSetup(ctx, h, { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded, mode: 'fcgid' });
     s.reachedBy.push(mappingOf(h));
     s.endpoint = { kind: 'unix', path: ipcDir, generated: true };
-    for (const [key, names] of NAME_ENTRIES) {
-      const d = setting(ctx, vh, names);
-      const dflt = FCGID_DEFAULTS[key as keyof typeof FCGID_DEFAULTS];
-      const value = parseIntOr(d?.args[0], dflt);
-      if (key === 'maxRequestLen' || key === 'maxRequestsPerProcess') s.params[key] = String(value);
-      else s.timeouts[key] = value;
-    }
-    const wrapper = wrapperFor(ctx, h.ancestors, vh);
+    const set = vh && vhostSetsAny(vh, VHOST_NAMES) ? settingsFor(ctx, vh) : (mainSettings ??= settingsFor(ctx, undefined));
+    const t = set.timeouts;
+    s.timeouts = { io: t['io'] as number, busy: t['busy'] as number, idle: t['idle'] as number, connect: t['connect'] as number, processLifeTime: t['processLifeTime'] as number };
+    s.params = { maxRequestLen: String(set.maxRequestLen), maxRequestsPerProcess: String(set.maxRequestsPerProcess) };
+    const wrapper = wrapperFor(h.ancestors, set.wrapper);
     if (wrapper?.args[0]) {
       s.params['wrapper'] = wrapper.args[0];
       s.script = wrapper.args[0].split(/\s+/)[0];

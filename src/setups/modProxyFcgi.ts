@@ -4,12 +4,14 @@
  * worker parameters that <Proxy>/ProxySet attach and the timeout chain
  * (worker timeout → ProxyTimeout → Timeout).
  */
-import { coreTimeout, render, serverSetting, type Directive } from '../apache/index.js';
+import { coreTimeout, render, serverSetting, vhostSetsAny, type Directive } from '../apache/index.js';
 import { parseIntOr, ref, vhostOfAncestors, type Visited, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { isFcgiUrl, parseProxyUrl, workerParams } from './proxyUrl.js';
 import { newSetup } from './setup.js';
 import type { FastcgiSetup, Mapping } from './types.js';
+
+const TIMEOUT_NAMES: ReadonlySet<string> = new Set(['proxytimeout', 'timeout']);
 
 interface Route {
   v: Visited;
@@ -123,24 +125,38 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
   const out: FastcgiSetup[] = [];
   const workers = definedWorkers(ctx);
   const loaded = ctx.modules.has('proxy_fcgi_module') && ctx.modules.has('proxy_module');
+  // The main server's timeouts, looked up once: most vhosts set neither.
+  let mainTimeouts: { proxy: Directive | undefined; core: number } | undefined;
   for (const v of ctx.all) {
     const route = routeOf(v);
     if (!route) continue;
     const { d, ancestors } = v;
     const vh = vhostOfAncestors(ancestors);
-    const dynamic = route.url.includes('%{') || /\$\d/.test(route.url.split('|')[0] ?? '');
+    const bar = route.url.indexOf('|');
+    const dynamic = route.url.includes('%{') || /\$\d/.test(bar === -1 ? route.url : route.url.slice(0, bar));
     const parsed = parseProxyUrl(route.url, ctx.runtimeDir, route.context);
     const s = newSetup(ctx, v, { id: `proxy_fcgi:${d.file}:${d.line}`, module: 'proxy_fcgi', moduleId: 'proxy_fcgi_module', loaded, mode: 'proxy' });
-    s.reachedBy.push({ ...route.mapping, text: render(d), at: ref(d) });
-    s.backendUrl = route.url;
-    s.params = { ...lookupWorker(workers, parsed.workerName), ...route.params };
     const files = innermost(ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
-    if (files && s.reachedBy[0]) s.reachedBy[0].files = files.args.join(' ');
+    const m = route.mapping;
+    // One shape for every route (absent keys undefined, which JSON leaves out), in the order JSON has always shown.
+    s.reachedBy.push({ kind: m.kind, urlRegex: m.urlRegex, urlPath: m.urlPath, handler: m.handler, text: render(d), at: ref(d), files: files ? files.args.join(' ') : undefined });
+    s.backendUrl = route.url;
+    const worker = workers.size > 0 ? lookupWorker(workers, parsed.workerName) : undefined;
+    s.params = worker && Object.keys(worker).length > 0 ? { ...worker, ...route.params } : route.params;
     if (parsed.workerName) s.workerName = parsed.workerName;
     if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
     else if (parsed.endpoint) s.endpoint = parsed.endpoint;
-    const proxyTimeout = serverSetting(ctx.tree, vh, 'proxytimeout');
-    const timeout = seconds(s.params['timeout']) ?? seconds(proxyTimeout?.args[0]) ?? coreTimeout(ctx.tree, vh);
+    let proxyTimeout: Directive | undefined;
+    let core: number;
+    if (vh && vhostSetsAny(vh, TIMEOUT_NAMES)) {
+      proxyTimeout = serverSetting(ctx.tree, vh, 'proxytimeout');
+      core = coreTimeout(ctx.tree, vh);
+    } else {
+      mainTimeouts ??= { proxy: serverSetting(ctx.tree, undefined, 'proxytimeout'), core: coreTimeout(ctx.tree, undefined) };
+      proxyTimeout = mainTimeouts.proxy;
+      core = mainTimeouts.core;
+    }
+    const timeout = seconds(s.params['timeout']) ?? seconds(proxyTimeout?.args[0]) ?? core;
     s.timeouts = { timeout, connect: seconds(s.params['connectiontimeout']) ?? timeout, retry: parseIntOr(s.params['retry'], 60) };
     if (route.invalidParams.length > 0) s.notes.push(`Not key=value parameters: ${route.invalidParams.join(' ')}`);
     out.push(s);

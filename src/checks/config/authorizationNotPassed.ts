@@ -4,7 +4,7 @@
  * (CGIPassAuth On, SetEnvIf … HTTP_AUTHORIZATION, RewriteRule [E=HTTP_AUTHORIZATION…],
  * -pass-header Authorization, FcgidPassHeader Authorization).
  */
-import { collectInScope, listVhosts, type Directive } from '../../apache/index.js';
+import { collectInScope, listVhosts, someInScope, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
@@ -22,16 +22,21 @@ function passes(tree: readonly Directive[], vhost: Directive | undefined): boole
   );
 }
 
+const REQUIRES_LOGIN = (d: Directive) => /^(valid-user|user|group)$/i.test(d.args[0] ?? '');
+
 function usesAuth(tree: readonly Directive[], vhost: Directive | undefined): Directive | undefined {
   const auth = collectInScope(tree, 'authtype', vhost)[0]?.d;
   if (auth) return auth;
-  return collectInScope(tree, 'require', vhost).find((x) => /^(valid-user|user|group)$/i.test(x.d.args[0] ?? ''))?.d;
+  return collectInScope(tree, 'require', vhost).find((x) => REQUIRES_LOGIN(x.d))?.d;
 }
 
 export const authorizationNotPassedCheck: ConfigCheck = {
   ids: ['authorization-not-passed'],
   run(ctx) {
     const out: Finding[] = [];
+    // No authentication anywhere (the usual case): no vhost can need the header passed.
+    const tree = ctx.model.tree;
+    if (!someInScope(tree, 'authtype', () => true) && !someInScope(tree, 'require', REQUIRES_LOGIN)) return out;
     const done = new Set<string>();
     const vhosts = new Map(listVhosts(ctx.model.tree).map((v) => [`${v.file}:${v.line}`, v]));
     for (const s of ctx.model.setups) {

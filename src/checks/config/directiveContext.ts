@@ -4,7 +4,7 @@
  * Directives of a module that is not loaded are "Invalid command" for httpd;
  * those of the FastCGI modules are left to module-not-loaded.
  */
-import { DIRECTIVES, ModuleRegistry, render, SECTIONS, TRANSPARENT, walk, type Directive } from '../../apache/index.js';
+import { DIRECTIVES, flatTree, ModuleRegistry, render, SECTIONS, TRANSPARENT, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { finding } from './make.js';
@@ -65,10 +65,18 @@ export const directiveContextCheck: ConfigCheck = {
     for (const m of ctx.model.modulesLoaded) modules.add(m);
     // A lone vhost file has no LoadModule lines: "unknown" would be noise there.
     const knowsModules = ctx.model.layout !== 'standalone';
-    walk(ctx.model.tree, (d, anc) => {
-      if (!d.active) return false;
-      if (d.name === 'macro' && d.isSection) return false;
-      const scopes = anc.filter((a) => a.isSection && !TRANSPARENT.has(a.name));
+    const flat = flatTree(ctx.model.tree);
+    // Siblings share their ancestors array: their scopes are computed once.
+    let lastAnc: readonly Directive[] | undefined;
+    let scopes: Directive[] = [];
+    for (let i = 0; i < flat.nodes.length; i++) {
+      if (flat.live[i] === 0) continue;
+      const d = flat.nodes[i] as Directive;
+      const anc = flat.ancestors[i] as readonly Directive[];
+      if (anc !== lastAnc) {
+        lastAnc = anc;
+        scopes = anc.filter((a) => a.isSection && !TRANSPARENT.has(a.name));
+      }
       const problem = contextError(d, scopes);
       if (problem) {
         out.push(
@@ -98,8 +106,7 @@ export const directiveContextCheck: ConfigCheck = {
           }),
         );
       }
-      return true;
-    });
+    }
     return out;
   },
 };

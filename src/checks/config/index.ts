@@ -160,7 +160,8 @@ export function analyzeConfig(options: AnalyzeOptions = {}): AnalyzeResult {
     const findings: Finding[] = [];
     for (const check of CONFIG_CHECKS) {
       try {
-        findings.push(...check.run({ model }));
+        const found = check.run({ model });
+        for (let i = 0; i < found.length; i++) findings.push(found[i] as Finding);
       } catch (e) {
         findings.push({
           id: 'config-analysis-limit',

@@ -5,7 +5,7 @@
  * serve the script's source as plain text (verified on 2.4.71). A setup inside
  * an <IfModule> that is false is skipped silently: fastcgi-setup-skipped.
  */
-import { DIRECTIVES, ModuleRegistry, render, walk, type Directive } from '../../apache/index.js';
+import { DIRECTIVES, flatTree, ModuleRegistry, render, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
@@ -38,12 +38,13 @@ export const moduleNotLoadedCheck: ConfigCheck = {
     for (const m of ctx.model.modulesLoaded) modules.add(m);
     const reported = new Set<Directive | string>();
     // 1. Directives of an unloaded FastCGI module, in live configuration: Apache stops.
-    walk(ctx.model.tree, (d) => {
-      if (!d.active) return false;
-      if (d.name === 'macro' && d.isSection) return false;
+    const flat = flatTree(ctx.model.tree);
+    for (let i = 0; i < flat.nodes.length; i++) {
+      if (flat.live[i] === 0) continue;
+      const d = flat.nodes[i] as Directive;
       const spec = DIRECTIVES.get(d.name);
-      if (!spec || !FASTCGI_MODULES.has(spec.module) || modules.has(spec.module)) return true;
-      if (spec.module === 'fastcgi_module' && modules.has('fcgid_module') && d.name.startsWith('fastcgiauth')) return true;
+      if (!spec || !FASTCGI_MODULES.has(spec.module) || modules.has(spec.module)) continue;
+      if (spec.module === 'fastcgi_module' && modules.has('fcgid_module') && d.name.startsWith('fastcgiauth')) continue;
       reported.add(`${d.file}:${d.line}`);
       out.push(
         finding({
@@ -56,8 +57,7 @@ export const moduleNotLoadedCheck: ConfigCheck = {
           fix: enable([spec.module]),
         }),
       );
-      return true;
-    });
+    }
     // 2. Live handlers with nothing behind them; 3. setups in skipped blocks.
     for (const s of ctx.model.setups) {
       const key = `${s.definedAt.file}:${s.definedAt.line}`;

@@ -3,7 +3,7 @@
  * with a +/- word. Apache 2.4 refuses to start ("Either all Options must start
  * with + or -, or no Option may."); 2.2 accepted it with surprising results.
  */
-import { parseOptions, render, walk } from '../../apache/index.js';
+import { flatTree, parsedOptions, render, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { finding } from './make.js';
@@ -12,10 +12,11 @@ export const optionsMixedSyntaxCheck: ConfigCheck = {
   ids: ['options-mixed-syntax', 'config-syntax-error'],
   run(ctx) {
     const out: Finding[] = [];
-    walk(ctx.model.tree, (d) => {
-      if (!d.active) return false;
-      if (d.name !== 'options') return true;
-      const parsed = parseOptions(d.args);
+    const flat = flatTree(ctx.model.tree);
+    for (let i = 0; i < flat.nodes.length; i++) {
+      const d = flat.nodes[i] as Directive;
+      if (d.name !== 'options' || flat.live[i] === 0) continue;
+      const parsed = parsedOptions(d);
       if (parsed.mixed) {
         const fixed = d.args.map((a) => (/^[+-]/.test(a) ? a : `+${a}`)).join(' ');
         out.push(
@@ -44,8 +45,7 @@ export const optionsMixedSyntaxCheck: ConfigCheck = {
           }),
         );
       }
-      return true;
-    });
+    }
     return out;
   },
 };
