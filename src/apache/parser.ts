@@ -249,7 +249,8 @@ class Parser {
         if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Line longer than ${MAX_LOGICAL_LINE} bytes: Apache refuses it.` });
         continue;
       }
-      if (active) {
+      // Most lines have no ${…}: skip the expansion (and its result object) for them.
+      if (active && text.indexOf('${') !== -1) {
         const exp = expandVars(text, this.lookup);
         text = exp.text;
         for (const name of exp.undefinedNames) {

@@ -13,7 +13,7 @@ export * from './types.js';
 export { extractContext, type ExtractContext } from './context.js';
 export { extractModFastcgi, fastcgiIpcDir, fastcgiOptions, serverDefinitions, FASTCGI_HANDLER } from './modFastcgi.js';
 export { extractModFcgid, fcgidIpcDir, FCGID_DEFAULTS, FCGID_HANDLER } from './modFcgid.js';
-export { extractModProxyFcgi } from './modProxyFcgi.js';
+export { extractModProxyFcgi, parsedProxyUrl } from './modProxyFcgi.js';
 export { parseProxyUrl, isFcgiUrl, workerParams, FCGI_DEFAULT_PORT, type ProxyUrl } from './proxyUrl.js';
 export { extensionsOf } from './common.js';
 

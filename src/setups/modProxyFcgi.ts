@@ -7,7 +7,7 @@
 import { coreTimeout, render, serverSetting, vhostSetsAny, type Directive } from '../apache/index.js';
 import { parseIntOr, ref, vhostOfAncestors, type Visited, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
-import { isFcgiUrl, parseProxyUrl, workerParams } from './proxyUrl.js';
+import { isFcgiUrl, parseProxyUrl, workerParams, type ProxyUrl } from './proxyUrl.js';
 import { newSetup } from './setup.js';
 import type { FastcgiSetup, Mapping } from './types.js';
 
@@ -121,6 +121,16 @@ function seconds(v: string | undefined): number | undefined {
   return m[2] ? Number(m[1]) / 1000 : Number(m[1]);
 }
 
+/** Each route's parsed backend URL, kept for the checks that read it again. */
+const parsedUrls = new WeakMap<FastcgiSetup, { url: string; runtimeDir: string; context: 'handler' | 'proxypass'; parsed: ProxyUrl }>();
+
+/** parseProxyUrl(url, runtimeDir, context), reusing what the extractor parsed for this setup. */
+export function parsedProxyUrl(s: FastcgiSetup, url: string, runtimeDir: string, context: 'handler' | 'proxypass'): ProxyUrl {
+  const kept = parsedUrls.get(s);
+  if (kept && kept.url === url && kept.runtimeDir === runtimeDir && kept.context === context) return kept.parsed;
+  return parseProxyUrl(url, runtimeDir, context);
+}
+
 export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
   const out: FastcgiSetup[] = [];
   const workers = definedWorkers(ctx);
@@ -136,6 +146,7 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
     const dynamic = route.url.includes('%{') || /\$\d/.test(bar === -1 ? route.url : route.url.slice(0, bar));
     const parsed = parseProxyUrl(route.url, ctx.runtimeDir, route.context);
     const s = newSetup(ctx, v, { id: `proxy_fcgi:${d.file}:${d.line}`, module: 'proxy_fcgi', moduleId: 'proxy_fcgi_module', loaded, mode: 'proxy' });
+    parsedUrls.set(s, { url: route.url, runtimeDir: ctx.runtimeDir, context: route.context, parsed });
     const files = innermost(ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
     const m = route.mapping;
     // One shape for every route (absent keys undefined, which JSON leaves out), in the order JSON has always shown.

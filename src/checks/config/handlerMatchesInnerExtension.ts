@@ -6,6 +6,12 @@ import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
 
+/** The text before the first " → " (an Action chain's AddHandler), or all of it. */
+function firstLink(text: string): string {
+  const arrow = text.indexOf(' → ');
+  return arrow === -1 ? text : text.slice(0, arrow);
+}
+
 export const handlerMatchesInnerExtensionCheck: ConfigCheck = {
   ids: ['handler-matches-inner-extension'],
   run(ctx) {
@@ -27,7 +33,7 @@ export const handlerMatchesInnerExtensionCheck: ConfigCheck = {
             id: 'handler-matches-inner-extension',
             severity: 'warning',
             title: `AddHandler ${ext} also runs files like upload${ext}.jpg`,
-            message: `"${m.text.split(' → ')[0] ?? m.text}" hands any file with ${ext} anywhere in its name to the FastCGI application, because mod_mime checks every extension, not only the last: an uploaded "photo${ext}.jpg" is executed as a script.`,
+            message: `"${firstLink(m.text)}" hands any file with ${ext} anywhere in its name to the FastCGI application, because mod_mime checks every extension, not only the last: an uploaded "photo${ext}.jpg" is executed as a script.`,
             at: m.at,
             evidence: [`${at(m.at)}: ${m.text}`],
             fix: `Use <FilesMatch "\\${ext}$"> SetHandler ${m.handler ?? 'HANDLER'} </FilesMatch> instead of AddHandler, so only names ending in ${ext} are run.`,

@@ -5,7 +5,7 @@
  * surely meant).
  */
 import type { Finding } from '../../findings/finding.js';
-import { parseProxyUrl } from '../../setups/index.js';
+import { parsedProxyUrl } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
 
@@ -18,7 +18,7 @@ export const proxyUrlInvalidCheck: ConfigCheck = {
       if (s.backendUrl.includes('%{')) continue;
       const first = s.reachedBy[0];
       const context = first && (first.kind === 'SetHandler' || first.handler) ? 'handler' : 'proxypass';
-      const parsed = parseProxyUrl(s.backendUrl, ctx.model.runtimeDir, context);
+      const parsed = parsedProxyUrl(s, s.backendUrl, ctx.model.runtimeDir, context);
       for (const e of parsed.errors) {
         out.push(
           finding({
