@@ -77,8 +77,15 @@ interface Cursor {
  */
 const NO_CHILDREN: Directive[] = [];
 
+/** The open sections, innermost first: a linked list, so opening one copies nothing. */
 interface Frame {
   node: Directive;
+  up: Frame | undefined;
+}
+
+function framesHave(f: Frame | undefined, name: string): boolean {
+  for (; f; f = f.up) if (f.node.name === name) return true;
+  return false;
 }
 
 export function parseConfig(opts: ParseOptions): ParsedConfig {
@@ -225,7 +232,7 @@ class Parser {
     this.includeStack.push(file);
     this.includeReal.push(this.real(file));
     try {
-      return this.readBlock(cursor, [], true);
+      return this.readBlock(cursor, undefined, true);
     } finally {
       this.includeStack.pop();
       this.includeReal.pop();
@@ -236,9 +243,9 @@ class Parser {
    * Reads directives until the closing tag of the innermost open section (the
    * last frame) or the end of the lines.
    */
-  private readBlock(c: Cursor, frames: Frame[], active: boolean, reason?: string): Directive[] {
+  private readBlock(c: Cursor, frames: Frame | undefined, active: boolean, reason?: string): Directive[] {
     const out: Directive[] = [];
-    const opener = frames.at(-1)?.node;
+    const opener = frames?.node;
     while (c.i < c.lines.length) {
       const ll = c.lines[c.i++];
       if (!ll) break;
@@ -288,7 +295,7 @@ class Parser {
           if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `Expected </${opener.written}> but saw </${name}>` });
           // Close the inner section if an outer one is what this tag ends, so one
           // missing closer does not swallow the rest of the file.
-          if (frames.some((f) => f.node.name === name.toLowerCase())) {
+          if (framesHave(frames, name.toLowerCase())) {
             c.i--;
             return out;
           }
@@ -338,7 +345,7 @@ class Parser {
     return out;
   }
 
-  private openSection(node: Directive, c: Cursor, frames: Frame[], active: boolean, reason: string | undefined, ll: LogicalLine): void {
+  private openSection(node: Directive, c: Cursor, frames: Frame | undefined, active: boolean, reason: string | undefined, ll: LogicalLine): void {
     let cmd = node.written;
     let rest = node.raw;
     if (cmd.endsWith('>')) {
@@ -378,7 +385,7 @@ class Parser {
         for (const w of header.warnings) this.issue({ kind: 'syntax', severity: 'warning', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: w });
         this.macros.set(header.def.name.toLowerCase(), header.def);
       }
-      node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, [], false, `inside <Macro ${node.args[0] ?? ''}>: it takes effect where Use expands it`);
+      node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, undefined, false, `inside <Macro ${node.args[0] ?? ''}>: it takes effect where Use expands it`);
       if (!body.closed) this.unclosed(c, node);
       return;
     }
@@ -392,18 +399,18 @@ class Parser {
       });
       node.condition = cond;
       if (cond) {
-        node.children = this.readBlock(c, [...frames, { node }], true);
+        node.children = this.readBlock(c, { node, up: frames }, true);
       } else {
         // httpd skips a false branch unparsed, tracking only same-name nesting.
         const body = this.soak(c, node.name);
         node.endLine = body.end;
         const why = `<${name} ${node.raw}> is false (${c.file}:${ll.line})`;
-        node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, [], false, why);
+        node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, undefined, false, why);
         if (!body.closed) this.unclosed(c, node);
       }
       return;
     }
-    node.children = this.readBlock(c, [...frames, { node }], active, reason);
+    node.children = this.readBlock(c, { node, up: frames }, active, reason);
   }
 
   private unclosed(c: Cursor, node: Directive): void {
@@ -554,7 +561,7 @@ class Parser {
     try {
       return this.readBlock(
         { lines: expanded.lines, i: 0, file: def.file, includedFrom: [...c.includedFrom, `${c.file}:${ll.line}`], macro: expanded.pseudoFile },
-        [],
+        undefined,
         true,
       );
     } finally {

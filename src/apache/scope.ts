@@ -39,7 +39,12 @@ export function sectionRegex(sec: Directive): RegExp | undefined | null {
 }
 
 const GLOB_CHARS = /[*?[]/;
-const patternParts = new Map<string, { parts: string[]; glob: boolean[] }>();
+const patternParts = new Map<string, { parts: string[]; glob: boolean[]; plain: boolean }>();
+
+/** Absolute, no empty component ("//") and no trailing slash (but "/" itself). */
+function isClean(p: string): boolean {
+  return p.charCodeAt(0) === 0x2f && p.indexOf('//') === -1 && (p.length === 1 || p.charCodeAt(p.length - 1) !== 0x2f);
+}
 
 /** A path's components, without empty ones ("/a//b/" → a, b). */
 function components(p: string): string[] {
@@ -59,9 +64,14 @@ export function directoryCovers(pattern: string, dir: string): boolean {
   let pat = patternParts.get(pattern);
   if (!pat) {
     const parts = components(pattern);
-    pat = { parts, glob: parts.map((x) => GLOB_CHARS.test(x)) };
+    const glob = parts.map((x) => GLOB_CHARS.test(x));
+    pat = { parts, glob, plain: !glob.includes(true) && isClean(pattern) };
     if (patternParts.size > 10_000) patternParts.clear();
     patternParts.set(pattern, pat);
+  }
+  // Plain absolute paths without empty components: a component-wise prefix is a string prefix ending at a '/'.
+  if (pat.plain && isClean(dir)) {
+    return pattern === '/' || dir === pattern || (dir.startsWith(pattern) && dir.charCodeAt(pattern.length) === 0x2f);
   }
   const parts = components(dir);
   if (pat.parts.length > parts.length) return false;
