@@ -128,22 +128,15 @@ function scopeIndex(tree: readonly Directive[]): ScopeIndex {
   const cached = indexes.get(tree);
   if (cached) return cached;
   const index: ScopeIndex = { main: new Map(), inVhosts: new Map(), rangeStarts: new Map(), rangeEnds: new Map() };
-  // Siblings share their ancestors array: compute its chain and vhost once.
-  let lastAnc: readonly Directive[] | undefined;
-  let chain: Directive[] = [];
-  let vhost: Directive | undefined;
   let current: Directive | undefined;
   let pos = 0;
   const flat = flatTree(tree);
   for (let i = 0; i < flat.nodes.length; i++) {
     if (flat.live[i] === 0) continue;
     const d = flat.nodes[i] as Directive;
-    const anc = flat.ancestors[i] as readonly Directive[];
-    if (anc !== lastAnc) {
-      lastAnc = anc;
-      chain = scopeChain(anc);
-      vhost = vhostOf(anc);
-    }
+    // The flat tree's chains are scopeChain(ancestors) and its vhosts vhostOf(ancestors), shared.
+    const chain = flat.chains[i] as Directive[];
+    const vhost = flat.vhosts[i];
     if (!vhost) {
       const sd = { d, chain };
       const list = index.main.get(d.name);

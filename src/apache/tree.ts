@@ -116,6 +116,13 @@ export interface FlatTree {
   ancestors: readonly Ancestors[];
   /** nodes[i] and all its ancestors are active (what a walk pruning inactive branches visits). */
   live: Uint8Array;
+  /**
+   * The scoping sections among ancestors[i] (sections that are not TRANSPARENT),
+   * outermost first; shared by every node under the same innermost scoping section.
+   */
+  chains: readonly Ancestors[];
+  /** The outermost <VirtualHost> among ancestors[i]. */
+  vhosts: readonly (Directive | undefined)[];
 }
 
 const flats = new WeakMap<readonly Directive[], FlatTree>();
@@ -126,8 +133,10 @@ export function flatTree(tree: readonly Directive[]): FlatTree {
   const nodes: Directive[] = [];
   const ancestors: Ancestors[] = [];
   const live: number[] = [];
+  const chains: Ancestors[] = [];
+  const vhosts: (Directive | undefined)[] = [];
   const stack: Directive[] = [];
-  const visit = (list: readonly Directive[], anc: Ancestors, parentLive: boolean): void => {
+  const visit = (list: readonly Directive[], anc: Ancestors, parentLive: boolean, chain: Ancestors, vhost: Directive | undefined): void => {
     for (let i = 0; i < list.length; i++) {
       const d = list[i] as Directive;
       if (d.isSection && d.name === 'macro') continue;
@@ -135,15 +144,18 @@ export function flatTree(tree: readonly Directive[]): FlatTree {
       nodes.push(d);
       ancestors.push(anc);
       live.push(isLive ? 1 : 0);
+      chains.push(chain);
+      vhosts.push(vhost);
       if (d.children.length > 0) {
         stack.push(d);
-        visit(d.children, stack.slice(), isLive);
+        const scoping = d.isSection && !TRANSPARENT.has(d.name);
+        visit(d.children, stack.slice(), isLive, scoping ? [...chain, d] : chain, vhost ?? (d.name === 'virtualhost' ? d : undefined));
         stack.pop();
       }
     }
   };
-  visit(tree, [], true);
-  const flat: FlatTree = { nodes, ancestors, live: Uint8Array.from(live) };
+  visit(tree, [], true, [], undefined);
+  const flat: FlatTree = { nodes, ancestors, live: Uint8Array.from(live), chains, vhosts };
   flats.set(tree, flat);
   return flat;
 }

@@ -4,7 +4,7 @@
  * Directives of a module that is not loaded are "Invalid command" for httpd;
  * those of the FastCGI modules are left to module-not-loaded.
  */
-import { DIRECTIVES, flatTree, ModuleRegistry, render, SECTIONS, TRANSPARENT, type Directive } from '../../apache/index.js';
+import { DIRECTIVES, flatTree, ModuleRegistry, render, SECTIONS, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { finding } from './make.js';
@@ -12,7 +12,7 @@ import { finding } from './make.js';
 const DIR_SECTIONS = new Set(['directory', 'directorymatch', 'files', 'filesmatch', 'location', 'locationmatch', 'proxy', 'proxymatch', 'if', 'elseif', 'else', 'limit', 'limitexcept', 'requireall', 'requireany', 'requirenone']);
 export const FASTCGI_MODULES = new Set(['fastcgi_module', 'fcgid_module', 'proxy_module', 'proxy_fcgi_module']);
 
-function contextError(d: Directive, scopes: Directive[]): string | undefined {
+function contextError(d: Directive, scopes: readonly Directive[]): string | undefined {
   const inner = scopes.at(-1);
   if (d.isSection) {
     if (d.name === 'virtualhost' && inner) return `<VirtualHost> cannot occur within <${inner.written}> section`;
@@ -66,17 +66,11 @@ export const directiveContextCheck: ConfigCheck = {
     // A lone vhost file has no LoadModule lines: "unknown" would be noise there.
     const knowsModules = ctx.model.layout !== 'standalone';
     const flat = flatTree(ctx.model.tree);
-    // Siblings share their ancestors array: their scopes are computed once.
-    let lastAnc: readonly Directive[] | undefined;
-    let scopes: Directive[] = [];
     for (let i = 0; i < flat.nodes.length; i++) {
       if (flat.live[i] === 0) continue;
       const d = flat.nodes[i] as Directive;
-      const anc = flat.ancestors[i] as readonly Directive[];
-      if (anc !== lastAnc) {
-        lastAnc = anc;
-        scopes = anc.filter((a) => a.isSection && !TRANSPARENT.has(a.name));
-      }
+      // The scoping sections around d (ancestors that are sections and not TRANSPARENT).
+      const scopes = flat.chains[i] as readonly Directive[];
       const problem = contextError(d, scopes);
       if (problem) {
         out.push(
