@@ -70,17 +70,26 @@ function indent(text: string, prefix: string): string {
   }
 }
 
+const NO_FINDINGS: Finding[] = [];
+
 export function formatCheckText(style: Style, s: CheckedSummary, findings: Finding[], opts: CheckTextOptions): string {
   const { c } = style;
   const out: string[] = [];
   if (!opts.quiet) out.push(...header(style, s), '');
   // Grouped once: a server with thousands of setups must not cost setups × findings.
-  const bySetup = new Map<string, Finding[]>(s.setups.map((x) => [x.id, []]));
+  // Lists only for setups that have findings (most have none).
+  const ids = new Set<string>();
+  for (const x of s.setups) ids.add(x.id);
+  const bySetup = new Map<string, Finding[]>();
   const loose: Finding[] = [];
   for (const f of findings) {
-    const mine = f.setup ? bySetup.get(f.setup) : undefined;
+    if (f.setup === undefined || f.setup === '' || !ids.has(f.setup)) {
+      loose.push(f);
+      continue;
+    }
+    const mine = bySetup.get(f.setup);
     if (mine) mine.push(f);
-    else loose.push(f);
+    else bySetup.set(f.setup, [f]);
   }
   // Findings about the server as a whole come first: they are usually the root cause.
   for (const f of loose) {
@@ -89,7 +98,7 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   }
   if (s.setups.length === 0 && !opts.quiet) out.push(c.yellow('No FastCGI setup found in this configuration.'), '');
   for (const setup of s.setups) {
-    const mine = bySetup.get(setup.id) ?? [];
+    const mine = bySetup.get(setup.id) ?? NO_FINDINGS;
     if (opts.quiet && mine.every((f) => f.severity === 'info')) continue;
     for (const line of setupBlock(style, setup, mine, opts)) out.push(line);
     out.push('');
