@@ -51,23 +51,9 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   }
   for (const f of findings) {
     if (opts.quiet && f.severity === 'info') continue;
-    lines.push('', indent(formatFinding(style, f), '  '));
+    lines.push('', formatFinding(style, f, '  '));
   }
   return lines;
-}
-
-/** Prefixes every non-empty line (one pass, no array of lines). */
-function indent(text: string, prefix: string): string {
-  let out = '';
-  let start = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', start);
-    const end = nl === -1 ? text.length : nl;
-    if (end > start) out += prefix;
-    out += nl === -1 ? text.slice(start) : text.slice(start, nl + 1);
-    if (nl === -1) return out;
-    start = nl + 1;
-  }
 }
 
 const NO_FINDINGS: Finding[] = [];

@@ -15,18 +15,22 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
-/** One finding as a block a person reads: what, where, why we think so, what to do. */
-export function formatFinding(style: Style, f: Finding): string {
+/**
+ * One finding as a block a person reads: what, where, why we think so, what
+ * to do. `margin` starts every line (a finding nested under its setup).
+ */
+export function formatFinding(style: Style, f: Finding, margin = ''): string {
   const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : style.c.blue('i');
-  const lines = [`${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(f.title))} ${style.c.dim(`[${f.id}]`)}`];
+  const inner = `${margin}    `;
+  const lines = [`${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(f.title))} ${style.c.dim(`[${f.id}]`)}`];
   if (f.location) {
     const at = `${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}`;
     const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.join(' → ')})`) : '';
-    lines.push(`    at ${style.c.cyan(escapeOneLine(at))}${via}`);
+    lines.push(`${inner}at ${style.c.cyan(escapeOneLine(at))}${via}`);
   }
-  lines.push(indent(escapeControl(f.message), '    '));
-  for (const e of f.evidence) lines.push(style.c.dim(`    ${e.kind}: `) + escapeOneLine(e.text));
-  if (f.fix) lines.push(`    ${style.c.green('fix:')} ${indent(escapeControl(f.fix), '    ').trimStart()}`);
+  lines.push(indent(escapeControl(f.message), inner));
+  for (const e of f.evidence) lines.push(margin + style.c.dim(`    ${e.kind}: `) + escapeOneLine(e.text));
+  if (f.fix) lines.push(`${inner}${style.c.green('fix:')} ${indent(escapeControl(f.fix), inner).trimStart()}`);
   return lines.join('\n');
 }
 
