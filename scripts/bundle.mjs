@@ -6,6 +6,7 @@
 // large bundle each cost a short command a noticeable share of its start-up.
 // tsc still emits dist/ for the libraries' own consumers (benchmarks, tests).
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -30,9 +31,20 @@ lazyEntries.set(resolve('src/checks/probes/index.ts'), 'lib-probes');
 lazyEntries.set(resolve('src/system/index.ts'), 'lib-system');
 lazyEntries.set(resolve('src/checks/http/webRequest.ts'), 'lib-http');
 
+/** Libraries loaded with import() only where they are used: colour (chalk) and the spinner (ora). */
+const lazyPackages = new Map([
+  ['chalk', 'vendor-chalk'],
+  ['ora', 'vendor-ora'],
+]);
+const require = createRequire(import.meta.url);
+const vendorEntries = [...lazyPackages].map(([pkg, name]) => [name, require.resolve(pkg)]);
+
 const lazyAsFiles = {
   name: 'lazy-as-files',
   setup(b) {
+    b.onResolve({ filter: /^(chalk|ora)$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: `./${lazyPackages.get(args.path)}.cjs`, external: true } : undefined,
+    );
     b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
       const name = lazyEntries.get(resolve(dirname(args.importer), args.path.replace(/\.js$/, '.ts')));
@@ -56,7 +68,7 @@ const lazyChildProcess = {
 };
 
 await build({
-  entryPoints: Object.fromEntries([['main', 'src/cli/main.ts'], ...[...lazyEntries].map(([file, name]) => [name, file])]),
+  entryPoints: Object.fromEntries([['main', 'src/cli/main.ts'], ...[...lazyEntries].map(([file, name]) => [name, file]), ...vendorEntries]),
   bundle: true,
   format: 'cjs',
   platform: 'node',

@@ -8,7 +8,6 @@ import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
-import { startSpinner } from './spinner.js';
 import { parseFailOn, exitStatusFor } from './exitStatus.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -63,7 +62,7 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
     if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
   }
   const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;
-  const spinner = interactive && !opts.offline ? await startSpinner(io, 'Checking the configuration, the backends and the logs…') : undefined;
+  const spinner = interactive && !opts.offline ? await (await import('./spinner.js')).startSpinner(io, 'Checking the configuration, the backends and the logs…') : undefined;
   let report;
   try {
     report = await runCheck(
