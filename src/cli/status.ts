@@ -46,15 +46,22 @@ function parseFailOnNew(values: string[] | undefined): NewCounter[] {
   return out;
 }
 
-/** The pool file that listens on the target, from the usual places, then from the configurations running masters name. */
-async function findPool(target: Target): Promise<{ pool?: PoolFacts; access: () => AccessInfo | undefined }> {
+/**
+ * How to find the pool file that listens on the target (the usual places, then
+ * the configurations running masters name), and who may not reach its socket.
+ * Loaded here, run later: status looks for the pool while its first request is out.
+ */
+async function poolLookup(target: Target): Promise<{ findPool: () => PoolFacts | undefined; access: () => AccessInfo | undefined }> {
   const { liveSystem, mayConnect, modeString } = await import('../system/index.js');
   const system = liveSystem();
-  let found = poolServing(system.fpm.scan().pools, target);
-  if (!found) {
-    const masters = fpmConfigsOfMasters(system.processes.commandLines().map((p) => p.cmdline));
-    if (masters.length) found = poolServing(system.fpm.scan(masters).pools, target);
-  }
+  const findPool = (): PoolFacts | undefined => {
+    let found = poolServing(system.fpm.scan().pools, target);
+    if (!found) {
+      const masters = fpmConfigsOfMasters(system.processes.commandLines().map((p) => p.cmdline));
+      if (masters.length) found = poolServing(system.fpm.scan(masters).pools, target);
+    }
+    return found ? poolFacts(found) : undefined;
+  };
   const access = (): AccessInfo | undefined => {
     if (target.kind !== 'unix' || typeof process.getuid !== 'function') return undefined;
     const uid = process.getuid();
@@ -74,7 +81,7 @@ async function findPool(target: Target): Promise<{ pool?: PoolFacts; access: () 
       group: system.users.groupName(v.stat.gid) ?? String(v.stat.gid),
     };
   };
-  return { pool: found ? poolFacts(found) : undefined, access };
+  return { findPool, access };
 }
 
 export async function runStatus(targetText: string, opts: StatusCliOptions, io: CliIO): Promise<number> {
@@ -96,11 +103,11 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
     failOnNew,
   };
 
-  const { pool, access } = await findPool(target);
+  const { findPool, access } = await poolLookup(target);
   const report = await poolStatus(
     target,
     { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION },
-    { pool, describeClientError: findingForClientError, access },
+    { findPool, describeClientError: findingForClientError, access },
   );
   const exitCode = exitStatusFor(report.findings, 'error');
   const where = formatTarget(target);

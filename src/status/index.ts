@@ -34,6 +34,11 @@ export interface PoolStatusOptions {
 export interface PoolStatusContext {
   /** the pool file that owns the target, when it could be read */
   pool?: PoolFacts;
+  /**
+   * Or how to find it: called while the first request to /status is under way,
+   * since most pools use that path and the search reads files.
+   */
+  findPool?: () => PoolFacts | undefined;
   describeClientError: ClientErrorDescriber;
   /** why this user may not reach the socket, when a connect is denied: computed lazily by the caller */
   access?: () => AccessInfo | undefined;
@@ -49,10 +54,22 @@ export function statusPathFor(optionPath: string | undefined, pool: PoolFacts | 
 }
 
 export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: PoolStatusContext): Promise<StatusReport> {
-  const { path, source } = statusPathFor(opts.path, ctx.pool);
-  const read = () => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion });
+  const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion });
+  let pool = ctx.pool;
+  let firstRead: Promise<StatusRead> | undefined;
+  if (pool === undefined && ctx.findPool) {
+    const guess = statusPathFor(opts.path, undefined).path;
+    const speculative = readAt(guess);
+    // Let the connect and the request go out, then look for the pool file while PHP-FPM answers.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    pool = ctx.findPool();
+    // A pool file naming another status path: ask that one instead.
+    if (statusPathFor(opts.path, pool).path === guess) firstRead = speculative;
+  }
+  const { path, source } = statusPathFor(opts.path, pool);
+  const read = () => readAt(path);
   const reads: StatusRead[] = [];
-  const first = await read();
+  const first = await (firstRead ?? read());
   reads.push(first);
   let intervalSeconds: number | undefined;
   // Liveness asks one question; an interval only means something for figures that were read.
@@ -73,6 +90,6 @@ export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: P
     thresholds: opts.thresholds,
     reads,
     intervalSeconds,
-    reasons: { target, path, pool: ctx.pool, access, describeClientError: ctx.describeClientError },
+    reasons: { target, path, pool, access, describeClientError: ctx.describeClientError },
   });
 }
