@@ -11,10 +11,25 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream;
 }
 
+/**
+ * A reader that stops early (`fcgi-doctor rules | head`) closes the pipe: the
+ * rest of the output has nowhere to go, which is no error of ours. Without a
+ * handler, Node would die of EPIPE with a stack trace.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  if (stream.listenerCount('error') === 0) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+  return stream;
+}
+
 export function processIO(): CliIO {
   return {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
+    stdout: (t) => void quietOnClosedPipe(process.stdout).write(t),
+    stderr: (t) => void quietOnClosedPipe(process.stderr).write(t),
     stdoutIsTTY: Boolean(process.stdout.isTTY),
     stderrIsTTY: Boolean(process.stderr.isTTY),
     env: process.env,

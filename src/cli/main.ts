@@ -24,226 +24,251 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('-v, --verbose', 'everything: each record or probe and its evidence')
       .option('--no-color', 'no colour (also NO_COLOR=1)');
 
-  common(
+  // Each command's options, defined only when needed: `fcgi-doctor ping …` builds
+  // ping alone (start-up counts for a health check); help, completion and
+  // anything unknown get them all, so listings and suggestions stay whole.
+  const define = new Map<string, () => void>();
+
+  define.set('ping', () => {
+    common(
+      program
+        .command('ping')
+        .description('send one real FastCGI request straight to a backend')
+        .argument('<target>', '/path.sock, unix:/path, host:port, [::1]:9000, tcp://host:port or fcgi://host:port')
+        .option('--script <path>', 'SCRIPT_FILENAME (sets DOCUMENT_ROOT and SCRIPT_NAME to match); /ping reaches PHP-FPM\'s ping.path')
+        .option('--document-root <dir>', 'DOCUMENT_ROOT (default: the script\'s directory)')
+        .option('--uri <uri>', 'REQUEST_URI, with ?query for QUERY_STRING (default: SCRIPT_NAME)')
+        .option('--method <method>', 'REQUEST_METHOD (default GET, POST with a body)')
+        .option('--param <name=value>', 'a FastCGI parameter (repeatable; wins over defaults)', collect)
+        .option('--header <name=value>', 'an HTTP request header, sent as HTTP_NAME (repeatable)', collect)
+        .option('--body-file <file>', 'request body from a file, or - for standard input')
+        .option('--timeout <duration>', 'whole request deadline: 5, 5s, 500ms', '5s')
+        .option('--connect-timeout <duration>', 'connect deadline (default: --timeout)')
+        .option('--expect-status <n>', 'expected status (repeatable or comma list; default: any 2xx or 3xx)', collect)
+        .option('--expect-body <regex>', 'the body must match this regular expression')
+        .option('--expect-header <name=regex>', 'a header must match (repeatable)', collect)
+        .option('--get-values', 'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS')
+        .option('--count <n>', 'send n requests and report latency and requests per second')
+        .option('--concurrency <n>', 'requests in flight at once with --count', '1')
+        .option('--keep-conn', 'with --count: reuse connections (FCGI_KEEP_CONN)')
+        .option('--role <role>', 'responder (default) or authorizer')
+        .option('--max-response-bytes <n>', 'stop reading a response beyond this size (default 8 MiB)')
+        .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+      FORMATS,
+    )
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor ping /run/php/php8.2-fpm.sock --script /ping --expect-body pong
+    fcgi-doctor ping 127.0.0.1:9000 --script /var/www/html/index.php --expect-status 200
+    fcgi-doctor ping unix:/tmp/fcgi.sock --format json
+    fcgi-doctor ping /tmp/fcgi.sock --count 10000 --concurrency 32
+    fcgi-doctor ping /run/php/php-fpm.sock --script /ping --expect-body pong --format nagios
+
+  Exit status: 0 the request completed and every expectation held; 1 it failed or
+  an expectation did not hold; 2 bad arguments or unreadable input. With
+  --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
+      )
+      .action(async (target: string, opts) => {
+        const { runPing } = await import('./ping.js');
+        exitCode = await runPing(target, opts, io);
+      });
+  });
+
+  define.set('check', () => {
+    common(
+      program
+        .command('check')
+        .description('diagnose the FastCGI setups of a vhost file, or of the whole server')
+        .argument('[file]', 'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places')
+        .option('--offline', 'configuration only: no probes, no requests, no logs')
+        .option('--http', 'also ask the web server itself for a URL of each setup (catches source code served as text)')
+        .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
+        .option('--root <file>', 'the root configuration file, when it is not in a usual place')
+        .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
+        .option('--timeout <duration>', 'deadline of each request to a backend', '5s')
+        .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+      FORMATS,
+    )
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor check /etc/apache2/sites-available/test
+    fcgi-doctor check --offline /etc/apache2/sites-enabled/app.conf --format json
+    fcgi-doctor check                      # the whole server, from /etc/apache2 or /etc/httpd
+    fcgi-doctor check --root /opt/httpd/conf/httpd.conf --fail-on warning
+    fcgi-doctor check --offline site.conf --format sarif > fcgi-doctor.sarif
+    fcgi-doctor check --offline site.conf --format github   # annotations in GitHub Actions
+    fcgi-doctor check /etc/apache2/sites-enabled/app.conf --format nagios
+
+  Exit status: 0 no error found; 1 at least one error (or warning, with
+  --fail-on warning); 2 the configuration could not be read or bad arguments.
+  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
+      )
+      .action(async (file: string | undefined, opts) => {
+        const { runCheckCommand } = await import('./check.js');
+        exitCode = await runCheckCommand(file, opts, io);
+      });
+  });
+
+  define.set('logs', () => {
+    common(
+      program
+        .command('logs')
+        .description('match error logs against the catalog of known FastCGI messages')
+        .argument('[files...]', 'log files (rotated and .gz too), or - for standard input; none: the ErrorLogs of the Apache configuration and PHP-FPM\'s logs')
+        .option('--since <when>', 'only lines since: 2h, 30m, 7d or a date')
+        .option('--timeout <duration>', 'stop reading at this deadline and report what was read (for monitoring)')
+        .option('--root <file>', 'the Apache configuration to take ErrorLog paths from')
+        .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+      FORMATS,
+    )
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor logs /var/log/apache2/error.log --since 2h
+    journalctl -u php8.2-fpm | fcgi-doctor logs -
+    fcgi-doctor logs --format json
+    fcgi-doctor logs /var/log/apache2/error.log --since 15m --format nagios
+
+  Exit status: 0 no error found; 1 at least one error (or warning, with
+  --fail-on warning); 2 a log named could not be read, or bad arguments.
+  With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
+      )
+      .action(async (files: string[], opts) => {
+        const { runLogsCommand } = await import('./logs.js');
+        exitCode = await runLogsCommand(files, opts, io);
+      });
+  });
+
+  define.set('status', () => {
+    common(
+      program
+        .command('status')
+        .description("a PHP-FPM pool's health from its status page: figures, thresholds, liveness and readiness probes")
+        .argument('<target>', 'the pool\'s socket or address, as ping takes it: /run/php/php8.2-fpm.sock, 127.0.0.1:9000, fcgi://host:port')
+        .option('--path <path>', "the pool's pm.status_path (default: from the pool file when readable, else /status)")
+        .option('--interval <duration>', 'sample twice this far apart: changes of the counters and requests per second (e.g. 5s)')
+        .option('--max-listen-queue <n>', 'fail when more connections than this wait for a worker (TCP pools)')
+        .option('--min-idle <n>', 'fail when fewer workers than this are idle')
+        .option('--max-busy-percent <p>', 'fail when more than this share of pm.max_children is busy')
+        .option('--fail-on-new <counters>', 'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)', collect)
+        .option('--probe <kind>', 'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)')
+        .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s'),
+      ['text', 'json', 'nagios'],
+    )
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor status /run/php/php8.2-fpm.sock
+    fcgi-doctor status 127.0.0.1:9000 --interval 5s -v
+    fcgi-doctor status /run/php/php8.2-fpm.sock --probe liveness          # container liveness
+    fcgi-doctor status 127.0.0.1:9000 --probe readiness --max-listen-queue 10 --min-idle 1
+    fcgi-doctor status 127.0.0.1:9000 --interval 5s --fail-on-new max-children-reached,slow-requests --format nagios
+
+  The pool needs pm.status_path (e.g. "pm.status_path = /status") in its pool
+  file; status asks for it over FastCGI, as the web server would.
+
+  Exit status: 0 the pool answered and every threshold held (--probe liveness:
+  the pool is alive, even when every worker is busy); 1 a threshold or the probe
+  failed, or the page could not be read; 2 bad arguments. With --format nagios:
+  0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
+      )
+      .action(async (target: string, opts) => {
+        const { runStatus } = await import('./status.js');
+        exitCode = await runStatus(target, opts, io);
+      });
+  });
+
+  define.set('explain', () => {
     program
-      .command('ping')
-      .description('send one real FastCGI request straight to a backend')
-      .argument('<target>', '/path.sock, unix:/path, host:port, [::1]:9000, tcp://host:port or fcgi://host:port')
-      .option('--script <path>', 'SCRIPT_FILENAME (sets DOCUMENT_ROOT and SCRIPT_NAME to match); /ping reaches PHP-FPM\'s ping.path')
-      .option('--document-root <dir>', 'DOCUMENT_ROOT (default: the script\'s directory)')
-      .option('--uri <uri>', 'REQUEST_URI, with ?query for QUERY_STRING (default: SCRIPT_NAME)')
-      .option('--method <method>', 'REQUEST_METHOD (default GET, POST with a body)')
-      .option('--param <name=value>', 'a FastCGI parameter (repeatable; wins over defaults)', collect)
-      .option('--header <name=value>', 'an HTTP request header, sent as HTTP_NAME (repeatable)', collect)
-      .option('--body-file <file>', 'request body from a file, or - for standard input')
-      .option('--timeout <duration>', 'whole request deadline: 5, 5s, 500ms', '5s')
-      .option('--connect-timeout <duration>', 'connect deadline (default: --timeout)')
-      .option('--expect-status <n>', 'expected status (repeatable or comma list; default: any 2xx or 3xx)', collect)
-      .option('--expect-body <regex>', 'the body must match this regular expression')
-      .option('--expect-header <name=regex>', 'a header must match (repeatable)', collect)
-      .option('--get-values', 'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS')
-      .option('--count <n>', 'send n requests and report latency and requests per second')
-      .option('--concurrency <n>', 'requests in flight at once with --count', '1')
-      .option('--keep-conn', 'with --count: reuse connections (FCGI_KEEP_CONN)')
-      .option('--role <role>', 'responder (default) or authorizer')
-      .option('--max-response-bytes <n>', 'stop reading a response beyond this size (default 8 MiB)')
-      .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
-    FORMATS,
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor ping /run/php/php8.2-fpm.sock --script /ping --expect-body pong
-  fcgi-doctor ping 127.0.0.1:9000 --script /var/www/html/index.php --expect-status 200
-  fcgi-doctor ping unix:/tmp/fcgi.sock --format json
-  fcgi-doctor ping /tmp/fcgi.sock --count 10000 --concurrency 32
-  fcgi-doctor ping /run/php/php-fpm.sock --script /ping --expect-body pong --format nagios
+      .command('explain')
+      .description('what a finding id or log rule means, why it happens and how to fix it')
+      .argument('<id>', 'a finding id (socket-permission-denied) or a log rule id')
+      .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
+      .option('--no-color', 'no colour')
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor explain socket-permission-denied
+    fcgi-doctor explain primary-script-unknown --format json
+    fcgi-doctor rules                      # every id explain knows`,
+      )
+      .action(async (id: string, opts) => {
+        const { runExplain } = await import('./explain.js');
+        exitCode = await runExplain(id, opts, io);
+      });
+  });
 
-Exit status: 0 the request completed and every expectation held; 1 it failed or
-an expectation did not hold; 2 bad arguments or unreadable input. With
---format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
-    )
-    .action(async (target: string, opts) => {
-      const { runPing } = await import('./ping.js');
-      exitCode = await runPing(target, opts, io);
-    });
-
-  common(
+  define.set('rules', () => {
     program
-      .command('check')
-      .description('diagnose the FastCGI setups of a vhost file, or of the whole server')
-      .argument('[file]', 'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places')
-      .option('--offline', 'configuration only: no probes, no requests, no logs')
-      .option('--http', 'also ask the web server itself for a URL of each setup (catches source code served as text)')
-      .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
-      .option('--root <file>', 'the root configuration file, when it is not in a usual place')
-      .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
-      .option('--timeout <duration>', 'deadline of each request to a backend', '5s')
-      .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
-    FORMATS,
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor check /etc/apache2/sites-available/test
-  fcgi-doctor check --offline /etc/apache2/sites-enabled/app.conf --format json
-  fcgi-doctor check                      # the whole server, from /etc/apache2 or /etc/httpd
-  fcgi-doctor check --root /opt/httpd/conf/httpd.conf --fail-on warning
-  fcgi-doctor check --offline site.conf --format sarif > fcgi-doctor.sarif
-  fcgi-doctor check --offline site.conf --format github   # annotations in GitHub Actions
-  fcgi-doctor check /etc/apache2/sites-enabled/app.conf --format nagios
+      .command('rules')
+      .description('the catalog: every finding id and every known log message')
+      .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
+      .option('--no-color', 'no colour')
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor rules
+    fcgi-doctor rules --format json | jq -r '.findingIds[].id'`,
+      )
+      .action(async (opts) => {
+        const { runRules } = await import('./explain.js');
+        exitCode = await runRules(opts, io);
+      });
+  });
 
-Exit status: 0 no error found; 1 at least one error (or warning, with
---fail-on warning); 2 the configuration could not be read or bad arguments.
-With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
-    )
-    .action(async (file: string | undefined, opts) => {
-      const { runCheckCommand } = await import('./check.js');
-      exitCode = await runCheckCommand(file, opts, io);
-    });
-
-  common(
+  define.set('serve', () => {
     program
-      .command('logs')
-      .description('match error logs against the catalog of known FastCGI messages')
-      .argument('[files...]', 'log files (rotated and .gz too), or - for standard input; none: the ErrorLogs of the Apache configuration and PHP-FPM\'s logs')
-      .option('--since <when>', 'only lines since: 2h, 30m, 7d or a date')
-      .option('--timeout <duration>', 'stop reading at this deadline and report what was read (for monitoring)')
-      .option('--root <file>', 'the Apache configuration to take ErrorLog paths from')
-      .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
-    FORMATS,
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor logs /var/log/apache2/error.log --since 2h
-  journalctl -u php8.2-fpm | fcgi-doctor logs -
-  fcgi-doctor logs --format json
-  fcgi-doctor logs /var/log/apache2/error.log --since 15m --format nagios
+      .command('serve')
+      .description('a stand-in FastCGI app that echoes what it receives')
+      .argument('[target]', 'Unix socket path or host:port; none: the listening socket on file descriptor 0 (process managers)')
+      .option('--mode <octal>', 'Unix socket mode, e.g. 0660')
+      .option('--group <group>', 'Unix socket group')
+      .option('-q, --quiet', 'no start-up line')
+      .option('-v, --verbose', 'a line on stderr per request')
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor serve /tmp/fcgi.sock --mode 0660 --group www-data
+    fcgi-doctor serve 127.0.0.1:9000
+    FcgidWrapper "/usr/bin/fcgi-doctor serve" virtual   (mod_fcgid hands it fd 0)`,
+      )
+      .action(async (target: string | undefined, opts) => {
+        const { runServe } = await import('./serve.js');
+        exitCode = await runServe(target, opts, io);
+      });
+  });
 
-Exit status: 0 no error found; 1 at least one error (or warning, with
---fail-on warning); 2 a log named could not be read, or bad arguments.
-With --format nagios: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
-    )
-    .action(async (files: string[], opts) => {
-      const { runLogsCommand } = await import('./logs.js');
-      exitCode = await runLogsCommand(files, opts, io);
-    });
-
-  common(
+  define.set('completion', () => {
     program
-      .command('status')
-      .description("a PHP-FPM pool's health from its status page: figures, thresholds, liveness and readiness probes")
-      .argument('<target>', 'the pool\'s socket or address, as ping takes it: /run/php/php8.2-fpm.sock, 127.0.0.1:9000, fcgi://host:port')
-      .option('--path <path>', "the pool's pm.status_path (default: from the pool file when readable, else /status)")
-      .option('--interval <duration>', 'sample twice this far apart: changes of the counters and requests per second (e.g. 5s)')
-      .option('--max-listen-queue <n>', 'fail when more connections than this wait for a worker (TCP pools)')
-      .option('--min-idle <n>', 'fail when fewer workers than this are idle')
-      .option('--max-busy-percent <p>', 'fail when more than this share of pm.max_children is busy')
-      .option('--fail-on-new <counters>', 'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)', collect)
-      .option('--probe <kind>', 'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)')
-      .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s'),
-    ['text', 'json', 'nagios'],
-  )
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor status /run/php/php8.2-fpm.sock
-  fcgi-doctor status 127.0.0.1:9000 --interval 5s -v
-  fcgi-doctor status /run/php/php8.2-fpm.sock --probe liveness          # container liveness
-  fcgi-doctor status 127.0.0.1:9000 --probe readiness --max-listen-queue 10 --min-idle 1
-  fcgi-doctor status 127.0.0.1:9000 --interval 5s --fail-on-new max-children-reached,slow-requests --format nagios
+      .command('completion')
+      .description('print a shell completion script: commands, options and --format values')
+      .argument('<shell>', 'bash or zsh')
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor completion bash > /etc/bash_completion.d/fcgi-doctor
+    echo 'source <(fcgi-doctor completion bash)' >> ~/.bashrc
+    fcgi-doctor completion zsh > "\${fpath[1]}/_fcgi-doctor"     # then: compinit`,
+      )
+      .action(async (shell: string) => {
+        const { runCompletion } = await import('./completion.js');
+        exitCode = await runCompletion(shell, program, io);
+      });
+  });
 
-The pool needs pm.status_path (e.g. "pm.status_path = /status") in its pool
-file; status asks for it over FastCGI, as the web server would.
-
-Exit status: 0 the pool answered and every threshold held (--probe liveness:
-the pool is alive, even when every worker is busy); 1 a threshold or the probe
-failed, or the page could not be read; 2 bad arguments. With --format nagios:
-0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
-    )
-    .action(async (target: string, opts) => {
-      const { runStatus } = await import('./status.js');
-      exitCode = await runStatus(target, opts, io);
-    });
-
-  program
-    .command('explain')
-    .description('what a finding id or log rule means, why it happens and how to fix it')
-    .argument('<id>', 'a finding id (socket-permission-denied) or a log rule id')
-    .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
-    .option('--no-color', 'no colour')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor explain socket-permission-denied
-  fcgi-doctor explain primary-script-unknown --format json
-  fcgi-doctor rules                      # every id explain knows`,
-    )
-    .action(async (id: string, opts) => {
-      const { runExplain } = await import('./explain.js');
-      exitCode = await runExplain(id, opts, io);
-    });
-
-  program
-    .command('rules')
-    .description('the catalog: every finding id and every known log message')
-    .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
-    .option('--no-color', 'no colour')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor rules
-  fcgi-doctor rules --format json | jq -r '.findingIds[].id'`,
-    )
-    .action(async (opts) => {
-      const { runRules } = await import('./explain.js');
-      exitCode = await runRules(opts, io);
-    });
-
-  program
-    .command('serve')
-    .description('a stand-in FastCGI app that echoes what it receives')
-    .argument('[target]', 'Unix socket path or host:port; none: the listening socket on file descriptor 0 (process managers)')
-    .option('--mode <octal>', 'Unix socket mode, e.g. 0660')
-    .option('--group <group>', 'Unix socket group')
-    .option('-q, --quiet', 'no start-up line')
-    .option('-v, --verbose', 'a line on stderr per request')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor serve /tmp/fcgi.sock --mode 0660 --group www-data
-  fcgi-doctor serve 127.0.0.1:9000
-  FcgidWrapper "/usr/bin/fcgi-doctor serve" virtual   (mod_fcgid hands it fd 0)`,
-    )
-    .action(async (target: string | undefined, opts) => {
-      const { runServe } = await import('./serve.js');
-      exitCode = await runServe(target, opts, io);
-    });
-
-  program
-    .command('completion')
-    .description('print a shell completion script: commands, options and --format values')
-    .argument('<shell>', 'bash or zsh')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  fcgi-doctor completion bash > /etc/bash_completion.d/fcgi-doctor
-  echo 'source <(fcgi-doctor completion bash)' >> ~/.bashrc
-  fcgi-doctor completion zsh > "\${fpath[1]}/_fcgi-doctor"     # then: compinit`,
-    )
-    .action(async (shell: string) => {
-      const { runCompletion } = await import('./completion.js');
-      exitCode = await runCompletion(shell, program, io);
-    });
+  const asked = argv[0] !== undefined && argv[0] !== 'completion' ? define.get(argv[0]) : undefined;
+  if (asked) asked();
+  else for (const d of define.values()) d();
 
   try {
     await program.parseAsync(argv, { from: 'user' });
