@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIO, ROOT } from '../client/support.js';
+import { errorsText, outputValidator } from '../report/support.js';
 
 async function run(args: string[], stdin = '') {
   const io = captureIO(stdin);
@@ -48,6 +49,8 @@ describe('fcgi-doctor logs', () => {
     const code = await main(['logs', '-', '--timeout', '1ms', '--format', 'json'], io);
     expect(code).toBe(0);
     const json = JSON.parse(io.stdoutText);
+    const validate = outputValidator();
+    expect(validate(json), errorsText(validate.errors)).toBe(true);
     expect(json.notices.map((n: { code: string }) => n.code)).toContain('deadline');
     expect(json.stats.lines).toBeLessThan(400_000);
   });

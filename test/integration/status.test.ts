@@ -17,6 +17,7 @@ import { endpointToString, type Endpoint } from './harness/endpoint.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BINARIES, requireBinary } from './harness/requireServer.js';
 import { makeTempDir } from './harness/tempdir.js';
+import { errorsText, outputValidator } from '../report/support.js';
 
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fcgi-doctor.cjs');
 const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'main.cjs'));
@@ -32,10 +33,15 @@ async function status(args: string[], opts: { asNobody?: boolean } = {}) {
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+const validate = outputValidator();
+
+/** status --format json; every document must also hold to the shipped JSON Schema. */
 async function statusJson(args: string[]) {
   const r = await status([...args, '--format', 'json']);
   expect(r.stderr).toBe('');
-  return { code: r.code, json: JSON.parse(r.stdout) };
+  const json = JSON.parse(r.stdout);
+  expect(validate(json), errorsText(validate.errors)).toBe(true);
+  return { code: r.code, json };
 }
 
 const target = (e: Endpoint): Target => (e.kind === 'unix' ? { kind: 'unix', path: e.path } : { kind: 'tcp', host: e.host, port: e.port });
