@@ -100,7 +100,12 @@ export function handlerDirectives(all: readonly Visited[]): HandlerSection[] {
   return out;
 }
 
-export function mappingOf(h: HandlerSection): Mapping {
+/**
+ * `at` and `text` may be given when the caller already has them for the same
+ * directive (a setup's definedAt and directive): one SourceRef and one
+ * rendered string shared, not two equal copies.
+ */
+export function mappingOf(h: HandlerSection, at: SourceRef = ref(h.d), text: string = render(h.d)): Mapping {
   const files = innermost(h.ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
   const loc = innermost(h.ancestors, (a) => a.name === 'location' || a.name === 'locationmatch');
   const regex = loc !== undefined && (loc.name === 'locationmatch' || loc.args[0] === '~');
@@ -108,8 +113,8 @@ export function mappingOf(h: HandlerSection): Mapping {
   return {
     kind: h.kind,
     handler: h.handler,
-    text: render(h.d),
-    at: ref(h.d),
+    text,
+    at,
     extensions: h.extensions,
     files: files ? files.args.join(' ') : undefined,
     urlRegex: loc && regex ? (loc.args.at(-1) ?? '') : undefined,

@@ -145,8 +145,12 @@ function runAsFor(ctx: ExtractContext, opts: Record<string, string>): FastcgiSet
   return asWebServer(ctx);
 }
 
-function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], key: string): FastcgiSetup {
-  return newSetup(ctx, v, { id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`, module: 'fastcgi', moduleId: 'fastcgi_module', loaded: ctx.modules.has('fastcgi_module'), mode });
+function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], key: string, params: Record<string, string>): FastcgiSetup {
+  const timeouts = {
+    idle: parseIntOr(params['idle-timeout'], DEFAULT_IDLE_TIMEOUT),
+    appConnTimeout: parseIntOr(params['appconntimeout'], DEFAULT_APP_CONN_TIMEOUT),
+  };
+  return newSetup(ctx, v, { id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`, module: 'fastcgi', moduleId: 'fastcgi_module', loaded: ctx.modules.has('fastcgi_module'), mode }, timeouts, params);
 }
 
 function optionsFor(ctx: ExtractContext, vhost: Directive | undefined, file: string): FastcgiSetup['options'] {
@@ -162,13 +166,8 @@ export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {
     const { v } = def;
     const opts = fastcgiOptions(v.d.args.slice(1));
     const vh = vhostOfAncestors(v.ancestors);
-    const s = baseSetup(ctx, v, def.external ? 'external' : 'static', def.path);
-    s.params = opts;
+    const s = baseSetup(ctx, v, def.external ? 'external' : 'static', def.path, opts);
     s.script = def.path;
-    s.timeouts = {
-      idle: parseIntOr(opts['idle-timeout'], DEFAULT_IDLE_TIMEOUT),
-      appConnTimeout: parseIntOr(opts['appconntimeout'], DEFAULT_APP_CONN_TIMEOUT),
-    };
     let endpoint: Endpoint | undefined;
     if (opts['host'] !== undefined) {
       const m = /^(.*):(\d+)$/.exec(opts['host']);
@@ -215,8 +214,10 @@ function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): Fa
     const name = files?.args[0];
     if (name && !/[*?[]/.test(name) && h.kind === 'SetHandler' && defined.has(name)) continue;
     const vh = vhostOfAncestors(h.ancestors);
-    const s = baseSetup(ctx, { d: h.d, ancestors: h.ancestors }, 'dynamic', h.handler);
-    s.reachedBy.push(mappingOf(h));
+    const timeoutDirective = serverSetting(ctx.tree, vh, 'fastcgiconfig');
+    const s = baseSetup(ctx, h, 'dynamic', h.handler, fastcgiOptions(timeoutDirective?.args ?? []));
+    // The handler is the defining directive: its mapping shares the setup's ref and text.
+    s.reachedBy.push(mappingOf(h, s.definedAt, s.directive));
     const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
     if (dir) {
       const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name && !/[*?[]/.test(name) ? name : `index${h.extensions?.[0] ?? '.fcgi'}`);
@@ -226,13 +227,6 @@ function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): Fa
       s.notes.push('The directory this handler applies to is unknown (no <Directory> around it and no DocumentRoot).');
     }
     s.runAs = runAsFor(ctx, {});
-    const timeoutDirective = serverSetting(ctx.tree, vh, 'fastcgiconfig');
-    const cfg = fastcgiOptions(timeoutDirective?.args ?? []);
-    s.params = cfg;
-    s.timeouts = {
-      idle: parseIntOr(cfg['idle-timeout'], DEFAULT_IDLE_TIMEOUT),
-      appConnTimeout: parseIntOr(cfg['appconntimeout'], DEFAULT_APP_CONN_TIMEOUT),
-    };
     out.push(s);
   }
   return out;

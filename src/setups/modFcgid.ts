@@ -98,13 +98,18 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
   for (const h of ctx.handlers) {
     if (h.handler !== FCGID_HANDLER) continue;
     const vh = vhostOfAncestors(h.ancestors);
-    const s = newSetup(ctx, h, { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded, mode: 'fcgid' });
-    s.reachedBy.push(mappingOf(h));
-    s.endpoint = { kind: 'unix', path: ipcDir, generated: true };
     const set = vh && vhostSetsAny(vh, VHOST_NAMES) ? settingsFor(ctx, vh) : (mainSettings ??= settingsFor(ctx, undefined));
     const t = set.timeouts;
-    s.timeouts = { io: t['io'] as number, busy: t['busy'] as number, idle: t['idle'] as number, connect: t['connect'] as number, processLifeTime: t['processLifeTime'] as number };
-    s.params = { maxRequestLen: String(set.maxRequestLen), maxRequestsPerProcess: String(set.maxRequestsPerProcess) };
+    const s = newSetup(
+      ctx,
+      h,
+      { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded, mode: 'fcgid' },
+      { io: t['io'] as number, busy: t['busy'] as number, idle: t['idle'] as number, connect: t['connect'] as number, processLifeTime: t['processLifeTime'] as number },
+      { maxRequestLen: String(set.maxRequestLen), maxRequestsPerProcess: String(set.maxRequestsPerProcess) },
+    );
+    // The handler is the defining directive: its mapping shares the setup's ref and text.
+    s.reachedBy.push(mappingOf(h, s.definedAt, s.directive));
+    s.endpoint = { kind: 'unix', path: ipcDir, generated: true };
     const wrapper = wrapperFor(h.ancestors, set.wrapper);
     if (wrapper?.args[0]) {
       s.params['wrapper'] = wrapper.args[0];

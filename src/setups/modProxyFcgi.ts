@@ -145,18 +145,8 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
     const bar = route.url.indexOf('|');
     const dynamic = route.url.includes('%{') || /\$\d/.test(bar === -1 ? route.url : route.url.slice(0, bar));
     const parsed = parseProxyUrl(route.url, ctx.runtimeDir, route.context);
-    const s = newSetup(ctx, v, { id: `proxy_fcgi:${d.file}:${d.line}`, module: 'proxy_fcgi', moduleId: 'proxy_fcgi_module', loaded, mode: 'proxy' });
-    parsedUrls.set(s, { url: route.url, runtimeDir: ctx.runtimeDir, context: route.context, parsed });
-    const files = innermost(ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
-    const m = route.mapping;
-    // One shape for every route (absent keys undefined, which JSON leaves out), in the order JSON has always shown.
-    s.reachedBy.push({ kind: m.kind, urlRegex: m.urlRegex, urlPath: m.urlPath, handler: m.handler, text: render(d), at: ref(d), files: files ? files.args.join(' ') : undefined });
-    s.backendUrl = route.url;
     const worker = workers.size > 0 ? lookupWorker(workers, parsed.workerName) : undefined;
-    s.params = worker && Object.keys(worker).length > 0 ? { ...worker, ...route.params } : route.params;
-    if (parsed.workerName) s.workerName = parsed.workerName;
-    if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
-    else if (parsed.endpoint) s.endpoint = parsed.endpoint;
+    const params = worker && Object.keys(worker).length > 0 ? { ...worker, ...route.params } : route.params;
     let proxyTimeout: Directive | undefined;
     let core: number;
     if (vh && vhostSetsAny(vh, TIMEOUT_NAMES)) {
@@ -167,8 +157,19 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
       proxyTimeout = mainTimeouts.proxy;
       core = mainTimeouts.core;
     }
-    const timeout = seconds(s.params['timeout']) ?? seconds(proxyTimeout?.args[0]) ?? core;
-    s.timeouts = { timeout, connect: seconds(s.params['connectiontimeout']) ?? timeout, retry: parseIntOr(s.params['retry'], 60) };
+    const timeout = seconds(params['timeout']) ?? seconds(proxyTimeout?.args[0]) ?? core;
+    const timeouts = { timeout, connect: seconds(params['connectiontimeout']) ?? timeout, retry: parseIntOr(params['retry'], 60) };
+    const s = newSetup(ctx, v, { id: `proxy_fcgi:${d.file}:${d.line}`, module: 'proxy_fcgi', moduleId: 'proxy_fcgi_module', loaded, mode: 'proxy' }, timeouts, params);
+    parsedUrls.set(s, { url: route.url, runtimeDir: ctx.runtimeDir, context: route.context, parsed });
+    const files = innermost(ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
+    const m = route.mapping;
+    // One shape for every route (absent keys undefined, which JSON leaves out), in the order JSON has always shown.
+    // The route is the defining directive: the mapping shares the setup's ref and text.
+    s.reachedBy.push({ kind: m.kind, urlRegex: m.urlRegex, urlPath: m.urlPath, handler: m.handler, text: s.directive, at: s.definedAt, files: files ? files.args.join(' ') : undefined });
+    s.backendUrl = route.url;
+    if (parsed.workerName) s.workerName = parsed.workerName;
+    if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
+    else if (parsed.endpoint) s.endpoint = parsed.endpoint;
     if (route.invalidParams.length > 0) s.notes.push(`Not key=value parameters: ${route.invalidParams.join(' ')}`);
     out.push(s);
   }

@@ -7,11 +7,20 @@ import type { FastcgiSetup } from './types.js';
 export type SetupHead = Pick<FastcgiSetup, 'id' | 'module' | 'moduleId' | 'loaded' | 'mode'>;
 
 /**
+ * `timeouts` and `params` are passed in where the extractor knows them
+ * up front, so no placeholder object is made only to be replaced.
+ *
  * Every property is created here, in one order (absent ones as undefined, which
  * JSON leaves out): thousands of setups then share one object shape instead of
  * each growing its own as the extractors fill them in.
  */
-export function newSetup(ctx: ExtractContext, v: Visited, head: SetupHead): FastcgiSetup {
+export function newSetup(
+  ctx: ExtractContext,
+  v: Visited,
+  head: SetupHead,
+  timeouts: FastcgiSetup['timeouts'] = {},
+  params: FastcgiSetup['params'] = {},
+): FastcgiSetup {
   return {
     id: head.id,
     module: head.module,
@@ -30,9 +39,9 @@ export function newSetup(ctx: ExtractContext, v: Visited, head: SetupHead): Fast
     workerName: undefined,
     script: undefined,
     runAs: undefined,
-    timeouts: {},
+    timeouts,
     options: undefined,
-    params: {},
+    params,
     notes: [],
   };
 }
