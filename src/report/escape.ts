@@ -9,7 +9,15 @@
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+// The same characters, without /g (test() on a /g regex moves lastIndex), and with \n and \t for escapeOneLine.
+// eslint-disable-next-line no-control-regex
+const ANY_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+// eslint-disable-next-line no-control-regex
+const ANY_UNSAFE_ONE_LINE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
 export function escapeControl(text: string): string {
+  // Most text has nothing to escape: return it as is, without running the replacer.
+  if (!ANY_UNSAFE.test(text)) return text;
   return text.replace(UNSAFE, (c) => {
     const code = c.charCodeAt(0);
     if (c === '\r') return '\\r';
@@ -20,5 +28,6 @@ export function escapeControl(text: string): string {
 
 /** Also escapes newlines and tabs: for values shown on one line. */
 export function escapeOneLine(text: string): string {
+  if (!ANY_UNSAFE_ONE_LINE.test(text)) return text;
   return escapeControl(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }

@@ -9,6 +9,8 @@ function severityLabel(style: Style, severity: Finding['severity']): string {
 }
 
 function indent(text: string, prefix: string): string {
+  // One line (the usual case): no split, map and join.
+  if (text.indexOf('\n') === -1) return prefix + text;
   return text
     .split('\n')
     .map((l) => prefix + l)
