@@ -76,6 +76,8 @@ interface Cursor {
  * `children`, never pushes into it.
  */
 const NO_CHILDREN: Directive[] = [];
+/** Placeholder args of a section node until openSection splits its words (always replaced). */
+const SECTION_ARGS_PLACEHOLDER: string[] = [];
 
 /** The open sections, innermost first: a linked list, so opening one copies nothing. */
 interface Frame {
@@ -314,7 +316,8 @@ class Parser {
       const node: Directive = {
         name: known.name,
         written: known.written,
-        args: [],
+        // A section's words are split by openSection; a directive's here, once (no placeholder array).
+        args: isOpen ? SECTION_ARGS_PLACEHOLDER : rest === '' ? [] : splitWords(rest),
         raw: rest,
         file: c.file,
         line: ll.line,
@@ -337,7 +340,6 @@ class Parser {
         continue;
       }
 
-      node.args = rest === '' ? [] : splitWords(rest);
       out.push(node);
       if (active) this.execOnRead(node, c, ll);
     }
