@@ -4,6 +4,7 @@
  * (where systemd starts it as www-data), we spawn it directly as www-data,
  * with its socket in a `run/` directory owned by www-data.
  */
+import type { HarnessServer } from './server.js';
 import { chmodSync, chownSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
 import { startProcess, type ServerProcess } from './process.js';
@@ -45,18 +46,12 @@ export interface StartFcgiwrapOptions {
   timeoutMs?: number;
 }
 
-export interface FcgiwrapServer {
+export interface FcgiwrapServer extends HarnessServer {
   endpoint: Endpoint & { kind: 'unix' };
-  dir: string;
   /** Where the scripts are (SCRIPT_FILENAME = join(scriptDir, name)). */
   scriptDir: string;
   /** Absolute path of each script by name. */
   scripts: Record<string, string>;
-  logPath: string;
-  pid: number;
-  process: ServerProcess;
-  log(): string;
-  stop(): Promise<void>;
 }
 
 export async function startFcgiwrap(opts: StartFcgiwrapOptions = {}): Promise<FcgiwrapServer> {

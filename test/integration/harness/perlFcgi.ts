@@ -6,6 +6,7 @@
  * which is what FCGI::Request() accepts on by default. The same app source
  * runs under mod_fcgid (which also passes the socket as fd 0).
  */
+import type { HarnessServer } from './server.js';
 import { readFileSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
 import { startProcess, type ServerProcess } from './process.js';
@@ -67,16 +68,9 @@ export interface StartPerlFcgiOptions {
   timeoutMs?: number;
 }
 
-export interface PerlFcgiServer {
+export interface PerlFcgiServer extends HarnessServer {
   endpoint: Endpoint & { kind: 'unix' };
-  dir: string;
   appPath: string;
-  logPath: string;
-  /** The perl process (spawn-fcgi -n execs into it). */
-  pid: number;
-  process: ServerProcess;
-  log(): string;
-  stop(): Promise<void>;
 }
 
 export async function startPerlFcgi(opts: StartPerlFcgiOptions = {}): Promise<PerlFcgiServer> {

@@ -4,6 +4,7 @@
  * then drops to www-data (`--uid/--gid`). `--die-on-term` matters: without it
  * uWSGI 2.0 treats SIGTERM as "reload" and never stops.
  */
+import type { HarnessServer } from './server.js';
 import type { Endpoint } from './endpoint.js';
 import { freePort } from './freePort.js';
 import { startProcess, type ServerProcess } from './process.js';
@@ -95,18 +96,11 @@ export interface StartUwsgiOptions {
   timeoutMs?: number;
 }
 
-export interface UwsgiServer {
+export interface UwsgiServer extends HarnessServer {
   endpoint: Endpoint;
-  dir: string;
   /** The WSGI file. */
   appPath: string;
-  /** uWSGI's log (its stdout and stderr). */
-  logPath: string;
   pidPath: string;
-  pid: number;
-  process: ServerProcess;
-  log(): string;
-  stop(): Promise<void>;
 }
 
 export async function startUwsgi(opts: StartUwsgiOptions = {}): Promise<UwsgiServer> {

@@ -1,0 +1,16 @@
+/**
+ * What every harness server hands back: its temp dir, its log, its process
+ * and how to stop it (process group, temp dir and all).
+ */
+import type { ServerProcess } from './process.js';
+
+export interface HarnessServer {
+  /** The temp dir holding everything it uses. */
+  dir: string;
+  /** Its own output (stdout and stderr). */
+  logPath: string;
+  pid: number;
+  process: ServerProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
