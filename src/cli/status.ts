@@ -47,19 +47,18 @@ function parseFailOnNew(values: string[] | undefined): NewCounter[] {
 }
 
 /**
- * How to find the pool file that listens on the target (the usual places, then
- * the configurations running masters name), and who may not reach its socket.
+ * How to find the pool file that listens on the target (the usual places and the
+ * configurations running masters name), and who may not reach its socket.
  * Loaded here, run later: status looks for the pool while its first request is out.
  */
 async function poolLookup(target: Target): Promise<{ findPool: () => PoolFacts | undefined; access: () => AccessInfo | undefined }> {
   const { liveSystem, mayConnect, modeString } = await import('../system/index.js');
   const system = liveSystem();
   const findPool = (): PoolFacts | undefined => {
-    let found = poolServing(system.fpm.scan().pools, target);
-    if (!found) {
-      const masters = fpmConfigsOfMasters(system.processes.commandLines().map((p) => p.cmdline));
-      if (masters.length) found = poolServing(system.fpm.scan(masters).pools, target);
-    }
+    // One scan: the usual places plus whatever configuration a running master names
+    // (a pool in a private directory, a container's own path).
+    const masters = fpmConfigsOfMasters(system.processes.commandLines().map((p) => p.cmdline));
+    const found = poolServing(system.fpm.scan(masters).pools, target);
     return found ? poolFacts(found) : undefined;
   };
   const access = (): AccessInfo | undefined => {
