@@ -4,7 +4,7 @@
  * (where systemd starts it as www-data), we spawn it directly as www-data,
  * with its socket in a `run/` directory owned by www-data.
  */
-import type { HarnessServer } from './server.js';
+import { harnessServer, type HarnessServer } from './server.js';
 import { chmodSync, chownSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
 import { startProcess, type ServerProcess } from './process.js';
@@ -91,17 +91,7 @@ export async function startFcgiwrap(opts: StartFcgiwrapOptions = {}): Promise<Fc
       await stop();
       throw e;
     }
-    return {
-      endpoint,
-      dir: tmp.path,
-      scriptDir,
-      scripts,
-      logPath,
-      pid: proc.pid,
-      process: proc,
-      log: () => proc.output(1 << 20),
-      stop,
-    };
+    return { ...harnessServer(tmp.path, logPath, proc, stop), endpoint, scriptDir, scripts };
   } catch (e) {
     tmp.remove();
     throw e;

@@ -6,7 +6,7 @@
  * which is what FCGI::Request() accepts on by default. The same app source
  * runs under mod_fcgid (which also passes the socket as fd 0).
  */
-import type { HarnessServer } from './server.js';
+import { harnessServer, type HarnessServer } from './server.js';
 import { readFileSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
 import { startProcess, type ServerProcess } from './process.js';
@@ -120,16 +120,7 @@ export async function startPerlFcgi(opts: StartPerlFcgiOptions = {}): Promise<Pe
       await stop();
       throw e;
     }
-    return {
-      endpoint,
-      dir: tmp.path,
-      appPath,
-      logPath,
-      pid: proc.pid,
-      process: proc,
-      log: () => proc.output(1 << 20),
-      stop,
-    };
+    return { ...harnessServer(tmp.path, logPath, proc, stop), endpoint, appPath };
   } catch (e) {
     tmp.remove();
     throw e;

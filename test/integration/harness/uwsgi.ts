@@ -4,7 +4,7 @@
  * then drops to www-data (`--uid/--gid`). `--die-on-term` matters: without it
  * uWSGI 2.0 treats SIGTERM as "reload" and never stops.
  */
-import type { HarnessServer } from './server.js';
+import { harnessServer, type HarnessServer } from './server.js';
 import type { Endpoint } from './endpoint.js';
 import { freePort } from './freePort.js';
 import { startProcess, type ServerProcess } from './process.js';
@@ -163,17 +163,7 @@ export async function startUwsgi(opts: StartUwsgiOptions = {}): Promise<UwsgiSer
       await stop();
       throw e;
     }
-    return {
-      endpoint,
-      dir: tmp.path,
-      appPath,
-      logPath,
-      pidPath,
-      pid: proc.pid,
-      process: proc,
-      log: () => proc.output(1 << 20),
-      stop,
-    };
+    return { ...harnessServer(tmp.path, logPath, proc, stop), endpoint, appPath, pidPath };
   } catch (e) {
     tmp.remove();
     throw e;
