@@ -1,18 +1,12 @@
 import { MemoryFileSource } from '../../../src/apache/source.js';
 import { analyzeConfig } from '../../../src/checks/config/index.js';
+import { BASE, FASTCGI, FCGID, PROXY } from '../config/helpers.js';
 import { runProbes, type ProbeOptions, type ProbeResult } from '../../../src/checks/probes/index.js';
 import type { Finding } from '../../../src/findings/finding.js';
 import { fixtureSystem, type FixtureData, type FixtureProcess } from '../../../src/system/index.js';
 
-export const MODULES = `LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
-LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
-LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
-LoadModule alias_module /usr/lib/apache2/modules/mod_alias.so
-LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so
-LoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so
-LoadModule fcgid_module /usr/lib/apache2/modules/mod_fcgid.so
-LoadModule fastcgi_module /usr/lib/apache2/modules/mod_fastcgi.so
-`;
+/** Every FastCGI module loaded, on the same base as the configuration checks' tests. */
+export const MODULES = `${BASE}${PROXY}${FCGID}${FASTCGI}`;
 
 export const ROOT = '/srv/httpd.conf';
 export const PIDFILE = '/srv/run/httpd.pid';
