@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 'use strict';
-// Loads the bundled CLI (CommonJS: no ESM loader to start, for a fast `ping`).
-const { main } = require('../dist/bundle/main.cjs');
+// Loads the bundled CLI (CommonJS: no ESM loader to start, for a fast `ping`),
+// with the code V8 compiled for it at build time (see load-bundle.cjs).
+const { installBundleLoader, bundleDir } = require('./load-bundle.cjs');
+
+installBundleLoader(bundleDir);
+const { main } = require(`${bundleDir}/main.cjs`);
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -20,6 +20,7 @@ import {
 import { openSocket, seconds } from './connect.js';
 import { FcgiClientError, type RequestPhase } from './errors.js';
 import { formatTarget, type Target } from './target.js';
+import { monotonicMs } from './clock.js';
 
 export interface RecordTrace {
   direction: 'sent' | 'received';
@@ -132,7 +133,7 @@ export class FcgiConnection {
       const p: Pending = {
         id,
         options,
-        started: performance.now(),
+        started: monotonicMs(),
         phase: 'send',
         stdout: [],
         stdoutBytes: 0,
@@ -287,7 +288,7 @@ export class FcgiConnection {
       );
       return false;
     }
-    if (p.firstByteAt === undefined) p.firstByteAt = performance.now();
+    if (p.firstByteAt === undefined) p.firstByteAt = monotonicMs();
     p.phase = 'response';
     switch (record.type) {
       case RecordType.STDOUT:
@@ -318,7 +319,7 @@ export class FcgiConnection {
           this.abort(new FcgiClientError('protocol', (err as Error).message, { phase: 'end' }));
           return false;
         }
-        const now = performance.now();
+        const now = monotonicMs();
         this.finish(p, undefined, {
           requestId: p.id,
           stdout: Buffer.concat(p.stdout),

@@ -3,6 +3,7 @@ import { FcgiConnection, type RequestOptions } from './connection.js';
 import { FcgiClientError } from './errors.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_STDERR_BYTES, toResponse, type FcgiResponse } from './request.js';
 import type { Target } from './target.js';
+import { monotonicMs } from './clock.js';
 
 export interface LoadOptions {
   params: Iterable<readonly [string, string]>;
@@ -62,11 +63,11 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     let connection: FcgiConnection | undefined;
     while (issued < options.count) {
       issued++;
-      const start = performance.now();
+      const start = monotonicMs();
       let connectMs = 0;
       const open = async () => {
         connection = await FcgiConnection.open(target, connectTimeout);
-        connectMs = performance.now() - start;
+        connectMs = monotonicMs() - start;
         return connection;
       };
       try {
@@ -82,7 +83,7 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
         }
         if (!requestOptions.keepConn) connection = undefined;
         const response = toResponse(raw, connectMs);
-        latencies.push(performance.now() - start);
+        latencies.push(monotonicMs() - start);
         if (!options.accept(response)) fail(`status ${response.status}${response.problems[0] ? `: ${response.problems[0]}` : ''}`);
       } catch (err) {
         (connection as FcgiConnection | undefined)?.close();
@@ -93,9 +94,9 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
     (connection as FcgiConnection | undefined)?.close();
   };
 
-  const started = performance.now();
+  const started = monotonicMs();
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, options.count)) }, worker));
-  const elapsedMs = performance.now() - started;
+  const elapsedMs = monotonicMs() - started;
   latencies.sort((a, b) => a - b);
   return {
     count: options.count,

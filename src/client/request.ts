@@ -1,6 +1,7 @@
 import { parseCgiResponse, type CgiResponse } from './cgiResponse.js';
 import { FcgiConnection, type RawResponse, type RecordTrace, type RequestOptions } from './connection.js';
 import type { Target } from './target.js';
+import { monotonicMs } from './clock.js';
 
 export interface Timings {
   connectMs: number;
@@ -30,9 +31,9 @@ export interface SendOptions extends Partial<Omit<RequestOptions, 'params'>> {
  */
 export async function sendRequest(target: Target, options: SendOptions): Promise<FcgiResponse> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const start = performance.now();
+  const start = monotonicMs();
   const connection = await FcgiConnection.open(target, options.connectTimeoutMs ?? timeoutMs, options.trace);
-  const connectMs = performance.now() - start;
+  const connectMs = monotonicMs() - start;
   try {
     const raw = await connection.request({
       params: options.params,

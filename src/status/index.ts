@@ -35,14 +35,22 @@ export interface PoolStatusContext {
   /** the pool file that owns the target, when it could be read */
   pool?: PoolFacts;
   /**
-   * Or how to find it: called while the first request to /status is under way,
-   * since most pools use that path and the search reads files.
+   * Or how to find it, called once the first request (to /status, which most
+   * pools use) has an answer: when that answer is the pool's status page, the
+   * hint names the pool and its workers, from which the caller can walk to the
+   * master and its configuration instead of searching the machine.
    */
-  findPool?: () => PoolFacts | undefined;
+  findPool?: (hint?: PoolHint) => PoolFacts | undefined;
   describeClientError: ClientErrorDescriber;
   /** why this user may not reach the socket, when a connect is denied: computed lazily by the caller */
   access?: () => AccessInfo | undefined;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** What a status page tells of where the pool runs: its name and its workers' process ids. */
+export interface PoolHint {
+  pool: string;
+  pids: number[];
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -56,20 +64,19 @@ export function statusPathFor(optionPath: string | undefined, pool: PoolFacts | 
 export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: PoolStatusContext): Promise<StatusReport> {
   const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion });
   let pool = ctx.pool;
-  let firstRead: Promise<StatusRead> | undefined;
+  let firstRead: StatusRead | undefined;
   if (pool === undefined && ctx.findPool) {
     const guess = statusPathFor(opts.path, undefined).path;
-    const speculative = readAt(guess);
-    // Let the connect and the request go out, then look for the pool file while PHP-FPM answers.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    pool = ctx.findPool();
+    const answer = await readAt(guess);
+    const hint = answer.kind === 'ok' ? { pool: answer.status.pool, pids: (answer.status.processes ?? []).map((w) => w.pid) } : undefined;
+    pool = ctx.findPool(hint);
     // A pool file naming another status path: ask that one instead.
-    if (statusPathFor(opts.path, pool).path === guess) firstRead = speculative;
+    if (statusPathFor(opts.path, pool).path === guess) firstRead = answer;
   }
   const { path, source } = statusPathFor(opts.path, pool);
   const read = () => readAt(path);
   const reads: StatusRead[] = [];
-  const first = await (firstRead ?? read());
+  const first = firstRead ?? (await read());
   reads.push(first);
   let intervalSeconds: number | undefined;
   // Liveness asks one question; an interval only means something for figures that were read.

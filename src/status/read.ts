@@ -9,6 +9,7 @@ import { FcgiClientError } from '../client/errors.js';
 import { buildRequestEnvironment } from '../client/params.js';
 import { sendRequest, type FcgiResponse } from '../client/request.js';
 import type { Target } from '../client/target.js';
+import { monotonicMs } from '../client/clock.js';
 import { parseStatusPage, StatusParseError, type PoolStatus } from './figures.js';
 
 export interface ReadOptions {
@@ -99,7 +100,7 @@ async function ask(target: Target, query: string, opts: ReadOptions, timeoutMs: 
 
 /** Reads the page once, within opts.timeoutMs in all (a fallback request shares the deadline). */
 export async function readStatusPage(target: Target, opts: ReadOptions): Promise<StatusRead> {
-  const now = opts.now ?? (() => performance.now());
+  const now = opts.now ?? (() => monotonicMs());
   const start = now();
   const wallClock = Date.now();
   let response: FcgiResponse;

@@ -190,6 +190,10 @@ function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: n
     list: () => infos,
     commandLines: () => infos.map(({ pid, cmdline }) => ({ pid, cmdline })),
     get: (pid) => infos.find((p) => p.pid === pid),
+    parentAndCommandLine(pid) {
+      const p = infos.find((x) => x.pid === pid);
+      return p ? { ppid: p.ppid, cmdline: p.cmdline } : undefined;
+    },
     socketInodes(pid) {
       const p = list.find((x) => x.pid === pid);
       if (!p) return probeError('missing', `/proc/${pid}: no such process`);

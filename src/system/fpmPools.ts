@@ -109,14 +109,17 @@ function readConfig(r: Reader, file: string, depth: number): void {
   }
 }
 
+function readAll(fs: FileSystem, patterns: readonly string[]): FpmPoolScan {
+  const r: Reader = { fs, seen: new Set(), scan: { pools: [], filesRead: [], problems: [] } };
+  for (const pattern of patterns) {
+    for (const f of expandGlob(fs, pattern)) readConfig(r, f, 0);
+  }
+  return r.scan;
+}
+
 export function fpmPoolsFrom(fs: FileSystem, configs = DEFAULT_FPM_CONFIGS, poolGlobs = DEFAULT_POOL_GLOBS): FpmPools {
   return {
-    scan(extra = []) {
-      const r: Reader = { fs, seen: new Set(), scan: { pools: [], filesRead: [], problems: [] } };
-      for (const pattern of [...configs, ...extra, ...poolGlobs]) {
-        for (const f of expandGlob(fs, pattern)) readConfig(r, f, 0);
-      }
-      return r.scan;
-    },
+    scan: (extra = []) => readAll(fs, [...configs, ...extra, ...poolGlobs]),
+    read: (files) => readAll(fs, files),
   };
 }

@@ -2,7 +2,7 @@
  * Live processes from /proc (never from `ps`): one snapshot per SystemProbes,
  * taken on first use so that all checks agree on what was running.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { errnoToProbeError } from './fileSystem.js';
 import { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
 import { type ProbeError, type ProcessInfo, type Processes } from './types.js';
@@ -10,19 +10,45 @@ import { type ProbeError, type ProcessInfo, type Processes } from './types.js';
 /** USER_HZ: 100 on every Linux architecture Apache runs on (the ABI fixes it, whatever CONFIG_HZ is). */
 const TICKS_PER_SECOND = 100;
 
+let procBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * A /proc file as text. Not readFileSync: /proc files report size 0, so it
+ * stats, allocates and reads in rounds for each of the hundreds of small files
+ * a snapshot reads; one reused buffer does it in open, read, read, close.
+ */
+function readProcText(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === procBuffer.length) {
+        const bigger = Buffer.allocUnsafe(procBuffer.length * 2);
+        procBuffer.copy(bigger, 0, 0, length);
+        procBuffer = bigger;
+      }
+      const n = readSync(fd, procBuffer, length, procBuffer.length - length, null);
+      if (n === 0) return procBuffer.toString('utf8', 0, length);
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readProcess(proc: string, pid: number, bootMs: number): ProcessInfo | undefined {
   let stat;
   let status;
   try {
-    stat = parseProcStat(readFileSync(`${proc}/${pid}/stat`, 'utf8'));
-    status = parseProcStatus(readFileSync(`${proc}/${pid}/status`, 'utf8'));
+    stat = parseProcStat(readProcText(`${proc}/${pid}/stat`));
+    status = parseProcStatus(readProcText(`${proc}/${pid}/status`));
   } catch {
     return undefined; // exited meanwhile
   }
   if (!stat || !status) return undefined;
   let cmdline: string[] = [];
   try {
-    cmdline = parseCmdline(readFileSync(`${proc}/${pid}/cmdline`, 'utf8'));
+    cmdline = parseCmdline(readProcText(`${proc}/${pid}/cmdline`));
   } catch {
     /* exited or hidden: the comm still names it */
   }
@@ -51,7 +77,7 @@ export function liveProcesses(proc = '/proc'): Processes {
     snapshot = new Map();
     let bootMs = 0;
     try {
-      bootMs = (parseBootTime(readFileSync(`${proc}/stat`, 'utf8')) ?? 0) * 1000;
+      bootMs = (parseBootTime(readProcText(`${proc}/stat`)) ?? 0) * 1000;
     } catch {
       /* no /proc/stat: start times stay relative to 1970, callers see them as old */
     }
@@ -83,7 +109,7 @@ export function liveProcesses(proc = '/proc'): Processes {
       for (const e of entries) {
         if (!/^\d+$/.test(e)) continue;
         try {
-          out.push({ pid: Number(e), cmdline: parseCmdline(readFileSync(`${proc}/${e}/cmdline`, 'utf8')) });
+          out.push({ pid: Number(e), cmdline: parseCmdline(readProcText(`${proc}/${e}/cmdline`)) });
         } catch {
           /* gone meanwhile */
         }
@@ -91,6 +117,16 @@ export function liveProcesses(proc = '/proc'): Processes {
       return out;
     },
     get: (pid) => take().get(pid),
+    parentAndCommandLine(pid) {
+      const known = snapshot?.get(pid);
+      if (known) return { ppid: known.ppid, cmdline: known.cmdline };
+      try {
+        const stat = parseProcStat(readProcText(`${proc}/${pid}/stat`));
+        return stat ? { ppid: stat.ppid, cmdline: parseCmdline(readProcText(`${proc}/${pid}/cmdline`)) } : undefined;
+      } catch {
+        return undefined; // no such process (or not ours to see)
+      }
+    },
     socketInodes(pid) {
       const cached = inodes.get(pid);
       if (cached) return cached;

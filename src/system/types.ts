@@ -102,6 +102,11 @@ export interface Processes {
   /** Only the command lines: far cheaper than list() when that is all a caller needs. */
   commandLines(): Array<{ pid: number; cmdline: string[] }>;
   get(pid: number): ProcessInfo | undefined;
+  /**
+   * One process's parent and command line, read on their own (two small
+   * files, no snapshot): enough to walk from a PHP-FPM worker to its master.
+   */
+  parentAndCommandLine(pid: number): { ppid: number; cmdline: string[] } | undefined;
   /** Inodes of the sockets among the process's open files; "denied" when its fds are not visible. */
   socketInodes(pid: number): number[] | ProbeError;
   /** The user running the doctor. */
@@ -171,6 +176,8 @@ export interface FpmPoolScan {
 export interface FpmPools {
   /** Pools from the usual places plus `extraConfigs` (php-fpm.conf files or pool files). */
   scan(extraConfigs?: readonly string[]): FpmPoolScan;
+  /** Pools from these configuration files only (and what they include): a running master's own. */
+  read(configs: readonly string[]): FpmPoolScan;
 }
 
 export interface Network {

@@ -144,7 +144,7 @@ export async function ensureBuilt(): Promise<void> {
   const stale = () => {
     try {
       const built = statSync(main).mtimeMs;
-      return ['protocol', 'client', 'server', 'cli', 'report', 'checks', 'findings'].some(
+      return readdirSync(join(ROOT, 'src')).some(
         (d) => newestMtime(join(ROOT, 'src', d)) > built,
       );
     } catch {
@@ -171,6 +171,7 @@ export async function ensureBuilt(): Promise<void> {
         // tsc fails (and still emits) when another part of src/ has a type error, work in
         // progress elsewhere; the bundle is what the bin runs.
         execFileSync('node', ['scripts/bundle.mjs'], { cwd: ROOT, stdio: 'pipe' });
+        execFileSync('node', ['scripts/code-cache.mjs'], { cwd: ROOT, stdio: 'pipe' });
       }
     }
   } finally {

@@ -2,9 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { findingForClientError } from '../../src/checks/request/outcome.js';
 import { poolStatus, type PoolFacts } from '../../src/status/index.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
-import { makeTempDir, type TempDir } from '../client/support.js';
+import { afterRequest, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
+import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-let server: RunningServer | undefined;
+let server: RunningServer | Hostile | undefined;
 let dir: TempDir | undefined;
 afterEach(async () => {
   await server?.close();
@@ -25,13 +28,14 @@ async function recordingServer(): Promise<{ sock: string; asked: string[] }> {
 const pool = (statusPath?: string): PoolFacts => ({ name: 'www', file: '/etc/php/8.2/fpm/pool.d/www.conf', line: 1, statusPathAt: '/etc/php/8.2/fpm/pool.d/www.conf:1', ...(statusPath ? { statusPath } : {}) });
 const opts = { timeoutMs: 2000, thresholds: { failOnNew: [] } };
 
-describe('poolStatus looks for the pool file while its first request is out', () => {
+describe('poolStatus looks for the pool file once its first request has an answer', () => {
   it('asks /status once when the pool file says /status, or says nothing', async () => {
     const { sock, asked } = await recordingServer();
-    let lookups = 0;
-    const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: () => (lookups++, pool('/status')), describeClientError: findingForClientError });
+    const hints: unknown[] = [];
+    const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: (hint) => (hints.push(hint), pool('/status')), describeClientError: findingForClientError });
     expect(asked).toEqual(['/status']);
-    expect(lookups).toBe(1);
+    // The stand-in's answer is no status page: nothing to go by, the caller searches.
+    expect(hints).toEqual([undefined]);
     expect(report.path).toBe('/status');
     await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: () => undefined, describeClientError: findingForClientError });
     expect(asked).toEqual(['/status', '/status']);
@@ -40,9 +44,25 @@ describe('poolStatus looks for the pool file while its first request is out', ()
   it("asks the pool file's own status path when it is another one", async () => {
     const { sock, asked } = await recordingServer();
     const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: () => pool('/fpm-status'), describeClientError: findingForClientError });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(asked.sort()).toEqual(['/fpm-status', '/status']);
+    expect(asked).toEqual(['/status', '/fpm-status']);
     expect(report.path).toBe('/fpm-status');
+    expect(report.pathSource).toBe('pool-file');
+  });
+
+  it("hands the caller the pool's name and its workers' ids from the status page", async () => {
+    dir = makeTempDir('status-lookup');
+    const page = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', 'status-unix-static.json'));
+    const hostile = await hostileServer({ path: dir.join('fpm.sock') }, (socket) =>
+      afterRequest(socket, (id) =>
+        socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.concat([Buffer.from('Content-Type: application/json\r\n\r\n'), page])), encodeEndRequest(id, 0, 0)])),
+      ),
+    );
+    server = hostile;
+    const expected = (JSON.parse(page.toString()) as { pool: string; processes: Array<{ pid: number }> });
+    const hints: unknown[] = [];
+    const report = await poolStatus({ kind: 'unix', path: hostile.address }, opts, { findPool: (hint) => (hints.push(hint), pool('/status')), describeClientError: findingForClientError });
+    expect(hints).toEqual([{ pool: expected.pool, pids: expected.processes.map((p) => p.pid) }]);
+    expect(expected.processes.length).toBeGreaterThan(0);
     expect(report.pathSource).toBe('pool-file');
   });
 });

@@ -37,3 +37,19 @@ describe('liveProcesses on a /proc tree', () => {
     expect(p.list().map((x) => x.cmdline).sort()).toEqual(lines.map((x) => x.cmdline).sort());
   });
 });
+
+describe('parentAndCommandLine', () => {
+  it('reads one process on its own, without a snapshot of all', () => {
+    const proc = fakeProc();
+    const p = liveProcesses(proc);
+    expect(p.parentAndCommandLine(10)).toEqual({ ppid: 1, cmdline: ['php-fpm: master process (/srv/fpm/php-fpm.conf)'] });
+    // Process 11 goes away: a snapshot would have read it; this read did not.
+    rmSync(join(proc, '11'), { recursive: true });
+    expect(p.parentAndCommandLine(11)).toBeUndefined();
+    expect(p.list().map((x) => x.pid)).toEqual([10]);
+  });
+
+  it('is undefined for a process id that is not there', () => {
+    expect(liveProcesses(fakeProc()).parentAndCommandLine(4242)).toBeUndefined();
+  });
+});
