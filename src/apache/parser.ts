@@ -246,6 +246,12 @@ class Parser {
    * last frame) or the end of the lines.
    */
   private readBlock(c: Cursor, frames: Frame | undefined, active: boolean, reason?: string): Directive[] {
+    const out = this.readBlockGrowing(c, frames, active, reason);
+    // At its exact size: the tree keeps every children array, and one grown by push has room for 17.
+    return out.length === 0 ? out : out.slice();
+  }
+
+  private readBlockGrowing(c: Cursor, frames: Frame | undefined, active: boolean, reason?: string): Directive[] {
     const out: Directive[] = [];
     const opener = frames?.node;
     while (c.i < c.lines.length) {
@@ -535,7 +541,7 @@ class Parser {
         else for (const g of got) children.push(g);
       }
     }
-    return children;
+    return children.length === 0 ? children : children.slice();
   }
 
   private use(node: Directive, c: Cursor, ll: LogicalLine): Directive[] {

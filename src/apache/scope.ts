@@ -266,10 +266,17 @@ function masksOf(d: Directive): OptionMasks {
 const DEFAULT_MASK = maskOf(new Set(DEFAULT_OPTIONS));
 
 /** The option names of a mask, sorted (OPTION_NAMES is in sort order). */
+// A server has a handful of distinct Options results; each setup gets its own copy (callers may keep it).
+const namesByMask = new Map<number, OptionName[]>();
+
 function namesOf(mask: number): OptionName[] {
-  const out: OptionName[] = [];
-  for (let i = 0; i < OPTION_NAMES.length; i++) if (mask & (1 << i)) out.push(OPTION_NAMES[i] as OptionName);
-  return out;
+  let names = namesByMask.get(mask);
+  if (!names) {
+    names = [];
+    for (let i = 0; i < OPTION_NAMES.length; i++) if (mask & (1 << i)) names.push(OPTION_NAMES[i] as OptionName);
+    namesByMask.set(mask, names);
+  }
+  return names.slice();
 }
 
 export interface EffectiveOptions {

@@ -87,10 +87,17 @@ export function firstWordEnd(): number {
   return wordEnd;
 }
 
-/** All words of a line (an empty quoted word "" is kept, as httpd keeps it). */
+/** Words of the line being split, before they are copied out at their exact count. */
+const scratch: string[] = [];
+
+/**
+ * All words of a line (an empty quoted word "" is kept, as httpd keeps it).
+ * Returned at its exact size: an array grown by push keeps room for 17
+ * elements, and the parsed tree holds one of these per directive.
+ */
 export function splitWords(s: string): string[] {
   if (s.length === 0) return [];
-  const words: string[] = [];
+  let count = 0;
   let pos = 0;
   while (pos < s.length) {
     const before = pos;
@@ -99,10 +106,10 @@ export function splitWords(s: string): string[] {
     if (next === before) break;
     // Only whitespace was left: not a word.
     if (word === '' && !hasQuote(s, before, next)) break;
-    words.push(word);
+    scratch[count++] = word;
     pos = next;
   }
-  return words;
+  return scratch.slice(0, count);
 }
 
 function hasQuote(s: string, from: number, to: number): boolean {

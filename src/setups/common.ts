@@ -47,7 +47,8 @@ export function sectionRefs(ancestors: readonly Directive[]): SectionRef[] {
     // One shape for all (condition undefined when absent, which JSON leaves out).
     out.push({ name: a.written, args: a.args, file: a.file, line: a.line, includedFrom: a.includedFrom, active: a.active, condition: a.condition });
   }
-  return out;
+  // At its exact size: every setup keeps one, and an array grown by push has room for 17.
+  return out.slice();
 }
 
 /** What describeVhost says of the vhost's identity, without describing all of it. */

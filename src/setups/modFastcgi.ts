@@ -217,7 +217,7 @@ function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): Fa
     const timeoutDirective = serverSetting(ctx.tree, vh, 'fastcgiconfig');
     const s = baseSetup(ctx, h, 'dynamic', h.handler, fastcgiOptions(timeoutDirective?.args ?? []));
     // The handler is the defining directive: its mapping shares the setup's ref and text.
-    s.reachedBy.push(mappingOf(h, s.definedAt, s.directive));
+    s.reachedBy = [mappingOf(h, s.definedAt, s.directive)];
     const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
     if (dir) {
       const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name && !/[*?[]/.test(name) ? name : `index${h.extensions?.[0] ?? '.fcgi'}`);

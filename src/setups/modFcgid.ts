@@ -108,7 +108,7 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
       { maxRequestLen: String(set.maxRequestLen), maxRequestsPerProcess: String(set.maxRequestsPerProcess) },
     );
     // The handler is the defining directive: its mapping shares the setup's ref and text.
-    s.reachedBy.push(mappingOf(h, s.definedAt, s.directive));
+    s.reachedBy = [mappingOf(h, s.definedAt, s.directive)];
     s.endpoint = { kind: 'unix', path: ipcDir, generated: true };
     const wrapper = wrapperFor(h.ancestors, set.wrapper);
     if (wrapper?.args[0]) {

@@ -165,7 +165,7 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
     const m = route.mapping;
     // One shape for every route (absent keys undefined, which JSON leaves out), in the order JSON has always shown.
     // The route is the defining directive: the mapping shares the setup's ref and text.
-    s.reachedBy.push({ kind: m.kind, urlRegex: m.urlRegex, urlPath: m.urlPath, handler: m.handler, text: s.directive, at: s.definedAt, files: files ? files.args.join(' ') : undefined });
+    s.reachedBy = [{ kind: m.kind, urlRegex: m.urlRegex, urlPath: m.urlPath, handler: m.handler, text: s.directive, at: s.definedAt, files: files ? files.args.join(' ') : undefined }];
     s.backendUrl = route.url;
     if (parsed.workerName) s.workerName = parsed.workerName;
     if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
