@@ -13,7 +13,19 @@ import { SEVERITY_RANK, type Finding } from './finding.js';
  */
 export function joinFindings(findings: readonly Finding[]): Finding[] {
   const out: Finding[] = [];
-  const byKey = new Map<string, Finding>();
+  // Index into `out` by subject. A finding is copied only when another is merged
+  // into it: the input is never changed, and the usual finding (alone on its
+  // subject) costs no copy.
+  const byKey = new Map<string, number>();
+  const copied = new Set<number>();
+  const mergeInto = (i: number, from: Finding) => {
+    if (!copied.has(i)) {
+      const f = out[i] as Finding;
+      out[i] = { ...f, evidence: [...f.evidence] };
+      copied.add(i);
+    }
+    merge(out[i] as Finding, from);
+  };
   const logs: Finding[] = [];
   for (const f of findings) {
     if (isLogFinding(f)) {
@@ -22,18 +34,25 @@ export function joinFindings(findings: readonly Finding[]): Finding[] {
     }
     const key = subjectKey(f);
     const existing = key ? byKey.get(key) : undefined;
-    if (existing) {
-      merge(existing, f);
+    if (existing !== undefined) {
+      mergeInto(existing, f);
       continue;
     }
-    const copy = { ...f, evidence: [...f.evidence] };
-    if (key) byKey.set(key, copy);
-    out.push(copy);
+    if (key) byKey.set(key, out.length);
+    out.push(f);
   }
   for (const f of logs) {
-    const sameId = out.filter((o) => o.id === f.id && !isLogFinding(o));
-    if (sameId.length === 1) merge(sameId[0]!, f);
-    else out.push({ ...f, evidence: [...f.evidence] });
+    let only = -1;
+    let count = 0;
+    for (let i = 0; i < out.length && count < 2; i++) {
+      const o = out[i] as Finding;
+      if (o.id === f.id && !isLogFinding(o)) {
+        only = i;
+        count++;
+      }
+    }
+    if (count === 1) mergeInto(only, f);
+    else out.push(f);
   }
   return out;
 }

@@ -43,6 +43,21 @@ describe('joinFindings', () => {
     const a = f('socket-missing', { setup: 'a' });
     joinFindings([a, f('socket-missing', { setup: 'a', evidence: [{ kind: 'request', text: 'ENOENT' }] })]);
     expect(a.evidence).toHaveLength(1);
+    // Nor when a log finding is what joins it.
+    const b = f('socket-stale', { setup: 'b', severity: 'warning' });
+    const joined = joinFindings([b, f('socket-stale', { severity: 'error', evidence: [{ kind: 'log', text: '(111)Connection refused' }] })]);
+    expect(joined[0]).not.toBe(b);
+    expect(joined[0]!.evidence).toHaveLength(2);
+    expect(b).toMatchObject({ severity: 'warning', evidence: [{ kind: 'probe' }] });
+    expect(b.evidence).toHaveLength(1);
+  });
+
+  it('passes a finding alone on its subject through as it is', () => {
+    const a = f('socket-missing', { setup: 'a' });
+    const b = f('socket-missing', { setup: 'b' });
+    const joined = joinFindings([a, b]);
+    expect(joined[0]).toBe(a);
+    expect(joined[1]).toBe(b);
   });
 });
 
