@@ -1,3 +1,5 @@
+import { fstatSync, writeSync } from 'node:fs';
+
 /**
  * Where the CLI writes, and what it knows of the terminal. Passed to every
  * command so end-to-end tests can run main() in-process with captured output.
@@ -26,12 +28,61 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   return stream;
 }
 
+/**
+ * Writes straight to file descriptor 1 or 2 with write(2), as Node's own
+ * stdout does for files, pipes and terminals on Linux (synchronously), but
+ * without building process.stdout: that stream (and the modules under it)
+ * costs a health check about a millisecond of its start-up. A descriptor that
+ * is non-blocking and full (EAGAIN) hands the rest, and everything after, to
+ * the stream, which waits for room; a closed pipe ends quietly.
+ */
+export function directWriter(fd: number, stream: () => NodeJS.WriteStream): (text: string) => void {
+  let viaStream = false;
+  return (text) => {
+    if (viaStream) {
+      quietOnClosedPipe(stream()).write(text);
+      return;
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    let done = 0;
+    try {
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (code !== 'EAGAIN') throw err;
+      viaStream = true;
+      quietOnClosedPipe(stream()).write(bytes.subarray(done));
+    }
+  };
+}
+
+/**
+ * Whether fd is a terminal, without building its stream for a pipe or a file:
+ * only a character device can be one (or /dev/null), and only then does Node's
+ * stream for it (a tty.WriteStream or not) get built to say so.
+ */
+function isTerminal(fd: 1 | 2): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return Boolean((fd === 1 ? process.stdout : process.stderr).isTTY);
+}
+
 export function processIO(): CliIO {
+  let stdoutIsTTY: boolean | undefined;
+  let stderrIsTTY: boolean | undefined;
   return {
-    stdout: (t) => void quietOnClosedPipe(process.stdout).write(t),
-    stderr: (t) => void quietOnClosedPipe(process.stderr).write(t),
-    stdoutIsTTY: Boolean(process.stdout.isTTY),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
+    stdout: directWriter(1, () => process.stdout),
+    stderr: directWriter(2, () => process.stderr),
+    get stdoutIsTTY() {
+      return (stdoutIsTTY ??= isTerminal(1));
+    },
+    get stderrIsTTY() {
+      return (stderrIsTTY ??= isTerminal(2));
+    },
     env: process.env,
     // A getter: touching process.stdin builds a stream, which costs start-up time.
     get stdin() {
