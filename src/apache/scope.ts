@@ -265,10 +265,10 @@ function masksOf(d: Directive): OptionMasks {
 
 const DEFAULT_MASK = maskOf(new Set(DEFAULT_OPTIONS));
 
-/** The option names of a mask, sorted (OPTION_NAMES is in sort order). */
 // A server has a handful of distinct Options results; each setup gets its own copy (callers may keep it).
 const namesByMask = new Map<number, OptionName[]>();
 
+/** The option names of a mask, sorted (OPTION_NAMES is in sort order). */
 function namesOf(mask: number): OptionName[] {
   let names = namesByMask.get(mask);
   if (!names) {
