@@ -19,7 +19,7 @@ import {
 } from '../protocol/index.js';
 import { openSocket, seconds } from './connect.js';
 import { FcgiClientError, type RequestPhase } from './errors.js';
-import { formatTarget, type Target } from './target.js';
+import type { Target } from './target.js';
 import { monotonicMs } from './clock.js';
 
 export interface RecordTrace {

@@ -4,8 +4,8 @@
  * worker parameters that <Proxy>/ProxySet attach and the timeout chain
  * (worker timeout → ProxyTimeout → Timeout).
  */
-import { coreTimeout, render, serverSetting, vhostSetsAny, type Directive } from '../apache/index.js';
-import { parseIntOr, ref, vhostOfAncestors, type Visited, innermost } from './common.js';
+import { coreTimeout, serverSetting, vhostSetsAny, type Directive } from '../apache/index.js';
+import { parseIntOr, vhostOfAncestors, type Visited, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { isFcgiUrl, parseProxyUrl, workerParams, type ProxyUrl } from './proxyUrl.js';
 import { newSetup } from './setup.js';

@@ -5,19 +5,13 @@
  * error log must agree, and be joined into one finding per cause.
  */
 import { execa } from 'execa';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startApache, type ApacheServer } from './harness/apache.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
-import { BINARIES, requireBinary } from './harness/requireServer.js';
+import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
-const built = existsSync(join(ROOT, 'dist', 'bundle', 'main.cjs'));
-if (process.env.CI && !built) throw new Error('dist/bundle/main.cjs is missing: npm test builds it before the tests');
-const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
-const haveServers = built && has(BINARIES.apache) && has(BINARIES.modProxyFcgi) && has(BINARIES.phpFpm);
+const haveServers = requireBuiltCli() && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
 
 interface Finding {
   id: string;

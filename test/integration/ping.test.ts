@@ -4,20 +4,18 @@
  * libfcgi-perl app, each started under a private configuration.
  */
 import { execa } from 'execa';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointToString } from './harness/endpoint.js';
 import { CGI_ENV_SCRIPT, startFcgiwrap, type FcgiwrapServer } from './harness/fcgiwrap.js';
 import { startPerlFcgi, type PerlFcgiServer } from './harness/perlFcgi.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
-import { BINARIES, requireBinary, requirePerlModule } from './harness/requireServer.js';
+import { BIN, BINARIES, hasBinary, requireBuiltCli, requirePerlModule } from './harness/requireServer.js';
 import { makeTempDir } from './harness/tempdir.js';
 import { startUwsgi, type UwsgiServer } from './harness/uwsgi.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fcgi-doctor.cjs');
-const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'main.cjs'));
-const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
+const built = requireBuiltCli();
 
 async function ping(args: string[]) {
   const r = await execa(process.execPath, [BIN, 'ping', ...args], { reject: false, timeout: 30_000 });
@@ -30,9 +28,8 @@ async function pingJson(args: string[]) {
   return { code: r.code, json: JSON.parse(r.stdout) };
 }
 
-if (process.env.CI && !built) throw new Error('dist/bundle/main.cjs is missing: npm test builds it before the tests');
 
-describe.skipIf(!built || !has(BINARIES.phpFpm))('ping against PHP-FPM', () => {
+describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', () => {
   let fpm: PhpFpmServer;
   let fpmTcp: PhpFpmServer;
   beforeAll(async () => {
@@ -151,7 +148,7 @@ describe.skipIf(!built || !has(BINARIES.phpFpm))('ping against PHP-FPM', () => {
   });
 });
 
-describe.skipIf(!built || !has(BINARIES.uwsgi) || !has(BINARIES.uwsgiPython3))('ping against uWSGI (python3 plugin)', () => {
+describe.skipIf(!built || !hasBinary(BINARIES.uwsgi) || !hasBinary(BINARIES.uwsgiPython3))('ping against uWSGI (python3 plugin)', () => {
   let hello: UwsgiServer;
   let echo: UwsgiServer;
   beforeAll(async () => {
@@ -182,7 +179,7 @@ describe.skipIf(!built || !has(BINARIES.uwsgi) || !has(BINARIES.uwsgiPython3))('
   });
 });
 
-describe.skipIf(!built || !has(BINARIES.fcgiwrap))('ping against fcgiwrap', () => {
+describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap', () => {
   let wrap: FcgiwrapServer;
   beforeAll(async () => {
     wrap = await startFcgiwrap({ scripts: { 'env.sh': CGI_ENV_SCRIPT, 'noexec.sh': { content: CGI_ENV_SCRIPT, mode: 0o644 } }, socketMode: 0o666 });
@@ -205,7 +202,7 @@ describe.skipIf(!built || !has(BINARIES.fcgiwrap))('ping against fcgiwrap', () =
   });
 });
 
-describe.skipIf(!built || !has(BINARIES.spawnFcgi) || !requirePerlModule('FCGI', 'libfcgi-perl'))('ping against a libfcgi-perl app', () => {
+describe.skipIf(!built || !hasBinary(BINARIES.spawnFcgi) || !requirePerlModule('FCGI', 'libfcgi-perl'))('ping against a libfcgi-perl app', () => {
   let perl: PerlFcgiServer;
   beforeAll(async () => {
     perl = await startPerlFcgi({ socketMode: '0666' });

@@ -6,8 +6,6 @@
  * PHP-FPM. Each asserts the verdict, the exit status and the reason shown.
  */
 import { execa } from 'execa';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequestEnvironment } from '../../src/client/params.js';
 import { sendRequest } from '../../src/client/request.js';
@@ -15,14 +13,12 @@ import type { Target } from '../../src/client/target.js';
 import { startServer } from '../../src/server/listen.js';
 import { endpointToString, type Endpoint } from './harness/endpoint.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
-import { BINARIES, requireBinary } from './harness/requireServer.js';
+import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { makeTempDir } from './harness/tempdir.js';
 import { errorsText, outputValidator } from '../report/support.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'fcgi-doctor.cjs');
-const built = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'bundle', 'main.cjs'));
-const hasFpm = requireBinary(BINARIES.phpFpm.name, BINARIES.phpFpm.path, BINARIES.phpFpm.pkg);
-if (process.env.CI && !built) throw new Error('dist/bundle/main.cjs is missing: npm test builds it before the tests');
+const built = requireBuiltCli();
+const hasFpm = hasBinary(BINARIES.phpFpm);
 
 const SLOW = { 'slow.php': '<?php sleep((int)($_GET["s"] ?? 3)); echo "done";' };
 

@@ -7,7 +7,7 @@
 import { harnessServer, type HarnessServer } from './server.js';
 import { chmodSync, chownSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
-import { startProcess, type ServerProcess } from './process.js';
+import { startProcess } from './process.js';
 import { lookupGroup, lookupUser, makeDir, makeTempDir, writeFiles, type FileSpec } from './tempdir.js';
 import { waitForEndpoint } from './waitFor.js';
 

@@ -9,7 +9,7 @@
 import { harnessServer, type HarnessServer } from './server.js';
 import { readFileSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
-import { startProcess, type ServerProcess } from './process.js';
+import { startProcess } from './process.js';
 import { makeDir, makeTempDir, writeFile } from './tempdir.js';
 import { waitFor, waitForEndpoint } from './waitFor.js';
 

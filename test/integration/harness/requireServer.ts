@@ -4,7 +4,22 @@
  * with a clear reason (`describe.skipIf(!requireBinary(...))`).
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+/** The CLI as users run it (it loads dist/bundle/main.cjs). */
+export const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
+
+/**
+ * Is the bundled CLI built? `npm test` builds it first, so on CI a missing
+ * bundle is a failure; on a developer machine the suites that run the bin skip.
+ */
+export function requireBuiltCli(): boolean {
+  const built = existsSync(join(ROOT, 'dist', 'bundle', 'main.cjs'));
+  if (process.env.CI && !built) throw new Error('dist/bundle/main.cjs is missing: npm test builds it before the tests');
+  return built;
+}
 
 /** The binaries the harness runs and the Debian package of each (see scripts/install-test-servers.sh). */
 export const BINARIES = {
@@ -48,6 +63,11 @@ export function requireBinary(name: string, path: string, pkg?: string): boolean
     );
   }
   return false;
+}
+
+/** requireBinary for one of BINARIES. */
+export function hasBinary(b: { name: string; path: string; pkg: string }): boolean {
+  return requireBinary(b.name, b.path, b.pkg);
 }
 
 /** The reason to print when a suite is skipped because `name` is missing. */

@@ -7,7 +7,7 @@
 import { harnessServer, type HarnessServer } from './server.js';
 import type { Endpoint } from './endpoint.js';
 import { freePort } from './freePort.js';
-import { startProcess, type ServerProcess } from './process.js';
+import { startProcess } from './process.js';
 import { makeDir, makeTempDir, writeFile } from './tempdir.js';
 import { waitForEndpoint } from './waitFor.js';
 
