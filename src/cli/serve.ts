@@ -81,7 +81,7 @@ export async function runServe(targetText: string | undefined, opts: ServeOption
       onProtocolError: (message) => io.stderr(`fcgi-doctor serve: closed a connection: ${escapeOneLine(message)}\n`),
     });
   } catch (err) {
-    if (err instanceof ServeError) throw new UsageError(err.message);
+    if (err instanceof ServeError) throw new UsageError(escapeOneLine(err.message));
     throw err;
   }
   // Handlers first, then the start-up line: whoever waits for the line may signal at once.

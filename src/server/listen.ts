@@ -24,6 +24,8 @@ export interface RunningServer {
   address: string;
   /** the TCP port actually bound (port 0 picks one) */
   port?: number;
+  /** Open connections, and the bytes held for them (parameters and answers not yet sent). */
+  stats(): { connections: number; heldBytes: number };
   close(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export async function startServer(target: ListenTarget, options: ListenOptions =
   return {
     address,
     port,
+    stats: () => ({ connections: table.size, heldBytes: held.total }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -208,15 +208,20 @@ export function serveConnection(socket: net.Socket, events: ResponderEvents = {}
     else if (socket.isPaused()) socket.resume();
   };
 
+  const midRequest = () => decoder.bufferedBytes > 0 || requests.size > 0 || backlog.length > 0 || socket.writableLength > 0;
+
   socket.on('data', (chunk: Buffer) => {
-    lastProgress = Date.now();
     if (socket.writableEnded) return; // read on only to see the peer close
+    const wasMidRequest = midRequest();
     let records: FcgiRecord[];
     try {
       records = decoder.push(chunk);
     } catch (err) {
       return fail((err as Error).message);
     }
+    // Progress is a whole record (or the first bytes after a quiet spell): a
+    // record dripped a byte at a time still stalls. Web servers write whole records.
+    if (records.length > 0 || !wasMidRequest) lastProgress = Date.now();
     backlog = backlog.length === 0 ? records : backlog.concat(records);
     handleBacklog();
   });
@@ -239,7 +244,7 @@ export function serveConnection(socket: net.Socket, events: ResponderEvents = {}
       return lastProgress;
     },
     get midRequest() {
-      return decoder.bufferedBytes > 0 || requests.size > 0 || backlog.length > 0 || socket.writableLength > 0;
+      return midRequest();
     },
     close: () => socket.destroy(),
   };

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequestEnvironment } from '../../src/client/params.js';
 import { sendRequest } from '../../src/client/request.js';
 import { encodeBeginRequest, encodeNameValuePairs, encodeRecord, RecordType, Role } from '../../src/protocol/index.js';
+import { startServer } from '../../src/server/listen.js';
 import { delay, ensureBuilt, makeTempDir, type TempDir } from '../client/support.js';
 import { killAll, memoryMiB, serveChild } from './serveProcess.js';
 
@@ -167,6 +168,45 @@ describe('serve under attack', () => {
     expect(Date.now() - start).toBeLessThan(2_500);
     expect(failures).toEqual([]);
     expect(served).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a record dripped a byte at a time stalls too: closed after --stall-timeout', async () => {
+    const path = sock();
+    await serveChild([path, '--stall-timeout', '1s'], children);
+    const s = await attacker(path, true);
+    const begin = encodeBeginRequest(1, Role.RESPONDER, true);
+    const start = Date.now();
+    let sentBytes = 0;
+    const drip = setInterval(() => {
+      if (!s.destroyed && sentBytes < begin.length) s.write(begin.subarray(sentBytes, ++sentBytes));
+    }, 300);
+    try {
+      expect(await closedWithin(s, 4_000)).not.toBe('open');
+      expect(Date.now() - start).toBeLessThan(2_500);
+      expect(sentBytes).toBeLessThan(begin.length);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  it('in process: what a connection that does not read holds stays small, and is given back when it leaves', async () => {
+    const path = sock();
+    const server = await startServer({ kind: 'unix', path });
+    try {
+      const s = await attacker(path);
+      const one = pipelinedRequest();
+      await flood(s, Buffer.concat(Array.from({ length: 256 }, () => one)), 1_000);
+      const during = server.stats();
+      expect(during.connections).toBe(1);
+      // answers wait for the peer, about one socket high-water mark of them (16 KiB) and one answer more
+      expect(during.heldBytes).toBeGreaterThan(0);
+      expect(during.heldBytes).toBeLessThan(64 * 1024);
+      s.destroy();
+      for (let i = 0; i < 50 && server.stats().connections > 0; i++) await delay(20);
+      expect(server.stats()).toEqual({ connections: 0, heldBytes: 0 });
+    } finally {
+      await server.close();
+    }
   });
 
   it('an idle connection is closed after --idle-timeout, not before', async () => {
