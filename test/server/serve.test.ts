@@ -505,6 +505,9 @@ describe('serve and ping as processes', () => {
       [['serve', '127.0.0.1:9', '--mode', '0660'], /--mode and --group apply to a Unix socket only/],
       [['serve', path, '--mode', 'rw'], /--mode takes an octal mode/],
       [['serve', path, '--group', 'no-such-group-xyz'], /no such group: no-such-group-xyz/],
+      [['serve', path, '--max-connections', '0'], /--max-connections must be between 1 and 100000/],
+      [['serve', path, '--idle-timeout', 'soon'], /bad --idle-timeout "soon"/],
+      [['serve', path, '--stall-timeout', '0'], /--stall-timeout must be more than 0/],
       [['nonsense'], /unknown command 'nonsense'/],
     ];
     for (const [args, message] of cases) {
