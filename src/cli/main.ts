@@ -232,7 +232,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('--mode <octal>', 'Unix socket mode, e.g. 0660')
       .option('--group <group>', 'Unix socket group')
       .option('-q, --quiet', 'no start-up line')
-      .option('-v, --verbose', 'a line on stderr per request')
+      .option('-v, --verbose', 'a line on stderr per request, and per connection it closes')
+      .option('--max-connections <n>', 'connections open at once; at the cap a new one closes the one quiet longest (default 1024)')
+      .option('--idle-timeout <duration>', 'close a connection with no request in progress after this long (default 30s)')
+      .option('--stall-timeout <duration>', 'close a connection whose half-sent request, or unread answer, makes no progress this long (default 15s)')
       .addHelpText(
         'after',
         `

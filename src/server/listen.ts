@@ -1,6 +1,10 @@
 import { chmodSync, chownSync, fstatSync, lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
+import { dirname } from 'node:path';
+import { ConnectionTable, type CloseReason } from './connections.js';
+import { DEFAULT_LIMITS, HeldBytes, type ServeLimits } from './limits.js';
 import { serveConnection, type ResponderEvents } from './responder.js';
+import { socketPathProblem } from './socketPath.js';
 
 export type ListenTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fd'; fd: number };
 
@@ -9,6 +13,10 @@ export interface ListenOptions extends ResponderEvents {
   mode?: number;
   /** Unix socket group id */
   gid?: number;
+  /** What clients may hold and for how long (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<ServeLimits>;
+  /** A connection we closed: idle, stalled or evicted to make room for a new one. */
+  onConnectionClosed?: (reason: CloseReason) => void;
 }
 
 export interface RunningServer {
@@ -16,6 +24,8 @@ export interface RunningServer {
   address: string;
   /** the TCP port actually bound (port 0 picks one) */
   port?: number;
+  /** Open connections, and the bytes held for them (parameters and answers not yet sent). */
+  stats(): { connections: number; heldBytes: number };
   close(): Promise<void>;
 }
 
@@ -60,25 +70,36 @@ export function isListeningSocketFd(fd: number): boolean {
 }
 
 export async function startServer(target: ListenTarget, options: ListenOptions = {}): Promise<RunningServer> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    serveConnection(socket, options);
-  });
   let createdPath: string | undefined;
-  if (target.kind === 'unix') await prepareSocketPath(target.path);
+  if (target.kind === 'unix') {
+    const problem = socketPathProblem(target.path);
+    if (problem) throw new ServeError(problem);
+    await prepareSocketPath(target.path);
+  }
   const notListening = (fd: number) =>
     new ServeError(
       `file descriptor ${fd} is not a listening socket: give a socket path or host:port, or let a process manager (mod_fcgid, mod_fastcgi, spawn-fcgi) start this command`,
     );
   if (target.kind === 'fd' && !isListeningSocketFd(target.fd)) throw notListening(target.fd);
+  const limits: ServeLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const held = new HeldBytes(limits.maxHeldBytes);
+  const table = new ConnectionTable(limits, options.onConnectionClosed);
+  const server = net.createServer((socket) => {
+    table.makeRoom();
+    const connection = serveConnection(socket, options, { limits, held });
+    table.add(connection);
+    socket.on('close', () => table.remove(connection));
+  });
   await new Promise<void>((resolve, reject) => {
+    const failed = (err: Error) => {
+      table.closeAll();
+      reject(err);
+    };
     server.once('error', (err: NodeJS.ErrnoException) => {
       // A connected socket on fd 0 (a parent's socketpair for stdin) passes the isSocket test; listen() on it fails with EINVAL.
-      if (target.kind === 'fd' && err.code === 'EINVAL') return reject(notListening(target.fd));
+      if (target.kind === 'fd' && err.code === 'EINVAL') return failed(notListening(target.fd));
       const where = target.kind === 'unix' ? target.path : target.kind === 'tcp' ? `${target.host}:${target.port}` : `fd ${target.fd}`;
-      reject(new ServeError(`cannot listen on ${where}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? 'permission denied' : err.message}`));
+      failed(new ServeError(`cannot listen on ${where}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? `permission denied${target.kind === 'unix' ? ` (creating a socket in ${dirname(target.path)} takes write access to it)` : ''}` : err.message}`));
     });
     if (target.kind === 'unix') server.listen({ path: target.path, backlog: 511 }, resolve);
     else if (target.kind === 'tcp') server.listen({ host: target.host, port: target.port, backlog: 511 }, resolve);
@@ -101,10 +122,11 @@ export async function startServer(target: ListenTarget, options: ListenOptions =
   return {
     address,
     port,
+    stats: () => ({ connections: table.size, heldBytes: held.total }),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const s of sockets) s.destroy();
+        table.closeAll();
         if (createdPath) {
           try {
             unlinkSync(createdPath);

@@ -3,7 +3,7 @@
  * sendRequest) and as real processes (the bin, spawn-fcgi).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, lstatSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { ServeError, startServer, type RunningServer } from '../../src/server/li
 import type { EchoRequest } from '../../src/server/echoPage.js';
 import { serveConnection } from '../../src/server/responder.js';
 import { BIN, delay, ensureBuilt, makeTempDir, type TempDir } from '../client/support.js';
+import { exited, killAll, listeningTcpPorts, serveChild as startServeChild } from './serveProcess.js';
 
 let dir: TempDir;
 let counter = 0;
@@ -27,12 +28,7 @@ beforeAll(async () => {
 });
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGKILL');
-      await new Promise((r) => c.once('exit', r));
-    }
-  }
+  await killAll(children);
 });
 afterAll(() => dir.remove());
 
@@ -56,27 +52,17 @@ interface EchoJson {
 
 const jsonParams = (uri: string, extra: Array<[string, string]> = []) => buildRequestEnvironment({ script: '/srv/app.php', uri, params: extra });
 
-/** Starts `fcgi-doctor serve …` and waits for its start-up line. */
-async function serveChild(args: string[]): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout!.resume();
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if (err.includes('listening on')) resolve();
-    };
-    child.stderr!.on('data', check);
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-    setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 10_000).unref();
-  });
-  return { child, stderr: () => err };
-}
+const serveChild = (args: string[]) => startServeChild(args, children);
 
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
 }
 
 const cli = (...args: string[]) => execa(process.execPath, [BIN, ...args], { reject: false, timeout: 30_000 });
@@ -207,6 +193,28 @@ describe('serve in-process', () => {
     expect([...some]).toEqual([['FCGI_MPXS_CONNS', '1']]);
   });
 
+  it('answers GET_VALUES with the connection cap it was given', async () => {
+    const path = sock();
+    servers.push(await startServer({ kind: 'unix', path }, { limits: { maxConnections: 7 } }));
+    const values = await queryManagementValues({ kind: 'unix', path }, MANAGEMENT_VARIABLES, 2_000);
+    expect(Object.fromEntries(values)).toEqual({ FCGI_MAX_CONNS: '7', FCGI_MAX_REQS: String(7 * 64), FCGI_MPXS_CONNS: '1' });
+  });
+
+  it('answers FCGI_OVERLOADED when what all connections hold would pass the bound, and serves again once it is free', async () => {
+    const path = sock();
+    servers.push(await startServer({ kind: 'unix', path }, { limits: { maxHeldBytes: 8 * 1024 } }));
+    const target = { kind: 'unix', path } as const;
+    // 5 KiB of params fit; the page, where each '<' is written &#60;, does not
+    const bigPage = await sendRequest(target, { params: jsonParams('/', [['X_PAD', '<'.repeat(5 * 1024)]]) });
+    expect(bigPage.raw.protocolStatusName).toBe('OVERLOADED');
+    // params alone past the bound: refused as they arrive
+    const bigParams = await sendRequest(target, { params: jsonParams('/', [['X_PAD', 'x'.repeat(9 * 1024)]]) });
+    expect(bigParams.raw.protocolStatusName).toBe('OVERLOADED');
+    const small = await sendRequest(target, { params: jsonParams('/') });
+    expect(small.raw.protocolStatusName).toBe('REQUEST_COMPLETE');
+    expect(small.status).toBe(200);
+  });
+
   it('serves TCP on a port it picks', async () => {
     const server = await startServer({ kind: 'tcp', host: '127.0.0.1', port: 0 });
     servers.push(server);
@@ -311,7 +319,8 @@ describe('serve and ping as processes', () => {
     expect((await cli('ping', path)).exitCode).toBe(0);
   });
 
-  it.each(['SIGTERM', 'SIGINT'] as const)('removes its socket on %s and exits 0, even when signalled as soon as it says it listens', async (signal) => {
+  // SIGHUP (the terminal went away) and SIGQUIT (PHP-FPM's and nginx's graceful stop) too: see STOP_SIGNALS in src/cli/serve.ts.
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const)('removes its socket on %s and exits 0, even when signalled as soon as it says it listens', async (signal) => {
     for (let i = 0; i < 5; i++) {
       const path = sock();
       const { child } = await serveChild([path]);
@@ -320,6 +329,52 @@ describe('serve and ping as processes', () => {
       expect(await exited(child)).toBe(0);
       expect(existsSync(path)).toBe(false);
     }
+  });
+
+  it('SIGUSR1 does not open the Node inspector: nothing listens on 127.0.0.1:9229 and it still serves', async () => {
+    const inspectorWasListening = await canConnect(9229);
+    const path = sock();
+    const { child, stderr } = await serveChild([path]);
+    child.kill('SIGUSR1');
+    await delay(700);
+    expect(child.exitCode).toBe(null);
+    expect(listeningTcpPorts(child.pid!)).toEqual([]);
+    expect(stderr()).not.toMatch(/Debugger listening|inspector/i);
+    if (!inspectorWasListening) expect(await canConnect(9229)).toBe(false);
+    expect((await cli('ping', path)).exitCode).toBe(0);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  });
+
+  it('a socket path longer than the kernel takes (107 bytes): exit 2, a clear message, no file; 107 bytes work', async () => {
+    const fill = (bytes: number) => dir.join('p'.repeat(bytes - dir.path.length - 1));
+    const tooLong = fill(108);
+    expect(Buffer.byteLength(tooLong)).toBe(108);
+    const before = readdirSync(dir.path);
+    const r = await cli('serve', tooLong);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain(`is 108 bytes long; a Unix socket path may have at most 107`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // neither the full name nor the kernel's cut of it
+    expect(readdirSync(dir.path)).toEqual(before);
+    const longest = fill(107);
+    const { child } = await serveChild([longest]);
+    expect(lstatSync(longest).isSocket()).toBe(true);
+    expect((await sendRequest({ kind: 'unix', path: longest }, { params: jsonParams('/') })).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(readdirSync(dir.path)).toEqual(before);
+  });
+
+  it('a socket in a directory that does not exist, or is a file: says so, not "permission denied"', async () => {
+    const missing = await cli('serve', dir.join('no-such-dir', 'x.sock'));
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toBe(`fcgi-doctor: directory ${dir.join('no-such-dir')} does not exist: create it first, or choose a socket path in an existing directory`);
+    const file = dir.join('a-file');
+    writeFileSync(file, '');
+    const notDir = await cli('serve', `${file}/x.sock`);
+    expect(notDir.exitCode).toBe(2);
+    expect(notDir.stderr).toBe(`fcgi-doctor: ${file} is not a directory`);
   });
 
   it('applies --mode 0660 to its socket', async () => {
@@ -450,6 +505,9 @@ describe('serve and ping as processes', () => {
       [['serve', '127.0.0.1:9', '--mode', '0660'], /--mode and --group apply to a Unix socket only/],
       [['serve', path, '--mode', 'rw'], /--mode takes an octal mode/],
       [['serve', path, '--group', 'no-such-group-xyz'], /no such group: no-such-group-xyz/],
+      [['serve', path, '--max-connections', '0'], /--max-connections must be between 1 and 100000/],
+      [['serve', path, '--idle-timeout', 'soon'], /bad --idle-timeout "soon"/],
+      [['serve', path, '--stall-timeout', '0'], /--stall-timeout must be more than 0/],
       [['nonsense'], /unknown command 'nonsense'/],
     ];
     for (const [args, message] of cases) {
