@@ -53,15 +53,29 @@ export interface ReasonContext {
   describeClientError: ClientErrorDescriber;
 }
 
-const DEBIAN_POOL = '/etc/php/8.2/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)';
+/**
+ * The PHP version in a Debian path: /etc/php/8.3/fpm/pool.d/www.conf, or the
+ * package's socket /run/php/php8.3-fpm.sock. Never assumed: PHP-FPM 8.2, 8.3
+ * and 8.4 all live in the same places under their own number.
+ */
+function phpVersionIn(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  return (/\/etc\/php\/(\d+\.\d+)\/fpm\//.exec(path) ?? /\/php(\d+\.\d+)-fpm[^/]*\.sock$/.exec(path))?.[1];
+}
+
+/** Where the pool file usually is, for a pool whose file was not found: the version from the socket's name, else any. */
+function usualPoolFile(target: Target): string {
+  const version = phpVersionIn(target.kind === 'unix' ? target.path : undefined) ?? '*';
+  return `/etc/php/${version}/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)`;
+}
 
 function poolAt(pool: PoolFacts): string {
   return `pool [${pool.name}] (${pool.statusPathAt})`;
 }
 
-function reloadHint(pool: PoolFacts | undefined): string {
-  const m = pool ? /\/etc\/php\/(\d+\.\d+)\/fpm\//.exec(pool.file) : null;
-  return m ? `systemctl reload php${m[1]}-fpm` : 'reload PHP-FPM (systemctl reload php-fpm, or kill -USR2 on the master)';
+function reloadHint(pool: PoolFacts | undefined, target: Target): string {
+  const version = phpVersionIn(pool?.file) ?? phpVersionIn(target.kind === 'unix' ? target.path : undefined);
+  return version ? `systemctl reload php${version}-fpm` : 'reload PHP-FPM (systemctl reload php-fpm, named phpX.Y-fpm on Debian and Ubuntu; or kill -USR2 on the master)';
 }
 
 function ev(ctx: ReasonContext, text: string): Evidence {
@@ -78,8 +92,8 @@ export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable'
       const fix = other
         ? `The ${poolAt(pool!)} serves its status page at ${other}: run with --path ${other}.`
         : pool
-          ? `In ${poolAt(pool)} add "pm.status_path = ${ctx.path}", then ${reloadHint(pool)}. Keep the path off the public site: the web server should not route it to PHP-FPM for everyone.`
-          : `In the pool file that listens on ${where} (usually ${DEBIAN_POOL}) add "pm.status_path = ${ctx.path}" and reload PHP-FPM; or pass --path with the pool's pm.status_path.`;
+          ? `In ${poolAt(pool)} add "pm.status_path = ${ctx.path}", then ${reloadHint(pool, ctx.target)}. Keep the path off the public site: the web server should not route it to PHP-FPM for everyone.`
+          : `In the pool file that listens on ${where} (usually ${usualPoolFile(ctx.target)}) add "pm.status_path = ${ctx.path}" and ${reloadHint(undefined, ctx.target)}; or pass --path with the pool's pm.status_path.`;
       return {
         id: 'status-page-not-enabled',
         severity: 'error',

@@ -1,6 +1,6 @@
 /**
  * `fcgi-doctor status` (the built bin, as a child process) against real
- * PHP-FPM 8.2 pools: Unix socket and TCP, pm = static, dynamic and ondemand;
+ * PHP-FPM pools (the version installed): Unix socket and TCP, pm = static, dynamic and ondemand;
  * healthy, status path not enabled, saturated by sleeping scripts, a socket
  * the caller may not reach, a stopped pool, and a FastCGI server that is not
  * PHP-FPM. Each asserts the verdict, the exit status and the reason shown.
