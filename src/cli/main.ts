@@ -157,7 +157,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--max-busy-percent <p>', 'fail when more than this share of pm.max_children is busy')
         .option('--fail-on-new <counters>', 'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)', collect)
         .option('--probe <kind>', 'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)')
-        .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s'),
+        .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s')
+        .option('--max-response-bytes <n>', 'stop reading a status page beyond this size (default 4 MiB, at most 256 MiB)'),
       ['text', 'json', 'nagios'],
     )
       .addHelpText(

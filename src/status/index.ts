@@ -29,6 +29,8 @@ export interface PoolStatusOptions {
   probe?: Probe;
   thresholds: Thresholds;
   toolVersion?: string;
+  /** stop reading a page beyond this size (default DEFAULT_STATUS_MAX_BYTES) */
+  maxResponseBytes?: number;
 }
 
 export interface PoolStatusContext {
@@ -62,7 +64,7 @@ export function statusPathFor(optionPath: string | undefined, pool: PoolFacts | 
 }
 
 export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: PoolStatusContext): Promise<StatusReport> {
-  const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion });
+  const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion, maxResponseBytes: opts.maxResponseBytes });
   let pool = ctx.pool;
   let firstRead: StatusRead | undefined;
   if (pool === undefined && ctx.findPool) {

@@ -84,7 +84,7 @@ function ev(ctx: ReasonContext, text: string): Evidence {
 
 export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable' }>, ctx: ReasonContext): Finding {
   const where = formatTarget(ctx.target);
-  const evidence = [ev(ctx, `GET ${ctx.path}?json&full answered ${read.detail}`)];
+  const evidence = [ev(ctx, `GET ${ctx.path}?json&full answered ${read.reason === 'invalid' ? `${read.response.status}: ` : ''}${read.detail}`)];
   const pool = ctx.pool;
   switch (read.reason) {
     case 'not-enabled': {
@@ -131,6 +131,15 @@ export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable'
         message: `${where} answered ${ctx.path} with something like a PHP-FPM status page that could not be parsed (${read.detail}).`,
         evidence,
         fix: 'Run `fcgi-doctor ping TARGET --script PATH --uri "PATH?json&full"` to see the page as sent, and report it to fcgi-doctor with the PHP-FPM version.',
+      };
+    case 'invalid':
+      return {
+        id: 'status-page-not-status',
+        severity: 'error',
+        title: `The status page at ${ctx.path} holds values PHP-FPM never writes`,
+        message: `${where} answered ${ctx.path} with a page shaped like PHP-FPM's status page, but ${read.detail}. PHP-FPM writes its counts as whole numbers of 0 or more and its names as strings, so these figures did not come from a pool as it counts itself: no threshold or probe was judged on them.`,
+        evidence,
+        fix: `Find out what answers ${ctx.path} on ${where}: \`fcgi-doctor ping ${where} --script ${ctx.path} --uri "${ctx.path}?json&full"\` shows the page as sent. A PHP script, another application or a proxy in front of the pool may answer in its place: point status at the pool's own socket or port${pool?.statusPath ? ` and its pm.status_path (${poolAt(pool)})` : ' and its pm.status_path'}.`,
       };
     case 'not-fpm':
       return {

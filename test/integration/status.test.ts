@@ -15,6 +15,8 @@ import { endpointToString, type Endpoint } from './harness/endpoint.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { makeTempDir } from './harness/tempdir.js';
+import { afterRequest, hostileServer } from '../client/support.js';
+import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
 import { errorsText, outputValidator } from '../report/support.js';
 
 const built = requireBuiltCli();
@@ -107,6 +109,22 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
     const r = await status([endpointToString(unixStatic.endpoint), '--path', `${unixStatic.docRoot}/slow.php`, '--timeout', '6s']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('[status-page-not-status]');
+  });
+
+  it('--max-response-bytes bounds the page: a larger page fails with the hint to raise it, a larger bound reads it', async () => {
+    const where = endpointToString(unixStatic.endpoint);
+    const small = await status([where, '--max-response-bytes', '100']);
+    expect(small.code).toBe(1);
+    expect(small.stdout).toContain('response larger than 100 bytes: stopped reading');
+    expect(small.stdout).toContain('--max-response-bytes');
+    const big = await statusJson([where, '--max-response-bytes', '100000']);
+    expect(big.code).toBe(0);
+    expect(big.json.healthy).toBe(true);
+    for (const bad of ['0', 'lots', String(512 * 1024 * 1024)]) {
+      const r = await status([where, '--max-response-bytes', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--max-response-bytes must be/);
+    }
   });
 
   it('bad arguments: exit 2', async () => {
@@ -220,6 +238,25 @@ describe.skipIf(!built || !hasFpm)('status when the pool cannot be read', () => 
     const u = await status([unixWhere, '--probe', 'liveness']);
     expect(u.code).toBe(1);
     expect(u.stdout).toMatch(/\[socket-(missing|stale)\]/);
+  });
+
+  it('a page with values PHP-FPM never writes: not believed, readiness fails naming the field', async () => {
+    const dir = makeTempDir('status-bogus');
+    const page = JSON.stringify({ pool: 'www', 'process manager': 'dynamic', 'start time': 1, 'start since': 5, 'accepted conn': 3, 'listen queue': [50], 'max listen queue': 0, 'listen queue len': 0, 'idle processes': 1, 'active processes': 1, 'total processes': 2, 'max active processes': 1, 'max children reached': 0, 'slow requests': 0 });
+    const server = await hostileServer({ path: dir.join('fpm.sock') }, (socket) =>
+      afterRequest(socket, (id) => socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: application/json\r\n\r\n${page}`)), encodeEndRequest(id, 0, 0)]))),
+    );
+    try {
+      const r = await status([server.address, '--probe', 'readiness', '--max-listen-queue', '0']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/not ready/);
+      expect(r.stdout).toContain('[status-page-not-status]');
+      expect(r.stdout).toContain('"listen queue" is [50], not a whole number of 0 or more');
+      expect(r.stdout).not.toMatch(/listen queue 0 ≤ 0/);
+    } finally {
+      await server.close();
+      dir.remove();
+    }
   });
 
   it('the stand-in app is not PHP-FPM: exit 1 and says so, even for liveness', async () => {
