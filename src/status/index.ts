@@ -17,6 +17,8 @@ export * from './pool.js';
 export * from './read.js';
 export * from './reasons.js';
 export * from './evaluate.js';
+export * from './advice.js';
+export * from './words.js';
 
 export const DEFAULT_STATUS_PATH = '/status';
 

@@ -204,6 +204,56 @@ describe.skipIf(!built || !hasFpm)('status of a busy pool', () => {
   });
 });
 
+describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process manager (issue 12 item 6)', () => {
+  const started: PhpFpmServer[] = [];
+  afterAll(async () => {
+    for (const p of started) await p.stop();
+  });
+
+  it('an idle dynamic pool with room (0 busy, 2 of 4 running), --min-idle 3: pm.min_spare_servers, not pm.max_children', async () => {
+    const fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 2, minSpareServers: 1, maxSpareServers: 3, statusPath: '/status' });
+    started.push(fpm);
+    const where = endpointToString(fpm.endpoint);
+    const { code, json } = await statusJson([where, '--probe', 'readiness', '--min-idle', '3']);
+    expect(code).toBe(1);
+    expect(json.pool).toMatchObject({ processManager: 'dynamic', maxChildren: 4, busy: 0, totalProcesses: 2, idleProcesses: 1 });
+    const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
+    expect(f.title).toBe('Only 1 idle worker (fewer than 3)');
+    expect(f.fix).toContain(`The pool has room: 2 of pm.max_children 4 (${fpm.poolConfPath}:`);
+    expect(f.fix).toContain(`pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 3 (${fpm.poolConfPath}:`);
+    expect(f.fix).not.toMatch(/raise pm\.max_children/i);
+    const text = await status([where, '--probe', 'readiness', '--min-idle', '3']);
+    expect(text.stdout).toMatch(/✗ not ready: pool www \(dynamic\) at .* — Only 1 idle worker \(fewer than 3\)/);
+    // Held when asked for what the pool keeps.
+    expect((await status([where, '--probe', 'readiness', '--min-idle', '1'])).code).toBe(0);
+  });
+
+  it('a dynamic pool running all pm.max_children, none idle: raise pm.max_children', async () => {
+    const fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 2, startServers: 2, minSpareServers: 1, maxSpareServers: 2, statusPath: '/status', scripts: SLOW });
+    started.push(fpm);
+    const busy = occupy(fpm, 1, 4);
+    await sleep(700);
+    const { code, json } = await statusJson([endpointToString(fpm.endpoint), '--min-idle', '1']);
+    await busy;
+    expect(code).toBe(1);
+    expect(json.pool).toMatchObject({ totalProcesses: 2, idleProcesses: 0, maxChildren: 2 });
+    const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
+    expect(f.title).toBe('No idle worker (fewer than 1)');
+    expect(f.fix).toMatch(/^Every worker pm\.max_children 2 \(.*\) allows is running \(2\): raise pm\.max_children if memory allows/);
+  });
+
+  it('an ondemand pool keeps no idle worker: --min-idle says it does not fit, not to raise pm.max_children', async () => {
+    const fpm = await startPhpFpm({ listen: { kind: 'unix' }, pm: 'ondemand', maxChildren: 4, statusPath: '/status' });
+    started.push(fpm);
+    const { code, json } = await statusJson([endpointToString(fpm.endpoint), '--min-idle', '1']);
+    expect(code).toBe(1);
+    expect(json.pool).toMatchObject({ processManager: 'ondemand', maxChildren: 4, idleProcesses: 0 });
+    const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
+    expect(f.fix).toContain('pm = ondemand keeps no idle workers');
+    expect(f.fix).not.toMatch(/raise pm\.max_children/i);
+  });
+});
+
 describe.skipIf(!built || !hasFpm)('status when the pool cannot be read', () => {
   const started: PhpFpmServer[] = [];
   afterAll(async () => {
