@@ -301,7 +301,7 @@ export function parseStatusText(text: string): PoolStatus {
   // The plain page writes the start time as a date; the JSON one as epoch seconds.
   const pool = collect(POOL_FIELDS, head.filter(([k]) => k.toLowerCase() !== 'start time'), asText);
   const start = head.find(([k]) => k.toLowerCase() === 'start time')?.[1];
-  if (start !== undefined) pool.set('startTime', /^\d{1,16}$/.test(start) ? Number(start) : parseFpmDate(start));
+  if (start !== undefined) pool.set('startTime', /^\d+$/.test(start) ? textValue('count', start, '"start time"') : parseFpmDate(start));
   const rest = blocks.slice(1).map((b, i) => {
     const where = `worker ${i + 1} `;
     return worker(collect(WORKER_FIELDS, lines(b), asText, where), where);
