@@ -60,26 +60,33 @@ function roomText(c: Capacity): string {
   return `The pool has room: ${c.running} of ${maxChildrenText(c)} ${c.running === 1 ? 'is' : 'are'} running, so pm.max_children need not change.`;
 }
 
-/** The fix for `--min-idle LIMIT` not held. */
+/**
+ * The fix for `--min-idle LIMIT` not held. The worker answering the status
+ * request is busy while it answers, so the page shows one idle worker fewer
+ * than the pool keeps: LIMIT idle needs LIMIT + 1 kept, and can never hold
+ * when LIMIT reaches pm.max_children.
+ */
 export function fewIdleFix(c: Capacity, limit: number): string {
-  if (c.maxChildren !== undefined && limit > c.maxChildren) {
-    return `--min-idle ${limit} can never hold: ${maxChildrenText(c)} allows ${count(c.maxChildren, 'worker')} in all. Lower --min-idle, or raise pm.max_children if memory allows.`;
+  const need = limit + 1;
+  if (c.maxChildren !== undefined && need > c.maxChildren) {
+    return `--min-idle ${limit} can never hold: ${maxChildrenText(c)} allows ${count(c.maxChildren, 'worker')} in all, and one of them answers this status request. Lower --min-idle, or raise pm.max_children if memory allows.`;
   }
   const room = hasRoom(c);
   if (room === false) return raiseMaxChildren(c);
   const lead = room ? `${roomText(c)} ` : '';
+  const ownWorker = `one more than --min-idle ${limit}, as the worker answering this status request is not idle while it answers`;
   if (c.pm === 'ondemand') {
-    return `${lead}pm = ondemand keeps no idle workers: it starts one when a request comes, up to pm.max_children, and stops it after pm.process_idle_timeout, so --min-idle does not measure this pool's readiness. Use --max-busy-percent or --max-listen-queue (TCP) instead, or switch the pool to pm = dynamic with pm.min_spare_servers = ${limit} if workers must be kept ready.`;
+    return `${lead}pm = ondemand keeps no idle workers: it starts one when a request comes, up to pm.max_children, and stops it after pm.process_idle_timeout, so --min-idle does not measure this pool's readiness. Use --max-busy-percent or --max-listen-queue (TCP) instead, or switch the pool to pm = dynamic with pm.min_spare_servers = ${need} (${ownWorker}) if workers must be kept ready.`;
   }
   if (c.pm === 'dynamic') {
     const min = c.pool?.minSpareServers;
     const where = c.pool ? ` (${c.pool.minSpareServersAt ?? c.pool.file})` : ' in the pool file';
     const unknownMax = room === undefined ? ` Raise pm.max_children only if all of them already run (${c.running} now; the pool file could not be read to tell).` : '';
-    if (min !== undefined && min >= limit) {
+    if (min !== undefined && min >= need) {
       return `${lead}pm.min_spare_servers is already ${min}${where}: FPM starts the missing idle workers on its once-a-second check (a few at a time), so this reading came while it caught up with a burst. If it repeats, raise pm.start_servers and pm.min_spare_servers, or find what keeps workers busy (the slow log).${unknownMax}`;
     }
     const now = min !== undefined ? `, ${min} now` : '';
-    return `${lead}A pm = dynamic pool keeps pm.min_spare_servers workers idle${now}: set pm.min_spare_servers = ${limit}${where} (pm.max_spare_servers at least that, pm.start_servers between the two) and reload PHP-FPM.${unknownMax}`;
+    return `${lead}A pm = dynamic pool keeps pm.min_spare_servers workers idle${now}: set pm.min_spare_servers = ${need}${where}, ${ownWorker} (pm.max_spare_servers at least that, pm.start_servers between the two), and reload PHP-FPM.${unknownMax}`;
   }
   return raiseMaxChildren(c);
 }

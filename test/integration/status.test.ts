@@ -220,12 +220,27 @@ describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process ma
     const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
     expect(f.title).toBe('Only 1 idle worker (fewer than 3)');
     expect(f.fix).toContain(`The pool has room: 2 of pm.max_children 4 (${fpm.poolConfPath}:`);
-    expect(f.fix).toContain(`pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 3 (${fpm.poolConfPath}:`);
+    expect(f.fix).toContain(`pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 4 (${fpm.poolConfPath}:`);
     expect(f.fix).not.toMatch(/raise pm\.max_children/i);
     const text = await status([where, '--probe', 'readiness', '--min-idle', '3']);
     expect(text.stdout).toMatch(/✗ not ready: pool www \(dynamic\) at .* — Only 1 idle worker \(fewer than 3\)/);
     // Held when asked for what the pool keeps.
     expect((await status([where, '--probe', 'readiness', '--min-idle', '1'])).code).toBe(0);
+  });
+
+  it('the worker answering the status request is not idle: pm.min_spare_servers 2 shows 1 idle, --min-idle 2 needs 3 kept', async () => {
+    const two = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 2, minSpareServers: 2, maxSpareServers: 3, statusPath: '/status' });
+    started.push(two);
+    const short = await statusJson([endpointToString(two.endpoint), '--min-idle', '2']);
+    expect(short.code).toBe(1);
+    expect(short.json.pool).toMatchObject({ idleProcesses: 1, totalProcesses: 2 });
+    expect(short.json.findings.find((x: { id: string }) => x.id === 'pool-busy').fix).toContain('2 now: set pm.min_spare_servers = 3');
+    const three = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 3, minSpareServers: 3, maxSpareServers: 3, statusPath: '/status' });
+    started.push(three);
+    const held = await statusJson([endpointToString(three.endpoint), '--min-idle', '2']);
+    expect(held.json.pool).toMatchObject({ idleProcesses: 2, totalProcesses: 3 });
+    expect(held.code).toBe(0);
+    expect(held.json.findings).toEqual([]);
   });
 
   it('a dynamic pool running all pm.max_children, none idle: raise pm.max_children', async () => {

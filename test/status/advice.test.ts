@@ -75,20 +75,26 @@ describe('--min-idle not held: the advice follows the process manager and the ro
     expect(f.title).toBe('Only 1 idle worker (fewer than 3)');
     expect(f.message).toContain('has 1 idle worker and 0 busy workers besides the one answering this status request, 2 running of pm.max_children 4');
     expect(f.fix).toBe(
-      `The pool has room: 2 of pm.max_children 4 (${FILE}:11) are running, so pm.max_children need not change. A pm = dynamic pool keeps pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 3 (${FILE}:13) (pm.max_spare_servers at least that, pm.start_servers between the two) and reload PHP-FPM.`,
+      `The pool has room: 2 of pm.max_children 4 (${FILE}:11) are running, so pm.max_children need not change. A pm = dynamic pool keeps pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 4 (${FILE}:13), one more than --min-idle 3, as the worker answering this status request is not idle while it answers (pm.max_spare_servers at least that, pm.start_servers between the two), and reload PHP-FPM.`,
     );
     expect(f.fix).not.toMatch(/raise pm\.max_children/i);
   });
 
-  it('the same pool already keeping 3 spare: FPM was catching up with a burst, still not pm.max_children', () => {
-    const f = only(judge(IDLE_DYNAMIC, { minIdle: 3 }, dynamicPool(4, 3)), 'pool-busy');
-    expect(f.fix).toContain(`pm.min_spare_servers is already 3 (${FILE}:13): FPM starts the missing idle workers on its once-a-second check`);
+  it('pm.min_spare_servers equal to --min-idle is one short: the worker answering the status request is not idle', () => {
+    const f = only(judge(IDLE_DYNAMIC, { minIdle: 2 }, dynamicPool(4, 2)), 'pool-busy');
+    expect(f.fix).toContain(`pm.min_spare_servers workers idle, 2 now: set pm.min_spare_servers = 3 (${FILE}:13), one more than --min-idle 2`);
+    expect(f.fix).not.toMatch(/raise pm\.max_children/i);
+  });
+
+  it('a pool already keeping enough spare: FPM was catching up with a burst, still not pm.max_children', () => {
+    const f = only(judge(IDLE_DYNAMIC, { minIdle: 3 }, dynamicPool(4, 4)), 'pool-busy');
+    expect(f.fix).toContain(`pm.min_spare_servers is already 4 (${FILE}:13): FPM starts the missing idle workers on its once-a-second check`);
     expect(f.fix).not.toMatch(/raise pm\.max_children/i);
   });
 
   it('a dynamic pool whose file could not be read: pm.min_spare_servers first, pm.max_children only if all run', () => {
     const f = only(judge(IDLE_DYNAMIC, { minIdle: 3 }), 'pool-busy');
-    expect(f.fix).toMatch(/^A pm = dynamic pool keeps pm\.min_spare_servers workers idle: set pm\.min_spare_servers = 3 in the pool file/);
+    expect(f.fix).toMatch(/^A pm = dynamic pool keeps pm\.min_spare_servers workers idle: set pm\.min_spare_servers = 4 in the pool file, one more than --min-idle 3/);
     expect(f.fix).toContain('Raise pm.max_children only if all of them already run (2 now; the pool file could not be read to tell)');
   });
 
@@ -102,22 +108,25 @@ describe('--min-idle not held: the advice follows the process manager and the ro
   });
 
   it('a static pool runs exactly pm.max_children: raise it', () => {
-    const f = only(judge(STATIC, { minIdle: 2 }, poolFile({ pm: 'static', 'pm.max_children': '2' })), 'pool-busy');
+    const four = { ...STATIC, idleProcesses: 1, activeProcesses: 3, totalProcesses: 4 };
+    const f = only(judge(four, { minIdle: 2 }, poolFile({ pm: 'static', 'pm.max_children': '4' })), 'pool-busy');
     expect(f.title).toBe('Only 1 idle worker (fewer than 2)');
-    expect(f.fix).toMatch(/^pm = static runs exactly pm\.max_children 2 \(.*:11\) workers: raise pm\.max_children if memory allows/);
+    expect(f.fix).toMatch(/^pm = static runs exactly pm\.max_children 4 \(.*:11\) workers: raise pm\.max_children if memory allows/);
   });
 
   it('an ondemand pool keeps no idle worker by design: the threshold does not fit it, pm.max_children is not the answer', () => {
     const f = only(judge(ONDEMAND, { minIdle: 1 }, poolFile({ pm: 'ondemand', 'pm.max_children': '4' })), 'pool-busy');
     expect(f.title).toBe('No idle worker (fewer than 1)');
     expect(f.fix).toMatch(/^The pool has room: 1 of pm\.max_children 4 \(.*\) is running, so pm\.max_children need not change\. pm = ondemand keeps no idle workers/);
-    expect(f.fix).toContain('switch the pool to pm = dynamic with pm.min_spare_servers = 1');
+    expect(f.fix).toContain('switch the pool to pm = dynamic with pm.min_spare_servers = 2 (one more than --min-idle 1');
     expect(f.fix).not.toMatch(/raise pm\.max_children/i);
   });
 
-  it('more idle workers than pm.max_children allows in all: the threshold can never hold', () => {
-    const f = only(judge(IDLE_DYNAMIC, { minIdle: 5 }, dynamicPool(4, 1)), 'pool-busy');
-    expect(f.fix).toMatch(/^--min-idle 5 can never hold: pm\.max_children 4 \(.*\) allows 4 workers in all\./);
+  it('as many idle workers as pm.max_children or more: the threshold can never hold, one worker answers the status request', () => {
+    for (const [page, limit, pool] of [[IDLE_DYNAMIC, 4, dynamicPool(4, 1)], [IDLE_DYNAMIC, 9, dynamicPool(4, 1)], [STATIC, 2, poolFile({ pm: 'static', 'pm.max_children': '2' })]] as const) {
+      const f = only(judge(page, { minIdle: limit }, pool), 'pool-busy');
+      expect(f.fix).toMatch(new RegExp(`^--min-idle ${limit} can never hold: pm\\.max_children ${pool.maxChildren} \\(.*\\) allows ${pool.maxChildren} workers in all, and one of them answers this status request\\.`));
+    }
   });
 
   it('held: no finding, no advice', () => {
