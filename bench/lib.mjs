@@ -1,7 +1,7 @@
 // Shared bits of the benchmark scripts: timing child processes, medians, and
 // starting the backends they measure against (the stand-in app, PHP-FPM).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -73,7 +73,23 @@ export async function startServe(dir) {
   return { sock, stop };
 }
 
-const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((p) => existsSync(p));
+/** The installed PHP-FPM: Debian's versioned php-fpmX.Y (the newest), else php-fpm (RHEL, Alpine). */
+function findPhpFpm() {
+  let names = [];
+  try {
+    names = readdirSync('/usr/sbin');
+  } catch {
+    return undefined;
+  }
+  const versioned = names
+    .map((n) => /^php-fpm(\d+)\.(\d+)$/.exec(n))
+    .filter(Boolean)
+    .sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]));
+  const name = versioned[0]?.[0] ?? (names.includes('php-fpm') ? 'php-fpm' : undefined);
+  return name ? `/usr/sbin/${name}` : undefined;
+}
+
+const PHP_FPM = process.env.PHP_FPM_BINARY ?? findPhpFpm();
 
 /** A private PHP-FPM pool with ping.path = /ping, or undefined where PHP-FPM is not installed. */
 /** `statusPath` adds pm.status_path (for `status`). */

@@ -149,7 +149,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       program
         .command('status')
         .description("a PHP-FPM pool's health from its status page: figures, thresholds, liveness and readiness probes")
-        .argument('<target>', 'the pool\'s socket or address, as ping takes it: /run/php/php8.2-fpm.sock, 127.0.0.1:9000, fcgi://host:port')
+        .argument('<target>', 'the pool\'s socket or address, as ping takes it: /run/php/php-fpm.sock, 127.0.0.1:9000, fcgi://host:port')
         .option('--path <path>', "the pool's pm.status_path (default: from the pool file when readable, else /status)")
         .option('--interval <duration>', 'sample twice this far apart: changes of the counters and requests per second (e.g. 5s)')
         .option('--max-listen-queue <n>', 'fail when more connections than this wait for a worker (TCP pools)')
@@ -157,16 +157,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--max-busy-percent <p>', 'fail when more than this share of pm.max_children is busy')
         .option('--fail-on-new <counters>', 'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)', collect)
         .option('--probe <kind>', 'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)')
-        .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s'),
+        .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s')
+        .option('--max-response-bytes <n>', 'stop reading a status page beyond this size (default 4 MiB, at most 256 MiB)'),
       ['text', 'json', 'nagios'],
     )
       .addHelpText(
         'after',
         `
   Examples:
-    fcgi-doctor status /run/php/php8.2-fpm.sock
+    fcgi-doctor status /run/php/php-fpm.sock
     fcgi-doctor status 127.0.0.1:9000 --interval 5s -v
-    fcgi-doctor status /run/php/php8.2-fpm.sock --probe liveness          # container liveness
+    fcgi-doctor status /run/php/php-fpm.sock --probe liveness          # container liveness
     fcgi-doctor status 127.0.0.1:9000 --probe readiness --max-listen-queue 10 --min-idle 1
     fcgi-doctor status 127.0.0.1:9000 --interval 5s --fail-on-new max-children-reached,slow-requests --format nagios
 

@@ -6,10 +6,13 @@ import { NEW_COUNTERS, poolFacts, poolServing, fpmConfigsOfMasters, poolStatus, 
 import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import type { SystemProbes } from '../system/index.js';
-import { parseDuration, parseFormat, parseTargetArgument } from './parse.js';
+import { parseDuration, parseFormat, parsePositiveInt, parseTargetArgument } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
 export const STATUS_FORMATS = ['text', 'json', 'nagios'] as const;
+
+/** The most --max-response-bytes may ask: 256 MiB, some 600,000 workers' lines. */
+export const MAX_STATUS_RESPONSE_BYTES = 256 * 1024 * 1024;
 
 export interface StatusCliOptions {
   path?: string;
@@ -20,6 +23,7 @@ export interface StatusCliOptions {
   failOnNew?: string[];
   probe?: string;
   timeout?: string;
+  maxResponseBytes?: string;
   format?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -123,6 +127,8 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
     throw new UsageError('--fail-on-new compares two samples: add --interval (e.g. --interval 5s); the counters since start say nothing about now');
   }
   const maxBusyPercent = wholeNumber(opts.maxBusyPercent, '--max-busy-percent', 100);
+  // A page held in memory whole: bounded, even when asked for more.
+  const maxResponseBytes = opts.maxResponseBytes !== undefined ? parsePositiveInt(opts.maxResponseBytes, '--max-response-bytes', MAX_STATUS_RESPONSE_BYTES) : undefined;
   if (opts.path !== undefined && !opts.path.startsWith('/')) throw new UsageError(`--path takes the pool's pm.status_path, a URL path such as /status, not "${opts.path}"`);
   const thresholds = {
     maxListenQueue: wholeNumber(opts.maxListenQueue, '--max-listen-queue'),
@@ -134,7 +140,7 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
   const { findPool, access } = await poolLookup(target);
   const report = await poolStatus(
     target,
-    { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION },
+    { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION, maxResponseBytes },
     { findPool, describeClientError: findingForClientError, access },
   );
   const exitCode = exitStatusFor(report.findings, 'error');

@@ -6,6 +6,7 @@
  */
 import type { StatusReport } from '../status/evaluate.js';
 import type { WorkerStatus } from '../status/figures.js';
+import { count } from '../status/words.js';
 import { escapeOneLine } from './escape.js';
 import { formatFinding, formatSummary } from './findingText.js';
 import type { Style } from './style.js';
@@ -49,7 +50,7 @@ function headline(style: Style, r: StatusReport): string {
   }
   if (r.healthy) return `${style.ok} ${pool} at ${e(r.target)} is healthy${r.responseMs !== undefined ? c.dim(`  (status page ${e(r.path)} answered in ${r.responseMs} ms)`) : ''}`;
   const failedThresholds = r.thresholds.filter((t) => !t.held).length;
-  if (r.status && failedThresholds) return `${style.fail} ${pool} at ${e(r.target)}: ${failedThresholds} threshold${failedThresholds === 1 ? '' : 's'} not held`;
+  if (r.status && failedThresholds) return `${style.fail} ${pool} at ${e(r.target)}: ${count(failedThresholds, 'threshold')} not held`;
   const first = r.findings.find((f) => f.severity === 'error');
   return `${style.fail} ${pool} at ${e(r.target)}: ${first ? e(first.title) : 'unhealthy'}`;
 }
@@ -60,7 +61,7 @@ function workerLine(style: Style, w: WorkerStatus, own: boolean): string {
   const req = w.requestUri ? `${e(w.requestMethod)} ${e(w.requestUri)}` : '-';
   const tail = [
     `${busy ? 'for' : 'last took'} ${requestTime(w.requestDurationUs)}`,
-    `${w.requests} requests`,
+    count(w.requests, 'request'),
     w.lastRequestMemory ? `mem ${bytes(w.lastRequestMemory)}` : '',
     w.lastRequestCpu ? `cpu ${w.lastRequestCpu.toFixed(1)}%` : '',
     w.script && w.script !== '-' ? `script ${e(w.script)}` : '',

@@ -11,10 +11,12 @@
  */
 import type { Target } from '../client/target.js';
 import type { Finding } from '../findings/finding.js';
+import { busyFix, capacityOf, fewIdleFix, queueFix } from './advice.js';
 import type { PoolStatus } from './figures.js';
 import type { PoolFacts } from './pool.js';
 import { failedFinding, unreadableFinding, type ReasonContext } from './reasons.js';
 import type { StatusRead } from './read.js';
+import { count, times } from './words.js';
 
 /** Seconds for words: one decimal. */
 const secs = (n: number) => String(Math.round(n * 10) / 10);
@@ -159,7 +161,8 @@ export function evaluateThresholds(status: PoolStatus, derived: Derived, thresho
     if (!interval) continue;
     const actual = c === 'max-children-reached' ? interval.maxChildrenReached : interval.slowRequests;
     const what = c === 'max-children-reached' ? 'max children reached' : 'slow requests';
-    out.push({ name: `new-${c}`, limit: 0, actual, held: actual === 0, text: `${actual} new ${what} in ${secs(interval.seconds)} s` });
+    // The counter's name, then its change: no noun to agree with the number.
+    out.push({ name: `new-${c}`, limit: 0, actual, held: actual === 0, text: `${what} +${actual} in ${secs(interval.seconds)} s` });
   }
   return out;
 }
@@ -169,42 +172,45 @@ function thresholdFinding(t: ThresholdResult, report: StatusReport, status: Pool
   const ev = (text: string) => ({ kind: 'probe' as const, text: `${where} status: ${text}` });
   const poolName = `pool ${status.pool}`;
   const maxText = derived.maxChildren !== undefined ? `pm.max_children ${derived.maxChildren}${report.pool ? ` (${report.pool.file})` : ''}` : 'pm.max_children';
+  const capacity = capacityOf(status, derived, report.pool);
+  const inInterval = `in ${secs(report.interval?.seconds ?? 0)} s`;
+  const n = t.actual ?? 0;
   switch (t.name) {
     case 'max-listen-queue':
       return {
         id: 'backend-overloaded',
         severity: 'error',
-        title: `${t.actual} connections wait for a worker (listen queue over ${t.limit})`,
-        message: `In ${poolName}, ${t.actual} connections are waiting in the listen queue for a free worker (limit ${t.limit}); ${derived.busy} of ${derived.maxChildren ?? status.totalProcesses} workers are busy. Requests wait, then time out (504) or fail when the backlog (${status.listenQueueLen}) is full.`,
-        evidence: [ev(`listen queue ${status.listenQueue}, max listen queue ${status.maxListenQueue} since start, active ${status.activeProcesses}, idle ${status.idleProcesses}`)],
-        fix: `Raise ${maxText} if memory allows, or find what keeps workers busy (request_slowlog_timeout and the slow log).`,
+        title: `${count(n, 'connection')} ${n === 1 ? 'waits' : 'wait'} for a worker (listen queue over ${t.limit})`,
+        message: `In ${poolName}, ${count(n, 'connection')} ${n === 1 ? 'is' : 'are'} waiting in the listen queue for a free worker (limit ${t.limit}); ${derived.busy} of ${count(derived.maxChildren ?? status.totalProcesses, 'worker')} busy. Requests wait, then time out (504) or fail when the backlog (${status.listenQueueLen}) is full.`,
+        evidence: [ev(`listen queue ${status.listenQueue}, max listen queue ${status.maxListenQueue} since start, active ${status.activeProcesses}, idle ${status.idleProcesses}, total ${status.totalProcesses}, pm ${status.processManager}`)],
+        fix: queueFix(capacity),
       };
     case 'min-idle':
     case 'max-busy-percent':
       return {
         id: 'pool-busy',
         severity: 'error',
-        title: t.name === 'min-idle' ? `Only ${t.actual} idle workers (fewer than ${t.limit})` : `${t.actual}% of the workers are busy (over ${t.limit}%)`,
-        message: `${poolName} has ${status.idleProcesses} idle and ${derived.busy} busy workers besides the one answering this status request, ${derived.busyOf === 'max-children' ? `of ${maxText}` : `of ${status.totalProcesses} running (pm.max_children unknown: the pool file could not be read)`}: ${t.text}.`,
-        evidence: [ev(`idle ${status.idleProcesses}, active ${status.activeProcesses}, total ${status.totalProcesses}, max active ${status.maxActiveProcesses} since start`)],
-        fix: `Raise ${maxText} (and pm.max_spare_servers for pm = dynamic) if memory allows, or find what keeps workers busy (the slow log).`,
+        title: t.name === 'min-idle' ? `${n === 0 ? 'No idle worker' : `Only ${count(n, 'idle worker')}`} (fewer than ${t.limit})` : `${t.actual}% of the workers are busy (over ${t.limit}%)`,
+        message: `${poolName} (pm = ${status.processManager}) has ${count(status.idleProcesses, 'idle worker')} and ${count(derived.busy, 'busy worker')} besides the one answering this status request, ${derived.busyOf === 'max-children' ? `${status.totalProcesses} running of ${maxText}` : `${status.totalProcesses} running (pm.max_children unknown: the pool file could not be read)`}: ${t.text}.`,
+        evidence: [ev(`idle ${status.idleProcesses}, active ${status.activeProcesses}, total ${status.totalProcesses}, max active ${status.maxActiveProcesses} since start, pm ${status.processManager}`)],
+        fix: t.name === 'min-idle' ? fewIdleFix(capacity, t.limit) : busyFix(capacity, derived.busyOf === 'max-children'),
       };
     case 'new-max-children-reached':
       return {
         id: 'max-children-reached',
         severity: 'error',
-        title: `The pool reached pm.max_children ${t.actual} times in ${secs(report.interval?.seconds ?? 0)} s`,
-        message: `During the interval, ${poolName} wanted more workers than ${maxText} allows ${t.actual} times: requests waited in the listen queue.`,
-        evidence: [ev(`max children reached ${status.maxChildrenReached} since start, +${t.actual} in ${secs(report.interval?.seconds ?? 0)} s`)],
+        title: `The pool reached pm.max_children ${times(n)} ${inInterval}`,
+        message: `During the interval, ${poolName} wanted more workers than ${maxText} allows ${times(n)}: requests waited in the listen queue.`,
+        evidence: [ev(`max children reached ${status.maxChildrenReached} since start, +${n} ${inInterval}`)],
         fix: `Raise ${maxText} if memory allows (each worker needs about its memory_limit), or find what keeps workers busy (the slow log).`,
       };
     case 'new-slow-requests':
       return {
         id: 'slow-request',
         severity: 'error',
-        title: `${t.actual} requests slower than request_slowlog_timeout in ${secs(report.interval?.seconds ?? 0)} s`,
-        message: `During the interval, ${t.actual} requests of ${poolName} ran longer than request_slowlog_timeout${report.pool?.slowlogTimeout ? ` (${report.pool.slowlogTimeout})` : ''}.`,
-        evidence: [ev(`slow requests ${status.slowRequests} since start, +${t.actual} in ${secs(report.interval?.seconds ?? 0)} s`)],
+        title: `${count(n, 'request')} slower than request_slowlog_timeout ${inInterval}`,
+        message: `During the interval, ${count(n, 'request')} of ${poolName} ran longer than request_slowlog_timeout${report.pool?.slowlogTimeout ? ` (${report.pool.slowlogTimeout})` : ''}.`,
+        evidence: [ev(`slow requests ${status.slowRequests} since start, +${n} ${inInterval}`)],
         fix: 'Read the pool\'s slow log (slowlog =): it holds a stack trace of each slow request.',
       };
   }
@@ -226,13 +232,14 @@ export function liveFigureFindings(status: PoolStatus, derived: Derived, where: 
     });
   }
   if (derived.listenQueueMeasured && status.listenQueue > 0) {
+    const q = status.listenQueue;
     out.push({
       id: 'backend-overloaded',
       severity: 'warning',
-      title: `${status.listenQueue} connections of pool ${status.pool} wait for a worker`,
-      message: `Pool ${status.pool}'s listen queue holds ${status.listenQueue} connections (at most ${status.maxListenQueue} since start, backlog ${status.listenQueueLen}): requests wait for a free worker.`,
+      title: `${count(q, 'connection')} of pool ${status.pool} ${q === 1 ? 'waits' : 'wait'} for a worker`,
+      message: `Pool ${status.pool}'s listen queue holds ${count(q, 'connection')} (at most ${status.maxListenQueue} since start, backlog ${status.listenQueueLen}): requests wait for a free worker.`,
       evidence: [ev(figures)],
-      fix: 'Raise pm.max_children if memory allows, or find what keeps workers busy (request_slowlog_timeout and the slow log).',
+      fix: queueFix(capacityOf(status, derived, pool)),
     });
   }
   return out;

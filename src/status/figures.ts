@@ -56,66 +56,158 @@ export interface PoolStatus {
 
 export class StatusParseError extends Error {
   override name = 'StatusParseError';
-}
-
-const POOL_KEYS: Record<string, keyof PoolStatus> = {
-  pool: 'pool',
-  'process manager': 'processManager',
-  'start time': 'startTime',
-  'start since': 'startSince',
-  'accepted conn': 'acceptedConn',
-  'listen queue': 'listenQueue',
-  'max listen queue': 'maxListenQueue',
-  'listen queue len': 'listenQueueLen',
-  'idle processes': 'idleProcesses',
-  'active processes': 'activeProcesses',
-  'total processes': 'totalProcesses',
-  'max active processes': 'maxActiveProcesses',
-  'max children reached': 'maxChildrenReached',
-  'slow requests': 'slowRequests',
-};
-
-const WORKER_KEYS: Record<string, keyof WorkerStatus> = {
-  pid: 'pid',
-  state: 'state',
-  'start since': 'startSince',
-  requests: 'requests',
-  'request duration': 'requestDurationUs',
-  'request method': 'requestMethod',
-  'request uri': 'requestUri',
-  'content length': 'contentLength',
-  user: 'user',
-  script: 'script',
-  'last request cpu': 'lastRequestCpu',
-  'last request memory': 'lastRequestMemory',
-};
-
-const STRING_FIELDS = new Set<string>(['pool', 'processManager', 'state', 'requestMethod', 'requestUri', 'user', 'script']);
-/** The figures a status page must have; the rest default to 0 (older versions lack some). */
-const REQUIRED: (keyof PoolStatus)[] = ['pool', 'processManager', 'acceptedConn', 'idleProcesses', 'activeProcesses', 'totalProcesses'];
-
-function toNumber(v: unknown): number {
-  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v.trim()) : NaN;
-  return Number.isFinite(n) ? n : 0;
-}
-
-function fill<T>(keys: Record<string, string>, source: Iterable<[string, unknown]>): Partial<T> & Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [rawKey, value] of source) {
-    const name = keys[rawKey.trim().toLowerCase()];
-    if (!name) continue;
-    out[name] = STRING_FIELDS.has(name) ? String(value ?? '') : toNumber(value);
+  /**
+   * Set when the page has the shape of a status page but a value no PHP-FPM
+   * writes (an array, a negative count, 1e999): the field, as the page names it.
+   */
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.field = field;
   }
-  return out as Partial<T> & Record<string, unknown>;
 }
 
-function complete(p: Record<string, unknown>, processes: WorkerStatus[] | undefined): PoolStatus {
-  const missing = REQUIRED.filter((k) => p[k] === undefined);
-  if (missing.length > 0) throw new StatusParseError(`not a PHP-FPM status page: no ${missing.map((k) => `"${Object.keys(POOL_KEYS).find((x) => POOL_KEYS[x] === k)}"`).join(', ')}`);
-  const num = (k: keyof PoolStatus) => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+/**
+ * What PHP-FPM writes in each field (fpm_status.c): counts with %d, %u, %lu or
+ * %zu (whole numbers, never negative: FPM answers 500 rather than print a
+ * negative idle or active count), strings in quotes, the process manager's
+ * name, the CPU share with %.2f. Anything else did not come from PHP-FPM.
+ */
+type FieldKind = 'string' | 'pm' | 'count' | 'pid' | 'decimal';
+type Field<K> = { name: K; kind: FieldKind };
+
+const POOL_FIELDS = new Map<string, Field<keyof PoolStatus>>([
+  ['pool', { name: 'pool', kind: 'string' }],
+  ['process manager', { name: 'processManager', kind: 'pm' }],
+  ['start time', { name: 'startTime', kind: 'count' }],
+  ['start since', { name: 'startSince', kind: 'count' }],
+  ['accepted conn', { name: 'acceptedConn', kind: 'count' }],
+  ['listen queue', { name: 'listenQueue', kind: 'count' }],
+  ['max listen queue', { name: 'maxListenQueue', kind: 'count' }],
+  ['listen queue len', { name: 'listenQueueLen', kind: 'count' }],
+  ['idle processes', { name: 'idleProcesses', kind: 'count' }],
+  ['active processes', { name: 'activeProcesses', kind: 'count' }],
+  ['total processes', { name: 'totalProcesses', kind: 'count' }],
+  ['max active processes', { name: 'maxActiveProcesses', kind: 'count' }],
+  ['max children reached', { name: 'maxChildrenReached', kind: 'count' }],
+  ['slow requests', { name: 'slowRequests', kind: 'count' }],
+]);
+
+const WORKER_FIELDS = new Map<string, Field<keyof WorkerStatus>>([
+  ['pid', { name: 'pid', kind: 'pid' }],
+  ['state', { name: 'state', kind: 'string' }],
+  ['start since', { name: 'startSince', kind: 'count' }],
+  ['requests', { name: 'requests', kind: 'count' }],
+  ['request duration', { name: 'requestDurationUs', kind: 'count' }],
+  ['request method', { name: 'requestMethod', kind: 'string' }],
+  ['request uri', { name: 'requestUri', kind: 'string' }],
+  ['content length', { name: 'contentLength', kind: 'count' }],
+  ['user', { name: 'user', kind: 'string' }],
+  ['script', { name: 'script', kind: 'string' }],
+  ['last request cpu', { name: 'lastRequestCpu', kind: 'decimal' }],
+  ['last request memory', { name: 'lastRequestMemory', kind: 'count' }],
+]);
+
+const PROCESS_MANAGERS = new Set(['static', 'dynamic', 'ondemand']);
+/** The figures a status page must have; the other counts default to 0 (FPM built without listen queue support lacks those). */
+const REQUIRED = ['pool', 'process manager', 'accepted conn', 'idle processes', 'active processes', 'total processes'];
+
+const WANTED: Record<FieldKind, string> = {
+  string: 'a string',
+  pm: 'static, dynamic or ondemand',
+  count: 'a whole number of 0 or more',
+  pid: 'a process id (a whole number above 0)',
+  decimal: 'a number of 0 or more',
+};
+
+/** A short, printable picture of a value from the page, for the evidence: the page is untrusted. */
+export function valuePreview(v: unknown): string {
+  let text: string;
+  if (typeof v === 'number') text = String(v);
+  else if (v === undefined) text = 'missing';
+  else {
+    try {
+      text = JSON.stringify(v) ?? String(v);
+    } catch {
+      text = String(v);
+    }
+  }
+  if (text.length > 40) text = `${text.slice(0, 40)}…`;
+  // JSON.stringify escapes C0 controls; these it leaves raw.
+  return text.replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function invalid(where: string, v: unknown, kind: FieldKind): StatusParseError {
+  return new StatusParseError(`${where} is ${valuePreview(v)}, not ${WANTED[kind]}`, where);
+}
+
+/** A JSON value checked against what FPM writes there. */
+function jsonValue(kind: FieldKind, v: unknown, where: string): string | number {
+  switch (kind) {
+    case 'string':
+      if (typeof v === 'string') return v;
+      break;
+    case 'pm':
+      if (typeof v === 'string' && PROCESS_MANAGERS.has(v)) return v;
+      break;
+    case 'count':
+    case 'pid':
+      // -0 + 0 is 0: a page may write -0, which is 0.
+      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= (kind === 'pid' ? 1 : 0)) return v + 0;
+      break;
+    case 'decimal':
+      if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v + 0;
+      break;
+  }
+  throw invalid(where, v, kind);
+}
+
+/** A value of the plain page (always text) checked the same way. */
+function textValue(kind: FieldKind, v: string, where: string): string | number {
+  if (kind === 'string' || kind === 'pm') return jsonValue(kind, v, where);
+  const pattern = kind === 'decimal' ? /^\d{1,15}(\.\d{1,15})?$/ : /^\d{1,16}$/;
+  if (!pattern.test(v)) throw invalid(where, v, kind);
+  return jsonValue(kind, Number(v), where);
+}
+
+const label = (key: string, prefix: string) => `${prefix}"${key}"`;
+
+/** The known fields of one object of the page, checked; unknown keys (other versions add some) are left out. */
+function collect<K extends string>(
+  fields: Map<string, Field<K>>,
+  source: Iterable<[string, unknown]>,
+  read: (kind: FieldKind, v: unknown, where: string) => string | number,
+  prefix = '',
+): Map<K, string | number> {
+  const out = new Map<K, string | number>();
+  for (const [rawKey, value] of source) {
+    const key = rawKey.trim().toLowerCase();
+    const field = fields.get(key);
+    if (field) out.set(field.name, read(field.kind, value, label(key, prefix)));
+  }
+  return out;
+}
+
+/**
+ * A status page has the pool figures: without them the text is something else
+ * (and is said so before any value is judged: `{"processes": 5}` is not a
+ * status page, rather than a status page with a bad list).
+ */
+function requireShape(keys: Iterable<string>): void {
+  const present = new Set<string>();
+  for (const k of keys) present.add(k.trim().toLowerCase());
+  const missing = REQUIRED.filter((key) => !present.has(key));
+  if (missing.length > 0) throw new StatusParseError(`not a PHP-FPM status page: no ${missing.map((k) => `"${k}"`).join(', ')}`);
+}
+
+function complete(p: Map<keyof PoolStatus, string | number>, processes: WorkerStatus[] | undefined): PoolStatus {
+  const num = (k: keyof PoolStatus) => {
+    const v = p.get(k);
+    return typeof v === 'number' ? v : 0;
+  };
   const status: PoolStatus = {
-    pool: String(p.pool),
-    processManager: String(p.processManager),
+    pool: String(p.get('pool')),
+    processManager: String(p.get('processManager')),
     startTime: num('startTime'),
     startSince: num('startSince'),
     acceptedConn: num('acceptedConn'),
@@ -129,28 +221,47 @@ function complete(p: Record<string, unknown>, processes: WorkerStatus[] | undefi
     maxChildrenReached: num('maxChildrenReached'),
     slowRequests: num('slowRequests'),
   };
+  // FPM prints "total processes" as idle + active: a page where they disagree was not written by it.
+  if (status.idleProcesses + status.activeProcesses !== status.totalProcesses) {
+    throw new StatusParseError(
+      `"total processes" is ${status.totalProcesses}, not "idle processes" ${status.idleProcesses} + "active processes" ${status.activeProcesses} as PHP-FPM counts it`,
+      '"total processes"',
+    );
+  }
   if (processes) status.processes = processes;
   return status;
 }
 
-function worker(w: Record<string, unknown>): WorkerStatus {
+function worker(w: Map<keyof WorkerStatus, string | number>, where: string): WorkerStatus {
+  const num = (k: keyof WorkerStatus) => {
+    const v = w.get(k);
+    return typeof v === 'number' ? v : 0;
+  };
+  const str = (k: keyof WorkerStatus) => {
+    const v = w.get(k);
+    return typeof v === 'string' ? v : '';
+  };
+  if (!w.has('pid')) throw new StatusParseError(`${where} has no "pid"`, `${where}"pid"`);
   return {
-    pid: toNumber(w.pid),
-    state: typeof w.state === 'string' ? w.state : '',
-    startSince: toNumber(w.startSince),
-    requests: toNumber(w.requests),
-    requestDurationUs: toNumber(w.requestDurationUs),
-    requestMethod: typeof w.requestMethod === 'string' ? w.requestMethod : '',
-    requestUri: typeof w.requestUri === 'string' ? w.requestUri : '',
-    contentLength: toNumber(w.contentLength),
-    user: typeof w.user === 'string' ? w.user : '',
-    script: typeof w.script === 'string' ? w.script : '',
-    lastRequestCpu: toNumber(w.lastRequestCpu),
-    lastRequestMemory: toNumber(w.lastRequestMemory),
+    pid: num('pid'),
+    state: str('state'),
+    startSince: num('startSince'),
+    requests: num('requests'),
+    requestDurationUs: num('requestDurationUs'),
+    requestMethod: str('requestMethod'),
+    requestUri: str('requestUri'),
+    contentLength: num('contentLength'),
+    user: str('user'),
+    script: str('script'),
+    lastRequestCpu: num('lastRequestCpu'),
+    lastRequestMemory: num('lastRequestMemory'),
   };
 }
 
-/** `?json` or `?json&full`. Throws StatusParseError when the text is not FPM's JSON. */
+/**
+ * `?json` or `?json&full`. Throws StatusParseError when the text is not FPM's
+ * JSON, with `field` set when a value is not what FPM writes there.
+ */
 export function parseStatusJson(text: string): PoolStatus {
   let data: unknown;
   try {
@@ -160,12 +271,17 @@ export function parseStatusJson(text: string): PoolStatus {
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new StatusParseError('not a JSON object');
   const obj = data as Record<string, unknown>;
-  const pool = fill<PoolStatus>(POOL_KEYS, Object.entries(obj));
+  requireShape(Object.keys(obj));
+  const pool = collect(POOL_FIELDS, Object.entries(obj), jsonValue);
   let processes: WorkerStatus[] | undefined;
-  if (Array.isArray(obj.processes)) {
-    processes = obj.processes
-      .filter((w): w is Record<string, unknown> => typeof w === 'object' && w !== null)
-      .map((w) => worker(fill<WorkerStatus>(WORKER_KEYS, Object.entries(w))));
+  if (Object.hasOwn(obj, 'processes')) {
+    const list = obj.processes;
+    if (!Array.isArray(list)) throw new StatusParseError(`"processes" is ${valuePreview(list)}, not a list of workers`, '"processes"');
+    processes = list.map((w: unknown, i) => {
+      const where = `"processes"[${i}]`;
+      if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new StatusParseError(`${where} is ${valuePreview(w)}, not a worker's figures`, where);
+      return worker(collect(WORKER_FIELDS, Object.entries(w), jsonValue, `${where} `), `${where} `);
+    });
   }
   return complete(pool, processes);
 }
@@ -180,11 +296,16 @@ export function parseStatusText(text: string): PoolStatus {
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => [m[1] ?? '', (m[2] ?? '').trim()]);
   const head = lines(blocks[0] ?? '');
+  requireShape(head.map(([k]) => k));
+  const asText = (kind: FieldKind, v: unknown, where: string) => textValue(kind, String(v), where);
   // The plain page writes the start time as a date; the JSON one as epoch seconds.
-  const pool = fill<PoolStatus>(POOL_KEYS, head.filter(([k]) => k.toLowerCase() !== 'start time'));
+  const pool = collect(POOL_FIELDS, head.filter(([k]) => k.toLowerCase() !== 'start time'), asText);
   const start = head.find(([k]) => k.toLowerCase() === 'start time')?.[1];
-  if (start !== undefined) pool.startTime = /^\d+$/.test(start) ? Number(start) : parseFpmDate(start);
-  const rest = blocks.slice(1).map((b) => worker(fill<WorkerStatus>(WORKER_KEYS, lines(b)))).filter((w) => w.pid > 0);
+  if (start !== undefined) pool.set('startTime', /^\d+$/.test(start) ? textValue('count', start, '"start time"') : parseFpmDate(start));
+  const rest = blocks.slice(1).map((b, i) => {
+    const where = `worker ${i + 1} `;
+    return worker(collect(WORKER_FIELDS, lines(b), asText, where), where);
+  });
   return complete(pool, blocks.length > 1 ? rest : undefined);
 }
 

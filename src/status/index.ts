@@ -17,6 +17,8 @@ export * from './pool.js';
 export * from './read.js';
 export * from './reasons.js';
 export * from './evaluate.js';
+export * from './advice.js';
+export * from './words.js';
 
 export const DEFAULT_STATUS_PATH = '/status';
 
@@ -29,6 +31,8 @@ export interface PoolStatusOptions {
   probe?: Probe;
   thresholds: Thresholds;
   toolVersion?: string;
+  /** stop reading a page beyond this size (default DEFAULT_STATUS_MAX_BYTES) */
+  maxResponseBytes?: number;
 }
 
 export interface PoolStatusContext {
@@ -62,7 +66,7 @@ export function statusPathFor(optionPath: string | undefined, pool: PoolFacts | 
 }
 
 export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: PoolStatusContext): Promise<StatusReport> {
-  const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion });
+  const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion, maxResponseBytes: opts.maxResponseBytes });
   let pool = ctx.pool;
   let firstRead: StatusRead | undefined;
   if (pool === undefined && ctx.findPool) {

@@ -27,6 +27,13 @@ export interface PoolFacts {
   statusPathAt: string;
   pingPath?: string;
   slowlogTimeout?: string;
+  /** pm = dynamic: the idle workers FPM keeps ready, at least and at most, and how many it starts with */
+  minSpareServers?: number;
+  maxSpareServers?: number;
+  startServers?: number;
+  /** file:line of pm.max_children and pm.min_spare_servers (of the [pool] section when unset): where the advice points */
+  maxChildrenAt?: string;
+  minSpareServersAt?: string;
 }
 
 const ANY_HOST = new Set(['0.0.0.0', '::', '*', '']);
@@ -48,13 +55,31 @@ export function poolServing(pools: readonly PoolFile[], target: Target): PoolFil
   });
 }
 
+/** A whole-number setting as FPM reads it, or undefined when it is unset or not a number. */
+function wholeSetting(s: Record<string, string>, key: string): number | undefined {
+  const v = s[key]?.trim();
+  return v !== undefined && /^\d{1,9}$/.test(v) ? Number(v) : undefined;
+}
+
 export function poolFacts(pool: PoolFile): PoolFacts {
   const s = pool.settings;
-  const max = s['pm.max_children'] !== undefined && /^\d+$/.test(s['pm.max_children'].trim()) ? Number(s['pm.max_children']) : undefined;
+  const max = wholeSetting(s, 'pm.max_children');
   const at = (key: string) => `${pool.file}:${pool.lines[key] ?? pool.line}`;
-  const facts: PoolFacts = { name: pool.name, file: pool.file, line: pool.line, statusPathAt: at('pm.status_path') };
+  const facts: PoolFacts = {
+    name: pool.name,
+    file: pool.file,
+    line: pool.line,
+    statusPathAt: at('pm.status_path'),
+    maxChildrenAt: at('pm.max_children'),
+    minSpareServersAt: at('pm.min_spare_servers'),
+  };
   if (s['pm'] !== undefined) facts.pm = s['pm'];
   if (max !== undefined && max > 0) facts.maxChildren = max;
+  const spare = { minSpareServers: 'pm.min_spare_servers', maxSpareServers: 'pm.max_spare_servers', startServers: 'pm.start_servers' } as const;
+  for (const [name, key] of Object.entries(spare) as Array<[keyof typeof spare, string]>) {
+    const v = wholeSetting(s, key);
+    if (v !== undefined) facts[name] = v;
+  }
   if (s['pm.status_path']) facts.statusPath = s['pm.status_path'];
   if (s['ping.path']) facts.pingPath = s['ping.path'];
   if (s['request_slowlog_timeout']) facts.slowlogTimeout = s['request_slowlog_timeout'];

@@ -18,6 +18,8 @@ export interface ReadOptions {
   timeoutMs: number;
   /** at most this long for the connect alone (default timeoutMs) */
   connectTimeoutMs?: number;
+  /** stop reading a page beyond this size (default DEFAULT_STATUS_MAX_BYTES) */
+  maxResponseBytes?: number;
   toolVersion?: string;
   /** the clock, for tests: ms */
   now?: () => number;
@@ -34,7 +36,15 @@ export type UnreadableKind =
   /** it speaks FastCGI but is not PHP-FPM (uWSGI, fcgiwrap, a stand-in app) */
   | 'not-fpm'
   /** FPM-like text we could not parse */
-  | 'unparseable';
+  | 'unparseable'
+  /** the shape of a status page, with a value PHP-FPM never writes (an array, a negative count, 1e999) */
+  | 'invalid';
+
+/**
+ * A full status page is about 400 bytes per worker: 4 MiB holds some ten
+ * thousand workers. `status --max-response-bytes` raises it.
+ */
+export const DEFAULT_STATUS_MAX_BYTES = 4 * 1024 * 1024;
 
 export type StatusRead =
   | { kind: 'ok'; status: PoolStatus; format: 'json' | 'text'; response: FcgiResponse; atMs: number; elapsedMs: number }
@@ -94,7 +104,7 @@ async function ask(target: Target, query: string, opts: ReadOptions, timeoutMs: 
     params: statusParams(opts.path, query, opts.toolVersion),
     timeoutMs,
     connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? timeoutMs, timeoutMs),
-    maxResponseBytes: 4 * 1024 * 1024,
+    maxResponseBytes: opts.maxResponseBytes ?? DEFAULT_STATUS_MAX_BYTES,
   });
 }
 
@@ -112,23 +122,31 @@ export async function readStatusPage(target: Target, opts: ReadOptions): Promise
   }
   const ok = (status: PoolStatus, format: 'json' | 'text', r: FcgiResponse): StatusRead => ({ kind: 'ok', status, format, response: r, atMs: wallClock, elapsedMs: now() - start });
   let parseError = '';
+  // A page with the shape of a status page and a value PHP-FPM never writes: its figures cannot be judged.
+  const invalid = (err: StatusParseError, r: FcgiResponse): StatusRead => {
+    const server = serverOf(r);
+    return { kind: 'unreadable', response: r, reason: 'invalid', detail: err.message, ...(server ? { server } : {}) };
+  };
   if (response.status === 200 && response.raw.protocolStatusName === 'REQUEST_COMPLETE') {
     try {
       const page = parseStatusPage(response.body.toString('utf8'));
       return ok(page.status, page.format, response);
     } catch (err) {
       if (!(err instanceof StatusParseError)) throw err;
+      if (err.field !== undefined) return invalid(err, response);
       parseError = err.message;
     }
     // FPM's JSON that does not parse (a request URI it did not escape): the plain page says the same.
     if (/^\s*\{/.test(response.body.toString('utf8', 0, 64)) && /"pool"/.test(response.body.toString('utf8', 0, 200))) {
       const left = opts.timeoutMs - (now() - start);
       if (left > 50) {
+        let plain: FcgiResponse | undefined;
         try {
-          const plain = await ask(target, 'full', opts, left);
+          plain = await ask(target, 'full', opts, left);
           if (plain.status === 200) return ok(parseStatusPage(plain.body.toString('utf8')).status, 'text', plain);
         } catch (err) {
           if (!(err instanceof FcgiClientError) && !(err instanceof StatusParseError)) throw err;
+          if (err instanceof StatusParseError && err.field !== undefined) return invalid(err, plain ?? response);
         }
       }
     }

@@ -53,15 +53,29 @@ export interface ReasonContext {
   describeClientError: ClientErrorDescriber;
 }
 
-const DEBIAN_POOL = '/etc/php/8.2/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)';
+/**
+ * The PHP version in a Debian path: /etc/php/8.3/fpm/pool.d/www.conf, or the
+ * package's socket /run/php/php8.3-fpm.sock. Never assumed: PHP-FPM 8.2, 8.3
+ * and 8.4 all live in the same places under their own number.
+ */
+function phpVersionIn(path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  return (/\/etc\/php\/(\d+\.\d+)\/fpm\//.exec(path) ?? /\/php(\d+\.\d+)-fpm[^/]*\.sock$/.exec(path))?.[1];
+}
+
+/** Where the pool file usually is, for a pool whose file was not found: the version from the socket's name, else any. */
+function usualPoolFile(target: Target): string {
+  const version = phpVersionIn(target.kind === 'unix' ? target.path : undefined) ?? '*';
+  return `/etc/php/${version}/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)`;
+}
 
 function poolAt(pool: PoolFacts): string {
   return `pool [${pool.name}] (${pool.statusPathAt})`;
 }
 
-function reloadHint(pool: PoolFacts | undefined): string {
-  const m = pool ? /\/etc\/php\/(\d+\.\d+)\/fpm\//.exec(pool.file) : null;
-  return m ? `systemctl reload php${m[1]}-fpm` : 'reload PHP-FPM (systemctl reload php-fpm, or kill -USR2 on the master)';
+function reloadHint(pool: PoolFacts | undefined, target: Target): string {
+  const version = phpVersionIn(pool?.file) ?? phpVersionIn(target.kind === 'unix' ? target.path : undefined);
+  return version ? `systemctl reload php${version}-fpm` : 'reload PHP-FPM (systemctl reload php-fpm, named phpX.Y-fpm on Debian and Ubuntu; or kill -USR2 on the master)';
 }
 
 function ev(ctx: ReasonContext, text: string): Evidence {
@@ -70,7 +84,7 @@ function ev(ctx: ReasonContext, text: string): Evidence {
 
 export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable' }>, ctx: ReasonContext): Finding {
   const where = formatTarget(ctx.target);
-  const evidence = [ev(ctx, `GET ${ctx.path}?json&full answered ${read.detail}`)];
+  const evidence = [ev(ctx, `GET ${ctx.path}?json&full answered ${read.reason === 'invalid' ? `${read.response.status}: ` : ''}${read.detail}`)];
   const pool = ctx.pool;
   switch (read.reason) {
     case 'not-enabled': {
@@ -78,8 +92,8 @@ export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable'
       const fix = other
         ? `The ${poolAt(pool!)} serves its status page at ${other}: run with --path ${other}.`
         : pool
-          ? `In ${poolAt(pool)} add "pm.status_path = ${ctx.path}", then ${reloadHint(pool)}. Keep the path off the public site: the web server should not route it to PHP-FPM for everyone.`
-          : `In the pool file that listens on ${where} (usually ${DEBIAN_POOL}) add "pm.status_path = ${ctx.path}" and reload PHP-FPM; or pass --path with the pool's pm.status_path.`;
+          ? `In ${poolAt(pool)} add "pm.status_path = ${ctx.path}", then ${reloadHint(pool, ctx.target)}. Keep the path off the public site: the web server should not route it to PHP-FPM for everyone.`
+          : `In the pool file that listens on ${where} (usually ${usualPoolFile(ctx.target)}) add "pm.status_path = ${ctx.path}" and ${reloadHint(undefined, ctx.target)}; or pass --path with the pool's pm.status_path.`;
       return {
         id: 'status-page-not-enabled',
         severity: 'error',
@@ -117,6 +131,15 @@ export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable'
         message: `${where} answered ${ctx.path} with something like a PHP-FPM status page that could not be parsed (${read.detail}).`,
         evidence,
         fix: 'Run `fcgi-doctor ping TARGET --script PATH --uri "PATH?json&full"` to see the page as sent, and report it to fcgi-doctor with the PHP-FPM version.',
+      };
+    case 'invalid':
+      return {
+        id: 'status-page-not-status',
+        severity: 'error',
+        title: `The status page at ${ctx.path} holds values PHP-FPM never writes`,
+        message: `${where} answered ${ctx.path} with a page shaped like PHP-FPM's status page, but ${read.detail}. PHP-FPM writes its counts as whole numbers of 0 or more and its names as strings, so these figures did not come from a pool as it counts itself: no threshold or probe was judged on them.`,
+        evidence,
+        fix: `Find out what answers ${ctx.path} on ${where}: \`fcgi-doctor ping ${where} --script ${ctx.path} --uri "${ctx.path}?json&full"\` shows the page as sent. A PHP script, another application or a proxy in front of the pool may answer in its place: point status at the pool's own socket or port${pool?.statusPath ? ` and its pm.status_path (${poolAt(pool)})` : ' and its pm.status_path'}.`,
       };
     case 'not-fpm':
       return {

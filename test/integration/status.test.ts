@@ -1,6 +1,6 @@
 /**
  * `fcgi-doctor status` (the built bin, as a child process) against real
- * PHP-FPM 8.2 pools: Unix socket and TCP, pm = static, dynamic and ondemand;
+ * PHP-FPM pools (the version installed): Unix socket and TCP, pm = static, dynamic and ondemand;
  * healthy, status path not enabled, saturated by sleeping scripts, a socket
  * the caller may not reach, a stopped pool, and a FastCGI server that is not
  * PHP-FPM. Each asserts the verdict, the exit status and the reason shown.
@@ -15,6 +15,8 @@ import { endpointToString, type Endpoint } from './harness/endpoint.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { makeTempDir } from './harness/tempdir.js';
+import { afterRequest, hostileServer } from '../client/support.js';
+import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
 import { errorsText, outputValidator } from '../report/support.js';
 
 const built = requireBuiltCli();
@@ -109,6 +111,22 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
     expect(r.stdout).toContain('[status-page-not-status]');
   });
 
+  it('--max-response-bytes bounds the page: a larger page fails with the hint to raise it, a larger bound reads it', async () => {
+    const where = endpointToString(unixStatic.endpoint);
+    const small = await status([where, '--max-response-bytes', '100']);
+    expect(small.code).toBe(1);
+    expect(small.stdout).toContain('response larger than 100 bytes: stopped reading');
+    expect(small.stdout).toContain('--max-response-bytes');
+    const big = await statusJson([where, '--max-response-bytes', '100000']);
+    expect(big.code).toBe(0);
+    expect(big.json.healthy).toBe(true);
+    for (const bad of ['0', 'lots', String(512 * 1024 * 1024)]) {
+      const r = await status([where, '--max-response-bytes', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/--max-response-bytes must be/);
+    }
+  });
+
   it('bad arguments: exit 2', async () => {
     expect((await status([endpointToString(tcpDynamic.endpoint), '--fail-on-new', 'max-children-reached'])).code).toBe(2);
     expect((await status([endpointToString(tcpDynamic.endpoint), '--probe', 'sometimes'])).code).toBe(2);
@@ -186,6 +204,71 @@ describe.skipIf(!built || !hasFpm)('status of a busy pool', () => {
   });
 });
 
+describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process manager (issue 12 item 6)', () => {
+  const started: PhpFpmServer[] = [];
+  afterAll(async () => {
+    for (const p of started) await p.stop();
+  });
+
+  it('an idle dynamic pool with room (0 busy, 2 of 4 running), --min-idle 3: pm.min_spare_servers, not pm.max_children', async () => {
+    const fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 2, minSpareServers: 1, maxSpareServers: 3, statusPath: '/status' });
+    started.push(fpm);
+    const where = endpointToString(fpm.endpoint);
+    const { code, json } = await statusJson([where, '--probe', 'readiness', '--min-idle', '3']);
+    expect(code).toBe(1);
+    expect(json.pool).toMatchObject({ processManager: 'dynamic', maxChildren: 4, busy: 0, totalProcesses: 2, idleProcesses: 1 });
+    const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
+    expect(f.title).toBe('Only 1 idle worker (fewer than 3)');
+    expect(f.fix).toContain(`The pool has room: 2 of pm.max_children 4 (${fpm.poolConfPath}:`);
+    expect(f.fix).toContain(`pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 4 (${fpm.poolConfPath}:`);
+    expect(f.fix).not.toMatch(/raise pm\.max_children/i);
+    const text = await status([where, '--probe', 'readiness', '--min-idle', '3']);
+    expect(text.stdout).toMatch(/✗ not ready: pool www \(dynamic\) at .* — Only 1 idle worker \(fewer than 3\)/);
+    // Held when asked for what the pool keeps.
+    expect((await status([where, '--probe', 'readiness', '--min-idle', '1'])).code).toBe(0);
+  });
+
+  it('the worker answering the status request is not idle: pm.min_spare_servers 2 shows 1 idle, --min-idle 2 needs 3 kept', async () => {
+    const two = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 2, minSpareServers: 2, maxSpareServers: 3, statusPath: '/status' });
+    started.push(two);
+    const short = await statusJson([endpointToString(two.endpoint), '--min-idle', '2']);
+    expect(short.code).toBe(1);
+    expect(short.json.pool).toMatchObject({ idleProcesses: 1, totalProcesses: 2 });
+    expect(short.json.findings.find((x: { id: string }) => x.id === 'pool-busy').fix).toContain('2 now: set pm.min_spare_servers = 3');
+    const three = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 3, minSpareServers: 3, maxSpareServers: 3, statusPath: '/status' });
+    started.push(three);
+    const held = await statusJson([endpointToString(three.endpoint), '--min-idle', '2']);
+    expect(held.json.pool).toMatchObject({ idleProcesses: 2, totalProcesses: 3 });
+    expect(held.code).toBe(0);
+    expect(held.json.findings).toEqual([]);
+  });
+
+  it('a dynamic pool running all pm.max_children, none idle: raise pm.max_children', async () => {
+    const fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 2, startServers: 2, minSpareServers: 1, maxSpareServers: 2, statusPath: '/status', scripts: SLOW });
+    started.push(fpm);
+    const busy = occupy(fpm, 1, 4);
+    await sleep(700);
+    const { code, json } = await statusJson([endpointToString(fpm.endpoint), '--min-idle', '1']);
+    await busy;
+    expect(code).toBe(1);
+    expect(json.pool).toMatchObject({ totalProcesses: 2, idleProcesses: 0, maxChildren: 2 });
+    const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
+    expect(f.title).toBe('No idle worker (fewer than 1)');
+    expect(f.fix).toMatch(/^Every worker pm\.max_children 2 \(.*\) allows is running \(2\): raise pm\.max_children if memory allows/);
+  });
+
+  it('an ondemand pool keeps no idle worker: --min-idle says it does not fit, not to raise pm.max_children', async () => {
+    const fpm = await startPhpFpm({ listen: { kind: 'unix' }, pm: 'ondemand', maxChildren: 4, statusPath: '/status' });
+    started.push(fpm);
+    const { code, json } = await statusJson([endpointToString(fpm.endpoint), '--min-idle', '1']);
+    expect(code).toBe(1);
+    expect(json.pool).toMatchObject({ processManager: 'ondemand', maxChildren: 4, idleProcesses: 0 });
+    const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
+    expect(f.fix).toContain('pm = ondemand keeps no idle workers');
+    expect(f.fix).not.toMatch(/raise pm\.max_children/i);
+  });
+});
+
 describe.skipIf(!built || !hasFpm)('status when the pool cannot be read', () => {
   const started: PhpFpmServer[] = [];
   afterAll(async () => {
@@ -220,6 +303,25 @@ describe.skipIf(!built || !hasFpm)('status when the pool cannot be read', () => 
     const u = await status([unixWhere, '--probe', 'liveness']);
     expect(u.code).toBe(1);
     expect(u.stdout).toMatch(/\[socket-(missing|stale)\]/);
+  });
+
+  it('a page with values PHP-FPM never writes: not believed, readiness fails naming the field', async () => {
+    const dir = makeTempDir('status-bogus');
+    const page = JSON.stringify({ pool: 'www', 'process manager': 'dynamic', 'start time': 1, 'start since': 5, 'accepted conn': 3, 'listen queue': [50], 'max listen queue': 0, 'listen queue len': 0, 'idle processes': 1, 'active processes': 1, 'total processes': 2, 'max active processes': 1, 'max children reached': 0, 'slow requests': 0 });
+    const server = await hostileServer({ path: dir.join('fpm.sock') }, (socket) =>
+      afterRequest(socket, (id) => socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: application/json\r\n\r\n${page}`)), encodeEndRequest(id, 0, 0)]))),
+    );
+    try {
+      const r = await status([server.address, '--probe', 'readiness', '--max-listen-queue', '0']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/not ready/);
+      expect(r.stdout).toContain('[status-page-not-status]');
+      expect(r.stdout).toContain('"listen queue" is [50], not a whole number of 0 or more');
+      expect(r.stdout).not.toMatch(/listen queue 0 ≤ 0/);
+    } finally {
+      await server.close();
+      dir.remove();
+    }
   });
 
   it('the stand-in app is not PHP-FPM: exit 1 and says so, even for liveness', async () => {

@@ -245,6 +245,21 @@ describe('verdicts and probes', () => {
     expect(live.probe?.passed).toBe(true);
   });
 
+  it('status path not enabled and no pool file found: the hint names the PHP version of the socket, never an assumed one', () => {
+    const notEnabled: StatusRead = { kind: 'unreadable', reason: 'not-enabled', response: response(404, 'File not found.'), detail: '404 "File not found."' };
+    const sock83: Target = { kind: 'unix', path: '/run/php/php8.3-fpm.sock' };
+    const on83 = evaluate({ ...base, target: sock83, where: sock83.path, thresholds: {}, reads: [notEnabled], reasons: reasons(sock83) });
+    expect(on83.findings[0]?.fix).toContain('/etc/php/8.3/fpm/pool.d/www.conf (Debian, Ubuntu)');
+    expect(on83.findings[0]?.fix).toContain('systemctl reload php8.3-fpm');
+    const onTcp = evaluate({ ...base, thresholds: {}, reads: [notEnabled], reasons: reasons(tcp) });
+    expect(onTcp.findings[0]?.fix).toContain('/etc/php/*/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)');
+    for (const r of [on83, onTcp]) expect(JSON.stringify(r.findings)).not.toContain('8.2');
+    // A pool file found under /etc/php/8.4: its own version.
+    const pool84 = poolFacts({ ...poolFile, file: '/etc/php/8.4/fpm/pool.d/www.conf', settings: {}, lines: {} });
+    const found = evaluate({ ...base, thresholds: {}, reads: [notEnabled], reasons: reasons(tcp, pool84) });
+    expect(found.findings[0]?.fix).toContain('then systemctl reload php8.4-fpm');
+  });
+
   it('not PHP-FPM fails even liveness', () => {
     const r = evaluate({ ...base, probe: 'liveness', thresholds: {}, reads: [{ kind: 'unreadable', reason: 'not-fpm', response: response(200, 'x'), detail: '200', server: 'uWSGI' }] });
     expect(r.probe?.passed).toBe(false);

@@ -8,11 +8,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Endpoint } from './endpoint.js';
 import { freePort } from './freePort.js';
+import { BINARIES } from './requireServer.js';
 import { startProcess, tailFile, type ServerProcess } from './process.js';
 import { makeDir, makeTempDir, writeFile, writeFiles, type FileSpec } from './tempdir.js';
 import { waitFor, waitForEndpoint } from './waitFor.js';
 
-export const PHP_FPM_BINARY = '/usr/sbin/php-fpm8.2';
+/** The installed PHP-FPM, whatever its version (requireServer's findPhpFpmBinary). */
+export const PHP_FPM_BINARY = BINARIES.phpFpm.path;
 
 /** Where a pool listens: a Unix socket (default `<dir>/run/<pool>.sock`) or TCP (default 127.0.0.1:<free port>). */
 export type PhpFpmListen = { kind: 'unix'; path?: string } | { kind: 'tcp'; host?: string; port?: number };

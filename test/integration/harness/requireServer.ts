@@ -4,7 +4,7 @@
  * with a clear reason (`describe.skipIf(!requireBinary(...))`).
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -21,9 +21,38 @@ export function requireBuiltCli(): boolean {
   return built;
 }
 
+/**
+ * The PHP-FPM binary among `names` (the entries of `dir`): Debian and Ubuntu
+ * install it versioned (php-fpm8.2, php-fpm8.3…), the newest wins when several
+ * are installed; RHEL, Alpine and the official image call it php-fpm. When
+ * none is there, the name Debian's current package would install, so a missing
+ * server is reported under a path that explains itself.
+ */
+export function pickPhpFpmBinary(dir: string, names: readonly string[]): string {
+  const versioned = names
+    .map((n) => /^php-fpm(\d+)\.(\d+)$/.exec(n))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .sort((a, b) => Number(b[1]) - Number(a[1]) || Number(b[2]) - Number(a[2]));
+  if (versioned[0]) return join(dir, versioned[0][0]);
+  return join(dir, 'php-fpm');
+}
+
+/** PHP_FPM_BINARY in the environment, else what /usr/sbin holds (see pickPhpFpmBinary). */
+export function findPhpFpmBinary(): string {
+  const chosen = process.env.PHP_FPM_BINARY;
+  if (chosen) return chosen;
+  let names: string[] = [];
+  try {
+    names = readdirSync('/usr/sbin');
+  } catch {
+    // no /usr/sbin: reported as missing below
+  }
+  return pickPhpFpmBinary('/usr/sbin', names);
+}
+
 /** The binaries the harness runs and the Debian package of each (see scripts/install-test-servers.sh). */
 export const BINARIES = {
-  phpFpm: { name: 'php-fpm', path: '/usr/sbin/php-fpm8.2', pkg: 'php-fpm' },
+  phpFpm: { name: 'php-fpm', path: findPhpFpmBinary(), pkg: 'php-fpm' },
   uwsgi: { name: 'uwsgi', path: '/usr/bin/uwsgi-core', pkg: 'uwsgi-core' },
   uwsgiPython3: { name: 'uwsgi python3 plugin', path: '/usr/lib/uwsgi/plugins/python3_plugin.so', pkg: 'uwsgi-plugin-python3' },
   fcgiwrap: { name: 'fcgiwrap', path: '/usr/sbin/fcgiwrap', pkg: 'fcgiwrap' },
