@@ -33,7 +33,8 @@ export interface SetupSummary {
   reachedBy: string[];
   vhost?: string;
   definedAt: { file: string; line: number };
-  request?: { status?: number; totalMs?: number; error?: string; script: string };
+  /** madeAs: the request succeeded only because of who sent it (root), with why it proves nothing for the site. */
+  request?: { status?: number; totalMs?: number; error?: string; script: string; madeAs?: { user: string; webUser: string; why: string } };
 }
 
 const FASTCGI_MODULES = ['fastcgi_module', 'fcgid_module', 'proxy_module', 'proxy_fcgi_module', 'actions_module', 'alias_module', 'rewrite_module'];
@@ -79,6 +80,7 @@ export function summarizeCheck(report: CheckReport): CheckedSummary {
           out.request.totalMs = Math.round(r.response.timings.totalMs * 10) / 10;
         }
         if (r.error) out.request.error = r.error.message;
+        if (r.madeAs) out.request.madeAs = r.madeAs;
       }
       return out;
     }),

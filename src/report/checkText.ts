@@ -47,7 +47,13 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   if (s.reachedBy.length) lines.push(`    reached   ${s.reachedBy.map(escapeOneLine).join('; ')}`);
   if (s.request) {
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
-    else lines.push(`    ${s.request.status && s.request.status < 400 ? style.ok : style.warn} request   ${statusLine(s.request.status ?? 0, '')} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
+    else {
+      // An answer to a request the web server could not make proves nothing about the site: never a ✓.
+      const mark = s.request.madeAs ? style.warn : s.request.status && s.request.status < 400 ? style.ok : style.warn;
+      const asWho = s.request.madeAs ? ` as ${escapeOneLine(s.request.madeAs.user)}` : '';
+      lines.push(`    ${mark} request   ${statusLine(s.request.status ?? 0, '')}${asWho} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
+      if (s.request.madeAs) lines.push(`              ${c.yellow(escapeOneLine(`${s.request.madeAs.why}.`))}`);
+    }
   }
   for (const f of findings) {
     if (opts.quiet && f.severity === 'info') continue;
