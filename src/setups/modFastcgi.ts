@@ -20,7 +20,7 @@ import {
   extensionsOf,
   mappingOf,
   parseIntOr,
-  ref,
+  optionsLine,
   vhostOfAncestors,
   type HandlerSection,
   type Visited,
@@ -155,7 +155,7 @@ function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], 
 
 function optionsFor(ctx: ExtractContext, vhost: Directive | undefined, file: string): FastcgiSetup['options'] {
   const eff = effectiveOptions(ctx.tree, vhost, file);
-  return { directory: path.posix.dirname(file), values: eff.options, from: eff.from.map(ref) };
+  return { directory: path.posix.dirname(file), values: eff.options, from: eff.from.map(optionsLine) };
 }
 
 export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { resolveServerPath, serverSetting, vhostSetsAny, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
-import { directoryOf, mappingOf, parseIntOr, ref, vhostOfAncestors, innermost } from './common.js';
+import { directoryOf, mappingOf, optionsLine, parseIntOr, vhostOfAncestors, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { asWebServer, newSetup } from './setup.js';
 import type { FastcgiSetup } from './types.js';
@@ -121,7 +121,7 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
       const name = files?.args[0] && !/[*?[]/.test(files.args[0]) ? files.args[0] : `index${h.extensions?.[0] ?? '.fcgi'}`;
       const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name);
       const eff = effectiveOptions(ctx.tree, vh, sample);
-      s.options = { directory: path.posix.dirname(sample), values: eff.options, from: eff.from.map(ref) };
+      s.options = { directory: path.posix.dirname(sample), values: eff.options, from: eff.from.map(optionsLine) };
       if (!s.script) s.script = sample;
     } else {
       s.notes.push('The directory this handler applies to is unknown (no <Directory> around it and no DocumentRoot).');
