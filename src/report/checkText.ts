@@ -44,6 +44,7 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
   if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);
   if (s.script) lines.push(`    script    ${escapeOneLine(s.script)}`);
+  else if (s.scripts) lines.push(`    scripts   ${escapeOneLine(s.scripts)}`);
   if (s.reachedBy.length) lines.push(`    reached   ${s.reachedBy.map(escapeOneLine).join('; ')}`);
   if (s.request) {
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
