@@ -89,7 +89,7 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
       const mark = s.request.madeAs ? style.warn : s.request.status && s.request.status < 400 ? style.ok : style.warn;
       const asWho = s.request.madeAs ? ` as ${escapeOneLine(s.request.madeAs.user)}` : '';
       lines.push(`    ${mark} request   ${statusLine(s.request.status ?? 0, '')}${asWho} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
-      if (s.request.madeAs) lines.push(`              ${c.yellow(escapeOneLine(`${s.request.madeAs.why}.`))}`);
+      if (s.request.madeAs) lines.push(`              ${c.yellow(escapeOneLine(`${s.request.madeAs.why.charAt(0).toUpperCase()}${s.request.madeAs.why.slice(1)}.`))}`);
     }
   }
   for (const f of findings) {
