@@ -1,5 +1,5 @@
 import { analyzeConfig, type AnalyzeOptions, type ConfigModel } from './config/index.js';
-import { requestSetups, type SetupRequestResult } from './request/setupRequest.js';
+import { markRequestsTheWebServerCannotMake, requestSetups, type SetupRequestResult } from './request/setupRequest.js';
 import type { LogNotice } from '../logs/index.js';
 import type { Finding } from '../findings/finding.js';
 import { joinFindings } from '../findings/join.js';
@@ -73,6 +73,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
       report.steps.probes = true;
     }
     report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
+    markRequestsTheWebServerCannotMake(model, report.requests, findings);
     for (const r of report.requests) findings.push(...r.findings);
     // PHP-FPM pools with pm.status_path: live figures from the reader `status` uses.
     findings.push(...(await poolStatusFindings(report.requests, pools, { timeoutMs: Math.min(options.timeoutMs, 3000), toolVersion: options.toolVersion })));

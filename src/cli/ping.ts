@@ -170,7 +170,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     if (response) {
       report.response = response;
       report.expectations = evaluateExpectations(response, expectations);
-      findings.push(...findingsForResponse(target, response, report.expectations));
+      findings.push(...findingsForResponse(target, response, report.expectations, { script: opts.script }));
     }
   }
 

@@ -30,10 +30,13 @@ export interface SetupSummary {
   inactiveReason?: string;
   endpoint?: string;
   script?: string;
+  /** When the configuration names no script file: which files the handler runs, in words ("*.fcgi files in /srv/cgi"). */
+  scripts?: string;
   reachedBy: string[];
   vhost?: string;
   definedAt: { file: string; line: number };
-  request?: { status?: number; totalMs?: number; error?: string; script: string };
+  /** madeAs: the request succeeded only because of who sent it (root), with why it proves nothing for the site. */
+  request?: { status?: number; totalMs?: number; error?: string; script: string; madeAs?: { user: string; webUser: string; why: string } };
 }
 
 const FASTCGI_MODULES = ['fastcgi_module', 'fcgid_module', 'proxy_module', 'proxy_fcgi_module', 'actions_module', 'alias_module', 'rewrite_module'];
@@ -43,6 +46,14 @@ export function endpointText(setup: FastcgiSetup): string | undefined {
   if (!e) return undefined;
   if (e.kind === 'unix') return e.generated ? `${e.path} (made by Apache)` : e.path;
   return `${e.host}:${e.port}${e.defaultPort ? ' (default port)' : ''}`;
+}
+
+/** The files a handler that names none runs, from its mappings: never a made-up file name. */
+function scriptsText(setup: FastcgiSetup, directory: string): string {
+  const exts = [...new Set(setup.reachedBy.flatMap((m) => m.extensions ?? []))];
+  const files = [...new Set(setup.reachedBy.flatMap((m) => (m.files ? [m.files] : [])))];
+  const which = exts.length > 0 ? `${exts.map((e) => `*${e}`).join(', ')} files` : files.length > 0 ? `files matching ${files.join(', ')}` : 'every file';
+  return `${which} in ${directory}`;
 }
 
 export function summarizeCheck(report: CheckReport): CheckedSummary {
@@ -71,6 +82,7 @@ export function summarizeCheck(report: CheckReport): CheckedSummary {
       const endpoint = endpointText(s);
       if (endpoint) out.endpoint = endpoint;
       if (s.script) out.script = s.script;
+      else if (s.options && (s.mode === 'fcgid' || s.mode === 'dynamic')) out.scripts = scriptsText(s, s.options.directory);
       if (s.vhost) out.vhost = `${s.vhost.serverName ?? '(no ServerName)'} ${s.vhost.addresses.join(' ')}`;
       if (r) {
         out.request = { script: r.script };
@@ -79,6 +91,7 @@ export function summarizeCheck(report: CheckReport): CheckedSummary {
           out.request.totalMs = Math.round(r.response.timings.totalMs * 10) / 10;
         }
         if (r.error) out.request.error = r.error.message;
+        if (r.madeAs) out.request.madeAs = r.madeAs;
       }
       return out;
     }),

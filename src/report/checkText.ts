@@ -35,23 +35,71 @@ function header(style: Style, s: CheckedSummary): string[] {
   return lines;
 }
 
-function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: CheckTextOptions): string[] {
+/** A finding shown under another setup that shares its cause (the same socket, port or script). */
+interface SharedFinding {
+  finding: Finding;
+  /** the setup it is shown under, as "file:line" */
+  shownAt: string;
+}
+
+/** "/etc/apache2/sites-enabled/a.conf:12: SetHandler …" → "/etc/apache2/sites-enabled/a.conf:12" */
+const CONFIG_AT = /^(.+?:\d+): /;
+
+/**
+ * Setups named in a finding's config evidence besides the one it is filed
+ * under: a probe finding about a socket lists every setup that uses it.
+ */
+function sharedFindings(findings: readonly Finding[], setupAt: ReadonlyMap<string, string>): Map<string, SharedFinding[]> {
+  const out = new Map<string, SharedFinding[]>();
+  const atOf = new Map<string, string>();
+  for (const [at, id] of setupAt) atOf.set(id, at);
+  for (const f of findings) {
+    if (!f.setup) continue;
+    const own = atOf.get(f.setup);
+    if (!own) continue;
+    for (const e of f.evidence) {
+      if (e.kind !== 'config') continue;
+      const at = CONFIG_AT.exec(e.text)?.[1];
+      const other = at === undefined ? undefined : setupAt.get(at);
+      if (!other || other === f.setup) continue;
+      const list = out.get(other) ?? [];
+      if (!list.some((x) => x.finding === f)) list.push({ finding: f, shownAt: own });
+      out.set(other, list);
+    }
+  }
+  return out;
+}
+
+function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: CheckTextOptions, shared: readonly SharedFinding[] = []): string[] {
   const { c } = style;
-  const worst = findings.some((f) => f.severity === 'error') ? style.fail : findings.some((f) => f.severity === 'warning') ? style.warn : style.ok;
+  const all = [...findings, ...shared.map((x) => x.finding)];
+  const worst = all.some((f) => f.severity === 'error') ? style.fail : all.some((f) => f.severity === 'warning') ? style.warn : style.ok;
   const mark = s.active ? worst : style.unknown;
   const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${s.definedAt.file}:${s.definedAt.line}`)}`];
   if (!s.active) lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
   if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
   if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);
   if (s.script) lines.push(`    script    ${escapeOneLine(s.script)}`);
+  else if (s.scripts) lines.push(`    scripts   ${escapeOneLine(s.scripts)}`);
   if (s.reachedBy.length) lines.push(`    reached   ${s.reachedBy.map(escapeOneLine).join('; ')}`);
   if (s.request) {
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
-    else lines.push(`    ${s.request.status && s.request.status < 400 ? style.ok : style.warn} request   ${statusLine(s.request.status ?? 0, '')} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
+    else {
+      // An answer to a request the web server could not make proves nothing about the site: never a ✓.
+      const mark = s.request.madeAs ? style.warn : s.request.status && s.request.status < 400 ? style.ok : style.warn;
+      const asWho = s.request.madeAs ? ` as ${escapeOneLine(s.request.madeAs.user)}` : '';
+      lines.push(`    ${mark} request   ${statusLine(s.request.status ?? 0, '')}${asWho} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
+      if (s.request.madeAs) lines.push(`              ${c.yellow(escapeOneLine(`${s.request.madeAs.why.charAt(0).toUpperCase()}${s.request.madeAs.why.slice(1)}.`))}`);
+    }
   }
   for (const f of findings) {
     if (opts.quiet && f.severity === 'info') continue;
     lines.push('', formatFinding(style, f, '  '));
+  }
+  for (const { finding: f, shownAt } of shared) {
+    if (opts.quiet && f.severity === 'info') continue;
+    const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : c.blue('i');
+    lines.push('', `  ${mark} ${f.severity} ${c.bold(escapeOneLine(f.title))} ${c.dim(`[${f.id}]`)}`, `      ${c.dim(`this setup too: the same cause is shown in full under the setup at ${escapeOneLine(shownAt)}`)}`);
   }
   return lines;
 }
@@ -83,10 +131,14 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
     out.push(formatFinding(style, f), '');
   }
   if (s.setups.length === 0 && !opts.quiet) out.push(c.yellow('No FastCGI setup found in this configuration.'), '');
+  const setupAt = new Map<string, string>();
+  for (const x of s.setups) setupAt.set(`${x.definedAt.file}:${x.definedAt.line}`, x.id);
+  const shared = sharedFindings(findings, setupAt);
   for (const setup of s.setups) {
     const mine = bySetup.get(setup.id) ?? NO_FINDINGS;
-    if (opts.quiet && mine.every((f) => f.severity === 'info')) continue;
-    for (const line of setupBlock(style, setup, mine, opts)) out.push(line);
+    const others = shared.get(setup.id) ?? [];
+    if (opts.quiet && mine.every((f) => f.severity === 'info') && others.every((x) => x.finding.severity === 'info')) continue;
+    for (const line of setupBlock(style, setup, mine, opts, others)) out.push(line);
     out.push('');
   }
   if (opts.verbose || !opts.quiet) for (const n of s.notices) out.push(c.dim(`note: ${escapeOneLine(n)}`));

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { flatTree, render, vhostValue, type Directive } from '../apache/index.js';
-import type { Mapping, SectionRef, SourceRef, VhostRef } from './types.js';
+import type { Mapping, OptionsLine, SectionRef, SourceRef, VhostRef } from './types.js';
 
 export interface Visited {
   d: Directive;
@@ -37,6 +37,11 @@ export function innermost(ancestors: readonly Directive[], test: (a: Directive) 
 
 export function ref(d: Directive): SourceRef {
   return { file: d.file, line: d.line, includedFrom: d.includedFrom };
+}
+
+/** An Options directive as the merge saw it: where, and its words. */
+export function optionsLine(d: Directive): OptionsLine {
+  return { ...ref(d), args: d.args };
 }
 
 export function sectionRefs(ancestors: readonly Directive[]): SectionRef[] {

@@ -20,7 +20,7 @@ import {
   extensionsOf,
   mappingOf,
   parseIntOr,
-  ref,
+  optionsLine,
   vhostOfAncestors,
   type HandlerSection,
   type Visited,
@@ -155,7 +155,7 @@ function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], 
 
 function optionsFor(ctx: ExtractContext, vhost: Directive | undefined, file: string): FastcgiSetup['options'] {
   const eff = effectiveOptions(ctx.tree, vhost, file);
-  return { directory: path.posix.dirname(file), values: eff.options, from: eff.from.map(ref) };
+  return { directory: path.posix.dirname(file), values: eff.options, from: eff.from.map(optionsLine) };
 }
 
 export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {
@@ -220,8 +220,10 @@ function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): Fa
     s.reachedBy = [mappingOf(h, s.definedAt, s.directive)];
     const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
     if (dir) {
-      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name && !/[*?[]/.test(name) ? name : `index${h.extensions?.[0] ?? '.fcgi'}`);
-      s.script = sample;
+      const named = name && !/[*?[]/.test(name) ? name : undefined;
+      // A made-up name only picks the sections that apply; it is never shown as the script.
+      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), named ?? `index${h.extensions?.[0] ?? '.fcgi'}`);
+      if (named) s.script = sample;
       s.options = optionsFor(ctx, vh, sample);
     } else {
       s.notes.push('The directory this handler applies to is unknown (no <Directory> around it and no DocumentRoot).');

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { resolveServerPath, serverSetting, vhostSetsAny, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
-import { directoryOf, mappingOf, parseIntOr, ref, vhostOfAncestors, innermost } from './common.js';
+import { directoryOf, mappingOf, optionsLine, parseIntOr, vhostOfAncestors, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { asWebServer, newSetup } from './setup.js';
 import type { FastcgiSetup } from './types.js';
@@ -118,11 +118,12 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
     const dir = directoryOf(h.ancestors) ?? (vh && vhostValue(vh, 'documentroot')?.args[0]) ?? ctx.mainDocumentRoot;
     if (dir) {
       const files = innermost(h.ancestors, (a) => a.name === 'files' && a.args[0] !== '~');
-      const name = files?.args[0] && !/[*?[]/.test(files.args[0]) ? files.args[0] : `index${h.extensions?.[0] ?? '.fcgi'}`;
-      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), name);
+      const named = files?.args[0] && !/[*?[]/.test(files.args[0]) ? files.args[0] : undefined;
+      // A made-up name only picks the sections that apply; it is never shown as the script.
+      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), named ?? `index${h.extensions?.[0] ?? '.fcgi'}`);
       const eff = effectiveOptions(ctx.tree, vh, sample);
-      s.options = { directory: path.posix.dirname(sample), values: eff.options, from: eff.from.map(ref) };
-      if (!s.script) s.script = sample;
+      s.options = { directory: path.posix.dirname(sample), values: eff.options, from: eff.from.map(optionsLine) };
+      if (!s.script && named) s.script = sample;
     } else {
       s.notes.push('The directory this handler applies to is unknown (no <Directory> around it and no DocumentRoot).');
     }

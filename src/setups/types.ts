@@ -28,6 +28,12 @@ export interface SourceRef {
   includedFrom: string[];
 }
 
+/** An Options line that shaped a directory's options, in merge order, with its words. */
+export interface OptionsLine extends SourceRef {
+  /** The words as written ("+FollowSymLinks", "None"). */
+  args: string[];
+}
+
 export interface SectionRef extends SourceRef {
   /** As written: "VirtualHost", "IfModule", "FilesMatch". */
   name: string;
@@ -103,7 +109,7 @@ export interface FastcgiSetup {
   /** Effective timeouts in seconds, by name (idle, appConnTimeout, io, busy, timeout, connect...). */
   timeouts: Record<string, number>;
   /** Effective Options for the script's directory (httpd merge rules). */
-  options?: { directory: string; values: string[]; from: SourceRef[] };
+  options?: { directory: string; values: string[]; from: OptionsLine[] };
   /** Option words / worker parameters as written (-processes 4, enablereuse=on...). */
   params: Record<string, string>;
   /** Things the extractor could not settle, in plain words. */

@@ -110,7 +110,7 @@ function readConfig(r: Reader, file: string, depth: number): void {
 }
 
 function readAll(fs: FileSystem, patterns: readonly string[]): FpmPoolScan {
-  const r: Reader = { fs, seen: new Set(), scan: { pools: [], filesRead: [], problems: [] } };
+  const r: Reader = { fs, seen: new Set(), scan: { pools: [], filesRead: [], problems: [], searched: [...new Set(patterns)] } };
   for (const pattern of patterns) {
     for (const f of expandGlob(fs, pattern)) readConfig(r, f, 0);
   }

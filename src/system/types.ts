@@ -171,6 +171,8 @@ export interface FpmPoolScan {
   filesRead: string[];
   /** Files that could not be read, in plain words. */
   problems: string[];
+  /** Where pools were looked for: the files and globs tried, in order (so a report can say where it looked). */
+  searched?: string[];
 }
 
 export interface FpmPools {

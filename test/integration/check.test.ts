@@ -77,6 +77,31 @@ describe.skipIf(!haveServers)('check on a real Apache and PHP-FPM', () => {
     expect(denied[0]!.location?.file).toBe(vhost);
   });
 
+  it('a socket owned by root 0660: the request made as root is no ✓, and says why it does not show the site works', async () => {
+    const { apache, vhost } = await scenario({ listenOwner: null, listenGroup: null });
+    const { json } = await check(apache.confPath, vhost);
+    // The doctor runs as root and gets its 200: the JSON says as whom, and why that proves nothing.
+    const request = (json.checked.setups[0] as { request?: { status?: number; madeAs?: { user: string; webUser: string; why: string } } }).request;
+    expect(request?.status).toBe(200);
+    expect(request?.madeAs).toMatchObject({ user: 'root', webUser: 'www-data' });
+    expect(request?.madeAs?.why).toMatch(/www-data may not.*does not show that the site works/);
+    const denied = json.findings.find((f) => f.id === 'socket-permission-denied');
+    expect(denied?.evidence.some((e) => e.kind === 'request' && /200 OK to a request made as root.*not a request www-data could make/.test(e.text))).toBe(true);
+    const text = await execa(process.execPath, [BIN, 'check', vhost, '--root', apache.confPath, '--since', '1h', '--no-color'], { reject: false, timeout: 60_000 });
+    const requestLine = String(text.stdout).split('\n').find((l) => /^\s*\S request\s/.test(l)) ?? '';
+    expect(requestLine).toMatch(/^\s*! request\s+200 OK as root/);
+    expect(String(text.stdout)).not.toMatch(/✓ request/);
+    expect(String(text.stdout)).toContain('does not show that the site works');
+  });
+
+  it('a healthy www-data socket: the request is a plain ✓, not marked as made as root', async () => {
+    const { apache, vhost } = await scenario({});
+    const { json } = await check(apache.confPath, vhost);
+    const request = (json.checked.setups[0] as { request?: { status?: number; madeAs?: unknown } }).request;
+    expect(request?.status).toBe(200);
+    expect(request?.madeAs).toBeUndefined();
+  });
+
   it('a stopped pool: socket-missing at the SetHandler line', async () => {
     const { fpm, apache, vhost } = await scenario({});
     await fpm.stop();

@@ -39,7 +39,7 @@ describe('loading rules', () => {
     expect(e?.fix).toContain('pm.max_children');
     expect(e?.links.length).toBeGreaterThan(0);
     expect(explainRule('primary-script-unknown')).toBeUndefined();
-    expect(explainFinding('primary-script-unknown').map((r) => r.id)).toEqual(['fcgiwrap-no-script', 'fpm-primary-script-unknown']);
+    expect(explainFinding('primary-script-unknown').map((r) => r.id)).toEqual(['fastcgi-primary-script-unknown', 'fcgiwrap-no-script', 'fpm-primary-script-unknown', 'proxy-fcgi-primary-script-unknown']);
     expect(explainRule('no-such-rule')).toBeUndefined();
     const rows = listRules();
     expect(rows.length).toBe(loadCatalog().rules.length);

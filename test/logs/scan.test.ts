@@ -18,7 +18,7 @@ describe('scanLogs on realistic logs', () => {
     expect(notices).toEqual([]);
     expect(stats.lines).toBe(200);
     expect(summary(groups)).toEqual({
-      'fpm-primary-script-unknown': 4,
+      'proxy-fcgi-primary-script-unknown': 4,
       'proxy-fcgi-socket-missing:/run/php/php8.2-fpm.sock': 3,
       'fcgid-read-timeout': 2,
       'php-fatal-error': 1,

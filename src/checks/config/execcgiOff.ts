@@ -3,10 +3,55 @@
  * nothing in the error log) and mod_fastcgi dynamic applications ("ExecCGI
  * Option" is off in this directory). mod_fastcgi static/external servers and
  * mod_proxy_fcgi never look at ExecCGI: flagging them would be wrong.
+ *
+ * The message retraces Apache's merge line by line (a bare list replaces what
+ * was inherited, +/- words adjust it), so it names the line that dropped
+ * ExecCGI, or says that no line ever added it.
  */
+import { applyOptions, DEFAULT_OPTIONS, parseOptions, type OptionName } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
+import type { OptionsLine } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
+
+interface MergeStep {
+  line: OptionsLine;
+  /** What the line did, in words ("adds FollowSymLinks"). */
+  effect: string;
+  had: boolean;
+  has: boolean;
+  replaced: boolean;
+  result: ReadonlySet<OptionName>;
+}
+
+const names = (set: ReadonlySet<OptionName>): string => [...set].sort().join(' ') || 'None';
+
+function mergeSteps(lines: readonly OptionsLine[]): MergeStep[] {
+  let current: ReadonlySet<OptionName> = new Set(DEFAULT_OPTIONS);
+  return lines.map((line) => {
+    const parsed = parseOptions(line.args);
+    const next = applyOptions(current, parsed);
+    const parts: string[] = [];
+    if (parsed.replace) parts.push(`replaces the inherited options (${names(current)}) with ${names(parsed.replace)}`);
+    if (parsed.add.size > 0) parts.push(`adds ${[...parsed.add].join(' ')}`);
+    if (parsed.remove.size > 0) parts.push(`removes ${[...parsed.remove].join(' ')}`);
+    const step: MergeStep = { line, effect: parts.join(', ') || 'changes nothing', had: current.has('ExecCGI'), has: next.has('ExecCGI'), replaced: parsed.replace !== undefined, result: next };
+    current = next;
+    return step;
+  });
+}
+
+/** Why ExecCGI is not in the result: the line that took it away, or that none added it. */
+function why(steps: readonly MergeStep[]): string {
+  const lost = [...steps].reverse().find((s) => s.had && !s.has);
+  if (lost) {
+    const how = lost.replaced ? 'its list has no + or - words, so it replaces the inherited options, ExecCGI among them' : 'it removes ExecCGI';
+    return `"Options ${lost.line.args.join(' ')}" at ${at(lost.line)} turns ExecCGI off: ${how}.`;
+  }
+  if (steps.length === 0) return `No Options line applies here, and Apache's default (${names(new Set(DEFAULT_OPTIONS))}) does not include ExecCGI.`;
+  const one = steps.length === 1;
+  return `${one ? 'The one Options line that applies here' : `None of the ${steps.length} Options lines that apply here`} (${steps.map((s) => at(s.line)).join(', ')}) ${one ? 'does not add' : 'adds'} ExecCGI, and Apache's default (${names(new Set(DEFAULT_OPTIONS))}) does not include it.`;
+}
 
 export const execcgiOffCheck: ConfigCheck = {
   ids: ['execcgi-off'],
@@ -16,7 +61,7 @@ export const execcgiOffCheck: ConfigCheck = {
       if (!s.active || !s.options) continue;
       if (s.mode !== 'fcgid' && s.mode !== 'dynamic') continue;
       if (s.options.values.includes('ExecCGI')) continue;
-      const last = s.options.from.at(-1);
+      const steps = mergeSteps(s.options.from);
       const symptom =
         s.mode === 'fcgid'
           ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'
@@ -26,9 +71,12 @@ export const execcgiOffCheck: ConfigCheck = {
           id: 'execcgi-off',
           severity: 'error',
           title: 'ExecCGI is off where scripts should run',
-          message: `Requests for ${s.options.directory} go to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect there are "${s.options.values.join(' ') || 'None'}", without ExecCGI: ${symptom}.${last ? ` The last Options that applies is at ${at(last)}; a list without + or - replaces the inherited options instead of adding to them.` : ''}`,
+          message: `Requests for ${s.options.directory} go to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect there are "${s.options.values.join(' ') || 'None'}", without ExecCGI: ${symptom}. ${why(steps)}`,
           at: s.definedAt,
-          evidence: [`${at(s.definedAt)}: ${s.directive}`, ...s.options.from.map((f) => `${at(f)}: Options line that applies`)],
+          evidence: [
+            `${at(s.definedAt)}: ${s.directive}`,
+            ...steps.map((step) => `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`),
+          ],
           fix: `Add "Options +ExecCGI" inside <Directory ${s.options.directory}> (or the section that sets the handler).`,
         }),
       );

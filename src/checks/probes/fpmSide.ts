@@ -30,6 +30,8 @@ export interface FpmAdvice {
   sentence: string;
   probe: string[];
   fix?: string;
+  /** The socket path the advice points at instead, if any (so a caller does not suggest it twice). */
+  suggests?: string;
 }
 
 function listenUrl(pool: FpmPool): string {
@@ -79,6 +81,7 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
       sentence: `PHP-FPM pool [${nearPool.name}] (${nearPool.file}:${nearPool.line}) listens on ${near.path}, not on this path.`,
       probe: [poolText(nearPool)],
       fix: `If pool [${nearPool.name}] is the one meant, change the socket path in the configuration to ${near.path}.`,
+      suggests: near.path,
     };
   }
   const ranked = pools.map((p) => ({ p, score: relatedness(p, e.path) })).sort((x, y) => y.score - x.score);
@@ -91,5 +94,30 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
       fix: `Point Apache at the pool (SetHandler "${listenUrl(pool)}"), or change the pool to "listen = ${e.path}" in ${pool.file}:${pool.lines['listen'] ?? pool.line} and restart PHP-FPM.`,
     };
   }
-  return { sentence: `No PHP-FPM pool is configured to listen there (${pools.length} pool${pools.length > 1 ? 's' : ''} found).`, probe: pools.slice(0, 5).map(poolText) };
+  const where = whereLooked(ctx);
+  return {
+    sentence: `No PHP-FPM pool is configured to listen there: ${pools.length} pool${pools.length > 1 ? 's' : ''} found in ${where.files}, none on this path (looked in ${where.places}; a pool configured anywhere else was not seen).`,
+    probe: [...pools.slice(0, 5).map(poolText), ...more(pools.length, 5, 'pool')],
+  };
+}
+
+/** At most this many places or files are named in a sentence: the rest are counted. */
+const MAX_NAMED = 5;
+
+function more(total: number, shown: number, what: string): string[] {
+  return total > shown ? [`… and ${total - shown} more ${what}${total - shown > 1 ? 's' : ''}`] : [];
+}
+
+function bounded(list: readonly string[]): string {
+  const named = list.slice(0, MAX_NAMED).join(', ');
+  return list.length > MAX_NAMED ? `${named} and ${list.length - MAX_NAMED} more` : named;
+}
+
+/** Where the pool files were looked for, in words: the globs tried and the files read (bounded). */
+export function whereLooked(ctx: ProbeContext): { places: string; files: string } {
+  const scan = ctx.facts.fpm;
+  const places = bounded(scan.searched ?? []) || 'the usual places';
+  const n = scan.filesRead.length;
+  const files = n === 0 ? 'no file' : `${n === 1 ? '' : `${n} files: `}${bounded(scan.filesRead)}`;
+  return { places, files };
 }

@@ -30,3 +30,18 @@ export function probeFinding(f: ProbeFindingInput): Finding {
   if (f.fix) out.fix = f.fix;
   return out;
 }
+
+/** Pieces of advice joined into one text, each sentence once (two sources may give the same advice). */
+export function joinSentences(parts: readonly string[]): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const part of parts) {
+    for (const sentence of part.split(/(?<=[.!?])\s+(?=[A-Z(])/)) {
+      const key = sentence.trim().replace(/\s+/g, ' ');
+      if (key === '' || seen.has(key)) continue;
+      seen.add(key);
+      out.push(sentence.trim());
+    }
+  }
+  return out.join(' ');
+}

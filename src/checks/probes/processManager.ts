@@ -1,7 +1,7 @@
 /**
  * process-manager-not-running: Apache runs, but the FastCGI process manager
  * that starts the applications does not. mod_fastcgi's is a child called
- * fcgi-pm (the seed's `ps auxf`). mod_fcgid's is a single-threaded child
+ * fcgi-pm (as `ps auxf` shows in the classic mod_fastcgi guide). mod_fcgid's is a single-threaded child
  * running as the web user with the same command line as the others: it can
  * only be told apart from threaded MPM workers (event, worker), so under
  * prefork nothing is concluded.

@@ -1,7 +1,7 @@
 /**
  * The #! line of each script Apache execs. shebang-crlf: Windows line endings
  * make the kernel look for "/usr/bin/perl\r". shebang-interpreter-missing:
- * the interpreter is not there (the seed's #!/usr/bin/python does not exist
+ * the interpreter is not there (the classic mod_fastcgi guide's #!/usr/bin/python does not exist
  * on current Debian: /usr/bin/python3 does, and is suggested) or cannot be
  * executed by the user that runs the script, or there is no #! line at all.
  */

@@ -2,7 +2,7 @@
  * TCP backends: who listens on the configured host:port (/proc/net/tcp and
  * tcp6, socket inode → process). backend-unreachable when nobody does;
  * backend-exposed when the listener is bound to every address (or another
- * non-loopback one) while Apache reaches it on loopback — the seed's warning:
+ * non-loopback one) while Apache reaches it on loopback — the classic mod_fastcgi guide's warning:
  * anything but 127.0.0.1 makes the app "available to the entire network".
  * A remote host is only connected to, never scanned.
  */

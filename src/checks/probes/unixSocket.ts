@@ -13,7 +13,7 @@ import { fpmServiceOf, statText } from './evidence.js';
 import { endpointGroups, type EndpointGroup } from './facts.js';
 import { fpmAdviceForMissing, poolsListeningOn } from './fpmSide.js';
 import { holdersOf, listenersAt } from './holders.js';
-import { probeFinding } from './make.js';
+import { joinSentences, probeFinding } from './make.js';
 import { closestSocket } from './suggest.js';
 
 /** Apache's process manager creates these sockets itself: missing ones only mean something while it runs. */
@@ -21,7 +21,16 @@ function apacheCreates(g: EndpointGroup): boolean {
   return g.setups.every((s) => s.mode === 'static');
 }
 
-function suggestion(ctx: ProbeContext, wanted: string): { sentence: string; probe: string[]; fix?: string } {
+interface Suggestion {
+  sentence: string;
+  probe: string[];
+  fix?: string;
+  /** The listening socket suggested, and who holds it. */
+  path?: string;
+  holder?: string;
+}
+
+function suggestion(ctx: ProbeContext, wanted: string): Suggestion {
   const listeners = ctx.facts.unixListeners;
   if (!listeners) return { sentence: '', probe: ['/proc/net/unix: not readable, no listening socket to suggest'] };
   const near = closestSocket(wanted, listeners);
@@ -31,8 +40,11 @@ function suggestion(ctx: ProbeContext, wanted: string): { sentence: string; prob
   }
   const holders = holdersOf(ctx, near.inode, `listening socket ${near.path}`);
   const who = holders.processes[0];
+  const holder = who ? `${who.cmdline.join(' ') || who.comm}, pid ${who.pid}` : undefined;
   return {
-    sentence: ` A socket with a close name is listening: ${near.path}${who ? ` (${who.cmdline.join(' ') || who.comm}, pid ${who.pid})` : ''}.`,
+    path: near.path,
+    ...(holder ? { holder } : {}),
+    sentence: ` A socket with a close name is listening: ${near.path}${holder ? ` (${holder})` : ''}.`,
     probe: [`/proc/net/unix: ${near.path} is listening (inode ${near.inode})`, ...holders.text],
     fix: `If ${near.path} is the application meant here, change the socket path in the configuration to ${near.path}.`,
   };
@@ -41,15 +53,19 @@ function suggestion(ctx: ProbeContext, wanted: string): { sentence: string; prob
 function missing(ctx: ProbeContext, g: EndpointGroup, p: string): Finding {
   const near = suggestion(ctx, p);
   const fpm = fpmAdviceForMissing(ctx, g.endpoint);
-  const fixes = [fpm.fix, near.fix].filter((x): x is string => x !== undefined);
+  // The pool FPM's files point at and the live socket /proc shows may be one and the same:
+  // then it is one suggestion, said once (with who listens there), not two.
+  const same = near.path !== undefined && near.path === fpm.suggests;
+  const nearSentence = same ? (near.holder ? ` It is listening (${near.holder}).` : '') : near.sentence;
+  const fixes = [fpm.fix, same ? undefined : near.fix].filter((x): x is string => x !== undefined);
   return probeFinding({
     id: 'socket-missing',
     severity: 'error',
     title: 'The FastCGI socket does not exist',
-    message: `Apache connects to ${p}, but there is no such file: requests fail with "No such file or directory" (503).${fpm.sentence ? ` ${fpm.sentence}` : ''}${near.sentence}`,
+    message: `Apache connects to ${p}, but there is no such file: requests fail with "No such file or directory" (503).${fpm.sentence ? ` ${fpm.sentence}` : ''}${nearSentence}`,
     setups: g.setups,
     probe: [`${p}: no such file`, ...fpm.probe, ...near.probe],
-    fix: fixes.length > 0 ? fixes.join(' ') : 'Start the application that should listen on this socket, or correct the path in the configuration.',
+    fix: fixes.length > 0 ? joinSentences(fixes) : 'Start the application that should listen on this socket, or correct the path in the configuration.',
   });
 }
 

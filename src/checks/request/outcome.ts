@@ -3,6 +3,7 @@ import type { FcgiClientError } from '../../client/errors.js';
 import type { ExpectationResult } from '../../client/expectations.js';
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
+import { fcgiwrapFindings } from './fcgiwrap.js';
 
 /**
  * Turns the outcome of one real FastCGI request into findings with contract
@@ -53,7 +54,8 @@ function firstLine(text: string, max = 300): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-export function findingsForResponse(target: Target, response: FcgiResponse, expectations: ExpectationResult[]): Finding[] {
+/** `sent.script`: the SCRIPT_FILENAME of the request, when the caller knows it (it names the file in a finding). */
+export function findingsForResponse(target: Target, response: FcgiResponse, expectations: ExpectationResult[], sent: { script?: string } = {}): Finding[] {
   const findings: Finding[] = [];
   const where = formatTarget(target);
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
@@ -78,19 +80,23 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
   const primaryUnknown = /Primary script unknown/i.test(response.stderr) || (response.status === 404 && /^File not found\.?$/.test(bodyStart));
   const accessDenied = response.status === 403 && (/^Access denied\.?$/.test(bodyStart) || /security\.limit_extensions/.test(response.stderr));
   const unexpectedStatus = expectations.find((e) => e.what.startsWith('status') && !e.held);
-  if (primaryUnknown) {
+  // fcgiwrap's own error answers carry their cause: told apart in their own module.
+  const wrap = response.status >= 400 ? fcgiwrapFindings(target, response, evidence, sent.script) : undefined;
+  if (wrap) {
+    findings.push(...wrap.findings);
+  } else if (primaryUnknown) {
     findings.push({ id: 'primary-script-unknown', severity: 'error', title: 'The backend cannot find the script (Primary script unknown)', message: `${where} answered ${status}: the script named by SCRIPT_FILENAME does not exist as the backend sees it (another path, another chroot or container, or a typo).`, evidence, fix: 'Make SCRIPT_FILENAME name a file that exists for the backend: check DocumentRoot on the web server side and the backend\'s chroot or container mounts. With ping, pass --script /absolute/path/to/script.php (or --script /ping with ping.path).' });
   } else if (accessDenied) {
     findings.push({ id: 'script-extension-denied', severity: 'error', title: 'PHP-FPM refuses to run the script (security.limit_extensions)', message: `${where} answered ${status}: PHP-FPM only runs files whose extension is in security.limit_extensions (.php by default).`, evidence, fix: 'Send only .php files to PHP-FPM, or add the extension to security.limit_extensions in the pool configuration.' });
   } else if (unexpectedStatus) {
     const server = response.status >= 500;
-    findings.push({ id: 'backend-error-status', severity: 'error', title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`, message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}`, evidence, fix: server ? 'Look at the application\'s error output (stderr above, its log) for the exception or fatal error.' : 'Check the request (script, URI, method) or the expectation.' });
+    findings.push({ id: 'backend-error-status', severity: 'error', title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`, message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}`, evidence, fix: server ? (response.stderr ? 'Look at the application\'s error output (its stderr, shown above, and its log) for the exception or fatal error.' : 'The application sent nothing on its error stream: look at its own log (and the web server\'s error log) for the exception or fatal error.') : 'Check the request (script, URI, method) or the expectation.' });
   }
   for (const e of expectations) {
     if (e.held || e.what.startsWith('status')) continue;
     findings.push({ id: 'expectation-failed', severity: 'error', title: `Expectation not met: ${e.what}`, message: `Expected ${e.what}; got ${e.actual}.`, evidence: [ev(e.actual)], fix: 'Check what the backend answered (body and headers above) against what the deploy should serve.' });
   }
-  if (response.stderr && !primaryUnknown) {
+  if (response.stderr && !primaryUnknown && !wrap?.stderrExplained) {
     const dropped = response.raw.stderrDropped ? ` (and ${response.raw.stderrDropped} more bytes not kept)` : '';
     findings.push({ id: 'app-stderr', severity: 'warning', title: 'The application wrote to stderr', message: `The application wrote to its error stream during the request${dropped}: ${firstLine(response.stderr)}`, evidence: [ev(`stderr: ${firstLine(response.stderr)}`)], fix: 'Read the message: warnings and notices here usually end in the web server\'s error log too.' });
   }

@@ -1,10 +1,11 @@
+import { userInfo } from 'node:os';
 import { posix } from 'node:path';
 import type { ConfigModel } from '../config/index.js';
 import { FcgiClientError } from '../../client/errors.js';
 import { evaluateExpectations } from '../../client/expectations.js';
 import { buildRequestEnvironment } from '../../client/params.js';
 import { sendRequest, type FcgiResponse } from '../../client/request.js';
-import type { Target } from '../../client/target.js';
+import { formatTarget, type Target } from '../../client/target.js';
 import type { Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/types.js';
 import { findingForClientError, findingsForResponse } from './outcome.js';
@@ -27,6 +28,12 @@ export interface SetupRequestResult {
   response?: FcgiResponse;
   error?: FcgiClientError;
   findings: Finding[];
+  /**
+   * Set when the request reached the backend only because of who sent it: the
+   * doctor (often root) may use the socket, the web server's user may not. Such
+   * an answer says the backend runs, not that the site works.
+   */
+  madeAs?: { user: string; webUser: string; why: string };
 }
 
 export interface SetupRequestOptions {
@@ -80,13 +87,56 @@ export async function requestSetup(model: ConfigModel, setup: FastcgiSetup, opts
     return result;
   }
   const expectations = evaluateExpectations(result.response, {});
-  let findings = findingsForResponse(target, result.response, expectations);
+  let findings = findingsForResponse(target, result.response, expectations, { script });
   if (!scriptKnown) {
     // We made the script name up: a 404 or 403 about it says nothing of the backend's health.
-    findings = findings.filter((f) => !['primary-script-unknown', 'script-extension-denied', 'backend-error-status', 'app-stderr'].includes(f.id) || result.response!.status >= 500);
+    findings = findings.filter((f) => !['primary-script-unknown', 'script-extension-denied', 'backend-error-status', 'app-stderr', 'script-missing', 'script-not-executable', 'fcgiwrap-script-rejected'].includes(f.id) || result.response!.status >= 500);
   }
   result.findings = setupFindings(setup, findings);
   return result;
+}
+
+/** Whoever runs the doctor: root may connect to any socket, whatever its mode. */
+function currentUser(): string {
+  const uid = process.getuid?.();
+  if (uid === 0) return 'root';
+  try {
+    return userInfo().username;
+  } catch {
+    return uid === undefined ? 'this user' : `uid ${uid}`;
+  }
+}
+
+function targetKey(t: Target): string {
+  return t.kind === 'unix' ? `unix:${t.path}` : `tcp:${t.host}:${t.port}`;
+}
+
+/**
+ * The requests that reached a socket the web server's user may not use
+ * (socket-permission-denied, found by the probes for the same endpoint): they
+ * are marked as made as the doctor's user, and the denial finding gets the
+ * request as evidence of why the backend answered us but not Apache.
+ */
+export function markRequestsTheWebServerCannotMake(model: ConfigModel, results: SetupRequestResult[], findings: Finding[]): void {
+  const denied = findings.filter((f) => f.id === 'socket-permission-denied' && f.location);
+  if (denied.length === 0) return;
+  const user = currentUser();
+  for (const r of results) {
+    if (!r.response || r.target.kind !== 'unix') continue;
+    const key = targetKey(r.target);
+    // The probe finding sits at the config line of one of the setups that share this socket.
+    const sharing = model.setups.filter((s) => {
+      const t = requestTarget(s);
+      return t !== undefined && targetKey(t) === key;
+    });
+    const f = denied.find((d) => sharing.some((s) => d.location?.file === s.definedAt.file && d.location.line === s.definedAt.line));
+    if (!f) continue;
+    const webUser = model.webUser ?? 'the web server\'s user';
+    const status = `${r.response.status}${r.response.statusText ? ` ${r.response.statusText}` : ''}`;
+    const why = `made as ${user}, who may use ${r.target.path}; ${webUser} may not, so Apache's own requests fail (503) and this answer does not show that the site works`;
+    r.madeAs = { user, webUser, why };
+    f.evidence.push({ kind: 'request', text: `${formatTarget(r.target)}: ${status} to a request made as ${user}, who may use any socket; not a request ${webUser} could make` });
+  }
 }
 
 /** Every setup with an endpoint, one request each, endpoints shared by several setups asked once. */

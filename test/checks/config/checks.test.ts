@@ -48,6 +48,25 @@ describe('finer points', () => {
     const r = analyze(`${BASE}${FASTCGI}<Directory /var/www/cgi>\nOptions Indexes\nAddHandler fastcgi-script .fcgi\n</Directory>\n`);
     expect(only(r, 'execcgi-off')[0]?.message).toContain('"ExecCGI Option" is off');
   });
+  it('execcgi-off on "Options +FollowSymLinks": no line adds ExecCGI; nothing about a list without + or - (issue 12 item 8)', () => {
+    const r = analyze(`${BASE}${FCGID}<Directory />\nOptions FollowSymLinks\n</Directory>\n<Directory /srv/cgi>\nOptions +FollowSymLinks\nSetHandler fcgid-script\n</Directory>\n`);
+    const f = only(r, 'execcgi-off')[0]!;
+    expect(f.message).not.toContain('without + or -');
+    expect(f.message).toContain('None of the 2 Options lines that apply here (/srv/httpd.conf:10, /srv/httpd.conf:13) adds ExecCGI');
+    const lines = f.evidence.map((e) => e.text).filter((t) => t.includes(': Options '));
+    expect(lines).toEqual([
+      '/srv/httpd.conf:10: Options FollowSymLinks (applies here, in merge order: replaces the inherited options (FollowSymLinks) with FollowSymLinks → FollowSymLinks)',
+      '/srv/httpd.conf:13: Options +FollowSymLinks (applies here, in merge order: adds FollowSymLinks → FollowSymLinks)',
+    ]);
+  });
+  it('execcgi-off names the bare list that replaced an inherited ExecCGI, or the -ExecCGI that removed it', () => {
+    const replaced = only(analyze(`${BASE}${FCGID}<Directory /srv>\nOptions +ExecCGI\n</Directory>\n<Directory /srv/cgi>\nOptions Indexes\nSetHandler fcgid-script\n</Directory>\n`), 'execcgi-off')[0]!;
+    expect(replaced.message).toContain('"Options Indexes" at /srv/httpd.conf:13 turns ExecCGI off: its list has no + or - words, so it replaces the inherited options, ExecCGI among them.');
+    const removed = only(analyze(`${BASE}${FCGID}<Directory /srv>\nOptions +ExecCGI\n</Directory>\n<Directory /srv/cgi>\nOptions -ExecCGI\nSetHandler fcgid-script\n</Directory>\n`), 'execcgi-off')[0]!;
+    expect(removed.message).toContain('"Options -ExecCGI" at /srv/httpd.conf:13 turns ExecCGI off: it removes ExecCGI.');
+    const none = only(analyze(`${BASE}${FCGID}<Directory /srv/cgi>\nSetHandler fcgid-script\n</Directory>\n`), 'execcgi-off')[0]!;
+    expect(none.message).toContain("No Options line applies here, and Apache's default (FollowSymLinks) does not include ExecCGI.");
+  });
   it('a live FastCGI directive without its module stops Apache (Invalid command)', () => {
     const r = analyze(`${BASE}FastCgiServer /var/www/app.py\n`);
     expect(only(r, 'module-not-loaded')[0]).toMatchObject({ severity: 'error', location: { line: 8 } });

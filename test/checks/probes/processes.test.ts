@@ -83,6 +83,8 @@ describe('user-mismatch', () => {
     const f = only(r, 'user-mismatch');
     expect(f.severity).toBe('warning');
     expect(f.title).toContain('root');
+    // Says what the advice is and where it comes from, in words a user knows (issue 12 item 9).
+    expect(f.message).toContain('Run it as the web server\'s user (www-data) instead, as the old guides to FastCGI on Apache (mod_fastcgi) advise');
   });
   it('-user without FastCgiWrapper is ignored by mod_fastcgi', async () => {
     const r = await probe('FastCgiServer /var/www/app.py -user app -socket /tmp/f.sock', { files: APP, processes: [pm, worker(120)], unixListeners: [{ path: '/tmp/f.sock', inode: 1 }] });

@@ -15,6 +15,40 @@ describe('socket-missing', () => {
     expect(f.fix).toContain('/run/php/php8.2-fpm.sock');
     expect(probeText(f)).toContain('/run/php/php7.4-fpm.sock: no such file');
   });
+  it('the live socket that is also the pool\'s: suggested once, in the message and in the fix (issue 12 item 8)', async () => {
+    const r = await probe(PHP_HANDLER('/run/php/php7.4-fpm.sock'), { files: { ...DEBIAN_POOL, ...fpmSocket() }, processes: FPM_PROCESSES, ...LIVE_82 });
+    const f = only(r, 'socket-missing');
+    const count = (text: string, what: string) => text.split(what).length - 1;
+    expect(count(f.fix ?? '', 'change the socket path in the configuration to /run/php/php8.2-fpm.sock')).toBe(1);
+    expect(count(f.message, 'A socket with a close name')).toBe(0);
+    expect(f.message).toContain('listens on /run/php/php8.2-fpm.sock, not on this path. It is listening (php-fpm: master process');
+  });
+  it('a live socket that no pool names is still suggested beside the pool advice', async () => {
+    const r = await probe('ProxyPass /app "unix:/tmp/fcgi.socket|fcgi://localhost/"', {
+      files: { ...DEBIAN_POOL, '/tmp/fcgi.sock': { type: 'socket', uid: 33, gid: 33, mode: 0o660 } },
+      unixListeners: [{ path: '/tmp/fcgi.sock', inode: 9 }],
+      processes: [{ pid: 300, comm: 'uwsgi', cmdline: ['uwsgi', '--fastcgi-socket', '/tmp/fcgi.sock'], uid: 33, sockets: [9] }],
+    });
+    const f = only(r, 'socket-missing');
+    expect(f.fix).toContain('If /tmp/fcgi.sock is the application meant here');
+  });
+  it('no pool listens there: says where the pool files were looked for (issue 12 item 7)', async () => {
+    const r = await probe(PHP_HANDLER('/run/php/other.sock'), { files: DEBIAN_POOL });
+    const f = only(r, 'socket-missing');
+    expect(f.message).toContain('No PHP-FPM pool is configured to listen there: 1 pool found in 2 files: /etc/php/8.2/fpm/php-fpm.conf, /etc/php/8.2/fpm/pool.d/www.conf, none on this path');
+    expect(f.message).toContain('looked in /etc/php/*/fpm/php-fpm.conf, /etc/php-fpm.conf, /etc/php/*/fpm/pool.d/*.conf, /etc/php-fpm.d/*.conf');
+    expect(f.message).toContain('a pool configured anywhere else was not seen');
+  });
+  it('the list of places and pools stays bounded', async () => {
+    const pools: Record<string, string> = {};
+    for (let i = 0; i < 40; i++) pools[`/etc/php-fpm.d/p${i}.conf`] = `[p${i}]\nlisten = /run/p${i}/x${i}.sock\n`;
+    const r = await probe(PHP_HANDLER('/srv/nowhere/zz.sock'), { files: pools });
+    const f = only(r, 'socket-missing');
+    expect(f.message).toContain('40 pools found in 40 files:');
+    expect(f.message).toContain('and 35 more');
+    expect(f.evidence.filter((e) => e.text.startsWith('pool [')).length).toBe(5);
+    expect(f.evidence.some((e) => e.text === '… and 35 more pools')).toBe(true);
+  });
   it('a typo: /tmp/fcgi.socket while /tmp/fcgi.sock listens', async () => {
     const r = await probe('ProxyPass /app "unix:/tmp/fcgi.socket|fcgi://localhost/"', {
       files: { '/tmp/fcgi.sock': { type: 'socket', uid: 33, gid: 33, mode: 0o660 } },
@@ -123,5 +157,13 @@ describe('socket-permission-denied', () => {
     const r = await probe('ProxyPass /a "unix:/home/app/a.sock|fcgi://localhost/"', { files: { '/home/app/a.sock': { type: 'socket', denied: true } }, viewer: { uid: 1000 } });
     expect(errors(r)).toEqual([]);
     expect(r.notices.join('\n')).toMatch(/not visible to user .*run with sudo/);
+  });
+});
+
+describe('joinSentences', () => {
+  it('keeps each sentence of joined advice once, in order', async () => {
+    const { joinSentences } = await import('../../../src/checks/probes/make.js');
+    expect(joinSentences(['Start PHP-FPM. Check its log.', 'Check its log.  Then reload Apache.'])).toBe('Start PHP-FPM. Check its log. Then reload Apache.');
+    expect(joinSentences(['One thing (see /run/a.sock).', 'Another.'])).toBe('One thing (see /run/a.sock). Another.');
   });
 });
