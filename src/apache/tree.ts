@@ -37,6 +37,8 @@ export type IssueKind =
   | 'syntax'
   | 'include-not-found'
   | 'unreadable'
+  /** A FIFO, device or socket named as configuration: httpd refuses it (AH00554). */
+  | 'not-regular'
   | 'limit'
   | 'bom'
   | 'undefined-variable';

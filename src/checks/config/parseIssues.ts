@@ -27,7 +27,7 @@ function one(i: ParseIssue): Finding {
       return finding({
         id: 'include-not-found',
         severity: 'error',
-        title: 'An Include matches no file',
+        title: /symbolic links/.test(i.message) ? 'An Include leads into a symbolic link loop' : 'An Include matches no file',
         message: `Apache stops at startup: ${i.message}. Include (unlike IncludeOptional) must find what it names.`,
         at: i,
         evidence,
@@ -43,12 +43,26 @@ function one(i: ParseIssue): Finding {
         evidence: [],
         fix: `Define it before this line (Define ${i.text ?? 'NAME'} value) or export it in the environment Apache starts with (Debian: /etc/apache2/envvars).`,
       });
+    case 'not-regular':
+      return finding({
+        id: 'config-syntax-error',
+        severity: 'error',
+        title: 'An Include names a device or a FIFO, not a file',
+        message: `Apache stops at startup: ${i.message} (a FIFO with no writer makes it wait for ever instead). fcgi-doctor did not open it.`,
+        at: i,
+        evidence,
+        fix: 'Point the Include at a configuration file or a directory of them (a typo such as /dev/... or a leftover FIFO is the usual cause).',
+      });
     case 'unreadable':
       return finding({
         id: 'config-file-unreadable',
         severity: 'warning',
-        title: 'A configuration file could not be read',
-        message: `${i.message}. Its contents were not analysed, so this report may miss problems in it.`,
+        ...(/Permission denied$/.test(i.message)
+          ? {
+              title: 'Part of the configuration is not visible to this user',
+              message: `${i.message}. Apache reads its configuration as root, so this is not an error of Apache's; but fcgi-doctor, running as a user who may not read it, did not analyse it, and this report may miss problems in it.`,
+            }
+          : { title: 'A configuration file could not be read', message: `${i.message}. Its contents were not analysed, so this report may miss problems in it.` }),
         at: i,
         evidence,
         fix: 'Run fcgi-doctor with rights to read the whole configuration (sudo), or fix the file permissions if Apache cannot read it either.',
