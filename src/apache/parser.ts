@@ -391,7 +391,7 @@ class Parser {
     const vars = [...new Set([...raw.matchAll(/\$\{([^}:]*)\}/g)].map((m) => `\${${m[1] ?? ''}}`))].join(', ');
     if (this.expandedBytes > this.limits.memoryBytes) {
       this.issue({
-        kind: 'syntax',
+        kind: 'out-of-memory',
         ...at,
         text: raw.length > 200 ? `${raw.slice(0, 200)}…` : raw,
         message: `expanding ${vars} makes the configuration need more than ${gib(this.expandedBytes)} of memory (httpd keeps every expanded line while it reads, and this machine has ${gib(this.limits.memoryBytes)}): httpd aborts with "Memory allocation failed"`,

@@ -37,6 +37,8 @@ describe('a Define that doubles itself', () => {
     expect(e).toMatchObject({ id: 'config-syntax-error', location: { file: '/srv/httpd.conf' } });
     expect(e?.message).toContain('Memory allocation failed');
     expect(e?.message).toContain('${a}');
+    expect(e?.title).toBe('A variable grows until Apache runs out of memory');
+    expect(e?.fix).toContain('uses its own value');
     // 2^(n+1) bytes expanded by line n+1 in all: the first line past this machine's memory.
     expect(e?.location?.line).toBeGreaterThan(20);
     expect(e?.location?.line).toBeLessThanOrEqual(41);
@@ -48,7 +50,7 @@ describe('a Define that doubles itself', () => {
       source: new MemoryFileSource({ '/srv/httpd.conf': DOUBLING }),
       limits: { memoryBytes: 2 ** 31 },
     });
-    const fatal = p.issues.filter((i) => i.kind === 'syntax');
+    const fatal = p.issues.filter((i) => i.kind === 'out-of-memory');
     expect(fatal).toEqual([expect.objectContaining({ file: '/srv/httpd.conf', line: 31 })]);
     expect(fatal[0]?.message).toContain('more than 2.0 GiB');
   });
@@ -73,6 +75,7 @@ describe('an Include of a directory with a symbolic link loop', () => {
     const [e] = errors(r);
     expect(e).toMatchObject({ id: 'include-not-found', title: 'An Include leads into a symbolic link loop', location: { file: '/srv/httpd.conf', line: 2 } });
     expect(e?.message).toContain('Too many levels of symbolic links');
+    expect(e?.fix).toMatch(/^\/srv\/conf\.d\/self is a symbolic link that leads back/);
   });
   it('a wildcard matching a symlink to itself is fatal for Include, skipped by IncludeOptional', () => {
     const tree = (line: string) => ({ '/srv/httpd.conf': `${line}\n`, '/srv/conf.d/a.conf': '', '/srv/conf.d/x.conf': { symlink: 'x.conf' } });

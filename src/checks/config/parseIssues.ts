@@ -31,7 +31,17 @@ function one(i: ParseIssue): Finding {
         message: `Apache stops at startup: ${i.message}. Include (unlike IncludeOptional) must find what it names.`,
         at: i,
         evidence,
-        fix: 'Correct the path or the pattern, create the missing file, or use IncludeOptional if the file may legitimately be absent.',
+        fix: loopFix(i.message) ?? 'Correct the path or the pattern, create the missing file, or use IncludeOptional if the file may legitimately be absent.',
+      });
+    case 'out-of-memory':
+      return finding({
+        id: 'config-syntax-error',
+        severity: 'error',
+        title: 'A variable grows until Apache runs out of memory',
+        message: `Apache cannot start: ${i.message}.`,
+        at: i,
+        evidence,
+        fix: 'A Define that uses its own value (Define a ${a}${a}) doubles at every line: give the variable its value once, from fixed text, then run apache2ctl configtest.',
       });
     case 'undefined-variable':
       return finding({
@@ -98,6 +108,17 @@ function one(i: ParseIssue): Finding {
         fix: 'Correct the line as the message says, then run apache2ctl configtest (apachectl -t).',
       });
   }
+}
+
+/** For "…/conf.d/self/self/…/self: Too many levels of symbolic links": the link to remove. */
+function loopFix(message: string): string | undefined {
+  const m = /Could not open configuration file (.+): Too many levels of symbolic links/.exec(message);
+  if (!m?.[1]) return undefined;
+  const file = m[1];
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  let dir = file;
+  while (dir.endsWith(`/${name}`)) dir = dir.slice(0, -name.length - 1);
+  return `${dir}/${name} is a symbolic link that leads back to a directory Apache is already reading (or to itself), so Apache follows it until the system gives up. Remove it or point it elsewhere, then run apache2ctl configtest.`;
 }
 
 export const parseIssuesCheck: ConfigCheck = {
