@@ -221,6 +221,8 @@ class Parser {
       const at = { file: pf, line: pl, includedFrom: includedFrom.slice(0, -1), text: file };
       if (res.code === 'ENOTREG') {
         this.issue({ kind: 'not-regular', ...at, message: `AH00554: Access to file ${file} denied by server: not a regular file` });
+      } else if (res.code === 'EFBIG') {
+        this.issue({ kind: 'limit', ...at, message: `${file} is larger than fcgi-doctor reads (${res.message}); its contents were not analysed` });
       } else if (res.code === 'EACCES') {
         this.issue({ kind: 'unreadable', ...at, message: `Could not open configuration file ${file}: Permission denied` });
       } else if (res.code in STRERROR_KNOWN) {

@@ -125,3 +125,14 @@ describe('a directory this user may not read (Apache reads as root)', () => {
     expect(f?.location).toMatchObject({ file: '/srv/httpd.conf', line: 2 });
   });
 });
+
+describe('designed limits are config-analysis-limit, not errors', () => {
+  it('an included file larger than we read (64 MiB) is a limit of ours, not "could not be read"', () => {
+    const src = new MemoryFileSource({ '/srv/httpd.conf': 'ServerName a\nInclude big.conf\n', '/srv/big.conf': '' });
+    const realReadText = src.readText.bind(src);
+    src.readText = (file: string) => (file === '/srv/big.conf' ? { ok: false, code: 'EFBIG', message: `${file} is larger than 67108864 bytes` } : realReadText(file));
+    const r = analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: src, env: {} }, { limitsExpected: true });
+    expect(r.findings.map((f) => [f.id, f.severity, f.location?.line])).toEqual([['config-analysis-limit', 'warning', 2]]);
+    expect(r.findings[0]?.message).toContain('larger than fcgi-doctor reads');
+  });
+});
