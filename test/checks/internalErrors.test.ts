@@ -13,6 +13,7 @@ import { runCheck } from '../../src/checks/run.js';
 import { runCheckCommand } from '../../src/cli/check.js';
 import { fixtureSystem } from '../../src/system/index.js';
 import { captureIO, ROOT } from '../client/support.js';
+import { errorsText, outputValidator } from '../report/support.js';
 import { assertRanClean } from './strict.js';
 import { BASE } from './config/helpers.js';
 
@@ -80,6 +81,9 @@ describe('check on the command line with a step that throws', () => {
     const r = await run('json', { configChecks: [...CONFIG_CHECKS, boom] });
     expect(r.code).toBe(2);
     const json = JSON.parse(r.out);
+    const validate = outputValidator();
+    expect(validate(json), errorsText(validate.errors)).toBe(true);
+    expect(validate({ ...json, internalErrors: [{ step: 'x' }] })).toBe(false);
     expect(json.internalErrors).toEqual([{ step: 'the configuration check for execcgi-off', message: 'boom in the check' }]);
     expect(json.findings.map((f: { id: string }) => f.id)).toContain('options-mixed-syntax');
   });
