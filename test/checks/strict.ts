@@ -30,3 +30,12 @@ export function analyzeStrict(options: AnalyzeOptions, opts: StrictOptions = {})
   assertRanClean(r, opts);
   return r;
 }
+
+/** Every format names a crashed step with these words (JSON: a non-empty internalErrors). */
+const CRASH_WORDS = /fcgi-doctor failed in |"internalErrors": \[\s*\{/;
+
+/** For helpers that run `check` as a command: its output must not report a crashed step. */
+export function assertNoCrashInOutput(output: string): void {
+  const m = CRASH_WORDS.exec(output);
+  if (m) throw new Error(`a step of check failed: ${output.slice(m.index, m.index + 300)}`);
+}

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
+import { assertNoCrashInOutput } from '../checks/strict.js';
 import { captureIO, makeTempDir, ROOT, type TempDir } from '../client/support.js';
 
 const fixture = (...p: string[]) => join(ROOT, 'fixtures', ...p);
@@ -11,6 +12,8 @@ async function check(args: string[], env: Record<string, string> = {}) {
   const io = captureIO();
   io.env = env;
   const code = await main(['check', ...args], io);
+  // A crashed step must fail the test, whatever the test then asserts.
+  assertNoCrashInOutput(io.stdoutText);
   return { code, stdout: io.stdoutText, stderr: io.stderrText };
 }
 
