@@ -38,6 +38,8 @@ describe.skipIf(!built || !isRoot)('check as a user who may not read an included
   it.each([
     ['a directory', 'Include conf.d', 'Could not open config directory'],
     ['a wildcard in it', 'Include conf.d/*.conf', 'Could not open directory'],
+    ['a file in it', 'Include conf.d/a.conf', 'Could not examine'],
+    ['a file in it, optional', 'IncludeOptional conf.d/a.conf', 'Could not examine'],
   ])('Include of %s: not visible to this user (run with sudo), not include-not-found', async (_what, include, msg) => {
     const file = conf(`t${include.length}`, include);
     const r = await check([file, '--format', 'json'], true);
