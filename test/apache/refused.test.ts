@@ -136,3 +136,12 @@ describe('designed limits are config-analysis-limit, not errors', () => {
     expect(r.findings[0]?.message).toContain('larger than fcgi-doctor reads');
   });
 });
+
+describe('the file to check is itself a device or a FIFO', () => {
+  it('is "could not be read" (the CLI exits 2), not an Include finding, and is never opened', () => {
+    const r = analyzeStrict({ root: '/dev/zero', serverRoot: '/', source: new MemoryFileSource({ '/dev/zero': { special: 'device' } }), env: {} });
+    expect(r.findings.map((f) => [f.id, f.severity])).toEqual([['config-file-unreadable', 'error']]);
+    expect(r.findings[0]?.message).toBe('/dev/zero is not a regular file (a device, a FIFO or a socket), so it cannot be a configuration file; it was not opened. Nothing was analysed.');
+    expect(r.model.filesRead).toEqual([]);
+  });
+});

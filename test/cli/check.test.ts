@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +42,23 @@ describe('check --offline', () => {
     const strict = await check(['--offline', fixture('seed', 'external-socket-vhost'), '--fail-on', 'warning']);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('socket-in-private-tmp');
+  });
+});
+
+describe('check of something that is not a file', () => {
+  it('a FIFO or a device named as the file to check: exit 2, said plainly, never opened (a FIFO would block)', async () => {
+    const dir = makeTempDir('check-fifo');
+    try {
+      const fifo = dir.join('site.conf');
+      execFileSync('mkfifo', [fifo]);
+      for (const target of [fifo, '/dev/zero']) {
+        const r = await check(['--offline', target]);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toContain(`${target} is not a regular file (a device, a FIFO or a socket)`);
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });
 

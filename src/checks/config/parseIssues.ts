@@ -11,12 +11,15 @@ import { finding } from './make.js';
 function one(i: ParseIssue): Finding {
   const evidence = i.text ? [`${i.file}${i.line !== undefined ? `:${i.line}` : ''}: ${i.text}`] : [];
   // The file we were asked to read (no Include led to it) could not be read at all.
-  if ((i.kind === 'include-not-found' || i.kind === 'unreadable') && i.line === undefined && i.includedFrom.length === 0) {
+  if ((i.kind === 'include-not-found' || i.kind === 'unreadable' || i.kind === 'not-regular') && i.line === undefined && i.includedFrom.length === 0) {
     return finding({
       id: 'config-file-unreadable',
       severity: 'error',
       title: 'The configuration file could not be read',
-      message: `${i.message.replace(/^Could not (open|read) configuration file /, 'Could not $1 ')}. Nothing was analysed.`,
+      message:
+        i.kind === 'not-regular'
+          ? `${i.text ?? i.file} is not a regular file (a device, a FIFO or a socket), so it cannot be a configuration file; it was not opened. Nothing was analysed.`
+          : `${i.message.replace(/^Could not (open|read) configuration file /, 'Could not $1 ')}. Nothing was analysed.`,
       at: i,
       evidence: [],
       fix: 'Check the path (or pass the server configuration with --root FILE), and that you may read it (sudo).',
