@@ -124,10 +124,11 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
       report.steps.logs = true;
     });
   }
+  // Unjoined if joining itself fails: the findings are still worth showing.
+  report.findings = findings;
   await step('joining and ordering the findings', async () => {
     report.findings = orderFindings(joinFindings(attachSetups(model, findings)));
   });
-  if (report.findings.length === 0 && findings.length > 0) report.findings = findings;
   return report;
 }
 

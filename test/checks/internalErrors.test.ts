@@ -68,6 +68,18 @@ describe('a live check that throws', () => {
     expect(report.findings.map((f) => f.id)).toContain('options-mixed-syntax');
     expect(report.steps.probes).toBe(false);
   });
+  it('any later step that throws (here --http) is named too, and the steps after it still run', async () => {
+    const report = await runCheck(
+      { root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }), env: {}, offline: false, timeoutMs: 500, toolVersion: 'test' },
+      async () => ({ findings: [], notices: [] }),
+      async () => {
+        throw new Error('web runner exploded');
+      },
+    );
+    expect(report.internalErrors).toEqual([{ step: 'the requests through the web server (--http)', message: 'web runner exploded' }]);
+    expect(report.steps).toMatchObject({ probes: true, requests: true, logs: true });
+    expect(report.findings.map((f) => f.id)).toContain('options-mixed-syntax');
+  });
 });
 
 describe('check on the command line with a step that throws', () => {
