@@ -7,7 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/apache/parser.js';
-import { MemoryFileSource, type MemoryEntry } from '../../src/apache/source.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LiveFileSource, MemoryFileSource, type MemoryEntry } from '../../src/apache/source.js';
 import { analyzeStrict } from '../checks/strict.js';
 
 function analyze(files: Record<string, MemoryEntry>, opts: { limitsExpected?: boolean } = {}) {
@@ -143,5 +147,25 @@ describe('the file to check is itself a device or a FIFO', () => {
     expect(r.findings.map((f) => [f.id, f.severity])).toEqual([['config-file-unreadable', 'error']]);
     expect(r.findings[0]?.message).toBe('/dev/zero is not a regular file (a device, a FIFO or a socket), so it cannot be a configuration file; it was not opened. Nothing was analysed.');
     expect(r.model.filesRead).toEqual([]);
+  });
+});
+
+describe('the live file source never opens what is not a regular file', () => {
+  it('/dev/zero and a FIFO with no writer: refused at once (stat first), for readFile and readText', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fcgi-doctor-fifo-'));
+    try {
+      const fifo = join(dir, 'site.conf');
+      execFileSync('mkfifo', [fifo]);
+      const src = new LiveFileSource();
+      const t0 = performance.now();
+      for (const file of ['/dev/zero', '/dev/urandom', fifo]) {
+        expect(src.readFile(file)).toMatchObject({ ok: false, code: 'ENOTREG' });
+        expect(src.readText(file)).toMatchObject({ ok: false, code: 'ENOTREG' });
+        expect(src.stat(file)).toEqual({ kind: 'other' });
+      }
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
