@@ -5,9 +5,10 @@
  * state httpd would. Problems are collected, never thrown: a broken file still
  * yields a tree for everything around it.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CONDITIONALS, evaluateCondition } from './conditions.js';
-import { expandInclude } from './glob.js';
+import { expandInclude, strerror } from './glob.js';
 import { MAX_LOGICAL_LINE, splitLogicalLines, trimConf, type LogicalLine } from './lines.js';
 import { expandMacro, parseMacroHeader, type MacroDef } from './macro.js';
 import { DEBIAN_STATIC_MODULES, ModuleRegistry, moduleFileName } from './modules.js';
@@ -23,6 +24,18 @@ export interface ParseLimits {
   maxDirectives: number;
   maxGlobEntries: number;
   maxMacroExpansions: number;
+  /**
+   * Longest line, after ${VAR} expansion, that is kept and analysed. httpd has
+   * no such limit: it allocates whatever the expansion needs.
+   */
+  maxExpandedLine: number;
+  /** Bytes of expanded lines kept in all (bounds our memory, whatever the Defines do). */
+  maxExpandedTotal: number;
+  /**
+   * The memory httpd can have: it keeps every expanded line while it reads,
+   * so a configuration whose expansions add up to more cannot start.
+   */
+  memoryBytes: number;
 }
 
 export const DEFAULT_LIMITS: ParseLimits = {
@@ -31,6 +44,9 @@ export const DEFAULT_LIMITS: ParseLimits = {
   maxDirectives: 2_000_000,
   maxGlobEntries: 50_000,
   maxMacroExpansions: 10_000,
+  maxExpandedLine: 1024 * 1024,
+  maxExpandedTotal: 256 * 1024 * 1024,
+  memoryBytes: os.totalmem(),
 };
 
 export interface ParseOptions {
@@ -111,6 +127,13 @@ class Parser {
   private readonly sectionNames = new Map<string, { written: string; name: string }>();
   private readonly realpaths = new Map<string, string>();
   private readonly macroStack: string[] = [];
+  /** Defines whose value is longer than maxExpandedLine: only the length is kept. */
+  private readonly hugeDefines = new Map<string, number>();
+  /** Sum of every expanded line's length: a lower bound of what httpd holds in memory. */
+  private expandedBytes = 0;
+  /** Sum of the expanded lines this parser kept. */
+  private keptExpandedBytes = 0;
+  private toldTooLong = false;
   private serverRoot: string;
   private directiveCount = 0;
   private macroExpansions = 0;
@@ -137,7 +160,7 @@ class Parser {
       files: this.files,
       issues: this.issues,
       modules: this.modules.list,
-      defines: Object.fromEntries(this.defines),
+      defines: { ...Object.fromEntries(this.defines), ...Object.fromEntries([...this.hugeDefines].map(([n, len]) => [n, `(${len} characters, not kept)`])) },
     };
   }
 
@@ -146,7 +169,9 @@ class Parser {
     this.issues.push({ severity: 'error', ...i });
   }
 
-  private lookup = (name: string): string | undefined => {
+  private lookup = (name: string): string | number | undefined => {
+    const huge = this.hugeDefines.get(name);
+    if (huge !== undefined) return huge;
     const d = this.defines.get(name);
     if (d !== undefined) return d;
     const e = this.opts.env?.[name];
@@ -189,23 +214,22 @@ class Parser {
     }
     const res = this.src.readText(file, regular);
     // IncludeOptional: a dangling symlink or a file gone since the listing is fine.
-    if (!res.ok && optional && res.code === 'ENOENT') return undefined;
+    if (!res.ok && optional && (res.code === 'ENOENT' || res.code === 'ELOOP')) return undefined;
     if (!res.ok) {
       const where = includedFrom.at(-1);
       const [pf, pl] = where ? splitWhere(where) : [file, undefined];
-      this.issue({
-        kind: res.code === 'ENOENT' ? 'include-not-found' : 'unreadable',
-        file: pf,
-        line: pl,
-        includedFrom: includedFrom.slice(0, -1),
-        text: file,
-        message:
-          res.code === 'EACCES'
-            ? `Could not open configuration file ${file}: Permission denied`
-            : res.code === 'ENOENT'
-              ? `Could not open configuration file ${file}: No such file or directory`
-              : `Could not read configuration file ${file}: ${res.message}`,
-      });
+      const at = { file: pf, line: pl, includedFrom: includedFrom.slice(0, -1), text: file };
+      if (res.code === 'ENOTREG') {
+        this.issue({ kind: 'not-regular', ...at, message: `AH00554: Access to file ${file} denied by server: not a regular file` });
+      } else if (res.code === 'EFBIG') {
+        this.issue({ kind: 'limit', ...at, message: `${file} is larger than fcgi-doctor reads (${res.message}); its contents were not analysed` });
+      } else if (res.code === 'EACCES') {
+        this.issue({ kind: 'unreadable', ...at, message: `Could not open configuration file ${file}: Permission denied` });
+      } else if (res.code in STRERROR_KNOWN) {
+        this.issue({ kind: 'include-not-found', ...at, message: `Could not open configuration file ${file}: ${strerror(res.code)}` });
+      } else {
+        this.issue({ kind: 'unreadable', ...at, message: `Could not read configuration file ${file}: ${res.message}` });
+      }
       return undefined;
     }
     this.files.push({ file, line: includeLine, depth, includedFrom });
@@ -266,7 +290,13 @@ class Parser {
       }
       // Most lines have no ${…}: skip the expansion (and its result object) for them.
       if (active && text.indexOf('${') !== -1) {
-        const exp = expandVars(text, this.lookup);
+        const exp = expandVars(text, this.lookup, this.limits.maxExpandedLine);
+        this.expandedBytes += exp.length;
+        if (exp.tooLong || this.keptExpandedBytes + exp.length > this.limits.maxExpandedTotal) {
+          if (this.expansionTooLarge(text, exp.length, c, ll)) return out;
+          continue;
+        }
+        this.keptExpandedBytes += exp.length;
         text = exp.text;
         for (const name of exp.undefinedNames) {
           this.issue({
@@ -353,6 +383,44 @@ class Parser {
     return out;
   }
 
+  /**
+   * A line whose expansion we do not build. Past the memory httpd can have it
+   * is fatal (httpd aborts: "Memory allocation failed"); below, a Define keeps
+   * its length so that later uses are measured too. True: stop reading.
+   */
+  private expansionTooLarge(raw: string, length: number, c: Cursor, ll: LogicalLine): boolean {
+    const at = { file: c.file, line: ll.line, includedFrom: c.includedFrom };
+    const vars = [...new Set([...raw.matchAll(/\$\{([^}:]*)\}/g)].map((m) => `\${${m[1] ?? ''}}`))].join(', ');
+    if (this.expandedBytes > this.limits.memoryBytes) {
+      this.issue({
+        kind: 'out-of-memory',
+        ...at,
+        text: raw.length > 200 ? `${raw.slice(0, 200)}…` : raw,
+        message: `expanding ${vars} makes the configuration need more than ${gib(this.expandedBytes)} of memory (httpd keeps every expanded line while it reads, and this machine has ${gib(this.limits.memoryBytes)}): httpd aborts with "Memory allocation failed"`,
+      });
+      this.stopped = true;
+      return true;
+    }
+    const words = splitWords(raw);
+    if (words[0]?.toLowerCase() === 'define' && words[1] !== undefined && !words[1].includes('${')) {
+      const value = expandVars(words[2] ?? '', this.lookup, 0);
+      this.defines.delete(words[1]);
+      this.hugeDefines.set(words[1], value.length);
+    }
+    if (!this.toldTooLong) {
+      this.toldTooLong = true;
+      this.issue({
+        kind: 'limit',
+        ...at,
+        message:
+          length > this.limits.maxExpandedLine
+            ? `This line expands to ${length} characters (${vars}); fcgi-doctor analyses lines of up to ${this.limits.maxExpandedLine} characters after expansion, so it and any later line this long were skipped. Apache holds them all in memory while it reads its configuration.`
+            : `The lines of this configuration expand (${vars}) to more than ${this.limits.maxExpandedTotal} characters in all; fcgi-doctor skipped the expanded lines from here on.`,
+      });
+    }
+    return false;
+  }
+
   private openSection(node: Directive, c: Cursor, frames: Frame | undefined, active: boolean, reason: string | undefined, ll: LogicalLine): void {
     let cmd = node.written;
     let rest = node.raw;
@@ -401,7 +469,7 @@ class Parser {
     if (CONDITIONALS.has(node.name) && active) {
       const cond = evaluateCondition(node.name, node.args, {
         modules: this.modules,
-        isDefined: (n) => this.defines.has(n),
+        isDefined: (n) => this.defines.has(n) || this.hugeDefines.has(n),
         serverRoot: this.serverRoot,
         source: this.src,
       });
@@ -461,10 +529,14 @@ class Parser {
           return;
         }
         this.defines.set(name, value ?? '');
+        this.hugeDefines.delete(name);
         return;
       }
       case 'undefine':
-        if (node.args[0] !== undefined) this.defines.delete(node.args[0]);
+        if (node.args[0] !== undefined) {
+          this.defines.delete(node.args[0]);
+          this.hugeDefines.delete(node.args[0]);
+        }
         return;
       case 'serverroot': {
         const dir = node.args[0];
@@ -508,9 +580,14 @@ class Parser {
     const target = node.args[0];
     if (target === undefined) return [];
     const pattern = this.resolve(target);
-    const exp = expandInclude(pattern, this.src, { maxEntries: this.limits.maxGlobEntries, maxDepth: 128 });
+    const exp = expandInclude(pattern, this.src, { maxEntries: this.limits.maxGlobEntries, maxDepth: 128 }, optional);
     if (exp.limit) this.issue({ kind: 'limit', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.limit}` });
-    if (exp.error && !optional) {
+    if (exp.hidden) {
+      // Not visible to this user; Apache, reading as root, may well see it.
+      this.issue({ kind: 'unreadable', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.hidden}` });
+      return [];
+    }
+    if (exp.error) {
       this.issue({ kind: 'include-not-found', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.error}` });
       return [];
     }
@@ -576,6 +653,13 @@ class Parser {
       this.macroStack.pop();
     }
   }
+}
+
+/** Open errors that mean "Apache cannot open it either" (EACCES is about this user, not Apache). */
+const STRERROR_KNOWN: Record<string, true> = { ENOENT: true, ELOOP: true, ENOTDIR: true, ENAMETOOLONG: true };
+
+function gib(bytes: number): string {
+  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 function splitWhere(w: string): [string, number | undefined] {

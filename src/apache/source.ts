@@ -57,6 +57,11 @@ export function textOf(r: ReadResult): TextResult {
   return { ok: true, text: r.data.toString('utf8'), binary: binaryPrefix(r.data) };
 }
 
+/** A FIFO, device, socket or directory where a configuration file was expected (code ENOTREG, ours). */
+function notRegular(file: string): ReadResult {
+  return { ok: false, code: 'ENOTREG', message: `${file} is not a regular file` };
+}
+
 const NONBLOCK_READ = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
 
 function errCode(e: unknown): string {
@@ -83,10 +88,12 @@ export class LiveFileSource implements ConfigFileSource {
   readFile(file: string): ReadResult {
     let fd: number | undefined;
     try {
-      // O_NONBLOCK and fstat first: reading a FIFO or a device would block or never end.
+      // stat before open: opening a device can act on it (a watchdog, a tape) and a FIFO can block.
+      if (!fs.statSync(file).isFile()) return notRegular(file);
+      // O_NONBLOCK and fstat again: the entry may have been replaced since.
       fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const st = fs.fstatSync(fd);
-      if (!st.isFile()) return { ok: false, code: 'EINVAL', message: `${file} is not a regular file` };
+      if (!st.isFile()) return notRegular(file);
       if (st.size > MAX_CONFIG_FILE_BYTES) {
         return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
       }
@@ -143,7 +150,7 @@ export class LiveFileSource implements ConfigFileSource {
 }
 
 /** An entry of an in-memory tree: file content, a symlink, or an unreadable file. */
-export type MemoryEntry = string | Buffer | { symlink: string } | { error: string } | { dir: true };
+export type MemoryEntry = string | Buffer | { symlink: string } | { error: string } | { dir: true; /** listing it fails with EACCES */ unreadable?: true } | { special: 'fifo' | 'device' };
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -211,6 +218,7 @@ export class MemoryFileSource implements ConfigFileSource {
     if (this.dirs.has(r.path) && !this.isFileEntry(r.path)) return { kind: 'dir' };
     const entry = this.entries.get(r.path);
     if (entry === undefined) return { kind: 'missing', code: 'ENOENT' };
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'special' in entry) return { kind: 'other' };
     return { kind: 'file' };
   }
 
@@ -230,6 +238,7 @@ export class MemoryFileSource implements ConfigFileSource {
     if (typeof entry === 'string') return { ok: true, data: Buffer.from(entry, 'utf8') };
     if (Buffer.isBuffer(entry)) return { ok: true, data: entry };
     if ('error' in entry) return { ok: false, code: entry.error, message: `${entry.error}: ${file}` };
+    if ('special' in entry) return notRegular(file);
     return { ok: false, code: 'EINVAL', message: `EINVAL: ${file}` };
   }
 
@@ -242,6 +251,8 @@ export class MemoryFileSource implements ConfigFileSource {
     if (!r.path) return { ok: false, code: r.code ?? 'ENOENT', message: `${r.code ?? 'ENOENT'}: ${dir}` };
     const set = this.dirs.get(r.path);
     if (!set || this.isFileEntry(r.path)) return { ok: false, code: 'ENOTDIR', message: `ENOTDIR: ${dir}` };
+    const entry = this.entries.get(r.path);
+    if (entry !== undefined && typeof entry === 'object' && 'dir' in entry && entry.unreadable) return { ok: false, code: 'EACCES', message: `EACCES: ${dir}` };
     return { ok: true, names: [...set] };
   }
 

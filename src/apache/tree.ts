@@ -37,6 +37,10 @@ export type IssueKind =
   | 'syntax'
   | 'include-not-found'
   | 'unreadable'
+  /** A FIFO, device or socket named as configuration: httpd refuses it (AH00554). */
+  | 'not-regular'
+  /** ${VAR} expansions adding up to more memory than httpd can have: it aborts. */
+  | 'out-of-memory'
   | 'limit'
   | 'bom'
   | 'undefined-variable';

@@ -5,36 +5,53 @@
  * names verbatim (AH00111). Names containing ':' are never expanded.
  */
 
-export type VarLookup = (name: string) => string | undefined;
+/**
+ * A variable's value, or the length of a value too long to hold (a Define
+ * that doubled itself: fcgi-doctor keeps only its size).
+ */
+export type VarLookup = (name: string) => string | number | undefined;
 
 export interface Expansion {
+  /** The expanded line; '' when it was too long to build (see `tooLong`). */
   text: string;
+  /** Length of the expanded line, in UTF-16 units (built or not). */
+  length: number;
+  /** The expansion is longer than the limit it was asked for: `text` was not built. */
+  tooLong: boolean;
   /** Names that were not defined anywhere, in order of appearance. */
   undefinedNames: string[];
 }
 
-export function expandVars(line: string, lookup: VarLookup): Expansion {
-  if (line.indexOf('${') === -1) return { text: line, undefinedNames: [] };
-  let out = '';
+/**
+ * ${NAME} replaced as httpd does. httpd itself has no limit (a Define that
+ * doubles itself 40 times makes it allocate until it aborts): the length is
+ * computed first, and the text built only when it is at most `maxLength`.
+ */
+export function expandVars(line: string, lookup: VarLookup, maxLength = Infinity): Expansion {
+  if (line.indexOf('${') === -1) return { text: line, length: line.length, tooLong: line.length > maxLength, undefinedNames: [] };
+  const pieces: (string | number)[] = [];
   const undefinedNames: string[] = [];
+  let length = 0;
   let i = 0;
   while (i < line.length) {
     const start = line.indexOf('${', i);
     if (start === -1) break;
     const end = line.indexOf('}', start + 2);
     if (end === -1) break;
-    out += line.slice(i, start);
+    pieces.push(line.slice(i, start));
     const name = line.slice(start + 2, end);
     const value = name.includes(':') ? undefined : lookup(name);
-    if (value !== undefined) out += value;
+    if (value !== undefined) pieces.push(value);
     else {
-      out += line.slice(start, end + 1);
+      pieces.push(line.slice(start, end + 1));
       if (!name.includes(':')) undefinedNames.push(name);
     }
     i = end + 1;
   }
-  out += line.slice(i);
-  return { text: out, undefinedNames };
+  pieces.push(line.slice(i));
+  for (const p of pieces) length += typeof p === 'number' ? p : p.length;
+  if (length > maxLength || pieces.some((p) => typeof p === 'number')) return { text: '', length, tooLong: true, undefinedNames };
+  return { text: pieces.join(''), length, tooLong: false, undefinedNames };
 }
 
 /**

@@ -6,6 +6,9 @@ import { joinFindings } from '../findings/join.js';
 import { orderFindings } from '../findings/order.js';
 import { poolStatusFindings } from '../status/check.js';
 import type { PoolFile } from '../status/pool.js';
+import { internalError, type InternalError } from './internalError.js';
+
+export type { InternalError } from './internalError.js';
 
 /**
  * The whole diagnosis behind `check`: the configuration as Apache reads it,
@@ -21,7 +24,10 @@ export interface CheckOptions extends AnalyzeOptions {
 }
 
 /** The live probes (sockets, processes, scripts), plugged in by the CLI so this module stays testable. */
-export type ProbeRunner = (model: ConfigModel, configFindings: readonly Finding[]) => Promise<{ findings: Finding[]; notices: string[]; fpmPools?: readonly PoolFile[] }>;
+export type ProbeRunner = (
+  model: ConfigModel,
+  configFindings: readonly Finding[],
+) => Promise<{ findings: Finding[]; notices: string[]; fpmPools?: readonly PoolFile[]; internalErrors?: readonly InternalError[] }>;
 
 /** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
 export type WebRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
@@ -34,6 +40,11 @@ export interface CheckReport {
   /** which steps ran */
   steps: { config: true; probes: boolean; requests: boolean; logs: boolean };
   logsScanned: string[];
+  /**
+   * Steps that crashed (bugs in fcgi-doctor): the findings are those gathered
+   * by the other steps, and the CLI exits with status 2.
+   */
+  internalErrors: InternalError[];
 }
 
 /** Error logs worth reading: files (not pipes or syslog) the configuration really names. */
@@ -52,7 +63,7 @@ function describeNotice(n: LogNotice): string {
 }
 
 export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?: WebRunner): Promise<CheckReport> {
-  const { model, findings: configFindings } = analyzeConfig(options);
+  const { model, findings: configFindings, internalErrors } = analyzeConfig(options);
   const findings: Finding[] = [...configFindings];
   const notices: string[] = [...model.notes];
   const report: CheckReport = {
@@ -62,39 +73,63 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     notices,
     steps: { config: true, probes: false, requests: false, logs: false },
     logsScanned: [],
+    internalErrors,
+  };
+  /** Runs one step; a crash is recorded under its name and the other steps still run. */
+  const step = async (name: string, run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (e) {
+      internalErrors.push(internalError(name, e));
+    }
   };
   if (!options.offline) {
     let pools: readonly PoolFile[] = [];
     if (probes) {
-      const probed = await probes(model, configFindings);
-      findings.push(...probed.findings);
-      notices.push(...probed.notices);
-      pools = probed.fpmPools ?? [];
-      report.steps.probes = true;
+      await step('the live probes', async () => {
+        const probed = await probes(model, configFindings);
+        findings.push(...probed.findings);
+        notices.push(...probed.notices);
+        internalErrors.push(...(probed.internalErrors ?? []));
+        pools = probed.fpmPools ?? [];
+        report.steps.probes = true;
+      });
     }
-    report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
-    markRequestsTheWebServerCannotMake(model, report.requests, findings);
-    for (const r of report.requests) findings.push(...r.findings);
+    await step('the request to each backend', async () => {
+      report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
+      markRequestsTheWebServerCannotMake(model, report.requests, findings);
+      for (const r of report.requests) findings.push(...r.findings);
+      report.steps.requests = true;
+    });
     // PHP-FPM pools with pm.status_path: live figures from the reader `status` uses.
-    findings.push(...(await poolStatusFindings(report.requests, pools, { timeoutMs: Math.min(options.timeoutMs, 3000), toolVersion: options.toolVersion })));
-    report.steps.requests = true;
+    await step('reading the PHP-FPM status pages', async () => {
+      findings.push(...(await poolStatusFindings(report.requests, pools, { timeoutMs: Math.min(options.timeoutMs, 3000), toolVersion: options.toolVersion })));
+    });
     if (web) {
-      const asked = await web(model);
-      findings.push(...asked.findings);
-      notices.push(...asked.notices);
+      await step('the requests through the web server (--http)', async () => {
+        const asked = await web(model);
+        findings.push(...asked.findings);
+        notices.push(...asked.notices);
+      });
     }
-    const paths = logPaths(model);
-    if (paths.length > 0) {
-      // Loaded only here: the catalog (YAML, a schema validator) is not needed offline.
-      const { scanLogs } = await import('../logs/index.js');
-      const scan = await scanLogs(paths.map((path) => ({ path })), { since: options.since });
-      findings.push(...scan.findings);
-      notices.push(...scan.notices.map(describeNotice));
-      report.logsScanned = paths;
-    }
-    report.steps.logs = true;
+    await step('reading the error logs', async () => {
+      const paths = logPaths(model);
+      if (paths.length > 0) {
+        // Loaded only here: the catalog (YAML, a schema validator) is not needed offline.
+        const { scanLogs } = await import('../logs/index.js');
+        const scan = await scanLogs(paths.map((path) => ({ path })), { since: options.since });
+        findings.push(...scan.findings);
+        notices.push(...scan.notices.map(describeNotice));
+        report.logsScanned = paths;
+      }
+      report.steps.logs = true;
+    });
   }
-  report.findings = orderFindings(joinFindings(attachSetups(model, findings)));
+  // Unjoined if joining itself fails: the findings are still worth showing.
+  report.findings = findings;
+  await step('joining and ordering the findings', async () => {
+    report.findings = orderFindings(joinFindings(attachSetups(model, findings)));
+  });
   return report;
 }
 

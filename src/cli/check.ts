@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { ConfigCheck } from '../checks/config/context.js';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
@@ -48,7 +49,13 @@ export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-export async function runCheckCommand(target: string | undefined, opts: CheckCliOptions, io: CliIO): Promise<number> {
+/** What runs instead of the real steps: tests inject a check that throws, to see the run end in exit status 2. */
+export interface CheckRunners {
+  configChecks?: readonly ConfigCheck[];
+  probes?: ProbeRunner;
+}
+
+export async function runCheckCommand(target: string | undefined, opts: CheckCliOptions, io: CliIO, runners: CheckRunners = {}): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', FORMATS);
   const failOn = parseFailOn(opts.failOn);
   const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
@@ -76,19 +83,21 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
         timeoutMs,
         since,
         toolVersion: TOOL_VERSION,
+        checks: runners.configChecks,
       },
-      opts.offline ? undefined : await liveProbes(timeoutMs),
+      opts.offline ? undefined : (runners.probes ?? (await liveProbes(timeoutMs))),
       opts.http && !opts.offline ? await webRunner(timeoutMs) : undefined,
     );
   } finally {
     spinner?.stop();
   }
-  // The file we were told to read could not be read at all: the tool could not do its job.
+  // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
   const unreadable = report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
-  const exitCode = unreadable ? 2 : exitStatusFor(report.findings, failOn);
+  const crashed = report.internalErrors.length > 0;
+  const exitCode = unreadable || crashed ? 2 : exitStatusFor(report.findings, failOn);
   const summary = summarizeCheck(report);
   if (format === 'json') {
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, report.findings, { checked: summary })));
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, report.findings, { checked: summary, internalErrors: report.internalErrors })));
   } else if (format !== 'text') {
     const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
     return writeFindingsFormat(format, {
@@ -98,10 +107,11 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
       exitCode,
       failOn,
       subject: { kind: 'check', summary, unreadable: unreadableFinding },
+      internalErrors: report.internalErrors,
     }, io);
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    io.stdout(formatCheckText(style, summary, report.findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode }));
+    io.stdout(formatCheckText(style, summary, report.findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode, internalErrors: report.internalErrors }));
   }
   return exitCode;
 }

@@ -1,3 +1,4 @@
+import type { InternalError } from '../checks/internalError.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import type { NagiosSubject } from '../report/nagios.js';
 import type { CliIO } from './io.js';
@@ -20,6 +21,13 @@ export interface FindingsOutput {
   failOn?: Severity;
   /** what nagios takes its OK line and performance data from */
   subject?: NagiosSubject;
+  /** steps that crashed (exit status 2): named in every format */
+  internalErrors?: readonly InternalError[];
+}
+
+/** One line per crashed step, for the formats that carry free text. */
+export function internalErrorLines(errors: readonly InternalError[] = []): string[] {
+  return errors.map((e) => `fcgi-doctor failed in ${e.step}: ${e.message}. Its findings are missing from this report; please report this bug.`);
 }
 
 /** True when the arguments ask for `--format nagios`: a failure before the command runs must answer as a plugin. */
@@ -31,16 +39,17 @@ export function wantsNagios(argv: readonly string[]): boolean {
 export async function writeFindingsFormat(format: FindingsFormat, out: FindingsOutput, io: CliIO): Promise<number> {
   if (format === 'sarif') {
     const { formatSarif } = await import('../report/sarif.js');
-    io.stdout(formatSarif(out.findings, { toolVersion: TOOL_VERSION, executionSuccessful: out.exitCode !== 2 }));
+    io.stdout(formatSarif(out.findings, { toolVersion: TOOL_VERSION, executionSuccessful: out.exitCode !== 2, notifications: internalErrorLines(out.internalErrors) }));
     return out.exitCode;
   }
   if (format === 'github') {
     const { formatGithub } = await import('../report/github.js');
-    io.stdout(formatGithub(out.findings, { exitCode: out.exitCode, target: out.target }));
+    io.stdout(formatGithub(out.findings, { exitCode: out.exitCode, target: out.target, internalErrors: internalErrorLines(out.internalErrors) }));
     return out.exitCode;
   }
   const { formatNagios, nagiosFigures } = await import('../report/nagios.js');
-  const r = formatNagios({ findings: out.findings, exitCode: out.exitCode, failOn: out.failOn, ...(out.subject ? nagiosFigures(out.subject) : {}) });
+  const crash = internalErrorLines(out.internalErrors)[0];
+  const r = formatNagios({ findings: out.findings, exitCode: out.exitCode, failOn: out.failOn, ...(out.subject ? nagiosFigures(out.subject) : {}), ...(crash ? { failure: crash } : {}) });
   io.stdout(r.text);
   return r.exitCode;
 }

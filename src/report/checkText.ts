@@ -11,6 +11,8 @@ export interface CheckTextOptions {
   verbose?: boolean;
   /** the status the CLI will exit with, explained on the last line */
   exitCode: number;
+  /** steps that crashed: shown even with --quiet, right above the verdict */
+  internalErrors?: readonly { step: string; message: string }[];
 }
 
 const MODE_NAMES: Record<string, string> = {
@@ -143,6 +145,10 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   }
   if (opts.verbose || !opts.quiet) for (const n of s.notices) out.push(c.dim(`note: ${escapeOneLine(n)}`));
   if (s.notices.length && !opts.quiet) out.push('');
+  for (const e of opts.internalErrors ?? []) {
+    out.push(`${style.fail} ${c.red(`fcgi-doctor failed in ${escapeOneLine(e.step)}`)}: ${escapeOneLine(e.message)}`);
+    out.push(`    ${c.dim('Its findings are missing: this report is incomplete. Please report this bug.')}`, '');
+  }
   const counts = summarize(findings);
   const verdict = opts.exitCode === 0 ? c.green('no error found') : opts.exitCode === 1 ? c.red('problems found') : c.red('the check could not be completed');
   out.push(`${formatSummary(style, counts)} — ${verdict} (exit ${opts.exitCode})`);

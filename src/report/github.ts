@@ -18,6 +18,8 @@ export interface GithubOptions {
   exitCode: number;
   /** what was checked, on the closing line */
   target?: string;
+  /** steps of the tool that crashed: each an error annotation without a file */
+  internalErrors?: readonly string[];
 }
 
 const COMMAND: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', info: 'notice' };
@@ -53,6 +55,7 @@ export function formatGithubAnnotation(f: Finding, cwd: string = process.cwd()):
 export function formatGithub(findings: readonly Finding[], opts: GithubOptions): string {
   const cwd = opts.cwd ?? process.cwd();
   const lines = findings.map((f) => formatGithubAnnotation(f, cwd));
+  for (const text of opts.internalErrors ?? []) lines.push(`::error title=${escapeProperty('fcgi-doctor could not finish')}::${escapeData(text)}`);
   const s = summarize(findings);
   const what = opts.target ? ` ${opts.target.replace(/[\r\n]+/g, ' ')}:` : ':';
   // A plain line (not a command) for the log of the step.

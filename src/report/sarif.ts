@@ -24,6 +24,8 @@ export interface SarifOptions {
   docFor?: (id: string) => FindingDoc | undefined;
   /** false when the tool could not do its job (exit status 2) */
   executionSuccessful?: boolean;
+  /** why it could not (a step that crashed), as the invocation's error notifications */
+  notifications?: readonly string[];
 }
 
 interface SarifMessage {
@@ -59,7 +61,7 @@ export interface SarifLog {
   runs: Array<{
     tool: { driver: { name: string; version: string; semanticVersion: string; informationUri?: string; rules: SarifRule[] } };
     originalUriBaseIds?: Record<string, { uri: string }>;
-    invocations: Array<{ executionSuccessful: boolean }>;
+    invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications?: Array<{ level: 'error'; message: SarifMessage }> }>;
     results: SarifResult[];
   }>;
 }
@@ -168,9 +170,11 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     rules,
   };
   if (opts.informationUri) driver.informationUri = opts.informationUri;
+  const invocation: SarifLog['runs'][number]['invocations'][number] = { executionSuccessful: opts.executionSuccessful ?? true };
+  if (opts.notifications?.length) invocation.toolExecutionNotifications = opts.notifications.map((text) => ({ level: 'error', message: { text } }));
   const run: SarifLog['runs'][number] = {
     tool: { driver },
-    invocations: [{ executionSuccessful: opts.executionSuccessful ?? true }],
+    invocations: [invocation],
     results,
   };
   if (relative) run.originalUriBaseIds = { [SRCROOT]: { uri: `${pathToFileURL(cwd).href.replace(/\/?$/, '/')}` } };

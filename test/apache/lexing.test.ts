@@ -50,10 +50,16 @@ describe('words (ap_getword_conf)', () => {
 describe('${VAR} expansion', () => {
   const lookup = (n: string) => ({ A: 'x y', B: '' } as Record<string, string>)[n];
   it('expands before splitting and leaves unknown names verbatim', () => {
-    expect(expandVars('Define W ${A} ${NOPE}', lookup)).toEqual({ text: 'Define W x y ${NOPE}', undefinedNames: ['NOPE'] });
+    expect(expandVars('Define W ${A} ${NOPE}', lookup)).toMatchObject({ text: 'Define W x y ${NOPE}', tooLong: false, undefinedNames: ['NOPE'] });
   });
   it('does not expand names with a colon, nor bare $VAR', () => {
-    expect(expandVars('${a:b} $A', lookup)).toEqual({ text: '${a:b} $A', undefinedNames: [] });
+    expect(expandVars('${a:b} $A', lookup)).toMatchObject({ text: '${a:b} $A', undefinedNames: [] });
+  });
+  it('measures an expansion before building it: past the limit only the length comes back', () => {
+    const huge = (n: string) => ({ H: 2 ** 40, S: 'abc' } as Record<string, string | number>)[n];
+    expect(expandVars('Define a ${H}${H}', huge, 1024)).toEqual({ text: '', length: 9 + 2 ** 41, tooLong: true, undefinedNames: [] });
+    expect(expandVars('x ${S}${S}', huge, 8)).toEqual({ text: 'x abcabc', length: 8, tooLong: false, undefinedNames: [] });
+    expect(expandVars('x ${S}${S}', huge, 7)).toMatchObject({ text: '', length: 8, tooLong: true });
   });
   it('reads Debian envvars without running it', () => {
     const v = parseEnvvars(

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MemoryFileSource } from '../../src/apache/source.js';
-import { analyzeConfig, type AnalyzeResult } from '../../src/checks/config/index.js';
+import type { AnalyzeResult } from '../../src/checks/config/index.js';
+import { analyzeStrict } from '../checks/strict.js';
 import { splitWords } from '../../src/apache/words.js';
 
 const FIX = path.resolve(__dirname, '../../fixtures');
@@ -23,7 +24,7 @@ const REAL = [
 ].map((f) => readFileSync(path.join(FIX, f), 'utf8'));
 
 function run(files: Record<string, string | Buffer>): AnalyzeResult {
-  return analyzeConfig({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} });
+  return analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} }, { limitsExpected: true });
 }
 
 function wellFormed(r: AnalyzeResult): void {
@@ -134,7 +135,7 @@ describe('hostile inputs', () => {
     expect(r.findings.some((f) => f.id === 'config-syntax-error' && /longer than/.test(f.message))).toBe(true);
   });
   it('a missing ServerRoot and a missing root file', () => {
-    wellFormed(analyzeConfig({ root: '/nope/httpd.conf', serverRoot: '/nope', source: new MemoryFileSource({}), env: {} }));
+    wellFormed(analyzeStrict({ root: '/nope/httpd.conf', serverRoot: '/nope', source: new MemoryFileSource({}), env: {} }));
     const r = run({ '/srv/httpd.conf': 'ServerRoot /does/not/exist\nInclude x.conf\n' });
     expect(r.findings.filter((f) => f.severity === 'error').length).toBeGreaterThan(0);
   });

@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
+import { assertNoCrashInOutput } from '../checks/strict.js';
 import { captureIO, makeTempDir, ROOT, type TempDir } from '../client/support.js';
 
 const fixture = (...p: string[]) => join(ROOT, 'fixtures', ...p);
@@ -11,6 +13,8 @@ async function check(args: string[], env: Record<string, string> = {}) {
   const io = captureIO();
   io.env = env;
   const code = await main(['check', ...args], io);
+  // A crashed step must fail the test, whatever the test then asserts.
+  assertNoCrashInOutput(io.stdoutText);
   return { code, stdout: io.stdoutText, stderr: io.stderrText };
 }
 
@@ -38,6 +42,23 @@ describe('check --offline', () => {
     const strict = await check(['--offline', fixture('seed', 'external-socket-vhost'), '--fail-on', 'warning']);
     expect(strict.code).toBe(1);
     expect(strict.stdout).toContain('socket-in-private-tmp');
+  });
+});
+
+describe('check of something that is not a file', () => {
+  it('a FIFO or a device named as the file to check: exit 2, said plainly, never opened (a FIFO would block)', async () => {
+    const dir = makeTempDir('check-fifo');
+    try {
+      const fifo = dir.join('site.conf');
+      execFileSync('mkfifo', [fifo]);
+      for (const target of [fifo, '/dev/zero']) {
+        const r = await check(['--offline', target]);
+        expect(r.code).toBe(2);
+        expect(r.stdout).toContain(`${target} is not a regular file (a device, a FIFO or a socket)`);
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });
 

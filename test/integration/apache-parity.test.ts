@@ -1,13 +1,14 @@
 /**
  * Our reading of a configuration against Apache's own: the include list
  * (-t -D DUMP_INCLUDES), the virtual hosts (-S), the loaded modules (-M), and
- * for every tree Apache refuses, at least one error finding from us.
+ * for every tree Apache refuses, an error finding from us at the file and
+ * line Apache names (or, where Apache aborts without naming one, its reason).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeConfig } from '../../src/checks/config/index.js';
 
 const APACHE = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((p) => existsSync(p));
@@ -22,6 +23,7 @@ interface Tree {
 }
 
 const runDir = mkdtempSync(path.join(tmpdir(), 'fcgi-doctor-parity-'));
+afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 const debianEnv = {
   APACHE_RUN_DIR: runDir,
   APACHE_PID_FILE: path.join(runDir, 'apache2.pid'),
@@ -56,8 +58,11 @@ function trees(): Tree[] {
   return out;
 }
 
+/** Apache's address space while it reads a tree: a Define that doubles itself makes it allocate until it aborts. */
+const APACHE_MEMORY = String(1024 ** 3);
+
 function apache(t: Tree, ...args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync(APACHE ?? 'apache2', ['-d', t.serverRoot, '-f', t.root, ...(t.extra ?? []), ...args], {
+  const r = spawnSync('prlimit', [`--as=${APACHE_MEMORY}`, '--', APACHE ?? 'apache2', '-d', t.serverRoot, '-f', t.root, ...(t.extra ?? []), ...args], {
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...t.env },
     encoding: 'utf8',
     timeout: 30_000,
@@ -81,6 +86,16 @@ function apacheVhosts(out: string): Map<string, string> {
     map.set(where.startsWith('macro ') ? where : `${where}:${m[3]}`, m[1] ?? '');
   }
   return map;
+}
+
+/**
+ * Where Apache stopped: "Syntax error on line N of FILE:", the innermost one
+ * when an included file is at fault (the message then nests).
+ */
+function apacheErrorAt(out: string): { file: string; line: number } | undefined {
+  const all = [...out.matchAll(/Syntax error on line (\d+) of (.+?):(?= |$)/gm)];
+  const last = all.at(-1);
+  return last ? { file: last[2] ?? '', line: Number(last[1]) } : undefined;
 }
 
 function apacheModules(out: string): string[] {
@@ -116,10 +131,19 @@ describe.skipIf(!APACHE)('parity with apache2 itself', () => {
     expect(ours(t).model.modulesLoaded.map((m) => m.id).sort()).toEqual(theirs);
   });
 
-  it.each(refused.map((t) => [t.name, t] as const))('%s: Apache refuses it, and we report an error', (_n, t) => {
+  it.each(refused.map((t) => [t.name, t] as const))('%s: Apache refuses it, and we report an error where Apache stops', (_n, t) => {
+    const said = verdicts.get(t.name)?.out ?? '';
     const errors = ours(t).findings.filter((f) => f.severity === 'error');
-    expect(errors.length, `apache2 said: ${verdicts.get(t.name)?.out ?? ''}`).toBeGreaterThan(0);
+    const places = errors.map((e) => `${e.location?.file ?? '?'}:${e.location?.line ?? '?'} ${e.message}`).join('\n');
     for (const e of errors) expect(e.location?.file).toBeTruthy();
+    const at = apacheErrorAt(said);
+    if (at) {
+      expect(places, `apache2 said: ${said}`).toContain(`${at.file}:${at.line} `);
+    } else {
+      // Apache died without naming a line (it ran out of memory): we must name its reason.
+      expect(said).toContain('Memory allocation failed');
+      expect(places, `apache2 said: ${said}`).toContain('Memory allocation failed');
+    }
   });
 
   it.each(accepted.map((t) => [t.name, t] as const))('%s: Apache accepts it, and we report no syntax error', (_n, t) => {

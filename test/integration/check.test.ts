@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startApache, type ApacheServer } from './harness/apache.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
+import { assertNoCrashInOutput } from '../checks/strict.js';
 
 const haveServers = requireBuiltCli() && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
 
@@ -47,6 +48,8 @@ async function scenario(fpmOptions: Parameters<typeof startPhpFpm>[0]) {
 
 async function check(root: string, vhost: string, ...extra: string[]) {
   const r = await execa(process.execPath, [BIN, 'check', vhost, '--root', root, '--format', 'json', '--since', '1h', ...extra], { reject: false, timeout: 60_000 });
+  // A crashed step must fail the test, whatever the test then asserts.
+  assertNoCrashInOutput(String(r.stdout));
   return { code: r.exitCode, json: JSON.parse(String(r.stdout)) as { findings: Finding[]; summary: { error: number }; checked: { setups: Array<{ request?: { status?: number } }> } } };
 }
 

@@ -3,7 +3,7 @@
  * loaded: the module-not-loaded finding's message must say the same.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { analyzeConfig } from '../../src/checks/config/index.js';
+import { analyzeStrict as analyzeConfig } from '../checks/strict.js';
 import { webRequests } from '../../src/checks/http/webRequest.js';
 import { existsSync } from 'node:fs';
 import { startApache, type ApacheServer } from './harness/apache.js';

@@ -7,7 +7,7 @@
  */
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { analyzeConfig } from '../../src/checks/config/index.js';
+import { analyzeStrict as analyzeConfig, assertRanClean } from '../checks/strict.js';
 import { runProbes, type ProbeResult } from '../../src/checks/probes/index.js';
 import type { Finding } from '../../src/findings/finding.js';
 import { liveSystem } from '../../src/system/index.js';
@@ -50,6 +50,7 @@ async function probeScenario(opts: StartApacheOptions & { vhost: (ctx: { docRoot
   cleanups.push(() => apache.stop());
   const { model, findings } = analyzeConfig({ root: apache.confPath, target: vhostPath, env: {} });
   const result = await runProbes(model, liveSystem(opts.fpmConfigs ? { fpmConfigs: opts.fpmConfigs } : {}), { configFindings: findings });
+  assertRanClean(result);
   return { apache, vhostPath, result };
 }
 
@@ -273,6 +274,7 @@ describe.skipIf(!haveApache)('probes: Apache itself', () => {
     writeFileSync(conf, `ServerRoot "${tmp.path}"\nPidFile ${tmp.join('httpd.pid')}\nUser www-data\nGroup www-data\nListen 127.0.0.1:1\nLoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\nLoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\nProxyPass /x fcgi://127.0.0.1:9/\n`);
     const { model, findings } = analyzeConfig({ root: conf, env: {} });
     const r = await runProbes(model, liveSystem(), { configFindings: findings });
+    assertRanClean(r);
     const f = one(r, 'server-not-running');
     expect(f.location?.file).toBe(conf);
     expect(probeText(f)).toContain(`pid file ${tmp.join('httpd.pid')}: not there`);

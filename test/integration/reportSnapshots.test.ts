@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApache, type ApacheServer } from './harness/apache.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
+import { assertNoCrashInOutput } from '../checks/strict.js';
 
 const haveServers = requireBuiltCli() && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
 
@@ -53,6 +54,7 @@ describe.skipIf(!haveServers)('terminal report of a broken real setup', () => {
   for (const [name, env] of [['plain', { NO_COLOR: '1' }], ['colour', { FORCE_COLOR: '1' }]] as const) {
     it(`check of a socket the web server may not use (${name})`, async () => {
       const r = await execa(process.execPath, [BIN, 'check', vhost, '--root', apache.confPath, '--since', '1h'], { reject: false, env, timeout: 60_000 });
+      assertNoCrashInOutput(String(r.stdout));
       expect(r.exitCode).toBe(1);
       await expect(normalize(String(r.stdout))).toMatchFileSnapshot(`__snapshots__/check-socket-root-0660.${name}.txt`);
     });

@@ -4,6 +4,7 @@
  * 1.0.0-beta.0, MIT, copied unchanged as test/fixtures/sarif-schema-2.1.0.json;
  * draft-04 as OASIS published it) and our own output schema (2020-12).
  */
+import { assertNoCrashInOutput } from '../checks/strict.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -48,6 +49,8 @@ export async function run(args: string[], opts: { env?: Record<string, string>; 
   const io = captureIO(opts.stdin ?? '');
   io.env = opts.env ?? {};
   const code = await main(args, io);
+  // A crashed step must fail the test, whatever the test then asserts.
+  assertNoCrashInOutput(io.stdoutText);
   return { code, stdout: io.stdoutText, stderr: io.stderrText };
 }
 

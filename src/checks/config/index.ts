@@ -15,6 +15,7 @@ import {
 import type { Finding } from '../../findings/finding.js';
 import { SEVERITY_RANK } from '../../findings/finding.js';
 import { extractSetups } from '../../setups/index.js';
+import { internalError, type InternalError } from '../internalError.js';
 import { authorizationNotPassedCheck } from './authorizationNotPassed.js';
 import type { ConfigCheck, ConfigModel } from './context.js';
 import { directiveContextCheck } from './directiveContext.js';
@@ -59,11 +60,15 @@ export interface AnalyzeOptions {
   source?: ConfigFileSource;
   /** Environment for ${VAR}; defaults to this process's environment. */
   env?: Record<string, string>;
+  /** The checks to run (default CONFIG_CHECKS); tests pass one that throws. */
+  checks?: readonly ConfigCheck[];
 }
 
 export interface AnalyzeResult {
   model: ConfigModel;
   findings: Finding[];
+  /** Steps that crashed: the run cannot be a clean bill of health (exit status 2). */
+  internalErrors: InternalError[];
 }
 
 function buildModel(opts: AnalyzeOptions): ConfigModel {
@@ -121,62 +126,51 @@ function lazy<K extends 'vhosts' | 'errorLogs'>(model: ConfigModel, key: K, comp
   });
 }
 
-function internalError(e: unknown, opts: AnalyzeOptions): AnalyzeResult {
-  const file = opts.root ?? opts.target ?? '(configuration)';
+/** The model when the configuration could not be read at all (a crash of the reader). */
+function emptyModel(opts: AnalyzeOptions): ConfigModel {
   return {
-    model: {
-      rootFile: file,
-      serverRoot: opts.serverRoot ?? '',
-      layout: 'custom',
-      targetLoaded: false,
-      targetAnalysedAsEnabled: false,
-      filesRead: [],
-      modulesLoaded: [],
-      vhosts: [],
-      errorLogs: [],
-      runtimeDir: '',
-      defines: {},
-      setups: [],
-      tree: [],
-      issues: [],
-      notes: [`Internal error: ${e instanceof Error ? e.message : String(e)}`],
-    },
-    findings: [
-      {
-        id: 'config-analysis-limit',
-        severity: 'warning',
-        title: 'The configuration could not be analysed',
-        message: `fcgi-doctor failed while reading the configuration (${e instanceof Error ? e.message : String(e)}); nothing below is a clean bill of health.`,
-        location: { file },
-        evidence: [],
-      },
-    ],
+    rootFile: opts.root ?? opts.target ?? '(configuration)',
+    serverRoot: opts.serverRoot ?? '',
+    layout: 'custom',
+    targetLoaded: false,
+    targetAnalysedAsEnabled: false,
+    filesRead: [],
+    modulesLoaded: [],
+    vhosts: [],
+    errorLogs: [],
+    runtimeDir: '',
+    defines: {},
+    setups: [],
+    tree: [],
+    issues: [],
+    notes: [],
   };
 }
 
+/** The step name of a configuration check, as a user would report it. */
+export function configCheckStep(check: ConfigCheck): string {
+  return `the configuration check for ${check.ids.join(', ')}`;
+}
+
 export function analyzeConfig(options: AnalyzeOptions = {}): AnalyzeResult {
+  let model: ConfigModel;
   try {
-    const model = buildModel(options);
-    const findings: Finding[] = [];
-    for (const check of CONFIG_CHECKS) {
-      try {
-        const found = check.run({ model });
-        for (let i = 0; i < found.length; i++) findings.push(found[i] as Finding);
-      } catch (e) {
-        findings.push({
-          id: 'config-analysis-limit',
-          severity: 'warning',
-          title: `A check failed: ${check.ids[0] ?? ''}`,
-          message: `The check for ${check.ids.join(', ')} failed (${e instanceof Error ? e.message : String(e)}); its problems are not reported.`,
-          evidence: [],
-        });
-      }
-    }
-    return { model, findings: dedupe(findings).sort(bySeverityThenPlace) };
+    model = buildModel(options);
   } catch (e) {
-    // Defence in depth: the parser collects its errors, but a bug must not crash the CLI.
-    return internalError(e, options);
+    // The parser collects what is wrong with the input: an exception here is a bug.
+    return { model: emptyModel(options), findings: [], internalErrors: [internalError('reading the configuration', e)] };
   }
+  const findings: Finding[] = [];
+  const internalErrors: InternalError[] = [];
+  for (const check of options.checks ?? CONFIG_CHECKS) {
+    try {
+      const found = check.run({ model });
+      for (let i = 0; i < found.length; i++) findings.push(found[i] as Finding);
+    } catch (e) {
+      internalErrors.push(internalError(configCheckStep(check), e));
+    }
+  }
+  return { model, findings: dedupe(findings).sort(bySeverityThenPlace), internalErrors };
 }
 
 function dedupe(findings: Finding[]): Finding[] {

@@ -11,12 +11,15 @@ import { finding } from './make.js';
 function one(i: ParseIssue): Finding {
   const evidence = i.text ? [`${i.file}${i.line !== undefined ? `:${i.line}` : ''}: ${i.text}`] : [];
   // The file we were asked to read (no Include led to it) could not be read at all.
-  if ((i.kind === 'include-not-found' || i.kind === 'unreadable') && i.line === undefined && i.includedFrom.length === 0) {
+  if ((i.kind === 'include-not-found' || i.kind === 'unreadable' || i.kind === 'not-regular') && i.line === undefined && i.includedFrom.length === 0) {
     return finding({
       id: 'config-file-unreadable',
       severity: 'error',
       title: 'The configuration file could not be read',
-      message: `${i.message.replace(/^Could not (open|read) configuration file /, 'Could not $1 ')}. Nothing was analysed.`,
+      message:
+        i.kind === 'not-regular'
+          ? `${i.text ?? i.file} is not a regular file (a device, a FIFO or a socket), so it cannot be a configuration file; it was not opened. Nothing was analysed.`
+          : `${i.message.replace(/^Could not (open|read) configuration file /, 'Could not $1 ')}. Nothing was analysed.`,
       at: i,
       evidence: [],
       fix: 'Check the path (or pass the server configuration with --root FILE), and that you may read it (sudo).',
@@ -27,11 +30,21 @@ function one(i: ParseIssue): Finding {
       return finding({
         id: 'include-not-found',
         severity: 'error',
-        title: 'An Include matches no file',
+        title: /symbolic links/.test(i.message) ? 'An Include leads into a symbolic link loop' : 'An Include matches no file',
         message: `Apache stops at startup: ${i.message}. Include (unlike IncludeOptional) must find what it names.`,
         at: i,
         evidence,
-        fix: 'Correct the path or the pattern, create the missing file, or use IncludeOptional if the file may legitimately be absent.',
+        fix: loopFix(i.message) ?? 'Correct the path or the pattern, create the missing file, or use IncludeOptional if the file may legitimately be absent.',
+      });
+    case 'out-of-memory':
+      return finding({
+        id: 'config-syntax-error',
+        severity: 'error',
+        title: 'A variable grows until Apache runs out of memory',
+        message: `Apache cannot start: ${i.message}.`,
+        at: i,
+        evidence,
+        fix: 'A Define that uses its own value (Define a ${a}${a}) doubles at every line: give the variable its value once, from fixed text, then run apache2ctl configtest.',
       });
     case 'undefined-variable':
       return finding({
@@ -43,12 +56,26 @@ function one(i: ParseIssue): Finding {
         evidence: [],
         fix: `Define it before this line (Define ${i.text ?? 'NAME'} value) or export it in the environment Apache starts with (Debian: /etc/apache2/envvars).`,
       });
+    case 'not-regular':
+      return finding({
+        id: 'config-syntax-error',
+        severity: 'error',
+        title: 'An Include names a device or a FIFO, not a file',
+        message: `Apache stops at startup: ${i.message} (a FIFO with no writer makes it wait for ever instead). fcgi-doctor did not open it.`,
+        at: i,
+        evidence,
+        fix: 'Point the Include at a configuration file or a directory of them (a typo such as /dev/... or a leftover FIFO is the usual cause).',
+      });
     case 'unreadable':
       return finding({
         id: 'config-file-unreadable',
         severity: 'warning',
-        title: 'A configuration file could not be read',
-        message: `${i.message}. Its contents were not analysed, so this report may miss problems in it.`,
+        ...(/Permission denied$/.test(i.message)
+          ? {
+              title: 'Part of the configuration is not visible to this user',
+              message: `${i.message}. Apache reads its configuration as root, so this is not an error of Apache's; but fcgi-doctor, running as a user who may not read it, did not analyse it, and this report may miss problems in it.`,
+            }
+          : { title: 'A configuration file could not be read', message: `${i.message}. Its contents were not analysed, so this report may miss problems in it.` }),
         at: i,
         evidence,
         fix: 'Run fcgi-doctor with rights to read the whole configuration (sudo), or fix the file permissions if Apache cannot read it either.',
@@ -84,6 +111,17 @@ function one(i: ParseIssue): Finding {
         fix: 'Correct the line as the message says, then run apache2ctl configtest (apachectl -t).',
       });
   }
+}
+
+/** For "…/conf.d/self/self/…/self: Too many levels of symbolic links": the link to remove. */
+function loopFix(message: string): string | undefined {
+  const m = /Could not open configuration file (.+): Too many levels of symbolic links/.exec(message);
+  if (!m?.[1]) return undefined;
+  const file = m[1];
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  let dir = file;
+  while (dir.endsWith(`/${name}`)) dir = dir.slice(0, -name.length - 1);
+  return `${dir}/${name} is a symbolic link that leads back to a directory Apache is already reading (or to itself), so Apache follows it until the system gives up. Remove it or point it elsewhere, then run apache2ctl configtest.`;
 }
 
 export const parseIssuesCheck: ConfigCheck = {

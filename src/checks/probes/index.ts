@@ -8,6 +8,7 @@ import type { Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { isProbeError, type ConnectOutcome, type FpmPool, type SystemProbes } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
+import { internalError, type InternalError } from '../internalError.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { endpointGroups, gatherFacts } from './facts.js';
 import { ipcDirCheck } from './ipcDir.js';
@@ -47,6 +48,8 @@ export interface ProbeOptions {
   configFindings?: readonly Finding[];
   /** php-fpm.conf files read besides the usual places and those named by running masters. */
   fpmConfigs?: readonly string[];
+  /** The checks to run (default PROBE_CHECKS); tests pass one that throws. */
+  checks?: readonly ProbeCheck[];
 }
 
 export interface ProbeResult {
@@ -55,6 +58,8 @@ export interface ProbeResult {
   notices: string[];
   /** The PHP-FPM pools read from their files: `check` reads the status page of those with pm.status_path. */
   fpmPools?: FpmPool[];
+  /** Live checks that crashed: the run ends in exit status 2. */
+  internalErrors: InternalError[];
 }
 
 /** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
@@ -110,12 +115,13 @@ export async function runProbes(model: ConfigModel, system: SystemProbes, opts: 
   for (const p of facts.fpm.problems) notices.add(`PHP-FPM: ${p}`);
   if (!facts.unixListeners) notices.add(`/proc/net/unix is not readable by user ${facts.viewerName}: stale sockets are judged by connect() alone.`);
   const findings: Finding[] = [];
-  for (const check of PROBE_CHECKS) {
+  const internalErrors: InternalError[] = [];
+  for (const check of opts.checks ?? PROBE_CHECKS) {
     try {
       findings.push(...check.run(ctx));
     } catch (e) {
-      notices.add(`The live check for ${check.ids.join(', ')} failed (${e instanceof Error ? e.message : String(e)}); its problems are not reported.`);
+      internalErrors.push(internalError(`the live check for ${check.ids.join(', ')}`, e));
     }
   }
-  return { findings: dedupe(findings), notices: [...notices], fpmPools: facts.fpm.pools };
+  return { findings: dedupe(findings), notices: [...notices], fpmPools: facts.fpm.pools, internalErrors };
 }

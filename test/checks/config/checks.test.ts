@@ -102,7 +102,7 @@ describe('finer points', () => {
   });
   it('config-file-unreadable for EACCES', async () => {
     const { MemoryFileSource } = await import('../../../src/apache/source.js');
-    const { analyzeConfig } = await import('../../../src/checks/config/index.js');
+    const { analyzeStrict: analyzeConfig } = await import('../strict.js');
     const r = analyzeConfig({ root: '/srv/httpd.conf', source: new MemoryFileSource({ '/srv/httpd.conf': `${BASE}Include secret.conf\n`, '/srv/secret.conf': { error: 'EACCES' } }), env: {} });
     expect(only(r, 'config-file-unreadable')[0]?.location).toMatchObject({ file: '/srv/httpd.conf', line: 8 });
   });
@@ -111,7 +111,7 @@ describe('finer points', () => {
 describe('unreadable input', () => {
   it('a root file that does not exist is one clear error, not include-not-found', async () => {
     const { MemoryFileSource } = await import('../../../src/apache/source.js');
-    const { analyzeConfig } = await import('../../../src/checks/config/index.js');
+    const { analyzeStrict: analyzeConfig } = await import('../strict.js');
     const r = analyzeConfig({ root: '/nope/httpd.conf', source: new MemoryFileSource({}), env: {} });
     expect(r.findings.map((f) => [f.id, f.severity])).toEqual([['config-file-unreadable', 'error']]);
     expect(r.model.filesRead).toEqual([]);

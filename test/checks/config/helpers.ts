@@ -1,5 +1,6 @@
 import { MemoryFileSource } from '../../../src/apache/source.js';
-import { analyzeConfig, type AnalyzeResult } from '../../../src/checks/config/index.js';
+import type { AnalyzeResult } from '../../../src/checks/config/index.js';
+import { analyzeStrict } from '../strict.js';
 
 export const BASE = `LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
@@ -13,8 +14,9 @@ export const FASTCGI = 'LoadModule fastcgi_module /usr/lib/apache2/modules/mod_f
 export const FCGID = 'LoadModule fcgid_module /usr/lib/apache2/modules/mod_fcgid.so\n';
 export const PROXY = 'LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\nLoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\n';
 
+/** The checks on an in-memory server; fails the test if a check crashed (see ../strict.ts). */
 export function analyze(conf: string, files: Record<string, string> = {}): AnalyzeResult {
-  return analyzeConfig({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': conf, ...files }), env: {} });
+  return analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': conf, ...files }), env: {} });
 }
 
 export function ids(r: AnalyzeResult): string[] {

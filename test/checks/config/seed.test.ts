@@ -1,7 +1,7 @@
 /** The seed guide's lazy vhost, as `check --offline` would see it. */
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyzeConfig } from '../../../src/checks/config/index.js';
+import { analyzeStrict as analyzeConfig } from '../strict.js';
 
 const FIX = path.resolve(__dirname, '../../../fixtures');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judge, looksLikeSource, webRequests, type WebAnswer } from '../../../src/checks/http/webRequest.js';
 import { urlForSetup } from '../../../src/checks/http/setupUrl.js';
-import { analyzeConfig } from '../../../src/checks/config/index.js';
+import { analyzeStrict as analyzeConfig } from '../strict.js';
 import { MemoryFileSource } from '../../../src/apache/source.js';
 
 function model(vhost: string) {

@@ -1,5 +1,5 @@
 import { MemoryFileSource } from '../../../src/apache/source.js';
-import { analyzeConfig } from '../../../src/checks/config/index.js';
+import { analyzeStrict, assertRanClean } from '../strict.js';
 import { BASE, FASTCGI, FCGID, PROXY } from '../config/helpers.js';
 import { runProbes, type ProbeOptions, type ProbeResult } from '../../../src/checks/probes/index.js';
 import type { Finding } from '../../../src/findings/finding.js';
@@ -35,13 +35,16 @@ export interface Machine extends FixtureData {
   apacheRunning?: boolean;
 }
 
+/** The configuration checks, then the live ones on a fixture machine; fails the test if any check crashed. */
 export async function probe(conf: string, machine: Machine = {}, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const { model, findings } = analyzeConfig({ root: ROOT, serverRoot: '/srv', source: new MemoryFileSource({ [ROOT]: config(conf) }), env: {} });
+  const { model, findings } = analyzeStrict({ root: ROOT, serverRoot: '/srv', source: new MemoryFileSource({ [ROOT]: config(conf) }), env: {} });
   const running = machine.apacheRunning ?? true;
   const files = { ...(running ? { [PIDFILE]: '100\n' } : {}), ...(machine.files ?? {}) };
   const processes = [...(running ? apacheProcesses() : []), ...(machine.processes ?? [])];
   const system = fixtureSystem({ ...machine, files, processes });
-  return runProbes(model, system, { now: NOW, configFindings: findings, ...opts });
+  const result = await runProbes(model, system, { now: NOW, configFindings: findings, ...opts });
+  assertRanClean(result);
+  return result;
 }
 
 export const ids = (r: ProbeResult) => r.findings.map((f) => f.id);
