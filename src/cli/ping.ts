@@ -8,6 +8,7 @@ import { formatTarget } from '../client/target.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
+import { findingForManagementError } from '../checks/request/managementValues.js';
 import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
@@ -125,7 +126,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
       report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, timeoutMs);
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
-      findings.push(findingForClientError(target, err));
+      findings.push(findingForManagementError(target, err));
     }
   }
 

@@ -16,7 +16,9 @@ export type ClientErrorCode =
   | 'protocol'
   | 'wrong-request-id'
   | 'response-too-large'
-  | 'body';
+  | 'body'
+  /** FCGI_GET_VALUES got no answer (silence or UNKNOWN_TYPE): common, and harmless to web servers */
+  | 'management-unanswered';
 
 export type RequestPhase = 'connect' | 'send' | 'first-byte' | 'response' | 'end';
 

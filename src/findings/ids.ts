@@ -31,6 +31,7 @@ export const FINDING_IDS = {
     'backend-error-status',
     'primary-script-unknown',
     'backend-overloaded',
+    'management-records-unanswered',
   ],
   logs: ['app-crash-loop', 'app-stderr', 'request-too-large', 'max-children-reached', 'script-extension-denied'],
 } as const;

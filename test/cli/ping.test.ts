@@ -7,7 +7,7 @@ import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { TOOL_VERSION } from '../../src/cli/version.js';
-import { encodeEndRequest, encodeStream, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
+import { encodeEndRequest, encodeGetValuesResult, encodeStream, encodeUnknownType, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { afterRequest, captureIO, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
 
@@ -309,5 +309,87 @@ describe('the text output', () => {
     expect(echoed.bodyBytes).toBe(3);
     expect(echoed.params.CONTENT_LENGTH).toBe('3');
     expect(echoed.params.REQUEST_METHOD).toBe('POST');
+  });
+});
+
+describe('--get-values against backends that do not answer, or answer badly (issue 12 item 3)', () => {
+  /** A backend whose reaction to the first bytes it reads (the GET_VALUES record) is the test's. */
+  async function onQuestion(react: (socket: net.Socket) => void): Promise<string> {
+    const server = await hostileServer({ path: dir.join(`q${++counter}.sock`) }, (socket) => socket.once('data', () => react(socket)));
+    fixed.push(server);
+    return server.address;
+  }
+
+  async function timed(...args: string[]) {
+    const started = performance.now();
+    const r = await pingJson(...args);
+    return { ...r, ms: performance.now() - started };
+  }
+
+  it('silence (uWSGI, fcgiwrap, libfcgi): a short wait, then information, not a timeout', async () => {
+    const r = await timed(await onQuestion(() => undefined), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(3_000);
+    expect(r.status).toBe(0);
+    expect(r.json.findings.map((f) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
+    expect(r.json.findings[0]!.message).toMatch(/no answer to FCGI_GET_VALUES within 1 s/);
+    expect(JSON.stringify(r.json)).not.toMatch(/backend-timeout|slow query|PHP-FPM among them/);
+  });
+
+  it('waits no longer than --timeout when it is under a second', async () => {
+    const r = await timed(await onQuestion(() => undefined), '--get-values', '--timeout', '200ms');
+    expect(r.ms).toBeLessThan(900);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+  });
+
+  it('UNKNOWN_TYPE is the same information', async () => {
+    const r = await timed(await onQuestion((s) => s.write(encodeUnknownType(RecordType.GET_VALUES))), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(1_000);
+    expect(r.status).toBe(0);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+  });
+
+  it('a close is reported at once, not after the timeout', async () => {
+    const r = await timed(await onQuestion((s) => s.destroy()), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(1_000);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+    expect(r.json.findings[0]!.message).toMatch(/closed the connection without answering/);
+  });
+
+  it.each([
+    ['garbage (an HTTP answer)', (s: net.Socket) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n'), /version/],
+    ['a record for a request never sent', (s: net.Socket) => s.write(Buffer.concat(encodeStream(RecordType.STDOUT, 7, Buffer.from('x')))), /request id 7/],
+  ])('%s is a protocol error, reported at once', async (_name, react, message) => {
+    const r = await timed(await onQuestion(react), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(1_000);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['backend-protocol-error']);
+    expect(r.json.findings[0]!.message).toMatch(message);
+  });
+});
+
+describe('--get-values answers are untrusted (issue 12 item 23)', () => {
+  const name = 'FCGI_MAX_CONNS\u001b]0;PWN\u0007\u001b[2J';
+  const value = '1\u001b[31m\u0008';
+  async function answering(): Promise<string> {
+    const server = await hostileServer({ path: dir.join(`v${++counter}.sock`) }, (socket) =>
+      socket.once('data', () => socket.write(encodeGetValuesResult([[name, value]]))),
+    );
+    fixed.push(server);
+    return server.address;
+  }
+
+  it('text escapes the names and the values', async () => {
+    const r = await ping(await answering(), '--get-values', '--no-color');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('FCGI_MAX_CONNS\\e]0;PWN\\x07\\e[2J = 1\\e[31m\\x08');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
+  it.each(['json', 'sarif', 'github', 'nagios'])('--format %s carries no raw control character', async (format) => {
+    const r = await ping(await answering(), '--get-values', '--format', format);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    if (format === 'json') expect((JSON.parse(r.stdout) as Envelope).values).toEqual({ [name]: value });
   });
 });

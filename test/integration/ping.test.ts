@@ -177,6 +177,14 @@ describe.skipIf(!built || !hasBinary(BINARIES.uwsgi) || !hasBinary(BINARIES.uwsg
     expect(environ.CUSTOM_VAR).toBe('custom');
     expect(environ.HTTP_X_FORWARDED_PROTO).toBe('https');
   });
+
+  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+    const started = Date.now();
+    const { code, json } = await pingJson([endpointToString(hello.endpoint), '--get-values', '--timeout', '10s']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
+  });
 });
 
 describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap', () => {
@@ -199,6 +207,14 @@ describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap'
     const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--script', wrap.scripts['noexec.sh']!]);
     expect(code).toBe(1);
     expect(json.response.status).toBe(403);
+  });
+
+  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+    const started = Date.now();
+    const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--get-values', '--timeout', '10s']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
   });
 });
 
@@ -223,5 +239,13 @@ describe.skipIf(!built || !hasBinary(BINARIES.spawnFcgi) || !requirePerlModule('
     const r = await ping([endpointToString(perl.endpoint), '--uri', '/?status=503']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('backend-error-status');
+  });
+
+  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+    const started = Date.now();
+    const { code, json } = await pingJson([endpointToString(perl.endpoint), '--get-values', '--timeout', '10s']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
   });
 });
