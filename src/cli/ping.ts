@@ -4,7 +4,7 @@ import { evaluateExpectations, type Expectations } from '../client/expectations.
 import { runLoad } from '../client/load.js';
 import { buildRequestEnvironment } from '../client/params.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type FcgiResponse } from '../client/request.js';
-import { formatTarget } from '../client/target.js';
+import { formatTarget, type Target } from '../client/target.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
@@ -171,7 +171,9 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     if (response) {
       report.response = response;
       report.expectations = evaluateExpectations(response, expectations);
-      findings.push(...findingsForResponse(target, response, report.expectations));
+      const scriptFilename = params.find(([name]) => name === 'SCRIPT_FILENAME')?.[1];
+      const scriptGiven = opts.script !== undefined || (opts.param ?? []).some((p) => /^\s*SCRIPT_FILENAME\s*=/.test(p));
+      findings.push(...(await explainUnreadable(target, findingsForResponse(target, response, report.expectations, { scriptFilename, scriptGiven }), scriptFilename)));
     }
   }
 
@@ -186,6 +188,19 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   return exitCode;
 }
 
+/**
+ * A script PHP-FPM would not read gets the workers' user and the step of the
+ * path that refuses it. /proc and the file tree are read only on this path.
+ */
+async function explainUnreadable(target: Target, found: Finding[], scriptFilename: string | undefined): Promise<Finding[]> {
+  const i = found.findIndex((f) => f.id === 'script-unreadable' || f.id === 'primary-script-unknown');
+  if (i === -1 || !scriptFilename?.startsWith('/') || scriptFilename === '/') return found;
+  const [access, { liveSystem }] = await Promise.all([import('../checks/request/scriptAccess.js'), import('../system/index.js')]);
+  const explain = found[i]!.id === 'script-unreadable' ? access.explainScriptAccess : access.explainPrimaryScriptUnknown;
+  const out = [...found];
+  out[i] = explain(found[i]!, liveSystem(), target, scriptFilename);
+  return out;
+}
 
 function headersObject(headers: Array<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};
