@@ -126,7 +126,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
       report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, timeoutMs);
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
-      findings.push(findingForManagementError(target, err));
+      findings.push(await listSocketsIfDirectory(target, err, findingForManagementError(target, err)));
     }
   }
 
@@ -166,7 +166,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
       if (err.code === 'body') throw new UsageError(err.message);
-      findings.push(findingForClientError(target, err));
+      findings.push(await listSocketsIfDirectory(target, err, findingForClientError(target, err)));
     }
     if (response) {
       report.response = response;
@@ -186,6 +186,27 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     return writeFindingsFormat(format, { command: 'ping', target: where, findings, exitCode, failOn, subject: { kind: 'ping', report } }, io);
   }
   return exitCode;
+}
+
+/** A directory named as the target: the sockets in it (a bounded list), read only then. */
+async function listSocketsIfDirectory(target: Target, err: FcgiClientError, finding: Finding): Promise<Finding> {
+  if (err.code !== 'connect-is-directory' || target.kind !== 'unix') return finding;
+  const { socketsInDir } = await import('../system/socketDir.js');
+  const { isProbeError } = await import('../system/types.js');
+  const found = socketsInDir(target.path);
+  const lines: string[] = [];
+  if (isProbeError(found)) lines.push(`the sockets in ${target.path} cannot be listed: ${found.message}`);
+  else if (found.sockets.length === 0) lines.push(`${target.path} holds no socket${found.truncated ? ' among the first 10000 entries' : ''}`);
+  else {
+    lines.push(...found.sockets.map((s) => `socket in it: ${s}`));
+    if (found.more) lines.push(`… and ${found.more} more sockets`);
+  }
+  const first = !isProbeError(found) ? found.sockets[0] : undefined;
+  return {
+    ...finding,
+    evidence: [...finding.evidence, ...lines.map((text) => ({ kind: 'probe' as const, text }))],
+    fix: first && !isProbeError(found) && found.sockets.length === 1 && !found.more ? `Name the socket: fcgi-doctor ping ${first}` : finding.fix,
+  };
 }
 
 /**

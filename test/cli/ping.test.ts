@@ -2,7 +2,9 @@
  * `fcgi-doctor ping` through main(), in-process: the exit status of every
  * documented case and the JSON envelope of the contract.
  */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
@@ -391,5 +393,106 @@ describe('--get-values answers are untrusted (issue 12 item 23)', () => {
     // eslint-disable-next-line no-control-regex
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     if (format === 'json') expect((JSON.parse(r.stdout) as Envelope).values).toEqual({ [name]: value });
+  });
+});
+
+describe('a directory as the target (issue 12 item 2)', () => {
+  async function listenIn(path: string): Promise<void> {
+    const s = await hostileServer({ path }, (socket) => socket.destroy());
+    fixed.push(s);
+  }
+
+  it('says it is a directory, lists the sockets in it (bounded), and never advises removing it', async () => {
+    const sub = dir.join('run-many');
+    mkdirSync(sub);
+    for (let i = 0; i < 12; i++) await listenIn(join(sub, `p${String(i).padStart(2, '0')}.sock`));
+    writeFileSync(join(sub, 'notes.txt'), 'not a socket');
+    const r = await pingJson(sub);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-not-socket']);
+    const f = r.json.findings[0]!;
+    expect(f.title).toBe('The target is a directory, not a socket');
+    expect(f.message).toContain(`${sub} is a directory, not a socket`);
+    const probes = f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text);
+    expect(probes).toHaveLength(11);
+    expect(probes[0]).toBe(`socket in it: ${join(sub, 'p00.sock')}`);
+    expect(probes.at(-1)).toBe('… and 2 more sockets');
+    expect(probes.join('\n')).not.toContain('notes.txt');
+    expect(`${f.message} ${f.fix}`).not.toMatch(/remove|stale/i);
+  });
+
+  it('with one socket in it, the fix names that socket', async () => {
+    const sub = dir.join('run-one');
+    mkdirSync(sub);
+    await listenIn(join(sub, 'php-fpm.sock'));
+    const r = await pingJson(sub, '--get-values');
+    expect(r.ids).toEqual(['socket-not-socket']);
+    expect(r.json.findings[0]!.fix).toBe(`Name the socket: fcgi-doctor ping ${join(sub, 'php-fpm.sock')}`);
+    const text = await ping(sub, '--no-color');
+    expect(text.stdout).toContain('is a directory, not a socket');
+  });
+
+  it('a regular file is not called a directory, and its fix does not tell to delete it blindly', async () => {
+    const file = dir.join('plain.sock');
+    writeFileSync(file, '');
+    const r = await pingJson(file);
+    expect(r.ids).toEqual(['socket-not-socket']);
+    expect(r.json.findings[0]!.message).toContain('is not a socket (it is a regular file)');
+  });
+});
+
+describe('socket paths longer than sun_path, 107 bytes (issue 12 item 19, ping)', () => {
+  let deep: string;
+  beforeAll(() => {
+    deep = dir.join('d'.repeat(60), 'e'.repeat(40));
+    mkdirSync(deep, { recursive: true });
+    expect(Buffer.byteLength(join(deep, 'x.sock'))).toBeGreaterThan(107);
+  });
+
+  /** A backend bound through its directory (bind has the same limit): the socket really is at the long path. */
+  async function longBackend(name: string): Promise<string> {
+    const fd = openSync(deep, 'r');
+    try {
+      const s = await hostileServer({ path: `/proc/self/fd/${fd}/${name}` }, (socket: net.Socket) =>
+        afterRequest(socket, (id) => socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from('Content-Type: text/plain\r\n\r\nlong ok')), encodeEndRequest(id, 0, 0)]))),
+      );
+      fixed.push(s);
+    } finally {
+      closeSync(fd);
+    }
+    return join(deep, name);
+  }
+
+  it('reaches a socket at a long path through its directory', async () => {
+    const path = await longBackend('fpm.sock');
+    expect(statSync(path).isSocket()).toBe(true);
+    const r = await pingJson(path);
+    expect(r.status).toBe(0);
+    expect(r.json.response!.body).toBe('long ok');
+  });
+
+  it('a missing socket at a long path is missing, even when its truncated name is a stale socket', async () => {
+    const path = join(deep, 'gone.sock');
+    // What libuv would have connected to: the first 108 bytes of the path (sun_path, no room for the NUL), left as a stale socket.
+    const cut = Buffer.from(path).subarray(0, 108).toString();
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(cut)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(statSync(cut).isSocket()).toBe(true);
+    const r = await pingJson(path);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-missing']);
+    expect(JSON.stringify(r.json.findings)).not.toMatch(/stale/i);
+  });
+
+  it('refuses, with a clear message, a file name that is too long even through its directory', async () => {
+    const r = await pingJson(join(deep, `${'n'.repeat(100)}.sock`));
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['backend-unreachable']);
+    expect(r.json.findings[0]!.message).toMatch(/longer than the 107 a Unix socket address holds/);
+  });
+
+  it('a long path whose directory does not exist is a missing socket', async () => {
+    const r = await pingJson(join(deep, 'nodir', 'x'.repeat(20), 'y.sock'));
+    expect(r.ids).toEqual(['socket-missing']);
+    expect(r.json.findings[0]!.message).toMatch(/does not exist/);
   });
 });
