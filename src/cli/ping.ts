@@ -5,6 +5,8 @@ import { runLoad } from '../client/load.js';
 import { buildRequestEnvironment } from '../client/params.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type FcgiResponse } from '../client/request.js';
 import { formatTarget, type Target } from '../client/target.js';
+import { monotonicMs } from '../client/clock.js';
+import { seconds } from '../client/connect.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
@@ -49,17 +51,51 @@ export interface PingOptions {
 /** Standard input read whole: CONTENT_LENGTH must be known before the body is sent. */
 const MAX_STDIN_BODY = 64 * 1024 * 1024;
 
-async function readBody(file: string, io: CliIO): Promise<{ body: RequestBody; length: number }> {
-  if (file === '-') {
+/**
+ * Standard input read whole, under the command's deadline: `sleep 30 | ping
+ * … --body-file -` must end at --timeout, not when the writer does. On
+ * timeout the stream is destroyed, so the process does not wait for it either.
+ */
+function readStdinBody(stdin: NodeJS.ReadableStream, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of io.stdin) {
-      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    const finish = (outcome: () => void, abandon = false) => {
+      clearTimeout(timer);
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onError);
+      if (abandon) {
+        // Errors after we stopped listening (a premature close) mean nothing any more.
+        stdin.on('error', () => undefined);
+        (stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      }
+      outcome();
+    };
+    const onData = (chunk: Buffer | string) => {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       total += b.length;
-      if (total > MAX_STDIN_BODY) throw new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`);
+      if (total > MAX_STDIN_BODY) {
+        finish(() => reject(new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`)), true);
+        return;
+      }
       chunks.push(b);
-    }
-    const data = Buffer.concat(chunks);
+    };
+    const onEnd = () => finish(() => resolve(Buffer.concat(chunks)));
+    const onError = (err: Error) => finish(() => reject(new UsageError(`cannot read the request body from standard input: ${err.message}`)), true);
+    const timer = setTimeout(
+      () => finish(() => reject(new UsageError(`--timeout ${seconds(timeoutMs)} ran out while reading the request body from standard input (${total} bytes read, no end yet): nothing was sent to the backend`)), true),
+      timeoutMs,
+    );
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.once('error', onError);
+  });
+}
+
+async function readBody(file: string, io: CliIO, timeoutMs: number): Promise<{ body: RequestBody; length: number }> {
+  if (file === '-') {
+    const data = await readStdinBody(io.stdin, timeoutMs);
     return { body: { data }, length: data.length };
   }
   let size: number;
@@ -103,7 +139,10 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const concurrency = opts.concurrency ? parsePositiveInt(opts.concurrency, '--concurrency', 4096) : 1;
   const role = parseRole(opts.role);
   if (count !== undefined && opts.bodyFile) throw new UsageError('--count sends requests without a body: drop --body-file');
-  const bodyInfo = opts.bodyFile ? await readBody(opts.bodyFile, io) : undefined;
+  // --timeout covers the whole command: reading standard input, FCGI_GET_VALUES and the request.
+  const startedAt = monotonicMs();
+  const left = () => Math.max(1, Math.round(timeoutMs - (monotonicMs() - startedAt)));
+  const bodyInfo = opts.bodyFile ? await readBody(opts.bodyFile, io, timeoutMs) : undefined;
   const params = buildRequestEnvironment({
     script: opts.script,
     documentRoot: opts.documentRoot,
@@ -123,7 +162,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
 
   if (opts.getValues) {
     try {
-      report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, timeoutMs);
+      report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, left());
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
       findings.push(await listSocketsIfDirectory(target, err, findingForManagementError(target, err)));
@@ -154,12 +193,13 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   } else if (!opts.getValues || opts.script || opts.uri) {
     let response: FcgiResponse | undefined;
     try {
+      const remaining = left();
       response = await sendRequest(target, {
         params,
         body: bodyInfo?.body,
         role,
-        timeoutMs,
-        connectTimeoutMs,
+        timeoutMs: remaining,
+        connectTimeoutMs: Math.min(connectTimeoutMs, remaining),
         maxResponseBytes,
         trace,
       });

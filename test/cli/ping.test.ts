@@ -6,12 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { TOOL_VERSION } from '../../src/cli/version.js';
 import { encodeEndRequest, encodeGetValuesResult, encodeStream, encodeUnknownType, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
-import { afterRequest, captureIO, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
+import { afterRequest, BIN, captureIO, ensureBuilt, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
 
 let dir: TempDir;
 let echo: RunningServer;
@@ -495,4 +497,43 @@ describe('socket paths longer than sun_path, 107 bytes (issue 12 item 19, ping)'
     expect(r.ids).toEqual(['socket-missing']);
     expect(r.json.findings[0]!.message).toMatch(/does not exist/);
   });
+});
+
+describe('--timeout covers reading --body-file - (issue 12 item 15)', () => {
+  it('standard input that never ends: exit 2 at the timeout, nothing sent', async () => {
+    const io = captureIO();
+    const stdin = new PassThrough();
+    stdin.write('partial');
+    io.stdin = stdin;
+    const started = performance.now();
+    expect(await main(['ping', echoPath, '--body-file', '-', '--timeout', '300ms'], io)).toBe(2);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(io.stderrText).toMatch(/--timeout 0\.3 s ran out while reading the request body from standard input \(7 bytes read, no end yet\): nothing was sent/);
+    expect(stdin.destroyed).toBe(true);
+  });
+
+  it('the time spent reading standard input counts against the request', async () => {
+    const silent = await hostileServer({ path: dir.join('slow-after-stdin.sock') }, () => undefined);
+    fixed.push(silent);
+    const io = captureIO();
+    const stdin = new PassThrough();
+    io.stdin = stdin;
+    setTimeout(() => stdin.end('body'), 400);
+    const started = performance.now();
+    expect(await main(['ping', silent.address, '--body-file', '-', '--timeout', '700ms', '--format', 'json'], io)).toBe(1);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThan(650);
+    expect(took).toBeLessThan(1_000);
+  });
+
+  it('`sleep 30 | fcgi-doctor ping S --body-file - --timeout 1s` (a pipe that stays open) ends after about 1 s', async () => {
+    await ensureBuilt();
+    const started = performance.now();
+    // The pipe to its standard input stays open with no data, as `sleep 30 |` keeps it.
+    const child = execa(process.execPath, [BIN, 'ping', echoPath, '--body-file', '-', '--timeout', '1s'], { reject: false, stdin: 'pipe', timeout: 20_000 });
+    const r = await child;
+    expect(performance.now() - started).toBeLessThan(6_000);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/ran out while reading the request body from standard input/);
+  }, 30_000);
 });
