@@ -231,8 +231,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
 /** A directory named as the target: the sockets in it (a bounded list), read only then. */
 async function listSocketsIfDirectory(target: Target, err: FcgiClientError, finding: Finding): Promise<Finding> {
   if (err.code !== 'connect-is-directory' || target.kind !== 'unix') return finding;
-  const { socketsInDir } = await import('../system/socketDir.js');
-  const { isProbeError } = await import('../system/types.js');
+  const { socketsInDir, isProbeError } = await import('../system/index.js');
   const found = socketsInDir(target.path);
   const lines: string[] = [];
   if (isProbeError(found)) lines.push(`the sockets in ${target.path} cannot be listed: ${found.message}`);
