@@ -33,7 +33,7 @@ export function findingForClientError(target: Target, err: FcgiClientError): Fin
       return { id: 'socket-not-socket', severity: 'error', title: 'The socket path is not a socket', ...base, fix: `Check that ${where} is the path the backend listens on. If it is, a file left there keeps the backend from creating its socket: look at what it holds, move it aside and restart the backend.` };
     case 'connect-is-directory':
       // A typo such as /run/php for /run/php/php8.2-fpm.sock: never advise removing a directory.
-      return { id: 'socket-not-socket', severity: 'error', title: 'The target is a directory, not a socket', ...base, fix: `Name the socket inside ${where}: fcgi-doctor ping ${where.replace(/\/+$/, '')}/NAME.sock (ls -l ${where} lists what is there).` };
+      return { id: 'socket-not-socket', severity: 'error', title: 'The target is a directory, not a socket', ...base, fix: `Name the socket inside the directory, such as ${where.replace(/\/+$/, '')}/NAME.sock (ls -l ${where} lists what is there); the directory itself is fine as it is.` };
     case 'connect-path-too-long':
       return { id: 'backend-unreachable', severity: 'error', title: 'The socket path is too long for a Unix socket', ...base, fix: `Use a socket path of at most 107 bytes (the kernel's limit for a Unix socket address), or make ${where}'s directory readable so it can be reached through it.` };
     case 'connect-overloaded':
