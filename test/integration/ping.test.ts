@@ -259,7 +259,7 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping names why PHP-FPM w
     fpm = await startPhpFpm({
       scripts: { 'secret.php': '<?php echo "secret ok";', 'notes.txt': 'not php', 'private/inner.php': '<?php echo "inner ok";' },
       // The second pool checks no path before opening the script, so a missing one is FPM's "No such file or directory".
-      pools: [{}, { name: 'nofix', phpAdminValues: { 'cgi.fix_pathinfo': '0' } }],
+      pools: [{}, { name: 'nofix', phpAdminValues: { 'cgi.fix_pathinfo': '0' } }, { name: 'txt', limitExtensions: ['.php', '.txt'] }],
     });
     target = endpointToString(fpm.endpoint);
     nofix = endpointToString(fpm.pools[1]!.endpoint);
@@ -306,6 +306,10 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping names why PHP-FPM w
     expect(code).toBe(1);
     expect(ids(json)).toEqual(['script-extension-denied']);
     expect(json.response.stderr).toMatch(/has been denied \(see security\.limit_extensions\)/);
+    expect(json.findings[0].fix).toMatch(/add its extension to security\.limit_extensions/);
+    // The fix, applied (a pool that lists .txt), runs it.
+    const fixed = await pingJson([endpointToString(fpm.pools[2]!.endpoint), '--script', `${fpm.docRoot}/notes.txt`, '--expect-body', 'not php']);
+    expect(fixed.code).toBe(0);
   });
 
   it('a missing script: primary-script-unknown, or script-missing where FPM says "No such file or directory"', async () => {
@@ -316,6 +320,9 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping names why PHP-FPM w
     expect(b.code).toBe(1);
     expect(b.json.response.stderr).toContain(`Unable to open primary script: ${missing} (No such file or directory)`);
     expect(ids(b.json)).toEqual(['script-missing']);
+    // The fix: put the file where the pool looks.
+    writeFileSync(missing, '<?php echo "back";');
+    expect((await pingJson([nofix, '--script', missing, '--expect-body', 'back'])).code).toBe(0);
   });
 
   it('without --script: says no script was given and that --script picks one', async () => {
