@@ -160,11 +160,14 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const report: PingReport = { target: where, expectations: [], findings: [] };
   const findings: Finding[] = report.findings;
 
+  // A target that cannot be connected to is reported once: the request after --get-values would only repeat it.
+  let unreachable = false;
   if (opts.getValues) {
     try {
       report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, left());
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
+      unreachable = err.details.phase === 'connect' || err.code.startsWith('connect-') || err.code === 'dns';
       findings.push(await listSocketsIfDirectory(target, err, findingForManagementError(target, err)));
     }
   }
@@ -190,7 +193,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
         fix: 'Send a single ping to see one failure in full; if only some requests fail, the backend runs out of workers or connections under this load.',
       });
     }
-  } else if (!opts.getValues || opts.script || opts.uri) {
+  } else if (!unreachable && (!opts.getValues || opts.script || opts.uri)) {
     let response: FcgiResponse | undefined;
     try {
       const remaining = left();

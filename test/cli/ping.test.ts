@@ -537,3 +537,18 @@ describe('--timeout covers reading --body-file - (issue 12 item 15)', () => {
     expect(String(r.stderr)).toMatch(/ran out while reading the request body from standard input/);
   }, 30_000);
 });
+
+describe('--get-values with a request after it', () => {
+  it('an unreachable target is reported once, not once per exchange', async () => {
+    const r = await pingJson(dir.join('absent-gv.sock'), '--get-values', '--script', '/srv/x.php');
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-missing']);
+  });
+
+  it('a backend that does not answer management records still gets the request', async () => {
+    const r = await pingJson(await backend('Content-Type: text/plain\r\n\r\nok'), '--get-values', '--script', '/srv/x.php', '--timeout', '3s');
+    expect(r.status).toBe(0);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+    expect(r.json.response!.body).toBe('ok');
+  });
+});
