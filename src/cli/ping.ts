@@ -234,13 +234,13 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
 /** A directory named as the target: the sockets in it (a bounded list), read only then. */
 async function listSocketsIfDirectory(target: Target, err: FcgiClientError, finding: Finding): Promise<Finding> {
   if (err.code !== 'connect-is-directory' || target.kind !== 'unix') return finding;
-  const { socketsInDir, isProbeError } = await import('../system/index.js');
-  const found = socketsInDir(target.path);
+  const { socketsNear, isProbeError } = await import('../system/index.js');
+  const found = socketsNear(target.path);
   const lines: string[] = [];
   if (isProbeError(found)) lines.push(`the sockets in ${target.path} cannot be listed: ${found.message}`);
-  else if (found.sockets.length === 0) lines.push(`${target.path} holds no socket${found.truncated ? ' among the first 10000 entries' : ''}`);
+  else if (found.sockets.length === 0) lines.push(`${target.path} holds no socket, nor do its subdirectories one level down${found.truncated ? ' (among the first 10000 entries)' : ''}`);
   else {
-    lines.push(...found.sockets.map((s) => `socket in it: ${s}`));
+    lines.push(...found.sockets.map((s) => `socket ${found.below ? 'below' : 'in'} it: ${s}`));
     if (found.more) lines.push(`… and ${found.more} more sockets`);
   }
   const first = !isProbeError(found) ? found.sockets[0] : undefined;

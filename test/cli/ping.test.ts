@@ -552,3 +552,26 @@ describe('--get-values with a request after it', () => {
     expect(r.json.response!.body).toBe('ok');
   });
 });
+
+describe('a directory above the socket (ping /run for /run/php/php-fpm.sock)', () => {
+  it('lists the sockets one level down when the directory holds none itself', async () => {
+    const top = dir.join('run-top');
+    mkdirSync(join(top, 'php'), { recursive: true });
+    mkdirSync(join(top, 'empty'));
+    const s = await hostileServer({ path: join(top, 'php', 'php-fpm.sock') }, (socket) => socket.destroy());
+    fixed.push(s);
+    const r = await pingJson(top);
+    const f = r.json.findings[0]!;
+    expect(f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text)).toEqual([`socket below it: ${join(top, 'php', 'php-fpm.sock')}`]);
+    expect(f.fix).toBe(`Name the socket: fcgi-doctor ping ${join(top, 'php', 'php-fpm.sock')}`);
+  });
+
+  it('says so when there is none, and still does not advise removing anything', async () => {
+    const empty = dir.join('run-empty');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    const r = await pingJson(empty);
+    const f = r.json.findings[0]!;
+    expect(f.evidence.at(-1)!.text).toBe(`${empty} holds no socket, nor do its subdirectories one level down`);
+    expect(`${f.message} ${f.fix}`).not.toMatch(/remove/i);
+  });
+});
