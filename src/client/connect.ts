@@ -1,4 +1,4 @@
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
 import net from 'node:net';
 import { basename, dirname } from 'node:path';
 import { FcgiClientError } from './errors.js';
@@ -79,7 +79,8 @@ export function unixRoute(path: string): UnixRoute {
   const name = basename(path);
   let fd: number;
   try {
-    fd = openSync(dirname(path), 'r');
+    // O_DIRECTORY: a FIFO or device in the path's place fails at once instead of blocking the open.
+    fd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw new FcgiClientError('connect-missing', `no such socket: the directory ${dirname(path)} does not exist`, { phase: 'connect', errno: code, hint: 'check the socket path' });

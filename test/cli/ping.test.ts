@@ -575,3 +575,17 @@ describe('a directory above the socket (ping /run for /run/php/php-fpm.sock)', (
     expect(`${f.message} ${f.fix}`).not.toMatch(/remove/i);
   });
 });
+
+describe('a long socket path whose directory is a FIFO', () => {
+  it('fails at once instead of blocking in open()', async () => {
+    const base = dir.join('f'.repeat(90));
+    mkdirSync(base);
+    const fifo = join(base, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const started = performance.now();
+    const r = await pingJson(join(fifo, `${'s'.repeat(20)}.sock`), '--timeout', '2s');
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-missing']);
+  });
+});
