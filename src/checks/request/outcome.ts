@@ -89,7 +89,8 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
 
   const failure = classifyScriptFailure(response, bodyStart, sent?.scriptFilename);
   const unexpectedStatus = expectations.find((e) => e.what.startsWith('status') && !e.held);
-  // ping without --script sends SCRIPT_FILENAME=/: say so before blaming the backend.
+  // ping without --script sends SCRIPT_FILENAME=/: when the backend says it has no such script, say so first.
+  // (Other statuses say nothing of it: uWSGI and libfcgi apps route by URI, not by script.)
   const noScript = sent && !sent.scriptGiven
     ? ` No script was given: ping sent SCRIPT_FILENAME=${sent.scriptFilename ?? '/'}, which names no script.`
     : '';
@@ -98,7 +99,7 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
     findings.push(scriptFailureFinding(failure, where, status, evidence, noScript, noScriptFix));
   } else if (unexpectedStatus) {
     const server = response.status >= 500;
-    findings.push({ id: 'backend-error-status', severity: 'error', title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`, message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}${noScript}`, evidence, fix: server ? 'Look at the application\'s error output (stderr above, its log) for the exception or fatal error.' : noScript ? noScriptFix : 'Check the request (script, URI, method) or the expectation.' });
+    findings.push({ id: 'backend-error-status', severity: 'error', title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`, message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}`, evidence, fix: server ? 'Look at the application\'s error output (stderr above, its log) for the exception or fatal error.' : 'Check the request (script, URI, method) or the expectation.' });
   }
   for (const e of expectations) {
     if (e.held || e.what.startsWith('status')) continue;

@@ -133,3 +133,13 @@ describe("the backend's user and the step that refuses it", () => {
     expect(f.evidence.at(-1)!.text).toMatch(/the backend's user is unknown: what listens on .* is not PHP-FPM|backend's user is unknown/);
   });
 });
+
+describe('no --script with an application that routes by URI', () => {
+  it('a 404 or 503 from the app says nothing of a missing script', () => {
+    for (const status of [404, 503]) {
+      const f = findingsForResponse(SOCK, response(status, 'nope'), notOk, { scriptFilename: '/', scriptGiven: false });
+      expect(f.map((x) => x.id)).toEqual(['backend-error-status']);
+      expect(`${f[0]!.message} ${f[0]!.fix}`).not.toMatch(/No script was given|--script/);
+    }
+  });
+});
