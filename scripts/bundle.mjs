@@ -30,6 +30,8 @@ lazyEntries.set(resolve('src/logs/index.ts'), 'lib-logs');
 lazyEntries.set(resolve('src/checks/probes/index.ts'), 'lib-probes');
 lazyEntries.set(resolve('src/system/index.ts'), 'lib-system');
 lazyEntries.set(resolve('src/checks/http/webRequest.ts'), 'lib-http');
+// Why PHP-FPM may not read a script (the workers' user, the path's bits): only after such a failure.
+lazyEntries.set(resolve('src/checks/request/scriptAccess.ts'), 'lib-script-access');
 
 /** Libraries loaded with import() only where they are used: colour (chalk) and the spinner (ora). */
 const lazyPackages = new Map([

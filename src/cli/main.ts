@@ -47,7 +47,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--expect-status <n>', 'expected status (repeatable or comma list; default: any 2xx or 3xx)', collect)
         .option('--expect-body <regex>', 'the body must match this regular expression')
         .option('--expect-header <name=regex>', 'a header must match (repeatable)', collect)
-        .option('--get-values', 'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS')
+        .option('--get-values', 'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS (waits at most 1s: many backends never answer)')
         .option('--count <n>', 'send n requests and report latency and requests per second')
         .option('--concurrency <n>', 'requests in flight at once with --count', '1')
         .option('--keep-conn', 'with --count: reuse connections (FCGI_KEEP_CONN)')

@@ -1,15 +1,26 @@
 import { parseTarget, TargetError, type Target } from '../client/target.js';
 import { UsageError } from './io.js';
 
-/** "5", "5s", "500ms", "2m" → milliseconds. A bare number is seconds. */
+/**
+ * The longest wait Node's timers can keep: setTimeout takes a signed 32-bit
+ * count of milliseconds and turns anything above into 1 ms (with a
+ * TimeoutOverflowWarning), so `--timeout 700h` would fire at once.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** "5", "5s", "500ms", "2m", "1h" → milliseconds. A bare number is seconds. */
 export function parseDuration(text: string, what = 'duration'): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UsageError(`bad ${what} "${text}": write 5, 5s, 500ms or 2m`);
+  if (!m) throw new UsageError(`bad ${what} "${text}": write 5, 5s, 500ms, 2m or 1h`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
   if (ms <= 0) throw new UsageError(`${what} must be more than 0`);
-  return Math.round(ms);
+  if (!(Math.round(ms) <= MAX_TIMER_MS)) {
+    throw new UsageError(`${what} ${text.trim()} is too long: the most this tool can wait is 596h (24 days, 2^31-1 ms)`);
+  }
+  // Under a millisecond is still a wait, not "at once" (setTimeout(0)).
+  return Math.max(1, Math.round(ms));
 }
 
 export function parsePositiveInt(text: string, what: string, max = Number.MAX_SAFE_INTEGER): number {

@@ -4,10 +4,13 @@ import { evaluateExpectations, type Expectations } from '../client/expectations.
 import { runLoad } from '../client/load.js';
 import { buildRequestEnvironment } from '../client/params.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type FcgiResponse } from '../client/request.js';
-import { formatTarget } from '../client/target.js';
+import { formatTarget, type Target } from '../client/target.js';
+import { monotonicMs } from '../client/clock.js';
+import { seconds } from '../client/connect.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
+import { findingForManagementError } from '../checks/request/managementValues.js';
 import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
@@ -48,17 +51,51 @@ export interface PingOptions {
 /** Standard input read whole: CONTENT_LENGTH must be known before the body is sent. */
 const MAX_STDIN_BODY = 64 * 1024 * 1024;
 
-async function readBody(file: string, io: CliIO): Promise<{ body: RequestBody; length: number }> {
-  if (file === '-') {
+/**
+ * Standard input read whole, under the command's deadline: `sleep 30 | ping
+ * … --body-file -` must end at --timeout, not when the writer does. On
+ * timeout the stream is destroyed, so the process does not wait for it either.
+ */
+function readStdinBody(stdin: NodeJS.ReadableStream, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
-    for await (const chunk of io.stdin) {
-      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    const finish = (outcome: () => void, abandon = false) => {
+      clearTimeout(timer);
+      stdin.off('data', onData);
+      stdin.off('end', onEnd);
+      stdin.off('error', onError);
+      if (abandon) {
+        // Errors after we stopped listening (a premature close) mean nothing any more.
+        stdin.on('error', () => undefined);
+        (stdin as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      }
+      outcome();
+    };
+    const onData = (chunk: Buffer | string) => {
+      const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       total += b.length;
-      if (total > MAX_STDIN_BODY) throw new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`);
+      if (total > MAX_STDIN_BODY) {
+        finish(() => reject(new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`)), true);
+        return;
+      }
       chunks.push(b);
-    }
-    const data = Buffer.concat(chunks);
+    };
+    const onEnd = () => finish(() => resolve(Buffer.concat(chunks)));
+    const onError = (err: Error) => finish(() => reject(new UsageError(`cannot read the request body from standard input: ${err.message}`)), true);
+    const timer = setTimeout(
+      () => finish(() => reject(new UsageError(`--timeout ${seconds(timeoutMs)} ran out while reading the request body from standard input (${total} bytes read, no end yet): nothing was sent to the backend`)), true),
+      timeoutMs,
+    );
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    stdin.once('error', onError);
+  });
+}
+
+async function readBody(file: string, io: CliIO, timeoutMs: number): Promise<{ body: RequestBody; length: number }> {
+  if (file === '-') {
+    const data = await readStdinBody(io.stdin, timeoutMs);
     return { body: { data }, length: data.length };
   }
   let size: number;
@@ -102,7 +139,10 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const concurrency = opts.concurrency ? parsePositiveInt(opts.concurrency, '--concurrency', 4096) : 1;
   const role = parseRole(opts.role);
   if (count !== undefined && opts.bodyFile) throw new UsageError('--count sends requests without a body: drop --body-file');
-  const bodyInfo = opts.bodyFile ? await readBody(opts.bodyFile, io) : undefined;
+  // --timeout covers the whole command: reading standard input, FCGI_GET_VALUES and the request.
+  const startedAt = monotonicMs();
+  const left = () => Math.max(1, Math.round(timeoutMs - (monotonicMs() - startedAt)));
+  const bodyInfo = opts.bodyFile ? await readBody(opts.bodyFile, io, timeoutMs) : undefined;
   const params = buildRequestEnvironment({
     script: opts.script,
     documentRoot: opts.documentRoot,
@@ -120,12 +160,15 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const report: PingReport = { target: where, expectations: [], findings: [] };
   const findings: Finding[] = report.findings;
 
+  // A target that cannot be connected to is reported once: the request after --get-values would only repeat it.
+  let unreachable = false;
   if (opts.getValues) {
     try {
-      report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, timeoutMs);
+      report.managementValues = await queryManagementValues(target, MANAGEMENT_VARIABLES, left());
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
-      findings.push(findingForClientError(target, err));
+      unreachable = err.details.phase === 'connect' || err.code.startsWith('connect-') || err.code === 'dns';
+      findings.push(await listSocketsIfDirectory(target, err, findingForManagementError(target, err)));
     }
   }
 
@@ -150,27 +193,30 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
         fix: 'Send a single ping to see one failure in full; if only some requests fail, the backend runs out of workers or connections under this load.',
       });
     }
-  } else if (!opts.getValues || opts.script || opts.uri) {
+  } else if (!unreachable && (!opts.getValues || opts.script || opts.uri)) {
     let response: FcgiResponse | undefined;
     try {
+      const remaining = left();
       response = await sendRequest(target, {
         params,
         body: bodyInfo?.body,
         role,
-        timeoutMs,
-        connectTimeoutMs,
+        timeoutMs: remaining,
+        connectTimeoutMs: Math.min(connectTimeoutMs, remaining),
         maxResponseBytes,
         trace,
       });
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
       if (err.code === 'body') throw new UsageError(err.message);
-      findings.push(findingForClientError(target, err));
+      findings.push(await listSocketsIfDirectory(target, err, findingForClientError(target, err)));
     }
     if (response) {
       report.response = response;
       report.expectations = evaluateExpectations(response, expectations);
-      findings.push(...findingsForResponse(target, response, report.expectations, { script: opts.script }));
+      const scriptFilename = params.find(([name]) => name === 'SCRIPT_FILENAME')?.[1];
+      const scriptGiven = opts.script !== undefined || (opts.param ?? []).some((p) => /^\s*SCRIPT_FILENAME\s*=/.test(p));
+      findings.push(...(await explainUnreadable(target, findingsForResponse(target, response, report.expectations, { scriptFilename, scriptGiven }), scriptFilename)));
     }
   }
 
@@ -185,6 +231,39 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   return exitCode;
 }
 
+/** A directory named as the target: the sockets in it (a bounded list), read only then. */
+async function listSocketsIfDirectory(target: Target, err: FcgiClientError, finding: Finding): Promise<Finding> {
+  if (err.code !== 'connect-is-directory' || target.kind !== 'unix') return finding;
+  const { socketsNear, isProbeError } = await import('../system/index.js');
+  const found = socketsNear(target.path);
+  const lines: string[] = [];
+  if (isProbeError(found)) lines.push(`the sockets in ${target.path} cannot be listed: ${found.message}`);
+  else if (found.sockets.length === 0) lines.push(`${target.path} holds no socket, nor do its subdirectories one level down${found.truncated ? ' (among the first 10000 entries)' : ''}`);
+  else {
+    lines.push(...found.sockets.map((s) => `socket ${found.below ? 'below' : 'in'} it: ${s}`));
+    if (found.more) lines.push(`… and ${found.more} more sockets`);
+  }
+  const first = !isProbeError(found) ? found.sockets[0] : undefined;
+  return {
+    ...finding,
+    evidence: [...finding.evidence, ...lines.map((text) => ({ kind: 'probe' as const, text }))],
+    fix: first && !isProbeError(found) && found.sockets.length === 1 && !found.more ? `Name the socket: fcgi-doctor ping ${first}` : finding.fix,
+  };
+}
+
+/**
+ * A script PHP-FPM would not read gets the workers' user and the step of the
+ * path that refuses it. /proc and the file tree are read only on this path.
+ */
+async function explainUnreadable(target: Target, found: Finding[], scriptFilename: string | undefined): Promise<Finding[]> {
+  const i = found.findIndex((f) => f.id === 'script-unreadable' || f.id === 'primary-script-unknown');
+  if (i === -1 || !scriptFilename?.startsWith('/') || scriptFilename === '/') return found;
+  const [access, { liveSystem }] = await Promise.all([import('../checks/request/scriptAccess.js'), import('../system/index.js')]);
+  const explain = found[i]!.id === 'script-unreadable' ? access.explainScriptAccess : access.explainPrimaryScriptUnknown;
+  const out = [...found];
+  out[i] = explain(found[i]!, liveSystem(), target, scriptFilename);
+  return out;
+}
 
 function headersObject(headers: Array<[string, string]>): Record<string, string> {
   const out: Record<string, string> = {};

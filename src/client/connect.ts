@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
+import { closeSync, constants, openSync, statSync } from 'node:fs';
 import net from 'node:net';
+import { basename, dirname } from 'node:path';
 import { FcgiClientError } from './errors.js';
 import { formatTarget, type Target } from './target.js';
 
@@ -10,8 +11,17 @@ import { formatTarget, type Target } from './target.js';
  */
 export function openSocket(target: Target, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket =
-      target.kind === 'unix' ? net.createConnection({ path: target.path }) : net.createConnection({ host: target.host, port: target.port });
+    let route: UnixRoute | undefined;
+    if (target.kind === 'unix') {
+      try {
+        route = unixRoute(target.path);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+    }
+    const socket = target.kind === 'unix' ? net.createConnection({ path: route!.path }) : net.createConnection({ host: target.host, port: target.port });
+    socket.once('close', () => route?.release());
     const timer = setTimeout(() => {
       socket.destroy();
       reject(
@@ -26,24 +36,79 @@ export function openSocket(target: Target, timeoutMs: number): Promise<net.Socke
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
+      route?.release();
       socket.removeAllListeners('error');
       resolve(socket);
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      route?.release();
       socket.destroy();
       reject(describeConnectError(target, err));
     });
   });
 }
 
+/**
+ * The longest Unix socket path the kernel takes: sun_path holds 108 bytes with
+ * the terminating NUL. A longer one is silently cut by libuv, and the cut name
+ * may be another file altogether (or a stale socket).
+ */
+export const SUN_PATH_MAX = 107;
+
+interface UnixRoute {
+  /** what to hand to connect() */
+  path: string;
+  /** closes the directory descriptor the path goes through, once */
+  release(): void;
+}
+
+/**
+ * The path to connect to. A path too long for sun_path is reached through its
+ * directory: open the directory and connect to /proc/self/fd/N/NAME, which the
+ * kernel resolves to the same socket (connect needs no more rights than before
+ * but read on the directory, to open it).
+ */
+export function unixRoute(path: string): UnixRoute {
+  if (Buffer.byteLength(path) <= SUN_PATH_MAX) return { path, release: () => undefined };
+  const tooLong = (why: string) =>
+    new FcgiClientError('connect-path-too-long', `the socket path is ${Buffer.byteLength(path)} bytes, longer than the ${SUN_PATH_MAX} a Unix socket address holds, and ${why}`, {
+      phase: 'connect',
+      hint: 'use a shorter path for the socket (or a symbolic link to its directory with a short name)',
+    });
+  const name = basename(path);
+  let fd: number;
+  try {
+    // O_DIRECTORY: a FIFO or device in the path's place fails at once instead of blocking the open.
+    fd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FcgiClientError('connect-missing', `no such socket: the directory ${dirname(path)} does not exist`, { phase: 'connect', errno: code, hint: 'check the socket path' });
+    throw tooLong(`its directory cannot be opened to reach it another way (${code === 'EACCES' ? 'permission denied' : (err as Error).message})`);
+  }
+  const via = `/proc/self/fd/${fd}/${name}`;
+  let open = true;
+  const release = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
+  if (Buffer.byteLength(via) > SUN_PATH_MAX) {
+    release();
+    throw tooLong(`its file name alone is too long to reach it through its directory`);
+  }
+  return { path: via, release };
+}
+
 export function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function isSocketFile(path: string): boolean | undefined {
+function fileType(path: string): 'socket' | 'directory' | 'regular file' | 'special file' | undefined {
   try {
-    return statSync(path).isSocket();
+    const st = statSync(path);
+    if (st.isSocket()) return 'socket';
+    if (st.isDirectory()) return 'directory';
+    return st.isFile() ? 'regular file' : 'special file';
   } catch {
     return undefined;
   }
@@ -56,9 +121,15 @@ export function describeConnectError(target: Target, err: NodeJS.ErrnoException)
   switch (errno) {
     case 'ECONNREFUSED':
       if (target.kind === 'unix') {
-        if (isSocketFile(target.path) === false) {
-          return new FcgiClientError('connect-not-socket', `${where} is not a socket (it is a regular file or directory)`, details(
-            'the backend never created its socket there; remove the file and restart the backend',
+        const type = fileType(target.path);
+        if (type === 'directory') {
+          return new FcgiClientError('connect-is-directory', `${where} is a directory, not a socket`, details(
+            'name the socket inside it',
+          ));
+        }
+        if (type !== undefined && type !== 'socket') {
+          return new FcgiClientError('connect-not-socket', `${where} is not a socket (it is a ${type})`, details(
+            'the backend never created its socket there',
           ));
         }
         return new FcgiClientError('connect-refused', `connection refused (nobody listens on ${where} — stale socket file?)`, details(

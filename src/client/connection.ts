@@ -93,7 +93,8 @@ export class FcgiConnection {
   private closed = false;
   private closeError: Error | undefined;
   private bytesReceived = 0;
-  private valuesWaiter: ((r: FcgiRecord) => void) | undefined;
+  /** The FCGI_GET_VALUES question in flight: its answer, or the error that ended the connection first. */
+  private valuesWaiter: { answer(r: FcgiRecord): void; fail(e: Error): void } | undefined;
   /** requests we gave up on (timeout) whose late records may still come: ignored until their END_REQUEST */
   private readonly abandoned = new Set<number>();
 
@@ -149,29 +150,36 @@ export class FcgiConnection {
     });
   }
 
-  /** Asks the management variables (FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS). */
-  getValues(names: readonly string[], timeoutMs: number): Promise<Map<string, string>> {
+  /**
+   * Asks the management variables (FCGI_MAX_CONNS, FCGI_MAX_REQS,
+   * FCGI_MPXS_CONNS). Many backends never answer (uWSGI, fcgiwrap, libfcgi
+   * apps): silence for `waitMs` rejects with 'management-unanswered', as does
+   * an UNKNOWN_TYPE answer. A close, garbage or a record for a request that
+   * does not exist rejects at once, with the error that ended the connection.
+   */
+  getValues(names: readonly string[], waitMs: number): Promise<Map<string, string>> {
     if (!this.isOpen) return Promise.reject(this.closeError ?? this.earlyCloseError());
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.valuesWaiter = undefined;
-        reject(new FcgiClientError('timeout', `no answer to FCGI_GET_VALUES within ${seconds(timeoutMs)}`, {
-          phase: 'first-byte',
-          hint: 'some backends (PHP-FPM among them) ignore management records on a busy or request-only connection',
-        }));
-      }, timeoutMs);
-      this.valuesWaiter = (record) => {
+      const settle = (outcome: () => void) => {
         clearTimeout(timer);
         this.valuesWaiter = undefined;
-        if (record.type === RecordType.UNKNOWN_TYPE) {
-          reject(new FcgiClientError('protocol', 'the backend does not support FCGI_GET_VALUES (it answered UNKNOWN_TYPE)'));
-          return;
-        }
-        try {
-          resolve(new Map(decodePairs(record.content)));
-        } catch (err) {
-          reject(new FcgiClientError('protocol', `malformed FCGI_GET_VALUES_RESULT: ${(err as Error).message}`));
-        }
+        outcome();
+      };
+      const timer = setTimeout(() => settle(() => reject(new FcgiClientError('management-unanswered', `no answer to FCGI_GET_VALUES within ${seconds(waitMs)}`, { phase: 'first-byte' }))), waitMs);
+      this.valuesWaiter = {
+        fail: (err) => settle(() => reject(err)),
+        answer: (record) =>
+          settle(() => {
+            if (record.type === RecordType.UNKNOWN_TYPE) {
+              reject(new FcgiClientError('management-unanswered', 'the backend answered UNKNOWN_TYPE: it does not support FCGI_GET_VALUES'));
+              return;
+            }
+            try {
+              resolve(new Map(decodePairs(record.content)));
+            } catch (err) {
+              reject(new FcgiClientError('protocol', `malformed FCGI_GET_VALUES_RESULT: ${(err as Error).message}`));
+            }
+          }),
       };
       this.write(encodeGetValues(names));
     });
@@ -266,7 +274,7 @@ export class FcgiConnection {
           this.abort(new FcgiClientError('protocol', `the backend does not know record type ${recordTypeName(decodeUnknownTypeBody(record.content))} (UNKNOWN_TYPE)`));
           return false;
         }
-        this.valuesWaiter?.(record);
+        this.valuesWaiter?.answer(record);
         return true;
       }
       this.abort(new FcgiClientError('protocol', `unexpected ${recordTypeName(record.type)} record on the management request id 0`));
@@ -392,6 +400,7 @@ export class FcgiConnection {
 
   private failAll(err: Error): void {
     for (const p of [...this.pending.values()]) this.finish(p, err);
+    this.valuesWaiter?.fail(err);
   }
 }
 

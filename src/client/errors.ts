@@ -7,6 +7,10 @@ export type ClientErrorCode =
   | 'connect-denied'
   | 'connect-missing'
   | 'connect-not-socket'
+  /** the target names a directory (a typo such as /run/php for /run/php/php8.2-fpm.sock) */
+  | 'connect-is-directory'
+  /** a socket path longer than sun_path holds, whose directory could not be opened to reach it another way */
+  | 'connect-path-too-long'
   | 'connect-overloaded'
   | 'connect-timeout'
   | 'connect-failed'
@@ -16,7 +20,9 @@ export type ClientErrorCode =
   | 'protocol'
   | 'wrong-request-id'
   | 'response-too-large'
-  | 'body';
+  | 'body'
+  /** FCGI_GET_VALUES got no answer (silence or UNKNOWN_TYPE): common, and harmless to web servers */
+  | 'management-unanswered';
 
 export type RequestPhase = 'connect' | 'send' | 'first-byte' | 'response' | 'end';
 

@@ -59,15 +59,25 @@ export function toResponse(raw: RawResponse, connectMs: number): FcgiResponse {
   };
 }
 
+/**
+ * How long FCGI_GET_VALUES waits for an answer (or the whole timeout, when
+ * shorter). A backend that answers management records does so at once (PHP-FPM
+ * within milliseconds); many never do (uWSGI, fcgiwrap, libfcgi apps), and
+ * waiting the whole request timeout for them only delays the report.
+ */
+export const MANAGEMENT_ANSWER_WAIT_MS = 1_000;
+
 /** FCGI_GET_VALUES on a fresh connection: what the backend says of its limits. */
 export async function queryManagementValues(
   target: Target,
   names: readonly string[],
   timeoutMs: number = DEFAULT_TIMEOUT_MS,
 ): Promise<Map<string, string>> {
+  const start = monotonicMs();
   const connection = await FcgiConnection.open(target, timeoutMs);
+  const left = Math.max(1, timeoutMs - (monotonicMs() - start));
   try {
-    return await connection.getValues(names, timeoutMs);
+    return await connection.getValues(names, Math.min(MANAGEMENT_ANSWER_WAIT_MS, left));
   } finally {
     connection.close();
   }

@@ -14,7 +14,7 @@ export const FINDING_IDS = {
     'proxy-worker-shared',
     'server-redefined',
   ],
-  scripts: ['script-missing', 'script-not-executable', 'shebang-interpreter-missing', 'shebang-crlf'],
+  scripts: ['script-missing', 'script-not-executable', 'shebang-interpreter-missing', 'shebang-crlf', 'script-unreadable'],
   sockets: [
     'socket-missing',
     'socket-not-socket',
@@ -31,6 +31,8 @@ export const FINDING_IDS = {
     'backend-error-status',
     'primary-script-unknown',
     'backend-overloaded',
+    'management-records-unanswered',
+    'backend-protocol-error',
   ],
   logs: ['app-crash-loop', 'app-stderr', 'request-too-large', 'max-children-reached', 'script-extension-denied'],
 } as const;

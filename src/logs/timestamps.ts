@@ -57,7 +57,12 @@ const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86
 export function parseSince(value: string, now: Date = new Date()): Date {
   const text = value.trim();
   const duration = /^(\d+)\s*([smhdw])$/.exec(text);
-  if (duration) return new Date(now.getTime() - Number(duration[1]) * (UNITS[duration[2] ?? ''] ?? 0));
+  if (duration) {
+    const d = new Date(now.getTime() - Number(duration[1]) * (UNITS[duration[2] ?? ''] ?? 0));
+    // Past what a date can hold (about 273,000 years): an invalid date would silently match no line.
+    if (Number.isNaN(d.getTime())) throw new Error(`--since ${text} reaches further back than a date can`);
+    return d;
+  }
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (day) {
     const d = new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]));

@@ -34,7 +34,8 @@ export function formatPingText(style: Style, report: PingReport, opts: PingTextO
   const r = report.response;
   if (report.managementValues) {
     out.push(c.bold(`FCGI_GET_VALUES from ${escapeOneLine(report.target)}`));
-    for (const [k, v] of report.managementValues) out.push(`  ${k} = ${escapeOneLine(v)}`);
+    // Names come from the backend as much as values do: both are escaped.
+    for (const [k, v] of report.managementValues) out.push(`  ${escapeOneLine(k)} = ${escapeOneLine(v)}`);
     if (report.managementValues.size === 0) out.push('  (the backend answered none of the variables)');
     out.push('');
   }

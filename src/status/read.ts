@@ -53,7 +53,7 @@ export type StatusRead =
   | { kind: 'failed'; error: FcgiClientError; connected: boolean };
 
 /** Codes of a connect that failed: anything else happened on an open connection. */
-const CONNECT_FAILURES = new Set<string>(['connect-refused', 'connect-denied', 'connect-missing', 'connect-not-socket', 'connect-overloaded', 'connect-timeout', 'connect-failed', 'dns']);
+const CONNECT_FAILURES = new Set<string>(['connect-refused', 'connect-denied', 'connect-missing', 'connect-not-socket', 'connect-is-directory', 'connect-path-too-long', 'connect-overloaded', 'connect-timeout', 'connect-failed', 'dns']);
 
 export function statusParams(path: string, query: string, toolVersion?: string): Array<[string, string]> {
   return buildRequestEnvironment({ script: path, documentRoot: '/', scriptName: path, uri: `${path}?${query}`, softwareVersion: toolVersion });

@@ -21,6 +21,7 @@ export { parseProcNetTcp, parseProcNetUnix } from './netParse.js';
 export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { resolveGroupId } from './groups.js';
+export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
 
 export interface LiveSystemOptions {
   /** /proc (default '/proc'). */

@@ -30,6 +30,15 @@ describe('the code cache the build records for the bundles', () => {
     for (const l of loaded) expect(l, l.name).toMatchObject({ offered: true, rejected: false });
   });
 
+  it('ping loads only its own bundle; the machine probes load only for a failure that needs them (issue 12 items 1, 2)', () => {
+    const plain = loadIn(BUNDLE, ['ping', '/nonexistent-dir/x.sock', '--timeout', '1s']);
+    expect(plain.out).toContain('no such socket');
+    expect(plain.loaded.map((l) => l.name).sort()).toEqual(['main.cjs', 'ping.cjs']);
+    const dir = loadIn(BUNDLE, ['ping', ROOT, '--timeout', '1s']);
+    expect(dir.out).toContain('is a directory, not a socket');
+    expect(dir.loaded.map((l) => l.name)).toContain('lib-system.cjs');
+  });
+
   it('a cache that does not fit (corrupt, another V8) is refused by V8 and the command still runs', () => {
     const dir = makeTempDir('code-cache');
     try {

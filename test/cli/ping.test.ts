@@ -2,14 +2,18 @@
  * `fcgi-doctor ping` through main(), in-process: the exit status of every
  * documented case and the JSON envelope of the contract.
  */
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type net from 'node:net';
+import { PassThrough } from 'node:stream';
+import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { TOOL_VERSION } from '../../src/cli/version.js';
-import { encodeEndRequest, encodeStream, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
+import { encodeEndRequest, encodeGetValuesResult, encodeStream, encodeUnknownType, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
-import { afterRequest, captureIO, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
+import { afterRequest, BIN, captureIO, ensureBuilt, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
 
 let dir: TempDir;
 let echo: RunningServer;
@@ -309,5 +313,279 @@ describe('the text output', () => {
     expect(echoed.bodyBytes).toBe(3);
     expect(echoed.params.CONTENT_LENGTH).toBe('3');
     expect(echoed.params.REQUEST_METHOD).toBe('POST');
+  });
+});
+
+describe('--get-values against backends that do not answer, or answer badly (issue 12 item 3)', () => {
+  /** A backend whose reaction to the first bytes it reads (the GET_VALUES record) is the test's. */
+  async function onQuestion(react: (socket: net.Socket) => void): Promise<string> {
+    const server = await hostileServer({ path: dir.join(`q${++counter}.sock`) }, (socket) => socket.once('data', () => react(socket)));
+    fixed.push(server);
+    return server.address;
+  }
+
+  async function timed(...args: string[]) {
+    const started = performance.now();
+    const r = await pingJson(...args);
+    return { ...r, ms: performance.now() - started };
+  }
+
+  it('silence (uWSGI, fcgiwrap, libfcgi): a short wait, then information, not a timeout', async () => {
+    const r = await timed(await onQuestion(() => undefined), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(3_000);
+    expect(r.status).toBe(0);
+    expect(r.json.findings.map((f) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
+    expect(r.json.findings[0]!.message).toMatch(/no answer to FCGI_GET_VALUES within 1 s/);
+    expect(JSON.stringify(r.json)).not.toMatch(/backend-timeout|slow query|PHP-FPM among them/);
+  });
+
+  it('waits no longer than --timeout when it is under a second', async () => {
+    const r = await timed(await onQuestion(() => undefined), '--get-values', '--timeout', '200ms');
+    expect(r.ms).toBeLessThan(900);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+  });
+
+  it('UNKNOWN_TYPE is the same information', async () => {
+    const r = await timed(await onQuestion((s) => s.write(encodeUnknownType(RecordType.GET_VALUES))), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(1_000);
+    expect(r.status).toBe(0);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+  });
+
+  it('a close is reported at once, not after the timeout', async () => {
+    const r = await timed(await onQuestion((s) => s.destroy()), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(1_000);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+    expect(r.json.findings[0]!.message).toMatch(/closed the connection without answering/);
+  });
+
+  it.each([
+    ['garbage (an HTTP answer)', (s: net.Socket) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n'), /version/],
+    ['a record for a request never sent', (s: net.Socket) => s.write(Buffer.concat(encodeStream(RecordType.STDOUT, 7, Buffer.from('x')))), /request id 7/],
+  ])('%s is a protocol error, reported at once', async (_name, react, message) => {
+    const r = await timed(await onQuestion(react), '--get-values', '--timeout', '20s');
+    expect(r.ms).toBeLessThan(1_000);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['backend-protocol-error']);
+    expect(r.json.findings[0]!.message).toMatch(message);
+  });
+});
+
+describe('--get-values answers are untrusted (issue 12 item 23)', () => {
+  const name = 'FCGI_MAX_CONNS\u001b]0;PWN\u0007\u001b[2J';
+  const value = '1\u001b[31m\u0008';
+  async function answering(): Promise<string> {
+    const server = await hostileServer({ path: dir.join(`v${++counter}.sock`) }, (socket) =>
+      socket.once('data', () => socket.write(encodeGetValuesResult([[name, value]]))),
+    );
+    fixed.push(server);
+    return server.address;
+  }
+
+  it('text escapes the names and the values', async () => {
+    const r = await ping(await answering(), '--get-values', '--no-color');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('FCGI_MAX_CONNS\\e]0;PWN\\x07\\e[2J = 1\\e[31m\\x08');
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
+  it.each(['json', 'sarif', 'github', 'nagios'])('--format %s carries no raw control character', async (format) => {
+    const r = await ping(await answering(), '--get-values', '--format', format);
+    // eslint-disable-next-line no-control-regex
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    if (format === 'json') expect((JSON.parse(r.stdout) as Envelope).values).toEqual({ [name]: value });
+  });
+});
+
+describe('a directory as the target (issue 12 item 2)', () => {
+  async function listenIn(path: string): Promise<void> {
+    const s = await hostileServer({ path }, (socket) => socket.destroy());
+    fixed.push(s);
+  }
+
+  it('says it is a directory, lists the sockets in it (bounded), and never advises removing it', async () => {
+    const sub = dir.join('run-many');
+    mkdirSync(sub);
+    for (let i = 0; i < 12; i++) await listenIn(join(sub, `p${String(i).padStart(2, '0')}.sock`));
+    writeFileSync(join(sub, 'notes.txt'), 'not a socket');
+    const r = await pingJson(sub);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-not-socket']);
+    const f = r.json.findings[0]!;
+    expect(f.title).toBe('The target is a directory, not a socket');
+    expect(f.message).toContain(`${sub} is a directory, not a socket`);
+    const probes = f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text);
+    expect(probes).toHaveLength(11);
+    expect(probes[0]).toBe(`socket in it: ${join(sub, 'p00.sock')}`);
+    expect(probes.at(-1)).toBe('… and 2 more sockets');
+    expect(probes.join('\n')).not.toContain('notes.txt');
+    expect(`${f.message} ${f.fix}`).not.toMatch(/remove|stale/i);
+  });
+
+  it('with one socket in it, the fix names that socket', async () => {
+    const sub = dir.join('run-one');
+    mkdirSync(sub);
+    await listenIn(join(sub, 'php-fpm.sock'));
+    const r = await pingJson(sub, '--get-values');
+    expect(r.ids).toEqual(['socket-not-socket']);
+    expect(r.json.findings[0]!.fix).toBe(`Name the socket: fcgi-doctor ping ${join(sub, 'php-fpm.sock')}`);
+    const text = await ping(sub, '--no-color');
+    expect(text.stdout).toContain('is a directory, not a socket');
+  });
+
+  it('a regular file is not called a directory, and its fix does not tell to delete it blindly', async () => {
+    const file = dir.join('plain.sock');
+    writeFileSync(file, '');
+    const r = await pingJson(file);
+    expect(r.ids).toEqual(['socket-not-socket']);
+    expect(r.json.findings[0]!.message).toContain('is not a socket (it is a regular file)');
+  });
+});
+
+describe('socket paths longer than sun_path, 107 bytes (issue 12 item 19, ping)', () => {
+  let deep: string;
+  beforeAll(() => {
+    deep = dir.join('d'.repeat(60), 'e'.repeat(40));
+    mkdirSync(deep, { recursive: true });
+    expect(Buffer.byteLength(join(deep, 'x.sock'))).toBeGreaterThan(107);
+  });
+
+  /** A backend bound through its directory (bind has the same limit): the socket really is at the long path. */
+  async function longBackend(name: string): Promise<string> {
+    const fd = openSync(deep, 'r');
+    try {
+      const s = await hostileServer({ path: `/proc/self/fd/${fd}/${name}` }, (socket: net.Socket) =>
+        afterRequest(socket, (id) => socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from('Content-Type: text/plain\r\n\r\nlong ok')), encodeEndRequest(id, 0, 0)]))),
+      );
+      fixed.push(s);
+    } finally {
+      closeSync(fd);
+    }
+    return join(deep, name);
+  }
+
+  it('reaches a socket at a long path through its directory', async () => {
+    const path = await longBackend('fpm.sock');
+    expect(statSync(path).isSocket()).toBe(true);
+    const r = await pingJson(path);
+    expect(r.status).toBe(0);
+    expect(r.json.response!.body).toBe('long ok');
+  });
+
+  it('a missing socket at a long path is missing, even when its truncated name is a stale socket', async () => {
+    const path = join(deep, 'gone.sock');
+    // What libuv would have connected to: the first 108 bytes of the path (sun_path, no room for the NUL), left as a stale socket.
+    const cut = Buffer.from(path).subarray(0, 108).toString();
+    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(cut)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(statSync(cut).isSocket()).toBe(true);
+    const r = await pingJson(path);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-missing']);
+    expect(JSON.stringify(r.json.findings)).not.toMatch(/stale/i);
+  });
+
+  it('refuses, with a clear message, a file name that is too long even through its directory', async () => {
+    const r = await pingJson(join(deep, `${'n'.repeat(100)}.sock`));
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['backend-unreachable']);
+    expect(r.json.findings[0]!.message).toMatch(/longer than the 107 a Unix socket address holds/);
+  });
+
+  it('a long path whose directory does not exist is a missing socket', async () => {
+    const r = await pingJson(join(deep, 'nodir', 'x'.repeat(20), 'y.sock'));
+    expect(r.ids).toEqual(['socket-missing']);
+    expect(r.json.findings[0]!.message).toMatch(/does not exist/);
+  });
+});
+
+describe('--timeout covers reading --body-file - (issue 12 item 15)', () => {
+  it('standard input that never ends: exit 2 at the timeout, nothing sent', async () => {
+    const io = captureIO();
+    const stdin = new PassThrough();
+    stdin.write('partial');
+    io.stdin = stdin;
+    const started = performance.now();
+    expect(await main(['ping', echoPath, '--body-file', '-', '--timeout', '300ms'], io)).toBe(2);
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(io.stderrText).toMatch(/--timeout 0\.3 s ran out while reading the request body from standard input \(7 bytes read, no end yet\): nothing was sent/);
+    expect(stdin.destroyed).toBe(true);
+  });
+
+  it('the time spent reading standard input counts against the request', async () => {
+    const silent = await hostileServer({ path: dir.join('slow-after-stdin.sock') }, () => undefined);
+    fixed.push(silent);
+    const io = captureIO();
+    const stdin = new PassThrough();
+    io.stdin = stdin;
+    setTimeout(() => stdin.end('body'), 400);
+    const started = performance.now();
+    expect(await main(['ping', silent.address, '--body-file', '-', '--timeout', '700ms', '--format', 'json'], io)).toBe(1);
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThan(650);
+    expect(took).toBeLessThan(1_000);
+  });
+
+  it('`sleep 30 | fcgi-doctor ping S --body-file - --timeout 1s` (a pipe that stays open) ends after about 1 s', async () => {
+    await ensureBuilt();
+    const started = performance.now();
+    // The pipe to its standard input stays open with no data, as `sleep 30 |` keeps it.
+    const child = execa(process.execPath, [BIN, 'ping', echoPath, '--body-file', '-', '--timeout', '1s'], { reject: false, stdin: 'pipe', timeout: 20_000 });
+    const r = await child;
+    expect(performance.now() - started).toBeLessThan(6_000);
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/ran out while reading the request body from standard input/);
+  }, 30_000);
+});
+
+describe('--get-values with a request after it', () => {
+  it('an unreachable target is reported once, not once per exchange', async () => {
+    const r = await pingJson(dir.join('absent-gv.sock'), '--get-values', '--script', '/srv/x.php');
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-missing']);
+  });
+
+  it('a backend that does not answer management records still gets the request', async () => {
+    const r = await pingJson(await backend('Content-Type: text/plain\r\n\r\nok'), '--get-values', '--script', '/srv/x.php', '--timeout', '3s');
+    expect(r.status).toBe(0);
+    expect(r.ids).toEqual(['management-records-unanswered']);
+    expect(r.json.response!.body).toBe('ok');
+  });
+});
+
+describe('a directory above the socket (ping /run for /run/php/php-fpm.sock)', () => {
+  it('lists the sockets one level down when the directory holds none itself', async () => {
+    const top = dir.join('run-top');
+    mkdirSync(join(top, 'php'), { recursive: true });
+    mkdirSync(join(top, 'empty'));
+    const s = await hostileServer({ path: join(top, 'php', 'php-fpm.sock') }, (socket) => socket.destroy());
+    fixed.push(s);
+    const r = await pingJson(top);
+    const f = r.json.findings[0]!;
+    expect(f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text)).toEqual([`socket below it: ${join(top, 'php', 'php-fpm.sock')}`]);
+    expect(f.fix).toBe(`Name the socket: fcgi-doctor ping ${join(top, 'php', 'php-fpm.sock')}`);
+  });
+
+  it('says so when there is none, and still does not advise removing anything', async () => {
+    const empty = dir.join('run-empty');
+    mkdirSync(join(empty, 'sub'), { recursive: true });
+    const r = await pingJson(empty);
+    const f = r.json.findings[0]!;
+    expect(f.evidence.at(-1)!.text).toBe(`${empty} holds no socket, nor do its subdirectories one level down`);
+    expect(`${f.message} ${f.fix}`).not.toMatch(/remove/i);
+  });
+});
+
+describe('a long socket path whose directory is a FIFO', () => {
+  it('fails at once instead of blocking in open()', async () => {
+    const base = dir.join('f'.repeat(90));
+    mkdirSync(base);
+    const fifo = join(base, 'fifo');
+    spawnSync('mkfifo', [fifo]);
+    const started = performance.now();
+    const r = await pingJson(join(fifo, `${'s'.repeat(20)}.sock`), '--timeout', '2s');
+    expect(performance.now() - started).toBeLessThan(1_500);
+    expect(r.status).toBe(1);
+    expect(r.ids).toEqual(['socket-missing']);
   });
 });

@@ -4,7 +4,8 @@
  * libfcgi-perl app, each started under a private configuration.
  */
 import { execa } from 'execa';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointToString } from './harness/endpoint.js';
@@ -177,6 +178,14 @@ describe.skipIf(!built || !hasBinary(BINARIES.uwsgi) || !hasBinary(BINARIES.uwsg
     expect(environ.CUSTOM_VAR).toBe('custom');
     expect(environ.HTTP_X_FORWARDED_PROTO).toBe('https');
   });
+
+  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+    const started = Date.now();
+    const { code, json } = await pingJson([endpointToString(hello.endpoint), '--get-values', '--timeout', '10s']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
+  });
 });
 
 describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap', () => {
@@ -199,6 +208,14 @@ describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap'
     const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--script', wrap.scripts['noexec.sh']!]);
     expect(code).toBe(1);
     expect(json.response.status).toBe(403);
+  });
+
+  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+    const started = Date.now();
+    const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--get-values', '--timeout', '10s']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
   });
 });
 
@@ -223,5 +240,96 @@ describe.skipIf(!built || !hasBinary(BINARIES.spawnFcgi) || !requirePerlModule('
     const r = await ping([endpointToString(perl.endpoint), '--uri', '/?status=503']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('backend-error-status');
+  });
+
+  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+    const started = Date.now();
+    const { code, json } = await pingJson([endpointToString(perl.endpoint), '--get-values', '--timeout', '10s']);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(0);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
+  });
+});
+
+describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping names why PHP-FPM will not run a script, and the fix works (issue 12 items 1 and 4)', () => {
+  let fpm: PhpFpmServer;
+  let target: string;
+  let nofix: string;
+  beforeAll(async () => {
+    fpm = await startPhpFpm({
+      scripts: { 'secret.php': '<?php echo "secret ok";', 'notes.txt': 'not php', 'private/inner.php': '<?php echo "inner ok";' },
+      // The second pool checks no path before opening the script, so a missing one is FPM's "No such file or directory".
+      pools: [{}, { name: 'nofix', phpAdminValues: { 'cgi.fix_pathinfo': '0' } }, { name: 'txt', limitExtensions: ['.php', '.txt'] }],
+    });
+    target = endpointToString(fpm.endpoint);
+    nofix = endpointToString(fpm.pools[1]!.endpoint);
+  });
+  afterAll(async () => {
+    await fpm?.stop();
+  });
+
+  type Finding = { id: string; message: string; fix: string; evidence: Array<{ kind: string; text: string }> };
+  const ids = (json: { findings: Finding[] }) => json.findings.map((f) => f.id);
+
+  it('a root-owned 0600 script: script-unreadable, the missing read bit for www-data, and the fix it gives works', async () => {
+    const file = `${fpm.docRoot}/secret.php`;
+    chownSync(file, 0, 0);
+    chmodSync(file, 0o600);
+    const { code, json } = await pingJson([target, '--script', file]);
+    expect(code).toBe(1);
+    expect(ids(json)).toEqual(['script-unreadable']);
+    const f = json.findings[0] as Finding;
+    expect(f.message).toContain(`www-data lacks read (r) permission on the file ${file} (-rw------- root:root; the other bits apply to www-data)`);
+    expect(f.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^PHP-FPM workers on .* run as www-data \(pid \d+: php-fpm: pool www\)$/));
+    expect(f.fix).not.toMatch(/limit_extensions/);
+    expect(f.fix).toContain(`chgrp www-data ${file} && chmod g+r ${file}`);
+    execFileSync('chgrp', ['www-data', file]);
+    execFileSync('chmod', ['g+r', file]);
+    const after = await pingJson([target, '--script', file, '--expect-body', 'secret ok']);
+    expect(after.code).toBe(0);
+  });
+
+  it('a directory above the script that www-data may not enter: the missing search bit on that directory, and its fix works', async () => {
+    const dir = `${fpm.docRoot}/private`;
+    chmodSync(dir, 0o700);
+    const { code, json } = await pingJson([target, '--script', `${dir}/inner.php`]);
+    expect(code).toBe(1);
+    expect(ids(json)).toEqual(['script-unreadable']);
+    expect(json.findings[0].message).toContain(`www-data lacks search (x) permission on the directory ${dir} (drwx------`);
+    expect(json.findings[0].fix).toContain(`chmod o+x ${dir}`);
+    execFileSync('chmod', ['o+x', dir]);
+    expect((await pingJson([target, '--script', `${dir}/inner.php`])).code).toBe(0);
+  });
+
+  it('a .txt script: script-extension-denied (security.limit_extensions)', async () => {
+    const { code, json } = await pingJson([target, '--script', `${fpm.docRoot}/notes.txt`]);
+    expect(code).toBe(1);
+    expect(ids(json)).toEqual(['script-extension-denied']);
+    expect(json.response.stderr).toMatch(/has been denied \(see security\.limit_extensions\)/);
+    expect(json.findings[0].fix).toMatch(/add its extension to security\.limit_extensions/);
+    // The fix, applied (a pool that lists .txt), runs it.
+    const fixed = await pingJson([endpointToString(fpm.pools[2]!.endpoint), '--script', `${fpm.docRoot}/notes.txt`, '--expect-body', 'not php']);
+    expect(fixed.code).toBe(0);
+  });
+
+  it('a missing script: primary-script-unknown, or script-missing where FPM says "No such file or directory"', async () => {
+    const missing = `${fpm.docRoot}/gone.php`;
+    const a = await pingJson([target, '--script', missing]);
+    expect(ids(a.json)).toEqual(['primary-script-unknown']);
+    const b = await pingJson([nofix, '--script', missing]);
+    expect(b.code).toBe(1);
+    expect(b.json.response.stderr).toContain(`Unable to open primary script: ${missing} (No such file or directory)`);
+    expect(ids(b.json)).toEqual(['script-missing']);
+    // The fix: put the file where the pool looks.
+    writeFileSync(missing, '<?php echo "back";');
+    expect((await pingJson([nofix, '--script', missing, '--expect-body', 'back'])).code).toBe(0);
+  });
+
+  it('without --script: says no script was given and that --script picks one', async () => {
+    const { code, json } = await pingJson([target]);
+    expect(code).toBe(1);
+    expect(json.findings[0].message).toContain('No script was given: ping sent SCRIPT_FILENAME=/');
+    expect(json.findings[0].message).not.toContain('does not exist');
+    expect(json.findings[0].fix).toMatch(/--script/);
   });
 });

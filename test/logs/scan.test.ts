@@ -94,6 +94,8 @@ describe('--since', () => {
     expect(parseSince('7d', now)).toEqual(new Date(2026, 10, 13, 12, 0, 0));
     expect(parseSince('2026-11-20', now)).toEqual(new Date(2026, 10, 20));
     expect(() => parseSince('yesterday', now)).toThrow(/invalid --since/);
+    // A duration past what a date holds is refused, not an invalid date that silently skips every line.
+    expect(() => parseSince('99999999999d', now)).toThrow(/further back than a date can/);
   });
 
   it('skips lines older than since, by their envelope time', async () => {

@@ -31,7 +31,12 @@ export function findingForClientError(target: Target, err: FcgiClientError): Fin
       }
       return { id: 'backend-unreachable', severity: 'error', title: 'Nobody listens on the backend port', ...base, fix: `Start the backend on ${where}, or correct the host and port in the configuration.` };
     case 'connect-not-socket':
-      return { id: 'socket-not-socket', severity: 'error', title: 'The socket path is not a socket', ...base, fix: `Remove ${where} (a plain file left there) and restart the backend so it creates its socket.` };
+      return { id: 'socket-not-socket', severity: 'error', title: 'The socket path is not a socket', ...base, fix: `Check that ${where} is the path the backend listens on. If it is, a file left there keeps the backend from creating its socket: look at what it holds, move it aside and restart the backend.` };
+    case 'connect-is-directory':
+      // A typo such as /run/php for /run/php/php8.2-fpm.sock: never advise removing a directory.
+      return { id: 'socket-not-socket', severity: 'error', title: 'The target is a directory, not a socket', ...base, fix: `Name the socket inside the directory, such as ${where.replace(/\/+$/, '')}/NAME.sock (ls -l ${where} lists what is there); the directory itself is fine as it is.` };
+    case 'connect-path-too-long':
+      return { id: 'backend-unreachable', severity: 'error', title: 'The socket path is too long for a Unix socket', ...base, fix: `Use a socket path of at most 107 bytes (the kernel's limit for a Unix socket address), or make ${where}'s directory readable so it can be reached through it.` };
     case 'connect-overloaded':
       return { id: 'backend-overloaded', severity: 'error', title: 'The backend refuses connections: its queue is full', ...base, fix: 'Raise the number of workers (PHP-FPM: pm.max_children) or the listen backlog, or find what keeps the workers busy (slow log).' };
     case 'connect-timeout':
@@ -54,8 +59,14 @@ function firstLine(text: string, max = 300): string {
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
 
-/** `sent.script`: the SCRIPT_FILENAME of the request, when the caller knows it (it names the file in a finding). */
-export function findingsForResponse(target: Target, response: FcgiResponse, expectations: ExpectationResult[], sent: { script?: string } = {}): Finding[] {
+/** What was asked for, when the caller knows: the SCRIPT_FILENAME sent, and whether the user chose it. */
+export interface SentScript {
+  scriptFilename?: string;
+  /** false: ping's default SCRIPT_FILENAME=/ went out because no --script was given */
+  scriptGiven: boolean;
+}
+
+export function findingsForResponse(target: Target, response: FcgiResponse, expectations: ExpectationResult[], sent?: SentScript): Finding[] {
   const findings: Finding[] = [];
   const where = formatTarget(target);
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
@@ -77,17 +88,20 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
     return findings;
   }
 
-  const primaryUnknown = /Primary script unknown/i.test(response.stderr) || (response.status === 404 && /^File not found\.?$/.test(bodyStart));
-  const accessDenied = response.status === 403 && (/^Access denied\.?$/.test(bodyStart) || /security\.limit_extensions/.test(response.stderr));
+  const failure = classifyScriptFailure(response, bodyStart, sent?.scriptFilename);
   const unexpectedStatus = expectations.find((e) => e.what.startsWith('status') && !e.held);
+  // ping without --script sends SCRIPT_FILENAME=/: when the backend says it has no such script, say so first.
+  // (Other statuses say nothing of it: uWSGI and libfcgi apps route by URI, not by script.)
+  const noScript = sent && !sent.scriptGiven
+    ? ` No script was given: ping sent SCRIPT_FILENAME=${sent.scriptFilename ?? '/'}, which names no script.`
+    : '';
+  const noScriptFix = 'Name a script with --script /absolute/path/to/script.php (or --script /ping for PHP-FPM\'s ping.path).';
   // fcgiwrap's own error answers carry their cause: told apart in their own module.
-  const wrap = response.status >= 400 ? fcgiwrapFindings(target, response, evidence, sent.script) : undefined;
+  const wrap = response.status >= 400 ? fcgiwrapFindings(target, response, evidence, sent?.scriptFilename) : undefined;
   if (wrap) {
     findings.push(...wrap.findings);
-  } else if (primaryUnknown) {
-    findings.push({ id: 'primary-script-unknown', severity: 'error', title: 'The backend cannot find the script (Primary script unknown)', message: `${where} answered ${status}: the script named by SCRIPT_FILENAME does not exist as the backend sees it (another path, another chroot or container, or a typo).`, evidence, fix: 'Make SCRIPT_FILENAME name a file that exists for the backend: check DocumentRoot on the web server side and the backend\'s chroot or container mounts. With ping, pass --script /absolute/path/to/script.php (or --script /ping with ping.path).' });
-  } else if (accessDenied) {
-    findings.push({ id: 'script-extension-denied', severity: 'error', title: 'PHP-FPM refuses to run the script (security.limit_extensions)', message: `${where} answered ${status}: PHP-FPM only runs files whose extension is in security.limit_extensions (.php by default).`, evidence, fix: 'Send only .php files to PHP-FPM, or add the extension to security.limit_extensions in the pool configuration.' });
+  } else if (failure) {
+    findings.push(scriptFailureFinding(failure, where, status, evidence, noScript, noScriptFix));
   } else if (unexpectedStatus) {
     const server = response.status >= 500;
     findings.push({ id: 'backend-error-status', severity: 'error', title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`, message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}`, evidence, fix: server ? (response.stderr ? 'Look at the application\'s error output (its stderr, shown above, and its log) for the exception or fatal error.' : 'The application sent nothing on its error stream: look at its own log (and the web server\'s error log) for the exception or fatal error.') : 'Check the request (script, URI, method) or the expectation.' });
@@ -96,9 +110,92 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
     if (e.held || e.what.startsWith('status')) continue;
     findings.push({ id: 'expectation-failed', severity: 'error', title: `Expectation not met: ${e.what}`, message: `Expected ${e.what}; got ${e.actual}.`, evidence: [ev(e.actual)], fix: 'Check what the backend answered (body and headers above) against what the deploy should serve.' });
   }
-  if (response.stderr && !primaryUnknown && !wrap?.stderrExplained) {
+  // The stderr line that was classified is the finding's evidence already; a second finding would repeat it.
+  if (response.stderr && !failure && !wrap?.stderrExplained) {
     const dropped = response.raw.stderrDropped ? ` (and ${response.raw.stderrDropped} more bytes not kept)` : '';
     findings.push({ id: 'app-stderr', severity: 'warning', title: 'The application wrote to stderr', message: `The application wrote to its error stream during the request${dropped}: ${firstLine(response.stderr)}`, evidence: [ev(`stderr: ${firstLine(response.stderr)}`)], fix: 'Read the message: warnings and notices here usually end in the web server\'s error log too.' });
   }
   return findings;
+}
+
+/**
+ * PHP-FPM's own words for a script it will not run (fpm_main.c), sent as
+ * FastCGI stderr while fastcgi.logging is on (the default):
+ * - "Primary script unknown" (404 File not found.): no such file as SCRIPT_FILENAME says;
+ * - "Access to the script 'X' has been denied (see security.limit_extensions)" (403 Access denied.);
+ * - "Unable to open primary script: X (Permission denied)" (403 Access denied.): the pool's user may not read it;
+ * - "Unable to open primary script: X (No such file or directory)" (404 No input file specified.).
+ * Without stderr only the body is left: "Access denied." then means either of
+ * the 403 causes, told apart by the extension (.php and .phar pass the default
+ * security.limit_extensions).
+ */
+export type ScriptFailure =
+  | { kind: 'primary-script-unknown' }
+  | { kind: 'script-extension-denied'; path?: string }
+  | { kind: 'script-unreadable'; path?: string; inferred: boolean }
+  | { kind: 'script-missing'; path?: string };
+
+export function classifyScriptFailure(response: Pick<FcgiResponse, 'status' | 'stderr'>, bodyStart: string, scriptFilename?: string): ScriptFailure | undefined {
+  // FPM's words come first; a bounded head and bounded paths keep the patterns linear on a hostile stderr.
+  const stderr = response.stderr.slice(0, 16 * 1024);
+  const open = /Unable to open primary script: (.{1,4096}?) \((Permission denied|No such file or directory)\)/.exec(stderr);
+  if (open) return open[2] === 'Permission denied' ? { kind: 'script-unreadable', path: open[1], inferred: false } : { kind: 'script-missing', path: open[1] };
+  const ext = /Access to the script '(.{1,4096}?)' has been denied \(see security\.limit_extensions\)/.exec(stderr);
+  if (ext) return { kind: 'script-extension-denied', path: ext[1] };
+  if (/Primary script unknown/i.test(stderr)) return { kind: 'primary-script-unknown' };
+  if (stderr.trim()) return undefined;
+  if (response.status === 404 && /^File not found\.?$/.test(bodyStart)) return { kind: 'primary-script-unknown' };
+  if (response.status === 404 && /^No input file specified\.?$/.test(bodyStart)) return { kind: 'script-missing', path: scriptFilename };
+  if (response.status === 403 && /^Access denied\.?$/.test(bodyStart)) {
+    return scriptFilename && /\.(php|phar)$/i.test(scriptFilename)
+      ? { kind: 'script-unreadable', path: scriptFilename, inferred: true }
+      : { kind: 'script-extension-denied', path: scriptFilename };
+  }
+  return undefined;
+}
+
+function scriptFailureFinding(failure: ScriptFailure, where: string, status: string, evidence: Evidence[], noScript: string, noScriptFix: string): Finding {
+  const script = 'path' in failure && failure.path ? failure.path : 'the script';
+  switch (failure.kind) {
+    case 'primary-script-unknown':
+      return {
+        id: 'primary-script-unknown',
+        severity: 'error',
+        title: noScript ? 'No script was given, and the backend found none to run (Primary script unknown)' : 'The backend cannot find the script (Primary script unknown)',
+        message: noScript
+          ? `${where} answered ${status}.${noScript}`
+          : `${where} answered ${status}: the script named by SCRIPT_FILENAME does not exist as the backend sees it (another path, another chroot or container, or a typo).`,
+        evidence,
+        fix: noScript ? noScriptFix : 'Make SCRIPT_FILENAME name a file that exists for the backend: check DocumentRoot on the web server side and the backend\'s chroot or container mounts. With ping, pass --script /absolute/path/to/script.php (or --script /ping with ping.path).',
+      };
+    case 'script-missing':
+      return {
+        id: 'script-missing',
+        severity: 'error',
+        title: 'The script does not exist where the backend looks',
+        message: `${where} answered ${status}: PHP-FPM could not open ${script} (No such file or directory): it is not there as the pool sees it (a typo, a deploy that moved it, another chroot or container).${noScript}`,
+        evidence,
+        fix: noScript ? noScriptFix : `Check that ${script} exists for the pool (ls -l ${script}; inside its chroot or container if it has one), or correct the script path the web server sends.`,
+      };
+    case 'script-extension-denied':
+      return {
+        id: 'script-extension-denied',
+        severity: 'error',
+        title: 'PHP-FPM refuses to run the script (security.limit_extensions)',
+        message: `${where} answered ${status}: PHP-FPM only runs files whose extension is in security.limit_extensions (.php and .phar by default), and ${script} is not one.${noScript}`,
+        evidence,
+        fix: noScript ? noScriptFix : 'Send only PHP scripts to PHP-FPM (a handler that matches only .php), or, if this file really is PHP, add its extension to security.limit_extensions in the pool configuration.',
+      };
+    case 'script-unreadable':
+      return {
+        id: 'script-unreadable',
+        severity: 'error',
+        title: 'PHP-FPM may not read the script (Permission denied)',
+        message: failure.inferred
+          ? `${where} answered ${status} ("Access denied.") without saying why; for a .php script that means the pool's user may not read ${script} or enter a directory above it.`
+          : `${where} answered ${status}: PHP-FPM found ${script} but the user its workers run as may not read it, or may not enter a directory above it.`,
+        evidence,
+        fix: `Let the pool's user read ${script} and search (x) every directory above it (namei -l ${script} shows each step), or run the pool as the files' owner.`,
+      };
+  }
 }

@@ -87,10 +87,10 @@ export async function requestSetup(model: ConfigModel, setup: FastcgiSetup, opts
     return result;
   }
   const expectations = evaluateExpectations(result.response, {});
-  let findings = findingsForResponse(target, result.response, expectations, { script });
+  let findings = findingsForResponse(target, result.response, expectations, { scriptFilename: script, scriptGiven: true });
   if (!scriptKnown) {
     // We made the script name up: a 404 or 403 about it says nothing of the backend's health.
-    findings = findings.filter((f) => !['primary-script-unknown', 'script-extension-denied', 'backend-error-status', 'app-stderr', 'script-missing', 'script-not-executable', 'fcgiwrap-script-rejected'].includes(f.id) || result.response!.status >= 500);
+    findings = findings.filter((f) => !['primary-script-unknown', 'script-extension-denied', 'script-unreadable', 'script-missing', 'script-not-executable', 'fcgiwrap-script-rejected', 'backend-error-status', 'app-stderr'].includes(f.id) || result.response!.status >= 500);
   }
   result.findings = setupFindings(setup, findings);
   return result;

@@ -25,7 +25,7 @@ function response(status: number, statusText: string, body: string, stderr = '')
   } as unknown as FcgiResponse;
 }
 
-const classify = (r: FcgiResponse, script?: string) => findingsForResponse(TCP, r, evaluateExpectations(r, {}), { script });
+const classify = (r: FcgiResponse, script?: string) => findingsForResponse(TCP, r, evaluateExpectations(r, {}), { scriptFilename: script, scriptGiven: script !== undefined });
 const NO_SCRIPT = 'Cannot get script name, are DOCUMENT_ROOT and SCRIPT_NAME (or SCRIPT_FILENAME) set and is the script executable?\n';
 
 describe('fcgiwrap answers (remote: nothing looked at locally)', () => {
