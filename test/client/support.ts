@@ -152,7 +152,8 @@ export async function ensureBuilt(): Promise<void> {
     }
   };
   if (!stale()) return;
-  const lock = join(tmpdir(), 'fcgi-doctor-test-build.lock');
+  // In the run's directory (test/setup/privateTmp.ts), shared by every file, not in the file's own.
+  const lock = join(process.env.FCGI_DOCTOR_TEST_TMP ?? tmpdir(), 'fcgi-doctor-test-build.lock');
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {

@@ -4,10 +4,10 @@
  * for every tree Apache refuses, at least one error finding from us.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeConfig } from '../../src/checks/config/index.js';
 
 const APACHE = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((p) => existsSync(p));
@@ -22,6 +22,7 @@ interface Tree {
 }
 
 const runDir = mkdtempSync(path.join(tmpdir(), 'fcgi-doctor-parity-'));
+afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 const debianEnv = {
   APACHE_RUN_DIR: runDir,
   APACHE_PID_FILE: path.join(runDir, 'apache2.pid'),
