@@ -21,6 +21,19 @@ const MODE_NAMES: Record<string, string> = {
   proxy: 'proxy (an external backend)',
 };
 
+/** Who Apache runs as, as the configuration says; "?" would read as a fault where the file merely does not say. */
+function webIdentityText(s: CheckedSummary): string {
+  if (s.webUser === undefined && s.webGroup === undefined) return 'user and group not named in this configuration (no User or Group directive)';
+  return `user ${escapeOneLine(s.webUser ?? '(not named)')}, group ${escapeOneLine(s.webGroup ?? '(not named)')}`;
+}
+
+/** A file read on its own (no server configuration) does not say which modules the server loads. */
+function modulesText(style: Style, s: CheckedSummary): string {
+  if (s.fastcgiModules.length) return s.fastcgiModules.join(', ');
+  if (s.layout === 'standalone') return style.c.dim('unknown: this file was read without the server configuration (--root names it)');
+  return style.c.dim('no FastCGI module loaded');
+}
+
 function header(style: Style, s: CheckedSummary): string[] {
   const { c } = style;
   const lines = [c.bold('fcgi-doctor check')];
@@ -28,8 +41,8 @@ function header(style: Style, s: CheckedSummary): string[] {
   if (s.targetFile && s.targetFile !== s.rootFile) {
     lines.push(`  vhost file     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green('(read by Apache)') : c.yellow('(NOT read by Apache: analysed as if enabled)')}`);
   }
-  lines.push(`  web server     user ${escapeOneLine(s.webUser ?? '?')}, group ${escapeOneLine(s.webGroup ?? '?')}`);
-  lines.push(`  modules        ${s.fastcgiModules.length ? s.fastcgiModules.join(', ') : c.dim('no FastCGI module loaded')}`);
+  lines.push(`  web server     ${webIdentityText(s)}`);
+  lines.push(`  modules        ${modulesText(style, s)}`);
   const steps = [s.steps.probes ? 'live probes' : '', s.steps.requests ? 'a request to each backend' : '', s.steps.logs ? (s.logsScanned.length ? `${s.logsScanned.length} error log${s.logsScanned.length === 1 ? '' : 's'}` : 'no error log named') : ''].filter(Boolean);
   lines.push(`  checked        configuration${steps.length ? `, ${steps.join(', ')}` : c.dim(' only (--offline)')}`);
   return lines;

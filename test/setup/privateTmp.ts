@@ -40,8 +40,11 @@ export function makeTmpLike(parent: string, prefix: string): string {
   return dir;
 }
 
+/** The system's temporary directory, as it was before any project's setup (each project of the run has its own). */
+const OUTER_TMP_ENV = 'FCGI_DOCTOR_TEST_OUTER_TMP';
+
 export default function setup(): () => void {
-  const outer = tmpdir();
+  const outer = (process.env[OUTER_TMP_ENV] ??= tmpdir());
   const run = makeTmpLike(outer, 'vt-');
   const saved = process.env[RUN_TMP_ENV];
   process.env[RUN_TMP_ENV] = run;
