@@ -52,7 +52,7 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   const { c } = style;
   const worst = findings.some((f) => f.severity === 'error') ? style.fail : findings.some((f) => f.severity === 'warning') ? style.warn : style.ok;
   const mark = s.active ? worst : style.unknown;
-  const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${s.definedAt.file}:${s.definedAt.line}`)}`];
+  const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${escapeOneLine(s.definedAt.file)}:${s.definedAt.line}`)}`];
   if (!s.active) lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
   if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
   if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);

@@ -24,14 +24,14 @@ function indent(text: string, prefix: string): string {
 export function formatFinding(style: Style, f: Finding, margin = ''): string {
   const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : style.c.blue('i');
   const inner = `${margin}    `;
-  const lines = [`${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(f.title))} ${style.c.dim(`[${f.id}]`)}`];
+  const lines = [`${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(f.title))} ${style.c.dim(`[${escapeOneLine(f.id)}]`)}`];
   if (f.location) {
     const at = `${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}`;
-    const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.join(' → ')})`) : '';
+    const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.map(escapeOneLine).join(' → ')})`) : '';
     lines.push(`${inner}at ${style.c.cyan(escapeOneLine(at))}${via}`);
   }
   lines.push(indent(escapeControl(f.message), inner));
-  for (const e of f.evidence) lines.push(margin + style.c.dim(`    ${e.kind}: `) + escapeOneLine(e.text));
+  for (const e of f.evidence) lines.push(margin + style.c.dim(`    ${escapeOneLine(e.kind)}: `) + escapeOneLine(e.text));
   if (f.fix) lines.push(`${inner}${style.c.green('fix:')} ${indent(escapeControl(f.fix), inner).trimStart()}`);
   return lines.join('\n');
 }

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { FindingDoc } from '../findings/docs.js';
 import { loadFindingDoc } from '../findings/docs.js';
 import type { Finding, Severity } from '../findings/finding.js';
+import { escapeJsonText } from './escape.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -178,5 +179,5 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
 }
 
 export function formatSarif(findings: readonly Finding[], opts: SarifOptions): string {
-  return `${JSON.stringify(buildSarif(findings, opts), null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(buildSarif(findings, opts), null, 2))}\n`;
 }
