@@ -1,5 +1,6 @@
 import type { Finding } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
+import { capList, capText, moreNote, SHOWN } from './cap.js';
 import { escapeOneLine } from './escape.js';
 import { formatFinding, formatSummary } from './findingText.js';
 import { statusLine } from './httpStatus.js';
@@ -57,7 +58,10 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
   if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);
   if (s.script) lines.push(`    script    ${escapeOneLine(s.script)}`);
-  if (s.reachedBy.length) lines.push(`    reached   ${s.reachedBy.map(escapeOneLine).join('; ')}`);
+  if (s.reachedBy.length) {
+    const reached = capList(s.reachedBy, SHOWN.listEntries);
+    lines.push(`    reached   ${reached.shown.map((r) => escapeOneLine(capText(r, SHOWN.line))).join('; ')}${reached.more ? c.dim(`; ${moreNote(reached.more, 'directives')}`) : ''}`);
+  }
   if (s.request) {
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
     else lines.push(`    ${s.request.status && s.request.status < 400 ? style.ok : style.warn} request   ${statusLine(s.request.status ?? 0, '')} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);

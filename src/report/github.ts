@@ -12,6 +12,7 @@
 import * as path from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
+import { capText, evidenceLines, SHOWN } from './cap.js';
 import { escapeControl, escapeOneLine } from './escape.js';
 
 export interface GithubOptions {
@@ -61,10 +62,11 @@ export function formatGithubAnnotation(f: Finding, cwd: string = process.cwd()):
     props.push(`file=${property(relativeFile(f.location.file, cwd))}`);
     if (f.location.line !== undefined) props.push(`line=${f.location.line}`);
   }
-  props.push(`title=${property(`${f.title} [${f.id}]`)}`);
-  const body = [f.message];
-  if (f.evidence.length) body.push(f.evidence.map((e) => `${e.kind}: ${e.text}`).join('\n'));
-  if (f.fix) body.push(`Fix: ${f.fix}`);
+  props.push(`title=${property(`${capText(f.title, SHOWN.title)} [${f.id}]`)}`);
+  // Cut like the text report (cap.ts): an annotation is read on a pull request, JSON has it all.
+  const body = [capText(f.message, SHOWN.text)];
+  if (f.evidence.length) body.push(evidenceLines(f.evidence).join('\n'));
+  if (f.fix) body.push(`Fix: ${capText(f.fix, SHOWN.text)}`);
   return `::${COMMAND[f.severity]} ${props.join(',')}::${data(body.join('\n\n'))}`;
 }
 

@@ -8,6 +8,7 @@ import type { Finding, Severity } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
 import type { LogNotice, ScanStats } from '../logs/index.js';
 import type { CheckedSummary } from './checkSummary.js';
+import { capText, SHOWN } from './cap.js';
 import { escapeOneLine } from './escape.js';
 import { statusLine } from './httpStatus.js';
 import type { PingReport } from './pingText.js';
@@ -56,7 +57,7 @@ export function nagiosState(findings: readonly Finding[], exitCode: number, fail
  * escapes.
  */
 export function nagiosText(text: string): string {
-  return escapeOneLine(text.replace(/[\r\n\t\v\f]+/g, ' '))
+  return escapeOneLine(capText(text, SHOWN.line).replace(/[\r\n\t\v\f]+/g, ' '))
     .replace(/\|/g, '/')
     .replace(/ {2,}/g, ' ')
     .trim();

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { FindingDoc } from '../findings/docs.js';
 import { loadFindingDoc } from '../findings/docs.js';
 import type { Finding, Severity } from '../findings/finding.js';
+import { capText, evidenceLines, SHOWN } from './cap.js';
 import { escapeJsonText } from './escape.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -113,7 +114,7 @@ function safeDoc(docFor: (id: string) => FindingDoc | undefined, id: string): Fi
 function ruleFor(f: Finding, doc: FindingDoc | undefined): SarifRule {
   const rule: SarifRule = {
     id: f.id,
-    shortDescription: { text: doc?.title ?? f.title },
+    shortDescription: { text: doc?.title ?? capText(f.title, SHOWN.title) },
     defaultConfiguration: { level: sarifLevel(doc?.severity ?? f.severity) },
   };
   if (doc) {
@@ -121,17 +122,17 @@ function ruleFor(f: Finding, doc: FindingDoc | undefined): SarifRule {
     rule.fullDescription = { text: plain(meaning) };
     rule.help = { text: plain(doc.body), markdown: `# ${doc.title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\`` };
   } else {
-    rule.fullDescription = { text: f.title };
-    rule.help = { text: f.fix ?? f.message };
+    rule.fullDescription = { text: capText(f.title, SHOWN.title) };
+    rule.help = { text: capText(f.fix ?? f.message, SHOWN.text) };
   }
   return rule;
 }
 
+/** Cut like the text report (cap.ts): code scanning shows it to people; JSON has it all. */
 function messageOf(f: Finding): SarifMessage {
-  const parts = [f.title, f.message];
-  const evidence = f.evidence.map((e) => `${e.kind}: ${e.text}`);
-  if (evidence.length) parts.push(evidence.join('\n'));
-  if (f.fix) parts.push(`Fix: ${f.fix}`);
+  const parts = [capText(f.title, SHOWN.title), capText(f.message, SHOWN.text)];
+  if (f.evidence.length) parts.push(evidenceLines(f.evidence).join('\n'));
+  if (f.fix) parts.push(`Fix: ${capText(f.fix, SHOWN.text)}`);
   return { text: parts.join('\n\n') };
 }
 
