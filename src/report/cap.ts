@@ -19,6 +19,10 @@ export const SHOWN = {
   listEntries: 10,
   /** bytes of output that is not a body (no end of the CGI headers) */
   unparsedBytes: 4096,
+  /** findings of one kind (same id and title) in a report people read */
+  findingsPerKind: 5,
+  /** results of one kind in a SARIF log (code scanning shows each as an alert) */
+  sarifResultsPerKind: 100,
 } as const;
 
 /** The first `max` items, and how many were left out. */
@@ -45,4 +49,36 @@ export function evidenceLines(evidence: ReadonlyArray<{ kind: string; text: stri
   const lines = shown.map((e) => `${e.kind}: ${capText(e.text, SHOWN.line)}`);
   if (more) lines.push(moreNote(more, 'evidence lines'));
   return lines;
+}
+
+/** Findings of one kind (same id and title) beyond the first few: how many were not shown. */
+export interface FoldedFindings {
+  id: string;
+  title: string;
+  more: number;
+}
+
+/**
+ * The findings to show, at most `max` of each kind (same id and title), in
+ * their order, and how many of each kind were left out: 100,000 lines that
+ * each need a module not loaded are one cause, not 100,000 blocks to read.
+ */
+export function foldRepeats<F extends { id: string; title: string }>(findings: readonly F[], max: number): { shown: F[]; folded: FoldedFindings[] } {
+  const counts = new Map<string, FoldedFindings & { seen: number }>();
+  const shown: F[] = [];
+  for (const f of findings) {
+    const key = `${f.id}\u0000${f.title}`;
+    let kind = counts.get(key);
+    if (!kind) counts.set(key, (kind = { id: f.id, title: f.title, more: 0, seen: 0 }));
+    kind.seen += 1;
+    if (kind.seen <= max) shown.push(f);
+    else kind.more += 1;
+  }
+  const folded = [...counts.values()].filter((k) => k.more > 0).map(({ id, title, more }) => ({ id, title, more }));
+  return { shown, folded };
+}
+
+/** "… 99995 more findings like "SetEnv needs env_module…" [config-syntax-error] (--format json lists them all)" */
+export function foldedNote(f: FoldedFindings): string {
+  return moreNote(f.more, `findings like "${capText(f.title, SHOWN.title)}" [${f.id}]`);
 }

@@ -1,6 +1,6 @@
 import type { Finding } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
-import { capList, capText, moreNote, SHOWN } from './cap.js';
+import { capList, capText, foldedNote, foldRepeats, moreNote, SHOWN } from './cap.js';
 import { escapeOneLine } from './escape.js';
 import { formatFinding, formatSummary } from './findingText.js';
 import { statusLine } from './httpStatus.js';
@@ -66,10 +66,12 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
     else lines.push(`    ${s.request.status && s.request.status < 400 ? style.ok : style.warn} request   ${statusLine(s.request.status ?? 0, '')} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
   }
-  for (const f of findings) {
+  const mine = foldRepeats(findings, SHOWN.findingsPerKind);
+  for (const f of mine.shown) {
     if (opts.quiet && f.severity === 'info') continue;
     lines.push('', formatFinding(style, f, '  '));
   }
+  for (const k of mine.folded) lines.push('', `  ${c.dim(escapeOneLine(foldedNote(k)))}`);
   return lines;
 }
 
@@ -95,10 +97,13 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
     else bySetup.set(f.setup, [f]);
   }
   // Findings about the server as a whole come first: they are usually the root cause.
-  for (const f of loose) {
+  // Many of one kind (a line repeated 100,000 times) are shown a few times and counted (cap.ts).
+  const looseShown = foldRepeats(loose, SHOWN.findingsPerKind);
+  for (const f of looseShown.shown) {
     if (opts.quiet && f.severity === 'info') continue;
     out.push(formatFinding(style, f), '');
   }
+  for (const k of looseShown.folded) out.push(c.dim(escapeOneLine(foldedNote(k))), '');
   if (s.setups.length === 0 && !opts.quiet) out.push(c.yellow('No FastCGI setup found in this configuration.'), '');
   for (const setup of s.setups) {
     const mine = bySetup.get(setup.id) ?? NO_FINDINGS;

@@ -12,7 +12,7 @@
 import * as path from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
-import { capText, evidenceLines, SHOWN } from './cap.js';
+import { capText, evidenceLines, foldedNote, foldRepeats, SHOWN } from './cap.js';
 import { escapeControl, escapeOneLine } from './escape.js';
 
 export interface GithubOptions {
@@ -72,7 +72,11 @@ export function formatGithubAnnotation(f: Finding, cwd: string = process.cwd()):
 
 export function formatGithub(findings: readonly Finding[], opts: GithubOptions): string {
   const cwd = opts.cwd ?? process.cwd();
-  const lines = findings.map((f) => formatGithubAnnotation(f, cwd));
+  // Many of one kind are annotated a few times and counted (cap.ts); the summary counts them all.
+  const { shown, folded } = foldRepeats(findings, SHOWN.findingsPerKind);
+  const lines = shown.map((f) => formatGithubAnnotation(f, cwd));
+  // Plain lines (not commands), escaped as the annotations are.
+  for (const k of folded) lines.push(escapeOneLine(`fcgi-doctor: ${foldedNote(k)}`));
   const s = summarize(findings);
   const what = opts.target ? ` ${escapeOneLine(opts.target)}:` : ':';
   // A plain line (not a command) for the log of the step.

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import type { FindingDoc } from '../findings/docs.js';
 import { loadFindingDoc } from '../findings/docs.js';
 import type { Finding, Severity } from '../findings/finding.js';
-import { capText, evidenceLines, SHOWN } from './cap.js';
+import { capText, evidenceLines, foldRepeats, SHOWN } from './cap.js';
 import { escapeJsonText } from './escape.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
@@ -63,6 +63,8 @@ export interface SarifLog {
     originalUriBaseIds?: Record<string, { uri: string }>;
     invocations: Array<{ executionSuccessful: boolean }>;
     results: SarifResult[];
+    /** results of one kind beyond the first hundred, counted (full list: --format json) */
+    properties?: { omittedResults: Array<{ ruleId: string; title: string; count: number }> };
   }>;
 }
 
@@ -142,7 +144,9 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
   const rules: SarifRule[] = [];
   const ruleIndex = new Map<string, number>();
   let relative = false;
-  const results = findings.map((f): SarifResult => {
+  // Many of one kind become a hundred alerts and a count (cap.ts): code scanning shows each result.
+  const { shown, folded } = foldRepeats(findings, SHOWN.sarifResultsPerKind);
+  const results = shown.map((f): SarifResult => {
     let index = ruleIndex.get(f.id);
     if (index === undefined) {
       index = rules.length;
@@ -175,6 +179,7 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     invocations: [{ executionSuccessful: opts.executionSuccessful ?? true }],
     results,
   };
+  if (folded.length) run.properties = { omittedResults: folded.map((k) => ({ ruleId: k.id, title: k.title, count: k.more })) };
   if (relative) run.originalUriBaseIds = { [SRCROOT]: { uri: `${pathToFileURL(cwd).href.replace(/\/?$/, '/')}` } };
   return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
 }

@@ -5,6 +5,7 @@
  * The built bin runs as a child process so its peak memory is its own.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
@@ -94,4 +95,46 @@ describe('ping against a backend with a huge header block', () => {
     expect(r.code).toBe(1);
     expect(r.maxRssKiB - smallRss).toBeLessThan(40 * KIB);
   });
+});
+
+/** A server configuration with `lines` SetEnv lines in a vhost; without env_module each is a finding. */
+function setEnvServer(lines: number, withEnvModule: boolean): string {
+  const root = dir.join(`setenv-${withEnvModule ? 'env' : 'noenv'}`);
+  const conf = [
+    `ServerRoot ${root}`,
+    'Listen 80',
+    'User www-data',
+    'Group www-data',
+    'LoadModule proxy_module modules/mod_proxy.so',
+    'LoadModule proxy_fcgi_module modules/mod_proxy_fcgi.so',
+    ...(withEnvModule ? ['LoadModule env_module modules/mod_env.so'] : []),
+    '<VirtualHost *:80>',
+    'ServerName a.test',
+    'ProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/srv/www/$1',
+    ...Array.from({ length: lines }, (_, i) => `SetEnv VAR${i} value${i}`),
+    '</VirtualHost>',
+  ];
+  mkdirSync(root);
+  const file = `${root}/httpd.conf`;
+  writeFileSync(file, `${conf.join('\n')}\n`);
+  return file;
+}
+
+describe('check of a configuration with 50,000 SetEnv lines that each need a module not loaded', () => {
+  it('text, github, sarif and nagios stay small, and the report costs little memory beyond the analysis', async () => {
+    const lines = 50_000;
+    const baseline = await runBin(['check', '--offline', setEnvServer(lines, true)]);
+    expect(baseline.code).toBe(0);
+    const conf = setEnvServer(lines, false);
+    const text = await runBin(['check', '--offline', conf]);
+    expect(text.code).toBe(1);
+    expect(text.stdout.length).toBeLessThan(32 * KIB);
+    expect(text.stdout).toContain(`… ${lines - 5} more findings like "SetEnv needs env_module, which is not loaded" [config-syntax-error]`);
+    expect(text.stdout).toContain(`${lines} errors, 0 warnings`);
+    expect(text.maxRssKiB - baseline.maxRssKiB).toBeLessThan(80 * KIB);
+    for (const format of ['github', 'sarif', 'nagios']) {
+      const r = await runBin(['check', '--offline', conf, '--format', format]);
+      expect(r.stdout.length, format).toBeLessThan(128 * KIB);
+    }
+  }, 90_000);
 });

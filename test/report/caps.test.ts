@@ -65,3 +65,51 @@ describe('cap helpers', () => {
     expect(capText('ab😀cd', 3)).toBe('ab… (4 more characters)');
   });
 });
+
+describe('many findings of one kind (100,000 lines that each need a module not loaded)', () => {
+  const many: Finding[] = Array.from({ length: 100_000 }, (_, i) => ({
+    id: 'config-syntax-error',
+    severity: 'error' as const,
+    title: 'SetEnv needs env_module, which is not loaded',
+    message: `Apache refuses to start: SetEnv VAR${i} value${i} needs env_module.`,
+    location: { file: '/srv/httpd.conf', line: i + 2 },
+    evidence: [{ kind: 'config' as const, text: `/srv/httpd.conf:${i + 2}: SetEnv VAR${i} value${i}` }],
+    fix: 'Load the module (Debian: a2enmod env).',
+  }));
+  const other: Finding = { id: 'socket-missing', severity: 'error', title: 'No socket', message: 'none', evidence: [] };
+  const note = `… ${100_000 - SHOWN.findingsPerKind} more findings like "SetEnv needs env_module, which is not loaded" [config-syntax-error] (--format json lists them all)`;
+
+  it('text (the check report): five of them, then how many more; other kinds untouched', async () => {
+    const { formatCheckText } = await import('../../src/report/checkText.js');
+    const summary = { rootFile: '/srv/httpd.conf', serverRoot: '/srv', layout: 'custom', targetLoaded: true, fastcgiModules: [], steps: { config: true as const, probes: false, requests: false, logs: false }, logsScanned: [], setups: [], notices: [] };
+    const out = formatCheckText(createStyle(), summary, [...many, other], { exitCode: 1 });
+    expect(out.length).toBeLessThan(16 * KIB);
+    expect(out.match(/\[config-syntax-error\]$/gm)).toHaveLength(SHOWN.findingsPerKind);
+    expect(out).toContain(note);
+    expect(out).toContain('No socket [socket-missing]');
+    expect(out).toContain('100001 errors, 0 warnings, 0 info');
+  });
+
+  it('github: five annotations and a plain line counting the rest; the summary counts all', () => {
+    const out = formatGithub([...many, other], { exitCode: 1, cwd: '/' });
+    expect(out.length).toBeLessThan(16 * KIB);
+    expect(out.match(/^::error /gm)).toHaveLength(SHOWN.findingsPerKind + 1);
+    expect(out).toContain(`fcgi-doctor: ${note}`);
+    expect(out.trimEnd().split('\n').at(-1)).toBe('fcgi-doctor: 100001 errors, 0 warnings, 0 info (exit 1)');
+  });
+
+  it('sarif: a hundred results of the kind and the count of the others, valid against the SARIF schema', async () => {
+    const { sarifValidator, errorsText } = await import('./support.js');
+    const log = JSON.parse(formatSarif([...many, other], { toolVersion: '0.1.0', cwd: '/', docFor: () => undefined })) as { runs: Array<{ results: unknown[]; properties?: { omittedResults: unknown[] } }> };
+    expect(log.runs[0]!.results).toHaveLength(SHOWN.sarifResultsPerKind + 1);
+    expect(log.runs[0]!.properties!.omittedResults).toEqual([{ ruleId: 'config-syntax-error', title: 'SetEnv needs env_module, which is not loaded', count: 100_000 - SHOWN.sarifResultsPerKind }]);
+    const validate = sarifValidator();
+    expect(validate(log), errorsText(validate.errors)).toBe(true);
+  });
+
+  it('json: every one of them', () => {
+    const back = JSON.parse(formatJson(buildEnvelope('0.1.0', 'check', 't', [...many, other]))) as { findings: Finding[]; summary: { error: number } };
+    expect(back.findings).toHaveLength(100_001);
+    expect(back.summary.error).toBe(100_001);
+  });
+});
