@@ -42,6 +42,12 @@ function run(title, args) {
   return r.status;
 }
 
+// `npm run demo | head`: a reader that leaves early must not end the demo
+// before it stops the stand-in app and removes its directory.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+});
+
 // Mode 0666: the web server's user (www-data) must be able to connect, as check verifies.
 const app = spawn(process.execPath, [bin, 'serve', socket, '--quiet', '--mode', '0666'], { stdio: 'inherit' });
 let failed = false;

@@ -2,6 +2,9 @@
  * `npm run demo` is the first thing a newcomer runs: what it prints must be
  * true of the setup it shows, and its commands must paste into a shell.
  */
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,5 +26,17 @@ describe('npm run demo', () => {
     expect(out).toMatch(/^! fastcgi · external/m);
     // Each command as a shell reads it back.
     expect(out).toMatch(/^\$ fcgi-doctor ping \S+ --script \/var\/www\/test\/htdocs\/app\.py --expect-body 'FastCGI works'$/m);
+  }, 90_000);
+
+  it('a reader that leaves early (npm run demo | head) still gets the stand-in app stopped and its directory removed', async () => {
+    await ensureBuilt();
+    const code = await new Promise<number | null>((resolve, reject) => {
+      const child = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.js')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+      child.stdout.once('data', () => child.stdout.destroy());
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    expect(code).not.toBeNull();
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith('fcgi-doctor-demo-'))).toEqual([]);
   }, 90_000);
 });
