@@ -19,7 +19,8 @@ import { formatNagios, formatNagiosUnknown } from '../../src/report/nagios.js';
 import { formatSarif } from '../../src/report/sarif.js';
 import { createStyle } from '../../src/report/style.js';
 import { writeFileSync } from 'node:fs';
-import { makeTempDir } from '../client/support.js';
+import { afterRequest, hostileServer, makeTempDir } from '../client/support.js';
+import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
 import { run } from './support.js';
 
 // C0, DEL, C1 and the bidirectional overrides: what a terminal or a viewer could act on.
@@ -184,6 +185,31 @@ describe('a hostile log line and a hostile configuration line, through the CLI, 
         }
       }
     } finally {
+      dir.remove();
+    }
+  });
+});
+
+describe('a hostile backend, through ping, in every format', () => {
+  it('control characters in its status line, headers, body and stderr reach no format raw', async () => {
+    const dir = makeTempDir('ctl-ping');
+    const stdout = Buffer.from('Status: 502 Bad\u001b]0;PWN\u0007Gateway\r\nX-Err: \u001b[2J\b\u009b1m\r\nContent-Type: text/plain\r\n\r\nbody \u001b]0;PWN\u0007\n');
+    const server = await hostileServer({ path: dir.join('b.sock') }, (socket) =>
+      afterRequest(socket, (id) => {
+        for (const r of encodeStream(RecordType.STDOUT, id, stdout)) socket.write(r);
+        for (const r of encodeStream(RecordType.STDERR, id, Buffer.from('PHP Fatal \u001b]0;PWN\u0007 error\n'))) socket.write(r);
+        socket.end(encodeEndRequest(id, 0, 0));
+      }),
+    );
+    try {
+      for (const format of ['text', 'json', 'sarif', 'github', 'nagios']) {
+        const r = await run(['ping', server.address, '--format', format]);
+        expect(r.code, `${format}\n${r.stdout}${r.stderr}`).toBe(format === 'nagios' ? 2 : 1);
+        expect(rawControls(r.stdout, '\n\t'), format).toEqual([]);
+        expect(rawControls(r.stderr, '\n'), format).toEqual([]);
+      }
+    } finally {
+      await server.close();
       dir.remove();
     }
   });
