@@ -8,6 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          globalSetup: ['test/setup/privateTmp.ts'],
+          setupFiles: ['test/setup/perFile.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/integration/**'],
           testTimeout: 20_000,
@@ -16,6 +18,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          globalSetup: ['test/setup/privateTmp.ts'],
+          setupFiles: ['test/setup/perFile.ts'],
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -82,6 +82,11 @@ await build({
   minify: !process.env.FCGI_DOCTOR_BUNDLE_DEBUG,
   legalComments: 'none',
   logLevel: 'warning',
-  define: { 'process.env.FCGI_DOCTOR_BUNDLED_VERSION': JSON.stringify(version) },
+  define: {
+    'process.env.FCGI_DOCTOR_BUNDLED_VERSION': JSON.stringify(version),
+    // CommonJS has no import.meta: each bundle file gets its own URL instead (bundle-shims/).
+    'import.meta': 'import_meta',
+  },
+  inject: ['scripts/bundle-shims/import-meta.js'],
   plugins: [lazyAsFiles, lazyChildProcess],
 });

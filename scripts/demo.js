@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run demo`: the main job on an embedded default. Starts the stand-in
 // FastCGI app on a temporary socket, runs `check` on the seed-style vhost in
-// fixtures/demo pointed at it, then `ping`s it, printing the real reports.
+// fixtures/demo pointed at it (a vhost file on its own, as a user would try
+// first), then `ping`s it, printing the real reports and each command as it
+// can be pasted into a shell.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -17,6 +19,11 @@ chmodSync(dir, 0o755);
 const socket = join(dir, 'fcgi.sock');
 const vhost = join(root, 'fixtures', 'demo', 'seed-external-vhost.conf');
 
+/** An argument as a shell reads it back: quoted when it holds a space or another special character. */
+function shellWord(arg) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
 function waitForSocket(path, deadline = Date.now() + 10_000) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
@@ -29,11 +36,17 @@ function waitForSocket(path, deadline = Date.now() + 10_000) {
 }
 
 function run(title, args) {
-  process.stdout.write(`\n$ fcgi-doctor ${args.join(' ')}\n`);
+  process.stdout.write(`\n$ fcgi-doctor ${args.map(shellWord).join(' ')}\n`);
   const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, FCGI_DEMO_SOCKET: socket } });
   process.stdout.write(`(${title}: exit ${r.status})\n`);
   return r.status;
 }
+
+// `npm run demo | head`: a reader that leaves early must not end the demo
+// before it stops the stand-in app and removes its directory.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
 // Mode 0666: the web server's user (www-data) must be able to connect, as check verifies.
 const app = spawn(process.execPath, [bin, 'serve', socket, '--quiet', '--mode', '0666'], { stdio: 'inherit' });

@@ -14,15 +14,17 @@ export interface CliIO {
 }
 
 /**
- * A reader that stops early (`fcgi-doctor rules | head`) closes the pipe: the
- * rest of the output has nowhere to go, which is no error of ours. Without a
- * handler, Node would die of EPIPE with a stack trace.
+ * A reader that stops early (`fcgi-doctor rules | head`, `… | true`) closes
+ * the pipe: the rest of the output has nowhere to go, which is no error of
+ * ours. What is left to write is dropped, and the command runs on to its own
+ * exit status: a monitoring check piped into `head -1` must still say 1 or 2.
+ * Without a handler, Node would die of EPIPE with a stack trace.
  */
-function quietOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+function quietOnClosedPipe(stream: NodeJS.WriteStream, closed: () => void): NodeJS.WriteStream {
   if (stream.listenerCount('error') === 0) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
+      if (err.code !== 'EPIPE') throw err;
+      closed();
     });
   }
   return stream;
@@ -34,13 +36,19 @@ function quietOnClosedPipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
  * without building process.stdout: that stream (and the modules under it)
  * costs a health check about a millisecond of its start-up. A descriptor that
  * is non-blocking and full (EAGAIN) hands the rest, and everything after, to
- * the stream, which waits for room; a closed pipe ends quietly.
+ * the stream, which waits for room; after a closed pipe (EPIPE), output is
+ * dropped and the exit status stays the command's.
  */
 export function directWriter(fd: number, stream: () => NodeJS.WriteStream): (text: string) => void {
   let viaStream = false;
+  let pipeClosed = false;
+  const onClosed = () => {
+    pipeClosed = true;
+  };
   return (text) => {
+    if (pipeClosed) return;
     if (viaStream) {
-      quietOnClosedPipe(stream()).write(text);
+      quietOnClosedPipe(stream(), onClosed).write(text);
       return;
     }
     const bytes = Buffer.from(text, 'utf8');
@@ -49,10 +57,13 @@ export function directWriter(fd: number, stream: () => NodeJS.WriteStream): (tex
       while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (code === 'EPIPE') {
+        pipeClosed = true;
+        return;
+      }
       if (code !== 'EAGAIN') throw err;
       viaStream = true;
-      quietOnClosedPipe(stream()).write(bytes.subarray(done));
+      quietOnClosedPipe(stream(), onClosed).write(bytes.subarray(done));
     }
   };
 }

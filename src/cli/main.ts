@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isUsageError, processIO, type CliIO } from './io.js';
+import { escapeControl } from '../report/escape.js';
 import { FORMATS, wantsNagios } from './formats.js';
 import { collect } from './parse.js';
 import { TOOL_VERSION } from './version.js';
@@ -15,7 +16,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError('(fcgi-doctor --help lists the commands)')
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
+    // Commander's errors quote the arguments: escaped, as is everything from outside (`explain $'\e]0;x\a'`).
+    .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(escapeControl(s)) });
 
   const common = (cmd: Command, formats: readonly string[]) =>
     cmd
@@ -284,12 +286,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       return toolFailure(argv, io, err.message.replace(/^error: /, ''));
     }
     if (isUsageError(err)) {
-      io.stderr(`fcgi-doctor: ${err.message}\n`);
+      io.stderr(`fcgi-doctor: ${escapeControl(err.message)}\n`);
       return toolFailure(argv, io, err.message);
     }
     // A stack trace helps us, not the person at the broken server: only on request.
     const detail = io.env.FCGI_DOCTOR_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message ?? String(err)} (FCGI_DOCTOR_DEBUG=1 shows the stack)`;
-    io.stderr(`fcgi-doctor: internal error: ${detail}\n`);
+    io.stderr(`fcgi-doctor: internal error: ${escapeControl(detail)}\n`);
     return toolFailure(argv, io, `internal error: ${(err as Error).message ?? String(err)}`);
   }
 }

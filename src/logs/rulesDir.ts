@@ -3,11 +3,10 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The catalog ships beside src/ and dist/: this module lives in src/logs/ (vitest),
- * dist/logs/ (after `tsc`) or is bundled into dist/bundle/main.cjs (the CLI), all two
- * levels below the package root, so `../../rules` is the package's rules/ in each.
- * The bundle is CommonJS, where import.meta is empty but __dirname is set.
+ * dist/logs/ (after `tsc`) or is bundled into dist/bundle/lib-logs.cjs (the CLI), all
+ * two levels below the package root, so `../../rules` is the package's rules/ in each.
+ * In the CommonJS bundle, import.meta.url is the bundle file's URL (scripts/bundle.mjs).
  */
 export function defaultRulesDir(): string {
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', 'rules');
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rules');
 }

@@ -1,5 +1,6 @@
 import type { Finding } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
+import { capList, capText, foldedNote, foldRepeats, moreNote, SHOWN } from './cap.js';
 import { escapeOneLine } from './escape.js';
 import { formatFinding, formatSummary } from './findingText.js';
 import { statusLine } from './httpStatus.js';
@@ -23,6 +24,19 @@ const MODE_NAMES: Record<string, string> = {
   proxy: 'proxy (an external backend)',
 };
 
+/** Who Apache runs as, as the configuration says; "?" would read as a fault where the file merely does not say. */
+function webIdentityText(s: CheckedSummary): string {
+  if (s.webUser === undefined && s.webGroup === undefined) return 'user and group not named in this configuration (no User or Group directive)';
+  return `user ${escapeOneLine(s.webUser ?? '(not named)')}, group ${escapeOneLine(s.webGroup ?? '(not named)')}`;
+}
+
+/** A file read on its own (no server configuration) does not say which modules the server loads. */
+function modulesText(style: Style, s: CheckedSummary): string {
+  if (s.fastcgiModules.length) return s.fastcgiModules.join(', ');
+  if (s.layout === 'standalone') return style.c.dim('unknown: this file was read without the server configuration (--root names it)');
+  return style.c.dim('no FastCGI module loaded');
+}
+
 function header(style: Style, s: CheckedSummary): string[] {
   const { c } = style;
   const lines = [c.bold('fcgi-doctor check')];
@@ -30,8 +44,8 @@ function header(style: Style, s: CheckedSummary): string[] {
   if (s.targetFile && s.targetFile !== s.rootFile) {
     lines.push(`  vhost file     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green('(read by Apache)') : c.yellow('(NOT read by Apache: analysed as if enabled)')}`);
   }
-  lines.push(`  web server     user ${escapeOneLine(s.webUser ?? '?')}, group ${escapeOneLine(s.webGroup ?? '?')}`);
-  lines.push(`  modules        ${s.fastcgiModules.length ? s.fastcgiModules.join(', ') : c.dim('no FastCGI module loaded')}`);
+  lines.push(`  web server     ${webIdentityText(s)}`);
+  lines.push(`  modules        ${modulesText(style, s)}`);
   const steps = [s.steps.probes ? 'live probes' : '', s.steps.requests ? 'a request to each backend' : '', s.steps.logs ? (s.logsScanned.length ? `${s.logsScanned.length} error log${s.logsScanned.length === 1 ? '' : 's'}` : 'no error log named') : ''].filter(Boolean);
   lines.push(`  checked        configuration${steps.length ? `, ${steps.join(', ')}` : c.dim(' only (--offline)')}`);
   return lines;
@@ -77,13 +91,16 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   const all = [...findings, ...shared.map((x) => x.finding)];
   const worst = all.some((f) => f.severity === 'error') ? style.fail : all.some((f) => f.severity === 'warning') ? style.warn : style.ok;
   const mark = s.active ? worst : style.unknown;
-  const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${s.definedAt.file}:${s.definedAt.line}`)}`];
+  const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${escapeOneLine(s.definedAt.file)}:${s.definedAt.line}`)}`];
   if (!s.active) lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
   if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
   if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);
   if (s.script) lines.push(`    script    ${escapeOneLine(s.script)}`);
   else if (s.scripts) lines.push(`    scripts   ${escapeOneLine(s.scripts)}`);
-  if (s.reachedBy.length) lines.push(`    reached   ${s.reachedBy.map(escapeOneLine).join('; ')}`);
+  if (s.reachedBy.length) {
+    const reached = capList(s.reachedBy, SHOWN.listEntries);
+    lines.push(`    reached   ${reached.shown.map((r) => escapeOneLine(capText(r, SHOWN.line))).join('; ')}${reached.more ? c.dim(`; ${moreNote(reached.more, 'directives')}`) : ''}`);
+  }
   if (s.request) {
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
     else {
@@ -94,7 +111,8 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
       if (s.request.madeAs) lines.push(`              ${c.yellow(escapeOneLine(`${s.request.madeAs.why.charAt(0).toUpperCase()}${s.request.madeAs.why.slice(1)}.`))}`);
     }
   }
-  for (const f of findings) {
+  const mine = foldRepeats(findings, SHOWN.findingsPerKind);
+  for (const f of mine.shown) {
     if (opts.quiet && f.severity === 'info') continue;
     lines.push('', formatFinding(style, f, '  '));
   }
@@ -103,6 +121,7 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
     const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : c.blue('i');
     lines.push('', `  ${mark} ${f.severity} ${c.bold(escapeOneLine(f.title))} ${c.dim(`[${f.id}]`)}`, `      ${c.dim(`this setup too: the same cause is shown in full under the setup at ${escapeOneLine(shownAt)}`)}`);
   }
+  for (const k of mine.folded) lines.push('', `  ${c.dim(escapeOneLine(foldedNote(k)))}`);
   return lines;
 }
 
@@ -128,10 +147,13 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
     else bySetup.set(f.setup, [f]);
   }
   // Findings about the server as a whole come first: they are usually the root cause.
-  for (const f of loose) {
+  // Many of one kind (a line repeated 100,000 times) are shown a few times and counted (cap.ts).
+  const looseShown = foldRepeats(loose, SHOWN.findingsPerKind);
+  for (const f of looseShown.shown) {
     if (opts.quiet && f.severity === 'info') continue;
     out.push(formatFinding(style, f), '');
   }
+  for (const k of looseShown.folded) out.push(c.dim(escapeOneLine(foldedNote(k))), '');
   if (s.setups.length === 0 && !opts.quiet) out.push(c.yellow('No FastCGI setup found in this configuration.'), '');
   const setupAt = new Map<string, string>();
   for (const x of s.setups) setupAt.set(`${x.definedAt.file}:${x.definedAt.line}`, x.id);

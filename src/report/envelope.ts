@@ -1,4 +1,5 @@
 import { summarize, type Finding } from '../findings/finding.js';
+import { escapeJsonText } from './escape.js';
 
 /** The JSON document of the contract: one object, the same shape for every command. */
 export interface JsonEnvelope {
@@ -30,5 +31,5 @@ export function buildEnvelope(
 }
 
 export function formatJson(envelope: JsonEnvelope): string {
-  return `${JSON.stringify(envelope, null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(envelope, null, 2))}\n`;
 }

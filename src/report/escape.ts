@@ -31,3 +31,21 @@ export function escapeOneLine(text: string): string {
   if (!ANY_UNSAFE_ONE_LINE.test(text)) return text;
   return escapeControl(text).replace(/\n/g, '\\n').replace(/\t/g, '\\t');
 }
+
+/**
+ * JSON text (JSON and SARIF output) with every character a terminal could act
+ * on written as a \uXXXX escape. JSON.stringify already escapes C0 controls;
+ * DEL, the C1 controls (U+0080–U+009F, which some terminals obey as CSI and
+ * OSC) and the bidirectional overrides it leaves raw. They can only stand
+ * inside a JSON string, where the escape means the same character: the data
+ * a program parses is unchanged, only its bytes are safe to print.
+ */
+// eslint-disable-next-line no-control-regex
+const JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const ANY_JSON_UNSAFE = /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+export function escapeJsonText(json: string): string {
+  if (!ANY_JSON_UNSAFE.test(json)) return json;
+  return json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

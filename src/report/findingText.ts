@@ -1,4 +1,5 @@
 import type { Finding } from '../findings/finding.js';
+import { capList, capText, moreNote, SHOWN } from './cap.js';
 import { escapeControl, escapeOneLine } from './escape.js';
 import type { Style } from './style.js';
 
@@ -20,19 +21,22 @@ function indent(text: string, prefix: string): string {
 /**
  * One finding as a block a person reads: what, where, why we think so, what
  * to do. `margin` starts every line (a finding nested under its setup).
+ * Long texts and long evidence lists are cut (cap.ts): JSON has them whole.
  */
 export function formatFinding(style: Style, f: Finding, margin = ''): string {
   const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : style.c.blue('i');
   const inner = `${margin}    `;
-  const lines = [`${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(f.title))} ${style.c.dim(`[${f.id}]`)}`];
+  const lines = [`${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(capText(f.title, SHOWN.title)))} ${style.c.dim(`[${escapeOneLine(f.id)}]`)}`];
   if (f.location) {
     const at = `${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}`;
-    const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.join(' → ')})`) : '';
-    lines.push(`${inner}at ${style.c.cyan(escapeOneLine(at))}${via}`);
+    const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.map(escapeOneLine).join(' → ')})`) : '';
+    lines.push(`${inner}at ${style.c.cyan(escapeOneLine(capText(at, SHOWN.line)))}${via}`);
   }
-  lines.push(indent(escapeControl(f.message), inner));
-  for (const e of f.evidence) lines.push(margin + style.c.dim(`    ${e.kind}: `) + escapeOneLine(e.text));
-  if (f.fix) lines.push(`${inner}${style.c.green('fix:')} ${indent(escapeControl(f.fix), inner).trimStart()}`);
+  lines.push(indent(escapeControl(capText(f.message, SHOWN.text)), inner));
+  const evidence = capList(f.evidence, SHOWN.evidence);
+  for (const e of evidence.shown) lines.push(margin + style.c.dim(`    ${escapeOneLine(e.kind)}: `) + escapeOneLine(capText(e.text, SHOWN.line)));
+  if (evidence.more) lines.push(margin + style.c.dim(`    ${moreNote(evidence.more, 'evidence lines')}`));
+  if (f.fix) lines.push(`${inner}${style.c.green('fix:')} ${indent(escapeControl(capText(f.fix, SHOWN.text)), inner).trimStart()}`);
   return lines.join('\n');
 }
 

@@ -5,11 +5,15 @@
  *
  * Everything in a finding may come from a log or a backend: the escaping
  * below also keeps such text from starting a workflow command of its own
- * (a newline in it becomes %0A, so it can never begin a line with `::`).
+ * (a newline in it becomes %0A, so it can never begin a line with `::`),
+ * and terminal control characters (ESC, BEL, BS…) become visible escapes
+ * first: the log of a run is shown in a browser and read in terminals.
  */
 import * as path from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
+import { capText, evidenceLines, foldedNote, foldRepeats, SHOWN } from './cap.js';
+import { escapeControl, escapeOneLine } from './escape.js';
 
 export interface GithubOptions {
   /** file paths under this directory are written relative to it (the workspace); default process.cwd() */
@@ -34,6 +38,21 @@ export function escapeProperty(text: string): string {
   return escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 }
 
+/** Control characters as visible escapes, but CR and LF left for GitHub's own %0D and %0A. */
+function escapeControlKeepingCr(text: string): string {
+  return text.split('\r').map(escapeControl).join('\r');
+}
+
+/** Untrusted text as workflow-command data. */
+function data(text: string): string {
+  return escapeData(escapeControlKeepingCr(text));
+}
+
+/** Untrusted text as a property value. */
+function property(text: string): string {
+  return escapeProperty(escapeControlKeepingCr(text));
+}
+
 function relativeFile(file: string, cwd: string): string {
   const rel = path.relative(cwd, path.resolve(cwd, file));
   return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : file;
@@ -42,22 +61,27 @@ function relativeFile(file: string, cwd: string): string {
 export function formatGithubAnnotation(f: Finding, cwd: string = process.cwd()): string {
   const props: string[] = [];
   if (f.location?.file) {
-    props.push(`file=${escapeProperty(relativeFile(f.location.file, cwd))}`);
+    props.push(`file=${property(relativeFile(f.location.file, cwd))}`);
     if (f.location.line !== undefined) props.push(`line=${f.location.line}`);
   }
-  props.push(`title=${escapeProperty(`${f.title} [${f.id}]`)}`);
-  const body = [f.message];
-  if (f.evidence.length) body.push(f.evidence.map((e) => `${e.kind}: ${e.text}`).join('\n'));
-  if (f.fix) body.push(`Fix: ${f.fix}`);
-  return `::${COMMAND[f.severity]} ${props.join(',')}::${escapeData(body.join('\n\n'))}`;
+  props.push(`title=${property(`${capText(f.title, SHOWN.title)} [${f.id}]`)}`);
+  // Cut like the text report (cap.ts): an annotation is read on a pull request, JSON has it all.
+  const body = [capText(f.message, SHOWN.text)];
+  if (f.evidence.length) body.push(evidenceLines(f.evidence).join('\n'));
+  if (f.fix) body.push(`Fix: ${capText(f.fix, SHOWN.text)}`);
+  return `::${COMMAND[f.severity]} ${props.join(',')}::${data(body.join('\n\n'))}`;
 }
 
 export function formatGithub(findings: readonly Finding[], opts: GithubOptions): string {
   const cwd = opts.cwd ?? process.cwd();
-  const lines = findings.map((f) => formatGithubAnnotation(f, cwd));
+  // Many of one kind are annotated a few times and counted (cap.ts); the summary counts them all.
+  const { shown, folded } = foldRepeats(findings, SHOWN.findingsPerKind);
+  const lines = shown.map((f) => formatGithubAnnotation(f, cwd));
+  // Plain lines (not commands), escaped as the annotations are.
+  for (const k of folded) lines.push(escapeOneLine(`fcgi-doctor: ${foldedNote(k)}`));
   for (const text of opts.internalErrors ?? []) lines.push(`::error title=${escapeProperty('fcgi-doctor could not finish')}::${escapeData(text)}`);
   const s = summarize(findings);
-  const what = opts.target ? ` ${opts.target.replace(/[\r\n]+/g, ' ')}:` : ':';
+  const what = opts.target ? ` ${escapeOneLine(opts.target)}:` : ':';
   // A plain line (not a command) for the log of the step.
   lines.push(`fcgi-doctor${what} ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info (exit ${opts.exitCode})`);
   return `${lines.join('\n')}\n`;

@@ -8,6 +8,8 @@ import type { Finding, Severity } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
 import type { LogNotice, ScanStats } from '../logs/index.js';
 import type { CheckedSummary } from './checkSummary.js';
+import { capText, SHOWN } from './cap.js';
+import { escapeOneLine } from './escape.js';
 import { statusLine } from './httpStatus.js';
 import type { PingReport } from './pingText.js';
 
@@ -48,10 +50,17 @@ export function nagiosState(findings: readonly Finding[], exitCode: number, fail
   return 'OK';
 }
 
-/** Plugin text is one line, and `|` starts the performance data. */
+/**
+ * Plugin text is one line, and `|` starts the performance data. Line breaks
+ * and tabs become spaces; other control characters (ESC, BEL, C1, bidi
+ * overrides: a monitoring UI or a terminal could act on them) become visible
+ * escapes.
+ */
 export function nagiosText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\|/g, '/').replace(/ {2,}/g, ' ').trim();
+  return escapeOneLine(capText(text, SHOWN.line).replace(/[\r\n\t\v\f]+/g, ' '))
+    .replace(/\|/g, '/')
+    .replace(/ {2,}/g, ' ')
+    .trim();
 }
 
 function perfNumber(n: number | undefined): string {

@@ -2,6 +2,7 @@ import type { ExpectationResult } from '../client/expectations.js';
 import type { LoadResult } from '../client/load.js';
 import type { FcgiResponse } from '../client/request.js';
 import type { Finding } from '../findings/finding.js';
+import { capList, capText, moreNote, SHOWN } from './cap.js';
 import { escapeControl, escapeOneLine } from './escape.js';
 import { formatFinding } from './findingText.js';
 import { statusLine } from './httpStatus.js';
@@ -45,10 +46,15 @@ export function formatPingText(style: Style, report: PingReport, opts: PingTextO
     out.push(`${mark} ${c.bold(statusText)} from ${escapeOneLine(report.target)}  ${c.dim(`connect ${ms(r.timings.connectMs)} · first byte ${ms(r.timings.firstByteMs)} · total ${ms(r.timings.totalMs)}`)}`);
     for (const e of report.expectations) out.push(`  ${e.held ? style.ok : style.fail} ${escapeOneLine(e.what)}${e.held ? '' : c.dim(` (${escapeOneLine(e.actual)})`)}`);
     out.push('');
-    for (const [name, value] of r.headers) out.push(`${c.cyan(escapeOneLine(name))}: ${escapeOneLine(value)}`);
+    // A backend can send a huge header block (cap.ts): the first headers, and how many more.
+    const headers = capList(r.headers, SHOWN.headers);
+    for (const [name, value] of headers.shown) out.push(`${c.cyan(escapeOneLine(capText(name, SHOWN.line)))}: ${escapeOneLine(capText(value, SHOWN.line))}`);
+    if (headers.more) out.push(c.dim(moreNote(headers.more, 'headers')));
     if (r.headers.length) out.push('');
     if (r.body.length) {
-      const limit = opts.verbose ? undefined : opts.bodyLimit;
+      // Output with no end of headers is not a body: its start is enough to see what went wrong.
+      const unparsed = r.status === 0 && r.problems.length > 0;
+      const limit = opts.verbose ? undefined : unparsed ? Math.min(opts.bodyLimit ?? SHOWN.unparsedBytes, SHOWN.unparsedBytes) : opts.bodyLimit;
       const shown = limit !== undefined && r.body.length > limit ? r.body.subarray(0, limit) : r.body;
       out.push(escapeControl(shown.toString('utf8')).replace(/\n$/, ''));
       if (shown.length < r.body.length) out.push(c.dim(`… (body truncated: ${shown.length} of ${r.body.length} bytes shown; --verbose shows all)`));

@@ -9,6 +9,8 @@ import { pathToFileURL } from 'node:url';
 import type { FindingDoc } from '../findings/docs.js';
 import { loadFindingDoc } from '../findings/docs.js';
 import type { Finding, Severity } from '../findings/finding.js';
+import { capText, evidenceLines, foldRepeats, SHOWN } from './cap.js';
+import { escapeJsonText } from './escape.js';
 
 export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -63,6 +65,8 @@ export interface SarifLog {
     originalUriBaseIds?: Record<string, { uri: string }>;
     invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications?: Array<{ level: 'error'; message: SarifMessage }> }>;
     results: SarifResult[];
+    /** results of one kind beyond the first hundred, counted (full list: --format json) */
+    properties?: { omittedResults: Array<{ ruleId: string; title: string; count: number }> };
   }>;
 }
 
@@ -114,7 +118,7 @@ function safeDoc(docFor: (id: string) => FindingDoc | undefined, id: string): Fi
 function ruleFor(f: Finding, doc: FindingDoc | undefined): SarifRule {
   const rule: SarifRule = {
     id: f.id,
-    shortDescription: { text: doc?.title ?? f.title },
+    shortDescription: { text: doc?.title ?? capText(f.title, SHOWN.title) },
     defaultConfiguration: { level: sarifLevel(doc?.severity ?? f.severity) },
   };
   if (doc) {
@@ -122,17 +126,17 @@ function ruleFor(f: Finding, doc: FindingDoc | undefined): SarifRule {
     rule.fullDescription = { text: plain(meaning) };
     rule.help = { text: plain(doc.body), markdown: `# ${doc.title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\`` };
   } else {
-    rule.fullDescription = { text: f.title };
-    rule.help = { text: f.fix ?? f.message };
+    rule.fullDescription = { text: capText(f.title, SHOWN.title) };
+    rule.help = { text: capText(f.fix ?? f.message, SHOWN.text) };
   }
   return rule;
 }
 
+/** Cut like the text report (cap.ts): code scanning shows it to people; JSON has it all. */
 function messageOf(f: Finding): SarifMessage {
-  const parts = [f.title, f.message];
-  const evidence = f.evidence.map((e) => `${e.kind}: ${e.text}`);
-  if (evidence.length) parts.push(evidence.join('\n'));
-  if (f.fix) parts.push(`Fix: ${f.fix}`);
+  const parts = [capText(f.title, SHOWN.title), capText(f.message, SHOWN.text)];
+  if (f.evidence.length) parts.push(evidenceLines(f.evidence).join('\n'));
+  if (f.fix) parts.push(`Fix: ${capText(f.fix, SHOWN.text)}`);
   return { text: parts.join('\n\n') };
 }
 
@@ -142,7 +146,9 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
   const rules: SarifRule[] = [];
   const ruleIndex = new Map<string, number>();
   let relative = false;
-  const results = findings.map((f): SarifResult => {
+  // Many of one kind become a hundred alerts and a count (cap.ts): code scanning shows each result.
+  const { shown, folded } = foldRepeats(findings, SHOWN.sarifResultsPerKind);
+  const results = shown.map((f): SarifResult => {
     let index = ruleIndex.get(f.id);
     if (index === undefined) {
       index = rules.length;
@@ -177,10 +183,11 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     invocations: [invocation],
     results,
   };
+  if (folded.length) run.properties = { omittedResults: folded.map((k) => ({ ruleId: k.id, title: k.title, count: k.more })) };
   if (relative) run.originalUriBaseIds = { [SRCROOT]: { uri: `${pathToFileURL(cwd).href.replace(/\/?$/, '/')}` } };
   return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
 }
 
 export function formatSarif(findings: readonly Finding[], opts: SarifOptions): string {
-  return `${JSON.stringify(buildSarif(findings, opts), null, 2)}\n`;
+  return `${escapeJsonText(JSON.stringify(buildSarif(findings, opts), null, 2))}\n`;
 }

@@ -27,11 +27,14 @@ function run(files: Record<string, string | Buffer>): AnalyzeResult {
   return analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} }, { limitsExpected: true });
 }
 
-function wellFormed(r: AnalyzeResult): void {
-  expect(r.model).toBeDefined();
+function wellFormed(r: AnalyzeResult, root = '/srv/httpd.conf', rootExists = true): void {
+  // The model is of the configuration asked for, whatever its bytes (an internal error reads no file).
+  expect(r.model.rootFile).toBe(root);
+  if (rootExists) expect(r.model.filesRead.map((f) => f.file)).toContain(root);
   expect(Array.isArray(r.model.setups)).toBe(true);
   for (const f of r.findings) {
-    expect(typeof f.id).toBe('string');
+    expect(f.id).toMatch(/^[a-z0-9][a-z0-9-]*$/);
+    expect(['error', 'warning', 'info']).toContain(f.severity);
     if (f.location) {
       expect(f.location.file.length).toBeGreaterThan(0);
       if (f.location.line !== undefined) expect(Number.isInteger(f.location.line) && f.location.line > 0).toBe(true);
@@ -135,7 +138,7 @@ describe('hostile inputs', () => {
     expect(r.findings.some((f) => f.id === 'config-syntax-error' && /longer than/.test(f.message))).toBe(true);
   });
   it('a missing ServerRoot and a missing root file', () => {
-    wellFormed(analyzeStrict({ root: '/nope/httpd.conf', serverRoot: '/nope', source: new MemoryFileSource({}), env: {} }));
+    wellFormed(analyzeStrict({ root: '/nope/httpd.conf', serverRoot: '/nope', source: new MemoryFileSource({}), env: {} }), '/nope/httpd.conf', false);
     const r = run({ '/srv/httpd.conf': 'ServerRoot /does/not/exist\nInclude x.conf\n' });
     expect(r.findings.filter((f) => f.severity === 'error').length).toBeGreaterThan(0);
   });

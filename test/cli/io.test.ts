@@ -62,4 +62,19 @@ describe('directWriter: output straight to the descriptor', () => {
     expect(direct.length).toBeLessThan(big.length);
     expect(direct.toString() + rest).toBe(`${big}after`);
   });
+
+  it('after the stream reports a closed pipe (EPIPE), drops what is left and does not end the process', () => {
+    const fifo = fullableFifo();
+    const stream = new PassThrough();
+    const write = directWriter(fifo.fd, () => stream as unknown as NodeJS.WriteStream);
+    write('x'.repeat(200_000)); // fills the FIFO: the rest goes to the stream
+    fifo.drain();
+    stream.read();
+    const epipe = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+    expect(() => stream.emit('error', epipe)).not.toThrow();
+    write('dropped');
+    expect(stream.read()).toBeNull();
+    const other = Object.assign(new Error('write EIO'), { code: 'EIO' });
+    expect(() => stream.emit('error', other)).toThrow('EIO');
+  });
 });

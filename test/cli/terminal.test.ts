@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, ensureBuilt, ROOT } from '../client/support.js';
+import { BIN, ensureBuilt, requireForTest, ROOT } from '../client/support.js';
 
 const PTY_RUNNER = `
 import os, pty, select, struct, sys, time, fcntl, termios
@@ -33,7 +33,7 @@ sys.stdout.buffer.write(out)
 sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode') else status >> 8)
 `;
 
-const havePython = existsSync('/usr/bin/python3');
+const havePython = requireForTest('python3 (/usr/bin/python3) runs the pseudo-terminal: apt-get install python3', existsSync('/usr/bin/python3'));
 
 describe.skipIf(!havePython)('on a terminal', () => {
   for (const cols of [100, 0]) {

@@ -12,7 +12,7 @@ import { main } from '../../src/cli/main.js';
 import { FcgiClientError } from '../../src/client/errors.js';
 import { sendRequest } from '../../src/client/request.js';
 import { parseTarget } from '../../src/client/target.js';
-import { BIN, captureIO, ensureBuilt, makeTempDir, type TempDir } from './support.js';
+import { BIN, captureIO, ensureBuilt, makeTempDir, requireForTest, type TempDir } from './support.js';
 
 let dir: TempDir;
 beforeAll(() => {
@@ -163,7 +163,8 @@ describe('permission denied', () => {
   });
 
   // needs root to drop to another user
-  it.skipIf(process.getuid?.() !== 0)('an unprivileged user gets socket-permission-denied and exit 1', async () => {
+  const isRoot = requireForTest('the permission test drops to another user with setpriv: run it as root', process.getuid?.() === 0);
+  it.skipIf(!isRoot)('an unprivileged user gets socket-permission-denied and exit 1', async () => {
     expect(existsSync(BIN)).toBe(true);
     const result = await execa(
       'setpriv',

@@ -152,7 +152,8 @@ export async function ensureBuilt(): Promise<void> {
     }
   };
   if (!stale()) return;
-  const lock = join(tmpdir(), 'fcgi-doctor-test-build.lock');
+  // In the run's directory (test/setup/privateTmp.ts), shared by every file, not in the file's own.
+  const lock = join(process.env.FCGI_DOCTOR_TEST_TMP ?? tmpdir(), 'fcgi-doctor-test-build.lock');
   const deadline = Date.now() + 120_000;
   for (;;) {
     try {
@@ -164,19 +165,45 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    if (stale()) {
-      try {
-        execFileSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'pipe' });
-      } catch {
-        // tsc fails (and still emits) when another part of src/ has a type error, work in
-        // progress elsewhere; the bundle is what the bin runs.
-        execFileSync('node', ['scripts/bundle.mjs'], { cwd: ROOT, stdio: 'pipe' });
-        execFileSync('node', ['scripts/code-cache.mjs'], { cwd: ROOT, stdio: 'pipe' });
-      }
-    }
+    if (stale()) rebuild();
   } finally {
     rmdirSync(lock);
   }
+}
+
+/** Runs one build step in the package root; throws (with its output) when the step fails. */
+export type BuildStep = (command: string, args: string[]) => void;
+
+const runInRoot: BuildStep = (command, args) => {
+  execFileSync(command, args, { cwd: ROOT, stdio: 'pipe' });
+};
+
+/**
+ * `npm run build`: the type check, the rule check, the bundles and the code
+ * cache, in that order. A failed type check fails the tests that run the bin:
+ * bundling anyway (esbuild ignores types) would test code that does not
+ * compile, and hide the error behind passing tests.
+ */
+export function rebuild(run: BuildStep = runInRoot): void {
+  try {
+    run('npm', ['run', 'build', '--silent']);
+  } catch (err) {
+    const e = err as { stdout?: Buffer | string; stderr?: Buffer | string; message?: string };
+    const output = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim() || e.message || String(err);
+    throw new Error(`npm run build failed (type check, rule check or bundle): the CLI tests run the built bin, so nothing was bundled.\n${output}`);
+  }
+}
+
+/**
+ * A test that needs something this machine may lack (python3, root): true
+ * when it is there. Without it, a skip on a developer's machine, and under CI
+ * a failure, as for the test servers (test/integration/harness/requireServer.ts):
+ * a CI job that silently skips proves nothing.
+ */
+export function requireForTest(what: string, available: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (available) return true;
+  if (env.CI) throw new Error(`${what}: on CI a missing prerequisite is a failure, not a skip.`);
+  return false;
 }
 
 export function delay(ms: number): Promise<void> {

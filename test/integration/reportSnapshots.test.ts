@@ -18,7 +18,8 @@ const haveServers = requireBuiltCli() && hasBinary(BINARIES.apache) && hasBinary
 
 function normalize(text: string): string {
   return text
-    .replace(/\/tmp\/fcgi-doctor-it-([a-z-]+?)-[A-Za-z0-9]{6}/g, '<tmp:$1>')
+    // The harness's directories, under the test run's private TMPDIR (test/setup/privateTmp.ts).
+    .replace(/\/tmp\/(?:[\w.-]+\/)*fcgi-doctor-it-([a-z-]+?)-[A-Za-z0-9]{6}/g, '<tmp:$1>')
     .replace(/\*:\d{4,5}\b/g, '*:<port>')
     .replace(/\[pid \d+:tid \d+\]/g, '[pid <pid>:tid <tid>]')
     .replace(/\bpid \d+/g, 'pid <pid>')

@@ -1,13 +1,19 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRulesDir, explainFinding, explainRule, listRules, loadCatalog, RuleError } from '../../src/logs/index.js';
 import { deriveLiteral } from '../../src/logs/literals.js';
 
-/** A private copy of rules/ with one file replaced. */
+const copies: string[] = [];
+afterAll(() => {
+  for (const dir of copies) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A private copy of rules/ with one file replaced (removed after the file's tests). */
 function catalogWith(name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'fcgi-rules-'));
+  copies.push(dir);
   cpSync(defaultRulesDir(), dir, { recursive: true });
   writeFileSync(join(dir, name), text);
   return dir;

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -139,10 +139,14 @@ describe('unreadable and hostile input', () => {
 describe('rotatedLogPaths', () => {
   it('lists rotated siblings oldest first, live file last', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fcgi-rot-'));
-    for (const n of ['error.log', 'error.log.1', 'error.log.2.gz', 'error.log.10.gz', 'access.log', 'error.log.bak']) writeFileSync(join(dir, n), '');
-    writeFileSync(join(dir, 'error.log.3.gz'), gzipSync(''));
-    expect(await rotatedLogPaths(join(dir, 'error.log'))).toEqual(
-      ['error.log.10.gz', 'error.log.3.gz', 'error.log.2.gz', 'error.log.1', 'error.log'].map((n) => join(dir, n)),
-    );
+    try {
+      for (const n of ['error.log', 'error.log.1', 'error.log.2.gz', 'error.log.10.gz', 'access.log', 'error.log.bak']) writeFileSync(join(dir, n), '');
+      writeFileSync(join(dir, 'error.log.3.gz'), gzipSync(''));
+      expect(await rotatedLogPaths(join(dir, 'error.log'))).toEqual(
+        ['error.log.10.gz', 'error.log.3.gz', 'error.log.2.gz', 'error.log.1', 'error.log'].map((n) => join(dir, n)),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
