@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { analyzeConfig } from '../checks/config/index.js';
-import { parseSince, rotatedLogPaths, scanLogs, type LogSource } from '../logs/index.js';
+import { parseSince, rotatedLogPaths, scanLogs, type LogNotice, type LogSource } from '../logs/index.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatLogsText } from '../report/logsText.js';
 import { loadStyle } from '../report/style.js';
@@ -9,6 +9,8 @@ import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { TOOL_VERSION } from './version.js';
+
+const CANNOT_READ: ReadonlySet<LogNotice['code']> = new Set(['unreadable', 'missing', 'not-a-file', 'read-error']);
 
 export interface LogsCliOptions {
   since?: string;
@@ -65,9 +67,10 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   }
   // --timeout bounds the whole scan: a monitoring check must answer, even on a huge log.
   const deadline = opts.timeout ? Date.now() + parseDuration(opts.timeout, '--timeout') : undefined;
-  const result = await scanLogs(sources, { since, deadline });
-  // A log the user named and we could not read: the tool could not do its job.
-  const unreadableNamed = explicit && result.notices.some((n) => n.code !== 'long-lines' && n.code !== 'deadline');
+  const result = await scanLogs(sources, { since, deadline, deadlineName: `--timeout ${opts.timeout ?? ''}` });
+  // A log the user named and we could not read: the tool could not do its job. A log read
+  // in part (cut by --timeout, long lines, a damaged .gz read up to the damage) is reported.
+  const unreadableNamed = explicit && result.notices.some((n) => CANNOT_READ.has(n.code));
   const exitCode = unreadableNamed ? 2 : exitStatusFor(result.findings, failOn);
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {

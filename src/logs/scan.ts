@@ -5,7 +5,8 @@ import { loadCatalog, type Catalog } from './catalog.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import { Matcher } from './matcher.js';
 import { noticeForError, type LogNotice } from './notices.js';
-import { DEFAULT_MAX_LINE_BYTES, openLogFile, readBlocks } from './reader.js';
+import { Deadline, EXPIRED } from './deadline.js';
+import { DEFAULT_MAX_LINE_BYTES, openLogFile, readBlocks, type LogInput } from './reader.js';
 import { SourceScan, emptyStats, type ScanStats } from './scanner.js';
 import { sourceName, type LogSource } from './sources.js';
 
@@ -16,11 +17,13 @@ export interface ScanOptions {
   since?: Date;
   maxLineBytes?: number;
   /**
-   * Stops reading at this time (Date.now() ms): findings then cover what was read, and a
-   * notice says so. A clock, not an AbortSignal: reading a buffered stream never yields
-   * to timers, so a timer-driven signal would fire only after the scan.
+   * Stops reading at this time (Date.now() ms), on a timer as well as between chunks: a
+   * source that sends nothing or never ends a line stops too. Findings then cover what
+   * was read, and a notice says so.
    */
   deadline?: number;
+  /** What set the deadline, for the notice: `--timeout` for `logs`. */
+  deadlineName?: string;
 }
 
 export interface ScanResult {
@@ -55,37 +58,50 @@ export async function scanLogs(sources: readonly LogSource[], options: ScanOptio
   const notices: LogNotice[] = [];
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
 
-  for (const source of sources) {
-    const name = sourceName(source);
-    let input: AsyncIterable<Buffer | string>;
-    try {
-      input = await openSource(source);
-    } catch (e) {
-      notices.push(await noticeForError(name, e));
-      continue;
-    }
-    stats.sources += 1;
-    aggregator.startSource();
-    const scan = new SourceScan(name, matcher, aggregator, stats, maxLine, options.since);
-    let truncated = 0;
-    try {
-      for await (const block of readBlocks(countBytes(input, stats), { maxLineBytes: maxLine })) {
-        truncated += block.truncatedLines;
-        scan.scanBlock(block.text);
-        if (options.deadline !== undefined && Date.now() >= options.deadline) break;
+  const deadline = options.deadline === undefined ? undefined : new Deadline(options.deadline);
+  try {
+    for (const [index, source] of sources.entries()) {
+      const name = sourceName(source);
+      if (deadline?.passed()) {
+        const unread = sources.slice(index).map(sourceName).join(', ');
+        notices.push({ source: name, code: 'deadline', message: `not read, the time was up (${options.deadlineName ?? 'the deadline'}): ${unread}` });
+        break;
       }
-    } catch (e) {
-      notices.push(await noticeForError(name, e));
+      let input: LogInput;
+      try {
+        input = await openSource(source);
+      } catch (e) {
+        notices.push(await noticeForError(name, e));
+        continue;
+      }
+      stats.sources += 1;
+      aggregator.startSource();
+      const scan = new SourceScan(name, matcher, aggregator, stats, maxLine, options.since);
+      let truncated = 0;
+      const reading = { cut: false };
+      const bytesBefore = stats.bytes;
+      const linesBefore = stats.lines;
+      try {
+        for await (const block of readBlocks(countBytes(untilDeadline(input, deadline, reading), stats), { maxLineBytes: maxLine })) {
+          truncated += block.truncatedLines;
+          scan.scanBlock(block.text);
+        }
+      } catch (e) {
+        notices.push(await noticeForError(name, e));
+      }
+      stats.lines += scan.end();
+      if (truncated > 0) {
+        stats.truncatedLines += truncated;
+        notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
+      }
+      for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${stats.lines - linesBefore} lines)` });
+      if (reading.cut) {
+        const read = `${stats.lines - linesBefore} lines, ${mebibytes(stats.bytes - bytesBefore)}`;
+        notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${options.deadlineName ?? 'the deadline'}): findings cover the part read so far (${read})` });
+      }
     }
-    stats.lines += scan.end();
-    if (options.deadline !== undefined && Date.now() >= options.deadline) {
-      notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} at the deadline (--timeout): findings cover the part read so far` });
-      break;
-    }
-    if (truncated > 0) {
-      stats.truncatedLines += truncated;
-      notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
-    }
+  } finally {
+    deadline?.dispose();
   }
   return { findings: aggregator.findings(), groups: aggregator.matchGroups(), notices, stats };
 }
@@ -108,10 +124,47 @@ export function matchLine(line: string, catalog: Catalog = loadCatalog()): LineV
   return { ruleId: m.rule.id, finding: m.rule.finding, severity: m.rule.severity, title: m.rule.title, groups: m.groups, envelope };
 }
 
-async function openSource(source: LogSource): Promise<AsyncIterable<Buffer | string>> {
-  if ('stream' in source) return source.stream;
-  if (source.path === '-') return process.stdin as Readable;
-  return openLogFile(source.path);
+async function openSource(source: LogSource): Promise<LogInput> {
+  if ('path' in source && source.path !== '-') return openLogFile(source.path);
+  const stream = 'stream' in source ? source.stream : (process.stdin as Readable);
+  const destroy = (stream as Partial<Readable>).destroy;
+  return { chunks: stream, damage: [], stop: destroy ? () => destroy.call(stream) : undefined };
+}
+
+/**
+ * The chunks of a log until the deadline. The clock is read at every chunk (a stream
+ * with data always ready never lets a timer run) and the wait for the next chunk races
+ * the timer (a pipe from `sleep` never sends one).
+ */
+async function* untilDeadline(input: LogInput, deadline: Deadline | undefined, reading: { cut: boolean }): AsyncGenerator<Buffer | string> {
+  if (!deadline) {
+    yield* input.chunks;
+    return;
+  }
+  const iterator = input.chunks[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    while (!deadline.passed()) {
+      const next = await deadline.race(iterator.next());
+      if (next === EXPIRED) break;
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!finished) {
+      reading.cut = deadline.passed();
+      input.stop?.();
+      // A file closes once the read under way completes; nothing waits for that.
+      iterator.return?.().catch(() => undefined);
+    }
+  }
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 async function* countBytes(input: AsyncIterable<Buffer | string>, stats: ScanStats): AsyncGenerator<Buffer | string> {
