@@ -103,6 +103,7 @@ export async function scanLogs(sources: readonly LogSource[], options: ScanOptio
   } finally {
     deadline?.dispose();
   }
+  stats.foldedLines = aggregator.foldedLines;
   return { findings: aggregator.findings(), groups: aggregator.matchGroups(), notices, stats };
 }
 
