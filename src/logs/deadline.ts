@@ -1,3 +1,5 @@
+import type { LogInput } from './reader.js';
+
 /** What `Deadline.race` gives when the deadline comes first. */
 export const EXPIRED: unique symbol = Symbol('deadline expired');
 
@@ -69,5 +71,38 @@ export class Deadline {
     const wake = this.wake;
     this.dispose();
     wake?.();
+  }
+}
+
+/**
+ * The chunks of a log until the deadline. The clock is read at every chunk (a stream
+ * with data always ready never lets a timer run) and the wait for the next chunk races
+ * the timer (a pipe from `sleep` never sends one). `reading.cut` tells whether the
+ * deadline ended the read.
+ */
+export async function* untilDeadline(input: LogInput, deadline: Deadline | undefined, reading: { cut: boolean }): AsyncGenerator<Buffer | string> {
+  if (!deadline) {
+    yield* input.chunks;
+    return;
+  }
+  const iterator = input.chunks[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    while (!deadline.passed()) {
+      const next = await deadline.race(iterator.next());
+      if (next === EXPIRED) break;
+      if (next.done) {
+        finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!finished) {
+      reading.cut = deadline.passed();
+      input.stop?.();
+      // A file closes once the read under way completes; nothing waits for that.
+      iterator.return?.().catch(() => undefined);
+    }
   }
 }

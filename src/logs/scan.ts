@@ -5,7 +5,7 @@ import { loadCatalog, type Catalog } from './catalog.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import { Matcher } from './matcher.js';
 import { noticeForError, type LogNotice } from './notices.js';
-import { Deadline, EXPIRED } from './deadline.js';
+import { Deadline, untilDeadline } from './deadline.js';
 import { DEFAULT_MAX_LINE_BYTES, openLogFile, readBlocks, type LogInput } from './reader.js';
 import { SourceScan, emptyStats, type ScanStats } from './scanner.js';
 import { sourceName, type LogSource } from './sources.js';
@@ -59,52 +59,72 @@ export async function scanLogs(sources: readonly LogSource[], options: ScanOptio
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
 
   const deadline = options.deadline === undefined ? undefined : new Deadline(options.deadline);
+  const ran: ScanRun = { matcher, aggregator, stats, notices, maxLine, since: options.since, deadline, deadlineName: options.deadlineName ?? 'the deadline' };
   try {
     for (const [index, source] of sources.entries()) {
-      const name = sourceName(source);
       if (deadline?.passed()) {
         const unread = sources.slice(index).map(sourceName).join(', ');
-        notices.push({ source: name, code: 'deadline', message: `not read, the time was up (${options.deadlineName ?? 'the deadline'}): ${unread}` });
+        notices.push({ source: sourceName(source), code: 'deadline', message: `not read, the time was up (${ran.deadlineName}): ${unread}` });
         break;
       }
-      let input: LogInput;
-      try {
-        input = await openSource(source);
-      } catch (e) {
-        notices.push(await noticeForError(name, e));
-        continue;
-      }
-      stats.sources += 1;
-      aggregator.startSource();
-      const scan = new SourceScan(name, matcher, aggregator, stats, maxLine, options.since);
-      let truncated = 0;
-      const reading = { cut: false };
-      const bytesBefore = stats.bytes;
-      const linesBefore = stats.lines;
-      try {
-        for await (const block of readBlocks(countBytes(untilDeadline(input, deadline, reading), stats), { maxLineBytes: maxLine })) {
-          truncated += block.truncatedLines;
-          scan.scanBlock(block.text);
-        }
-      } catch (e) {
-        notices.push(await noticeForError(name, e));
-      }
-      stats.lines += scan.end();
-      if (truncated > 0) {
-        stats.truncatedLines += truncated;
-        notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
-      }
-      for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${stats.lines - linesBefore} lines)` });
-      if (reading.cut) {
-        const read = `${stats.lines - linesBefore} lines, ${mebibytes(stats.bytes - bytesBefore)}`;
-        notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${options.deadlineName ?? 'the deadline'}): findings cover the part read so far (${read})` });
-      }
+      await scanSource(source, ran);
     }
   } finally {
     deadline?.dispose();
   }
   stats.foldedLines = aggregator.foldedLines;
   return { findings: aggregator.findings(), groups: aggregator.matchGroups(), notices, stats };
+}
+
+/** What every source of one scan shares. */
+interface ScanRun {
+  matcher: Matcher;
+  aggregator: Aggregator;
+  stats: ScanStats;
+  notices: LogNotice[];
+  maxLine: number;
+  since: Date | undefined;
+  deadline: Deadline | undefined;
+  deadlineName: string;
+}
+
+/** Reads one log into the run: its matches, its counts, and a notice for anything not read. */
+async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
+  const { stats, notices, maxLine } = run;
+  const name = sourceName(source);
+  let input: LogInput;
+  try {
+    input = await openSource(source);
+  } catch (e) {
+    notices.push(await noticeForError(name, e));
+    return;
+  }
+  stats.sources += 1;
+  run.aggregator.startSource();
+  const scan = new SourceScan(name, run.matcher, run.aggregator, stats, maxLine, run.since);
+  let truncated = 0;
+  const reading = { cut: false };
+  const bytesBefore = stats.bytes;
+  const linesBefore = stats.lines;
+  try {
+    for await (const block of readBlocks(countBytes(untilDeadline(input, run.deadline, reading), stats), { maxLineBytes: maxLine })) {
+      truncated += block.truncatedLines;
+      scan.scanBlock(block.text);
+    }
+  } catch (e) {
+    notices.push(await noticeForError(name, e));
+  }
+  stats.lines += scan.end();
+  const linesRead = stats.lines - linesBefore;
+  if (truncated > 0) {
+    stats.truncatedLines += truncated;
+    notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
+  }
+  for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${linesRead} lines read)` });
+  if (reading.cut) {
+    const read = `${linesRead} lines, ${mebibytes(stats.bytes - bytesBefore)}`;
+    notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})` });
+  }
 }
 
 /** What one line says, for `explain` on a pasted line and for tests. */
@@ -130,38 +150,6 @@ async function openSource(source: LogSource): Promise<LogInput> {
   const stream = 'stream' in source ? source.stream : (process.stdin as Readable);
   const destroy = (stream as Partial<Readable>).destroy;
   return { chunks: stream, damage: [], stop: destroy ? () => destroy.call(stream) : undefined };
-}
-
-/**
- * The chunks of a log until the deadline. The clock is read at every chunk (a stream
- * with data always ready never lets a timer run) and the wait for the next chunk races
- * the timer (a pipe from `sleep` never sends one).
- */
-async function* untilDeadline(input: LogInput, deadline: Deadline | undefined, reading: { cut: boolean }): AsyncGenerator<Buffer | string> {
-  if (!deadline) {
-    yield* input.chunks;
-    return;
-  }
-  const iterator = input.chunks[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    while (!deadline.passed()) {
-      const next = await deadline.race(iterator.next());
-      if (next === EXPIRED) break;
-      if (next.done) {
-        finished = true;
-        return;
-      }
-      yield next.value;
-    }
-  } finally {
-    if (!finished) {
-      reading.cut = deadline.passed();
-      input.stop?.();
-      // A file closes once the read under way completes; nothing waits for that.
-      iterator.return?.().catch(() => undefined);
-    }
-  }
 }
 
 function mebibytes(bytes: number): string {
