@@ -10,6 +10,9 @@ import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
+// `logs /dev/stdin` means standard input; opened as a file it would be refused (a pipe).
+const STDIN_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
 const CANNOT_READ: ReadonlySet<LogNotice['code']> = new Set(['unreadable', 'missing', 'not-a-file', 'read-error']);
 
 export interface LogsCliOptions {
@@ -60,7 +63,7 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   }
   const explicit = files.length > 0;
   const { sources } = explicit
-    ? { sources: files.map((f): LogSource => (f === '-' ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
+    ? { sources: files.map((f): LogSource => (STDIN_NAMES.has(f) ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
     : await defaultSources(opts.root, io.env);
   if (!explicit && sources.length === 0) {
     throw new UsageError('no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input');

@@ -28,8 +28,9 @@ export async function noticeForError(source: string, error: unknown): Promise<Lo
 /** Why a FIFO, a device or a standard stream is not read, and where its lines are instead. */
 function notALogFile(e: NotALogFile): string {
   const pipeIn = 'pipe its lines in instead: `… | fcgi-doctor logs -`';
+  if (e.kind === 'standard stream' && /(?:stdin|\/fd\/0)$/.test(e.path)) return `${e.path} is standard input, not a log file`;
   if (e.kind === 'standard stream') {
-    return `${e.path} is the standard error of the program that writes to it, not a file: its lines go wherever that program's output goes (a container's log: \`docker logs NAME 2>&1 | fcgi-doctor logs -\`; a service: \`journalctl -u NAME | fcgi-doctor logs -\`)`;
+    return `${e.path} is the standard error (or output) of the program that writes to it, not a file: its lines go wherever that program's output goes (a container's log: \`docker logs NAME 2>&1 | fcgi-doctor logs -\`; a service: \`journalctl -u NAME | fcgi-doctor logs -\`)`;
   }
   if (e.path === '/dev/null') return `${e.path} throws every line away: nothing was logged to read (point ErrorLog at a file to keep the errors)`;
   if (e.kind === 'named pipe (FIFO)') {

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
@@ -142,6 +143,30 @@ describe('logs never opens a FIFO or a device', () => {
     }
   }, 30_000);
 
+  it('a Unix socket named as a log exits 2, saying it is a socket', async () => {
+    const dir = makeTempDir('socklog');
+    const server = createServer();
+    try {
+      const path = dir.join('error.log');
+      await new Promise<void>((resolve) => server.listen(path, resolve));
+      const r = await runCli(['logs', path]);
+      expect(r.ms).toBeLessThan(8000);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain(`${path} is a socket, not a log file`);
+    } finally {
+      server.close();
+      dir.remove();
+    }
+  }, 30_000);
+
+  it('logs /dev/stdin reads standard input, like -', async () => {
+    const line = '[05-Mar-2024 10:00:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n';
+    const feeder = writer('printf', [line.replace(/%/g, '%%')]);
+    const r = await runCli(['logs', '/dev/stdin', '--format', 'json'], feeder.stdout);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).stats.lines).toBe(1);
+  }, 30_000);
+
   it('a symbolic link to /dev/urandom is refused like the device', async () => {
     const dir = makeTempDir('devlink');
     try {
@@ -183,7 +208,7 @@ describe('check whose ErrorLog is a device or a FIFO', () => {
     ['/dev/zero', () => '/dev/zero', 'is a character device'],
     ['/dev/urandom', () => '/dev/urandom', 'is a character device'],
     ['a FIFO', () => fifo, 'is a named pipe (FIFO)'],
-    ['/dev/stderr', () => '/dev/stderr', 'is the standard error of the program that writes to it'],
+    ['/dev/stderr', () => '/dev/stderr', 'is the standard error (or output) of the program that writes to it'],
   ] as const) {
     it(`finishes promptly with ErrorLog ${what}, a notice and the rest of the report`, async () => {
       const r = await runCli(['check', vhost, '--format', 'json'], 'ignore', { FCGI_DEMO_SOCKET: dir.join('app.sock'), FCGI_TEST_ERRORLOG: log() });
