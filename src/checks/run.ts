@@ -20,6 +20,8 @@ export interface CheckOptions extends AnalyzeOptions {
   timeoutMs: number;
   /** log lines older than this are skipped */
   since?: Date;
+  /** How long reading the error logs may take (default: LOGS_BUDGET_MS, or timeoutMs if longer). */
+  logsBudgetMs?: number;
   toolVersion: string;
 }
 
@@ -57,6 +59,13 @@ function logPaths(model: ConfigModel): string[] {
   }
   return [...paths];
 }
+
+/**
+ * Reading the logs stops after this long, with a notice: a huge or endless ErrorLog (a
+ * sparse file, a file someone pointed at /dev/zero through a symlink) must not hold up the
+ * report. Long enough for a few hundred MB of log.
+ */
+export const LOGS_BUDGET_MS = 10_000;
 
 function describeNotice(n: LogNotice): string {
   return n.message;
@@ -117,7 +126,12 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
       if (paths.length > 0) {
         // Loaded only here: the catalog (YAML, a schema validator) is not needed offline.
         const { scanLogs } = await import('../logs/index.js');
-        const scan = await scanLogs(paths.map((path) => ({ path })), { since: options.since });
+        const budget = options.logsBudgetMs ?? Math.max(LOGS_BUDGET_MS, options.timeoutMs);
+        const scan = await scanLogs(paths.map((path) => ({ path })), {
+          since: options.since,
+          deadline: Date.now() + budget,
+          deadlineName: `check reads the logs for ${budget / 1000} s at most`,
+        });
         findings.push(...scan.findings);
         notices.push(...scan.notices.map(describeNotice));
         report.logsScanned = paths;

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { analyzeConfig } from '../checks/config/index.js';
-import { parseSince, rotatedLogPaths, scanLogs, type LogSource } from '../logs/index.js';
+import { parseSince, rotatedLogPaths, scanLogs, type LogNotice, type LogSource } from '../logs/index.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatLogsText } from '../report/logsText.js';
 import { loadStyle } from '../report/style.js';
@@ -9,6 +9,11 @@ import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { TOOL_VERSION } from './version.js';
+
+// `logs /dev/stdin` means standard input; opened as a file it would be refused (a pipe).
+const STDIN_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
+
+const CANNOT_READ: ReadonlySet<LogNotice['code']> = new Set(['unreadable', 'missing', 'not-a-file', 'read-error']);
 
 export interface LogsCliOptions {
   since?: string;
@@ -58,16 +63,17 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   }
   const explicit = files.length > 0;
   const { sources } = explicit
-    ? { sources: files.map((f): LogSource => (f === '-' ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
+    ? { sources: files.map((f): LogSource => (STDIN_NAMES.has(f) ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
     : await defaultSources(opts.root, io.env);
   if (!explicit && sources.length === 0) {
     throw new UsageError('no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input');
   }
   // --timeout bounds the whole scan: a monitoring check must answer, even on a huge log.
   const deadline = opts.timeout ? Date.now() + parseDuration(opts.timeout, '--timeout') : undefined;
-  const result = await scanLogs(sources, { since, deadline });
-  // A log the user named and we could not read: the tool could not do its job.
-  const unreadableNamed = explicit && result.notices.some((n) => n.code !== 'long-lines' && n.code !== 'deadline');
+  const result = await scanLogs(sources, { since, deadline, deadlineName: `--timeout ${opts.timeout ?? ''}` });
+  // A log the user named and we could not read: the tool could not do its job. A log read
+  // in part (cut by --timeout, long lines, a damaged .gz read up to the damage) is reported.
+  const unreadableNamed = explicit && result.notices.some((n) => CANNOT_READ.has(n.code));
   const exitCode = unreadableNamed ? 2 : exitStatusFor(result.findings, failOn);
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {

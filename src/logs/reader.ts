@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { constants, type Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { isGzipMagic, readGzip } from './gzip.js';
 
 /** A run of complete lines, decoded; the unit the scanner works on. */
 export interface Block {
@@ -16,34 +15,87 @@ export interface ReadOptions {
   chunkBytes?: number;
 }
 
+/** An opened log: its bytes, what was wrong with it, and a way to give up on a stream. */
+export interface LogInput {
+  /** Returning from the iterator closes a file (once a read under way completes). */
+  chunks: AsyncIterable<Buffer | string>;
+  /** Damage met while reading (a .gz cut short), known once the chunks are consumed. */
+  damage: string[];
+  /** Gives up on a stream at once, even with a read pending (a pipe from `sleep`). */
+  stop?: () => void;
+}
+
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
 // Small enough that decoded blocks stay in V8's young generation (cheap to collect),
 // large enough that the per-block overhead does not show.
 const DEFAULT_CHUNK_BYTES = 256 * 1024;
 const NL = 0x0a;
 
+/** A path that is not a regular file: fcgi-doctor never opens it as a log. */
+export class NotALogFile extends Error {
+  readonly code = 'ENOTLOGFILE';
+  constructor(
+    readonly path: string,
+    readonly kind: 'named pipe (FIFO)' | 'character device' | 'block device' | 'socket' | 'special file' | 'standard stream',
+  ) {
+    super(`${path} is a ${kind}, not a log file`);
+  }
+}
+
 /**
- * Opens a file for streaming, decompressing gzip (by its magic bytes, whatever the name:
- * logrotate's `error.log.2.gz`, or a .gz renamed). Throws the fs error (EACCES, ENOENT…)
- * here, at open time, so that the caller can turn it into a notice.
+ * `ErrorLog /dev/stderr` or `/proc/self/fd/2` (the official httpd image): the writer's own
+ * standard error. Opened here it would be the doctor's, so it is refused by its name.
  */
-export async function openLogFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Promise<AsyncIterable<Buffer>> {
-  const handle = await open(path, 'r');
+const STANDARD_STREAM = /^\/(?:dev\/(?:stdin|stdout|stderr|fd\/\d+)|proc\/(?:self|thread-self|\d+)\/fd\/\d+)$/;
+
+/**
+ * Refuses what is not a regular file, before opening it: opening a FIFO waits for a
+ * writer, /dev/zero never ends, and opening some devices acts on them (a tape rewinds,
+ * a watchdog arms). Directories keep the EISDIR the caller knows.
+ */
+function assertRegularFile(path: string, info: Stats): void {
+  if (info.isFile()) return;
+  if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path} is a directory`), { code: 'EISDIR' });
+  if (info.isFIFO()) throw new NotALogFile(path, 'named pipe (FIFO)');
+  if (info.isCharacterDevice()) throw new NotALogFile(path, 'character device');
+  if (info.isBlockDevice()) throw new NotALogFile(path, 'block device');
+  if (info.isSocket()) throw new NotALogFile(path, 'socket');
+  throw new NotALogFile(path, 'special file');
+}
+
+/**
+ * Opens a log file for streaming, decompressing gzip (by its magic bytes, whatever the
+ * name: logrotate's `error.log.2.gz`, or a .gz renamed). Throws the fs error (EACCES,
+ * ENOENT…) or NotALogFile here, at open time, so that the caller can turn it into a notice.
+ */
+export async function openLogFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Promise<LogInput> {
+  if (STANDARD_STREAM.test(path)) throw new NotALogFile(path, 'standard stream');
+  // stat follows symbolic links: `ErrorLog /var/log/x.log` -> /dev/null is refused too.
+  const before = await stat(path);
+  assertRegularFile(path, before);
+  // O_NONBLOCK: should a FIFO replace the file between stat and open, open still returns.
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   try {
     const info = await handle.stat();
-    if (info.isDirectory()) throw Object.assign(new Error(`EISDIR: ${path} is a directory`), { code: 'EISDIR' });
+    assertRegularFile(path, info);
+    if (info.ino !== before.ino || info.dev !== before.dev) throw Object.assign(new Error(`${path} was replaced while being opened`), { code: 'ECHANGED' });
     const magic = Buffer.alloc(2);
     const { bytesRead } = await handle.read(magic, 0, 2, 0);
-    if (bytesRead === 2 && magic[0] === 0x1f && magic[1] === 0x8b) {
-      const stream = createReadStream('', { fd: handle, start: 0, highWaterMark: 64 * 1024, autoClose: true });
-      const gunzip = createGunzip({ chunkSize: 64 * 1024 });
-      stream.on('error', (e) => gunzip.destroy(e));
-      return stream.pipe(gunzip) as Readable & AsyncIterable<Buffer>;
-    }
-    return readReusing(handle, chunkBytes);
+    const damage: string[] = [];
+    const chunks = bytesRead === 2 && isGzipMagic(magic) ? readGzip(handle, info.size, (m) => damage.push(m)) : readReusing(handle, chunkBytes);
+    return { chunks: closing(handle, chunks), damage };
   } catch (e) {
     await handle.close().catch(() => undefined);
     throw e;
+  }
+}
+
+/** Yields the chunks, then closes the file, whether they were all read or not. */
+async function* closing(handle: FileHandle, chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  try {
+    yield* chunks;
+  } finally {
+    await handle.close().catch(() => undefined);
   }
 }
 
@@ -53,14 +105,10 @@ export async function openLogFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES
  */
 async function* readReusing(handle: FileHandle, chunkBytes: number): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(chunkBytes);
-  try {
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
-      if (bytesRead === 0) return;
-      yield buffer.subarray(0, bytesRead);
-    }
-  } finally {
-    await handle.close();
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
+    if (bytesRead === 0) return;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 

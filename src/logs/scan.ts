@@ -5,7 +5,8 @@ import { loadCatalog, type Catalog } from './catalog.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import { Matcher } from './matcher.js';
 import { noticeForError, type LogNotice } from './notices.js';
-import { DEFAULT_MAX_LINE_BYTES, openLogFile, readBlocks } from './reader.js';
+import { Deadline, untilDeadline } from './deadline.js';
+import { DEFAULT_MAX_LINE_BYTES, openLogFile, readBlocks, type LogInput } from './reader.js';
 import { SourceScan, emptyStats, type ScanStats } from './scanner.js';
 import { sourceName, type LogSource } from './sources.js';
 
@@ -16,11 +17,13 @@ export interface ScanOptions {
   since?: Date;
   maxLineBytes?: number;
   /**
-   * Stops reading at this time (Date.now() ms): findings then cover what was read, and a
-   * notice says so. A clock, not an AbortSignal: reading a buffered stream never yields
-   * to timers, so a timer-driven signal would fire only after the scan.
+   * Stops reading at this time (Date.now() ms), on a timer as well as between chunks: a
+   * source that sends nothing or never ends a line stops too. Findings then cover what
+   * was read, and a notice says so.
    */
   deadline?: number;
+  /** What set the deadline, for the notice: `--timeout` for `logs`. */
+  deadlineName?: string;
 }
 
 export interface ScanResult {
@@ -55,39 +58,73 @@ export async function scanLogs(sources: readonly LogSource[], options: ScanOptio
   const notices: LogNotice[] = [];
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
 
-  for (const source of sources) {
-    const name = sourceName(source);
-    let input: AsyncIterable<Buffer | string>;
-    try {
-      input = await openSource(source);
-    } catch (e) {
-      notices.push(await noticeForError(name, e));
-      continue;
-    }
-    stats.sources += 1;
-    aggregator.startSource();
-    const scan = new SourceScan(name, matcher, aggregator, stats, maxLine, options.since);
-    let truncated = 0;
-    try {
-      for await (const block of readBlocks(countBytes(input, stats), { maxLineBytes: maxLine })) {
-        truncated += block.truncatedLines;
-        scan.scanBlock(block.text);
-        if (options.deadline !== undefined && Date.now() >= options.deadline) break;
+  const deadline = options.deadline === undefined ? undefined : new Deadline(options.deadline);
+  const ran: ScanRun = { matcher, aggregator, stats, notices, maxLine, since: options.since, deadline, deadlineName: options.deadlineName ?? 'the deadline' };
+  try {
+    for (const [index, source] of sources.entries()) {
+      if (deadline?.passed()) {
+        const unread = sources.slice(index).map(sourceName).join(', ');
+        notices.push({ source: sourceName(source), code: 'deadline', message: `not read, the time was up (${ran.deadlineName}): ${unread}` });
+        break;
       }
-    } catch (e) {
-      notices.push(await noticeForError(name, e));
+      await scanSource(source, ran);
     }
-    stats.lines += scan.end();
-    if (options.deadline !== undefined && Date.now() >= options.deadline) {
-      notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} at the deadline (--timeout): findings cover the part read so far` });
-      break;
-    }
-    if (truncated > 0) {
-      stats.truncatedLines += truncated;
-      notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
-    }
+  } finally {
+    deadline?.dispose();
   }
+  stats.foldedLines = aggregator.foldedLines;
   return { findings: aggregator.findings(), groups: aggregator.matchGroups(), notices, stats };
+}
+
+/** What every source of one scan shares. */
+interface ScanRun {
+  matcher: Matcher;
+  aggregator: Aggregator;
+  stats: ScanStats;
+  notices: LogNotice[];
+  maxLine: number;
+  since: Date | undefined;
+  deadline: Deadline | undefined;
+  deadlineName: string;
+}
+
+/** Reads one log into the run: its matches, its counts, and a notice for anything not read. */
+async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
+  const { stats, notices, maxLine } = run;
+  const name = sourceName(source);
+  let input: LogInput;
+  try {
+    input = await openSource(source);
+  } catch (e) {
+    notices.push(await noticeForError(name, e));
+    return;
+  }
+  stats.sources += 1;
+  run.aggregator.startSource();
+  const scan = new SourceScan(name, run.matcher, run.aggregator, stats, maxLine, run.since);
+  let truncated = 0;
+  const reading = { cut: false };
+  const bytesBefore = stats.bytes;
+  const linesBefore = stats.lines;
+  try {
+    for await (const block of readBlocks(countBytes(untilDeadline(input, run.deadline, reading), stats), { maxLineBytes: maxLine })) {
+      truncated += block.truncatedLines;
+      scan.scanBlock(block.text);
+    }
+  } catch (e) {
+    notices.push(await noticeForError(name, e));
+  }
+  stats.lines += scan.end();
+  const linesRead = stats.lines - linesBefore;
+  if (truncated > 0) {
+    stats.truncatedLines += truncated;
+    notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
+  }
+  for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${linesRead} lines read)` });
+  if (reading.cut) {
+    const read = `${linesRead} lines, ${mebibytes(stats.bytes - bytesBefore)}`;
+    notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})` });
+  }
 }
 
 /** What one line says, for `explain` on a pasted line and for tests. */
@@ -108,10 +145,15 @@ export function matchLine(line: string, catalog: Catalog = loadCatalog()): LineV
   return { ruleId: m.rule.id, finding: m.rule.finding, severity: m.rule.severity, title: m.rule.title, groups: m.groups, envelope };
 }
 
-async function openSource(source: LogSource): Promise<AsyncIterable<Buffer | string>> {
-  if ('stream' in source) return source.stream;
-  if (source.path === '-') return process.stdin as Readable;
-  return openLogFile(source.path);
+async function openSource(source: LogSource): Promise<LogInput> {
+  if ('path' in source && source.path !== '-') return openLogFile(source.path);
+  const stream = 'stream' in source ? source.stream : (process.stdin as Readable);
+  const destroy = (stream as Partial<Readable>).destroy;
+  return { chunks: stream, damage: [], stop: destroy ? () => destroy.call(stream) : undefined };
+}
+
+function mebibytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 async function* countBytes(input: AsyncIterable<Buffer | string>, stats: ScanStats): AsyncGenerator<Buffer | string> {

@@ -13,10 +13,15 @@ export interface ScanStats {
   matchedLines: number;
   skippedBySince: number;
   truncatedLines: number;
+  /**
+   * Matched lines counted in a finding whose values they carry are not listed one by one
+   * (past the examples kept per finding, or the findings kept per rule): memory stays flat.
+   */
+  foldedLines: number;
 }
 
 export function emptyStats(): ScanStats {
-  return { sources: 0, bytes: 0, lines: 0, candidateLines: 0, matchedLines: 0, skippedBySince: 0, truncatedLines: 0 };
+  return { sources: 0, bytes: 0, lines: 0, candidateLines: 0, matchedLines: 0, skippedBySince: 0, truncatedLines: 0, foldedLines: 0 };
 }
 
 interface Pending {

@@ -90,7 +90,7 @@ describe('no raw control character from a finding reaches any format', () => {
           const texts = [
             ...fs.map((f) => formatFinding(style, f, '  ')),
             formatCheckText(style, summaryOf(s, fs), fs, { exitCode: 1, verbose: true }),
-            formatLogsText(style, { target: s, findings: fs, notices: [{ source: s, code: 'unreadable', message: s }], stats: { sources: 1, bytes: 1, lines: 1, candidateLines: 1, matchedLines: 1, skippedBySince: 0, truncatedLines: 0 }, exitCode: 1 }),
+            formatLogsText(style, { target: s, findings: fs, notices: [{ source: s, code: 'unreadable', message: s }], stats: { sources: 1, bytes: 1, lines: 1, candidateLines: 1, matchedLines: 1, skippedBySince: 0, truncatedLines: 0, foldedLines: 0 }, exitCode: 1 }),
           ];
           for (const t of texts) expect(rawControls(t.replace(SGR, ''), '\n\t')).toEqual([]);
         }
