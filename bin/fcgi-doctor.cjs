@@ -2,6 +2,10 @@
 'use strict';
 // Loads the bundled CLI (CommonJS: no ESM loader to start, for a fast `ping`),
 // with the code V8 compiled for it at build time (see load-bundle.cjs).
+// Node opens its inspector (127.0.0.1:9229, code execution for any local user
+// who connects) on SIGUSR1, a signal process managers send to ask for a log
+// reopen. A listener of our own, before anything else loads, leaves no window.
+process.on('SIGUSR1', () => undefined);
 const { installBundleLoader, bundleDir } = require('./load-bundle.cjs');
 
 installBundleLoader(bundleDir);
