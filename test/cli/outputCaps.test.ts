@@ -87,13 +87,18 @@ describe('ping against a backend with a huge header block', () => {
     expect(JSON.stringify(json.response.headers).match(/aaaaaaaaaa/g)).toHaveLength(14_000);
   });
 
-  it('the 7 MB block costs the text report no more than 40 MB over a small answer', async () => {
+  // The client holds the response it read (up to --max-response-bytes: the
+  // records as they came and the joined output), ~40 MB over a small answer
+  // here; printing all of it, as before, took ~92 MB more. The bound sits
+  // between the two with room for the GC's timing on a loaded machine.
+  it('the 7 MB block costs the text report no more than 64 MB over a small answer', async () => {
     const smallRss = (await runBin(['ping', await backend(small)])).maxRssKiB;
     await server!.close();
     server = undefined;
     const r = await runBin(['ping', await backend(noEnd)]);
     expect(r.code).toBe(1);
-    expect(r.maxRssKiB - smallRss).toBeLessThan(40 * KIB);
+    expect(r.maxRssKiB - smallRss).toBeLessThan(64 * KIB);
+    expect(r.stdout.length).toBeLessThan(32 * KIB);
   });
 });
 
