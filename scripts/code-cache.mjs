@@ -69,8 +69,8 @@ async function train(socket) {
     [['status', socket, '--timeout', '2s'], [1]],
     // What the configuration and the machine hold differs per build machine (a live check
     // reads its Apache, if any): any verdict will do, these only walk the code.
-    [['check', fixture('demo', 'seed-external-vhost.conf'), '--timeout', '2s', '--since', '1m'], [0, 1, 2]],
-    [['check', '--offline', fixture('demo', 'seed-external-vhost.conf'), '--format', 'json'], [0, 1, 2]],
+    [['check', fixture('demo', 'external-app-vhost.conf'), '--timeout', '2s', '--since', '1m'], [0, 1, 2]],
+    [['check', '--offline', fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], [0, 1, 2]],
     [['check', '--offline', '--root', fixture('debian-tree', 'apache2.conf'), '-q'], [0, 1, 2]],
     [['logs', fixture('logs', 'mixed-noise.log')], [0, 1]],
     [['explain', 'socket-missing'], [0]],

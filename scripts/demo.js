@@ -17,7 +17,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fcgi-doctor-demo-'));
 // mkdtemp makes it 0700; the web server's user must reach the socket inside.
 chmodSync(dir, 0o755);
 const socket = join(dir, 'fcgi.sock');
-const vhost = join(root, 'fixtures', 'demo', 'seed-external-vhost.conf');
+const vhost = join(root, 'fixtures', 'demo', 'external-app-vhost.conf');
 
 /** An argument as a shell reads it back: quoted when it holds a space or another special character. */
 function shellWord(arg) {

@@ -80,7 +80,7 @@ describe('check with a real request to the backend', () => {
   });
 
   it('finds the demo vhost healthy when its backend answers', async () => {
-    const r = await check([fixture('demo', 'seed-external-vhost.conf'), '--format', 'json'], { FCGI_DEMO_SOCKET: socket });
+    const r = await check([fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], { FCGI_DEMO_SOCKET: socket });
     const json = JSON.parse(r.stdout);
     expect(json.summary.error).toBe(0);
     expect(r.code).toBe(0);
@@ -89,17 +89,17 @@ describe('check with a real request to the backend', () => {
 
   it('reports a missing socket at the config line that names it', async () => {
     const missing = dir.join('typo.sock');
-    const r = await check([fixture('demo', 'seed-external-vhost.conf'), '--format', 'json'], { FCGI_DEMO_SOCKET: missing });
+    const r = await check([fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], { FCGI_DEMO_SOCKET: missing });
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     const f = json.findings.find((x: { id: string }) => x.id === 'socket-missing');
-    expect(f.location).toMatchObject({ file: fixture('demo', 'seed-external-vhost.conf'), line: 18 });
+    expect(f.location).toMatchObject({ file: fixture('demo', 'external-app-vhost.conf'), line: 18 });
     expect(f.setup).toBe(json.checked.setups[0].id);
     expect(f.evidence.some((e: { kind: string }) => e.kind === 'request')).toBe(true);
   });
 
   it('prints the text report with the setup block and the verdict', async () => {
-    const r = await check([fixture('demo', 'seed-external-vhost.conf')], { FCGI_DEMO_SOCKET: socket });
+    const r = await check([fixture('demo', 'external-app-vhost.conf')], { FCGI_DEMO_SOCKET: socket });
     expect(r.stdout).toContain('fastcgi · external');
     expect(r.stdout).toMatch(/request\s+200 OK/);
     expect(r.stdout).toMatch(/no error found \(exit 0\)\n$/);

@@ -194,7 +194,7 @@ describe('check whose ErrorLog is a device or a FIFO', () => {
     app = await startServer({ kind: 'unix', path: dir.join('app.sock') }, { mode: 0o666 });
     // The demo vhost, healthy, with its ErrorLog taken from the environment.
     vhost = dir.join('site.conf');
-    copyFileSync(`${ROOT}/fixtures/demo/seed-external-vhost.conf`, vhost);
+    copyFileSync(`${ROOT}/fixtures/demo/external-app-vhost.conf`, vhost);
     writeFileSync(vhost, readFileSync(vhost, 'utf8').replace('</VirtualHost>', 'ErrorLog ${FCGI_TEST_ERRORLOG}\n</VirtualHost>'));
     fifo = dir.join('error.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);

@@ -46,7 +46,7 @@ describe('--format json of every command validates against schema/fcgi-doctor.sc
       const r = await expectValidJson(['check', '--offline', fixture('seed', name)]);
       expect(r.json.checked).toBeDefined();
     }
-    const live = await expectValidJson(['check', fixture('demo', 'seed-external-vhost.conf')], { FCGI_DEMO_SOCKET: sock });
+    const live = await expectValidJson(['check', fixture('demo', 'external-app-vhost.conf')], { FCGI_DEMO_SOCKET: sock });
     expect(live.json.command).toBe('check');
   });
 
