@@ -6,8 +6,9 @@
  */
 import { createConnection } from 'node:net';
 import type { ConnectOutcome, Connector } from './types.js';
+import { unixRoute } from './unixPath.js';
 
-function attempt(opts: { path: string } | { host: string; port: number }, timeoutMs: number): Promise<ConnectOutcome> {
+function attempt(opts: { path: string } | { host: string; port: number }, timeoutMs: number, release: () => void = () => undefined): Promise<ConnectOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     const sock = createConnection(opts);
@@ -17,6 +18,7 @@ function attempt(opts: { path: string } | { host: string; port: number }, timeou
       done = true;
       clearTimeout(timer);
       sock.destroy();
+      release();
       resolve(o);
     };
     const timer = setTimeout(
@@ -32,7 +34,12 @@ function attempt(opts: { path: string } | { host: string; port: number }, timeou
 
 export function liveConnector(): Connector {
   return {
-    connectUnix: (path, timeoutMs) => attempt({ path }, timeoutMs),
+    connectUnix: (path, timeoutMs) => {
+      // A path longer than a socket address holds goes through its directory (see unixPath.ts).
+      const route = unixRoute(path);
+      if ('error' in route) return Promise.resolve({ ok: false, code: route.error, message: route.message, ms: 0 });
+      return attempt({ path: route.path }, timeoutMs, route.release);
+    },
     connectTcp: (host, port, timeoutMs) => attempt({ host, port }, timeoutMs),
   };
 }

@@ -5,7 +5,9 @@
  * purpose. The configuration is read by analyzeConfig as the CLI would, the
  * machine through liveSystem(). Missing servers skip locally, fail on CI.
  */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeStrict as analyzeConfig, assertRanClean } from '../checks/strict.js';
 import { runProbes, type ProbeResult } from '../../src/checks/probes/index.js';
@@ -15,7 +17,7 @@ import { startApache, type ApacheServer, type StartApacheOptions } from './harne
 import { PERL_ECHO_APP, startPerlFcgi } from './harness/perlFcgi.js';
 import { startPhpFpm } from './harness/phpFpm.js';
 import { BINARIES, requireBinary, requirePerlModule } from './harness/requireServer.js';
-import { makeStaleSocket } from './harness/sockets.js';
+import { listenUnixSocket, makeStaleSocket } from './harness/sockets.js';
 import { makeTempDir } from './harness/tempdir.js';
 import { startUwsgi } from './harness/uwsgi.js';
 
@@ -34,6 +36,7 @@ interface Scenario {
   apache: ApacheServer;
   vhostPath: string;
   result: ProbeResult;
+  configFindings: Finding[];
 }
 
 /** Starts Apache with `vhost` in its own file (Include'd), then probes it the way `check` does. */
@@ -51,7 +54,7 @@ async function probeScenario(opts: StartApacheOptions & { vhost: (ctx: { docRoot
   const { model, findings } = analyzeConfig({ root: apache.confPath, target: vhostPath, env: {} });
   const result = await runProbes(model, liveSystem(opts.fpmConfigs ? { fpmConfigs: opts.fpmConfigs } : {}), { configFindings: findings });
   assertRanClean(result);
-  return { apache, vhostPath, result };
+  return { apache, vhostPath, result, configFindings: findings };
 }
 
 const errors = (r: ProbeResult) => r.findings.filter((f) => f.severity === 'error');
@@ -278,5 +281,88 @@ describe.skipIf(!haveApache)('probes: Apache itself', () => {
     const f = one(r, 'server-not-running');
     expect(f.location?.file).toBe(conf);
     expect(probeText(f)).toContain(`pid file ${tmp.join('httpd.pid')}: not there`);
+  });
+});
+
+/**
+ * Issue 12 item 19, check's side: a socket path longer than the 107 bytes
+ * Node passes on whole. The probes reach it through its directory, as ping
+ * does, so a live socket is not called stale nor a dead one missed; and since
+ * Apache itself cannot connect past 108 bytes (EINVAL), the configuration
+ * check says so, at the exact boundary Apache has.
+ */
+describe.skipIf(!haveApache)('probes: socket paths longer than sun_path (issue 12 item 19, check)', () => {
+  /** A path of exactly `bytes` bytes in a fresh temporary directory (www-data may pass through). */
+  function longPath(bytes: number, name = 'app.sock'): string {
+    const tmp = makeTempDir('probes-long');
+    cleanups.push(() => tmp.remove());
+    const pad = bytes - tmp.path.length - 2 - name.length;
+    expect(pad, 'the temporary directory leaves room for the path').toBeGreaterThan(0);
+    const dir = tmp.join('d'.repeat(pad));
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const p = `${dir}/${name}`;
+    expect(Buffer.byteLength(p)).toBe(bytes);
+    return p;
+  }
+
+  /** Listens at `p` (bound through its directory, as bind has the same limit), mode 0666. */
+  async function listenLong(p: string) {
+    const fd = openSync(dirname(p), 'r');
+    try {
+      const l = await listenUnixSocket(`/proc/self/fd/${fd}/${basename(p)}`, { mode: 0o666 });
+      cleanups.push(() => l.close());
+      expect(statSync(p).isSocket()).toBe(true);
+      return l;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  const handlerTo = (p: string) => `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${p}|fcgi://localhost"\n</FilesMatch>\n`;
+  const socketIds = (s: Scenario) => s.result.findings.map((f) => f.id).filter((id) => id.startsWith('socket-'));
+
+  it('a listening socket at a 120-byte path: no socket-stale or socket-missing from the probes; Apache cannot reach it, and the configuration check says why', async () => {
+    const p = longPath(120);
+    const listener = await listenLong(p);
+    const s = await probeScenario({ modules: ['proxy_fcgi'], files: { 'x.php': '<?php echo 1;' }, vhost: () => handlerTo(p) });
+    expect(socketIds(s), JSON.stringify(s.result.findings, null, 1)).toEqual([]);
+    // What Apache does with it: EINVAL at connect, a 503, and nothing reaches the listener (the probe's connect did).
+    const probed = listener.accepted();
+    expect(probed).toBe(1);
+    const r = await s.apache.http('/x.php');
+    expect(r.status).toBe(503);
+    expect(s.apache.errorLog()).toContain('(22)Invalid argument: AH02454');
+    expect(listener.accepted()).toBe(probed);
+    const f = s.configFindings.filter((x) => x.id === 'proxy-url-invalid');
+    expect(f.map((x) => [x.severity, x.title, x.location?.file])).toEqual([['error', 'The socket path is too long for Apache to connect to', s.vhostPath]]);
+    expect(f[0]?.message).toContain('is 120 bytes long');
+  });
+
+  it('a dead socket at a 120-byte path is still socket-stale', async () => {
+    const p = longPath(120);
+    // Bound through its directory by a process that then dies: the file stays, nobody listens.
+    const bind = `const fd = require('fs').openSync(${JSON.stringify(dirname(p))}, 'r'); require('net').createServer().listen('/proc/self/fd/' + fd + '/' + ${JSON.stringify(basename(p))}, () => { require('fs').chmodSync(${JSON.stringify(p)}, 0o666); process.kill(process.pid, 'SIGKILL'); })`;
+    spawnSync(process.execPath, ['-e', bind]);
+    expect(statSync(p).isSocket()).toBe(true);
+    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: () => handlerTo(p) });
+    expect(socketIds(s)).toEqual(['socket-stale']);
+    const f = one(s.result, 'socket-stale');
+    expect(probeText(f)).toContain(`connect(${p}): ECONNREFUSED`);
+    expect(probeText(f)).toContain('/proc/net/unix: not consulted');
+  });
+
+  it('Apache reaches a socket at 108 bytes (no proxy-url-invalid) and not at 109 (proxy-url-invalid)', async () => {
+    for (const [bytes, reached] of [[108, true], [109, false]] as const) {
+      const p = longPath(bytes);
+      const listener = await listenLong(p);
+      const s = await probeScenario({ modules: ['proxy_fcgi'], files: { 'x.php': '<?php echo 1;' }, vhost: () => handlerTo(p) });
+      expect(socketIds(s), `${bytes} bytes`).toEqual([]);
+      const probed = listener.accepted();
+      await s.apache.http('/x.php');
+      expect(listener.accepted() > probed, `${bytes} bytes: Apache connected`).toBe(reached);
+      expect(s.configFindings.some((x) => x.id === 'proxy-url-invalid'), `${bytes} bytes: proxy-url-invalid`).toBe(!reached);
+      await s.apache.stop();
+    }
   });
 });

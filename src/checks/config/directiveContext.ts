@@ -5,8 +5,8 @@
  * those of the FastCGI modules are left to module-not-loaded.
  */
 import { DIRECTIVES, flatTree, ModuleRegistry, render, SECTIONS, type Directive } from '../../apache/index.js';
-import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
+import { FoldByCause } from './fold.js';
 import { finding } from './make.js';
 
 const DIR_SECTIONS = new Set(['directory', 'directorymatch', 'files', 'filesmatch', 'location', 'locationmatch', 'proxy', 'proxymatch', 'if', 'elseif', 'else', 'limit', 'limitexcept', 'requireall', 'requireany', 'requirenone']);
@@ -60,7 +60,8 @@ function contextError(d: Directive, scopes: readonly Directive[]): string | unde
 export const directiveContextCheck: ConfigCheck = {
   ids: ['config-syntax-error'],
   run(ctx) {
-    const out: Finding[] = [];
+    // Each cause (a problem in a place, a module not loaded) once, at its first line.
+    const out = new FoldByCause();
     const modules = new ModuleRegistry([]);
     for (const m of ctx.model.modulesLoaded) modules.add(m);
     // A lone vhost file has no LoadModule lines: "unknown" would be noise there.
@@ -72,8 +73,9 @@ export const directiveContextCheck: ConfigCheck = {
       // The scoping sections around d (ancestors that are sections and not TRANSPARENT).
       const scopes = flat.chains[i] as readonly Directive[];
       const problem = contextError(d, scopes);
+      const quoted = () => `${d.file}:${d.line}: ${render(d)}`;
       if (problem) {
-        out.push(
+        out.add(`context|${problem.toLowerCase()}`, quoted, () =>
           finding({
             id: 'config-syntax-error',
             severity: 'error',
@@ -88,7 +90,7 @@ export const directiveContextCheck: ConfigCheck = {
       const spec = d.isSection ? SECTIONS.get(d.name) : DIRECTIVES.get(d.name);
       if (knowsModules && spec && !modules.has(spec.module) && !FASTCGI_MODULES.has(spec.module)) {
         const shown = d.isSection ? `<${d.written}` : d.written;
-        out.push(
+        out.add(`module|${d.isSection ? '<' : ''}${d.name}|${spec.module}`, quoted, () =>
           finding({
             id: 'config-syntax-error',
             severity: 'error',
@@ -101,6 +103,6 @@ export const directiveContextCheck: ConfigCheck = {
         );
       }
     }
-    return out;
+    return out.findings();
   },
 };

@@ -10,6 +10,7 @@ import type { Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
 import { FASTCGI_MODULES } from './directiveContext.js';
+import { FoldByCause } from './fold.js';
 import { finding } from './make.js';
 
 const A2ENMOD: Record<string, string> = {
@@ -38,6 +39,8 @@ export const moduleNotLoadedCheck: ConfigCheck = {
     for (const m of ctx.model.modulesLoaded) modules.add(m);
     const reported = new Set<Directive | string>();
     // 1. Directives of an unloaded FastCGI module, in live configuration: Apache stops.
+    // Each directive name once, at its first line (where Apache stops).
+    const directives = new FoldByCause();
     const flat = flatTree(ctx.model.tree);
     for (let i = 0; i < flat.nodes.length; i++) {
       if (flat.live[i] === 0) continue;
@@ -46,7 +49,7 @@ export const moduleNotLoadedCheck: ConfigCheck = {
       if (!spec || !FASTCGI_MODULES.has(spec.module) || modules.has(spec.module)) continue;
       if (spec.module === 'fastcgi_module' && modules.has('fcgid_module') && d.name.startsWith('fastcgiauth')) continue;
       reported.add(`${d.file}:${d.line}`);
-      out.push(
+      directives.add(`${d.name}|${spec.module}`, () => `${d.file}:${d.line}: ${render(d)}`, () =>
         finding({
           id: 'module-not-loaded',
           severity: 'error',
@@ -58,6 +61,7 @@ export const moduleNotLoadedCheck: ConfigCheck = {
         }),
       );
     }
+    out.push(...directives.findings());
     // 2. Live handlers with nothing behind them; 3. setups in skipped blocks.
     for (const s of ctx.model.setups) {
       const key = `${s.definedAt.file}:${s.definedAt.line}`;

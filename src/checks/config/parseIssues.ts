@@ -6,6 +6,7 @@
 import type { ParseIssue } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
+import { FoldByCause } from './fold.js';
 import { finding } from './make.js';
 
 function one(i: ParseIssue): Finding {
@@ -127,6 +128,12 @@ function loopFix(message: string): string | undefined {
 export const parseIssuesCheck: ConfigCheck = {
   ids: ['config-syntax-error', 'include-not-found', 'config-variable-undefined', 'config-file-unreadable', 'config-analysis-limit'],
   run(ctx) {
-    return ctx.model.issues.map(one);
+    // The same message on many lines (a variable undefined everywhere it is used,
+    // one module loaded again and again) is one cause: once, at its first line.
+    const out = new FoldByCause();
+    for (const i of ctx.model.issues) {
+      out.add(`${i.kind}|${i.severity}|${i.message}`, () => `${i.file}${i.line !== undefined ? `:${i.line}` : ''}${i.text ? `: ${i.text}` : ''}`, () => one(i));
+    }
+    return out.findings();
   },
 };

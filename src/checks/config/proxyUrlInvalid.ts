@@ -2,12 +2,19 @@
  * proxy-url-invalid: a malformed unix:/fcgi:// target — a socket without
  * "|fcgi://…", "unix://run/x.sock", spaces or "=" in the path, no scheme after
  * the bar, or fcgi://host with no port (port 8000, where PHP-FPM's 9000 was
- * surely meant).
+ * surely meant), or a socket path longer than a socket address holds.
  */
 import type { Finding } from '../../findings/finding.js';
 import { parsedProxyUrl } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
+
+/**
+ * The longest socket path mod_proxy can connect to: it passes the path without
+ * its NUL (addrlen = offsetof(sun_path) + strlen), and Linux takes up to the
+ * whole 108 bytes of sun_path that way; one more is EINVAL (verified on 2.4).
+ */
+const APACHE_UDS_PATH_MAX = 108;
 
 export const proxyUrlInvalidCheck: ConfigCheck = {
   ids: ['proxy-url-invalid'],
@@ -33,6 +40,19 @@ export const proxyUrlInvalidCheck: ConfigCheck = {
         );
       }
       const ep = parsed.endpoint;
+      if (parsed.errors.length === 0 && ep?.kind === 'unix' && Buffer.byteLength(ep.path) > APACHE_UDS_PATH_MAX) {
+        out.push(
+          finding({
+            id: 'proxy-url-invalid',
+            severity: 'error',
+            title: 'The socket path is too long for Apache to connect to',
+            message: `${ep.path} is ${Buffer.byteLength(ep.path)} bytes long; a Unix socket address holds at most ${APACHE_UDS_PATH_MAX}. Apache starts, but every request answers 503 and the error log says "(22)Invalid argument: AH02454: FCGI: attempt to connect to Unix domain socket … failed", even while the application listens there.`,
+            at: s.definedAt,
+            evidence: [`${at(s.definedAt)}: ${s.directive}`],
+            fix: `Make the application listen on a shorter path (under /run, for example /run/php/app.sock) and name that path here.`,
+          }),
+        );
+      }
       if (parsed.errors.length === 0 && ep?.kind === 'tcp' && ep.defaultPort) {
         out.push(
           finding({

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import type { Finding } from '../../findings/finding.js';
-import { isProbeError } from '../../system/index.js';
+import { isProbeError, SUN_PATH_MAX } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, statText } from './evidence.js';
 import { endpointGroups, type EndpointGroup } from './facts.js';
@@ -108,7 +108,10 @@ export const unixSocketCheck: ProbeCheck = {
         );
         continue;
       }
-      const bound = listenersAt(ctx, p);
+      // /proc/net/unix shows the name a socket was bound with, which for a path longer than a
+      // socket address holds is another one (bound through its directory): it cannot tell.
+      const longPath = Buffer.byteLength(p) > SUN_PATH_MAX;
+      const bound = longPath ? undefined : listenersAt(ctx, p);
       const conn = ctx.connects.get(g.key);
       const refused = conn !== undefined && !conn.ok && conn.code === 'ECONNREFUSED';
       // On a Unix socket, ECONNREFUSED means nobody listens (a full backlog gives EAGAIN instead).
@@ -117,7 +120,13 @@ export const unixSocketCheck: ProbeCheck = {
       const nobodyBound = bound !== undefined && bound.length === 0;
       if (conn?.ok || someoneBound || !(refused || nobodyBound)) continue;
       const probe = [statText(st, users)];
-      probe.push(bound === undefined ? '/proc/net/unix: not readable' : `/proc/net/unix: no listening socket is bound to ${p}`);
+      probe.push(
+        longPath
+          ? `/proc/net/unix: not consulted (it cannot name a path longer than ${SUN_PATH_MAX} bytes)`
+          : bound === undefined
+            ? '/proc/net/unix: not readable'
+            : `/proc/net/unix: no listening socket is bound to ${p}`,
+      );
       if (conn && !conn.ok) probe.push(`connect(${p}): ${conn.code}`);
       const near = suggestion(ctx, p);
       const pools = poolsListeningOn(ctx, g.endpoint);

@@ -91,6 +91,18 @@ describe('finer points', () => {
     expect(only(r, 'proxy-url-invalid')[0]).toMatchObject({ severity: 'warning' });
     expect(only(r, 'proxy-url-invalid')[0]?.message).toContain('8000');
   });
+  it('proxy-url-invalid: a socket path of 109 bytes is too long for Apache (EINVAL); 108 bytes is not (issue 12 item 19)', () => {
+    const sock = (bytes: number) => `/run/${'p'.repeat(bytes - '/run/'.length - '.sock'.length)}.sock`;
+    const conf = (p: string) => `${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:${p}|fcgi://localhost"\n</FilesMatch>\n`;
+    expect(sock(109)).toHaveLength(109);
+    const f = only(analyze(conf(sock(109))), 'proxy-url-invalid');
+    expect(f.map((x) => [x.severity, x.location?.line])).toEqual([['error', 11]]);
+    expect(f[0]?.message).toContain('is 109 bytes long; a Unix socket address holds at most 108');
+    expect(f[0]?.message).toContain('AH02454');
+    expect(only(analyze(conf(sock(108))), 'proxy-url-invalid')).toEqual([]);
+    // The same in ProxyPass.
+    expect(only(analyze(`${BASE}${PROXY}ProxyPass /app "unix:${sock(120)}|fcgi://localhost/"\n`), 'proxy-url-invalid')).toHaveLength(1);
+  });
   it('config-syntax-error: FcgidIPCDir in a vhost, an unknown command of an unloaded module, an unclosed section', () => {
     expect(only(analyze(`${BASE}${FCGID}<VirtualHost *:80>\nFcgidIPCDir /run/x\n</VirtualHost>\n`), 'config-syntax-error')[0]?.message).toContain('FcgidIPCDir cannot occur within <VirtualHost> section');
     expect(only(analyze(`${BASE}RewriteEngine On\n`), 'config-syntax-error')[0]?.message).toContain("Invalid command 'RewriteEngine'");

@@ -1,0 +1,59 @@
+/**
+ * One finding per cause, however many lines show it. 100,000 `SetEnv` lines
+ * without env_module are one problem (load the module), and Apache itself
+ * stops at the first of them: the finding sits on that first line, says how
+ * many lines there are in all, and lists only the first few.
+ *
+ * The check that finds a problem folds it, not a step after all checks: only
+ * the check knows what "the same cause" is (its messages quote each line, so
+ * they differ line by line), and a finding never built costs no memory, where
+ * 100,000 built and folded afterwards would already have cost it all.
+ */
+import type { Finding } from '../../findings/finding.js';
+
+/** Lines of one cause quoted in its evidence; the rest are counted. */
+export const FOLD_EVIDENCE_LINES = 10;
+
+interface Group {
+  first: Finding;
+  lines: string[];
+  count: number;
+}
+
+export class FoldByCause {
+  private readonly groups = new Map<string, Group>();
+
+  /**
+   * Another line showing `cause`. `build` makes the finding of the first line
+   * and is called only for it; `line` ("file:line: text") is its evidence,
+   * called only while the evidence has room.
+   */
+  add(cause: string, line: () => string, build: () => Finding): void {
+    const g = this.groups.get(cause);
+    if (!g) {
+      this.groups.set(cause, { first: build(), lines: [line()], count: 1 });
+      return;
+    }
+    g.count++;
+    if (g.lines.length < FOLD_EVIDENCE_LINES) g.lines.push(line());
+  }
+
+  /** The findings, one per cause, in the order each cause was first seen. */
+  findings(): Finding[] {
+    const out: Finding[] = [];
+    for (const g of this.groups.values()) out.push(g.count === 1 ? g.first : folded(g));
+    return out;
+  }
+}
+
+function folded(g: Group): Finding {
+  const kind = g.first.evidence[0]?.kind ?? 'config';
+  const evidence = g.lines.map((text) => ({ kind, text }));
+  const more = g.count - g.lines.length;
+  if (more > 0) evidence.push({ kind, text: `… and ${more} more line${more === 1 ? '' : 's'}` });
+  return {
+    ...g.first,
+    message: `${g.first.message} ${g.count} lines in all have this problem${g.first.severity === 'error' ? '; Apache stops at the first' : ''}.`,
+    evidence,
+  };
+}

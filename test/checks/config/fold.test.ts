@@ -1,0 +1,76 @@
+/**
+ * Issue 12 item 24: many lines of one cause make one finding, at the first
+ * line (where Apache stops), counting them all and quoting a few; different
+ * causes stay different findings.
+ */
+import { describe, expect, it } from 'vitest';
+import { FOLD_EVIDENCE_LINES } from '../../../src/checks/config/fold.js';
+import { analyze, BASE, only, PROXY } from './helpers.js';
+
+const setEnv = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `SetEnv V${from + i} x\n`).join('');
+
+describe('findings of one cause are folded into one', () => {
+  it('15 SetEnv lines without env_module: one finding at the first, counting 15, quoting 10 and the rest as a number', () => {
+    const r = analyze(`${BASE}${setEnv(15)}`);
+    const f = only(r, 'config-syntax-error');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location).toEqual({ file: '/srv/httpd.conf', line: 8 });
+    expect(f[0]?.title).toBe('SetEnv needs env_module, which is not loaded');
+    expect(f[0]?.message).toContain('15 lines in all have this problem; Apache stops at the first.');
+    expect(f[0]?.evidence.map((e) => e.text)).toEqual([
+      ...Array.from({ length: FOLD_EVIDENCE_LINES }, (_, i) => `/srv/httpd.conf:${8 + i}: SetEnv V${i} x`),
+      '… and 5 more lines',
+    ]);
+  });
+
+  it('a single line keeps its finding as it was: no count', () => {
+    const f = only(analyze(`${BASE}SetEnv V x\n`), 'config-syntax-error');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.message).not.toContain('lines in all');
+    expect(f[0]?.evidence.map((e) => e.text)).toEqual(['/srv/httpd.conf:8: SetEnv V x']);
+  });
+
+  it('two causes stay two findings, each at its own first line: SetEnv needs env_module, Header needs headers_module', () => {
+    const r = analyze(`${BASE}${setEnv(3)}Header set X-A a\n${setEnv(2, 3)}Header set X-B b\n`);
+    const f = only(r, 'config-syntax-error');
+    expect(f.map((x) => [x.title, x.location?.line])).toEqual([
+      ['SetEnv needs env_module, which is not loaded', 8],
+      ['Header needs headers_module, which is not loaded', 11],
+    ]);
+    expect(f[0]?.message).toContain('5 lines in all');
+    expect(f[1]?.message).toContain('2 lines in all');
+  });
+
+  it('one directive out of place in two different sections is two causes; twice in the same section, one', () => {
+    const r = analyze(`${BASE}${PROXY}<Directory /a>\nListen 81\nListen 82\n</Directory>\n<Files x>\nListen 83\n</Files>\n`);
+    const f = only(r, 'config-syntax-error').filter((x) => x.title === 'Listen is not allowed here');
+    expect(f.map((x) => [x.location?.line, x.evidence.length])).toEqual([
+      [11, 2],
+      [15, 1],
+    ]);
+    expect(f[0]?.message).toContain('cannot occur within <Directory> section');
+    expect(f[1]?.message).toContain('cannot occur within <Files> section');
+  });
+
+  it('module-not-loaded: 12 FastCGI directives of one name are one finding; another name is another', () => {
+    const lines = Array.from({ length: 12 }, (_, i) => `FcgidInitialEnv V${i} x\n`).join('');
+    const r = analyze(`${BASE}${lines}FcgidIOTimeout 40\n`);
+    const f = only(r, 'module-not-loaded');
+    expect(f.map((x) => [x.title, x.location?.line])).toEqual([
+      ['FcgidInitialEnv needs fcgid_module, which is not loaded', 8],
+      ['FcgidIOTimeout needs fcgid_module, which is not loaded', 20],
+    ]);
+    expect(f[0]?.message).toContain('12 lines in all');
+    expect(f[0]?.evidence.at(-1)?.text).toBe('… and 2 more lines');
+  });
+
+  it('a ${VARIABLE} undefined on many lines is one finding; another variable another', () => {
+    const r = analyze(`${BASE}ServerName \${NOPE}\nServerAdmin \${NOPE}\nDocumentRoot \${OTHER}\n`);
+    const f = only(r, 'config-variable-undefined');
+    expect(f.map((x) => [x.title, x.location?.line])).toEqual([
+      ['${NOPE} is not defined', 8],
+      ['${OTHER} is not defined', 10],
+    ]);
+    expect(f[0]?.message).toContain('2 lines in all have this problem.');
+  });
+});
