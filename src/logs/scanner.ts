@@ -12,6 +12,8 @@ export interface ScanStats {
   /** Lines (or multi-line records) recognised by a rule, within `since`. */
   matchedLines: number;
   skippedBySince: number;
+  /** Bytes of plain logs not read at all: their lines are older than `since` (found by bisection). */
+  bytesSkippedBySince?: number;
   truncatedLines: number;
   /**
    * Matched lines counted in a finding whose values they carry are not listed one by one
@@ -33,6 +35,20 @@ interface Pending {
 
 /** nginx's multi-line stderr records stop joining after this many physical lines. */
 const MAX_RECORD_LINES = 200;
+/**
+ * A line without a time of its own (a program's raw stderr) was written after the dated
+ * line above it: with `since`, it takes that line's time if one starts this close above.
+ * Bounded so that a long run of undated text costs bounded work; past it, the line is kept.
+ * The bisection of a log for `since` relies on this: a line it passes over is never one
+ * a full read would keep.
+ */
+export const UNDATED_LOOKBACK_CHARS = 64 * 1024;
+
+/** The last dated line at the end of the text scanned so far: its time, and how far back it starts. */
+interface Tail {
+  time: Date | undefined;
+  chars: number;
+}
 
 /**
  * Scans the blocks of one log: the prefilter finds candidate lines, each is unwrapped
@@ -42,6 +58,7 @@ const MAX_RECORD_LINES = 200;
 export class SourceScan {
   private lineNo = 0;
   private pending: Pending | undefined;
+  private tail: Tail = { time: undefined, chars: 0 };
 
   constructor(
     private readonly source: string,
@@ -50,6 +67,8 @@ export class SourceScan {
     private readonly stats: ScanStats,
     private readonly maxLine: number,
     private readonly since: Date | undefined,
+    /** False once lines were passed over (a seek): a line number would then be wrong. */
+    private readonly countsLines = true,
   ) {}
 
   scanBlock(text: string): void {
@@ -71,11 +90,12 @@ export class SourceScan {
       if (end < 0) end = text.length;
       this.stats.candidateLines += 1;
       const lineNo = lineAt(start);
-      this.handleLine(this.cap(text.slice(start, end)), lineNo);
+      this.handleLine(this.cap(text.slice(start, end)), lineNo, text, start);
       pos = end + 1;
       if (this.pending) pos = this.continueRecord(text, pos, lineAt);
     }
     lineAt(text.length);
+    if (this.since) this.tail = this.tailAfter(text);
   }
 
   /** Flushes a record still open at the end of the log; returns the lines counted. */
@@ -84,13 +104,41 @@ export class SourceScan {
     return this.lineNo;
   }
 
-  private handleLine(line: string, lineNo: number): void {
+  private handleLine(line: string, lineNo: number, text: string, start: number): void {
     const env = parseEnvelope(line);
     if (opensMultiline(env)) {
       this.pending = { env, parts: [line], chars: line.length, lineNo };
       return;
     }
-    this.matchRecord(env, line, lineNo);
+    const time = env.timestamp ?? (this.since ? this.timeAbove(text, start) : undefined);
+    this.matchRecord(env, line, lineNo, time);
+  }
+
+  /** The time of the nearest dated line above `start`, within the lookback. */
+  private timeAbove(text: string, start: number): Date | undefined {
+    let end = start - 1;
+    while (end >= 0) {
+      const lineStart = end > 0 ? text.lastIndexOf('\n', end - 1) + 1 : 0;
+      if (start - lineStart > UNDATED_LOOKBACK_CHARS) return undefined;
+      const time = parseEnvelope(text.slice(lineStart, end)).timestamp;
+      if (time) return time;
+      end = lineStart - 1;
+    }
+    return this.tail.time && this.tail.chars + start <= UNDATED_LOOKBACK_CHARS ? this.tail.time : undefined;
+  }
+
+  /** The tail after `text`: its last dated line within the lookback, or the previous tail moved back. */
+  private tailAfter(text: string): Tail {
+    let end = text.endsWith('\n') ? text.length - 1 : text.length;
+    while (end >= 0) {
+      const lineStart = end > 0 ? text.lastIndexOf('\n', end - 1) + 1 : 0;
+      if (text.length - lineStart > UNDATED_LOOKBACK_CHARS) return { time: undefined, chars: 0 };
+      const time = parseEnvelope(text.slice(lineStart, end)).timestamp;
+      if (time) return { time, chars: text.length - lineStart };
+      end = lineStart - 1;
+    }
+    const chars = this.tail.chars + text.length;
+    return this.tail.time && chars <= UNDATED_LOOKBACK_CHARS ? { time: this.tail.time, chars } : { time: undefined, chars: 0 };
   }
 
   private continueRecord(text: string, from: number, lineAt: (start: number) => number): number {
@@ -125,18 +173,18 @@ export class SourceScan {
     this.pending = undefined;
     const [first = '', ...more] = pending.parts;
     const env: Envelope = { ...pending.env, message: [pending.env.message, ...more].join('\n') };
-    this.matchRecord(env, [first, ...more].join('\n'), pending.lineNo);
+    this.matchRecord(env, [first, ...more].join('\n'), pending.lineNo, env.timestamp);
   }
 
-  private matchRecord(env: Envelope, text: string, lineNo: number): void {
-    if (this.since && env.timestamp && env.timestamp < this.since) {
+  private matchRecord(env: Envelope, text: string, lineNo: number, time: Date | undefined): void {
+    if (this.since && time && time < this.since) {
       this.stats.skippedBySince += 1;
       return;
     }
     const match = this.matcher.match(env.message, text);
     if (!match) return;
     this.stats.matchedLines += 1;
-    this.aggregator.add(match, env, text, this.source, lineNo);
+    this.aggregator.add(match, env, text, this.source, this.countsLines ? lineNo : undefined);
   }
 
   private cap(line: string): string {
