@@ -13,7 +13,11 @@ import { sourceName, type LogSource } from './sources.js';
 export interface ScanOptions {
   /** Defaults to the catalog in rules/. */
   catalog?: Catalog;
-  /** Lines whose envelope time is earlier are skipped; lines without a time are kept. */
+  /**
+   * Lines whose envelope time is earlier are skipped, and so are lines without a time below
+   * such a line (they were written after it); a plain file is entered at its first line
+   * since then. Other lines without a time are kept.
+   */
   since?: Date;
   maxLineBytes?: number;
   /**
@@ -94,7 +98,7 @@ async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
   const name = sourceName(source);
   let input: LogInput;
   try {
-    input = await openSource(source, run.since);
+    input = await openSource(source, 'path' in source && source.whole ? undefined : run.since);
   } catch (e) {
     notices.push(await noticeForError(name, e));
     return;

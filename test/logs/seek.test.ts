@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/checks/run.js';
-import { loadCatalog, parseEnvelope, scanLogs, type ScanResult } from '../../src/logs/index.js';
+import { loadCatalog, parseEnvelope, rotatedLogSources, scanLogs, type ScanResult } from '../../src/logs/index.js';
 import { planSeek, SEEK_MARGIN_MS } from '../../src/logs/seek.js';
 import { makeTempDir } from '../client/support.js';
 import { apacheNoise, apacheTime, fpmTime, nginxTime, scriptUnknown, socketMissing, writeBigLog } from './support/datedLog.js';
@@ -127,6 +127,27 @@ describe('logs FILE --since', () => {
       expect(result.stats.bytesSkippedBySince).toBeUndefined();
       expect(result.stats.skippedBySince).toBe(5000);
       expect(result.findings.map((f) => f.id)).toEqual(['socket-missing']);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('reads a rotated plain sibling (.1) whole, as before; the live log is entered at its lines since', async () => {
+    const dir = makeTempDir('seek-rotated');
+    try {
+      const now = Date.now();
+      const live = dir.join('error.log');
+      const spec = { bytes: 4 * 1024 * 1024, from: new Date(now - 5 * DAY), to: new Date(now - 2 * DAY), tail: [socketMissing(new Date(now - HOUR))] };
+      writeBigLog({ ...spec, path: live });
+      writeBigLog({ ...spec, path: `${live}.1` });
+      const sources = await rotatedLogSources(live);
+      expect(sources).toEqual([{ path: `${live}.1`, whole: true }, { path: live }]);
+      const [rotated, current] = await Promise.all(sources.map((source) => scanLogs([source], { catalog, since: new Date(now - DAY) })));
+      expect(rotated?.stats.bytesSkippedBySince).toBeUndefined();
+      expect(rotated?.stats.bytes).toBeGreaterThan(4 * 1024 * 1024);
+      expect(current?.stats.bytesSkippedBySince).toBeGreaterThan(3 * 1024 * 1024);
+      expect(rotated?.findings.map((f) => f.id)).toEqual(['socket-missing']);
+      expect(current?.findings.map((f) => f.id)).toEqual(['socket-missing']);
     } finally {
       dir.remove();
     }
