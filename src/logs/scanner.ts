@@ -1,4 +1,5 @@
 import type { Aggregator } from './aggregate.js';
+import { DatedAbove } from './datedAbove.js';
 import { closesMultiline, opensMultiline, parseEnvelope, startsRecord, type Envelope } from './envelope.js';
 import type { Matcher } from './matcher.js';
 
@@ -35,20 +36,6 @@ interface Pending {
 
 /** nginx's multi-line stderr records stop joining after this many physical lines. */
 const MAX_RECORD_LINES = 200;
-/**
- * A line without a time of its own (a program's raw stderr) was written after the dated
- * line above it: with `since`, it takes that line's time if one starts this close above.
- * Bounded so that a long run of undated text costs bounded work; past it, the line is kept.
- * The bisection of a log for `since` relies on this: a line it passes over is never one
- * a full read would keep.
- */
-export const UNDATED_LOOKBACK_CHARS = 64 * 1024;
-
-/** The last dated line at the end of the text scanned so far: its time, and how far back it starts. */
-interface Tail {
-  time: Date | undefined;
-  chars: number;
-}
 
 /**
  * Scans the blocks of one log: the prefilter finds candidate lines, each is unwrapped
@@ -58,7 +45,7 @@ interface Tail {
 export class SourceScan {
   private lineNo = 0;
   private pending: Pending | undefined;
-  private tail: Tail = { time: undefined, chars: 0 };
+  private readonly datedAbove = new DatedAbove();
 
   constructor(
     private readonly source: string,
@@ -95,7 +82,7 @@ export class SourceScan {
       if (this.pending) pos = this.continueRecord(text, pos, lineAt);
     }
     lineAt(text.length);
-    if (this.since) this.tail = this.tailAfter(text);
+    if (this.since) this.datedAbove.endBlock(text);
   }
 
   /** Flushes a record still open at the end of the log; returns the lines counted. */
@@ -110,35 +97,10 @@ export class SourceScan {
       this.pending = { env, parts: [line], chars: line.length, lineNo };
       return;
     }
-    const time = env.timestamp ?? (this.since ? this.timeAbove(text, start) : undefined);
+    let time = env.timestamp;
+    if (this.since && time) this.datedAbove.dated(start, time);
+    else if (this.since) time = this.datedAbove.above(text, start);
     this.matchRecord(env, line, lineNo, time);
-  }
-
-  /** The time of the nearest dated line above `start`, within the lookback. */
-  private timeAbove(text: string, start: number): Date | undefined {
-    let end = start - 1;
-    while (end >= 0) {
-      const lineStart = end > 0 ? text.lastIndexOf('\n', end - 1) + 1 : 0;
-      if (start - lineStart > UNDATED_LOOKBACK_CHARS) return undefined;
-      const time = parseEnvelope(text.slice(lineStart, end)).timestamp;
-      if (time) return time;
-      end = lineStart - 1;
-    }
-    return this.tail.time && this.tail.chars + start <= UNDATED_LOOKBACK_CHARS ? this.tail.time : undefined;
-  }
-
-  /** The tail after `text`: its last dated line within the lookback, or the previous tail moved back. */
-  private tailAfter(text: string): Tail {
-    let end = text.endsWith('\n') ? text.length - 1 : text.length;
-    while (end >= 0) {
-      const lineStart = end > 0 ? text.lastIndexOf('\n', end - 1) + 1 : 0;
-      if (text.length - lineStart > UNDATED_LOOKBACK_CHARS) return { time: undefined, chars: 0 };
-      const time = parseEnvelope(text.slice(lineStart, end)).timestamp;
-      if (time) return { time, chars: text.length - lineStart };
-      end = lineStart - 1;
-    }
-    const chars = this.tail.chars + text.length;
-    return this.tail.time && chars <= UNDATED_LOOKBACK_CHARS ? { time: this.tail.time, chars } : { time: undefined, chars: 0 };
   }
 
   private continueRecord(text: string, from: number, lineAt: (start: number) => number): number {

@@ -154,6 +154,35 @@ describe('logs FILE --since', () => {
   });
 });
 
+describe('with --since, a line without a time', () => {
+  const undated = 'spawn-fcgi: child exited with: 127';
+  const run = (lines: string[], since: Date, chunk = 1 << 20) => {
+    const bytes = Buffer.from(`${lines.join('\n')}\n`);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / chunk) }, (_, i) => bytes.subarray(i * chunk, (i + 1) * chunk));
+    return scanLogs([{ name: 'stderr.log', stream: Readable.from(chunks) }], { catalog, since });
+  };
+
+  it('counts as written at the time of the dated line above it; with none above (or none within 64 KiB), it is kept', async () => {
+    const now = Date.now();
+    const lines = [undated, apacheNoise(new Date(now - 3 * DAY)), undated, undated, apacheNoise(new Date(now - HOUR)), undated, apacheNoise(new Date(now - 3 * DAY))];
+    const farBelow = ['x'.repeat(1000), ...Array.from({ length: 70 }, () => 'no time on this line either '.repeat(40)), undated];
+    // However the stream is cut into chunks, the same lines are kept.
+    for (const chunk of [1 << 20, 7, 100, 4096]) {
+      const { stats } = await run([...lines, ...farBelow], new Date(now - DAY), chunk);
+      expect({ chunk, matched: stats.matchedLines, skipped: stats.skippedBySince }).toEqual({ chunk, matched: 3, skipped: 2 });
+    }
+  });
+
+  it('costs one look per line, not one per line above it (100,000 undated lines)', async () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => (i % 2 ? undated : `some output ${i}`));
+    const started = Date.now();
+    const { stats } = await run(lines, new Date(Date.now() - DAY), 256 * 1024);
+    expect(stats.matchedLines).toBe(50_000);
+    // Looking back 64 KiB from every line took 16 s here; one look per line takes well under 1 s.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
 /** Findings as the two reads should agree on: line numbers are unknown past a seek. */
 function comparable(result: ScanResult): unknown {
   return result.findings.map((f) => ({ ...f, location: f.location ? { file: f.location.file } : undefined }));
