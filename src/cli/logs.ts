@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { analyzeConfig } from '../checks/config/index.js';
-import { parseSince, rotatedLogPaths, scanLogs, type LogNotice, type LogSource } from '../logs/index.js';
+import { parseSince, rotatedLogSources, scanLogs, type LogNotice, type LogSource } from '../logs/index.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatLogsText } from '../report/logsText.js';
 import { loadStyle } from '../report/style.js';
@@ -47,9 +47,9 @@ async function defaultSources(root: string | undefined, env: NodeJS.ProcessEnv):
   const paths = new Set<string>();
   for (const log of model.errorLogs) if (log.target.startsWith('/') && existsSync(log.target)) paths.add(log.target);
   for (const p of fpmLogs()) paths.add(p);
-  const all: string[] = [];
-  for (const p of paths) all.push(...(await rotatedLogPaths(p)));
-  return { sources: all.map((path) => ({ path })), from: model.filesRead.length ? model.rootFile : 'the usual places' };
+  const all: LogSource[] = [];
+  for (const p of paths) all.push(...(await rotatedLogSources(p)));
+  return { sources: all, from: model.filesRead.length ? model.rootFile : 'the usual places' };
 }
 
 export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: CliIO): Promise<number> {

@@ -31,7 +31,7 @@ export interface MatchGroup {
   lastSeen?: Date;
   samples: string[];
   /** Per log: how many lines, and the line number of the first. */
-  sources: Map<string, { count: number; firstLine: number }>;
+  sources: Map<string, { count: number; firstLine: number | undefined }>;
   /** Consequence lines folded under this cause, by rule id. */
   folded: Map<string, { title: string; count: number }>;
   /**
@@ -65,7 +65,7 @@ export class Aggregator {
     this.recent = new Map();
   }
 
-  add(match: RuleMatch, env: Envelope, line: string, source: string, lineNo: number): void {
+  add(match: RuleMatch, env: Envelope, line: string, source: string, lineNo: number | undefined): void {
     this.seq += 1;
     const { rule } = match;
     if (rule.consequence) {
@@ -209,7 +209,10 @@ export function toFinding(group: MatchGroup): Finding {
     fix: rule.fix,
   };
   const first = group.sources.entries().next();
-  if (!first.done) finding.location = { file: first.value[0], line: first.value[1].firstLine };
+  if (!first.done) {
+    const line = first.value[1].firstLine;
+    finding.location = line === undefined ? { file: first.value[0] } : { file: first.value[0], line };
+  }
   return finding;
 }
 

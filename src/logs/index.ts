@@ -8,7 +8,7 @@ export { scanLogs, matchLine, type ScanOptions, type ScanResult, type LineVerdic
 export type { ScanStats } from './scanner.js';
 export type { MatchGroup } from './aggregate.js';
 export type { LogNotice } from './notices.js';
-export { rotatedLogPaths, sourceName, type LogSource } from './sources.js';
+export { rotatedLogPaths, rotatedLogSources, sourceName, type LogSource } from './sources.js';
 export { parseSince } from './timestamps.js';
 export { parseEnvelope, type Envelope } from './envelope.js';
 export { defaultRulesDir } from './rulesDir.js';

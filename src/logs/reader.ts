@@ -1,6 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { isGzipMagic, readGzip } from './gzip.js';
+import { planSeek } from './seek.js';
 
 /** A run of complete lines, decoded; the unit the scanner works on. */
 export interface Block {
@@ -23,6 +24,21 @@ export interface LogInput {
   damage: string[];
   /** Gives up on a stream at once, even with a read pending (a pipe from `sleep`). */
   stop?: () => void;
+  /** A plain file's size in bytes. */
+  size?: number;
+  /** Bytes passed over because their lines are older than `since` (line numbers are then unknown). */
+  skippedBytes?: number;
+  /** Read with a `since` from its start because no line time could be read near its start. */
+  undated?: boolean;
+}
+
+export interface OpenOptions {
+  /**
+   * Only lines since this time matter: a plain file is read from its first line at that
+   * time (found by bisection), after the lines before its first dated line.
+   */
+  since?: Date;
+  chunkBytes?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 64 * 1024;
@@ -68,7 +84,8 @@ function assertRegularFile(path: string, info: Stats): void {
  * name: logrotate's `error.log.2.gz`, or a .gz renamed). Throws the fs error (EACCES,
  * ENOENT…) or NotALogFile here, at open time, so that the caller can turn it into a notice.
  */
-export async function openLogFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES): Promise<LogInput> {
+export async function openLogFile(path: string, options: OpenOptions = {}): Promise<LogInput> {
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
   if (STANDARD_STREAM.test(path)) throw new NotALogFile(path, 'standard stream');
   // stat follows symbolic links: `ErrorLog /var/log/x.log` -> /dev/null is refused too.
   const before = await stat(path);
@@ -82,8 +99,14 @@ export async function openLogFile(path: string, chunkBytes = DEFAULT_CHUNK_BYTES
     const magic = Buffer.alloc(2);
     const { bytesRead } = await handle.read(magic, 0, 2, 0);
     const damage: string[] = [];
-    const chunks = bytesRead === 2 && isGzipMagic(magic) ? readGzip(handle, info.size, (m) => damage.push(m)) : readReusing(handle, chunkBytes);
-    return { chunks: closing(handle, chunks), damage };
+    // A .gz cannot be entered in the middle: it is read whole, as any rotated log.
+    if (bytesRead === 2 && isGzipMagic(magic)) return { chunks: closing(handle, readGzip(handle, info.size, (m) => damage.push(m))), damage };
+    const plan = options.since ? await planSeek(handle, info.size, options.since) : undefined;
+    const ranges: Array<[number, number]> = plan && plan.from > plan.head ? [[0, plan.head], [plan.from, info.size]] : [[0, info.size]];
+    const input: LogInput = { chunks: closing(handle, readReusing(handle, chunkBytes, ranges)), damage, size: info.size };
+    if (plan && plan.from > plan.head) input.skippedBytes = plan.from - plan.head;
+    if (options.since && !plan) input.undated = true;
+    return input;
   } catch (e) {
     await handle.close().catch(() => undefined);
     throw e;
@@ -103,12 +126,20 @@ async function* closing(handle: FileHandle, chunks: AsyncGenerator<Buffer>): Asy
  * Reads a plain file into one buffer, over and over: constant memory whatever the size.
  * Safe because readBlocks decodes or copies each chunk before asking for the next.
  */
-async function* readReusing(handle: FileHandle, chunkBytes: number): AsyncGenerator<Buffer> {
+async function* readReusing(handle: FileHandle, chunkBytes: number, ranges: ReadonlyArray<readonly [number, number]>): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(chunkBytes);
-  for (;;) {
-    const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
-    if (bytesRead === 0) return;
-    yield buffer.subarray(0, bytesRead);
+  for (const [index, [from, to]] of ranges.entries()) {
+    // The last range runs to the end of the file as it is now: a log still being written is read to its end.
+    const last = index === ranges.length - 1;
+    let at = from;
+    for (;;) {
+      const want = last ? chunkBytes : Math.min(chunkBytes, to - at);
+      if (want <= 0) break;
+      const { bytesRead } = await handle.read(buffer, 0, want, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+      yield buffer.subarray(0, bytesRead);
+    }
   }
 }
 

@@ -13,7 +13,11 @@ import { sourceName, type LogSource } from './sources.js';
 export interface ScanOptions {
   /** Defaults to the catalog in rules/. */
   catalog?: Catalog;
-  /** Lines whose envelope time is earlier are skipped; lines without a time are kept. */
+  /**
+   * Lines whose envelope time is earlier are skipped, and so are lines without a time below
+   * such a line (they were written after it); a plain file is entered at its first line
+   * since then. Other lines without a time are kept.
+   */
   since?: Date;
   maxLineBytes?: number;
   /**
@@ -94,14 +98,16 @@ async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
   const name = sourceName(source);
   let input: LogInput;
   try {
-    input = await openSource(source);
+    input = await openSource(source, 'path' in source && source.whole ? undefined : run.since);
   } catch (e) {
     notices.push(await noticeForError(name, e));
     return;
   }
   stats.sources += 1;
   run.aggregator.startSource();
-  const scan = new SourceScan(name, run.matcher, run.aggregator, stats, maxLine, run.since);
+  if (input.skippedBytes) stats.bytesSkippedBySince = (stats.bytesSkippedBySince ?? 0) + input.skippedBytes;
+  // Past a seek the line numbers are unknown: findings then name the file alone.
+  const scan = new SourceScan(name, run.matcher, run.aggregator, stats, maxLine, run.since, !input.skippedBytes);
   let truncated = 0;
   const reading = { cut: false };
   const bytesBefore = stats.bytes;
@@ -122,8 +128,9 @@ async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
   }
   for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${linesRead} lines read)` });
   if (reading.cut) {
-    const read = `${linesRead} lines, ${mebibytes(stats.bytes - bytesBefore)}`;
-    notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})` });
+    const bytesRead = stats.bytes - bytesBefore;
+    const read = `${linesRead} lines, ${mebibytes(bytesRead)}`;
+    notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})${undatedCut(name, input, bytesRead)}` });
   }
 }
 
@@ -145,8 +152,19 @@ export function matchLine(line: string, catalog: Catalog = loadCatalog()): LineV
   return { ruleId: m.rule.id, finding: m.rule.finding, severity: m.rule.severity, title: m.rule.title, groups: m.groups, envelope };
 }
 
-async function openSource(source: LogSource): Promise<LogInput> {
-  if ('path' in source && source.path !== '-') return openLogFile(source.path);
+/**
+ * A log whose times could not be read was read from its start: when the time ran out, its
+ * newest lines — the ones `since` asks for — were not read at all. Say so: no finding from
+ * it does not mean no error.
+ */
+function undatedCut(name: string, input: LogInput, bytesRead: number): string {
+  if (!input.undated || input.size === undefined) return '';
+  const unread = Math.max(0, input.size - bytesRead);
+  return `; the line times in ${name} could not be read, so it was read from its start and its newest ${mebibytes(unread)} (of ${mebibytes(input.size)}) were not read: recent errors may be missing (read it with \`fcgi-doctor logs ${name}\` and a longer --timeout, or \`tail -n 100000 ${name} | fcgi-doctor logs -\`)`;
+}
+
+async function openSource(source: LogSource, since: Date | undefined): Promise<LogInput> {
+  if ('path' in source && source.path !== '-') return openLogFile(source.path, { since });
   const stream = 'stream' in source ? source.stream : (process.stdin as Readable);
   const destroy = (stream as Partial<Readable>).destroy;
   return { chunks: stream, damage: [], stop: destroy ? () => destroy.call(stream) : undefined };

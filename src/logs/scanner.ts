@@ -1,4 +1,5 @@
 import type { Aggregator } from './aggregate.js';
+import { DatedAbove } from './datedAbove.js';
 import { closesMultiline, opensMultiline, parseEnvelope, startsRecord, type Envelope } from './envelope.js';
 import type { Matcher } from './matcher.js';
 
@@ -12,6 +13,8 @@ export interface ScanStats {
   /** Lines (or multi-line records) recognised by a rule, within `since`. */
   matchedLines: number;
   skippedBySince: number;
+  /** Bytes of plain logs not read at all: their lines are older than `since` (found by bisection). */
+  bytesSkippedBySince?: number;
   truncatedLines: number;
   /**
    * Matched lines counted in a finding whose values they carry are not listed one by one
@@ -42,6 +45,7 @@ const MAX_RECORD_LINES = 200;
 export class SourceScan {
   private lineNo = 0;
   private pending: Pending | undefined;
+  private readonly datedAbove = new DatedAbove();
 
   constructor(
     private readonly source: string,
@@ -50,6 +54,8 @@ export class SourceScan {
     private readonly stats: ScanStats,
     private readonly maxLine: number,
     private readonly since: Date | undefined,
+    /** False once lines were passed over (a seek): a line number would then be wrong. */
+    private readonly countsLines = true,
   ) {}
 
   scanBlock(text: string): void {
@@ -71,11 +77,12 @@ export class SourceScan {
       if (end < 0) end = text.length;
       this.stats.candidateLines += 1;
       const lineNo = lineAt(start);
-      this.handleLine(this.cap(text.slice(start, end)), lineNo);
+      this.handleLine(this.cap(text.slice(start, end)), lineNo, text, start);
       pos = end + 1;
       if (this.pending) pos = this.continueRecord(text, pos, lineAt);
     }
     lineAt(text.length);
+    if (this.since) this.datedAbove.endBlock(text);
   }
 
   /** Flushes a record still open at the end of the log; returns the lines counted. */
@@ -84,13 +91,16 @@ export class SourceScan {
     return this.lineNo;
   }
 
-  private handleLine(line: string, lineNo: number): void {
+  private handleLine(line: string, lineNo: number, text: string, start: number): void {
     const env = parseEnvelope(line);
     if (opensMultiline(env)) {
       this.pending = { env, parts: [line], chars: line.length, lineNo };
       return;
     }
-    this.matchRecord(env, line, lineNo);
+    let time = env.timestamp;
+    if (this.since && time) this.datedAbove.dated(start, time);
+    else if (this.since) time = this.datedAbove.above(text, start);
+    this.matchRecord(env, line, lineNo, time);
   }
 
   private continueRecord(text: string, from: number, lineAt: (start: number) => number): number {
@@ -125,18 +135,18 @@ export class SourceScan {
     this.pending = undefined;
     const [first = '', ...more] = pending.parts;
     const env: Envelope = { ...pending.env, message: [pending.env.message, ...more].join('\n') };
-    this.matchRecord(env, [first, ...more].join('\n'), pending.lineNo);
+    this.matchRecord(env, [first, ...more].join('\n'), pending.lineNo, env.timestamp);
   }
 
-  private matchRecord(env: Envelope, text: string, lineNo: number): void {
-    if (this.since && env.timestamp && env.timestamp < this.since) {
+  private matchRecord(env: Envelope, text: string, lineNo: number, time: Date | undefined): void {
+    if (this.since && time && time < this.since) {
       this.stats.skippedBySince += 1;
       return;
     }
     const match = this.matcher.match(env.message, text);
     if (!match) return;
     this.stats.matchedLines += 1;
-    this.aggregator.add(match, env, text, this.source, lineNo);
+    this.aggregator.add(match, env, text, this.source, this.countsLines ? lineNo : undefined);
   }
 
   private cap(line: string): string {

@@ -4,9 +4,10 @@ import type { Readable } from 'node:stream';
 
 /**
  * A log to scan: a file (`-` is standard input), or any byte stream with a name for the
- * report (tests, `journalctl | …` wired by the caller).
+ * report (tests, `journalctl | …` wired by the caller). `whole`: read a file from its start even
+ * with `since` (a rotated sibling, read as it always was).
  */
-export type LogSource = { path: string } | { name: string; stream: AsyncIterable<Buffer | string> | Readable };
+export type LogSource = { path: string; whole?: boolean } | { name: string; stream: AsyncIterable<Buffer | string> | Readable };
 
 export function sourceName(source: LogSource): string {
   if ('path' in source) return source.path === '-' ? '(standard input)' : source.path;
@@ -39,4 +40,9 @@ export async function rotatedLogPaths(path: string): Promise<string[]> {
   // Dated files sort by date ascending; numbered ones by number descending (higher = older).
   rotated.sort((a, b) => (a.date && b.date ? a.date.localeCompare(b.date) : b.order - a.order));
   return [...rotated.map((r) => join(dir, r.name)), path];
+}
+
+/** The log and its rotated siblings as sources: the siblings are read whole, the live file from its lines since `since`. */
+export async function rotatedLogSources(path: string): Promise<LogSource[]> {
+  return (await rotatedLogPaths(path)).map((p) => (p === path ? { path: p } : { path: p, whole: true }));
 }

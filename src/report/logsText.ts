@@ -21,7 +21,7 @@ export function formatLogsText(style: Style, r: LogsReport, opts: { quiet?: bool
   const { c } = style;
   const out: string[] = [];
   if (!opts.quiet) {
-    out.push(c.bold('fcgi-doctor logs'), `  read  ${escapeOneLine(r.target)}`, c.dim(`  ${r.stats.lines} lines, ${mib(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`), '');
+    out.push(c.bold('fcgi-doctor logs'), `  read  ${escapeOneLine(r.target)}`, c.dim(`  ${r.stats.lines} lines, ${mib(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${mib(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`), '');
   }
   for (const n of r.notices) out.push(`${style.warn} ${escapeOneLine(n.message)}`, '');
   for (const f of r.findings) {
