@@ -13,9 +13,9 @@
  * in docs/findings/<id>.md and the tests find the rest.
  *
  * `severity` is the default: the one a finding of this id usually has, and the
- * one its page states. An emitting site may raise or lower it when the case
- * says so (a threshold the user asked `status` to fail on is an error even for
- * an id whose default is info); the page explains the cases.
+ * one its page states. An emitting site may raise or lower it only in a case
+ * named under `also` (a threshold the user asked `status` to fail on is an
+ * error even for an id whose default is info).
  *
  * This module has no imports: the build reads it as plain data.
  */
@@ -46,31 +46,36 @@ export interface FindingEntry {
   readonly parts: readonly FindingPart[];
   /** An id of the public contract: stable, never renamed. */
   readonly contract?: true;
+  /**
+   * The other severities some emitting site gives it, each with the case:
+   * a test holds every site in the code and in rules/ to `severity` or these.
+   */
+  readonly also?: { readonly error?: string; readonly warning?: string; readonly info?: string };
 }
 
 export const FINDINGS = [
   { id: 'app-crash-loop', severity: 'error', title: 'The FastCGI application dies again and again right after it starts', parts: ['logs'], contract: true },
-  { id: 'app-crashed', severity: 'error', title: 'A FastCGI application process crashed (killed by a signal)', parts: ['logs'] },
+  { id: 'app-crashed', severity: 'error', title: 'A FastCGI application process crashed (killed by a signal)', parts: ['logs'], also: { warning: "mod_fastcgi's own log of a process that died on a signal: fcgi-pm restarts it" } },
   { id: 'app-exited', severity: 'warning', title: 'A FastCGI application process exited with an error code', parts: ['logs'] },
   { id: 'app-killed', severity: 'warning', title: 'A FastCGI worker was killed from outside (SIGTERM or SIGKILL)', parts: ['logs'] },
   { id: 'app-restarted', severity: 'info', title: 'mod_fastcgi restarted an application process', parts: ['logs'] },
   { id: 'app-shutdown-slow', severity: 'warning', title: 'A FastCGI process did not exit when asked and was killed', parts: ['logs'] },
   { id: 'app-spawn-failed', severity: 'error', title: 'The FastCGI program could not be started', parts: ['logs'] },
-  { id: 'app-stderr', severity: 'warning', title: 'The FastCGI application wrote an error message', parts: ['request', 'logs'], contract: true },
+  { id: 'app-stderr', severity: 'warning', title: 'The FastCGI application wrote an error message', parts: ['request', 'logs'], contract: true, also: { info: "a CGI script's stderr, a PHP warning or notice: the request was answered", error: 'a PHP fatal error or a Python traceback: the request failed' } },
   { id: 'authorization-not-passed', severity: 'warning', title: 'The Authorization header does not reach the FastCGI application', parts: ['configuration'] },
-  { id: 'backend-bad-response', severity: 'error', title: 'The FastCGI backend broke off or sent a response that is not valid', parts: ['request', 'logs'], contract: true },
+  { id: 'backend-bad-response', severity: 'error', title: 'The FastCGI backend broke off or sent a response that is not valid', parts: ['request', 'logs'], contract: true, also: { warning: 'a log line of a response cut or padded (fcgiwrap relay, Content-Length): the client may have got most of it' } },
   { id: 'backend-bind-failed', severity: 'error', title: 'The FastCGI server could not open its listening socket or port', parts: ['logs'] },
-  { id: 'backend-closed-connection', severity: 'error', title: 'The FastCGI backend closed the connection in the middle of a request', parts: ['logs'] },
+  { id: 'backend-closed-connection', severity: 'error', title: 'The FastCGI backend closed the connection in the middle of a request', parts: ['logs'], also: { warning: 'mod_fcgid could not write the request: it retries with another process' } },
   { id: 'backend-dns-failure', severity: 'warning', title: "Apache cannot resolve the FastCGI backend's host name", parts: ['logs'] },
   { id: 'backend-error-status', severity: 'error', title: 'The FastCGI application answered with an error status', parts: ['request', 'http'], contract: true },
   { id: 'backend-exposed', severity: 'warning', title: 'The FastCGI backend listens on a network address others can reach', parts: ['probes'], contract: true },
-  { id: 'backend-overloaded', severity: 'error', title: 'The FastCGI backend has no room for more requests', parts: ['request', 'status', 'logs'], contract: true },
+  { id: 'backend-overloaded', severity: 'error', title: 'The FastCGI backend has no room for more requests', parts: ['request', 'status', 'logs'], contract: true, also: { warning: 'a log hint that the pool or process limit is near (workers spawned at full speed, no free connection), or connections in the listen queue at the moment status looked' } },
   { id: 'backend-protocol-error', severity: 'error', title: 'The program behind the FastCGI address does not speak FastCGI', parts: ['request', 'logs'], contract: true },
-  { id: 'backend-timeout', severity: 'error', title: 'The FastCGI backend did not answer in time', parts: ['request', 'status', 'logs'], contract: true },
+  { id: 'backend-timeout', severity: 'error', title: 'The FastCGI backend did not answer in time', parts: ['request', 'status', 'logs'], contract: true, also: { warning: 'a log line of a request cut off by a time limit (FcgidBusyTimeout, flup): one slow request, not an unanswering backend' } },
   { id: 'backend-unreachable', severity: 'error', title: 'The FastCGI backend cannot be reached over the network', parts: ['probes', 'request', 'logs'], contract: true },
   { id: 'client-aborted', severity: 'info', title: 'The visitor closed the connection before the answer was complete', parts: ['logs'] },
   { id: 'config-analysis-limit', severity: 'warning', title: 'The configuration is too large or too deep to analyse completely', parts: ['configuration'] },
-  { id: 'config-file-unreadable', severity: 'warning', title: 'A configuration file could not be read', parts: ['configuration'] },
+  { id: 'config-file-unreadable', severity: 'warning', title: 'A configuration file could not be read', parts: ['configuration'], also: { error: 'the file that was asked for could not be read: nothing was analysed' } },
   { id: 'config-syntax-error', severity: 'error', title: 'Apache would refuse to start with this configuration', parts: ['configuration'], contract: true },
   { id: 'config-variable-undefined', severity: 'warning', title: 'A ${VARIABLE} used in the Apache configuration is not defined', parts: ['configuration'] },
   { id: 'execcgi-off', severity: 'error', title: 'Options ExecCGI is off where the FastCGI scripts should run', parts: ['configuration', 'logs'], contract: true },
@@ -93,15 +98,15 @@ export const FINDINGS = [
   { id: 'ipc-dir-unwritable', severity: 'error', title: 'Apache cannot create FastCGI sockets in its socket directory', parts: ['probes', 'logs'], contract: true },
   { id: 'load-requests-failed', severity: 'error', title: 'Some of the requests sent with --count failed', parts: ['ping'] },
   { id: 'management-records-unanswered', severity: 'info', title: 'The backend does not answer management records (FCGI_GET_VALUES)', parts: ['request'] },
-  { id: 'max-children-reached', severity: 'warning', title: 'PHP-FPM reached its maximum number of workers', parts: ['status', 'logs'], contract: true },
+  { id: 'max-children-reached', severity: 'warning', title: 'PHP-FPM reached its maximum number of workers', parts: ['status', 'logs'], contract: true, also: { error: 'status --fail-on-new max-children-reached: the user asked status to fail on it' } },
   { id: 'module-not-loaded', severity: 'error', title: 'The Apache module a FastCGI setup needs is not loaded', parts: ['configuration', 'logs'], contract: true },
   { id: 'not-php-fpm', severity: 'error', title: 'The FastCGI server is not PHP-FPM, so it has no status page', parts: ['status'] },
   { id: 'options-mixed-syntax', severity: 'error', title: 'An Options line mixes names with and without + or -', parts: ['configuration'], contract: true },
   { id: 'pool-busy', severity: 'error', title: 'The PHP-FPM pool has less room than the threshold asks (idle workers, busy share)', parts: ['status'] },
   { id: 'primary-script-unknown', severity: 'error', title: 'The backend cannot find the script it was asked to run (Primary script unknown)', parts: ['request', 'logs'], contract: true },
-  { id: 'process-manager-not-running', severity: 'error', title: 'The FastCGI process manager is not running, so no application process can start', parts: ['probes', 'logs'], contract: true },
+  { id: 'process-manager-not-running', severity: 'error', title: 'The FastCGI process manager is not running, so no application process can start', parts: ['probes', 'logs'], contract: true, also: { warning: 'a log line of one request mod_fastcgi could not pass to fcgi-pm: the process manager may be restarting' } },
   { id: 'proxy-routes-static-files', severity: 'warning', title: 'Every file, not only PHP scripts, is sent to PHP-FPM', parts: ['configuration'] },
-  { id: 'proxy-url-invalid', severity: 'error', title: 'The FastCGI backend address in SetHandler or ProxyPass is malformed', parts: ['configuration', 'logs'], contract: true },
+  { id: 'proxy-url-invalid', severity: 'error', title: 'The FastCGI backend address in SetHandler or ProxyPass is malformed', parts: ['configuration', 'logs'], contract: true, also: { warning: 'fcgi:// without a port: the address is valid and means port 8000, which is probably, not surely, wrong' } },
   { id: 'proxy-worker-disabled', severity: 'warning', title: 'Apache put the FastCGI backend in an error state for a while after a failure', parts: ['logs'] },
   { id: 'proxy-worker-shared', severity: 'error', title: 'Two FastCGI routes share one proxy worker, so both use the first socket', parts: ['configuration'], contract: true },
   { id: 'request-headers-too-large', severity: 'warning', title: "The request's headers are too large to pass to the FastCGI application", parts: ['logs'] },
@@ -112,17 +117,17 @@ export const FINDINGS = [
   { id: 'script-missing', severity: 'error', title: 'The FastCGI program or script does not exist', parts: ['probes', 'request', 'logs'], contract: true },
   { id: 'script-not-executable', severity: 'error', title: 'The FastCGI program may not be executed', parts: ['probes', 'request', 'logs'], contract: true },
   { id: 'script-unreadable', severity: 'error', title: 'PHP-FPM found the script but may not read it', parts: ['request', 'logs'], contract: true },
-  { id: 'server-not-running', severity: 'error', title: 'Apache is not running, so none of its FastCGI setups can work', parts: ['probes'], contract: true },
+  { id: 'server-not-running', severity: 'error', title: 'Apache is not running, so none of its FastCGI setups can work', parts: ['probes'], contract: true, also: { info: 'a configuration file checked on its own (no --root): which server reads it is unknown' } },
   { id: 'server-redefined', severity: 'error', title: 'The same FastCgiServer or FastCgiExternalServer file is defined twice', parts: ['configuration'], contract: true },
   { id: 'shebang-crlf', severity: 'error', title: 'The script has Windows line endings, so its interpreter line is wrong', parts: ['probes', 'request'], contract: true },
   { id: 'shebang-interpreter-missing', severity: 'error', title: "The interpreter named on the script's first line does not exist", parts: ['probes', 'request'], contract: true },
   { id: 'site-not-loaded', severity: 'error', title: 'Apache never reads this configuration file', parts: ['configuration'], contract: true },
-  { id: 'slow-request', severity: 'info', title: "A PHP request was slower than the pool's slow-log threshold", parts: ['status', 'logs'] },
+  { id: 'slow-request', severity: 'info', title: "A PHP request was slower than the pool's slow-log threshold", parts: ['status', 'logs'], also: { error: 'status --fail-on-new slow-requests: the user asked status to fail on it' } },
   { id: 'socket-in-private-tmp', severity: 'warning', title: 'A FastCGI socket under /tmp may be invisible to Apache', parts: ['configuration'] },
   { id: 'socket-missing', severity: 'error', title: 'The Unix socket of the FastCGI backend does not exist', parts: ['probes', 'request', 'logs'], contract: true },
   { id: 'socket-not-socket', severity: 'error', title: 'The socket path is an ordinary file or directory, not a socket', parts: ['probes', 'request'], contract: true },
   { id: 'socket-permission-denied', severity: 'error', title: 'The web server may not connect to the FastCGI socket', parts: ['probes', 'request', 'logs'], contract: true },
-  { id: 'socket-stale', severity: 'error', title: 'The socket file exists but no process is listening on it', parts: ['probes', 'request', 'logs'], contract: true },
+  { id: 'socket-stale', severity: 'error', title: 'The socket file exists but no process is listening on it', parts: ['probes', 'request', 'logs'], contract: true, also: { warning: 'mod_fastcgi could not remove an old socket file: a leftover, not yet a failing request' } },
   { id: 'source-served-as-text', severity: 'error', title: "The web server sends the script's source code instead of running it", parts: ['http'], contract: true },
   { id: 'split-path-info-unchecked', severity: 'error', title: 'nginx passes PATH_INFO from fastcgi_split_path_info without checking the script exists', parts: [], contract: true },
   { id: 'status-page-exposed', severity: 'warning', title: "The pool's status or ping page is reachable through the web server", parts: [], contract: true },
@@ -132,7 +137,7 @@ export const FINDINGS = [
   { id: 'upstream-header-too-big', severity: 'error', title: "The application's response headers are larger than nginx's buffer", parts: ['logs'] },
   { id: 'user-mismatch', severity: 'warning', title: 'The FastCGI application runs as a different user than the setup intends', parts: ['probes'], contract: true },
   { id: 'uwsgi-fastcgi-read-error', severity: 'warning', title: 'uWSGI could not read a FastCGI request from the web server', parts: ['logs'] },
-  { id: 'workers-missing', severity: 'error', title: 'Fewer FastCGI application processes run than configured', parts: ['probes', 'logs'], contract: true },
+  { id: 'workers-missing', severity: 'error', title: 'Fewer FastCGI application processes run than configured', parts: ['probes', 'logs'], contract: true, also: { warning: 'some, not all, of the processes -processes asks for run' } },
   { id: 'wrapper-user-missing', severity: 'error', title: "The user mod_fastcgi's suexec wrapper should run the application as does not exist", parts: ['logs'] },
 
 ] as const satisfies readonly FindingEntry[];

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { listFindingDocs, loadFindingDoc } from '../../src/findings/docs.js';
 import { ALL_FINDING_IDS, CONTRACT_FINDING_IDS, findingEntry } from '../../src/findings/ids.js';
-import { FINDINGS, findingPagePath, type FindingPart } from '../../src/findings/registry.js';
+import { FINDINGS, findingPagePath, type FindingEntry, type FindingPart } from '../../src/findings/registry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const docsDir = path.join(root, 'docs', 'findings');
@@ -64,6 +64,29 @@ function emittedInSource(): Array<{ id: string; file: string; part: FindingPart 
     const ids = [...text.matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g)].map((m) => m[1] as string);
     for (const m of text.matchAll(/\bids: \[([^\]]*)\]/g)) ids.push(...[...(m[1] ?? '').matchAll(/'([a-z0-9-]+)'/g)].map((x) => x[1] as string));
     for (const id of ids) out.push({ id, file: rel, part: partOf(rel) });
+  }
+  return out;
+}
+
+/**
+ * The severity each site writes next to an id: `id: 'x', severity: 'y'` (both
+ * sides of a `cond ? 'a' : 'b'`) in src, `finding:` and `severity:` in rules/.
+ */
+function severitiesWritten(): Array<{ id: string; severity: string; where: string }> {
+  const out: Array<{ id: string; severity: string; where: string }> = [];
+  for (const file of sourceFiles(path.join(root, 'src'))) {
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    if (rel.startsWith('src/findings/')) continue;
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)',\s*severity: ([^,\n]+)/g)) {
+      for (const s of (m[2] ?? '').matchAll(/'(error|warning|info)'/g)) out.push({ id: m[1] as string, severity: s[1] as string, where: rel });
+    }
+  }
+  const dir = path.join(root, 'rules');
+  for (const n of readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    const text = readFileSync(path.join(dir, n), 'utf8');
+    const id = /^finding:\s*['"]?([a-z0-9-]+)/m.exec(text)?.[1];
+    const severity = /^severity:\s*(\w+)/m.exec(text)?.[1];
+    if (id && severity) out.push({ id, severity, where: `rules/${n}` });
   }
   return out;
 }
@@ -130,6 +153,25 @@ describe('what the code emits', () => {
       (f) => `${f.id}: registry says [${f.parts.join(', ')}], the code [${[...(seen.get(f.id) ?? [])].join(', ')}]`,
     );
     expect(wrong).toEqual([]);
+  });
+
+  it("writes each id's default severity, or one the registry names with its case", () => {
+    const written = severitiesWritten();
+    expect(written.length).toBeGreaterThan(200);
+    const undeclared = written
+      .filter((w) => {
+        const e = findingEntry(w.id);
+        return e && w.severity !== e.severity && !e.also?.[w.severity as 'error' | 'warning' | 'info'];
+      })
+      .map((w) => `${w.where}: ${w.id} is ${w.severity}, the registry says ${findingEntry(w.id)?.severity}`);
+    expect(undeclared).toEqual([]);
+    // And no declared case is stale: some site writes each.
+    const stale = FINDINGS.flatMap((f: FindingEntry) =>
+      Object.keys(f.also ?? {})
+        .filter((sev) => !written.some((w) => w.id === f.id && w.severity === sev))
+        .map((sev) => `${f.id}: ${sev}`),
+    );
+    expect(stale).toEqual([]);
   });
 
   it('would catch an unregistered id', () => {
