@@ -1,4 +1,5 @@
-import { listFindingDocs, loadFindingDoc } from '../findings/docs.js';
+import { loadFindingDoc } from '../findings/docs.js';
+import { FINDINGS, type FindingEntry } from '../findings/registry.js';
 import { explainFinding, explainRule, listRules } from '../logs/index.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatExplainText, formatRulesText, type Explanation } from '../report/explainText.js';
@@ -34,7 +35,7 @@ export async function runExplain(id: string, opts: FormatOptions, io: CliIO): Pr
         return rule ? { kind: 'rule' as const, rule, doc: loadFindingDoc(rule.finding) } : undefined;
       })();
   if (!explanation) {
-    const known = [...listFindingDocs().map((d) => d.id), ...listRules().map((r) => r.id)];
+    const known = [...FINDINGS.map((f) => f.id), ...listRules().map((r) => r.id)];
     const near = closest(id, known);
     throw new UsageError(`no finding id or log rule "${id}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (fcgi-doctor rules lists them)`);
   }
@@ -46,11 +47,18 @@ export async function runExplain(id: string, opts: FormatOptions, io: CliIO): Pr
   return 0;
 }
 
-/** `rules`: the log catalog and the finding ids, as a table. */
+/** `rules`: the log catalog and the finding ids (the registry's, with what each page says it applies to), as a table. */
 export async function runRules(opts: FormatOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', ['text', 'json'] as const);
   const rules = listRules();
-  const findings = listFindingDocs().map(({ id, severity, title, appliesTo }) => ({ id, severity, title, appliesTo }));
+  const findings = FINDINGS.map(({ id, severity, title, parts, contract }: FindingEntry) => ({
+    id,
+    severity,
+    title,
+    parts,
+    contract: contract === true,
+    appliesTo: loadFindingDoc(id)?.appliesTo ?? [],
+  }));
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'rules', 'catalog', [], { rules, findingIds: findings })));
   } else {

@@ -1,7 +1,9 @@
 /**
  * The explanation pages of `fcgi-doctor explain ID`: one Markdown file per
  * finding id in docs/findings/, with YAML front matter (id, severity, title,
- * applies_to) and five sections. This module only reads them; it never prints.
+ * applies_to) and five sections. Severity and title repeat the registry's
+ * (registry.ts), for readers of the page; test/findings/registry.test.ts
+ * fails when they disagree. This module only reads them; it never prints.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';

@@ -2,6 +2,8 @@
  * A finding is data: what is wrong, where, the evidence that shows it and the
  * fix. Checks produce findings; only reporters turn them into words on a screen.
  */
+import type { FindingId } from './registry.js';
+
 export type Severity = 'error' | 'warning' | 'info';
 
 export type EvidenceKind = 'probe' | 'config' | 'log' | 'request';
@@ -19,8 +21,8 @@ export interface Location {
 }
 
 export interface Finding {
-  /** A contract id (see ids.ts) or a log-catalog rule id. */
-  id: string;
+  /** A registered id (registry.ts): an unregistered one does not type-check. */
+  id: FindingId;
   severity: Severity;
   title: string;
   message: string;

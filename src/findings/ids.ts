@@ -1,47 +1,29 @@
 /**
- * The finding ids of the public contract (shared/contract.md). Never rename one:
- * scripts and CI pipelines match on them. Add new ids at the end of a group.
+ * Look-ups on the registry of finding ids (registry.ts), where every id is
+ * declared. Nothing here lists an id: add one to registry.ts.
  */
-export const FINDING_IDS = {
-  configuration: [
-    'config-syntax-error',
-    'options-mixed-syntax',
-    'include-not-found',
-    'site-not-loaded',
-    'module-not-loaded',
-    'execcgi-off',
-    'proxy-url-invalid',
-    'proxy-worker-shared',
-    'server-redefined',
-  ],
-  scripts: ['script-missing', 'script-not-executable', 'shebang-interpreter-missing', 'shebang-crlf', 'script-unreadable'],
-  sockets: [
-    'socket-missing',
-    'socket-not-socket',
-    'socket-permission-denied',
-    'socket-stale',
-    'ipc-dir-unwritable',
-    'backend-exposed',
-  ],
-  processes: ['server-not-running', 'process-manager-not-running', 'workers-missing', 'user-mismatch'],
-  request: [
-    'backend-unreachable',
-    'backend-timeout',
-    'backend-bad-response',
-    'backend-error-status',
-    'primary-script-unknown',
-    'backend-overloaded',
-    'management-records-unanswered',
-    'backend-protocol-error',
-  ],
-  logs: ['app-crash-loop', 'app-stderr', 'request-too-large', 'max-children-reached', 'script-extension-denied'],
-} as const;
+import { FINDINGS, type FindingEntry, type FindingId, type FindingPart } from './registry.js';
 
-type Groups = typeof FINDING_IDS;
-export type FindingId = Groups[keyof Groups][number];
+export type { FindingEntry, FindingId, FindingPart };
 
-export const ALL_FINDING_IDS: readonly FindingId[] = Object.values(FINDING_IDS).flat();
+/** Every registered id, in the registry's (alphabetical) order. */
+export const ALL_FINDING_IDS: readonly FindingId[] = FINDINGS.map((f) => f.id);
+
+/** The ids of the public contract: never renamed, never removed. */
+export const CONTRACT_FINDING_IDS: readonly FindingId[] = FINDINGS.filter((f: FindingEntry) => f.contract).map((f) => f.id);
+
+const BY_ID: ReadonlyMap<string, FindingEntry> = new Map(FINDINGS.map((f) => [f.id, f]));
 
 export function isFindingId(id: string): id is FindingId {
-  return (ALL_FINDING_IDS as readonly string[]).includes(id);
+  return BY_ID.has(id);
+}
+
+/** The registry's entry for `id`, or undefined for an unregistered id. */
+export function findingEntry(id: string): FindingEntry | undefined {
+  return BY_ID.get(id);
+}
+
+/** The ids a part of the tool emits. */
+export function findingIdsOf(part: FindingPart): FindingId[] {
+  return FINDINGS.filter((f: FindingEntry) => f.parts.includes(part)).map((f) => f.id);
 }

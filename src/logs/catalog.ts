@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { isFindingId } from '../findings/ids.js';
 import { deriveLiteral } from './literals.js';
 import { defaultRulesDir } from './rulesDir.js';
 import type { Rule, RuleExplanation, RuleFile, RuleSummary } from './rule.js';
@@ -141,9 +142,12 @@ function compileRule(file: string, raw: RuleFile): Rule {
     }
     return l;
   });
+  // The build checks the catalog with this code too, so a rule naming an unregistered finding id fails the build.
+  const finding = raw.finding;
+  if (!isFindingId(finding)) throw new RuleError(file, 'finding', `"${finding}" is not a registered finding id (src/findings/registry.ts)`);
   return {
     id: raw.id,
-    finding: raw.finding,
+    finding,
     severity: raw.severity,
     software: raw.software,
     title: raw.title,

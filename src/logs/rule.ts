@@ -1,4 +1,5 @@
 import type { Severity } from '../findings/finding.js';
+import type { FindingId } from '../findings/registry.js';
 
 /** A rule as written in rules/<id>.yaml (validated against rules/schema.json). */
 export interface RuleFile {
@@ -24,7 +25,7 @@ export interface RuleFile {
 /** A rule ready for matching: patterns compiled, literals known, defaults filled in. */
 export interface Rule {
   id: string;
-  finding: string;
+  finding: FindingId;
   severity: Severity;
   software: readonly string[];
   title: string;
@@ -47,7 +48,7 @@ export interface Rule {
 /** What `fcgi-doctor explain ID` shows. */
 export interface RuleExplanation {
   id: string;
-  finding: string;
+  finding: FindingId;
   severity: Severity;
   software: readonly string[];
   title: string;
@@ -60,7 +61,7 @@ export interface RuleExplanation {
 /** One row of `fcgi-doctor rules`. */
 export interface RuleSummary {
   id: string;
-  finding: string;
+  finding: FindingId;
   severity: Severity;
   software: readonly string[];
   title: string;

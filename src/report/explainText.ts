@@ -46,11 +46,18 @@ export function formatExplainText(style: Style, x: Explanation): string {
   return `${out.join('\n')}\n`;
 }
 
-export function formatRulesText(style: Style, rules: RuleSummary[], findings: Array<{ id: string; severity: string; title: string }>): string {
+export function formatRulesText(
+  style: Style,
+  rules: RuleSummary[],
+  findings: Array<{ id: string; severity: string; title: string; parts: readonly string[] }>,
+): string {
   const { c } = style;
   const out = [c.bold(`Finding ids (${findings.length}): fcgi-doctor explain ID`)];
   const w = Math.max(...findings.map((f) => f.id.length), 10);
-  for (const f of findings) out.push(`  ${f.id.padEnd(w)}  ${severity(style, f.severity.padEnd(7))}  ${escapeOneLine(f.title)}`);
+  const pw = Math.max(...findings.map((f) => f.parts.join(',').length), 10);
+  for (const f of findings) {
+    out.push(`  ${f.id.padEnd(w)}  ${severity(style, f.severity.padEnd(7))}  ${(f.parts.join(',') || '-').padEnd(pw)}  ${escapeOneLine(f.title)}`);
+  }
   out.push('', c.bold(`Log rules (${rules.length}): the messages fcgi-doctor logs recognises`));
   const rw = Math.max(...rules.map((r) => r.id.length), 10);
   for (const r of rules) out.push(`  ${r.id.padEnd(rw)}  ${severity(style, r.severity.padEnd(7))}  ${r.software.join(',').padEnd(16)}  ${escapeOneLine(r.title)}`);

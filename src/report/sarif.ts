@@ -2,13 +2,16 @@
  * SARIF 2.1.0 for findings: what GitHub code scanning (and other SARIF
  * viewers) read. A finding with a file and a line becomes an alert on that
  * line; one without a location is still a result, shown without a place.
- * Rule metadata comes from the explanation pages (docs/findings/ID.md).
+ * Rule metadata comes from the registry of finding ids (title, default
+ * severity, page) and the explanation pages (docs/findings/ID.md).
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FindingDoc } from '../findings/docs.js';
 import { loadFindingDoc } from '../findings/docs.js';
 import type { Finding, Severity } from '../findings/finding.js';
+import { findingEntry } from '../findings/ids.js';
+import { FINDING_PAGES_BASE_URL, findingPagePath } from '../findings/registry.js';
 import { capText, evidenceLines, foldRepeats, SHOWN } from './cap.js';
 import { escapeJsonText } from './escape.js';
 
@@ -28,6 +31,13 @@ export interface SarifOptions {
   executionSuccessful?: boolean;
   /** why it could not (a step that crashed), as the invocation's error notifications */
   notifications?: readonly string[];
+  /**
+   * Where the pages are published (the repository's web address): a rule's
+   * helpUri is this plus its page's path. Default FINDING_PAGES_BASE_URL; when
+   * empty, no helpUri (SARIF wants an absolute URI there) and the page's path
+   * is in the rule's properties and help instead.
+   */
+  pagesBaseUrl?: string;
 }
 
 interface SarifMessage {
@@ -40,7 +50,9 @@ export interface SarifRule {
   shortDescription: SarifMessage;
   fullDescription?: SarifMessage;
   help?: SarifMessage;
+  helpUri?: string;
   defaultConfiguration: { level: SarifLevel };
+  properties?: { page: string; parts: readonly string[]; contract: boolean };
 }
 
 export interface SarifResult {
@@ -115,16 +127,24 @@ function safeDoc(docFor: (id: string) => FindingDoc | undefined, id: string): Fi
   }
 }
 
-function ruleFor(f: Finding, doc: FindingDoc | undefined): SarifRule {
+function ruleFor(f: Finding, doc: FindingDoc | undefined, pagesBaseUrl: string): SarifRule {
+  // The registry has every id a finding can carry; the page adds the words.
+  const entry = findingEntry(f.id);
+  const title = entry?.title ?? doc?.title ?? capText(f.title, SHOWN.title);
   const rule: SarifRule = {
     id: f.id,
-    shortDescription: { text: doc?.title ?? capText(f.title, SHOWN.title) },
-    defaultConfiguration: { level: sarifLevel(doc?.severity ?? f.severity) },
+    shortDescription: { text: title },
+    defaultConfiguration: { level: sarifLevel(entry?.severity ?? doc?.severity ?? f.severity) },
   };
+  const page = findingPagePath(f.id);
+  if (entry) {
+    if (pagesBaseUrl) rule.helpUri = `${pagesBaseUrl.replace(/\/+$/, '')}/${page}`;
+    rule.properties = { page, parts: entry.parts, contract: entry.contract === true };
+  }
   if (doc) {
     const meaning = section(doc.body, 'What it means') ?? doc.body;
     rule.fullDescription = { text: plain(meaning) };
-    rule.help = { text: plain(doc.body), markdown: `# ${doc.title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\`` };
+    rule.help = { text: plain(doc.body), markdown: `# ${title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\` (${page})` };
   } else {
     rule.fullDescription = { text: capText(f.title, SHOWN.title) };
     rule.help = { text: capText(f.fix ?? f.message, SHOWN.text) };
@@ -153,7 +173,7 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     if (index === undefined) {
       index = rules.length;
       ruleIndex.set(f.id, index);
-      rules.push(ruleFor(f, safeDoc(docFor, f.id)));
+      rules.push(ruleFor(f, safeDoc(docFor, f.id), opts.pagesBaseUrl ?? FINDING_PAGES_BASE_URL));
     }
     const result: SarifResult = { ruleId: f.id, ruleIndex: index, level: sarifLevel(f.severity), message: messageOf(f) };
     if (f.location?.file) {

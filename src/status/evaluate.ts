@@ -338,16 +338,3 @@ function liveness(report: StatusReport, failure: Exclude<StatusRead, { kind: 'ok
   report.findings.push({ ...f, severity: 'warning' });
   return { kind: 'liveness', passed: true, reason: `the backend answered FastCGI (but: ${f.title})` };
 }
-
-/** Every finding id status can emit (each has a page in docs/findings). */
-export const STATUS_FINDING_IDS = [
-  'status-page-not-enabled',
-  'status-page-not-status',
-  'not-php-fpm',
-  'pool-busy',
-  'script-extension-denied',
-  'max-children-reached',
-  'slow-request',
-  'backend-overloaded',
-  'backend-timeout',
-] as const;

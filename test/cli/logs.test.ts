@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { FINDINGS } from '../../src/findings/registry.js';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { captureIO, ROOT } from '../client/support.js';
@@ -84,5 +85,16 @@ describe('fcgi-doctor explain and rules', () => {
     const json = JSON.parse(r.stdout);
     expect(json.rules.length).toBeGreaterThan(100);
     expect(json.rules[0]).toHaveProperty('finding');
+  });
+
+  it('lists the finding ids of the registry, with who emits each and the contract flag', async () => {
+    const r = await run(['rules', '--format', 'json']);
+    const json = JSON.parse(r.stdout) as { findingIds: Array<{ id: string; severity: string; title: string; parts: string[]; contract: boolean; appliesTo: string[] }> };
+    expect(json.findingIds.map(({ id, severity, title, parts, contract }) => ({ id, severity, title, parts, contract }))).toEqual(
+      FINDINGS.map((f) => ({ id: f.id, severity: f.severity, title: f.title, parts: [...f.parts], contract: 'contract' in f })),
+    );
+    expect(json.findingIds.find((f) => f.id === 'slow-request')).toMatchObject({ parts: ['status', 'logs'], contract: false, appliesTo: ['php-fpm'] });
+    const text = await run(['rules', '--no-color']);
+    expect(text.stdout).toMatch(/^ {2}slow-request +info +status,logs +A PHP request was slower/m);
   });
 });

@@ -31,6 +31,7 @@ describe('loading rules', () => {
       [good.replace(/^id: .*$/m, 'id: something-else'), /fpm-max-children\.yaml: id: "something-else" must equal the file name/],
       [good.replace(/^ {2}- pool$/m, '  - socket'), /fpm-max-children\.yaml: group_by: "socket" is not a named group/],
       ['id: [unclosed\n', /fpm-max-children\.yaml: \(file\): not valid YAML/],
+      [good.replace(/^finding: .*$/m, 'finding: max-children-hit'), /fpm-max-children\.yaml: finding: "max-children-hit" is not a registered finding id/],
     ];
     for (const [text, error] of cases) {
       const dir = catalogWith('fpm-max-children.yaml', text);

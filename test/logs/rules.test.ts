@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ALL_FINDING_IDS } from '../../src/findings/ids.js';
+import { CONTRACT_FINDING_IDS, findingEntry } from '../../src/findings/ids.js';
 import { loadCatalog, matchLine, scanLogs } from '../../src/logs/index.js';
 
 // Every rule file carries its own test cases: examples that must match it (and it must
@@ -13,11 +13,15 @@ describe('rule catalog', () => {
   });
 
   it('uses contract ids wherever a rule names one of the contract causes', () => {
-    const contract = new Set<string>(ALL_FINDING_IDS);
+    const contract = new Set<string>(CONTRACT_FINDING_IDS);
     const own = catalog.rules.filter((r) => !contract.has(r.finding)).map((r) => r.finding);
     // Ids of our own must not shadow a contract id with a near spelling.
     for (const id of own) expect(contract.has(id)).toBe(false);
     expect(catalog.rules.some((r) => contract.has(r.finding))).toBe(true);
+  });
+
+  it('names only registered finding ids, each registered as emitted by the logs', () => {
+    for (const r of catalog.rules) expect(findingEntry(r.finding)?.parts, `${r.file}: finding ${r.finding}`).toContain('logs');
   });
 });
 

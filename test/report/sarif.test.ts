@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings/finding.js';
+import { findingEntry } from '../../src/findings/ids.js';
 import { artifactUri, buildSarif, sarifLevel } from '../../src/report/sarif.js';
 import { errorsText, fixture, run, sarifValidator } from './support.js';
 
@@ -28,7 +29,8 @@ const loose: Finding = {
   message: 'connection refused',
   evidence: [],
 };
-const info: Finding = { id: 'some-log-rule-without-a-page', severity: 'info', title: 'A note', message: 'fyi', location: { file: 'relative/file.log' }, evidence: [] };
+// No code path emits an unregistered id (test/findings/registry.test.ts), but SARIF must still describe one without a page.
+const info: Finding = { id: 'some-log-rule-without-a-page' as Finding['id'], severity: 'info', title: 'A note', message: 'fyi', location: { file: 'relative/file.log' }, evidence: [] };
 
 describe('SARIF 2.1.0', () => {
   it('the schema fixture rejects what SARIF forbids (the validator is live)', () => {
@@ -72,6 +74,24 @@ describe('SARIF 2.1.0', () => {
     expect(artifactUri('/home/ci/repo/conf/a b.conf', '/home/ci/repo')).toEqual({ uri: 'conf/a%20b.conf', uriBaseId: '%SRCROOT%' });
   });
 
+  it("gives each rule the registry's default level, its page and, with a published base, a helpUri to the page", () => {
+    const without = buildSarif([loose, info], { toolVersion: '0.1.0', cwd: '/' });
+    expectValid(without);
+    const [unreachable, unknown] = without.runs[0]!.tool.driver.rules;
+    // The finding says warning; the rule's default is the registry's.
+    expect(unreachable).toMatchObject({ defaultConfiguration: { level: 'error' }, properties: { page: 'docs/findings/backend-unreachable.md', contract: true } });
+    expect(unreachable!.properties!.parts).toContain('request');
+    // No repository address is known: a relative path is no URI for SARIF, so no helpUri; the help names the page.
+    expect(unreachable!.helpUri).toBeUndefined();
+    expect(unreachable!.help?.markdown).toContain('(docs/findings/backend-unreachable.md)');
+    expect(unknown!.properties).toBeUndefined();
+    const published = buildSarif([loose, info], { toolVersion: '0.1.0', cwd: '/', pagesBaseUrl: 'https://example.org/fcgi-doctor/blob/main/' });
+    expectValid(published);
+    const rules = published.runs[0]!.tool.driver.rules;
+    expect(rules[0]!.helpUri).toBe('https://example.org/fcgi-doctor/blob/main/docs/findings/backend-unreachable.md');
+    expect(rules[1]!.helpUri).toBeUndefined();
+  });
+
   it('writes the informationUri when there is one, and an empty run when nothing was found', () => {
     const log = buildSarif([], { toolVersion: '0.1.0', informationUri: 'https://example.org/fcgi-doctor', cwd: '/' });
     expectValid(log);
@@ -82,7 +102,9 @@ describe('SARIF 2.1.0', () => {
   it('survives a malformed explanation page', () => {
     const log = buildSarif([located], { toolVersion: '0.1.0', docFor: () => { throw new Error('bad page'); } });
     expectValid(log);
-    expect(log.runs[0]!.tool.driver.rules[0]!.shortDescription.text).toBe(located.title);
+    // The title is the registry's, which needs no page; the help falls back to the finding's own words.
+    expect(log.runs[0]!.tool.driver.rules[0]!.shortDescription.text).toBe(findingEntry('options-mixed-syntax')?.title);
+    expect(log.runs[0]!.tool.driver.rules[0]!.help?.text).toBe(located.fix);
   });
 
   it('check --offline --format sarif of the seed vhost is valid SARIF with the lines of the vhost', async () => {

@@ -9,6 +9,7 @@ import type {
   VirtualHostInfo,
 } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
+import type { FindingId } from '../../findings/registry.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 
 export interface ConfigModel {
@@ -44,6 +45,6 @@ export interface ConfigCheckContext {
 }
 
 export interface ConfigCheck {
-  ids: readonly string[];
+  ids: readonly FindingId[];
   run(ctx: ConfigCheckContext): Finding[];
 }

@@ -32,7 +32,6 @@ import { siteNotLoadedCheck } from './siteNotLoaded.js';
 import { socketInPrivateTmpCheck } from './socketInPrivateTmp.js';
 
 export type { ConfigCheck, ConfigCheckContext, ConfigModel } from './context.js';
-export { CONFIG_EXTRA_IDS } from './extraIds.js';
 
 export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   parseIssuesCheck,

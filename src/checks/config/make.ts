@@ -1,6 +1,7 @@
 /** Small builders so every check words its findings the same way. */
 import { render, type Directive, type ParseIssue } from '../../apache/index.js';
 import type { Finding, Location, Severity } from '../../findings/finding.js';
+import type { FindingId } from '../../findings/registry.js';
 import type { SourceRef } from '../../setups/index.js';
 
 export function locationOf(at: { file: string; line?: number; includedFrom?: readonly string[] }): Location {
@@ -11,7 +12,7 @@ export function locationOf(at: { file: string; line?: number; includedFrom?: rea
 }
 
 export interface FindingInput {
-  id: string;
+  id: FindingId;
   severity: Severity;
   title: string;
   message: string;

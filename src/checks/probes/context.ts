@@ -1,5 +1,6 @@
 /** What every live probe reads, and the shape of a probe check. */
 import type { Finding } from '../../findings/finding.js';
+import type { FindingId } from '../../findings/registry.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import type { ConnectOutcome, SystemProbes } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
@@ -23,6 +24,6 @@ export interface ProbeContext {
 }
 
 export interface ProbeCheck {
-  ids: readonly string[];
+  ids: readonly FindingId[];
   run(ctx: ProbeContext): Finding[];
 }

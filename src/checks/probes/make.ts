@@ -1,10 +1,11 @@
 /** One way to build a probe finding: location from the setup's config line, probe evidence, config evidence of every setup that shares the cause. */
 import type { Evidence, Finding, Location, Severity } from '../../findings/finding.js';
+import type { FindingId } from '../../findings/registry.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { configText } from './evidence.js';
 
 export interface ProbeFindingInput {
-  id: string;
+  id: FindingId;
   severity: Severity;
   title: string;
   message: string;
