@@ -35,6 +35,8 @@ export const FINDING_IDS = {
     'backend-protocol-error',
   ],
   logs: ['app-crash-loop', 'app-stderr', 'request-too-large', 'max-children-reached', 'script-extension-denied'],
+  // About the tool's own input: a suppression (suppress.ts) that matched no finding.
+  suppressions: ['suppression-unused'],
 } as const;
 
 type Groups = typeof FINDING_IDS;

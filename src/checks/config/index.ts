@@ -92,6 +92,7 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
     setups: extractSetups(tree, serverRoot, cfg.parsed.modules),
     tree,
     issues: cfg.parsed.issues,
+    markerComments: cfg.parsed.markerComments,
     notes: [...cfg.located.notes],
   };
   lazy(model, 'vhosts', () => listVhosts(tree).map((v) => describeVhost(v, serverRoot)));
@@ -143,6 +144,7 @@ function emptyModel(opts: AnalyzeOptions): ConfigModel {
     setups: [],
     tree: [],
     issues: [],
+    markerComments: [],
     notes: [],
   };
 }
