@@ -76,6 +76,16 @@ export interface ParsedConfig {
   modules: LoadedModule[];
   /** Defines at the end of reading (Define is global and read-ordered). */
   defines: Record<string, string>;
+  /** `# fcgi-doctor: …` comments (suppressions), with the directive right below each. */
+  markerComments: MarkerComment[];
+}
+
+/** A comment that speaks to fcgi-doctor; `directiveLine` is the line of the directive directly below (stacked markers share it). */
+export interface MarkerComment {
+  file: string;
+  line: number;
+  text: string;
+  directiveLine?: number;
 }
 
 interface Cursor {
@@ -84,6 +94,8 @@ interface Cursor {
   file: string;
   includedFrom: string[];
   macro?: string;
+  /** Marker comments just read, waiting for the line below them. */
+  markers?: MarkerComment[];
 }
 
 /**
@@ -118,6 +130,7 @@ class Parser {
   private readonly macros = new Map<string, MacroDef>();
   private readonly issues: ParseIssue[] = [];
   private readonly files: IncludedFile[] = [];
+  private readonly markerComments: MarkerComment[] = [];
   private readonly includeStack: string[] = [];
   /** real() of each includeStack entry. */
   private readonly includeReal: string[] = [];
@@ -159,9 +172,27 @@ class Parser {
       directives,
       files: this.files,
       issues: this.issues,
+      markerComments: this.markerComments,
       modules: this.modules.list,
       defines: { ...Object.fromEntries(this.defines), ...Object.fromEntries([...this.hugeDefines].map(([n, len]) => [n, `(${len} characters, not kept)`])) },
     };
+  }
+
+  /** A marker comment; markers on consecutive lines stack up for the same directive. */
+  private noteMarker(c: Cursor, ll: LogicalLine, text: string): void {
+    const m: MarkerComment = { file: c.file, line: ll.line, text };
+    if (this.markerComments.length < 10_000) this.markerComments.push(m);
+    const last = c.markers?.[c.markers.length - 1];
+    if (c.markers && last && last.line === ll.firstLine - 1) c.markers.push(m);
+    else c.markers = [m];
+  }
+
+  /** The line after the markers: a directive directly below them is theirs. */
+  private settleMarkers(c: Cursor, ll: LogicalLine): void {
+    const markers = c.markers ?? [];
+    c.markers = undefined;
+    if (markers[markers.length - 1]?.line !== ll.firstLine - 1) return;
+    for (const m of markers) m.directiveLine = ll.line;
   }
 
   private issue(i: Omit<ParseIssue, 'severity'> & { severity?: ParseIssue['severity'] }): void {
@@ -283,7 +314,13 @@ class Parser {
       if (!ll) break;
       if (this.stopped) return out;
       let text = ll.text;
-      if (text === '' || text.charCodeAt(0) === 0x23 /* # */) continue;
+      if (text === '' || text.charCodeAt(0) === 0x23 /* # */) {
+        // Comments are skipped unread, but for the rare one addressed to us (a suppression).
+        if (text !== '' && text.indexOf('fcgi-doctor:') !== -1) this.noteMarker(c, ll, text);
+        else if (c.markers) c.markers = undefined;
+        continue;
+      }
+      if (c.markers) this.settleMarkers(c, ll);
       if (text.length > MAX_LOGICAL_LINE) {
         if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Line longer than ${MAX_LOGICAL_LINE} bytes: Apache refuses it.` });
         continue;

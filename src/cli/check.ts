@@ -4,15 +4,17 @@ import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
 import { formatCheckText } from '../report/checkText.js';
+import { formatSuppressedText } from '../report/suppressedText.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { parseFailOn, exitStatusFor } from './exitStatus.js';
+import { inlineEntries, loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 
-export interface CheckCliOptions {
+export interface CheckCliOptions extends SuppressionOptions {
   offline?: boolean;
   http?: boolean;
   since?: string;
@@ -68,6 +70,8 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
   for (const [what, path] of [['the file to check', target], ['--root', opts.root], ['--server-root', opts.serverRoot]] as const) {
     if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
   }
+  // Read before the run: a malformed project file is a usage error, not after a minute of probes.
+  const suppressions = await loadSuppressions(opts, reported('check', opts.offline));
   const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;
   const spinner = interactive && !opts.offline ? await (await import('./spinner.js')).startSpinner(io, 'Checking the configuration, the backends and the logs…') : undefined;
   let report;
@@ -94,16 +98,19 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
   // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
   const unreadable = report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
   const crashed = report.internalErrors.length > 0;
-  const exitCode = unreadable || crashed ? 2 : exitStatusFor(report.findings, failOn);
+  suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
+  const { findings, suppressed } = suppress(report.findings, suppressions);
+  const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, failOn);
   const summary = summarizeCheck(report);
   if (format === 'json') {
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, report.findings, { checked: summary, internalErrors: report.internalErrors })));
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, findings, { checked: summary, internalErrors: report.internalErrors }, suppressed)));
   } else if (format !== 'text') {
     const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
     return writeFindingsFormat(format, {
       command: 'check',
       target: target ?? summary.rootFile,
-      findings: report.findings,
+      findings,
+      suppressed,
       exitCode,
       failOn,
       subject: { kind: 'check', summary, unreadable: unreadableFinding },
@@ -111,7 +118,8 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
     }, io);
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    io.stdout(formatCheckText(style, summary, report.findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode, internalErrors: report.internalErrors }));
+    io.stdout(formatCheckText(style, summary, findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode, internalErrors: report.internalErrors }));
+    io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
   return exitCode;
 }

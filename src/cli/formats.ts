@@ -1,5 +1,6 @@
 import type { InternalError } from '../checks/internalError.js';
 import type { Finding, Severity } from '../findings/finding.js';
+import type { SuppressedFinding } from '../findings/suppress.js';
 import type { NagiosSubject } from '../report/nagios.js';
 import type { CliIO } from './io.js';
 import { TOOL_VERSION } from './version.js';
@@ -23,6 +24,8 @@ export interface FindingsOutput {
   subject?: NagiosSubject;
   /** steps that crashed (exit status 2): named in every format */
   internalErrors?: readonly InternalError[];
+  /** findings a suppression took out: results marked suppressed in SARIF, counted in github and nagios */
+  suppressed?: readonly SuppressedFinding[];
 }
 
 /** One line per crashed step, for the formats that carry free text. */
@@ -39,17 +42,17 @@ export function wantsNagios(argv: readonly string[]): boolean {
 export async function writeFindingsFormat(format: FindingsFormat, out: FindingsOutput, io: CliIO): Promise<number> {
   if (format === 'sarif') {
     const { formatSarif } = await import('../report/sarif.js');
-    io.stdout(formatSarif(out.findings, { toolVersion: TOOL_VERSION, executionSuccessful: out.exitCode !== 2, notifications: internalErrorLines(out.internalErrors) }));
+    io.stdout(formatSarif(out.findings, { toolVersion: TOOL_VERSION, executionSuccessful: out.exitCode !== 2, notifications: internalErrorLines(out.internalErrors), suppressed: out.suppressed }));
     return out.exitCode;
   }
   if (format === 'github') {
     const { formatGithub } = await import('../report/github.js');
-    io.stdout(formatGithub(out.findings, { exitCode: out.exitCode, target: out.target, internalErrors: internalErrorLines(out.internalErrors) }));
+    io.stdout(formatGithub(out.findings, { exitCode: out.exitCode, target: out.target, internalErrors: internalErrorLines(out.internalErrors), suppressed: out.suppressed?.length }));
     return out.exitCode;
   }
   const { formatNagios, nagiosFigures } = await import('../report/nagios.js');
   const crash = internalErrorLines(out.internalErrors)[0];
-  const r = formatNagios({ findings: out.findings, exitCode: out.exitCode, failOn: out.failOn, ...(out.subject ? nagiosFigures(out.subject) : {}), ...(crash ? { failure: crash } : {}) });
+  const r = formatNagios({ findings: out.findings, exitCode: out.exitCode, failOn: out.failOn, ...(out.subject ? nagiosFigures(out.subject) : {}), ...(crash ? { failure: crash } : {}), suppressed: out.suppressed?.length });
   io.stdout(r.text);
   return r.exitCode;
 }

@@ -3,11 +3,13 @@ import { analyzeConfig } from '../checks/config/index.js';
 import { parseSince, rotatedLogSources, scanLogs, type LogNotice, type LogSource } from '../logs/index.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatLogsText } from '../report/logsText.js';
+import { formatSuppressedText } from '../report/suppressedText.js';
 import { loadStyle } from '../report/style.js';
 import { definedOnly, exitStatusFor, parseFailOn } from './check.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
+import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 
 // `logs /dev/stdin` means standard input; opened as a file it would be refused (a pipe).
@@ -15,7 +17,7 @@ const STDIN_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdin', '/dev/fd/0'
 
 const CANNOT_READ: ReadonlySet<LogNotice['code']> = new Set(['unreadable', 'missing', 'not-a-file', 'read-error']);
 
-export interface LogsCliOptions {
+export interface LogsCliOptions extends SuppressionOptions {
   since?: string;
   timeout?: string;
   root?: string;
@@ -61,6 +63,7 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   } catch (err) {
     throw new UsageError(`--since: ${(err as Error).message}`);
   }
+  const suppressions = await loadSuppressions(opts, reported('logs'));
   const explicit = files.length > 0;
   const { sources } = explicit
     ? { sources: files.map((f): LogSource => (STDIN_NAMES.has(f) ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
@@ -74,15 +77,17 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   // A log the user named and we could not read: the tool could not do its job. A log read
   // in part (cut by --timeout, long lines, a damaged .gz read up to the damage) is reported.
   const unreadableNamed = explicit && result.notices.some((n) => CANNOT_READ.has(n.code));
-  const exitCode = unreadableNamed ? 2 : exitStatusFor(result.findings, failOn);
+  const { findings, suppressed } = suppress(result.findings, suppressions);
+  const exitCode = unreadableNamed ? 2 : exitStatusFor(findings, failOn);
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'logs', target, result.findings, { notices: result.notices, stats: result.stats })));
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'logs', target, findings, { notices: result.notices, stats: result.stats }, suppressed)));
   } else if (format !== 'text') {
     const code = await writeFindingsFormat(format, {
       command: 'logs',
       target,
-      findings: result.findings,
+      findings,
+      suppressed,
       exitCode,
       failOn,
       subject: { kind: 'logs', stats: result.stats, notices: result.notices },
@@ -91,7 +96,8 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
     return code;
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    io.stdout(formatLogsText(style, { target, findings: result.findings, notices: result.notices, stats: result.stats, exitCode }, { quiet: opts.quiet }));
+    io.stdout(formatLogsText(style, { target, findings, notices: result.notices, stats: result.stats, exitCode }, { quiet: opts.quiet }));
+    io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
   if (unreadableNamed && format === 'json') for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
   return exitCode;

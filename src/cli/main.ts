@@ -24,7 +24,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .addOption(new Option('--format <format>', `output format: ${formats.join(', ')}`).default('text'))
       .option('-q, --quiet', 'findings only')
       .option('-v, --verbose', 'everything: each record or probe and its evidence')
-      .option('--no-color', 'no colour (also NO_COLOR=1)');
+      .option('--no-color', 'no colour (also NO_COLOR=1)')
+      .option('--ignore <ids>', 'suppress findings of these ids (comma list, repeatable); counted, listed with --verbose', collect)
+      .option('--config <file>', 'the project file of suppressions (default: .fcgi-doctor.yaml here or in a directory above)');
 
   // Each command's options, defined only when needed: `fcgi-doctor ping …` builds
   // ping alone (start-up counts for a health check); help, completion and

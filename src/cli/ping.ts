@@ -14,15 +14,17 @@ import { findingForManagementError } from '../checks/request/managementValues.js
 import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
+import { formatSuppressedText } from '../report/suppressedText.js';
 import { formatTrace } from '../report/traceText.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { exitStatusFor, parseFailOn } from './exitStatus.js';
 import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList, parseTargetArgument } from './parse.js';
+import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 
-export interface PingOptions {
+export interface PingOptions extends SuppressionOptions {
   script?: string;
   documentRoot?: string;
   uri?: string;
@@ -138,6 +140,7 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const count = opts.count ? parsePositiveInt(opts.count, '--count', 10_000_000) : undefined;
   const concurrency = opts.concurrency ? parsePositiveInt(opts.concurrency, '--concurrency', 4096) : 1;
   const role = parseRole(opts.role);
+  const suppressions = await loadSuppressions(opts, reported('ping'));
   if (count !== undefined && opts.bodyFile) throw new UsageError('--count sends requests without a body: drop --body-file');
   // --timeout covers the whole command: reading standard input, FCGI_GET_VALUES and the request.
   const startedAt = monotonicMs();
@@ -220,13 +223,16 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     }
   }
 
-  const exitCode = exitStatusFor(findings, failOn);
+  const { findings: counted, suppressed } = suppress(findings, suppressions);
+  report.findings = counted;
+  const exitCode = exitStatusFor(counted, failOn);
   if (format === 'json') {
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, findings, pingJsonExtras(report))));
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, counted, pingJsonExtras(report), suppressed)));
   } else if (format === 'text') {
     io.stdout(formatPingText(style, report, { bodyLimit: io.stdoutIsTTY ? 4096 : undefined, quiet: opts.quiet, verbose: opts.verbose }));
+    io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   } else {
-    return writeFindingsFormat(format, { command: 'ping', target: where, findings, exitCode, failOn, subject: { kind: 'ping', report } }, io);
+    return writeFindingsFormat(format, { command: 'ping', target: where, findings: counted, suppressed, exitCode, failOn, subject: { kind: 'ping', report } }, io);
   }
   return exitCode;
 }

@@ -7,6 +7,7 @@ import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import type { SystemProbes } from '../system/index.js';
 import { parseDuration, parseFormat, parsePositiveInt, parseTargetArgument } from './parse.js';
+import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 
 export const STATUS_FORMATS = ['text', 'json', 'nagios'] as const;
@@ -14,7 +15,7 @@ export const STATUS_FORMATS = ['text', 'json', 'nagios'] as const;
 /** The most --max-response-bytes may ask: 256 MiB, some 600,000 workers' lines. */
 export const MAX_STATUS_RESPONSE_BYTES = 256 * 1024 * 1024;
 
-export interface StatusCliOptions {
+export interface StatusCliOptions extends SuppressionOptions {
   path?: string;
   interval?: string;
   maxListenQueue?: string;
@@ -137,27 +138,32 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
     failOnNew,
   };
 
+  const suppressions = await loadSuppressions(opts, reported('status'));
   const { findPool, access } = await poolLookup(target);
   const report = await poolStatus(
     target,
     { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION, maxResponseBytes },
     { findPool, describeClientError: findingForClientError, access },
   );
-  const exitCode = exitStatusFor(report.findings, 'error');
+  const { findings, suppressed } = suppress(report.findings, suppressions);
+  report.findings = findings;
+  const exitCode = exitStatusFor(findings, 'error');
   const where = formatTarget(target);
   if (format === 'json') {
     const { statusJsonExtras } = await import('../report/statusJson.js');
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'status', where, report.findings, statusJsonExtras(report))));
+    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'status', where, report.findings, statusJsonExtras(report), suppressed)));
     return exitCode;
   }
   if (format === 'nagios') {
     const { formatStatusNagios } = await import('../report/statusNagios.js');
-    const r = formatStatusNagios(report, exitCode);
+    const r = formatStatusNagios(report, exitCode, suppressed.length);
     io.stdout(r.text);
     return r.exitCode;
   }
   const { formatStatusText } = await import('../report/statusText.js');
   const style = await loadStyle(colorEnabled(io, opts.color));
   io.stdout(formatStatusText(style, report, { quiet: opts.quiet, verbose: opts.verbose }));
+  const { formatSuppressedText } = await import('../report/suppressedText.js');
+  io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   return exitCode;
 }

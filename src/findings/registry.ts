@@ -35,7 +35,9 @@ export type FindingPart =
   /** `fcgi-doctor status` (src/status) */
   | 'status'
   /** the log catalog (rules/*.yaml, `finding:`) */
-  | 'logs';
+  | 'logs'
+  /** the suppressions the user wrote (src/findings/suppress.ts): about the tool's own input */
+  | 'suppressions';
 
 export interface FindingEntry {
   readonly id: string;
@@ -592,6 +594,12 @@ export const FINDINGS = [
     severity: 'error',
     title: 'suexec refused to run the script or wrapper',
     parts: ['logs'],
+  },
+  {
+    id: 'suppression-unused',
+    severity: 'info',
+    title: 'A suppression matched no finding',
+    parts: ['suppressions'],
   },
   {
     id: 'upstream-header-too-big',

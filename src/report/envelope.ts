@@ -1,4 +1,5 @@
 import { summarize, type Finding } from '../findings/finding.js';
+import type { SuppressedFinding } from '../findings/suppress.js';
 import { escapeJsonText } from './escape.js';
 
 /** The JSON document of the contract: one object, the same shape for every command. */
@@ -8,7 +9,9 @@ export interface JsonEnvelope {
   command: string;
   target: string;
   findings: Finding[];
-  summary: { error: number; warning: number; info: number };
+  summary: { error: number; warning: number; info: number; suppressed: number };
+  /** Findings taken out by a suppression: never dropped silently. */
+  suppressed: Array<{ id: string; reason: string; source: string }>;
   [extra: string]: unknown;
 }
 
@@ -18,6 +21,7 @@ export function buildEnvelope(
   target: string,
   findings: Finding[],
   extra: Record<string, unknown> = {},
+  suppressed: readonly SuppressedFinding[] = [],
 ): JsonEnvelope {
   return {
     version: 1,
@@ -25,7 +29,8 @@ export function buildEnvelope(
     command,
     target,
     findings,
-    summary: summarize(findings),
+    summary: { ...summarize(findings), suppressed: suppressed.length },
+    suppressed: suppressed.map((s) => ({ id: s.finding.id, reason: s.entry.reason, source: s.entry.source })),
     ...extra,
   };
 }

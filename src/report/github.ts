@@ -24,6 +24,8 @@ export interface GithubOptions {
   target?: string;
   /** steps of the tool that crashed: each an error annotation without a file */
   internalErrors?: readonly string[];
+  /** how many findings a suppression took out: counted on the closing line */
+  suppressed?: number;
 }
 
 const COMMAND: Record<Finding['severity'], string> = { error: 'error', warning: 'warning', info: 'notice' };
@@ -83,6 +85,7 @@ export function formatGithub(findings: readonly Finding[], opts: GithubOptions):
   const s = summarize(findings);
   const what = opts.target ? ` ${escapeOneLine(opts.target)}:` : ':';
   // A plain line (not a command) for the log of the step.
-  lines.push(`fcgi-doctor${what} ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info (exit ${opts.exitCode})`);
+  const suppressed = opts.suppressed ? `, ${opts.suppressed} suppressed` : '';
+  lines.push(`fcgi-doctor${what} ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info${suppressed} (exit ${opts.exitCode})`);
   return `${lines.join('\n')}\n`;
 }

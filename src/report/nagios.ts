@@ -40,6 +40,8 @@ export interface NagiosInput {
   failure?: string;
   /** perfdata beyond the finding counts */
   perf?: PerfDatum[];
+  /** how many findings a suppression took out */
+  suppressed?: number;
 }
 
 export function nagiosState(findings: readonly Finding[], exitCode: number, failOn: Severity = 'error'): NagiosState {
@@ -103,6 +105,10 @@ export function formatNagios(input: NagiosInput): { text: string; exitCode: numb
     { label: 'warnings', value: s.warning, min: 0 },
     { label: 'info', value: s.info, min: 0 },
   ];
+  if (input.suppressed) {
+    what += ` (${input.suppressed} suppressed)`;
+    perf.push({ label: 'suppressed', value: input.suppressed, min: 0 });
+  }
   const text = `FCGI-DOCTOR ${state} - ${nagiosText(what)} | ${perf.map(formatPerfDatum).join(' ')}\n`;
   return { text, exitCode: NAGIOS_EXIT[state], state };
 }

@@ -12,6 +12,7 @@ import { loadFindingDoc } from '../findings/docs.js';
 import type { Finding, Severity } from '../findings/finding.js';
 import { findingEntry } from '../findings/ids.js';
 import { FINDING_PAGES_BASE_URL, findingPagePath } from '../findings/registry.js';
+import type { SuppressedFinding } from '../findings/suppress.js';
 import { capText, evidenceLines, foldRepeats, SHOWN } from './cap.js';
 import { escapeJsonText } from './escape.js';
 
@@ -38,6 +39,8 @@ export interface SarifOptions {
    * is in the rule's properties and help instead.
    */
   pagesBaseUrl?: string;
+  /** findings taken out by a suppression: results with `suppressions`, which viewers show as dismissed */
+  suppressed?: readonly SuppressedFinding[];
 }
 
 interface SarifMessage {
@@ -67,6 +70,8 @@ export interface SarifResult {
     };
   }>;
   properties?: Record<string, unknown>;
+  /** SARIF 2.1.0 §3.27.23: present on a suppressed result */
+  suppressions?: Array<{ kind: 'inSource' | 'external'; status: 'accepted'; justification: string; properties: { source: string } }>;
 }
 
 export interface SarifLog {
@@ -168,7 +173,7 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
   let relative = false;
   // Many of one kind become a hundred alerts and a count (cap.ts): code scanning shows each result.
   const { shown, folded } = foldRepeats(findings, SHOWN.sarifResultsPerKind);
-  const results = shown.map((f): SarifResult => {
+  const resultOf = (f: Finding): SarifResult => {
     let index = ruleIndex.get(f.id);
     if (index === undefined) {
       index = rules.length;
@@ -188,7 +193,16 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     if (f.location?.includedFrom?.length) properties.includedFrom = f.location.includedFrom;
     if (Object.keys(properties).length) result.properties = properties;
     return result;
-  });
+  };
+  const results = shown.map(resultOf);
+  // Suppressed results are bounded per id like the others: JSON lists them all.
+  const perId = new Map<string, number>();
+  for (const { finding, entry } of opts.suppressed ?? []) {
+    const n = (perId.get(finding.id) ?? 0) + 1;
+    perId.set(finding.id, n);
+    if (n > SHOWN.sarifResultsPerKind) continue;
+    results.push({ ...resultOf(finding), suppressions: [{ kind: entry.kind, status: 'accepted', justification: entry.reason, properties: { source: entry.source } }] });
+  }
   const driver: SarifLog['runs'][number]['tool']['driver'] = {
     name: 'fcgi-doctor',
     version: opts.toolVersion,

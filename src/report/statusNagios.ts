@@ -50,7 +50,7 @@ function perf(r: StatusReport): string[] {
   return out;
 }
 
-export function formatStatusNagios(r: StatusReport, exitCode: number): { text: string; exitCode: number } {
+export function formatStatusNagios(r: StatusReport, exitCode: number, suppressed = 0): { text: string; exitCode: number } {
   const state = nagiosState(r.findings, exitCode);
   const worst = r.findings.find((f) => f.severity === 'error') ?? r.findings.find((f) => f.severity === 'warning');
   const s = r.status;
@@ -59,7 +59,9 @@ export function formatStatusNagios(r: StatusReport, exitCode: number): { text: s
   if (r.probe) what = `${r.probe.kind} ${r.probe.passed ? 'passed' : 'failed'}: ${r.probe.reason}${worst && r.probe.passed ? ` [${worst.id}]` : ''} (${figures})`;
   else if (state === 'OK') what = `${figures}`;
   else what = `${worst ? `${worst.title} [${worst.id}]` : 'unhealthy'} (${figures})`;
+  if (suppressed) what += ` (${suppressed} suppressed)`;
   const p = perf(r);
+  if (suppressed) p.push(formatPerfDatum({ label: 'suppressed', value: suppressed, min: 0 }));
   const text = `FCGI-DOCTOR ${state} - ${nagiosText(what)}${p.length ? ` | ${p.join(' ')}` : ''}\n`;
   return { text, exitCode: NAGIOS_EXIT[state] };
 }

@@ -57,7 +57,8 @@ interface Envelope {
   command: string;
   target: string;
   findings: Array<{ id: string; severity: string; title: string; message: string; evidence: Array<{ kind: string; text: string }>; fix?: string }>;
-  summary: { error: number; warning: number; info: number };
+  summary: { error: number; warning: number; info: number; suppressed: number };
+  suppressed: Array<{ id: string; reason: string; source: string }>;
   response?: {
     status: number;
     statusText: string;
@@ -111,7 +112,7 @@ describe('exit status 0', () => {
     const r = await pingJson(await backend('Content-Type: text/plain\r\n\r\nok', 'PHP Notice: Undefined variable $x\n'));
     expect(r.status).toBe(0);
     expect(r.json.findings.map((f) => [f.id, f.severity])).toEqual([['app-stderr', 'warning']]);
-    expect(r.json.summary).toEqual({ error: 0, warning: 1, info: 0 });
+    expect(r.json.summary).toEqual({ error: 0, warning: 1, info: 0, suppressed: 0 });
   });
 
   it('--help and --version', async () => {
@@ -198,7 +199,8 @@ describe('the JSON envelope', () => {
     expect(j.command).toBe('ping');
     expect(j.target).toBe(echoPath);
     expect(j.findings).toEqual([]);
-    expect(j.summary).toEqual({ error: 0, warning: 0, info: 0 });
+    expect(j.summary).toEqual({ error: 0, warning: 0, info: 0, suppressed: 0 });
+    expect(j.suppressed).toEqual([]);
     const resp = j.response!;
     expect(resp.status).toBe(200);
     expect(resp.statusText).toBe('');

@@ -39,6 +39,7 @@ function partOf(rel: string): FindingPart | undefined {
   if (rel.startsWith('src/checks/request/')) return 'request';
   if (rel.startsWith('src/checks/http/')) return 'http';
   if (rel.startsWith('src/status/')) return 'status';
+  if (rel === 'src/findings/suppress.ts') return 'suppressions';
   if (rel === 'src/cli/ping.ts') return 'ping';
   return undefined;
 }
@@ -59,7 +60,8 @@ function emittedInSource(): Array<{ id: string; file: string; part: FindingPart 
   const out: Array<{ id: string; file: string; part: FindingPart | undefined }> = [];
   for (const file of sourceFiles(path.join(root, 'src'))) {
     const rel = path.relative(root, file).split(path.sep).join('/');
-    if (rel.startsWith('src/findings/')) continue;
+    // The registry and its look-ups name every id; suppress.ts emits one of its own.
+    if (rel.startsWith('src/findings/') && rel !== 'src/findings/suppress.ts') continue;
     const text = readFileSync(file, 'utf8');
     const ids = [...text.matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g)].map((m) => m[1] as string);
     for (const m of text.matchAll(/\bids: \[([^\]]*)\]/g)) ids.push(...[...(m[1] ?? '').matchAll(/'([a-z0-9-]+)'/g)].map((x) => x[1] as string));
@@ -76,7 +78,8 @@ function severitiesWritten(): Array<{ id: string; severity: string; where: strin
   const out: Array<{ id: string; severity: string; where: string }> = [];
   for (const file of sourceFiles(path.join(root, 'src'))) {
     const rel = path.relative(root, file).split(path.sep).join('/');
-    if (rel.startsWith('src/findings/')) continue;
+    // The registry and its look-ups name every id; suppress.ts emits one of its own.
+    if (rel.startsWith('src/findings/') && rel !== 'src/findings/suppress.ts') continue;
     for (const m of readFileSync(file, 'utf8').matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)',\s*severity: ([^,\n]+)/g)) {
       for (const s of (m[2] ?? '').matchAll(/'(error|warning|info)'/g)) out.push({ id: m[1] as string, severity: s[1] as string, where: rel });
     }

@@ -76,7 +76,8 @@ function expectEnvelope(stdout: string, command = 'ping') {
   expect(typeof json.target).toBe('string');
   expect(Array.isArray(json.findings)).toBe(true);
   const summary = json.summary as Record<string, number>;
-  expect(Object.keys(summary).sort()).toEqual(['error', 'info', 'warning']);
+  expect(Object.keys(summary).sort()).toEqual(['error', 'info', 'suppressed', 'warning']);
+  expect(json.suppressed).toEqual([]);
   const findings = json.findings as Array<Record<string, unknown>>;
   for (const f of findings) {
     expect(typeof f.id).toBe('string');

@@ -4,6 +4,7 @@ import type {
   ErrorLogInfo,
   IncludedFile,
   Layout,
+  MarkerComment,
   LoadedModule,
   ParseIssue,
   VirtualHostInfo,
@@ -36,6 +37,8 @@ export interface ConfigModel {
   tree: Directive[];
   /** Problems met while reading, before any check. */
   issues: ParseIssue[];
+  /** `# fcgi-doctor: …` comments in the files read (inline suppressions). */
+  markerComments: MarkerComment[];
   /** How the root was found, and anything the analysis could not settle. */
   notes: string[];
 }

@@ -91,6 +91,7 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
     setups: extractSetups(tree, serverRoot, cfg.parsed.modules),
     tree,
     issues: cfg.parsed.issues,
+    markerComments: cfg.parsed.markerComments,
     notes: [...cfg.located.notes],
   };
   lazy(model, 'vhosts', () => listVhosts(tree).map((v) => describeVhost(v, serverRoot)));
@@ -142,6 +143,7 @@ function emptyModel(opts: AnalyzeOptions): ConfigModel {
     setups: [],
     tree: [],
     issues: [],
+    markerComments: [],
     notes: [],
   };
 }
