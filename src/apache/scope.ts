@@ -5,7 +5,7 @@
  * <Location>; main-server sections before the vhost's of the same kind).
  */
 import * as path from 'node:path';
-import { fnmatch } from './glob.js';
+import { fnmatch } from '../util/fnmatch.js';
 import { DEFAULT_OPTIONS, OPTION_NAMES, parseOptions, type OptionName, type ParsedOptions } from './options.js';
 import { flatTree, TRANSPARENT, type Directive } from './tree.js';
 
