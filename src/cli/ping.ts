@@ -24,6 +24,7 @@ import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { exitStatusFor, parseFailOn } from './exitStatus.js';
 import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList, parseTargetArgument } from './parse.js';
 import { TOOL_VERSION } from './version.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface PingOptions {
   script?: string;
@@ -79,7 +80,7 @@ function readStdinBody(stdin: NodeJS.ReadableStream, timeoutMs: number): Promise
       const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       total += b.length;
       if (total > MAX_STDIN_BODY) {
-        finish(() => reject(new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`)), true);
+        finish(() => reject(new UsageError(`request body on standard input is over ${formatBytes(MAX_STDIN_BODY)}: use --body-file FILE`)), true);
         return;
       }
       chunks.push(b);
