@@ -16,6 +16,7 @@ import type { ConfigFileSource } from './source.js';
 import type { Directive, IncludedFile, LoadedModule, ParseIssue } from './tree.js';
 import { expandVars } from './vars.js';
 import { firstWordEnd, firstWordOf, getWordConf, splitWords } from './words.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface ParseLimits {
   /** httpd's AP_MAX_INCLUDE_DEPTH. */
@@ -433,7 +434,7 @@ class Parser {
         kind: 'out-of-memory',
         ...at,
         text: raw.length > 200 ? `${raw.slice(0, 200)}…` : raw,
-        message: `expanding ${vars} makes the configuration need more than ${gib(this.expandedBytes)} of memory (httpd keeps every expanded line while it reads, and this machine has ${gib(this.limits.memoryBytes)}): httpd aborts with "Memory allocation failed"`,
+        message: `expanding ${vars} makes the configuration need more than ${formatBytes(this.expandedBytes)} of memory (httpd keeps every expanded line while it reads, and this machine has ${formatBytes(this.limits.memoryBytes)}): httpd aborts with "Memory allocation failed"`,
       });
       this.stopped = true;
       return true;
@@ -694,10 +695,6 @@ class Parser {
 
 /** Open errors that mean "Apache cannot open it either" (EACCES is about this user, not Apache). */
 const STRERROR_KNOWN: Record<string, true> = { ENOENT: true, ELOOP: true, ENOTDIR: true, ENAMETOOLONG: true };
-
-function gib(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
-}
 
 function splitWhere(w: string): [string, number | undefined] {
   const m = /^(.*):(\d+)$/.exec(w);

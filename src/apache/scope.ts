@@ -5,7 +5,7 @@
  * <Location>; main-server sections before the vhost's of the same kind).
  */
 import * as path from 'node:path';
-import { fnmatch } from './glob.js';
+import { fnmatch } from '../util/fnmatch.js';
 import { DEFAULT_OPTIONS, OPTION_NAMES, parseOptions, type OptionName, type ParsedOptions } from './options.js';
 import { flatTree, TRANSPARENT, type Directive } from './tree.js';
 
@@ -81,15 +81,6 @@ export function directoryCovers(pattern: string, dir: string): boolean {
     if (p !== d && !(pat.glob[i] && fnmatch(p, d))) return false;
   }
   return true;
-}
-
-export function locationCovers(sec: Directive, url: string): boolean {
-  const re = sectionRegex(sec);
-  if (re === null) return false;
-  if (re) return re.test(url);
-  const p = sec.args[0] ?? '';
-  if (/[*?[]/.test(p)) return new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}`).test(url);
-  return url === p || url.startsWith(p.endsWith('/') ? p : `${p}/`) || url.startsWith(p);
 }
 
 export interface ScopedDirective {
@@ -293,8 +284,8 @@ interface Picked {
   seq: number;
 }
 
-/** Merge group of one Options line for `dir`/`base`/`url`, or -1 when it does not apply. */
-function groupOf(chain: readonly Directive[], dir: string, base: string, url: string | undefined): number {
+/** Merge group of one Options line for `dir`/`base`, or -1 when it does not apply. */
+function groupOf(chain: readonly Directive[], dir: string, base: string): number {
   let last: Directive | undefined;
   let n = 0;
   for (let i = 0; i < chain.length; i++) {
@@ -307,20 +298,19 @@ function groupOf(chain: readonly Directive[], dir: string, base: string, url: st
   if (n === 0 || !last) return 0;
   for (let i = 0; i < chain.length; i++) {
     const s = chain[i] as Directive;
-    if (s.name !== 'virtualhost' && !sectionApplies(s, dir, base, url)) return -1;
+    if (s.name !== 'virtualhost' && !sectionApplies(s, dir, base)) return -1;
   }
   if (last.name === 'directory' && sectionRegex(last) === undefined) return 1;
   if (last.name === 'directory' || last.name === 'directorymatch') return 2;
   if (last.name === 'files' || last.name === 'filesmatch') return 3;
-  if (last.name === 'location' || last.name === 'locationmatch') return 4;
   return -1;
 }
 
 /**
- * Options in effect for `file` (absolute path), optionally requested as `url`,
+ * Options in effect for `file` (absolute path)
  * inside `vhost` (or the main server).
  */
-export function effectiveOptions(tree: readonly Directive[], vhost: Directive | undefined, file: string, url?: string): EffectiveOptions {
+export function effectiveOptions(tree: readonly Directive[], vhost: Directive | undefined, file: string): EffectiveOptions {
   const index = scopeIndex(tree);
   const main = index.main.get('options') ?? NONE;
   const own = vhost ? vhostRange(index, 'options', vhost) : undefined;
@@ -329,7 +319,7 @@ export function effectiveOptions(tree: readonly Directive[], vhost: Directive | 
   const base = path.posix.basename(file);
   const picked: Picked[] = [];
   const consider = (d: Directive, chain: readonly Directive[]) => {
-    const group = groupOf(chain, dir, base, url);
+    const group = groupOf(chain, dir, base);
     if (group < 0) return;
     const last = group === 1 ? chain[chain.length - 1] : undefined;
     picked.push({ d, group, depth: last ? components(last.args[0] ?? '/').length : 0, seq: picked.length });
@@ -351,7 +341,7 @@ export function effectiveOptions(tree: readonly Directive[], vhost: Directive | 
   return { options: namesOf(current), from };
 }
 
-export function sectionApplies(s: Directive, dir: string, base: string, url?: string): boolean {
+export function sectionApplies(s: Directive, dir: string, base: string): boolean {
   switch (s.name) {
     case 'directory':
     case 'directorymatch': {
@@ -367,9 +357,10 @@ export function sectionApplies(s: Directive, dir: string, base: string, url?: st
       if (re) return re.test(base);
       return fnmatch(s.args[0] ?? '', base) || s.args[0] === base;
     }
+    // A file's place says nothing of the URL it was asked by: <Location> and
+    // <Proxy> sections are not applied to a file.
     case 'location':
     case 'locationmatch':
-      return url !== undefined && locationCovers(s, url);
     case 'proxy':
     case 'proxymatch':
       return false;

@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { analyzeConfig } from '../checks/config/index.js';
 import { parseSince, rotatedLogSources, scanLogs, type LogNotice, type LogSource } from '../logs/index.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
@@ -11,6 +10,9 @@ import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat } from './parse.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
+import { liveFileSystem } from '../system/fileSystem.js';
+import { fpmLogFiles } from '../system/fpmLogs.js';
+import { isProbeError } from '../system/types.js';
 
 // `logs /dev/stdin` means standard input; opened as a file it would be refused (a pipe).
 const STDIN_NAMES: ReadonlySet<string> = new Set(['-', '/dev/stdin', '/dev/fd/0', '/proc/self/fd/0']);
@@ -28,27 +30,13 @@ export interface LogsCliOptions extends SuppressionOptions {
   color?: boolean;
 }
 
-/** PHP-FPM's own logs where Debian and RHEL put them. */
-function fpmLogs(): string[] {
-  const found: string[] = [];
-  for (const dir of ['/var/log', '/var/log/php-fpm']) {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const n of names) if (/^php[\d.]*-fpm\.log$/.test(n) || (dir.endsWith('php-fpm') && /^(error|www-error)\.log$/.test(n))) found.push(`${dir}/${n}`);
-  }
-  return found;
-}
-
 /** With no file named: the ErrorLogs Apache's configuration names, and PHP-FPM's logs, with their rotated siblings. */
 async function defaultSources(root: string | undefined, env: NodeJS.ProcessEnv): Promise<{ sources: LogSource[]; from: string }> {
   const { model } = analyzeConfig({ root, env: definedOnly(env) });
+  const fs = liveFileSystem();
   const paths = new Set<string>();
-  for (const log of model.errorLogs) if (log.target.startsWith('/') && existsSync(log.target)) paths.add(log.target);
-  for (const p of fpmLogs()) paths.add(p);
+  for (const log of model.errorLogs) if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
+  for (const p of fpmLogFiles(fs)) paths.add(p);
   const all: LogSource[] = [];
   for (const p of paths) all.push(...(await rotatedLogSources(p)));
   return { sources: all, from: model.filesRead.length ? model.rootFile : 'the usual places' };

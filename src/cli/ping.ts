@@ -11,10 +11,13 @@ import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
 import { findingForManagementError } from '../checks/request/managementValues.js';
+import { findingForLoad } from '../checks/request/load.js';
+import { listSocketsIfDirectory } from '../checks/request/socketDirectory.js';
 import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
 import { formatSuppressedText } from '../report/suppressedText.js';
+import { pingJsonExtras } from '../report/pingJson.js';
 import { formatTrace } from '../report/traceText.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
@@ -23,6 +26,7 @@ import { exitStatusFor, parseFailOn } from './exitStatus.js';
 import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList, parseTargetArgument } from './parse.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface PingOptions extends SuppressionOptions {
   script?: string;
@@ -78,7 +82,7 @@ function readStdinBody(stdin: NodeJS.ReadableStream, timeoutMs: number): Promise
       const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       total += b.length;
       if (total > MAX_STDIN_BODY) {
-        finish(() => reject(new UsageError(`request body on standard input is over ${MAX_STDIN_BODY / 1024 / 1024} MiB: use --body-file FILE`)), true);
+        finish(() => reject(new UsageError(`request body on standard input is over ${formatBytes(MAX_STDIN_BODY)}: use --body-file FILE`)), true);
         return;
       }
       chunks.push(b);
@@ -186,16 +190,8 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
       maxResponseBytes,
       accept: (r) => r.problems.length === 0 && evaluateExpectations(r, expectations).every((e) => e.held),
     });
-    if (report.load.failed > 0) {
-      findings.push({
-        id: 'load-requests-failed',
-        severity: 'error',
-        title: `${report.load.failed} of ${count} requests failed`,
-        message: `Under a load of ${concurrency} concurrent requests, ${report.load.failed} of ${count} requests to ${where} failed or did not meet the expectations.`,
-        evidence: report.load.failures.slice(0, 5).map((f) => ({ kind: 'request' as const, text: `${f.count}× ${f.message}` })),
-        fix: 'Send a single ping to see one failure in full; if only some requests fail, the backend runs out of workers or connections under this load.',
-      });
-    }
+    const failed = findingForLoad(where, report.load);
+    if (failed) findings.push(failed);
   } else if (!unreachable && (!opts.getValues || opts.script || opts.uri)) {
     let response: FcgiResponse | undefined;
     try {
@@ -237,26 +233,6 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   return exitCode;
 }
 
-/** A directory named as the target: the sockets in it (a bounded list), read only then. */
-async function listSocketsIfDirectory(target: Target, err: FcgiClientError, finding: Finding): Promise<Finding> {
-  if (err.code !== 'connect-is-directory' || target.kind !== 'unix') return finding;
-  const { socketsNear, isProbeError } = await import('../system/index.js');
-  const found = socketsNear(target.path);
-  const lines: string[] = [];
-  if (isProbeError(found)) lines.push(`the sockets in ${target.path} cannot be listed: ${found.message}`);
-  else if (found.sockets.length === 0) lines.push(`${target.path} holds no socket, nor do its subdirectories one level down${found.truncated ? ' (among the first 10000 entries)' : ''}`);
-  else {
-    lines.push(...found.sockets.map((s) => `socket ${found.below ? 'below' : 'in'} it: ${s}`));
-    if (found.more) lines.push(`… and ${found.more} more sockets`);
-  }
-  const first = !isProbeError(found) ? found.sockets[0] : undefined;
-  return {
-    ...finding,
-    evidence: [...finding.evidence, ...lines.map((text) => ({ kind: 'probe' as const, text }))],
-    fix: first && !isProbeError(found) && found.sockets.length === 1 && !found.more ? `Name the socket: fcgi-doctor ping ${first}` : finding.fix,
-  };
-}
-
 /**
  * A script PHP-FPM would not read gets the workers' user and the step of the
  * path that refuses it. /proc and the file tree are read only on this path.
@@ -269,37 +245,4 @@ async function explainUnreadable(target: Target, found: Finding[], scriptFilenam
   const out = [...found];
   out[i] = explain(found[i]!, liveSystem(), target, scriptFilename);
   return out;
-}
-
-function headersObject(headers: Array<[string, string]>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of headers) out[name] = name in out ? `${out[name]}, ${value}` : value;
-  return out;
-}
-
-function pingJsonExtras(report: PingReport): Record<string, unknown> {
-  const extras: Record<string, unknown> = {};
-  const r = report.response;
-  if (r) {
-    const text = r.body.toString('utf8');
-    const isUtf8 = Buffer.from(text, 'utf8').equals(r.body);
-    extras.response = {
-      status: r.status,
-      statusText: r.statusText,
-      headers: headersObject(r.headers),
-      body: isUtf8 ? text : r.body.toString('base64'),
-      bodyEncoding: isUtf8 ? 'utf8' : 'base64',
-      stderr: r.stderr,
-      appStatus: r.raw.appStatus,
-      protocolStatus: r.raw.protocolStatusName,
-      timings: r.timings,
-      expectations: report.expectations,
-    };
-  }
-  if (report.load) {
-    const { count, concurrency, completed, failed, requestsPerSecond, latencyMs } = report.load;
-    extras.load = { count, concurrency, completed, failed, requestsPerSecond, latencyMs };
-  }
-  if (report.managementValues) extras.values = Object.fromEntries(report.managementValues);
-  return extras;
 }

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { fnmatchToRegex } from '../apache/glob.js';
+import { fnmatchToRegex } from '../util/fnmatch.js';
 import type { GlobMatcher, SuppressionEntry } from '../findings/suppress.js';
 import { UsageError } from './io.js';
 

@@ -2,10 +2,10 @@ import { findingForClientError } from '../checks/request/outcome.js';
 import { formatTarget, type Target } from '../client/target.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
-import { NEW_COUNTERS, poolFacts, poolServing, fpmConfigsOfMasters, poolStatus, type AccessInfo, type NewCounter, type PoolFacts, type PoolHint, type Probe } from '../status/index.js';
+import { NEW_COUNTERS, poolStatus, type AccessInfo, type NewCounter, type PoolFacts, type PoolHint, type Probe } from '../status/index.js';
+import { poolFinder } from '../status/poolFinder.js';
 import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import type { SystemProbes } from '../system/index.js';
 import { parseDuration, parseFormat, parsePositiveInt, parseTargetArgument } from './parse.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
@@ -50,41 +50,6 @@ function parseFailOnNew(values: string[] | undefined): NewCounter[] {
     if (!out.includes(v as NewCounter)) out.push(v as NewCounter);
   }
   return out;
-}
-
-/** "php-fpm: pool www": the command line PHP-FPM gives a worker of pool www. */
-const isWorkerOf = (cmdline: readonly string[], pool: string) => cmdline.join(' ').trim() === `php-fpm: pool ${pool}`;
-
-/** How to find the pool file that listens on the target, on this machine's processes and files. */
-export function poolFinder({ processes, fpm }: Pick<SystemProbes, 'processes' | 'fpm'>, target: Target): (hint?: PoolHint) => PoolFacts | undefined {
-  /**
-   * The page named the pool and its workers: a worker's parent is the master,
-   * whose command line names its configuration. Two small /proc files and that
-   * configuration, instead of every process and the usual places. The ids come
-   * from the backend: a worker of another pool, or no such process here (a pool
-   * in another container or on another host), falls through to the search.
-   */
-  const viaMaster = (hint: PoolHint): PoolFacts | undefined => {
-    for (const pid of hint.pids.slice(0, 3)) {
-      const worker = processes.parentAndCommandLine(pid);
-      if (!worker || !isWorkerOf(worker.cmdline, hint.pool)) continue;
-      const master = processes.parentAndCommandLine(worker.ppid);
-      const configs = master ? fpmConfigsOfMasters([master.cmdline]) : [];
-      const found = configs.length ? poolServing(fpm.read(configs).pools, target) : undefined;
-      return found ? poolFacts(found) : undefined;
-    }
-    return undefined;
-  };
-  const findPool = (hint?: PoolHint): PoolFacts | undefined => {
-    const direct = hint ? viaMaster(hint) : undefined;
-    if (direct) return direct;
-    // The search: the usual places plus whatever configuration a running master
-    // names (a pool in a private directory, a container's own path).
-    const masters = fpmConfigsOfMasters(processes.commandLines().map((p) => p.cmdline));
-    const found = poolServing(fpm.scan(masters).pools, target);
-    return found ? poolFacts(found) : undefined;
-  };
-  return findPool;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { formatBytes } from '../util/bytes.js';
 /**
  * The CGI response a responder writes on FCGI_STDOUT: a header block, a blank
  * line, the body (RFC 3875 section 6). Parsed the way Apache's
@@ -43,7 +44,7 @@ export function parseCgiResponse(stdout: Buffer): CgiResponse {
     response.statusText = '';
     response.problems.push(
       stdout.length > MAX_HEADER_BLOCK
-        ? `no end of headers in the first ${MAX_HEADER_BLOCK / 1024} KiB of output`
+        ? `no end of headers in the first ${formatBytes(MAX_HEADER_BLOCK)} of output`
         : 'the output has no blank line ending the headers (Apache logs "incomplete headers" or "End of script output before headers")',
     );
     response.body = stdout;

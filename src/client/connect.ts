@@ -1,8 +1,9 @@
-import { closeSync, constants, openSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import net from 'node:net';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { FcgiClientError } from './errors.js';
 import { formatTarget, type Target } from './target.js';
+import { SUN_PATH_MAX, unixRoute, type UnixRoute } from '../util/unixPath.js';
 
 /**
  * Opens a stream socket to the target within `timeoutMs`, and turns the
@@ -11,10 +12,10 @@ import { formatTarget, type Target } from './target.js';
  */
 export function openSocket(target: Target, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    let route: UnixRoute | undefined;
+    let route: Extract<UnixRoute, { path: string }> | undefined;
     if (target.kind === 'unix') {
       try {
-        route = unixRoute(target.path);
+        route = routeOrThrow(target.path);
       } catch (err) {
         reject(err);
         return;
@@ -50,53 +51,24 @@ export function openSocket(target: Target, timeoutMs: number): Promise<net.Socke
 }
 
 /**
- * The longest Unix socket path the kernel takes: sun_path holds 108 bytes with
- * the terminating NUL. A longer one is silently cut by libuv, and the cut name
- * may be another file altogether (or a stale socket).
+ * The path to connect to (src/util/unixPath.ts): a path too long for sun_path
+ * is reached through its opened directory; when that fails, a client error in
+ * ping's words.
  */
-export const SUN_PATH_MAX = 107;
-
-interface UnixRoute {
-  /** what to hand to connect() */
-  path: string;
-  /** closes the directory descriptor the path goes through, once */
-  release(): void;
-}
-
-/**
- * The path to connect to. A path too long for sun_path is reached through its
- * directory: open the directory and connect to /proc/self/fd/N/NAME, which the
- * kernel resolves to the same socket (connect needs no more rights than before
- * but read on the directory, to open it).
- */
-export function unixRoute(path: string): UnixRoute {
-  if (Buffer.byteLength(path) <= SUN_PATH_MAX) return { path, release: () => undefined };
-  const tooLong = (why: string) =>
-    new FcgiClientError('connect-path-too-long', `the socket path is ${Buffer.byteLength(path)} bytes, longer than the ${SUN_PATH_MAX} a Unix socket address holds, and ${why}`, {
-      phase: 'connect',
-      hint: 'use a shorter path for the socket (or a symbolic link to its directory with a short name)',
-    });
-  const name = basename(path);
-  let fd: number;
-  try {
-    // O_DIRECTORY: a FIFO or device in the path's place fails at once instead of blocking the open.
-    fd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new FcgiClientError('connect-missing', `no such socket: the directory ${dirname(path)} does not exist`, { phase: 'connect', errno: code, hint: 'check the socket path' });
-    throw tooLong(`its directory cannot be opened to reach it another way (${code === 'EACCES' ? 'permission denied' : (err as Error).message})`);
+function routeOrThrow(path: string): Extract<UnixRoute, { path: string }> {
+  const route = unixRoute(path);
+  if (!('error' in route)) return route;
+  if (route.error === 'ENOENT' || route.error === 'ENOTDIR') {
+    throw new FcgiClientError('connect-missing', `no such socket: the directory ${dirname(path)} does not exist`, { phase: 'connect', errno: route.error, hint: 'check the socket path' });
   }
-  const via = `/proc/self/fd/${fd}/${name}`;
-  let open = true;
-  const release = () => {
-    if (open) closeSync(fd);
-    open = false;
-  };
-  if (Buffer.byteLength(via) > SUN_PATH_MAX) {
-    release();
-    throw tooLong(`its file name alone is too long to reach it through its directory`);
-  }
-  return { path: via, release };
+  const why =
+    route.error === 'ENAMETOOLONG'
+      ? 'its file name alone is too long to reach it through its directory'
+      : `its directory cannot be opened to reach it another way (${route.error === 'EACCES' ? 'permission denied' : route.detail})`;
+  throw new FcgiClientError('connect-path-too-long', `the socket path is ${Buffer.byteLength(path)} bytes, longer than the ${SUN_PATH_MAX} a Unix socket address holds, and ${why}`, {
+    phase: 'connect',
+    hint: 'use a shorter path for the socket (or a symbolic link to its directory with a short name)',
+  });
 }
 
 export function seconds(ms: number): string {

@@ -21,6 +21,7 @@ import { openSocket, seconds } from './connect.js';
 import { FcgiClientError, type RequestPhase } from './errors.js';
 import type { Target } from './target.js';
 import { monotonicMs } from './clock.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface RecordTrace {
   direction: 'sent' | 'received';
@@ -404,8 +405,3 @@ export class FcgiConnection {
   }
 }
 
-export function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MiB`;
-  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`;
-  return `${n} bytes`;
-}

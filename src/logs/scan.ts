@@ -9,6 +9,7 @@ import { Deadline, untilDeadline } from './deadline.js';
 import { DEFAULT_MAX_LINE_BYTES, openLogFile, readBlocks, type LogInput } from './reader.js';
 import { SourceScan, emptyStats, type ScanStats } from './scanner.js';
 import { sourceName, type LogSource } from './sources.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface ScanOptions {
   /** Defaults to the catalog in rules/. */
@@ -129,7 +130,7 @@ async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
   for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${linesRead} lines read)` });
   if (reading.cut) {
     const bytesRead = stats.bytes - bytesBefore;
-    const read = `${linesRead} lines, ${mebibytes(bytesRead)}`;
+    const read = `${linesRead} lines, ${formatBytes(bytesRead)}`;
     notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})${undatedCut(name, input, bytesRead)}` });
   }
 }
@@ -160,7 +161,7 @@ export function matchLine(line: string, catalog: Catalog = loadCatalog()): LineV
 function undatedCut(name: string, input: LogInput, bytesRead: number): string {
   if (!input.undated || input.size === undefined) return '';
   const unread = Math.max(0, input.size - bytesRead);
-  return `; the line times in ${name} could not be read, so it was read from its start and its newest ${mebibytes(unread)} (of ${mebibytes(input.size)}) were not read: recent errors may be missing (read it with \`fcgi-doctor logs ${name}\` and a longer --timeout, or \`tail -n 100000 ${name} | fcgi-doctor logs -\`)`;
+  return `; the line times in ${name} could not be read, so it was read from its start and its newest ${formatBytes(unread)} (of ${formatBytes(input.size)}) were not read: recent errors may be missing (read it with \`fcgi-doctor logs ${name}\` and a longer --timeout, or \`tail -n 100000 ${name} | fcgi-doctor logs -\`)`;
 }
 
 async function openSource(source: LogSource, since: Date | undefined): Promise<LogInput> {
@@ -168,10 +169,6 @@ async function openSource(source: LogSource, since: Date | undefined): Promise<L
   const stream = 'stream' in source ? source.stream : (process.stdin as Readable);
   const destroy = (stream as Partial<Readable>).destroy;
   return { chunks: stream, damage: [], stop: destroy ? () => destroy.call(stream) : undefined };
-}
-
-function mebibytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 async function* countBytes(input: AsyncIterable<Buffer | string>, stats: ScanStats): AsyncGenerator<Buffer | string> {

@@ -33,7 +33,6 @@ export const Role = {
   AUTHORIZER: 2,
   FILTER: 3,
 } as const;
-export type RoleName = keyof typeof Role;
 
 /** flags of FCGI_BeginRequestBody */
 export const FCGI_KEEP_CONN = 1;
@@ -44,7 +43,6 @@ export const ProtocolStatus = {
   OVERLOADED: 2,
   UNKNOWN_ROLE: 3,
 } as const;
-export type ProtocolStatusName = keyof typeof ProtocolStatus;
 
 export function protocolStatusName(status: number): string {
   for (const [name, value] of Object.entries(ProtocolStatus)) if (value === status) return name;

@@ -4,6 +4,7 @@ import type { LogNotice, ScanStats } from '../logs/index.js';
 import { escapeOneLine } from './escape.js';
 import { formatFinding, formatSummary } from './findingText.js';
 import type { Style } from './style.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface LogsReport {
   target: string;
@@ -13,15 +14,11 @@ export interface LogsReport {
   exitCode: number;
 }
 
-function mib(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
-}
-
 export function formatLogsText(style: Style, r: LogsReport, opts: { quiet?: boolean } = {}): string {
   const { c } = style;
   const out: string[] = [];
   if (!opts.quiet) {
-    out.push(c.bold('fcgi-doctor logs'), `  read  ${escapeOneLine(r.target)}`, c.dim(`  ${r.stats.lines} lines, ${mib(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${mib(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`), '');
+    out.push(c.bold('fcgi-doctor logs'), `  read  ${escapeOneLine(r.target)}`, c.dim(`  ${r.stats.lines} lines, ${formatBytes(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${formatBytes(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`), '');
   }
   for (const n of r.notices) out.push(`${style.warn} ${escapeOneLine(n.message)}`, '');
   for (const f of r.findings) {

@@ -10,6 +10,7 @@ import { count } from '../status/words.js';
 import { escapeOneLine } from './escape.js';
 import { formatFinding, formatSummary } from './findingText.js';
 import type { Style } from './style.js';
+import { formatBytes } from '../util/bytes.js';
 
 export interface StatusTextOptions {
   quiet?: boolean;
@@ -34,12 +35,6 @@ function requestTime(us: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
-function bytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(0)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
 function headline(style: Style, r: StatusReport): string {
   const { c } = style;
   const pool = r.status ? `pool ${c.bold(e(r.status.pool))} (${e(r.status.processManager)})` : 'the pool';
@@ -62,7 +57,7 @@ function workerLine(style: Style, w: WorkerStatus, own: boolean): string {
   const tail = [
     `${busy ? 'for' : 'last took'} ${requestTime(w.requestDurationUs)}`,
     count(w.requests, 'request'),
-    w.lastRequestMemory ? `mem ${bytes(w.lastRequestMemory)}` : '',
+    w.lastRequestMemory ? `mem ${formatBytes(w.lastRequestMemory)}` : '',
     w.lastRequestCpu ? `cpu ${w.lastRequestCpu.toFixed(1)}%` : '',
     w.script && w.script !== '-' ? `script ${e(w.script)}` : '',
   ].filter(Boolean);

@@ -1,10 +1,12 @@
 /**
  * src/status: a PHP-FPM pool's health from its status page. Below src/checks
- * and beside it for the CLI: it imports only src/client (to ask) and
- * src/findings (to say what is wrong); what it needs of the machine (the pool
- * file, who may reach the socket) and the shared words for a failed request
- * are handed in by the caller, so `status` starts without the configuration
- * parser and `check` can use the same reader.
+ * and beside it for the CLI: it imports src/client (to ask), src/findings (to
+ * say what is wrong) and of src/system only its types and the shared words of
+ * a permission denial (src/system/denial.ts); what it needs of the machine
+ * (the pool file: ./poolFinder.ts on src/system's interfaces; who may reach
+ * the socket) and the shared words for a failed request are handed in by the
+ * caller, so `status` starts without the configuration parser or /proc and
+ * `check` can use the same reader.
  */
 import { formatTarget, type Target } from '../client/target.js';
 import { evaluate, type Probe, type StatusReport, type Thresholds } from './evaluate.js';

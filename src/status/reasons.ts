@@ -9,6 +9,7 @@
 import type { FcgiClientError } from '../client/errors.js';
 import { formatTarget, type Target } from '../client/target.js';
 import type { Evidence, Finding } from '../findings/finding.js';
+import { chmodFix, denialText } from '../system/denial.js';
 import type { PoolFacts } from './pool.js';
 import type { StatusRead } from './read.js';
 
@@ -33,16 +34,6 @@ export interface AccessInfo {
   modeText: string;
   owner: string;
   group: string;
-}
-
-const BIT_WORD = { r: 'read (r)', w: 'write (w)', x: 'search (x)' } as const;
-const CLASS_LETTER = { owner: 'u', group: 'g', other: 'o' } as const;
-
-export function accessWords(a: AccessInfo): { message: string; classText: string } {
-  const classText =
-    a.cls === 'owner' ? `the owner bits apply (${a.user} owns it)` : a.cls === 'group' ? `the group bits apply (${a.user} is in its group ${a.group})` : `the "other" bits apply (${a.user} is neither its owner ${a.owner} nor in its group ${a.group})`;
-  const bits = a.missing.map((b) => BIT_WORD[b]).join(' and ');
-  return { message: `${a.user} (uid ${a.uid}) lacks ${bits} permission on ${a.isSocket ? 'the socket' : `the directory ${a.path}`} (${a.modeText} ${a.owner}:${a.group}); ${classText}`, classText };
 }
 
 export interface ReasonContext {
@@ -168,15 +159,14 @@ export function failedFinding(read: Extract<StatusRead, { kind: 'failed' }>, ctx
   }
   if (read.error.code === 'connect-denied' && ctx.access) {
     const a = ctx.access;
-    const words = accessWords(a);
     const fix = a.isSocket
       ? ctx.pool
         ? `In pool [${ctx.pool.name}] (${ctx.pool.file}) set "listen.owner", "listen.group" and "listen.mode = 0660" so that ${a.user} is the socket's owner or in its group, then restart PHP-FPM; or run the probe as a member of group ${a.group} (a container probe runs as the container's user).`
         : `Run the probe as the socket's owner or a member of group ${a.group}, or make the pool create its socket for this user (listen.owner, listen.group, listen.mode = 0660); a chmod on the socket is lost when PHP-FPM restarts.`
-      : `chmod ${CLASS_LETTER[a.cls]}+${a.missing.join('')} ${a.path}`;
+      : chmodFix(a);
     return {
       ...base,
-      message: `${a.user} may not connect to ${where}: ${words.message.replace(`${a.user} (uid ${a.uid}) `, 'it ')}.`,
+      message: `${a.user} may not connect to ${where}: it ${denialText({ ...a, who: a.user, object: a.isSocket ? 'the socket' : `the directory ${a.path}` })}.`,
       evidence: [...base.evidence, { kind: 'probe', text: `${a.path}: ${a.modeText} ${a.owner}:${a.group}; ${a.user} (uid ${a.uid}) lacks ${a.missing.join('')}` }],
       fix,
     };

@@ -6,7 +6,7 @@
  */
 import { createConnection } from 'node:net';
 import type { ConnectOutcome, Connector } from './types.js';
-import { unixRoute } from './unixPath.js';
+import { unixRoute } from '../util/unixPath.js';
 
 function attempt(opts: { path: string } | { host: string; port: number }, timeoutMs: number, release: () => void = () => undefined): Promise<ConnectOutcome> {
   const started = Date.now();
@@ -35,7 +35,7 @@ function attempt(opts: { path: string } | { host: string; port: number }, timeou
 export function liveConnector(): Connector {
   return {
     connectUnix: (path, timeoutMs) => {
-      // A path longer than a socket address holds goes through its directory (see unixPath.ts).
+      // A path longer than a socket address holds goes through its directory (see src/util/unixPath.ts).
       const route = unixRoute(path);
       if ('error' in route) return Promise.resolve({ ok: false, code: route.error, message: route.message, ms: 0 });
       return attempt({ path: route.path }, timeoutMs, route.release);

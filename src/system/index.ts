@@ -22,7 +22,7 @@ export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInod
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
-export { SUN_PATH_MAX } from './unixPath.js';
+export { SUN_PATH_MAX } from '../util/unixPath.js';
 
 export interface LiveSystemOptions {
   /** /proc (default '/proc'). */

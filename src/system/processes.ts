@@ -70,6 +70,17 @@ function readProcess(proc: string, pid: number, bootMs: number): ProcessInfo | u
   return info;
 }
 
+/** The process ids /proc lists now; none when /proc cannot be read. */
+function pidsIn(proc: string): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(proc);
+  } catch {
+    return [];
+  }
+  return entries.filter((e) => /^\d+$/.test(e)).map(Number);
+}
+
 export function liveProcesses(proc = '/proc'): Processes {
   let snapshot: Map<number, ProcessInfo> | undefined;
   const take = () => {
@@ -81,15 +92,8 @@ export function liveProcesses(proc = '/proc'): Processes {
     } catch {
       /* no /proc/stat: start times stay relative to 1970, callers see them as old */
     }
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(proc);
-    } catch {
-      return snapshot;
-    }
-    for (const e of entries) {
-      if (!/^\d+$/.test(e)) continue;
-      const p = readProcess(proc, Number(e), bootMs);
+    for (const pid of pidsIn(proc)) {
+      const p = readProcess(proc, pid, bootMs);
       if (p) snapshot.set(p.pid, p);
     }
     return snapshot;
@@ -100,16 +104,9 @@ export function liveProcesses(proc = '/proc'): Processes {
     commandLines() {
       if (snapshot) return [...snapshot.values()].map(({ pid, cmdline }) => ({ pid, cmdline }));
       const out: Array<{ pid: number; cmdline: string[] }> = [];
-      let entries: string[] = [];
-      try {
-        entries = readdirSync(proc);
-      } catch {
-        return out;
-      }
-      for (const e of entries) {
-        if (!/^\d+$/.test(e)) continue;
+      for (const pid of pidsIn(proc)) {
         try {
-          out.push({ pid: Number(e), cmdline: parseCmdline(readProcText(`${proc}/${e}/cmdline`)) });
+          out.push({ pid, cmdline: parseCmdline(readProcText(`${proc}/${pid}/cmdline`)) });
         } catch {
           /* gone meanwhile */
         }

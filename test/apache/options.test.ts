@@ -63,3 +63,11 @@ describe('effective Options for a file', () => {
     expect(effectiveOptions(p.directives, v, file).options).toEqual(expected);
   });
 });
+
+describe('effective Options and <Location>', () => {
+  it('a <Location> section, even one whose path is no valid pattern, is not applied to a file and does not throw', () => {
+    const conf = `<Directory /var/www/>\n  Options FollowSymLinks\n</Directory>\n<Location /a[>\n  Options +ExecCGI\n</Location>\n<LocationMatch "^/x">\n  Options +Includes\n</LocationMatch>\n`;
+    const p = parseConfig({ rootFile: '/s/h.conf', serverRoot: '/s', source: new MemoryFileSource({ '/s/h.conf': conf }), env: {} });
+    expect(effectiveOptions(p.directives, undefined, '/var/www/a[/x.php').options).toEqual(['FollowSymLinks']);
+  });
+});

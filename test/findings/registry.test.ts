@@ -36,11 +36,12 @@ const CONTRACT_IDS = [
 function partOf(rel: string): FindingPart | undefined {
   if (rel.startsWith('src/checks/config/')) return 'configuration';
   if (rel.startsWith('src/checks/probes/')) return 'probes';
+  // ping's load mode (--count): its finding lives beside the request step's.
+  if (rel === 'src/checks/request/load.ts') return 'ping';
   if (rel.startsWith('src/checks/request/')) return 'request';
   if (rel.startsWith('src/checks/http/')) return 'http';
   if (rel.startsWith('src/status/')) return 'status';
   if (rel === 'src/findings/suppress.ts') return 'suppressions';
-  if (rel === 'src/cli/ping.ts') return 'ping';
   return undefined;
 }
 

@@ -279,7 +279,7 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping names why PHP-FPM w
     expect(code).toBe(1);
     expect(ids(json)).toEqual(['script-unreadable']);
     const f = json.findings[0] as Finding;
-    expect(f.message).toContain(`www-data lacks read (r) permission on the file ${file} (-rw------- root:root; the other bits apply to www-data)`);
+    expect(f.message).toContain(`www-data lacks read (r) permission on the file ${file} (-rw------- root:root); the "other" bits apply (www-data is neither its owner root nor in its group root)`);
     expect(f.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^PHP-FPM workers on .* run as www-data \(pid \d+: php-fpm: pool www\)$/));
     expect(f.fix).not.toMatch(/limit_extensions/);
     expect(f.fix).toContain(`chgrp www-data ${file} && chmod g+r ${file}`);

@@ -64,7 +64,7 @@ describe('a log whose times cannot be read', () => {
       const notices = result.notices.filter((n) => n.code === 'deadline');
       expect(notices).toHaveLength(1);
       expect(notices[0]?.message).toMatch(/^stopped reading .* when the time was up \(a 0\.3 s budget\)/);
-      expect(notices[0]?.message).toMatch(/the line times in .*error\.log could not be read, so it was read from its start and its newest [\d.]+ MiB \(of 200\.0 MiB\) were not read: recent errors may be missing/);
+      expect(notices[0]?.message).toMatch(/the line times in .*error\.log could not be read, so it was read from its start and its newest [\d.]+ [KMG]iB \(of 200 MiB\) were not read: recent errors may be missing/);
       expect(result.stats.bytes).toBeLessThan(200 * 1024 * 1024);
       expect(result.stats.bytesSkippedBySince).toBeUndefined();
     } finally {

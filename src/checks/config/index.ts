@@ -30,6 +30,7 @@ import { proxyWorkerSharedCheck } from './proxyWorkerShared.js';
 import { serverRedefinedCheck } from './serverRedefined.js';
 import { siteNotLoadedCheck } from './siteNotLoaded.js';
 import { socketInPrivateTmpCheck } from './socketInPrivateTmp.js';
+import { dedupeFindings } from '../dedupe.js';
 
 export type { ConfigCheck, ConfigCheckContext, ConfigModel } from './context.js';
 
@@ -171,17 +172,7 @@ export function analyzeConfig(options: AnalyzeOptions = {}): AnalyzeResult {
       internalErrors.push(internalError(configCheckStep(check), e));
     }
   }
-  return { model, findings: dedupe(findings).sort(bySeverityThenPlace), internalErrors };
-}
-
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.id}|${f.location?.file ?? ''}|${f.location?.line ?? ''}|${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  return { model, findings: dedupeFindings(findings).sort(bySeverityThenPlace), internalErrors };
 }
 
 function bySeverityThenPlace(a: Finding, b: Finding): number {

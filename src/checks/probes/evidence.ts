@@ -40,6 +40,3 @@ export function fpmServiceOf(pool: FpmPool): string {
   const m = /^\/etc\/php\/([^/]+)\/fpm\//.exec(pool.file);
   return m?.[1] ? `php${m[1]}-fpm` : 'php-fpm';
 }
-
-/** chmod's letter for a class of permission bits. */
-export const CLASS_LETTER = { owner: 'u', group: 'g', other: 'o' } as const;

@@ -21,6 +21,7 @@ import { staticWorkersCheck } from './staticWorkers.js';
 import { tcpBackendCheck } from './tcpBackend.js';
 import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
+import { dedupeFindings } from '../dedupe.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -84,16 +85,6 @@ async function connectAll(setups: readonly FastcgiSetup[], system: SystemProbes,
   return out;
 }
 
-function dedupe(findings: Finding[]): Finding[] {
-  const seen = new Set<string>();
-  return findings.filter((f) => {
-    const key = `${f.id}|${f.location?.file ?? ''}|${f.location?.line ?? ''}|${f.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-
 export async function runProbes(model: ConfigModel, system: SystemProbes, opts: ProbeOptions = {}): Promise<ProbeResult> {
   const notices = new Set<string>();
   const setups = probedSetups(model);
@@ -123,5 +114,5 @@ export async function runProbes(model: ConfigModel, system: SystemProbes, opts: 
       internalErrors.push(internalError(`the live check for ${check.ids.join(', ')}`, e));
     }
   }
-  return { findings: dedupe(findings), notices: [...notices], fpmPools: facts.fpm.pools, internalErrors };
+  return { findings: dedupeFindings(findings), notices: [...notices], fpmPools: facts.fpm.pools, internalErrors };
 }

@@ -7,7 +7,7 @@ import type { Finding } from '../../findings/finding.js';
 import { isProbeError, mayExecute } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { principalText, statText } from './evidence.js';
-import { CLASS_LETTER } from './evidence.js';
+import { CLASS_LETTER } from '../../system/denial.js';
 import { probeFinding } from './make.js';
 import { scriptTargets } from './scriptTargets.js';
 

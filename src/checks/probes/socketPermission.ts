@@ -7,18 +7,16 @@
  * options), since a chmod on a socket is lost when the app restarts.
  */
 import type { Finding } from '../../findings/finding.js';
-import { isProbeError, mayConnect, type AccessVerdict, type FpmPool, type ProcessInfo } from '../../system/index.js';
+import { isProbeError, mayConnect, modeString, type AccessVerdict, type FpmPool, type ProcessInfo } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
-import { CLASS_LETTER } from './evidence.js';
+import { chmodFix, denialText } from '../../system/denial.js';
 import { endpointGroups } from './facts.js';
 import { poolsListeningOn } from './fpmSide.js';
 import { holdersOf, listenersAt } from './holders.js';
 import { probeFinding } from './make.js';
 
 type Denied = Extract<AccessVerdict, { result: 'denied' }>;
-
-const BIT_WORD = { r: 'read (r)', w: 'write (w)', x: 'search (x)' } as const;
 
 function aclGrants(pool: FpmPool, user: string, group: string | undefined): boolean {
   const users = (pool.settings['listen.acl_users'] ?? '').split(',').map((s) => s.trim());
@@ -38,12 +36,19 @@ function describe(ctx: ProbeContext, d: Denied, socketPath: string, pool: FpmPoo
   const web = ctx.facts.web;
   const group = web.group?.name ?? web.name;
   const who = web.name;
-  const classWord =
-    d.cls === 'owner' ? `the owner bits apply (${who} owns it)` : d.cls === 'group' ? `the group bits apply (${who} is in group ${users.groupName(d.stat.gid) ?? d.stat.gid})` : `the "other" bits apply (${who} is neither its owner ${users.userName(d.stat.uid) ?? d.stat.uid} nor in its group ${users.groupName(d.stat.gid) ?? d.stat.gid})`;
-  const bits = d.missing.map((b) => BIT_WORD[b]).join(' and ');
   const isSocket = d.path === socketPath || d.stat.type === 'socket';
-  const message = `${who}, the user Apache's children run as, may not connect to ${socketPath}: it lacks ${bits} permission on ${isSocket ? 'the socket' : `the directory ${d.path}`} (${statText(d.stat, users)}); ${classWord}. Requests fail with "(13)Permission denied" and a 503.`;
-  const chmod = `chmod ${CLASS_LETTER[d.cls]}+${d.missing.join('')} ${d.path}`;
+  const denial = {
+    who,
+    path: d.path,
+    object: isSocket ? 'the socket' : `the directory ${d.path}`,
+    missing: d.missing,
+    cls: d.cls,
+    modeText: modeString(d.stat),
+    owner: users.userName(d.stat.uid) ?? String(d.stat.uid),
+    group: users.groupName(d.stat.gid) ?? String(d.stat.gid),
+  };
+  const message = `${who}, the user Apache's children run as, may not connect to ${socketPath}: it ${denialText(denial)}. Requests fail with "(13)Permission denied" and a 503.`;
+  const chmod = chmodFix(d);
   if (!isSocket) {
     const alt = d.cls === 'other' ? ` (or, to keep it closed to others: chgrp ${group} ${d.path} && chmod g+x ${d.path})` : '';
     return { message, fix: `${chmod}${alt}.` };

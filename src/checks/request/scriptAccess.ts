@@ -6,11 +6,11 @@
  */
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
+import { chmodFix, denialText, missingBitsText } from '../../system/denial.js';
 import {
   isProbeError,
   mayAccess,
   modeString,
-  type Bit,
   type Principal,
   type ProcessInfo,
   type SystemProbes,
@@ -83,11 +83,6 @@ export function fpmWorkerUser(system: ScriptAccessSystem, target: Target): Backe
   };
 }
 
-const BIT_WORD: Record<Bit, string> = { r: 'read (r)', w: 'write (w)', x: 'search (x)' };
-
-function ownerText(system: ScriptAccessSystem, uid: number, gid: number): string {
-  return `${system.users.userName(uid) ?? uid}:${system.users.groupName(gid) ?? gid}`;
-}
 
 /**
  * The script-unreadable finding with the step that refuses the backend's
@@ -112,22 +107,23 @@ export function explainScriptAccess(finding: Finding, system: ScriptAccessSystem
     };
   }
   const { path, stat, missing, cls } = verdict;
-  const bits = missing.map((b) => BIT_WORD[b]).join(' and ');
-  const what = stat.type === 'dir' ? 'directory' : 'file';
-  const chmodClass = cls === 'owner' ? 'u' : cls === 'group' ? 'g' : 'o';
+  const bits = missingBitsText(missing);
+  const owner = system.users.userName(stat.uid) ?? String(stat.uid);
+  const fileGroup = system.users.groupName(stat.gid) ?? String(stat.gid);
+  const denial = { who: user.name, path, object: `the ${stat.type === 'dir' ? 'directory' : 'file'} ${path}`, missing, cls, modeText: modeString(stat), owner, group: fileGroup };
   const add = missing.join('');
   const group = system.users.groupName(user.principal.gids[0]!) ?? String(user.principal.gids[0]);
   // The "other" bits apply: either widen them, or hand the file to a group the user is in (never the user to the file's group: that may be root's).
   const fix =
     cls !== 'other'
-      ? `Give ${user.name} ${bits} on ${path}: chmod ${chmodClass}+${add} ${path}.`
+      ? `Give ${user.name} ${bits} on ${path}: ${chmodFix(denial)}.`
       : stat.type === 'dir'
         ? `Let ${user.name} enter ${path}: chmod o+x ${path} (entering is not listing), or chgrp ${group} ${path} && chmod g+x ${path}; or run the pool as the files' owner.`
         : `Let ${user.name} read ${path}: chgrp ${group} ${path} && chmod g+${add} ${path} (only the group ${group}), or chmod o+${add} ${path} (everyone); or run the pool as the file's owner.`;
   return {
     ...finding,
-    message: `${finding.message} ${user.name} lacks ${bits} permission on the ${what} ${path} (${modeString(stat)} ${ownerText(system, stat.uid, stat.gid)}; the ${cls} bits apply to ${user.name}).`,
-    evidence: [...evidence, probe(`${path}: ${modeString(stat)} ${ownerText(system, stat.uid, stat.gid)}: ${user.name} lacks ${bits} (${cls} bits)`)],
+    message: `${finding.message} ${user.name} ${denialText(denial)}.`,
+    evidence: [...evidence, probe(`${path}: ${denial.modeText} ${owner}:${fileGroup}: ${user.name} lacks ${bits} (${cls} bits)`)],
     fix,
   };
 }

@@ -103,7 +103,7 @@ describe("the backend's user and the step that refuses it", () => {
 
   it('a root-owned 0600 file: read (r) missing, the other bits apply', () => {
     const f = explainScriptAccess(unreadable, machine({ '/srv/www/x.php': { uid: 0, gid: 0, mode: 0o600 } }), SOCK, '/srv/www/x.php');
-    expect(f.message).toContain('www-data lacks read (r) permission on the file /srv/www/x.php (-rw------- root:root; the other bits apply to www-data)');
+    expect(f.message).toContain('www-data lacks read (r) permission on the file /srv/www/x.php (-rw------- root:root); the "other" bits apply (www-data is neither its owner root nor in its group root)');
     expect(f.fix).toContain('chgrp www-data /srv/www/x.php && chmod g+r /srv/www/x.php');
     expect(f.fix).not.toMatch(/to its group root|usermod/);
   });

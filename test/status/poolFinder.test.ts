@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../src/client/target.js';
-import { poolFinder } from '../../src/cli/status.js';
+import { poolFinder } from '../../src/status/poolFinder.js';
 import { fixtureSystem, type FixtureProcess, type SystemProbes } from '../../src/system/index.js';
 
 const sock: Target = { kind: 'unix', path: '/run/app/fpm.sock' };

@@ -4,8 +4,9 @@
  * longer path, so Node would connect to another name (perhaps a stale socket
  * left there, perhaps nothing) and the probe would judge the wrong file.
  *
- * src/client/connect.ts does the same for `ping` (with its own error words);
- * the two layers may not import each other, and the trick is a dozen lines.
+ * One mechanism for `ping` (src/client/connect.ts, which words the failure
+ * as a client error) and check's probes (src/system/connect.ts): the two
+ * layers may not import each other, so it lives in src/util.
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -20,7 +21,14 @@ export type UnixRoute =
       /** closes the directory descriptor the path goes through; safe to call twice */
       release(): void;
     }
-  | { error: string; message: string };
+  | {
+      /** the errno of the failure (ENAMETOOLONG when the file name alone is too long) */
+      error: string;
+      /** the failure in words, for a probe's evidence */
+      message: string;
+      /** the directory's open error as Node words it; '' for ENAMETOOLONG */
+      detail: string;
+    };
 
 /**
  * The path to connect to: `path` itself when it fits, else /proc/self/fd/N/NAME
@@ -35,7 +43,7 @@ export function unixRoute(path: string): UnixRoute {
     fd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { error: err.code ?? 'ERROR', message: `the path is longer than ${SUN_PATH_MAX} bytes and its directory could not be opened to reach it: ${err.message}` };
+    return { error: err.code ?? 'ERROR', message: `the path is longer than ${SUN_PATH_MAX} bytes and its directory could not be opened to reach it: ${err.message}`, detail: err.message };
   }
   let open = true;
   const release = () => {
@@ -45,7 +53,7 @@ export function unixRoute(path: string): UnixRoute {
   const via = `/proc/self/fd/${fd}/${basename(path)}`;
   if (Buffer.byteLength(via) > SUN_PATH_MAX) {
     release();
-    return { error: 'ENAMETOOLONG', message: `the file name alone is too long for a socket address (${SUN_PATH_MAX} bytes)` };
+    return { error: 'ENAMETOOLONG', message: `the file name alone is too long for a socket address (${SUN_PATH_MAX} bytes)`, detail: '' };
   }
   return { path: via, release };
 }
