@@ -90,7 +90,9 @@ function once(cmd, args) {
 /** Runs the commands alternately RUNS times; medians, and every run's wall time. */
 function measure(commands) {
   const runs = commands.map(() => []);
-  for (let i = 0; i < RUNS; i++) commands.forEach((c, k) => runs[k].push(once(c.cmd, c.args)));
+  for (let i = 0; i < RUNS; i++) {
+    for (const [k, c] of commands.entries()) runs[k].push(once(c.cmd, c.args));
+  }
   return runs.map((rs) => ({
     wall: median(rs.map((x) => x.wall)),
     rss: median(rs.map((x) => x.rss)),

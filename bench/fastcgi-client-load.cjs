@@ -29,7 +29,7 @@ client.on('ready', async () => {
   const start = process.hrtime.bigint();
   await Promise.all(Array.from({ length: concurrency }, worker));
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  process.stdout.write(JSON.stringify({ requestsPerSecond: (count / ms) * 1000, failed, ms }) + '\n');
+  process.stdout.write(`${JSON.stringify({ requestsPerSecond: (count / ms) * 1000, failed, ms })}\n`);
   process.exit(0);
 });
 client.on('error', (e) => { console.error(String(e)); process.exit(1); });

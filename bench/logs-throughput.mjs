@@ -77,7 +77,7 @@ function generate(path) {
   while (written < size) {
     const lines = [];
     for (let k = 0; k < 20000; k++, i++) lines.push(i % 50 === 0 ? fastcgi[(i / 50) % fastcgi.length] : noise[(i * 7) % noise.length](i));
-    const buf = Buffer.from(lines.join('\n') + '\n');
+    const buf = Buffer.from(`${lines.join('\n')}\n`);
     const part = written + buf.length > size ? buf.subarray(0, buf.lastIndexOf(10, size - written) + 1 || buf.length) : buf;
     writeSync(fd, part);
     written += part.length;
@@ -182,7 +182,7 @@ try {
       `if (r.notices.length) console.error(JSON.stringify(r.notices));\n` +
       `console.log(JSON.stringify({ matchedLines: r.stats.matchedLines, findings: r.findings.length, maxRssKb: process.resourceUsage().maxRSS }));\n`,
   );
-  writeFileSync(patternFile, eres.join('\n') + '\n');
+  writeFileSync(patternFile, `${eres.join('\n')}\n`);
   process.stdout.write(`generating ${(size / 1024 ** 2).toFixed(0)} MiB in ${log} … `);
   const bytes = generate(log);
   console.log('done');

@@ -16,7 +16,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    const message = err && err.message ? err.message : String(err);
+    const message = err?.message ? err.message : String(err);
     // The message may quote input: control characters as visible escapes, as the reports do.
     // eslint-disable-next-line no-control-regex
     const safe = message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);

@@ -99,7 +99,7 @@ export function expandInclude(pattern: string, src: ConfigFileSource, limits: Ex
   }
   const parts = abs.split('/').filter(Boolean);
   const firstWild = parts.findIndex(hasWildcard);
-  const base = '/' + parts.slice(0, firstWild).join('/');
+  const base = `/${parts.slice(0, firstWild).join('/')}`;
   matchComponents(w, base, parts.slice(firstWild));
   return w.out;
 }
@@ -125,8 +125,14 @@ function list(w: Walk, dir: string): ReturnType<ConfigFileSource['readDir']> | u
 /** httpd's process_resource_config_nofnmatch: a directory is read whole, anything else is one file. */
 function candidate(w: Walk, full: string, known: FileKind | undefined, depth: number): void {
   const st = known ? { kind: known, code: undefined } : w.src.stat(full);
-  if (st.kind === 'dir') return includeDirectory(w, full, depth + 1);
-  if (st.kind === 'file' || st.kind === 'other') return add(w.out, full, st.kind === 'file');
+  if (st.kind === 'dir') {
+    includeDirectory(w, full, depth + 1);
+    return;
+  }
+  if (st.kind === 'file' || st.kind === 'other') {
+    add(w.out, full, st.kind === 'file');
+    return;
+  }
   if (st.code === 'EACCES') {
     w.out.hidden = `Could not examine ${full}: Permission denied`;
     return;

@@ -91,7 +91,7 @@ export const TRANSPARENT = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirecti
  */
 export function walk(
   nodes: readonly Directive[],
-  visit: (d: Directive, ancestors: Ancestors) => boolean | void,
+  visit: (d: Directive, ancestors: Ancestors) => boolean | undefined,
   ancestors: Ancestors = [],
 ): void {
   for (let i = 0; i < nodes.length; i++) {
@@ -179,5 +179,5 @@ export function where(d: { file: string; line?: number }): string {
 
 /** The directive as a config line, for evidence ("Options FollowSymLinks +ExecCGI"). */
 export function render(d: Directive): string {
-  return d.isSection ? `<${d.written}${d.raw ? ' ' + d.raw : ''}>` : `${d.written}${d.raw ? ' ' + d.raw : ''}`;
+  return d.isSection ? `<${d.written}${d.raw ? ` ${d.raw}` : ''}>` : `${d.written}${d.raw ? ` ${d.raw}` : ''}`;
 }

@@ -71,7 +71,7 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
         return connection;
       };
       try {
-        const reused = connection !== undefined && connection.isOpen;
+        const reused = connection?.isOpen;
         let raw;
         try {
           raw = await (reused ? connection! : await open()).request(requestOptions);

@@ -169,7 +169,7 @@ export async function* readBlocks(input: AsyncIterable<Buffer | string>, options
         const head = carry.subarray(0, maxLine);
         carry = undefined;
         skipping = true;
-        yield { text: head.toString('utf8') + '\n', truncatedLines: 1 };
+        yield { text: `${head.toString('utf8')}\n`, truncatedLines: 1 };
       }
       continue;
     }
@@ -178,7 +178,7 @@ export async function* readBlocks(input: AsyncIterable<Buffer | string>, options
       // The carried start of a line, then its end: cut it if the two together are too long.
       const firstNl = complete.indexOf(NL);
       if (carry.length + firstNl > maxLine) {
-        yield { text: Buffer.concat([carry, complete.subarray(0, Math.max(0, maxLine - carry.length))]).toString('utf8') + '\n', truncatedLines: 1 };
+        yield { text: `${Buffer.concat([carry, complete.subarray(0, Math.max(0, maxLine - carry.length))]).toString('utf8')}\n`, truncatedLines: 1 };
         complete = complete.subarray(firstNl + 1);
       } else {
         complete = Buffer.concat([carry, complete]);
@@ -189,11 +189,11 @@ export async function* readBlocks(input: AsyncIterable<Buffer | string>, options
     if (rest.length > maxLine) {
       truncated += 1;
       skipping = true;
-      yield { text: complete.toString('utf8') + rest.subarray(0, maxLine).toString('utf8') + '\n', truncatedLines: truncated };
+      yield { text: `${complete.toString('utf8') + rest.subarray(0, maxLine).toString('utf8')}\n`, truncatedLines: truncated };
       continue;
     }
     if (rest.length > 0) carry = Buffer.from(rest);
     if (complete.length > 0) yield { text: complete.toString('utf8'), truncatedLines: truncated };
   }
-  if (carry && carry.length > 0) yield { text: carry.toString('utf8') + '\n', truncatedLines: 0 };
+  if (carry && carry.length > 0) yield { text: `${carry.toString('utf8')}\n`, truncatedLines: 0 };
 }

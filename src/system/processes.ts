@@ -5,7 +5,7 @@
 import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { errnoToProbeError } from './fileSystem.js';
 import { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
-import { type ProbeError, type ProcessInfo, type Processes } from './types.js';
+import type { ProbeError, ProcessInfo, Processes } from './types.js';
 
 /** USER_HZ: 100 on every Linux architecture Apache runs on (the ABI fixes it, whatever CONFIG_HZ is). */
 const TICKS_PER_SECOND = 100;

@@ -152,7 +152,7 @@ describe('hostile inputs', () => {
     const bomb = ['<Macro L0 $x>', 'Define $x', '</Macro>'];
     for (let i = 1; i < 12; i++) bomb.push(`<Macro L${i} $x>`, `Use L${i - 1} $x`, `Use L${i - 1} $x`, '</Macro>');
     bomb.push('Use L11 y');
-    const r = run({ '/srv/httpd.conf': bomb.join('\n') + '\n<Macro R $a>\nUse R $a\n</Macro>\nUse R 1\n' });
+    const r = run({ '/srv/httpd.conf': `${bomb.join('\n')}\n<Macro R $a>\nUse R $a\n</Macro>\nUse R 1\n` });
     wellFormed(r);
     expect(r.findings.some((f) => /recursively/.test(f.message))).toBe(true);
   });

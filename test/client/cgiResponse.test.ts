@@ -81,8 +81,8 @@ describe('parseCgiResponse', () => {
   });
 
   it('gives up on a header block over the limit instead of scanning it all', () => {
-    const line = 'X-Filler: ' + 'a'.repeat(1000) + '\r\n';
-    const huge = Buffer.from(line.repeat(Math.ceil((1024 * 1024) / line.length)) + '\r\nbody');
+    const line = `X-Filler: ${'a'.repeat(1000)}\r\n`;
+    const huge = Buffer.from(`${line.repeat(Math.ceil((1024 * 1024) / line.length))}\r\nbody`);
     expect(huge.length).toBeGreaterThan(MAX_HEADER_BLOCK);
     const r = parse(huge);
     expect(r.status).toBe(0);

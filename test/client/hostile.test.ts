@@ -278,7 +278,7 @@ describe('a server that floods', () => {
 
   it('1 MiB of headers is a malformed response', async () => {
     const line = `X-Filler: ${'h'.repeat(1000)}\r\n`;
-    const headers = Buffer.from(line.repeat(1049) + '\r\nbody');
+    const headers = Buffer.from(`${line.repeat(1049)}\r\nbody`);
     expect(headers.length).toBeGreaterThan(1024 * 1024);
     const address = await serve(onRequest((s, id) => s.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, headers), encodeEndRequest(id, 0, 0)]))));
     const response = await request(address);

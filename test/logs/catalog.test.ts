@@ -25,7 +25,7 @@ describe('loading rules', () => {
     const cases: [string, RegExp][] = [
       [good.replace(/^severity: warning$/m, 'severity: fatal'), /fpm-max-children\.yaml: severity: /],
       [good.replace(/^finding: .*$/m, ''), /fpm-max-children\.yaml: finding: is required/],
-      [good + 'colour: red\n', /fpm-max-children\.yaml: colour: is not a known field/],
+      [`${good}colour: red\n`, /fpm-max-children\.yaml: colour: is not a known field/],
       [good.replace(/^examples:\n {2}- .*\n/m, 'examples:\n'), /fpm-max-children\.yaml: examples: /],
       [good.replace(/\\\[pool/, '(?<broken'), /fpm-max-children\.yaml: patterns\[0\]: invalid regular expression/],
       [good.replace(/^id: .*$/m, 'id: something-else'), /fpm-max-children\.yaml: id: "something-else" must equal the file name/],
@@ -58,9 +58,9 @@ describe('deriveLiteral', () => {
   it('takes the longest run every match must contain', () => {
     expect(deriveLiteral(String.raw`mod_fcgid: read data timeout in (?<s>\d+) seconds`)).toBe('mod_fcgid: read data timeout in ');
     expect(deriveLiteral(String.raw`\(13\)Permission denied: AH02454: x`)).toBe('(13)Permission denied: AH02454: x');
-    expect(deriveLiteral(String.raw`abcdefgh?ij`)).toBe('abcdefg');
-    expect(deriveLiteral(String.raw`xx(?:long optional text)?yy`)).toBeUndefined();
-    expect(deriveLiteral(String.raw`one|two`)).toBeUndefined();
-    expect(deriveLiteral(String.raw`[abc]{2} server reached`)).toBe(' server reached');
+    expect(deriveLiteral('abcdefgh?ij')).toBe('abcdefg');
+    expect(deriveLiteral('xx(?:long optional text)?yy')).toBeUndefined();
+    expect(deriveLiteral('one|two')).toBeUndefined();
+    expect(deriveLiteral('[abc]{2} server reached')).toBe(' server reached');
   });
 });

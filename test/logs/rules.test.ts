@@ -37,7 +37,7 @@ describe.each(catalog.rules.map((r) => [r.id, r] as const))('rule %s', (id, rule
   });
 
   it('finds its examples through the prefilter of a streamed log', async () => {
-    const text = rule.examples.join('\n') + '\n';
+    const text = `${rule.examples.join('\n')}\n`;
     const { findings, groups } = await scanLogs([{ name: `${id}.log`, stream: Readable.from([Buffer.from(text)]) }], { catalog });
     const mine = groups.filter((g) => g.rule.id === id);
     const total = mine.reduce((n, g) => n + g.count, 0) + groups.reduce((n, g) => n + (g.folded.get(id)?.count ?? 0), 0);

@@ -119,7 +119,7 @@ describe('no raw control character from a finding reaches any format', () => {
         const out = formatSarif(fs, { toolVersion: '0.1.0', cwd: '/ws', docFor: () => undefined });
         expect(rawControls(out, '\n')).toEqual([]);
         const back = JSON.parse(out) as { runs: Array<{ results: Array<{ message: { text: string } }> }> };
-        back.runs[0]!.results.forEach((r, i) => expect(r.message.text.startsWith(`${fs[i]!.title}\n\n${fs[i]!.message}`)).toBe(true));
+        for (const [i, r] of back.runs[0]!.results.entries()) expect(r.message.text.startsWith(`${fs[i]!.title}\n\n${fs[i]!.message}`)).toBe(true);
       }),
       RUNS,
     );
@@ -132,7 +132,7 @@ describe('no raw control character from a finding reaches any format', () => {
         expect(rawControls(out, '\n\t')).toEqual([]);
         const lines = out.replace(/\n$/, '').split('\n');
         expect(lines).toHaveLength(fs.length + 1);
-        lines.slice(0, -1).forEach((l, i) => expect(l.startsWith(`::${fs[i]!.severity === 'info' ? 'notice' : fs[i]!.severity} `)).toBe(true));
+        for (const [i, l] of lines.slice(0, -1).entries()) expect(l.startsWith(`::${fs[i]!.severity === 'info' ? 'notice' : fs[i]!.severity} `)).toBe(true);
         expect(lines.at(-1)!).toMatch(/^fcgi-doctor[ :]/);
       }),
       RUNS,

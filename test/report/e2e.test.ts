@@ -82,7 +82,7 @@ describe('the bin, end to end: exit status of each format', () => {
   it('--help of every command has examples', async () => {
     // The commands as the top-level help lists them: a command added later is checked too.
     const top = await cli(['--help']);
-    const listed = [...String(top.stdout).split('Commands:')[1]!.matchAll(/^  ([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+    const listed = [...String(top.stdout).split('Commands:')[1]!.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
     expect(listed).toEqual(expect.arrayContaining(['ping', 'check', 'logs', 'status', 'serve', 'explain', 'rules', 'completion']));
     for (const cmd of listed) {
       const r = await cli([cmd, '--help']);

@@ -39,7 +39,7 @@ describe('mod_fastcgi', () => {
     const s = setupsOf(`${LOAD.fastcgi}FastCgiIpcDir /var/lib/apache2/fastcgi\nFastCgiServer /srv/a.fcgi -socket a.sock\nFastCgiServer /srv/b.fcgi\n`);
     expect(s[0]?.endpoint).toEqual({ kind: 'unix', path: '/var/lib/apache2/fastcgi/a.sock' });
     expect(s[1]?.endpoint).toMatchObject({ kind: 'unix', generated: true });
-    expect((s[1]?.endpoint as { path: string }).path).toMatch(/^\/var\/lib\/apache2\/fastcgi\/[0-9a-f]{32}$/);
+    expect((s[1]!.endpoint as { path: string }).path).toMatch(/^\/var\/lib\/apache2\/fastcgi\/[0-9a-f]{32}$/);
   });
   it('default FastCgiIpcDir is logs/fastcgi under ServerRoot', () => {
     expect(setupsOf(`${LOAD.fastcgi}FastCgiServer /srv/a.fcgi -socket a.sock\n`)[0]?.endpoint).toEqual({ kind: 'unix', path: '/etc/apache2/logs/fastcgi/a.sock' });

@@ -26,7 +26,10 @@ function machine(extra: FixtureProcess[] = []): { system: SystemProbes; listed: 
   });
   let listed = 0;
   const commandLines = system.processes.commandLines.bind(system.processes);
-  system.processes.commandLines = () => (listed++, commandLines());
+  system.processes.commandLines = () => {
+    listed++;
+    return commandLines();
+  };
   return { system, listed: () => listed };
 }
 

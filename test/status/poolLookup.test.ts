@@ -32,7 +32,10 @@ describe('poolStatus looks for the pool file once its first request has an answe
   it('asks /status once when the pool file says /status, or says nothing', async () => {
     const { sock, asked } = await recordingServer();
     const hints: unknown[] = [];
-    const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: (hint) => (hints.push(hint), pool('/status')), describeClientError: findingForClientError });
+    const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: (hint) => {
+        hints.push(hint);
+        return pool('/status');
+      }, describeClientError: findingForClientError });
     expect(asked).toEqual(['/status']);
     // The stand-in's answer is no status page: nothing to go by, the caller searches.
     expect(hints).toEqual([undefined]);
@@ -60,7 +63,10 @@ describe('poolStatus looks for the pool file once its first request has an answe
     server = hostile;
     const expected = (JSON.parse(page.toString()) as { pool: string; processes: Array<{ pid: number }> });
     const hints: unknown[] = [];
-    const report = await poolStatus({ kind: 'unix', path: hostile.address }, opts, { findPool: (hint) => (hints.push(hint), pool('/status')), describeClientError: findingForClientError });
+    const report = await poolStatus({ kind: 'unix', path: hostile.address }, opts, { findPool: (hint) => {
+        hints.push(hint);
+        return pool('/status');
+      }, describeClientError: findingForClientError });
     expect(hints).toEqual([{ pool: expected.pool, pids: expected.processes.map((p) => p.pid) }]);
     expect(expected.processes.length).toBeGreaterThan(0);
     expect(report.pathSource).toBe('pool-file');

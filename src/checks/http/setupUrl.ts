@@ -40,7 +40,7 @@ export function urlForSetup(model: ConfigModel, setup: FastcgiSetup, exists: (pa
   }
   const root = documentRoot(model, setup);
   if (!root) return undefined;
-  if (setup.script && setup.script.startsWith(`${root}/`)) return { ...base, path: `/${setup.script.slice(root.length + 1)}` };
+  if (setup.script?.startsWith(`${root}/`)) return { ...base, path: `/${setup.script.slice(root.length + 1)}` };
   for (const m of setup.reachedBy) {
     const pattern = m.files ?? (m.extensions?.length ? m.extensions.map((e) => `\\${e}$`).join('|') : undefined);
     if (!pattern) continue;

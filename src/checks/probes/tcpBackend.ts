@@ -74,7 +74,7 @@ function exposed(ctx: ProbeContext, g: EndpointGroup, host: string, port: number
   const pool = poolsListeningOn(ctx, g.endpoint)[0];
   const allowed = pool?.settings['listen.allowed_clients'];
   // FPM refuses other clients itself when listen.allowed_clients names only loopback.
-  if (allowed && allowed.split(',').every((a) => isLoopback(a.trim()))) return undefined;
+  if (allowed?.split(',').every((a) => isLoopback(a.trim()))) return undefined;
   const first = open[0];
   if (!first) return undefined;
   const holders = holdersOf(ctx, first.inode, `${first.address}:${port}`);

@@ -49,7 +49,10 @@ describe('judging what the web server answered', () => {
   });
   it('asks each URL once, and notes setups it cannot find a URL for', async () => {
     const calls: string[] = [];
-    const r = await webRequests(m, { timeoutMs: 1000, exists: () => true, get: async (u) => (calls.push(u.path), { status: 200, head: 'ok' }) });
+    const r = await webRequests(m, { timeoutMs: 1000, exists: () => true, get: async (u) => {
+      calls.push(u.path);
+      return { status: 200, head: 'ok' };
+    } });
     expect(calls).toEqual(['/index.php']);
     expect(r.findings).toEqual([]);
     const none = await webRequests(m, { timeoutMs: 1000, exists: () => false, get: async () => ({ status: 200, head: '' }) });

@@ -43,7 +43,7 @@ export interface CgiFcgiResponse {
 /** The params cgi-fcgi will send for `req` (a minimal CGI/1.1 set plus `req.params`). */
 export function cgiParams(req: CgiFcgiRequest): Record<string, string> {
   const file = req.scriptFilename ?? '/';
-  const scriptName = req.scriptName ?? '/' + (file.split('/').pop() ?? '');
+  const scriptName = req.scriptName ?? `/${file.split('/').pop() ?? ''}`;
   const body = req.body === undefined ? undefined : Buffer.from(req.body);
   const qs = req.queryString ?? '';
   return {

@@ -175,7 +175,7 @@ function poolConf(name: string, p: PhpFpmPoolOptions, endpoint: Endpoint, slowlo
   lines.push(`catch_workers_output = ${p.catchWorkersOutput === false ? 'no' : 'yes'}`);
   for (const [k, v] of Object.entries(p.phpAdminValues ?? {})) lines.push(`php_admin_value[${k}] = ${v}`);
   if (p.extra) lines.push(p.extra);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** Starts PHP-FPM and waits until every pool accepts connections. */

@@ -129,7 +129,7 @@ export function findProcessesUsing(paths: string[]): number[] {
       continue;
     }
     try {
-      text += ' ' + readlinkSync(`/proc/${entry}/cwd`);
+      text += ` ${readlinkSync(`/proc/${entry}/cwd`)}`;
     } catch {
       /* gone or not ours to read */
     }

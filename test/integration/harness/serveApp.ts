@@ -4,7 +4,7 @@
  * (`spawn-fcgi -n -s <sock> -u www-data … -- node bin serve`).
  */
 import { readFileSync } from 'node:fs';
-import { type Endpoint } from './endpoint.js';
+import type { Endpoint } from './endpoint.js';
 import { SPAWN_FCGI_BINARY } from './perlFcgi.js';
 import { startProcess } from './process.js';
 import { BIN } from './requireServer.js';
