@@ -1,26 +1,36 @@
 #!/usr/bin/env node
 'use strict';
-// Loads the bundled CLI (CommonJS: no ESM loader to start, for a fast `ping`),
-// with the code V8 compiled for it at build time (see load-bundle.cjs).
+// Loads the bundled CLI (dist/bundle/main.mjs, one ES module whose commands are
+// chunks loaded on first use; scripts/bundle.mjs).
 // Node opens its inspector (127.0.0.1:9229, code execution for any local user
 // who connects) on SIGUSR1, a signal process managers send to ask for a log
 // reopen. A listener of our own, before anything else loads, leaves no window.
 process.on('SIGUSR1', () => undefined);
-const { installBundleLoader, bundleDir } = require('./load-bundle.cjs');
+// Node 22.1+ keeps V8's compiled code between runs (in $TMPDIR/node-compile-cache unless
+// NODE_COMPILE_CACHE says otherwise; NODE_DISABLE_COMPILE_CACHE=1 turns it off). Node 20 has
+// no such API: it compiles each run, which the start-up budget allows for.
+const { enableCompileCache } = require('node:module');
+if (typeof enableCompileCache === 'function') {
+  try {
+    enableCompileCache();
+  } catch {
+    // a cache that cannot be written only costs time
+  }
+}
 
-installBundleLoader(bundleDir);
-const { main } = require(`${bundleDir}/main.cjs`);
+function internalError(err) {
+  const message = err && err.message ? err.message : String(err);
+  // The message may quote input: control characters as visible escapes, as the reports do.
+  // eslint-disable-next-line no-control-regex
+  const safe = message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  process.stderr.write(`fcgi-doctor: internal error: ${safe}\n`);
+  process.exitCode = 2;
+}
 
-main(process.argv.slice(2)).then(
-  (code) => {
+const { pathToFileURL } = require('node:url');
+const { join } = require('node:path');
+import(pathToFileURL(join(__dirname, '..', 'dist', 'bundle', 'main.mjs')).href)
+  .then(({ main }) => main(process.argv.slice(2)))
+  .then((code) => {
     process.exitCode = code;
-  },
-  (err) => {
-    const message = err && err.message ? err.message : String(err);
-    // The message may quote input: control characters as visible escapes, as the reports do.
-    // eslint-disable-next-line no-control-regex
-    const safe = message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-    process.stderr.write(`fcgi-doctor: internal error: ${safe}\n`);
-    process.exitCode = 2;
-  },
-);
+  }, internalError);
