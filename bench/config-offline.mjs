@@ -5,7 +5,7 @@
 //
 //   node bench/config-offline.mjs [--vhosts N] [--runs N] [--keep DIR] [--tree DIR]
 //
-// Ours is the real CLI (bin/fcgi-doctor.cjs, which runs dist/bundle/main.mjs:
+// Ours is the real CLI (bin/fcgi-doctor.cjs, which runs dist/bundle/main.cjs:
 // npm run build first; this script builds if the bundle is missing). A second
 // row times analyzeConfig alone, in process (dist/checks/config/index.js).
 // --tree DIR reuses a tree generated earlier (--keep DIR writes it there and
@@ -27,13 +27,13 @@ const TREE = argOf('--tree');
 const APACHE = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((p) => existsSync(p));
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 const MODS = '/usr/lib/apache2/modules';
-const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.mjs');
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.cjs');
 const DIST = join(ROOT, 'dist', 'checks', 'config', 'index.js');
 
 if (!existsSync(BUNDLE) || !existsSync(DIST)) {
   const r = spawnSync('npm', ['run', 'build', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   if (r.status !== 0 || !existsSync(BUNDLE) || !existsSync(DIST)) {
-    process.stderr.write('build failed: dist/bundle/main.mjs or dist/checks/config/index.js is missing\n');
+    process.stderr.write('build failed: dist/bundle/main.cjs or dist/checks/config/index.js is missing\n');
     process.exit(2);
   }
 }

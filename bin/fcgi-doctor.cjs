@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
-// Loads the bundled CLI (dist/bundle/main.mjs, one ES module whose commands are
-// chunks loaded on first use; scripts/bundle.mjs).
+// Loads the bundled CLI: dist/bundle/main.cjs, whose commands are chunks
+// required on first use (scripts/bundle.mjs).
 // Node opens its inspector (127.0.0.1:9229, code execution for any local user
 // who connects) on SIGUSR1, a signal process managers send to ask for a log
 // reopen. A listener of our own, before anything else loads, leaves no window.
@@ -27,10 +27,7 @@ function internalError(err) {
   process.exitCode = 2;
 }
 
-const { pathToFileURL } = require('node:url');
-const { join } = require('node:path');
-import(pathToFileURL(join(__dirname, '..', 'dist', 'bundle', 'main.mjs')).href)
-  .then(({ main }) => main(process.argv.slice(2)))
-  .then((code) => {
-    process.exitCode = code;
-  }, internalError);
+const { main } = require('../dist/bundle/main.cjs');
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+}, internalError);

@@ -1,17 +1,22 @@
-// Bundles the CLI into one ES module, dist/bundle/main.mjs, whose lazily
-// loaded parts (each command, the output formats, the machine's probes, the
-// log catalog, chalk, ora) are chunks of their own (esbuild splitting): code
-// that several parts share lies in exactly one chunk, so a class such as
-// UsageError exists once and `instanceof` holds across commands, and
-// `fcgi-doctor ping` reads the wiring and the client only.
+// Bundles the CLI for the bin: dist/bundle/main.cjs and the chunks it loads on
+// first use (each command, the output formats, the machine's probes, the log
+// catalog, chalk, ora).
+//
+// Two steps. esbuild splits one ES module build into chunks, so code that
+// several parts share lies in exactly one chunk: a class such as UsageError
+// exists once and `instanceof` holds across commands, and no library is copied
+// into several files. Then each chunk is turned into CommonJS, so the bin
+// loads them with require(): Node 20's ES module loader costs a short command
+// such as `ping` about a third more start-up than require() of the same code
+// (measured, bench/startup-compare.mjs; the figures are in the issue 13 notes).
 //
 // The catalog the commands look things up in (rules/*.yaml, docs/findings/*.md)
 // is compiled here, validated, and written into the bundle as data
 // (src/catalog): a broken rule or page fails the build, and no command parses
 // YAML or compiles a JSON Schema. Needs tsc's dist/ (package.json `build`).
-import { readFileSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { build } from 'esbuild';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { build, transform } from 'esbuild';
 import { compileCatalog } from '../dist/catalog/compile.js';
 
 const outdir = process.env.FCGI_DOCTOR_BUNDLE_DIR ?? 'dist/bundle';
@@ -58,7 +63,8 @@ const lazyChildProcess = {
   },
 };
 
-await build({
+const minify = !process.env.FCGI_DOCTOR_BUNDLE_DEBUG;
+const split = await build({
   entryPoints: { main: 'src/cli/main.ts' },
   bundle: true,
   splitting: true,
@@ -66,13 +72,34 @@ await build({
   platform: 'node',
   target: 'node20',
   outdir,
-  outExtension: { '.js': '.mjs' },
+  // The chunks import each other by these names; they are CommonJS files once step two is done.
+  outExtension: { '.js': '.cjs' },
   chunkNames: 'chunk-[hash]',
-  minify: !process.env.FCGI_DOCTOR_BUNDLE_DEBUG,
+  write: false,
+  minify,
   legalComments: 'none',
   logLevel: 'warning',
-  // commander is CommonJS and requires Node's modules: give the ES module chunks a require().
-  banner: { js: "import { createRequire as __fcgiDoctorRequire } from 'node:module'; const require = __fcgiDoctorRequire(import.meta.url);" },
   define: { 'process.env.FCGI_DOCTOR_BUNDLED_VERSION': JSON.stringify(version) },
   plugins: [compiledCatalog, lazyChildProcess],
 });
+
+// Step two: each chunk to CommonJS; import() becomes require() (no ES module loader is started).
+// import.meta.url (where a module finds rules/, docs/, package.json) becomes the chunk file's URL.
+mkdirSync(outdir, { recursive: true });
+for (const file of split.outputFiles) {
+  const usesMeta = file.text.includes('import.meta');
+  const cjs = await transform(file.text, {
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    minify,
+    legalComments: 'none',
+    logLevel: 'warning',
+    sourcefile: basename(file.path),
+    define: usesMeta ? { 'import.meta.url': '__fcgiDoctorModuleUrl' } : {},
+    banner: usesMeta ? "var __fcgiDoctorModuleUrl = require('node:url').pathToFileURL(__filename).href;" : '',
+  });
+  if (cjs.warnings.length) throw new Error(`${basename(file.path)}: ${cjs.warnings.map((w) => w.text).join('; ')}`);
+  writeFileSync(join(outdir, basename(file.path)), cjs.code);
+}

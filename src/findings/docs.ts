@@ -63,7 +63,7 @@ function moduleDir(): string | undefined {
 /**
  * Where the pages are. With `fromUrl` (a module's file: URL or a plain path
  * of a file two levels below the package root, like src/cli/main.ts or
- * dist/bundle/main.mjs): `<package root>/docs/findings` as seen from it.
+ * dist/bundle/main.cjs): `<package root>/docs/findings` as seen from it.
  * Without: as seen from this module (src/findings/, dist/findings/ or
  * dist/bundle/, all two levels below the root), else `./docs/findings`.
  */

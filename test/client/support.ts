@@ -136,11 +136,11 @@ function newestMtime(dir: string): number {
 /**
  * Builds dist/ when it is missing or older than the sources the CLI runs
  * (npm test builds first; this covers `npx vitest run` on its own). The bin
- * runs the esbuild bundle, dist/bundle/main.mjs. A lock
+ * runs the esbuild bundle, dist/bundle/main.cjs. A lock
  * directory keeps test files running in parallel from building at once.
  */
 export async function ensureBuilt(): Promise<void> {
-  const main = join(ROOT, 'dist', 'bundle', 'main.mjs');
+  const main = join(ROOT, 'dist', 'bundle', 'main.cjs');
   const stale = () => {
     try {
       const built = statSync(main).mtimeMs;

@@ -46,7 +46,7 @@ describe('finding pages', () => {
   it('finds docs/findings from the module', () => {
     expect(path.resolve(findingDocsDir())).toBe(path.resolve(docsDir));
     expect(path.resolve(findingDocsDir(new URL('../../src/cli/main.ts', import.meta.url).href))).toBe(path.resolve(docsDir));
-    expect(path.resolve(findingDocsDir(path.join(root, 'dist', 'bundle', 'main.mjs')))).toBe(path.resolve(docsDir));
+    expect(path.resolve(findingDocsDir(path.join(root, 'dist', 'bundle', 'main.cjs')))).toBe(path.resolve(docsDir));
   });
 
   it('reads the rules catalog ids', () => {

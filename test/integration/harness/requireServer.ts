@@ -8,7 +8,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-/** The CLI as users run it (it loads dist/bundle/main.mjs). */
+/** The CLI as users run it (it loads dist/bundle/main.cjs). */
 export const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
 
 /**
@@ -16,8 +16,8 @@ export const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
  * bundle is a failure; on a developer machine the suites that run the bin skip.
  */
 export function requireBuiltCli(): boolean {
-  const built = existsSync(join(ROOT, 'dist', 'bundle', 'main.mjs'));
-  if (process.env.CI && !built) throw new Error('dist/bundle/main.mjs is missing: npm test builds it before the tests');
+  const built = existsSync(join(ROOT, 'dist', 'bundle', 'main.cjs'));
+  if (process.env.CI && !built) throw new Error('dist/bundle/main.cjs is missing: npm test builds it before the tests');
   return built;
 }
 
