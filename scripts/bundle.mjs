@@ -6,9 +6,9 @@
 // several parts share lies in exactly one chunk: a class such as UsageError
 // exists once and `instanceof` holds across commands, and no library is copied
 // into several files. Then each chunk is turned into CommonJS, so the bin
-// loads them with require(): Node 20's ES module loader costs a short command
-// such as `ping` about a third more start-up than require() of the same code
-// (measured, bench/startup-compare.mjs; the figures are in the issue 13 notes).
+// loads them with require(): Node 20's ES module loader cost `ping` and
+// `status` about 10 ms more CPU than require() of the same code (measured in
+// alternating runs for issue 13; bench/startup-compare.mjs for wall time).
 //
 // The catalog the commands look things up in (rules/*.yaml, docs/findings/*.md)
 // is compiled here, validated, and written into the bundle as data
@@ -85,7 +85,7 @@ const split = await build({
 
 // Step two: each chunk to CommonJS; import() becomes require() (no ES module loader is started).
 // import.meta.url (where a module finds rules/, docs/, package.json) becomes the chunk file's URL.
-mkdirSync(outdir, { recursive: true });
+const chunks = new Map();
 for (const file of split.outputFiles) {
   const usesMeta = file.text.includes('import.meta');
   const cjs = await transform(file.text, {
@@ -101,5 +101,31 @@ for (const file of split.outputFiles) {
     banner: usesMeta ? "var __fcgiDoctorModuleUrl = require('node:url').pathToFileURL(__filename).href;" : '',
   });
   if (cjs.warnings.length) throw new Error(`${basename(file.path)}: ${cjs.warnings.map((w) => w.text).join('; ')}`);
-  writeFileSync(join(outdir, basename(file.path)), cjs.code);
+  chunks.set(basename(file.path), cjs.code);
 }
+
+// Step three: the small chunks (most of them, a few KiB each) go into one file, chunks.cjs, as
+// functions run on first require, so that a command reads a handful of files, not a dozen and a
+// half: each file costs a lookup, a read and a compile of its own (measured: ping and status spent
+// about 8 ms more CPU with every chunk a file). The large ones (the catalog data, the config
+// parser…) stay files of their own, read only by the commands that need them. chunks.cjs runs no
+// chunk while it loads, so the chunks and the large files may require each other through it.
+const SMALL = 16 * 1024;
+const small = [...chunks.keys()].filter((name) => name !== 'main.cjs' && chunks.get(name).length < SMALL);
+const inRegistry = new Set(small);
+const chunkRef = /require\("\.\/(chunk-[A-Z0-9]+\.cjs)"\)/g;
+const viaRegistry = (code, loader) => code.replace(chunkRef, (m, name) => (inRegistry.has(name) ? `${loader}(${JSON.stringify(name)})` : m));
+const outside = 'require("./chunks.cjs").load';
+mkdirSync(outdir, { recursive: true });
+for (const [name, code] of chunks) {
+  if (!inRegistry.has(name)) writeFileSync(join(outdir, name), viaRegistry(code, outside));
+}
+const registry = small
+  .map((name) => `${JSON.stringify(name)}:function(exports,require,module,__filename,__dirname){${viaRegistry(chunks.get(name), 'load')}\n}`)
+  .join(',\n');
+writeFileSync(
+  join(outdir, 'chunks.cjs'),
+  `'use strict';module.exports={load:load};var chunks={${registry}},loaded={};
+function load(name){var m=loaded[name];if(m)return m.exports;m=loaded[name]={exports:{}};chunks[name].call(m.exports,m.exports,require,m,__filename,__dirname);return m.exports}
+`,
+);
