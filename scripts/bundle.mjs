@@ -76,6 +76,7 @@ const split = await build({
   outExtension: { '.js': '.cjs' },
   chunkNames: 'chunk-[hash]',
   write: false,
+  metafile: true,
   minify,
   legalComments: 'none',
   logLevel: 'warning',
@@ -104,14 +105,25 @@ for (const file of split.outputFiles) {
   chunks.set(basename(file.path), cjs.code);
 }
 
-// Step three: the small chunks (most of them, a few KiB each) go into one file, chunks.cjs, as
-// functions run on first require, so that a command reads a handful of files, not a dozen and a
-// half: each file costs a lookup, a read and a compile of its own (measured: ping and status spent
-// about 8 ms more CPU with every chunk a file). The large ones (the catalog data, the config
-// parser…) stay files of their own, read only by the commands that need them. chunks.cjs runs no
-// chunk while it loads, so the chunks and the large files may require each other through it.
-const SMALL = 16 * 1024;
-const small = [...chunks.keys()].filter((name) => name !== 'main.cjs' && chunks.get(name).length < SMALL);
+// Step three: the chunks that `ping` and `status` need (the short commands of health checks;
+// a dozen small chunks) go into one file, chunks.cjs, as functions run on first require: a
+// command then reads a handful of files, not a dozen and a half, each of which costs a lookup,
+// a read and a compile of its own (measured: about 8 ms more CPU for ping and status with every
+// chunk a file). The others stay files of their own, read only by the commands that need them.
+// chunks.cjs runs no chunk while it loads, so its chunks and the other files may require each
+// other through it.
+const outputs = split.metafile.outputs;
+const nameOf = (path) => basename(path);
+const hot = new Set();
+const addStatic = (path) => {
+  if (hot.has(nameOf(path))) return;
+  hot.add(nameOf(path));
+  for (const i of outputs[path].imports) if (i.kind !== 'dynamic-import' && !i.external) addStatic(i.path);
+};
+for (const [path, out] of Object.entries(outputs)) {
+  if (/src\/cli\/(main|ping|status)\.ts$/.test(out.entryPoint ?? '')) addStatic(path);
+}
+const small = [...chunks.keys()].filter((name) => name !== 'main.cjs' && hot.has(name));
 const inRegistry = new Set(small);
 const chunkRef = /require\("\.\/(chunk-[A-Z0-9]+\.cjs)"\)/g;
 const viaRegistry = (code, loader) => code.replace(chunkRef, (m, name) => (inRegistry.has(name) ? `${loader}(${JSON.stringify(name)})` : m));
