@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 'use strict';
 // Loads the bundled CLI: dist/bundle/main.cjs, whose commands are chunks
-// required on first use (scripts/bundle.mjs).
+// required on first use (scripts/bundle.mjs), with the code V8 compiled for
+// them at build time (load-bundle.cjs).
 // Node opens its inspector (127.0.0.1:9229, code execution for any local user
 // who connects) on SIGUSR1, a signal process managers send to ask for a log
 // reopen. A listener of our own, before anything else loads, leaves no window.
 process.on('SIGUSR1', () => undefined);
 // Node 22.1+ keeps V8's compiled code between runs (in $TMPDIR/node-compile-cache unless
 // NODE_COMPILE_CACHE says otherwise; NODE_DISABLE_COMPILE_CACHE=1 turns it off). Node 20 has
-// no such API: it compiles each run, which the start-up budget allows for.
+// no such API: there the build's cache (load-bundle.cjs) serves ping and status.
 const { enableCompileCache } = require('node:module');
 if (typeof enableCompileCache === 'function') {
   try {
@@ -27,7 +28,7 @@ function internalError(err) {
   process.exitCode = 2;
 }
 
-const { main } = require('../dist/bundle/main.cjs');
-main(process.argv.slice(2)).then((code) => {
+const { bundleLoader } = require('./load-bundle.cjs');
+bundleLoader().main()(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 }, internalError);

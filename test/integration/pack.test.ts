@@ -53,12 +53,12 @@ describe('npm pack, installed with npm install -g from the tarball, offline', ()
     dir?.remove();
   });
 
-  it('ships only what runs: the bin, the bundle, the pages and the schema; no dependencies', () => {
-    for (const needed of ['bin/fcgi-doctor.cjs', 'dist/bundle/main.cjs', 'schema/fcgi-doctor.schema.json', 'docs/findings/socket-missing.md', 'README.md', 'package.json']) {
+  it('ships only what runs: the bin, the bundle (and its code cache), the pages and the schema; no dependencies', () => {
+    for (const needed of ['bin/fcgi-doctor.cjs', 'bin/load-bundle.cjs', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.v8cache', 'schema/fcgi-doctor.schema.json', 'docs/findings/socket-missing.md', 'README.md', 'package.json']) {
       expect(files, needed).toContain(needed);
     }
     // Not tsc's output, not the sources, tests, rules (compiled into the bundle) or build scripts.
-    const extra = files.filter((f) => !/^(bin\/fcgi-doctor\.cjs|dist\/bundle\/[^/]+\.cjs|docs\/findings\/[^/]+\.md|schema\/[^/]+\.json|README\.md|package\.json|LICENSE)$/.test(f));
+    const extra = files.filter((f) => !/^(bin\/(fcgi-doctor|load-bundle)\.cjs|dist\/bundle\/[^/]+\.cjs(\.v8cache)?|docs\/findings\/[^/]+\.md|schema\/[^/]+\.json|README\.md|package\.json|LICENSE)$/.test(f));
     expect(extra).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(pkg.dependencies ?? {}).toEqual({});
