@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const BIN = join(ROOT, 'bin', 'fcgi-doctor.cjs');
+// FCGI_DOCTOR_BIN: another build's bin (a copy of an older build), to compare start-up.
+export const BIN = process.env.FCGI_DOCTOR_BIN ?? join(ROOT, 'bin', 'fcgi-doctor.cjs');
 
 export function ensureBuilt() {
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {

@@ -116,10 +116,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-/**
- * By name, not instanceof: each command is bundled on its own (dist/bundle),
- * so the UsageError a command throws is another class than main's.
- */
+/** The bundle holds one UsageError for all commands (scripts/bundle.mjs: shared chunks), so instanceof holds. */
 export function isUsageError(err: unknown): err is UsageError {
-  return err instanceof Error && err.name === 'UsageError';
+  return err instanceof UsageError;
 }

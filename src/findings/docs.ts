@@ -1,14 +1,15 @@
 /**
  * The explanation pages of `fcgi-doctor explain ID`: one Markdown file per
  * finding id in docs/findings/, with YAML front matter (id, severity, title,
- * applies_to) and five sections. Severity and title repeat the registry's
- * (registry.ts), for readers of the page; test/findings/registry.test.ts
- * fails when they disagree. This module only reads them; it never prints.
+ * applies_to) and five sections, compiled by the build (src/findings/docSource.ts
+ * reads the Markdown). Severity and title repeat the registry's (registry.ts),
+ * for readers of the page; test/findings/registry.test.ts fails when they
+ * disagree. This module only looks them up; it never prints.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
+import { catalogData } from '../catalog/data.js';
 
 export type FindingDocSeverity = 'error' | 'warning' | 'info';
 
@@ -22,6 +23,9 @@ export interface FindingDoc {
   /** The page's path. */
   file: string;
 }
+
+/** A page as the build compiles it: all but where it lies. */
+export type FindingDocPage = Omit<FindingDoc, 'file'>;
 
 /** The sections every page has, in this order. */
 export const FINDING_DOC_SECTIONS = [
@@ -45,23 +49,17 @@ export const FINDING_DOC_TARGETS = [
   'any',
 ] as const;
 
-const SEVERITIES: readonly string[] = ['error', 'warning', 'info'];
-const ID_RE = /^[a-z0-9][a-z0-9-]*$/;
+export const FINDING_DOC_SEVERITIES: readonly string[] = ['error', 'warning', 'info'];
+export const FINDING_ID_RE = /^[a-z0-9][a-z0-9-]*$/;
 const REL = ['..', '..', 'docs', 'findings'];
 
-/** The directory of this module, in every form it ships: ESM (src/, dist/) or the CommonJS bundle. */
+/** The directory of this module: src/findings/, dist/findings/ or the bundle's dist/bundle/. */
 function moduleDir(): string | undefined {
   try {
-    const url = import.meta.url;
-    if (url) return path.dirname(fileURLToPath(url));
+    return path.dirname(fileURLToPath(import.meta.url));
   } catch {
-    // not a file: URL: fall through
+    return undefined;
   }
-  // The esbuild bundle (dist/bundle/main.cjs) is CommonJS: import.meta is empty
-  // there, and __dirname is the bundle's directory. (Checked second: some hosts,
-  // such as `node -e`, define a global __dirname that says nothing about us.)
-  if (typeof __dirname === 'string' && __dirname) return __dirname;
-  return undefined;
 }
 
 /**
@@ -83,72 +81,26 @@ export function findingDocsDir(fromUrl?: string): string {
   return candidates.find((d) => existsSync(d)) ?? candidates[0] ?? path.join('docs', 'findings');
 }
 
-/** Splits a page into its front matter and its body; throws with the file name when the page is malformed. */
-export function parseFindingDoc(text: string, file: string): FindingDoc {
-  const src = text.replace(/^\uFEFF/, '').replace(/\r\n/g, '\n');
-  const m = /^---\n([\s\S]*?)\n---\n?([\s\S]*)$/.exec(src);
-  if (!m) throw new Error(`${file}: no YAML front matter (the page must start with a line "---")`);
-  let meta: unknown;
-  try {
-    meta = parseYaml(m[1] ?? '');
-  } catch (e) {
-    throw new Error(`${file}: invalid front matter: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${file}: the front matter is not a mapping`);
-  const fm = meta as Record<string, unknown>;
-  const { id, severity, title } = fm;
-  const applies = fm['applies_to'];
-  if (typeof id !== 'string' || !ID_RE.test(id)) throw new Error(`${file}: "id" is missing or not a finding id`);
-  if (typeof severity !== 'string' || !SEVERITIES.includes(severity)) throw new Error(`${file}: "severity" must be error, warning or info`);
-  if (typeof title !== 'string' || !title.trim() || title.includes('\n')) throw new Error(`${file}: "title" must be one line of text`);
-  if (!Array.isArray(applies) || applies.length === 0 || !applies.every((a) => typeof a === 'string')) {
-    throw new Error(`${file}: "applies_to" must be a non-empty list`);
-  }
-  return {
-    id,
-    severity: severity as FindingDocSeverity,
-    title: title.trim(),
-    appliesTo: applies as string[],
-    body: (m[2] ?? '').replace(/^\n+/, ''),
-    file,
-  };
-}
-
 /**
- * The page for `id`, or undefined when there is none (an unknown id). A page
- * that exists but is malformed, or whose front-matter id differs from its
- * file name, throws: that is a packaging bug, not a user error.
+ * The page for `id`, or undefined when there is none (an unknown id). The pages
+ * ship compiled (the build reads and checks docs/findings/*.md, src/catalog);
+ * `file` is where the page lies in the package, for a reader who wants the source.
  */
-export function loadFindingDoc(id: string, dir: string = findingDocsDir()): FindingDoc | undefined {
-  if (!ID_RE.test(id)) return undefined;
-  const file = path.join(dir, `${id}.md`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const doc = parseFindingDoc(text, file);
-  if (doc.id !== id) throw new Error(`${file}: front matter says id "${doc.id}", the file name says "${id}"`);
-  return doc;
+export function loadFindingDoc(id: string): FindingDoc | undefined {
+  const page = pagesById().get(id);
+  return page ? { ...page, file: path.join(findingDocsDir(), `${id}.md`) } : undefined;
 }
 
-/** Every page in `dir`, sorted by id. */
-export function listFindingDocs(dir: string = findingDocsDir()): FindingDoc[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  const docs: FindingDoc[] = [];
-  for (const name of names.filter((n) => n.endsWith('.md')).sort()) {
-    const doc = loadFindingDoc(name.slice(0, -3), dir);
-    if (doc) docs.push(doc);
-  }
-  return docs;
+/** Every page, sorted by id. */
+export function listFindingDocs(): FindingDoc[] {
+  const dir = findingDocsDir();
+  return [...pagesById().values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => ({ ...p, file: path.join(dir, `${p.id}.md`) }));
+}
+
+let byId: Map<string, FindingDocPage> | undefined;
+function pagesById(): Map<string, FindingDocPage> {
+  byId ??= new Map(catalogData().docs.map((p) => [p.id, p]));
+  return byId;
 }
 
 /** The `## ` headings of a page body, in order. */

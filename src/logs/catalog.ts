@@ -1,7 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { parse as parseYaml } from 'yaml';
+import { catalogData } from '../catalog/data.js';
 import { isFindingId } from '../findings/ids.js';
 import { deriveLiteral } from './literals.js';
 import { defaultRulesDir } from './rulesDir.js';
@@ -26,35 +24,35 @@ export interface Catalog {
   get(id: string): Rule | undefined;
 }
 
-const cache = new Map<string, Catalog>();
+let shipped: Catalog | undefined;
 
 /**
- * Loads and validates every rules/*.yaml. Throws a RuleError naming the first file and
- * field that is wrong. The default catalog is loaded once per process.
+ * The rules the package ships, compiled and validated by the build (rules/*.yaml →
+ * the catalog data, src/catalog): here only the regular expressions are built, once
+ * per process. Reading and validating a directory of YAML files is the build's and
+ * the tests' job (loadRulesDir in src/logs/ruleSource.ts), never a command's.
  */
-export function loadCatalog(dir: string = defaultRulesDir()): Catalog {
-  const cached = cache.get(dir);
-  if (cached) return cached;
-  const validate = compileSchema(dir);
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort();
+export function loadCatalog(): Catalog {
+  if (!shipped) {
+    const dir = defaultRulesDir();
+    shipped = catalogFromFiles(dir, catalogData().rules.map((raw) => ({ file: join(dir, `${raw.id}.yaml`), raw })));
+  }
+  return shipped;
+}
+
+/** Compiles validated rule files into a catalog; throws a RuleError for a rule that cannot work (a bad pattern, a duplicate id). */
+export function catalogFromFiles(dir: string, files: ReadonlyArray<{ file: string; raw: RuleFile }>): Catalog {
   const rules: Rule[] = [];
   const seen = new Set<string>();
-  for (const name of files) {
-    const file = join(dir, name);
-    const raw = readRuleFile(file);
-    if (!validate(raw)) throw schemaError(file, validate.errors ?? []);
-    const rule = compileRule(file, raw as RuleFile);
+  for (const { file, raw } of files) {
+    const rule = compileRule(file, raw);
     if (seen.has(rule.id)) throw new RuleError(file, 'id', `duplicate rule id "${rule.id}"`);
     seen.add(rule.id);
     rules.push(rule);
   }
   rules.sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
   const byId = new Map(rules.map((r) => [r.id, r]));
-  const catalog: Catalog = { dir, rules, get: (id) => byId.get(id) };
-  cache.set(dir, catalog);
-  return catalog;
+  return { dir, rules, get: (id) => byId.get(id) };
 }
 
 /** `fcgi-doctor explain ID` for a rule id; see explainFinding for a finding id. */
@@ -80,39 +78,6 @@ export function listRules(catalog: Catalog = loadCatalog()): RuleSummary[] {
   return [...catalog.rules]
     .sort((a, b) => a.id.localeCompare(b.id))
     .map(({ id, finding, severity, software, title }) => ({ id, finding, severity, software, title }));
-}
-
-type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
-
-function compileSchema(dir: string): Validator {
-  const schemaFile = join(dir, 'schema.json');
-  let schema: unknown;
-  try {
-    schema = JSON.parse(readFileSync(schemaFile, 'utf8'));
-  } catch (e) {
-    throw new RuleError(schemaFile, '(file)', (e as Error).message);
-  }
-  const ajv = new Ajv({ allErrors: false, strict: true });
-  return ajv.compile(schema as object);
-}
-
-function readRuleFile(file: string): unknown {
-  try {
-    return parseYaml(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RuleError(file, '(file)', `not valid YAML: ${(e as Error).message.split('\n')[0] ?? ''}`);
-  }
-}
-
-function schemaError(file: string, errors: readonly ErrorObject[]): RuleError {
-  const e = errors[0];
-  if (!e) return new RuleError(file, '(file)', 'does not match rules/schema.json');
-  const missing = e.keyword === 'required' ? String((e.params as { missingProperty?: string }).missingProperty) : undefined;
-  const extra = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty?: string }).additionalProperty) : undefined;
-  const path = e.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
-  const field = missing ?? extra ?? (path || '(file)');
-  const detail = missing ? 'is required' : extra ? 'is not a known field' : (e.message ?? 'is invalid');
-  return new RuleError(file, field, detail);
 }
 
 function compileRule(file: string, raw: RuleFile): Rule {

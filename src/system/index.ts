@@ -14,7 +14,6 @@ import { liveUsers } from './users.js';
 export * from './types.js';
 export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
 export type { AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
-export { fixtureSystem, FIXTURE_GROUP, FIXTURE_PASSWD, type FixtureData, type FixtureFile, type FixtureProcess } from './fixture.js';
 export { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, parseFpmIni, parseListen } from './fpmPools.js';
 export { expandGlob } from './glob.js';
 export { parseProcNetTcp, parseProcNetUnix } from './netParse.js';

@@ -11,7 +11,7 @@ import { analyzeConfig, CONFIG_CHECKS, type ConfigCheck } from '../../src/checks
 import { PROBE_CHECKS, runProbes, type ProbeCheck } from '../../src/checks/probes/index.js';
 import { runCheck } from '../../src/checks/run.js';
 import { runCheckCommand } from '../../src/cli/check.js';
-import { fixtureSystem } from '../../src/system/index.js';
+import { fixtureSystem } from '../../src/system/fixture.js';
 import { captureIO, ROOT } from '../client/support.js';
 import { errorsText, outputValidator } from '../report/support.js';
 import { assertRanClean } from './strict.js';

@@ -128,7 +128,7 @@ function newestMtime(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (/\.(ts|ya?ml|md)$/.test(entry.name)) newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -144,9 +144,9 @@ export async function ensureBuilt(): Promise<void> {
   const stale = () => {
     try {
       const built = statSync(main).mtimeMs;
-      return readdirSync(join(ROOT, 'src')).some(
-        (d) => newestMtime(join(ROOT, 'src', d)) > built,
-      );
+      // The bundle holds the rules and the pages too, compiled (src/catalog).
+      const inputs = [...readdirSync(join(ROOT, 'src')).map((d) => join(ROOT, 'src', d)), join(ROOT, 'rules'), join(ROOT, 'docs', 'findings')];
+      return inputs.some((d) => newestMtime(d) > built);
     } catch {
       return true;
     }

@@ -10,8 +10,8 @@ import {
   findingDocsDir,
   listFindingDocs,
   loadFindingDoc,
-  parseFindingDoc,
 } from '../../src/findings/docs.js';
+import { parseFindingDoc, readFindingDoc, readFindingDocs } from '../../src/findings/docSource.js';
 import { ALL_FINDING_IDS } from '../../src/findings/ids.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,13 +25,13 @@ describe('finding pages', () => {
   });
 
   it.each([...ALL_FINDING_IDS])('%s has a page', (id) => {
-    const doc = loadFindingDoc(id, docsDir);
+    const doc = readFindingDoc(id, docsDir);
     expect(doc, `docs/findings/${id}.md`).toBeDefined();
     expect(doc?.id).toBe(id);
   });
 
   it('every page is well formed', () => {
-    const docs = listFindingDocs(docsDir);
+    const docs = readFindingDocs(docsDir);
     expect(docs.length).toBe(readdirSync(docsDir).filter((n) => n.endsWith('.md')).length);
     for (const doc of docs) {
       expect(path.basename(doc.file, '.md'), doc.file).toBe(doc.id);
@@ -49,14 +49,20 @@ describe('finding pages', () => {
 
   it('the contract ids keep the severity the tool reports', () => {
     const errors = ['socket-missing', 'socket-permission-denied', 'socket-stale', 'execcgi-off', 'primary-script-unknown', 'backend-timeout'];
-    for (const id of errors) expect(loadFindingDoc(id, docsDir)?.severity, id).toBe('error');
-    expect(loadFindingDoc('app-stderr', docsDir)?.severity).toBe('warning');
+    for (const id of errors) expect(readFindingDoc(id, docsDir)?.severity, id).toBe('error');
+    expect(readFindingDoc('app-stderr', docsDir)?.severity).toBe('warning');
+  });
+
+  it('the pages the commands look up are the pages in docs/findings (compiled by the build)', () => {
+    expect(listFindingDocs()).toEqual(readFindingDocs(docsDir));
+    expect(loadFindingDoc('socket-missing')).toEqual(readFindingDoc('socket-missing', docsDir));
+    expect(loadFindingDoc('no-such-finding')).toBeUndefined();
   });
 
   it('an unknown id has no page', () => {
-    expect(loadFindingDoc('no-such-finding', docsDir)).toBeUndefined();
-    expect(loadFindingDoc('../package', docsDir)).toBeUndefined();
-    expect(loadFindingDoc('', docsDir)).toBeUndefined();
+    expect(readFindingDoc('no-such-finding', docsDir)).toBeUndefined();
+    expect(readFindingDoc('../package', docsDir)).toBeUndefined();
+    expect(readFindingDoc('', docsDir)).toBeUndefined();
   });
 
   describe('malformed pages', () => {
@@ -65,7 +71,7 @@ describe('finding pages', () => {
 
     it('throws on a page whose id differs from its file name', () => {
       writeFileSync(path.join(tmp, 'a-b.md'), '---\nid: other\nseverity: error\ntitle: T x y\napplies_to: [any]\n---\n## What it means\n');
-      expect(() => loadFindingDoc('a-b', tmp)).toThrow(/other/);
+      expect(() => readFindingDoc('a-b', tmp)).toThrow(/other/);
     });
 
     it('throws without front matter or with a bad severity', () => {

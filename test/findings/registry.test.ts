@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { listFindingDocs, loadFindingDoc } from '../../src/findings/docs.js';
+import { readFindingDoc, readFindingDocs } from '../../src/findings/docSource.js';
 import { ALL_FINDING_IDS, CONTRACT_FINDING_IDS, findingEntry } from '../../src/findings/ids.js';
 import { FINDINGS, findingPagePath, type FindingEntry, type FindingPart } from '../../src/findings/registry.js';
 
@@ -119,13 +119,13 @@ describe('the registry of finding ids', () => {
   });
 
   it.each(FINDINGS.map((f) => [f.id, f] as const))('%s: its page agrees on severity and title', (id, entry) => {
-    const doc = loadFindingDoc(id, docsDir);
+    const doc = readFindingDoc(id, docsDir);
     expect(doc, findingPagePath(id)).toBeDefined();
     expect({ severity: doc?.severity, title: doc?.title }, findingPagePath(id)).toEqual({ severity: entry.severity, title: entry.title });
   });
 
   it('has an entry for every page (no page of an unknown id)', () => {
-    const pages = listFindingDocs(docsDir).map((d) => d.id);
+    const pages = readFindingDocs(docsDir).map((d) => d.id);
     expect(pages.filter((id) => !findingEntry(id))).toEqual([]);
     expect(pages.length).toBe(FINDINGS.length);
   });

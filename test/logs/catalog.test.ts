@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRulesDir, explainFinding, explainRule, listRules, loadCatalog, RuleError } from '../../src/logs/index.js';
 import { deriveLiteral } from '../../src/logs/literals.js';
+import { loadRulesDir } from '../../src/logs/ruleSource.js';
 
 const copies: string[] = [];
 afterAll(() => {
@@ -35,8 +36,8 @@ describe('loading rules', () => {
     ];
     for (const [text, error] of cases) {
       const dir = catalogWith('fpm-max-children.yaml', text);
-      expect(() => loadCatalog(dir)).toThrow(RuleError);
-      expect(() => loadCatalog(dir)).toThrow(error);
+      expect(() => loadRulesDir(dir)).toThrow(RuleError);
+      expect(() => loadRulesDir(dir)).toThrow(error);
     }
   });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Target } from '../../src/client/target.js';
 import { poolFinder } from '../../src/status/poolFinder.js';
-import { fixtureSystem, type FixtureProcess, type SystemProbes } from '../../src/system/index.js';
+import { fixtureSystem, type FixtureProcess } from '../../src/system/fixture.js';
+import type { SystemProbes } from '../../src/system/index.js';
 
 const sock: Target = { kind: 'unix', path: '/run/app/fpm.sock' };
 

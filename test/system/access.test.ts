@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureSystem, mayConnect, mayCreateIn, mayExecute, modeString, permits, type Principal } from '../../src/system/index.js';
+import { fixtureSystem } from '../../src/system/fixture.js';
+import { mayConnect, mayCreateIn, mayExecute, modeString, permits, type Principal } from '../../src/system/index.js';
 
 const www: Principal = { uid: 33, gids: [33], name: 'www-data' };
 const wwwInSites: Principal = { uid: 33, gids: [33, 2000], name: 'www-data' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixtureSystem } from '../../src/system/index.js';
+import { fixtureSystem } from '../../src/system/fixture.js';
 import { fpmLogFiles } from '../../src/system/fpmLogs.js';
 
 describe("fpmLogFiles: PHP-FPM's own logs where Debian and RHEL put them", () => {

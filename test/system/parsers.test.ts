@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fixtureSystem } from '../../src/system/fixture.js';
 import {
   expandGlob,
-  fixtureSystem,
   parseBootTime,
   parseCmdline,
   parseFpmIni,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fnmatch, hasWildcard } from '../../src/util/fnmatch.js';
-import { expandGlob, fixtureSystem } from '../../src/system/index.js';
+import { fixtureSystem } from '../../src/system/fixture.js';
+import { expandGlob } from '../../src/system/index.js';
 
 describe('fnmatch: one wildcard matcher for Apache and PHP-FPM', () => {
   it('* and ? stay within one component; a wildcard never matches a leading dot', () => {

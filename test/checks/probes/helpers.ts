@@ -3,7 +3,7 @@ import { analyzeStrict, assertRanClean } from '../strict.js';
 import { BASE, FASTCGI, FCGID, PROXY } from '../config/helpers.js';
 import { runProbes, type ProbeOptions, type ProbeResult } from '../../../src/checks/probes/index.js';
 import type { Finding } from '../../../src/findings/finding.js';
-import { fixtureSystem, type FixtureData, type FixtureProcess } from '../../../src/system/index.js';
+import { fixtureSystem, type FixtureData, type FixtureProcess } from '../../../src/system/fixture.js';
 
 /** Every FastCGI module loaded, on the same base as the configuration checks' tests. */
 export const MODULES = `${BASE}${PROXY}${FCGID}${FASTCGI}`;

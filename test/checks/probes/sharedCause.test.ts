@@ -10,7 +10,7 @@ import { runCheck, type ProbeRunner } from '../../../src/checks/run.js';
 import { summarizeCheck } from '../../../src/report/checkSummary.js';
 import { formatCheckText } from '../../../src/report/checkText.js';
 import { loadStyle } from '../../../src/report/style.js';
-import { fixtureSystem } from '../../../src/system/index.js';
+import { fixtureSystem } from '../../../src/system/fixture.js';
 import { NOW, PHP_HANDLER, ROOT, apacheProcesses, config, PIDFILE } from './helpers.js';
 
 const vhost = (name: string, sock: string) => `<VirtualHost *:80>\nServerName ${name}\nDocumentRoot /var/www/${name}\n${PHP_HANDLER(sock)}\n</VirtualHost>`;

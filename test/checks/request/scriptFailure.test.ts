@@ -8,7 +8,7 @@ import { classifyScriptFailure, findingsForResponse } from '../../../src/checks/
 import { explainPrimaryScriptUnknown, explainScriptAccess, fpmWorkerUser } from '../../../src/checks/request/scriptAccess.js';
 import type { FcgiResponse } from '../../../src/client/request.js';
 import type { Finding } from '../../../src/findings/finding.js';
-import { fixtureSystem, FIXTURE_GROUP, FIXTURE_PASSWD, type FixtureData } from '../../../src/system/index.js';
+import { fixtureSystem, FIXTURE_GROUP, FIXTURE_PASSWD, type FixtureData } from '../../../src/system/fixture.js';
 
 const SOCK = { kind: 'unix' as const, path: '/run/php/www.sock' };
 
