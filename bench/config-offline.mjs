@@ -82,7 +82,11 @@ function once(cmd, args) {
   spawnSync(cmd, args, { stdio: 'ignore', env });
   const wall = Number(process.hrtime.bigint() - start) / 1e6;
   // Once more, captured, for the summary lines and (under /usr/bin/time -v) peak memory.
-  const r = spawnSync(TIME ?? cmd, TIME ? ['-v', cmd, ...args] : args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env });
+  const r = spawnSync(TIME ?? cmd, TIME ? ['-v', cmd, ...args] : args, {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env,
+  });
   const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '') ?? /maxRSS=(\d+)/.exec(r.stdout ?? '');
   return { wall, rss: m ? Number(m[1]) : NaN, r };
 }
@@ -111,17 +115,33 @@ try {
     process.stdout.write('files=' + r.model.filesRead.length + ' vhosts=' + r.model.vhosts.length + ' setups=' + r.model.setups.length + ' findings=' + r.findings.length + ' errors=' + r.findings.filter((f) => f.severity === 'error').length + ' maxRSS=' + process.resourceUsage().maxRSS + '\\n');
   `;
   const commands = [
-    { label: 'fcgi-doctor check --offline', cmd: process.execPath, args: [BIN, 'check', '--offline', '--root', root, '--server-root', dir, '--quiet'] },
+    {
+      label: 'fcgi-doctor check --offline',
+      cmd: process.execPath,
+      args: [BIN, 'check', '--offline', '--root', root, '--server-root', dir, '--quiet'],
+    },
   ];
   if (APACHE) commands.push({ label: 'apache2 -t', cmd: APACHE, args: ['-d', dir, '-f', root, '-t'] });
-  commands.push({ label: 'analyzeConfig (in process, ESM dist)', cmd: process.execPath, args: ['--input-type=module', '-e', driver] });
+  commands.push({
+    label: 'analyzeConfig (in process, ESM dist)',
+    cmd: process.execPath,
+    args: ['--input-type=module', '-e', driver],
+  });
   const results = measure(commands);
   process.stdout.write(`tree: ${VHOSTS} vhosts in ${VHOSTS} included files (${dir})\n`);
   const cli = results[0];
   const cliOut = (cli.last?.stdout ?? '').trim().split('\n');
-  process.stdout.write(`check --offline: exit ${cli.last?.status}, ${cliOut.length} lines of output, last: ${cliOut.at(-1) ?? ''}\n`);
+  process.stdout.write(
+    `check --offline: exit ${cli.last?.status}, ${cliOut.length} lines of output, last: ${cliOut.at(-1) ?? ''}\n`,
+  );
   if (APACHE) {
-    process.stdout.write(`apache2 -t: exit ${results[1].last?.status}, ${(results[1].last?.stderr ?? '').split('\n').filter((l) => /Syntax|error/i.test(l)).slice(0, 2).join(' | ')}\n`);
+    process.stdout.write(
+      `apache2 -t: exit ${results[1].last?.status}, ${(results[1].last?.stderr ?? '')
+        .split('\n')
+        .filter((l) => /Syntax|error/i.test(l))
+        .slice(0, 2)
+        .join(' | ')}\n`,
+    );
   } else {
     process.stdout.write('apache2 -t: not installed\n');
   }
@@ -129,15 +149,24 @@ try {
   const rows = [['', 'wall time (median)', 'peak memory (median)', 'runs (ms)']];
   commands.forEach((c, k) => {
     const r = results[k];
-    rows.push([c.label, `${r.wall.toFixed(0)} ms`, `${(r.rss / 1024).toFixed(1)} MiB`, r.walls.map((w) => w.toFixed(0)).join(' ')]);
+    rows.push([
+      c.label,
+      `${r.wall.toFixed(0)} ms`,
+      `${(r.rss / 1024).toFixed(1)} MiB`,
+      r.walls.map((w) => w.toFixed(0)).join(' '),
+    ]);
   });
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i])).join('  ')}\n`);
   if (APACHE) {
     const ratio = results[0].wall / results[1].wall;
-    process.stdout.write(`check --offline / apache2 -t: ${ratio.toFixed(2)}x wall time (target ≤ 1.00), peak memory ${(results[0].rss / 1024).toFixed(1)} MiB (target < 256)\n`);
+    process.stdout.write(
+      `check --offline / apache2 -t: ${ratio.toFixed(2)}x wall time (target ≤ 1.00), peak memory ${(results[0].rss / 1024).toFixed(1)} MiB (target < 256)\n`,
+    );
   }
-  process.stdout.write(`runs: ${RUNS} each, alternating; memory from ${TIME ? '/usr/bin/time -v' : 'process.resourceUsage()'}\n`);
+  process.stdout.write(
+    `runs: ${RUNS} each, alternating; memory from ${TIME ? '/usr/bin/time -v' : 'process.resourceUsage()'}\n`,
+  );
 } finally {
   if (!TREE && !KEEP) rmSync(dir, { recursive: true, force: true });
 }

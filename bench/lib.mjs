@@ -37,7 +37,10 @@ export function waitForSocket(target, timeoutMs = 10_000) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const s = typeof target === 'string' ? net.createConnection({ path: target }) : net.createConnection(target);
-      s.once('connect', () => { s.destroy(); resolve(); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
       s.once('error', () => {
         s.destroy();
         if (Date.now() > deadline) reject(new Error(`nothing listens on ${JSON.stringify(target)}`));
@@ -59,9 +62,14 @@ const stoppers = new Set();
 function killOnExit(stop) {
   stoppers.add(stop);
 }
-process.on('exit', () => { for (const stop of stoppers) stop(); });
+process.on('exit', () => {
+  for (const stop of stoppers) stop();
+});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => { for (const stop of stoppers) stop(); process.exit(130); });
+  process.on(signal, () => {
+    for (const stop of stoppers) stop();
+    process.exit(130);
+  });
 }
 
 /** `fcgi-doctor serve` on a Unix socket, as a child process. */
@@ -98,7 +106,9 @@ export async function startPhpFpm(dir, children = 4, { statusPath } = {}) {
   if (!PHP_FPM) return undefined;
   const sock = join(dir, 'fpm.sock');
   const conf = join(dir, 'php-fpm.conf');
-  writeFileSync(conf, `[global]
+  writeFileSync(
+    conf,
+    `[global]
 pid = ${dir}/fpm.pid
 error_log = ${dir}/fpm.log
 daemonize = no
@@ -113,7 +123,8 @@ listen.backlog = 1024
 pm = static
 pm.max_children = ${children}
 ping.path = /ping
-${statusPath ? `pm.status_path = ${statusPath}\n` : ''}`);
+${statusPath ? `pm.status_path = ${statusPath}\n` : ''}`,
+  );
   const child = spawn(PHP_FPM, ['-n', '-F', '-y', conf], { stdio: 'ignore' });
   const stop = () => child.kill('SIGTERM');
   killOnExit(stop);

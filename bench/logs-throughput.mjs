@@ -12,7 +12,17 @@
  * file (and the driver) in place for profiling.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -45,7 +55,9 @@ function parseSize(text) {
   return Math.round(Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase()]);
 }
 
-const rules = readdirSync(rulesDir).filter((f) => f.endsWith('.yaml')).map((f) => parseYaml(readFileSync(join(rulesDir, f), 'utf8')));
+const rules = readdirSync(rulesDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => parseYaml(readFileSync(join(rulesDir, f), 'utf8')));
 
 // ---- the log -------------------------------------------------------------------------
 const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -55,18 +67,29 @@ function stamp(i) {
   const p = (n, w = 2) => String(n).padStart(w, '0');
   return `${days[d.getUTCDay()]} ${months[d.getUTCMonth()]} ${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}.${p((i * 7919) % 1000000, 6)} ${d.getUTCFullYear()}`;
 }
-const ip = (i) => `${[203, 198, 192][i % 3]}.${[0, 51, 0][i % 3]}.${[113, 100, 2][i % 3]}.${(i * 13) % 250 + 1}:${40000 + (i % 20000)}`;
+const ip = (i) =>
+  `${[203, 198, 192][i % 3]}.${[0, 51, 0][i % 3]}.${[113, 100, 2][i % 3]}.${((i * 13) % 250) + 1}:${40000 + (i % 20000)}`;
 const noise = [
-  (i) => `[${stamp(i)}] [authz_core:error] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] AH01630: client denied by server configuration: /var/www/html/.env`,
-  (i) => `[${stamp(i)}] [ssl:warn] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] AH01909: www.example.com:443:0 server certificate does NOT include an ID which matches the server name`,
-  (i) => `[${stamp(i)}] [core:error] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] AH00126: Invalid URI in request GET /cgi-bin/../../../../bin/sh HTTP/1.1`,
-  (i) => `[${stamp(i)}] [autoindex:error] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] AH01276: Cannot serve directory /var/www/html/assets/: No matching DirectoryIndex (index.html,index.php) found, and server-generated directory index forbidden by Options directive`,
-  (i) => `[${stamp(i)}] [ssl:info] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] AH01964: Connection to child ${i % 64} established (server www.example.com:443)`,
-  (i) => `[${stamp(i)}] [php:warn] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] PHP Warning:  Undefined array key "id" in /var/www/legacy/item.php on line ${i % 300}, referer: https://example.com/list?page=${i % 50}`,
-  (i) => `[${stamp(i)}] [mpm_event:notice] [pid 1021:tid 140234567890] AH00489: Apache/2.4.57 (Debian) OpenSSL/3.0.11 configured -- resuming normal operations`,
-  (i) => `[${stamp(i)}] [core:info] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] AH00128: File does not exist: /var/www/html/wp-login.php`,
-  (i) => `[${stamp(i)}] [proxy:error] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] (111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:8080 (127.0.0.1:8080) failed`,
-  (i) => `[${stamp(i)}] [ssl:error] [pid ${1000 + (i % 900)}:tid ${140000000 + i % 99999}] [client ${ip(i)}] AH02032: Hostname scanner.example provided via SNI and hostname www.example.com provided via HTTP have no compatible SSL setup`,
+  (i) =>
+    `[${stamp(i)}] [authz_core:error] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] AH01630: client denied by server configuration: /var/www/html/.env`,
+  (i) =>
+    `[${stamp(i)}] [ssl:warn] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] AH01909: www.example.com:443:0 server certificate does NOT include an ID which matches the server name`,
+  (i) =>
+    `[${stamp(i)}] [core:error] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] AH00126: Invalid URI in request GET /cgi-bin/../../../../bin/sh HTTP/1.1`,
+  (i) =>
+    `[${stamp(i)}] [autoindex:error] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] AH01276: Cannot serve directory /var/www/html/assets/: No matching DirectoryIndex (index.html,index.php) found, and server-generated directory index forbidden by Options directive`,
+  (i) =>
+    `[${stamp(i)}] [ssl:info] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] AH01964: Connection to child ${i % 64} established (server www.example.com:443)`,
+  (i) =>
+    `[${stamp(i)}] [php:warn] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] PHP Warning:  Undefined array key "id" in /var/www/legacy/item.php on line ${i % 300}, referer: https://example.com/list?page=${i % 50}`,
+  (i) =>
+    `[${stamp(i)}] [mpm_event:notice] [pid 1021:tid 140234567890] AH00489: Apache/2.4.57 (Debian) OpenSSL/3.0.11 configured -- resuming normal operations`,
+  (i) =>
+    `[${stamp(i)}] [core:info] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] AH00128: File does not exist: /var/www/html/wp-login.php`,
+  (i) =>
+    `[${stamp(i)}] [proxy:error] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] (111)Connection refused: AH00957: HTTP: attempt to connect to 127.0.0.1:8080 (127.0.0.1:8080) failed`,
+  (i) =>
+    `[${stamp(i)}] [ssl:error] [pid ${1000 + (i % 900)}:tid ${140000000 + (i % 99999)}] [client ${ip(i)}] AH02032: Hostname scanner.example provided via SNI and hostname www.example.com provided via HTTP have no compatible SSL setup`,
 ];
 const fastcgi = rules.flatMap((r) => r.examples).filter((e) => e.startsWith('[') && !e.includes('\n'));
 
@@ -76,9 +99,11 @@ function generate(path) {
   let i = 0;
   while (written < size) {
     const lines = [];
-    for (let k = 0; k < 20000; k++, i++) lines.push(i % 50 === 0 ? fastcgi[(i / 50) % fastcgi.length] : noise[(i * 7) % noise.length](i));
+    for (let k = 0; k < 20000; k++, i++)
+      lines.push(i % 50 === 0 ? fastcgi[(i / 50) % fastcgi.length] : noise[(i * 7) % noise.length](i));
     const buf = Buffer.from(`${lines.join('\n')}\n`);
-    const part = written + buf.length > size ? buf.subarray(0, buf.lastIndexOf(10, size - written) + 1 || buf.length) : buf;
+    const part =
+      written + buf.length > size ? buf.subarray(0, buf.lastIndexOf(10, size - written) + 1 || buf.length) : buf;
     writeSync(fd, part);
     written += part.length;
     if (part.length < buf.length) break;
@@ -202,13 +227,19 @@ try {
     return `${name.padEnd(22)} ${(ms / 1000).toFixed(2).padStart(8)} s ${(mib / (ms / 1000)).toFixed(0).padStart(8)} MB/s ${Number.isNaN(rss) ? '       n/a' : `${(rss / 1024).toFixed(0).padStart(6)} MiB`}   ${String(rs[0].count).padStart(10)} lines`;
   };
   console.log(`\n${mib.toFixed(0)} MiB, ${runs} runs, median wall time (peak RSS is the maximum of the runs)`);
-  console.log(`${''.padEnd(22)} ${'wall'.padStart(10)} ${'throughput'.padStart(13)} ${'peak RSS'.padStart(10)}   ${'matched'.padStart(16)}`);
+  console.log(
+    `${''.padEnd(22)} ${'wall'.padStart(10)} ${'throughput'.padStart(13)} ${'peak RSS'.padStart(10)}   ${'matched'.padStart(16)}`,
+  );
   console.log(row('fcgi-doctor logs', ours));
   console.log(row('grep -E -c (same ERE)', grep));
   const ratio = median(grep.map((r) => r.ms)) / median(ours.map((r) => r.ms));
   const rss = Math.max(...ours.map((r) => r.rssKb)) / 1024;
-  console.log(`\nthroughput vs grep: ${(ratio * 100).toFixed(0)} % (target ≥ 50 %), peak RSS ${rss.toFixed(0)} MiB (target < 150 MiB)`);
-  console.log(`(counts differ by design: grep counts every line any pattern matches; we count lines after folding, priorities and requires_any)`);
+  console.log(
+    `\nthroughput vs grep: ${(ratio * 100).toFixed(0)} % (target ≥ 50 %), peak RSS ${rss.toFixed(0)} MiB (target < 150 MiB)`,
+  );
+  console.log(
+    `(counts differ by design: grep counts every line any pattern matches; we count lines after folding, priorities and requires_any)`,
+  );
 } finally {
   if (args.includes('--keep')) console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });

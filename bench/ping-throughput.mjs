@@ -14,7 +14,23 @@ ensureBuilt();
 
 function ours(sock, script) {
   const before = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [BIN, 'ping', sock, '--script', script, '--count', String(count), '--concurrency', String(concurrency), '--format', 'json'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'ping',
+      sock,
+      '--script',
+      script,
+      '--count',
+      String(count),
+      '--concurrency',
+      String(concurrency),
+      '--format',
+      'json',
+    ],
+    { encoding: 'utf8' },
+  );
   const wall = Number(process.hrtime.bigint() - before) / 1e6;
   if (!r.stdout) throw new Error(`ping --count failed: ${r.stderr}`);
   const load = JSON.parse(r.stdout).load;
@@ -22,7 +38,11 @@ function ours(sock, script) {
 }
 
 function theirs(sock, script) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bench', 'fastcgi-client-load.cjs'), sock, String(count), String(concurrency), script], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bench', 'fastcgi-client-load.cjs'), sock, String(count), String(concurrency), script],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) return { rps: NaN, failed: count, error: r.stderr.trim().split('\n')[0] };
   const j = JSON.parse(r.stdout);
   return { rps: j.requestsPerSecond, failed: j.failed };
@@ -41,7 +61,10 @@ const serve = await startServe(dir);
 const fpm = await startPhpFpm(dir);
 const rows = [];
 try {
-  for (const [name, sock, script] of [['fcgi-doctor serve', serve.sock, '/x'], ...(fpm ? [['PHP-FPM ping.path (4 workers)', fpm.sock, '/ping']] : [])]) {
+  for (const [name, sock, script] of [
+    ['fcgi-doctor serve', serve.sock, '/x'],
+    ...(fpm ? [['PHP-FPM ping.path (4 workers)', fpm.sock, '/ping']] : []),
+  ]) {
     const a = [];
     const b = [];
     let failedOurs = 0;
@@ -54,8 +77,30 @@ try {
       b.push(t.rps);
       failedTheirs += t.failed;
     }
-    const cpuOurs = haveTime ? cpuPerRequest([BIN, 'ping', sock, '--script', script, '--count', String(count), '--concurrency', String(concurrency), '--format', 'json']) : NaN;
-    const cpuTheirs = haveTime ? cpuPerRequest([join(ROOT, 'bench', 'fastcgi-client-load.cjs'), sock, String(count), String(concurrency), script]) : NaN;
+    const cpuOurs = haveTime
+      ? cpuPerRequest([
+          BIN,
+          'ping',
+          sock,
+          '--script',
+          script,
+          '--count',
+          String(count),
+          '--concurrency',
+          String(concurrency),
+          '--format',
+          'json',
+        ])
+      : NaN;
+    const cpuTheirs = haveTime
+      ? cpuPerRequest([
+          join(ROOT, 'bench', 'fastcgi-client-load.cjs'),
+          sock,
+          String(count),
+          String(concurrency),
+          script,
+        ])
+      : NaN;
     rows.push({ name, ours: median(a), theirs: median(b), failedOurs, failedTheirs, cpuOurs, cpuTheirs });
   }
 } finally {
@@ -64,9 +109,14 @@ try {
   setTimeout(() => cleanup(dir), 200);
 }
 console.log(`ping --count ${count} --concurrency ${concurrency}: requests per second, median of ${rounds}`);
-console.log(`${'backend'.padEnd(32)} ${'fcgi-doctor'.padStart(12)} ${'fastcgi-client'.padStart(15)} ${'ratio'.padStart(7)}   client CPU µs/request (ours / theirs)`);
+console.log(
+  `${'backend'.padEnd(32)} ${'fcgi-doctor'.padStart(12)} ${'fastcgi-client'.padStart(15)} ${'ratio'.padStart(7)}   client CPU µs/request (ours / theirs)`,
+);
 const us = (x) => (Number.isNaN(x) ? 'n/a' : x.toFixed(0));
 for (const r of rows) {
-  console.log(`${r.name.padEnd(32)} ${Math.round(r.ours).toString().padStart(12)} ${(Number.isNaN(r.theirs) ? 'failed' : Math.round(r.theirs).toString()).padStart(15)} ${(r.ours / r.theirs).toFixed(2).padStart(6)}x   ${us(r.cpuOurs)} / ${us(r.cpuTheirs)}`);
-  if (r.failedOurs || r.failedTheirs) console.log(`  failed requests: fcgi-doctor ${r.failedOurs}, fastcgi-client ${r.failedTheirs}`);
+  console.log(
+    `${r.name.padEnd(32)} ${Math.round(r.ours).toString().padStart(12)} ${(Number.isNaN(r.theirs) ? 'failed' : Math.round(r.theirs).toString()).padStart(15)} ${(r.ours / r.theirs).toFixed(2).padStart(6)}x   ${us(r.cpuOurs)} / ${us(r.cpuTheirs)}`,
+  );
+  if (r.failedOurs || r.failedTheirs)
+    console.log(`  failed requests: fcgi-doctor ${r.failedOurs}, fastcgi-client ${r.failedTheirs}`);
 }

@@ -40,7 +40,8 @@ try {
       nodeTimes.push(timeCommand(process.execPath, ['-e', '0']).ms);
       builds.forEach((b, j) => {
         const r = timeCommand(process.execPath, [b.bin, ...args], { env, cwd: dir });
-        if (!ok.includes(r.status)) throw new Error(`${b.label}: ${args.join(' ')} ended with ${r.status}: ${r.stdout}${r.stderr}`);
+        if (!ok.includes(r.status))
+          throw new Error(`${b.label}: ${args.join(' ')} ended with ${r.status}: ${r.stdout}${r.stderr}`);
         times[j].push(r.ms);
       });
     }

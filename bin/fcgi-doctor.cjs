@@ -23,12 +23,17 @@ function internalError(err) {
   const message = err?.message ? err.message : String(err);
   // The message may quote input: control characters as visible escapes, as the reports do.
   // eslint-disable-next-line no-control-regex
-  const safe = message.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const safe = message.replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   process.stderr.write(`fcgi-doctor: internal error: ${safe}\n`);
   process.exitCode = 2;
 }
 
 const { bundleLoader } = require('./load-bundle.cjs');
-bundleLoader().main()(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-}, internalError);
+bundleLoader()
+  .main()(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  }, internalError);

@@ -18,7 +18,7 @@
 // other ("./chunks.cjs") through this loader: one instance of each module.
 const { createRequire } = require('node:module');
 const { readFileSync, statSync, writeFileSync } = require('node:fs');
-const { basename, dirname, join } = require('node:path');
+const { basename, join } = require('node:path');
 const { Script } = require('node:vm');
 
 const CACHE_SUFFIX = '.v8cache';
@@ -50,9 +50,15 @@ function bundleLoader(dir = bundleDir, { record = false } = {}) {
     const cachedData = record ? undefined : cacheFor(file);
     const source = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
     const script = new Script(source, { filename: file, cachedData });
-    scripts.set(basename(file), { script, file, offered: cachedData !== undefined, rejected: cachedData !== undefined && script.cachedDataRejected === true });
+    scripts.set(basename(file), {
+      script,
+      file,
+      offered: cachedData !== undefined,
+      rejected: cachedData !== undefined && script.cachedDataRejected === true,
+    });
     const nodeRequire = createRequire(file);
-    const requireHere = (id) => (id.startsWith('./') && !id.includes('/', 2) ? load(join(dir, id.slice(2))) : nodeRequire(id));
+    const requireHere = (id) =>
+      id.startsWith('./') && !id.includes('/', 2) ? load(join(dir, id.slice(2))) : nodeRequire(id);
     script.runInThisContext({ displayErrors: true })(module.exports, requireHere, module, file, dir);
     return module.exports;
   }

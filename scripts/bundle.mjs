@@ -126,14 +126,18 @@ for (const [path, out] of Object.entries(outputs)) {
 const small = [...chunks.keys()].filter((name) => name !== 'main.cjs' && hot.has(name));
 const inRegistry = new Set(small);
 const chunkRef = /require\("\.\/(chunk-[A-Z0-9]+\.cjs)"\)/g;
-const viaRegistry = (code, loader) => code.replace(chunkRef, (m, name) => (inRegistry.has(name) ? `${loader}(${JSON.stringify(name)})` : m));
+const viaRegistry = (code, loader) =>
+  code.replace(chunkRef, (m, name) => (inRegistry.has(name) ? `${loader}(${JSON.stringify(name)})` : m));
 const outside = 'require("./chunks.cjs").load';
 mkdirSync(outdir, { recursive: true });
 for (const [name, code] of chunks) {
   if (!inRegistry.has(name)) writeFileSync(join(outdir, name), viaRegistry(code, outside));
 }
 const registry = small
-  .map((name) => `${JSON.stringify(name)}:function(exports,require,module,__filename,__dirname){${viaRegistry(chunks.get(name), 'load')}\n}`)
+  .map(
+    (name) =>
+      `${JSON.stringify(name)}:function(exports,require,module,__filename,__dirname){${viaRegistry(chunks.get(name), 'load')}\n}`,
+  )
   .join(',\n');
 writeFileSync(
   join(outdir, 'chunks.cjs'),

@@ -25,7 +25,14 @@ async function train(socket) {
   const loader = bundleLoader(bundles, { record: true });
   const main = loader.main();
   let errors = '';
-  const io = { stdout() {}, stderr: (t) => void (errors += t), stdoutIsTTY: false, stderrIsTTY: false, env: { NO_COLOR: '1' }, stdin: process.stdin };
+  const io = {
+    stdout() {},
+    stderr: (t) => void (errors += t),
+    stdoutIsTTY: false,
+    stderrIsTTY: false,
+    env: { NO_COLOR: '1' },
+    stdin: process.stdin,
+  };
   /** [arguments, the exit statuses that show the command ran its course] */
   const runs = [
     [['ping', socket, '--expect-body', 'FastCGI works'], [0]],
@@ -39,19 +46,30 @@ async function train(socket) {
   for (const [args, expected] of runs) {
     errors = '';
     const code = await main(args, io);
-    if (!expected.includes(code)) throw new Error(`fcgi-doctor ${args.join(' ')} ended with ${code}, not ${expected.join(' or ')}: ${errors.slice(0, 2000)}`);
+    if (!expected.includes(code))
+      throw new Error(
+        `fcgi-doctor ${args.join(' ')} ended with ${code}, not ${expected.join(' or ')}: ${errors.slice(0, 2000)}`,
+      );
   }
   loader.writeCaches();
   const names = loader.loaded().map((l) => l.name);
-  if (!names.includes('main.cjs') || !names.includes('chunks.cjs')) throw new Error(`the training loaded ${names.join(', ')}: not main.cjs and chunks.cjs`);
+  if (!names.includes('main.cjs') || !names.includes('chunks.cjs'))
+    throw new Error(`the training loaded ${names.join(', ')}: not main.cjs and chunks.cjs`);
 }
 
 function waitForSocket(path, deadline = Date.now() + 10_000) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const s = net.createConnection({ path });
-      s.once('connect', () => { s.destroy(); resolve(); });
-      s.once('error', () => (Date.now() > deadline ? reject(new Error(`the stand-in app did not start on ${path}`)) : setTimeout(attempt, 20)));
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () =>
+        Date.now() > deadline
+          ? reject(new Error(`the stand-in app did not start on ${path}`))
+          : setTimeout(attempt, 20),
+      );
     };
     attempt();
   });
@@ -62,11 +80,19 @@ if (process.argv[2] === '--train') {
 } else {
   // Inside the checkout, relative: short enough for a Unix socket wherever the checkout lies.
   const socket = `./dist/code-cache-${process.pid}.sock`;
-  const app = spawn(process.execPath, [join(root, 'bin', 'fcgi-doctor.cjs'), 'serve', socket, '--quiet'], { stdio: 'inherit', cwd: root });
+  const app = spawn(process.execPath, [join(root, 'bin', 'fcgi-doctor.cjs'), 'serve', socket, '--quiet'], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   try {
     await waitForSocket(join(root, socket));
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', join(root, socket)], { stdio: 'inherit', timeout: 120_000, cwd: root });
-    if (r.status !== 0) throw new Error(`recording the code cache failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', join(root, socket)], {
+      stdio: 'inherit',
+      timeout: 120_000,
+      cwd: root,
+    });
+    if (r.status !== 0)
+      throw new Error(`recording the code cache failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
   } finally {
     app.kill('SIGTERM');
     rmSync(join(root, socket), { force: true });

@@ -28,8 +28,15 @@ function waitForSocket(path, deadline = Date.now() + 10_000) {
   return new Promise((resolve, reject) => {
     const attempt = () => {
       const s = net.createConnection({ path });
-      s.once('connect', () => { s.destroy(); resolve(); });
-      s.once('error', () => (Date.now() > deadline ? reject(new Error(`the stand-in app did not start on ${path}`)) : setTimeout(attempt, 50)));
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () =>
+        Date.now() > deadline
+          ? reject(new Error(`the stand-in app did not start on ${path}`))
+          : setTimeout(attempt, 50),
+      );
     };
     attempt();
   });
@@ -37,7 +44,10 @@ function waitForSocket(path, deadline = Date.now() + 10_000) {
 
 function run(title, args) {
   process.stdout.write(`\n$ fcgi-doctor ${args.map(shellWord).join(' ')}\n`);
-  const r = spawnSync(process.execPath, [bin, ...args], { stdio: 'inherit', env: { ...process.env, FCGI_DEMO_SOCKET: socket } });
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, FCGI_DEMO_SOCKET: socket },
+  });
   process.stdout.write(`(${title}: exit ${r.status})\n`);
   return r.status;
 }
@@ -55,7 +65,9 @@ try {
   await waitForSocket(socket);
   process.stdout.write(`The stand-in app (fcgi-doctor serve) listens on ${socket}.\n`);
   failed = run('check', ['check', vhost]) !== 0 || failed;
-  failed = run('ping', ['ping', socket, '--script', '/var/www/test/htdocs/app.py', '--expect-body', 'FastCGI works']) !== 0 || failed;
+  failed =
+    run('ping', ['ping', socket, '--script', '/var/www/test/htdocs/app.py', '--expect-body', 'FastCGI works']) !== 0 ||
+    failed;
 } finally {
   app.kill('SIGTERM');
   await new Promise((r) => app.once('exit', r));

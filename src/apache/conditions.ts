@@ -81,8 +81,7 @@ function ifVersion(args: readonly string[]): boolean {
     const want = ver.split('.').map((n) => Number.parseInt(n, 10) || 0);
     const c = compareVersion(HTTPD_VERSION, want);
     const partialEq = want.every((n, i) => n === HTTPD_VERSION[i]);
-    r =
-      op === '>' ? c > 0 : op === '>=' ? c >= 0 : op === '<' ? c < 0 : op === '<=' ? c <= 0 : partialEq;
+    r = op === '>' ? c > 0 : op === '>=' ? c >= 0 : op === '<' ? c < 0 : op === '<=' ? c <= 0 : partialEq;
   }
   return negate ? !r : r;
 }

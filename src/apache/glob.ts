@@ -90,7 +90,12 @@ const MAX_REENTRIES = 256;
  * Include and skipped by IncludeOptional; nothing but a stat is done to
  * what is not a regular file (a FIFO or a device is never opened).
  */
-export function expandInclude(pattern: string, src: ConfigFileSource, limits: ExpandLimits, optional = false): Expanded {
+export function expandInclude(
+  pattern: string,
+  src: ConfigFileSource,
+  limits: ExpandLimits,
+  optional = false,
+): Expanded {
   const w: Walk = { out: { files: [], regular: [] }, src, limits, optional, listings: 0, stack: [], reentries: 0 };
   const abs = path.posix.normalize(pattern);
   if (!hasWildcard(abs)) {
@@ -151,7 +156,8 @@ function matchComponents(w: Walk, dir: string, rest: string[]): void {
     const next = path.posix.join(dir, head);
     if (tail.length === 0) {
       const st = src.stat(next);
-      if (st.kind !== 'missing' || st.code === 'EACCES' || !w.optional) candidate(w, next, st.kind === 'missing' ? undefined : st.kind, 0);
+      if (st.kind !== 'missing' || st.code === 'EACCES' || !w.optional)
+        candidate(w, next, st.kind === 'missing' ? undefined : st.kind, 0);
       return;
     }
     const st = src.stat(next);
@@ -163,7 +169,8 @@ function matchComponents(w: Walk, dir: string, rest: string[]): void {
   if (!listing) return;
   if (!listing.ok) {
     if (listing.code === 'EACCES') out.hidden = `Could not open directory ${dir}: Permission denied`;
-    else if (!w.optional) out.error = `Could not open directory ${dir}: ${strerror(listing.code === 'ENOTDIR' ? 'ENOENT' : listing.code)}`;
+    else if (!w.optional)
+      out.error = `Could not open directory ${dir}: ${strerror(listing.code === 'ENOTDIR' ? 'ENOENT' : listing.code)}`;
     return;
   }
   const kinds = listing.kinds;

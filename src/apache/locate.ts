@@ -59,7 +59,9 @@ function layoutOf(rootFile: string): Layout {
 /** httpd's -d default: the directory above conf/ for httpd.conf layouts, else the file's directory. */
 function defaultServerRoot(rootFile: string): string {
   const dir = path.posix.dirname(rootFile);
-  return path.posix.basename(dir) === 'conf' && path.posix.basename(rootFile) === 'httpd.conf' ? path.posix.dirname(dir) : dir;
+  return path.posix.basename(dir) === 'conf' && path.posix.basename(rootFile) === 'httpd.conf'
+    ? path.posix.dirname(dir)
+    : dir;
 }
 
 function finish(rootFile: string, opts: LocateOptions, notes: string[], targetFile?: string, layout?: Layout): Located {
@@ -100,7 +102,13 @@ export function locateRoot(opts: LocateOptions): Located {
       if (found) return finish(found, opts, notes, target);
     }
     notes.push(`No server configuration (apache2.conf, httpd.conf) found above ${target}: it is analysed on its own.`);
-    return finish(target, { ...opts, serverRoot: opts.serverRoot ?? path.posix.dirname(target) }, notes, undefined, 'standalone');
+    return finish(
+      target,
+      { ...opts, serverRoot: opts.serverRoot ?? path.posix.dirname(target) },
+      notes,
+      undefined,
+      'standalone',
+    );
   }
   for (const p of WELL_KNOWN) {
     if (src.stat(p).kind === 'file') return finish(p, opts, notes);

@@ -23,10 +23,15 @@ export function parseMacroHeader(
   const warnings: string[] = [];
   const seen = new Set<string>();
   for (const p of params) {
-    if (seen.has(p)) return { error: `macro '${name}' (defined on line ${node.line} of "${node.file}") has a duplicated parameter '${p}'` };
+    if (seen.has(p))
+      return {
+        error: `macro '${name}' (defined on line ${node.line} of "${node.file}") has a duplicated parameter '${p}'`,
+      };
     seen.add(p);
     if (!/^[$%@]/.test(p)) {
-      warnings.push(`macro '${name}' (defined on line ${node.line} of "${node.file}") argument name '${p}' (#${params.indexOf(p) + 1}) without expected prefix, better prefix argument names with one of '$%@'.`);
+      warnings.push(
+        `macro '${name}' (defined on line ${node.line} of "${node.file}") argument name '${p}' (#${params.indexOf(p) + 1}) without expected prefix, better prefix argument names with one of '$%@'.`,
+      );
     }
   }
   if (lines.every((l) => l.text === '' || l.text.startsWith('#'))) {

@@ -72,7 +72,10 @@ export interface DirectiveSpec {
 }
 
 function specs(module: string, where: Where, names: string, min?: number, max?: number): [string, DirectiveSpec][] {
-  return names.split(/\s+/).filter(Boolean).map((n) => [n.toLowerCase(), { module, where, min, max }]);
+  return names
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((n) => [n.toLowerCase(), { module, where, min, max }]);
 }
 
 const FCGID_SERVER_ONLY =
@@ -90,7 +93,11 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map([
   ...specs('core_module', 'global', 'ServerRoot DefaultRuntimeDir', 1, 1),
   ...specs('core_module', 'global', 'PidFile Mutex'),
   ...specs('core_module', 'server', 'ServerName DocumentRoot Timeout', 1, 1),
-  ...specs('core_module', 'server', 'ServerAlias ServerAdmin ErrorLog LogLevel KeepAlive ServerSignature ServerTokens HostnameLookups'),
+  ...specs(
+    'core_module',
+    'server',
+    'ServerAlias ServerAdmin ErrorLog LogLevel KeepAlive ServerSignature ServerTokens HostnameLookups',
+  ),
   ...specs('core_module', 'dir', 'AllowOverride AllowOverrideList'),
   ...specs('core_module', 'global', 'Listen'),
   ...specs('so_module', 'global', 'LoadModule', 2, 2),
@@ -112,12 +119,20 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map([
   ...specs('rewrite_module', 'any', 'RewriteEngine RewriteRule RewriteCond RewriteBase RewriteOptions'),
   ...specs('rewrite_module', 'server', 'RewriteMap'),
   ...specs('proxy_module', 'notdir', 'ProxyPass ProxyPassMatch ProxyPassReverse'),
-  ...specs('proxy_module', 'server', 'ProxyTimeout ProxyRequests ProxyPreserveHost ProxyErrorOverride ProxyBadHeader ProxyVia'),
+  ...specs(
+    'proxy_module',
+    'server',
+    'ProxyTimeout ProxyRequests ProxyPreserveHost ProxyErrorOverride ProxyBadHeader ProxyVia',
+  ),
   ...specs('proxy_module', 'any', 'ProxySet BalancerMember ProxyAddHeaders'),
   ...specs('proxy_fcgi_module', 'any', 'ProxyFCGIBackendType ProxyFCGISetEnvIf'),
   ...specs('fastcgi_module', 'server', 'FastCgiServer AppClass FastCgiExternalServer ExternalAppClass', 1),
   ...specs('fastcgi_module', 'global', 'FastCgiConfig FCGIConfig FastCgiIpcDir FastCgiWrapper FastCgiSuexec'),
-  ...specs('fastcgi_module', 'any', 'FastCgiAuthenticator FastCgiAuthenticatorAuthoritative FastCgiAuthorizer FastCgiAuthorizerAuthoritative FastCgiAccessChecker FastCgiAccessCheckerAuthoritative'),
+  ...specs(
+    'fastcgi_module',
+    'any',
+    'FastCgiAuthenticator FastCgiAuthenticatorAuthoritative FastCgiAuthorizer FastCgiAuthorizerAuthoritative FastCgiAccessChecker FastCgiAccessCheckerAuthoritative',
+  ),
   ...specs('fcgid_module', 'global', FCGID_SERVER_ONLY),
   ...specs('fcgid_module', 'server', FCGID_SERVER),
   ...specs('fcgid_module', 'any', FCGID_DIR),
@@ -130,7 +145,11 @@ export const DIRECTIVES: ReadonlyMap<string, DirectiveSpec> = new Map([
 export const SECTIONS: ReadonlyMap<string, DirectiveSpec> = new Map([
   ...specs('core_module', 'global', 'VirtualHost'),
   ...specs('core_module', 'server', 'Directory DirectoryMatch Location LocationMatch'),
-  ...specs('core_module', 'any', 'Files FilesMatch If ElseIf Else Limit LimitExcept IfModule IfDefine IfFile IfDirective IfSection'),
+  ...specs(
+    'core_module',
+    'any',
+    'Files FilesMatch If ElseIf Else Limit LimitExcept IfModule IfDefine IfFile IfDirective IfSection',
+  ),
   ...specs('version_module', 'any', 'IfVersion'),
   ...specs('proxy_module', 'server', 'Proxy ProxyMatch'),
   ...specs('macro_module', 'any', 'Macro'),
@@ -139,7 +158,9 @@ export const SECTIONS: ReadonlyMap<string, DirectiveSpec> = new Map([
 
 /** Directives (lower-case) that mod_fcgid also registers as aliases: they prove nothing about mod_fastcgi. */
 export const SHARED_FASTCGI_FCGID = new Set(
-  'fastcgiauthenticator fastcgiauthenticatorauthoritative fastcgiauthorizer fastcgiauthorizerauthoritative fastcgiaccesschecker fastcgiaccesscheckerauthoritative'.split(' '),
+  'fastcgiauthenticator fastcgiauthenticatorauthoritative fastcgiauthorizer fastcgiauthorizerauthoritative fastcgiaccesschecker fastcgiaccesscheckerauthoritative'.split(
+    ' ',
+  ),
 );
 
 /** Does a loaded module provide this directive? Unknown directives: undefined. */

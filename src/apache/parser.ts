@@ -175,7 +175,10 @@ class Parser {
       issues: this.issues,
       markerComments: this.markerComments,
       modules: this.modules.list,
-      defines: { ...Object.fromEntries(this.defines), ...Object.fromEntries([...this.hugeDefines].map(([n, len]) => [n, `(${len} characters, not kept)`])) },
+      defines: {
+        ...Object.fromEntries(this.defines),
+        ...Object.fromEntries([...this.hugeDefines].map(([n, len]) => [n, `(${len} characters, not kept)`])),
+      },
     };
   }
 
@@ -236,10 +239,22 @@ class Parser {
   }
 
   /** Reads one configuration file; undefined when it could not be read. */
-  private readFile(file: string, includedFrom: string[], includeLine: number | undefined, depth: number, optional = false, regular = false): Directive[] | undefined {
+  private readFile(
+    file: string,
+    includedFrom: string[],
+    includeLine: number | undefined,
+    depth: number,
+    optional = false,
+    regular = false,
+  ): Directive[] | undefined {
     if (this.files.length >= this.limits.maxFiles) {
       if (!this.stopped) {
-        this.issue({ kind: 'limit', file, includedFrom, message: `Stopped reading after ${this.limits.maxFiles} files; the rest of the configuration was not analysed.` });
+        this.issue({
+          kind: 'limit',
+          file,
+          includedFrom,
+          message: `Stopped reading after ${this.limits.maxFiles} files; the rest of the configuration was not analysed.`,
+        });
       }
       this.stopped = true;
       return undefined;
@@ -252,13 +267,29 @@ class Parser {
       const [pf, pl] = where ? splitWhere(where) : [file, undefined];
       const at = { file: pf, line: pl, includedFrom: includedFrom.slice(0, -1), text: file };
       if (res.code === 'ENOTREG') {
-        this.issue({ kind: 'not-regular', ...at, message: `AH00554: Access to file ${file} denied by server: not a regular file` });
+        this.issue({
+          kind: 'not-regular',
+          ...at,
+          message: `AH00554: Access to file ${file} denied by server: not a regular file`,
+        });
       } else if (res.code === 'EFBIG') {
-        this.issue({ kind: 'limit', ...at, message: `${file} is larger than fcgi-doctor reads (${res.message}); its contents were not analysed` });
+        this.issue({
+          kind: 'limit',
+          ...at,
+          message: `${file} is larger than fcgi-doctor reads (${res.message}); its contents were not analysed`,
+        });
       } else if (res.code === 'EACCES') {
-        this.issue({ kind: 'unreadable', ...at, message: `Could not open configuration file ${file}: Permission denied` });
+        this.issue({
+          kind: 'unreadable',
+          ...at,
+          message: `Could not open configuration file ${file}: Permission denied`,
+        });
       } else if (res.code in STRERROR_KNOWN) {
-        this.issue({ kind: 'include-not-found', ...at, message: `Could not open configuration file ${file}: ${strerror(res.code)}` });
+        this.issue({
+          kind: 'include-not-found',
+          ...at,
+          message: `Could not open configuration file ${file}: ${strerror(res.code)}`,
+        });
       } else {
         this.issue({ kind: 'unreadable', ...at, message: `Could not read configuration file ${file}: ${res.message}` });
       }
@@ -323,7 +354,14 @@ class Parser {
       }
       if (c.markers) this.settleMarkers(c, ll);
       if (text.length > MAX_LOGICAL_LINE) {
-        if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Line longer than ${MAX_LOGICAL_LINE} bytes: Apache refuses it.` });
+        if (active)
+          this.issue({
+            kind: 'syntax',
+            file: c.file,
+            line: ll.line,
+            includedFrom: c.includedFrom,
+            message: `Line longer than ${MAX_LOGICAL_LINE} bytes: Apache refuses it.`,
+          });
         continue;
       }
       // Most lines have no ${…}: skip the expansion (and its result object) for them.
@@ -352,7 +390,13 @@ class Parser {
       if (cmd === '') continue;
       const rest = trimConf(text.slice(firstWordEnd()));
       if (++this.directiveCount > this.limits.maxDirectives) {
-        this.issue({ kind: 'limit', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: `Stopped after ${this.limits.maxDirectives} directives.` });
+        this.issue({
+          kind: 'limit',
+          file: c.file,
+          line: ll.line,
+          includedFrom: c.includedFrom,
+          message: `Stopped after ${this.limits.maxDirectives} directives.`,
+        });
         this.stopped = true;
         return out;
       }
@@ -361,14 +405,29 @@ class Parser {
         const closed = cmd.endsWith('>');
         const name = closed ? cmd.slice(2, -1) : cmd.slice(2);
         if (active && !closed) {
-          this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `</${name} directive missing closing '>'` });
+          this.issue({
+            kind: 'syntax',
+            file: c.file,
+            line: ll.line,
+            includedFrom: c.includedFrom,
+            text,
+            message: `</${name} directive missing closing '>'`,
+          });
         }
         if (opener && name.toLowerCase() === opener.name) {
           opener.endLine = ll.line;
           return out;
         }
         if (opener) {
-          if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `Expected </${opener.written}> but saw </${name}>` });
+          if (active)
+            this.issue({
+              kind: 'syntax',
+              file: c.file,
+              line: ll.line,
+              includedFrom: c.includedFrom,
+              text,
+              message: `Expected </${opener.written}> but saw </${name}>`,
+            });
           // Close the inner section if an outer one is what this tag ends, so one
           // missing closer does not swallow the rest of the file.
           if (framesHave(frames, name.toLowerCase())) {
@@ -377,7 +436,15 @@ class Parser {
           }
           continue;
         }
-        if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text, message: `</${name}> without matching <${name}> section` });
+        if (active)
+          this.issue({
+            kind: 'syntax',
+            file: c.file,
+            line: ll.line,
+            includedFrom: c.includedFrom,
+            text,
+            message: `</${name}> without matching <${name}> section`,
+          });
         continue;
       }
 
@@ -459,7 +526,14 @@ class Parser {
     return false;
   }
 
-  private openSection(node: Directive, c: Cursor, frames: Frame | undefined, active: boolean, reason: string | undefined, ll: LogicalLine): void {
+  private openSection(
+    node: Directive,
+    c: Cursor,
+    frames: Frame | undefined,
+    active: boolean,
+    reason: string | undefined,
+    ll: LogicalLine,
+  ): void {
     let cmd = node.written;
     let rest = node.raw;
     if (cmd.endsWith('>')) {
@@ -478,14 +552,29 @@ class Parser {
     node.isSection = true;
     const gt = rest.lastIndexOf('>');
     if (gt === -1) {
-      if (active) this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: `<${name}> directive missing closing '>'` });
+      if (active)
+        this.issue({
+          kind: 'syntax',
+          file: c.file,
+          line: ll.line,
+          includedFrom: c.includedFrom,
+          text: ll.text,
+          message: `<${name}> directive missing closing '>'`,
+        });
     } else {
       rest = trimConf(rest.slice(0, gt));
     }
     node.raw = rest;
     node.args = splitWords(rest);
     if (active && node.args.length === 0 && node.name !== 'else') {
-      this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: `<${name}> directive requires additional arguments` });
+      this.issue({
+        kind: 'syntax',
+        file: c.file,
+        line: ll.line,
+        includedFrom: c.includedFrom,
+        text: ll.text,
+        message: `<${name}> directive requires additional arguments`,
+      });
     }
     if (node.name === 'if' || node.name === 'elseif' || node.name === 'else') node.runtime = true;
 
@@ -494,12 +583,32 @@ class Parser {
       node.endLine = body.end;
       const header = parseMacroHeader(node, body.lines);
       if ('error' in header) {
-        this.issue({ kind: 'syntax', file: c.file, line: ll.line, includedFrom: c.includedFrom, text: ll.text, message: header.error });
+        this.issue({
+          kind: 'syntax',
+          file: c.file,
+          line: ll.line,
+          includedFrom: c.includedFrom,
+          text: ll.text,
+          message: header.error,
+        });
       } else {
-        for (const w of header.warnings) this.issue({ kind: 'syntax', severity: 'warning', file: c.file, line: ll.line, includedFrom: c.includedFrom, message: w });
+        for (const w of header.warnings)
+          this.issue({
+            kind: 'syntax',
+            severity: 'warning',
+            file: c.file,
+            line: ll.line,
+            includedFrom: c.includedFrom,
+            message: w,
+          });
         this.macros.set(header.def.name.toLowerCase(), header.def);
       }
-      node.children = this.readBlock({ ...c, lines: body.lines, i: 0 }, undefined, false, `inside <Macro ${node.args[0] ?? ''}>: it takes effect where Use expands it`);
+      node.children = this.readBlock(
+        { ...c, lines: body.lines, i: 0 },
+        undefined,
+        false,
+        `inside <Macro ${node.args[0] ?? ''}>: it takes effect where Use expands it`,
+      );
       if (!body.closed) this.unclosed(c, node);
       return;
     }
@@ -581,7 +690,12 @@ class Parser {
         if (dir === undefined) return;
         const abs = path.posix.resolve(this.serverRoot || '/', dir);
         if (this.src.stat(abs).kind !== 'dir') {
-          this.issue({ kind: 'syntax', ...at, text: ll.text, message: `ServerRoot must be a valid directory (${abs})` });
+          this.issue({
+            kind: 'syntax',
+            ...at,
+            text: ll.text,
+            message: `ServerRoot must be a valid directory (${abs})`,
+          });
         }
         this.serverRoot = abs;
         return;
@@ -589,9 +703,21 @@ class Parser {
       case 'loadmodule': {
         const [id, so] = node.args;
         if (id === undefined || so === undefined) return;
-        const m: LoadedModule = { id, fileName: moduleFileName(id), path: this.resolve(so), file: c.file, line: ll.line };
+        const m: LoadedModule = {
+          id,
+          fileName: moduleFileName(id),
+          path: this.resolve(so),
+          file: c.file,
+          line: ll.line,
+        };
         if (!this.modules.add(m)) {
-          this.issue({ kind: 'syntax', severity: 'warning', ...at, text: ll.text, message: `Module ${id} is already loaded, skipping` });
+          this.issue({
+            kind: 'syntax',
+            severity: 'warning',
+            ...at,
+            text: ll.text,
+            message: `Module ${id} is already loaded, skipping`,
+          });
         }
         return;
       }
@@ -619,14 +745,20 @@ class Parser {
     if (target === undefined) return [];
     const pattern = this.resolve(target);
     const exp = expandInclude(pattern, this.src, { maxEntries: this.limits.maxGlobEntries, maxDepth: 128 }, optional);
-    if (exp.limit) this.issue({ kind: 'limit', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.limit}` });
+    if (exp.limit)
+      this.issue({ kind: 'limit', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.limit}` });
     if (exp.hidden) {
       // Not visible to this user; Apache, reading as root, may well see it.
       this.issue({ kind: 'unreadable', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.hidden}` });
       return [];
     }
     if (exp.error) {
-      this.issue({ kind: 'include-not-found', ...at, text: ll.text, message: `${node.written} ${target}: ${exp.error}` });
+      this.issue({
+        kind: 'include-not-found',
+        ...at,
+        text: ll.text,
+        message: `${node.written} ${target}: ${exp.error}`,
+      });
       return [];
     }
     const depth = c.includedFrom.length + 1;
@@ -637,7 +769,12 @@ class Parser {
       const f = exp.files[k] ?? '';
       if (this.stopped) break;
       if (depth > this.limits.maxIncludeDepth) {
-        this.issue({ kind: 'syntax', ...at, text: ll.text, message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.` });
+        this.issue({
+          kind: 'syntax',
+          ...at,
+          text: ll.text,
+          message: `Exceeded maximum include depth of ${this.limits.maxIncludeDepth}, There appears to be a recursion.`,
+        });
         break;
       }
       const real = this.real(f);
@@ -672,7 +809,12 @@ class Parser {
       return [];
     }
     if (++this.macroExpansions > this.limits.maxMacroExpansions) {
-      this.issue({ kind: 'limit', ...at, text: ll.text, message: `Stopped expanding macros after ${this.limits.maxMacroExpansions} uses.` });
+      this.issue({
+        kind: 'limit',
+        ...at,
+        text: ll.text,
+        message: `Stopped expanding macros after ${this.limits.maxMacroExpansions} uses.`,
+      });
       return [];
     }
     const expanded = expandMacro(def, node.args.slice(1), c.file, ll.line);
@@ -683,7 +825,13 @@ class Parser {
     this.macroStack.push(def.name.toLowerCase());
     try {
       return this.readBlock(
-        { lines: expanded.lines, i: 0, file: def.file, includedFrom: [...c.includedFrom, `${c.file}:${ll.line}`], macro: expanded.pseudoFile },
+        {
+          lines: expanded.lines,
+          i: 0,
+          file: def.file,
+          includedFrom: [...c.includedFrom, `${c.file}:${ll.line}`],
+          macro: expanded.pseudoFile,
+        },
         undefined,
         true,
       );
@@ -704,5 +852,12 @@ function splitWhere(w: string): [string, number | undefined] {
 /** An absolute path with no empty, "." or ".." component and no trailing slash (what path.posix.normalize leaves alone). */
 function isNormalAbsolute(p: string): boolean {
   if (p.charCodeAt(0) !== 0x2f) return false;
-  return p.indexOf('//') === -1 && p.indexOf('/./') === -1 && p.indexOf('/../') === -1 && !p.endsWith('/.') && !p.endsWith('/..') && !p.endsWith('/');
+  return (
+    p.indexOf('//') === -1 &&
+    p.indexOf('/./') === -1 &&
+    p.indexOf('/../') === -1 &&
+    !p.endsWith('/.') &&
+    !p.endsWith('/..') &&
+    !p.endsWith('/')
+  );
 }

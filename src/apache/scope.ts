@@ -176,12 +176,17 @@ function inVhost(index: ScopeIndex, name: string, vhost: Directive): ScopedDirec
   let i = lowerBound(list.pos, start);
   if (i >= list.pos.length || (list.pos[i] as number) >= end) return undefined;
   const out: ScopedDirective[] = [];
-  for (; i < list.pos.length && (list.pos[i] as number) < end; i++) out.push({ d: list.d[i] as Directive, chain: list.chain[i] as Directive[] });
+  for (; i < list.pos.length && (list.pos[i] as number) < end; i++)
+    out.push({ d: list.d[i] as Directive, chain: list.chain[i] as Directive[] });
   return out;
 }
 
 /** The vhost's own active directives named `name`: positions [from, to) of the index's list, or undefined for none. */
-function vhostRange(index: ScopeIndex, name: string, vhost: Directive): { list: NameList; from: number; to: number } | undefined {
+function vhostRange(
+  index: ScopeIndex,
+  name: string,
+  vhost: Directive,
+): { list: NameList; from: number; to: number } | undefined {
   const start = index.rangeStarts.get(vhost);
   const list = start === undefined ? undefined : index.inVhosts.get(name);
   if (start === undefined || !list) return undefined;
@@ -196,7 +201,11 @@ function vhostRange(index: ScopeIndex, name: string, vhost: Directive): { list: 
  * Every active directive named `name` in the main server, then in the given
  * vhost (in read order within each).
  */
-export function collectInScope(tree: readonly Directive[], name: string, vhost: Directive | undefined): ScopedDirective[] {
+export function collectInScope(
+  tree: readonly Directive[],
+  name: string,
+  vhost: Directive | undefined,
+): ScopedDirective[] {
   const index = scopeIndex(tree);
   const main = index.main.get(name) ?? NONE;
   if (!vhost) return main;
@@ -310,7 +319,11 @@ function groupOf(chain: readonly Directive[], dir: string, base: string): number
  * Options in effect for `file` (absolute path)
  * inside `vhost` (or the main server).
  */
-export function effectiveOptions(tree: readonly Directive[], vhost: Directive | undefined, file: string): EffectiveOptions {
+export function effectiveOptions(
+  tree: readonly Directive[],
+  vhost: Directive | undefined,
+  file: string,
+): EffectiveOptions {
   const index = scopeIndex(tree);
   const main = index.main.get('options') ?? NONE;
   const own = vhost ? vhostRange(index, 'options', vhost) : undefined;
@@ -328,9 +341,11 @@ export function effectiveOptions(tree: readonly Directive[], vhost: Directive | 
     const sd = main[i] as ScopedDirective;
     consider(sd.d, sd.chain);
   }
-  if (own) for (let i = own.from; i < own.to; i++) consider(own.list.d[i] as Directive, own.list.chain[i] as Directive[]);
+  if (own)
+    for (let i = own.from; i < own.to; i++) consider(own.list.d[i] as Directive, own.list.chain[i] as Directive[]);
   // Groups in order; within <Directory path>, shortest first (stable: same depth keeps file order, main server before vhost).
-  if (picked.length > 1) picked.sort((a, b) => a.group - b.group || (a.group === 1 ? a.depth - b.depth : 0) || a.seq - b.seq);
+  if (picked.length > 1)
+    picked.sort((a, b) => a.group - b.group || (a.group === 1 ? a.depth - b.depth : 0) || a.seq - b.seq);
   let current = DEFAULT_MASK;
   const from: Directive[] = [];
   for (const p of picked) {

@@ -103,7 +103,11 @@ function scanAny(nodes: readonly Directive[], names: ReadonlySet<string>): boole
 const TOO_BIG = Symbol('too big');
 
 /** The walk above, for one name, giving up after `budget` directives. */
-function scanValue(nodes: readonly Directive[], name: string, st: { budget: number; last: Directive | undefined }): Directive | undefined | typeof TOO_BIG {
+function scanValue(
+  nodes: readonly Directive[],
+  name: string,
+  st: { budget: number; last: Directive | undefined },
+): Directive | undefined | typeof TOO_BIG {
   for (let i = 0; i < nodes.length; i++) {
     const d = nodes[i] as Directive;
     if (--st.budget < 0) return TOO_BIG;
@@ -118,7 +122,11 @@ function scanValue(nodes: readonly Directive[], name: string, st: { budget: numb
 const CONDITIONAL_SECTIONS = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion']);
 
 /** Main-server value unless the vhost overrides it. */
-export function serverSetting(tree: readonly Directive[], vhost: Directive | undefined, name: string): Directive | undefined {
+export function serverSetting(
+  tree: readonly Directive[],
+  vhost: Directive | undefined,
+  name: string,
+): Directive | undefined {
   return (vhost && vhostValue(vhost, name)) || mainServerValue(tree, name);
 }
 
@@ -206,7 +214,8 @@ export function errorLogs(tree: readonly Directive[], serverRoot: string): Error
   ];
   for (const v of listVhosts(tree)) {
     const d = vhostValue(v, 'errorlog');
-    if (d) logs.push({ target: logTarget(serverRoot, d.args[0] ?? ''), vhost: vhostLabel(v), file: d.file, line: d.line });
+    if (d)
+      logs.push({ target: logTarget(serverRoot, d.args[0] ?? ''), vhost: vhostLabel(v), file: d.file, line: d.line });
   }
   return logs;
 }

@@ -14,19 +14,16 @@ export interface StatResult {
   code?: string;
 }
 
-export type ReadResult =
-  | { ok: true; data: Buffer }
-  | { ok: false; code: string; message: string };
+export type ReadResult = { ok: true; data: Buffer } | { ok: false; code: string; message: string };
 
 /** A file's text, decoded as UTF-8 (a BOM is kept as U+FEFF, invalid bytes become U+FFFD). */
 export type TextResult =
-  | { ok: true; text: string; /** The file has a NUL byte in its first 8 KiB: not a text file. */ binary: boolean }
+  | { ok: true; text: string /** The file has a NUL byte in its first 8 KiB: not a text file. */; binary: boolean }
   | { ok: false; code: string; message: string };
 
 export type DirResult =
   /** `kinds[i]`, when known without a stat (not a symlink), is the kind of `names[i]`. */
-  | { ok: true; names: string[]; kinds?: (FileKind | undefined)[] }
-  | { ok: false; code: string; message: string };
+  { ok: true; names: string[]; kinds?: (FileKind | undefined)[] } | { ok: false; code: string; message: string };
 
 export interface ConfigFileSource {
   /** Follows symlinks, like Apache's apr_stat with APR_FINFO_LINK unset. */
@@ -116,7 +113,8 @@ export class LiveFileSource implements ConfigFileSource {
       text = fs.readFileSync(file, { encoding: 'utf8', flag: NONBLOCK_READ as unknown as string });
     } catch (e) {
       const code = errCode(e);
-      if (code === 'ERR_STRING_TOO_LONG') return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
+      if (code === 'ERR_STRING_TOO_LONG')
+        return { ok: false, code: 'EFBIG', message: `${file} is larger than ${MAX_CONFIG_FILE_BYTES} bytes` };
       return { ok: false, code, message: errMessage(e) };
     }
     if (text.length * 3 > MAX_CONFIG_FILE_BYTES && Buffer.byteLength(text, 'utf8') > MAX_CONFIG_FILE_BYTES) {
@@ -133,7 +131,9 @@ export class LiveFileSource implements ConfigFileSource {
       return {
         ok: true,
         names: entries.map((e) => e.name),
-        kinds: entries.map((e) => (e.isFile() ? 'file' : e.isDirectory() ? 'dir' : e.isSymbolicLink() ? undefined : 'other')),
+        kinds: entries.map((e) =>
+          e.isFile() ? 'file' : e.isDirectory() ? 'dir' : e.isSymbolicLink() ? undefined : 'other',
+        ),
       };
     } catch (e) {
       return { ok: false, code: errCode(e), message: errMessage(e) };
@@ -150,7 +150,13 @@ export class LiveFileSource implements ConfigFileSource {
 }
 
 /** An entry of an in-memory tree: file content, a symlink, or an unreadable file. */
-export type MemoryEntry = string | Buffer | { symlink: string } | { error: string } | { dir: true; /** listing it fails with EACCES */ unreadable?: true } | { special: 'fifo' | 'device' };
+export type MemoryEntry =
+  | string
+  | Buffer
+  | { symlink: string }
+  | { error: string }
+  | { dir: true /** listing it fails with EACCES */; unreadable?: true }
+  | { special: 'fifo' | 'device' };
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -252,7 +258,8 @@ export class MemoryFileSource implements ConfigFileSource {
     const set = this.dirs.get(r.path);
     if (!set || this.isFileEntry(r.path)) return { ok: false, code: 'ENOTDIR', message: `ENOTDIR: ${dir}` };
     const entry = this.entries.get(r.path);
-    if (entry !== undefined && typeof entry === 'object' && 'dir' in entry && entry.unreadable) return { ok: false, code: 'EACCES', message: `EACCES: ${dir}` };
+    if (entry !== undefined && typeof entry === 'object' && 'dir' in entry && entry.unreadable)
+      return { ok: false, code: 'EACCES', message: `EACCES: ${dir}` };
     return { ok: true, names: [...set] };
   }
 

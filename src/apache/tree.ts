@@ -81,7 +81,16 @@ export interface LoadedModule {
 export type Ancestors = readonly Directive[];
 
 /** Sections that only select branches or splice files: transparent for scoping. */
-export const TRANSPARENT = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'include', 'includeoptional', 'use']);
+export const TRANSPARENT = new Set([
+  'ifmodule',
+  'ifdefine',
+  'iffile',
+  'ifdirective',
+  'ifsection',
+  'include',
+  'includeoptional',
+  'use',
+]);
 
 /**
  * Visits every directive depth first, in read order, with its ancestors.
@@ -138,7 +147,13 @@ export function flatTree(tree: readonly Directive[]): FlatTree {
   const chains: Ancestors[] = [];
   const vhosts: (Directive | undefined)[] = [];
   const stack: Directive[] = [];
-  const visit = (list: readonly Directive[], anc: Ancestors, parentLive: boolean, chain: Ancestors, vhost: Directive | undefined): void => {
+  const visit = (
+    list: readonly Directive[],
+    anc: Ancestors,
+    parentLive: boolean,
+    chain: Ancestors,
+    vhost: Directive | undefined,
+  ): void => {
     for (let i = 0; i < list.length; i++) {
       const d = list[i] as Directive;
       if (d.isSection && d.name === 'macro') continue;
@@ -151,7 +166,13 @@ export function flatTree(tree: readonly Directive[]): FlatTree {
       if (d.children.length > 0) {
         stack.push(d);
         const scoping = d.isSection && !TRANSPARENT.has(d.name);
-        visit(d.children, stack.slice(), isLive, scoping ? chain.concat(d) : chain, vhost ?? (d.name === 'virtualhost' ? d : undefined));
+        visit(
+          d.children,
+          stack.slice(),
+          isLive,
+          scoping ? chain.concat(d) : chain,
+          vhost ?? (d.name === 'virtualhost' ? d : undefined),
+        );
         stack.pop();
       }
     }

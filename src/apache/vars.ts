@@ -28,7 +28,8 @@ export interface Expansion {
  * computed first, and the text built only when it is at most `maxLength`.
  */
 export function expandVars(line: string, lookup: VarLookup, maxLength = Infinity): Expansion {
-  if (line.indexOf('${') === -1) return { text: line, length: line.length, tooLong: line.length > maxLength, undefinedNames: [] };
+  if (line.indexOf('${') === -1)
+    return { text: line, length: line.length, tooLong: line.length > maxLength, undefinedNames: [] };
   const pieces: (string | number)[] = [];
   const undefinedNames: string[] = [];
   let length = 0;
@@ -50,7 +51,8 @@ export function expandVars(line: string, lookup: VarLookup, maxLength = Infinity
   }
   pieces.push(line.slice(i));
   for (const p of pieces) length += typeof p === 'number' ? p : p.length;
-  if (length > maxLength || pieces.some((p) => typeof p === 'number')) return { text: '', length, tooLong: true, undefinedNames };
+  if (length > maxLength || pieces.some((p) => typeof p === 'number'))
+    return { text: '', length, tooLong: true, undefinedNames };
   return { text: pieces.join(''), length, tooLong: false, undefinedNames };
 }
 

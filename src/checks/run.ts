@@ -29,7 +29,12 @@ export interface CheckOptions extends AnalyzeOptions {
 export type ProbeRunner = (
   model: ConfigModel,
   configFindings: readonly Finding[],
-) => Promise<{ findings: Finding[]; notices: string[]; fpmPools?: readonly PoolFile[]; internalErrors?: readonly InternalError[] }>;
+) => Promise<{
+  findings: Finding[];
+  notices: string[];
+  fpmPools?: readonly PoolFile[];
+  internalErrors?: readonly InternalError[];
+}>;
 
 /** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
 export type WebRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
@@ -112,7 +117,12 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     });
     // PHP-FPM pools with pm.status_path: live figures from the reader `status` uses.
     await step('reading the PHP-FPM status pages', async () => {
-      findings.push(...(await poolStatusFindings(report.requests, pools, { timeoutMs: Math.min(options.timeoutMs, 3000), toolVersion: options.toolVersion })));
+      findings.push(
+        ...(await poolStatusFindings(report.requests, pools, {
+          timeoutMs: Math.min(options.timeoutMs, 3000),
+          toolVersion: options.toolVersion,
+        })),
+      );
     });
     if (web) {
       await step('the requests through the web server (--http)', async () => {
@@ -127,11 +137,14 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
         // Loaded only here: the catalog (YAML, a schema validator) is not needed offline.
         const { scanLogs } = await import('../logs/index.js');
         const budget = options.logsBudgetMs ?? Math.max(LOGS_BUDGET_MS, options.timeoutMs);
-        const scan = await scanLogs(paths.map((path) => ({ path })), {
-          since: options.since,
-          deadline: Date.now() + budget,
-          deadlineName: `check reads the logs for ${budget / 1000} s at most`,
-        });
+        const scan = await scanLogs(
+          paths.map((path) => ({ path })),
+          {
+            since: options.since,
+            deadline: Date.now() + budget,
+            deadlineName: `check reads the logs for ${budget / 1000} s at most`,
+          },
+        );
         findings.push(...scan.findings);
         notices.push(...scan.notices.map(describeNotice));
         report.logsScanned = paths;

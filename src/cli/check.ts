@@ -57,7 +57,12 @@ export interface CheckRunners {
   probes?: ProbeRunner;
 }
 
-export async function runCheckCommand(target: string | undefined, opts: CheckCliOptions, io: CliIO, runners: CheckRunners = {}): Promise<number> {
+export async function runCheckCommand(
+  target: string | undefined,
+  opts: CheckCliOptions,
+  io: CliIO,
+  runners: CheckRunners = {},
+): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', FORMATS);
   const failOn = parseFailOn(opts.failOn);
   const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
@@ -67,13 +72,20 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
   } catch (err) {
     throw new UsageError(`--since: ${(err as Error).message}`);
   }
-  for (const [what, path] of [['the file to check', target], ['--root', opts.root], ['--server-root', opts.serverRoot]] as const) {
+  for (const [what, path] of [
+    ['the file to check', target],
+    ['--root', opts.root],
+    ['--server-root', opts.serverRoot],
+  ] as const) {
     if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
   }
   // Read before the run: a malformed project file is a usage error, not after a minute of probes.
   const suppressions = await loadSuppressions(opts, reported('check', opts.offline));
   const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;
-  const spinner = interactive && !opts.offline ? await (await import('./spinner.js')).startSpinner(io, 'Checking the configuration, the backends and the logs…') : undefined;
+  const spinner =
+    interactive && !opts.offline
+      ? await (await import('./spinner.js')).startSpinner(io, 'Checking the configuration, the backends and the logs…')
+      : undefined;
   let report;
   try {
     report = await runCheck(
@@ -96,29 +108,52 @@ export async function runCheckCommand(target: string | undefined, opts: CheckCli
     spinner?.stop();
   }
   // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
-  const unreadable = report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
+  const unreadable =
+    report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
   const crashed = report.internalErrors.length > 0;
   suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
   const { findings, suppressed } = suppress(report.findings, suppressions);
   const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, failOn);
   const summary = summarizeCheck(report);
   if (format === 'json') {
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'check', target ?? summary.rootFile, findings, { checked: summary, internalErrors: report.internalErrors }, suppressed)));
+    io.stdout(
+      formatJson(
+        buildEnvelope(
+          TOOL_VERSION,
+          'check',
+          target ?? summary.rootFile,
+          findings,
+          { checked: summary, internalErrors: report.internalErrors },
+          suppressed,
+        ),
+      ),
+    );
   } else if (format !== 'text') {
     const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
-    return writeFindingsFormat(format, {
-      command: 'check',
-      target: target ?? summary.rootFile,
-      findings,
-      suppressed,
-      exitCode,
-      failOn,
-      subject: { kind: 'check', summary, unreadable: unreadableFinding },
-      internalErrors: report.internalErrors,
-    }, io);
+    return writeFindingsFormat(
+      format,
+      {
+        command: 'check',
+        target: target ?? summary.rootFile,
+        findings,
+        suppressed,
+        exitCode,
+        failOn,
+        subject: { kind: 'check', summary, unreadable: unreadableFinding },
+        internalErrors: report.internalErrors,
+      },
+      io,
+    );
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    io.stdout(formatCheckText(style, summary, findings, { quiet: opts.quiet, verbose: opts.verbose, exitCode, internalErrors: report.internalErrors }));
+    io.stdout(
+      formatCheckText(style, summary, findings, {
+        quiet: opts.quiet,
+        verbose: opts.verbose,
+        exitCode,
+        internalErrors: report.internalErrors,
+      }),
+    );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
   return exitCode;

@@ -24,7 +24,10 @@ export function completionSpec(program: Command, ids: string[]): CompletionSpec 
       return {
         name: cmd.name(),
         description: cmd.description(),
-        options: [...cmd.options, { long: '--help', short: '-h', required: false, optional: false, description: 'help for this command' }]
+        options: [
+          ...cmd.options,
+          { long: '--help', short: '-h', required: false, optional: false, description: 'help for this command' },
+        ]
           .filter((o) => o.long)
           .map((o) => {
             const long = o.long as string;
@@ -34,10 +37,24 @@ export function completionSpec(program: Command, ids: string[]): CompletionSpec 
               // The formats a command accepts are listed in its help text.
               choices = FORMATS.filter((f) => new RegExp(`\\b${f}\\b`).test(o.description ?? ''));
             }
-            return { long, short: o.short, takesValue, files: PATH_OPTIONS.has(long), description: o.description ?? '', choices };
+            return {
+              long,
+              short: o.short,
+              takesValue,
+              files: PATH_OPTIONS.has(long),
+              description: o.description ?? '',
+              choices,
+            };
           }),
         // explain takes an id; completion takes a shell; the others take files or targets.
-        args: argName === 'id' ? { kind: 'words' as const, words: ids } : argName === 'shell' ? { kind: 'words' as const, words: ['bash', 'zsh'] } : arg ? { kind: 'files' as const } : { kind: 'none' as const },
+        args:
+          argName === 'id'
+            ? { kind: 'words' as const, words: ids }
+            : argName === 'shell'
+              ? { kind: 'words' as const, words: ['bash', 'zsh'] }
+              : arg
+                ? { kind: 'files' as const }
+                : { kind: 'none' as const },
       };
     }),
   };

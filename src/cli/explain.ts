@@ -15,7 +15,10 @@ interface FormatOptions {
 
 /** Ids that look like what was typed, for "did you mean". */
 function closest(id: string, candidates: string[]): string[] {
-  const parts = id.toLowerCase().split(/[-_ ]+/).filter(Boolean);
+  const parts = id
+    .toLowerCase()
+    .split(/[-_ ]+/)
+    .filter(Boolean);
   return candidates
     .map((c) => ({ c, score: parts.filter((p) => c.includes(p)).length }))
     .filter((x) => x.score > 0)
@@ -37,7 +40,9 @@ export async function runExplain(id: string, opts: FormatOptions, io: CliIO): Pr
   if (!explanation) {
     const known = [...FINDINGS.map((f) => f.id), ...listRules().map((r) => r.id)];
     const near = closest(id, known);
-    throw new UsageError(`no finding id or log rule "${id}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (fcgi-doctor rules lists them)`);
+    throw new UsageError(
+      `no finding id or log rule "${id}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (fcgi-doctor rules lists them)`,
+    );
   }
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'explain', id, [], { explanation })));

@@ -30,7 +30,10 @@ export interface FindingsOutput {
 
 /** One line per crashed step, for the formats that carry free text. */
 export function internalErrorLines(errors: readonly InternalError[] = []): string[] {
-  return errors.map((e) => `fcgi-doctor failed in ${e.step}: ${e.message}. Its findings are missing from this report; please report this bug.`);
+  return errors.map(
+    (e) =>
+      `fcgi-doctor failed in ${e.step}: ${e.message}. Its findings are missing from this report; please report this bug.`,
+  );
 }
 
 /** True when the arguments ask for `--format nagios`: a failure before the command runs must answer as a plugin. */
@@ -42,17 +45,38 @@ export function wantsNagios(argv: readonly string[]): boolean {
 export async function writeFindingsFormat(format: FindingsFormat, out: FindingsOutput, io: CliIO): Promise<number> {
   if (format === 'sarif') {
     const { formatSarif } = await import('../report/sarif.js');
-    io.stdout(formatSarif(out.findings, { toolVersion: TOOL_VERSION, executionSuccessful: out.exitCode !== 2, notifications: internalErrorLines(out.internalErrors), suppressed: out.suppressed }));
+    io.stdout(
+      formatSarif(out.findings, {
+        toolVersion: TOOL_VERSION,
+        executionSuccessful: out.exitCode !== 2,
+        notifications: internalErrorLines(out.internalErrors),
+        suppressed: out.suppressed,
+      }),
+    );
     return out.exitCode;
   }
   if (format === 'github') {
     const { formatGithub } = await import('../report/github.js');
-    io.stdout(formatGithub(out.findings, { exitCode: out.exitCode, target: out.target, internalErrors: internalErrorLines(out.internalErrors), suppressed: out.suppressed?.length }));
+    io.stdout(
+      formatGithub(out.findings, {
+        exitCode: out.exitCode,
+        target: out.target,
+        internalErrors: internalErrorLines(out.internalErrors),
+        suppressed: out.suppressed?.length,
+      }),
+    );
     return out.exitCode;
   }
   const { formatNagios, nagiosFigures } = await import('../report/nagios.js');
   const crash = internalErrorLines(out.internalErrors)[0];
-  const r = formatNagios({ findings: out.findings, exitCode: out.exitCode, failOn: out.failOn, ...(out.subject ? nagiosFigures(out.subject) : {}), ...(crash ? { failure: crash } : {}), suppressed: out.suppressed?.length });
+  const r = formatNagios({
+    findings: out.findings,
+    exitCode: out.exitCode,
+    failOn: out.failOn,
+    ...(out.subject ? nagiosFigures(out.subject) : {}),
+    ...(crash ? { failure: crash } : {}),
+    suppressed: out.suppressed?.length,
+  });
   io.stdout(r.text);
   return r.exitCode;
 }

@@ -31,11 +31,15 @@ export interface LogsCliOptions extends SuppressionOptions {
 }
 
 /** With no file named: the ErrorLogs Apache's configuration names, and PHP-FPM's logs, with their rotated siblings. */
-async function defaultSources(root: string | undefined, env: NodeJS.ProcessEnv): Promise<{ sources: LogSource[]; from: string }> {
+async function defaultSources(
+  root: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<{ sources: LogSource[]; from: string }> {
   const { model } = analyzeConfig({ root, env: definedOnly(env) });
   const fs = liveFileSystem();
   const paths = new Set<string>();
-  for (const log of model.errorLogs) if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
+  for (const log of model.errorLogs)
+    if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
   for (const p of fpmLogFiles(fs)) paths.add(p);
   const all: LogSource[] = [];
   for (const p of paths) all.push(...(await rotatedLogSources(p)));
@@ -54,10 +58,17 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   const suppressions = await loadSuppressions(opts, reported('logs'));
   const explicit = files.length > 0;
   const { sources } = explicit
-    ? { sources: files.map((f): LogSource => (STDIN_NAMES.has(f) ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f })) }
+    ? {
+        sources: files.map(
+          (f): LogSource =>
+            STDIN_NAMES.has(f) ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f },
+        ),
+      }
     : await defaultSources(opts.root, io.env);
   if (!explicit && sources.length === 0) {
-    throw new UsageError('no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input');
+    throw new UsageError(
+      'no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input',
+    );
   }
   // --timeout bounds the whole scan: a monitoring check must answer, even on a huge log.
   const deadline = opts.timeout ? Date.now() + parseDuration(opts.timeout, '--timeout') : undefined;
@@ -69,22 +80,43 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   const exitCode = unreadableNamed ? 2 : exitStatusFor(findings, failOn);
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'logs', target, findings, { notices: result.notices, stats: result.stats }, suppressed)));
+    io.stdout(
+      formatJson(
+        buildEnvelope(
+          TOOL_VERSION,
+          'logs',
+          target,
+          findings,
+          { notices: result.notices, stats: result.stats },
+          suppressed,
+        ),
+      ),
+    );
   } else if (format !== 'text') {
-    const code = await writeFindingsFormat(format, {
-      command: 'logs',
-      target,
-      findings,
-      suppressed,
-      exitCode,
-      failOn,
-      subject: { kind: 'logs', stats: result.stats, notices: result.notices },
-    }, io);
+    const code = await writeFindingsFormat(
+      format,
+      {
+        command: 'logs',
+        target,
+        findings,
+        suppressed,
+        exitCode,
+        failOn,
+        subject: { kind: 'logs', stats: result.stats, notices: result.notices },
+      },
+      io,
+    );
     if (unreadableNamed) for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
     return code;
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    io.stdout(formatLogsText(style, { target, findings, notices: result.notices, stats: result.stats, exitCode }, { quiet: opts.quiet }));
+    io.stdout(
+      formatLogsText(
+        style,
+        { target, findings, notices: result.notices, stats: result.stats, exitCode },
+        { quiet: opts.quiet },
+      ),
+    );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
   if (unreadableNamed && format === 'json') for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);

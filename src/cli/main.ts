@@ -25,8 +25,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option('-q, --quiet', 'findings only')
       .option('-v, --verbose', 'everything: each record or probe and its evidence')
       .option('--no-color', 'no colour (also NO_COLOR=1)')
-      .option('--ignore <ids>', 'suppress findings of these ids (comma list, repeatable); counted, listed with --verbose', collect)
-      .option('--config <file>', 'the project file of suppressions (default: .fcgi-doctor.yaml here or in a directory above)');
+      .option(
+        '--ignore <ids>',
+        'suppress findings of these ids (comma list, repeatable); counted, listed with --verbose',
+        collect,
+      )
+      .option(
+        '--config <file>',
+        'the project file of suppressions (default: .fcgi-doctor.yaml here or in a directory above)',
+      );
 
   // Each command's options, defined only when needed: `fcgi-doctor ping …` builds
   // ping alone (start-up counts for a health check); help, completion and
@@ -39,8 +46,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .command('ping')
         .description('send one real FastCGI request straight to a backend')
         .argument('<target>', '/path.sock, unix:/path, host:port, [::1]:9000, tcp://host:port or fcgi://host:port')
-        .option('--script <path>', 'SCRIPT_FILENAME (sets DOCUMENT_ROOT and SCRIPT_NAME to match); /ping reaches PHP-FPM\'s ping.path')
-        .option('--document-root <dir>', 'DOCUMENT_ROOT (default: the script\'s directory)')
+        .option(
+          '--script <path>',
+          "SCRIPT_FILENAME (sets DOCUMENT_ROOT and SCRIPT_NAME to match); /ping reaches PHP-FPM's ping.path",
+        )
+        .option('--document-root <dir>', "DOCUMENT_ROOT (default: the script's directory)")
         .option('--uri <uri>', 'REQUEST_URI, with ?query for QUERY_STRING (default: SCRIPT_NAME)')
         .option('--method <method>', 'REQUEST_METHOD (default GET, POST with a body)')
         .option('--param <name=value>', 'a FastCGI parameter (repeatable; wins over defaults)', collect)
@@ -51,7 +61,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--expect-status <n>', 'expected status (repeatable or comma list; default: any 2xx or 3xx)', collect)
         .option('--expect-body <regex>', 'the body must match this regular expression')
         .option('--expect-header <name=regex>', 'a header must match (repeatable)', collect)
-        .option('--get-values', 'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS (waits at most 1s: many backends never answer)')
+        .option(
+          '--get-values',
+          'ask FCGI_MAX_CONNS, FCGI_MAX_REQS, FCGI_MPXS_CONNS (waits at most 1s: many backends never answer)',
+        )
         .option('--count <n>', 'send n requests and report latency and requests per second')
         .option('--concurrency <n>', 'requests in flight at once with --count', '1')
         .option('--keep-conn', 'with --count: reuse connections (FCGI_KEEP_CONN)')
@@ -85,7 +98,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       program
         .command('check')
         .description('diagnose the FastCGI setups of a vhost file, or of the whole server')
-        .argument('[file]', 'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places')
+        .argument(
+          '[file]',
+          'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places',
+        )
         .option('--offline', 'configuration only: no probes, no requests, no logs')
         .option('--http', 'also ask the web server itself for a URL of each setup (catches source code served as text)')
         .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
@@ -122,7 +138,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       program
         .command('logs')
         .description('match error logs against the catalog of known FastCGI messages')
-        .argument('[files...]', 'log files (rotated and .gz too), or - for standard input; none: the ErrorLogs of the Apache configuration and PHP-FPM\'s logs')
+        .argument(
+          '[files...]',
+          "log files (rotated and .gz too), or - for standard input; none: the ErrorLogs of the Apache configuration and PHP-FPM's logs",
+        )
         .option('--since <when>', 'only lines since: 2h, 30m, 7d or a date')
         .option('--timeout <duration>', 'stop reading at this deadline and report what was read (for monitoring)')
         .option('--root <file>', 'the Apache configuration to take ErrorLog paths from')
@@ -153,16 +172,32 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       program
         .command('status')
         .description("a PHP-FPM pool's health from its status page: figures, thresholds, liveness and readiness probes")
-        .argument('<target>', 'the pool\'s socket or address, as ping takes it: /run/php/php-fpm.sock, 127.0.0.1:9000, fcgi://host:port')
+        .argument(
+          '<target>',
+          "the pool's socket or address, as ping takes it: /run/php/php-fpm.sock, 127.0.0.1:9000, fcgi://host:port",
+        )
         .option('--path <path>', "the pool's pm.status_path (default: from the pool file when readable, else /status)")
-        .option('--interval <duration>', 'sample twice this far apart: changes of the counters and requests per second (e.g. 5s)')
+        .option(
+          '--interval <duration>',
+          'sample twice this far apart: changes of the counters and requests per second (e.g. 5s)',
+        )
         .option('--max-listen-queue <n>', 'fail when more connections than this wait for a worker (TCP pools)')
         .option('--min-idle <n>', 'fail when fewer workers than this are idle')
         .option('--max-busy-percent <p>', 'fail when more than this share of pm.max_children is busy')
-        .option('--fail-on-new <counters>', 'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)', collect)
-        .option('--probe <kind>', 'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)')
+        .option(
+          '--fail-on-new <counters>',
+          'fail when these counters grow during --interval: max-children-reached, slow-requests (comma list)',
+          collect,
+        )
+        .option(
+          '--probe <kind>',
+          'liveness (is the pool alive? a busy pool is) or readiness (does it have room? thresholds hold)',
+        )
         .option('--timeout <duration>', 'deadline of each status request: a stuck pool fails fast', '3s')
-        .option('--max-response-bytes <n>', 'stop reading a status page beyond this size (default 4 MiB, at most 256 MiB)'),
+        .option(
+          '--max-response-bytes <n>',
+          'stop reading a status page beyond this size (default 4 MiB, at most 256 MiB)',
+        ),
       ['text', 'json', 'nagios'],
     )
       .addHelpText(
@@ -233,14 +268,26 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     program
       .command('serve')
       .description('a stand-in FastCGI app that echoes what it receives')
-      .argument('[target]', 'Unix socket path or host:port; none: the listening socket on file descriptor 0 (process managers)')
+      .argument(
+        '[target]',
+        'Unix socket path or host:port; none: the listening socket on file descriptor 0 (process managers)',
+      )
       .option('--mode <octal>', 'Unix socket mode, e.g. 0660')
       .option('--group <group>', 'Unix socket group')
       .option('-q, --quiet', 'no start-up line')
       .option('-v, --verbose', 'a line on stderr per request, and per connection it closes')
-      .option('--max-connections <n>', 'connections open at once; at the cap a new one closes the one quiet longest (default 1024)')
-      .option('--idle-timeout <duration>', 'close a connection with no request in progress after this long (default 30s)')
-      .option('--stall-timeout <duration>', 'close a connection whose half-sent request, or unread answer, makes no progress this long (default 15s)')
+      .option(
+        '--max-connections <n>',
+        'connections open at once; at the cap a new one closes the one quiet longest (default 1024)',
+      )
+      .option(
+        '--idle-timeout <duration>',
+        'close a connection with no request in progress after this long (default 30s)',
+      )
+      .option(
+        '--stall-timeout <duration>',
+        'close a connection whose half-sent request, or unread answer, makes no progress this long (default 15s)',
+      )
       .addHelpText(
         'after',
         `
@@ -292,7 +339,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       return toolFailure(argv, io, err.message);
     }
     // A stack trace helps us, not the person at the broken server: only on request.
-    const detail = io.env.FCGI_DOCTOR_DEBUG ? ((err as Error).stack ?? String(err)) : `${(err as Error).message ?? String(err)} (FCGI_DOCTOR_DEBUG=1 shows the stack)`;
+    const detail = io.env.FCGI_DOCTOR_DEBUG
+      ? ((err as Error).stack ?? String(err))
+      : `${(err as Error).message ?? String(err)} (FCGI_DOCTOR_DEBUG=1 shows the stack)`;
     io.stderr(`fcgi-doctor: internal error: ${escapeControl(detail)}\n`);
     return toolFailure(argv, io, `internal error: ${(err as Error).message ?? String(err)}`);
   }

@@ -17,7 +17,9 @@ export function parseDuration(text: string, what = 'duration'): number {
   const ms = unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
   if (ms <= 0) throw new UsageError(`${what} must be more than 0`);
   if (!(Math.round(ms) <= MAX_TIMER_MS)) {
-    throw new UsageError(`${what} ${text.trim()} is too long: the most this tool can wait is 596h (24 days, 2^31-1 ms)`);
+    throw new UsageError(
+      `${what} ${text.trim()} is too long: the most this tool can wait is 596h (24 days, 2^31-1 ms)`,
+    );
   }
   // Under a millisecond is still a wait, not "at once" (setTimeout(0)).
   return Math.max(1, Math.round(ms));
@@ -52,7 +54,8 @@ export function parseStatusList(values: string[]): number[] {
   const out: number[] = [];
   for (const v of values.flatMap((x) => x.split(','))) {
     const n = Number(v.trim());
-    if (!Number.isInteger(n) || n < 100 || n > 599) throw new UsageError(`--expect-status takes HTTP statuses (100-599), not "${v}"`);
+    if (!Number.isInteger(n) || n < 100 || n > 599)
+      throw new UsageError(`--expect-status takes HTTP statuses (100-599), not "${v}"`);
     out.push(n);
   }
   return out;
@@ -66,7 +69,8 @@ export function parseMode(text: string): number {
 export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 export function parseFormat<T extends string>(text: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(text)) throw new UsageError(`--format takes ${allowed.join(', ')}; not "${text}"`);
+  if (!(allowed as readonly string[]).includes(text))
+    throw new UsageError(`--format takes ${allowed.join(', ')}; not "${text}"`);
   return text as T;
 }
 

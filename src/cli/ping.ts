@@ -3,7 +3,12 @@ import { FcgiClientError } from '../client/errors.js';
 import { evaluateExpectations, type Expectations } from '../client/expectations.js';
 import { runLoad } from '../client/load.js';
 import { buildRequestEnvironment } from '../client/params.js';
-import { DEFAULT_MAX_RESPONSE_BYTES, queryManagementValues, sendRequest, type FcgiResponse } from '../client/request.js';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  queryManagementValues,
+  sendRequest,
+  type FcgiResponse,
+} from '../client/request.js';
 import { formatTarget, type Target } from '../client/target.js';
 import { monotonicMs } from '../client/clock.js';
 import { seconds } from '../client/connect.js';
@@ -23,7 +28,15 @@ import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { exitStatusFor, parseFailOn } from './exitStatus.js';
-import { parseDuration, parseFormat, parsePair, parsePositiveInt, parseRegex, parseStatusList, parseTargetArgument } from './parse.js';
+import {
+  parseDuration,
+  parseFormat,
+  parsePair,
+  parsePositiveInt,
+  parseRegex,
+  parseStatusList,
+  parseTargetArgument,
+} from './parse.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 import { formatBytes } from '../util/bytes.js';
@@ -82,15 +95,33 @@ function readStdinBody(stdin: NodeJS.ReadableStream, timeoutMs: number): Promise
       const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       total += b.length;
       if (total > MAX_STDIN_BODY) {
-        finish(() => reject(new UsageError(`request body on standard input is over ${formatBytes(MAX_STDIN_BODY)}: use --body-file FILE`)), true);
+        finish(
+          () =>
+            reject(
+              new UsageError(
+                `request body on standard input is over ${formatBytes(MAX_STDIN_BODY)}: use --body-file FILE`,
+              ),
+            ),
+          true,
+        );
         return;
       }
       chunks.push(b);
     };
     const onEnd = () => finish(() => resolve(Buffer.concat(chunks)));
-    const onError = (err: Error) => finish(() => reject(new UsageError(`cannot read the request body from standard input: ${err.message}`)), true);
+    const onError = (err: Error) =>
+      finish(() => reject(new UsageError(`cannot read the request body from standard input: ${err.message}`)), true);
     const timer = setTimeout(
-      () => finish(() => reject(new UsageError(`--timeout ${seconds(timeoutMs)} ran out while reading the request body from standard input (${total} bytes read, no end yet): nothing was sent to the backend`)), true),
+      () =>
+        finish(
+          () =>
+            reject(
+              new UsageError(
+                `--timeout ${seconds(timeoutMs)} ran out while reading the request body from standard input (${total} bytes read, no end yet): nothing was sent to the backend`,
+              ),
+            ),
+          true,
+        ),
       timeoutMs,
     );
     stdin.on('data', onData);
@@ -111,7 +142,9 @@ async function readBody(file: string, io: CliIO, timeoutMs: number): Promise<{ b
     size = st.size;
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`cannot read --body-file ${file}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    throw new UsageError(
+      `cannot read --body-file ${file}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`,
+    );
   }
   return { body: { data: createReadStream(file, { highWaterMark: 64 * 1024 }) }, length: size };
 }
@@ -140,12 +173,15 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
   const connectTimeoutMs = opts.connectTimeout ? parseDuration(opts.connectTimeout, '--connect-timeout') : timeoutMs;
   const expectations = parseExpectations(opts);
-  const maxResponseBytes = opts.maxResponseBytes ? parsePositiveInt(opts.maxResponseBytes, '--max-response-bytes') : DEFAULT_MAX_RESPONSE_BYTES;
+  const maxResponseBytes = opts.maxResponseBytes
+    ? parsePositiveInt(opts.maxResponseBytes, '--max-response-bytes')
+    : DEFAULT_MAX_RESPONSE_BYTES;
   const count = opts.count ? parsePositiveInt(opts.count, '--count', 10_000_000) : undefined;
   const concurrency = opts.concurrency ? parsePositiveInt(opts.concurrency, '--concurrency', 4096) : 1;
   const role = parseRole(opts.role);
   const suppressions = await loadSuppressions(opts, reported('ping'));
-  if (count !== undefined && opts.bodyFile) throw new UsageError('--count sends requests without a body: drop --body-file');
+  if (count !== undefined && opts.bodyFile)
+    throw new UsageError('--count sends requests without a body: drop --body-file');
   // --timeout covers the whole command: reading standard input, FCGI_GET_VALUES and the request.
   const startedAt = monotonicMs();
   const left = () => Math.max(1, Math.round(timeoutMs - (monotonicMs() - startedAt)));
@@ -214,8 +250,15 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
       report.response = response;
       report.expectations = evaluateExpectations(response, expectations);
       const scriptFilename = params.find(([name]) => name === 'SCRIPT_FILENAME')?.[1];
-      const scriptGiven = opts.script !== undefined || (opts.param ?? []).some((p) => /^\s*SCRIPT_FILENAME\s*=/.test(p));
-      findings.push(...(await explainUnreadable(target, findingsForResponse(target, response, report.expectations, { scriptFilename, scriptGiven }), scriptFilename)));
+      const scriptGiven =
+        opts.script !== undefined || (opts.param ?? []).some((p) => /^\s*SCRIPT_FILENAME\s*=/.test(p));
+      findings.push(
+        ...(await explainUnreadable(
+          target,
+          findingsForResponse(target, response, report.expectations, { scriptFilename, scriptGiven }),
+          scriptFilename,
+        )),
+      );
     }
   }
 
@@ -225,10 +268,28 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, counted, pingJsonExtras(report), suppressed)));
   } else if (format === 'text') {
-    io.stdout(formatPingText(style, report, { bodyLimit: io.stdoutIsTTY ? 4096 : undefined, quiet: opts.quiet, verbose: opts.verbose }));
+    io.stdout(
+      formatPingText(style, report, {
+        bodyLimit: io.stdoutIsTTY ? 4096 : undefined,
+        quiet: opts.quiet,
+        verbose: opts.verbose,
+      }),
+    );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   } else {
-    return writeFindingsFormat(format, { command: 'ping', target: where, findings: counted, suppressed, exitCode, failOn, subject: { kind: 'ping', report } }, io);
+    return writeFindingsFormat(
+      format,
+      {
+        command: 'ping',
+        target: where,
+        findings: counted,
+        suppressed,
+        exitCode,
+        failOn,
+        subject: { kind: 'ping', report },
+      },
+      io,
+    );
   }
   return exitCode;
 }
@@ -237,11 +298,19 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
  * A script PHP-FPM would not read gets the workers' user and the step of the
  * path that refuses it. /proc and the file tree are read only on this path.
  */
-async function explainUnreadable(target: Target, found: Finding[], scriptFilename: string | undefined): Promise<Finding[]> {
+async function explainUnreadable(
+  target: Target,
+  found: Finding[],
+  scriptFilename: string | undefined,
+): Promise<Finding[]> {
   const i = found.findIndex((f) => f.id === 'script-unreadable' || f.id === 'primary-script-unknown');
   if (i === -1 || !scriptFilename?.startsWith('/') || scriptFilename === '/') return found;
-  const [access, { liveSystem }] = await Promise.all([import('../checks/request/scriptAccess.js'), import('../system/index.js')]);
-  const explain = found[i]!.id === 'script-unreadable' ? access.explainScriptAccess : access.explainPrimaryScriptUnknown;
+  const [access, { liveSystem }] = await Promise.all([
+    import('../checks/request/scriptAccess.js'),
+    import('../system/index.js'),
+  ]);
+  const explain =
+    found[i]!.id === 'script-unreadable' ? access.explainScriptAccess : access.explainPrimaryScriptUnknown;
   const out = [...found];
   out[i] = explain(found[i]!, liveSystem(), target, scriptFilename);
   return out;

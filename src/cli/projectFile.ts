@@ -23,7 +23,9 @@ export function readProjectFile(file: string): Omit<SuppressionEntry, 'reportUnu
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    throw new UsageError(
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}`,
+    );
   }
   return parseProjectFile(file, text);
 }
@@ -54,13 +56,21 @@ export function parseProjectFile(file: string, text: string): Omit<SuppressionEn
       for (const p of item.items) {
         const k = isScalar(p.key) ? String(p.key.value) : '';
         const v = p.value as Node | null;
-        if (!(ENTRY_KEYS as readonly string[]).includes(k)) fail(lineOf(p.key as Node), `unknown key "${k}" in an ignore entry: use ${ENTRY_KEYS.join(', ')}`);
-        if (!isScalar(v) || typeof v.value !== 'string' || v.value.trim() === '') fail(lineOf(v ?? (p.key as Node)), `"${k}" must be a non-empty text`);
+        if (!(ENTRY_KEYS as readonly string[]).includes(k))
+          fail(lineOf(p.key as Node), `unknown key "${k}" in an ignore entry: use ${ENTRY_KEYS.join(', ')}`);
+        if (!isScalar(v) || typeof v.value !== 'string' || v.value.trim() === '')
+          fail(lineOf(v ?? (p.key as Node)), `"${k}" must be a non-empty text`);
         fields[k as (typeof ENTRY_KEYS)[number]] = String((v as { value: string }).value).trim();
       }
       if (fields.id === undefined) fail(at, 'an ignore entry needs an id (the finding id to suppress)');
-      if (fields.reason === undefined) fail(at, `the ignore entry for ${fields.id} needs a reason: say why this finding is accepted`);
-      const entry: Omit<SuppressionEntry, 'reportUnused'> = { id: fields.id!, reason: fields.reason!, source: `${file}:${at}`, kind: 'external' };
+      if (fields.reason === undefined)
+        fail(at, `the ignore entry for ${fields.id} needs a reason: say why this finding is accepted`);
+      const entry: Omit<SuppressionEntry, 'reportUnused'> = {
+        id: fields.id!,
+        reason: fields.reason!,
+        source: `${file}:${at}`,
+        kind: 'external',
+      };
       if (fields.path !== undefined) entry.path = resolvePathGlob(fields.path, path.dirname(file));
       if (fields.setup !== undefined) entry.setup = fields.setup;
       out.push(entry);
@@ -88,7 +98,10 @@ export const matchGlob: GlobMatcher = (glob, value, what) => {
   if (!re) {
     const source =
       what === 'setup'
-        ? glob.split('*').map((part) => fnmatchToRegex(part)).join('.*')
+        ? glob
+            .split('*')
+            .map((part) => fnmatchToRegex(part))
+            .join('.*')
         : glob
             .split('**/')
             .map((part) => part.split('**').map(fnmatchToRegex).join('.*'))

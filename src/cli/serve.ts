@@ -34,7 +34,8 @@ function refuseInspectorSignal(): void {
 
 function parseLimits(opts: ServeOptions): Partial<ServeLimits> {
   const limits: Partial<ServeLimits> = {};
-  if (opts.maxConnections !== undefined) limits.maxConnections = parsePositiveInt(opts.maxConnections, '--max-connections', 100_000);
+  if (opts.maxConnections !== undefined)
+    limits.maxConnections = parsePositiveInt(opts.maxConnections, '--max-connections', 100_000);
   if (opts.idleTimeout !== undefined) limits.idleTimeoutMs = parseDuration(opts.idleTimeout, '--idle-timeout');
   if (opts.stallTimeout !== undefined) limits.stallTimeoutMs = parseDuration(opts.stallTimeout, '--stall-timeout');
   return limits;
@@ -66,7 +67,8 @@ export async function runServe(targetText: string | undefined, opts: ServeOption
     gid = resolveGroupId(opts.group);
     if (gid === undefined) throw new UsageError(`no such group: ${opts.group}`);
   }
-  if ((mode !== undefined || gid !== undefined) && target.kind !== 'unix') throw new UsageError('--mode and --group apply to a Unix socket only');
+  if ((mode !== undefined || gid !== undefined) && target.kind !== 'unix')
+    throw new UsageError('--mode and --group apply to a Unix socket only');
   const limits = parseLimits(opts);
   let server;
   try {
@@ -74,9 +76,14 @@ export async function runServe(targetText: string | undefined, opts: ServeOption
       mode,
       gid,
       limits,
-      onConnectionClosed: opts.verbose ? (reason) => io.stderr(`fcgi-doctor serve: closed a connection: ${CLOSED_BECAUSE[reason]}\n`) : undefined,
+      onConnectionClosed: opts.verbose
+        ? (reason) => io.stderr(`fcgi-doctor serve: closed a connection: ${CLOSED_BECAUSE[reason]}\n`)
+        : undefined,
       onRequest: opts.verbose
-        ? (req) => io.stderr(`request ${req.requestId}: ${escapeOneLine(req.params.find(([n]) => n === 'SCRIPT_FILENAME')?.[1] ?? '(no SCRIPT_FILENAME)')} (${req.bodyBytes} body bytes)\n`)
+        ? (req) =>
+            io.stderr(
+              `request ${req.requestId}: ${escapeOneLine(req.params.find(([n]) => n === 'SCRIPT_FILENAME')?.[1] ?? '(no SCRIPT_FILENAME)')} (${req.bodyBytes} body bytes)\n`,
+            )
         : undefined,
       onProtocolError: (message) => io.stderr(`fcgi-doctor serve: closed a connection: ${escapeOneLine(message)}\n`),
     });

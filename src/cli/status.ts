@@ -2,7 +2,15 @@ import { findingForClientError } from '../checks/request/outcome.js';
 import { formatTarget, type Target } from '../client/target.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
-import { NEW_COUNTERS, poolStatus, type AccessInfo, type NewCounter, type PoolFacts, type PoolHint, type Probe } from '../status/index.js';
+import {
+  NEW_COUNTERS,
+  poolStatus,
+  type AccessInfo,
+  type NewCounter,
+  type PoolFacts,
+  type PoolHint,
+  type Probe,
+} from '../status/index.js';
 import { poolFinder } from '../status/poolFinder.js';
 import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
@@ -33,20 +41,26 @@ export interface StatusCliOptions extends SuppressionOptions {
 
 function wholeNumber(text: string | undefined, what: string, max = 1_000_000): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) > max) throw new UsageError(`${what} takes a whole number from 0 to ${max}, not "${text}"`);
+  if (!/^\d+$/.test(text.trim()) || Number(text) > max)
+    throw new UsageError(`${what} takes a whole number from 0 to ${max}, not "${text}"`);
   return Number(text);
 }
 
 function parseProbe(text: string | undefined): Probe | undefined {
   if (text === undefined) return undefined;
-  if (text !== 'liveness' && text !== 'readiness') throw new UsageError(`--probe takes liveness or readiness, not "${text}"`);
+  if (text !== 'liveness' && text !== 'readiness')
+    throw new UsageError(`--probe takes liveness or readiness, not "${text}"`);
   return text;
 }
 
 function parseFailOnNew(values: string[] | undefined): NewCounter[] {
   const out: NewCounter[] = [];
-  for (const v of (values ?? []).flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
-    if (!(NEW_COUNTERS as readonly string[]).includes(v)) throw new UsageError(`--fail-on-new takes ${NEW_COUNTERS.join(', ')}; not "${v}"`);
+  for (const v of (values ?? [])
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (!(NEW_COUNTERS as readonly string[]).includes(v))
+      throw new UsageError(`--fail-on-new takes ${NEW_COUNTERS.join(', ')}; not "${v}"`);
     if (!out.includes(v as NewCounter)) out.push(v as NewCounter);
   }
   return out;
@@ -56,7 +70,9 @@ function parseFailOnNew(values: string[] | undefined): NewCounter[] {
  * How to find the pool file, and who may not reach its socket. Loaded here,
  * run once the first status request has its answer.
  */
-async function poolLookup(target: Target): Promise<{ findPool: (hint?: PoolHint) => PoolFacts | undefined; access: () => AccessInfo | undefined }> {
+async function poolLookup(
+  target: Target,
+): Promise<{ findPool: (hint?: PoolHint) => PoolFacts | undefined; access: () => AccessInfo | undefined }> {
   const { liveSystem, mayConnect, modeString } = await import('../system/index.js');
   const system = liveSystem();
   const findPool = poolFinder(system, target);
@@ -90,12 +106,18 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
   const probe = parseProbe(opts.probe);
   const failOnNew = parseFailOnNew(opts.failOnNew);
   if (failOnNew.length && intervalMs === undefined) {
-    throw new UsageError('--fail-on-new compares two samples: add --interval (e.g. --interval 5s); the counters since start say nothing about now');
+    throw new UsageError(
+      '--fail-on-new compares two samples: add --interval (e.g. --interval 5s); the counters since start say nothing about now',
+    );
   }
   const maxBusyPercent = wholeNumber(opts.maxBusyPercent, '--max-busy-percent', 100);
   // A page held in memory whole: bounded, even when asked for more.
-  const maxResponseBytes = opts.maxResponseBytes !== undefined ? parsePositiveInt(opts.maxResponseBytes, '--max-response-bytes', MAX_STATUS_RESPONSE_BYTES) : undefined;
-  if (opts.path !== undefined && !opts.path.startsWith('/')) throw new UsageError(`--path takes the pool's pm.status_path, a URL path such as /status, not "${opts.path}"`);
+  const maxResponseBytes =
+    opts.maxResponseBytes !== undefined
+      ? parsePositiveInt(opts.maxResponseBytes, '--max-response-bytes', MAX_STATUS_RESPONSE_BYTES)
+      : undefined;
+  if (opts.path !== undefined && !opts.path.startsWith('/'))
+    throw new UsageError(`--path takes the pool's pm.status_path, a URL path such as /status, not "${opts.path}"`);
   const thresholds = {
     maxListenQueue: wholeNumber(opts.maxListenQueue, '--max-listen-queue'),
     minIdle: wholeNumber(opts.minIdle, '--min-idle'),
@@ -116,7 +138,9 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
   const where = formatTarget(target);
   if (format === 'json') {
     const { statusJsonExtras } = await import('../report/statusJson.js');
-    io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'status', where, report.findings, statusJsonExtras(report), suppressed)));
+    io.stdout(
+      formatJson(buildEnvelope(TOOL_VERSION, 'status', where, report.findings, statusJsonExtras(report), suppressed)),
+    );
     return exitCode;
   }
   if (format === 'nagios') {

@@ -73,7 +73,11 @@ export function reported(command: 'check' | 'ping' | 'logs' | 'status', offline 
 }
 
 /** The command line's and the project file's entries. */
-export async function loadSuppressions(opts: SuppressionOptions, policy: UnusedPolicy, cwd = process.cwd()): Promise<LoadedSuppressions> {
+export async function loadSuppressions(
+  opts: SuppressionOptions,
+  policy: UnusedPolicy,
+  cwd = process.cwd(),
+): Promise<LoadedSuppressions> {
   const entries = ignoreEntries(opts.ignore, policy.ignore);
   let file: string | undefined;
   if (opts.config !== undefined) {
@@ -115,13 +119,27 @@ export function inlineEntries(markers: readonly MarkerCommentLike[], fullRun: bo
     const base = { source: key, kind: 'inSource' as const, file: m.file };
     if ('error' in parsed) {
       // A malformed marker suppresses nothing, and says so whatever the run.
-      out.push({ ...base, id: m.text.replace(/^#\s*/, ''), reason: '', inert: `The comment is not a suppression: it ${parsed.error}. Write "# fcgi-doctor: ignore ID reason".`, reportUnused: true });
+      out.push({
+        ...base,
+        id: m.text.replace(/^#\s*/, ''),
+        reason: '',
+        inert: `The comment is not a suppression: it ${parsed.error}. Write "# fcgi-doctor: ignore ID reason".`,
+        reportUnused: true,
+      });
       continue;
     }
     for (const id of parsed.ids) {
       if (parsed.scope === 'file') out.push({ ...base, id, reason: parsed.reason, reportUnused: fullRun });
       else if (m.directiveLine === undefined) {
-        out.push({ ...base, id, reason: parsed.reason, line: m.line + 1, inert: 'The comment is not directly above a directive, so it applies to nothing: put it on the line right above the directive the finding is located at.', reportUnused: true });
+        out.push({
+          ...base,
+          id,
+          reason: parsed.reason,
+          line: m.line + 1,
+          inert:
+            'The comment is not directly above a directive, so it applies to nothing: put it on the line right above the directive the finding is located at.',
+          reportUnused: true,
+        });
       } else out.push({ ...base, id, reason: parsed.reason, line: m.directiveLine, reportUnused: fullRun });
     }
   }
@@ -136,5 +154,8 @@ export interface Suppressed {
 
 export function suppress(findings: readonly Finding[], loaded: LoadedSuppressions): Suppressed {
   const r = applySuppressions(findings, loaded.entries, loaded.matchGlob);
-  return { findings: [...r.findings, ...r.unused.filter((e) => e.reportUnused).map(unusedSuppressionFinding)], suppressed: r.suppressed };
+  return {
+    findings: [...r.findings, ...r.unused.filter((e) => e.reportUnused).map(unusedSuppressionFinding)],
+    suppressed: r.suppressed,
+  };
 }

@@ -8,7 +8,10 @@ function readVersion(): string {
   const bundled = process.env.FCGI_DOCTOR_BUNDLED_VERSION;
   if (bundled) return bundled;
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name?: string; version?: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      name?: string;
+      version?: string;
+    };
     if (pkg.name === 'fcgi-doctor' && pkg.version) return pkg.version;
   } catch {
     // fall through

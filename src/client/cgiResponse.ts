@@ -35,7 +35,9 @@ export function parseCgiResponse(stdout: Buffer): CgiResponse {
   if (stdout.length === 0) {
     response.status = 0;
     response.statusText = '';
-    response.problems.push('no output at all: the backend sent no headers (Apache logs "End of script output before headers")');
+    response.problems.push(
+      'no output at all: the backend sent no headers (Apache logs "End of script output before headers")',
+    );
     return response;
   }
   const split = findHeaderEnd(stdout);

@@ -113,7 +113,11 @@ export class FcgiConnection {
     });
   }
 
-  static async open(target: Target, connectTimeoutMs: number, trace?: (t: RecordTrace) => void): Promise<FcgiConnection> {
+  static async open(
+    target: Target,
+    connectTimeoutMs: number,
+    trace?: (t: RecordTrace) => void,
+  ): Promise<FcgiConnection> {
     const socket = await openSocket(target, connectTimeoutMs);
     return new FcgiConnection(target, socket, trace);
   }
@@ -166,13 +170,28 @@ export class FcgiConnection {
         this.valuesWaiter = undefined;
         outcome();
       };
-      const timer = setTimeout(() => settle(() => reject(new FcgiClientError('management-unanswered', `no answer to FCGI_GET_VALUES within ${seconds(waitMs)}`, { phase: 'first-byte' }))), waitMs);
+      const timer = setTimeout(
+        () =>
+          settle(() =>
+            reject(
+              new FcgiClientError('management-unanswered', `no answer to FCGI_GET_VALUES within ${seconds(waitMs)}`, {
+                phase: 'first-byte',
+              }),
+            ),
+          ),
+        waitMs,
+      );
       this.valuesWaiter = {
         fail: (err) => settle(() => reject(err)),
         answer: (record) =>
           settle(() => {
             if (record.type === RecordType.UNKNOWN_TYPE) {
-              reject(new FcgiClientError('management-unanswered', 'the backend answered UNKNOWN_TYPE: it does not support FCGI_GET_VALUES'));
+              reject(
+                new FcgiClientError(
+                  'management-unanswered',
+                  'the backend answered UNKNOWN_TYPE: it does not support FCGI_GET_VALUES',
+                ),
+              );
               return;
             }
             try {
@@ -205,7 +224,10 @@ export class FcgiConnection {
     const { options } = p;
     const role = options.role ?? Role.RESPONDER;
     const params = Buffer.isBuffer(options.params) ? options.params : encodeNameValuePairs(options.params);
-    const head = [encodeBeginRequest(p.id, role, options.keepConn ?? false), ...encodeStream(RecordType.PARAMS, p.id, params)];
+    const head = [
+      encodeBeginRequest(p.id, role, options.keepConn ?? false),
+      ...encodeStream(RecordType.PARAMS, p.id, params),
+    ];
     const endStdin = encodeStream(RecordType.STDIN, p.id, Buffer.alloc(0));
     const body = options.body?.data;
     if (body === undefined) {
@@ -219,7 +241,9 @@ export class FcgiConnection {
         try {
           for await (const chunk of body) await this.writeStdin(p, Buffer.from(chunk));
         } catch (err) {
-          throw new FcgiClientError('body', `cannot read the request body: ${(err as Error).message}`, { phase: 'send' });
+          throw new FcgiClientError('body', `cannot read the request body: ${(err as Error).message}`, {
+            phase: 'send',
+          });
         }
       }
       if (this.pending.get(p.id) === p && this.isOpen) this.write(Buffer.concat(endStdin));
@@ -231,15 +255,16 @@ export class FcgiConnection {
   private async writeStdin(p: Pending, data: Buffer): Promise<void> {
     for (const rec of encodeStream(RecordType.STDIN, p.id, data, false)) {
       if (this.pending.get(p.id) !== p || !this.isOpen) return;
-      if (!this.write(rec)) await new Promise<void>((resolve) => {
-        const done = () => {
-          this.socket.off('drain', done);
-          this.socket.off('close', done);
-          resolve();
-        };
-        this.socket.on('drain', done);
-        this.socket.on('close', done);
-      });
+      if (!this.write(rec))
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            this.socket.off('drain', done);
+            this.socket.off('close', done);
+            resolve();
+          };
+          this.socket.on('drain', done);
+          this.socket.on('close', done);
+        });
     }
   }
 
@@ -247,7 +272,13 @@ export class FcgiConnection {
     if (!this.trace) return;
     const list = records ?? new RecordDecoder().push(buf);
     for (const r of list) {
-      this.trace({ direction, type: recordTypeName(r.type), requestId: r.requestId, contentLength: r.content.length, preview: Buffer.from(r.content.subarray(0, 64)) });
+      this.trace({
+        direction,
+        type: recordTypeName(r.type),
+        requestId: r.requestId,
+        contentLength: r.content.length,
+        preview: Buffer.from(r.content.subarray(0, 64)),
+      });
     }
   }
 
@@ -257,7 +288,10 @@ export class FcgiConnection {
     try {
       records = this.decoder.push(chunk);
     } catch (err) {
-      const e = err instanceof FcgiProtocolError ? new FcgiClientError('protocol', err.message, { phase: 'response' }) : (err as Error);
+      const e =
+        err instanceof FcgiProtocolError
+          ? new FcgiClientError('protocol', err.message, { phase: 'response' })
+          : (err as Error);
       this.abort(e);
       return;
     }
@@ -272,13 +306,23 @@ export class FcgiConnection {
     if (record.requestId === FCGI_NULL_REQUEST_ID) {
       if (record.type === RecordType.GET_VALUES_RESULT || record.type === RecordType.UNKNOWN_TYPE) {
         if (record.type === RecordType.UNKNOWN_TYPE && !this.valuesWaiter) {
-          this.abort(new FcgiClientError('protocol', `the backend does not know record type ${recordTypeName(decodeUnknownTypeBody(record.content))} (UNKNOWN_TYPE)`));
+          this.abort(
+            new FcgiClientError(
+              'protocol',
+              `the backend does not know record type ${recordTypeName(decodeUnknownTypeBody(record.content))} (UNKNOWN_TYPE)`,
+            ),
+          );
           return false;
         }
         this.valuesWaiter?.answer(record);
         return true;
       }
-      this.abort(new FcgiClientError('protocol', `unexpected ${recordTypeName(record.type)} record on the management request id 0`));
+      this.abort(
+        new FcgiClientError(
+          'protocol',
+          `unexpected ${recordTypeName(record.type)} record on the management request id 0`,
+        ),
+      );
       return false;
     }
     const p = this.pending.get(record.requestId);
@@ -303,10 +347,17 @@ export class FcgiConnection {
       case RecordType.STDOUT:
         p.stdoutBytes += record.content.length;
         if (p.stdoutBytes > p.options.maxResponseBytes) {
-          this.finish(p, new FcgiClientError('response-too-large', `response larger than ${formatBytes(p.options.maxResponseBytes)}: stopped reading`, {
-            phase: 'response',
-            hint: 'raise --max-response-bytes if the backend really sends this much; an endless response means a runaway script',
-          }));
+          this.finish(
+            p,
+            new FcgiClientError(
+              'response-too-large',
+              `response larger than ${formatBytes(p.options.maxResponseBytes)}: stopped reading`,
+              {
+                phase: 'response',
+                hint: 'raise --max-response-bytes if the backend really sends this much; an endless response means a runaway script',
+              },
+            ),
+          );
           this.close();
           return false;
         }
@@ -344,7 +395,13 @@ export class FcgiConnection {
         return true;
       }
       default:
-        this.abort(new FcgiClientError('protocol', `unexpected ${recordTypeName(record.type)} record from the backend for request ${p.id}`, { phase: 'response' }));
+        this.abort(
+          new FcgiClientError(
+            'protocol',
+            `unexpected ${recordTypeName(record.type)} record from the backend for request ${p.id}`,
+            { phase: 'response' },
+          ),
+        );
         return false;
     }
   }
@@ -366,21 +423,31 @@ export class FcgiConnection {
     if (p.phase === 'send') message = `timed out after ${t} sending the request (the backend does not read it)`;
     else if (p.phase === 'first-byte') message = `timed out after ${t} waiting for the first byte`;
     else {
-      const partial = this.decoder.bufferedBytes ? `; a record was left incomplete (${this.decoder.bufferedBytes} bytes of it)` : '';
+      const partial = this.decoder.bufferedBytes
+        ? `; a record was left incomplete (${this.decoder.bufferedBytes} bytes of it)`
+        : '';
       message = `timed out after ${t} waiting for FCGI_END_REQUEST (received ${p.stdoutBytes} bytes of output${partial})`;
     }
     // Its id stays reserved: a late answer must not be taken for another request's.
     this.abandoned.add(p.id);
     if (this.isOpen && p.options.keepConn) this.socket.write(encodeRecord(RecordType.ABORT_REQUEST, p.id));
-    this.finish(p, new FcgiClientError('timeout', message, {
-      phase: p.phase,
-      hint: p.phase === 'first-byte' ? 'the script runs too long, or every worker is busy and the request waits in the queue' : '',
-    }));
+    this.finish(
+      p,
+      new FcgiClientError('timeout', message, {
+        phase: p.phase,
+        hint:
+          p.phase === 'first-byte'
+            ? 'the script runs too long, or every worker is busy and the request waits in the queue'
+            : '',
+      }),
+    );
     if (this.pending.size === 0 && !p.options.keepConn) this.close();
   }
 
   private earlyCloseError(): FcgiClientError {
-    const partial = this.decoder.bufferedBytes ? ` in the middle of a record (${this.decoder.bufferedBytes} bytes of it)` : '';
+    const partial = this.decoder.bufferedBytes
+      ? ` in the middle of a record (${this.decoder.bufferedBytes} bytes of it)`
+      : '';
     return new FcgiClientError(
       'closed-early',
       `the backend closed the connection before FCGI_END_REQUEST${partial} (received ${this.bytesReceived} bytes in all)`,
@@ -404,4 +471,3 @@ export class FcgiConnection {
     this.valuesWaiter?.fail(err);
   }
 }
-

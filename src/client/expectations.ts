@@ -32,7 +32,11 @@ export function evaluateExpectations(response: CgiResponse, expect: Expectations
   });
   if (expect.body) {
     const body = response.body.toString('utf8');
-    results.push({ what: `body matches /${expect.body.source}/`, held: expect.body.test(body), actual: `body ${JSON.stringify(preview(body))}` });
+    results.push({
+      what: `body matches /${expect.body.source}/`,
+      held: expect.body.test(body),
+      actual: `body ${JSON.stringify(preview(body))}`,
+    });
   }
   for (const { name, pattern } of expect.headers ?? []) {
     const value = headerValue(response, name);

@@ -84,7 +84,8 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
         if (!requestOptions.keepConn) connection = undefined;
         const response = toResponse(raw, connectMs);
         latencies.push(monotonicMs() - start);
-        if (!options.accept(response)) fail(`status ${response.status}${response.problems[0] ? `: ${response.problems[0]}` : ''}`);
+        if (!options.accept(response))
+          fail(`status ${response.status}${response.problems[0] ? `: ${response.problems[0]}` : ''}`);
       } catch (err) {
         (connection as FcgiConnection | undefined)?.close();
         connection = undefined;

@@ -19,13 +19,17 @@ export function parseFindingDoc(text: string, file: string): FindingDoc {
   } catch (e) {
     throw new Error(`${file}: invalid front matter: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (!meta || typeof meta !== 'object' || Array.isArray(meta)) throw new Error(`${file}: the front matter is not a mapping`);
+  if (!meta || typeof meta !== 'object' || Array.isArray(meta))
+    throw new Error(`${file}: the front matter is not a mapping`);
   const fm = meta as Record<string, unknown>;
   const { id, severity, title } = fm;
   const applies = fm['applies_to'];
-  if (typeof id !== 'string' || !FINDING_ID_RE.test(id)) throw new Error(`${file}: "id" is missing or not a finding id`);
-  if (typeof severity !== 'string' || !FINDING_DOC_SEVERITIES.includes(severity)) throw new Error(`${file}: "severity" must be error, warning or info`);
-  if (typeof title !== 'string' || !title.trim() || title.includes('\n')) throw new Error(`${file}: "title" must be one line of text`);
+  if (typeof id !== 'string' || !FINDING_ID_RE.test(id))
+    throw new Error(`${file}: "id" is missing or not a finding id`);
+  if (typeof severity !== 'string' || !FINDING_DOC_SEVERITIES.includes(severity))
+    throw new Error(`${file}: "severity" must be error, warning or info`);
+  if (typeof title !== 'string' || !title.trim() || title.includes('\n'))
+    throw new Error(`${file}: "title" must be one line of text`);
   if (!Array.isArray(applies) || applies.length === 0 || !applies.every((a) => typeof a === 'string')) {
     throw new Error(`${file}: "applies_to" must be a non-empty list`);
   }
@@ -75,4 +79,3 @@ export function readFindingDocs(dir: string): FindingDoc[] {
   }
   return docs;
 }
-

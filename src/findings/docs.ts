@@ -94,7 +94,9 @@ export function loadFindingDoc(id: string): FindingDoc | undefined {
 /** Every page, sorted by id. */
 export function listFindingDocs(): FindingDoc[] {
   const dir = findingDocsDir();
-  return [...pagesById().values()].sort((a, b) => a.id.localeCompare(b.id)).map((p) => ({ ...p, file: path.join(dir, `${p.id}.md`) }));
+  return [...pagesById().values()]
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((p) => ({ ...p, file: path.join(dir, `${p.id}.md`) }));
 }
 
 let byId: Map<string, FindingDocPage> | undefined;

@@ -10,7 +10,9 @@ export type { FindingEntry, FindingId, FindingPart };
 export const ALL_FINDING_IDS: readonly FindingId[] = FINDINGS.map((f) => f.id);
 
 /** The ids of the public contract: never renamed, never removed. */
-export const CONTRACT_FINDING_IDS: readonly FindingId[] = FINDINGS.filter((f: FindingEntry) => f.contract).map((f) => f.id);
+export const CONTRACT_FINDING_IDS: readonly FindingId[] = FINDINGS.filter((f: FindingEntry) => f.contract).map(
+  (f) => f.id,
+);
 
 const BY_ID: ReadonlyMap<string, FindingEntry> = new Map(FINDINGS.map((f) => [f.id, f]));
 

@@ -634,7 +634,6 @@ export const FINDINGS = [
     title: "The user mod_fastcgi's suexec wrapper should run the application as does not exist",
     parts: ['logs'],
   },
-
 ] as const satisfies readonly FindingEntry[];
 
 /** A registered finding id. */

@@ -57,13 +57,18 @@ export function entryMatches(entry: SuppressionEntry, f: Finding, matchGlob: Glo
     if (f.location?.file !== entry.file) return false;
     if (entry.line !== undefined && f.location.line !== entry.line) return false;
   }
-  if (entry.path !== undefined && (f.location === undefined || !matchGlob(entry.path, f.location.file, 'path'))) return false;
+  if (entry.path !== undefined && (f.location === undefined || !matchGlob(entry.path, f.location.file, 'path')))
+    return false;
   if (entry.setup !== undefined && (f.setup === undefined || !matchGlob(entry.setup, f.setup, 'setup'))) return false;
   return true;
 }
 
 /** The first entry that matches a finding suppresses it; every entry that matches one is used. */
-export function applySuppressions(findings: readonly Finding[], entries: readonly SuppressionEntry[], matchGlob: GlobMatcher): SuppressionResult {
+export function applySuppressions(
+  findings: readonly Finding[],
+  entries: readonly SuppressionEntry[],
+  matchGlob: GlobMatcher,
+): SuppressionResult {
   if (entries.length === 0) return { findings: [...findings], suppressed: [], unused: [] };
   const used = new Set<SuppressionEntry>();
   const kept: Finding[] = [];
@@ -78,7 +83,6 @@ export function applySuppressions(findings: readonly Finding[], entries: readonl
   return { findings: kept, suppressed, unused: entries.filter((e) => !used.has(e)) };
 }
 
-
 /** An entry that suppressed nothing, as an info finding: it is stale, misplaced or misspelt. */
 export function unusedSuppressionFinding(entry: SuppressionEntry): Finding {
   const scope = [
@@ -86,12 +90,16 @@ export function unusedSuppressionFinding(entry: SuppressionEntry): Finding {
     entry.setup !== undefined ? `setup ${entry.setup}` : '',
     entry.file !== undefined && entry.line !== undefined ? `the directive on line ${entry.line}` : '',
   ].filter(Boolean);
-  const why = entry.inert ?? `No finding ${entry.id}${scope.length ? ` (${scope.join(', ')})` : ''} was reported in this run.`;
+  const why =
+    entry.inert ?? `No finding ${entry.id}${scope.length ? ` (${scope.join(', ')})` : ''} was reported in this run.`;
   const [file, line] = splitSource(entry.source);
   return {
     id: 'suppression-unused',
     severity: 'info',
-    title: entry.inert !== undefined ? `The fcgi-doctor comment at ${entry.source} suppresses nothing` : `The suppression of ${entry.id} at ${entry.source} matched no finding`,
+    title:
+      entry.inert !== undefined
+        ? `The fcgi-doctor comment at ${entry.source} suppresses nothing`
+        : `The suppression of ${entry.id} at ${entry.source} matched no finding`,
     message: `${why} The problem may be fixed, the id misspelt, or the path or setup may not match.`,
     ...(file !== undefined ? { location: line !== undefined ? { file, line } : { file } } : {}),
     evidence: [{ kind: 'config', text: `${entry.source}: ignore ${entry.id} (${entry.reason})` }],

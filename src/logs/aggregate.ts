@@ -96,7 +96,10 @@ export class Aggregator {
 
   matchGroups(): MatchGroup[] {
     return [...this.groups.values()].sort(
-      (a, b) => SEVERITY_RANK[a.rule.severity] - SEVERITY_RANK[b.rule.severity] || b.count - a.count || a.rule.id.localeCompare(b.rule.id),
+      (a, b) =>
+        SEVERITY_RANK[a.rule.severity] - SEVERITY_RANK[b.rule.severity] ||
+        b.count - a.count ||
+        a.rule.id.localeCompare(b.rule.id),
     );
   }
 
@@ -182,7 +185,8 @@ export class Aggregator {
 function newGroup(match: RuleMatch): MatchGroup {
   const { rule, groups } = match;
   const values = new Map<string, { examples: Set<string>; otherLines: number }>();
-  for (const name of [...rule.groupBy, ...placeholders(rule.message)]) values.set(name, { examples: new Set(), otherLines: 0 });
+  for (const name of [...rule.groupBy, ...placeholders(rule.message)])
+    values.set(name, { examples: new Set(), otherLines: 0 });
   return { rule, groups, count: 0, samples: [], sources: new Map(), folded: new Map(), values, foldedLines: 0 };
 }
 
@@ -217,21 +221,28 @@ export function toFinding(group: MatchGroup): Finding {
 }
 
 function summaryText(group: MatchGroup): string {
-  const where = [...group.sources].map(([file, s]) => (group.sources.size > 1 ? `${file} (${s.count})` : file)).join(', ');
+  const where = [...group.sources]
+    .map(([file, s]) => (group.sources.size > 1 ? `${file} (${s.count})` : file))
+    .join(', ');
   const times = group.count === 1 ? 'line' : 'lines';
   let text = `${group.count} matching ${times} in ${where}`;
   if (group.firstSeen && group.lastSeen) {
-    text += group.count === 1 || group.firstSeen.getTime() === group.lastSeen.getTime()
-      ? `, at ${formatTime(group.firstSeen)}`
-      : `, first seen ${formatTime(group.firstSeen)}, last seen ${formatTime(group.lastSeen)}`;
+    text +=
+      group.count === 1 || group.firstSeen.getTime() === group.lastSeen.getTime()
+        ? `, at ${formatTime(group.firstSeen)}`
+        : `, first seen ${formatTime(group.firstSeen)}, last seen ${formatTime(group.lastSeen)}`;
   }
   for (const [id, f] of group.folded) text += `; followed ${f.count}× by "${f.title}" (${id}) for the same request`;
-  if (group.overflow) text += `; these lines are about more ${group.rule.groupBy.join(', ')} values than are listed one by one (${MAX_GROUPS_PER_RULE} have a finding of their own)`;
+  if (group.overflow)
+    text += `; these lines are about more ${group.rule.groupBy.join(', ')} values than are listed one by one (${MAX_GROUPS_PER_RULE} have a finding of their own)`;
   for (const [name, tally] of group.values) {
     if (tally.examples.size < 2 && tally.otherLines === 0) continue;
-    const examples = [...tally.examples].map((v) => (v.length > MAX_EXAMPLE_CHARS ? `${v.slice(0, MAX_EXAMPLE_CHARS)}…` : v));
+    const examples = [...tally.examples].map((v) =>
+      v.length > MAX_EXAMPLE_CHARS ? `${v.slice(0, MAX_EXAMPLE_CHARS)}…` : v,
+    );
     text += `; ${name}: ${examples.join(', ')}`;
-    if (tally.otherLines > 0) text += ` and ${tally.otherLines} more ${tally.otherLines === 1 ? 'line' : 'lines'} with other values (folded, not listed)`;
+    if (tally.otherLines > 0)
+      text += ` and ${tally.otherLines} more ${tally.otherLines === 1 ? 'line' : 'lines'} with other values (folded, not listed)`;
   }
   return `${text} [rule ${group.rule.id}]`;
 }

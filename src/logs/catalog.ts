@@ -35,7 +35,10 @@ let shipped: Catalog | undefined;
 export function loadCatalog(): Catalog {
   if (!shipped) {
     const dir = defaultRulesDir();
-    shipped = catalogFromFiles(dir, catalogData().rules.map((raw) => ({ file: join(dir, `${raw.id}.yaml`), raw })));
+    shipped = catalogFromFiles(
+      dir,
+      catalogData().rules.map((raw) => ({ file: join(dir, `${raw.id}.yaml`), raw })),
+    );
   }
   return shipped;
 }
@@ -98,18 +101,22 @@ function compileRule(file: string, raw: RuleFile): Rule {
     if (!groups.has(g)) throw new RuleError(file, 'group_by', `"${g}" is not a named group of any pattern`);
   }
   for (const m of (raw.message ?? '').matchAll(/\{([A-Za-z][A-Za-z0-9]*)\}/g)) {
-    if (m[1] && !groups.has(m[1])) throw new RuleError(file, 'message', `{${m[1]}} is not a named group of any pattern`);
+    if (m[1] && !groups.has(m[1]))
+      throw new RuleError(file, 'message', `{${m[1]}} is not a named group of any pattern`);
   }
-  const literals = raw.literals ?? raw.patterns.map((source, i) => {
-    const l = deriveLiteral(source);
-    if (l === undefined) {
-      throw new RuleError(file, `patterns[${i}]`, 'no literal text of 4+ characters can be derived: add `literals`');
-    }
-    return l;
-  });
+  const literals =
+    raw.literals ??
+    raw.patterns.map((source, i) => {
+      const l = deriveLiteral(source);
+      if (l === undefined) {
+        throw new RuleError(file, `patterns[${i}]`, 'no literal text of 4+ characters can be derived: add `literals`');
+      }
+      return l;
+    });
   // The build checks the catalog with this code too, so a rule naming an unregistered finding id fails the build.
   const finding = raw.finding;
-  if (!isFindingId(finding)) throw new RuleError(file, 'finding', `"${finding}" is not a registered finding id (src/findings/registry.ts)`);
+  if (!isFindingId(finding))
+    throw new RuleError(file, 'finding', `"${finding}" is not a registered finding id (src/findings/registry.ts)`);
   return {
     id: raw.id,
     finding,

@@ -80,7 +80,11 @@ export class Deadline {
  * the timer (a pipe from `sleep` never sends one). `reading.cut` tells whether the
  * deadline ended the read.
  */
-export async function* untilDeadline(input: LogInput, deadline: Deadline | undefined, reading: { cut: boolean }): AsyncGenerator<Buffer | string> {
+export async function* untilDeadline(
+  input: LogInput,
+  deadline: Deadline | undefined,
+  reading: { cut: boolean },
+): AsyncGenerator<Buffer | string> {
   if (!deadline) {
     yield* input.chunks;
     return;

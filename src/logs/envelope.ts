@@ -69,7 +69,13 @@ export function parseEnvelope(line: string): Envelope {
 function parseInner(text: string): Envelope {
   let m = APACHE24.exec(text);
   if (m) {
-    const env: Envelope = { format: 'apache24', level: m[3], module: m[2], pid: m[5] ? `${m[4]}:${m[5]}` : m[4], message: '' };
+    const env: Envelope = {
+      format: 'apache24',
+      level: m[3],
+      module: m[2],
+      pid: m[5] ? `${m[4]}:${m[5]}` : m[4],
+      message: '',
+    };
     if (m[1]) env.timestamp = parseApacheTime(m[1]);
     let rest = text.slice(m[0].length);
     const src = APACHE_SOURCE.exec(rest);
@@ -101,7 +107,13 @@ function parseInner(text: string): Envelope {
   m = NGINX.exec(text);
   if (m) {
     const message = text.slice(m[0].length);
-    const env: Envelope = { format: 'nginx', timestamp: parseNumericTime(m[1] ?? ''), level: m[2], pid: `${m[3]}:${m[4]}`, message };
+    const env: Envelope = {
+      format: 'nginx',
+      timestamp: parseNumericTime(m[1] ?? ''),
+      level: m[2],
+      pid: `${m[3]}:${m[4]}`,
+      message,
+    };
     const client = NGINX_CLIENT.exec(message);
     if (client) env.client = client[1];
     return env;
@@ -109,7 +121,11 @@ function parseInner(text: string): Envelope {
   m = FPM.exec(text) ?? FPM_SYSLOG.exec(text);
   if (m) {
     const isPlain = m[0].startsWith('[') && /^\[\d/.test(m[0]);
-    const env: Envelope = { format: 'php-fpm', level: (isPlain ? m[2] : m[1])?.toLowerCase(), message: text.slice(m[0].length) };
+    const env: Envelope = {
+      format: 'php-fpm',
+      level: (isPlain ? m[2] : m[1])?.toLowerCase(),
+      message: text.slice(m[0].length),
+    };
     if (isPlain) env.timestamp = parseFpmTime(m[1] ?? '');
     const pid = isPlain ? m[3] : m[2];
     if (pid) env.pid = pid;
@@ -139,5 +155,7 @@ export function closesMultiline(text: string): boolean {
 
 /** A physical line that starts a new record ends a pending multi-line one without joining it. */
 export function startsRecord(line: string): boolean {
-  return /^(?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[|\[[A-Z][a-z]{2} [A-Z][a-z]{2} |\[\d\d-[A-Z][a-z]{2}-\d{4} |[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\dT\d\d:)/.test(line);
+  return /^(?:\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \[|\[[A-Z][a-z]{2} [A-Z][a-z]{2} |\[\d\d-[A-Z][a-z]{2}-\d{4} |[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d |\d{4}-\d\d-\d\dT\d\d:)/.test(
+    line,
+  );
 }

@@ -26,18 +26,29 @@ export function isGzipMagic(bytes: Buffer): boolean {
  * trailing garbage. zlib's own gunzip stream drops the output it had buffered when it
  * meets either, hence the gzip framing read here and only the deflate data given to zlib.
  */
-export async function* readGzip(handle: FileHandle, size: number, reportDamage: (message: string) => void): AsyncGenerator<Buffer> {
+export async function* readGzip(
+  handle: FileHandle,
+  size: number,
+  reportDamage: (message: string) => void,
+): AsyncGenerator<Buffer> {
   let pos = 0;
   for (let member = 0; pos < size; member += 1) {
     const head = await readAt(handle, pos, Math.min(MAX_HEADER_BYTES, size - pos));
     if (member > 0 && !isGzipMagic(head)) {
       // GNU gzip ignores trailing zeros (padding); anything else is damage.
-      if (!(await allZero(handle, pos, size))) reportDamage(`${size - pos} byte(s) after the end of the compressed data are not gzip (a file appended to after it was compressed?); everything before them was read`);
+      if (!(await allZero(handle, pos, size)))
+        reportDamage(
+          `${size - pos} byte(s) after the end of the compressed data are not gzip (a file appended to after it was compressed?); everything before them was read`,
+        );
       return;
     }
     const headerBytes = gzipHeaderLength(head);
     if (headerBytes === undefined) {
-      reportDamage(head.length < MAX_HEADER_BYTES ? 'the file ends inside a gzip header (cut short?)' : 'a gzip header is damaged; reading stopped there');
+      reportDamage(
+        head.length < MAX_HEADER_BYTES
+          ? 'the file ends inside a gzip header (cut short?)'
+          : 'a gzip header is damaged; reading stopped there',
+      );
       return;
     }
     const start = pos + headerBytes;
@@ -52,7 +63,9 @@ export async function* readGzip(handle: FileHandle, size: number, reportDamage: 
         yield chunk;
       }
     } catch (e) {
-      reportDamage(`the compressed data is damaged near byte ${start + inflate.bytesWritten} (${(e as Error).message}); everything before was read`);
+      reportDamage(
+        `the compressed data is damaged near byte ${start + inflate.bytesWritten} (${(e as Error).message}); everything before was read`,
+      );
       return;
     } finally {
       source.unpipe(inflate);
@@ -62,12 +75,16 @@ export async function* readGzip(handle: FileHandle, size: number, reportDamage: 
     // member's trailer is. All input consumed means the data was cut short.
     const end = start + inflate.bytesWritten;
     if (end + TRAILER_BYTES > size) {
-      reportDamage('the file ends in the middle of its compressed data (a rotated log still being written, or cut short); everything that decompresses was read');
+      reportDamage(
+        'the file ends in the middle of its compressed data (a rotated log still being written, or cut short); everything that decompresses was read',
+      );
       return;
     }
     const trailer = await readAt(handle, end, TRAILER_BYTES);
     if (trailer.readUInt32LE(4) !== produced % 2 ** 32) {
-      reportDamage(`the size recorded in a gzip trailer does not match the data (${produced} bytes decompressed); the file may be damaged`);
+      reportDamage(
+        `the size recorded in a gzip trailer does not match the data (${produced} bytes decompressed); the file may be damaged`,
+      );
     }
     pos = end + TRAILER_BYTES;
   }

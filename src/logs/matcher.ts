@@ -25,7 +25,10 @@ export class Matcher {
     this.rules = catalog.rules;
     const literals = minimizeLiterals(this.rules.flatMap((r) => r.literals));
     // Longest first, so that the alternation prefers the most specific literal.
-    const alternation = [...literals].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
+    const alternation = [...literals]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|');
     this.prefilter = new RegExp(alternation, 'g');
     this.literalScan = new RegExp(alternation, 'g');
     // Each rule is filed under the kept literals its own literals contain: a line holding

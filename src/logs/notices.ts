@@ -16,23 +16,34 @@ export interface LogNotice {
 export async function noticeForError(source: string, error: unknown): Promise<LogNotice> {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EACCES' || code === 'EPERM') {
-    return { source, code: 'unreadable', message: `cannot read ${source}: permission denied. ${await accessAdvice(source)}` };
+    return {
+      source,
+      code: 'unreadable',
+      message: `cannot read ${source}: permission denied. ${await accessAdvice(source)}`,
+    };
   }
-  if (code === 'ENOENT') return { source, code: 'missing', message: `${source} does not exist (check the ErrorLog / error_log path)` };
+  if (code === 'ENOENT')
+    return { source, code: 'missing', message: `${source} does not exist (check the ErrorLog / error_log path)` };
   if (code === 'EISDIR') return { source, code: 'not-a-file', message: `${source} is a directory, not a log file` };
   if (error instanceof NotALogFile) return { source, code: 'not-a-file', message: notALogFile(error) };
   const detail = error instanceof Error ? error.message : String(error);
-  return { source, code: 'read-error', message: `reading ${source} stopped early: ${detail}; findings cover the part read so far` };
+  return {
+    source,
+    code: 'read-error',
+    message: `reading ${source} stopped early: ${detail}; findings cover the part read so far`,
+  };
 }
 
 /** Why a FIFO, a device or a standard stream is not read, and where its lines are instead. */
 function notALogFile(e: NotALogFile): string {
   const pipeIn = 'pipe its lines in instead: `… | fcgi-doctor logs -`';
-  if (e.kind === 'standard stream' && /(?:stdin|\/fd\/0)$/.test(e.path)) return `${e.path} is standard input, not a log file`;
+  if (e.kind === 'standard stream' && /(?:stdin|\/fd\/0)$/.test(e.path))
+    return `${e.path} is standard input, not a log file`;
   if (e.kind === 'standard stream') {
     return `${e.path} is the standard error (or output) of the program that writes to it, not a file: its lines go wherever that program's output goes (a container's log: \`docker logs NAME 2>&1 | fcgi-doctor logs -\`; a service: \`journalctl -u NAME | fcgi-doctor logs -\`)`;
   }
-  if (e.path === '/dev/null') return `${e.path} throws every line away: nothing was logged to read (point ErrorLog at a file to keep the errors)`;
+  if (e.path === '/dev/null')
+    return `${e.path} throws every line away: nothing was logged to read (point ErrorLog at a file to keep the errors)`;
   if (e.kind === 'named pipe (FIFO)') {
     return `${e.path} is a named pipe (FIFO), not a log file: reading it would wait for a writer and take its lines from the program that reads it, so it was not opened; read the log where that program stores it, or ${pipeIn}`;
   }

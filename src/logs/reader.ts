@@ -52,7 +52,13 @@ export class NotALogFile extends Error {
   readonly code = 'ENOTLOGFILE';
   constructor(
     readonly path: string,
-    readonly kind: 'named pipe (FIFO)' | 'character device' | 'block device' | 'socket' | 'special file' | 'standard stream',
+    readonly kind:
+      | 'named pipe (FIFO)'
+      | 'character device'
+      | 'block device'
+      | 'socket'
+      | 'special file'
+      | 'standard stream',
   ) {
     super(`${path} is a ${kind}, not a log file`);
   }
@@ -95,15 +101,33 @@ export async function openLogFile(path: string, options: OpenOptions = {}): Prom
   try {
     const info = await handle.stat();
     assertRegularFile(path, info);
-    if (info.ino !== before.ino || info.dev !== before.dev) throw Object.assign(new Error(`${path} was replaced while being opened`), { code: 'ECHANGED' });
+    if (info.ino !== before.ino || info.dev !== before.dev)
+      throw Object.assign(new Error(`${path} was replaced while being opened`), { code: 'ECHANGED' });
     const magic = Buffer.alloc(2);
     const { bytesRead } = await handle.read(magic, 0, 2, 0);
     const damage: string[] = [];
     // A .gz cannot be entered in the middle: it is read whole, as any rotated log.
-    if (bytesRead === 2 && isGzipMagic(magic)) return { chunks: closing(handle, readGzip(handle, info.size, (m) => damage.push(m))), damage };
+    if (bytesRead === 2 && isGzipMagic(magic))
+      return {
+        chunks: closing(
+          handle,
+          readGzip(handle, info.size, (m) => damage.push(m)),
+        ),
+        damage,
+      };
     const plan = options.since ? await planSeek(handle, info.size, options.since) : undefined;
-    const ranges: Array<[number, number]> = plan && plan.from > plan.head ? [[0, plan.head], [plan.from, info.size]] : [[0, info.size]];
-    const input: LogInput = { chunks: closing(handle, readReusing(handle, chunkBytes, ranges)), damage, size: info.size };
+    const ranges: Array<[number, number]> =
+      plan && plan.from > plan.head
+        ? [
+            [0, plan.head],
+            [plan.from, info.size],
+          ]
+        : [[0, info.size]];
+    const input: LogInput = {
+      chunks: closing(handle, readReusing(handle, chunkBytes, ranges)),
+      damage,
+      size: info.size,
+    };
     if (plan && plan.from > plan.head) input.skippedBytes = plan.from - plan.head;
     if (options.since && !plan) input.undated = true;
     return input;
@@ -126,7 +150,11 @@ async function* closing(handle: FileHandle, chunks: AsyncGenerator<Buffer>): Asy
  * Reads a plain file into one buffer, over and over: constant memory whatever the size.
  * Safe because readBlocks decodes or copies each chunk before asking for the next.
  */
-async function* readReusing(handle: FileHandle, chunkBytes: number, ranges: ReadonlyArray<readonly [number, number]>): AsyncGenerator<Buffer> {
+async function* readReusing(
+  handle: FileHandle,
+  chunkBytes: number,
+  ranges: ReadonlyArray<readonly [number, number]>,
+): AsyncGenerator<Buffer> {
   const buffer = Buffer.allocUnsafe(chunkBytes);
   for (const [index, [from, to]] of ranges.entries()) {
     // The last range runs to the end of the file as it is now: a log still being written is read to its end.
@@ -147,7 +175,10 @@ async function* readReusing(handle: FileHandle, chunkBytes: number, ranges: Read
  * Cuts a byte stream into blocks of complete lines with bounded memory: one chunk, plus
  * at most `maxLineBytes` of an unfinished line carried to the next chunk.
  */
-export async function* readBlocks(input: AsyncIterable<Buffer | string>, options: ReadOptions = {}): AsyncGenerator<Block> {
+export async function* readBlocks(
+  input: AsyncIterable<Buffer | string>,
+  options: ReadOptions = {},
+): AsyncGenerator<Block> {
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   let carry: Buffer | undefined;
   // Inside a line already cut: drop bytes up to its end.
@@ -178,7 +209,10 @@ export async function* readBlocks(input: AsyncIterable<Buffer | string>, options
       // The carried start of a line, then its end: cut it if the two together are too long.
       const firstNl = complete.indexOf(NL);
       if (carry.length + firstNl > maxLine) {
-        yield { text: `${Buffer.concat([carry, complete.subarray(0, Math.max(0, maxLine - carry.length))]).toString('utf8')}\n`, truncatedLines: 1 };
+        yield {
+          text: `${Buffer.concat([carry, complete.subarray(0, Math.max(0, maxLine - carry.length))]).toString('utf8')}\n`,
+          truncatedLines: 1,
+        };
         complete = complete.subarray(firstNl + 1);
       } else {
         complete = Buffer.concat([carry, complete]);
@@ -189,7 +223,10 @@ export async function* readBlocks(input: AsyncIterable<Buffer | string>, options
     if (rest.length > maxLine) {
       truncated += 1;
       skipping = true;
-      yield { text: `${complete.toString('utf8') + rest.subarray(0, maxLine).toString('utf8')}\n`, truncatedLines: truncated };
+      yield {
+        text: `${complete.toString('utf8') + rest.subarray(0, maxLine).toString('utf8')}\n`,
+        truncatedLines: truncated,
+      };
       continue;
     }
     if (rest.length > 0) carry = Buffer.from(rest);

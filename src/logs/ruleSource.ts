@@ -54,11 +54,17 @@ function readRuleFile(file: string): unknown {
 function schemaError(file: string, errors: readonly ErrorObject[]): RuleError {
   const e = errors[0];
   if (!e) return new RuleError(file, '(file)', 'does not match rules/schema.json');
-  const missing = e.keyword === 'required' ? String((e.params as { missingProperty?: string }).missingProperty) : undefined;
-  const extra = e.keyword === 'additionalProperties' ? String((e.params as { additionalProperty?: string }).additionalProperty) : undefined;
-  const path = e.instancePath.replace(/^\//, '').replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.');
+  const missing =
+    e.keyword === 'required' ? String((e.params as { missingProperty?: string }).missingProperty) : undefined;
+  const extra =
+    e.keyword === 'additionalProperties'
+      ? String((e.params as { additionalProperty?: string }).additionalProperty)
+      : undefined;
+  const path = e.instancePath
+    .replace(/^\//, '')
+    .replace(/\/(\d+)/g, '[$1]')
+    .replace(/\//g, '.');
   const field = missing ?? extra ?? (path || '(file)');
   const detail = missing ? 'is required' : extra ? 'is not a known field' : (e.message ?? 'is invalid');
   return new RuleError(file, field, detail);
 }
-

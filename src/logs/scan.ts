@@ -64,12 +64,25 @@ export async function scanLogs(sources: readonly LogSource[], options: ScanOptio
   const maxLine = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
 
   const deadline = options.deadline === undefined ? undefined : new Deadline(options.deadline);
-  const ran: ScanRun = { matcher, aggregator, stats, notices, maxLine, since: options.since, deadline, deadlineName: options.deadlineName ?? 'the deadline' };
+  const ran: ScanRun = {
+    matcher,
+    aggregator,
+    stats,
+    notices,
+    maxLine,
+    since: options.since,
+    deadline,
+    deadlineName: options.deadlineName ?? 'the deadline',
+  };
   try {
     for (const [index, source] of sources.entries()) {
       if (deadline?.passed()) {
         const unread = sources.slice(index).map(sourceName).join(', ');
-        notices.push({ source: sourceName(source), code: 'deadline', message: `not read, the time was up (${ran.deadlineName}): ${unread}` });
+        notices.push({
+          source: sourceName(source),
+          code: 'deadline',
+          message: `not read, the time was up (${ran.deadlineName}): ${unread}`,
+        });
         break;
       }
       await scanSource(source, ran);
@@ -114,7 +127,9 @@ async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
   const bytesBefore = stats.bytes;
   const linesBefore = stats.lines;
   try {
-    for await (const block of readBlocks(countBytes(untilDeadline(input, run.deadline, reading), stats), { maxLineBytes: maxLine })) {
+    for await (const block of readBlocks(countBytes(untilDeadline(input, run.deadline, reading), stats), {
+      maxLineBytes: maxLine,
+    })) {
       truncated += block.truncatedLines;
       scan.scanBlock(block.text);
     }
@@ -125,13 +140,22 @@ async function scanSource(source: LogSource, run: ScanRun): Promise<void> {
   const linesRead = stats.lines - linesBefore;
   if (truncated > 0) {
     stats.truncatedLines += truncated;
-    notices.push({ source: name, code: 'long-lines', message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read` });
+    notices.push({
+      source: name,
+      code: 'long-lines',
+      message: `${truncated} line(s) of ${name} were longer than ${maxLine} bytes; only their start was read`,
+    });
   }
-  for (const damage of input.damage) notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${linesRead} lines read)` });
+  for (const damage of input.damage)
+    notices.push({ source: name, code: 'damaged', message: `${name}: ${damage} (${linesRead} lines read)` });
   if (reading.cut) {
     const bytesRead = stats.bytes - bytesBefore;
     const read = `${linesRead} lines, ${formatBytes(bytesRead)}`;
-    notices.push({ source: name, code: 'deadline', message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})${undatedCut(name, input, bytesRead)}` });
+    notices.push({
+      source: name,
+      code: 'deadline',
+      message: `stopped reading ${name} when the time was up (${run.deadlineName}): findings cover the part read so far (${read})${undatedCut(name, input, bytesRead)}`,
+    });
   }
 }
 
@@ -150,7 +174,14 @@ export function matchLine(line: string, catalog: Catalog = loadCatalog()): LineV
   const envelope = parseEnvelope(text);
   const m = matcherFor(catalog).match(envelope.message, text);
   if (!m) return undefined;
-  return { ruleId: m.rule.id, finding: m.rule.finding, severity: m.rule.severity, title: m.rule.title, groups: m.groups, envelope };
+  return {
+    ruleId: m.rule.id,
+    finding: m.rule.finding,
+    severity: m.rule.severity,
+    title: m.rule.title,
+    groups: m.groups,
+    envelope,
+  };
 }
 
 /**

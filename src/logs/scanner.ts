@@ -24,7 +24,16 @@ export interface ScanStats {
 }
 
 export function emptyStats(): ScanStats {
-  return { sources: 0, bytes: 0, lines: 0, candidateLines: 0, matchedLines: 0, skippedBySince: 0, truncatedLines: 0, foldedLines: 0 };
+  return {
+    sources: 0,
+    bytes: 0,
+    lines: 0,
+    candidateLines: 0,
+    matchedLines: 0,
+    skippedBySince: 0,
+    truncatedLines: 0,
+    foldedLines: 0,
+  };
 }
 
 interface Pending {

@@ -36,7 +36,12 @@ interface DatedLine {
  * The plan, or undefined when no dated line is found near the start of the file (a format
  * whose times cannot be read): the caller reads from the start and says so.
  */
-export async function planSeek(handle: FileHandle, size: number, since: Date, window = SEEK_WINDOW): Promise<SeekPlan | undefined> {
+export async function planSeek(
+  handle: FileHandle,
+  size: number,
+  since: Date,
+  window = SEEK_WINDOW,
+): Promise<SeekPlan | undefined> {
   const target = since.getTime() - SEEK_MARGIN_MS;
   const buffer = Buffer.allocUnsafe(window);
   const first = await datedLineNear(handle, buffer, 0, size, true);
@@ -59,7 +64,13 @@ export async function planSeek(handle: FileHandle, size: number, since: Date, wi
  * The first complete line with an envelope time in the window at `at` (after the end of
  * the line `at` falls in, unless `at` starts a line). Memory: the one window buffer.
  */
-async function datedLineNear(handle: FileHandle, buffer: Buffer, at: number, size: number, atLineStart: boolean): Promise<DatedLine | undefined> {
+async function datedLineNear(
+  handle: FileHandle,
+  buffer: Buffer,
+  at: number,
+  size: number,
+  atLineStart: boolean,
+): Promise<DatedLine | undefined> {
   const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, size - at), at);
   const window = buffer.subarray(0, bytesRead);
   const reachesEnd = at + bytesRead >= size;

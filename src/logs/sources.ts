@@ -7,7 +7,9 @@ import type { Readable } from 'node:stream';
  * report (tests, `journalctl | …` wired by the caller). `whole`: read a file from its start even
  * with `since` (a rotated sibling, read as it always was).
  */
-export type LogSource = { path: string; whole?: boolean } | { name: string; stream: AsyncIterable<Buffer | string> | Readable };
+export type LogSource =
+  | { path: string; whole?: boolean }
+  | { name: string; stream: AsyncIterable<Buffer | string> | Readable };
 
 export function sourceName(source: LogSource): string {
   if ('path' in source) return source.path === '-' ? '(standard input)' : source.path;

@@ -2,7 +2,6 @@ import { FCGI_HEADER_LEN, FCGI_VERSION_1 } from './constants.js';
 import { FcgiProtocolError } from './errors.js';
 import type { FcgiRecord } from './record.js';
 
-
 /**
  * Incremental record decoder: feed it the byte stream in chunks of any size,
  * get whole records back. It never holds more than one record (8 + 65,535 +

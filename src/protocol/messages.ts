@@ -18,7 +18,8 @@ export interface BeginRequestBody {
 }
 
 export function decodeBeginRequestBody(content: Uint8Array): BeginRequestBody {
-  if (content.length < 8) throw new FcgiProtocolError('bad-body', `BEGIN_REQUEST body of ${content.length} bytes (8 expected)`);
+  if (content.length < 8)
+    throw new FcgiProtocolError('bad-body', `BEGIN_REQUEST body of ${content.length} bytes (8 expected)`);
   return { role: (content[0]! << 8) | content[1]!, keepConn: (content[2]! & FCGI_KEEP_CONN) !== 0 };
 }
 
@@ -36,7 +37,8 @@ export interface EndRequestBody {
 }
 
 export function decodeEndRequestBody(content: Uint8Array): EndRequestBody {
-  if (content.length < 8) throw new FcgiProtocolError('bad-body', `END_REQUEST body of ${content.length} bytes (8 expected)`);
+  if (content.length < 8)
+    throw new FcgiProtocolError('bad-body', `END_REQUEST body of ${content.length} bytes (8 expected)`);
   const b = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
   return { appStatus: b.readInt32BE(0), protocolStatus: b[4]! };
 }
@@ -54,7 +56,11 @@ export function decodeUnknownTypeBody(content: Uint8Array): number {
 
 /** GET_VALUES carries names with empty values. */
 export function encodeGetValues(names: readonly string[]): Buffer {
-  return encodeRecord(RecordType.GET_VALUES, FCGI_NULL_REQUEST_ID, encodeNameValuePairs(names.map((n) => [n, ''] as const)));
+  return encodeRecord(
+    RecordType.GET_VALUES,
+    FCGI_NULL_REQUEST_ID,
+    encodeNameValuePairs(names.map((n) => [n, ''] as const)),
+  );
 }
 
 export function encodeGetValuesResult(pairs: NameValuePairs): Buffer {

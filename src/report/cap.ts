@@ -63,7 +63,10 @@ export interface FoldedFindings {
  * their order, and how many of each kind were left out: 100,000 lines that
  * each need a module not loaded are one cause, not 100,000 blocks to read.
  */
-export function foldRepeats<F extends { id: string; title: string }>(findings: readonly F[], max: number): { shown: F[]; folded: FoldedFindings[] } {
+export function foldRepeats<F extends { id: string; title: string }>(
+  findings: readonly F[],
+  max: number,
+): { shown: F[]; folded: FoldedFindings[] } {
   const counts = new Map<string, FoldedFindings & { seen: number }>();
   const shown: F[] = [];
   for (const f of findings) {

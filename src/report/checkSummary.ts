@@ -36,10 +36,24 @@ export interface SetupSummary {
   vhost?: string;
   definedAt: { file: string; line: number };
   /** madeAs: the request succeeded only because of who sent it (root), with why it proves nothing for the site. */
-  request?: { status?: number; totalMs?: number; error?: string; script: string; madeAs?: { user: string; webUser: string; why: string } };
+  request?: {
+    status?: number;
+    totalMs?: number;
+    error?: string;
+    script: string;
+    madeAs?: { user: string; webUser: string; why: string };
+  };
 }
 
-const FASTCGI_MODULES = ['fastcgi_module', 'fcgid_module', 'proxy_module', 'proxy_fcgi_module', 'actions_module', 'alias_module', 'rewrite_module'];
+const FASTCGI_MODULES = [
+  'fastcgi_module',
+  'fcgid_module',
+  'proxy_module',
+  'proxy_fcgi_module',
+  'actions_module',
+  'alias_module',
+  'rewrite_module',
+];
 
 export function endpointText(setup: FastcgiSetup): string | undefined {
   const e = setup.endpoint;
@@ -52,7 +66,12 @@ export function endpointText(setup: FastcgiSetup): string | undefined {
 function scriptsText(setup: FastcgiSetup, directory: string): string {
   const exts = [...new Set(setup.reachedBy.flatMap((m) => m.extensions ?? []))];
   const files = [...new Set(setup.reachedBy.flatMap((m) => (m.files ? [m.files] : [])))];
-  const which = exts.length > 0 ? `${exts.map((e) => `*${e}`).join(', ')} files` : files.length > 0 ? `files matching ${files.join(', ')}` : 'every file';
+  const which =
+    exts.length > 0
+      ? `${exts.map((e) => `*${e}`).join(', ')} files`
+      : files.length > 0
+        ? `files matching ${files.join(', ')}`
+        : 'every file';
   return `${which} in ${directory}`;
 }
 
@@ -82,7 +101,8 @@ export function summarizeCheck(report: CheckReport): CheckedSummary {
       const endpoint = endpointText(s);
       if (endpoint) out.endpoint = endpoint;
       if (s.script) out.script = s.script;
-      else if (s.options && (s.mode === 'fcgid' || s.mode === 'dynamic')) out.scripts = scriptsText(s, s.options.directory);
+      else if (s.options && (s.mode === 'fcgid' || s.mode === 'dynamic'))
+        out.scripts = scriptsText(s, s.options.directory);
       if (s.vhost) out.vhost = `${s.vhost.serverName ?? '(no ServerName)'} ${s.vhost.addresses.join(' ')}`;
       if (r) {
         out.request = { script: r.script };

@@ -26,27 +26,41 @@ const MODE_NAMES: Record<string, string> = {
 
 /** Who Apache runs as, as the configuration says; "?" would read as a fault where the file merely does not say. */
 function webIdentityText(s: CheckedSummary): string {
-  if (s.webUser === undefined && s.webGroup === undefined) return 'user and group not named in this configuration (no User or Group directive)';
+  if (s.webUser === undefined && s.webGroup === undefined)
+    return 'user and group not named in this configuration (no User or Group directive)';
   return `user ${escapeOneLine(s.webUser ?? '(not named)')}, group ${escapeOneLine(s.webGroup ?? '(not named)')}`;
 }
 
 /** A file read on its own (no server configuration) does not say which modules the server loads. */
 function modulesText(style: Style, s: CheckedSummary): string {
   if (s.fastcgiModules.length) return s.fastcgiModules.join(', ');
-  if (s.layout === 'standalone') return style.c.dim('unknown: this file was read without the server configuration (--root names it)');
+  if (s.layout === 'standalone')
+    return style.c.dim('unknown: this file was read without the server configuration (--root names it)');
   return style.c.dim('no FastCGI module loaded');
 }
 
 function header(style: Style, s: CheckedSummary): string[] {
   const { c } = style;
   const lines = [c.bold('fcgi-doctor check')];
-  lines.push(`  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ServerRoot ${escapeOneLine(s.serverRoot)})`)}`);
+  lines.push(
+    `  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ServerRoot ${escapeOneLine(s.serverRoot)})`)}`,
+  );
   if (s.targetFile && s.targetFile !== s.rootFile) {
-    lines.push(`  vhost file     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green('(read by Apache)') : c.yellow('(NOT read by Apache: analysed as if enabled)')}`);
+    lines.push(
+      `  vhost file     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green('(read by Apache)') : c.yellow('(NOT read by Apache: analysed as if enabled)')}`,
+    );
   }
   lines.push(`  web server     ${webIdentityText(s)}`);
   lines.push(`  modules        ${modulesText(style, s)}`);
-  const steps = [s.steps.probes ? 'live probes' : '', s.steps.requests ? 'a request to each backend' : '', s.steps.logs ? (s.logsScanned.length ? `${s.logsScanned.length} error log${s.logsScanned.length === 1 ? '' : 's'}` : 'no error log named') : ''].filter(Boolean);
+  const steps = [
+    s.steps.probes ? 'live probes' : '',
+    s.steps.requests ? 'a request to each backend' : '',
+    s.steps.logs
+      ? s.logsScanned.length
+        ? `${s.logsScanned.length} error log${s.logsScanned.length === 1 ? '' : 's'}`
+        : 'no error log named'
+      : '',
+  ].filter(Boolean);
   lines.push(`  checked        configuration${steps.length ? `, ${steps.join(', ')}` : c.dim(' only (--offline)')}`);
   return lines;
 }
@@ -65,7 +79,10 @@ const CONFIG_AT = /^(.+?:\d+): /;
  * Setups named in a finding's config evidence besides the one it is filed
  * under: a probe finding about a socket lists every setup that uses it.
  */
-function sharedFindings(findings: readonly Finding[], setupAt: ReadonlyMap<string, string>): Map<string, SharedFinding[]> {
+function sharedFindings(
+  findings: readonly Finding[],
+  setupAt: ReadonlyMap<string, string>,
+): Map<string, SharedFinding[]> {
   const out = new Map<string, SharedFinding[]>();
   const atOf = new Map<string, string>();
   for (const [at, id] of setupAt) atOf.set(id, at);
@@ -86,20 +103,35 @@ function sharedFindings(findings: readonly Finding[], setupAt: ReadonlyMap<strin
   return out;
 }
 
-function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: CheckTextOptions, shared: readonly SharedFinding[] = []): string[] {
+function setupBlock(
+  style: Style,
+  s: SetupSummary,
+  findings: Finding[],
+  opts: CheckTextOptions,
+  shared: readonly SharedFinding[] = [],
+): string[] {
   const { c } = style;
   const all = [...findings, ...shared.map((x) => x.finding)];
-  const worst = all.some((f) => f.severity === 'error') ? style.fail : all.some((f) => f.severity === 'warning') ? style.warn : style.ok;
+  const worst = all.some((f) => f.severity === 'error')
+    ? style.fail
+    : all.some((f) => f.severity === 'warning')
+      ? style.warn
+      : style.ok;
   const mark = s.active ? worst : style.unknown;
-  const lines = [`${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${escapeOneLine(s.definedAt.file)}:${s.definedAt.line}`)}`];
-  if (!s.active) lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
+  const lines = [
+    `${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${escapeOneLine(s.definedAt.file)}:${s.definedAt.line}`)}`,
+  ];
+  if (!s.active)
+    lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
   if (s.vhost) lines.push(`    vhost     ${escapeOneLine(s.vhost)}`);
   if (s.endpoint) lines.push(`    endpoint  ${escapeOneLine(s.endpoint)}`);
   if (s.script) lines.push(`    script    ${escapeOneLine(s.script)}`);
   else if (s.scripts) lines.push(`    scripts   ${escapeOneLine(s.scripts)}`);
   if (s.reachedBy.length) {
     const reached = capList(s.reachedBy, SHOWN.listEntries);
-    lines.push(`    reached   ${reached.shown.map((r) => escapeOneLine(capText(r, SHOWN.line))).join('; ')}${reached.more ? c.dim(`; ${moreNote(reached.more, 'directives')}`) : ''}`);
+    lines.push(
+      `    reached   ${reached.shown.map((r) => escapeOneLine(capText(r, SHOWN.line))).join('; ')}${reached.more ? c.dim(`; ${moreNote(reached.more, 'directives')}`) : ''}`,
+    );
   }
   if (s.request) {
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
@@ -107,8 +139,13 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
       // An answer to a request the web server could not make proves nothing about the site: never a ✓.
       const mark = s.request.madeAs ? style.warn : s.request.status && s.request.status < 400 ? style.ok : style.warn;
       const asWho = s.request.madeAs ? ` as ${escapeOneLine(s.request.madeAs.user)}` : '';
-      lines.push(`    ${mark} request   ${statusLine(s.request.status ?? 0, '')}${asWho} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`);
-      if (s.request.madeAs) lines.push(`              ${c.yellow(escapeOneLine(`${s.request.madeAs.why.charAt(0).toUpperCase()}${s.request.madeAs.why.slice(1)}.`))}`);
+      lines.push(
+        `    ${mark} request   ${statusLine(s.request.status ?? 0, '')}${asWho} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`,
+      );
+      if (s.request.madeAs)
+        lines.push(
+          `              ${c.yellow(escapeOneLine(`${s.request.madeAs.why.charAt(0).toUpperCase()}${s.request.madeAs.why.slice(1)}.`))}`,
+        );
     }
   }
   const mine = foldRepeats(findings, SHOWN.findingsPerKind);
@@ -119,7 +156,11 @@ function setupBlock(style: Style, s: SetupSummary, findings: Finding[], opts: Ch
   for (const { finding: f, shownAt } of shared) {
     if (opts.quiet && f.severity === 'info') continue;
     const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : c.blue('i');
-    lines.push('', `  ${mark} ${f.severity} ${c.bold(escapeOneLine(f.title))} ${c.dim(`[${f.id}]`)}`, `      ${c.dim(`this setup too: the same cause is shown in full under the setup at ${escapeOneLine(shownAt)}`)}`);
+    lines.push(
+      '',
+      `  ${mark} ${f.severity} ${c.bold(escapeOneLine(f.title))} ${c.dim(`[${f.id}]`)}`,
+      `      ${c.dim(`this setup too: the same cause is shown in full under the setup at ${escapeOneLine(shownAt)}`)}`,
+    );
   }
   for (const k of mine.folded) lines.push('', `  ${c.dim(escapeOneLine(foldedNote(k)))}`);
   return lines;
@@ -161,7 +202,8 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   for (const setup of s.setups) {
     const mine = bySetup.get(setup.id) ?? NO_FINDINGS;
     const others = shared.get(setup.id) ?? [];
-    if (opts.quiet && mine.every((f) => f.severity === 'info') && others.every((x) => x.finding.severity === 'info')) continue;
+    if (opts.quiet && mine.every((f) => f.severity === 'info') && others.every((x) => x.finding.severity === 'info'))
+      continue;
     for (const line of setupBlock(style, setup, mine, opts, others)) out.push(line);
     out.push('');
   }
@@ -172,7 +214,12 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
     out.push(`    ${c.dim('Its findings are missing: this report is incomplete. Please report this bug.')}`, '');
   }
   const counts = summarize(findings);
-  const verdict = opts.exitCode === 0 ? c.green('no error found') : opts.exitCode === 1 ? c.red('problems found') : c.red('the check could not be completed');
+  const verdict =
+    opts.exitCode === 0
+      ? c.green('no error found')
+      : opts.exitCode === 1
+        ? c.red('problems found')
+        : c.red('the check could not be completed');
   out.push(`${formatSummary(style, counts)} — ${verdict} (exit ${opts.exitCode})`);
   return `${out.join('\n')}\n`;
 }

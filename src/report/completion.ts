@@ -42,11 +42,19 @@ export function formatBashCompletion(spec: CompletionSpec): string {
       .filter((o) => o.takesValue)
       .map((o) => {
         const flags = [o.long, o.short].filter(Boolean).join('|');
-        const reply = o.choices?.length ? `COMPREPLY=($(compgen -W "${words(o.choices)}" -- "$cur"))` : o.files ? 'COMPREPLY=($(compgen -f -- "$cur"))' : 'COMPREPLY=()';
+        const reply = o.choices?.length
+          ? `COMPREPLY=($(compgen -W "${words(o.choices)}" -- "$cur"))`
+          : o.files
+            ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+            : 'COMPREPLY=()';
         return `        ${flags}) ${reply}; return ;;`;
       });
     const argReply =
-      cmd.args.kind === 'words' ? `COMPREPLY=($(compgen -W "${words(cmd.args.words)}" -- "$cur"))` : cmd.args.kind === 'files' ? 'COMPREPLY=($(compgen -f -- "$cur"))' : 'COMPREPLY=()';
+      cmd.args.kind === 'words'
+        ? `COMPREPLY=($(compgen -W "${words(cmd.args.words)}" -- "$cur"))`
+        : cmd.args.kind === 'files'
+          ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+          : 'COMPREPLY=()';
     const opts = words(cmd.options.flatMap((o) => [o.long, ...(o.short ? [o.short] : [])]));
     cases.push(
       `    ${cmd.name})
@@ -89,7 +97,12 @@ complete -o default -F ${fn} ${spec.program}
 
 /** Text inside a zsh _arguments spec: [description] with ] : \\ ' escaped. */
 function zshDescription(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/'/g, "'\\''").replace(/\[/g, '\\[').replace(/\]/g, '\\]').replace(/:/g, '\\:');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/'/g, "'\\''")
+    .replace(/\[/g, '\\[')
+    .replace(/\]/g, '\\]')
+    .replace(/:/g, '\\:');
 }
 
 export function formatZshCompletion(spec: CompletionSpec): string {
@@ -98,11 +111,20 @@ export function formatZshCompletion(spec: CompletionSpec): string {
   const cases = spec.commands.map((cmd) => {
     const optSpecs = cmd.options.map((o) => {
       const desc = `[${zshDescription(o.description)}]`;
-      const value = o.takesValue ? `:${o.long.slice(2)}:${o.choices?.length ? `(${words(o.choices)})` : o.files ? '_files' : ' '}` : '';
-      const names = o.short ? `'(${o.short} ${o.long})'{${o.short},${o.long}}'${desc}${value}'` : `'${o.long}${desc}${value}'`;
+      const value = o.takesValue
+        ? `:${o.long.slice(2)}:${o.choices?.length ? `(${words(o.choices)})` : o.files ? '_files' : ' '}`
+        : '';
+      const names = o.short
+        ? `'(${o.short} ${o.long})'{${o.short},${o.long}}'${desc}${value}'`
+        : `'${o.long}${desc}${value}'`;
       return `        ${names}`;
     });
-    const arg = cmd.args.kind === 'words' ? `'*:${cmd.name === 'completion' ? 'shell' : 'id'}:(${words(cmd.args.words)})'` : cmd.args.kind === 'files' ? "'*:file:_files'" : '';
+    const arg =
+      cmd.args.kind === 'words'
+        ? `'*:${cmd.name === 'completion' ? 'shell' : 'id'}:(${words(cmd.args.words)})'`
+        : cmd.args.kind === 'files'
+          ? "'*:file:_files'"
+          : '';
     return `    ${cmd.name})
       _arguments -s \\
 ${[...optSpecs, ...(arg ? [`        ${arg}`] : [])].join(' \\\n')}

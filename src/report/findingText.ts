@@ -26,17 +26,25 @@ function indent(text: string, prefix: string): string {
 export function formatFinding(style: Style, f: Finding, margin = ''): string {
   const mark = f.severity === 'error' ? style.fail : f.severity === 'warning' ? style.warn : style.c.blue('i');
   const inner = `${margin}    `;
-  const lines = [`${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(capText(f.title, SHOWN.title)))} ${style.c.dim(`[${escapeOneLine(f.id)}]`)}`];
+  const lines = [
+    `${margin}${mark} ${severityLabel(style, f.severity)} ${style.c.bold(escapeOneLine(capText(f.title, SHOWN.title)))} ${style.c.dim(`[${escapeOneLine(f.id)}]`)}`,
+  ];
   if (f.location) {
     const at = `${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}`;
-    const via = f.location.includedFrom?.length ? style.c.dim(` (included from ${f.location.includedFrom.map(escapeOneLine).join(' → ')})`) : '';
+    const via = f.location.includedFrom?.length
+      ? style.c.dim(` (included from ${f.location.includedFrom.map(escapeOneLine).join(' → ')})`)
+      : '';
     lines.push(`${inner}at ${style.c.cyan(escapeOneLine(capText(at, SHOWN.line)))}${via}`);
   }
   lines.push(indent(escapeControl(capText(f.message, SHOWN.text)), inner));
   const evidence = capList(f.evidence, SHOWN.evidence);
-  for (const e of evidence.shown) lines.push(margin + style.c.dim(`    ${escapeOneLine(e.kind)}: `) + escapeOneLine(capText(e.text, SHOWN.line)));
+  for (const e of evidence.shown)
+    lines.push(margin + style.c.dim(`    ${escapeOneLine(e.kind)}: `) + escapeOneLine(capText(e.text, SHOWN.line)));
   if (evidence.more) lines.push(margin + style.c.dim(`    ${moreNote(evidence.more, 'evidence lines')}`));
-  if (f.fix) lines.push(`${inner}${style.c.green('fix:')} ${indent(escapeControl(capText(f.fix, SHOWN.text)), inner).trimStart()}`);
+  if (f.fix)
+    lines.push(
+      `${inner}${style.c.green('fix:')} ${indent(escapeControl(capText(f.fix, SHOWN.text)), inner).trimStart()}`,
+    );
   return lines.join('\n');
 }
 

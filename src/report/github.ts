@@ -81,11 +81,14 @@ export function formatGithub(findings: readonly Finding[], opts: GithubOptions):
   const lines = shown.map((f) => formatGithubAnnotation(f, cwd));
   // Plain lines (not commands), escaped as the annotations are.
   for (const k of folded) lines.push(escapeOneLine(`fcgi-doctor: ${foldedNote(k)}`));
-  for (const text of opts.internalErrors ?? []) lines.push(`::error title=${escapeProperty('fcgi-doctor could not finish')}::${escapeData(text)}`);
+  for (const text of opts.internalErrors ?? [])
+    lines.push(`::error title=${escapeProperty('fcgi-doctor could not finish')}::${escapeData(text)}`);
   const s = summarize(findings);
   const what = opts.target ? ` ${escapeOneLine(opts.target)}:` : ':';
   // A plain line (not a command) for the log of the step.
   const suppressed = opts.suppressed ? `, ${opts.suppressed} suppressed` : '';
-  lines.push(`fcgi-doctor${what} ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info${suppressed} (exit ${opts.exitCode})`);
+  lines.push(
+    `fcgi-doctor${what} ${s.error} error${s.error === 1 ? '' : 's'}, ${s.warning} warning${s.warning === 1 ? '' : 's'}, ${s.info} info${suppressed} (exit ${opts.exitCode})`,
+  );
   return `${lines.join('\n')}\n`;
 }

@@ -18,15 +18,28 @@ export function formatLogsText(style: Style, r: LogsReport, opts: { quiet?: bool
   const { c } = style;
   const out: string[] = [];
   if (!opts.quiet) {
-    out.push(c.bold('fcgi-doctor logs'), `  read  ${escapeOneLine(r.target)}`, c.dim(`  ${r.stats.lines} lines, ${formatBytes(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${formatBytes(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`), '');
+    out.push(
+      c.bold('fcgi-doctor logs'),
+      `  read  ${escapeOneLine(r.target)}`,
+      c.dim(
+        `  ${r.stats.lines} lines, ${formatBytes(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${formatBytes(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`,
+      ),
+      '',
+    );
   }
   for (const n of r.notices) out.push(`${style.warn} ${escapeOneLine(n.message)}`, '');
   for (const f of r.findings) {
     if (opts.quiet && f.severity === 'info') continue;
     out.push(formatFinding(style, f), '');
   }
-  if (r.findings.length === 0 && r.notices.length === 0 && !opts.quiet) out.push(`${style.ok} no known FastCGI problem in these logs`, '');
-  const verdict = r.exitCode === 0 ? c.green('no error found') : r.exitCode === 1 ? c.red('problems found') : c.red('a log could not be read');
+  if (r.findings.length === 0 && r.notices.length === 0 && !opts.quiet)
+    out.push(`${style.ok} no known FastCGI problem in these logs`, '');
+  const verdict =
+    r.exitCode === 0
+      ? c.green('no error found')
+      : r.exitCode === 1
+        ? c.red('problems found')
+        : c.red('a log could not be read');
   out.push(`${formatSummary(style, summarize(r.findings))} — ${verdict} (exit ${r.exitCode})`);
   return `${out.join('\n')}\n`;
 }

@@ -90,13 +90,20 @@ export function formatNagios(input: NagiosInput): { text: string; exitCode: numb
   const s = summarize(input.findings);
   let what: string;
   if (state === 'UNKNOWN') {
-    what = input.failure ?? input.findings.find((f) => f.severity === 'error')?.title ?? 'the check could not be completed';
+    what =
+      input.failure ?? input.findings.find((f) => f.severity === 'error')?.title ?? 'the check could not be completed';
   } else if (state === 'OK') {
-    const counts = s.warning || s.info ? ` (${[s.warning ? plural(s.warning, 'warning') : '', s.info ? `${s.info} info` : ''].filter(Boolean).join(', ')})` : '';
+    const counts =
+      s.warning || s.info
+        ? ` (${[s.warning ? plural(s.warning, 'warning') : '', s.info ? `${s.info} info` : ''].filter(Boolean).join(', ')})`
+        : '';
     what = `${input.okText ?? 'no problem found'}${counts}`;
   } else {
-    const worst = input.findings.find((f) => f.severity === 'error') ?? input.findings.find((f) => f.severity === 'warning');
-    const counts = [s.error ? plural(s.error, 'error') : '', s.warning ? plural(s.warning, 'warning') : ''].filter(Boolean).join(', ');
+    const worst =
+      input.findings.find((f) => f.severity === 'error') ?? input.findings.find((f) => f.severity === 'warning');
+    const counts = [s.error ? plural(s.error, 'error') : '', s.warning ? plural(s.warning, 'warning') : '']
+      .filter(Boolean)
+      .join(', ');
     what = `${counts}: ${worst ? `${worst.title} [${worst.id}]` : ''}`;
   }
   const perf: PerfDatum[] = [

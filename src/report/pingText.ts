@@ -43,21 +43,32 @@ export function formatPingText(style: Style, report: PingReport, opts: PingTextO
   if (r && !opts.quiet) {
     const mark = failed ? style.fail : style.ok;
     const statusText = escapeOneLine(statusLine(r.status, r.statusText));
-    out.push(`${mark} ${c.bold(statusText)} from ${escapeOneLine(report.target)}  ${c.dim(`connect ${ms(r.timings.connectMs)} · first byte ${ms(r.timings.firstByteMs)} · total ${ms(r.timings.totalMs)}`)}`);
-    for (const e of report.expectations) out.push(`  ${e.held ? style.ok : style.fail} ${escapeOneLine(e.what)}${e.held ? '' : c.dim(` (${escapeOneLine(e.actual)})`)}`);
+    out.push(
+      `${mark} ${c.bold(statusText)} from ${escapeOneLine(report.target)}  ${c.dim(`connect ${ms(r.timings.connectMs)} · first byte ${ms(r.timings.firstByteMs)} · total ${ms(r.timings.totalMs)}`)}`,
+    );
+    for (const e of report.expectations)
+      out.push(
+        `  ${e.held ? style.ok : style.fail} ${escapeOneLine(e.what)}${e.held ? '' : c.dim(` (${escapeOneLine(e.actual)})`)}`,
+      );
     out.push('');
     // A backend can send a huge header block (cap.ts): the first headers, and how many more.
     const headers = capList(r.headers, SHOWN.headers);
-    for (const [name, value] of headers.shown) out.push(`${c.cyan(escapeOneLine(capText(name, SHOWN.line)))}: ${escapeOneLine(capText(value, SHOWN.line))}`);
+    for (const [name, value] of headers.shown)
+      out.push(`${c.cyan(escapeOneLine(capText(name, SHOWN.line)))}: ${escapeOneLine(capText(value, SHOWN.line))}`);
     if (headers.more) out.push(c.dim(moreNote(headers.more, 'headers')));
     if (r.headers.length) out.push('');
     if (r.body.length) {
       // Output with no end of headers is not a body: its start is enough to see what went wrong.
       const unparsed = r.status === 0 && r.problems.length > 0;
-      const limit = opts.verbose ? undefined : unparsed ? Math.min(opts.bodyLimit ?? SHOWN.unparsedBytes, SHOWN.unparsedBytes) : opts.bodyLimit;
+      const limit = opts.verbose
+        ? undefined
+        : unparsed
+          ? Math.min(opts.bodyLimit ?? SHOWN.unparsedBytes, SHOWN.unparsedBytes)
+          : opts.bodyLimit;
       const shown = limit !== undefined && r.body.length > limit ? r.body.subarray(0, limit) : r.body;
       out.push(escapeControl(shown.toString('utf8')).replace(/\n$/, ''));
-      if (shown.length < r.body.length) out.push(c.dim(`… (body truncated: ${shown.length} of ${r.body.length} bytes shown; --verbose shows all)`));
+      if (shown.length < r.body.length)
+        out.push(c.dim(`… (body truncated: ${shown.length} of ${r.body.length} bytes shown; --verbose shows all)`));
     } else {
       out.push(c.dim('(empty body)'));
     }
@@ -73,7 +84,8 @@ export function formatPingText(style: Style, report: PingReport, opts: PingTextO
     if (opts.quiet && f.severity === 'info') continue;
     out.push(formatFinding(style, f), '');
   }
-  if (!r && !report.load && !report.managementValues && !failed) out.push(`${style.ok} ${escapeOneLine(report.target)}`);
+  if (!r && !report.load && !report.managementValues && !failed)
+    out.push(`${style.ok} ${escapeOneLine(report.target)}`);
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 

@@ -71,16 +71,26 @@ export interface SarifResult {
   }>;
   properties?: Record<string, unknown>;
   /** SARIF 2.1.0 §3.27.23: present on a suppressed result */
-  suppressions?: Array<{ kind: 'inSource' | 'external'; status: 'accepted'; justification: string; properties: { source: string } }>;
+  suppressions?: Array<{
+    kind: 'inSource' | 'external';
+    status: 'accepted';
+    justification: string;
+    properties: { source: string };
+  }>;
 }
 
 export interface SarifLog {
   $schema: string;
   version: '2.1.0';
   runs: Array<{
-    tool: { driver: { name: string; version: string; semanticVersion: string; informationUri?: string; rules: SarifRule[] } };
+    tool: {
+      driver: { name: string; version: string; semanticVersion: string; informationUri?: string; rules: SarifRule[] };
+    };
     originalUriBaseIds?: Record<string, { uri: string }>;
-    invocations: Array<{ executionSuccessful: boolean; toolExecutionNotifications?: Array<{ level: 'error'; message: SarifMessage }> }>;
+    invocations: Array<{
+      executionSuccessful: boolean;
+      toolExecutionNotifications?: Array<{ level: 'error'; message: SarifMessage }>;
+    }>;
     results: SarifResult[];
     /** results of one kind beyond the first hundred, counted (full list: --format json) */
     properties?: { omittedResults: Array<{ ruleId: string; title: string; count: number }> };
@@ -109,7 +119,10 @@ function section(body: string, heading: string): string | undefined {
   const start = lines.findIndex((l) => l.trim() === `## ${heading}`);
   if (start === -1) return undefined;
   const end = lines.findIndex((l, i) => i > start && l.startsWith('## '));
-  const text = lines.slice(start + 1, end === -1 ? undefined : end).join('\n').trim();
+  const text = lines
+    .slice(start + 1, end === -1 ? undefined : end)
+    .join('\n')
+    .trim();
   return text || undefined;
 }
 
@@ -149,7 +162,10 @@ function ruleFor(f: Finding, doc: FindingDoc | undefined, pagesBaseUrl: string):
   if (doc) {
     const meaning = section(doc.body, 'What it means') ?? doc.body;
     rule.fullDescription = { text: plain(meaning) };
-    rule.help = { text: plain(doc.body), markdown: `# ${title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\` (${page})` };
+    rule.help = {
+      text: plain(doc.body),
+      markdown: `# ${title}\n\n${doc.body.trim()}\n\nMore: \`fcgi-doctor explain ${doc.id}\` (${page})`,
+    };
   } else {
     rule.fullDescription = { text: capText(f.title, SHOWN.title) };
     rule.help = { text: capText(f.fix ?? f.message, SHOWN.text) };
@@ -180,12 +196,18 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
       ruleIndex.set(f.id, index);
       rules.push(ruleFor(f, safeDoc(docFor, f.id), opts.pagesBaseUrl ?? FINDING_PAGES_BASE_URL));
     }
-    const result: SarifResult = { ruleId: f.id, ruleIndex: index, level: sarifLevel(f.severity), message: messageOf(f) };
+    const result: SarifResult = {
+      ruleId: f.id,
+      ruleIndex: index,
+      level: sarifLevel(f.severity),
+      message: messageOf(f),
+    };
     if (f.location?.file) {
       const artifactLocation = artifactUri(f.location.file, cwd);
       if (artifactLocation.uriBaseId) relative = true;
       const physicalLocation: NonNullable<SarifResult['locations']>[number]['physicalLocation'] = { artifactLocation };
-      if (f.location.line !== undefined && f.location.line >= 1) physicalLocation.region = { startLine: f.location.line };
+      if (f.location.line !== undefined && f.location.line >= 1)
+        physicalLocation.region = { startLine: f.location.line };
       result.locations = [{ physicalLocation }];
     }
     const properties: Record<string, unknown> = {};
@@ -201,7 +223,12 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     const n = (perId.get(finding.id) ?? 0) + 1;
     perId.set(finding.id, n);
     if (n > SHOWN.sarifResultsPerKind) continue;
-    results.push({ ...resultOf(finding), suppressions: [{ kind: entry.kind, status: 'accepted', justification: entry.reason, properties: { source: entry.source } }] });
+    results.push({
+      ...resultOf(finding),
+      suppressions: [
+        { kind: entry.kind, status: 'accepted', justification: entry.reason, properties: { source: entry.source } },
+      ],
+    });
   }
   const driver: SarifLog['runs'][number]['tool']['driver'] = {
     name: 'fcgi-doctor',
@@ -210,14 +237,18 @@ export function buildSarif(findings: readonly Finding[], opts: SarifOptions): Sa
     rules,
   };
   if (opts.informationUri) driver.informationUri = opts.informationUri;
-  const invocation: SarifLog['runs'][number]['invocations'][number] = { executionSuccessful: opts.executionSuccessful ?? true };
-  if (opts.notifications?.length) invocation.toolExecutionNotifications = opts.notifications.map((text) => ({ level: 'error', message: { text } }));
+  const invocation: SarifLog['runs'][number]['invocations'][number] = {
+    executionSuccessful: opts.executionSuccessful ?? true,
+  };
+  if (opts.notifications?.length)
+    invocation.toolExecutionNotifications = opts.notifications.map((text) => ({ level: 'error', message: { text } }));
   const run: SarifLog['runs'][number] = {
     tool: { driver },
     invocations: [invocation],
     results,
   };
-  if (folded.length) run.properties = { omittedResults: folded.map((k) => ({ ruleId: k.id, title: k.title, count: k.more })) };
+  if (folded.length)
+    run.properties = { omittedResults: folded.map((k) => ({ ruleId: k.id, title: k.title, count: k.more })) };
   if (relative) run.originalUriBaseIds = { [SRCROOT]: { uri: `${pathToFileURL(cwd).href.replace(/\/?$/, '/')}` } };
   return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
 }

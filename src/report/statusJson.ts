@@ -33,7 +33,15 @@ export function statusJsonExtras(r: StatusReport): Record<string, unknown> {
   } else {
     extras.pool = null;
   }
-  if (r.pool) extras.poolFile = { name: r.pool.name, file: r.pool.file, line: r.pool.line, pm: r.pool.pm ?? null, maxChildren: r.pool.maxChildren ?? null, statusPath: r.pool.statusPath ?? null };
+  if (r.pool)
+    extras.poolFile = {
+      name: r.pool.name,
+      file: r.pool.file,
+      line: r.pool.line,
+      pm: r.pool.pm ?? null,
+      maxChildren: r.pool.maxChildren ?? null,
+      statusPath: r.pool.statusPath ?? null,
+    };
   extras.interval = r.interval ?? null;
   extras.thresholds = r.thresholds;
   extras.probe = r.probe ?? null;

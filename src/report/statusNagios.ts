@@ -13,7 +13,8 @@ function perf(r: StatusReport): string[] {
   const s = r.status;
   const d = r.derived;
   const limit = (name: string) => r.thresholds.find((t) => t.name === name)?.limit;
-  if (r.responseMs !== undefined) out.push(formatPerfDatum({ label: 'time', value: r.responseMs / 1000, uom: 's', min: 0 }));
+  if (r.responseMs !== undefined)
+    out.push(formatPerfDatum({ label: 'time', value: r.responseMs / 1000, uom: 's', min: 0 }));
   if (s && d) {
     const max = d.maxChildren;
     const data: PerfDatum[] = [
@@ -30,7 +31,13 @@ function perf(r: StatusReport): string[] {
     if (d.maxChildren !== undefined) data.push({ label: 'max_children', value: d.maxChildren, min: 0 });
     if (d.listenQueueMeasured) {
       data.push(
-        { label: 'listen_queue', value: s.listenQueue, crit: limit('max-listen-queue'), min: 0, max: s.listenQueueLen || undefined },
+        {
+          label: 'listen_queue',
+          value: s.listenQueue,
+          crit: limit('max-listen-queue'),
+          min: 0,
+          max: s.listenQueueLen || undefined,
+        },
         { label: 'max_listen_queue', value: s.maxListenQueue, min: 0 },
         { label: 'listen_queue_len', value: s.listenQueueLen, min: 0 },
       );
@@ -38,25 +45,45 @@ function perf(r: StatusReport): string[] {
     out.push(...data.map(formatPerfDatum));
     // "idle below N" is the range "N:" (alert outside N..∞), which PerfDatum's numbers cannot say.
     const minIdle = limit('min-idle');
-    out.push(`idle_processes=${s.idleProcesses};;${minIdle !== undefined ? `${minIdle}:` : ''};0${max !== undefined ? `;${max}` : ''}`);
+    out.push(
+      `idle_processes=${s.idleProcesses};;${minIdle !== undefined ? `${minIdle}:` : ''};0${max !== undefined ? `;${max}` : ''}`,
+    );
     if (r.interval) {
       out.push(
         formatPerfDatum({ label: 'requests_per_second', value: r.interval.requestsPerSecond, min: 0 }),
-        formatPerfDatum({ label: 'new_max_children_reached', value: r.interval.maxChildrenReached, crit: limit('new-max-children-reached'), min: 0 }),
-        formatPerfDatum({ label: 'new_slow_requests', value: r.interval.slowRequests, crit: limit('new-slow-requests'), min: 0 }),
+        formatPerfDatum({
+          label: 'new_max_children_reached',
+          value: r.interval.maxChildrenReached,
+          crit: limit('new-max-children-reached'),
+          min: 0,
+        }),
+        formatPerfDatum({
+          label: 'new_slow_requests',
+          value: r.interval.slowRequests,
+          crit: limit('new-slow-requests'),
+          min: 0,
+        }),
       );
     }
   }
   return out;
 }
 
-export function formatStatusNagios(r: StatusReport, exitCode: number, suppressed = 0): { text: string; exitCode: number } {
+export function formatStatusNagios(
+  r: StatusReport,
+  exitCode: number,
+  suppressed = 0,
+): { text: string; exitCode: number } {
   const state = nagiosState(r.findings, exitCode);
   const worst = r.findings.find((f) => f.severity === 'error') ?? r.findings.find((f) => f.severity === 'warning');
   const s = r.status;
-  const figures = s && r.derived ? `pool ${s.pool}: ${r.derived.busy} busy, ${s.idleProcesses} idle${r.derived.maxChildren !== undefined ? ` of ${r.derived.maxChildren}` : ''}${r.derived.listenQueueMeasured ? `, listen queue ${s.listenQueue}` : ''}${r.interval ? `, ${r.interval.requestsPerSecond} req/s` : ''}` : r.target;
+  const figures =
+    s && r.derived
+      ? `pool ${s.pool}: ${r.derived.busy} busy, ${s.idleProcesses} idle${r.derived.maxChildren !== undefined ? ` of ${r.derived.maxChildren}` : ''}${r.derived.listenQueueMeasured ? `, listen queue ${s.listenQueue}` : ''}${r.interval ? `, ${r.interval.requestsPerSecond} req/s` : ''}`
+      : r.target;
   let what: string;
-  if (r.probe) what = `${r.probe.kind} ${r.probe.passed ? 'passed' : 'failed'}: ${r.probe.reason}${worst && r.probe.passed ? ` [${worst.id}]` : ''} (${figures})`;
+  if (r.probe)
+    what = `${r.probe.kind} ${r.probe.passed ? 'passed' : 'failed'}: ${r.probe.reason}${worst && r.probe.passed ? ` [${worst.id}]` : ''} (${figures})`;
   else if (state === 'OK') what = `${figures}`;
   else what = `${worst ? `${worst.title} [${worst.id}]` : 'unhealthy'} (${figures})`;
   if (suppressed) what += ` (${suppressed} suppressed)`;

@@ -39,13 +39,20 @@ function headline(style: Style, r: StatusReport): string {
   const { c } = style;
   const pool = r.status ? `pool ${c.bold(e(r.status.pool))} (${e(r.status.processManager)})` : 'the pool';
   if (r.probe) {
-    const word = r.probe.kind === 'liveness' ? (r.probe.passed ? 'alive' : 'not alive') : r.probe.passed ? 'ready' : 'not ready';
-    const mark = r.probe.passed ? (r.findings.some((f) => f.severity === 'warning') ? style.warn : style.ok) : style.fail;
+    const word =
+      r.probe.kind === 'liveness' ? (r.probe.passed ? 'alive' : 'not alive') : r.probe.passed ? 'ready' : 'not ready';
+    const mark = r.probe.passed
+      ? r.findings.some((f) => f.severity === 'warning')
+        ? style.warn
+        : style.ok
+      : style.fail;
     return `${mark} ${c.bold(word)}: ${pool} at ${e(r.target)} — ${e(r.probe.reason)}`;
   }
-  if (r.healthy) return `${style.ok} ${pool} at ${e(r.target)} is healthy${r.responseMs !== undefined ? c.dim(`  (status page ${e(r.path)} answered in ${r.responseMs} ms)`) : ''}`;
+  if (r.healthy)
+    return `${style.ok} ${pool} at ${e(r.target)} is healthy${r.responseMs !== undefined ? c.dim(`  (status page ${e(r.path)} answered in ${r.responseMs} ms)`) : ''}`;
   const failedThresholds = r.thresholds.filter((t) => !t.held).length;
-  if (r.status && failedThresholds) return `${style.fail} ${pool} at ${e(r.target)}: ${count(failedThresholds, 'threshold')} not held`;
+  if (r.status && failedThresholds)
+    return `${style.fail} ${pool} at ${e(r.target)}: ${count(failedThresholds, 'threshold')} not held`;
   const first = r.findings.find((f) => f.severity === 'error');
   return `${style.fail} ${pool} at ${e(r.target)}: ${first ? e(first.title) : 'unhealthy'}`;
 }
@@ -66,7 +73,9 @@ function workerLine(style: Style, w: WorkerStatus, own: boolean): string {
 
 /** Busy workers first, the longest-running first; then idle ones. */
 export function workersByDuration(workers: readonly WorkerStatus[]): WorkerStatus[] {
-  return [...workers].sort((a, b) => Number(a.state === 'Idle') - Number(b.state === 'Idle') || b.requestDurationUs - a.requestDurationUs);
+  return [...workers].sort(
+    (a, b) => Number(a.state === 'Idle') - Number(b.state === 'Idle') || b.requestDurationUs - a.requestDurationUs,
+  );
 }
 
 export function formatStatusText(style: Style, r: StatusReport, opts: StatusTextOptions = {}): string {
@@ -77,18 +86,34 @@ export function formatStatusText(style: Style, r: StatusReport, opts: StatusText
   const d = r.derived;
   if (s && d && !opts.quiet) {
     const label = (t: string) => `  ${c.dim(t.padEnd(11))}`;
-    const of = d.maxChildren !== undefined ? `of pm.max_children ${d.maxChildren}${d.maxChildrenSource === 'static-pool' ? ' (a static pool)' : ''}` : 'pm.max_children unknown';
-    out.push(`${label('workers')}${d.busy} busy, ${s.idleProcesses} idle, ${s.totalProcesses} running ${of} · ${d.busyPercent}% busy · max active ${s.maxActiveProcesses} since start${c.dim(' (busy leaves out the worker answering this request)')}`);
+    const of =
+      d.maxChildren !== undefined
+        ? `of pm.max_children ${d.maxChildren}${d.maxChildrenSource === 'static-pool' ? ' (a static pool)' : ''}`
+        : 'pm.max_children unknown';
+    out.push(
+      `${label('workers')}${d.busy} busy, ${s.idleProcesses} idle, ${s.totalProcesses} running ${of} · ${d.busyPercent}% busy · max active ${s.maxActiveProcesses} since start${c.dim(' (busy leaves out the worker answering this request)')}`,
+    );
     const rate = r.interval ? ` · ${r.interval.requestsPerSecond} requests/s over ${secs(r.interval.seconds)} s` : '';
     out.push(`${label('requests')}${s.acceptedConn} accepted since start, ${duration(s.startSince)} ago${rate}`);
     // On a Unix socket FPM reads 0 here: a note says so below.
     if (d.listenQueueMeasured) {
-      out.push(`${label('queue')}listen queue ${s.listenQueue}${r.interval && r.interval.listenQueue !== s.listenQueue ? ` (up to ${r.interval.listenQueue} in the interval)` : ''} · max ${s.maxListenQueue} since start · backlog ${s.listenQueueLen}${c.dim(' (the backlog is a size, not a queue)')}`);
+      out.push(
+        `${label('queue')}listen queue ${s.listenQueue}${r.interval && r.interval.listenQueue !== s.listenQueue ? ` (up to ${r.interval.listenQueue} in the interval)` : ''} · max ${s.maxListenQueue} since start · backlog ${s.listenQueueLen}${c.dim(' (the backlog is a size, not a queue)')}`,
+      );
     }
-    const delta = (n: number | undefined) => (n === undefined ? '' : ` (${n > 0 ? c.yellow(`+${n}`) : '+0'} in ${secs(r.interval?.seconds ?? 0)} s)`);
-    out.push(`${label('counters')}max children reached ${s.maxChildrenReached}${delta(r.interval?.maxChildrenReached)} · slow requests ${s.slowRequests}${delta(r.interval?.slowRequests)}${r.interval ? '' : c.dim(' (totals since start: --interval 5s shows what changes now)')}`);
-    if (r.thresholds.length) out.push(`${label('thresholds')}${r.thresholds.map((t) => `${t.held ? style.ok : style.fail} ${e(t.text)}`).join('   ')}`);
-    if (r.pool) out.push(`${label('pool file')}${e(r.pool.file)}:${r.pool.line} [${e(r.pool.name)}]${r.pathSource === 'pool-file' ? ` · status path ${e(r.path)} from pm.status_path` : ''}`);
+    const delta = (n: number | undefined) =>
+      n === undefined ? '' : ` (${n > 0 ? c.yellow(`+${n}`) : '+0'} in ${secs(r.interval?.seconds ?? 0)} s)`;
+    out.push(
+      `${label('counters')}max children reached ${s.maxChildrenReached}${delta(r.interval?.maxChildrenReached)} · slow requests ${s.slowRequests}${delta(r.interval?.slowRequests)}${r.interval ? '' : c.dim(' (totals since start: --interval 5s shows what changes now)')}`,
+    );
+    if (r.thresholds.length)
+      out.push(
+        `${label('thresholds')}${r.thresholds.map((t) => `${t.held ? style.ok : style.fail} ${e(t.text)}`).join('   ')}`,
+      );
+    if (r.pool)
+      out.push(
+        `${label('pool file')}${e(r.pool.file)}:${r.pool.line} [${e(r.pool.name)}]${r.pathSource === 'pool-file' ? ` · status path ${e(r.path)} from pm.status_path` : ''}`,
+      );
   }
   if (opts.verbose && s?.processes?.length) {
     out.push(`  ${c.dim('workers, the longest-running first:')}`);
@@ -105,7 +130,13 @@ export function formatStatusText(style: Style, r: StatusReport, opts: StatusText
     out.push('');
     for (const f of r.findings) out.push(formatFinding(style, f));
     out.push('');
-    out.push(formatSummary(style, { error: r.findings.filter((f) => f.severity === 'error').length, warning: r.findings.filter((f) => f.severity === 'warning').length, info: r.findings.filter((f) => f.severity === 'info').length }));
+    out.push(
+      formatSummary(style, {
+        error: r.findings.filter((f) => f.severity === 'error').length,
+        warning: r.findings.filter((f) => f.severity === 'warning').length,
+        info: r.findings.filter((f) => f.severity === 'info').length,
+      }),
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -17,13 +17,23 @@ export interface Style {
 /** A chalk look-alike that returns text unchanged, whatever chain of styles is asked. */
 function plainChalk(): ChalkInstance {
   const identity = (...text: unknown[]) => text.join(' ');
-  const proxy: ChalkInstance = new Proxy(identity, { get: () => proxy, apply: (_t, _this, args: unknown[]) => args.join(' ') }) as unknown as ChalkInstance;
+  const proxy: ChalkInstance = new Proxy(identity, {
+    get: () => proxy,
+    apply: (_t, _this, args: unknown[]) => args.join(' '),
+  }) as unknown as ChalkInstance;
   return proxy;
 }
 
 export function createStyle(chalk?: ChalkInstance): Style {
   const c = chalk ?? plainChalk();
-  return { color: chalk !== undefined, c, ok: c.green('✓'), fail: c.red('✗'), warn: c.yellow('!'), unknown: c.dim('?') };
+  return {
+    color: chalk !== undefined,
+    c,
+    ok: c.green('✓'),
+    fail: c.red('✗'),
+    warn: c.yellow('!'),
+    unknown: c.dim('?'),
+  };
 }
 
 /** The style for a decision the CLI made: chalk is loaded only when colour is on. */

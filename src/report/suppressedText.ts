@@ -12,12 +12,18 @@ export function formatSuppressedText(style: Style, suppressed: readonly Suppress
   if (suppressed.length === 0) return '';
   const { c } = style;
   const ids = [...new Set(suppressed.map((s) => s.finding.id))];
-  const out = [c.dim(`${suppressed.length} finding${suppressed.length === 1 ? '' : 's'} suppressed (${escapeOneLine(ids.join(', '))})${verbose ? ':' : '; --verbose lists them'}`)];
+  const out = [
+    c.dim(
+      `${suppressed.length} finding${suppressed.length === 1 ? '' : 's'} suppressed (${escapeOneLine(ids.join(', '))})${verbose ? ':' : '; --verbose lists them'}`,
+    ),
+  ];
   if (verbose) {
     // Bounded like every list a person reads; JSON lists them all.
     const list = capList(suppressed, 200);
     for (const { finding: f, entry } of list.shown) {
-      const at = f.location ? ` at ${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}` : '';
+      const at = f.location
+        ? ` at ${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}`
+        : '';
       out.push(`  ${c.dim('-')} ${f.severity} ${escapeOneLine(f.title)} [${escapeOneLine(f.id)}]${escapeOneLine(at)}`);
       out.push(`    ${c.dim('suppressed by')} ${escapeOneLine(entry.source)}: ${escapeOneLine(entry.reason)}`);
     }

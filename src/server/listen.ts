@@ -6,7 +6,10 @@ import { DEFAULT_LIMITS, HeldBytes, type ServeLimits } from './limits.js';
 import { serveConnection, type ResponderEvents } from './responder.js';
 import { socketPathProblem } from './socketPath.js';
 
-export type ListenTarget = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number } | { kind: 'fd'; fd: number };
+export type ListenTarget =
+  | { kind: 'unix'; path: string }
+  | { kind: 'tcp'; host: string; port: number }
+  | { kind: 'fd'; fd: number };
 
 export interface ListenOptions extends ResponderEvents {
   /** Unix socket mode, e.g. 0o660 */
@@ -98,8 +101,17 @@ export async function startServer(target: ListenTarget, options: ListenOptions =
     server.once('error', (err: NodeJS.ErrnoException) => {
       // A connected socket on fd 0 (a parent's socketpair for stdin) passes the isSocket test; listen() on it fails with EINVAL.
       if (target.kind === 'fd' && err.code === 'EINVAL') return failed(notListening(target.fd));
-      const where = target.kind === 'unix' ? target.path : target.kind === 'tcp' ? `${target.host}:${target.port}` : `fd ${target.fd}`;
-      failed(new ServeError(`cannot listen on ${where}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? `permission denied${target.kind === 'unix' ? ` (creating a socket in ${dirname(target.path)} takes write access to it)` : ''}` : err.message}`));
+      const where =
+        target.kind === 'unix'
+          ? target.path
+          : target.kind === 'tcp'
+            ? `${target.host}:${target.port}`
+            : `fd ${target.fd}`;
+      failed(
+        new ServeError(
+          `cannot listen on ${where}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.code === 'EACCES' ? `permission denied${target.kind === 'unix' ? ` (creating a socket in ${dirname(target.path)} takes write access to it)` : ''}` : err.message}`,
+        ),
+      );
     });
     if (target.kind === 'unix') server.listen({ path: target.path, backlog: 511 }, resolve);
     else if (target.kind === 'tcp') server.listen({ host: target.host, port: target.port, backlog: 511 }, resolve);

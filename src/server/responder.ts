@@ -59,7 +59,11 @@ export function defaultConnectionLimits(): ConnectionLimits {
  * (socket.pause() stops reading from the kernel), so a client that sends and
  * never reads fills its own socket buffers, not our memory.
  */
-export function serveConnection(socket: net.Socket, events: ResponderEvents = {}, bounds: ConnectionLimits = defaultConnectionLimits()): ServedConnection {
+export function serveConnection(
+  socket: net.Socket,
+  events: ResponderEvents = {},
+  bounds: ConnectionLimits = defaultConnectionLimits(),
+): ServedConnection {
   const { limits, held } = bounds;
   const decoder = new RecordDecoder();
   const requests = new Map<number, InFlight>();
@@ -110,7 +114,13 @@ export function serveConnection(socket: net.Socket, events: ResponderEvents = {}
       fail((err as Error).message);
       return;
     }
-    const echo: EchoRequest = { requestId: req.id, role: req.role, params, bodyBytes: req.bodyBytes, keepConn: req.keepConn };
+    const echo: EchoRequest = {
+      requestId: req.id,
+      role: req.role,
+      params,
+      bodyBytes: req.bodyBytes,
+      keepConn: req.keepConn,
+    };
     events.onRequest?.(echo);
     const out = req.role === Role.AUTHORIZER ? Buffer.from('Status: 200\r\n\r\n') : renderEchoResponse(echo);
     releaseParams(req);
@@ -161,9 +171,17 @@ export function serveConnection(socket: net.Socket, events: ResponderEvents = {}
       case RecordType.BEGIN_REQUEST: {
         if (req) return fail(`BEGIN_REQUEST for request ${record.requestId}, which is already active`);
         const begin = decodeBeginRequestBody(record.content);
-        const fresh: InFlight = { id: record.requestId, role: begin.role, keepConn: begin.keepConn, params: [], paramsBytes: 0, bodyBytes: 0 };
+        const fresh: InFlight = {
+          id: record.requestId,
+          role: begin.role,
+          keepConn: begin.keepConn,
+          params: [],
+          paramsBytes: 0,
+          bodyBytes: 0,
+        };
         if (requests.size >= MAX_REQUESTS_PER_CONNECTION) return end(fresh, ProtocolStatus.OVERLOADED);
-        if (begin.role !== Role.RESPONDER && begin.role !== Role.AUTHORIZER) return end(fresh, ProtocolStatus.UNKNOWN_ROLE);
+        if (begin.role !== Role.RESPONDER && begin.role !== Role.AUTHORIZER)
+          return end(fresh, ProtocolStatus.UNKNOWN_ROLE);
         requests.set(fresh.id, fresh);
         return;
       }
@@ -208,7 +226,8 @@ export function serveConnection(socket: net.Socket, events: ResponderEvents = {}
     else if (socket.isPaused()) socket.resume();
   };
 
-  const midRequest = () => decoder.bufferedBytes > 0 || requests.size > 0 || backlog.length > 0 || socket.writableLength > 0;
+  const midRequest = () =>
+    decoder.bufferedBytes > 0 || requests.size > 0 || backlog.length > 0 || socket.writableLength > 0;
 
   socket.on('data', (chunk: Buffer) => {
     if (socket.writableEnded) return; // read on only to see the peer close

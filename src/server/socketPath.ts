@@ -24,7 +24,8 @@ export function socketPathProblem(path: string): string | undefined {
     stat = statSync(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return `directory ${dir} does not exist: create it first, or choose a socket path in an existing directory`;
+    if (code === 'ENOENT')
+      return `directory ${dir} does not exist: create it first, or choose a socket path in an existing directory`;
     if (code === 'ENOTDIR') return `${dir} is not a directory (a part of it is a file)`;
     if (code === 'EACCES') return `cannot reach directory ${dir}: permission denied`;
     return undefined;

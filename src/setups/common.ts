@@ -50,7 +50,15 @@ export function sectionRefs(ancestors: readonly Directive[]): SectionRef[] {
     const a = ancestors[i] as Directive;
     if (!a.isSection) continue;
     // One shape for all (condition undefined when absent, which JSON leaves out).
-    out.push({ name: a.written, args: a.args, file: a.file, line: a.line, includedFrom: a.includedFrom, active: a.active, condition: a.condition });
+    out.push({
+      name: a.written,
+      args: a.args,
+      file: a.file,
+      line: a.line,
+      includedFrom: a.includedFrom,
+      active: a.active,
+      condition: a.condition,
+    });
   }
   // At its exact size: every setup keeps one, and an array grown by push has room for 17.
   return out.slice();
@@ -141,7 +149,14 @@ export function directoryOf(ancestors: readonly Directive[]): string | undefined
 /** An absolute path with no empty, "." or ".." component and no trailing slash (what path.posix.normalize leaves alone). */
 function isNormalAbsolute(p: string): boolean {
   if (p.charCodeAt(0) !== 0x2f || p.length < 2) return false;
-  return p.indexOf('//') === -1 && p.indexOf('/./') === -1 && p.indexOf('/../') === -1 && !p.endsWith('/') && !p.endsWith('/.') && !p.endsWith('/..');
+  return (
+    p.indexOf('//') === -1 &&
+    p.indexOf('/./') === -1 &&
+    p.indexOf('/../') === -1 &&
+    !p.endsWith('/') &&
+    !p.endsWith('/.') &&
+    !p.endsWith('/..')
+  );
 }
 
 export function parseIntOr(v: string | undefined, dflt: number): number {

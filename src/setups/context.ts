@@ -4,7 +4,9 @@ import { everyDirective, handlerDirectives, vhostOfAncestors, type HandlerSectio
 
 /** The directives the extractors look at; keeping only these spares a large tree's memory. */
 export const SETUP_DIRECTIVES: ReadonlySet<string> = new Set(
-  'sethandler addhandler fastcgiserver appclass fastcgiexternalserver externalappclass fastcgiipcdir fastcgiwrapper fastcgisuexec fastcgiconfig alias scriptalias action proxypass proxypassmatch rewriterule balancermember proxy proxyset'.split(' '),
+  'sethandler addhandler fastcgiserver appclass fastcgiexternalserver externalappclass fastcgiipcdir fastcgiwrapper fastcgisuexec fastcgiconfig alias scriptalias action proxypass proxypassmatch rewriterule balancermember proxy proxyset'.split(
+    ' ',
+  ),
 );
 
 export interface ExtractContext {
@@ -24,7 +26,11 @@ export interface ExtractContext {
   mainDocumentRoot?: string;
 }
 
-export function extractContext(tree: readonly Directive[], serverRoot: string, modules: readonly LoadedModule[]): ExtractContext {
+export function extractContext(
+  tree: readonly Directive[],
+  serverRoot: string,
+  modules: readonly LoadedModule[],
+): ExtractContext {
   const all = everyDirective(tree, SETUP_DIRECTIVES);
   const id = webIdentity(tree);
   const byName = new Map<string, Visited[]>();

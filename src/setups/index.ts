@@ -17,9 +17,14 @@ export { extractModProxyFcgi, parsedProxyUrl } from './modProxyFcgi.js';
 export { parseProxyUrl, isFcgiUrl, workerParams, FCGI_DEFAULT_PORT, type ProxyUrl } from './proxyUrl.js';
 export { extensionsOf } from './common.js';
 
-export function extractSetups(tree: readonly Directive[], serverRoot: string, modules: readonly LoadedModule[]): FastcgiSetup[] {
+export function extractSetups(
+  tree: readonly Directive[],
+  serverRoot: string,
+  modules: readonly LoadedModule[],
+): FastcgiSetup[] {
   const ctx = extractContext(tree, serverRoot, modules);
   const out = extractModFastcgi(ctx);
-  for (const more of [extractModFcgid(ctx), extractModProxyFcgi(ctx)]) for (let i = 0; i < more.length; i++) out.push(more[i] as FastcgiSetup);
+  for (const more of [extractModFcgid(ctx), extractModProxyFcgi(ctx)])
+    for (let i = 0; i < more.length; i++) out.push(more[i] as FastcgiSetup);
   return out;
 }

@@ -103,7 +103,25 @@ function handlerReaches(h: HandlerSection, file: string): boolean {
   const dir = path.posix.dirname(file);
   const base = path.posix.basename(file);
   const scoped = h.ancestors.filter((a) => a.isSection && a.name !== 'virtualhost');
-  if (!scoped.every((s) => sectionApplies(s, dir, base) || ['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion', 'if', 'elseif', 'else', 'location', 'locationmatch'].includes(s.name))) {
+  if (
+    !scoped.every(
+      (s) =>
+        sectionApplies(s, dir, base) ||
+        [
+          'ifmodule',
+          'ifdefine',
+          'iffile',
+          'ifdirective',
+          'ifsection',
+          'ifversion',
+          'if',
+          'elseif',
+          'else',
+          'location',
+          'locationmatch',
+        ].includes(s.name),
+    )
+  ) {
     return false;
   }
   if (h.kind === 'AddHandler') return extensionsOf(base).some((e) => h.extensions?.includes(e));
@@ -128,7 +146,12 @@ function actionChain(ctx: ExtractContext, file: string, vhost: Directive | undef
       for (const h of ctx.handlers) {
         if (h.handler !== handler || !inScope(h.ancestors)) continue;
         const m = mappingOf(h);
-        out.push({ ...m, kind: 'Action', urlPath: url, text: `${render(h.d)} → ${render(action.d)} → ${render(alias.d)}` });
+        out.push({
+          ...m,
+          kind: 'Action',
+          urlPath: url,
+          text: `${render(h.d)} → ${render(action.d)} → ${render(alias.d)}`,
+        });
       }
     }
   }
@@ -145,12 +168,30 @@ function runAsFor(ctx: ExtractContext, opts: Record<string, string>): FastcgiSet
   return asWebServer(ctx);
 }
 
-function baseSetup(ctx: ExtractContext, v: Visited, mode: FastcgiSetup['mode'], key: string, params: Record<string, string>): FastcgiSetup {
+function baseSetup(
+  ctx: ExtractContext,
+  v: Visited,
+  mode: FastcgiSetup['mode'],
+  key: string,
+  params: Record<string, string>,
+): FastcgiSetup {
   const timeouts = {
     idle: parseIntOr(params['idle-timeout'], DEFAULT_IDLE_TIMEOUT),
     appConnTimeout: parseIntOr(params['appconntimeout'], DEFAULT_APP_CONN_TIMEOUT),
   };
-  return newSetup(ctx, v, { id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`, module: 'fastcgi', moduleId: 'fastcgi_module', loaded: ctx.modules.has('fastcgi_module'), mode }, timeouts, params);
+  return newSetup(
+    ctx,
+    v,
+    {
+      id: `fastcgi:${mode}:${key}@${v.d.file}:${v.d.line}`,
+      module: 'fastcgi',
+      moduleId: 'fastcgi_module',
+      loaded: ctx.modules.has('fastcgi_module'),
+      mode,
+    },
+    timeouts,
+    params,
+  );
 }
 
 function optionsFor(ctx: ExtractContext, vhost: Directive | undefined, file: string): FastcgiSetup['options'] {
@@ -176,16 +217,25 @@ export function extractModFastcgi(ctx: ExtractContext): FastcgiSetup[] {
     } else if (opts['port'] !== undefined) {
       endpoint = { kind: 'tcp', host: 'localhost', port: parseIntOr(opts['port'], 0) };
     } else if (opts['socket'] !== undefined) {
-      endpoint = { kind: 'unix', path: path.posix.isAbsolute(opts['socket']) ? path.posix.normalize(opts['socket']) : path.posix.join(ipcDir, opts['socket']) };
+      endpoint = {
+        kind: 'unix',
+        path: path.posix.isAbsolute(opts['socket'])
+          ? path.posix.normalize(opts['socket'])
+          : path.posix.join(ipcDir, opts['socket']),
+      };
     } else if (!def.external) {
       endpoint = { kind: 'unix', path: path.posix.join(ipcDir, socketHash(def.path, '', '')), generated: true };
     } else {
-      s.notes.push('FastCgiExternalServer needs -socket or -host: mod_fastcgi refuses it ("-socket or -host option missing").');
+      s.notes.push(
+        'FastCgiExternalServer needs -socket or -host: mod_fastcgi refuses it ("-socket or -host option missing").',
+      );
     }
     if (endpoint) s.endpoint = endpoint;
     if (!def.external) s.runAs = runAsFor(ctx, opts);
     // Requests reach the server through fastcgi-script handlers covering the file, or an Action chain.
-    const nearby = vh ? [...(ctx.handlersByVhost.get(undefined) ?? []), ...(ctx.handlersByVhost.get(vh) ?? [])] : ctx.handlers;
+    const nearby = vh
+      ? [...(ctx.handlersByVhost.get(undefined) ?? []), ...(ctx.handlersByVhost.get(vh) ?? [])]
+      : ctx.handlers;
     for (const h of nearby) {
       if (h.handler !== FASTCGI_HANDLER) continue;
       if (handlerReaches(h, def.path)) s.reachedBy.push(mappingOf(h));
@@ -222,7 +272,10 @@ function dynamicApps(ctx: ExtractContext, defs: readonly ServerDefinition[]): Fa
     if (dir) {
       const named = name && !/[*?[]/.test(name) ? name : undefined;
       // A made-up name only picks the sections that apply; it is never shown as the script.
-      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), named ?? `index${h.extensions?.[0] ?? '.fcgi'}`);
+      const sample = path.posix.join(
+        resolveServerPath(ctx.serverRoot, dir),
+        named ?? `index${h.extensions?.[0] ?? '.fcgi'}`,
+      );
       if (named) s.script = sample;
       s.options = optionsFor(ctx, vh, sample);
     } else {

@@ -4,7 +4,14 @@
  * sockets it creates in FcgidIPCDir.
  */
 import * as path from 'node:path';
-import { resolveServerPath, serverSetting, vhostSetsAny, vhostValue, effectiveOptions, type Directive } from '../apache/index.js';
+import {
+  resolveServerPath,
+  serverSetting,
+  vhostSetsAny,
+  vhostValue,
+  effectiveOptions,
+  type Directive,
+} from '../apache/index.js';
 import { directoryOf, mappingOf, optionsLine, parseIntOr, vhostOfAncestors, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
 import { asWebServer, newSetup } from './setup.js';
@@ -75,7 +82,9 @@ export function fcgidIpcDir(ctx: ExtractContext): string {
   const d = setting(ctx, undefined, ['fcgidipcdir', 'socketpath']);
   if (d?.args[0]) return resolveServerPath(ctx.serverRoot, d.args[0]);
   const so = ctx.modules.get('fcgid_module')?.path ?? '';
-  return so.startsWith('/usr/lib/apache2/') ? '/var/lib/apache2/fcgid/sock' : resolveServerPath(ctx.serverRoot, 'logs/fcgidsock');
+  return so.startsWith('/usr/lib/apache2/')
+    ? '/var/lib/apache2/fcgid/sock'
+    : resolveServerPath(ctx.serverRoot, 'logs/fcgidsock');
 }
 
 /** The FcgidWrapper that applies in a handler's scope: nearest section first, then vhost, then main. */
@@ -98,13 +107,20 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
   for (const h of ctx.handlers) {
     if (h.handler !== FCGID_HANDLER) continue;
     const vh = vhostOfAncestors(h.ancestors);
-    const set = vh && vhostSetsAny(vh, VHOST_NAMES) ? settingsFor(ctx, vh) : (mainSettings ??= settingsFor(ctx, undefined));
+    const set =
+      vh && vhostSetsAny(vh, VHOST_NAMES) ? settingsFor(ctx, vh) : (mainSettings ??= settingsFor(ctx, undefined));
     const t = set.timeouts;
     const s = newSetup(
       ctx,
       h,
       { id: `fcgid:${h.d.file}:${h.d.line}`, module: 'fcgid', moduleId: 'fcgid_module', loaded, mode: 'fcgid' },
-      { io: t['io'] as number, busy: t['busy'] as number, idle: t['idle'] as number, connect: t['connect'] as number, processLifeTime: t['processLifeTime'] as number },
+      {
+        io: t['io'] as number,
+        busy: t['busy'] as number,
+        idle: t['idle'] as number,
+        connect: t['connect'] as number,
+        processLifeTime: t['processLifeTime'] as number,
+      },
       { maxRequestLen: String(set.maxRequestLen), maxRequestsPerProcess: String(set.maxRequestsPerProcess) },
     );
     // The handler is the defining directive: its mapping shares the setup's ref and text.
@@ -120,7 +136,10 @@ export function extractModFcgid(ctx: ExtractContext): FastcgiSetup[] {
       const files = innermost(h.ancestors, (a) => a.name === 'files' && a.args[0] !== '~');
       const named = files?.args[0] && !/[*?[]/.test(files.args[0]) ? files.args[0] : undefined;
       // A made-up name only picks the sections that apply; it is never shown as the script.
-      const sample = path.posix.join(resolveServerPath(ctx.serverRoot, dir), named ?? `index${h.extensions?.[0] ?? '.fcgi'}`);
+      const sample = path.posix.join(
+        resolveServerPath(ctx.serverRoot, dir),
+        named ?? `index${h.extensions?.[0] ?? '.fcgi'}`,
+      );
       const eff = effectiveOptions(ctx.tree, vh, sample);
       s.options = { directory: path.posix.dirname(sample), values: eff.options, from: eff.from.map(optionsLine) };
       if (!s.script && named) s.script = sample;

@@ -62,11 +62,25 @@ function routeOf(v: Visited): Route | undefined {
       if (hflag) {
         const h = hflag.slice(hflag.indexOf('=') + 1);
         if (/^proxy:/i.test(h) && isFcgiUrl(h.slice(6))) {
-          return { v, url: h.slice(6), params: {}, mapping: { kind: 'RewriteRule', urlRegex: pattern, handler: h }, context: 'handler', invalidParams: [] };
+          return {
+            v,
+            url: h.slice(6),
+            params: {},
+            mapping: { kind: 'RewriteRule', urlRegex: pattern, handler: h },
+            context: 'handler',
+            invalidParams: [],
+          };
         }
       }
       if (f.some((x) => /^(P|proxy)$/i.test(x)) && isFcgiUrl(subst)) {
-        return { v, url: subst, params: {}, mapping: { kind: 'RewriteRule', urlRegex: pattern }, context: 'proxypass', invalidParams: [] };
+        return {
+          v,
+          url: subst,
+          params: {},
+          mapping: { kind: 'RewriteRule', urlRegex: pattern },
+          context: 'proxypass',
+          invalidParams: [],
+        };
       }
       return undefined;
     }
@@ -76,7 +90,14 @@ function routeOf(v: Visited): Route | undefined {
       const u = args[0];
       if (!u || !isFcgiUrl(u)) return undefined;
       const wp = workerParams(args.slice(1));
-      return { v, url: u, params: wp.params, mapping: { kind: 'BalancerMember' }, context: 'proxypass', invalidParams: wp.invalid };
+      return {
+        v,
+        url: u,
+        params: wp.params,
+        mapping: { kind: 'BalancerMember' },
+        context: 'proxypass',
+        invalidParams: wp.invalid,
+      };
     }
     default:
       return undefined;
@@ -122,10 +143,18 @@ function seconds(v: string | undefined): number | undefined {
 }
 
 /** Each route's parsed backend URL, kept for the checks that read it again. */
-const parsedUrls = new WeakMap<FastcgiSetup, { url: string; runtimeDir: string; context: 'handler' | 'proxypass'; parsed: ProxyUrl }>();
+const parsedUrls = new WeakMap<
+  FastcgiSetup,
+  { url: string; runtimeDir: string; context: 'handler' | 'proxypass'; parsed: ProxyUrl }
+>();
 
 /** parseProxyUrl(url, runtimeDir, context), reusing what the extractor parsed for this setup. */
-export function parsedProxyUrl(s: FastcgiSetup, url: string, runtimeDir: string, context: 'handler' | 'proxypass'): ProxyUrl {
+export function parsedProxyUrl(
+  s: FastcgiSetup,
+  url: string,
+  runtimeDir: string,
+  context: 'handler' | 'proxypass',
+): ProxyUrl {
   const kept = parsedUrls.get(s);
   if (kept && kept.url === url && kept.runtimeDir === runtimeDir && kept.context === context) return kept.parsed;
   return parseProxyUrl(url, runtimeDir, context);
@@ -153,22 +182,52 @@ export function extractModProxyFcgi(ctx: ExtractContext): FastcgiSetup[] {
       proxyTimeout = serverSetting(ctx.tree, vh, 'proxytimeout');
       core = coreTimeout(ctx.tree, vh);
     } else {
-      mainTimeouts ??= { proxy: serverSetting(ctx.tree, undefined, 'proxytimeout'), core: coreTimeout(ctx.tree, undefined) };
+      mainTimeouts ??= {
+        proxy: serverSetting(ctx.tree, undefined, 'proxytimeout'),
+        core: coreTimeout(ctx.tree, undefined),
+      };
       proxyTimeout = mainTimeouts.proxy;
       core = mainTimeouts.core;
     }
     const timeout = seconds(params['timeout']) ?? seconds(proxyTimeout?.args[0]) ?? core;
-    const timeouts = { timeout, connect: seconds(params['connectiontimeout']) ?? timeout, retry: parseIntOr(params['retry'], 60) };
-    const s = newSetup(ctx, v, { id: `proxy_fcgi:${d.file}:${d.line}`, module: 'proxy_fcgi', moduleId: 'proxy_fcgi_module', loaded, mode: 'proxy' }, timeouts, params);
+    const timeouts = {
+      timeout,
+      connect: seconds(params['connectiontimeout']) ?? timeout,
+      retry: parseIntOr(params['retry'], 60),
+    };
+    const s = newSetup(
+      ctx,
+      v,
+      {
+        id: `proxy_fcgi:${d.file}:${d.line}`,
+        module: 'proxy_fcgi',
+        moduleId: 'proxy_fcgi_module',
+        loaded,
+        mode: 'proxy',
+      },
+      timeouts,
+      params,
+    );
     parsedUrls.set(s, { url: route.url, runtimeDir: ctx.runtimeDir, context: route.context, parsed });
     const files = innermost(ancestors, (a) => a.name === 'files' || a.name === 'filesmatch');
     const m = route.mapping;
     // One shape for every route (absent keys undefined, which JSON leaves out), in the order JSON has always shown.
     // The route is the defining directive: the mapping shares the setup's ref and text.
-    s.reachedBy = [{ kind: m.kind, urlRegex: m.urlRegex, urlPath: m.urlPath, handler: m.handler, text: s.directive, at: s.definedAt, files: files ? files.args.join(' ') : undefined }];
+    s.reachedBy = [
+      {
+        kind: m.kind,
+        urlRegex: m.urlRegex,
+        urlPath: m.urlPath,
+        handler: m.handler,
+        text: s.directive,
+        at: s.definedAt,
+        files: files ? files.args.join(' ') : undefined,
+      },
+    ];
     s.backendUrl = route.url;
     if (parsed.workerName) s.workerName = parsed.workerName;
-    if (dynamic) s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
+    if (dynamic)
+      s.notes.push('The backend URL is computed per request (%{…} or $n): its endpoint cannot be known in advance.');
     else if (parsed.endpoint) s.endpoint = parsed.endpoint;
     if (route.invalidParams.length > 0) s.notes.push(`Not key=value parameters: ${route.invalidParams.join(' ')}`);
     out.push(s);

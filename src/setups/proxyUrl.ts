@@ -51,11 +51,15 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
       r.fatalAtStartup = context === 'proxypass';
     }
     if (/^\/\/[^/]/.test(sock)) {
-      r.errors.push(`"unix:${sock}" has two slashes, which makes "${sock.slice(2).split('/')[0]}" a host name, not part of the path: write unix:/${sock.slice(2)} or unix:///${sock.slice(2)}.`);
+      r.errors.push(
+        `"unix:${sock}" has two slashes, which makes "${sock.slice(2).split('/')[0]}" a host name, not part of the path: write unix:/${sock.slice(2)} or unix:///${sock.slice(2)}.`,
+      );
     }
     const p = sock.replace(/^\/\/(?=\/)/, '');
     if (/\s|=/.test(p)) {
-      r.errors.push(`The socket path "${p}" contains a space or "=": it looks like a line pasted from a PHP-FPM pool ("listen = …"), not a path.`);
+      r.errors.push(
+        `The socket path "${p}" contains a space or "=": it looks like a line pasted from a PHP-FPM pool ("listen = …"), not a path.`,
+      );
     }
     if (p === '') r.errors.push(`"${raw}" has an empty socket path.`);
     socketPath = path.posix.isAbsolute(p) ? path.posix.normalize(p) : path.posix.join(runtimeDir, p);
@@ -66,7 +70,9 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
     url = url.slice(bar + 1);
     const colon = url.indexOf(':');
     if (colon === -1) {
-      r.errors.push(`After the socket, "${url}" has no scheme ("fcgi://localhost"): Apache refuses to start (invalid "unix:" URL).`);
+      r.errors.push(
+        `After the socket, "${url}" has no scheme ("fcgi://localhost"): Apache refuses to start (invalid "unix:" URL).`,
+      );
       r.fatalAtStartup = context === 'proxypass';
       r.endpoint = { kind: 'unix', path: socketPath };
       return r;
@@ -75,7 +81,9 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
   }
   const sm = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(url);
   if (!sm || sm[1] === undefined || sm[2] === undefined) {
-    r.errors.push(`"${raw}" is not an absolute URL such as fcgi://127.0.0.1:9000/ or unix:/run/php/php-fpm.sock|fcgi://localhost/.`);
+    r.errors.push(
+      `"${raw}" is not an absolute URL such as fcgi://127.0.0.1:9000/ or unix:/run/php/php-fpm.sock|fcgi://localhost/.`,
+    );
     r.fatalAtStartup = context === 'proxypass';
     if (socketPath) r.endpoint = { kind: 'unix', path: socketPath };
     return r;
@@ -91,16 +99,20 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
   r.backendPath = auth.path;
   if (socketPath) r.endpoint = { kind: 'unix', path: socketPath };
   else if (r.scheme === 'fcgi') {
-    r.endpoint = auth.port !== undefined
-      ? { kind: 'tcp', host: auth.host, port: auth.port }
-      : { kind: 'tcp', host: auth.host, port: FCGI_DEFAULT_PORT, defaultPort: true };
+    r.endpoint =
+      auth.port !== undefined
+        ? { kind: 'tcp', host: auth.host, port: auth.port }
+        : { kind: 'tcp', host: auth.host, port: FCGI_DEFAULT_PORT, defaultPort: true };
   }
   return r;
 }
 
 /** Is this URL a FastCGI route (fcgi:// or unix:…|fcgi://, or a unix: socket missing its scheme)? */
 export function isFcgiUrl(raw: string): boolean {
-  return /^fcgi:/i.test(raw) || (/^unix:/i.test(raw) && (!raw.includes('|') || /\|\s*fcgi/i.test(raw) || !/\|[a-z0-9+.-]+:/i.test(raw)));
+  return (
+    /^fcgi:/i.test(raw) ||
+    (/^unix:/i.test(raw) && (!raw.includes('|') || /\|\s*fcgi/i.test(raw) || !/\|[a-z0-9+.-]+:/i.test(raw)))
+  );
 }
 
 /** key=value parameters after a ProxyPass URL (nocanon, interpolate, noquery are flags). */

@@ -24,7 +24,12 @@ export interface Capacity {
 }
 
 export function capacityOf(status: PoolStatus, derived: Derived, pool: PoolFacts | undefined): Capacity {
-  const c: Capacity = { pm: status.processManager, running: status.totalProcesses, idle: status.idleProcesses, busy: derived.busy };
+  const c: Capacity = {
+    pm: status.processManager,
+    running: status.totalProcesses,
+    idle: status.idleProcesses,
+    busy: derived.busy,
+  };
   if (derived.maxChildren !== undefined) c.maxChildren = derived.maxChildren;
   if (pool) c.pool = pool;
   return c;
@@ -42,7 +47,8 @@ function maxChildrenText(c: Capacity): string {
   return c.maxChildren !== undefined ? `pm.max_children ${c.maxChildren}${where}` : `pm.max_children${where}`;
 }
 
-const MORE_WORKERS = 'if memory allows (each worker needs about its memory_limit), or find what keeps workers busy (request_slowlog_timeout and the slow log)';
+const MORE_WORKERS =
+  'if memory allows (each worker needs about its memory_limit), or find what keeps workers busy (request_slowlog_timeout and the slow log)';
 
 /** The pool runs every worker it may: only more of them, or faster requests, help. */
 function raiseMaxChildren(c: Capacity): string {
@@ -81,7 +87,10 @@ export function fewIdleFix(c: Capacity, limit: number): string {
   if (c.pm === 'dynamic') {
     const min = c.pool?.minSpareServers;
     const where = c.pool ? ` (${c.pool.minSpareServersAt ?? c.pool.file})` : ' in the pool file';
-    const unknownMax = room === undefined ? ` Raise pm.max_children only if all of them already run (${c.running} now; the pool file could not be read to tell).` : '';
+    const unknownMax =
+      room === undefined
+        ? ` Raise pm.max_children only if all of them already run (${c.running} now; the pool file could not be read to tell).`
+        : '';
     if (min !== undefined && min >= need) {
       return `${lead}pm.min_spare_servers is already ${min}${where}: FPM starts the missing idle workers on its once-a-second check (a few at a time), so this reading came while it caught up with a burst. If it repeats, raise pm.start_servers and pm.min_spare_servers, or find what keeps workers busy (the slow log).${unknownMax}`;
     }

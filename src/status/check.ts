@@ -35,7 +35,11 @@ export async function poolStatusFindings(
     const pool = poolFacts(file);
     if (!pool.statusPath) continue;
     jobs.push(
-      readStatusPage(r.target, { path: pool.statusPath, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion }).then((read) => {
+      readStatusPage(r.target, {
+        path: pool.statusPath,
+        timeoutMs: opts.timeoutMs,
+        toolVersion: opts.toolVersion,
+      }).then((read) => {
         if (read.kind !== 'ok') return [];
         const line = file.lines['pm.max_children'] ?? file.line;
         return liveFigureFindings(read.status, derive(read.status, r.target, pool), key, pool).map((f) => ({

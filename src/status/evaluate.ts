@@ -120,7 +120,10 @@ export function derive(status: PoolStatus, target: Target, pool: PoolFacts | und
 }
 
 export function intervalDeltas(first: PoolStatus, second: PoolStatus, seconds: number): IntervalDeltas {
-  const restarted = second.startTime !== first.startTime || second.startSince < first.startSince || second.acceptedConn < first.acceptedConn;
+  const restarted =
+    second.startTime !== first.startTime ||
+    second.startSince < first.startSince ||
+    second.acceptedConn < first.acceptedConn;
   const base = restarted ? { maxChildrenReached: 0, slowRequests: 0, acceptedConn: 0 } : first;
   const accepted = Math.max(0, second.acceptedConn - base.acceptedConn);
   const secs = seconds > 0 ? seconds : 1;
@@ -136,33 +139,67 @@ export function intervalDeltas(first: PoolStatus, second: PoolStatus, seconds: n
   };
 }
 
-export function evaluateThresholds(status: PoolStatus, derived: Derived, thresholds: Thresholds, interval: IntervalDeltas | undefined): ThresholdResult[] {
+export function evaluateThresholds(
+  status: PoolStatus,
+  derived: Derived,
+  thresholds: Thresholds,
+  interval: IntervalDeltas | undefined,
+): ThresholdResult[] {
   const out: ThresholdResult[] = [];
   if (thresholds.maxListenQueue !== undefined) {
     const limit = thresholds.maxListenQueue;
     if (!derived.listenQueueMeasured) {
-      out.push({ name: 'max-listen-queue', limit, held: true, text: `listen queue not measured on a Unix socket (limit ${limit} not applied)` });
+      out.push({
+        name: 'max-listen-queue',
+        limit,
+        held: true,
+        text: `listen queue not measured on a Unix socket (limit ${limit} not applied)`,
+      });
     } else {
       const actual = interval ? interval.listenQueue : status.listenQueue;
-      out.push({ name: 'max-listen-queue', limit, actual, held: actual <= limit, text: `listen queue ${actual} ${actual <= limit ? '≤' : '>'} ${limit}` });
+      out.push({
+        name: 'max-listen-queue',
+        limit,
+        actual,
+        held: actual <= limit,
+        text: `listen queue ${actual} ${actual <= limit ? '≤' : '>'} ${limit}`,
+      });
     }
   }
   if (thresholds.minIdle !== undefined) {
     const limit = thresholds.minIdle;
     const actual = status.idleProcesses;
-    out.push({ name: 'min-idle', limit, actual, held: actual >= limit, text: `idle workers ${actual} ${actual >= limit ? '≥' : '<'} ${limit}` });
+    out.push({
+      name: 'min-idle',
+      limit,
+      actual,
+      held: actual >= limit,
+      text: `idle workers ${actual} ${actual >= limit ? '≥' : '<'} ${limit}`,
+    });
   }
   if (thresholds.maxBusyPercent !== undefined) {
     const limit = thresholds.maxBusyPercent;
     const actual = derived.busyPercent;
-    out.push({ name: 'max-busy-percent', limit, actual, held: actual <= limit, text: `busy ${actual}% ${actual <= limit ? '≤' : '>'} ${limit}%` });
+    out.push({
+      name: 'max-busy-percent',
+      limit,
+      actual,
+      held: actual <= limit,
+      text: `busy ${actual}% ${actual <= limit ? '≤' : '>'} ${limit}%`,
+    });
   }
   for (const c of thresholds.failOnNew ?? []) {
     if (!interval) continue;
     const actual = c === 'max-children-reached' ? interval.maxChildrenReached : interval.slowRequests;
     const what = c === 'max-children-reached' ? 'max children reached' : 'slow requests';
     // The counter's name, then its change: no noun to agree with the number.
-    out.push({ name: `new-${c}`, limit: 0, actual, held: actual === 0, text: `${what} +${actual} in ${secs(interval.seconds)} s` });
+    out.push({
+      name: `new-${c}`,
+      limit: 0,
+      actual,
+      held: actual === 0,
+      text: `${what} +${actual} in ${secs(interval.seconds)} s`,
+    });
   }
   return out;
 }
@@ -171,7 +208,10 @@ function thresholdFinding(t: ThresholdResult, report: StatusReport, status: Pool
   const where = report.target;
   const ev = (text: string) => ({ kind: 'probe' as const, text: `${where} status: ${text}` });
   const poolName = `pool ${status.pool}`;
-  const maxText = derived.maxChildren !== undefined ? `pm.max_children ${derived.maxChildren}${report.pool ? ` (${report.pool.file})` : ''}` : 'pm.max_children';
+  const maxText =
+    derived.maxChildren !== undefined
+      ? `pm.max_children ${derived.maxChildren}${report.pool ? ` (${report.pool.file})` : ''}`
+      : 'pm.max_children';
   const capacity = capacityOf(status, derived, report.pool);
   const inInterval = `in ${secs(report.interval?.seconds ?? 0)} s`;
   const n = t.actual ?? 0;
@@ -182,7 +222,11 @@ function thresholdFinding(t: ThresholdResult, report: StatusReport, status: Pool
         severity: 'error',
         title: `${count(n, 'connection')} ${n === 1 ? 'waits' : 'wait'} for a worker (listen queue over ${t.limit})`,
         message: `In ${poolName}, ${count(n, 'connection')} ${n === 1 ? 'is' : 'are'} waiting in the listen queue for a free worker (limit ${t.limit}); ${derived.busy} of ${count(derived.maxChildren ?? status.totalProcesses, 'worker')} busy. Requests wait, then time out (504) or fail when the backlog (${status.listenQueueLen}) is full.`,
-        evidence: [ev(`listen queue ${status.listenQueue}, max listen queue ${status.maxListenQueue} since start, active ${status.activeProcesses}, idle ${status.idleProcesses}, total ${status.totalProcesses}, pm ${status.processManager}`)],
+        evidence: [
+          ev(
+            `listen queue ${status.listenQueue}, max listen queue ${status.maxListenQueue} since start, active ${status.activeProcesses}, idle ${status.idleProcesses}, total ${status.totalProcesses}, pm ${status.processManager}`,
+          ),
+        ],
         fix: queueFix(capacity),
       };
     case 'min-idle':
@@ -190,10 +234,18 @@ function thresholdFinding(t: ThresholdResult, report: StatusReport, status: Pool
       return {
         id: 'pool-busy',
         severity: 'error',
-        title: t.name === 'min-idle' ? `${n === 0 ? 'No idle worker' : `Only ${count(n, 'idle worker')}`} (fewer than ${t.limit})` : `${t.actual}% of the workers are busy (over ${t.limit}%)`,
+        title:
+          t.name === 'min-idle'
+            ? `${n === 0 ? 'No idle worker' : `Only ${count(n, 'idle worker')}`} (fewer than ${t.limit})`
+            : `${t.actual}% of the workers are busy (over ${t.limit}%)`,
         message: `${poolName} (pm = ${status.processManager}) has ${count(status.idleProcesses, 'idle worker')} and ${count(derived.busy, 'busy worker')} besides the one answering this status request, ${derived.busyOf === 'max-children' ? `${status.totalProcesses} running of ${maxText}` : `${status.totalProcesses} running (pm.max_children unknown: the pool file could not be read)`}: ${t.text}.`,
-        evidence: [ev(`idle ${status.idleProcesses}, active ${status.activeProcesses}, total ${status.totalProcesses}, max active ${status.maxActiveProcesses} since start, pm ${status.processManager}`)],
-        fix: t.name === 'min-idle' ? fewIdleFix(capacity, t.limit) : busyFix(capacity, derived.busyOf === 'max-children'),
+        evidence: [
+          ev(
+            `idle ${status.idleProcesses}, active ${status.activeProcesses}, total ${status.totalProcesses}, max active ${status.maxActiveProcesses} since start, pm ${status.processManager}`,
+          ),
+        ],
+        fix:
+          t.name === 'min-idle' ? fewIdleFix(capacity, t.limit) : busyFix(capacity, derived.busyOf === 'max-children'),
       };
     case 'new-max-children-reached':
       return {
@@ -211,13 +263,18 @@ function thresholdFinding(t: ThresholdResult, report: StatusReport, status: Pool
         title: `${count(n, 'request')} slower than request_slowlog_timeout ${inInterval}`,
         message: `During the interval, ${count(n, 'request')} of ${poolName} ran longer than request_slowlog_timeout${report.pool?.slowlogTimeout ? ` (${report.pool.slowlogTimeout})` : ''}.`,
         evidence: [ev(`slow requests ${status.slowRequests} since start, +${n} ${inInterval}`)],
-        fix: 'Read the pool\'s slow log (slowlog =): it holds a stack trace of each slow request.',
+        fix: "Read the pool's slow log (slowlog =): it holds a stack trace of each slow request.",
       };
   }
 }
 
 /** Warnings from the figures of one moment, with no threshold asked: shared with `check`. */
-export function liveFigureFindings(status: PoolStatus, derived: Derived, where: string, pool: PoolFacts | undefined): Finding[] {
+export function liveFigureFindings(
+  status: PoolStatus,
+  derived: Derived,
+  where: string,
+  pool: PoolFacts | undefined,
+): Finding[] {
   const out: Finding[] = [];
   const ev = (text: string) => ({ kind: 'probe' as const, text: `${where} status: ${text}` });
   const figures = `active ${status.activeProcesses}, idle ${status.idleProcesses}, total ${status.totalProcesses}, listen queue ${status.listenQueue}`;
@@ -260,7 +317,15 @@ export interface EvaluateInput {
 
 export function evaluate(input: EvaluateInput): StatusReport {
   const { probe } = input;
-  const report: StatusReport = { target: input.where, path: input.path, pathSource: input.pathSource, thresholds: [], healthy: false, findings: [], notes: [] };
+  const report: StatusReport = {
+    target: input.where,
+    path: input.path,
+    pathSource: input.pathSource,
+    thresholds: [],
+    healthy: false,
+    findings: [],
+    notes: [],
+  };
   if (input.reasons.pool) report.pool = input.reasons.pool;
   const oks = input.reads.filter((r): r is Extract<StatusRead, { kind: 'ok' }> => r.kind === 'ok');
   const last = oks[oks.length - 1];
@@ -270,19 +335,28 @@ export function evaluate(input: EvaluateInput): StatusReport {
     report.format = last.format;
     report.responseMs = Math.round(last.response.timings.totalMs * 10) / 10;
     report.derived = derive(last.status, input.target, input.reasons.pool);
-    if (!report.derived.listenQueueMeasured) report.notes.push('listen queue: PHP-FPM measures it only on TCP listeners; on a Unix socket it always reads 0.');
-    if (report.derived.maxChildren === undefined) report.notes.push('pm.max_children unknown (the status page does not say it and no readable pool file listens here): busy share is of the running workers.');
+    if (!report.derived.listenQueueMeasured)
+      report.notes.push('listen queue: PHP-FPM measures it only on TCP listeners; on a Unix socket it always reads 0.');
+    if (report.derived.maxChildren === undefined)
+      report.notes.push(
+        'pm.max_children unknown (the status page does not say it and no readable pool file listens here): busy share is of the running workers.',
+      );
   }
   const first = oks[0];
   if (first && last && first !== last && input.intervalSeconds !== undefined) {
     report.interval = intervalDeltas(first.status, last.status, input.intervalSeconds);
-    if (report.interval.restarted) report.notes.push('The pool restarted between the two samples: its counters started again from 0.');
+    if (report.interval.restarted)
+      report.notes.push('The pool restarted between the two samples: its counters started again from 0.');
   }
   if (report.status?.processManager === 'static' && input.thresholds.failOnNew?.includes('max-children-reached')) {
-    report.notes.push('A pm = static pool never counts "max children reached": watch the listen queue (TCP) and idle workers instead.');
+    report.notes.push(
+      'A pm = static pool never counts "max children reached": watch the listen queue (TCP) and idle workers instead.',
+    );
   }
   if (input.thresholds.failOnNew?.includes('slow-requests') && report.pool && !report.pool.slowlogTimeout) {
-    report.notes.push(`PHP-FPM counts slow requests only when request_slowlog_timeout is set; ${report.pool.file} does not set it.`);
+    report.notes.push(
+      `PHP-FPM counts slow requests only when request_slowlog_timeout is set; ${report.pool.file} does not set it.`,
+    );
   }
 
   if (probe === 'liveness') {
@@ -291,39 +365,74 @@ export function evaluate(input: EvaluateInput): StatusReport {
     return report;
   }
   if (failure) {
-    report.findings.push(failure.kind === 'failed' ? failedFinding(failure, input.reasons) : unreadableFinding(failure, input.reasons));
+    report.findings.push(
+      failure.kind === 'failed' ? failedFinding(failure, input.reasons) : unreadableFinding(failure, input.reasons),
+    );
   }
   if (last && report.derived) {
     report.thresholds = evaluateThresholds(last.status, report.derived, input.thresholds, report.interval);
-    for (const t of report.thresholds) if (!t.held) report.findings.push(thresholdFinding(t, report, last.status, report.derived));
+    for (const t of report.thresholds)
+      if (!t.held) report.findings.push(thresholdFinding(t, report, last.status, report.derived));
     if (!failure) {
       const ids = new Set(report.findings.map((f) => f.id));
-      for (const f of liveFigureFindings(last.status, report.derived, input.where, input.reasons.pool)) if (!ids.has(f.id)) report.findings.push(f);
+      for (const f of liveFigureFindings(last.status, report.derived, input.where, input.reasons.pool))
+        if (!ids.has(f.id)) report.findings.push(f);
     }
   }
   report.healthy = !report.findings.some((f) => f.severity === 'error');
   if (probe === 'readiness') {
     const bad = report.findings.find((f) => f.severity === 'error');
-    report.probe = { kind: 'readiness', passed: report.healthy, reason: bad ? bad.title : `the status page answered in ${report.responseMs ?? 0} ms${report.thresholds.length ? ' and every threshold held' : ''}` };
+    report.probe = {
+      kind: 'readiness',
+      passed: report.healthy,
+      reason: bad
+        ? bad.title
+        : `the status page answered in ${report.responseMs ?? 0} ms${report.thresholds.length ? ' and every threshold held' : ''}`,
+    };
   }
   return report;
 }
 
-function liveness(report: StatusReport, failure: Exclude<StatusRead, { kind: 'ok' }> | undefined, input: EvaluateInput): ProbeResult {
+function liveness(
+  report: StatusReport,
+  failure: Exclude<StatusRead, { kind: 'ok' }> | undefined,
+  input: EvaluateInput,
+): ProbeResult {
   const asked = input.thresholds;
-  if (asked.maxListenQueue !== undefined || asked.minIdle !== undefined || asked.maxBusyPercent !== undefined || asked.failOnNew?.length) {
-    report.notes.push('Thresholds do not apply to --probe liveness: a busy pool is alive. Use them with --probe readiness.');
+  if (
+    asked.maxListenQueue !== undefined ||
+    asked.minIdle !== undefined ||
+    asked.maxBusyPercent !== undefined ||
+    asked.failOnNew?.length
+  ) {
+    report.notes.push(
+      'Thresholds do not apply to --probe liveness: a busy pool is alive. Use them with --probe readiness.',
+    );
   }
-  if (!failure) return { kind: 'liveness', passed: true, reason: `the pool answered its status page in ${report.responseMs ?? 0} ms` };
+  if (!failure)
+    return {
+      kind: 'liveness',
+      passed: true,
+      reason: `the pool answered its status page in ${report.responseMs ?? 0} ms`,
+    };
   if (failure.kind === 'failed') {
     const f = failedFinding(failure, input.reasons);
     if (failure.connected && failure.error.code === 'timeout') {
       report.findings.push({ ...f, severity: 'warning' });
-      return { kind: 'liveness', passed: true, reason: 'the socket accepts connections, but every worker is busy: the status request waited in the listen backlog (alive, not ready)' };
+      return {
+        kind: 'liveness',
+        passed: true,
+        reason:
+          'the socket accepts connections, but every worker is busy: the status request waited in the listen backlog (alive, not ready)',
+      };
     }
     if (failure.error.code === 'connect-overloaded') {
       report.findings.push({ ...f, severity: 'warning' });
-      return { kind: 'liveness', passed: true, reason: 'the socket exists and is listened on, but its listen backlog is full (alive, overloaded)' };
+      return {
+        kind: 'liveness',
+        passed: true,
+        reason: 'the socket exists and is listened on, but its listen backlog is full (alive, overloaded)',
+      };
     }
     report.findings.push(f);
     return { kind: 'liveness', passed: false, reason: f.title };

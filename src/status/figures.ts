@@ -134,7 +134,10 @@ export function valuePreview(v: unknown): string {
   }
   if (text.length > 40) text = `${text.slice(0, 40)}…`;
   // JSON.stringify escapes C0 controls; these it leaves raw.
-  return text.replace(/[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function invalid(where: string, v: unknown, kind: FieldKind): StatusParseError {
@@ -197,7 +200,8 @@ function requireShape(keys: Iterable<string>): void {
   const present = new Set<string>();
   for (const k of keys) present.add(k.trim().toLowerCase());
   const missing = REQUIRED.filter((key) => !present.has(key));
-  if (missing.length > 0) throw new StatusParseError(`not a PHP-FPM status page: no ${missing.map((k) => `"${k}"`).join(', ')}`);
+  if (missing.length > 0)
+    throw new StatusParseError(`not a PHP-FPM status page: no ${missing.map((k) => `"${k}"`).join(', ')}`);
 }
 
 function complete(p: Map<keyof PoolStatus, string | number>, processes: WorkerStatus[] | undefined): PoolStatus {
@@ -276,10 +280,12 @@ export function parseStatusJson(text: string): PoolStatus {
   let processes: WorkerStatus[] | undefined;
   if (Object.hasOwn(obj, 'processes')) {
     const list = obj.processes;
-    if (!Array.isArray(list)) throw new StatusParseError(`"processes" is ${valuePreview(list)}, not a list of workers`, '"processes"');
+    if (!Array.isArray(list))
+      throw new StatusParseError(`"processes" is ${valuePreview(list)}, not a list of workers`, '"processes"');
     processes = list.map((w: unknown, i) => {
       const where = `"processes"[${i}]`;
-      if (typeof w !== 'object' || w === null || Array.isArray(w)) throw new StatusParseError(`${where} is ${valuePreview(w)}, not a worker's figures`, where);
+      if (typeof w !== 'object' || w === null || Array.isArray(w))
+        throw new StatusParseError(`${where} is ${valuePreview(w)}, not a worker's figures`, where);
       return worker(collect(WORKER_FIELDS, Object.entries(w), jsonValue, `${where} `), `${where} `);
     });
   }
@@ -299,9 +305,14 @@ export function parseStatusText(text: string): PoolStatus {
   requireShape(head.map(([k]) => k));
   const asText = (kind: FieldKind, v: unknown, where: string) => textValue(kind, String(v), where);
   // The plain page writes the start time as a date; the JSON one as epoch seconds.
-  const pool = collect(POOL_FIELDS, head.filter(([k]) => k.toLowerCase() !== 'start time'), asText);
+  const pool = collect(
+    POOL_FIELDS,
+    head.filter(([k]) => k.toLowerCase() !== 'start time'),
+    asText,
+  );
   const start = head.find(([k]) => k.toLowerCase() === 'start time')?.[1];
-  if (start !== undefined) pool.set('startTime', /^\d+$/.test(start) ? textValue('count', start, '"start time"') : parseFpmDate(start));
+  if (start !== undefined)
+    pool.set('startTime', /^\d+$/.test(start) ? textValue('count', start, '"start time"') : parseFpmDate(start));
   const rest = blocks.slice(1).map((b, i) => {
     const where = `worker ${i + 1} `;
     return worker(collect(WORKER_FIELDS, lines(b), asText, where), where);

@@ -61,20 +61,36 @@ export interface PoolHint {
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export function statusPathFor(optionPath: string | undefined, pool: PoolFacts | undefined): { path: string; source: StatusReport['pathSource'] } {
+export function statusPathFor(
+  optionPath: string | undefined,
+  pool: PoolFacts | undefined,
+): { path: string; source: StatusReport['pathSource'] } {
   if (optionPath !== undefined) return { path: optionPath, source: 'option' };
   if (pool?.statusPath) return { path: pool.statusPath, source: 'pool-file' };
   return { path: DEFAULT_STATUS_PATH, source: 'default' };
 }
 
-export async function poolStatus(target: Target, opts: PoolStatusOptions, ctx: PoolStatusContext): Promise<StatusReport> {
-  const readAt = (path: string) => readStatusPage(target, { path, timeoutMs: opts.timeoutMs, toolVersion: opts.toolVersion, maxResponseBytes: opts.maxResponseBytes });
+export async function poolStatus(
+  target: Target,
+  opts: PoolStatusOptions,
+  ctx: PoolStatusContext,
+): Promise<StatusReport> {
+  const readAt = (path: string) =>
+    readStatusPage(target, {
+      path,
+      timeoutMs: opts.timeoutMs,
+      toolVersion: opts.toolVersion,
+      maxResponseBytes: opts.maxResponseBytes,
+    });
   let pool = ctx.pool;
   let firstRead: StatusRead | undefined;
   if (pool === undefined && ctx.findPool) {
     const guess = statusPathFor(opts.path, undefined).path;
     const answer = await readAt(guess);
-    const hint = answer.kind === 'ok' ? { pool: answer.status.pool, pids: (answer.status.processes ?? []).map((w) => w.pid) } : undefined;
+    const hint =
+      answer.kind === 'ok'
+        ? { pool: answer.status.pool, pids: (answer.status.processes ?? []).map((w) => w.pid) }
+        : undefined;
     pool = ctx.findPool(hint);
     // A pool file naming another status path: ask that one instead.
     if (statusPathFor(opts.path, pool).path === guess) firstRead = answer;

@@ -75,7 +75,11 @@ export function poolFacts(pool: PoolFile): PoolFacts {
   };
   if (s['pm'] !== undefined) facts.pm = s['pm'];
   if (max !== undefined && max > 0) facts.maxChildren = max;
-  const spare = { minSpareServers: 'pm.min_spare_servers', maxSpareServers: 'pm.max_spare_servers', startServers: 'pm.start_servers' } as const;
+  const spare = {
+    minSpareServers: 'pm.min_spare_servers',
+    maxSpareServers: 'pm.max_spare_servers',
+    startServers: 'pm.start_servers',
+  } as const;
   for (const [name, key] of Object.entries(spare) as Array<[keyof typeof spare, string]>) {
     const v = wholeSetting(s, key);
     if (v !== undefined) facts[name] = v;

@@ -12,7 +12,10 @@ import { fpmConfigsOfMasters, poolFacts, poolServing, type PoolFacts } from './p
 const isWorkerOf = (cmdline: readonly string[], pool: string) => cmdline.join(' ').trim() === `php-fpm: pool ${pool}`;
 
 /** How to find the pool file that listens on the target, on this machine's processes and files. */
-export function poolFinder({ processes, fpm }: Pick<SystemProbes, 'processes' | 'fpm'>, target: Target): (hint?: PoolHint) => PoolFacts | undefined {
+export function poolFinder(
+  { processes, fpm }: Pick<SystemProbes, 'processes' | 'fpm'>,
+  target: Target,
+): (hint?: PoolHint) => PoolFacts | undefined {
   /**
    * The page named the pool and its workers: a worker's parent is the master,
    * whose command line names its configuration. Two small /proc files and that

@@ -53,10 +53,27 @@ export type StatusRead =
   | { kind: 'failed'; error: FcgiClientError; connected: boolean };
 
 /** Codes of a connect that failed: anything else happened on an open connection. */
-const CONNECT_FAILURES = new Set<string>(['connect-refused', 'connect-denied', 'connect-missing', 'connect-not-socket', 'connect-is-directory', 'connect-path-too-long', 'connect-overloaded', 'connect-timeout', 'connect-failed', 'dns']);
+const CONNECT_FAILURES = new Set<string>([
+  'connect-refused',
+  'connect-denied',
+  'connect-missing',
+  'connect-not-socket',
+  'connect-is-directory',
+  'connect-path-too-long',
+  'connect-overloaded',
+  'connect-timeout',
+  'connect-failed',
+  'dns',
+]);
 
 export function statusParams(path: string, query: string, toolVersion?: string): Array<[string, string]> {
-  return buildRequestEnvironment({ script: path, documentRoot: '/', scriptName: path, uri: `${path}?${query}`, softwareVersion: toolVersion });
+  return buildRequestEnvironment({
+    script: path,
+    documentRoot: '/',
+    scriptName: path,
+    uri: `${path}?${query}`,
+    softwareVersion: toolVersion,
+  });
 }
 
 function header(r: FcgiResponse, name: string): string | undefined {
@@ -72,7 +89,8 @@ function bodyStart(r: FcgiResponse, max = 400): string {
 export function serverOf(r: FcgiResponse): string | undefined {
   const powered = header(r, 'X-Powered-By') ?? '';
   const text = `${bodyStart(r, 2000)}\n${r.stderr}`;
-  if (header(r, 'X-Fcgi-Doctor-Pid') !== undefined || /fcgi-doctor serve/.test(text)) return 'fcgi-doctor serve (the stand-in app)';
+  if (header(r, 'X-Fcgi-Doctor-Pid') !== undefined || /fcgi-doctor serve/.test(text))
+    return 'fcgi-doctor serve (the stand-in app)';
   if (/fcgiwrap/i.test(text) || /Cannot get script name/.test(text)) return 'fcgiwrap';
   if (/uwsgi/i.test(`${powered}\n${text}`)) return 'uWSGI';
   if (/^PHP\//i.test(powered)) return `PHP (${powered})`;
@@ -82,21 +100,34 @@ export function serverOf(r: FcgiResponse): string | undefined {
 }
 
 /** Classifies an answer that did not parse as a status page. */
-export function classify(r: FcgiResponse, parseError: string): { reason: UnreadableKind; detail: string; server?: string } {
+export function classify(
+  r: FcgiResponse,
+  parseError: string,
+): { reason: UnreadableKind; detail: string; server?: string } {
   const start = bodyStart(r);
   const server = serverOf(r);
   const php = server?.startsWith('PHP') ?? false;
   const base = (reason: UnreadableKind, detail: string) => (server ? { reason, detail, server } : { reason, detail });
   if (r.status === 404 && (/^File not found\.?$/.test(start) || /Primary script unknown/i.test(r.stderr))) {
-    return base('not-enabled', `${r.status} "${start.slice(0, 80)}"${r.stderr ? `, stderr "${r.stderr.trim().slice(0, 120)}"` : ''}`);
+    return base(
+      'not-enabled',
+      `${r.status} "${start.slice(0, 80)}"${r.stderr ? `, stderr "${r.stderr.trim().slice(0, 120)}"` : ''}`,
+    );
   }
   if (r.status === 403 && (/^Access denied\.?$/.test(start) || /security\.limit_extensions/.test(r.stderr))) {
-    return base('extension-denied', `${r.status} "${start.slice(0, 80)}"${r.stderr ? `, stderr "${r.stderr.trim().slice(0, 160)}"` : ''}`);
+    return base(
+      'extension-denied',
+      `${r.status} "${start.slice(0, 80)}"${r.stderr ? `, stderr "${r.stderr.trim().slice(0, 160)}"` : ''}`,
+    );
   }
-  if (php && r.status < 400) return base('php-script', `${r.status}, ${header(r, 'Content-Type') ?? 'no Content-Type'}, ${parseError}`);
+  if (php && r.status < 400)
+    return base('php-script', `${r.status}, ${header(r, 'Content-Type') ?? 'no Content-Type'}, ${parseError}`);
   if (server === undefined && /^\{/.test(start) && /"pool"/.test(start)) return base('unparseable', parseError);
   if (server === undefined && /^pool:\s/m.test(start)) return base('unparseable', parseError);
-  return base(php ? 'php-script' : 'not-fpm', `${r.status}${r.statusText ? ` ${r.statusText}` : ''}, ${header(r, 'Content-Type') ?? 'no Content-Type'}: "${start.split('\n')[0]?.slice(0, 80) ?? ''}"`);
+  return base(
+    php ? 'php-script' : 'not-fpm',
+    `${r.status}${r.statusText ? ` ${r.statusText}` : ''}, ${header(r, 'Content-Type') ?? 'no Content-Type'}: "${start.split('\n')[0]?.slice(0, 80) ?? ''}"`,
+  );
 }
 
 async function ask(target: Target, query: string, opts: ReadOptions, timeoutMs: number): Promise<FcgiResponse> {
@@ -120,7 +151,14 @@ export async function readStatusPage(target: Target, opts: ReadOptions): Promise
     if (!(err instanceof FcgiClientError)) throw err;
     return { kind: 'failed', error: err, connected: !CONNECT_FAILURES.has(err.code) };
   }
-  const ok = (status: PoolStatus, format: 'json' | 'text', r: FcgiResponse): StatusRead => ({ kind: 'ok', status, format, response: r, atMs: wallClock, elapsedMs: now() - start });
+  const ok = (status: PoolStatus, format: 'json' | 'text', r: FcgiResponse): StatusRead => ({
+    kind: 'ok',
+    status,
+    format,
+    response: r,
+    atMs: wallClock,
+    elapsedMs: now() - start,
+  });
   let parseError = '';
   // A page with the shape of a status page and a value PHP-FPM never writes: its figures cannot be judged.
   const invalid = (err: StatusParseError, r: FcgiResponse): StatusRead => {

@@ -66,7 +66,9 @@ function poolAt(pool: PoolFacts): string {
 
 function reloadHint(pool: PoolFacts | undefined, target: Target): string {
   const version = phpVersionIn(pool?.file) ?? phpVersionIn(target.kind === 'unix' ? target.path : undefined);
-  return version ? `systemctl reload php${version}-fpm` : 'reload PHP-FPM (systemctl reload php-fpm, named phpX.Y-fpm on Debian and Ubuntu; or kill -USR2 on the master)';
+  return version
+    ? `systemctl reload php${version}-fpm`
+    : 'reload PHP-FPM (systemctl reload php-fpm, named phpX.Y-fpm on Debian and Ubuntu; or kill -USR2 on the master)';
 }
 
 function ev(ctx: ReasonContext, text: string): Evidence {
@@ -75,7 +77,12 @@ function ev(ctx: ReasonContext, text: string): Evidence {
 
 export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable' }>, ctx: ReasonContext): Finding {
   const where = formatTarget(ctx.target);
-  const evidence = [ev(ctx, `GET ${ctx.path}?json&full answered ${read.reason === 'invalid' ? `${read.response.status}: ` : ''}${read.detail}`)];
+  const evidence = [
+    ev(
+      ctx,
+      `GET ${ctx.path}?json&full answered ${read.reason === 'invalid' ? `${read.response.status}: ` : ''}${read.detail}`,
+    ),
+  ];
   const pool = ctx.pool;
   switch (read.reason) {
     case 'not-enabled': {
@@ -112,7 +119,9 @@ export function unreadableFinding(read: Extract<StatusRead, { kind: 'unreadable'
         title: `A PHP script answered ${ctx.path}, not the status page`,
         message: `${where} is PHP-FPM (${read.server ?? 'PHP'}), but ${ctx.path} reached a PHP script instead of the pool's status page (${read.detail}). pm.status_path is a URL path that PHP-FPM answers itself, such as /status, not a file.`,
         evidence,
-        fix: pool?.statusPath ? `Use --path ${pool.statusPath}, the pool's pm.status_path (${poolAt(pool)}).` : `Use --path with the pool's pm.status_path; if the pool has none, add "pm.status_path = /status" to its pool file and reload PHP-FPM.`,
+        fix: pool?.statusPath
+          ? `Use --path ${pool.statusPath}, the pool's pm.status_path (${poolAt(pool)}).`
+          : `Use --path with the pool's pm.status_path; if the pool has none, add "pm.status_path = /status" to its pool file and reload PHP-FPM.`,
       };
     case 'unparseable':
       return {
@@ -167,7 +176,13 @@ export function failedFinding(read: Extract<StatusRead, { kind: 'failed' }>, ctx
     return {
       ...base,
       message: `${a.user} may not connect to ${where}: it ${denialText({ ...a, who: a.user, object: a.isSocket ? 'the socket' : `the directory ${a.path}` })}.`,
-      evidence: [...base.evidence, { kind: 'probe', text: `${a.path}: ${a.modeText} ${a.owner}:${a.group}; ${a.user} (uid ${a.uid}) lacks ${a.missing.join('')}` }],
+      evidence: [
+        ...base.evidence,
+        {
+          kind: 'probe',
+          text: `${a.path}: ${a.modeText} ${a.owner}:${a.group}; ${a.user} (uid ${a.uid}) lacks ${a.missing.join('')}`,
+        },
+      ],
       fix,
     };
   }

@@ -30,7 +30,11 @@ export function permClass(st: Pick<FileStat, 'uid' | 'gid'>, who: Principal): Pe
   return 'other';
 }
 
-export function permits(st: Pick<FileStat, 'uid' | 'gid' | 'mode'> & { type?: FileStat['type'] }, who: Principal, bit: Bit): boolean {
+export function permits(
+  st: Pick<FileStat, 'uid' | 'gid' | 'mode'> & { type?: FileStat['type'] },
+  who: Principal,
+  bit: Bit,
+): boolean {
   // Root may execute a non-directory only if some x bit is set (CAP_DAC_OVERRIDE rule).
   if (who.uid === 0) return bit !== 'x' || st.type === 'dir' || (st.mode & 0o111) !== 0;
   const shift = { owner: 6, group: 3, other: 0 }[permClass(st, who)];
@@ -67,7 +71,10 @@ const MAX_SYMLINKS = 40;
  */
 export function mayAccess(fs: FileSystem, who: Principal, target: string, finalNeed: Bit[]): AccessVerdict {
   const steps: AccessStep[] = [];
-  let pending = path.posix.resolve('/', target).split('/').filter((p) => p !== '');
+  let pending = path.posix
+    .resolve('/', target)
+    .split('/')
+    .filter((p) => p !== '');
   let current = '/';
   let links = 0;
   const check = (p: string, st: FileStat, need: Bit[]): AccessVerdict | undefined => {
@@ -77,12 +84,14 @@ export function mayAccess(fs: FileSystem, who: Principal, target: string, finalN
     return { result: 'denied', steps, path: p, stat: st, missing, cls: permClass(st, who) };
   };
   const rootStat = fs.stat('/');
-  if (isProbeError(rootStat)) return { result: 'unknown', steps, path: '/', reason: rootStat.error, message: rootStat.message };
+  if (isProbeError(rootStat))
+    return { result: 'unknown', steps, path: '/', reason: rootStat.error, message: rootStat.message };
   while (pending.length > 0) {
     const name = pending.shift() ?? '';
     // Looking a name up in `current` needs x on it.
     const dirStat = fs.stat(current);
-    if (isProbeError(dirStat)) return { result: 'unknown', steps, path: current, reason: dirStat.error, message: dirStat.message };
+    if (isProbeError(dirStat))
+      return { result: 'unknown', steps, path: current, reason: dirStat.error, message: dirStat.message };
     const denied = check(current, dirStat, ['x']);
     if (denied) return denied;
     if (name === '..') {
@@ -94,7 +103,14 @@ export function mayAccess(fs: FileSystem, who: Principal, target: string, finalN
     const l = fs.lstat(next);
     if (isProbeError(l)) return { result: 'unknown', steps, path: next, reason: l.error, message: l.message };
     if (l.type === 'symlink') {
-      if (++links > MAX_SYMLINKS) return { result: 'unknown', steps, path: next, reason: 'other', message: `${next}: too many levels of symbolic links` };
+      if (++links > MAX_SYMLINKS)
+        return {
+          result: 'unknown',
+          steps,
+          path: next,
+          reason: 'other',
+          message: `${next}: too many levels of symbolic links`,
+        };
       const to = fs.readlink(next);
       if (isProbeError(to)) return { result: 'unknown', steps, path: next, reason: to.error, message: to.message };
       const abs = path.posix.isAbsolute(to) ? to : path.posix.join(current, to);
@@ -105,7 +121,8 @@ export function mayAccess(fs: FileSystem, who: Principal, target: string, finalN
     current = next;
   }
   const finalStat = fs.stat(current);
-  if (isProbeError(finalStat)) return { result: 'unknown', steps, path: current, reason: finalStat.error, message: finalStat.message };
+  if (isProbeError(finalStat))
+    return { result: 'unknown', steps, path: current, reason: finalStat.error, message: finalStat.message };
   const denied = check(current, finalStat, finalNeed);
   if (denied) return denied;
   return { result: 'allowed', steps, resolved: current };

@@ -8,7 +8,11 @@ import { createConnection } from 'node:net';
 import type { ConnectOutcome, Connector } from './types.js';
 import { unixRoute } from '../util/unixPath.js';
 
-function attempt(opts: { path: string } | { host: string; port: number }, timeoutMs: number, release: () => void = () => undefined): Promise<ConnectOutcome> {
+function attempt(
+  opts: { path: string } | { host: string; port: number },
+  timeoutMs: number,
+  release: () => void = () => undefined,
+): Promise<ConnectOutcome> {
   const started = Date.now();
   return new Promise((resolve) => {
     const sock = createConnection(opts);
@@ -22,7 +26,8 @@ function attempt(opts: { path: string } | { host: string; port: number }, timeou
       resolve(o);
     };
     const timer = setTimeout(
-      () => finish({ ok: false, code: 'ETIMEDOUT', message: `no answer within ${timeoutMs} ms`, ms: Date.now() - started }),
+      () =>
+        finish({ ok: false, code: 'ETIMEDOUT', message: `no answer within ${timeoutMs} ms`, ms: Date.now() - started }),
       timeoutMs,
     );
     sock.once('connect', () => finish({ ok: true, ms: Date.now() - started }));

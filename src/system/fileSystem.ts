@@ -1,5 +1,15 @@
 /** The live FileSystem: node's synchronous fs calls, read-only. */
-import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  readSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { probeError, type FileStat, type FileSystem, type FileType, type ProbeError } from './types.js';
 
 function typeOf(s: Stats): FileType {

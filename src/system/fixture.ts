@@ -110,7 +110,10 @@ function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
   };
   const follow = (p: string, depth = 0): { p: string; f: FixtureFile } | ReturnType<typeof probeError> => {
     // Resolve symbolic links in every component, as the kernel does.
-    const parts = path.posix.normalize(p).split('/').filter((x) => x !== '');
+    const parts = path.posix
+      .normalize(p)
+      .split('/')
+      .filter((x) => x !== '');
     let cur = '/';
     for (let i = 0; i < parts.length; i++) {
       const next = path.posix.join(cur, parts[i] ?? '');
@@ -212,7 +215,12 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
   const processes = fixtureProcesses(data.processes ?? [], viewer);
   const unix = data.unixListeners ?? [];
   const tcp = data.tcpListeners ?? [];
-  const refused = (ms = 0): ConnectOutcome => ({ ok: false, code: 'ECONNREFUSED', message: 'connect ECONNREFUSED', ms });
+  const refused = (ms = 0): ConnectOutcome => ({
+    ok: false,
+    code: 'ECONNREFUSED',
+    message: 'connect ECONNREFUSED',
+    ms,
+  });
   return {
     fs,
     users: usersFromText(data.passwd ?? FIXTURE_PASSWD, data.group ?? FIXTURE_GROUP),
@@ -228,7 +236,8 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
         const explicit = data.connect?.[`unix:${p}`];
         if (explicit) return explicit;
         const st = fs.stat(p);
-        if ('error' in st) return { ok: false, code: st.error === 'missing' ? 'ENOENT' : 'EACCES', message: st.message, ms: 0 };
+        if ('error' in st)
+          return { ok: false, code: st.error === 'missing' ? 'ENOENT' : 'EACCES', message: st.message, ms: 0 };
         if (unix !== 'denied' && unix.some((l) => l.path === p) && st.type === 'socket') return { ok: true, ms: 0 };
         return refused();
       },

@@ -6,7 +6,14 @@
  */
 import * as path from 'node:path';
 import { expandGlob } from './glob.js';
-import { isProbeError, type FileSystem, type FpmPool, type FpmPoolScan, type FpmPools, type PoolEndpoint } from './types.js';
+import {
+  isProbeError,
+  type FileSystem,
+  type FpmPool,
+  type FpmPoolScan,
+  type FpmPools,
+  type PoolEndpoint,
+} from './types.js';
 
 export const DEFAULT_FPM_CONFIGS = ['/etc/php/*/fpm/php-fpm.conf', '/etc/php-fpm.conf'];
 export const DEFAULT_POOL_GLOBS = ['/etc/php/*/fpm/pool.d/*.conf', '/etc/php-fpm.d/*.conf'];
@@ -74,7 +81,8 @@ function readConfig(r: Reader, file: string, depth: number): void {
   r.seen.add(file);
   const text = r.fs.readText(file);
   if (isProbeError(text)) {
-    if (text.error !== 'missing') r.scan.problems.push(`${file}: ${text.error === 'denied' ? 'not readable (run with sudo)' : text.message}`);
+    if (text.error !== 'missing')
+      r.scan.problems.push(`${file}: ${text.error === 'denied' ? 'not readable (run with sudo)' : text.message}`);
     return;
   }
   r.scan.filesRead.push(file);
@@ -110,7 +118,11 @@ function readConfig(r: Reader, file: string, depth: number): void {
 }
 
 function readAll(fs: FileSystem, patterns: readonly string[]): FpmPoolScan {
-  const r: Reader = { fs, seen: new Set(), scan: { pools: [], filesRead: [], problems: [], searched: [...new Set(patterns)] } };
+  const r: Reader = {
+    fs,
+    seen: new Set(),
+    scan: { pools: [], filesRead: [], problems: [], searched: [...new Set(patterns)] },
+  };
   for (const pattern of patterns) {
     for (const f of expandGlob(fs, pattern)) readConfig(r, f, 0);
   }

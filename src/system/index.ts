@@ -42,7 +42,11 @@ export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
     users: liveUsers(options.passwdFile, options.groupFile),
     processes,
     sockets: liveSockets(processes, options.proc),
-    fpm: fpmPoolsFrom(fs, [...DEFAULT_FPM_CONFIGS, ...(options.fpmConfigs ?? [])], options.poolGlobs ?? DEFAULT_POOL_GLOBS),
+    fpm: fpmPoolsFrom(
+      fs,
+      [...DEFAULT_FPM_CONFIGS, ...(options.fpmConfigs ?? [])],
+      options.poolGlobs ?? DEFAULT_POOL_GLOBS,
+    ),
     connector: liveConnector(),
     network: liveNetwork(),
   };

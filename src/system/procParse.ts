@@ -17,7 +17,10 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
-  const rest = text.slice(close + 2).trim().split(/\s+/);
+  const rest = text
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
   // rest[0] is field 3 (state); field N is rest[N - 3].
   const field = (n: number) => Number(rest[n - 3]);
   const state = rest[0];
@@ -37,7 +40,11 @@ export interface ProcStatus {
 export function parseProcStatus(text: string): ProcStatus | undefined {
   const line = (key: string) => {
     const m = new RegExp(`^${key}:[ \\t]*(.*)$`, 'm').exec(text);
-    return m?.[1]?.trim().split(/\s+/).filter((x) => x !== '').map(Number);
+    return m?.[1]
+      ?.trim()
+      .split(/\s+/)
+      .filter((x) => x !== '')
+      .map(Number);
   };
   const u = line('Uid');
   const g = line('Gid');

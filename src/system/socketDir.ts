@@ -40,7 +40,9 @@ export function socketsInDir(dir: string, maxShown = 10, maxEntries = 10_000): S
       }
       const path = join(dir, entry.name);
       // Some filesystems report no type in the entry: ask lstat then.
-      const isSocket = entry.isSocket() || (entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() ? false : safeIsSocket(path));
+      const isSocket =
+        entry.isSocket() ||
+        (entry.isFile() || entry.isDirectory() || entry.isSymbolicLink() ? false : safeIsSocket(path));
       if (isSocket) found.push(path);
       else if (entry.isDirectory() && subdirs.length < MAX_SUBDIRS) subdirs.push(path);
     }
@@ -50,7 +52,12 @@ export function socketsInDir(dir: string, maxShown = 10, maxEntries = 10_000): S
     handle.closeSync();
   }
   found.sort();
-  return { sockets: found.slice(0, maxShown), more: Math.max(0, found.length - maxShown), truncated, subdirs: subdirs.sort() };
+  return {
+    sockets: found.slice(0, maxShown),
+    more: Math.max(0, found.length - maxShown),
+    truncated,
+    subdirs: subdirs.sort(),
+  };
 }
 
 /**

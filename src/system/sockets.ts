@@ -2,7 +2,15 @@
 import { readFileSync } from 'node:fs';
 import { errnoToProbeError } from './fileSystem.js';
 import { parseProcNetTcp, parseProcNetUnix } from './netParse.js';
-import { isProbeError, type Processes, type ProbeError, type SocketHolders, type Sockets, type TcpListener, type UnixListener } from './types.js';
+import {
+  isProbeError,
+  type Processes,
+  type ProbeError,
+  type SocketHolders,
+  type Sockets,
+  type TcpListener,
+  type UnixListener,
+} from './types.js';
 
 /**
  * Scans every process's socket inodes once. A process whose fds we may not

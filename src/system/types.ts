@@ -140,9 +140,7 @@ export interface Sockets {
   holders(inode: number): SocketHolders;
 }
 
-export type ConnectOutcome =
-  | { ok: true; ms: number }
-  | { ok: false; code: string; message: string; ms: number };
+export type ConnectOutcome = { ok: true; ms: number } | { ok: false; code: string; message: string; ms: number };
 
 /** A bare connect, closed at once: no FastCGI request is sent. */
 export interface Connector {

@@ -22,7 +22,14 @@ export function parseGroup(text: string): GroupInfo[] {
     if (line.trim() === '' || line.startsWith('#')) continue;
     const [name, , gid, members = ''] = line.split(':');
     if (!name || !gid || !/^\d+$/.test(gid)) continue;
-    out.push({ name, gid: Number(gid), members: members.trim().split(',').filter((m) => m !== '') });
+    out.push({
+      name,
+      gid: Number(gid),
+      members: members
+        .trim()
+        .split(',')
+        .filter((m) => m !== ''),
+    });
   }
   return out;
 }

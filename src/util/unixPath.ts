@@ -43,7 +43,11 @@ export function unixRoute(path: string): UnixRoute {
     fd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { error: err.code ?? 'ERROR', message: `the path is longer than ${SUN_PATH_MAX} bytes and its directory could not be opened to reach it: ${err.message}`, detail: err.message };
+    return {
+      error: err.code ?? 'ERROR',
+      message: `the path is longer than ${SUN_PATH_MAX} bytes and its directory could not be opened to reach it: ${err.message}`,
+      detail: err.message,
+    };
   }
   let open = true;
   const release = () => {
@@ -53,7 +57,11 @@ export function unixRoute(path: string): UnixRoute {
   const via = `/proc/self/fd/${fd}/${basename(path)}`;
   if (Buffer.byteLength(via) > SUN_PATH_MAX) {
     release();
-    return { error: 'ENAMETOOLONG', message: `the file name alone is too long for a socket address (${SUN_PATH_MAX} bytes)`, detail: '' };
+    return {
+      error: 'ENAMETOOLONG',
+      message: `the file name alone is too long for a socket address (${SUN_PATH_MAX} bytes)`,
+      detail: '',
+    };
   }
   return { path: via, release };
 }

@@ -4,7 +4,7 @@ import { splitWords } from '../../src/apache/words.js';
 import { expandVars, parseEnvvars } from '../../src/apache/vars.js';
 
 describe('logical lines (ap_cfg_getline)', () => {
-  it('joins a backslash-newline with no separator and keeps the next line\'s indentation', () => {
+  it("joins a backslash-newline with no separator and keeps the next line's indentation", () => {
     const l = splitLogicalLines('Define CONT ab\\\ncd\nDefine X ab\\\n    cd\n');
     expect(l.map((x) => x.text)).toEqual(['Define CONT abcd', 'Define X ab    cd']);
   });
@@ -48,17 +48,31 @@ describe('words (ap_getword_conf)', () => {
 });
 
 describe('${VAR} expansion', () => {
-  const lookup = (n: string) => ({ A: 'x y', B: '' } as Record<string, string>)[n];
+  const lookup = (n: string) => (({ A: 'x y', B: '' }) as Record<string, string>)[n];
   it('expands before splitting and leaves unknown names verbatim', () => {
-    expect(expandVars('Define W ${A} ${NOPE}', lookup)).toMatchObject({ text: 'Define W x y ${NOPE}', tooLong: false, undefinedNames: ['NOPE'] });
+    expect(expandVars('Define W ${A} ${NOPE}', lookup)).toMatchObject({
+      text: 'Define W x y ${NOPE}',
+      tooLong: false,
+      undefinedNames: ['NOPE'],
+    });
   });
   it('does not expand names with a colon, nor bare $VAR', () => {
     expect(expandVars('${a:b} $A', lookup)).toMatchObject({ text: '${a:b} $A', undefinedNames: [] });
   });
   it('measures an expansion before building it: past the limit only the length comes back', () => {
-    const huge = (n: string) => ({ H: 2 ** 40, S: 'abc' } as Record<string, string | number>)[n];
-    expect(expandVars('Define a ${H}${H}', huge, 1024)).toEqual({ text: '', length: 9 + 2 ** 41, tooLong: true, undefinedNames: [] });
-    expect(expandVars('x ${S}${S}', huge, 8)).toEqual({ text: 'x abcabc', length: 8, tooLong: false, undefinedNames: [] });
+    const huge = (n: string) => (({ H: 2 ** 40, S: 'abc' }) as Record<string, string | number>)[n];
+    expect(expandVars('Define a ${H}${H}', huge, 1024)).toEqual({
+      text: '',
+      length: 9 + 2 ** 41,
+      tooLong: true,
+      undefinedNames: [],
+    });
+    expect(expandVars('x ${S}${S}', huge, 8)).toEqual({
+      text: 'x abcabc',
+      length: 8,
+      tooLong: false,
+      undefinedNames: [],
+    });
     expect(expandVars('x ${S}${S}', huge, 7)).toMatchObject({ text: '', length: 8, tooLong: true });
   });
   it('reads Debian envvars without running it', () => {
@@ -66,6 +80,11 @@ describe('${VAR} expansion', () => {
       'unset HOME\nif [ "${APACHE_CONFDIR##/etc/apache2-}" != "${APACHE_CONFDIR}" ] ; then\n\tSUFFIX="-${APACHE_CONFDIR##/etc/apache2-}"\nelse\n\tSUFFIX=\nfi\nexport APACHE_RUN_USER=www-data\nexport APACHE_RUN_DIR=/var/run/apache2$SUFFIX\nexport APACHE_LOG_DIR=/var/log/apache2$SUFFIX # logs\nexport LANG="C"\n',
       '/etc/apache2-www',
     );
-    expect(v).toMatchObject({ APACHE_RUN_USER: 'www-data', APACHE_RUN_DIR: '/var/run/apache2-www', APACHE_LOG_DIR: '/var/log/apache2-www', LANG: 'C' });
+    expect(v).toMatchObject({
+      APACHE_RUN_USER: 'www-data',
+      APACHE_RUN_DIR: '/var/run/apache2-www',
+      APACHE_LOG_DIR: '/var/log/apache2-www',
+      LANG: 'C',
+    });
   });
 });

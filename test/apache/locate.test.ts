@@ -28,17 +28,26 @@ describe('locating the root configuration', () => {
     [undefined, '/etc/apache2/apache2.conf', 'debian'],
   ])('from %s (Debian)', (target, root, layout) => {
     const l = locateRoot({ target, source: debian() });
-    expect(l).toMatchObject({ rootFile: root, serverRoot: '/etc/apache2', layout, envvarsFile: '/etc/apache2/envvars' });
+    expect(l).toMatchObject({
+      rootFile: root,
+      serverRoot: '/etc/apache2',
+      layout,
+      envvarsFile: '/etc/apache2/envvars',
+    });
   });
-  it.each([
-    ['/etc/httpd/conf.d/site.conf'],
-    ['/etc/httpd'],
-    [undefined],
-  ])('from %s (RHEL)', (target) => {
-    expect(locateRoot({ target, source: rhel() })).toMatchObject({ rootFile: '/etc/httpd/conf/httpd.conf', serverRoot: '/etc/httpd', layout: 'rhel' });
+  it.each([['/etc/httpd/conf.d/site.conf'], ['/etc/httpd'], [undefined]])('from %s (RHEL)', (target) => {
+    expect(locateRoot({ target, source: rhel() })).toMatchObject({
+      rootFile: '/etc/httpd/conf/httpd.conf',
+      serverRoot: '/etc/httpd',
+      layout: 'rhel',
+    });
   });
   it('honours --root and --server-root', () => {
-    expect(locateRoot({ root: '/opt/web/main.conf', serverRoot: '/opt/web', source: debian() })).toMatchObject({ rootFile: '/opt/web/main.conf', serverRoot: '/opt/web', layout: 'custom' });
+    expect(locateRoot({ root: '/opt/web/main.conf', serverRoot: '/opt/web', source: debian() })).toMatchObject({
+      rootFile: '/opt/web/main.conf',
+      serverRoot: '/opt/web',
+      layout: 'custom',
+    });
   });
   it('a lone vhost with no server around it is analysed on its own', () => {
     const src = new MemoryFileSource({ '/home/me/site.conf': '<VirtualHost *:80>\n</VirtualHost>\n' });

@@ -23,7 +23,12 @@ describe('Options (set_options)', () => {
     const base = new Set(['FollowSymLinks'] as const);
     expect([...applyOptions(base, parseOptions(['Indexes']))]).toEqual(['Indexes']);
     expect([...applyOptions(base, parseOptions(['+ExecCGI', '-FollowSymLinks']))]).toEqual(['ExecCGI']);
-    expect([...applyOptions(base, parseOptions(['All']))].sort()).toEqual(['ExecCGI', 'FollowSymLinks', 'Includes', 'Indexes']);
+    expect([...applyOptions(base, parseOptions(['All']))].sort()).toEqual([
+      'ExecCGI',
+      'FollowSymLinks',
+      'Includes',
+      'Indexes',
+    ]);
   });
 });
 
@@ -50,7 +55,12 @@ describe('effective Options for a file', () => {
   </Files>
 </VirtualHost>
 `;
-  const p = parseConfig({ rootFile: '/s/h.conf', serverRoot: '/s', source: new MemoryFileSource({ '/s/h.conf': conf }), env: {} });
+  const p = parseConfig({
+    rootFile: '/s/h.conf',
+    serverRoot: '/s',
+    source: new MemoryFileSource({ '/s/h.conf': conf }),
+    env: {},
+  });
   const vhost = listVhosts(p.directives)[0];
   it.each([
     ['/var/www/html/x.php', undefined, ['ExecCGI', 'FollowSymLinks']],
@@ -67,7 +77,12 @@ describe('effective Options for a file', () => {
 describe('effective Options and <Location>', () => {
   it('a <Location> section, even one whose path is no valid pattern, is not applied to a file and does not throw', () => {
     const conf = `<Directory /var/www/>\n  Options FollowSymLinks\n</Directory>\n<Location /a[>\n  Options +ExecCGI\n</Location>\n<LocationMatch "^/x">\n  Options +Includes\n</LocationMatch>\n`;
-    const p = parseConfig({ rootFile: '/s/h.conf', serverRoot: '/s', source: new MemoryFileSource({ '/s/h.conf': conf }), env: {} });
+    const p = parseConfig({
+      rootFile: '/s/h.conf',
+      serverRoot: '/s',
+      source: new MemoryFileSource({ '/s/h.conf': conf }),
+      env: {},
+    });
     expect(effectiveOptions(p.directives, undefined, '/var/www/a[/x.php').options).toEqual(['FollowSymLinks']);
   });
 });

@@ -5,7 +5,10 @@ import { findAll, walk, type Directive } from '../../src/apache/tree.js';
 
 const HEAD = 'LoadModule mpm_event_module modules/mod_mpm_event.so\n';
 
-function parse(files: Record<string, string | Buffer | { symlink: string } | { error: string }>, env: Record<string, string> = {}): ParsedConfig {
+function parse(
+  files: Record<string, string | Buffer | { symlink: string } | { error: string }>,
+  env: Record<string, string> = {},
+): ParsedConfig {
   return parseConfig({ rootFile: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env });
 }
 
@@ -32,12 +35,17 @@ describe('parser: lines, comments, variables', () => {
     const p = parseConfig({
       rootFile: '/srv/httpd.conf',
       serverRoot: '/srv',
-      source: new MemoryFileSource({ '/srv/httpd.conf': 'Define A ${B}\nDefine B fromdefine\nDefine C ${B}\nDefine D ${E}\nDefine F ${G}\nDefine H ${NOPE}\n' }),
+      source: new MemoryFileSource({
+        '/srv/httpd.conf':
+          'Define A ${B}\nDefine B fromdefine\nDefine C ${B}\nDefine D ${E}\nDefine F ${G}\nDefine H ${NOPE}\n',
+      }),
       env: { B: 'fromenv', E: 'env' },
       envvars: { E: 'envvars', G: 'envvars' },
     });
     expect(p.defines).toMatchObject({ A: 'fromenv', C: 'fromdefine', D: 'env', F: 'envvars', H: '${NOPE}' });
-    expect(p.issues).toEqual([expect.objectContaining({ kind: 'undefined-variable', severity: 'warning', line: 6, text: 'NOPE' })]);
+    expect(p.issues).toEqual([
+      expect.objectContaining({ kind: 'undefined-variable', severity: 'warning', line: 6, text: 'NOPE' }),
+    ]);
   });
   it('a variable holding spaces becomes several arguments', () => {
     const p = parse({ '/srv/httpd.conf': 'Define SP "a b"\nServerAlias ${SP}\n' });
@@ -53,12 +61,16 @@ describe('parser: lines, comments, variables', () => {
     expect(p.issues).toEqual([]);
   });
   it('records the last physical line of a continued directive', () => {
-    const p = parse({ '/srv/httpd.conf': 'Define A\n<VirtualHost \\\n  127.0.0.1:80 \\\n  >\nServerName x\n</VirtualHost>\n' });
+    const p = parse({
+      '/srv/httpd.conf': 'Define A\n<VirtualHost \\\n  127.0.0.1:80 \\\n  >\nServerName x\n</VirtualHost>\n',
+    });
     const v = findAll(p.directives, 'virtualhost')[0]?.d;
     expect(v).toMatchObject({ line: 4, args: ['127.0.0.1:80'], endLine: 6 });
   });
   it('flags a BOM and keeps going', () => {
-    const p = parse({ '/srv/httpd.conf': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Define X\nDefine Y\n')]) });
+    const p = parse({
+      '/srv/httpd.conf': Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('Define X\nDefine Y\n')]),
+    });
     expect(p.issues[0]).toMatchObject({ kind: 'bom', line: 1 });
     expect(define(p, 'Y')).toBe('');
   });
@@ -86,7 +98,10 @@ describe('parser: sections', () => {
     expect(findAll(p.directives, 'location')[0]?.d.args).toEqual(['~', '/(.*)/adm']);
   });
   it('keeps <If>/<ElseIf>/<Else> in the tree as runtime sections', () => {
-    const p = parse({ '/srv/httpd.conf': '<If "-f %{REQUEST_FILENAME}">\nDefine IN_IF\n</If>\n<ElseIf "true">\n</ElseIf>\n<Else>\n</Else>\n' });
+    const p = parse({
+      '/srv/httpd.conf':
+        '<If "-f %{REQUEST_FILENAME}">\nDefine IN_IF\n</If>\n<ElseIf "true">\n</ElseIf>\n<Else>\n</Else>\n',
+    });
     expect(p.issues).toEqual([]);
     const ifs = p.directives.filter((d) => d.runtime);
     expect(ifs.map((d) => d.name)).toEqual(['if', 'elseif', 'else']);
@@ -94,7 +109,9 @@ describe('parser: sections', () => {
     expect(define(p, 'IN_IF')).toBe('');
   });
   it('a missing closer does not swallow the rest of the file', () => {
-    const p = parse({ '/srv/httpd.conf': '<VirtualHost *:80>\n<Directory />\n</VirtualHost>\n<VirtualHost *:81>\n</VirtualHost>\n' });
+    const p = parse({
+      '/srv/httpd.conf': '<VirtualHost *:80>\n<Directory />\n</VirtualHost>\n<VirtualHost *:81>\n</VirtualHost>\n',
+    });
     expect(findAll(p.directives, 'virtualhost')).toHaveLength(2);
   });
 });
@@ -121,7 +138,10 @@ describe('parser: conditionals', () => {
     expect(define(p, 'IN')).toBeUndefined();
   });
   it('keeps the false branch in the tree, inactive, with a reason, and does not follow its Include', () => {
-    const p = parse({ '/srv/httpd.conf': '<IfModule mod_fastcgi.c>\n  Include missing.conf\n  FastCgiServer /x -port 1\n  <IfModule foo.c>\n  </IfModule>\n</IfModule>\n' });
+    const p = parse({
+      '/srv/httpd.conf':
+        '<IfModule mod_fastcgi.c>\n  Include missing.conf\n  FastCgiServer /x -port 1\n  <IfModule foo.c>\n  </IfModule>\n</IfModule>\n',
+    });
     expect(p.issues).toEqual([]);
     const fcs = p.directives[0]?.children.find((c) => c.name === 'fastcgiserver');
     expect(fcs).toMatchObject({ active: false, line: 3 });
@@ -135,7 +155,9 @@ describe('parser: conditionals', () => {
     expect(Object.keys(p.defines).sort()).toEqual(['A1', 'A2', 'A3', 'A4', 'A5', 'D']);
   });
   it('a false branch only tracks its own section name (httpd soak)', () => {
-    const p = parse({ '/srv/httpd.conf': '<IfDefine NOPE>\n</Directory>\n<IfDefine X>\n</IfDefine>\n</IfDefine>\nDefine AFTER\n' });
+    const p = parse({
+      '/srv/httpd.conf': '<IfDefine NOPE>\n</Directory>\n<IfDefine X>\n</IfDefine>\n</IfDefine>\nDefine AFTER\n',
+    });
     expect(p.issues).toEqual([]);
     expect(define(p, 'AFTER')).toBe('');
   });
@@ -166,8 +188,17 @@ describe('parser: includes', () => {
     expect(y?.d).toMatchObject({ file: '/srv/whole/sub/y', line: 1, includedFrom: ['/srv/httpd.conf:2'] });
   });
   it('wildcards in the middle match directories only', () => {
-    const p = parse({ '/srv/httpd.conf': 'Include vhosts/*/site.conf\n', '/srv/vhosts/b/site.conf': '', '/srv/vhosts/a/site.conf': '', '/srv/vhosts/file': '' });
-    expect(p.files.map((f) => f.file)).toEqual(['/srv/httpd.conf', '/srv/vhosts/a/site.conf', '/srv/vhosts/b/site.conf']);
+    const p = parse({
+      '/srv/httpd.conf': 'Include vhosts/*/site.conf\n',
+      '/srv/vhosts/b/site.conf': '',
+      '/srv/vhosts/a/site.conf': '',
+      '/srv/vhosts/file': '',
+    });
+    expect(p.files.map((f) => f.file)).toEqual([
+      '/srv/httpd.conf',
+      '/srv/vhosts/a/site.conf',
+      '/srv/vhosts/b/site.conf',
+    ]);
   });
   it.each([
     ['Include nope/*.conf', 'Could not open directory'],
@@ -175,26 +206,55 @@ describe('parser: includes', () => {
     ['Include missing.conf', 'Could not open configuration file /srv/missing.conf'],
   ])('%s is fatal (include-not-found)', (line, msg) => {
     const p = parse({ '/srv/httpd.conf': `${line}\n`, '/srv/conf.d/a.conf': '' });
-    expect(p.issues).toEqual([expect.objectContaining({ kind: 'include-not-found', file: '/srv/httpd.conf', line: 1 })]);
+    expect(p.issues).toEqual([
+      expect.objectContaining({ kind: 'include-not-found', file: '/srv/httpd.conf', line: 1 }),
+    ]);
     expect(p.issues[0]?.message).toContain(msg);
   });
   it('IncludeOptional ignores what is missing', () => {
-    const p = parse({ '/srv/httpd.conf': 'IncludeOptional nope/*.conf\nIncludeOptional missing.conf\nIncludeOptional conf.d/*.x\n', '/srv/conf.d/a.conf': '' });
+    const p = parse({
+      '/srv/httpd.conf': 'IncludeOptional nope/*.conf\nIncludeOptional missing.conf\nIncludeOptional conf.d/*.x\n',
+      '/srv/conf.d/a.conf': '',
+    });
     expect(p.issues).toEqual([]);
   });
   it('relative includes follow ServerRoot as it is at that point', () => {
-    const p = parse({ '/srv/httpd.conf': 'Include a.conf\nServerRoot /other\nInclude a.conf\n', '/srv/a.conf': 'Define FIRST\n', '/other/a.conf': 'Define SECOND\n' });
+    const p = parse({
+      '/srv/httpd.conf': 'Include a.conf\nServerRoot /other\nInclude a.conf\n',
+      '/srv/a.conf': 'Define FIRST\n',
+      '/other/a.conf': 'Define SECOND\n',
+    });
     expect(Object.keys(p.defines).sort()).toEqual(['FIRST', 'SECOND']);
   });
   it('stops an include cycle with a clear error', () => {
-    const p = parse({ '/srv/httpd.conf': 'Include a.conf\n', '/srv/a.conf': 'Include b.conf\n', '/srv/b.conf': 'Include a.conf\n' });
-    expect(p.issues).toEqual([expect.objectContaining({ kind: 'syntax', file: '/srv/b.conf', line: 1, includedFrom: ['/srv/httpd.conf:1', '/srv/a.conf:1'] })]);
+    const p = parse({
+      '/srv/httpd.conf': 'Include a.conf\n',
+      '/srv/a.conf': 'Include b.conf\n',
+      '/srv/b.conf': 'Include a.conf\n',
+    });
+    expect(p.issues).toEqual([
+      expect.objectContaining({
+        kind: 'syntax',
+        file: '/srv/b.conf',
+        line: 1,
+        includedFrom: ['/srv/httpd.conf:1', '/srv/a.conf:1'],
+      }),
+    ]);
     expect(p.issues[0]?.message).toContain('includes itself');
   });
   it('a symlink loop in an included directory is fatal, as for httpd: Too many levels of symbolic links', () => {
-    const p = parse({ '/srv/httpd.conf': 'Include conf.d\n', '/srv/conf.d/x.conf': '', '/srv/conf.d/up': { symlink: '..' }, '/srv/conf.d/self': { symlink: '.' } });
-    expect(p.issues).toEqual([expect.objectContaining({ kind: 'include-not-found', file: '/srv/httpd.conf', line: 1 })]);
-    expect(p.issues[0]?.message).toBe(`Include conf.d: Could not open configuration file /srv/conf.d${'/self'.repeat(41)}: Too many levels of symbolic links`);
+    const p = parse({
+      '/srv/httpd.conf': 'Include conf.d\n',
+      '/srv/conf.d/x.conf': '',
+      '/srv/conf.d/up': { symlink: '..' },
+      '/srv/conf.d/self': { symlink: '.' },
+    });
+    expect(p.issues).toEqual([
+      expect.objectContaining({ kind: 'include-not-found', file: '/srv/httpd.conf', line: 1 }),
+    ]);
+    expect(p.issues[0]?.message).toBe(
+      `Include conf.d: Could not open configuration file /srv/conf.d${'/self'.repeat(41)}: Too many levels of symbolic links`,
+    );
   });
   it('reports an unreadable included file at the Include line', () => {
     const p = parse({ '/srv/httpd.conf': 'Define A\nInclude secret.conf\n', '/srv/secret.conf': { error: 'EACCES' } });
@@ -216,14 +276,19 @@ describe('parser: includes', () => {
 
 describe('parser: macros', () => {
   it('expands Use with the pseudo-file name and longest-parameter-first substitution', () => {
-    const p = parse({ '/srv/httpd.conf': '<Macro VHost $host $hostname>\n<VirtualHost *:80>\nServerName $hostname\nServerAlias $host\n</VirtualHost>\n</Macro>\nUse VHost a.example b.example\n' });
+    const p = parse({
+      '/srv/httpd.conf':
+        '<Macro VHost $host $hostname>\n<VirtualHost *:80>\nServerName $hostname\nServerAlias $host\n</VirtualHost>\n</Macro>\nUse VHost a.example b.example\n',
+    });
     expect(p.issues).toEqual([]);
     const v = findAll(p.directives, 'virtualhost');
     expect(v).toHaveLength(1);
     const sn = findAll(p.directives, 'servername')[0]?.d as Directive;
     expect(sn.args).toEqual(['b.example']);
     expect(sn).toMatchObject({ file: '/srv/httpd.conf', line: 3, includedFrom: ['/srv/httpd.conf:7'] });
-    expect(sn.macro).toBe('macro \'vhost\' (defined on line 1 of "/srv/httpd.conf") used on line 7 of "/srv/httpd.conf"');
+    expect(sn.macro).toBe(
+      'macro \'vhost\' (defined on line 1 of "/srv/httpd.conf") used on line 7 of "/srv/httpd.conf"',
+    );
   });
   it('reports wrong arity, unknown and recursive macros', () => {
     const p = parse({ '/srv/httpd.conf': '<Macro M $a>\nUse M $a\n</Macro>\nUse M 1 2\nUse Nope\nUse M x\n' });
@@ -241,9 +306,15 @@ describe('parser: macros', () => {
 
 describe('parser: modules', () => {
   it('collects LoadModule with file names for <IfModule>, plus the static ones', () => {
-    const p = parse({ '/srv/httpd.conf': `${HEAD}LoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\n` });
+    const p = parse({
+      '/srv/httpd.conf': `${HEAD}LoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\n`,
+    });
     expect(p.modules.map((m) => [m.id, m.fileName])).toContainEqual(['proxy_fcgi_module', 'mod_proxy_fcgi.c']);
     expect(p.modules.map((m) => m.id)).toContain('unixd_module');
-    expect(p.modules.find((m) => m.id === 'mpm_event_module')).toMatchObject({ fileName: 'event.c', path: '/srv/modules/mod_mpm_event.so', line: 1 });
+    expect(p.modules.find((m) => m.id === 'mpm_event_module')).toMatchObject({
+      fileName: 'event.c',
+      path: '/srv/modules/mod_mpm_event.so',
+      line: 1,
+    });
   });
 });

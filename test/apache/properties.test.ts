@@ -24,7 +24,10 @@ const REAL = [
 ].map((f) => readFileSync(path.join(FIX, f), 'utf8'));
 
 function run(files: Record<string, string | Buffer>): AnalyzeResult {
-  return analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} }, { limitsExpected: true });
+  return analyzeStrict(
+    { root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} },
+    { limitsExpected: true },
+  );
 }
 
 function wellFormed(r: AnalyzeResult, root = '/srv/httpd.conf', rootExists = true): void {
@@ -43,7 +46,32 @@ function wellFormed(r: AnalyzeResult, root = '/srv/httpd.conf', rootExists = tru
   }
 }
 
-const TRICKY = ['<', '>', '</', '"', "'", '\\', '\n', '\r\n', '#', '${', '}', ' ', '\t', '\\\n', '<IfModule ', '</IfModule>', '<VirtualHost *:80>', 'Include ', '*', 'Use ', '<Macro M $a>', '</Macro>', '\uFEFF', '\0'];
+const TRICKY = [
+  '<',
+  '>',
+  '</',
+  '"',
+  "'",
+  '\\',
+  '\n',
+  '\r\n',
+  '#',
+  '${',
+  '}',
+  ' ',
+  '\t',
+  '\\\n',
+  '<IfModule ',
+  '</IfModule>',
+  '<VirtualHost *:80>',
+  'Include ',
+  '*',
+  'Use ',
+  '<Macro M $a>',
+  '</Macro>',
+  '\uFEFF',
+  '\0',
+];
 
 const mutation = fc.oneof(
   fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.constantFrom(...TRICKY) }),
@@ -80,9 +108,25 @@ describe('property: random input never throws, never hangs', () => {
   });
   it('random text made of configuration-ish tokens', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom(...TRICKY, 'Define X', 'Options', '+ExecCGI', 'SetHandler', 'proxy:unix:/x|fcgi://y', 'FastCgiServer', '/x', 'ProxyPass'), { maxLength: 200 }), (parts) => {
-        wellFormed(run({ '/srv/httpd.conf': parts.join('') }));
-      }),
+      fc.property(
+        fc.array(
+          fc.constantFrom(
+            ...TRICKY,
+            'Define X',
+            'Options',
+            '+ExecCGI',
+            'SetHandler',
+            'proxy:unix:/x|fcgi://y',
+            'FastCgiServer',
+            '/x',
+            'ProxyPass',
+          ),
+          { maxLength: 200 },
+        ),
+        (parts) => {
+          wellFormed(run({ '/srv/httpd.conf': parts.join('') }));
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -99,27 +143,37 @@ describe('property: random input never throws, never hangs', () => {
   it('random include graphs (cycles, globs, self-includes) end', () => {
     const name = fc.constantFrom('a.conf', 'b.conf', 'c.conf', 'd/*.conf', 'd', '*.conf', 'missing.conf');
     fc.assert(
-      fc.property(fc.array(fc.array(fc.tuple(fc.boolean(), name), { maxLength: 4 }), { minLength: 4, maxLength: 4 }), (graph) => {
-        const body = (edges: [boolean, string][]) => edges.map(([opt, n]) => `${opt ? 'IncludeOptional' : 'Include'} ${n}\nDefine X\n`).join('');
-        const files = {
-          '/srv/httpd.conf': body(graph[0] ?? []),
-          '/srv/a.conf': body(graph[1] ?? []),
-          '/srv/b.conf': body(graph[2] ?? []),
-          '/srv/d/c.conf': body(graph[3] ?? []),
-        };
-        const r = run(files);
-        wellFormed(r);
-        expect(r.model.filesRead.length).toBeLessThan(50_001);
-      }),
+      fc.property(
+        fc.array(fc.array(fc.tuple(fc.boolean(), name), { maxLength: 4 }), { minLength: 4, maxLength: 4 }),
+        (graph) => {
+          const body = (edges: [boolean, string][]) =>
+            edges.map(([opt, n]) => `${opt ? 'IncludeOptional' : 'Include'} ${n}\nDefine X\n`).join('');
+          const files = {
+            '/srv/httpd.conf': body(graph[0] ?? []),
+            '/srv/a.conf': body(graph[1] ?? []),
+            '/srv/b.conf': body(graph[2] ?? []),
+            '/srv/d/c.conf': body(graph[3] ?? []),
+          };
+          const r = run(files);
+          wellFormed(r);
+          expect(r.model.filesRead.length).toBeLessThan(50_001);
+        },
+      ),
       { numRuns: 200 },
     );
   });
   it('quoting a word and splitting gives it back', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[\0]/.test(s)), { maxLength: 6 }), (words) => {
-        const line = words.map((w) => `"${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(' ');
-        expect(splitWords(line)).toEqual(words);
-      }),
+      fc.property(
+        fc.array(
+          fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[\0]/.test(s)),
+          { maxLength: 6 },
+        ),
+        (words) => {
+          const line = words.map((w) => `"${w.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(' ');
+          expect(splitWords(line)).toEqual(words);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -138,13 +192,18 @@ describe('hostile inputs', () => {
     expect(r.findings.some((f) => f.id === 'config-syntax-error' && /longer than/.test(f.message))).toBe(true);
   });
   it('a missing ServerRoot and a missing root file', () => {
-    wellFormed(analyzeStrict({ root: '/nope/httpd.conf', serverRoot: '/nope', source: new MemoryFileSource({}), env: {} }), '/nope/httpd.conf', false);
+    wellFormed(
+      analyzeStrict({ root: '/nope/httpd.conf', serverRoot: '/nope', source: new MemoryFileSource({}), env: {} }),
+      '/nope/httpd.conf',
+      false,
+    );
     const r = run({ '/srv/httpd.conf': 'ServerRoot /does/not/exist\nInclude x.conf\n' });
     expect(r.findings.filter((f) => f.severity === 'error').length).toBeGreaterThan(0);
   });
   it('a glob matching thousands of files', () => {
     const files: Record<string, string> = { '/srv/httpd.conf': 'Include many/*.conf\n' };
-    for (let i = 0; i < 3000; i++) files[`/srv/many/${String(i).padStart(5, '0')}.conf`] = `<VirtualHost *:80>\nServerName s${i}\n</VirtualHost>\n`;
+    for (let i = 0; i < 3000; i++)
+      files[`/srv/many/${String(i).padStart(5, '0')}.conf`] = `<VirtualHost *:80>\nServerName s${i}\n</VirtualHost>\n`;
     const r = run(files);
     expect(r.model.vhosts).toHaveLength(3000);
   });

@@ -15,7 +15,10 @@ import { LiveFileSource, MemoryFileSource, type MemoryEntry } from '../../src/ap
 import { analyzeStrict } from '../checks/strict.js';
 
 function analyze(files: Record<string, MemoryEntry>, opts: { limitsExpected?: boolean } = {}) {
-  return analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} }, opts);
+  return analyzeStrict(
+    { root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource(files), env: {} },
+    opts,
+  );
 }
 
 const errors = (r: ReturnType<typeof analyze>) => r.findings.filter((f) => f.severity === 'error');
@@ -59,7 +62,10 @@ describe('a Define that doubles itself', () => {
     expect(fatal[0]?.message).toContain('more than 2 GiB');
   });
   it('a few doublings Apache accepts (it did with 28) are no error: a line longer than we keep is a designed limit', () => {
-    const r = analyze({ '/srv/httpd.conf': `Define a x\n${'Define a ${a}${a}\n'.repeat(24)}ServerName \${a}\n` }, { limitsExpected: true });
+    const r = analyze(
+      { '/srv/httpd.conf': `Define a x\n${'Define a ${a}${a}\n'.repeat(24)}ServerName \${a}\n` },
+      { limitsExpected: true },
+    );
     expect(errors(r)).toEqual([]);
     const limits = r.findings.filter((f) => f.id === 'config-analysis-limit');
     expect(limits).toHaveLength(1);
@@ -75,26 +81,53 @@ describe('a Define that doubles itself', () => {
 
 describe('an Include of a directory with a symbolic link loop', () => {
   it('Include: the error Apache stops with, at the Include line', () => {
-    const r = analyze({ '/srv/httpd.conf': 'ServerName a\nInclude conf.d\n', '/srv/conf.d/a.conf': 'ServerAdmin x@y\n', '/srv/conf.d/self': { symlink: '.' } });
+    const r = analyze({
+      '/srv/httpd.conf': 'ServerName a\nInclude conf.d\n',
+      '/srv/conf.d/a.conf': 'ServerAdmin x@y\n',
+      '/srv/conf.d/self': { symlink: '.' },
+    });
     const [e] = errors(r);
-    expect(e).toMatchObject({ id: 'include-not-found', title: 'An Include leads into a symbolic link loop', location: { file: '/srv/httpd.conf', line: 2 } });
+    expect(e).toMatchObject({
+      id: 'include-not-found',
+      title: 'An Include leads into a symbolic link loop',
+      location: { file: '/srv/httpd.conf', line: 2 },
+    });
     expect(e?.message).toContain('Too many levels of symbolic links');
     expect(e?.fix).toMatch(/^\/srv\/conf\.d\/self is a symbolic link that leads back/);
   });
   it('a wildcard matching a symlink to itself is fatal for Include, skipped by IncludeOptional', () => {
-    const tree = (line: string) => ({ '/srv/httpd.conf': `${line}\n`, '/srv/conf.d/a.conf': '', '/srv/conf.d/x.conf': { symlink: 'x.conf' } });
-    expect(errors(analyze(tree('Include conf.d/*.conf')))[0]?.message).toContain('/srv/conf.d/x.conf: Too many levels of symbolic links');
+    const tree = (line: string) => ({
+      '/srv/httpd.conf': `${line}\n`,
+      '/srv/conf.d/a.conf': '',
+      '/srv/conf.d/x.conf': { symlink: 'x.conf' },
+    });
+    expect(errors(analyze(tree('Include conf.d/*.conf')))[0]?.message).toContain(
+      '/srv/conf.d/x.conf: Too many levels of symbolic links',
+    );
     const optional = analyze(tree('IncludeOptional conf.d/*.conf'));
     expect(errors(optional)).toEqual([]);
     expect(optional.model.filesRead.map((f) => f.file)).toEqual(['/srv/httpd.conf', '/srv/conf.d/a.conf']);
   });
   it('IncludeOptional of the directory reads each file once per level, as Apache does (41 times), and no error', () => {
-    const r = analyze({ '/srv/httpd.conf': 'IncludeOptional conf.d\n', '/srv/conf.d/a.conf': '', '/srv/conf.d/self': { symlink: '.' } });
+    const r = analyze({
+      '/srv/httpd.conf': 'IncludeOptional conf.d\n',
+      '/srv/conf.d/a.conf': '',
+      '/srv/conf.d/self': { symlink: '.' },
+    });
     expect(errors(r)).toEqual([]);
     expect(r.model.filesRead).toHaveLength(42);
   });
   it('two loops under IncludeOptional would branch without end: a bounded limit, fast', () => {
-    const m = measure(() => analyze({ '/srv/httpd.conf': 'IncludeOptional conf.d\n', '/srv/conf.d/a': { symlink: '.' }, '/srv/conf.d/b': { symlink: '.' } }, { limitsExpected: true }));
+    const m = measure(() =>
+      analyze(
+        {
+          '/srv/httpd.conf': 'IncludeOptional conf.d\n',
+          '/srv/conf.d/a': { symlink: '.' },
+          '/srv/conf.d/b': { symlink: '.' },
+        },
+        { limitsExpected: true },
+      ),
+    );
     expect(m.ms).toBeLessThan(10_000);
     expect(m.heapMb).toBeLessThan(200);
     expect(m.value.findings.map((f) => f.id)).toEqual(['config-analysis-limit']);
@@ -107,7 +140,11 @@ describe('an Include of a device or a FIFO', () => {
     ['IncludeOptional /dev/zero', '/dev/zero'],
     ['Include conf.d', '/srv/conf.d/pipe'],
   ])('%s: AH00554, an error at the Include line, never opened', (line, special) => {
-    const r = analyze({ '/srv/httpd.conf': `ServerName a\n${line}\n`, '/dev/zero': { special: 'device' }, '/srv/conf.d/pipe': { special: 'fifo' } });
+    const r = analyze({
+      '/srv/httpd.conf': `ServerName a\n${line}\n`,
+      '/dev/zero': { special: 'device' },
+      '/srv/conf.d/pipe': { special: 'fifo' },
+    });
     const [e] = errors(r);
     expect(e).toMatchObject({ id: 'config-syntax-error', location: { file: '/srv/httpd.conf', line: 2 } });
     expect(e?.message).toContain(`AH00554: Access to file ${special} denied by server: not a regular file`);
@@ -134,18 +171,33 @@ describe('designed limits are config-analysis-limit, not errors', () => {
   it('an included file larger than we read (64 MiB) is a limit of ours, not "could not be read"', () => {
     const src = new MemoryFileSource({ '/srv/httpd.conf': 'ServerName a\nInclude big.conf\n', '/srv/big.conf': '' });
     const realReadText = src.readText.bind(src);
-    src.readText = (file: string) => (file === '/srv/big.conf' ? { ok: false, code: 'EFBIG', message: `${file} is larger than 67108864 bytes` } : realReadText(file));
-    const r = analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: src, env: {} }, { limitsExpected: true });
-    expect(r.findings.map((f) => [f.id, f.severity, f.location?.line])).toEqual([['config-analysis-limit', 'warning', 2]]);
+    src.readText = (file: string) =>
+      file === '/srv/big.conf'
+        ? { ok: false, code: 'EFBIG', message: `${file} is larger than 67108864 bytes` }
+        : realReadText(file);
+    const r = analyzeStrict(
+      { root: '/srv/httpd.conf', serverRoot: '/srv', source: src, env: {} },
+      { limitsExpected: true },
+    );
+    expect(r.findings.map((f) => [f.id, f.severity, f.location?.line])).toEqual([
+      ['config-analysis-limit', 'warning', 2],
+    ]);
     expect(r.findings[0]?.message).toContain('larger than fcgi-doctor reads');
   });
 });
 
 describe('the file to check is itself a device or a FIFO', () => {
   it('is "could not be read" (the CLI exits 2), not an Include finding, and is never opened', () => {
-    const r = analyzeStrict({ root: '/dev/zero', serverRoot: '/', source: new MemoryFileSource({ '/dev/zero': { special: 'device' } }), env: {} });
+    const r = analyzeStrict({
+      root: '/dev/zero',
+      serverRoot: '/',
+      source: new MemoryFileSource({ '/dev/zero': { special: 'device' } }),
+      env: {},
+    });
     expect(r.findings.map((f) => [f.id, f.severity])).toEqual([['config-file-unreadable', 'error']]);
-    expect(r.findings[0]?.message).toBe('/dev/zero is not a regular file (a device, a FIFO or a socket), so it cannot be a configuration file; it was not opened. Nothing was analysed.');
+    expect(r.findings[0]?.message).toBe(
+      '/dev/zero is not a regular file (a device, a FIFO or a socket), so it cannot be a configuration file; it was not opened. Nothing was analysed.',
+    );
     expect(r.model.filesRead).toEqual([]);
   });
 });

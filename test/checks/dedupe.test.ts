@@ -19,7 +19,13 @@ describe('dedupeFindings: one finding said twice by one part of check', () => {
     expect(dedupeFindings([a, { ...a, evidence: [{ kind: 'probe', text: 'again' }] }])).toEqual([a]);
   });
   it('keeps findings that differ in id, line or message, in their order', () => {
-    const list = [f('socket-missing', 'm', 3), f('socket-missing', 'm', 4), f('socket-missing', 'n', 3), f('socket-stale', 'm', 3), f('socket-missing', 'm')];
+    const list = [
+      f('socket-missing', 'm', 3),
+      f('socket-missing', 'm', 4),
+      f('socket-missing', 'n', 3),
+      f('socket-stale', 'm', 3),
+      f('socket-missing', 'm'),
+    ];
     expect(dedupeFindings(list)).toEqual(list);
   });
 });

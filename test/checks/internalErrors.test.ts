@@ -34,18 +34,28 @@ const LAZY = join(ROOT, 'fixtures', 'seed', 'lazy-vhost');
 const MIXED = `${BASE}<Directory /x>\nOptions Indexes +ExecCGI\n</Directory>\n`;
 
 function analyzeWith(checks: readonly ConfigCheck[]) {
-  return analyzeConfig({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }), env: {}, checks });
+  return analyzeConfig({
+    root: '/srv/httpd.conf',
+    serverRoot: '/srv',
+    source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }),
+    env: {},
+    checks,
+  });
 }
 
 describe('a configuration check that throws', () => {
   it('is an internal error naming the check, not a config-analysis-limit warning; the other findings stay', () => {
     const r = analyzeWith([...CONFIG_CHECKS, boom]);
-    expect(r.internalErrors).toEqual([{ step: 'the configuration check for execcgi-off', message: 'boom in the check' }]);
+    expect(r.internalErrors).toEqual([
+      { step: 'the configuration check for execcgi-off', message: 'boom in the check' },
+    ]);
     expect(r.findings.map((f) => f.id)).toContain('options-mixed-syntax');
     expect(r.findings.map((f) => f.id)).not.toContain('config-analysis-limit');
   });
   it('makes the strict test helper fail, so a crashing check cannot pass a "stays quiet" test', () => {
-    expect(() => assertRanClean(analyzeWith([boom]))).toThrow(/a check failed: the configuration check for execcgi-off: boom/);
+    expect(() => assertRanClean(analyzeWith([boom]))).toThrow(
+      /a check failed: the configuration check for execcgi-off: boom/,
+    );
     expect(() => assertRanClean(analyzeWith(CONFIG_CHECKS))).not.toThrow();
   });
 });
@@ -54,12 +64,25 @@ describe('a live check that throws', () => {
   it('is an internal error of runProbes, not a notice', async () => {
     const { model } = analyzeWith(CONFIG_CHECKS);
     const r = await runProbes(model, fixtureSystem({}), { checks: [...PROBE_CHECKS, probeBoom] });
-    expect(r.internalErrors).toEqual([{ step: 'the live check for socket-permission-denied', message: "Cannot read properties of undefined (reading 'uid')" }]);
+    expect(r.internalErrors).toEqual([
+      {
+        step: 'the live check for socket-permission-denied',
+        message: "Cannot read properties of undefined (reading 'uid')",
+      },
+    ]);
     expect(r.notices.join('\n')).not.toMatch(/failed/);
   });
   it('a probe runner that throws leaves the configuration findings and names the step', async () => {
     const report = await runCheck(
-      { root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }), env: {}, offline: false, timeoutMs: 500, toolVersion: 'test' },
+      {
+        root: '/srv/httpd.conf',
+        serverRoot: '/srv',
+        source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }),
+        env: {},
+        offline: false,
+        timeoutMs: 500,
+        toolVersion: 'test',
+      },
       async () => {
         throw new Error('probe runner exploded');
       },
@@ -70,13 +93,23 @@ describe('a live check that throws', () => {
   });
   it('any later step that throws (here --http) is named too, and the steps after it still run', async () => {
     const report = await runCheck(
-      { root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }), env: {}, offline: false, timeoutMs: 500, toolVersion: 'test' },
+      {
+        root: '/srv/httpd.conf',
+        serverRoot: '/srv',
+        source: new MemoryFileSource({ '/srv/httpd.conf': MIXED }),
+        env: {},
+        offline: false,
+        timeoutMs: 500,
+        toolVersion: 'test',
+      },
       async () => ({ findings: [], notices: [] }),
       async () => {
         throw new Error('web runner exploded');
       },
     );
-    expect(report.internalErrors).toEqual([{ step: 'the requests through the web server (--http)', message: 'web runner exploded' }]);
+    expect(report.internalErrors).toEqual([
+      { step: 'the requests through the web server (--http)', message: 'web runner exploded' },
+    ]);
     expect(report.steps).toMatchObject({ probes: true, requests: true, logs: true });
     expect(report.findings.map((f) => f.id)).toContain('options-mixed-syntax');
   });
@@ -96,7 +129,9 @@ describe('check on the command line with a step that throws', () => {
     const validate = outputValidator();
     expect(validate(json), errorsText(validate.errors)).toBe(true);
     expect(validate({ ...json, internalErrors: [{ step: 'x' }] })).toBe(false);
-    expect(json.internalErrors).toEqual([{ step: 'the configuration check for execcgi-off', message: 'boom in the check' }]);
+    expect(json.internalErrors).toEqual([
+      { step: 'the configuration check for execcgi-off', message: 'boom in the check' },
+    ]);
     expect(json.findings.map((f: { id: string }) => f.id)).toContain('options-mixed-syntax');
   });
   it('a healthy run has an empty internalErrors list and keeps its exit status', async () => {
@@ -119,14 +154,28 @@ describe('check on the command line with a step that throws', () => {
     expect(inv.toolExecutionNotifications[0].message.text).toContain('the configuration check for execcgi-off');
     const gh = await run('github', { configChecks: [boom] });
     expect(gh.code).toBe(2);
-    expect(gh.out).toMatch(/^::error title=fcgi-doctor could not finish::fcgi-doctor failed in the configuration check for execcgi-off/m);
+    expect(gh.out).toMatch(
+      /^::error title=fcgi-doctor could not finish::fcgi-doctor failed in the configuration check for execcgi-off/m,
+    );
     const nagios = await run('nagios', { configChecks: [boom] });
     expect(nagios.code).toBe(3);
     expect(nagios.out).toMatch(/^FCGI-DOCTOR UNKNOWN - fcgi-doctor failed in the configuration check for execcgi-off/);
   });
   it('a live probe runner that throws ends in exit 2 too, naming the live probes', async () => {
-    const r = await run('json', { probes: async () => ({ findings: [], notices: [], internalErrors: [{ step: 'the live check for socket-permission-denied', message: 'x' }] }) }, false);
+    const r = await run(
+      'json',
+      {
+        probes: async () => ({
+          findings: [],
+          notices: [],
+          internalErrors: [{ step: 'the live check for socket-permission-denied', message: 'x' }],
+        }),
+      },
+      false,
+    );
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.out).internalErrors).toEqual([{ step: 'the live check for socket-permission-denied', message: 'x' }]);
+    expect(JSON.parse(r.out).internalErrors).toEqual([
+      { step: 'the live check for socket-permission-denied', message: 'x' },
+    ]);
   });
 });

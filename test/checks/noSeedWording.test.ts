@@ -29,8 +29,14 @@ function stringsOf(source: string): string[] {
       const rescanned = scanner.reScanTemplateToken(false);
       if (rescanned === ts.SyntaxKind.TemplateMiddle || rescanned === ts.SyntaxKind.TemplateTail) kind = rescanned;
     }
-    const isString = kind === ts.SyntaxKind.StringLiteral || kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral || kind === ts.SyntaxKind.TemplateHead || kind === ts.SyntaxKind.TemplateMiddle || kind === ts.SyntaxKind.TemplateTail;
-    if (isString && previous !== ts.SyntaxKind.FromKeyword && previous !== ts.SyntaxKind.ImportKeyword) out.push(scanner.getTokenValue());
+    const isString =
+      kind === ts.SyntaxKind.StringLiteral ||
+      kind === ts.SyntaxKind.NoSubstitutionTemplateLiteral ||
+      kind === ts.SyntaxKind.TemplateHead ||
+      kind === ts.SyntaxKind.TemplateMiddle ||
+      kind === ts.SyntaxKind.TemplateTail;
+    if (isString && previous !== ts.SyntaxKind.FromKeyword && previous !== ts.SyntaxKind.ImportKeyword)
+      out.push(scanner.getTokenValue());
     previous = kind;
   }
   return out;
@@ -38,7 +44,11 @@ function stringsOf(source: string): string[] {
 
 describe('no user-facing text speaks of "the seed"', () => {
   it('finds seed wording in a string but not in a comment (the check can fail)', () => {
-    expect(stringsOf("// the seed's guide\nconst a = `The seed's advice is ${x}`;\nconst b = 'plain';\n").filter((s) => SEED.test(s))).toEqual(["The seed's advice is "]);
+    expect(
+      stringsOf("// the seed's guide\nconst a = `The seed's advice is ${x}`;\nconst b = 'plain';\n").filter((s) =>
+        SEED.test(s),
+      ),
+    ).toEqual(["The seed's advice is "]);
   });
 
   it('finding pages, rule files and the README', () => {
@@ -50,7 +60,8 @@ describe('no user-facing text speaks of "the seed"', () => {
   it('string literals in src', () => {
     const hits: string[] = [];
     for (const file of filesUnder('src', '.ts')) {
-      for (const s of stringsOf(readFileSync(file, 'utf8'))) if (SEED.test(s)) hits.push(`${file.slice(ROOT.length)}: ${s}`);
+      for (const s of stringsOf(readFileSync(file, 'utf8')))
+        if (SEED.test(s)) hits.push(`${file.slice(ROOT.length)}: ${s}`);
     }
     expect(hits).toEqual([]);
   });

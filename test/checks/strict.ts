@@ -14,7 +14,10 @@ export interface StrictOptions {
 }
 
 /** Throws when a step crashed, or (unless expected) when the analysis stopped at a safety limit. */
-export function assertRanClean(r: { internalErrors: readonly InternalError[]; findings: readonly Finding[] }, opts: StrictOptions = {}): void {
+export function assertRanClean(
+  r: { internalErrors: readonly InternalError[]; findings: readonly Finding[] },
+  opts: StrictOptions = {},
+): void {
   if (r.internalErrors.length > 0) {
     throw new Error(`a check failed: ${r.internalErrors.map((e) => `${e.step}: ${e.message}`).join('; ')}`);
   }

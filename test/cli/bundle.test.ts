@@ -22,7 +22,10 @@ describe('scripts/bundle.mjs', () => {
   let built: { stdout: string; stderr: string };
   let files: Map<string, string>;
   beforeAll(async () => {
-    built = await run(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, env: { ...process.env, FCGI_DOCTOR_BUNDLE_DIR: out } });
+    built = await run(process.execPath, ['scripts/bundle.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, FCGI_DOCTOR_BUNDLE_DIR: out },
+    });
     files = new Map(readdirSync(out).map((f) => [f, readFileSync(join(out, f), 'utf8')]));
   }, 60_000);
   const holding = (text: string) => [...files].filter(([, code]) => code.includes(text)).map(([f]) => f);
@@ -59,7 +62,8 @@ describe('scripts/bundle.mjs', () => {
     const load = createRequire(join(out, 'x.cjs'));
     const { main } = load('./main.cjs') as typeof import('../../src/cli/main.js');
     const log = join(ROOT, 'fixtures', 'logs', 'mixed-noise.log');
-    for (const args of [['rules'], ['explain', 'socket-missing'], ['logs', log]]) expect(await main(args, captureIO())).toBeLessThan(2);
+    for (const args of [['rules'], ['explain', 'socket-missing'], ['logs', log]])
+      expect(await main(args, captureIO())).toBeLessThan(2);
     const loaded = Object.keys(load.cache).filter((f) => f.startsWith(out));
     expect(loaded.length).toBeGreaterThan(1);
     expect(loaded.filter((f) => files.get(basename(f))?.includes('YAMLParseError'))).toEqual([]);
@@ -77,10 +81,17 @@ describe('scripts/bundle.mjs', () => {
   it('fails the build on a rule that does not validate, naming the file and the field', async () => {
     const root = join(out, 'bad-root');
     mkdirSync(join(root, 'rules'), { recursive: true });
-    for (const f of readdirSync(join(ROOT, 'rules'))) writeFileSync(join(root, 'rules', f), readFileSync(join(ROOT, 'rules', f)));
-    writeFileSync(join(root, 'rules', 'fpm-max-children.yaml'), readFileSync(join(ROOT, 'rules', 'fpm-max-children.yaml'), 'utf8').replace(/^severity: .*$/m, 'severity: fatal'));
+    for (const f of readdirSync(join(ROOT, 'rules')))
+      writeFileSync(join(root, 'rules', f), readFileSync(join(ROOT, 'rules', f)));
+    writeFileSync(
+      join(root, 'rules', 'fpm-max-children.yaml'),
+      readFileSync(join(ROOT, 'rules', 'fpm-max-children.yaml'), 'utf8').replace(/^severity: .*$/m, 'severity: fatal'),
+    );
     const env = { ...process.env, FCGI_DOCTOR_BUNDLE_DIR: join(out, 'bad-bundle'), FCGI_DOCTOR_CATALOG_ROOT: root };
-    const failed = await run(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, env }).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    const failed = await run(process.execPath, ['scripts/bundle.mjs'], { cwd: ROOT, env }).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failed?.code).toBe(1);
     expect(failed?.stderr).toMatch(/fpm-max-children\.yaml: severity/);
   }, 30_000);

@@ -80,7 +80,9 @@ describe('check with a real request to the backend', () => {
   });
 
   it('finds the demo vhost healthy when its backend answers', async () => {
-    const r = await check([fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], { FCGI_DEMO_SOCKET: socket });
+    const r = await check([fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], {
+      FCGI_DEMO_SOCKET: socket,
+    });
     const json = JSON.parse(r.stdout);
     expect(json.summary.error).toBe(0);
     expect(r.code).toBe(0);
@@ -89,7 +91,9 @@ describe('check with a real request to the backend', () => {
 
   it('reports a missing socket at the config line that names it', async () => {
     const missing = dir.join('typo.sock');
-    const r = await check([fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], { FCGI_DEMO_SOCKET: missing });
+    const r = await check([fixture('demo', 'external-app-vhost.conf'), '--format', 'json'], {
+      FCGI_DEMO_SOCKET: missing,
+    });
     expect(r.code).toBe(1);
     const json = JSON.parse(r.stdout);
     const f = json.findings.find((x: { id: string }) => x.id === 'socket-missing');

@@ -17,7 +17,10 @@ describe('output into a pipe the reader closed early', () => {
     try {
       for (const args of ['ping --help', 'rules', 'explain socket-missing', 'completion bash']) {
         const err = dir.join('stderr');
-        const r = await execa('bash', ['-c', `"${process.execPath}" "${BIN}" ${args} 2>"${err}" | head -2 >/dev/null; echo "\${PIPESTATUS[0]}"`]);
+        const r = await execa('bash', [
+          '-c',
+          `"${process.execPath}" "${BIN}" ${args} 2>"${err}" | head -2 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+        ]);
         const stderr = readFileSync(err, 'utf8');
         expect(stderr, args).not.toMatch(/EPIPE|Error/);
         expect(String(r.stdout).trim(), args).toBe('0');
@@ -72,7 +75,14 @@ describe('the exit status when stdout is closed before the report is written', (
       ['true', 'text', 1],
       ['true', 'nagios', 2],
     ] as const) {
-      const r = await execa('bash', ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" check "${lazyVhost}" --format ${format} 2>/dev/null | ${tail} >/dev/null`], { reject: false });
+      const r = await execa(
+        'bash',
+        [
+          '-c',
+          `set -o pipefail; "${process.execPath}" "${BIN}" check "${lazyVhost}" --format ${format} 2>/dev/null | ${tail} >/dev/null`,
+        ],
+        { reject: false },
+      );
       expect(r.exitCode, `${format} | ${tail}`).toBe(want);
     }
   });

@@ -19,7 +19,10 @@ function loadIn(dir: string, args: string[]): { loaded: Loaded; out: string } {
     let out = '';
     const io = { stdout: (t) => (out += t), stderr: (t) => (out += t), stdoutIsTTY: false, stderrIsTTY: false, env: { NO_COLOR: '1' }, stdin: process.stdin };
     loader.main()(${JSON.stringify(args)}, io).then(() => process.stdout.write(JSON.stringify({ loaded: loader.loaded(), out })));`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as { loaded: Loaded; out: string };
+  return JSON.parse(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) as {
+    loaded: Loaded;
+    out: string;
+  };
 }
 
 beforeAll(ensureBuilt, 180_000);

@@ -31,7 +31,9 @@ describe('SIGUSR1 to a command other than serve', () => {
     expect(child.exitCode).toBe(null);
     expect(listeningTcpPorts(child.pid!)).toEqual([]);
     expect(stderr).not.toMatch(/Debugger listening|inspector/i);
-    child.stdin!.end('[Sun Dec 06 10:00:00.000000 2026] [proxy_fcgi:error] [pid 1:tid 2] [client 127.0.0.1:5] AH01071: Got error \'Primary script unknown\'\n');
+    child.stdin!.end(
+      "[Sun Dec 06 10:00:00.000000 2026] [proxy_fcgi:error] [pid 1:tid 2] [client 127.0.0.1:5] AH01071: Got error 'Primary script unknown'\n",
+    );
     expect(await exited(child)).toBe(1);
     expect(stdout).toMatch(/Primary script unknown/);
   });

@@ -27,7 +27,8 @@ describe('fcgi-doctor logs', () => {
   });
 
   it('reads standard input and finds nothing in noise', async () => {
-    const noise = '[Tue Mar 05 10:00:00.000000 2024] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.62 (Debian) configured -- resuming normal operations\n';
+    const noise =
+      '[Tue Mar 05 10:00:00.000000 2024] [mpm_event:notice] [pid 1:tid 1] AH00489: Apache/2.4.62 (Debian) configured -- resuming normal operations\n';
     const r = await run(['logs', '-'], noise);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('no known FastCGI problem');
@@ -44,9 +45,11 @@ describe('fcgi-doctor logs', () => {
     // ~38 MB in 64 KiB pieces, as a pipe delivers it: far more than 1 ms of reading.
     const piece = line.repeat(700);
     const io = captureIO();
-    io.stdin = Readable.from((function* () {
-      for (let i = 0; i < 572; i++) yield Buffer.from(piece);
-    })());
+    io.stdin = Readable.from(
+      (function* () {
+        for (let i = 0; i < 572; i++) yield Buffer.from(piece);
+      })(),
+    );
     const code = await main(['logs', '-', '--timeout', '1ms', '--format', 'json'], io);
     expect(code).toBe(0);
     const json = JSON.parse(io.stdoutText);
@@ -57,7 +60,8 @@ describe('fcgi-doctor logs', () => {
   });
 
   it('escapes control characters a log line carries', async () => {
-    const hostile = "[Tue Mar 05 10:02:20.308661 2024] [proxy_fcgi:error] [pid 2240:tid 1] [client 203.0.113.50:40100] AH01071: Got error 'Primary script unknown \u001b]0;pwned\u0007'\n";
+    const hostile =
+      "[Tue Mar 05 10:02:20.308661 2024] [proxy_fcgi:error] [pid 2240:tid 1] [client 203.0.113.50:40100] AH01071: Got error 'Primary script unknown \u001b]0;pwned\u0007'\n";
     const r = await run(['logs', '-'], hostile);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('\u001b');
@@ -89,11 +93,32 @@ describe('fcgi-doctor explain and rules', () => {
 
   it('lists the finding ids of the registry, with who emits each and the contract flag', async () => {
     const r = await run(['rules', '--format', 'json']);
-    const json = JSON.parse(r.stdout) as { findingIds: Array<{ id: string; severity: string; title: string; parts: string[]; contract: boolean; appliesTo: string[] }> };
-    expect(json.findingIds.map(({ id, severity, title, parts, contract }) => ({ id, severity, title, parts, contract }))).toEqual(
-      FINDINGS.map((f) => ({ id: f.id, severity: f.severity, title: f.title, parts: [...f.parts], contract: 'contract' in f })),
+    const json = JSON.parse(r.stdout) as {
+      findingIds: Array<{
+        id: string;
+        severity: string;
+        title: string;
+        parts: string[];
+        contract: boolean;
+        appliesTo: string[];
+      }>;
+    };
+    expect(
+      json.findingIds.map(({ id, severity, title, parts, contract }) => ({ id, severity, title, parts, contract })),
+    ).toEqual(
+      FINDINGS.map((f) => ({
+        id: f.id,
+        severity: f.severity,
+        title: f.title,
+        parts: [...f.parts],
+        contract: 'contract' in f,
+      })),
     );
-    expect(json.findingIds.find((f) => f.id === 'slow-request')).toMatchObject({ parts: ['status', 'logs'], contract: false, appliesTo: ['php-fpm'] });
+    expect(json.findingIds.find((f) => f.id === 'slow-request')).toMatchObject({
+      parts: ['status', 'logs'],
+      contract: false,
+      appliesTo: ['php-fpm'],
+    });
     const text = await run(['rules', '--no-color']);
     expect(text.stdout).toMatch(/^ {2}slow-request +info +status,logs +A PHP request was slower/m);
   });

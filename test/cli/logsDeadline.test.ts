@@ -25,7 +25,10 @@ const KILL_AFTER_MS = 25_000;
 function runCli(args: string[], stdin: 'ignore' | Readable = 'ignore', env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: [stdin, 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout?.on('data', (b: Buffer) => out.push(b));
@@ -34,7 +37,12 @@ function runCli(args: string[], stdin: 'ignore' | Readable = 'ignore', env: Reco
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(guard);
-      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: Date.now() - started });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        ms: Date.now() - started,
+      });
     });
   });
 }
@@ -69,7 +77,10 @@ describe('logs stops at --timeout whatever the input does', () => {
   }, 30_000);
 
   it('a writer that never ends its line: stops at the deadline', async () => {
-    const endless = writer(process.execPath, ['-e', 'const b = Buffer.alloc(65536, 120); (function w() { process.stdout.write(b, w); })();']);
+    const endless = writer(process.execPath, [
+      '-e',
+      'const b = Buffer.alloc(65536, 120); (function w() { process.stdout.write(b, w); })();',
+    ]);
     try {
       const r = await runCli(['logs', '-', '--timeout', '2s', '--format', 'json'], endless.stdout);
       expect(r.ms).toBeLessThan(8000);
@@ -137,7 +148,13 @@ describe('logs never opens a FIFO or a device', () => {
       expect(r.ms).toBeLessThan(8000);
       expect(r.code).toBe(2);
       const json = JSON.parse(r.stdout);
-      expect(json.notices).toEqual([{ source: fifo, code: 'not-a-file', message: expect.stringContaining('is a named pipe (FIFO), not a log file') }]);
+      expect(json.notices).toEqual([
+        {
+          source: fifo,
+          code: 'not-a-file',
+          message: expect.stringContaining('is a named pipe (FIFO), not a log file'),
+        },
+      ]);
     } finally {
       dir.remove();
     }
@@ -160,7 +177,8 @@ describe('logs never opens a FIFO or a device', () => {
   }, 30_000);
 
   it('logs /dev/stdin reads standard input, like -', async () => {
-    const line = '[05-Mar-2024 10:00:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n';
+    const line =
+      '[05-Mar-2024 10:00:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n';
     const feeder = writer('printf', [line.replace(/%/g, '%%')]);
     const r = await runCli(['logs', '/dev/stdin', '--format', 'json'], feeder.stdout);
     expect(r.code).toBe(0);
@@ -195,7 +213,10 @@ describe('check whose ErrorLog is a device or a FIFO', () => {
     // The demo vhost, healthy, with its ErrorLog taken from the environment.
     vhost = dir.join('site.conf');
     copyFileSync(`${ROOT}/fixtures/demo/external-app-vhost.conf`, vhost);
-    writeFileSync(vhost, readFileSync(vhost, 'utf8').replace('</VirtualHost>', 'ErrorLog ${FCGI_TEST_ERRORLOG}\n</VirtualHost>'));
+    writeFileSync(
+      vhost,
+      readFileSync(vhost, 'utf8').replace('</VirtualHost>', 'ErrorLog ${FCGI_TEST_ERRORLOG}\n</VirtualHost>'),
+    );
     fifo = dir.join('error.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
   }, 180_000);
@@ -211,7 +232,10 @@ describe('check whose ErrorLog is a device or a FIFO', () => {
     ['/dev/stderr', () => '/dev/stderr', 'is the standard error (or output) of the program that writes to it'],
   ] as const) {
     it(`finishes promptly with ErrorLog ${what}, a notice and the rest of the report`, async () => {
-      const r = await runCli(['check', vhost, '--format', 'json'], 'ignore', { FCGI_DEMO_SOCKET: dir.join('app.sock'), FCGI_TEST_ERRORLOG: log() });
+      const r = await runCli(['check', vhost, '--format', 'json'], 'ignore', {
+        FCGI_DEMO_SOCKET: dir.join('app.sock'),
+        FCGI_TEST_ERRORLOG: log(),
+      });
       expect(r.ms).toBeLessThan(12_000);
       const json = JSON.parse(r.stdout);
       expect(json.checked.steps).toEqual({ config: true, probes: true, requests: true, logs: true });

@@ -19,10 +19,15 @@ function scannerLine(i: number): string {
 }
 
 /** Runs `logs - --format json` under /usr/bin/time, writing the lines as the child reads them. */
-function runUnderTime(lineAt: (i: number) => string, count: number): Promise<{ code: number | null; json: string; maxRssKb: number; ms: number }> {
+function runUnderTime(
+  lineAt: (i: number) => string,
+  count: number,
+): Promise<{ code: number | null; json: string; maxRssKb: number; ms: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(TIME, ['-f', 'maxrss=%M', process.execPath, BIN, 'logs', '-', '--format', 'json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(TIME, ['-f', 'maxrss=%M', process.execPath, BIN, 'logs', '-', '--format', 'json'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -30,7 +35,12 @@ function runUnderTime(lineAt: (i: number) => string, count: number): Promise<{ c
     child.on('error', reject);
     child.on('close', (code) => {
       const rss = /maxrss=(\d+)/.exec(err);
-      resolve({ code, json: Buffer.concat(out).toString(), maxRssKb: rss ? Number(rss[1]) : Number.NaN, ms: Date.now() - started });
+      resolve({
+        code,
+        json: Buffer.concat(out).toString(),
+        maxRssKb: rss ? Number(rss[1]) : Number.NaN,
+        ms: Date.now() - started,
+      });
     });
     let i = 0;
     const write = (): void => {
@@ -67,6 +77,8 @@ describe.skipIf(!existsSync(TIME) && !process.env['CI'])('logs memory with milli
     const [finding] = json.findings;
     expect(finding.message).toBe('PHP-FPM could not open /var/www/s0.php and others: No such file or directory');
     expect(finding.evidence[0].text).toContain(`${LINES} matching lines`);
-    expect(finding.evidence[0].text).toContain(`script: /var/www/s0.php, /var/www/s1.php, /var/www/s2.php, /var/www/s3.php, /var/www/s4.php and ${LINES - 5} more lines with other values (folded, not listed)`);
+    expect(finding.evidence[0].text).toContain(
+      `script: /var/www/s0.php, /var/www/s1.php, /var/www/s2.php, /var/www/s3.php, /var/www/s4.php and ${LINES - 5} more lines with other values (folded, not listed)`,
+    );
   }, 200_000);
 });

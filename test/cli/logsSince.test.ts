@@ -12,8 +12,18 @@ import { apacheNoise, scriptUnknown, socketMissing, writeBigLog } from '../logs/
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-function logsJson(args: string[], input?: Buffer): { code: number | null; json: { findings: Array<{ location?: { file: string; line?: number } }>; stats: Record<string, number> } } {
-  const r = spawnSync(process.execPath, [BIN, 'logs', ...args, '--format', 'json'], { input, maxBuffer: 64 * 1024 * 1024, encoding: 'buffer' });
+function logsJson(
+  args: string[],
+  input?: Buffer,
+): {
+  code: number | null;
+  json: { findings: Array<{ location?: { file: string; line?: number } }>; stats: Record<string, number> };
+} {
+  const r = spawnSync(process.execPath, [BIN, 'logs', ...args, '--format', 'json'], {
+    input,
+    maxBuffer: 64 * 1024 * 1024,
+    encoding: 'buffer',
+  });
   return { code: r.status, json: JSON.parse(r.stdout.toString()) };
 }
 
@@ -32,7 +42,11 @@ describe('logs FILE --since', () => {
         bytes: 30 * 1024 * 1024,
         from: new Date(now - 20 * DAY),
         to: new Date(now - 3 * HOUR),
-        tail: [apacheNoise(new Date(now - 90 * 60_000)), scriptUnknown(new Date(now - 30 * 60_000)), socketMissing(new Date(now - 5 * 60_000))],
+        tail: [
+          apacheNoise(new Date(now - 90 * 60_000)),
+          scriptUnknown(new Date(now - 30 * 60_000)),
+          socketMissing(new Date(now - 5 * 60_000)),
+        ],
       });
       const sought = logsJson([log, '--since', '2h']);
       const full = logsJson(['-', '--since', '2h'], readFileSync(log));
@@ -43,7 +57,11 @@ describe('logs FILE --since', () => {
       expect(outputValidator()(sought.json)).toBe(true);
       // The same findings but for the name of the source (the file, or standard input).
       const comparable = (findings: typeof sought.json.findings) =>
-        findings.map((f) => JSON.stringify({ ...f, location: undefined }).replaceAll(log, 'LOG').replaceAll('(standard input)', 'LOG'));
+        findings.map((f) =>
+          JSON.stringify({ ...f, location: undefined })
+            .replaceAll(log, 'LOG')
+            .replaceAll('(standard input)', 'LOG'),
+        );
       expect(comparable(sought.json.findings)).toEqual(comparable(full.json.findings));
       expect(sought.json.findings).toHaveLength(2);
       // Without --since, everything is read as before, line numbers included.

@@ -9,7 +9,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
-import { afterRequest, BIN, ensureBuilt, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
+import {
+  afterRequest,
+  BIN,
+  ensureBuilt,
+  hostileServer,
+  makeTempDir,
+  type Hostile,
+  type TempDir,
+} from '../client/support.js';
 
 let dir: TempDir;
 let server: Hostile | undefined;
@@ -66,12 +74,17 @@ const KIB = 1024;
 
 describe('ping against a backend with a huge header block', () => {
   it('text, github, sarif and nagios stay under 32 KiB and say what they left out', async () => {
-    for (const [what, stdout] of [['no end of headers', noEnd], ['14,000 headers', manyHeaders], ['10,000 malformed lines', malformed]] as const) {
+    for (const [what, stdout] of [
+      ['no end of headers', noEnd],
+      ['14,000 headers', manyHeaders],
+      ['10,000 malformed lines', malformed],
+    ] as const) {
       const address = await backend(stdout);
       for (const format of ['text', 'github', 'sarif', 'nagios']) {
         const r = await runBin(['ping', address, '--format', format]);
         expect(r.stdout.length, `${what}, --format ${format}`).toBeLessThan(32 * KIB);
-        if (format === 'text' && stdout === manyHeaders) expect(r.stdout).toContain('… 13900 more headers (--format json lists them all)');
+        if (format === 'text' && stdout === manyHeaders)
+          expect(r.stdout).toContain('… 13900 more headers (--format json lists them all)');
         if (format === 'text' && stdout === noEnd) expect(r.stdout).toMatch(/body truncated: 4096 of \d+ bytes shown/);
         if (format !== 'nagios' && stdout === malformed) expect(r.stdout).toMatch(/more evidence lines/);
       }
@@ -148,7 +161,9 @@ describe('check of a configuration with 100,000 SetEnv lines that each need a mo
         expect(r.stdout).toContain(`… and ${lines - 10} more lines`);
       }
       if (format === 'json') {
-        const found = (JSON.parse(r.stdout) as { findings: { id: string; location: { line: number }; evidence: unknown[] }[] }).findings;
+        const found = (
+          JSON.parse(r.stdout) as { findings: { id: string; location: { line: number }; evidence: unknown[] }[] }
+        ).findings;
         expect(found.map((f) => [f.id, f.location.line, f.evidence.length])).toEqual([['config-syntax-error', 10, 11]]);
       }
     }

@@ -17,7 +17,9 @@ describe('argument parsing', () => {
   it('refuses durations past what a Node timer can wait (2^31-1 ms), instead of firing after 1 ms', () => {
     expect(parseDuration('596h')).toBe(596 * 3_600_000);
     expect(parseDuration(`${MAX_TIMER_MS}ms`)).toBe(MAX_TIMER_MS);
-    expect(() => parseDuration(`${MAX_TIMER_MS + 1}ms`, '--timeout')).toThrow(/--timeout .* is too long: the most this tool can wait is 596h/);
+    expect(() => parseDuration(`${MAX_TIMER_MS + 1}ms`, '--timeout')).toThrow(
+      /--timeout .* is too long: the most this tool can wait is 596h/,
+    );
     expect(() => parseDuration('700h')).toThrow(UsageError);
     expect(() => parseDuration('9'.repeat(400))).toThrow(UsageError);
     // A fraction of a millisecond is a short wait, never 0 ("at once").
@@ -48,7 +50,10 @@ describe('argument parsing', () => {
   it('splits NAME=VALUE, and NAME: VALUE for headers and header expectations', () => {
     expect(parsePair('A=b=c', 'param')).toEqual(['A', 'b=c']);
     expect(parsePair('X-Test: yes', 'header')).toEqual(['X-Test', 'yes']);
-    expect(parsePair('Content-Type: text/html; charset=utf-8', 'expect-header')).toEqual(['Content-Type', 'text/html; charset=utf-8']);
+    expect(parsePair('Content-Type: text/html; charset=utf-8', 'expect-header')).toEqual([
+      'Content-Type',
+      'text/html; charset=utf-8',
+    ]);
     expect(parsePair('Content-Type=^text/', 'expect-header')).toEqual(['Content-Type', '^text/']);
     // A parameter's value may hold a colon: only '=' separates it.
     expect(parsePair('HTTP_X=a:b', 'param')).toEqual(['HTTP_X', 'a:b']);

@@ -11,9 +11,25 @@ import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { TOOL_VERSION } from '../../src/cli/version.js';
-import { encodeEndRequest, encodeGetValuesResult, encodeStream, encodeUnknownType, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
+import {
+  encodeEndRequest,
+  encodeGetValuesResult,
+  encodeStream,
+  encodeUnknownType,
+  ProtocolStatus,
+  RecordType,
+} from '../../src/protocol/index.js';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
-import { afterRequest, BIN, captureIO, ensureBuilt, hostileServer, makeTempDir, type Hostile, type TempDir } from '../client/support.js';
+import {
+  afterRequest,
+  BIN,
+  captureIO,
+  ensureBuilt,
+  hostileServer,
+  makeTempDir,
+  type Hostile,
+  type TempDir,
+} from '../client/support.js';
 
 let dir: TempDir;
 let echo: RunningServer;
@@ -35,7 +51,12 @@ afterAll(async () => {
 });
 
 /** A backend that answers every request with this stdout, stderr and END_REQUEST. */
-async function backend(stdout: string | Buffer, stderr = '', protocolStatus: number = ProtocolStatus.REQUEST_COMPLETE, appStatus = 0): Promise<string> {
+async function backend(
+  stdout: string | Buffer,
+  stderr = '',
+  protocolStatus: number = ProtocolStatus.REQUEST_COMPLETE,
+  appStatus = 0,
+): Promise<string> {
   const server = await hostileServer({ path: dir.join(`b${++counter}.sock`) }, (socket: net.Socket) =>
     afterRequest(socket, (id) => {
       socket.end(
@@ -56,7 +77,14 @@ interface Envelope {
   tool: { name: string; version: string };
   command: string;
   target: string;
-  findings: Array<{ id: string; severity: string; title: string; message: string; evidence: Array<{ kind: string; text: string }>; fix?: string }>;
+  findings: Array<{
+    id: string;
+    severity: string;
+    title: string;
+    message: string;
+    evidence: Array<{ kind: string; text: string }>;
+    fix?: string;
+  }>;
   summary: { error: number; warning: number; info: number; suppressed: number };
   suppressed: Array<{ id: string; reason: string; source: string }>;
   response?: {
@@ -70,7 +98,14 @@ interface Envelope {
     protocolStatus: string;
     timings: { connectMs: number; firstByteMs: number; totalMs: number };
   };
-  load?: { count: number; concurrency: number; completed: number; failed: number; requestsPerSecond: number; latencyMs: { min: number; median: number; p99: number; max: number } };
+  load?: {
+    count: number;
+    concurrency: number;
+    completed: number;
+    failed: number;
+    requestsPerSecond: number;
+    latencyMs: { min: number; median: number; p99: number; max: number };
+  };
   values?: Record<string, string>;
 }
 
@@ -103,13 +138,25 @@ describe('exit status 0', () => {
   });
 
   it('every expectation held', async () => {
-    const r = await pingJson(echoPath, '--uri', '/?status=404', '--expect-status', '404', '--expect-body', 'FastCGI works', '--expect-header', 'Content-Type=html');
+    const r = await pingJson(
+      echoPath,
+      '--uri',
+      '/?status=404',
+      '--expect-status',
+      '404',
+      '--expect-body',
+      'FastCGI works',
+      '--expect-header',
+      'Content-Type=html',
+    );
     expect(r.status).toBe(0);
     expect(r.json.findings).toEqual([]);
   });
 
   it('stderr alone is a warning, not a failure', async () => {
-    const r = await pingJson(await backend('Content-Type: text/plain\r\n\r\nok', 'PHP Notice: Undefined variable $x\n'));
+    const r = await pingJson(
+      await backend('Content-Type: text/plain\r\n\r\nok', 'PHP Notice: Undefined variable $x\n'),
+    );
     expect(r.status).toBe(0);
     expect(r.json.findings.map((f) => [f.id, f.severity])).toEqual([['app-stderr', 'warning']]);
     expect(r.json.summary).toEqual({ error: 0, warning: 1, info: 0, suppressed: 0 });
@@ -128,16 +175,40 @@ describe('exit status 0', () => {
 describe('exit status 1', () => {
   const cases: Array<[string, () => Promise<string>, string[], string[]]> = [
     ['a 404', () => backend('Status: 404 Not Found\r\n\r\nnope'), [], ['backend-error-status']],
-    ['a 500 with stderr', () => backend('Status: 500\r\n\r\n', 'PHP Fatal error: boom'), [], ['backend-error-status', 'app-stderr']],
-    ['PHP-FPM\'s Primary script unknown', () => backend('Status: 404 Not Found\r\nContent-type: text/html; charset=UTF-8\r\n\r\nFile not found.\n', 'Primary script unknown'), [], ['primary-script-unknown']],
-    ['PHP-FPM\'s Access denied (security.limit_extensions)', () => backend('Status: 403 Forbidden\r\n\r\nAccess denied.\n'), [], ['script-extension-denied']],
+    [
+      'a 500 with stderr',
+      () => backend('Status: 500\r\n\r\n', 'PHP Fatal error: boom'),
+      [],
+      ['backend-error-status', 'app-stderr'],
+    ],
+    [
+      "PHP-FPM's Primary script unknown",
+      () =>
+        backend(
+          'Status: 404 Not Found\r\nContent-type: text/html; charset=UTF-8\r\n\r\nFile not found.\n',
+          'Primary script unknown',
+        ),
+      [],
+      ['primary-script-unknown'],
+    ],
+    [
+      "PHP-FPM's Access denied (security.limit_extensions)",
+      () => backend('Status: 403 Forbidden\r\n\r\nAccess denied.\n'),
+      [],
+      ['script-extension-denied'],
+    ],
     ['a malformed response', () => backend('no headers here'), [], ['backend-bad-response']],
     ['no output at all', () => backend(''), [], ['backend-bad-response']],
     ['OVERLOADED', () => backend('', '', ProtocolStatus.OVERLOADED), [], ['backend-overloaded']],
     ['UNKNOWN_ROLE', () => backend('', '', ProtocolStatus.UNKNOWN_ROLE), [], ['backend-bad-response']],
     ['an unmet --expect-status', () => Promise.resolve(echoPath), ['--expect-status', '204'], ['backend-error-status']],
     ['an unmet --expect-body', () => Promise.resolve(echoPath), ['--expect-body', '^pong$'], ['expectation-failed']],
-    ['an unmet --expect-header', () => Promise.resolve(echoPath), ['--expect-header', 'X-Missing=.'], ['expectation-failed']],
+    [
+      'an unmet --expect-header',
+      () => Promise.resolve(echoPath),
+      ['--expect-header', 'X-Missing=.'],
+      ['expectation-failed'],
+    ],
     ['a missing socket', () => Promise.resolve(dir.join('nobody.sock')), [], ['socket-missing']],
   ];
   it.each(cases)('%s', async (_name, make, args, ids) => {
@@ -192,7 +263,15 @@ describe('exit status 2', () => {
 
 describe('the JSON envelope', () => {
   it('has every field of the contract for a single request', async () => {
-    const r = await pingJson(`unix:${echoPath}`, '--uri', '/app?format=json', '--header', 'Accept-Language=fr', '--param', 'APP_ENV=ci');
+    const r = await pingJson(
+      `unix:${echoPath}`,
+      '--uri',
+      '/app?format=json',
+      '--header',
+      'Accept-Language=fr',
+      '--param',
+      'APP_ENV=ci',
+    );
     const j = r.json;
     expect(j.version).toBe(1);
     expect(j.tool).toEqual({ name: 'fcgi-doctor', version: TOOL_VERSION });
@@ -208,7 +287,12 @@ describe('the JSON envelope', () => {
     expect(resp.headers['X-Fcgi-Doctor-Pid']).toBe(String(process.pid));
     expect(resp.bodyEncoding).toBe('utf8');
     const echoed = JSON.parse(resp.body) as { params: Record<string, string> };
-    expect(echoed.params).toMatchObject({ REQUEST_URI: '/app?format=json', QUERY_STRING: 'format=json', HTTP_ACCEPT_LANGUAGE: 'fr', APP_ENV: 'ci' });
+    expect(echoed.params).toMatchObject({
+      REQUEST_URI: '/app?format=json',
+      QUERY_STRING: 'format=json',
+      HTTP_ACCEPT_LANGUAGE: 'fr',
+      APP_ENV: 'ci',
+    });
     expect(resp.stderr).toBe('');
     expect(resp.appStatus).toBe(0);
     expect(resp.protocolStatus).toBe('REQUEST_COMPLETE');
@@ -223,7 +307,15 @@ describe('the JSON envelope', () => {
 
   it('carries stderr, appStatus, joined repeated headers and a binary body as base64', async () => {
     const body = Buffer.from([0xff, 0xfe, 0x00, 0x80]);
-    const address = await backend(Buffer.concat([Buffer.from('Content-Type: application/octet-stream\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n'), body]), 'warning: x\n', 0, 7);
+    const address = await backend(
+      Buffer.concat([
+        Buffer.from('Content-Type: application/octet-stream\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n'),
+        body,
+      ]),
+      'warning: x\n',
+      0,
+      7,
+    );
     const r = await pingJson(address);
     const resp = r.json.response!;
     expect(resp.bodyEncoding).toBe('base64');
@@ -237,7 +329,14 @@ describe('the JSON envelope', () => {
     const r = await pingJson(echoPath, '--count', '50', '--concurrency', '4', '--keep-conn');
     expect(r.status).toBe(0);
     const load = r.json.load!;
-    expect(Object.keys(load).sort()).toEqual(['completed', 'concurrency', 'count', 'failed', 'latencyMs', 'requestsPerSecond']);
+    expect(Object.keys(load).sort()).toEqual([
+      'completed',
+      'concurrency',
+      'count',
+      'failed',
+      'latencyMs',
+      'requestsPerSecond',
+    ]);
     expect(load).toMatchObject({ count: 50, concurrency: 4, completed: 50, failed: 0 });
     expect(load.requestsPerSecond).toBeGreaterThan(0);
     expect(Object.keys(load.latencyMs).sort()).toEqual(['max', 'median', 'min', 'p99']);
@@ -264,7 +363,10 @@ describe('the JSON envelope', () => {
     const r = await pingJson('127.0.0.1:1');
     expect(r.status).toBe(1);
     expect(r.json.target).toBe('127.0.0.1:1');
-    expect(r.json.findings[0]!.evidence[0]).toEqual({ kind: 'request', text: expect.stringMatching(/^127\.0\.0\.1:1: connection refused/) as unknown as string });
+    expect(r.json.findings[0]!.evidence[0]).toEqual({
+      kind: 'request',
+      text: expect.stringMatching(/^127\.0\.0\.1:1: connection refused/) as unknown as string,
+    });
   });
 });
 
@@ -272,7 +374,11 @@ describe('the text output', () => {
   it('shows the status, timings, headers and body', async () => {
     const r = await ping(echoPath);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^✓ 200 OK from ${echoPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  connect .* · first byte .* · total .*\n`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^✓ 200 OK from ${echoPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}  connect .* · first byte .* · total .*\n`,
+      ),
+    );
     expect(r.stdout).toContain('  ✓ status 2xx or 3xx');
     expect(r.stdout).toContain('Content-Type: text/html; charset=utf-8');
     expect(r.stdout).toContain('<h1>FastCGI works</h1>');
@@ -304,9 +410,13 @@ describe('the text output', () => {
 
   it('reads the body from standard input with --body-file -', async () => {
     const io = captureIO('hello body');
-    expect(await main(['ping', echoPath, '--body-file', '-', '--uri', '/?format=json', '--format', 'json'], io)).toBe(0);
+    expect(await main(['ping', echoPath, '--body-file', '-', '--uri', '/?format=json', '--format', 'json'], io)).toBe(
+      0,
+    );
     const json = JSON.parse(io.stdoutText) as Envelope;
-    expect((JSON.parse(json.response!.body) as { bodyBytes: number; params: Record<string, string> }).bodyBytes).toBe(10);
+    expect((JSON.parse(json.response!.body) as { bodyBytes: number; params: Record<string, string> }).bodyBytes).toBe(
+      10,
+    );
   });
 
   it('sends a file body with its length', async () => {
@@ -323,7 +433,9 @@ describe('the text output', () => {
 describe('--get-values against backends that do not answer, or answer badly (issue 12 item 3)', () => {
   /** A backend whose reaction to the first bytes it reads (the GET_VALUES record) is the test's. */
   async function onQuestion(react: (socket: net.Socket) => void): Promise<string> {
-    const server = await hostileServer({ path: dir.join(`q${++counter}.sock`) }, (socket) => socket.once('data', () => react(socket)));
+    const server = await hostileServer({ path: dir.join(`q${++counter}.sock`) }, (socket) =>
+      socket.once('data', () => react(socket)),
+    );
     fixed.push(server);
     return server.address;
   }
@@ -350,7 +462,12 @@ describe('--get-values against backends that do not answer, or answer badly (iss
   });
 
   it('UNKNOWN_TYPE is the same information', async () => {
-    const r = await timed(await onQuestion((s) => s.write(encodeUnknownType(RecordType.GET_VALUES))), '--get-values', '--timeout', '20s');
+    const r = await timed(
+      await onQuestion((s) => s.write(encodeUnknownType(RecordType.GET_VALUES))),
+      '--get-values',
+      '--timeout',
+      '20s',
+    );
     expect(r.ms).toBeLessThan(1_000);
     expect(r.status).toBe(0);
     expect(r.ids).toEqual(['management-records-unanswered']);
@@ -365,7 +482,11 @@ describe('--get-values against backends that do not answer, or answer badly (iss
 
   it.each([
     ['garbage (an HTTP answer)', (s: net.Socket) => s.write('HTTP/1.1 400 Bad Request\r\n\r\n'), /version/],
-    ['a record for a request never sent', (s: net.Socket) => s.write(Buffer.concat(encodeStream(RecordType.STDOUT, 7, Buffer.from('x')))), /request id 7/],
+    [
+      'a record for a request never sent',
+      (s: net.Socket) => s.write(Buffer.concat(encodeStream(RecordType.STDOUT, 7, Buffer.from('x')))),
+      /request id 7/,
+    ],
   ])('%s is a protocol error, reported at once', async (_name, react, message) => {
     const r = await timed(await onQuestion(react), '--get-values', '--timeout', '20s');
     expect(r.ms).toBeLessThan(1_000);
@@ -460,7 +581,14 @@ describe('socket paths longer than sun_path, 107 bytes (issue 12 item 19, ping)'
     const fd = openSync(deep, 'r');
     try {
       const s = await hostileServer({ path: `/proc/self/fd/${fd}/${name}` }, (socket: net.Socket) =>
-        afterRequest(socket, (id) => socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from('Content-Type: text/plain\r\n\r\nlong ok')), encodeEndRequest(id, 0, 0)]))),
+        afterRequest(socket, (id) =>
+          socket.end(
+            Buffer.concat([
+              ...encodeStream(RecordType.STDOUT, id, Buffer.from('Content-Type: text/plain\r\n\r\nlong ok')),
+              encodeEndRequest(id, 0, 0),
+            ]),
+          ),
+        ),
       );
       fixed.push(s);
     } finally {
@@ -481,7 +609,10 @@ describe('socket paths longer than sun_path, 107 bytes (issue 12 item 19, ping)'
     const path = join(deep, 'gone.sock');
     // What libuv would have connected to: the first 108 bytes of the path (sun_path, no room for the NUL), left as a stale socket.
     const cut = Buffer.from(path).subarray(0, 108).toString();
-    spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(cut)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    spawnSync(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(cut)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(statSync(cut).isSocket()).toBe(true);
     const r = await pingJson(path);
     expect(r.status).toBe(1);
@@ -512,7 +643,9 @@ describe('--timeout covers reading --body-file - (issue 12 item 15)', () => {
     const started = performance.now();
     expect(await main(['ping', echoPath, '--body-file', '-', '--timeout', '300ms'], io)).toBe(2);
     expect(performance.now() - started).toBeLessThan(1_500);
-    expect(io.stderrText).toMatch(/--timeout 0\.3 s ran out while reading the request body from standard input \(7 bytes read, no end yet\): nothing was sent/);
+    expect(io.stderrText).toMatch(
+      /--timeout 0\.3 s ran out while reading the request body from standard input \(7 bytes read, no end yet\): nothing was sent/,
+    );
     expect(stdin.destroyed).toBe(true);
   });
 
@@ -524,7 +657,9 @@ describe('--timeout covers reading --body-file - (issue 12 item 15)', () => {
     io.stdin = stdin;
     setTimeout(() => stdin.end('body'), 400);
     const started = performance.now();
-    expect(await main(['ping', silent.address, '--body-file', '-', '--timeout', '700ms', '--format', 'json'], io)).toBe(1);
+    expect(await main(['ping', silent.address, '--body-file', '-', '--timeout', '700ms', '--format', 'json'], io)).toBe(
+      1,
+    );
     const took = performance.now() - started;
     expect(took).toBeGreaterThan(650);
     expect(took).toBeLessThan(1_000);
@@ -534,7 +669,11 @@ describe('--timeout covers reading --body-file - (issue 12 item 15)', () => {
     await ensureBuilt();
     const started = performance.now();
     // The pipe to its standard input stays open with no data, as `sleep 30 |` keeps it.
-    const child = execa(process.execPath, [BIN, 'ping', echoPath, '--body-file', '-', '--timeout', '1s'], { reject: false, stdin: 'pipe', timeout: 20_000 });
+    const child = execa(process.execPath, [BIN, 'ping', echoPath, '--body-file', '-', '--timeout', '1s'], {
+      reject: false,
+      stdin: 'pipe',
+      timeout: 20_000,
+    });
     const r = await child;
     expect(performance.now() - started).toBeLessThan(6_000);
     expect(r.exitCode).toBe(2);
@@ -550,7 +689,14 @@ describe('--get-values with a request after it', () => {
   });
 
   it('a backend that does not answer management records still gets the request', async () => {
-    const r = await pingJson(await backend('Content-Type: text/plain\r\n\r\nok'), '--get-values', '--script', '/srv/x.php', '--timeout', '3s');
+    const r = await pingJson(
+      await backend('Content-Type: text/plain\r\n\r\nok'),
+      '--get-values',
+      '--script',
+      '/srv/x.php',
+      '--timeout',
+      '3s',
+    );
     expect(r.status).toBe(0);
     expect(r.ids).toEqual(['management-records-unanswered']);
     expect(r.json.response!.body).toBe('ok');
@@ -566,7 +712,9 @@ describe('a directory above the socket (ping /run for /run/php/php-fpm.sock)', (
     fixed.push(s);
     const r = await pingJson(top);
     const f = r.json.findings[0]!;
-    expect(f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text)).toEqual([`socket below it: ${join(top, 'php', 'php-fpm.sock')}`]);
+    expect(f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text)).toEqual([
+      `socket below it: ${join(top, 'php', 'php-fpm.sock')}`,
+    ]);
     expect(f.fix).toBe(`Name the socket: fcgi-doctor ping ${join(top, 'php', 'php-fpm.sock')}`);
   });
 

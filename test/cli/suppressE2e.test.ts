@@ -7,7 +7,17 @@
  * working directory, as a repository's would be.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,11 +70,16 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
   });
 
   it('exits 0 with the project file found upward, and the text report counts and lists the suppressed warning', async () => {
-    writeFileSync(join(dir, '.fcgi-doctor.yaml'), 'ignore:\n  - id: socket-in-private-tmp\n    reason: this host runs Apache without systemd, /tmp is shared\n    path: site.conf\n');
+    writeFileSync(
+      join(dir, '.fcgi-doctor.yaml'),
+      'ignore:\n  - id: socket-in-private-tmp\n    reason: this host runs Apache without systemd, /tmp is shared\n    path: site.conf\n',
+    );
     const r = await check('--verbose');
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('1 finding suppressed (socket-in-private-tmp):');
-    expect(r.stdout).toContain(`suppressed by ${join(dir, '.fcgi-doctor.yaml')}:2: this host runs Apache without systemd, /tmp is shared`);
+    expect(r.stdout).toContain(
+      `suppressed by ${join(dir, '.fcgi-doctor.yaml')}:2: this host runs Apache without systemd, /tmp is shared`,
+    );
   });
 
   it('a stale entry beside it is reported as info by the live check, and the exit status stays 0', async () => {
@@ -73,7 +88,10 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
       'ignore:\n  - id: socket-in-private-tmp\n    reason: no systemd\n  - id: backend-timeout\n    reason: the app was slow last spring\n',
     );
     const r = await check('--format', 'json');
-    const j = JSON.parse(r.stdout) as { findings: Array<{ id: string; severity: string; location?: { file: string; line?: number } }>; summary: { suppressed: number } };
+    const j = JSON.parse(r.stdout) as {
+      findings: Array<{ id: string; severity: string; location?: { file: string; line?: number } }>;
+      summary: { suppressed: number };
+    };
     expect(r.exitCode).toBe(0);
     expect(j.summary.suppressed).toBe(1);
     expect(j.findings.filter((f) => f.id === 'suppression-unused')).toEqual([
@@ -83,10 +101,19 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
 
   it('the inline comment above the directive does the same without a project file', async () => {
     rmSync(join(dir, '.fcgi-doctor.yaml'), { force: true });
-    const text = readFileSync(vhost, 'utf8').replace(/^FastCgiExternalServer/m, '# fcgi-doctor: ignore socket-in-private-tmp no systemd here\nFastCgiExternalServer');
+    const text = readFileSync(vhost, 'utf8').replace(
+      /^FastCgiExternalServer/m,
+      '# fcgi-doctor: ignore socket-in-private-tmp no systemd here\nFastCgiExternalServer',
+    );
     const inline = join(dir, 'inline.conf');
     writeFileSync(inline, text);
-    const r = await execa(process.execPath, [BIN, 'check', inline, '--fail-on', 'warning', '--format', 'json'], { cwd: dir, env: { FCGI_DEMO_SOCKET: sock }, extendEnv: false, reject: false, timeout: 60_000 });
+    const r = await execa(process.execPath, [BIN, 'check', inline, '--fail-on', 'warning', '--format', 'json'], {
+      cwd: dir,
+      env: { FCGI_DEMO_SOCKET: sock },
+      extendEnv: false,
+      reject: false,
+      timeout: 60_000,
+    });
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { suppressed: Array<{ source: string }> };
     expect(j.suppressed).toEqual([{ id: 'socket-in-private-tmp', reason: 'no systemd here', source: `${inline}:18` }]);

@@ -32,7 +32,12 @@ function projectFile(name: string, text: string): string {
 }
 
 const check = (...args: string[]) => run(['check', '--offline', '--fail-on', 'warning', '--no-color', ...args]);
-const json = (r: { stdout: string }) => JSON.parse(r.stdout) as { findings: Array<{ id: string; severity: string; title?: string; message?: string }>; summary: Record<string, number>; suppressed: Array<{ id: string; reason: string; source: string }> };
+const json = (r: { stdout: string }) =>
+  JSON.parse(r.stdout) as {
+    findings: Array<{ id: string; severity: string; title?: string; message?: string }>;
+    summary: Record<string, number>;
+    suppressed: Array<{ id: string; reason: string; source: string }>;
+  };
 
 describe('--ignore', () => {
   it('takes the warning out of what counts: --fail-on warning exits 0 instead of 1, and says so', async () => {
@@ -44,7 +49,9 @@ describe('--ignore', () => {
     expect(r.stdout).not.toContain('[socket-in-private-tmp]');
     expect(r.stdout).toContain('1 finding suppressed (socket-in-private-tmp); --verbose lists them');
     const verbose = await check(VHOST, '--ignore', 'other-id,socket-in-private-tmp', '--verbose');
-    expect(verbose.stdout).toMatch(/warning The socket \/tmp\/fcgi\.sock is under \/tmp \[socket-in-private-tmp\] at .*external-socket-vhost:16\n\s+suppressed by --ignore: given with --ignore/);
+    expect(verbose.stdout).toMatch(
+      /warning The socket \/tmp\/fcgi\.sock is under \/tmp \[socket-in-private-tmp\] at .*external-socket-vhost:16\n\s+suppressed by --ignore: given with --ignore/,
+    );
   });
 
   it('a wrong id changes nothing', async () => {
@@ -62,12 +69,23 @@ describe('--ignore', () => {
   it('logs and ping take it too; there an --ignore that matched nothing is reported as info', async () => {
     const log = fixture('logs', 'php-fpm-max-children.log');
     const before = json(await run(['logs', log, '--format', 'json']));
-    const after = await run(['logs', log, '--format', 'json', '--ignore', 'max-children-reached', '--ignore', 'no-such-finding']);
+    const after = await run([
+      'logs',
+      log,
+      '--format',
+      'json',
+      '--ignore',
+      'max-children-reached',
+      '--ignore',
+      'no-such-finding',
+    ]);
     const j = json(after);
     expect(j.findings.filter((f) => f.id === 'max-children-reached')).toHaveLength(0);
     expect(j.summary.suppressed).toBe(before.findings.filter((f) => f.id === 'max-children-reached').length);
     expect(j.suppressed.every((s) => s.id === 'max-children-reached' && s.source === '--ignore')).toBe(true);
-    expect(j.findings.filter((f) => f.id === 'suppression-unused')).toEqual([expect.objectContaining({ severity: 'info' })]);
+    expect(j.findings.filter((f) => f.id === 'suppression-unused')).toEqual([
+      expect.objectContaining({ severity: 'info' }),
+    ]);
     expect(validate(j), errorsText(validate.errors)).toBe(true);
   });
 });
@@ -84,12 +102,29 @@ describe('ping --ignore', () => {
   it('a failed expectation suppressed: exit 0, counted in text and JSON', async () => {
     const failing = await run(['ping', sock, '--expect-body', 'no such text']);
     expect(failing.code).toBe(1);
-    const r = await run(['ping', sock, '--expect-body', 'no such text', '--ignore', 'expectation-failed', '--format', 'json']);
+    const r = await run([
+      'ping',
+      sock,
+      '--expect-body',
+      'no such text',
+      '--ignore',
+      'expectation-failed',
+      '--format',
+      'json',
+    ]);
     expect(r.code).toBe(0);
     const j = json(r);
     expect(j.suppressed).toEqual([{ id: 'expectation-failed', reason: 'given with --ignore', source: '--ignore' }]);
     expect(validate(j), errorsText(validate.errors)).toBe(true);
-    const text = await run(['ping', sock, '--expect-body', 'no such text', '--ignore', 'expectation-failed', '--no-color']);
+    const text = await run([
+      'ping',
+      sock,
+      '--expect-body',
+      'no such text',
+      '--ignore',
+      'expectation-failed',
+      '--no-color',
+    ]);
     expect(text.stdout).toContain('1 finding suppressed (expectation-failed)');
   });
 });
@@ -104,35 +139,57 @@ describe('status --ignore', () => {
     expect(j.findings.map((f) => f.id)).not.toContain('socket-missing');
     expect(j.summary.suppressed).toBe(1);
     expect(validate(j), errorsText(validate.errors)).toBe(true);
-    expect((await run(['status', absent, '--ignore', 'socket-missing', '--no-color'])).stdout).toContain('1 finding suppressed (socket-missing)');
-    expect((await run(['status', absent, '--ignore', 'socket-missing', '--format', 'nagios'])).stdout).toContain('(1 suppressed)');
+    expect((await run(['status', absent, '--ignore', 'socket-missing', '--no-color'])).stdout).toContain(
+      '1 finding suppressed (socket-missing)',
+    );
+    expect((await run(['status', absent, '--ignore', 'socket-missing', '--format', 'nagios'])).stdout).toContain(
+      '(1 suppressed)',
+    );
   });
 });
 
 describe('the project file', () => {
   it('suppresses by id and path glob, named with --config; the source is its file:line', async () => {
-    const cfg = projectFile('by-path.yaml', `# accepted warnings\nignore:\n  - id: socket-in-private-tmp\n    reason: Apache runs without systemd here\n    path: "${VHOST.replace(/[^/]+$/, '*-vhost')}"\n`);
+    const cfg = projectFile(
+      'by-path.yaml',
+      `# accepted warnings\nignore:\n  - id: socket-in-private-tmp\n    reason: Apache runs without systemd here\n    path: "${VHOST.replace(/[^/]+$/, '*-vhost')}"\n`,
+    );
     const r = await check(VHOST, '--config', cfg, '--format', 'json');
     expect(r.code).toBe(0);
-    expect(json(r).suppressed).toEqual([{ id: 'socket-in-private-tmp', reason: 'Apache runs without systemd here', source: `${cfg}:3` }]);
+    expect(json(r).suppressed).toEqual([
+      { id: 'socket-in-private-tmp', reason: 'Apache runs without systemd here', source: `${cfg}:3` },
+    ]);
   });
 
-  it('a path glob that does not match the finding\'s file suppresses nothing', async () => {
-    const cfg = projectFile('wrong-path.yaml', 'ignore:\n  - id: socket-in-private-tmp\n    reason: r\n    path: sites-enabled/*.conf\n');
+  it("a path glob that does not match the finding's file suppresses nothing", async () => {
+    const cfg = projectFile(
+      'wrong-path.yaml',
+      'ignore:\n  - id: socket-in-private-tmp\n    reason: r\n    path: sites-enabled/*.conf\n',
+    );
     const r = await check(VHOST, '--config', cfg);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('[socket-in-private-tmp]');
   });
 
   it('a setup glob', async () => {
-    const hit = projectFile('setup.yaml', 'ignore:\n  - id: socket-in-private-tmp\n    reason: r\n    setup: "fastcgi:external:*"\n');
+    const hit = projectFile(
+      'setup.yaml',
+      'ignore:\n  - id: socket-in-private-tmp\n    reason: r\n    setup: "fastcgi:external:*"\n',
+    );
     expect((await check(VHOST, '--config', hit)).code).toBe(0);
-    const miss = projectFile('setup-miss.yaml', 'ignore:\n  - id: socket-in-private-tmp\n    reason: r\n    setup: "fcgid:*"\n');
+    const miss = projectFile(
+      'setup-miss.yaml',
+      'ignore:\n  - id: socket-in-private-tmp\n    reason: r\n    setup: "fcgid:*"\n',
+    );
     expect((await check(VHOST, '--config', miss)).code).toBe(1);
   });
 
   it.each([
-    ['no reason', 'ignore:\n  - id: socket-in-private-tmp\n', ':2: the ignore entry for socket-in-private-tmp needs a reason'],
+    [
+      'no reason',
+      'ignore:\n  - id: socket-in-private-tmp\n',
+      ':2: the ignore entry for socket-in-private-tmp needs a reason',
+    ],
     ['no id', 'ignore:\n  - reason: because\n', ':2: an ignore entry needs an id'],
     ['an unknown key', 'ignore:\n  - id: a\n    reason: b\n    paths: x\n', ':4: unknown key "paths"'],
     ['an empty reason', 'ignore:\n  - id: a\n    reason: ""\n', ':3: "reason" must be a non-empty text'],
@@ -174,7 +231,9 @@ describe('inline comments in the Apache files', () => {
     const file = vhostWith('inline.conf', 16, '# fcgi-doctor: ignore socket-in-private-tmp no systemd on this host');
     const r = await check(file, '--format', 'json');
     expect(r.code).toBe(0);
-    expect(json(r).suppressed).toEqual([{ id: 'socket-in-private-tmp', reason: 'no systemd on this host', source: `${file}:16` }]);
+    expect(json(r).suppressed).toEqual([
+      { id: 'socket-in-private-tmp', reason: 'no systemd on this host', source: `${file}:16` },
+    ]);
   });
 
   it('a comment not directly above suppresses nothing, and is reported even offline', async () => {
@@ -196,11 +255,18 @@ describe('inline comments in the Apache files', () => {
     const file = vhostWith('no-reason.conf', 16, '# fcgi-doctor: ignore socket-in-private-tmp');
     const r = await check(file, '--format', 'json');
     expect(r.code).toBe(1);
-    expect(json(r).findings.find((f) => f.id === 'suppression-unused')).toMatchObject({ title: `The fcgi-doctor comment at ${file}:16 suppresses nothing`, message: expect.stringContaining('gives no reason') });
+    expect(json(r).findings.find((f) => f.id === 'suppression-unused')).toMatchObject({
+      title: `The fcgi-doctor comment at ${file}:16 suppresses nothing`,
+      message: expect.stringContaining('gives no reason'),
+    });
   });
 
   it('# fcgi-doctor: ignore-file ID reason covers the whole file', async () => {
-    const file = vhostWith('file-level.conf', 1, '# fcgi-doctor: ignore-file socket-in-private-tmp every socket of this legacy site is in /tmp');
+    const file = vhostWith(
+      'file-level.conf',
+      1,
+      '# fcgi-doctor: ignore-file socket-in-private-tmp every socket of this legacy site is in /tmp',
+    );
     const r = await check(file, '--format', 'json');
     expect(r.code).toBe(0);
     expect(json(r).suppressed[0]?.source).toBe(`${file}:1`);
@@ -219,15 +285,31 @@ describe('every format counts the suppressed findings', () => {
 
   it('sarif: a result with suppressions (kind, justification), valid SARIF 2.1.0', async () => {
     const r = await check(...args, '--format', 'sarif');
-    const log = JSON.parse(r.stdout) as { runs: Array<{ results: Array<{ ruleId: string; suppressions?: unknown[] }> }> };
+    const log = JSON.parse(r.stdout) as {
+      runs: Array<{ results: Array<{ ruleId: string; suppressions?: unknown[] }> }>;
+    };
     const results = log.runs[0]!.results;
-    expect(results).toEqual([expect.objectContaining({ ruleId: 'socket-in-private-tmp', suppressions: [{ kind: 'external', status: 'accepted', justification: 'given with --ignore', properties: { source: '--ignore' } }] })]);
+    expect(results).toEqual([
+      expect.objectContaining({
+        ruleId: 'socket-in-private-tmp',
+        suppressions: [
+          {
+            kind: 'external',
+            status: 'accepted',
+            justification: 'given with --ignore',
+            properties: { source: '--ignore' },
+          },
+        ],
+      }),
+    ]);
     const sarif = sarifValidator();
     expect(sarif(log), errorsText(sarif.errors)).toBe(true);
     expect(r.code).toBe(0);
     const inline = vhostWith('sarif-inline.conf', 16, '# fcgi-doctor: ignore socket-in-private-tmp no systemd');
     const s = JSON.parse((await check(inline, '--format', 'sarif')).stdout) as typeof log;
-    expect(s.runs[0]!.results[0]!.suppressions).toEqual([expect.objectContaining({ kind: 'inSource', justification: 'no systemd' })]);
+    expect(s.runs[0]!.results[0]!.suppressions).toEqual([
+      expect.objectContaining({ kind: 'inSource', justification: 'no systemd' }),
+    ]);
   });
 
   it('github: on the closing line, and no annotation', async () => {

@@ -33,13 +33,20 @@ sys.stdout.buffer.write(out)
 sys.exit(os.waitstatus_to_exitcode(status) if hasattr(os, 'waitstatus_to_exitcode') else status >> 8)
 `;
 
-const havePython = requireForTest('python3 (/usr/bin/python3) runs the pseudo-terminal: apt-get install python3', existsSync('/usr/bin/python3'));
+const havePython = requireForTest(
+  'python3 (/usr/bin/python3) runs the pseudo-terminal: apt-get install python3',
+  existsSync('/usr/bin/python3'),
+);
 
 describe.skipIf(!havePython)('on a terminal', () => {
   for (const cols of [100, 0]) {
     it(`check finishes, with colour, on a terminal of ${cols} columns`, async () => {
       await ensureBuilt();
-      const r = await execa('python3', ['-c', PTY_RUNNER, String(cols), process.execPath, BIN, 'check', join(ROOT, 'fixtures', 'seed', 'lazy-vhost')], { reject: false, timeout: 30_000 });
+      const r = await execa(
+        'python3',
+        ['-c', PTY_RUNNER, String(cols), process.execPath, BIN, 'check', join(ROOT, 'fixtures', 'seed', 'lazy-vhost')],
+        { reject: false, timeout: 30_000 },
+      );
       expect(r.exitCode).toBe(1);
       const out = String(r.stdout);
       expect(out).toContain('options-mixed-syntax');

@@ -12,7 +12,10 @@ describe('rebuild: the build the CLI tests run before using the bin', () => {
     const run = (command: string, args: string[]) => {
       calls.push([command, ...args].join(' '));
       if (command === 'npm') {
-        throw Object.assign(new Error('Command failed: npm run build --silent'), { stdout: "src/x.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\n", stderr: '' });
+        throw Object.assign(new Error('Command failed: npm run build --silent'), {
+          stdout: "src/x.ts(1,7): error TS2322: Type 'string' is not assignable to type 'number'.\n",
+          stderr: '',
+        });
       }
     };
     expect(() => rebuild(run)).toThrow(/npm run build failed[\s\S]*error TS2322/);
@@ -37,6 +40,8 @@ describe('requireForTest: skips only off CI', () => {
   });
 
   it('a failure under CI without it, naming what is missing', () => {
-    expect(() => requireForTest('python3 (/usr/bin/python3) runs the pseudo-terminal', false, { CI: 'true' })).toThrow(/python3 .*failure, not a skip/);
+    expect(() => requireForTest('python3 (/usr/bin/python3) runs the pseudo-terminal', false, { CI: 'true' })).toThrow(
+      /python3 .*failure, not a skip/,
+    );
   });
 });

@@ -5,7 +5,9 @@ const parse = (text: string | Buffer) => parseCgiResponse(Buffer.isBuffer(text) 
 
 describe('parseCgiResponse', () => {
   it('reads Status, the headers and the body (CRLF)', () => {
-    const r = parse('Status: 404 Not Found\r\nContent-Type: text/html\r\nX-Powered-By: PHP/8.2\r\n\r\nFile not found.\n');
+    const r = parse(
+      'Status: 404 Not Found\r\nContent-Type: text/html\r\nX-Powered-By: PHP/8.2\r\n\r\nFile not found.\n',
+    );
     expect(r.status).toBe(404);
     expect(r.statusText).toBe('Not Found');
     expect(r.headers).toEqual([
@@ -97,7 +99,9 @@ describe('parseCgiResponse', () => {
   });
 
   it('reports malformed lines, names and Status values as Apache would refuse them', () => {
-    const r = parse('Content-Type: text/html\r\nthis is not a header\r\nBad Name: x\r\nStatus: abc\r\n: empty\r\n\r\nbody');
+    const r = parse(
+      'Content-Type: text/html\r\nthis is not a header\r\nBad Name: x\r\nStatus: abc\r\n: empty\r\n\r\nbody',
+    );
     expect(r.headers).toEqual([['Content-Type', 'text/html']]);
     expect(r.problems).toEqual([
       'malformed header line: "this is not a header"',
@@ -108,8 +112,10 @@ describe('parseCgiResponse', () => {
     expect(r.status).toBe(200);
   });
 
-  it('is well-formed for PHP-FPM\'s ping page', () => {
-    const r = parse('Content-type: text/plain;charset=UTF-8\r\nExpires: Thu, 01 Jan 1970 00:00:00 GMT\r\nCache-Control: no-cache, no-store, must-revalidate, max-age=0\r\n\r\npong');
+  it("is well-formed for PHP-FPM's ping page", () => {
+    const r = parse(
+      'Content-type: text/plain;charset=UTF-8\r\nExpires: Thu, 01 Jan 1970 00:00:00 GMT\r\nCache-Control: no-cache, no-store, must-revalidate, max-age=0\r\n\r\npong',
+    );
     expect(r.problems).toEqual([]);
     expect(r.status).toBe(200);
     expect(r.body.toString()).toBe('pong');

@@ -34,7 +34,10 @@ async function failure(address: string): Promise<FcgiClientError> {
 async function pingJson(address: string) {
   const io = captureIO();
   const status = await main(['ping', address, '--format', 'json', '--timeout', '2s'], io);
-  const json = JSON.parse(io.stdoutText) as { findings: Array<{ id: string; message: string; fix?: string }>; summary: { error: number } };
+  const json = JSON.parse(io.stdoutText) as {
+    findings: Array<{ id: string; message: string; fix?: string }>;
+    summary: { error: number };
+  };
   return { status, json, ids: json.findings.map((f) => f.id) };
 }
 
@@ -120,7 +123,11 @@ describe('connect errors', () => {
     const path = dir.join('full.sock');
     const child: ChildProcess = spawn(
       'python3',
-      ['-c', 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0); print("ready", flush=True); time.sleep(30)', path],
+      [
+        '-c',
+        'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0); print("ready", flush=True); time.sleep(30)',
+        path,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const held: net.Socket[] = [];
@@ -163,7 +170,10 @@ describe('permission denied', () => {
   });
 
   // needs root to drop to another user
-  const isRoot = requireForTest('the permission test drops to another user with setpriv: run it as root', process.getuid?.() === 0);
+  const isRoot = requireForTest(
+    'the permission test drops to another user with setpriv: run it as root',
+    process.getuid?.() === 0,
+  );
   it.skipIf(!isRoot)('an unprivileged user gets socket-permission-denied and exit 1', async () => {
     expect(existsSync(BIN)).toBe(true);
     const result = await execa(
@@ -174,7 +184,9 @@ describe('permission denied', () => {
     expect(result.exitCode, result.stderr).toBe(1);
     const json = JSON.parse(result.stdout) as { findings: Array<{ id: string; message: string }> };
     expect(json.findings.map((f) => f.id)).toEqual(['socket-permission-denied']);
-    expect(json.findings[0]!.message).toMatch(new RegExp(`permission denied connecting to ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    expect(json.findings[0]!.message).toMatch(
+      new RegExp(`permission denied connecting to ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+    );
   });
 
   it('the same socket as root connects (the test is about permissions, not the server)', async () => {

@@ -7,7 +7,16 @@ const ok = response('Status: 200 OK\r\nContent-Type: text/plain\r\nX-Version: 1.
 
 describe('evaluateExpectations', () => {
   it('without --expect-status holds for 2xx and 3xx only', () => {
-    for (const [status, held] of [[200, true], [204, true], [302, true], [399, true], [199, false], [400, false], [404, false], [500, false]] as const) {
+    for (const [status, held] of [
+      [200, true],
+      [204, true],
+      [302, true],
+      [399, true],
+      [199, false],
+      [400, false],
+      [404, false],
+      [500, false],
+    ] as const) {
       const [result] = evaluateExpectations(response(`Status: ${status}\r\n\r\n`), {});
       expect(result, String(status)).toEqual({ what: 'status 2xx or 3xx', held, actual: `status ${status}` });
     }
@@ -20,8 +29,16 @@ describe('evaluateExpectations', () => {
   });
 
   it('with --expect-status holds only for the listed statuses', () => {
-    expect(evaluateExpectations(response('Status: 404\r\n\r\n'), { status: [404] })[0]).toEqual({ what: 'status 404', held: true, actual: 'status 404' });
-    expect(evaluateExpectations(ok, { status: [404, 410] })[0]).toEqual({ what: 'status 404 or 410', held: false, actual: 'status 200' });
+    expect(evaluateExpectations(response('Status: 404\r\n\r\n'), { status: [404] })[0]).toEqual({
+      what: 'status 404',
+      held: true,
+      actual: 'status 404',
+    });
+    expect(evaluateExpectations(ok, { status: [404, 410] })[0]).toEqual({
+      what: 'status 404 or 410',
+      held: false,
+      actual: 'status 200',
+    });
   });
 
   it('checks the body against a regular expression', () => {
@@ -54,7 +71,11 @@ describe('evaluateExpectations', () => {
   });
 
   it('lists the status first, then the body, then each header', () => {
-    const results = evaluateExpectations(ok, { status: [200], body: /pong/, headers: [{ name: 'X-Version', pattern: /1/ }] });
+    const results = evaluateExpectations(ok, {
+      status: [200],
+      body: /pong/,
+      headers: [{ name: 'X-Version', pattern: /1/ }],
+    });
     expect(results.map((r) => r.what)).toEqual(['status 200', 'body matches /pong/', 'header X-Version matches /1/']);
     expect(results.every((r) => r.held)).toBe(true);
   });

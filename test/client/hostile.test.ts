@@ -12,7 +12,14 @@ import { evaluateExpectations } from '../../src/client/expectations.js';
 import { buildRequestEnvironment } from '../../src/client/params.js';
 import { DEFAULT_MAX_STDERR_BYTES, sendRequest, type SendOptions } from '../../src/client/request.js';
 import { parseTarget } from '../../src/client/target.js';
-import { encodeEndRequest, encodeRecord, encodeStream, encodeUnknownType, ProtocolStatus, RecordType } from '../../src/protocol/index.js';
+import {
+  encodeEndRequest,
+  encodeRecord,
+  encodeStream,
+  encodeUnknownType,
+  ProtocolStatus,
+  RecordType,
+} from '../../src/protocol/index.js';
 import { afterRequest, captureIO, hostileServer, makeTempDir, type Hostile, type TempDir } from './support.js';
 
 let dir: TempDir;
@@ -35,7 +42,8 @@ async function serve(behave: (socket: net.Socket) => void, tcp = false): Promise
 }
 
 /** Answers once the request has been read. */
-const onRequest = (answer: (socket: net.Socket, id: number) => void) => (socket: net.Socket) => afterRequest(socket, (id) => answer(socket, id));
+const onRequest = (answer: (socket: net.Socket, id: number) => void) => (socket: net.Socket) =>
+  afterRequest(socket, (id) => answer(socket, id));
 
 const params = buildRequestEnvironment({ script: '/srv/index.php' });
 
@@ -62,18 +70,28 @@ async function pingJson(address: string, ...args: string[]) {
   const status = await main(['ping', address, '--format', 'json', ...args], io);
   const elapsed = performance.now() - started;
   expect(io.stderrText).toBe('');
-  const json = JSON.parse(io.stdoutText) as { findings: Array<{ id: string; severity: string; message: string }>; response?: Record<string, unknown> };
+  const json = JSON.parse(io.stdoutText) as {
+    findings: Array<{ id: string; severity: string; message: string }>;
+    response?: Record<string, unknown>;
+  };
   return { status, json, elapsed, ids: json.findings.map((f) => f.id) };
 }
 
 const ok = (id: number, body = 'ok') =>
-  Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: text/plain\r\n\r\n${body}`)), encodeEndRequest(id, 0, 0)]);
+  Buffer.concat([
+    ...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: text/plain\r\n\r\n${body}`)),
+    encodeEndRequest(id, 0, 0),
+  ]);
 
 describe('a server that never answers', () => {
   it('times out waiting for the first byte, within the timeout', async () => {
     const address = await serve(() => undefined);
     const started = performance.now();
-    await expectClientError(request(address, { timeoutMs: 300 }), 'timeout', /timed out after 0\.3 s waiting for the first byte/);
+    await expectClientError(
+      request(address, { timeoutMs: 300 }),
+      'timeout',
+      /timed out after 0\.3 s waiting for the first byte/,
+    );
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(250);
     expect(elapsed).toBeLessThan(1_500);
@@ -113,11 +131,13 @@ describe('a server that answers garbage', () => {
   });
 
   it('a record of the wrong version is refused', async () => {
-    const address = await serve(onRequest((s, id) => {
-      const rec = encodeRecord(RecordType.STDOUT, id, Buffer.from('Status: 200\r\n\r\n'));
-      rec[0] = 2;
-      s.write(rec);
-    }));
+    const address = await serve(
+      onRequest((s, id) => {
+        const rec = encodeRecord(RecordType.STDOUT, id, Buffer.from('Status: 200\r\n\r\n'));
+        rec[0] = 2;
+        s.write(rec);
+      }),
+    );
     await expectClientError(request(address), 'protocol', /record version 2 \(expected 1\)/);
     expect((await pingJson(address)).status).toBe(1);
   });
@@ -128,7 +148,9 @@ describe('a server that answers garbage', () => {
   });
 
   it('an END_REQUEST with a short body is a protocol error', async () => {
-    const address = await serve(onRequest((s, id) => s.write(encodeRecord(RecordType.END_REQUEST, id, Buffer.from([0, 0])))));
+    const address = await serve(
+      onRequest((s, id) => s.write(encodeRecord(RecordType.END_REQUEST, id, Buffer.from([0, 0])))),
+    );
     await expectClientError(request(address), 'protocol', /END_REQUEST body of 2 bytes/);
   });
 
@@ -139,7 +161,8 @@ describe('a server that answers garbage', () => {
 });
 
 describe('a header that promises more bytes than are sent', () => {
-  const partial = (id: number) => Buffer.concat([Buffer.from([1, RecordType.STDOUT, id >> 8, id & 0xff, 0x01, 0x00, 0, 0]), Buffer.alloc(10, 0x41)]);
+  const partial = (id: number) =>
+    Buffer.concat([Buffer.from([1, RecordType.STDOUT, id >> 8, id & 0xff, 0x01, 0x00, 0, 0]), Buffer.alloc(10, 0x41)]);
 
   it('then silence: times out, saying a record was left incomplete', async () => {
     const address = await serve(onRequest((s, id) => s.write(partial(id))));
@@ -155,7 +178,11 @@ describe('a header that promises more bytes than are sent', () => {
 
   it('then a close: the backend closed in the middle of a record', async () => {
     const address = await serve(onRequest((s, id) => s.end(partial(id))));
-    await expectClientError(request(address), 'closed-early', /closed the connection before FCGI_END_REQUEST in the middle of a record \(18 bytes of it\)/);
+    await expectClientError(
+      request(address),
+      'closed-early',
+      /closed the connection before FCGI_END_REQUEST in the middle of a record \(18 bytes of it\)/,
+    );
     const r = await pingJson(address);
     expect(r.status).toBe(1);
     expect(r.ids).toEqual(['backend-bad-response']);
@@ -165,11 +192,19 @@ describe('a header that promises more bytes than are sent', () => {
 describe('a server that closes early', () => {
   it('before any output', async () => {
     const address = await serve(onRequest((s) => s.end()));
-    await expectClientError(request(address), 'closed-early', /closed the connection before FCGI_END_REQUEST \(received 0 bytes in all\)/);
+    await expectClientError(
+      request(address),
+      'closed-early',
+      /closed the connection before FCGI_END_REQUEST \(received 0 bytes in all\)/,
+    );
   });
 
   it('after a complete response but before END_REQUEST', async () => {
-    const address = await serve(onRequest((s, id) => s.end(Buffer.concat(encodeStream(RecordType.STDOUT, id, Buffer.from('Status: 200\r\n\r\nhalf'))))));
+    const address = await serve(
+      onRequest((s, id) =>
+        s.end(Buffer.concat(encodeStream(RecordType.STDOUT, id, Buffer.from('Status: 200\r\n\r\nhalf')))),
+      ),
+    );
     await expectClientError(request(address), 'closed-early', /before FCGI_END_REQUEST \(received \d+ bytes in all\)/);
     const r = await pingJson(address);
     expect(r.status).toBe(1);
@@ -177,8 +212,15 @@ describe('a server that closes early', () => {
   });
 
   it('with a reset', async () => {
-    const address = await serve(onRequest((s) => s.resetAndDestroy()), true);
-    const err = await expectClientError(request(address), 'closed-early', /closed the connection before FCGI_END_REQUEST/);
+    const address = await serve(
+      onRequest((s) => s.resetAndDestroy()),
+      true,
+    );
+    const err = await expectClientError(
+      request(address),
+      'closed-early',
+      /closed the connection before FCGI_END_REQUEST/,
+    );
     expect(err.details.phase).toBe('response');
   });
 });
@@ -209,18 +251,24 @@ describe('END_REQUEST statuses', () => {
 
   it('UNKNOWN_ROLE and CANT_MPX_CONN are a rejected request', async () => {
     for (const status of [ProtocolStatus.UNKNOWN_ROLE, ProtocolStatus.CANT_MPX_CONN]) {
-      const address = await serve(onRequest((s, id) => s.end(Buffer.concat([ok(id).subarray(0, -16), encodeEndRequest(id, 0, status)]))));
+      const address = await serve(
+        onRequest((s, id) => s.end(Buffer.concat([ok(id).subarray(0, -16), encodeEndRequest(id, 0, status)]))),
+      );
       const response = await request(address);
       const findings = findingsForResponse(parseTarget(address), response, evaluateExpectations(response, {}));
       expect(findings.map((f) => f.id)).toEqual(['backend-bad-response']);
-      expect(findings[0]!.message).toMatch(status === ProtocolStatus.UNKNOWN_ROLE ? /UNKNOWN_ROLE: it does not play the role/ : /CANT_MPX_CONN/);
+      expect(findings[0]!.message).toMatch(
+        status === ProtocolStatus.UNKNOWN_ROLE ? /UNKNOWN_ROLE: it does not play the role/ : /CANT_MPX_CONN/,
+      );
       await server!.close();
       server = undefined;
     }
   });
 
   it('a non-zero appStatus is reported as sent', async () => {
-    const address = await serve(onRequest((s, id) => s.end(Buffer.concat([ok(id).subarray(0, -16), encodeEndRequest(id, 3, 0)]))));
+    const address = await serve(
+      onRequest((s, id) => s.end(Buffer.concat([ok(id).subarray(0, -16), encodeEndRequest(id, 3, 0)]))),
+    );
     const r = await pingJson(address);
     expect(r.status).toBe(0);
     expect(r.json.response!.appStatus).toBe(3);
@@ -248,14 +296,20 @@ describe('a server that floods', () => {
   it('endless stdout stops at the response cap, fast and with bounded memory', async () => {
     let floodDone: Promise<number> | undefined;
     const record = encodeRecord(RecordType.STDOUT, 1, Buffer.alloc(65_535, 0x61));
-    const address = await serve(onRequest((s, id) => {
-      s.write(encodeRecord(RecordType.STDOUT, id, Buffer.from('Content-Type: text/plain\r\n\r\n')));
-      floodDone = flood(s, record);
-    }));
+    const address = await serve(
+      onRequest((s, id) => {
+        s.write(encodeRecord(RecordType.STDOUT, id, Buffer.from('Content-Type: text/plain\r\n\r\n')));
+        floodDone = flood(s, record);
+      }),
+    );
     global.gc?.();
     const before = process.memoryUsage();
     const started = performance.now();
-    await expectClientError(request(address, { timeoutMs: 10_000, maxResponseBytes: 4 * 1024 * 1024 }), 'response-too-large', /response larger than 4 MiB: stopped reading/);
+    await expectClientError(
+      request(address, { timeoutMs: 10_000, maxResponseBytes: 4 * 1024 * 1024 }),
+      'response-too-large',
+      /response larger than 4 MiB: stopped reading/,
+    );
     const elapsed = performance.now() - started;
     const after = process.memoryUsage();
     expect(elapsed).toBeLessThan(3_000);
@@ -280,7 +334,11 @@ describe('a server that floods', () => {
     const line = `X-Filler: ${'h'.repeat(1000)}\r\n`;
     const headers = Buffer.from(`${line.repeat(1049)}\r\nbody`);
     expect(headers.length).toBeGreaterThan(1024 * 1024);
-    const address = await serve(onRequest((s, id) => s.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, headers), encodeEndRequest(id, 0, 0)]))));
+    const address = await serve(
+      onRequest((s, id) =>
+        s.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, headers), encodeEndRequest(id, 0, 0)])),
+      ),
+    );
     const response = await request(address);
     expect(response.status).toBe(0);
     expect(response.problems).toEqual(['no end of headers in the first 256 KiB of output']);
@@ -294,13 +352,15 @@ describe('a server that floods', () => {
   it('8 MiB of stderr is kept up to the cap, the rest counted, and the request completes', async () => {
     const chunk = Buffer.alloc(65_535, 0x45);
     const total = 8 * 1024 * 1024;
-    const address = await serve(onRequest(async (s, id) => {
-      const rec = encodeRecord(RecordType.STDERR, id, chunk);
-      const full = Math.floor(total / chunk.length);
-      expect(await flood(s, rec, full)).toBe(full);
-      s.write(encodeRecord(RecordType.STDERR, id, Buffer.alloc(total - full * chunk.length, 0x45)));
-      s.end(ok(id, 'done'));
-    }));
+    const address = await serve(
+      onRequest(async (s, id) => {
+        const rec = encodeRecord(RecordType.STDERR, id, chunk);
+        const full = Math.floor(total / chunk.length);
+        expect(await flood(s, rec, full)).toBe(full);
+        s.write(encodeRecord(RecordType.STDERR, id, Buffer.alloc(total - full * chunk.length, 0x45)));
+        s.end(ok(id, 'done'));
+      }),
+    );
     const response = await request(address, { timeoutMs: 10_000 });
     expect(response.status).toBe(200);
     expect(response.body.toString()).toBe('done');
@@ -319,14 +379,18 @@ describe('escape sequences from the backend', () => {
   const evil = '\x1b]0;pwned\x07\x1b[2J\x1b[31m\r';
 
   it('never reach the terminal unescaped: body, stderr, headers, status text', async () => {
-    const address = await serve(onRequest((s, id) => {
-      const out = `Status: 500 ${evil}\r\nX-Evil: ${evil}\r\nContent-Type: text/plain\r\n\r\nbody ${evil} end\n`;
-      s.end(Buffer.concat([
-        ...encodeStream(RecordType.STDERR, id, Buffer.from(`PHP Warning: ${evil}\n`), false),
-        ...encodeStream(RecordType.STDOUT, id, Buffer.from(out, 'latin1')),
-        encodeEndRequest(id, 0, 0),
-      ]));
-    }));
+    const address = await serve(
+      onRequest((s, id) => {
+        const out = `Status: 500 ${evil}\r\nX-Evil: ${evil}\r\nContent-Type: text/plain\r\n\r\nbody ${evil} end\n`;
+        s.end(
+          Buffer.concat([
+            ...encodeStream(RecordType.STDERR, id, Buffer.from(`PHP Warning: ${evil}\n`), false),
+            ...encodeStream(RecordType.STDOUT, id, Buffer.from(out, 'latin1')),
+            encodeEndRequest(id, 0, 0),
+          ]),
+        );
+      }),
+    );
     for (const extra of [[], ['--verbose'], ['--quiet'], ['--format', 'json']]) {
       const io = captureIO();
       const status = await main(['ping', address, ...extra], io);

@@ -12,7 +12,10 @@ import { encodeEndRequest, encodeStream, RecordDecoder, RecordType } from '../..
 import { hostileServer, makeTempDir, type Hostile } from './support.js';
 
 const reply = (id: number, body: string) =>
-  Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from(`Status: 200\r\n\r\n${body}`)), encodeEndRequest(id, 0, 0)]);
+  Buffer.concat([
+    ...encodeStream(RecordType.STDOUT, id, Buffer.from(`Status: 200\r\n\r\n${body}`)),
+    encodeEndRequest(id, 0, 0),
+  ]);
 
 /** Calls back for each request whose STDIN stream has ended, with its id. */
 function onRequests(socket: net.Socket, then: (id: number) => void): void {
@@ -30,7 +33,12 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) d.remove();
 });
 
-const options = { params: [['SCRIPT_FILENAME', '/x']] as Array<[string, string]>, keepConn: true, maxResponseBytes: 1 << 20, maxStderrBytes: 1 << 16 };
+const options = {
+  params: [['SCRIPT_FILENAME', '/x']] as Array<[string, string]>,
+  keepConn: true,
+  maxResponseBytes: 1 << 20,
+  maxStderrBytes: 1 << 16,
+};
 
 describe('keep-conn connections', () => {
   it('ignores the late answer of a timed-out request and answers the next one rightly', async () => {
@@ -70,7 +78,13 @@ describe('keep-conn connections', () => {
       });
     });
     servers.push(server);
-    const result = await runLoad(parseTarget(server.address), { ...options, count: 40, concurrency: 2, timeoutMs: 2000, accept: (r) => r.status === 200 });
+    const result = await runLoad(parseTarget(server.address), {
+      ...options,
+      count: 40,
+      concurrency: 2,
+      timeoutMs: 2000,
+      accept: (r) => r.status === 200,
+    });
     expect(result.failed).toBe(0);
     expect(result.completed).toBe(40);
     expect(connections).toBeGreaterThan(2);

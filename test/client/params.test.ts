@@ -7,9 +7,22 @@ describe('buildRequestEnvironment', () => {
   it('fills every variable common FastCGI servers need', () => {
     const e = env();
     for (const name of [
-      'GATEWAY_INTERFACE', 'SERVER_SOFTWARE', 'SERVER_PROTOCOL', 'SERVER_NAME', 'SERVER_ADDR', 'SERVER_PORT',
-      'REMOTE_ADDR', 'REMOTE_PORT', 'REQUEST_METHOD', 'REQUEST_URI', 'QUERY_STRING', 'DOCUMENT_ROOT',
-      'SCRIPT_NAME', 'SCRIPT_FILENAME', 'CONTENT_LENGTH', 'CONTENT_TYPE',
+      'GATEWAY_INTERFACE',
+      'SERVER_SOFTWARE',
+      'SERVER_PROTOCOL',
+      'SERVER_NAME',
+      'SERVER_ADDR',
+      'SERVER_PORT',
+      'REMOTE_ADDR',
+      'REMOTE_PORT',
+      'REQUEST_METHOD',
+      'REQUEST_URI',
+      'QUERY_STRING',
+      'DOCUMENT_ROOT',
+      'SCRIPT_NAME',
+      'SCRIPT_FILENAME',
+      'CONTENT_LENGTH',
+      'CONTENT_TYPE',
     ]) {
       expect(e.has(name), name).toBe(true);
     }
@@ -22,7 +35,16 @@ describe('buildRequestEnvironment', () => {
   });
 
   it('never repeats a name', () => {
-    const list = buildRequestEnvironment({ headers: [['Host', 'a'], ['Content-Type', 'x']], params: [['REQUEST_METHOD', 'PUT'], ['X', '1']] });
+    const list = buildRequestEnvironment({
+      headers: [
+        ['Host', 'a'],
+        ['Content-Type', 'x'],
+      ],
+      params: [
+        ['REQUEST_METHOD', 'PUT'],
+        ['X', '1'],
+      ],
+    });
     const names = list.map(([n]) => n);
     expect(new Set(names).size).toBe(names.length);
   });
@@ -36,15 +58,19 @@ describe('buildRequestEnvironment', () => {
   });
 
   it('makes SCRIPT_NAME relative to an explicit document root', () => {
-    expect(env({ script: '/var/www/html/app/x.php', documentRoot: '/var/www/html' }).get('SCRIPT_NAME')).toBe('/app/x.php');
-    expect(env({ script: '/var/www/html/app/x.php', documentRoot: '/var/www/html/' }).get('SCRIPT_NAME')).toBe('/app/x.php');
+    expect(env({ script: '/var/www/html/app/x.php', documentRoot: '/var/www/html' }).get('SCRIPT_NAME')).toBe(
+      '/app/x.php',
+    );
+    expect(env({ script: '/var/www/html/app/x.php', documentRoot: '/var/www/html/' }).get('SCRIPT_NAME')).toBe(
+      '/app/x.php',
+    );
     // not under the root: the base name, never a path that climbs out
     expect(env({ script: '/srv/x.php', documentRoot: '/var/www' }).get('SCRIPT_NAME')).toBe('/x.php');
     // /var/www is not a prefix of /var/www2
     expect(env({ script: '/var/www2/y.php', documentRoot: '/var/www' }).get('SCRIPT_NAME')).toBe('/y.php');
   });
 
-  it('sends /ping for PHP-FPM\'s ping.path consistently', () => {
+  it("sends /ping for PHP-FPM's ping.path consistently", () => {
     const e = env({ script: '/ping' });
     expect(e.get('SCRIPT_FILENAME')).toBe('/ping');
     expect(e.get('SCRIPT_NAME')).toBe('/ping');
@@ -73,7 +99,13 @@ describe('buildRequestEnvironment', () => {
   });
 
   it('turns headers into HTTP_* and lets them override the defaults', () => {
-    const e = env({ headers: [['X-Forwarded-For', '10.0.0.1'], ['Host', 'example.org'], ['Content-Type', 'application/json']] });
+    const e = env({
+      headers: [
+        ['X-Forwarded-For', '10.0.0.1'],
+        ['Host', 'example.org'],
+        ['Content-Type', 'application/json'],
+      ],
+    });
     expect(e.get('HTTP_X_FORWARDED_FOR')).toBe('10.0.0.1');
     expect(e.get('HTTP_HOST')).toBe('example.org');
     expect(e.get('CONTENT_TYPE')).toBe('application/json');
@@ -81,7 +113,15 @@ describe('buildRequestEnvironment', () => {
   });
 
   it('applies explicit parameters last', () => {
-    const e = env({ script: '/a/b.php', headers: [['Host', 'h']], params: [['SCRIPT_FILENAME', '/other.php'], ['HTTP_HOST', 'p'], ['APP_ENV', 'ci']] });
+    const e = env({
+      script: '/a/b.php',
+      headers: [['Host', 'h']],
+      params: [
+        ['SCRIPT_FILENAME', '/other.php'],
+        ['HTTP_HOST', 'p'],
+        ['APP_ENV', 'ci'],
+      ],
+    });
     expect(e.get('SCRIPT_FILENAME')).toBe('/other.php');
     expect(e.get('HTTP_HOST')).toBe('p');
     expect(e.get('APP_ENV')).toBe('ci');

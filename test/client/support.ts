@@ -145,7 +145,11 @@ export async function ensureBuilt(): Promise<void> {
     try {
       const built = statSync(main).mtimeMs;
       // The bundle holds the rules and the pages too, compiled (src/catalog).
-      const inputs = [...readdirSync(join(ROOT, 'src')).map((d) => join(ROOT, 'src', d)), join(ROOT, 'rules'), join(ROOT, 'docs', 'findings')];
+      const inputs = [
+        ...readdirSync(join(ROOT, 'src')).map((d) => join(ROOT, 'src', d)),
+        join(ROOT, 'rules'),
+        join(ROOT, 'docs', 'findings'),
+      ];
       return inputs.some((d) => newestMtime(d) > built);
     } catch {
       return true;
@@ -190,7 +194,9 @@ export function rebuild(run: BuildStep = runInRoot): void {
   } catch (err) {
     const e = err as { stdout?: Buffer | string; stderr?: Buffer | string; message?: string };
     const output = `${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`.trim() || e.message || String(err);
-    throw new Error(`npm run build failed (type check, rule check or bundle): the CLI tests run the built bin, so nothing was bundled.\n${output}`);
+    throw new Error(
+      `npm run build failed (type check, rule check or bundle): the CLI tests run the built bin, so nothing was bundled.\n${output}`,
+    );
   }
 }
 

@@ -20,7 +20,9 @@ const docsDir = path.join(root, 'docs', 'findings');
 describe('finding pages', () => {
   it('finds docs/findings from the module', () => {
     expect(path.resolve(findingDocsDir())).toBe(path.resolve(docsDir));
-    expect(path.resolve(findingDocsDir(new URL('../../src/cli/main.ts', import.meta.url).href))).toBe(path.resolve(docsDir));
+    expect(path.resolve(findingDocsDir(new URL('../../src/cli/main.ts', import.meta.url).href))).toBe(
+      path.resolve(docsDir),
+    );
     expect(path.resolve(findingDocsDir(path.join(root, 'dist', 'bundle', 'main.cjs')))).toBe(path.resolve(docsDir));
   });
 
@@ -48,7 +50,14 @@ describe('finding pages', () => {
   });
 
   it('the contract ids keep the severity the tool reports', () => {
-    const errors = ['socket-missing', 'socket-permission-denied', 'socket-stale', 'execcgi-off', 'primary-script-unknown', 'backend-timeout'];
+    const errors = [
+      'socket-missing',
+      'socket-permission-denied',
+      'socket-stale',
+      'execcgi-off',
+      'primary-script-unknown',
+      'backend-timeout',
+    ];
     for (const id of errors) expect(readFindingDoc(id, docsDir)?.severity, id).toBe('error');
     expect(readFindingDoc('app-stderr', docsDir)?.severity).toBe('warning');
   });
@@ -70,17 +79,25 @@ describe('finding pages', () => {
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
     it('throws on a page whose id differs from its file name', () => {
-      writeFileSync(path.join(tmp, 'a-b.md'), '---\nid: other\nseverity: error\ntitle: T x y\napplies_to: [any]\n---\n## What it means\n');
+      writeFileSync(
+        path.join(tmp, 'a-b.md'),
+        '---\nid: other\nseverity: error\ntitle: T x y\napplies_to: [any]\n---\n## What it means\n',
+      );
       expect(() => readFindingDoc('a-b', tmp)).toThrow(/other/);
     });
 
     it('throws without front matter or with a bad severity', () => {
       expect(() => parseFindingDoc('# no front matter', 'x.md')).toThrow(/front matter/);
-      expect(() => parseFindingDoc('---\nid: x\nseverity: fatal\ntitle: t\napplies_to: [any]\n---\n', 'x.md')).toThrow(/severity/);
+      expect(() => parseFindingDoc('---\nid: x\nseverity: fatal\ntitle: t\napplies_to: [any]\n---\n', 'x.md')).toThrow(
+        /severity/,
+      );
     });
 
     it('parses CRLF pages', () => {
-      const doc = parseFindingDoc('---\r\nid: x\r\nseverity: info\r\ntitle: A title\r\napplies_to:\r\n  - any\r\n---\r\n## What it means\r\nText\r\n', 'x.md');
+      const doc = parseFindingDoc(
+        '---\r\nid: x\r\nseverity: info\r\ntitle: A title\r\napplies_to:\r\n  - any\r\n---\r\n## What it means\r\nText\r\n',
+        'x.md',
+      );
       expect(doc).toMatchObject({ id: 'x', severity: 'info', title: 'A title', appliesTo: ['any'] });
       expect(doc.body.startsWith('## What it means')).toBe(true);
     });

@@ -26,7 +26,8 @@ async function findingsOf(args: string[]): Promise<Emitted[]> {
 function problem(f: Emitted): string | undefined {
   const e = findingEntry(f.id);
   if (!e) return `${f.id}: not registered`;
-  if (f.severity !== e.severity && !e.also?.[f.severity]) return `${f.id}: ${f.severity}, the registry says ${e.severity}`;
+  if (f.severity !== e.severity && !e.also?.[f.severity])
+    return `${f.id}: ${f.severity}, the registry says ${e.severity}`;
   return undefined;
 }
 
@@ -36,11 +37,13 @@ describe('findings emitted over the fixtures', () => {
     const apache = join(ROOT, 'fixtures', 'apache');
     for (const name of readdirSync(apache)) {
       const conf = join(apache, name, 'httpd.conf');
-      if (existsSync(conf)) for (const f of await findingsOf(['check', '--offline', conf])) emitted.push({ ...f, from: conf });
+      if (existsSync(conf))
+        for (const f of await findingsOf(['check', '--offline', conf])) emitted.push({ ...f, from: conf });
     }
     for (const name of readdirSync(join(ROOT, 'fixtures', 'seed'))) {
       const vhost = join(ROOT, 'fixtures', 'seed', name);
-      if (name.endsWith('-vhost')) for (const f of await findingsOf(['check', '--offline', vhost])) emitted.push({ ...f, from: vhost });
+      if (name.endsWith('-vhost'))
+        for (const f of await findingsOf(['check', '--offline', vhost])) emitted.push({ ...f, from: vhost });
     }
     const logs = join(ROOT, 'fixtures', 'logs');
     for (const name of readdirSync(logs).filter((n) => n !== 'README.md')) {

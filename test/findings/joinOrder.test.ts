@@ -16,8 +16,17 @@ const f = (id: string, over: Partial<Finding> = {}): Finding => ({
 describe('joinFindings', () => {
   it('joins findings of one id about one setup, keeping every piece of evidence once', () => {
     const joined = joinFindings([
-      f('socket-permission-denied', { setup: 's1', evidence: [{ kind: 'probe', text: 'srw-rw---- root root /run/x.sock' }] }),
-      f('socket-permission-denied', { setup: 's1', evidence: [{ kind: 'request', text: 'EACCES' }, { kind: 'probe', text: 'srw-rw---- root root /run/x.sock' }] }),
+      f('socket-permission-denied', {
+        setup: 's1',
+        evidence: [{ kind: 'probe', text: 'srw-rw---- root root /run/x.sock' }],
+      }),
+      f('socket-permission-denied', {
+        setup: 's1',
+        evidence: [
+          { kind: 'request', text: 'EACCES' },
+          { kind: 'probe', text: 'srw-rw---- root root /run/x.sock' },
+        ],
+      }),
     ]);
     expect(joined).toHaveLength(1);
     expect(joined[0]!.evidence.map((e) => e.kind)).toEqual(['probe', 'request']);
@@ -28,7 +37,10 @@ describe('joinFindings', () => {
   });
 
   it('joins a log finding to the one probe finding of its id, and raises its severity', () => {
-    const log: Finding = f('socket-stale', { severity: 'error', evidence: [{ kind: 'log', text: '(111)Connection refused' }] });
+    const log: Finding = f('socket-stale', {
+      severity: 'error',
+      evidence: [{ kind: 'log', text: '(111)Connection refused' }],
+    });
     const joined = joinFindings([f('socket-stale', { setup: 'a', severity: 'warning' }), log]);
     expect(joined).toHaveLength(1);
     expect(joined[0]!.severity).toBe('error');
@@ -37,7 +49,9 @@ describe('joinFindings', () => {
 
   it('leaves a log finding alone when two setups share its id: it cannot tell which', () => {
     const log = f('socket-missing', { evidence: [{ kind: 'log', text: 'AH02454' }] });
-    expect(joinFindings([f('socket-missing', { setup: 'a' }), f('socket-missing', { setup: 'b' }), log])).toHaveLength(3);
+    expect(joinFindings([f('socket-missing', { setup: 'a' }), f('socket-missing', { setup: 'b' }), log])).toHaveLength(
+      3,
+    );
   });
 
   it('does not change its input', () => {
@@ -46,7 +60,10 @@ describe('joinFindings', () => {
     expect(a.evidence).toHaveLength(1);
     // Nor when a log finding is what joins it.
     const b = f('socket-stale', { setup: 'b', severity: 'warning' });
-    const joined = joinFindings([b, f('socket-stale', { severity: 'error', evidence: [{ kind: 'log', text: '(111)Connection refused' }] })]);
+    const joined = joinFindings([
+      b,
+      f('socket-stale', { severity: 'error', evidence: [{ kind: 'log', text: '(111)Connection refused' }] }),
+    ]);
     expect(joined[0]).not.toBe(b);
     expect(joined[0]!.evidence).toHaveLength(2);
     expect(b).toMatchObject({ severity: 'warning', evidence: [{ kind: 'probe' }] });
@@ -71,6 +88,12 @@ describe('orderFindings', () => {
       f('shebang-interpreter-missing'),
       f('options-mixed-syntax'),
     ]);
-    expect(ordered.map((x) => x.id)).toEqual(['options-mixed-syntax', 'shebang-interpreter-missing', 'app-crash-loop', 'backend-error-status', 'app-stderr']);
+    expect(ordered.map((x) => x.id)).toEqual([
+      'options-mixed-syntax',
+      'shebang-interpreter-missing',
+      'app-crash-loop',
+      'backend-error-status',
+      'app-stderr',
+    ]);
   });
 });

@@ -20,16 +20,51 @@ const docsDir = path.join(root, 'docs', 'findings');
  * rename or a removal in the registry. Add to it only when the contract grows.
  */
 const CONTRACT_IDS = [
-  'config-syntax-error', 'options-mixed-syntax', 'include-not-found', 'site-not-loaded', 'module-not-loaded', 'execcgi-off',
-  'proxy-url-invalid', 'proxy-worker-shared', 'server-redefined',
-  'script-missing', 'script-not-executable', 'shebang-interpreter-missing', 'shebang-crlf',
-  'socket-missing', 'socket-not-socket', 'socket-permission-denied', 'socket-stale', 'ipc-dir-unwritable', 'backend-exposed',
-  'server-not-running', 'process-manager-not-running', 'workers-missing', 'user-mismatch',
-  'backend-unreachable', 'backend-timeout', 'backend-bad-response', 'backend-error-status', 'primary-script-unknown', 'backend-overloaded',
-  'app-crash-loop', 'app-stderr', 'request-too-large', 'max-children-reached', 'script-extension-denied',
-  'htaccess-invalid-command', 'fastcgi-param-missing',
-  'fpm-config-error', 'fpm-client-not-allowed', 'script-unreadable', 'backend-protocol-error',
-  'source-served-as-text', 'handler-matches-inner-extension', 'split-path-info-unchecked', 'fix-pathinfo-exec', 'status-page-exposed',
+  'config-syntax-error',
+  'options-mixed-syntax',
+  'include-not-found',
+  'site-not-loaded',
+  'module-not-loaded',
+  'execcgi-off',
+  'proxy-url-invalid',
+  'proxy-worker-shared',
+  'server-redefined',
+  'script-missing',
+  'script-not-executable',
+  'shebang-interpreter-missing',
+  'shebang-crlf',
+  'socket-missing',
+  'socket-not-socket',
+  'socket-permission-denied',
+  'socket-stale',
+  'ipc-dir-unwritable',
+  'backend-exposed',
+  'server-not-running',
+  'process-manager-not-running',
+  'workers-missing',
+  'user-mismatch',
+  'backend-unreachable',
+  'backend-timeout',
+  'backend-bad-response',
+  'backend-error-status',
+  'primary-script-unknown',
+  'backend-overloaded',
+  'app-crash-loop',
+  'app-stderr',
+  'request-too-large',
+  'max-children-reached',
+  'script-extension-denied',
+  'htaccess-invalid-command',
+  'fastcgi-param-missing',
+  'fpm-config-error',
+  'fpm-client-not-allowed',
+  'script-unreadable',
+  'backend-protocol-error',
+  'source-served-as-text',
+  'handler-matches-inner-extension',
+  'split-path-info-unchecked',
+  'fix-pathinfo-exec',
+  'status-page-exposed',
 ];
 
 /** The part of the tool a source file belongs to, for the ids it emits. */
@@ -65,7 +100,8 @@ function emittedInSource(): Array<{ id: string; file: string; part: FindingPart 
     if (rel.startsWith('src/findings/') && rel !== 'src/findings/suppress.ts') continue;
     const text = readFileSync(file, 'utf8');
     const ids = [...text.matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g)].map((m) => m[1] as string);
-    for (const m of text.matchAll(/\bids: \[([^\]]*)\]/g)) ids.push(...[...(m[1] ?? '').matchAll(/'([a-z0-9-]+)'/g)].map((x) => x[1] as string));
+    for (const m of text.matchAll(/\bids: \[([^\]]*)\]/g))
+      ids.push(...[...(m[1] ?? '').matchAll(/'([a-z0-9-]+)'/g)].map((x) => x[1] as string));
     for (const id of ids) out.push({ id, file: rel, part: partOf(rel) });
   }
   return out;
@@ -82,7 +118,8 @@ function severitiesWritten(): Array<{ id: string; severity: string; where: strin
     // The registry and its look-ups name every id; suppress.ts emits one of its own.
     if (rel.startsWith('src/findings/') && rel !== 'src/findings/suppress.ts') continue;
     for (const m of readFileSync(file, 'utf8').matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)',\s*severity: ([^,\n]+)/g)) {
-      for (const s of (m[2] ?? '').matchAll(/'(error|warning|info)'/g)) out.push({ id: m[1] as string, severity: s[1] as string, where: rel });
+      for (const s of (m[2] ?? '').matchAll(/'(error|warning|info)'/g))
+        out.push({ id: m[1] as string, severity: s[1] as string, where: rel });
     }
   }
   const dir = path.join(root, 'rules');
@@ -100,7 +137,12 @@ function emittedByRules(): Array<{ id: string; file: string }> {
   const dir = path.join(root, 'rules');
   return readdirSync(dir)
     .filter((n) => n.endsWith('.yaml'))
-    .flatMap((n) => [...readFileSync(path.join(dir, n), 'utf8').matchAll(/^finding:\s*['"]?([a-z0-9-]+)['"]?\s*$/gm)].map((m) => ({ id: m[1] as string, file: `rules/${n}` })));
+    .flatMap((n) =>
+      [...readFileSync(path.join(dir, n), 'utf8').matchAll(/^finding:\s*['"]?([a-z0-9-]+)['"]?\s*$/gm)].map((m) => ({
+        id: m[1] as string,
+        file: `rules/${n}`,
+      })),
+    );
 }
 
 describe('the registry of finding ids', () => {
@@ -121,7 +163,10 @@ describe('the registry of finding ids', () => {
   it.each(FINDINGS.map((f) => [f.id, f] as const))('%s: its page agrees on severity and title', (id, entry) => {
     const doc = readFindingDoc(id, docsDir);
     expect(doc, findingPagePath(id)).toBeDefined();
-    expect({ severity: doc?.severity, title: doc?.title }, findingPagePath(id)).toEqual({ severity: entry.severity, title: entry.title });
+    expect({ severity: doc?.severity, title: doc?.title }, findingPagePath(id)).toEqual({
+      severity: entry.severity,
+      title: entry.title,
+    });
   });
 
   it('has an entry for every page (no page of an unknown id)', () => {
@@ -180,7 +225,9 @@ describe('what the code emits', () => {
 
   it('would catch an unregistered id', () => {
     expect(findingEntry('no-such-finding')).toBeUndefined();
-    const fake = [...'const f = { id: \'made-up-finding\', severity: \'error\' };'.matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g)].map((m) => m[1]);
+    const fake = [
+      ..."const f = { id: 'made-up-finding', severity: 'error' };".matchAll(/\bid: '([a-z0-9]+(?:-[a-z0-9]+)+)'/g),
+    ].map((m) => m[1]);
     expect(fake).toEqual(['made-up-finding']);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings/finding.js';
-import { applySuppressions, parseInlineSuppression, unusedSuppressionFinding, type SuppressionEntry } from '../../src/findings/suppress.js';
+import {
+  applySuppressions,
+  parseInlineSuppression,
+  unusedSuppressionFinding,
+  type SuppressionEntry,
+} from '../../src/findings/suppress.js';
 import { matchGlob, resolvePathGlob } from '../../src/cli/projectFile.js';
 
 const tmpWarning: Finding = {
@@ -12,7 +17,14 @@ const tmpWarning: Finding = {
   evidence: [],
   setup: 'fastcgi:external:/srv/app.py@/etc/apache2/sites-available/app.conf:17',
 };
-const otherError: Finding = { id: 'socket-missing', severity: 'error', title: 'x', message: 'x', location: { file: '/etc/apache2/sites-available/app.conf', line: 17 }, evidence: [] };
+const otherError: Finding = {
+  id: 'socket-missing',
+  severity: 'error',
+  title: 'x',
+  message: 'x',
+  location: { file: '/etc/apache2/sites-available/app.conf', line: 17 },
+  evidence: [],
+};
 
 const entry = (over: Partial<SuppressionEntry>): SuppressionEntry => ({
   id: 'socket-in-private-tmp',
@@ -67,7 +79,9 @@ describe('applySuppressions', () => {
   });
 
   it('an inert entry (a misplaced comment) matches nothing', () => {
-    const r = apply([entry({ kind: 'inSource', file: tmpWarning.location!.file, line: 17, inert: 'not above a directive' })]);
+    const r = apply([
+      entry({ kind: 'inSource', file: tmpWarning.location!.file, line: 17, inert: 'not above a directive' }),
+    ]);
     expect(r.suppressed).toHaveLength(0);
     expect(r.unused).toHaveLength(1);
   });
@@ -94,13 +108,25 @@ describe('unusedSuppressionFinding', () => {
 
 describe('parseInlineSuppression', () => {
   it('reads ignore and ignore-file with ids and a reason', () => {
-    expect(parseInlineSuppression('# fcgi-doctor: ignore socket-in-private-tmp no systemd here')).toEqual({ scope: 'line', ids: ['socket-in-private-tmp'], reason: 'no systemd here' });
-    expect(parseInlineSuppression('#fcgi-doctor: ignore-file a,b  shared host')).toEqual({ scope: 'file', ids: ['a', 'b'], reason: 'shared host' });
+    expect(parseInlineSuppression('# fcgi-doctor: ignore socket-in-private-tmp no systemd here')).toEqual({
+      scope: 'line',
+      ids: ['socket-in-private-tmp'],
+      reason: 'no systemd here',
+    });
+    expect(parseInlineSuppression('#fcgi-doctor: ignore-file a,b  shared host')).toEqual({
+      scope: 'file',
+      ids: ['a', 'b'],
+      reason: 'shared host',
+    });
   });
   it('is undefined for other comments and an error for a malformed marker', () => {
     expect(parseInlineSuppression('# an ordinary comment about fcgi-doctor')).toBeUndefined();
-    expect(parseInlineSuppression('# fcgi-doctor: ignore socket-in-private-tmp')).toEqual({ error: expect.stringContaining('no reason') });
-    expect(parseInlineSuppression('# fcgi-doctor: disable x why')).toEqual({ error: expect.stringContaining('not ignore') });
+    expect(parseInlineSuppression('# fcgi-doctor: ignore socket-in-private-tmp')).toEqual({
+      error: expect.stringContaining('no reason'),
+    });
+    expect(parseInlineSuppression('# fcgi-doctor: disable x why')).toEqual({
+      error: expect.stringContaining('not ignore'),
+    });
   });
 });
 

@@ -41,14 +41,24 @@ function rhelTree(): Tree {
   if (!hasApacheUser) {
     cpSync(src, dir, { recursive: true, verbatimSymlinks: true });
     const conf = path.join(dir, 'conf/httpd.conf');
-    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^User apache$/m, 'User www-data').replace(/^Group apache$/m, 'Group www-data'));
+    writeFileSync(
+      conf,
+      readFileSync(conf, 'utf8')
+        .replace(/^User apache$/m, 'User www-data')
+        .replace(/^Group apache$/m, 'Group www-data'),
+    );
   }
   return { name: 'rhel-tree', root: path.join(dir, 'conf/httpd.conf'), serverRoot: dir };
 }
 
 function trees(): Tree[] {
   const out: Tree[] = [
-    { name: 'debian-tree', root: path.join(FIXTURES, 'debian-tree/apache2.conf'), serverRoot: path.join(FIXTURES, 'debian-tree'), env: debianEnv },
+    {
+      name: 'debian-tree',
+      root: path.join(FIXTURES, 'debian-tree/apache2.conf'),
+      serverRoot: path.join(FIXTURES, 'debian-tree'),
+      env: debianEnv,
+    },
     rhelTree(),
   ];
   for (const d of readdirSync(path.join(FIXTURES, 'apache')).sort()) {
@@ -62,11 +72,15 @@ function trees(): Tree[] {
 const APACHE_MEMORY = String(1024 ** 3);
 
 function apache(t: Tree, ...args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('prlimit', [`--as=${APACHE_MEMORY}`, '--', APACHE ?? 'apache2', '-d', t.serverRoot, '-f', t.root, ...(t.extra ?? []), ...args], {
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...t.env },
-    encoding: 'utf8',
-    timeout: 30_000,
-  });
+  const r = spawnSync(
+    'prlimit',
+    [`--as=${APACHE_MEMORY}`, '--', APACHE ?? 'apache2', '-d', t.serverRoot, '-f', t.root, ...(t.extra ?? []), ...args],
+    {
+      env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', ...t.env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
   return { ok: r.status === 0, out: `${r.stdout}\n${r.stderr}` };
 }
 
@@ -128,34 +142,50 @@ describe.skipIf(!APACHE)('parity with apache2 itself', () => {
 
   it.each(accepted.map((t) => [t.name, t] as const))('%s: loaded modules equal -M', (_n, t) => {
     const theirs = apacheModules(apache(t, '-M').out);
-    expect(ours(t).model.modulesLoaded.map((m) => m.id).sort()).toEqual(theirs);
+    expect(
+      ours(t)
+        .model.modulesLoaded.map((m) => m.id)
+        .sort(),
+    ).toEqual(theirs);
   });
 
-  it.each(refused.map((t) => [t.name, t] as const))('%s: Apache refuses it, and we report an error where Apache stops', (_n, t) => {
-    const said = verdicts.get(t.name)?.out ?? '';
-    const errors = ours(t).findings.filter((f) => f.severity === 'error');
-    const places = errors.map((e) => `${e.location?.file ?? '?'}:${e.location?.line ?? '?'} ${e.message}`).join('\n');
-    for (const e of errors) expect(e.location?.file).toBeTruthy();
-    const at = apacheErrorAt(said);
-    if (at) {
-      expect(places, `apache2 said: ${said}`).toContain(`${at.file}:${at.line} `);
-    } else {
-      // Apache died without naming a line (it ran out of memory): we must name its reason.
-      expect(said).toContain('Memory allocation failed');
-      expect(places, `apache2 said: ${said}`).toContain('Memory allocation failed');
-    }
-  });
+  it.each(refused.map((t) => [t.name, t] as const))(
+    '%s: Apache refuses it, and we report an error where Apache stops',
+    (_n, t) => {
+      const said = verdicts.get(t.name)?.out ?? '';
+      const errors = ours(t).findings.filter((f) => f.severity === 'error');
+      const places = errors.map((e) => `${e.location?.file ?? '?'}:${e.location?.line ?? '?'} ${e.message}`).join('\n');
+      for (const e of errors) expect(e.location?.file).toBeTruthy();
+      const at = apacheErrorAt(said);
+      if (at) {
+        expect(places, `apache2 said: ${said}`).toContain(`${at.file}:${at.line} `);
+      } else {
+        // Apache died without naming a line (it ran out of memory): we must name its reason.
+        expect(said).toContain('Memory allocation failed');
+        expect(places, `apache2 said: ${said}`).toContain('Memory allocation failed');
+      }
+    },
+  );
 
-  it.each(accepted.map((t) => [t.name, t] as const))('%s: Apache accepts it, and we report no syntax error', (_n, t) => {
-    const wrong = ours(t).findings.filter((f) => ['config-syntax-error', 'include-not-found', 'options-mixed-syntax', 'server-redefined'].includes(f.id) && f.severity === 'error');
-    expect(wrong).toEqual([]);
-  });
+  it.each(accepted.map((t) => [t.name, t] as const))(
+    '%s: Apache accepts it, and we report no syntax error',
+    (_n, t) => {
+      const wrong = ours(t).findings.filter(
+        (f) =>
+          ['config-syntax-error', 'include-not-found', 'options-mixed-syntax', 'server-redefined'].includes(f.id) &&
+          f.severity === 'error',
+      );
+      expect(wrong).toEqual([]);
+    },
+  );
 });
 
 if (!APACHE) {
   if (process.env['CI']) {
     it('apache2 must be installed in CI for the parity tests', () => {
-      throw new Error('apache2 (or httpd) not found in /usr/sbin: install it (npm run test:servers) — parity tests cannot run');
+      throw new Error(
+        'apache2 (or httpd) not found in /usr/sbin: install it (npm run test:servers) — parity tests cannot run',
+      );
     });
   } else {
     // Outside CI a machine without Apache skips the parity tests, saying why: the

@@ -12,7 +12,8 @@ import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { assertNoCrashInOutput } from '../checks/strict.js';
 
-const haveServers = requireBuiltCli() && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
+const haveServers =
+  requireBuiltCli() && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
 
 interface Finding {
   id: string;
@@ -47,10 +48,21 @@ async function scenario(fpmOptions: Parameters<typeof startPhpFpm>[0]) {
 }
 
 async function check(root: string, vhost: string, ...extra: string[]) {
-  const r = await execa(process.execPath, [BIN, 'check', vhost, '--root', root, '--format', 'json', '--since', '1h', ...extra], { reject: false, timeout: 60_000 });
+  const r = await execa(
+    process.execPath,
+    [BIN, 'check', vhost, '--root', root, '--format', 'json', '--since', '1h', ...extra],
+    { reject: false, timeout: 60_000 },
+  );
   // A crashed step must fail the test, whatever the test then asserts.
   assertNoCrashInOutput(String(r.stdout));
-  return { code: r.exitCode, json: JSON.parse(String(r.stdout)) as { findings: Finding[]; summary: { error: number }; checked: { setups: Array<{ request?: { status?: number } }> } } };
+  return {
+    code: r.exitCode,
+    json: JSON.parse(String(r.stdout)) as {
+      findings: Finding[];
+      summary: { error: number };
+      checked: { setups: Array<{ request?: { status?: number } }> };
+    },
+  };
 }
 
 describe.skipIf(!haveServers)('check on a real Apache and PHP-FPM', () => {
@@ -62,7 +74,9 @@ describe.skipIf(!haveServers)('check on a real Apache and PHP-FPM', () => {
     expect(code).toBe(0);
     expect(json.checked.setups[0]?.request?.status).toBe(200);
     // --http really asked Apache (a failure to ask would be a notice).
-    expect((json.checked as unknown as { notices: string[] }).notices.filter((n) => n.startsWith('--http'))).toEqual([]);
+    expect((json.checked as unknown as { notices: string[] }).notices.filter((n) => n.startsWith('--http'))).toEqual(
+      [],
+    );
   });
 
   it("a socket owned by root 0660: the probe, the config line and Apache's log agree, in one finding", async () => {
@@ -84,14 +98,30 @@ describe.skipIf(!haveServers)('check on a real Apache and PHP-FPM', () => {
     const { apache, vhost } = await scenario({ listenOwner: null, listenGroup: null });
     const { json } = await check(apache.confPath, vhost);
     // The doctor runs as root and gets its 200: the JSON says as whom, and why that proves nothing.
-    const request = (json.checked.setups[0] as { request?: { status?: number; madeAs?: { user: string; webUser: string; why: string } } }).request;
+    const request = (
+      json.checked.setups[0] as {
+        request?: { status?: number; madeAs?: { user: string; webUser: string; why: string } };
+      }
+    ).request;
     expect(request?.status).toBe(200);
     expect(request?.madeAs).toMatchObject({ user: 'root', webUser: 'www-data' });
     expect(request?.madeAs?.why).toMatch(/www-data may not.*does not show that the site works/);
     const denied = json.findings.find((f) => f.id === 'socket-permission-denied');
-    expect(denied?.evidence.some((e) => e.kind === 'request' && /200 OK to a request made as root.*not a request www-data could make/.test(e.text))).toBe(true);
-    const text = await execa(process.execPath, [BIN, 'check', vhost, '--root', apache.confPath, '--since', '1h', '--no-color'], { reject: false, timeout: 60_000 });
-    const requestLine = String(text.stdout).split('\n').find((l) => /^\s*\S request\s/.test(l)) ?? '';
+    expect(
+      denied?.evidence.some(
+        (e) =>
+          e.kind === 'request' && /200 OK to a request made as root.*not a request www-data could make/.test(e.text),
+      ),
+    ).toBe(true);
+    const text = await execa(
+      process.execPath,
+      [BIN, 'check', vhost, '--root', apache.confPath, '--since', '1h', '--no-color'],
+      { reject: false, timeout: 60_000 },
+    );
+    const requestLine =
+      String(text.stdout)
+        .split('\n')
+        .find((l) => /^\s*\S request\s/.test(l)) ?? '';
     expect(requestLine).toMatch(/^\s*! request\s+200 OK as root/);
     expect(String(text.stdout)).not.toMatch(/✓ request/);
     expect(String(text.stdout)).toContain('does not show that the site works');

@@ -16,7 +16,11 @@ const isRoot = process.getuid?.() === 0;
 async function check(args: string[], asNobody: boolean) {
   const argv = [BIN, 'check', '--offline', ...args];
   const r = asNobody
-    ? await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], { reject: false, timeout: 30_000, env: { NO_COLOR: '1' } })
+    ? await execa('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], {
+        reject: false,
+        timeout: 30_000,
+        env: { NO_COLOR: '1' },
+      })
     : await execa(process.execPath, argv, { reject: false, timeout: 30_000, env: { NO_COLOR: '1' } });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -31,7 +35,9 @@ describe.skipIf(!built || !isRoot)('check as a user who may not read an included
     writeFileSync(tmp.join(name, 'conf.d', 'a.conf'), 'ServerAdmin admin@example.test\n');
     // root-only, as /etc/apache2/conf.d/private often is
     chmodSync(tmp.join(name, 'conf.d'), 0o700);
-    writeFileSync(tmp.join(name, 'httpd.conf'), `ServerRoot ${root}\nServerName example.test\n${include}\n`, { mode: 0o644 });
+    writeFileSync(tmp.join(name, 'httpd.conf'), `ServerRoot ${root}\nServerName example.test\n${include}\n`, {
+      mode: 0o644,
+    });
     return tmp.join(name, 'httpd.conf');
   };
 
@@ -45,7 +51,9 @@ describe.skipIf(!built || !isRoot)('check as a user who may not read an included
     const r = await check([file, '--format', 'json'], true);
     expect(r.stderr).toBe('');
     const json = JSON.parse(r.stdout);
-    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['config-file-unreadable', 'warning']]);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([
+      ['config-file-unreadable', 'warning'],
+    ]);
     const [f] = json.findings;
     expect(f.title).toBe('Part of the configuration is not visible to this user');
     expect(f.message).toContain(`${msg} ${tmp.path}`);
@@ -68,6 +76,8 @@ describe.skipIf(!built || !isRoot)('check as a user who may not read an included
 
 if (!isRoot && process.env['CI']) {
   it('the visibility test must run as root in CI (it drops to nobody)', () => {
-    throw new Error('run the integration tests as root: test/integration/config-visibility.test.ts drops to nobody with setpriv');
+    throw new Error(
+      'run the integration tests as root: test/integration/config-visibility.test.ts drops to nobody with setpriv',
+    );
   });
 }

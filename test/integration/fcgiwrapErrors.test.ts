@@ -25,16 +25,27 @@ const SCRIPTS = {
   'crlf.sh': '#!/bin/sh\r\necho\r\n',
   'no-shebang.sh': 'echo hello\n',
   'silent.sh': '#!/bin/sh\nexit 0\n',
-  'gateway.sh': '#!/bin/sh\nprintf "Status: 502 Bad Gateway\\r\\nContent-Type: text/plain\\r\\n\\r\\nupstream down\\n"\n',
+  'gateway.sh':
+    '#!/bin/sh\nprintf "Status: 502 Bad Gateway\\r\\nContent-Type: text/plain\\r\\n\\r\\nupstream down\\n"\n',
 };
 
-async function ping(server: FcgiwrapServer, script: string): Promise<{ code: number | undefined; findings: Finding[] }> {
-  const r = await execa(process.execPath, [BIN, 'ping', `unix:${server.endpoint.path}`, '--script', script, '--format', 'json'], { reject: false, timeout: 30_000 });
+async function ping(
+  server: FcgiwrapServer,
+  script: string,
+): Promise<{ code: number | undefined; findings: Finding[] }> {
+  const r = await execa(
+    process.execPath,
+    [BIN, 'ping', `unix:${server.endpoint.path}`, '--script', script, '--format', 'json'],
+    { reject: false, timeout: 30_000 },
+  );
   return { code: r.exitCode, findings: (JSON.parse(String(r.stdout)) as { findings: Finding[] }).findings };
 }
 
 describe.skipIf(!requireBuiltCli() || !hasBinary(BINARIES.fcgiwrap))('ping: fcgiwrap error answers', () => {
-  const servers: Record<'plain' | 'withStderr', FcgiwrapServer | undefined> = { plain: undefined, withStderr: undefined };
+  const servers: Record<'plain' | 'withStderr', FcgiwrapServer | undefined> = {
+    plain: undefined,
+    withStderr: undefined,
+  };
   beforeAll(async () => {
     servers.plain = await startFcgiwrap({ scripts: SCRIPTS });
     servers.withStderr = await startFcgiwrap({ scripts: SCRIPTS, stderrOverFastcgi: true });
@@ -65,7 +76,7 @@ describe.skipIf(!requireBuiltCli() || !hasBinary(BINARIES.fcgiwrap))('ping: fcgi
       expect(ids(r.findings)).toEqual(['script-not-executable']);
       expect(r.findings[0]!.fix).toContain(`chmod 755 ${path('noexec.sh')}`);
     });
-    it("502 for a script only its owner may run (fcgiwrap runs as www-data): script-not-executable", async () => {
+    it('502 for a script only its owner may run (fcgiwrap runs as www-data): script-not-executable', async () => {
       const r = await ping(s(), path('owner-only.sh'));
       expect(ids(r.findings)).toEqual(['script-not-executable']);
       expect(r.findings[0]!.message).toContain('Only its owner may execute it');

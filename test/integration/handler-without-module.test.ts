@@ -42,7 +42,12 @@ describe.skipIf(!haveApache)('a proxy: handler without its module, on a real Apa
   });
 
   it('check --http asks Apache as a visitor would and reports the source it sends', async () => {
-    apache = await startApache({ modules: [], config: (ctx) => `<VirtualHost *:${ctx.port}>\nServerName site.test\nDocumentRoot ${ctx.docRoot}\n${handler(ctx)}</VirtualHost>\n`, files: { 'index.php': PHP } });
+    apache = await startApache({
+      modules: [],
+      config: (ctx) =>
+        `<VirtualHost *:${ctx.port}>\nServerName site.test\nDocumentRoot ${ctx.docRoot}\n${handler(ctx)}</VirtualHost>\n`,
+      files: { 'index.php': PHP },
+    });
     const { model } = analyzeConfig({ root: apache.confPath, env: {} });
     const r = await webRequests(model, { timeoutMs: 5000, exists: existsSync });
     expect(r.findings.map((x) => x.id)).toEqual(['source-served-as-text']);

@@ -22,7 +22,9 @@ import { waitFor } from './harness/waitFor.js';
 const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
 const why = (...bs: { name: string; path: string; pkg: string }[]) => {
   const missing = bs.filter((b) => !existsSync(b.path));
-  return missing.length === 0 ? '' : ` (skipped: ${missing.map((b) => missingReason(b.name, b.path, b.pkg)).join('; ')})`;
+  return missing.length === 0
+    ? ''
+    : ` (skipped: ${missing.map((b) => missingReason(b.name, b.path, b.pkg)).join('; ')})`;
 };
 
 const haveClient = has(BINARIES.cgiFcgi);
@@ -99,7 +101,13 @@ describe.skipIf(!haveFpm)(`php-fpm harness${why(BINARIES.cgiFcgi, BINARIES.phpFp
       scripts: { 'info.php': PHP_INFO },
       pools: [
         { name: 'tcp', listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 3 },
-        { name: 'rootsock', listenOwner: null, listenGroup: null, listenMode: '0660', limitExtensions: ['.php', '.inc'] },
+        {
+          name: 'rootsock',
+          listenOwner: null,
+          listenGroup: null,
+          listenMode: '0660',
+          limitExtensions: ['.php', '.inc'],
+        },
       ],
     });
     try {
@@ -138,7 +146,12 @@ describe.skipIf(!haveUwsgi)(`uwsgi harness${why(BINARIES.cgiFcgi, BINARIES.uwsgi
     const s = await startUwsgi({ app: 'echo', listen: { kind: 'tcp' } });
     servers.push(s);
     expect(s.endpoint.kind).toBe('tcp');
-    const res = await cgiFcgi(s.endpoint, { scriptFilename: '/echo', method: 'POST', body: 'hello=world', queryString: 'a=1' });
+    const res = await cgiFcgi(s.endpoint, {
+      scriptFilename: '/echo',
+      method: 'POST',
+      body: 'hello=world',
+      queryString: 'a=1',
+    });
     const env = JSON.parse(res.body) as Record<string, string>;
     expect(env['REQUEST_METHOD']).toBe('POST');
     expect(env['QUERY_STRING']).toBe('a=1');
@@ -150,7 +163,12 @@ describe.skipIf(!haveUwsgi)(`uwsgi harness${why(BINARIES.cgiFcgi, BINARIES.uwsgi
     servers.push(s);
     const small = await cgiFcgi(s.endpoint, { scriptFilename: '/bytes' });
     expect(small.bodyBytes.length).toBe(10);
-    const big = await cgiFcgi(s.endpoint, { scriptFilename: '/bytes', queryString: 'n=300000', method: 'POST', body: 'x'.repeat(5000) });
+    const big = await cgiFcgi(s.endpoint, {
+      scriptFilename: '/bytes',
+      queryString: 'n=300000',
+      method: 'POST',
+      body: 'x'.repeat(5000),
+    });
     expect(big.bodyBytes.length).toBe(300_000);
     expect(big.headers['x-body-length']).toBe('5000');
   });
@@ -300,15 +318,21 @@ Alias /rootphp/ "${rootFpm.docRoot}/"
     it('checks a configuration with apache2 -t without starting it', async () => {
       const good = await testApacheConfig({ modules: ['proxy_fcgi'] });
       expect(good.ok).toBe(true);
-      const bad = await testApacheConfig({ config: 'SetHandler "proxy:unix:/x.sock|fcgi://localhost"\nFcgidNoSuchThing 1\n' });
+      const bad = await testApacheConfig({
+        config: 'SetHandler "proxy:unix:/x.sock|fcgi://localhost"\nFcgidNoSuchThing 1\n',
+      });
       expect(bad.ok).toBe(false);
       expect(bad.output).toMatch(/Invalid command 'FcgidNoSuchThing'/);
       expect(existsSync(bad.confPath)).toBe(false);
     });
 
     it('stops Apache with its mod_fcgid children and removes the ServerRoot', async () => {
-      const extra = await startApache({ modules: ['fcgid'], files: { 'e.fcgi': { content: PERL_ECHO_APP, mode: 0o755 } }, config: ({ docRoot }) =>
-        `<Directory "${docRoot}">\n    Options +ExecCGI\n    AddHandler fcgid-script .fcgi\n</Directory>\n` });
+      const extra = await startApache({
+        modules: ['fcgid'],
+        files: { 'e.fcgi': { content: PERL_ECHO_APP, mode: 0o755 } },
+        config: ({ docRoot }) =>
+          `<Directory "${docRoot}">\n    Options +ExecCGI\n    AddHandler fcgid-script .fcgi\n</Directory>\n`,
+      });
       expect((await extra.http('/e.fcgi')).status).toBe(200);
       await extra.stop();
       await expectGone(extra.pid, extra.serverRoot);

@@ -45,7 +45,14 @@ describe('npm run build is hermetic', () => {
     const tmp = dir.join('no-such-tmp');
     const before = snapshot(work);
     const wrap = await noNetwork();
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, TMPDIR: tmp, npm_config_cache: join(home, '.npm'), npm_config_logs_max: '0', npm_config_update_notifier: 'false' };
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      TMPDIR: tmp,
+      npm_config_cache: join(home, '.npm'),
+      npm_config_logs_max: '0',
+      npm_config_update_notifier: 'false',
+    };
     const cmd = [...wrap, 'npm', 'run', 'build', '--silent'];
     const r = await execa(cmd[0]!, cmd.slice(1), { cwd: work, env, extendEnv: false, reject: false, timeout: 170_000 });
     expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
@@ -54,7 +61,9 @@ describe('npm run build is hermetic', () => {
     expect(existsSync(tmp)).toBe(false);
     // npm itself may keep its cache folder under HOME (npm_config_cache): nothing else.
     expect(readdirSync(home).filter((f) => f !== '.npm')).toEqual([]);
-    const built = await execa(process.execPath, [join(work, 'bin', 'fcgi-doctor.cjs'), 'explain', 'socket-missing'], { reject: false });
+    const built = await execa(process.execPath, [join(work, 'bin', 'fcgi-doctor.cjs'), 'explain', 'socket-missing'], {
+      reject: false,
+    });
     expect(built.exitCode, built.stderr).toBe(0);
   }, 180_000);
 });

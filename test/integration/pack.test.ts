@@ -25,17 +25,38 @@ describe('npm pack, installed with npm install -g from the tarball, offline', ()
     await ensureBuilt();
     dir = makeTempDir('pack');
     // The build is already there (npm test builds first): no prepare script while other tests read dist/.
-    const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir.path], { cwd: ROOT });
-    const info = JSON.parse(packed.stdout) as Array<{ filename: string; version: string; files: Array<{ path: string }> }>;
+    const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir.path], {
+      cwd: ROOT,
+    });
+    const info = JSON.parse(packed.stdout) as Array<{
+      filename: string;
+      version: string;
+      files: Array<{ path: string }>;
+    }>;
     const tarball = join(dir.path, info[0]!.filename);
     version = info[0]!.version;
     files = info[0]!.files.map((f) => f.path);
     const prefix = dir.join('prefix');
     // A cache of its own, empty, and --offline: an install that needed the registry fails here.
-    await execa('npm', ['install', '-g', '--prefix', prefix, '--offline', '--cache', dir.join('npm-cache'), '--no-audit', '--no-fund', tarball], {
-      cwd: dir.path,
-      timeout: 110_000,
-    });
+    await execa(
+      'npm',
+      [
+        'install',
+        '-g',
+        '--prefix',
+        prefix,
+        '--offline',
+        '--cache',
+        dir.join('npm-cache'),
+        '--no-audit',
+        '--no-fund',
+        tarball,
+      ],
+      {
+        cwd: dir.path,
+        timeout: 110_000,
+      },
+    );
     installed = realpathSync(join(prefix, 'lib', 'node_modules', 'fcgi-doctor'));
     bin = join(prefix, 'bin', 'fcgi-doctor');
     sock = dir.join('serve.sock');
@@ -54,11 +75,25 @@ describe('npm pack, installed with npm install -g from the tarball, offline', ()
   });
 
   it('ships only what runs: the bin, the bundle (and its code cache), the pages and the schema; no dependencies', () => {
-    for (const needed of ['bin/fcgi-doctor.cjs', 'bin/load-bundle.cjs', 'dist/bundle/main.cjs', 'dist/bundle/main.cjs.v8cache', 'schema/fcgi-doctor.schema.json', 'docs/findings/socket-missing.md', 'README.md', 'package.json']) {
+    for (const needed of [
+      'bin/fcgi-doctor.cjs',
+      'bin/load-bundle.cjs',
+      'dist/bundle/main.cjs',
+      'dist/bundle/main.cjs.v8cache',
+      'schema/fcgi-doctor.schema.json',
+      'docs/findings/socket-missing.md',
+      'README.md',
+      'package.json',
+    ]) {
       expect(files, needed).toContain(needed);
     }
     // Not tsc's output, not the sources, tests, rules (compiled into the bundle) or build scripts.
-    const extra = files.filter((f) => !/^(bin\/(fcgi-doctor|load-bundle)\.cjs|dist\/bundle\/[^/]+\.cjs(\.v8cache)?|docs\/findings\/[^/]+\.md|schema\/[^/]+\.json|README\.md|package\.json|LICENSE)$/.test(f));
+    const extra = files.filter(
+      (f) =>
+        !/^(bin\/(fcgi-doctor|load-bundle)\.cjs|dist\/bundle\/[^/]+\.cjs(\.v8cache)?|docs\/findings\/[^/]+\.md|schema\/[^/]+\.json|README\.md|package\.json|LICENSE)$/.test(
+          f,
+        ),
+    );
     expect(extra).toEqual([]);
     const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
     expect(pkg.dependencies ?? {}).toEqual({});
@@ -99,14 +134,20 @@ describe('npm pack, installed with npm install -g from the tarball, offline', ()
   });
 
   it('checks the demo vhost live against that serve', async () => {
-    const r = await run(['check', join(ROOT, 'fixtures', 'demo', 'external-app-vhost.conf'), '--format', 'json', '--timeout', '5s'], { FCGI_DEMO_SOCKET: sock });
+    const r = await run(
+      ['check', join(ROOT, 'fixtures', 'demo', 'external-app-vhost.conf'), '--format', 'json', '--timeout', '5s'],
+      { FCGI_DEMO_SOCKET: sock },
+    );
     expect(r.exitCode, `${r.stdout}${r.stderr}`).toBe(0);
     expect(JSON.parse(r.stdout).command).toBe('check');
   });
 
   it('reads a log', async () => {
     const log = dir.join('error.log');
-    writeFileSync(log, '[Tue Mar 05 10:00:20.258380 2024] [proxy:error] [pid 2235:tid 140523001] (2)No such file or directory: AH02454: FCGI: attempt to connect to Unix domain socket /run/php/php8.2-fpm.sock (localhost:80) failed\n');
+    writeFileSync(
+      log,
+      '[Tue Mar 05 10:00:20.258380 2024] [proxy:error] [pid 2235:tid 140523001] (2)No such file or directory: AH02454: FCGI: attempt to connect to Unix domain socket /run/php/php8.2-fpm.sock (localhost:80) failed\n',
+    );
     const r = await run(['logs', log, '--format', 'json']);
     expect(r.exitCode, r.stderr).toBe(1);
     expect(JSON.parse(r.stdout).findings.map((f: { id: string }) => f.id)).toContain('socket-missing');

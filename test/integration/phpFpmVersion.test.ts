@@ -16,7 +16,9 @@ describe('which PHP-FPM the harness runs', () => {
   });
 
   it('several versions: the newest, compared as numbers (8.10 after 8.9)', () => {
-    expect(pickPhpFpmBinary('/usr/sbin', ['php-fpm7.4', 'php-fpm8.2', 'php-fpm8.10', 'php-fpm8.9'])).toBe('/usr/sbin/php-fpm8.10');
+    expect(pickPhpFpmBinary('/usr/sbin', ['php-fpm7.4', 'php-fpm8.2', 'php-fpm8.10', 'php-fpm8.9'])).toBe(
+      '/usr/sbin/php-fpm8.10',
+    );
   });
 
   it('RHEL, Alpine or the official image: the unversioned php-fpm', () => {

@@ -29,7 +29,6 @@ async function pingJson(args: string[]) {
   return { code: r.code, json: JSON.parse(r.stdout) };
 }
 
-
 describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', () => {
   let fpm: PhpFpmServer;
   let fpmTcp: PhpFpmServer;
@@ -53,7 +52,13 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', (
   });
 
   it('runs a script and exits 0', async () => {
-    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/hello.php`, '--expect-body', '^hello from php 8']);
+    const { code, json } = await pingJson([
+      endpointToString(fpm.endpoint),
+      '--script',
+      `${fpm.docRoot}/hello.php`,
+      '--expect-body',
+      '^hello from php 8',
+    ]);
     expect(code).toBe(0);
     expect(json.response.status).toBe(200);
     expect(json.response.headers['X-Test']).toBe('yes');
@@ -88,10 +93,22 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', (
   });
 
   it('fails --expect-status and --expect-body that do not hold', async () => {
-    const a = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/hello.php`, '--expect-status', '201']);
+    const a = await pingJson([
+      endpointToString(fpm.endpoint),
+      '--script',
+      `${fpm.docRoot}/hello.php`,
+      '--expect-status',
+      '201',
+    ]);
     expect(a.code).toBe(1);
     expect(a.json.findings[0].id).toBe('backend-error-status');
-    const b = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/hello.php`, '--expect-body', 'goodbye']);
+    const b = await pingJson([
+      endpointToString(fpm.endpoint),
+      '--script',
+      `${fpm.docRoot}/hello.php`,
+      '--expect-body',
+      'goodbye',
+    ]);
     expect(b.code).toBe(1);
     expect(b.json.findings.map((f: { id: string }) => f.id)).toEqual(['expectation-failed']);
   });
@@ -112,7 +129,13 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', (
       writeFileSync(file, body);
       const { createHash } = await import('node:crypto');
       const md5 = createHash('md5').update(body).digest('hex');
-      const post = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/post.php`, '--body-file', file]);
+      const post = await pingJson([
+        endpointToString(fpm.endpoint),
+        '--script',
+        `${fpm.docRoot}/post.php`,
+        '--body-file',
+        file,
+      ]);
       expect(post.code).toBe(0);
       expect(post.json.response.body).toBe(`${body.length} ${md5}`);
       const big = await pingJson([endpointToString(fpm.endpoint), '--script', `${fpm.docRoot}/big.php`]);
@@ -132,7 +155,15 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', (
   });
 
   it('runs a small load test against ping.path', async () => {
-    const { code, json } = await pingJson([endpointToString(fpm.endpoint), '--script', '/ping', '--count', '300', '--concurrency', '8']);
+    const { code, json } = await pingJson([
+      endpointToString(fpm.endpoint),
+      '--script',
+      '/ping',
+      '--count',
+      '300',
+      '--concurrency',
+      '8',
+    ]);
     expect(code).toBe(0);
     expect(json.load).toMatchObject({ count: 300, concurrency: 8, completed: 300, failed: 0 });
     expect(json.load.latencyMs.min).toBeLessThanOrEqual(json.load.latencyMs.median);
@@ -149,49 +180,69 @@ describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping against PHP-FPM', (
   });
 });
 
-describe.skipIf(!built || !hasBinary(BINARIES.uwsgi) || !hasBinary(BINARIES.uwsgiPython3))('ping against uWSGI (python3 plugin)', () => {
-  let hello: UwsgiServer;
-  let echo: UwsgiServer;
-  beforeAll(async () => {
-    hello = await startUwsgi({ app: 'hello' });
-    echo = await startUwsgi({ app: 'echo', listen: { kind: 'tcp' } });
-  });
-  afterAll(async () => {
-    await hello?.stop();
-    await echo?.stop();
-  });
+describe.skipIf(!built || !hasBinary(BINARIES.uwsgi) || !hasBinary(BINARIES.uwsgiPython3))(
+  'ping against uWSGI (python3 plugin)',
+  () => {
+    let hello: UwsgiServer;
+    let echo: UwsgiServer;
+    beforeAll(async () => {
+      hello = await startUwsgi({ app: 'hello' });
+      echo = await startUwsgi({ app: 'echo', listen: { kind: 'tcp' } });
+    });
+    afterAll(async () => {
+      await hello?.stop();
+      await echo?.stop();
+    });
 
-  it("serves the seed's hello world app", async () => {
-    const r = await ping([endpointToString(hello.endpoint), '--script', hello.appPath, '--expect-body', 'Hello world!']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('<h1>Hello world!</h1>');
-  });
+    it("serves the seed's hello world app", async () => {
+      const r = await ping([
+        endpointToString(hello.endpoint),
+        '--script',
+        hello.appPath,
+        '--expect-body',
+        'Hello world!',
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('<h1>Hello world!</h1>');
+    });
 
-  it('passes parameters and headers through to the WSGI environ', async () => {
-    const { code, json } = await pingJson([
-      endpointToString(echo.endpoint), '--uri', '/app?x=1', '--param', 'CUSTOM_VAR=custom', '--header', 'X-Forwarded-Proto=https',
-    ]);
-    expect(code).toBe(0);
-    const environ = JSON.parse(json.response.body);
-    expect(environ.QUERY_STRING).toBe('x=1');
-    expect(environ.REQUEST_URI).toBe('/app?x=1');
-    expect(environ.CUSTOM_VAR).toBe('custom');
-    expect(environ.HTTP_X_FORWARDED_PROTO).toBe('https');
-  });
+    it('passes parameters and headers through to the WSGI environ', async () => {
+      const { code, json } = await pingJson([
+        endpointToString(echo.endpoint),
+        '--uri',
+        '/app?x=1',
+        '--param',
+        'CUSTOM_VAR=custom',
+        '--header',
+        'X-Forwarded-Proto=https',
+      ]);
+      expect(code).toBe(0);
+      const environ = JSON.parse(json.response.body);
+      expect(environ.QUERY_STRING).toBe('x=1');
+      expect(environ.REQUEST_URI).toBe('/app?x=1');
+      expect(environ.CUSTOM_VAR).toBe('custom');
+      expect(environ.HTTP_X_FORWARDED_PROTO).toBe('https');
+    });
 
-  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
-    const started = Date.now();
-    const { code, json } = await pingJson([endpointToString(hello.endpoint), '--get-values', '--timeout', '10s']);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(code).toBe(0);
-    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
-  });
-});
+    it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+      const started = Date.now();
+      const { code, json } = await pingJson([endpointToString(hello.endpoint), '--get-values', '--timeout', '10s']);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(code).toBe(0);
+      expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([
+        ['management-records-unanswered', 'info'],
+      ]);
+    });
+  },
+);
 
 describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap', () => {
   let wrap: FcgiwrapServer;
   beforeAll(async () => {
-    wrap = await startFcgiwrap({ scripts: { 'env.sh': CGI_ENV_SCRIPT, 'noexec.sh': { content: CGI_ENV_SCRIPT, mode: 0o644 } }, socketMode: 0o666 });
+    wrap = await startFcgiwrap({
+      scripts: { 'env.sh': CGI_ENV_SCRIPT, 'noexec.sh': { content: CGI_ENV_SCRIPT, mode: 0o644 } },
+      socketMode: 0o666,
+    });
   });
   afterAll(async () => {
     await wrap?.stop();
@@ -215,121 +266,151 @@ describe.skipIf(!built || !hasBinary(BINARIES.fcgiwrap))('ping against fcgiwrap'
     const { code, json } = await pingJson([endpointToString(wrap.endpoint), '--get-values', '--timeout', '10s']);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(code).toBe(0);
-    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
+    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([
+      ['management-records-unanswered', 'info'],
+    ]);
   });
 });
 
-describe.skipIf(!built || !hasBinary(BINARIES.spawnFcgi) || !requirePerlModule('FCGI', 'libfcgi-perl'))('ping against a libfcgi-perl app', () => {
-  let perl: PerlFcgiServer;
-  beforeAll(async () => {
-    perl = await startPerlFcgi({ socketMode: '0666' });
-  });
-  afterAll(async () => {
-    await perl?.stop();
-  });
-
-  it('gets an answer and shows the stderr the app writes', async () => {
-    const { code, json } = await pingJson([endpointToString(perl.endpoint), '--uri', '/?stderr=careful']);
-    expect(code).toBe(0);
-    expect(JSON.parse(json.response.body).PID).toBe(perl.pid);
-    expect(json.response.stderr).toContain('careful');
-    expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['app-stderr']);
-  });
-
-  it('exits 1 on a 503 from the app', async () => {
-    const r = await ping([endpointToString(perl.endpoint), '--uri', '/?status=503']);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('backend-error-status');
-  });
-
-  it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
-    const started = Date.now();
-    const { code, json } = await pingJson([endpointToString(perl.endpoint), '--get-values', '--timeout', '10s']);
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(code).toBe(0);
-    expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([['management-records-unanswered', 'info']]);
-  });
-});
-
-describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))('ping names why PHP-FPM will not run a script, and the fix works (issue 12 items 1 and 4)', () => {
-  let fpm: PhpFpmServer;
-  let target: string;
-  let nofix: string;
-  beforeAll(async () => {
-    fpm = await startPhpFpm({
-      scripts: { 'secret.php': '<?php echo "secret ok";', 'notes.txt': 'not php', 'private/inner.php': '<?php echo "inner ok";' },
-      // The second pool checks no path before opening the script, so a missing one is FPM's "No such file or directory".
-      pools: [{}, { name: 'nofix', phpAdminValues: { 'cgi.fix_pathinfo': '0' } }, { name: 'txt', limitExtensions: ['.php', '.txt'] }],
+describe.skipIf(!built || !hasBinary(BINARIES.spawnFcgi) || !requirePerlModule('FCGI', 'libfcgi-perl'))(
+  'ping against a libfcgi-perl app',
+  () => {
+    let perl: PerlFcgiServer;
+    beforeAll(async () => {
+      perl = await startPerlFcgi({ socketMode: '0666' });
     });
-    target = endpointToString(fpm.endpoint);
-    nofix = endpointToString(fpm.pools[1]!.endpoint);
-  });
-  afterAll(async () => {
-    await fpm?.stop();
-  });
+    afterAll(async () => {
+      await perl?.stop();
+    });
 
-  type Finding = { id: string; message: string; fix: string; evidence: Array<{ kind: string; text: string }> };
-  const ids = (json: { findings: Finding[] }) => json.findings.map((f) => f.id);
+    it('gets an answer and shows the stderr the app writes', async () => {
+      const { code, json } = await pingJson([endpointToString(perl.endpoint), '--uri', '/?stderr=careful']);
+      expect(code).toBe(0);
+      expect(JSON.parse(json.response.body).PID).toBe(perl.pid);
+      expect(json.response.stderr).toContain('careful');
+      expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['app-stderr']);
+    });
 
-  it('a root-owned 0600 script: script-unreadable, the missing read bit for www-data, and the fix it gives works', async () => {
-    const file = `${fpm.docRoot}/secret.php`;
-    chownSync(file, 0, 0);
-    chmodSync(file, 0o600);
-    const { code, json } = await pingJson([target, '--script', file]);
-    expect(code).toBe(1);
-    expect(ids(json)).toEqual(['script-unreadable']);
-    const f = json.findings[0] as Finding;
-    expect(f.message).toContain(`www-data lacks read (r) permission on the file ${file} (-rw------- root:root); the "other" bits apply (www-data is neither its owner root nor in its group root)`);
-    expect(f.evidence.map((e) => e.text)).toContainEqual(expect.stringMatching(/^PHP-FPM workers on .* run as www-data \(pid \d+: php-fpm: pool www\)$/));
-    expect(f.fix).not.toMatch(/limit_extensions/);
-    expect(f.fix).toContain(`chgrp www-data ${file} && chmod g+r ${file}`);
-    execFileSync('chgrp', ['www-data', file]);
-    execFileSync('chmod', ['g+r', file]);
-    const after = await pingJson([target, '--script', file, '--expect-body', 'secret ok']);
-    expect(after.code).toBe(0);
-  });
+    it('exits 1 on a 503 from the app', async () => {
+      const r = await ping([endpointToString(perl.endpoint), '--uri', '/?status=503']);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('backend-error-status');
+    });
 
-  it('a directory above the script that www-data may not enter: the missing search bit on that directory, and its fix works', async () => {
-    const dir = `${fpm.docRoot}/private`;
-    chmodSync(dir, 0o700);
-    const { code, json } = await pingJson([target, '--script', `${dir}/inner.php`]);
-    expect(code).toBe(1);
-    expect(ids(json)).toEqual(['script-unreadable']);
-    expect(json.findings[0].message).toContain(`www-data lacks search (x) permission on the directory ${dir} (drwx------`);
-    expect(json.findings[0].fix).toContain(`chmod o+x ${dir}`);
-    execFileSync('chmod', ['o+x', dir]);
-    expect((await pingJson([target, '--script', `${dir}/inner.php`])).code).toBe(0);
-  });
+    it('--get-values: no answer to management records is information after a second, not a timeout', async () => {
+      const started = Date.now();
+      const { code, json } = await pingJson([endpointToString(perl.endpoint), '--get-values', '--timeout', '10s']);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(code).toBe(0);
+      expect(json.findings.map((f: { id: string; severity: string }) => [f.id, f.severity])).toEqual([
+        ['management-records-unanswered', 'info'],
+      ]);
+    });
+  },
+);
 
-  it('a .txt script: script-extension-denied (security.limit_extensions)', async () => {
-    const { code, json } = await pingJson([target, '--script', `${fpm.docRoot}/notes.txt`]);
-    expect(code).toBe(1);
-    expect(ids(json)).toEqual(['script-extension-denied']);
-    expect(json.response.stderr).toMatch(/has been denied \(see security\.limit_extensions\)/);
-    expect(json.findings[0].fix).toMatch(/add its extension to security\.limit_extensions/);
-    // The fix, applied (a pool that lists .txt), runs it.
-    const fixed = await pingJson([endpointToString(fpm.pools[2]!.endpoint), '--script', `${fpm.docRoot}/notes.txt`, '--expect-body', 'not php']);
-    expect(fixed.code).toBe(0);
-  });
+describe.skipIf(!built || !hasBinary(BINARIES.phpFpm))(
+  'ping names why PHP-FPM will not run a script, and the fix works (issue 12 items 1 and 4)',
+  () => {
+    let fpm: PhpFpmServer;
+    let target: string;
+    let nofix: string;
+    beforeAll(async () => {
+      fpm = await startPhpFpm({
+        scripts: {
+          'secret.php': '<?php echo "secret ok";',
+          'notes.txt': 'not php',
+          'private/inner.php': '<?php echo "inner ok";',
+        },
+        // The second pool checks no path before opening the script, so a missing one is FPM's "No such file or directory".
+        pools: [
+          {},
+          { name: 'nofix', phpAdminValues: { 'cgi.fix_pathinfo': '0' } },
+          { name: 'txt', limitExtensions: ['.php', '.txt'] },
+        ],
+      });
+      target = endpointToString(fpm.endpoint);
+      nofix = endpointToString(fpm.pools[1]!.endpoint);
+    });
+    afterAll(async () => {
+      await fpm?.stop();
+    });
 
-  it('a missing script: primary-script-unknown, or script-missing where FPM says "No such file or directory"', async () => {
-    const missing = `${fpm.docRoot}/gone.php`;
-    const a = await pingJson([target, '--script', missing]);
-    expect(ids(a.json)).toEqual(['primary-script-unknown']);
-    const b = await pingJson([nofix, '--script', missing]);
-    expect(b.code).toBe(1);
-    expect(b.json.response.stderr).toContain(`Unable to open primary script: ${missing} (No such file or directory)`);
-    expect(ids(b.json)).toEqual(['script-missing']);
-    // The fix: put the file where the pool looks.
-    writeFileSync(missing, '<?php echo "back";');
-    expect((await pingJson([nofix, '--script', missing, '--expect-body', 'back'])).code).toBe(0);
-  });
+    type Finding = { id: string; message: string; fix: string; evidence: Array<{ kind: string; text: string }> };
+    const ids = (json: { findings: Finding[] }) => json.findings.map((f) => f.id);
 
-  it('without --script: says no script was given and that --script picks one', async () => {
-    const { code, json } = await pingJson([target]);
-    expect(code).toBe(1);
-    expect(json.findings[0].message).toContain('No script was given: ping sent SCRIPT_FILENAME=/');
-    expect(json.findings[0].message).not.toContain('does not exist');
-    expect(json.findings[0].fix).toMatch(/--script/);
-  });
-});
+    it('a root-owned 0600 script: script-unreadable, the missing read bit for www-data, and the fix it gives works', async () => {
+      const file = `${fpm.docRoot}/secret.php`;
+      chownSync(file, 0, 0);
+      chmodSync(file, 0o600);
+      const { code, json } = await pingJson([target, '--script', file]);
+      expect(code).toBe(1);
+      expect(ids(json)).toEqual(['script-unreadable']);
+      const f = json.findings[0] as Finding;
+      expect(f.message).toContain(
+        `www-data lacks read (r) permission on the file ${file} (-rw------- root:root); the "other" bits apply (www-data is neither its owner root nor in its group root)`,
+      );
+      expect(f.evidence.map((e) => e.text)).toContainEqual(
+        expect.stringMatching(/^PHP-FPM workers on .* run as www-data \(pid \d+: php-fpm: pool www\)$/),
+      );
+      expect(f.fix).not.toMatch(/limit_extensions/);
+      expect(f.fix).toContain(`chgrp www-data ${file} && chmod g+r ${file}`);
+      execFileSync('chgrp', ['www-data', file]);
+      execFileSync('chmod', ['g+r', file]);
+      const after = await pingJson([target, '--script', file, '--expect-body', 'secret ok']);
+      expect(after.code).toBe(0);
+    });
+
+    it('a directory above the script that www-data may not enter: the missing search bit on that directory, and its fix works', async () => {
+      const dir = `${fpm.docRoot}/private`;
+      chmodSync(dir, 0o700);
+      const { code, json } = await pingJson([target, '--script', `${dir}/inner.php`]);
+      expect(code).toBe(1);
+      expect(ids(json)).toEqual(['script-unreadable']);
+      expect(json.findings[0].message).toContain(
+        `www-data lacks search (x) permission on the directory ${dir} (drwx------`,
+      );
+      expect(json.findings[0].fix).toContain(`chmod o+x ${dir}`);
+      execFileSync('chmod', ['o+x', dir]);
+      expect((await pingJson([target, '--script', `${dir}/inner.php`])).code).toBe(0);
+    });
+
+    it('a .txt script: script-extension-denied (security.limit_extensions)', async () => {
+      const { code, json } = await pingJson([target, '--script', `${fpm.docRoot}/notes.txt`]);
+      expect(code).toBe(1);
+      expect(ids(json)).toEqual(['script-extension-denied']);
+      expect(json.response.stderr).toMatch(/has been denied \(see security\.limit_extensions\)/);
+      expect(json.findings[0].fix).toMatch(/add its extension to security\.limit_extensions/);
+      // The fix, applied (a pool that lists .txt), runs it.
+      const fixed = await pingJson([
+        endpointToString(fpm.pools[2]!.endpoint),
+        '--script',
+        `${fpm.docRoot}/notes.txt`,
+        '--expect-body',
+        'not php',
+      ]);
+      expect(fixed.code).toBe(0);
+    });
+
+    it('a missing script: primary-script-unknown, or script-missing where FPM says "No such file or directory"', async () => {
+      const missing = `${fpm.docRoot}/gone.php`;
+      const a = await pingJson([target, '--script', missing]);
+      expect(ids(a.json)).toEqual(['primary-script-unknown']);
+      const b = await pingJson([nofix, '--script', missing]);
+      expect(b.code).toBe(1);
+      expect(b.json.response.stderr).toContain(`Unable to open primary script: ${missing} (No such file or directory)`);
+      expect(ids(b.json)).toEqual(['script-missing']);
+      // The fix: put the file where the pool looks.
+      writeFileSync(missing, '<?php echo "back";');
+      expect((await pingJson([nofix, '--script', missing, '--expect-body', 'back'])).code).toBe(0);
+    });
+
+    it('without --script: says no script was given and that --script picks one', async () => {
+      const { code, json } = await pingJson([target]);
+      expect(code).toBe(1);
+      expect(json.findings[0].message).toContain('No script was given: ping sent SCRIPT_FILENAME=/');
+      expect(json.findings[0].message).not.toContain('does not exist');
+      expect(json.findings[0].fix).toMatch(/--script/);
+    });
+  },
+);

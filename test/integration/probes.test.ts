@@ -40,7 +40,9 @@ interface Scenario {
 }
 
 /** Starts Apache with `vhost` in its own file (Include'd), then probes it the way `check` does. */
-async function probeScenario(opts: StartApacheOptions & { vhost: (ctx: { docRoot: string; extraDir: string }) => string; fpmConfigs?: string[] }): Promise<Scenario> {
+async function probeScenario(
+  opts: StartApacheOptions & { vhost: (ctx: { docRoot: string; extraDir: string }) => string; fpmConfigs?: string[] },
+): Promise<Scenario> {
   let vhostPath = '';
   const apache = await startApache({
     ...opts,
@@ -52,7 +54,9 @@ async function probeScenario(opts: StartApacheOptions & { vhost: (ctx: { docRoot
   });
   cleanups.push(() => apache.stop());
   const { model, findings } = analyzeConfig({ root: apache.confPath, target: vhostPath, env: {} });
-  const result = await runProbes(model, liveSystem(opts.fpmConfigs ? { fpmConfigs: opts.fpmConfigs } : {}), { configFindings: findings });
+  const result = await runProbes(model, liveSystem(opts.fpmConfigs ? { fpmConfigs: opts.fpmConfigs } : {}), {
+    configFindings: findings,
+  });
   assertRanClean(result);
   return { apache, vhostPath, result, configFindings: findings };
 }
@@ -65,7 +69,10 @@ function one(r: ProbeResult, id: string): Finding {
   return list[0] as Finding;
 }
 function probeText(f: Finding): string {
-  return f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text).join('\n');
+  return f.evidence
+    .filter((e) => e.kind === 'probe')
+    .map((e) => e.text)
+    .join('\n');
 }
 function expectLocated(f: Finding, file: string): void {
   expect(f.location?.file).toBe(file);
@@ -113,10 +120,17 @@ describe.skipIf(!haveFpm)('probes: PHP-FPM behind mod_proxy_fcgi', () => {
     mkdirSync(tmp.join('run'));
     mkdirSync(tmp.join('pool.d'));
     const pool = tmp.join('pool.d', 'www.conf');
-    writeFileSync(pool, `[www]\nuser = www-data\ngroup = www-data\nlisten = ${tmp.join('run')}/$pool.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = static\npm.max_children = 2\n`);
+    writeFileSync(
+      pool,
+      `[www]\nuser = www-data\ngroup = www-data\nlisten = ${tmp.join('run')}/$pool.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = static\npm.max_children = 2\n`,
+    );
     const conf = tmp.join('php-fpm.conf');
     writeFileSync(conf, `[global]\npid = ${tmp.join('run', 'fpm.pid')}\ninclude = ${tmp.join('pool.d')}/*.conf\n`);
-    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: (c) => proxyTo(sock, c.docRoot), fpmConfigs: [conf] });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      vhost: (c) => proxyTo(sock, c.docRoot),
+      fpmConfigs: [conf],
+    });
     const f = one(s.result, 'socket-missing');
     expectLocated(f, s.vhostPath);
     expect(f.message).toContain('pool [www]');
@@ -141,7 +155,8 @@ describe.skipIf(!haveFpm)('probes: PHP-FPM behind mod_proxy_fcgi', () => {
     const port = fpm.endpoint.kind === 'tcp' ? fpm.endpoint.port : 0;
     const s = await probeScenario({
       modules: ['proxy_fcgi'],
-      vhost: (c) => `<Directory "${c.docRoot}">\n  <FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:${port}"\n  </FilesMatch>\n</Directory>\n`,
+      vhost: (c) =>
+        `<Directory "${c.docRoot}">\n  <FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:${port}"\n  </FilesMatch>\n</Directory>\n`,
     });
     const f = one(s.result, 'backend-exposed');
     expect(f.severity).toBe('warning');
@@ -157,7 +172,8 @@ describe.skipIf(!haveFpm)('probes: PHP-FPM behind mod_proxy_fcgi', () => {
     await fpm.stop();
     const s = await probeScenario({
       modules: ['proxy_fcgi'],
-      vhost: (c) => `<Directory "${c.docRoot}">\n  <FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:${port}"\n  </FilesMatch>\n</Directory>\n`,
+      vhost: (c) =>
+        `<Directory "${c.docRoot}">\n  <FilesMatch "\\.php$">\n    SetHandler "proxy:fcgi://127.0.0.1:${port}"\n  </FilesMatch>\n</Directory>\n`,
     });
     const f = one(s.result, 'backend-unreachable');
     expect(probeText(f)).toContain(`no listener on port ${port}`);
@@ -168,7 +184,10 @@ describe.skipIf(!havePerl)('probes: external socket apps', () => {
   it('a healthy libfcgi-perl app on a www-data socket gives no error finding', async () => {
     const app = await startPerlFcgi();
     cleanups.push(() => app.stop());
-    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: () => `ProxyPass /app "unix:${app.endpoint.path}|fcgi://localhost/"\n` });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      vhost: () => `ProxyPass /app "unix:${app.endpoint.path}|fcgi://localhost/"\n`,
+    });
     expect(errors(s.result)).toEqual([]);
     expect(s.result.findings).toEqual([]);
   });
@@ -178,7 +197,10 @@ describe.skipIf(!havePerl)('probes: external socket apps', () => {
     cleanups.push(() => app.stop());
     process.kill(app.pid, 'SIGKILL');
     await app.process.exitPromise;
-    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: () => `ProxyPass /app "unix:${app.endpoint.path}|fcgi://localhost/"\n` });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      vhost: () => `ProxyPass /app "unix:${app.endpoint.path}|fcgi://localhost/"\n`,
+    });
     const f = one(s.result, 'socket-stale');
     expectLocated(f, s.vhostPath);
     expect(probeText(f)).toContain(`no listening socket is bound to ${app.endpoint.path}`);
@@ -190,7 +212,10 @@ describe.skipIf(!havePerl)('probes: external socket apps', () => {
     const tmp = makeTempDir('probes-stale');
     cleanups.push(() => tmp.remove());
     const sock = makeStaleSocket(tmp.join('app.sock'), 0o666);
-    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: () => `ProxyPass /app "unix:${sock}|fcgi://localhost/"\n` });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      vhost: () => `ProxyPass /app "unix:${sock}|fcgi://localhost/"\n`,
+    });
     one(s.result, 'socket-stale');
   });
 
@@ -199,7 +224,10 @@ describe.skipIf(!havePerl)('probes: external socket apps', () => {
     cleanups.push(() => tmp.remove());
     const p = tmp.join('app.sock');
     writeFileSync(p, '');
-    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: () => `ProxyPass /app "unix:${p}|fcgi://localhost/"\n` });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      vhost: () => `ProxyPass /app "unix:${p}|fcgi://localhost/"\n`,
+    });
     one(s.result, 'socket-not-socket');
   });
 });
@@ -210,7 +238,10 @@ describe.skipIf(!haveUwsgi)('probes: uWSGI', () => {
     cleanups.push(() => uwsgi.stop());
     const real = uwsgi.endpoint.kind === 'unix' ? uwsgi.endpoint.path : '';
     const typo = real.replace(/\.sock$/, '.socket');
-    const s = await probeScenario({ modules: ['proxy_fcgi'], vhost: () => `ProxyPass /app "unix:${typo}|fcgi://localhost/"\n` });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      vhost: () => `ProxyPass /app "unix:${typo}|fcgi://localhost/"\n`,
+    });
     const f = one(s.result, 'socket-missing');
     expectLocated(f, s.vhostPath);
     expect(f.message).toContain(real);
@@ -227,14 +258,22 @@ ${extra}</Directory>
 
 describe.skipIf(!havePerl)('probes: mod_fcgid scripts', () => {
   it('a healthy perl FastCGI script gives no error finding (and Apache runs it)', async () => {
-    const s = await probeScenario({ modules: ['fcgid'], files: { 'app.fcgi': { content: PERL_ECHO_APP, mode: 0o755 } }, vhost: (c) => fcgidVhost(c.docRoot) });
+    const s = await probeScenario({
+      modules: ['fcgid'],
+      files: { 'app.fcgi': { content: PERL_ECHO_APP, mode: 0o755 } },
+      vhost: (c) => fcgidVhost(c.docRoot),
+    });
     expect(errors(s.result)).toEqual([]);
     const res = await s.apache.http('/app.fcgi');
     expect(res.status).toBe(200);
   });
 
   it('#!/usr/bin/python (absent) is shebang-interpreter-missing with /usr/bin/python3 suggested', async () => {
-    const s = await probeScenario({ modules: ['fcgid'], files: { 'app.fcgi': { content: '#!/usr/bin/python\nprint("x")\n', mode: 0o755 } }, vhost: (c) => fcgidVhost(c.docRoot) });
+    const s = await probeScenario({
+      modules: ['fcgid'],
+      files: { 'app.fcgi': { content: '#!/usr/bin/python\nprint("x")\n', mode: 0o755 } },
+      vhost: (c) => fcgidVhost(c.docRoot),
+    });
     const f = one(s.result, 'shebang-interpreter-missing');
     expectLocated(f, s.vhostPath);
     expect(f.message).toContain('/usr/bin/python does not exist');
@@ -242,13 +281,21 @@ describe.skipIf(!havePerl)('probes: mod_fcgid scripts', () => {
   });
 
   it('a CRLF shebang is shebang-crlf, not a missing interpreter', async () => {
-    const s = await probeScenario({ modules: ['fcgid'], files: { 'app.fcgi': { content: PERL_ECHO_APP.replace(/\n/g, '\r\n'), mode: 0o755 } }, vhost: (c) => fcgidVhost(c.docRoot) });
+    const s = await probeScenario({
+      modules: ['fcgid'],
+      files: { 'app.fcgi': { content: PERL_ECHO_APP.replace(/\n/g, '\r\n'), mode: 0o755 } },
+      vhost: (c) => fcgidVhost(c.docRoot),
+    });
     one(s.result, 'shebang-crlf');
     expect(byId(s.result, 'shebang-interpreter-missing')).toEqual([]);
   });
 
   it('a non-executable script is script-not-executable for www-data', async () => {
-    const s = await probeScenario({ modules: ['fcgid'], files: { 'app.fcgi': { content: PERL_ECHO_APP, mode: 0o754 } }, vhost: (c) => fcgidVhost(c.docRoot) });
+    const s = await probeScenario({
+      modules: ['fcgid'],
+      files: { 'app.fcgi': { content: PERL_ECHO_APP, mode: 0o754 } },
+      vhost: (c) => fcgidVhost(c.docRoot),
+    });
     const f = one(s.result, 'script-not-executable');
     expect(f.message).toContain('www-data');
     expect(f.fix).toContain('chmod o+x');
@@ -262,7 +309,8 @@ describe.skipIf(!havePerl)('probes: mod_fcgid scripts', () => {
     chmodSync(wrapper, 0o644);
     const s = await probeScenario({
       modules: ['fcgid'],
-      vhost: (c) => `<Directory "${c.docRoot}">\n  Options +ExecCGI\n  AddHandler fcgid-script .php\n  FcgidWrapper ${wrapper} .php\n</Directory>\n`,
+      vhost: (c) =>
+        `<Directory "${c.docRoot}">\n  Options +ExecCGI\n  AddHandler fcgid-script .php\n  FcgidWrapper ${wrapper} .php\n</Directory>\n`,
     });
     const f = one(s.result, 'script-not-executable');
     expect(f.message).toContain(wrapper);
@@ -274,7 +322,10 @@ describe.skipIf(!haveApache)('probes: Apache itself', () => {
     const tmp = makeTempDir('probes-down');
     cleanups.push(() => tmp.remove());
     const conf = tmp.join('httpd.conf');
-    writeFileSync(conf, `ServerRoot "${tmp.path}"\nPidFile ${tmp.join('httpd.pid')}\nUser www-data\nGroup www-data\nListen 127.0.0.1:1\nLoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\nLoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\nProxyPass /x fcgi://127.0.0.1:9/\n`);
+    writeFileSync(
+      conf,
+      `ServerRoot "${tmp.path}"\nPidFile ${tmp.join('httpd.pid')}\nUser www-data\nGroup www-data\nListen 127.0.0.1:1\nLoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\nLoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\nProxyPass /x fcgi://127.0.0.1:9/\n`,
+    );
     const { model, findings } = analyzeConfig({ root: conf, env: {} });
     const r = await runProbes(model, liveSystem(), { configFindings: findings });
     assertRanClean(r);
@@ -319,13 +370,18 @@ describe.skipIf(!haveApache)('probes: socket paths longer than sun_path (issue 1
     }
   }
 
-  const handlerTo = (p: string) => `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${p}|fcgi://localhost"\n</FilesMatch>\n`;
+  const handlerTo = (p: string) =>
+    `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${p}|fcgi://localhost"\n</FilesMatch>\n`;
   const socketIds = (s: Scenario) => s.result.findings.map((f) => f.id).filter((id) => id.startsWith('socket-'));
 
   it('a listening socket at a 120-byte path: no socket-stale or socket-missing from the probes; Apache cannot reach it, and the configuration check says why', async () => {
     const p = longPath(120);
     const listener = await listenLong(p);
-    const s = await probeScenario({ modules: ['proxy_fcgi'], files: { 'x.php': '<?php echo 1;' }, vhost: () => handlerTo(p) });
+    const s = await probeScenario({
+      modules: ['proxy_fcgi'],
+      files: { 'x.php': '<?php echo 1;' },
+      vhost: () => handlerTo(p),
+    });
     expect(socketIds(s), JSON.stringify(s.result.findings, null, 1)).toEqual([]);
     // What Apache does with it: EINVAL at connect, a 503, and nothing reaches the listener (the probe's connect did).
     const probed = listener.accepted();
@@ -335,7 +391,9 @@ describe.skipIf(!haveApache)('probes: socket paths longer than sun_path (issue 1
     expect(s.apache.errorLog()).toContain('(22)Invalid argument: AH02454');
     expect(listener.accepted()).toBe(probed);
     const f = s.configFindings.filter((x) => x.id === 'proxy-url-invalid');
-    expect(f.map((x) => [x.severity, x.title, x.location?.file])).toEqual([['error', 'The socket path is too long for Apache to connect to', s.vhostPath]]);
+    expect(f.map((x) => [x.severity, x.title, x.location?.file])).toEqual([
+      ['error', 'The socket path is too long for Apache to connect to', s.vhostPath],
+    ]);
     expect(f[0]?.message).toContain('is 120 bytes long');
   });
 
@@ -353,15 +411,25 @@ describe.skipIf(!haveApache)('probes: socket paths longer than sun_path (issue 1
   });
 
   it('Apache reaches a socket at 108 bytes (no proxy-url-invalid) and not at 109 (proxy-url-invalid)', async () => {
-    for (const [bytes, reached] of [[108, true], [109, false]] as const) {
+    for (const [bytes, reached] of [
+      [108, true],
+      [109, false],
+    ] as const) {
       const p = longPath(bytes);
       const listener = await listenLong(p);
-      const s = await probeScenario({ modules: ['proxy_fcgi'], files: { 'x.php': '<?php echo 1;' }, vhost: () => handlerTo(p) });
+      const s = await probeScenario({
+        modules: ['proxy_fcgi'],
+        files: { 'x.php': '<?php echo 1;' },
+        vhost: () => handlerTo(p),
+      });
       expect(socketIds(s), `${bytes} bytes`).toEqual([]);
       const probed = listener.accepted();
       await s.apache.http('/x.php');
       expect(listener.accepted() > probed, `${bytes} bytes: Apache connected`).toBe(reached);
-      expect(s.configFindings.some((x) => x.id === 'proxy-url-invalid'), `${bytes} bytes: proxy-url-invalid`).toBe(!reached);
+      expect(
+        s.configFindings.some((x) => x.id === 'proxy-url-invalid'),
+        `${bytes} bytes: proxy-url-invalid`,
+      ).toBe(!reached);
       await s.apache.stop();
     }
   });

@@ -75,7 +75,11 @@ describe.skipIf(!haveFcgid)('serve behind Apache mod_fcgid (FcgidWrapper: serve 
   });
 
   it('a POST reaches serve with the params mod_fcgid sends, and its page comes back through Apache', async () => {
-    const res = await apache.http('/app/echo.fcgi/extra/path?format=json&x=1', { method: 'POST', body: BODY, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const res = await apache.http('/app/echo.fcgi/extra/path?format=json&x=1', {
+      method: 'POST',
+      body: BODY,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    });
     expect(res.status, res.body).toBe(200);
     expect(res.headers['content-type']).toBe('application/json');
     const echo = parseEcho(res.body);
@@ -96,7 +100,10 @@ describe.skipIf(!haveFcgid)('serve behind Apache mod_fcgid (FcgidWrapper: serve 
     expect(echo.bodyBytes).toBe(BODY.length);
     // mod_fcgid started it, as Apache's User, with the listening socket on fd 0
     expect(uidOf(echo.pid)).toBe(WWW_DATA_UID);
-    await waitFor(() => apache.errorLog().includes(`fcgi-doctor serve: listening on fd 0 (pid ${echo.pid})`), { what: "serve's start-up line in Apache's error log", timeoutMs: 5_000 });
+    await waitFor(() => apache.errorLog().includes(`fcgi-doctor serve: listening on fd 0 (pid ${echo.pid})`), {
+      what: "serve's start-up line in Apache's error log",
+      timeoutMs: 5_000,
+    });
   });
 
   it('?status=503 comes back from serve through Apache as 503', async () => {
@@ -115,7 +122,10 @@ describe.skipIf(!haveProxyFcgi)('serve behind Apache mod_proxy_fcgi (SetHandler 
     serve = await startServeApp({ args: ['--mode', '0660', '--group', 'www-data'] });
     apache = await startApache({
       modules: ['proxy_fcgi'],
-      files: { 'app/echo.php': '<?php // never run: serve answers\n', 'generic/echo.php': '<?php // never run: serve answers\n' },
+      files: {
+        'app/echo.php': '<?php // never run: serve answers\n',
+        'generic/echo.php': '<?php // never run: serve answers\n',
+      },
       config: ({ docRoot }) => `
 <Directory "${docRoot}/app">
     <FilesMatch "\\.php$">
@@ -137,7 +147,11 @@ describe.skipIf(!haveProxyFcgi)('serve behind Apache mod_proxy_fcgi (SetHandler 
   });
 
   it('a POST reaches serve with the params mod_proxy_fcgi sends, and its page comes back through Apache', async () => {
-    const res = await apache.http('/app/echo.php?format=json', { method: 'POST', body: BODY, headers: { 'Content-Type': 'text/plain' } });
+    const res = await apache.http('/app/echo.php?format=json', {
+      method: 'POST',
+      body: BODY,
+      headers: { 'Content-Type': 'text/plain' },
+    });
     expect(res.status, res.body).toBe(200);
     const echo = parseEcho(res.body);
     expect(echo.pid).toBe(serve.pid);
@@ -161,7 +175,9 @@ describe.skipIf(!haveProxyFcgi)('serve behind Apache mod_proxy_fcgi (SetHandler 
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['x-fcgi-doctor-pid']).toBe(String(serve.pid));
-    expect(res.body).toContain(`<tr><th>SCRIPT_FILENAME</th><td>proxy:fcgi://localhost${apache.docRoot}/app/echo.php</td></tr>`);
+    expect(res.body).toContain(
+      `<tr><th>SCRIPT_FILENAME</th><td>proxy:fcgi://localhost${apache.docRoot}/app/echo.php</td></tr>`,
+    );
     expect(res.body).toContain('<tr><th>REQUEST_METHOD</th><td>GET</td></tr>');
   });
 
@@ -184,7 +200,13 @@ describe.skipIf(!haveCgiFcgi)("serve against libfcgi's cgi-fcgi", () => {
   });
 
   it('receives exactly the params cgi-fcgi sends, and the body', async () => {
-    const request = { scriptFilename: '/srv/www/index.php', method: 'PUT', queryString: 'format=json', body: BODY, contentType: 'text/plain' };
+    const request = {
+      scriptFilename: '/srv/www/index.php',
+      method: 'PUT',
+      queryString: 'format=json',
+      body: BODY,
+      contentType: 'text/plain',
+    };
     const res = await cgiFcgi(serve.endpoint, request);
     expect(res.exitCode, res.stderr).toBe(0);
     expect(res.status).toBe(200);
@@ -197,7 +219,12 @@ describe.skipIf(!haveCgiFcgi)("serve against libfcgi's cgi-fcgi", () => {
 
   it('a 1 MiB body arrives whole', async () => {
     const body = Buffer.alloc(1024 * 1024, 0x61);
-    const res = await cgiFcgi(serve.endpoint, { scriptFilename: '/srv/www/upload.php', method: 'POST', queryString: 'format=json', body });
+    const res = await cgiFcgi(serve.endpoint, {
+      scriptFilename: '/srv/www/upload.php',
+      method: 'POST',
+      queryString: 'format=json',
+      body,
+    });
     expect(res.exitCode, res.stderr).toBe(0);
     expect(parseEcho(res.body).bodyBytes).toBe(body.length);
   });
@@ -212,7 +239,7 @@ describe.skipIf(!haveSpawnFcgi)('serve under spawn-fcgi (file descriptor 0, as w
     await serve?.stop();
   });
 
-  it('answers cgi-fcgi as the user spawn-fcgi dropped to, in the process spawn-fcgi exec\'d', async () => {
+  it("answers cgi-fcgi as the user spawn-fcgi dropped to, in the process spawn-fcgi exec'd", async () => {
     const request = { scriptFilename: '/srv/www/app.php', method: 'POST', queryString: 'format=json', body: BODY };
     const res = await cgiFcgi(serve.endpoint, request);
     expect(res.exitCode, res.stderr).toBe(0);

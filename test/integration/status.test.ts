@@ -26,7 +26,9 @@ const SLOW = { 'slow.php': '<?php sleep((int)($_GET["s"] ?? 3)); echo "done";' }
 
 async function status(args: string[], opts: { asNobody?: boolean } = {}) {
   const cmd = opts.asNobody ? 'setpriv' : process.execPath;
-  const argv = opts.asNobody ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'status', ...args] : [BIN, 'status', ...args];
+  const argv = opts.asNobody
+    ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'status', ...args]
+    : [BIN, 'status', ...args];
   const r = await execa(cmd, argv, { reject: false, timeout: 30_000, env: { NO_COLOR: '1' } });
   return { code: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
@@ -42,12 +44,15 @@ async function statusJson(args: string[]) {
   return { code: r.code, json };
 }
 
-const target = (e: Endpoint): Target => (e.kind === 'unix' ? { kind: 'unix', path: e.path } : { kind: 'tcp', host: e.host, port: e.port });
+const target = (e: Endpoint): Target =>
+  e.kind === 'unix' ? { kind: 'unix', path: e.path } : { kind: 'tcp', host: e.host, port: e.port };
 
 /** Requests that keep workers busy: `sleep(seconds)` each, not awaited. */
 function occupy(fpm: PhpFpmServer, count: number, seconds: number): Promise<unknown> {
   const params = buildRequestEnvironment({ script: `${fpm.docRoot}/slow.php`, uri: `/slow.php?s=${seconds}` });
-  return Promise.allSettled(Array.from({ length: count }, () => sendRequest(target(fpm.endpoint), { params, timeoutMs: 30_000 })));
+  return Promise.allSettled(
+    Array.from({ length: count }, () => sendRequest(target(fpm.endpoint), { params, timeoutMs: 30_000 })),
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -58,8 +63,20 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
   let tcpDynamic: PhpFpmServer;
   let noStatus: PhpFpmServer;
   beforeAll(async () => {
-    unixStatic = await startPhpFpm({ listen: { kind: 'unix' }, pm: 'static', maxChildren: 3, statusPath: '/status', scripts: SLOW });
-    tcpDynamic = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, statusPath: '/status', scripts: SLOW });
+    unixStatic = await startPhpFpm({
+      listen: { kind: 'unix' },
+      pm: 'static',
+      maxChildren: 3,
+      statusPath: '/status',
+      scripts: SLOW,
+    });
+    tcpDynamic = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'dynamic',
+      maxChildren: 4,
+      statusPath: '/status',
+      scripts: SLOW,
+    });
     noStatus = await startPhpFpm({ listen: { kind: 'unix' }, scripts: SLOW });
     pools.push(unixStatic, tcpDynamic, noStatus);
   });
@@ -72,7 +89,14 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
     expect(code).toBe(0);
     expect(json.command).toBe('status');
     expect(json.healthy).toBe(true);
-    expect(json.pool).toMatchObject({ processManager: 'static', maxChildren: 3, maxChildrenSource: 'pool-file', totalProcesses: 3, listenQueueMeasured: false, busy: 0 });
+    expect(json.pool).toMatchObject({
+      processManager: 'static',
+      maxChildren: 3,
+      maxChildrenSource: 'pool-file',
+      totalProcesses: 3,
+      listenQueueMeasured: false,
+      busy: 0,
+    });
     expect(json.poolFile.file).toBe(unixStatic.poolConfPath);
     expect(json.statusPathSource).toBe('pool-file');
     expect(json.notes.join(' ')).toMatch(/measures it only on TCP listeners/);
@@ -86,7 +110,12 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
     const where = endpointToString(tcpDynamic.endpoint);
     const { code, json } = await statusJson([where, '--max-listen-queue', '5', '--min-idle', '0']);
     expect(code).toBe(0);
-    expect(json.pool).toMatchObject({ processManager: 'dynamic', maxChildren: 4, listenQueueMeasured: true, listenQueueLen: expect.any(Number) });
+    expect(json.pool).toMatchObject({
+      processManager: 'dynamic',
+      maxChildren: 4,
+      listenQueueMeasured: true,
+      listenQueueLen: expect.any(Number),
+    });
     expect(json.thresholds.every((t: { held: boolean }) => t.held)).toBe(true);
     const n = await status([where, '--format', 'nagios']);
     expect(n.code).toBe(0);
@@ -106,7 +135,13 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
   });
 
   it('a path that reaches a PHP script instead of the status page', async () => {
-    const r = await status([endpointToString(unixStatic.endpoint), '--path', `${unixStatic.docRoot}/slow.php`, '--timeout', '6s']);
+    const r = await status([
+      endpointToString(unixStatic.endpoint),
+      '--path',
+      `${unixStatic.docRoot}/slow.php`,
+      '--timeout',
+      '6s',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('[status-page-not-status]');
   });
@@ -128,7 +163,9 @@ describe.skipIf(!built || !hasFpm)('status against PHP-FPM', () => {
   });
 
   it('bad arguments: exit 2', async () => {
-    expect((await status([endpointToString(tcpDynamic.endpoint), '--fail-on-new', 'max-children-reached'])).code).toBe(2);
+    expect((await status([endpointToString(tcpDynamic.endpoint), '--fail-on-new', 'max-children-reached'])).code).toBe(
+      2,
+    );
     expect((await status([endpointToString(tcpDynamic.endpoint), '--probe', 'sometimes'])).code).toBe(2);
     expect((await status([endpointToString(tcpDynamic.endpoint), '--max-busy-percent', '150'])).code).toBe(2);
   });
@@ -141,7 +178,13 @@ describe.skipIf(!built || !hasFpm)('status of a busy pool', () => {
   });
 
   it('every worker busy with long requests: liveness passes with a note, readiness fails', async () => {
-    fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'static', maxChildren: 2, statusPath: '/status', scripts: SLOW });
+    fpm = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'static',
+      maxChildren: 2,
+      statusPath: '/status',
+      scripts: SLOW,
+    });
     const where = endpointToString(fpm.endpoint);
     const busy = occupy(fpm, 2, 6);
     await sleep(700);
@@ -161,7 +204,13 @@ describe.skipIf(!built || !hasFpm)('status of a busy pool', () => {
   });
 
   it('saturated TCP pool: the listen queue grows and --max-listen-queue fails with backend-overloaded', async () => {
-    fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'static', maxChildren: 2, statusPath: '/status', scripts: SLOW });
+    fpm = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'static',
+      maxChildren: 2,
+      statusPath: '/status',
+      scripts: SLOW,
+    });
     const where = endpointToString(fpm.endpoint);
     // Two workers busy for 3 s; the status request queues behind them, and two more requests queue behind it.
     const first = occupy(fpm, 2, 3);
@@ -182,9 +231,28 @@ describe.skipIf(!built || !hasFpm)('status of a busy pool', () => {
   });
 
   it('max children reached rises during --interval on a dynamic pool: --fail-on-new fails on the change, not the total', async () => {
-    fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 2, startServers: 1, minSpareServers: 1, maxSpareServers: 2, statusPath: '/status', scripts: SLOW });
+    fpm = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'dynamic',
+      maxChildren: 2,
+      startServers: 1,
+      minSpareServers: 1,
+      maxSpareServers: 2,
+      statusPath: '/status',
+      scripts: SLOW,
+    });
     const where = endpointToString(fpm.endpoint);
-    const pending = status([where, '--interval', '5s', '--fail-on-new', 'max-children-reached,slow-requests', '--timeout', '5s', '--format', 'json']);
+    const pending = status([
+      where,
+      '--interval',
+      '5s',
+      '--fail-on-new',
+      'max-children-reached,slow-requests',
+      '--timeout',
+      '5s',
+      '--format',
+      'json',
+    ]);
     await sleep(1200);
     const load = occupy(fpm, 3, 2);
     const r = await pending;
@@ -204,23 +272,39 @@ describe.skipIf(!built || !hasFpm)('status of a busy pool', () => {
   });
 });
 
-describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process manager (issue 12 item 6)', () => {
+describe.skipIf(!built || !hasFpm)("status advice follows the pool's process manager (issue 12 item 6)", () => {
   const started: PhpFpmServer[] = [];
   afterAll(async () => {
     for (const p of started) await p.stop();
   });
 
   it('an idle dynamic pool with room (0 busy, 2 of 4 running), --min-idle 3: pm.min_spare_servers, not pm.max_children', async () => {
-    const fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 2, minSpareServers: 1, maxSpareServers: 3, statusPath: '/status' });
+    const fpm = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'dynamic',
+      maxChildren: 4,
+      startServers: 2,
+      minSpareServers: 1,
+      maxSpareServers: 3,
+      statusPath: '/status',
+    });
     started.push(fpm);
     const where = endpointToString(fpm.endpoint);
     const { code, json } = await statusJson([where, '--probe', 'readiness', '--min-idle', '3']);
     expect(code).toBe(1);
-    expect(json.pool).toMatchObject({ processManager: 'dynamic', maxChildren: 4, busy: 0, totalProcesses: 2, idleProcesses: 1 });
+    expect(json.pool).toMatchObject({
+      processManager: 'dynamic',
+      maxChildren: 4,
+      busy: 0,
+      totalProcesses: 2,
+      idleProcesses: 1,
+    });
     const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
     expect(f.title).toBe('Only 1 idle worker (fewer than 3)');
     expect(f.fix).toContain(`The pool has room: 2 of pm.max_children 4 (${fpm.poolConfPath}:`);
-    expect(f.fix).toContain(`pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 4 (${fpm.poolConfPath}:`);
+    expect(f.fix).toContain(
+      `pm.min_spare_servers workers idle, 1 now: set pm.min_spare_servers = 4 (${fpm.poolConfPath}:`,
+    );
     expect(f.fix).not.toMatch(/raise pm\.max_children/i);
     const text = await status([where, '--probe', 'readiness', '--min-idle', '3']);
     expect(text.stdout).toMatch(/✗ not ready: pool www \(dynamic\) at .* — Only 1 idle worker \(fewer than 3\)/);
@@ -229,13 +313,31 @@ describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process ma
   });
 
   it('the worker answering the status request is not idle: pm.min_spare_servers 2 shows 1 idle, --min-idle 2 needs 3 kept', async () => {
-    const two = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 2, minSpareServers: 2, maxSpareServers: 3, statusPath: '/status' });
+    const two = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'dynamic',
+      maxChildren: 4,
+      startServers: 2,
+      minSpareServers: 2,
+      maxSpareServers: 3,
+      statusPath: '/status',
+    });
     started.push(two);
     const short = await statusJson([endpointToString(two.endpoint), '--min-idle', '2']);
     expect(short.code).toBe(1);
     expect(short.json.pool).toMatchObject({ idleProcesses: 1, totalProcesses: 2 });
-    expect(short.json.findings.find((x: { id: string }) => x.id === 'pool-busy').fix).toContain('2 now: set pm.min_spare_servers = 3');
-    const three = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 4, startServers: 3, minSpareServers: 3, maxSpareServers: 3, statusPath: '/status' });
+    expect(short.json.findings.find((x: { id: string }) => x.id === 'pool-busy').fix).toContain(
+      '2 now: set pm.min_spare_servers = 3',
+    );
+    const three = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'dynamic',
+      maxChildren: 4,
+      startServers: 3,
+      minSpareServers: 3,
+      maxSpareServers: 3,
+      statusPath: '/status',
+    });
     started.push(three);
     const held = await statusJson([endpointToString(three.endpoint), '--min-idle', '2']);
     expect(held.json.pool).toMatchObject({ idleProcesses: 2, totalProcesses: 3 });
@@ -244,7 +346,16 @@ describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process ma
   });
 
   it('a dynamic pool running all pm.max_children, none idle: raise pm.max_children', async () => {
-    const fpm = await startPhpFpm({ listen: { kind: 'tcp' }, pm: 'dynamic', maxChildren: 2, startServers: 2, minSpareServers: 1, maxSpareServers: 2, statusPath: '/status', scripts: SLOW });
+    const fpm = await startPhpFpm({
+      listen: { kind: 'tcp' },
+      pm: 'dynamic',
+      maxChildren: 2,
+      startServers: 2,
+      minSpareServers: 1,
+      maxSpareServers: 2,
+      statusPath: '/status',
+      scripts: SLOW,
+    });
     started.push(fpm);
     const busy = occupy(fpm, 1, 4);
     await sleep(700);
@@ -254,7 +365,9 @@ describe.skipIf(!built || !hasFpm)('status advice follows the pool\'s process ma
     expect(json.pool).toMatchObject({ totalProcesses: 2, idleProcesses: 0, maxChildren: 2 });
     const f = json.findings.find((x: { id: string }) => x.id === 'pool-busy');
     expect(f.title).toBe('No idle worker (fewer than 1)');
-    expect(f.fix).toMatch(/^Every worker pm\.max_children 2 \(.*\) allows is running \(2\): raise pm\.max_children if memory allows/);
+    expect(f.fix).toMatch(
+      /^Every worker pm\.max_children 2 \(.*\) allows is running \(2\): raise pm\.max_children if memory allows/,
+    );
   });
 
   it('an ondemand pool keeps no idle worker: --min-idle says it does not fit, not to raise pm.max_children', async () => {
@@ -276,12 +389,20 @@ describe.skipIf(!built || !hasFpm)('status when the pool cannot be read', () => 
   });
 
   it('a socket the caller may not reach (root:root 0660, run as nobody): exit 1, the missing bit', async () => {
-    const fpm = await startPhpFpm({ listen: { kind: 'unix' }, listenOwner: null, listenGroup: null, listenMode: null, statusPath: '/status' });
+    const fpm = await startPhpFpm({
+      listen: { kind: 'unix' },
+      listenOwner: null,
+      listenGroup: null,
+      listenMode: null,
+      statusPath: '/status',
+    });
     started.push(fpm);
     const r = await status([endpointToString(fpm.endpoint)], { asNobody: true });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('[socket-permission-denied]');
-    expect(r.stdout).toMatch(/nobody may not connect to .*: it lacks write \(w\) permission on the socket \(srw-rw---- root:root\); the "other" bits apply/);
+    expect(r.stdout).toMatch(
+      /nobody may not connect to .*: it lacks write \(w\) permission on the socket \(srw-rw---- root:root\); the "other" bits apply/,
+    );
     const live = await status([endpointToString(fpm.endpoint), '--probe', 'liveness'], { asNobody: true });
     expect(live.code).toBe(1);
   });
@@ -307,9 +428,31 @@ describe.skipIf(!built || !hasFpm)('status when the pool cannot be read', () => 
 
   it('a page with values PHP-FPM never writes: not believed, readiness fails naming the field', async () => {
     const dir = makeTempDir('status-bogus');
-    const page = JSON.stringify({ pool: 'www', 'process manager': 'dynamic', 'start time': 1, 'start since': 5, 'accepted conn': 3, 'listen queue': [50], 'max listen queue': 0, 'listen queue len': 0, 'idle processes': 1, 'active processes': 1, 'total processes': 2, 'max active processes': 1, 'max children reached': 0, 'slow requests': 0 });
+    const page = JSON.stringify({
+      pool: 'www',
+      'process manager': 'dynamic',
+      'start time': 1,
+      'start since': 5,
+      'accepted conn': 3,
+      'listen queue': [50],
+      'max listen queue': 0,
+      'listen queue len': 0,
+      'idle processes': 1,
+      'active processes': 1,
+      'total processes': 2,
+      'max active processes': 1,
+      'max children reached': 0,
+      'slow requests': 0,
+    });
     const server = await hostileServer({ path: dir.join('fpm.sock') }, (socket) =>
-      afterRequest(socket, (id) => socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: application/json\r\n\r\n${page}`)), encodeEndRequest(id, 0, 0)]))),
+      afterRequest(socket, (id) =>
+        socket.end(
+          Buffer.concat([
+            ...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: application/json\r\n\r\n${page}`)),
+            encodeEndRequest(id, 0, 0),
+          ]),
+        ),
+      ),
     );
     try {
       const r = await status([server.address, '--probe', 'readiness', '--max-listen-queue', '0']);

@@ -20,7 +20,10 @@ describe('Deadline', () => {
 
   it('does not fire early for a deadline past what setTimeout can wait (700 hours)', async () => {
     const deadline = new Deadline(Date.now() + 700 * 3600 * 1000);
-    const result = await Promise.race([deadline.race(new Promise<never>(() => undefined)), new Promise((r) => setTimeout(() => r('still waiting'), 50))]);
+    const result = await Promise.race([
+      deadline.race(new Promise<never>(() => undefined)),
+      new Promise((r) => setTimeout(() => r('still waiting'), 50)),
+    ]);
     expect(result).toBe('still waiting');
     expect(deadline.passed()).toBe(false);
     deadline.dispose();

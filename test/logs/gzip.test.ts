@@ -39,10 +39,22 @@ describe('damaged .gz logs', () => {
 
   // What the file holds, and the text it was compressed from.
   const cases: [string, () => Buffer, () => Buffer][] = [
-    ['trailing garbage (appended after compression)', () => Buffer.concat([whole, Buffer.from('garbage written after rotation\n'.repeat(40))]), () => text],
-    ['cut short in the middle (still being written)', () => whole.subarray(0, Math.floor(whole.length * 0.6)), () => text],
+    [
+      'trailing garbage (appended after compression)',
+      () => Buffer.concat([whole, Buffer.from('garbage written after rotation\n'.repeat(40))]),
+      () => text,
+    ],
+    [
+      'cut short in the middle (still being written)',
+      () => whole.subarray(0, Math.floor(whole.length * 0.6)),
+      () => text,
+    ],
     ['cut inside the 8-byte trailer', () => whole.subarray(0, whole.length - 3), () => text],
-    ['a second member cut short', () => Buffer.concat([whole, gzipSync(plain).subarray(0, 900)]), () => Buffer.concat([text, plain])],
+    [
+      'a second member cut short',
+      () => Buffer.concat([whole, gzipSync(plain).subarray(0, 900)]),
+      () => Buffer.concat([text, plain]),
+    ],
   ];
   for (const [what, bytes, original] of cases) {
     it(`${what}: reads what gzip -dc recovers and says the file is damaged`, async () => {
@@ -57,7 +69,9 @@ describe('damaged .gz logs', () => {
       expect(stats.bytes).toBeLessThanOrEqual(Math.min(original().length, expected.bytes + 64));
       expect(stats.lines).toBe(linesIn(original().subarray(0, stats.bytes)));
       expect(stats.lines - expected.lines).toBeLessThanOrEqual(1);
-      expect(notices).toEqual([{ source: path, code: 'damaged', message: expect.stringContaining(`${stats.lines} lines`) }]);
+      expect(notices).toEqual([
+        { source: path, code: 'damaged', message: expect.stringContaining(`${stats.lines} lines`) },
+      ]);
       expect(groups.length).toBeGreaterThan(3);
     });
   }

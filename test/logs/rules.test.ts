@@ -21,7 +21,8 @@ describe('rule catalog', () => {
   });
 
   it('names only registered finding ids, each registered as emitted by the logs', () => {
-    for (const r of catalog.rules) expect(findingEntry(r.finding)?.parts, `${r.file}: finding ${r.finding}`).toContain('logs');
+    for (const r of catalog.rules)
+      expect(findingEntry(r.finding)?.parts, `${r.file}: finding ${r.finding}`).toContain('logs');
   });
 });
 
@@ -38,9 +39,12 @@ describe.each(catalog.rules.map((r) => [r.id, r] as const))('rule %s', (id, rule
 
   it('finds its examples through the prefilter of a streamed log', async () => {
     const text = `${rule.examples.join('\n')}\n`;
-    const { findings, groups } = await scanLogs([{ name: `${id}.log`, stream: Readable.from([Buffer.from(text)]) }], { catalog });
+    const { findings, groups } = await scanLogs([{ name: `${id}.log`, stream: Readable.from([Buffer.from(text)]) }], {
+      catalog,
+    });
     const mine = groups.filter((g) => g.rule.id === id);
-    const total = mine.reduce((n, g) => n + g.count, 0) + groups.reduce((n, g) => n + (g.folded.get(id)?.count ?? 0), 0);
+    const total =
+      mine.reduce((n, g) => n + g.count, 0) + groups.reduce((n, g) => n + (g.folded.get(id)?.count ?? 0), 0);
     expect(total).toBe(rule.examples.length);
     expect(findings.every((f) => f.evidence.length >= 2 && f.evidence.every((e) => e.kind === 'log'))).toBe(true);
   });

@@ -9,8 +9,13 @@ import { noticeForError } from '../../src/logs/notices.js';
 
 const fixture = (name: string): string => new URL(`../../fixtures/logs/${name}`, import.meta.url).pathname;
 const summary = (groups: MatchGroup[]): Record<string, number> =>
-  Object.fromEntries(groups.map((g) => [`${g.rule.id}${g.rule.groupBy.map((k) => `:${g.groups[k] ?? ''}`).join('')}`, g.count]));
-const stream = (name: string, ...chunks: (string | Buffer)[]) => ({ name, stream: Readable.from(chunks.map((c) => Buffer.from(c))) });
+  Object.fromEntries(
+    groups.map((g) => [`${g.rule.id}${g.rule.groupBy.map((k) => `:${g.groups[k] ?? ''}`).join('')}`, g.count]),
+  );
+const stream = (name: string, ...chunks: (string | Buffer)[]) => ({
+  name,
+  stream: Readable.from(chunks.map((c) => Buffer.from(c))),
+});
 
 describe('scanLogs on realistic logs', () => {
   it('finds exactly the FastCGI lines of a mostly-noise Apache log, folding consequences', async () => {
@@ -28,15 +33,27 @@ describe('scanLogs on realistic logs', () => {
     const byRule = new Map(groups.map((g) => [g.rule.id, g]));
     expect(byRule.get('proxy-fcgi-socket-missing')?.folded.get('proxy-fcgi-backend-connect-failed')?.count).toBe(3);
     expect(byRule.get('fcgid-read-timeout')?.folded.get('script-end-of-output')?.count).toBe(2);
-    expect(findings.map((f) => f.id).sort()).toEqual(['app-stderr', 'backend-bad-response', 'backend-timeout', 'primary-script-unknown', 'socket-missing']);
+    expect(findings.map((f) => f.id).sort()).toEqual([
+      'app-stderr',
+      'backend-bad-response',
+      'backend-timeout',
+      'primary-script-unknown',
+      'socket-missing',
+    ]);
     const missing = findings.find((f) => f.id === 'socket-missing');
     expect(missing?.message).toBe('The FastCGI socket /run/php/php8.2-fpm.sock does not exist');
     expect(missing?.location).toEqual({ file: fixture('mixed-noise.log'), line: 21 });
-    expect(missing?.evidence[0]?.text).toMatch(/^3 matching lines in .*mixed-noise\.log, first seen 2024-03-05 10:00:20, last seen 2024-03-05 10:01:10; followed 3× by/);
+    expect(missing?.evidence[0]?.text).toMatch(
+      /^3 matching lines in .*mixed-noise\.log, first seen 2024-03-05 10:00:20, last seen 2024-03-05 10:01:10; followed 3× by/,
+    );
     expect(missing?.evidence).toHaveLength(4);
     expect(missing?.fix).toContain('listen');
     // Noise (AH00558, authz denials, TLS warnings, access-log lines, mod_php warnings) yields nothing.
-    expect(findings.every((f) => f.evidence.slice(1).every((e) => !/AH00558|AH01630|AH01909|authz_core|\[php:/.test(e.text)))).toBe(true);
+    expect(
+      findings.every((f) =>
+        f.evidence.slice(1).every((e) => !/AH00558|AH01630|AH01909|authz_core|\[php:/.test(e.text)),
+      ),
+    ).toBe(true);
   });
 
   it('reads PHP-FPM master logs, one finding per pool', async () => {
@@ -69,11 +86,18 @@ describe('scanLogs on realistic logs', () => {
 
   it('strips container prefixes', async () => {
     const { groups } = await scanLogs([{ path: fixture('docker-compose.log') }]);
-    expect(summary(groups)).toEqual({ 'fpm-primary-script-unknown': 1, 'nginx-fastcgi-timeout': 1, 'fpm-max-children:www': 1 });
+    expect(summary(groups)).toEqual({
+      'fpm-primary-script-unknown': 1,
+      'nginx-fastcgi-timeout': 1,
+      'fpm-max-children:www': 1,
+    });
   });
 
   it('reads gzip-rotated logs and merges counts across files', async () => {
-    const { groups, stats } = await scanLogs([{ path: fixture('apache-error.log.2.gz') }, { path: fixture('mixed-noise.log') }]);
+    const { groups, stats } = await scanLogs([
+      { path: fixture('apache-error.log.2.gz') },
+      { path: fixture('mixed-noise.log') },
+    ]);
     expect(stats.sources).toBe(2);
     expect(summary(groups)['proxy-fcgi-read-header-failed']).toBe(2);
   });
@@ -99,21 +123,35 @@ describe('--since', () => {
   });
 
   it('skips lines older than since, by their envelope time', async () => {
-    const { groups, stats } = await scanLogs([{ path: fixture('php-fpm-max-children.log') }], { since: new Date(2024, 2, 5, 10, 0, 0) });
-    expect(summary(groups)).toEqual({ 'fpm-max-children:www': 2, 'fpm-max-children:api': 1, 'fpm-child-crashed:www': 1 });
+    const { groups, stats } = await scanLogs([{ path: fixture('php-fpm-max-children.log') }], {
+      since: new Date(2024, 2, 5, 10, 0, 0),
+    });
+    expect(summary(groups)).toEqual({
+      'fpm-max-children:www': 2,
+      'fpm-max-children:api': 1,
+      'fpm-child-crashed:www': 1,
+    });
     expect(stats.skippedBySince).toBe(6);
   });
 });
 
 describe('unreadable and hostile input', () => {
   it('turns a missing log into a notice and goes on', async () => {
-    const { notices, groups } = await scanLogs([{ path: '/nonexistent/error.log' }, { path: fixture('docker-compose.log') }]);
-    expect(notices).toEqual([{ source: '/nonexistent/error.log', code: 'missing', message: expect.stringContaining('does not exist') }]);
+    const { notices, groups } = await scanLogs([
+      { path: '/nonexistent/error.log' },
+      { path: fixture('docker-compose.log') },
+    ]);
+    expect(notices).toEqual([
+      { source: '/nonexistent/error.log', code: 'missing', message: expect.stringContaining('does not exist') },
+    ]);
     expect(groups.length).toBe(3);
   });
 
   it('says what to do about a log the user may not read', async () => {
-    const n = await noticeForError('/var/log/apache2/error.log', Object.assign(new Error('EACCES'), { code: 'EACCES' }));
+    const n = await noticeForError(
+      '/var/log/apache2/error.log',
+      Object.assign(new Error('EACCES'), { code: 'EACCES' }),
+    );
     expect(n.code).toBe('unreadable');
     expect(n.message).toContain('/var/log/apache2/error.log');
     expect(n.message).toMatch(/sudo/);
@@ -122,7 +160,12 @@ describe('unreadable and hostile input', () => {
 
   it('reads past a 10 MB line without holding it, and reports it', async () => {
     const big = 'x'.repeat(1024 * 1024);
-    const chunks = ['[05-Mar-2024 10:00:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n', ...Array(10).fill(big), '\n', '[05-Mar-2024 10:00:01] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n'];
+    const chunks = [
+      '[05-Mar-2024 10:00:00] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n',
+      ...Array(10).fill(big),
+      '\n',
+      '[05-Mar-2024 10:00:01] WARNING: [pool www] server reached pm.max_children setting (5), consider raising it\n',
+    ];
     const { groups, notices, stats } = await scanLogs([stream('long.log', ...chunks)]);
     expect(summary(groups)).toEqual({ 'fpm-max-children:www': 2 });
     expect(stats.truncatedLines).toBe(1);
@@ -140,7 +183,8 @@ describe('rotatedLogPaths', () => {
   it('lists rotated siblings oldest first, live file last', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fcgi-rot-'));
     try {
-      for (const n of ['error.log', 'error.log.1', 'error.log.2.gz', 'error.log.10.gz', 'access.log', 'error.log.bak']) writeFileSync(join(dir, n), '');
+      for (const n of ['error.log', 'error.log.1', 'error.log.2.gz', 'error.log.10.gz', 'access.log', 'error.log.bak'])
+        writeFileSync(join(dir, n), '');
       writeFileSync(join(dir, 'error.log.3.gz'), gzipSync(''));
       expect(await rotatedLogPaths(join(dir, 'error.log'))).toEqual(
         ['error.log.10.gz', 'error.log.3.gz', 'error.log.2.gz', 'error.log.1', 'error.log'].map((n) => join(dir, n)),

@@ -26,7 +26,10 @@ const recordArb = fc.record({
   requestId: fc.integer({ min: 0, max: 0xffff }),
   content: fc.oneof(
     { weight: 5, arbitrary: fc.uint8Array({ maxLength: 300 }) },
-    { weight: 1, arbitrary: fc.integer({ min: 0, max: FCGI_MAX_CONTENT_LEN }).map((n) => new Uint8Array(n).fill(n & 0xff)) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 0, max: FCGI_MAX_CONTENT_LEN }).map((n) => new Uint8Array(n).fill(n & 0xff)),
+    },
   ),
 });
 
@@ -46,7 +49,13 @@ function chunk(buf: Buffer, cuts: number[]): Buffer[] {
 const cutsArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), { maxLength: 40 });
 
 const simplify = (records: FcgiRecord[]) =>
-  records.map((r) => ({ version: r.version, type: r.type, requestId: r.requestId, content: Buffer.from(r.content).toString('hex'), paddingLength: r.paddingLength }));
+  records.map((r) => ({
+    version: r.version,
+    type: r.type,
+    requestId: r.requestId,
+    content: Buffer.from(r.content).toString('hex'),
+    paddingLength: r.paddingLength,
+  }));
 
 /** Strings from all of Unicode (no lone surrogates: they cannot survive UTF-8), some past 127 bytes. */
 const textArb = fc.oneof(
@@ -79,16 +88,22 @@ describe('round trips', () => {
 
   it('a stream of any length comes back whole, in records of at most 65,535 bytes and one terminator', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3 * FCGI_MAX_CONTENT_LEN + 10 }), fc.integer({ min: 1, max: 0xffff }), (length, id) => {
-        const data = Buffer.alloc(length);
-        for (let i = 0; i < length; i += 997) data[i] = (i / 997) & 0xff;
-        const records = new RecordDecoder().push(Buffer.concat(encodeStream(6, id, data)));
-        expect(records.length).toBe(Math.ceil(length / FCGI_MAX_CONTENT_LEN) + 1);
-        expect(records.at(-1)!.content.length).toBe(0);
-        expect(records.slice(0, -1).every((r) => r.content.length > 0 && r.content.length <= FCGI_MAX_CONTENT_LEN)).toBe(true);
-        expect(records.every((r) => r.requestId === id && r.type === 6)).toBe(true);
-        expect(Buffer.concat(records.map((r) => r.content)).equals(data)).toBe(true);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3 * FCGI_MAX_CONTENT_LEN + 10 }),
+        fc.integer({ min: 1, max: 0xffff }),
+        (length, id) => {
+          const data = Buffer.alloc(length);
+          for (let i = 0; i < length; i += 997) data[i] = (i / 997) & 0xff;
+          const records = new RecordDecoder().push(Buffer.concat(encodeStream(6, id, data)));
+          expect(records.length).toBe(Math.ceil(length / FCGI_MAX_CONTENT_LEN) + 1);
+          expect(records.at(-1)!.content.length).toBe(0);
+          expect(
+            records.slice(0, -1).every((r) => r.content.length > 0 && r.content.length <= FCGI_MAX_CONTENT_LEN),
+          ).toBe(true);
+          expect(records.every((r) => r.requestId === id && r.type === 6)).toBe(true);
+          expect(Buffer.concat(records.map((r) => r.content)).equals(data)).toBe(true);
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -135,15 +150,24 @@ describe('chunking', () => {
       fc.property(fc.array(paddedArb, { minLength: 1, maxLength: 5 }), cutsArb, (specs, cuts) => {
         const wire = Buffer.concat(
           specs.map(({ type, requestId, content, padding }) => {
-            const header = Buffer.from([1, type, requestId >> 8, requestId & 0xff, content.length >> 8, content.length & 0xff, padding, 0]);
+            const header = Buffer.from([
+              1,
+              type,
+              requestId >> 8,
+              requestId & 0xff,
+              content.length >> 8,
+              content.length & 0xff,
+              padding,
+              0,
+            ]);
             return Buffer.concat([header, content, Buffer.alloc(padding, 0xa5)]);
           }),
         );
         const decoder = new RecordDecoder();
         const records = chunk(wire, cuts).flatMap((c) => decoder.push(c));
-        expect(records.map((r) => [r.type, r.requestId, Buffer.from(r.content).toString('hex'), r.paddingLength])).toEqual(
-          specs.map((s) => [s.type, s.requestId, Buffer.from(s.content).toString('hex'), s.padding]),
-        );
+        expect(
+          records.map((r) => [r.type, r.requestId, Buffer.from(r.content).toString('hex'), r.paddingLength]),
+        ).toEqual(specs.map((s) => [s.type, s.requestId, Buffer.from(s.content).toString('hex'), s.padding]));
       }),
       { numRuns: 200 },
     );
@@ -155,7 +179,12 @@ describe('hostile bytes', () => {
   const hostileChunkArb = fc.oneof(
     fc.uint8Array({ maxLength: 64 }),
     fc
-      .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 64 }))
+      .tuple(
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 0xffff }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.uint8Array({ maxLength: 64 }),
+      )
       .map(([type, len, pad, rest]) => Uint8Array.from([1, type, 0, 1, len >> 8, len & 0xff, pad, 0, ...rest])),
     fc.integer({ min: 1, max: 70_000 }).map((n) => new Uint8Array(n).fill(1)),
   );
@@ -192,9 +221,11 @@ describe('hostile bytes', () => {
     const blockArb = fc.oneof(
       fc.uint8Array({ maxLength: 300 }),
       // 4-byte lengths with the high bit set, often huge
-      fc.array(fc.oneof(fc.constant(Uint8Array.from([0xff, 0xff, 0xff, 0xff])), fc.uint8Array({ maxLength: 8 })), { maxLength: 10 }).map((parts) =>
-        Uint8Array.from(parts.flatMap((p) => [...p])),
-      ),
+      fc
+        .array(fc.oneof(fc.constant(Uint8Array.from([0xff, 0xff, 0xff, 0xff])), fc.uint8Array({ maxLength: 8 })), {
+          maxLength: 10,
+        })
+        .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p]))),
     );
     fc.assert(
       fc.property(blockArb, (block) => {
@@ -217,6 +248,8 @@ describe('hostile bytes', () => {
     // a single allocation of the claimed size would be 2 GiB
     expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024);
     // nor is a value of the claimed size read from beyond the block
-    expect(() => decodeNameValuePairs(Uint8Array.from([0x01, 0xff, 0xff, 0xff, 0xff, 0x41]))).toThrow(/claims 1\+2147483647 bytes but only 1 remain/);
+    expect(() => decodeNameValuePairs(Uint8Array.from([0x01, 0xff, 0xff, 0xff, 0xff, 0x41]))).toThrow(
+      /claims 1\+2147483647 bytes but only 1 remain/,
+    );
   });
 });

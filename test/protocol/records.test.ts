@@ -60,7 +60,9 @@ describe('record types and statuses', () => {
 describe('BEGIN_REQUEST', () => {
   it('encodes {version 1, type 1, id, length 8, padding 0} then {role, flags, reserved[5]}', () => {
     expect(encodeBeginRequest(1, Role.RESPONDER, false)).toEqual(hex('01 01 0001 0008 00 00   0001 00 0000000000'));
-    expect(encodeBeginRequest(0x1234, Role.AUTHORIZER, true)).toEqual(hex('01 01 1234 0008 00 00   0002 01 0000000000'));
+    expect(encodeBeginRequest(0x1234, Role.AUTHORIZER, true)).toEqual(
+      hex('01 01 1234 0008 00 00   0002 01 0000000000'),
+    );
   });
 
   it('decodes the body, keepConn from the low flag bit only', () => {
@@ -72,13 +74,22 @@ describe('BEGIN_REQUEST', () => {
 
 describe('END_REQUEST', () => {
   it('encodes appStatus as 4 bytes big-endian and the protocol status', () => {
-    expect(encodeEndRequest(1, 0, ProtocolStatus.REQUEST_COMPLETE)).toEqual(hex('01 03 0001 0008 00 00   00000000 00 000000'));
-    expect(encodeEndRequest(7, 0x01020304, ProtocolStatus.OVERLOADED)).toEqual(hex('01 03 0007 0008 00 00   01020304 02 000000'));
-    expect(encodeEndRequest(2, 255, ProtocolStatus.UNKNOWN_ROLE)).toEqual(hex('01 03 0002 0008 00 00   000000ff 03 000000'));
+    expect(encodeEndRequest(1, 0, ProtocolStatus.REQUEST_COMPLETE)).toEqual(
+      hex('01 03 0001 0008 00 00   00000000 00 000000'),
+    );
+    expect(encodeEndRequest(7, 0x01020304, ProtocolStatus.OVERLOADED)).toEqual(
+      hex('01 03 0007 0008 00 00   01020304 02 000000'),
+    );
+    expect(encodeEndRequest(2, 255, ProtocolStatus.UNKNOWN_ROLE)).toEqual(
+      hex('01 03 0002 0008 00 00   000000ff 03 000000'),
+    );
   });
 
   it('decodes a hand-written body', () => {
-    expect(decodeEndRequestBody(hex('000000ff 01 000000'))).toEqual({ appStatus: 255, protocolStatus: ProtocolStatus.CANT_MPX_CONN });
+    expect(decodeEndRequestBody(hex('000000ff 01 000000'))).toEqual({
+      appStatus: 255,
+      protocolStatus: ProtocolStatus.CANT_MPX_CONN,
+    });
     // all bits set: an exit status of -1 as C apps report it
     expect(decodeEndRequestBody(hex('ffffffff 00 000000'))).toEqual({ appStatus: -1, protocolStatus: 0 });
   });
@@ -109,9 +120,12 @@ describe('name-value pairs', () => {
   });
 
   it('encodes a short pair exactly as the spec lays it out', () => {
-    expect(encodeNameValuePairs([['SCRIPT_NAME', '/x.php'], ['QUERY_STRING', '']])).toEqual(
-      Buffer.concat([hex('0b 06'), ascii('SCRIPT_NAME/x.php'), hex('0c 00'), ascii('QUERY_STRING')]),
-    );
+    expect(
+      encodeNameValuePairs([
+        ['SCRIPT_NAME', '/x.php'],
+        ['QUERY_STRING', ''],
+      ]),
+    ).toEqual(Buffer.concat([hex('0b 06'), ascii('SCRIPT_NAME/x.php'), hex('0c 00'), ascii('QUERY_STRING')]));
   });
 
   it('counts UTF-8 bytes, not characters', () => {
@@ -201,7 +215,13 @@ describe('records and padding', () => {
   });
 
   it('decodes a header', () => {
-    expect(decodeHeader(hex('01 06 0102 0304 05 00'))).toEqual({ version: 1, type: 6, requestId: 0x0102, contentLength: 0x0304, paddingLength: 5 });
+    expect(decodeHeader(hex('01 06 0102 0304 05 00'))).toEqual({
+      version: 1,
+      type: 6,
+      requestId: 0x0102,
+      contentLength: 0x0304,
+      paddingLength: 5,
+    });
     expect(decodeHeader(hex('ff ff 01 06 0102 0304 05 00'), 2).requestId).toBe(0x0102);
     expect(() => decodeHeader(hex('01 06 0001'))).toThrow(RangeError);
   });
@@ -210,9 +230,14 @@ describe('records and padding', () => {
 describe('RecordDecoder', () => {
   it('accepts any padding on what it reads, including none and 255 bytes', () => {
     const stream = Buffer.concat([
-      hex('01 06 0001 0003 00 00'), ascii('abc'), // no padding although 3 is not a multiple of 8
-      hex('01 06 0001 0002 ff 00'), ascii('de'), Buffer.alloc(255, 0xee), // 255 bytes of garbage padding
-      hex('01 07 0001 0001 02 00'), ascii('!'), hex('aaaa'),
+      hex('01 06 0001 0003 00 00'),
+      ascii('abc'), // no padding although 3 is not a multiple of 8
+      hex('01 06 0001 0002 ff 00'),
+      ascii('de'),
+      Buffer.alloc(255, 0xee), // 255 bytes of garbage padding
+      hex('01 07 0001 0001 02 00'),
+      ascii('!'),
+      hex('aaaa'),
       hex('01 03 0001 0008 00 00 00000000 00000000'),
     ]);
     const records = new RecordDecoder().push(stream);
@@ -253,7 +278,7 @@ describe('RecordDecoder', () => {
     expect(() => new RecordDecoder().push(ascii('HTTP/1.1 400 Bad Request\r\n\r\n'))).toThrow(/record version 72/);
   });
 
-  it('does not keep the caller\'s chunk alive through the held-back tail', () => {
+  it("does not keep the caller's chunk alive through the held-back tail", () => {
     const big = Buffer.alloc(100_000);
     encodeRecord(RecordType.STDOUT, 1, Buffer.alloc(8)).copy(big, 0);
     big.set(hex('01 06 0001 0010 00 00'), 16); // a second header whose content is missing
@@ -268,9 +293,12 @@ describe('management records', () => {
     expect(encodeGetValues(MANAGEMENT_VARIABLES)).toEqual(
       Buffer.concat([
         hex('01 09 0000 0030 00 00'),
-        hex('0e 00'), ascii('FCGI_MAX_CONNS'),
-        hex('0d 00'), ascii('FCGI_MAX_REQS'),
-        hex('0f 00'), ascii('FCGI_MPXS_CONNS'),
+        hex('0e 00'),
+        ascii('FCGI_MAX_CONNS'),
+        hex('0d 00'),
+        ascii('FCGI_MAX_REQS'),
+        hex('0f 00'),
+        ascii('FCGI_MPXS_CONNS'),
       ]),
     );
   });
@@ -279,7 +307,12 @@ describe('management records', () => {
     expect(encodeGetValuesResult([['FCGI_MPXS_CONNS', '1']])).toEqual(
       Buffer.concat([hex('01 0a 0000 0012 06 00'), hex('0f 01'), ascii('FCGI_MPXS_CONNS1'), Buffer.alloc(6)]),
     );
-    const wire = Buffer.concat([hex('01 0a 0000 0012 06 00'), hex('0e 02'), ascii('FCGI_MAX_CONNS50'), hex('000000000000')]);
+    const wire = Buffer.concat([
+      hex('01 0a 0000 0012 06 00'),
+      hex('0e 02'),
+      ascii('FCGI_MAX_CONNS50'),
+      hex('000000000000'),
+    ]);
     const [record] = new RecordDecoder().push(wire);
     expect(record!.type).toBe(RecordType.GET_VALUES_RESULT);
     expect(record!.requestId).toBe(0);

@@ -20,7 +20,10 @@ const huge: Finding = {
   title: `The backend sent ${'a malformed response '.repeat(1000)}`,
   message: `The response is not a valid CGI response: ${'malformed header line: "X-A aaaa"; '.repeat(150_000)}`,
   location: { file: '/srv/site.conf', line: 1 },
-  evidence: Array.from({ length: EVIDENCE }, (_, i) => ({ kind: 'config' as const, text: `/srv/site.conf:${i + 2}: SetEnv VAR${i} ${'v'.repeat(250)}` })),
+  evidence: Array.from({ length: EVIDENCE }, (_, i) => ({
+    kind: 'config' as const,
+    text: `/srv/site.conf:${i + 2}: SetEnv VAR${i} ${'v'.repeat(250)}`,
+  })),
   fix: 'f'.repeat(1_000_000),
 };
 
@@ -81,7 +84,17 @@ describe('many findings of one kind (100,000 lines that each need a module not l
 
   it('text (the check report): five of them, then how many more; other kinds untouched', async () => {
     const { formatCheckText } = await import('../../src/report/checkText.js');
-    const summary = { rootFile: '/srv/httpd.conf', serverRoot: '/srv', layout: 'custom', targetLoaded: true, fastcgiModules: [], steps: { config: true as const, probes: false, requests: false, logs: false }, logsScanned: [], setups: [], notices: [] };
+    const summary = {
+      rootFile: '/srv/httpd.conf',
+      serverRoot: '/srv',
+      layout: 'custom',
+      targetLoaded: true,
+      fastcgiModules: [],
+      steps: { config: true as const, probes: false, requests: false, logs: false },
+      logsScanned: [],
+      setups: [],
+      notices: [],
+    };
     const out = formatCheckText(createStyle(), summary, [...many, other], { exitCode: 1 });
     expect(out.length).toBeLessThan(16 * KIB);
     expect(out.match(/\[config-syntax-error\]$/gm)).toHaveLength(SHOWN.findingsPerKind);
@@ -100,15 +113,26 @@ describe('many findings of one kind (100,000 lines that each need a module not l
 
   it('sarif: a hundred results of the kind and the count of the others, valid against the SARIF schema', async () => {
     const { sarifValidator, errorsText } = await import('./support.js');
-    const log = JSON.parse(formatSarif([...many, other], { toolVersion: '0.1.0', cwd: '/', docFor: () => undefined })) as { runs: Array<{ results: unknown[]; properties?: { omittedResults: unknown[] } }> };
+    const log = JSON.parse(
+      formatSarif([...many, other], { toolVersion: '0.1.0', cwd: '/', docFor: () => undefined }),
+    ) as { runs: Array<{ results: unknown[]; properties?: { omittedResults: unknown[] } }> };
     expect(log.runs[0]!.results).toHaveLength(SHOWN.sarifResultsPerKind + 1);
-    expect(log.runs[0]!.properties!.omittedResults).toEqual([{ ruleId: 'config-syntax-error', title: 'SetEnv needs env_module, which is not loaded', count: 100_000 - SHOWN.sarifResultsPerKind }]);
+    expect(log.runs[0]!.properties!.omittedResults).toEqual([
+      {
+        ruleId: 'config-syntax-error',
+        title: 'SetEnv needs env_module, which is not loaded',
+        count: 100_000 - SHOWN.sarifResultsPerKind,
+      },
+    ]);
     const validate = sarifValidator();
     expect(validate(log), errorsText(validate.errors)).toBe(true);
   });
 
   it('json: every one of them', () => {
-    const back = JSON.parse(formatJson(buildEnvelope('0.1.0', 'check', 't', [...many, other]))) as { findings: Finding[]; summary: { error: number } };
+    const back = JSON.parse(formatJson(buildEnvelope('0.1.0', 'check', 't', [...many, other]))) as {
+      findings: Finding[];
+      summary: { error: number };
+    };
     expect(back.findings).toHaveLength(100_001);
     expect(back.summary.error).toBe(100_001);
   });

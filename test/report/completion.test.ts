@@ -13,7 +13,8 @@ describe('fcgi-doctor completion', () => {
     const script = r.stdout;
     expect(script).toContain('complete -o default -F _fcgi_doctor fcgi-doctor');
     const commands = /compgen -W "([^"]*--version)"/.exec(script)?.[1]?.split(' ') ?? [];
-    for (const c of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion', '--help']) expect(commands).toContain(c);
+    for (const c of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion', '--help'])
+      expect(commands).toContain(c);
     expect(script).toContain('compgen -W "text json sarif github nagios"');
     expect(script).toContain('compgen -W "error warning"');
     expect(script).toContain('socket-missing');
@@ -24,7 +25,12 @@ describe('fcgi-doctor completion', () => {
       execFileSync('bash', ['-n', file]);
       // Complete for real: what does `fcgi-doctor ping /x --format ` offer, and `fcgi-doctor ch`?
       const complete = (line: string[]) =>
-        execFileSync('bash', ['-c', `source ${file}; COMP_WORDS=(${line.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${line.length - 1}; _fcgi_doctor; echo "\${COMPREPLY[*]}"`]).toString().trim();
+        execFileSync('bash', [
+          '-c',
+          `source ${file}; COMP_WORDS=(${line.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${line.length - 1}; _fcgi_doctor; echo "\${COMPREPLY[*]}"`,
+        ])
+          .toString()
+          .trim();
       expect(complete(['fcgi-doctor', 'ping', '/x', '--format', ''])).toBe('text json sarif github nagios');
       expect(complete(['fcgi-doctor', 'explain', '--format', ''])).toBe('text json');
       expect(complete(['fcgi-doctor', 'ch'])).toBe('check');
@@ -41,8 +47,11 @@ describe('fcgi-doctor completion', () => {
     const r = await run(['completion', 'zsh']);
     expect(r.code).toBe(0);
     expect(r.stdout.startsWith('#compdef fcgi-doctor\n')).toBe(true);
-    for (const cmd of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion']) expect(r.stdout).toContain(`'${cmd}:`);
-    expect(r.stdout).toContain("'--format[output format\\: text, json, sarif, github, nagios]:format:(text json sarif github nagios)'");
+    for (const cmd of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion'])
+      expect(r.stdout).toContain(`'${cmd}:`);
+    expect(r.stdout).toContain(
+      "'--format[output format\\: text, json, sarif, github, nagios]:format:(text json sarif github nagios)'",
+    );
     expect(r.stdout).toContain("'(-q --quiet)'{-q,--quiet}'[findings only]'");
     expect(r.stdout).toMatch(/'--body-file\[[^\]]*\]:body-file:_files'/);
     expect(r.stdout).toMatch(/'--timeout\[[^\]]*\]:timeout: '/);

@@ -11,7 +11,12 @@ import { fixture } from './support.js';
 const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios'] as const;
 
 function cli(args: string[]) {
-  return execa(process.execPath, [BIN, ...args], { reject: false, env: { NO_COLOR: '1' }, extendEnv: true, stdin: 'ignore' });
+  return execa(process.execPath, [BIN, ...args], {
+    reject: false,
+    env: { NO_COLOR: '1' },
+    extendEnv: true,
+    stdin: 'ignore',
+  });
 }
 
 /** The contract's status for every format but nagios, which maps 0/1/2 findings to OK/WARNING/CRITICAL and a tool failure to UNKNOWN. */
@@ -65,9 +70,13 @@ describe('the bin, end to end: exit status of each format', () => {
 
   it('ping --format nagios carries the time and size of the response, and the load figures', async () => {
     const one = await cli(['ping', sock, '--script', '/ping', '--format', 'nagios']);
-    expect(one.stdout).toMatch(/^FCGI-DOCTOR OK - 200 OK from .*app\.sock in [\d.]+ ms \| time=[\d.e-]+s;;;0 size=\d+B;;;0 errors=0;;;0 warnings=0;;;0 info=0;;;0$/);
+    expect(one.stdout).toMatch(
+      /^FCGI-DOCTOR OK - 200 OK from .*app\.sock in [\d.]+ ms \| time=[\d.e-]+s;;;0 size=\d+B;;;0 errors=0;;;0 warnings=0;;;0 info=0;;;0$/,
+    );
     const load = await cli(['ping', sock, '--count', '20', '--format', 'nagios']);
-    expect(load.stdout).toMatch(/^FCGI-DOCTOR OK - 20 of 20 requests to .* ok, \d+ requests\/s \| requests_per_second=[\d.]+;;;0 latency_median=[\d.e-]+s;;;0 latency_p99=[\d.e-]+s;;;0 failed=0;;;0;20 errors=0/);
+    expect(load.stdout).toMatch(
+      /^FCGI-DOCTOR OK - 20 of 20 requests to .* ok, \d+ requests\/s \| requests_per_second=[\d.]+;;;0 latency_median=[\d.e-]+s;;;0 latency_p99=[\d.e-]+s;;;0 failed=0;;;0;20 errors=0/,
+    );
     const down = await cli(['ping', dir.join('absent.sock'), '--format', 'nagios']);
     expect(down.stdout).toMatch(/^FCGI-DOCTOR CRITICAL - 1 error: .*\[socket-missing\] \|/);
   });
@@ -82,8 +91,16 @@ describe('the bin, end to end: exit status of each format', () => {
   it('--help of every command has examples', async () => {
     // The commands as the top-level help lists them: a command added later is checked too.
     const top = await cli(['--help']);
-    const listed = [...String(top.stdout).split('Commands:')[1]!.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]!).filter((c) => c !== 'help');
-    expect(listed).toEqual(expect.arrayContaining(['ping', 'check', 'logs', 'status', 'serve', 'explain', 'rules', 'completion']));
+    const listed = [
+      ...String(top.stdout)
+        .split('Commands:')[1]!
+        .matchAll(/^ {2}([a-z]+) /gm),
+    ]
+      .map((m) => m[1]!)
+      .filter((c) => c !== 'help');
+    expect(listed).toEqual(
+      expect.arrayContaining(['ping', 'check', 'logs', 'status', 'serve', 'explain', 'rules', 'completion']),
+    );
     for (const cmd of listed) {
       const r = await cli([cmd, '--help']);
       expect(r.exitCode, cmd).toBe(0);

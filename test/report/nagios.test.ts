@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/findings/finding.js';
-import { formatNagios, formatNagiosUnknown, formatPerfDatum, nagiosState, nagiosText } from '../../src/report/nagios.js';
+import {
+  formatNagios,
+  formatNagiosUnknown,
+  formatPerfDatum,
+  nagiosState,
+  nagiosText,
+} from '../../src/report/nagios.js';
 import { fixture, run } from './support.js';
 
-const err: Finding = { id: 'socket-missing', severity: 'error', title: 'No socket | at all', message: 'm', evidence: [] };
-const warn: Finding = { id: 'socket-in-private-tmp', severity: 'warning', title: 'Socket in /tmp', message: 'm', evidence: [] };
+const err: Finding = {
+  id: 'socket-missing',
+  severity: 'error',
+  title: 'No socket | at all',
+  message: 'm',
+  evidence: [],
+};
+const warn: Finding = {
+  id: 'socket-in-private-tmp',
+  severity: 'warning',
+  title: 'Socket in /tmp',
+  message: 'm',
+  evidence: [],
+};
 const info: Finding = { id: 'app-stderr', severity: 'info', title: 'stderr', message: 'm', evidence: [] };
 
 describe('Nagios / Icinga plugin output', () => {
@@ -25,26 +43,48 @@ describe('Nagios / Icinga plugin output', () => {
 
   it('writes one line; the text cannot break it or start the perfdata early', () => {
     expect(nagiosText('a | b\nc\r\td')).toBe('a / b c d');
-    const r = formatNagios({ findings: [err, warn], exitCode: 1, perf: [{ label: 'time', value: 0.5, uom: 's', min: 0 }] });
+    const r = formatNagios({
+      findings: [err, warn],
+      exitCode: 1,
+      perf: [{ label: 'time', value: 0.5, uom: 's', min: 0 }],
+    });
     expect(r).toEqual({
       state: 'CRITICAL',
       exitCode: 2,
       text: 'FCGI-DOCTOR CRITICAL - 1 error, 1 warning: No socket / at all [socket-missing] | time=0.5s;;;0 errors=1;;;0 warnings=1;;;0 info=0;;;0\n',
     });
-    expect(formatNagios({ findings: [warn], exitCode: 0 }).text).toBe('FCGI-DOCTOR WARNING - 1 warning: Socket in /tmp [socket-in-private-tmp] | errors=0;;;0 warnings=1;;;0 info=0;;;0\n');
-    expect(formatNagios({ findings: [info], exitCode: 0, okText: 'all good' })).toMatchObject({ exitCode: 0, text: 'FCGI-DOCTOR OK - all good (1 info) | errors=0;;;0 warnings=0;;;0 info=1;;;0\n' });
-    expect(formatNagios({ findings: [], exitCode: 2, failure: 'cannot read x' })).toMatchObject({ exitCode: 3, state: 'UNKNOWN' });
+    expect(formatNagios({ findings: [warn], exitCode: 0 }).text).toBe(
+      'FCGI-DOCTOR WARNING - 1 warning: Socket in /tmp [socket-in-private-tmp] | errors=0;;;0 warnings=1;;;0 info=0;;;0\n',
+    );
+    expect(formatNagios({ findings: [info], exitCode: 0, okText: 'all good' })).toMatchObject({
+      exitCode: 0,
+      text: 'FCGI-DOCTOR OK - all good (1 info) | errors=0;;;0 warnings=0;;;0 info=1;;;0\n',
+    });
+    expect(formatNagios({ findings: [], exitCode: 2, failure: 'cannot read x' })).toMatchObject({
+      exitCode: 3,
+      state: 'UNKNOWN',
+    });
     expect(formatNagiosUnknown('bad\nthing')).toBe('FCGI-DOCTOR UNKNOWN - bad thing\n');
   });
 
   it('check --format nagios: CRITICAL (2) for the seed vhost, OK (0) for a clean one, WARNING (1) for a warning', async () => {
     const crit = await run(['check', '--offline', fixture('seed', 'lazy-vhost'), '--format', 'nagios']);
     expect(crit.code).toBe(2);
-    expect(crit.stdout).toMatch(/^FCGI-DOCTOR CRITICAL - \d+ errors?: .*\[[a-z-]+\] \| setups=\d+;;;0 errors=[1-9]\d*;;;0 warnings=\d+;;;0 info=\d+;;;0\n$/);
+    expect(crit.stdout).toMatch(
+      /^FCGI-DOCTOR CRITICAL - \d+ errors?: .*\[[a-z-]+\] \| setups=\d+;;;0 errors=[1-9]\d*;;;0 warnings=\d+;;;0 info=\d+;;;0\n$/,
+    );
     const warning = await run(['check', '--offline', fixture('seed', 'external-socket-vhost'), '--format', 'nagios']);
     expect(warning.code).toBe(1);
     expect(warning.stdout).toMatch(/^FCGI-DOCTOR WARNING - 1 warning: /);
-    const strict = await run(['check', '--offline', fixture('seed', 'external-socket-vhost'), '--format', 'nagios', '--fail-on', 'warning']);
+    const strict = await run([
+      'check',
+      '--offline',
+      fixture('seed', 'external-socket-vhost'),
+      '--format',
+      'nagios',
+      '--fail-on',
+      'warning',
+    ]);
     expect(strict.code).toBe(2);
   });
 

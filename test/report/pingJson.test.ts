@@ -21,7 +21,11 @@ describe("pingJsonExtras: ping's additions to the JSON envelope", () => {
       target: 'unix:/run/a.sock',
       findings: [],
       expectations: [],
-      response: response(Buffer.from('héllo'), [['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['Content-Type', 'text/plain']]),
+      response: response(Buffer.from('héllo'), [
+        ['Set-Cookie', 'a=1'],
+        ['Set-Cookie', 'b=2'],
+        ['Content-Type', 'text/plain'],
+      ]),
     });
     expect(x.response).toMatchObject({
       status: 200,
@@ -42,11 +46,27 @@ describe("pingJsonExtras: ping's additions to the JSON envelope", () => {
       findings: [],
       expectations: [],
       response: response(bytes, []),
-      load: { count: 10, concurrency: 2, completed: 9, failed: 1, requestsPerSecond: 100, elapsedMs: 100, latencyMs: { min: 1, median: 2, p99: 3, max: 4 }, failures: [{ message: 'x', count: 1 }] },
+      load: {
+        count: 10,
+        concurrency: 2,
+        completed: 9,
+        failed: 1,
+        requestsPerSecond: 100,
+        elapsedMs: 100,
+        latencyMs: { min: 1, median: 2, p99: 3, max: 4 },
+        failures: [{ message: 'x', count: 1 }],
+      },
       managementValues: new Map([['FCGI_MAX_CONNS', '5']]),
     });
     expect(x.response).toMatchObject({ body: bytes.toString('base64'), bodyEncoding: 'base64' });
-    expect(x.load).toEqual({ count: 10, concurrency: 2, completed: 9, failed: 1, requestsPerSecond: 100, latencyMs: { min: 1, median: 2, p99: 3, max: 4 } });
+    expect(x.load).toEqual({
+      count: 10,
+      concurrency: 2,
+      completed: 9,
+      failed: 1,
+      requestsPerSecond: 100,
+      latencyMs: { min: 1, median: 2, p99: 3, max: 4 },
+    });
     expect(x.values).toEqual({ FCGI_MAX_CONNS: '5' });
   });
 });

@@ -30,12 +30,29 @@ const loose: Finding = {
   evidence: [],
 };
 // No code path emits an unregistered id (test/findings/registry.test.ts), but SARIF must still describe one without a page.
-const info: Finding = { id: 'some-log-rule-without-a-page' as Finding['id'], severity: 'info', title: 'A note', message: 'fyi', location: { file: 'relative/file.log' }, evidence: [] };
+const info: Finding = {
+  id: 'some-log-rule-without-a-page' as Finding['id'],
+  severity: 'info',
+  title: 'A note',
+  message: 'fyi',
+  location: { file: 'relative/file.log' },
+  evidence: [],
+};
 
 describe('SARIF 2.1.0', () => {
   it('the schema fixture rejects what SARIF forbids (the validator is live)', () => {
-    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [{ level: 'info', message: { text: 'x' } }] }] })).toBe(false);
-    expect(validate({ version: '2.1.0', runs: [{ tool: { driver: { name: 'x' } }, results: [{ level: 'note', message: { text: 'x' } }] }] })).toBe(true);
+    expect(
+      validate({
+        version: '2.1.0',
+        runs: [{ tool: { driver: { name: 'x' } }, results: [{ level: 'info', message: { text: 'x' } }] }],
+      }),
+    ).toBe(false);
+    expect(
+      validate({
+        version: '2.1.0',
+        runs: [{ tool: { driver: { name: 'x' } }, results: [{ level: 'note', message: { text: 'x' } }] }],
+      }),
+    ).toBe(true);
   });
 
   it('maps severities to levels', () => {
@@ -43,12 +60,19 @@ describe('SARIF 2.1.0', () => {
   });
 
   it('writes results with rule ids, levels, a location with a line, and rule metadata from the explanation pages', () => {
-    const log = buildSarif([located, loose, info, { ...located, location: { file: '/srv/site/conf/app.conf', line: 9 } }], { toolVersion: '1.2.3', cwd: '/srv/site' });
+    const log = buildSarif(
+      [located, loose, info, { ...located, location: { file: '/srv/site/conf/app.conf', line: 9 } }],
+      { toolVersion: '1.2.3', cwd: '/srv/site' },
+    );
     expectValid(log);
     const run0 = log.runs[0]!;
     expect(run0.tool.driver).toMatchObject({ name: 'fcgi-doctor', version: '1.2.3' });
     expect(run0.tool.driver.informationUri).toBeUndefined();
-    expect(run0.tool.driver.rules.map((r) => r.id)).toEqual(['options-mixed-syntax', 'backend-unreachable', 'some-log-rule-without-a-page']);
+    expect(run0.tool.driver.rules.map((r) => r.id)).toEqual([
+      'options-mixed-syntax',
+      'backend-unreachable',
+      'some-log-rule-without-a-page',
+    ]);
     const rule = run0.tool.driver.rules[0]!;
     // The page's title, and its text as the description and help.
     expect(rule.shortDescription.text).toMatch(/Options line mixes/);
@@ -58,7 +82,14 @@ describe('SARIF 2.1.0', () => {
     expect(run0.tool.driver.rules[2]!.shortDescription.text).toBe('A note');
     const [r0, r1, r2, r3] = run0.results;
     expect(r0).toMatchObject({ ruleId: 'options-mixed-syntax', ruleIndex: 0, level: 'error' });
-    expect(r0!.locations).toEqual([{ physicalLocation: { artifactLocation: { uri: 'conf/app.conf', uriBaseId: '%SRCROOT%' }, region: { startLine: 7 } } }]);
+    expect(r0!.locations).toEqual([
+      {
+        physicalLocation: {
+          artifactLocation: { uri: 'conf/app.conf', uriBaseId: '%SRCROOT%' },
+          region: { startLine: 7 },
+        },
+      },
+    ]);
     expect(r0!.message.text).toContain('Fix: Write');
     expect(r0!.properties).toEqual({ setup: 'fastcgi:static:x', includedFrom: ['/etc/apache2/apache2.conf:225'] });
     expect(r1).toMatchObject({ ruleId: 'backend-unreachable', level: 'warning' });
@@ -70,8 +101,13 @@ describe('SARIF 2.1.0', () => {
   });
 
   it('keeps files outside the working directory as absolute file: URIs', () => {
-    expect(artifactUri('/etc/apache2/sites-enabled/my site.conf', '/home/ci/repo')).toEqual({ uri: 'file:///etc/apache2/sites-enabled/my%20site.conf' });
-    expect(artifactUri('/home/ci/repo/conf/a b.conf', '/home/ci/repo')).toEqual({ uri: 'conf/a%20b.conf', uriBaseId: '%SRCROOT%' });
+    expect(artifactUri('/etc/apache2/sites-enabled/my site.conf', '/home/ci/repo')).toEqual({
+      uri: 'file:///etc/apache2/sites-enabled/my%20site.conf',
+    });
+    expect(artifactUri('/home/ci/repo/conf/a b.conf', '/home/ci/repo')).toEqual({
+      uri: 'conf/a%20b.conf',
+      uriBaseId: '%SRCROOT%',
+    });
   });
 
   it("gives each rule the registry's default level, its page and, with a published base, a helpUri to the page", () => {
@@ -79,13 +115,20 @@ describe('SARIF 2.1.0', () => {
     expectValid(without);
     const [unreachable, unknown] = without.runs[0]!.tool.driver.rules;
     // The finding says warning; the rule's default is the registry's.
-    expect(unreachable).toMatchObject({ defaultConfiguration: { level: 'error' }, properties: { page: 'docs/findings/backend-unreachable.md', contract: true } });
+    expect(unreachable).toMatchObject({
+      defaultConfiguration: { level: 'error' },
+      properties: { page: 'docs/findings/backend-unreachable.md', contract: true },
+    });
     expect(unreachable!.properties!.parts).toContain('request');
     // No repository address is known: a relative path is no URI for SARIF, so no helpUri; the help names the page.
     expect(unreachable!.helpUri).toBeUndefined();
     expect(unreachable!.help?.markdown).toContain('(docs/findings/backend-unreachable.md)');
     expect(unknown!.properties).toBeUndefined();
-    const published = buildSarif([loose, info], { toolVersion: '0.1.0', cwd: '/', pagesBaseUrl: 'https://example.org/fcgi-doctor/blob/main/' });
+    const published = buildSarif([loose, info], {
+      toolVersion: '0.1.0',
+      cwd: '/',
+      pagesBaseUrl: 'https://example.org/fcgi-doctor/blob/main/',
+    });
     expectValid(published);
     const rules = published.runs[0]!.tool.driver.rules;
     expect(rules[0]!.helpUri).toBe('https://example.org/fcgi-doctor/blob/main/docs/findings/backend-unreachable.md');
@@ -100,7 +143,12 @@ describe('SARIF 2.1.0', () => {
   });
 
   it('survives a malformed explanation page', () => {
-    const log = buildSarif([located], { toolVersion: '0.1.0', docFor: () => { throw new Error('bad page'); } });
+    const log = buildSarif([located], {
+      toolVersion: '0.1.0',
+      docFor: () => {
+        throw new Error('bad page');
+      },
+    });
     expectValid(log);
     // The title is the registry's, which needs no page; the help falls back to the finding's own words.
     expect(log.runs[0]!.tool.driver.rules[0]!.shortDescription.text).toBe(findingEntry('options-mixed-syntax')?.title);

@@ -42,16 +42,30 @@ describe('--format json of every command validates against schema/fcgi-doctor.sc
   });
 
   it('check: the seed vhosts offline, and the demo vhost with a real request', async () => {
-    for (const name of ['lazy-vhost', 'external-socket-vhost', 'external-tcp-vhost', 'static-port-vhost', 'static-socket-vhost']) {
+    for (const name of [
+      'lazy-vhost',
+      'external-socket-vhost',
+      'external-tcp-vhost',
+      'static-port-vhost',
+      'static-socket-vhost',
+    ]) {
       const r = await expectValidJson(['check', '--offline', fixture('seed', name)]);
       expect(r.json.checked).toBeDefined();
     }
-    const live = await expectValidJson(['check', fixture('demo', 'external-app-vhost.conf')], { FCGI_DEMO_SOCKET: sock });
+    const live = await expectValidJson(['check', fixture('demo', 'external-app-vhost.conf')], {
+      FCGI_DEMO_SOCKET: sock,
+    });
     expect(live.json.command).toBe('check');
   });
 
   it('logs: every log fixture, and a log that does not exist', async () => {
-    for (const name of ['mixed-noise.log', 'apache-error.log.2.gz', 'docker-compose.log', 'nginx-multiline-stderr.log', 'php-fpm-max-children.log']) {
+    for (const name of [
+      'mixed-noise.log',
+      'apache-error.log.2.gz',
+      'docker-compose.log',
+      'nginx-multiline-stderr.log',
+      'php-fpm-max-children.log',
+    ]) {
       await expectValidJson(['logs', fixture('logs', name)]);
     }
     const missing = await expectValidJson(['logs', dir.join('absent.log')]);

@@ -25,10 +25,20 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2
  * so those two are rewritten; every constraint stays as published.
  */
 export function sarifValidator(): ValidateFunction {
-  const schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'sarif-schema-2.1.0.json'), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(join(ROOT, 'test', 'fixtures', 'sarif-schema-2.1.0.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const { id, $schema: _draft4, ...rest } = schema;
-  const draft7 = { $schema: 'http://json-schema.org/draft-07/schema#', $id: String(id), ...rest } as Record<string, unknown>;
-  const ajv = new (AjvDraft7 as unknown as typeof AjvDraft7.default)({ allErrors: true, strict: false, unicodeRegExp: false }); // the published "language" pattern is not valid with the u flag
+  const draft7 = { $schema: 'http://json-schema.org/draft-07/schema#', $id: String(id), ...rest } as Record<
+    string,
+    unknown
+  >;
+  const ajv = new (AjvDraft7 as unknown as typeof AjvDraft7.default)({
+    allErrors: true,
+    strict: false,
+    unicodeRegExp: false,
+  }); // the published "language" pattern is not valid with the u flag
   ajv.addFormat('uri', URI);
   ajv.addFormat('uri-reference', URI_REFERENCE);
   ajv.addFormat('date-time', DATE_TIME);
@@ -42,7 +52,9 @@ export function outputValidator(): ValidateFunction {
 }
 
 export function errorsText(errors: ErrorObject[] | null | undefined): string {
-  return (errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`).join('\n');
+  return (errors ?? [])
+    .map((e) => `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`)
+    .join('\n');
 }
 
 export async function run(args: string[], opts: { env?: Record<string, string>; stdin?: string } = {}) {

@@ -63,7 +63,9 @@ describe('terminal report snapshots', () => {
       expect(ok.code).toBe(0);
       const down = await run(['ping', dir.join('absent.sock')], { env });
       expect(down.code).toBe(1);
-      await expect(`${normalize(ok.stdout, dir.path)}\n---\n\n${normalize(down.stdout, dir.path)}`).toMatchFileSnapshot(`__snapshots__/ping.${name}.txt`);
+      await expect(`${normalize(ok.stdout, dir.path)}\n---\n\n${normalize(down.stdout, dir.path)}`).toMatchFileSnapshot(
+        `__snapshots__/ping.${name}.txt`,
+      );
     });
   }
 });

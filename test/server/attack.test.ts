@@ -72,14 +72,20 @@ async function flood(s: net.Socket, chunk: Buffer, ms: number): Promise<number> 
 }
 
 /** A well-behaved client: one request every 200 ms while `during` runs; each must be answered 200 within 2 s. */
-async function politeClientDuring<T>(path: string, during: Promise<T>): Promise<{ result: T; served: number; failures: string[] }> {
+async function politeClientDuring<T>(
+  path: string,
+  during: Promise<T>,
+): Promise<{ result: T; served: number; failures: string[] }> {
   let done = false;
   const failures: string[] = [];
   let served = 0;
   const loop = (async () => {
     while (!done) {
       try {
-        const r = await sendRequest({ kind: 'unix', path }, { params: buildRequestEnvironment({ script: '/srv/ok.php' }), timeoutMs: 2_000 });
+        const r = await sendRequest(
+          { kind: 'unix', path },
+          { params: buildRequestEnvironment({ script: '/srv/ok.php' }), timeoutMs: 2_000 },
+        );
         if (r.status === 200) served++;
         else failures.push(`status ${r.status}`);
       } catch (err) {
@@ -118,7 +124,11 @@ describe('serve under attack', () => {
     // type 99 on request 1 and on the management id 0: each earns an UNKNOWN_TYPE answer twice its size
     const chunk = Buffer.concat(Array.from({ length: 8192 }, (_, i) => encodeRecord(99, i % 2)));
     const sockets = await Promise.all([1, 2, 3, 4].map(() => attacker(path)));
-    const { result: sent, served, failures } = await politeClientDuring(path, Promise.all(sockets.map((s) => flood(s, chunk, ATTACK_MS))));
+    const {
+      result: sent,
+      served,
+      failures,
+    } = await politeClientDuring(path, Promise.all(sockets.map((s) => flood(s, chunk, ATTACK_MS))));
     expect(failures).toEqual([]);
     expect(served).toBeGreaterThanOrEqual(5);
     // the server stopped reading once its answers were not read: the attackers could hand over little
@@ -132,7 +142,11 @@ describe('serve under attack', () => {
     const one = pipelinedRequest();
     const chunk = Buffer.concat(Array.from({ length: Math.ceil(65536 / one.length) }, () => one));
     const sockets = await Promise.all([1, 2, 3, 4].map(() => attacker(path)));
-    const { result: sent, served, failures } = await politeClientDuring(path, Promise.all(sockets.map((s) => flood(s, chunk, ATTACK_MS))));
+    const {
+      result: sent,
+      served,
+      failures,
+    } = await politeClientDuring(path, Promise.all(sockets.map((s) => flood(s, chunk, ATTACK_MS))));
     expect(failures).toEqual([]);
     expect(served).toBeGreaterThanOrEqual(5);
     for (const bytes of sent) expect(bytes).toBeLessThan(16 * 1024 * 1024);
@@ -155,7 +169,13 @@ describe('serve under attack', () => {
     ['11 bytes of a BEGIN_REQUEST', encodeBeginRequest(1, Role.RESPONDER, true).subarray(0, 11)],
     ['5 bytes of a record header', encodeBeginRequest(1, Role.RESPONDER, true).subarray(0, 5)],
     ['a BEGIN_REQUEST and nothing after it', encodeBeginRequest(1, Role.RESPONDER, true)],
-    ['params never ended', Buffer.concat([encodeBeginRequest(1, Role.RESPONDER, true), encodeRecord(RecordType.PARAMS, 1, encodeNameValuePairs([['A', 'b']]))])],
+    [
+      'params never ended',
+      Buffer.concat([
+        encodeBeginRequest(1, Role.RESPONDER, true),
+        encodeRecord(RecordType.PARAMS, 1, encodeNameValuePairs([['A', 'b']])),
+      ]),
+    ],
   ])('%s, held: closed after --stall-timeout, while others are served', async (_what, bytes) => {
     const path = sock();
     await serveChild([path, '--stall-timeout', '1s'], children);

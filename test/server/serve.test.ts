@@ -50,7 +50,8 @@ interface EchoJson {
   params: Record<string, string>;
 }
 
-const jsonParams = (uri: string, extra: Array<[string, string]> = []) => buildRequestEnvironment({ script: '/srv/app.php', uri, params: extra });
+const jsonParams = (uri: string, extra: Array<[string, string]> = []) =>
+  buildRequestEnvironment({ script: '/srv/app.php', uri, params: extra });
 
 const serveChild = (args: string[]) => startServeChild(args, children);
 
@@ -87,13 +88,22 @@ function expectEnvelope(stdout: string, command = 'ping') {
     expect(Array.isArray(f.evidence)).toBe(true);
   }
   expect(summary.error).toBe(findings.filter((f) => f.severity === 'error').length);
-  return json as { findings: Array<{ id: string; severity: string }>; response?: Record<string, unknown>; load?: Record<string, unknown>; values?: Record<string, string>; target: string };
+  return json as {
+    findings: Array<{ id: string; severity: string }>;
+    response?: Record<string, unknown>;
+    load?: Record<string, unknown>;
+    values?: Record<string, string>;
+    target: string;
+  };
 }
 
 describe('serve in-process', () => {
   it('answers a ping with the page of what it received', async () => {
     const { path } = await serveInProcess();
-    const r = await sendRequest({ kind: 'unix', path }, { params: buildRequestEnvironment({ script: '/var/www/html/index.php' }) });
+    const r = await sendRequest(
+      { kind: 'unix', path },
+      { params: buildRequestEnvironment({ script: '/var/www/html/index.php' }) },
+    );
     expect(r.status).toBe(200);
     expect(r.problems).toEqual([]);
     expect(r.raw.protocolStatusName).toBe('REQUEST_COMPLETE');
@@ -109,7 +119,13 @@ describe('serve in-process', () => {
     const target = { kind: 'unix', path } as const;
     const json = await sendRequest(target, { params: jsonParams('/?format=json', [['X_TEST', '<b>"x"</b>']]) });
     const echo = JSON.parse(json.body.toString()) as EchoJson;
-    expect(echo).toMatchObject({ app: 'fcgi-doctor serve', pid: process.pid, role: Role.RESPONDER, bodyBytes: 0, keepConn: false });
+    expect(echo).toMatchObject({
+      app: 'fcgi-doctor serve',
+      pid: process.pid,
+      role: Role.RESPONDER,
+      bodyBytes: 0,
+      keepConn: false,
+    });
     expect(echo.params.X_TEST).toBe('<b>"x"</b>');
     expect(echo.params.QUERY_STRING).toBe('format=json');
     const html = await sendRequest(target, { params: jsonParams('/', [['X_TEST', '<b>"x"</b>']]) });
@@ -168,7 +184,13 @@ describe('serve in-process', () => {
     });
     await new Promise<void>((resolve) => counting.listen(path, resolve));
     const connection = await FcgiConnection.open({ kind: 'unix', path }, 2_000);
-    const options = { params: jsonParams('/?format=json'), keepConn: true, timeoutMs: 5_000, maxResponseBytes: 1 << 20, maxStderrBytes: 1 << 20 };
+    const options = {
+      params: jsonParams('/?format=json'),
+      keepConn: true,
+      timeoutMs: 5_000,
+      maxResponseBytes: 1 << 20,
+      maxStderrBytes: 1 << 20,
+    };
     try {
       const first = await connection.request(options);
       expect(connection.isOpen).toBe(true);
@@ -189,7 +211,11 @@ describe('serve in-process', () => {
   it('answers GET_VALUES with its limits, and only what was asked', async () => {
     const { path } = await serveInProcess();
     const values = await queryManagementValues({ kind: 'unix', path }, MANAGEMENT_VARIABLES, 2_000);
-    expect(Object.fromEntries(values)).toEqual({ FCGI_MAX_CONNS: '1024', FCGI_MAX_REQS: '65536', FCGI_MPXS_CONNS: '1' });
+    expect(Object.fromEntries(values)).toEqual({
+      FCGI_MAX_CONNS: '1024',
+      FCGI_MAX_REQS: '65536',
+      FCGI_MPXS_CONNS: '1',
+    });
     const some = await queryManagementValues({ kind: 'unix', path }, ['FCGI_MPXS_CONNS', 'NOT_A_VARIABLE'], 2_000);
     expect([...some]).toEqual([['FCGI_MPXS_CONNS', '1']]);
   });
@@ -198,7 +224,11 @@ describe('serve in-process', () => {
     const path = sock();
     servers.push(await startServer({ kind: 'unix', path }, { limits: { maxConnections: 7 } }));
     const values = await queryManagementValues({ kind: 'unix', path }, MANAGEMENT_VARIABLES, 2_000);
-    expect(Object.fromEntries(values)).toEqual({ FCGI_MAX_CONNS: '7', FCGI_MAX_REQS: String(7 * 64), FCGI_MPXS_CONNS: '1' });
+    expect(Object.fromEntries(values)).toEqual({
+      FCGI_MAX_CONNS: '7',
+      FCGI_MAX_REQS: String(7 * 64),
+      FCGI_MPXS_CONNS: '1',
+    });
   });
 
   it('answers FCGI_OVERLOADED when what all connections hold would pass the bound, and serves again once it is free', async () => {
@@ -291,7 +321,14 @@ describe('serve and ping as processes', () => {
     for (const extra of [[], ['--keep-conn']]) {
       const r = await cli('ping', path, '--count', '200', '--concurrency', '8', '--format', 'json', ...extra);
       expect(r.exitCode, r.stdout).toBe(0);
-      const load = expectEnvelope(r.stdout).load as { count: number; concurrency: number; completed: number; failed: number; requestsPerSecond: number; latencyMs: { min: number; median: number; p99: number; max: number } };
+      const load = expectEnvelope(r.stdout).load as {
+        count: number;
+        concurrency: number;
+        completed: number;
+        failed: number;
+        requestsPerSecond: number;
+        latencyMs: { min: number; median: number; p99: number; max: number };
+      };
       expect(load).toMatchObject({ count: 200, concurrency: 8, completed: 200, failed: 0 });
       expect(load.requestsPerSecond).toBeGreaterThan(0);
       const l = load.latencyMs;
@@ -307,7 +344,11 @@ describe('serve and ping as processes', () => {
     await serveChild([path]);
     const r = await cli('ping', path, '--get-values', '--format', 'json');
     expect(r.exitCode).toBe(0);
-    expect(expectEnvelope(r.stdout).values).toEqual({ FCGI_MAX_CONNS: '1024', FCGI_MAX_REQS: '65536', FCGI_MPXS_CONNS: '1' });
+    expect(expectEnvelope(r.stdout).values).toEqual({
+      FCGI_MAX_CONNS: '1024',
+      FCGI_MAX_REQS: '65536',
+      FCGI_MPXS_CONNS: '1',
+    });
     const text = await cli('ping', path, '--get-values');
     expect(text.stdout).toContain('FCGI_MPXS_CONNS = 1');
   });
@@ -323,16 +364,19 @@ describe('serve and ping as processes', () => {
   });
 
   // SIGHUP (the terminal went away) and SIGQUIT (PHP-FPM's and nginx's graceful stop) too: see STOP_SIGNALS in src/cli/serve.ts.
-  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const)('removes its socket on %s and exits 0, even when signalled as soon as it says it listens', async (signal) => {
-    for (let i = 0; i < 5; i++) {
-      const path = sock();
-      const { child } = await serveChild([path]);
-      expect(lstatSync(path).isSocket()).toBe(true);
-      child.kill(signal);
-      expect(await exited(child)).toBe(0);
-      expect(existsSync(path)).toBe(false);
-    }
-  });
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'] as const)(
+    'removes its socket on %s and exits 0, even when signalled as soon as it says it listens',
+    async (signal) => {
+      for (let i = 0; i < 5; i++) {
+        const path = sock();
+        const { child } = await serveChild([path]);
+        expect(lstatSync(path).isSocket()).toBe(true);
+        child.kill(signal);
+        expect(await exited(child)).toBe(0);
+        expect(existsSync(path)).toBe(false);
+      }
+    },
+  );
 
   it('SIGUSR1 does not open the Node inspector: nothing listens on 127.0.0.1:9229 and it still serves', async () => {
     const inspectorWasListening = await canConnect(9229);
@@ -372,7 +416,9 @@ describe('serve and ping as processes', () => {
   it('a socket in a directory that does not exist, or is a file: says so, not "permission denied"', async () => {
     const missing = await cli('serve', dir.join('no-such-dir', 'x.sock'));
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toBe(`fcgi-doctor: directory ${dir.join('no-such-dir')} does not exist: create it first, or choose a socket path in an existing directory`);
+    expect(missing.stderr).toBe(
+      `fcgi-doctor: directory ${dir.join('no-such-dir')} does not exist: create it first, or choose a socket path in an existing directory`,
+    );
     const file = dir.join('a-file');
     writeFileSync(file, '');
     const notDir = await cli('serve', `${file}/x.sock`);
@@ -390,21 +436,26 @@ describe('serve and ping as processes', () => {
   });
 
   // In CI a missing spawn-fcgi fails this test instead of skipping it (scripts/install-test-servers.sh installs it).
-  it.skipIf(!existsSync('/usr/bin/spawn-fcgi') && !process.env.CI)('serves on file descriptor 0 under spawn-fcgi', async () => {
-    const path = sock();
-    const child = spawn('/usr/bin/spawn-fcgi', ['-n', '-s', path, '--', process.execPath, BIN, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    children.push(child);
-    let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    for (let i = 0; i < 100 && !err.includes('listening on fd 0'); i++) await delay(50);
-    expect(err).toContain('listening on fd 0');
-    const r = await cli('ping', path, '--uri', '/?format=json', '--format', 'json');
-    expect(r.exitCode, r.stdout).toBe(0);
-    const echo = JSON.parse(expectEnvelope(r.stdout).response!.body as string) as EchoJson;
-    expect(echo.pid).toBe(child.pid); // spawn-fcgi -n execs the app in its own process
-    child.kill('SIGTERM');
-    expect(await exited(child)).toBe(0);
-  });
+  it.skipIf(!existsSync('/usr/bin/spawn-fcgi') && !process.env.CI)(
+    'serves on file descriptor 0 under spawn-fcgi',
+    async () => {
+      const path = sock();
+      const child = spawn('/usr/bin/spawn-fcgi', ['-n', '-s', path, '--', process.execPath, BIN, 'serve'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let err = '';
+      child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      for (let i = 0; i < 100 && !err.includes('listening on fd 0'); i++) await delay(50);
+      expect(err).toContain('listening on fd 0');
+      const r = await cli('ping', path, '--uri', '/?format=json', '--format', 'json');
+      expect(r.exitCode, r.stdout).toBe(0);
+      const echo = JSON.parse(expectEnvelope(r.stdout).response!.body as string) as EchoJson;
+      expect(echo.pid).toBe(child.pid); // spawn-fcgi -n execs the app in its own process
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+    },
+  );
 
   it('serves on file descriptor 0 handed over by a parent, as a process manager does', async () => {
     // What mod_fcgid and mod_fastcgi do: bind and listen, make the socket fd 0, exec the app.
@@ -418,7 +469,9 @@ describe('serve and ping as processes', () => {
       's.close()',
       'os.execv(sys.argv[2], sys.argv[2:])',
     ].join('\n');
-    const child = spawn('python3', ['-c', script, path, process.execPath, BIN, 'serve'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('python3', ['-c', script, path, process.execPath, BIN, 'serve'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(child);
     let err = '';
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -435,11 +488,13 @@ describe('serve and ping as processes', () => {
 
   it.each([
     ['a file (/dev/null)', 'ignore'],
-    ['a connected socket (a parent\'s socketpair)', 'pipe'],
+    ["a connected socket (a parent's socketpair)", 'pipe'],
   ] as const)('without a target and %s on fd 0: exit 2 and what to do', async (_what, stdin) => {
     const r = await execa(process.execPath, [BIN, 'serve'], { reject: false, stdin, timeout: 10_000 });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/^fcgi-doctor: file descriptor 0 is not a listening socket: give a socket path or host:port/);
+    expect(r.stderr).toMatch(
+      /^fcgi-doctor: file descriptor 0 is not a listening socket: give a socket path or host:port/,
+    );
   });
 
   it('a 1 MiB POST body from --body-file arrives whole', async () => {
@@ -456,9 +511,15 @@ describe('serve and ping as processes', () => {
     expect(echo.params.CONTENT_LENGTH).toBe(String(1024 * 1024));
     expect(echo.params.REQUEST_METHOD).toBe('POST');
     // and from standard input
-    const piped = await execa(process.execPath, [BIN, 'ping', path, '--body-file', '-', '--uri', '/?format=json', '--format', 'json'], { input: body, reject: false });
+    const piped = await execa(
+      process.execPath,
+      [BIN, 'ping', path, '--body-file', '-', '--uri', '/?format=json', '--format', 'json'],
+      { input: body, reject: false },
+    );
     expect(piped.exitCode).toBe(0);
-    expect((JSON.parse((JSON.parse(piped.stdout) as { response: { body: string } }).response.body) as EchoJson).bodyBytes).toBe(body.length);
+    expect(
+      (JSON.parse((JSON.parse(piped.stdout) as { response: { body: string } }).response.body) as EchoJson).bodyBytes,
+    ).toBe(body.length);
   });
 
   it('--expect-status, --expect-body and --expect-header: exit 0 when they hold, 1 when not', async () => {
@@ -477,12 +538,19 @@ describe('serve and ping as processes', () => {
       [['--expect-header', 'content-type=text/html'], 0, []],
       [['--expect-header', 'Content-Type=json'], 1, ['expectation-failed']],
       [['--expect-header', 'X-Missing=.*'], 1, ['expectation-failed']],
-      [['--expect-status', '200', '--expect-body', 'nope', '--expect-header', 'X-Fcgi-Doctor-Pid=^\\d+$'], 1, ['expectation-failed']],
+      [
+        ['--expect-status', '200', '--expect-body', 'nope', '--expect-header', 'X-Fcgi-Doctor-Pid=^\\d+$'],
+        1,
+        ['expectation-failed'],
+      ],
     ];
     for (const [args, status, ids] of cases) {
       const r = await cli('ping', path, '--format', 'json', ...args);
       expect(r.exitCode, args.join(' ')).toBe(status);
-      expect(expectEnvelope(r.stdout).findings.map((f) => f.id), args.join(' ')).toEqual(ids);
+      expect(
+        expectEnvelope(r.stdout).findings.map((f) => f.id),
+        args.join(' '),
+      ).toEqual(ids);
     }
   });
 

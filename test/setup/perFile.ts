@@ -17,6 +17,8 @@ afterAll(() => {
   rmSync(mine, { recursive: true, force: true });
   process.env.TMPDIR = parent;
   if (left.length) {
-    throw new Error(`this file left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temporary directory (remove them in an afterAll or a finally): ${left.join(', ')}`);
+    throw new Error(
+      `this file left ${left.length} entr${left.length === 1 ? 'y' : 'ies'} in the temporary directory (remove them in an afterAll or a finally): ${left.join(', ')}`,
+    );
   }
 });

@@ -22,7 +22,9 @@ describe('mod_fastcgi', () => {
       vhost: { addresses: ['*:80'], serverName: 'test' },
       definedAt: { line: 20 },
     });
-    expect(s?.reachedBy).toEqual([expect.objectContaining({ kind: 'SetHandler', handler: 'fastcgi-script', files: 'app.py' })]);
+    expect(s?.reachedBy).toEqual([
+      expect.objectContaining({ kind: 'SetHandler', handler: 'fastcgi-script', files: 'app.py' }),
+    ]);
     expect(s?.sections.map((x) => x.name)).toEqual(['VirtualHost']);
   });
   it('static with -port: TCP on localhost', () => {
@@ -30,19 +32,27 @@ describe('mod_fastcgi', () => {
     expect(s).toMatchObject({ mode: 'static', endpoint: { kind: 'tcp', host: 'localhost', port: 8080 } });
   });
   it('external with -socket and with -host', () => {
-    expect(setupsOf(LOAD.fastcgi + seed('external-socket-vhost'))[0]).toMatchObject({ mode: 'external', endpoint: { kind: 'unix', path: '/tmp/fcgi.sock' } });
+    expect(setupsOf(LOAD.fastcgi + seed('external-socket-vhost'))[0]).toMatchObject({
+      mode: 'external',
+      endpoint: { kind: 'unix', path: '/tmp/fcgi.sock' },
+    });
     const tcp = setupsOf(LOAD.fastcgi + seed('external-tcp-vhost'))[0];
     expect(tcp).toMatchObject({ mode: 'external', endpoint: { kind: 'tcp', host: '10.1.1.1', port: 8080 } });
     expect(tcp?.runAs).toBeUndefined();
   });
   it('relative -socket resolves against FastCgiIpcDir; no socket → a generated name there', () => {
-    const s = setupsOf(`${LOAD.fastcgi}FastCgiIpcDir /var/lib/apache2/fastcgi\nFastCgiServer /srv/a.fcgi -socket a.sock\nFastCgiServer /srv/b.fcgi\n`);
+    const s = setupsOf(
+      `${LOAD.fastcgi}FastCgiIpcDir /var/lib/apache2/fastcgi\nFastCgiServer /srv/a.fcgi -socket a.sock\nFastCgiServer /srv/b.fcgi\n`,
+    );
     expect(s[0]?.endpoint).toEqual({ kind: 'unix', path: '/var/lib/apache2/fastcgi/a.sock' });
     expect(s[1]?.endpoint).toMatchObject({ kind: 'unix', generated: true });
     expect((s[1]!.endpoint as { path: string }).path).toMatch(/^\/var\/lib\/apache2\/fastcgi\/[0-9a-f]{32}$/);
   });
   it('default FastCgiIpcDir is logs/fastcgi under ServerRoot', () => {
-    expect(setupsOf(`${LOAD.fastcgi}FastCgiServer /srv/a.fcgi -socket a.sock\n`)[0]?.endpoint).toEqual({ kind: 'unix', path: '/etc/apache2/logs/fastcgi/a.sock' });
+    expect(setupsOf(`${LOAD.fastcgi}FastCgiServer /srv/a.fcgi -socket a.sock\n`)[0]?.endpoint).toEqual({
+      kind: 'unix',
+      path: '/etc/apache2/logs/fastcgi/a.sock',
+    });
   });
   it('resolves the classic AddHandler → Action → Alias → FastCgiExternalServer chain', () => {
     const conf = `${LOAD.fastcgi}<VirtualHost *:80>
@@ -54,16 +64,27 @@ FastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/php/php8.1-fpm.sock
 </VirtualHost>
 `;
     const [s] = setupsOf(conf);
-    expect(s).toMatchObject({ mode: 'external', endpoint: { kind: 'unix', path: '/run/php/php8.1-fpm.sock' }, timeouts: { idle: 300 }, params: { 'pass-header': 'Authorization' } });
-    expect(s?.reachedBy).toEqual([expect.objectContaining({ kind: 'Action', handler: 'php-fcgi', extensions: ['.php'], urlPath: '/php-fcgi' })]);
+    expect(s).toMatchObject({
+      mode: 'external',
+      endpoint: { kind: 'unix', path: '/run/php/php8.1-fpm.sock' },
+      timeouts: { idle: 300 },
+      params: { 'pass-header': 'Authorization' },
+    });
+    expect(s?.reachedBy).toEqual([
+      expect.objectContaining({ kind: 'Action', handler: 'php-fcgi', extensions: ['.php'], urlPath: '/php-fcgi' }),
+    ]);
   });
   it('a broken chain (Action URL ≠ Alias URL) reaches nothing, and says so', () => {
-    const [s] = setupsOf(`${LOAD.fastcgi}AddHandler php-fcgi .php\nAction php-fcgi /php5-fcgi\nAlias /php-fcgi /usr/lib/cgi-bin/php-fcgi\nFastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/x.sock\n`);
+    const [s] = setupsOf(
+      `${LOAD.fastcgi}AddHandler php-fcgi .php\nAction php-fcgi /php5-fcgi\nAlias /php-fcgi /usr/lib/cgi-bin/php-fcgi\nFastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/x.sock\n`,
+    );
     expect(s?.reachedBy).toEqual([]);
     expect(s?.notes[0]).toContain('No fastcgi-script handler or Action chain');
   });
   it('a fastcgi-script handler with no server is a dynamic app, with the Options of its directory', () => {
-    const s = setupsOf(`${LOAD.fastcgi}<Directory /var/www/cgi>\nOptions Indexes\nAddHandler fastcgi-script .fcgi\n</Directory>\n`);
+    const s = setupsOf(
+      `${LOAD.fastcgi}<Directory /var/www/cgi>\nOptions Indexes\nAddHandler fastcgi-script .fcgi\n</Directory>\n`,
+    );
     expect(s).toHaveLength(1);
     expect(s[0]).toMatchObject({ mode: 'dynamic', options: { directory: '/var/www/cgi', values: ['Indexes'] } });
     // No file is named: none is made up (issue 12 item 8).

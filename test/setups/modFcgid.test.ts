@@ -31,15 +31,25 @@ FcgidMaxRequestLen 1048576
     expect(s?.reachedBy[0]).toMatchObject({ kind: 'AddHandler', extensions: ['.php'] });
   });
   it('legacy names, FcgidIPCDir and SuexecUserGroup', () => {
-    const [s] = setupsOf(`${LOAD.fcgid}FcgidIPCDir /run/fcgid\nIPCCommTimeout 90\n<VirtualHost *:80>\nSuexecUserGroup alice staff\n<Location /app>\nSetHandler fcgid-script\n</Location>\n</VirtualHost>\n`);
-    expect(s).toMatchObject({ endpoint: { path: '/run/fcgid' }, timeouts: { io: 90 }, runAs: { user: 'alice', group: 'staff', via: 'suexec' } });
+    const [s] = setupsOf(
+      `${LOAD.fcgid}FcgidIPCDir /run/fcgid\nIPCCommTimeout 90\n<VirtualHost *:80>\nSuexecUserGroup alice staff\n<Location /app>\nSetHandler fcgid-script\n</Location>\n</VirtualHost>\n`,
+    );
+    expect(s).toMatchObject({
+      endpoint: { path: '/run/fcgid' },
+      timeouts: { io: 90 },
+      runAs: { user: 'alice', group: 'staff', via: 'suexec' },
+    });
     expect(s?.reachedBy[0]).toMatchObject({ kind: 'SetHandler', urlPath: '/app' });
   });
   it('a handler that names no file has no script: none is made up, the Options of its directory are still known (issue 12 item 8)', () => {
-    const [s] = setupsOf(`${LOAD.fcgid}<Directory /srv/cgi>\nOptions +ExecCGI\nSetHandler fcgid-script\n</Directory>\n`);
+    const [s] = setupsOf(
+      `${LOAD.fcgid}<Directory /srv/cgi>\nOptions +ExecCGI\nSetHandler fcgid-script\n</Directory>\n`,
+    );
     expect(s?.script).toBeUndefined();
     expect(s?.options).toMatchObject({ directory: '/srv/cgi', values: ['ExecCGI', 'FollowSymLinks'] });
-    const [named] = setupsOf(`${LOAD.fcgid}<Directory /srv/cgi>\nOptions +ExecCGI\n<Files app.fcgi>\nSetHandler fcgid-script\n</Files>\n</Directory>\n`);
+    const [named] = setupsOf(
+      `${LOAD.fcgid}<Directory /srv/cgi>\nOptions +ExecCGI\n<Files app.fcgi>\nSetHandler fcgid-script\n</Files>\n</Directory>\n`,
+    );
     expect(named?.script).toBe('/srv/cgi/app.fcgi');
   });
   it('not loaded: still a setup, loaded=false', () => {

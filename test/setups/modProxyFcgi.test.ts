@@ -7,7 +7,11 @@ describe('proxy URLs', () => {
     ['unix:/run/php/x.sock|fcgi://localhost/', { kind: 'unix', path: '/run/php/x.sock' }, 'fcgi://localhost/'],
     ['unix:///run/php/x.sock|fcgi://php82', { kind: 'unix', path: '/run/php/x.sock' }, 'fcgi://php82'],
     ['unix:php.sock|fcgi:', { kind: 'unix', path: '/run/apache2/php.sock' }, 'fcgi://localhost'],
-    ['fcgi://127.0.0.1:9000/var/www/$1', { kind: 'tcp', host: '127.0.0.1', port: 9000 }, 'fcgi://127.0.0.1:9000/var/www/$1'],
+    [
+      'fcgi://127.0.0.1:9000/var/www/$1',
+      { kind: 'tcp', host: '127.0.0.1', port: 9000 },
+      'fcgi://127.0.0.1:9000/var/www/$1',
+    ],
     ['fcgi://backend', { kind: 'tcp', host: 'backend', port: 8000, defaultPort: true }, 'fcgi://backend'],
     ['fcgi://[::1]:9000/', { kind: 'tcp', host: '::1', port: 9000 }, 'fcgi://::1:9000/'],
   ])('%s', (url, endpoint, worker) => {
@@ -67,7 +71,14 @@ RewriteRule \\.php$ - [H=proxy:unix:/run/h.sock|fcgi://h/]
 ProxyPass /static/ !
 `;
     const s = setupsOf(conf);
-    expect(s.map((x) => x.reachedBy[0]?.kind)).toEqual(['ProxyPass', 'ProxyPassMatch', 'ProxyPass', 'RewriteRule', 'RewriteRule', 'BalancerMember']);
+    expect(s.map((x) => x.reachedBy[0]?.kind)).toEqual([
+      'ProxyPass',
+      'ProxyPassMatch',
+      'ProxyPass',
+      'RewriteRule',
+      'RewriteRule',
+      'BalancerMember',
+    ]);
     expect(s[0]).toMatchObject({ timeouts: { timeout: 20, retry: 0 }, reachedBy: [{ urlPath: '/api/' }] });
     expect(s[1]?.reachedBy[0]).toMatchObject({ urlRegex: '^/(.*\\.php)$' });
     expect(s[2]).toMatchObject({ endpoint: { kind: 'unix', path: '/run/app.sock' }, reachedBy: [{ urlPath: '/app' }] });
@@ -75,12 +86,16 @@ ProxyPass /static/ !
     expect(s[5]).toMatchObject({ endpoint: { kind: 'tcp', host: '10.0.0.1', port: 9000 } });
   });
   it('ignores non-FastCGI proxies and notes per-request URLs', () => {
-    const s = setupsOf(`${LOAD.proxy}ProxyPass / http://127.0.0.1:8080/\nSetHandler "proxy:unix:/run/app_%{env:X}.sock|fcgi://localhost"\n`);
+    const s = setupsOf(
+      `${LOAD.proxy}ProxyPass / http://127.0.0.1:8080/\nSetHandler "proxy:unix:/run/app_%{env:X}.sock|fcgi://localhost"\n`,
+    );
     expect(s).toHaveLength(1);
     expect(s[0]?.endpoint).toBeUndefined();
     expect(s[0]?.notes[0]).toContain('computed per request');
   });
   it('proxy_fcgi without proxy is not loaded', () => {
-    expect(setupsOf('LoadModule proxy_fcgi_module x.so\nSetHandler "proxy:fcgi://127.0.0.1:9000"\n')[0]?.loaded).toBe(false);
+    expect(setupsOf('LoadModule proxy_fcgi_module x.so\nSetHandler "proxy:fcgi://127.0.0.1:9000"\n')[0]?.loaded).toBe(
+      false,
+    );
   });
 });

@@ -14,7 +14,8 @@ const sock: Target = { kind: 'unix', path: '/run/app/fpm.sock' };
 function machine(extra: FixtureProcess[] = []): { system: SystemProbes; listed: () => number } {
   const system = fixtureSystem({
     files: {
-      '/srv/app/php-fpm.conf': '[global]\npid = /srv/app/fpm.pid\n[www]\nlisten = /run/app/fpm.sock\npm = dynamic\npm.max_children = 7\npm.status_path = /status\n',
+      '/srv/app/php-fpm.conf':
+        '[global]\npid = /srv/app/fpm.pid\n[www]\nlisten = /run/app/fpm.sock\npm = dynamic\npm.max_children = 7\npm.status_path = /status\n',
       '/etc/php/8.2/fpm/php-fpm.conf': '[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n',
       '/etc/php/8.2/fpm/pool.d/www.conf': '[www]\nlisten = /run/app/fpm.sock\npm = dynamic\npm.max_children = 5\n',
     },
@@ -50,7 +51,10 @@ describe('poolFinder: the pool file behind a status page', () => {
   });
 
   it('falls back to the search when the ids are not workers of that pool here (another host, another container, a reused id)', () => {
-    const { system, listed } = machine([{ pid: 200, ppid: 1, comm: 'bash', cmdline: ['/bin/bash'] }, { pid: 300, ppid: 100, comm: 'php-fpm8.2', cmdline: ['php-fpm: pool other'] }]);
+    const { system, listed } = machine([
+      { pid: 200, ppid: 1, comm: 'bash', cmdline: ['/bin/bash'] },
+      { pid: 300, ppid: 100, comm: 'php-fpm8.2', cmdline: ['php-fpm: pool other'] },
+    ]);
     const find = poolFinder(system, sock);
     expect(find({ pool: 'www', pids: [4242] })?.file).toBe('/etc/php/8.2/fpm/pool.d/www.conf');
     expect(find({ pool: 'www', pids: [200] })?.file).toBe('/etc/php/8.2/fpm/pool.d/www.conf');

@@ -21,32 +21,50 @@ async function recordingServer(): Promise<{ sock: string; asked: string[] }> {
   dir = makeTempDir('status-lookup');
   const sock = dir.join('app.sock');
   const asked: string[] = [];
-  server = await startServer({ kind: 'unix', path: sock }, { onRequest: (r) => asked.push(r.params.find(([n]) => n === 'SCRIPT_NAME')?.[1] ?? '') });
+  server = await startServer(
+    { kind: 'unix', path: sock },
+    { onRequest: (r) => asked.push(r.params.find(([n]) => n === 'SCRIPT_NAME')?.[1] ?? '') },
+  );
   return { sock, asked };
 }
 
-const pool = (statusPath?: string): PoolFacts => ({ name: 'www', file: '/etc/php/8.2/fpm/pool.d/www.conf', line: 1, statusPathAt: '/etc/php/8.2/fpm/pool.d/www.conf:1', ...(statusPath ? { statusPath } : {}) });
+const pool = (statusPath?: string): PoolFacts => ({
+  name: 'www',
+  file: '/etc/php/8.2/fpm/pool.d/www.conf',
+  line: 1,
+  statusPathAt: '/etc/php/8.2/fpm/pool.d/www.conf:1',
+  ...(statusPath ? { statusPath } : {}),
+});
 const opts = { timeoutMs: 2000, thresholds: { failOnNew: [] } };
 
 describe('poolStatus looks for the pool file once its first request has an answer', () => {
   it('asks /status once when the pool file says /status, or says nothing', async () => {
     const { sock, asked } = await recordingServer();
     const hints: unknown[] = [];
-    const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: (hint) => {
+    const report = await poolStatus({ kind: 'unix', path: sock }, opts, {
+      findPool: (hint) => {
         hints.push(hint);
         return pool('/status');
-      }, describeClientError: findingForClientError });
+      },
+      describeClientError: findingForClientError,
+    });
     expect(asked).toEqual(['/status']);
     // The stand-in's answer is no status page: nothing to go by, the caller searches.
     expect(hints).toEqual([undefined]);
     expect(report.path).toBe('/status');
-    await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: () => undefined, describeClientError: findingForClientError });
+    await poolStatus({ kind: 'unix', path: sock }, opts, {
+      findPool: () => undefined,
+      describeClientError: findingForClientError,
+    });
     expect(asked).toEqual(['/status', '/status']);
   });
 
   it("asks the pool file's own status path when it is another one", async () => {
     const { sock, asked } = await recordingServer();
-    const report = await poolStatus({ kind: 'unix', path: sock }, opts, { findPool: () => pool('/fpm-status'), describeClientError: findingForClientError });
+    const report = await poolStatus({ kind: 'unix', path: sock }, opts, {
+      findPool: () => pool('/fpm-status'),
+      describeClientError: findingForClientError,
+    });
     expect(asked).toEqual(['/status', '/fpm-status']);
     expect(report.path).toBe('/fpm-status');
     expect(report.pathSource).toBe('pool-file');
@@ -57,16 +75,28 @@ describe('poolStatus looks for the pool file once its first request has an answe
     const page = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', 'status-unix-static.json'));
     const hostile = await hostileServer({ path: dir.join('fpm.sock') }, (socket) =>
       afterRequest(socket, (id) =>
-        socket.end(Buffer.concat([...encodeStream(RecordType.STDOUT, id, Buffer.concat([Buffer.from('Content-Type: application/json\r\n\r\n'), page])), encodeEndRequest(id, 0, 0)])),
+        socket.end(
+          Buffer.concat([
+            ...encodeStream(
+              RecordType.STDOUT,
+              id,
+              Buffer.concat([Buffer.from('Content-Type: application/json\r\n\r\n'), page]),
+            ),
+            encodeEndRequest(id, 0, 0),
+          ]),
+        ),
       ),
     );
     server = hostile;
-    const expected = (JSON.parse(page.toString()) as { pool: string; processes: Array<{ pid: number }> });
+    const expected = JSON.parse(page.toString()) as { pool: string; processes: Array<{ pid: number }> };
     const hints: unknown[] = [];
-    const report = await poolStatus({ kind: 'unix', path: hostile.address }, opts, { findPool: (hint) => {
+    const report = await poolStatus({ kind: 'unix', path: hostile.address }, opts, {
+      findPool: (hint) => {
         hints.push(hint);
         return pool('/status');
-      }, describeClientError: findingForClientError });
+      },
+      describeClientError: findingForClientError,
+    });
     expect(hints).toEqual([{ pool: expected.pool, pids: expected.processes.map((p) => p.pid) }]);
     expect(expected.processes.length).toBeGreaterThan(0);
     expect(report.pathSource).toBe('pool-file');

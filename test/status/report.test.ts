@@ -11,8 +11,18 @@ import { createStyle } from '../../src/report/style.js';
 import { evaluate, parseStatusJson, type PoolStatus } from '../../src/status/index.js';
 
 const tcp: Target = { kind: 'tcp', host: '127.0.0.1', port: 9000 };
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', name), 'utf8');
-const resp = { status: 200, statusText: 'OK', headers: [], body: Buffer.alloc(0), problems: [], stderr: '', raw: {} as FcgiResponse['raw'], timings: { connectMs: 1, firstByteMs: 2, totalMs: 2.5 } } as FcgiResponse;
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', name), 'utf8');
+const resp = {
+  status: 200,
+  statusText: 'OK',
+  headers: [],
+  body: Buffer.alloc(0),
+  problems: [],
+  stderr: '',
+  raw: {} as FcgiResponse['raw'],
+  timings: { connectMs: 1, firstByteMs: 2, totalMs: 2.5 },
+} as FcgiResponse;
 
 function report(status: PoolStatus, extra: Partial<Parameters<typeof evaluate>[0]> = {}) {
   return evaluate({
@@ -31,17 +41,41 @@ describe('status reporters', () => {
   const busy = parseStatusJson(fixture('status-tcp-dynamic-saturated.json'));
 
   it('text escapes what the pool sent and lists workers longest-running first with -v', () => {
-    const hostile: PoolStatus = { ...busy, pool: 'www\u001b]0;pwned\u0007', processes: busy.processes?.map((w, i) => ({ ...w, requestUri: i === 0 ? '/x\u001b[2J' : w.requestUri })) };
+    const hostile: PoolStatus = {
+      ...busy,
+      pool: 'www\u001b]0;pwned\u0007',
+      processes: busy.processes?.map((w, i) => ({ ...w, requestUri: i === 0 ? '/x\u001b[2J' : w.requestUri })),
+    };
     const text = formatStatusText(createStyle(), report(hostile), { verbose: true });
     expect(text).not.toMatch(/\u001b/);
     expect(text).toContain('\\e]0;pwned');
-    const durations = [...text.matchAll(/for (\d+(?:\.\d+)?) (µs|ms|s)/g)].map((m) => Number(m[1]) * (m[2] === 's' ? 1e6 : m[2] === 'ms' ? 1e3 : 1));
+    const durations = [...text.matchAll(/for (\d+(?:\.\d+)?) (µs|ms|s)/g)].map(
+      (m) => Number(m[1]) * (m[2] === 's' ? 1e6 : m[2] === 'ms' ? 1e3 : 1),
+    );
     expect(durations).toEqual([...durations].sort((a, b) => b - a));
   });
 
   it('JSON has the figures under camelCase names, derived figures and the probe', () => {
     const j = statusJsonExtras(report(busy)) as { pool: Record<string, unknown>; probe: unknown; interval: unknown };
-    for (const k of ['pool', 'processManager', 'startSince', 'acceptedConn', 'listenQueue', 'maxListenQueue', 'listenQueueLen', 'idleProcesses', 'activeProcesses', 'totalProcesses', 'maxActiveProcesses', 'maxChildrenReached', 'slowRequests', 'busy', 'busyPercent', 'listenQueueMeasured', 'processes']) {
+    for (const k of [
+      'pool',
+      'processManager',
+      'startSince',
+      'acceptedConn',
+      'listenQueue',
+      'maxListenQueue',
+      'listenQueueLen',
+      'idleProcesses',
+      'activeProcesses',
+      'totalProcesses',
+      'maxActiveProcesses',
+      'maxChildrenReached',
+      'slowRequests',
+      'busy',
+      'busyPercent',
+      'listenQueueMeasured',
+      'processes',
+    ]) {
       expect(j.pool, k).toHaveProperty(k);
     }
     expect(j.interval).toBeNull();
@@ -51,7 +85,21 @@ describe('status reporters', () => {
     const ok = formatStatusNagios(report(parseStatusJson(fixture('status-tcp-dynamic-idle.json'))), 0);
     expect(ok.exitCode).toBe(0);
     expect(ok.text).toMatch(/^FCGI-DOCTOR OK - pool www: /);
-    for (const label of ['active_processes', 'idle_processes', 'total_processes', 'max_active_processes', 'busy_percent', 'accepted_conn', 'listen_queue', 'max_listen_queue', 'listen_queue_len', 'max_children_reached', 'slow_requests', 'start_since', 'time']) {
+    for (const label of [
+      'active_processes',
+      'idle_processes',
+      'total_processes',
+      'max_active_processes',
+      'busy_percent',
+      'accepted_conn',
+      'listen_queue',
+      'max_listen_queue',
+      'listen_queue_len',
+      'max_children_reached',
+      'slow_requests',
+      'start_since',
+      'time',
+    ]) {
       expect(ok.text, label).toMatch(new RegExp(`[ |]${label}=`));
     }
     const r = report(busy, { thresholds: { maxListenQueue: 0, minIdle: 2 } });

@@ -28,7 +28,8 @@ import {
   type StatusRead,
 } from '../../src/status/index.js';
 
-const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', name), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', name), 'utf8');
 const tcp: Target = { kind: 'tcp', host: '127.0.0.1', port: 9000 };
 const unix: Target = { kind: 'unix', path: '/run/php/fpm.sock' };
 
@@ -49,7 +50,12 @@ function okRead(status: PoolStatus, atMs = 0): StatusRead {
   return { kind: 'ok', status, format: 'json', response: response(200, ''), atMs, elapsedMs: 1 };
 }
 
-const reasons = (target: Target, pool?: ReturnType<typeof poolFacts>) => ({ target, path: '/status', pool, describeClientError: findingForClientError });
+const reasons = (target: Target, pool?: ReturnType<typeof poolFacts>) => ({
+  target,
+  path: '/status',
+  pool,
+  describeClientError: findingForClientError,
+});
 
 const poolFile: PoolFile = {
   name: 'www',
@@ -63,7 +69,13 @@ const poolFile: PoolFile = {
 describe('parsing a real PHP-FPM 8.2 status page', () => {
   it('reads ?json&full of an idle dynamic TCP pool', () => {
     const s = parseStatusJson(fixture('status-tcp-dynamic-idle.json'));
-    expect(s).toMatchObject({ pool: 'www', processManager: 'dynamic', listenQueueLen: 4096, maxChildrenReached: 1, slowRequests: 0 });
+    expect(s).toMatchObject({
+      pool: 'www',
+      processManager: 'dynamic',
+      listenQueueLen: 4096,
+      maxChildrenReached: 1,
+      slowRequests: 0,
+    });
     expect(s.processes?.length).toBe(s.totalProcesses);
     const own = s.processes?.find((w) => w.state === 'Running');
     expect(own?.requestUri).toBe('/status?json&full');
@@ -107,19 +119,39 @@ describe('parsing a real PHP-FPM 8.2 status page', () => {
 
 describe('why a page is not the status page', () => {
   it('404 File not found. is a status path the pool does not serve', () => {
-    expect(classify(response(404, 'File not found.\n', [['X-Powered-By', 'PHP/8.2.36']], 'Primary script unknown'), '').reason).toBe('not-enabled');
+    expect(
+      classify(response(404, 'File not found.\n', [['X-Powered-By', 'PHP/8.2.36']], 'Primary script unknown'), '')
+        .reason,
+    ).toBe('not-enabled');
   });
   it('403 Access denied. is security.limit_extensions', () => {
-    expect(classify(response(403, 'Access denied.\n', [['X-Powered-By', 'PHP/8.2.36']]), '').reason).toBe('extension-denied');
+    expect(classify(response(403, 'Access denied.\n', [['X-Powered-By', 'PHP/8.2.36']]), '').reason).toBe(
+      'extension-denied',
+    );
   });
   it('a PHP script that answered', () => {
-    expect(classify(response(200, '<h1>Welcome</h1>', [['X-Powered-By', 'PHP/8.2.36']]), 'not JSON').reason).toBe('php-script');
-    expect(classify(response(200, 'done', [['Content-type', 'text/html; charset=UTF-8']]), 'not JSON').reason).toBe('php-script');
+    expect(classify(response(200, '<h1>Welcome</h1>', [['X-Powered-By', 'PHP/8.2.36']]), 'not JSON').reason).toBe(
+      'php-script',
+    );
+    expect(classify(response(200, 'done', [['Content-type', 'text/html; charset=UTF-8']]), 'not JSON').reason).toBe(
+      'php-script',
+    );
   });
   it('the stand-in app, fcgiwrap and unknown servers are not PHP-FPM', () => {
-    const serve = classify(response(200, '<title>fcgi-doctor serve: FastCGI works</title>', [['X-Fcgi-Doctor-Pid', '1']]), '');
+    const serve = classify(
+      response(200, '<title>fcgi-doctor serve: FastCGI works</title>', [['X-Fcgi-Doctor-Pid', '1']]),
+      '',
+    );
     expect(serve).toMatchObject({ reason: 'not-fpm', server: 'fcgi-doctor serve (the stand-in app)' });
-    expect(classify(response(403, 'Cannot get script name, are DOCUMENT_ROOT and SCRIPT_NAME (or SCRIPT_FILENAME) set and is the script executable?'), '')).toMatchObject({ reason: 'not-fpm', server: 'fcgiwrap' });
+    expect(
+      classify(
+        response(
+          403,
+          'Cannot get script name, are DOCUMENT_ROOT and SCRIPT_NAME (or SCRIPT_FILENAME) set and is the script executable?',
+        ),
+        '',
+      ),
+    ).toMatchObject({ reason: 'not-fpm', server: 'fcgiwrap' });
     expect(classify(response(200, 'hello world'), '').reason).toBe('not-fpm');
   });
 });
@@ -131,11 +163,17 @@ describe('pool files', () => {
     expect(poolServing([poolFile], { kind: 'tcp', host: '127.0.0.1', port: 9001 })).toBeUndefined();
     expect(poolServing([{ ...poolFile, endpoint: { kind: 'tcp', host: '0.0.0.0', port: 9000 } }], tcp)).toBeDefined();
     const f = poolFacts(poolFile);
-    expect(f).toMatchObject({ maxChildren: 4, statusPath: '/fpm-status', statusPathAt: '/etc/php/8.2/fpm/pool.d/www.conf:30' });
+    expect(f).toMatchObject({
+      maxChildren: 4,
+      statusPath: '/fpm-status',
+      statusPathAt: '/etc/php/8.2/fpm/pool.d/www.conf:30',
+    });
     expect(statusPathFor(undefined, f)).toEqual({ path: '/fpm-status', source: 'pool-file' });
     expect(statusPathFor('/x', f)).toEqual({ path: '/x', source: 'option' });
     expect(statusPathFor(undefined, undefined)).toEqual({ path: '/status', source: 'default' });
-    expect(fpmConfigsOfMasters([['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)', '', '']])).toEqual(['/etc/php/8.2/fpm/php-fpm.conf']);
+    expect(fpmConfigsOfMasters([['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)', '', '']])).toEqual([
+      '/etc/php/8.2/fpm/php-fpm.conf',
+    ]);
   });
 });
 
@@ -145,7 +183,13 @@ describe('figures, intervals and thresholds', () => {
 
   it('busy leaves out the worker answering the status request; max children from the pool file', () => {
     const d = derive(busy, tcp, poolFacts(poolFile));
-    expect(d).toMatchObject({ maxChildren: 4, maxChildrenSource: 'pool-file', busy: busy.activeProcesses - 1, busyOf: 'max-children', listenQueueMeasured: true });
+    expect(d).toMatchObject({
+      maxChildren: 4,
+      maxChildrenSource: 'pool-file',
+      busy: busy.activeProcesses - 1,
+      busyOf: 'max-children',
+      listenQueueMeasured: true,
+    });
     expect(d.busyPercent).toBe(25);
     const unknown = derive(busy, unix, undefined);
     expect(unknown).toMatchObject({ busyOf: 'total-processes', listenQueueMeasured: false });
@@ -155,10 +199,27 @@ describe('figures, intervals and thresholds', () => {
   });
 
   it('counters are read as changes over the interval, our own request left out of requests per second', () => {
-    const second: PoolStatus = { ...idle, acceptedConn: idle.acceptedConn + 11, maxChildrenReached: idle.maxChildrenReached + 2, slowRequests: idle.slowRequests + 1, listenQueue: 3 };
+    const second: PoolStatus = {
+      ...idle,
+      acceptedConn: idle.acceptedConn + 11,
+      maxChildrenReached: idle.maxChildrenReached + 2,
+      slowRequests: idle.slowRequests + 1,
+      listenQueue: 3,
+    };
     const d = intervalDeltas(idle, second, 5);
-    expect(d).toMatchObject({ maxChildrenReached: 2, slowRequests: 1, acceptedConn: 11, requestsPerSecond: 2, restarted: false, listenQueue: 3 });
-    const restarted = intervalDeltas(idle, { ...idle, startTime: idle.startTime + 100, startSince: 2, acceptedConn: 3, maxChildrenReached: 0 }, 5);
+    expect(d).toMatchObject({
+      maxChildrenReached: 2,
+      slowRequests: 1,
+      acceptedConn: 11,
+      requestsPerSecond: 2,
+      restarted: false,
+      listenQueue: 3,
+    });
+    const restarted = intervalDeltas(
+      idle,
+      { ...idle, startTime: idle.startTime + 100, startSince: 2, acceptedConn: 3, maxChildrenReached: 0 },
+      5,
+    );
     expect(restarted).toMatchObject({ restarted: true, acceptedConn: 3, maxChildrenReached: 0 });
   });
 
@@ -167,7 +228,12 @@ describe('figures, intervals and thresholds', () => {
     expect(idle.maxChildrenReached).toBeGreaterThan(0);
     const same = evaluateThresholds(idle, d, { failOnNew: ['max-children-reached'] }, intervalDeltas(idle, idle, 5));
     expect(same).toEqual([expect.objectContaining({ name: 'new-max-children-reached', actual: 0, held: true })]);
-    const grew = evaluateThresholds(idle, d, { failOnNew: ['max-children-reached'] }, intervalDeltas(idle, { ...idle, maxChildrenReached: idle.maxChildrenReached + 1 }, 5));
+    const grew = evaluateThresholds(
+      idle,
+      d,
+      { failOnNew: ['max-children-reached'] },
+      intervalDeltas(idle, { ...idle, maxChildrenReached: idle.maxChildrenReached + 1 }, 5),
+    );
     expect(grew[0]).toMatchObject({ held: false, actual: 1 });
   });
 
@@ -177,7 +243,12 @@ describe('figures, intervals and thresholds', () => {
     const onUnix = evaluateThresholds(busy, derive(busy, unix, undefined), { maxListenQueue: 0 }, undefined);
     expect(onUnix[0]).toMatchObject({ held: true });
     expect(onUnix[0]?.actual).toBeUndefined();
-    const room = evaluateThresholds(busy, derive(busy, tcp, poolFacts(poolFile)), { minIdle: 1, maxBusyPercent: 20 }, undefined);
+    const room = evaluateThresholds(
+      busy,
+      derive(busy, tcp, poolFacts(poolFile)),
+      { minIdle: 1, maxBusyPercent: 20 },
+      undefined,
+    );
     expect(room.map((t) => t.held)).toEqual([false, false]);
   });
 });
@@ -185,9 +256,25 @@ describe('figures, intervals and thresholds', () => {
 describe('verdicts and probes', () => {
   const busy = parseStatusJson(fixture('status-tcp-dynamic-saturated.json'));
   const idle = parseStatusJson(fixture('status-tcp-dynamic-idle.json'));
-  const base = { target: tcp, where: '127.0.0.1:9000', path: '/status', pathSource: 'default' as const, reasons: reasons(tcp) };
-  const waited: StatusRead = { kind: 'failed', connected: true, error: new FcgiClientError('timeout', 'timed out after 1 s waiting for the first byte', { phase: 'first-byte' }) };
-  const refused: StatusRead = { kind: 'failed', connected: false, error: new FcgiClientError('connect-refused', 'connection refused: nobody listens on 127.0.0.1:9000', { phase: 'connect' }) };
+  const base = {
+    target: tcp,
+    where: '127.0.0.1:9000',
+    path: '/status',
+    pathSource: 'default' as const,
+    reasons: reasons(tcp),
+  };
+  const waited: StatusRead = {
+    kind: 'failed',
+    connected: true,
+    error: new FcgiClientError('timeout', 'timed out after 1 s waiting for the first byte', { phase: 'first-byte' }),
+  };
+  const refused: StatusRead = {
+    kind: 'failed',
+    connected: false,
+    error: new FcgiClientError('connect-refused', 'connection refused: nobody listens on 127.0.0.1:9000', {
+      phase: 'connect',
+    }),
+  };
 
   it('a healthy pool: no error, healthy', () => {
     const r = evaluate({ ...base, thresholds: {}, reads: [okRead(idle)] });
@@ -222,37 +309,91 @@ describe('verdicts and probes', () => {
   });
 
   it('a denied socket names the missing bit and the pool file', () => {
-    const denied: StatusRead = { kind: 'failed', connected: false, error: new FcgiClientError('connect-denied', 'permission denied connecting to /run/php/fpm.sock', { phase: 'connect' }) };
+    const denied: StatusRead = {
+      kind: 'failed',
+      connected: false,
+      error: new FcgiClientError('connect-denied', 'permission denied connecting to /run/php/fpm.sock', {
+        phase: 'connect',
+      }),
+    };
     const r = evaluate({
       ...base,
       target: unix,
       where: '/run/php/fpm.sock',
       thresholds: {},
       reads: [denied],
-      reasons: { ...reasons(unix, poolFacts({ ...poolFile, endpoint: { kind: 'unix', path: '/run/php/fpm.sock' } })), access: { user: 'nobody', uid: 65534, path: '/run/php/fpm.sock', isSocket: true, missing: ['w'], cls: 'other', modeText: 'srw-rw----', owner: 'root', group: 'root' } },
+      reasons: {
+        ...reasons(unix, poolFacts({ ...poolFile, endpoint: { kind: 'unix', path: '/run/php/fpm.sock' } })),
+        access: {
+          user: 'nobody',
+          uid: 65534,
+          path: '/run/php/fpm.sock',
+          isSocket: true,
+          missing: ['w'],
+          cls: 'other',
+          modeText: 'srw-rw----',
+          owner: 'root',
+          group: 'root',
+        },
+      },
     });
     const f = r.findings[0];
     expect(f).toMatchObject({ id: 'socket-permission-denied', severity: 'error' });
-    expect(f?.message).toMatch(/lacks write \(w\) permission on the socket \(srw-rw---- root:root\); the "other" bits apply/);
+    expect(f?.message).toMatch(
+      /lacks write \(w\) permission on the socket \(srw-rw---- root:root\); the "other" bits apply/,
+    );
     expect(f?.fix).toMatch(/pool \[www\] \(\/etc\/php\/8\.2\/fpm\/pool\.d\/www\.conf\).*listen\.mode = 0660/);
   });
 
   it('status path not enabled: says where to enable it', () => {
-    const r = evaluate({ ...base, thresholds: {}, reads: [{ kind: 'unreadable', reason: 'not-enabled', response: response(404, 'File not found.'), detail: '404 "File not found."' }], reasons: reasons(tcp, poolFacts({ ...poolFile, settings: { 'pm.max_children': '4' }, lines: {} })) });
+    const r = evaluate({
+      ...base,
+      thresholds: {},
+      reads: [
+        {
+          kind: 'unreadable',
+          reason: 'not-enabled',
+          response: response(404, 'File not found.'),
+          detail: '404 "File not found."',
+        },
+      ],
+      reasons: reasons(tcp, poolFacts({ ...poolFile, settings: { 'pm.max_children': '4' }, lines: {} })),
+    });
     expect(r.findings[0]).toMatchObject({ id: 'status-page-not-enabled' });
-    expect(r.findings[0]?.fix).toMatch(/In pool \[www\] \(\/etc\/php\/8\.2\/fpm\/pool\.d\/www\.conf:1\) add "pm.status_path = \/status", then systemctl reload php8\.2-fpm/);
-    const live = evaluate({ ...base, probe: 'liveness', thresholds: {}, reads: [{ kind: 'unreadable', reason: 'not-enabled', response: response(404, 'File not found.'), detail: '' }] });
+    expect(r.findings[0]?.fix).toMatch(
+      /In pool \[www\] \(\/etc\/php\/8\.2\/fpm\/pool\.d\/www\.conf:1\) add "pm.status_path = \/status", then systemctl reload php8\.2-fpm/,
+    );
+    const live = evaluate({
+      ...base,
+      probe: 'liveness',
+      thresholds: {},
+      reads: [{ kind: 'unreadable', reason: 'not-enabled', response: response(404, 'File not found.'), detail: '' }],
+    });
     expect(live.probe?.passed).toBe(true);
   });
 
   it('status path not enabled and no pool file found: the hint names the PHP version of the socket, never an assumed one', () => {
-    const notEnabled: StatusRead = { kind: 'unreadable', reason: 'not-enabled', response: response(404, 'File not found.'), detail: '404 "File not found."' };
+    const notEnabled: StatusRead = {
+      kind: 'unreadable',
+      reason: 'not-enabled',
+      response: response(404, 'File not found.'),
+      detail: '404 "File not found."',
+    };
     const sock83: Target = { kind: 'unix', path: '/run/php/php8.3-fpm.sock' };
-    const on83 = evaluate({ ...base, target: sock83, where: sock83.path, thresholds: {}, reads: [notEnabled], reasons: reasons(sock83) });
+    const on83 = evaluate({
+      ...base,
+      target: sock83,
+      where: sock83.path,
+      thresholds: {},
+      reads: [notEnabled],
+      reasons: reasons(sock83),
+    });
     expect(on83.findings[0]?.fix).toContain('/etc/php/8.3/fpm/pool.d/www.conf (Debian, Ubuntu)');
     expect(on83.findings[0]?.fix).toContain('systemctl reload php8.3-fpm');
     const onTcp = evaluate({ ...base, thresholds: {}, reads: [notEnabled], reasons: reasons(tcp) });
-    expect(onTcp.findings[0]?.fix).toContain('/etc/php/*/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)');
+    expect(onTcp.findings[0]?.fix).toContain(
+      '/etc/php/*/fpm/pool.d/www.conf (Debian, Ubuntu) or /etc/php-fpm.d/www.conf (RHEL)',
+    );
     for (const r of [on83, onTcp]) expect(JSON.stringify(r.findings)).not.toContain('8.2');
     // A pool file found under /etc/php/8.4: its own version.
     const pool84 = poolFacts({ ...poolFile, file: '/etc/php/8.4/fpm/pool.d/www.conf', settings: {}, lines: {} });
@@ -261,7 +402,12 @@ describe('verdicts and probes', () => {
   });
 
   it('not PHP-FPM fails even liveness', () => {
-    const r = evaluate({ ...base, probe: 'liveness', thresholds: {}, reads: [{ kind: 'unreadable', reason: 'not-fpm', response: response(200, 'x'), detail: '200', server: 'uWSGI' }] });
+    const r = evaluate({
+      ...base,
+      probe: 'liveness',
+      thresholds: {},
+      reads: [{ kind: 'unreadable', reason: 'not-fpm', response: response(200, 'x'), detail: '200', server: 'uWSGI' }],
+    });
     expect(r.probe?.passed).toBe(false);
     expect(r.findings[0]).toMatchObject({ id: 'not-php-fpm', severity: 'error' });
   });

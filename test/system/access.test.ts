@@ -7,7 +7,9 @@ const wwwInSites: Principal = { uid: 33, gids: [33, 2000], name: 'www-data' };
 const root: Principal = { uid: 0, gids: [0] };
 
 function sock(uid: number, gid: number, mode: number, dir: { uid?: number; gid?: number; mode?: number } = {}) {
-  return fixtureSystem({ files: { '/run/app': { type: 'dir', ...dir }, '/run/app/app.sock': { type: 'socket', uid, gid, mode } } }).fs;
+  return fixtureSystem({
+    files: { '/run/app': { type: 'dir', ...dir }, '/run/app/app.sock': { type: 'socket', uid, gid, mode } },
+  }).fs;
 }
 
 describe('mayConnect: w on the socket, x on every directory', () => {
@@ -23,13 +25,24 @@ describe('mayConnect: w on the socket, x on every directory', () => {
   });
   it('group with w, by a supplementary group', () => {
     expect(mayConnect(sock(0, 2000, 0o660), wwwInSites, '/run/app/app.sock').result).toBe('allowed');
-    expect(mayConnect(sock(0, 2000, 0o660), www, '/run/app/app.sock')).toMatchObject({ result: 'denied', cls: 'other' });
+    expect(mayConnect(sock(0, 2000, 0o660), www, '/run/app/app.sock')).toMatchObject({
+      result: 'denied',
+      cls: 'other',
+    });
   });
   it('group without w', () => {
-    expect(mayConnect(sock(0, 33, 0o640), www, '/run/app/app.sock')).toMatchObject({ result: 'denied', missing: ['w'], cls: 'group' });
+    expect(mayConnect(sock(0, 33, 0o640), www, '/run/app/app.sock')).toMatchObject({
+      result: 'denied',
+      missing: ['w'],
+      cls: 'group',
+    });
   });
   it('other: root:root 0660 denies www-data; 0666 allows', () => {
-    expect(mayConnect(sock(0, 0, 0o660), www, '/run/app/app.sock')).toMatchObject({ result: 'denied', missing: ['w'], cls: 'other' });
+    expect(mayConnect(sock(0, 0, 0o660), www, '/run/app/app.sock')).toMatchObject({
+      result: 'denied',
+      missing: ['w'],
+      cls: 'other',
+    });
     expect(mayConnect(sock(0, 0, 0o666), www, '/run/app/app.sock').result).toBe('allowed');
   });
   it('a parent directory without x for the user', () => {
@@ -41,16 +54,25 @@ describe('mayConnect: w on the socket, x on every directory', () => {
     expect(v).toMatchObject({ result: 'denied', path: '/run/app', missing: ['x'] });
   });
   it('root bypasses every bit', () => {
-    expect(mayConnect(sock(1001, 1001, 0o000, { mode: 0o700, uid: 1001 }), root, '/run/app/app.sock').result).toBe('allowed');
+    expect(mayConnect(sock(1001, 1001, 0o000, { mode: 0o700, uid: 1001 }), root, '/run/app/app.sock').result).toBe(
+      'allowed',
+    );
   });
   it('symbolic links are followed, and the directories of the target checked', () => {
     const fs = fixtureSystem({
-      files: { '/var/run': { target: '/run' }, '/run/locked': { type: 'dir', mode: 0o700 }, '/run/locked/a.sock': { type: 'socket', mode: 0o666 } },
+      files: {
+        '/var/run': { target: '/run' },
+        '/run/locked': { type: 'dir', mode: 0o700 },
+        '/run/locked/a.sock': { type: 'socket', mode: 0o666 },
+      },
     }).fs;
     expect(mayConnect(fs, www, '/var/run/locked/a.sock')).toMatchObject({ result: 'denied', path: '/run/locked' });
   });
   it('a missing path or one the viewer may not see is unknown, not denied', () => {
-    expect(mayConnect(sock(33, 33, 0o660), www, '/run/app/other.sock')).toMatchObject({ result: 'unknown', reason: 'missing' });
+    expect(mayConnect(sock(33, 33, 0o660), www, '/run/app/other.sock')).toMatchObject({
+      result: 'unknown',
+      reason: 'missing',
+    });
     const hidden = fixtureSystem({ files: { '/home/app': { type: 'dir', denied: true } } }).fs;
     expect(mayConnect(hidden, www, '/home/app/a.sock')).toMatchObject({ result: 'unknown', reason: 'denied' });
   });

@@ -59,6 +59,9 @@ describe('liveConnector on socket paths longer than sun_path', () => {
   it('a missing socket at the long path is ENOENT; a missing directory too; a name too long even through its directory, ENAMETOOLONG', async () => {
     expect(await connector.connectUnix(`${deep}/none.sock`, 2_000)).toMatchObject({ ok: false, code: 'ENOENT' });
     expect(await connector.connectUnix(`${deep}/nodir/x.sock`, 2_000)).toMatchObject({ ok: false, code: 'ENOENT' });
-    expect(await connector.connectUnix(`${deep}/${'n'.repeat(100)}.sock`, 2_000)).toMatchObject({ ok: false, code: 'ENAMETOOLONG' });
+    expect(await connector.connectUnix(`${deep}/${'n'.repeat(100)}.sock`, 2_000)).toMatchObject({
+      ok: false,
+      code: 'ENAMETOOLONG',
+    });
   });
 });

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { chmodFix, classText, denialText, missingBitsText } from '../../src/system/denial.js';
 
-const denial = { who: 'www-data', path: '/run/php/fpm.sock', object: 'the socket', missing: ['w'] as const, cls: 'other' as const, modeText: 'srw-rw----', owner: 'root', group: 'root' };
+const denial = {
+  who: 'www-data',
+  path: '/run/php/fpm.sock',
+  object: 'the socket',
+  missing: ['w'] as const,
+  cls: 'other' as const,
+  modeText: 'srw-rw----',
+  owner: 'root',
+  group: 'root',
+};
 
 describe('denial: one explanation of a permission refusal', () => {
   it('names the bits, the object, its mode and owner, and which class of bits applies', () => {
@@ -11,7 +20,9 @@ describe('denial: one explanation of a permission refusal', () => {
   });
   it('says why the owner or the group bits apply', () => {
     expect(classText({ ...denial, cls: 'owner' })).toBe('the owner bits apply (www-data owns it)');
-    expect(classText({ ...denial, cls: 'group', group: 'sites' })).toBe('the group bits apply (www-data is in its group sites)');
+    expect(classText({ ...denial, cls: 'group', group: 'sites' })).toBe(
+      'the group bits apply (www-data is in its group sites)',
+    );
   });
   it('joins several missing bits and gives the narrowest chmod', () => {
     expect(missingBitsText(['r', 'x'])).toBe('read (r) and search (x)');

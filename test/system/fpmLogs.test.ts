@@ -15,7 +15,12 @@ describe("fpmLogFiles: PHP-FPM's own logs where Debian and RHEL put them", () =>
         '/var/log/php-fpm/www-slow.log': 'x',
       },
     });
-    expect(fpmLogFiles(fs).sort()).toEqual(['/var/log/php-fpm.log', '/var/log/php-fpm/error.log', '/var/log/php-fpm/www-error.log', '/var/log/php8.2-fpm.log']);
+    expect(fpmLogFiles(fs).sort()).toEqual([
+      '/var/log/php-fpm.log',
+      '/var/log/php-fpm/error.log',
+      '/var/log/php-fpm/www-error.log',
+      '/var/log/php8.2-fpm.log',
+    ]);
   });
   it('finds none where neither directory exists', () => {
     const { fs } = fixtureSystem({ files: { '/etc/hostname': 'x' } });

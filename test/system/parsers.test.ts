@@ -18,7 +18,8 @@ import {
 } from '../../src/system/index.js';
 
 describe('passwd and group', () => {
-  const passwd = 'root:x:0:0:root:/root:/bin/bash\n# comment\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nbroken:x:notanumber:1::/:/bin/sh\napp:x:1001:1001::/home/app:/bin/sh\n';
+  const passwd =
+    'root:x:0:0:root:/root:/bin/bash\n# comment\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\nbroken:x:notanumber:1::/:/bin/sh\napp:x:1001:1001::/home/app:/bin/sh\n';
   const group = 'root:x:0:\nwww-data:x:33:\nsites:x:2000:www-data,app\napp:x:1001:\n';
   it('parses entries and skips broken lines', () => {
     expect(parsePasswd(passwd).map((u) => u.name)).toEqual(['root', 'www-data', 'app']);
@@ -43,8 +44,15 @@ describe('passwd and group', () => {
 
 describe('/proc/PID files', () => {
   it('stat: a comm with spaces and parentheses', () => {
-    const text = '4242 (php-fpm: pool (www)) S 4200 4200 4200 0 -1 4194624 100 0 0 0 1 2 0 0 20 0 3 0 98765 1000 200 0 0 0';
-    expect(parseProcStat(text)).toEqual({ comm: 'php-fpm: pool (www)', state: 'S', ppid: 4200, threads: 3, startTicks: 98765 });
+    const text =
+      '4242 (php-fpm: pool (www)) S 4200 4200 4200 0 -1 4194624 100 0 0 0 1 2 0 0 20 0 3 0 98765 1000 200 0 0 0';
+    expect(parseProcStat(text)).toEqual({
+      comm: 'php-fpm: pool (www)',
+      state: 'S',
+      ppid: 4200,
+      threads: 3,
+      startTicks: 98765,
+    });
     expect(parseProcStat('garbage')).toBeUndefined();
   });
   it('status: real and effective ids, groups, and an empty Groups line', () => {
@@ -91,16 +99,27 @@ describe('/proc/net', () => {
     ]);
   });
   it('tcp6: ::, ::1 and v4-mapped addresses', () => {
-    const row = (addr: string, inode: number) => `   0: ${addr}:2328 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 ${inode} 1`;
-    const text = ['header', row('00000000000000000000000000000000', 1), row('00000000000000000000000001000000', 2), row('0000000000000000FFFF00000100007F', 3)].join('\n');
+    const row = (addr: string, inode: number) =>
+      `   0: ${addr}:2328 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 ${inode} 1`;
+    const text = [
+      'header',
+      row('00000000000000000000000000000000', 1),
+      row('00000000000000000000000001000000', 2),
+      row('0000000000000000FFFF00000100007F', 3),
+    ].join('\n');
     expect(parseProcNetTcp(text, 6).map((l) => l.address)).toEqual(['::', '::1', '::ffff:127.0.0.1']);
   });
 });
 
 describe('PHP-FPM pool files', () => {
   it('INI with comments, quotes, inline comments and sections', () => {
-    const ini = parseFpmIni('; top\n[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n[www]\nuser = www-data\nlisten = "/run/php/x.sock"\nlisten.mode = 0660 ; comment\n# hash\n');
-    expect(ini.sections).toEqual([{ name: 'global', line: 2 }, { name: 'www', line: 4 }]);
+    const ini = parseFpmIni(
+      '; top\n[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n[www]\nuser = www-data\nlisten = "/run/php/x.sock"\nlisten.mode = 0660 ; comment\n# hash\n',
+    );
+    expect(ini.sections).toEqual([
+      { name: 'global', line: 2 },
+      { name: 'www', line: 4 },
+    ]);
     expect(ini.entries.find((e) => e.key === 'listen')?.value).toBe('/run/php/x.sock');
     expect(ini.entries.find((e) => e.key === 'listen.mode')).toMatchObject({ value: '0660', line: 7, section: 'www' });
   });
@@ -115,7 +134,8 @@ describe('PHP-FPM pool files', () => {
     const sys = fixtureSystem({
       files: {
         '/etc/php/8.2/fpm/php-fpm.conf': '[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n',
-        '/etc/php/8.2/fpm/pool.d/www.conf': '[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm-$pool.sock\nlisten.owner = www-data\n',
+        '/etc/php/8.2/fpm/pool.d/www.conf':
+          '[www]\nuser = www-data\nlisten = /run/php/php8.2-fpm-$pool.sock\nlisten.owner = www-data\n',
         '/etc/php/8.2/fpm/pool.d/api.conf': '[api]\nlisten = 127.0.0.1:9000\n',
         '/etc/php-fpm.d/secret.conf': { content: '[s]\nlisten=/x\n', denied: true },
         '/srv/extra/fpm.conf': '[extra]\nlisten = /srv/extra.sock\n',
@@ -130,8 +150,18 @@ describe('PHP-FPM pool files', () => {
     expect(scan.problems.join()).toContain('secret.conf');
   });
   it('expandGlob matches components and skips hidden files', () => {
-    const sys = fixtureSystem({ files: { '/etc/php/7.4/fpm/pool.d/a.conf': '', '/etc/php/8.2/fpm/pool.d/b.conf': '', '/etc/php/8.2/fpm/pool.d/.c.conf': '', '/etc/php/8.2/fpm/pool.d/d.txt': '' } });
-    expect(expandGlob(sys.fs, '/etc/php/*/fpm/pool.d/*.conf')).toEqual(['/etc/php/7.4/fpm/pool.d/a.conf', '/etc/php/8.2/fpm/pool.d/b.conf']);
+    const sys = fixtureSystem({
+      files: {
+        '/etc/php/7.4/fpm/pool.d/a.conf': '',
+        '/etc/php/8.2/fpm/pool.d/b.conf': '',
+        '/etc/php/8.2/fpm/pool.d/.c.conf': '',
+        '/etc/php/8.2/fpm/pool.d/d.txt': '',
+      },
+    });
+    expect(expandGlob(sys.fs, '/etc/php/*/fpm/pool.d/*.conf')).toEqual([
+      '/etc/php/7.4/fpm/pool.d/a.conf',
+      '/etc/php/8.2/fpm/pool.d/b.conf',
+    ]);
     expect(expandGlob(sys.fs, '/etc/php/8.[0-9]/fpm/pool.d/?.conf')).toEqual(['/etc/php/8.2/fpm/pool.d/b.conf']);
   });
 });
@@ -150,13 +180,20 @@ describe('fixture machine', () => {
     expect((await sys.connector.connectTcp('127.0.0.1', 9001, 100)).ok).toBe(false);
   });
   it('holders: socket inodes to pids, incomplete when fds are hidden', () => {
-    const sys = fixtureSystem({ processes: [{ pid: 10, comm: 'a', sockets: [7] }, { pid: 11, comm: 'b', sockets: 'hidden' }] });
+    const sys = fixtureSystem({
+      processes: [
+        { pid: 10, comm: 'a', sockets: [7] },
+        { pid: 11, comm: 'b', sockets: 'hidden' },
+      ],
+    });
     expect(sys.sockets.holders(7)).toEqual({ pids: [10], complete: false });
     const all = fixtureSystem({ processes: [{ pid: 10, comm: 'a', sockets: [7] }] });
     expect(all.sockets.holders(8)).toEqual({ pids: [], complete: true });
   });
   it('stat follows symbolic links in every component; lstat does not', () => {
-    const sys = fixtureSystem({ files: { '/var/run': { target: '/run' }, '/run/x.sock': { type: 'socket', uid: 33 } } });
+    const sys = fixtureSystem({
+      files: { '/var/run': { target: '/run' }, '/run/x.sock': { type: 'socket', uid: 33 } },
+    });
     expect(sys.fs.stat('/var/run/x.sock')).toMatchObject({ type: 'socket', uid: 33, path: '/run/x.sock' });
     expect(sys.fs.lstat('/var/run')).toMatchObject({ type: 'symlink' });
     expect(sys.fs.listDir('/run')).toEqual(['x.sock']);

@@ -17,8 +17,14 @@ function fakeProc(): string {
   const add = (pid: number, comm: string, cmdline: string[]) => {
     mkdirSync(join(proc, String(pid)));
     writeFileSync(join(proc, String(pid), 'cmdline'), `${cmdline.join('\0')}\0`);
-    writeFileSync(join(proc, String(pid), 'stat'), `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0`);
-    writeFileSync(join(proc, String(pid), 'status'), `Name:\t${comm}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n`);
+    writeFileSync(
+      join(proc, String(pid), 'stat'),
+      `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 0 0`,
+    );
+    writeFileSync(
+      join(proc, String(pid), 'status'),
+      `Name:\t${comm}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nThreads:\t1\n`,
+    );
   };
   add(10, 'php-fpm8.2', ['php-fpm: master process (/srv/fpm/php-fpm.conf)']);
   add(11, 'bash', ['/bin/bash', '-l']);
@@ -34,7 +40,12 @@ describe('liveProcesses on a /proc tree', () => {
       { pid: 10, cmdline: ['php-fpm: master process (/srv/fpm/php-fpm.conf)'] },
       { pid: 11, cmdline: ['/bin/bash', '-l'] },
     ]);
-    expect(p.list().map((x) => x.cmdline).sort()).toEqual(lines.map((x) => x.cmdline).sort());
+    expect(
+      p
+        .list()
+        .map((x) => x.cmdline)
+        .sort(),
+    ).toEqual(lines.map((x) => x.cmdline).sort());
   });
 });
 
@@ -42,7 +53,10 @@ describe('parentAndCommandLine', () => {
   it('reads one process on its own, without a snapshot of all', () => {
     const proc = fakeProc();
     const p = liveProcesses(proc);
-    expect(p.parentAndCommandLine(10)).toEqual({ ppid: 1, cmdline: ['php-fpm: master process (/srv/fpm/php-fpm.conf)'] });
+    expect(p.parentAndCommandLine(10)).toEqual({
+      ppid: 1,
+      cmdline: ['php-fpm: master process (/srv/fpm/php-fpm.conf)'],
+    });
     // Process 11 goes away: a snapshot would have read it; this read did not.
     rmSync(join(proc, '11'), { recursive: true });
     expect(p.parentAndCommandLine(11)).toBeUndefined();

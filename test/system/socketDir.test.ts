@@ -23,7 +23,12 @@ describe('socketsInDir: the sockets in a directory, bounded', () => {
   });
 
   it('lists only sockets, sorted, at most maxShown, and counts the rest', () => {
-    expect(socketsInDir(dir.path)).toEqual({ sockets: [dir.join('a.sock'), dir.join('b.sock'), dir.join('c.sock')], more: 0, truncated: false, subdirs: [] });
+    expect(socketsInDir(dir.path)).toEqual({
+      sockets: [dir.join('a.sock'), dir.join('b.sock'), dir.join('c.sock')],
+      more: 0,
+      truncated: false,
+      subdirs: [],
+    });
     expect(socketsInDir(dir.path, 2)).toMatchObject({ sockets: [dir.join('a.sock'), dir.join('b.sock')], more: 1 });
   });
 

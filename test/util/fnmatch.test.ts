@@ -25,8 +25,19 @@ describe('fnmatch: one wildcard matcher for Apache and PHP-FPM', () => {
     expect(hasWildcard('/etc/php/8.2/fpm')).toBe(false);
   });
   it("PHP-FPM's pool globs (src/system) match as Apache's Include does: ] first in a class, hidden files only when named", () => {
-    const { fs } = fixtureSystem({ files: { '/etc/fpm.d/].conf': 'x', '/etc/fpm.d/x.conf': 'x', '/etc/fpm.d/.y.conf': 'x', '/etc/fpm.d/z.conf': 'x' } });
+    const { fs } = fixtureSystem({
+      files: {
+        '/etc/fpm.d/].conf': 'x',
+        '/etc/fpm.d/x.conf': 'x',
+        '/etc/fpm.d/.y.conf': 'x',
+        '/etc/fpm.d/z.conf': 'x',
+      },
+    });
     expect(expandGlob(fs, '/etc/fpm.d/[]x].conf')).toEqual(['/etc/fpm.d/].conf', '/etc/fpm.d/x.conf']);
-    expect(expandGlob(fs, '/etc/fpm.d/*.conf')).toEqual(['/etc/fpm.d/].conf', '/etc/fpm.d/x.conf', '/etc/fpm.d/z.conf']);
+    expect(expandGlob(fs, '/etc/fpm.d/*.conf')).toEqual([
+      '/etc/fpm.d/].conf',
+      '/etc/fpm.d/x.conf',
+      '/etc/fpm.d/z.conf',
+    ]);
   });
 });

@@ -9,9 +9,9 @@ import type { Finding } from '../../findings/finding.js';
 import type { ConfigCheck } from './context.js';
 import { at, finding } from './make.js';
 
-
 function passes(tree: readonly Directive[], vhost: Directive | undefined): boolean {
-  const has = (name: string, test: (d: Directive) => boolean) => collectInScope(tree, name, vhost).some((x) => test(x.d));
+  const has = (name: string, test: (d: Directive) => boolean) =>
+    collectInScope(tree, name, vhost).some((x) => test(x.d));
   return (
     has('cgipassauth', (d) => (d.args[0] ?? '').toLowerCase() === 'on') ||
     has('setenvif', (d) => d.raw.includes('HTTP_AUTHORIZATION')) ||
@@ -56,7 +56,12 @@ export const authorizationNotPassedCheck: ConfigCheck = {
           message: `This site uses HTTP authentication (${at(auth)}) and sends requests to a FastCGI application, but Apache does not pass the Authorization header to FastCGI unless told to: an application that checks logins itself (PHP_AUTH_USER, HTTP_AUTHORIZATION) sees none and answers 401 again and again.`,
           at: s.definedAt,
           evidence: [`${at(auth)}: ${auth.written} ${auth.raw}`, `${at(s.definedAt)}: ${s.directive}`],
-          fix: s.module === 'fcgid' ? 'Add "FcgidPassHeader Authorization" (or "CGIPassAuth On" on Apache 2.4.13+).' : s.module === 'fastcgi' ? 'Add "-pass-header Authorization" to the FastCgiServer/FastCgiExternalServer line (or "CGIPassAuth On").' : 'Add "CGIPassAuth On" in the section that routes to the application (Apache 2.4.13+), or SetEnvIfNoCase ^Authorization$ "(.+)" HTTP_AUTHORIZATION=$1.',
+          fix:
+            s.module === 'fcgid'
+              ? 'Add "FcgidPassHeader Authorization" (or "CGIPassAuth On" on Apache 2.4.13+).'
+              : s.module === 'fastcgi'
+                ? 'Add "-pass-header Authorization" to the FastCgiServer/FastCgiExternalServer line (or "CGIPassAuth On").'
+                : 'Add "CGIPassAuth On" in the section that routes to the application (Apache 2.4.13+), or SetEnvIfNoCase ^Authorization$ "(.+)" HTTP_AUTHORIZATION=$1.',
         }),
       );
     }

@@ -9,7 +9,24 @@ import type { ConfigCheck } from './context.js';
 import { FoldByCause } from './fold.js';
 import { finding } from './make.js';
 
-const DIR_SECTIONS = new Set(['directory', 'directorymatch', 'files', 'filesmatch', 'location', 'locationmatch', 'proxy', 'proxymatch', 'if', 'elseif', 'else', 'limit', 'limitexcept', 'requireall', 'requireany', 'requirenone']);
+const DIR_SECTIONS = new Set([
+  'directory',
+  'directorymatch',
+  'files',
+  'filesmatch',
+  'location',
+  'locationmatch',
+  'proxy',
+  'proxymatch',
+  'if',
+  'elseif',
+  'else',
+  'limit',
+  'limitexcept',
+  'requireall',
+  'requireany',
+  'requirenone',
+]);
 export const FASTCGI_MODULES = new Set(['fastcgi_module', 'fcgid_module', 'proxy_module', 'proxy_fcgi_module']);
 
 function contextError(d: Directive, scopes: readonly Directive[]): string | undefined {
@@ -20,7 +37,10 @@ function contextError(d: Directive, scopes: readonly Directive[]): string | unde
       const bad = scopes.find((s) => DIR_SECTIONS.has(s.name) && !['if', 'elseif', 'else'].includes(s.name));
       if (bad) return `<${d.written}> cannot occur within <${bad.written}> section`;
     }
-    if ((d.name === 'files' || d.name === 'filesmatch') && scopes.some((s) => s.name === 'location' || s.name === 'locationmatch')) {
+    if (
+      (d.name === 'files' || d.name === 'filesmatch') &&
+      scopes.some((s) => s.name === 'location' || s.name === 'locationmatch')
+    ) {
       return `<${d.written}> cannot occur within <Location> section`;
     }
     return undefined;
@@ -36,12 +56,18 @@ function contextError(d: Directive, scopes: readonly Directive[]): string | unde
       if (dirScope) return `${d.written} not allowed here`;
       break;
     case 'notdir': {
-      const bad = scopes.find((s) => ['directory', 'directorymatch', 'files', 'filesmatch', 'if', 'elseif', 'else'].includes(s.name));
+      const bad = scopes.find((s) =>
+        ['directory', 'directorymatch', 'files', 'filesmatch', 'if', 'elseif', 'else'].includes(s.name),
+      );
       if (bad) return `${d.written} cannot occur within <${bad.written}> section`;
       const loc = scopes.find((s) => s.name === 'location' || s.name === 'locationmatch');
       if (loc && (d.name === 'proxypass' || d.name === 'proxypassmatch')) {
         const second = d.args[1];
-        if (second !== undefined && !second.includes('=') && !['nocanon', 'interpolate', 'noquery'].includes(second.toLowerCase())) {
+        if (
+          second !== undefined &&
+          !second.includes('=') &&
+          !['nocanon', 'interpolate', 'noquery'].includes(second.toLowerCase())
+        ) {
           return 'ProxyPass|ProxyPassMatch can not have a path when defined in a location.';
         }
       }
@@ -52,8 +78,10 @@ function contextError(d: Directive, scopes: readonly Directive[]): string | unde
       break;
     default:
   }
-  if (spec.min !== undefined && d.args.length < spec.min) return `${d.written} takes ${spec.min === spec.max ? spec.min : `at least ${spec.min}`} argument${spec.min === 1 ? '' : 's'}, got ${d.args.length}`;
-  if (spec.max !== undefined && d.args.length > spec.max) return `${d.written} takes ${spec.min === spec.max ? '' : 'at most '}${spec.max} argument${spec.max === 1 ? '' : 's'}, got ${d.args.length}`;
+  if (spec.min !== undefined && d.args.length < spec.min)
+    return `${d.written} takes ${spec.min === spec.max ? spec.min : `at least ${spec.min}`} argument${spec.min === 1 ? '' : 's'}, got ${d.args.length}`;
+  if (spec.max !== undefined && d.args.length > spec.max)
+    return `${d.written} takes ${spec.min === spec.max ? '' : 'at most '}${spec.max} argument${spec.max === 1 ? '' : 's'}, got ${d.args.length}`;
   return undefined;
 }
 

@@ -35,7 +35,14 @@ function mergeSteps(lines: readonly OptionsLine[]): MergeStep[] {
     if (parsed.replace) parts.push(`replaces the inherited options (${names(current)}) with ${names(parsed.replace)}`);
     if (parsed.add.size > 0) parts.push(`adds ${[...parsed.add].join(' ')}`);
     if (parsed.remove.size > 0) parts.push(`removes ${[...parsed.remove].join(' ')}`);
-    const step: MergeStep = { line, effect: parts.join(', ') || 'changes nothing', had: current.has('ExecCGI'), has: next.has('ExecCGI'), replaced: parsed.replace !== undefined, result: next };
+    const step: MergeStep = {
+      line,
+      effect: parts.join(', ') || 'changes nothing',
+      had: current.has('ExecCGI'),
+      has: next.has('ExecCGI'),
+      replaced: parsed.replace !== undefined,
+      result: next,
+    };
     current = next;
     return step;
   });
@@ -45,10 +52,13 @@ function mergeSteps(lines: readonly OptionsLine[]): MergeStep[] {
 function why(steps: readonly MergeStep[]): string {
   const lost = [...steps].reverse().find((s) => s.had && !s.has);
   if (lost) {
-    const how = lost.replaced ? 'its list has no + or - words, so it replaces the inherited options, ExecCGI among them' : 'it removes ExecCGI';
+    const how = lost.replaced
+      ? 'its list has no + or - words, so it replaces the inherited options, ExecCGI among them'
+      : 'it removes ExecCGI';
     return `"Options ${lost.line.args.join(' ')}" at ${at(lost.line)} turns ExecCGI off: ${how}.`;
   }
-  if (steps.length === 0) return `No Options line applies here, and Apache's default (${names(new Set(DEFAULT_OPTIONS))}) does not include ExecCGI.`;
+  if (steps.length === 0)
+    return `No Options line applies here, and Apache's default (${names(new Set(DEFAULT_OPTIONS))}) does not include ExecCGI.`;
   const one = steps.length === 1;
   return `${one ? 'The one Options line that applies here' : `None of the ${steps.length} Options lines that apply here`} (${steps.map((s) => at(s.line)).join(', ')}) ${one ? 'does not add' : 'adds'} ExecCGI, and Apache's default (${names(new Set(DEFAULT_OPTIONS))}) does not include it.`;
 }
@@ -75,7 +85,10 @@ export const execcgiOffCheck: ConfigCheck = {
           at: s.definedAt,
           evidence: [
             `${at(s.definedAt)}: ${s.directive}`,
-            ...steps.map((step) => `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`),
+            ...steps.map(
+              (step) =>
+                `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`,
+            ),
           ],
           fix: `Add "Options +ExecCGI" inside <Directory ${s.options.directory}> (or the section that sets the handler).`,
         }),

@@ -99,12 +99,20 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
   lazy(model, 'errorLogs', () => errorLogs(tree, serverRoot));
   if (cfg.located.targetFile) model.targetFile = cfg.located.targetFile;
   if (cfg.located.layout === 'standalone') {
-    model.notes.push('Without the server configuration, which modules are loaded is unknown: <IfModule> blocks were evaluated as if only the built-in modules were, and module checks were skipped. Name the server configuration with --root for a full analysis.');
+    model.notes.push(
+      'Without the server configuration, which modules are loaded is unknown: <IfModule> blocks were evaluated as if only the built-in modules were, and module checks were skipped. Name the server configuration with --root for a full analysis.',
+    );
   }
   if (id.user) model.webUser = id.user;
   if (id.group) model.webGroup = id.group;
-  if (id.userAt && !id.user) model.notes.push(`User is "${id.userAt.args[0] ?? ''}", which could not be resolved (is /etc/apache2/envvars readable?).`);
-  if (cfg.targetAnalysedAsEnabled) model.notes.push(`${cfg.located.targetFile ?? ''} is not read by the server; it was analysed as if it were enabled.`);
+  if (id.userAt && !id.user)
+    model.notes.push(
+      `User is "${id.userAt.args[0] ?? ''}", which could not be resolved (is /etc/apache2/envvars readable?).`,
+    );
+  if (cfg.targetAnalysedAsEnabled)
+    model.notes.push(
+      `${cfg.located.targetFile ?? ''} is not read by the server; it was analysed as if it were enabled.`,
+    );
   return model;
 }
 
@@ -160,7 +168,11 @@ export function analyzeConfig(options: AnalyzeOptions = {}): AnalyzeResult {
     model = buildModel(options);
   } catch (e) {
     // The parser collects what is wrong with the input: an exception here is a bug.
-    return { model: emptyModel(options), findings: [], internalErrors: [internalError('reading the configuration', e)] };
+    return {
+      model: emptyModel(options),
+      findings: [],
+      internalErrors: [internalError('reading the configuration', e)],
+    };
   }
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];

@@ -49,16 +49,19 @@ export const moduleNotLoadedCheck: ConfigCheck = {
       if (!spec || !FASTCGI_MODULES.has(spec.module) || modules.has(spec.module)) continue;
       if (spec.module === 'fastcgi_module' && modules.has('fcgid_module') && d.name.startsWith('fastcgiauth')) continue;
       reported.add(`${d.file}:${d.line}`);
-      directives.add(`${d.name}|${spec.module}`, () => `${d.file}:${d.line}: ${render(d)}`, () =>
-        finding({
-          id: 'module-not-loaded',
-          severity: 'error',
-          title: `${d.written} needs ${spec.module}, which is not loaded`,
-          message: `Apache refuses to start: "Invalid command '${d.written}', perhaps misspelled or defined by a module not included in the server configuration". The line ${render(d)} belongs to ${spec.module}, and no LoadModule loads it.`,
-          at: d,
-          evidence: [d],
-          fix: enable([spec.module]),
-        }),
+      directives.add(
+        `${d.name}|${spec.module}`,
+        () => `${d.file}:${d.line}: ${render(d)}`,
+        () =>
+          finding({
+            id: 'module-not-loaded',
+            severity: 'error',
+            title: `${d.written} needs ${spec.module}, which is not loaded`,
+            message: `Apache refuses to start: "Invalid command '${d.written}', perhaps misspelled or defined by a module not included in the server configuration". The line ${render(d)} belongs to ${spec.module}, and no LoadModule loads it.`,
+            at: d,
+            evidence: [d],
+            fix: enable([spec.module]),
+          }),
       );
     }
     out.push(...directives.findings());
@@ -92,8 +95,16 @@ export const moduleNotLoadedCheck: ConfigCheck = {
             title: 'This FastCGI setup is skipped by Apache',
             message: `${s.directive} is ignored because ${s.inactiveReason}. Requests it was meant to handle go elsewhere${s.module !== 'proxy_fcgi' || s.reachedBy.some((m) => m.kind === 'SetHandler') ? ', and a script may be served as plain text' : ''}.`,
             at: s.definedAt,
-            evidence: [`${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`, ...s.sections.filter((x) => x.condition === false).map((x) => `${x.file}:${x.line}: <${x.name} ${x.args.join(' ')}> is false`)],
-            fix: missing.length > 0 ? enable(missing) : 'Make the condition true (define the name, create the file), or remove the block.',
+            evidence: [
+              `${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`,
+              ...s.sections
+                .filter((x) => x.condition === false)
+                .map((x) => `${x.file}:${x.line}: <${x.name} ${x.args.join(' ')}> is false`),
+            ],
+            fix:
+              missing.length > 0
+                ? enable(missing)
+                : 'Make the condition true (define the name, create the file), or remove the block.',
           }),
         );
       }

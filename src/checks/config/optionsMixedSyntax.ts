@@ -27,7 +27,10 @@ export const optionsMixedSyntaxCheck: ConfigCheck = {
             message: `"${render(d)}" mixes plain option names with +/- ones. Apache 2.4 refuses to start: "Either all Options must start with + or -, or no Option may." (Apache 2.2 accepted it, which is why old guides show it.)`,
             at: d,
             evidence: [d],
-            fix: `Write either "Options ${fixed}" (add to the inherited options) or "Options ${d.args.map((a) => a.replace(/^[+-]/, '')).filter((a, i, all) => !d.args[i]?.startsWith('-') && all.indexOf(a) === i).join(' ')}" (replace them).`,
+            fix: `Write either "Options ${fixed}" (add to the inherited options) or "Options ${d.args
+              .map((a) => a.replace(/^[+-]/, ''))
+              .filter((a, i, all) => !d.args[i]?.startsWith('-') && all.indexOf(a) === i)
+              .join(' ')}" (replace them).`,
           }),
         );
       }

@@ -12,7 +12,11 @@ import { finding } from './make.js';
 function one(i: ParseIssue): Finding {
   const evidence = i.text ? [`${i.file}${i.line !== undefined ? `:${i.line}` : ''}: ${i.text}`] : [];
   // The file we were asked to read (no Include led to it) could not be read at all.
-  if ((i.kind === 'include-not-found' || i.kind === 'unreadable' || i.kind === 'not-regular') && i.line === undefined && i.includedFrom.length === 0) {
+  if (
+    (i.kind === 'include-not-found' || i.kind === 'unreadable' || i.kind === 'not-regular') &&
+    i.line === undefined &&
+    i.includedFrom.length === 0
+  ) {
     return finding({
       id: 'config-file-unreadable',
       severity: 'error',
@@ -31,11 +35,15 @@ function one(i: ParseIssue): Finding {
       return finding({
         id: 'include-not-found',
         severity: 'error',
-        title: /symbolic links/.test(i.message) ? 'An Include leads into a symbolic link loop' : 'An Include matches no file',
+        title: /symbolic links/.test(i.message)
+          ? 'An Include leads into a symbolic link loop'
+          : 'An Include matches no file',
         message: `Apache stops at startup: ${i.message}. Include (unlike IncludeOptional) must find what it names.`,
         at: i,
         evidence,
-        fix: loopFix(i.message) ?? 'Correct the path or the pattern, create the missing file, or use IncludeOptional if the file may legitimately be absent.',
+        fix:
+          loopFix(i.message) ??
+          'Correct the path or the pattern, create the missing file, or use IncludeOptional if the file may legitimately be absent.',
       });
     case 'out-of-memory':
       return finding({
@@ -76,7 +84,10 @@ function one(i: ParseIssue): Finding {
               title: 'Part of the configuration is not visible to this user',
               message: `${i.message}. Apache reads its configuration as root, so this is not an error of Apache's; but fcgi-doctor, running as a user who may not read it, did not analyse it, and this report may miss problems in it.`,
             }
-          : { title: 'A configuration file could not be read', message: `${i.message}. Its contents were not analysed, so this report may miss problems in it.` }),
+          : {
+              title: 'A configuration file could not be read',
+              message: `${i.message}. Its contents were not analysed, so this report may miss problems in it.`,
+            }),
         at: i,
         evidence,
         fix: 'Run fcgi-doctor with rights to read the whole configuration (sudo), or fix the file permissions if Apache cannot read it either.',
@@ -99,13 +110,14 @@ function one(i: ParseIssue): Finding {
         message: `${i.message} Apache refuses to start ("Invalid command '\\xef\\xbb\\xbf…'").`,
         at: i,
         evidence,
-        fix: 'Save the file as UTF-8 without BOM (for example: sed -i \'1s/^\\xEF\\xBB\\xBF//\' FILE).',
+        fix: "Save the file as UTF-8 without BOM (for example: sed -i '1s/^\\xEF\\xBB\\xBF//' FILE).",
       });
     default:
       return finding({
         id: 'config-syntax-error',
         severity: i.severity,
-        title: i.severity === 'error' ? 'Apache would refuse this configuration' : 'Apache warns about this configuration',
+        title:
+          i.severity === 'error' ? 'Apache would refuse this configuration' : 'Apache warns about this configuration',
         message: i.severity === 'error' ? `Apache stops at startup with: ${i.message}` : `Apache warns: ${i.message}`,
         at: i,
         evidence,
@@ -126,13 +138,23 @@ function loopFix(message: string): string | undefined {
 }
 
 export const parseIssuesCheck: ConfigCheck = {
-  ids: ['config-syntax-error', 'include-not-found', 'config-variable-undefined', 'config-file-unreadable', 'config-analysis-limit'],
+  ids: [
+    'config-syntax-error',
+    'include-not-found',
+    'config-variable-undefined',
+    'config-file-unreadable',
+    'config-analysis-limit',
+  ],
   run(ctx) {
     // The same message on many lines (a variable undefined everywhere it is used,
     // one module loaded again and again) is one cause: once, at its first line.
     const out = new FoldByCause();
     for (const i of ctx.model.issues) {
-      out.add(`${i.kind}|${i.severity}|${i.message}`, () => `${i.file}${i.line !== undefined ? `:${i.line}` : ''}${i.text ? `: ${i.text}` : ''}`, () => one(i));
+      out.add(
+        `${i.kind}|${i.severity}|${i.message}`,
+        () => `${i.file}${i.line !== undefined ? `:${i.line}` : ''}${i.text ? `: ${i.text}` : ''}`,
+        () => one(i),
+      );
     }
     return out.findings();
   },

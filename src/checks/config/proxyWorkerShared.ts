@@ -19,7 +19,9 @@ export const proxyWorkerSharedCheck: ConfigCheck = {
     const out: Finding[] = [];
     // Workers of the main server are inherited by every vhost; vhost workers are their own.
     const first = new Map<string, FastcgiSetup>();
-    const routes = ctx.model.setups.filter((s) => s.active && s.module === 'proxy_fcgi' && definesWorker(s) && s.workerName && s.endpoint?.kind === 'unix');
+    const routes = ctx.model.setups.filter(
+      (s) => s.active && s.module === 'proxy_fcgi' && definesWorker(s) && s.workerName && s.endpoint?.kind === 'unix',
+    );
     const mainFirst = routes.filter((s) => !s.vhost).concat(routes.filter((s) => s.vhost));
     for (const s of mainFirst) {
       const scopes = s.vhost ? [`${s.vhost.file}:${s.vhost.line}`, 'main'] : ['main'];

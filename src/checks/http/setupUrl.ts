@@ -33,7 +33,11 @@ function documentRoot(model: ConfigModel, setup: FastcgiSetup): string | undefin
 /** Candidates for a <FilesMatch> regex: the files such a handler usually serves. */
 const USUAL_SCRIPTS = ['index.php', 'index.py', 'index.pl', 'index.fcgi', 'app.py', 'app.fcgi', 'index.cgi'];
 
-export function urlForSetup(model: ConfigModel, setup: FastcgiSetup, exists: (path: string) => boolean): SetupUrl | undefined {
+export function urlForSetup(
+  model: ConfigModel,
+  setup: FastcgiSetup,
+  exists: (path: string) => boolean,
+): SetupUrl | undefined {
   const base = { host: '127.0.0.1', port: vhostPort(setup), hostHeader: setup.vhost?.serverName ?? 'localhost' };
   for (const m of setup.reachedBy) {
     if (m.urlPath) return { ...base, path: m.urlPath.startsWith('/') ? m.urlPath : `/${m.urlPath}` };
@@ -49,7 +53,12 @@ export function urlForSetup(model: ConfigModel, setup: FastcgiSetup, exists: (pa
       re = new RegExp(pattern);
     } catch {
       // <Files app.py> is a wildcard, not a regex
-      re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+      re = new RegExp(
+        `^${pattern
+          .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.')}$`,
+      );
     }
     const name = USUAL_SCRIPTS.find((n) => re.test(n) && exists(posix.join(root, n)));
     if (name) return { ...base, path: `/${name}` };

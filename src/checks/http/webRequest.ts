@@ -22,19 +22,32 @@ const HEAD_BYTES = 4096;
 
 export const httpGet: WebGet = (url, timeoutMs) =>
   new Promise((resolve, reject) => {
-    const req = http.get({ host: url.host, port: url.port, path: url.path, headers: { Host: url.hostHeader, 'User-Agent': 'fcgi-doctor' }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (c: Buffer) => {
-        chunks.push(c);
-        size += c.length;
-        // Enough to tell source from output; never read an endless body.
-        if (size >= HEAD_BYTES) res.destroy();
-      });
-      const done = () => resolve({ status: res.statusCode ?? 0, head: Buffer.concat(chunks).subarray(0, HEAD_BYTES).toString('utf8') });
-      res.on('end', done);
-      res.on('close', done);
-    });
+    const req = http.get(
+      {
+        host: url.host,
+        port: url.port,
+        path: url.path,
+        headers: { Host: url.hostHeader, 'User-Agent': 'fcgi-doctor' },
+        timeout: timeoutMs,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          size += c.length;
+          // Enough to tell source from output; never read an endless body.
+          if (size >= HEAD_BYTES) res.destroy();
+        });
+        const done = () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            head: Buffer.concat(chunks).subarray(0, HEAD_BYTES).toString('utf8'),
+          });
+        res.on('end', done);
+        res.on('close', done);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
   });
@@ -68,7 +81,9 @@ export async function webRequests(
     if (!setup.active) continue;
     const url = urlForSetup(model, setup, opts.exists);
     if (!url) {
-      notices.push(`--http: no URL is known to reach ${setup.directive} (${setup.definedAt.file}:${setup.definedAt.line}); nothing asked`);
+      notices.push(
+        `--http: no URL is known to reach ${setup.directive} (${setup.definedAt.file}:${setup.definedAt.line}); nothing asked`,
+      );
       continue;
     }
     const key = `${url.host}:${url.port}${url.path}\u0000${url.hostHeader}`;
@@ -87,7 +102,11 @@ export async function webRequests(
 }
 
 export function judge(setup: FastcgiSetup, url: SetupUrl, answer: WebAnswer): Finding[] {
-  const location = { file: setup.definedAt.file, line: setup.definedAt.line, includedFrom: setup.definedAt.includedFrom };
+  const location = {
+    file: setup.definedAt.file,
+    line: setup.definedAt.line,
+    includedFrom: setup.definedAt.includedFrom,
+  };
   const evidence = [{ kind: 'request' as const, text: `GET ${where(url)}: status ${answer.status}` }];
   const source = answer.status < 400 ? looksLikeSource(answer.head) : undefined;
   if (source) {
@@ -95,7 +114,7 @@ export function judge(setup: FastcgiSetup, url: SetupUrl, answer: WebAnswer): Fi
       {
         id: 'source-served-as-text',
         severity: 'error',
-        title: 'The web server sends the script\'s source code instead of running it',
+        title: "The web server sends the script's source code instead of running it",
         message: `Asked for ${url.path}, the web server answered ${answer.status} with ${source}: the request never reached FastCGI, and every visitor can read the code (and any password in it).`,
         location,
         evidence: [...evidence, { kind: 'request', text: `body starts: ${answer.head.slice(0, 80)}` }],
@@ -113,7 +132,7 @@ export function judge(setup: FastcgiSetup, url: SetupUrl, answer: WebAnswer): Fi
         message: `Asked for ${url.path} as a visitor would, the web server answered ${answer.status}: the request fails on its way to the backend or in it. The other findings for this setup, and the error log, say where.`,
         location,
         evidence,
-        fix: 'Read the web server\'s error log for this request; fcgi-doctor logs lists the known causes.',
+        fix: "Read the web server's error log for this request; fcgi-doctor logs lists the known causes.",
         setup: setup.id,
       },
     ];

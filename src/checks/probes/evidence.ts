@@ -1,6 +1,14 @@
 /** Probe results as the short lines a person can check with ls, ps or ss. */
 import type { FastcgiSetup } from '../../setups/index.js';
-import { modeString, octal, type FileStat, type FpmPool, type Principal, type ProcessInfo, type Users } from '../../system/index.js';
+import {
+  modeString,
+  octal,
+  type FileStat,
+  type FpmPool,
+  type Principal,
+  type ProcessInfo,
+  type Users,
+} from '../../system/index.js';
 
 export function ownerText(st: Pick<FileStat, 'uid' | 'gid'>, users: Users): string {
   return `${users.userName(st.uid) ?? st.uid}:${users.groupName(st.gid) ?? st.gid}`;
@@ -25,7 +33,16 @@ export function principalText(who: Principal, users: Users): string {
 export function poolText(pool: FpmPool): string {
   const s = pool.settings;
   const parts = [`listen = ${pool.listen ?? '(none)'}`];
-  for (const k of ['listen.owner', 'listen.group', 'listen.mode', 'listen.acl_users', 'listen.acl_groups', 'listen.allowed_clients', 'user', 'group']) {
+  for (const k of [
+    'listen.owner',
+    'listen.group',
+    'listen.mode',
+    'listen.acl_users',
+    'listen.acl_groups',
+    'listen.allowed_clients',
+    'user',
+    'group',
+  ]) {
     if (s[k] !== undefined) parts.push(`${k} = ${s[k]}`);
   }
   return `pool [${pool.name}] at ${pool.file}:${pool.line}: ${parts.join(', ')}`;

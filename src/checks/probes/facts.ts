@@ -20,7 +20,16 @@ import {
 } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
 
-export const APACHE_NAMES = new Set(['apache2', 'httpd', 'httpd-prefork', 'httpd-worker', 'httpd-event', 'httpd2', 'httpd2-prefork', 'httpd2-worker']);
+export const APACHE_NAMES = new Set([
+  'apache2',
+  'httpd',
+  'httpd-prefork',
+  'httpd-worker',
+  'httpd-event',
+  'httpd2',
+  'httpd2-prefork',
+  'httpd2-worker',
+]);
 
 export interface WebIdentity {
   name: string;
@@ -125,8 +134,10 @@ function webIdentity(model: ConfigModel, system: SystemProbes, apache: ApacheIns
     source = 'assumed';
   }
   const user = system.users.user(name);
-  const groupName = model.webGroup ?? (source === 'config' ? undefined : child ? system.users.groupName(child.egid) : undefined);
-  const group = groupName !== undefined ? system.users.group(groupName) : user ? system.users.group(user.gid) : undefined;
+  const groupName =
+    model.webGroup ?? (source === 'config' ? undefined : child ? system.users.groupName(child.egid) : undefined);
+  const group =
+    groupName !== undefined ? system.users.group(groupName) : user ? system.users.group(user.gid) : undefined;
   const id: WebIdentity = { name, source };
   if (user) id.user = user;
   if (group) id.group = group;
@@ -179,7 +190,10 @@ export interface EndpointGroup {
 }
 
 /** Setups grouped by the endpoint they reach, so that one socket gives one finding. */
-export function endpointGroups(setups: readonly FastcgiSetup[], filter: (s: FastcgiSetup) => boolean = () => true): EndpointGroup[] {
+export function endpointGroups(
+  setups: readonly FastcgiSetup[],
+  filter: (s: FastcgiSetup) => boolean = () => true,
+): EndpointGroup[] {
   const groups = new Map<string, EndpointGroup>();
   for (const s of setups) {
     if (!s.endpoint || !filter(s)) continue;

@@ -19,7 +19,12 @@ export function poolsListeningOn(ctx: ProbeContext, e: Endpoint): FpmPool[] {
     if (pe.kind === 'unix' && e.kind === 'unix') return pe.path === e.path;
     if (pe.kind === 'tcp' && e.kind === 'tcp') {
       if (pe.port !== e.port) return false;
-      return pe.host === e.host || pe.host === '0.0.0.0' || pe.host === '::' || (LOOPBACK.has(pe.host) && LOOPBACK.has(e.host));
+      return (
+        pe.host === e.host ||
+        pe.host === '0.0.0.0' ||
+        pe.host === '::' ||
+        (LOOPBACK.has(pe.host) && LOOPBACK.has(e.host))
+      );
     }
     return false;
   });
@@ -37,7 +42,9 @@ export interface FpmAdvice {
 function listenUrl(pool: FpmPool): string {
   const e = pool.endpoint;
   if (!e) return '';
-  return e.kind === 'unix' ? `proxy:unix:${e.path}|fcgi://localhost` : `proxy:fcgi://${e.host === '0.0.0.0' ? '127.0.0.1' : e.host}:${e.port}`;
+  return e.kind === 'unix'
+    ? `proxy:unix:${e.path}|fcgi://localhost`
+    : `proxy:fcgi://${e.host === '0.0.0.0' ? '127.0.0.1' : e.host}:${e.port}`;
 }
 
 /**

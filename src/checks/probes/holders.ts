@@ -19,8 +19,13 @@ export function holdersOf(ctx: ProbeContext, inode: number, what: string): Holde
     return { processes, text: shown };
   }
   if (!h.complete) {
-    ctx.notice(`The processes behind some sockets are not visible to user ${ctx.facts.viewerName}; run with sudo for the full check.`);
-    return { processes, text: [`${what}: the process holding it is not visible to user ${ctx.facts.viewerName} (run with sudo)`] };
+    ctx.notice(
+      `The processes behind some sockets are not visible to user ${ctx.facts.viewerName}; run with sudo for the full check.`,
+    );
+    return {
+      processes,
+      text: [`${what}: the process holding it is not visible to user ${ctx.facts.viewerName} (run with sudo)`],
+    };
   }
   return { processes, text: [`${what}: no process holds it (another network namespace or container?)`] };
 }

@@ -68,7 +68,11 @@ function probedSetups(model: ConfigModel): FastcgiSetup[] {
   return model.setups.filter((s) => s.active && (s.loaded || model.layout === 'standalone'));
 }
 
-async function connectAll(setups: readonly FastcgiSetup[], system: SystemProbes, timeoutMs: number): Promise<Map<string, ConnectOutcome>> {
+async function connectAll(
+  setups: readonly FastcgiSetup[],
+  system: SystemProbes,
+  timeoutMs: number,
+): Promise<Map<string, ConnectOutcome>> {
   const out = new Map<string, ConnectOutcome>();
   const jobs = endpointGroups(setups).map(async (g) => {
     const e = g.endpoint;
@@ -85,7 +89,11 @@ async function connectAll(setups: readonly FastcgiSetup[], system: SystemProbes,
   return out;
 }
 
-export async function runProbes(model: ConfigModel, system: SystemProbes, opts: ProbeOptions = {}): Promise<ProbeResult> {
+export async function runProbes(
+  model: ConfigModel,
+  system: SystemProbes,
+  opts: ProbeOptions = {},
+): Promise<ProbeResult> {
   const notices = new Set<string>();
   const setups = probedSetups(model);
   const facts = gatherFacts(model, system, opts.fpmConfigs);
@@ -101,10 +109,15 @@ export async function runProbes(model: ConfigModel, system: SystemProbes, opts: 
     notice: (t) => notices.add(t),
   };
   if (facts.web.source === 'assumed' && setups.length > 0) {
-    notices.add(`The configuration names no User and no Apache child is running: permissions were checked for "${facts.web.name}".`);
+    notices.add(
+      `The configuration names no User and no Apache child is running: permissions were checked for "${facts.web.name}".`,
+    );
   }
   for (const p of facts.fpm.problems) notices.add(`PHP-FPM: ${p}`);
-  if (!facts.unixListeners) notices.add(`/proc/net/unix is not readable by user ${facts.viewerName}: stale sockets are judged by connect() alone.`);
+  if (!facts.unixListeners)
+    notices.add(
+      `/proc/net/unix is not readable by user ${facts.viewerName}: stale sockets are judged by connect() alone.`,
+    );
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
   for (const check of opts.checks ?? PROBE_CHECKS) {

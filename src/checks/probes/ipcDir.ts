@@ -22,7 +22,10 @@ function ipcDirs(ctx: ProbeContext): Map<string, { directive: string; setups: Fa
   if (fcgid.length > 0) {
     const dir = fcgidIpcDir(ext);
     const prev = out.get(dir);
-    out.set(dir, { directive: prev ? `${prev.directive} and FcgidIPCDir` : 'FcgidIPCDir', setups: [...(prev?.setups ?? []), ...fcgid] });
+    out.set(dir, {
+      directive: prev ? `${prev.directive} and FcgidIPCDir` : 'FcgidIPCDir',
+      setups: [...(prev?.setups ?? []), ...fcgid],
+    });
   }
   return out;
 }
@@ -52,7 +55,10 @@ export const ipcDirCheck: ProbeCheck = {
       if (!web.principal) continue;
       const v = mayCreateIn(ctx.system.fs, web.principal, dir);
       if (v.result === 'unknown') {
-        if (v.reason === 'denied') ctx.notice(`${v.path} is not visible to user ${ctx.facts.viewerName}; whether ${web.name} may write to ${dir} is unknown. Run with sudo for the full check.`);
+        if (v.reason === 'denied')
+          ctx.notice(
+            `${v.path} is not visible to user ${ctx.facts.viewerName}; whether ${web.name} may write to ${dir} is unknown. Run with sudo for the full check.`,
+          );
         continue;
       }
       if (v.result === 'allowed') continue;
@@ -64,7 +70,10 @@ export const ipcDirCheck: ProbeCheck = {
           title: `The web server's user may not create sockets in ${directive}`,
           message: `${web.name} lacks ${v.missing.join('')} permission on ${v.path}${isDir ? '' : `, above ${dir}`}, so the FastCGI process manager cannot create its sockets in ${dir} (${directive}): the applications never start or cannot be reached.`,
           setups,
-          probe: [`web server user: ${principalText(web.principal, ctx.system.users)}`, `DENIED ${v.missing.join('')}: ${statText(v.stat, ctx.system.users)}`],
+          probe: [
+            `web server user: ${principalText(web.principal, ctx.system.users)}`,
+            `DENIED ${v.missing.join('')}: ${statText(v.stat, ctx.system.users)}`,
+          ],
           fix: isDir ? `chown ${web.name} ${dir} && chmod u+wx ${dir}` : `chmod o+x ${v.path}`,
         }),
       );

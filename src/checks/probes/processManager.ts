@@ -43,9 +43,13 @@ export const processManagerCheck: ProbeCheck = {
           id: 'process-manager-not-running',
           severity: 'error',
           title: "mod_fastcgi's process manager (fcgi-pm) is not running",
-          message: 'Apache runs, but no fcgi-pm process is among its children: static and dynamic FastCGI applications are never started. Something is wrong with the mod_fastcgi installation or with a FastCgiServer/FastCgiConfig directive (see the error log at start-up).',
+          message:
+            'Apache runs, but no fcgi-pm process is among its children: static and dynamic FastCGI applications are never started. Something is wrong with the mod_fastcgi installation or with a FastCgiServer/FastCgiConfig directive (see the error log at start-up).',
           setups: fastcgi,
-          probe: [`Apache master: ${processText(master, users)}`, `children: ${ctx.facts.apache.descendants.length}, none named fcgi-pm`],
+          probe: [
+            `Apache master: ${processText(master, users)}`,
+            `children: ${ctx.facts.apache.descendants.length}, none named fcgi-pm`,
+          ],
           fix: 'Read the error log from the last start (grep FastCGI), fix the directive it names, and restart Apache.',
         }),
       );
@@ -59,9 +63,16 @@ export const processManagerCheck: ProbeCheck = {
             id: 'process-manager-not-running',
             severity: 'error',
             title: "mod_fcgid's process manager is not running",
-            message: "Apache runs, but none of its children is mod_fcgid's process manager (the single-threaded child beside the MPM workers): no fcgid-script application can be started.",
+            message:
+              "Apache runs, but none of its children is mod_fcgid's process manager (the single-threaded child beside the MPM workers): no fcgid-script application can be started.",
             setups: fcgid,
-            probe: [`Apache master: ${processText(master, users)}`, ...ctx.facts.apache.descendants.filter((p) => p.ppid === master.pid).slice(0, 5).map((p) => `child ${processText(p, users)}, ${p.threads} threads`)],
+            probe: [
+              `Apache master: ${processText(master, users)}`,
+              ...ctx.facts.apache.descendants
+                .filter((p) => p.ppid === master.pid)
+                .slice(0, 5)
+                .map((p) => `child ${processText(p, users)}, ${p.threads} threads`),
+            ],
             fix: 'Read the error log around the last start (grep mod_fcgid: "Can\'t create", FcgidIPCDir, FcgidProcessTableFile), fix what it names, and restart Apache.',
           }),
         );

@@ -24,14 +24,20 @@ const MAX_SCANNED = 30;
 function runAsPrincipal(ctx: ProbeContext, s: FastcgiSetup): { who?: Principal; name: string } {
   const web = ctx.facts.web;
   const r = s.runAs;
-  if (!r || r.via === 'web-server' || !r.user) return web.principal ? { who: web.principal, name: web.name } : { name: web.name };
+  if (!r || r.via === 'web-server' || !r.user)
+    return web.principal ? { who: web.principal, name: web.name } : { name: web.name };
   const user = ctx.system.users.user(r.user.replace(/^~/, ''));
   if (!user) {
-    ctx.notice(`${s.definedAt.file}:${s.definedAt.line}: the application's user "${r.user}" is not in /etc/passwd; its scripts were checked as ${web.name}.`);
+    ctx.notice(
+      `${s.definedAt.file}:${s.definedAt.line}: the application's user "${r.user}" is not in /etc/passwd; its scripts were checked as ${web.name}.`,
+    );
     return web.principal ? { who: web.principal, name: web.name } : { name: web.name };
   }
   const group = r.group ? ctx.system.users.group(r.group) : undefined;
-  return { who: { uid: user.uid, gids: [...new Set([group?.gid ?? user.gid, ...user.groups])], name: user.name }, name: user.name };
+  return {
+    who: { uid: user.uid, gids: [...new Set([group?.gid ?? user.gid, ...user.groups])], name: user.name },
+    name: user.name,
+  };
 }
 
 function covered(s: FastcgiSetup, name: string): boolean {
@@ -79,7 +85,10 @@ export function scriptTargets(ctx: ProbeContext): ScriptTarget[] {
     if (!dir) continue;
     const names = ctx.system.fs.listDir(dir);
     if (isProbeError(names)) {
-      if (names.error === 'denied') ctx.notice(`${dir} is not readable by user ${ctx.facts.viewerName}; the scripts in it were not checked. Run with sudo for the full check.`);
+      if (names.error === 'denied')
+        ctx.notice(
+          `${dir} is not readable by user ${ctx.facts.viewerName}; the scripts in it were not checked. Run with sudo for the full check.`,
+        );
       continue;
     }
     const unfiltered = s.reachedBy.every((m) => !(m.extensions && m.extensions.length > 0) && !m.files);

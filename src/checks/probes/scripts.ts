@@ -11,7 +11,6 @@ import { CLASS_LETTER } from '../../system/denial.js';
 import { probeFinding } from './make.js';
 import { scriptTargets } from './scriptTargets.js';
 
-
 export const scriptsCheck: ProbeCheck = {
   ids: ['script-missing', 'script-not-executable'],
   run(ctx) {
@@ -65,8 +64,13 @@ export const scriptsCheck: ProbeCheck = {
           title: 'The FastCGI script is not executable for the user that runs it',
           message: `${t.path} runs as ${t.whoName}, who lacks ${v.missing.join('')} permission on ${onFile ? 'the script' : `the directory ${v.path}`}: exec fails with "Permission denied" and the request ends in a 500 or 503.`,
           setups: [t.setup],
-          probe: [`runs as: ${principalText(t.who, users)}`, `DENIED ${v.missing.join('')}: ${statText(v.stat, users)}`],
-          fix: onFile ? `chmod ${CLASS_LETTER[v.cls]}+x ${v.path}${v.cls === 'owner' ? '' : ` (or chmod +x ${v.path})`}` : `chmod ${CLASS_LETTER[v.cls]}+x ${v.path}`,
+          probe: [
+            `runs as: ${principalText(t.who, users)}`,
+            `DENIED ${v.missing.join('')}: ${statText(v.stat, users)}`,
+          ],
+          fix: onFile
+            ? `chmod ${CLASS_LETTER[v.cls]}+x ${v.path}${v.cls === 'owner' ? '' : ` (or chmod +x ${v.path})`}`
+            : `chmod ${CLASS_LETTER[v.cls]}+x ${v.path}`,
         }),
       );
     }

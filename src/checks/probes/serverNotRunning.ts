@@ -9,7 +9,14 @@ import { processText } from './evidence.js';
 import { probeFinding } from './make.js';
 
 /** Configuration findings that make httpd refuse to start (or that the check could not rule out). */
-const FATAL_CONFIG_IDS = new Set(['config-syntax-error', 'include-not-found', 'server-redefined', 'module-not-loaded', 'proxy-url-invalid', 'options-mixed-syntax']);
+const FATAL_CONFIG_IDS = new Set([
+  'config-syntax-error',
+  'include-not-found',
+  'server-redefined',
+  'module-not-loaded',
+  'proxy-url-invalid',
+  'options-mixed-syntax',
+]);
 
 export const serverNotRunningCheck: ProbeCheck = {
   ids: ['server-not-running'],
@@ -17,7 +24,9 @@ export const serverNotRunningCheck: ProbeCheck = {
     const { apache } = ctx.facts;
     if (apache.master) return [];
     if (!ctx.facts.processesVisible) {
-      ctx.notice(`Other users' processes are not visible to user ${ctx.facts.viewerName} (/proc mounted with hidepid?); whether Apache runs is unknown. Run with sudo for the full check.`);
+      ctx.notice(
+        `Other users' processes are not visible to user ${ctx.facts.viewerName} (/proc mounted with hidepid?); whether Apache runs is unknown. Run with sudo for the full check.`,
+      );
       return [];
     }
     // A file analysed on its own belongs to no server configuration we know: whether
@@ -25,15 +34,24 @@ export const serverNotRunningCheck: ProbeCheck = {
     const standalone = ctx.model.layout === 'standalone';
     if (standalone && apache.others.length > 0) return [];
     const users = ctx.system.users;
-    const probe = [`pid file ${apache.pidFile}: ${ctx.system.fs.exists(apache.pidFile) ? 'names no running Apache process' : 'not there'}`];
+    const probe = [
+      `pid file ${apache.pidFile}: ${ctx.system.fs.exists(apache.pidFile) ? 'names no running Apache process' : 'not there'}`,
+    ];
     if (apache.others.length > 0) {
-      for (const o of apache.others.slice(0, 3)) probe.push(`another Apache instance, not for this configuration: ${processText(o, users)}`);
+      for (const o of apache.others.slice(0, 3))
+        probe.push(`another Apache instance, not for this configuration: ${processText(o, users)}`);
     } else probe.push('no apache2/httpd process in /proc');
     const fatal = ctx.configFindings.filter((f) => f.severity === 'error' && FATAL_CONFIG_IDS.has(f.id));
     let message = `No Apache process serves ${ctx.model.rootFile}: every FastCGI setup below is unreachable until it runs.`;
-    let fix = 'Check the configuration (apachectl configtest), then start Apache (systemctl start apache2, or httpd on RHEL) and read its error log if it stops again.';
+    let fix =
+      'Check the configuration (apachectl configtest), then start Apache (systemctl start apache2, or httpd on RHEL) and read its error log if it stops again.';
     if (fatal.length > 0) {
-      const named = fatal.slice(0, 3).map((f) => `${f.id}${f.location ? ` at ${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}` : ''}`);
+      const named = fatal
+        .slice(0, 3)
+        .map(
+          (f) =>
+            `${f.id}${f.location ? ` at ${f.location.file}${f.location.line !== undefined ? `:${f.location.line}` : ''}` : ''}`,
+        );
       message += ` The configuration would not start as it is: ${named.join('; ')}.`;
       fix = `Fix ${fatal.length === 1 ? 'that error' : 'those errors'} first (apachectl configtest must say "Syntax OK"), then start Apache.`;
     }
@@ -41,7 +59,9 @@ export const serverNotRunningCheck: ProbeCheck = {
       id: 'server-not-running',
       severity: standalone ? 'info' : 'error',
       title: 'Apache is not running',
-      message: standalone ? `No Apache process is running. ${ctx.model.rootFile} was analysed on its own, so which server would read it is unknown; name the server configuration with --root to check it as that server.` : message,
+      message: standalone
+        ? `No Apache process is running. ${ctx.model.rootFile} was analysed on its own, so which server would read it is unknown; name the server configuration with --root to check it as that server.`
+        : message,
       location: { file: ctx.model.rootFile },
       probe,
       fix,

@@ -81,7 +81,9 @@ function interpreterFinding(ctx: ProbeContext, t: ScriptTarget, sb: Shebang): Fi
         message: `${t.path} starts with "${sb.line}", but no ${viaEnv} is on the PATH (${PATH_DIRS.join(':')}): exec fails and the application never starts.${suggestion ? ` ${suggestion} exists.` : ''}`,
         setups: [t.setup],
         probe: [`${t.path}: first line "${sb.line}"`, `${viaEnv}: not found in ${PATH_DIRS.join(', ')}`],
-        fix: suggestion ? `Change the first line to "#!/usr/bin/env ${path.posix.basename(suggestion)}" (and check the script runs under it).` : `Install ${viaEnv}, or change the first line to an interpreter that exists.`,
+        fix: suggestion
+          ? `Change the first line to "#!/usr/bin/env ${path.posix.basename(suggestion)}" (and check the script runs under it).`
+          : `Install ${viaEnv}, or change the first line to an interpreter that exists.`,
       });
     }
     interp = found;
@@ -99,8 +101,14 @@ function interpreterFinding(ctx: ProbeContext, t: ScriptTarget, sb: Shebang): Fi
       title: "The script's interpreter does not exist",
       message: `${t.path} starts with "${sb.line}", but ${interp} does not exist: exec fails ("No such file or directory", which names the script, not the interpreter) and the application never starts, with nothing useful in the log.${suggestion ? ` ${suggestion} exists.` : ''}`,
       setups: [t.setup],
-      probe: [`${t.path}: first line "${sb.line}"`, `${interp}: no such file`, ...(suggestion ? [`${suggestion}: exists and is executable`] : [])],
-      fix: suggestion ? `Change the first line to "#!${suggestion}${sb.arg ? ` ${sb.arg}` : ''}" (and check the script runs under it).` : `Install the interpreter ${interp}, or change the first line to one that exists.`,
+      probe: [
+        `${t.path}: first line "${sb.line}"`,
+        `${interp}: no such file`,
+        ...(suggestion ? [`${suggestion}: exists and is executable`] : []),
+      ],
+      fix: suggestion
+        ? `Change the first line to "#!${suggestion}${sb.arg ? ` ${sb.arg}` : ''}" (and check the script runs under it).`
+        : `Install the interpreter ${interp}, or change the first line to one that exists.`,
     });
   }
   if (!t.who) return undefined;
@@ -115,8 +123,15 @@ function interpreterFinding(ctx: ProbeContext, t: ScriptTarget, sb: Shebang): Fi
         ? `${t.path} starts with "${sb.line}", but ${interp} is a ${st.type === 'dir' ? 'directory' : st.type}, not a program.`
         : `${t.path} starts with "${sb.line}", but ${t.whoName} may not execute ${interp}: exec fails with "Permission denied".`,
     setups: [t.setup],
-    probe: [`${t.path}: first line "${sb.line}"`, statText(st, ctx.system.users), `runs as: ${principalText(t.who, ctx.system.users)}`],
-    fix: st.type !== 'file' ? 'Change the first line to the interpreter program itself.' : `chmod +x ${v?.result === 'denied' ? v.path : interp}`,
+    probe: [
+      `${t.path}: first line "${sb.line}"`,
+      statText(st, ctx.system.users),
+      `runs as: ${principalText(t.who, ctx.system.users)}`,
+    ],
+    fix:
+      st.type !== 'file'
+        ? 'Change the first line to the interpreter program itself.'
+        : `chmod +x ${v?.result === 'denied' ? v.path : interp}`,
   });
 }
 
@@ -127,7 +142,10 @@ export const shebangCheck: ProbeCheck = {
     for (const t of scriptTargets(ctx)) {
       const head = ctx.system.fs.readHead(t.path, 256);
       if (isProbeError(head)) {
-        if (head.error === 'denied') ctx.notice(`${t.path} is not readable by user ${ctx.facts.viewerName}; its #! line was not checked. Run with sudo for the full check.`);
+        if (head.error === 'denied')
+          ctx.notice(
+            `${t.path} is not readable by user ${ctx.facts.viewerName}; its #! line was not checked. Run with sudo for the full check.`,
+          );
         continue;
       }
       if (head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) continue; // ELF: a compiled program

@@ -7,7 +7,14 @@
  * options), since a chmod on a socket is lost when the app restarts.
  */
 import type { Finding } from '../../findings/finding.js';
-import { isProbeError, mayConnect, modeString, type AccessVerdict, type FpmPool, type ProcessInfo } from '../../system/index.js';
+import {
+  isProbeError,
+  mayConnect,
+  modeString,
+  type AccessVerdict,
+  type FpmPool,
+  type ProcessInfo,
+} from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
 import { chmodFix, denialText } from '../../system/denial.js';
@@ -31,7 +38,13 @@ function appSocketFix(holders: readonly ProcessInfo[], web: string, group: strin
   return `have the application create it so (spawn-fcgi -U ${web} -G ${group} -M 0660, or run the application as ${web})`;
 }
 
-function describe(ctx: ProbeContext, d: Denied, socketPath: string, pool: FpmPool | undefined, holders: readonly ProcessInfo[]): { message: string; fix: string } {
+function describe(
+  ctx: ProbeContext,
+  d: Denied,
+  socketPath: string,
+  pool: FpmPool | undefined,
+  holders: readonly ProcessInfo[],
+): { message: string; fix: string } {
   const users = ctx.system.users;
   const web = ctx.facts.web;
   const group = web.group?.name ?? web.name;
@@ -50,7 +63,8 @@ function describe(ctx: ProbeContext, d: Denied, socketPath: string, pool: FpmPoo
   const message = `${who}, the user Apache's children run as, may not connect to ${socketPath}: it ${denialText(denial)}. Requests fail with "(13)Permission denied" and a 503.`;
   const chmod = chmodFix(d);
   if (!isSocket) {
-    const alt = d.cls === 'other' ? ` (or, to keep it closed to others: chgrp ${group} ${d.path} && chmod g+x ${d.path})` : '';
+    const alt =
+      d.cls === 'other' ? ` (or, to keep it closed to others: chgrp ${group} ${d.path} && chmod g+x ${d.path})` : '';
     return { message, fix: `${chmod}${alt}.` };
   }
   if (pool) {
@@ -83,7 +97,10 @@ export const socketPermissionCheck: ProbeCheck = {
       }
       const verdict = mayConnect(ctx.system.fs, web.principal, p);
       if (verdict.result === 'unknown') {
-        if (verdict.reason === 'denied') ctx.notice(`${verdict.path} is not visible to user ${ctx.facts.viewerName}; whether ${web.name} may connect to ${p} is unknown. Run with sudo for the full check.`);
+        if (verdict.reason === 'denied')
+          ctx.notice(
+            `${verdict.path} is not visible to user ${ctx.facts.viewerName}; whether ${web.name} may connect to ${p} is unknown. Run with sudo for the full check.`,
+          );
         continue;
       }
       if (verdict.result === 'allowed') continue;
@@ -94,12 +111,25 @@ export const socketPermissionCheck: ProbeCheck = {
       const { message, fix } = describe(ctx, verdict, p, pool, holders.processes);
       const probe = [
         `web server user: ${principalText(web.principal, ctx.system.users)}${web.source === 'assumed' ? ' (assumed: the configuration names no User)' : ''}`,
-        ...verdict.steps.filter((s) => !s.ok || s.path === p).map((s) => `${s.ok ? 'ok' : 'DENIED'} ${s.need.join('')} for ${web.name}: ${statText(s.stat, ctx.system.users)}`),
+        ...verdict.steps
+          .filter((s) => !s.ok || s.path === p)
+          .map(
+            (s) =>
+              `${s.ok ? 'ok' : 'DENIED'} ${s.need.join('')} for ${web.name}: ${statText(s.stat, ctx.system.users)}`,
+          ),
         ...holders.text,
       ];
       if (pool) probe.push(poolText(pool));
       out.push(
-        probeFinding({ id: 'socket-permission-denied', severity: 'error', title: `The web server's user may not connect to the FastCGI socket`, message, setups: g.setups, probe, fix }),
+        probeFinding({
+          id: 'socket-permission-denied',
+          severity: 'error',
+          title: `The web server's user may not connect to the FastCGI socket`,
+          message,
+          setups: g.setups,
+          probe,
+          fix,
+        }),
       );
     }
     return out;

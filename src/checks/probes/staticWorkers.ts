@@ -29,14 +29,18 @@ export const staticWorkersCheck: ProbeCheck = {
       if (s.module !== 'fastcgi' || s.mode !== 'static' || !s.script) continue;
       const wanted = num(s.params['processes'], 1);
       const script = s.script;
-      const live = apache.descendants.filter((p) => p.pid !== pm.pid && p.state !== 'Z' && p.cmdline.some((a) => a === script));
+      const live = apache.descendants.filter(
+        (p) => p.pid !== pm.pid && p.state !== 'Z' && p.cmdline.some((a) => a === script),
+      );
       if (live.length >= wanted) continue;
       const startDelay = num(s.params['init-start-delay'], 1);
       const restartDelay = num(s.params['restart-delay'], 5);
       const graceMs = (wanted * startDelay + restartDelay + 5) * 1000;
       const since = ctx.now - Math.max(pm.startedAtMs, apache.master.startedAtMs);
       if (since < graceMs) {
-        ctx.notice(`${script}: ${live.length} of ${wanted} processes so far, ${Math.round(since / 1000)} s after Apache started; fcgi-pm starts them one every ${startDelay} s. Check again in a few seconds.`);
+        ctx.notice(
+          `${script}: ${live.length} of ${wanted} processes so far, ${Math.round(since / 1000)} s after Apache started; fcgi-pm starts them one every ${startDelay} s. Check again in a few seconds.`,
+        );
         continue;
       }
       out.push(
@@ -46,7 +50,11 @@ export const staticWorkersCheck: ProbeCheck = {
           title: 'Fewer FastCGI processes run than -processes asks for',
           message: `FastCgiServer ${script} asks for ${wanted} process${wanted > 1 ? 'es' : ''}, but ${live.length} ${live.length === 1 ? 'runs' : 'run'} ${Math.round(since / 1000)} s after Apache started: the application exits at start (a missing interpreter, a syntax error, a crash) and fcgi-pm keeps restarting it.`,
           setups: [s],
-          probe: [`process manager: ${processText(pm, users)}`, ...live.map((p) => `worker ${processText(p, users)}`), `live workers: ${live.length} of ${wanted}`],
+          probe: [
+            `process manager: ${processText(pm, users)}`,
+            ...live.map((p) => `worker ${processText(p, users)}`),
+            `live workers: ${live.length} of ${wanted}`,
+          ],
           fix: `Run the script by hand as the user it runs as (sudo -u ${s.runAs?.user ?? ctx.facts.web.name} ${script}) to see why it exits, and read the error log (FastCGI: server "${script}" ... exited).`,
         }),
       );

@@ -18,11 +18,19 @@ import { probeFinding } from './make.js';
 const WILDCARD = new Set(['0.0.0.0', '::']);
 
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host) || host === '::ffff:127.0.0.1' || host === 'ip6-localhost';
+  return (
+    host === 'localhost' ||
+    host === '::1' ||
+    /^127\./.test(host) ||
+    host === '::ffff:127.0.0.1' ||
+    host === 'ip6-localhost'
+  );
 }
 
 function isLocal(ctx: ProbeContext, host: string): boolean {
-  return isLoopback(host) || ctx.system.network.localAddresses().includes(host) || host === ctx.system.network.hostname();
+  return (
+    isLoopback(host) || ctx.system.network.localAddresses().includes(host) || host === ctx.system.network.hostname()
+  );
 }
 
 /** Listeners a connect to host:port would reach. */
@@ -37,12 +45,20 @@ function reaching(listeners: readonly TcpListener[], host: string, port: number)
   });
 }
 
-function unreachable(ctx: ProbeContext, g: EndpointGroup, host: string, port: number, remote: boolean, onPort: TcpListener[]): Finding {
+function unreachable(
+  ctx: ProbeContext,
+  g: EndpointGroup,
+  host: string,
+  port: number,
+  remote: boolean,
+  onPort: TcpListener[],
+): Finding {
   const conn = ctx.connects.get(g.key);
   const probe: string[] = [];
   if (conn && !conn.ok) probe.push(`connect(${host}:${port}): ${conn.code}`);
   let message = `Apache connects to ${host}:${port}, but `;
-  if (remote) message += `the connection fails (${conn && !conn.ok ? conn.code : 'no answer'}); ${host} is another machine, so only a connect was tried.`;
+  if (remote)
+    message += `the connection fails (${conn && !conn.ok ? conn.code : 'no answer'}); ${host} is another machine, so only a connect was tried.`;
   else if (onPort.length > 0) {
     message += `the backend on port ${port} listens on ${onPort.map((l) => l.address).join(', ')} only, not on ${host}.`;
     probe.push(...onPort.map((l) => `/proc/net/tcp${l.family === 6 ? '6' : ''}: listening on ${l.address}:${l.port}`));
@@ -50,7 +66,9 @@ function unreachable(ctx: ProbeContext, g: EndpointGroup, host: string, port: nu
     message += `nothing listens on port ${port} on this machine.`;
     probe.push(`/proc/net/tcp, /proc/net/tcp6: no listener on port ${port}`);
   }
-  let fix = remote ? `Check that the backend runs on ${host} and that a firewall lets ${host}:${port} through.` : `Start the application that should listen on ${host}:${port}, or correct the address in the configuration.`;
+  let fix = remote
+    ? `Check that the backend runs on ${host} and that a firewall lets ${host}:${port} through.`
+    : `Start the application that should listen on ${host}:${port}, or correct the address in the configuration.`;
   const pools = poolsListeningOn(ctx, g.endpoint);
   const pool = pools[0];
   if (pool && !remote) {
@@ -67,10 +85,24 @@ function unreachable(ctx: ProbeContext, g: EndpointGroup, host: string, port: nu
       fix = `Point Apache at the pool's socket (SetHandler "proxy:unix:${unixPool.endpoint.path}|fcgi://localhost"), or set "listen = 127.0.0.1:${port}" in ${unixPool.file}:${unixPool.lines['listen'] ?? unixPool.line}.`;
     }
   }
-  return probeFinding({ id: 'backend-unreachable', severity: 'error', title: 'Nothing answers on the FastCGI backend address', message, setups: g.setups, probe, fix });
+  return probeFinding({
+    id: 'backend-unreachable',
+    severity: 'error',
+    title: 'Nothing answers on the FastCGI backend address',
+    message,
+    setups: g.setups,
+    probe,
+    fix,
+  });
 }
 
-function exposed(ctx: ProbeContext, g: EndpointGroup, host: string, port: number, open: TcpListener[]): Finding | undefined {
+function exposed(
+  ctx: ProbeContext,
+  g: EndpointGroup,
+  host: string,
+  port: number,
+  open: TcpListener[],
+): Finding | undefined {
   const pool = poolsListeningOn(ctx, g.endpoint)[0];
   const allowed = pool?.settings['listen.allowed_clients'];
   // FPM refuses other clients itself when listen.allowed_clients names only loopback.
@@ -85,7 +117,11 @@ function exposed(ctx: ProbeContext, g: EndpointGroup, host: string, port: number
     title: 'The FastCGI backend listens on the network, not only on loopback',
     message: `Apache reaches the backend on ${host}:${port}, but it listens on ${what}:${port}: anyone who can reach this machine on port ${port} can send it FastCGI requests directly, bypassing Apache (and, with PHP-FPM, run any PHP file on the server).`,
     setups: g.setups,
-    probe: [...open.map((l) => `/proc/net/tcp${l.family === 6 ? '6' : ''}: listening on ${l.address}:${l.port}`), ...holders.text, ...(pool ? [poolText(pool)] : [])],
+    probe: [
+      ...open.map((l) => `/proc/net/tcp${l.family === 6 ? '6' : ''}: listening on ${l.address}:${l.port}`),
+      ...holders.text,
+      ...(pool ? [poolText(pool)] : []),
+    ],
     fix: pool
       ? `Set "listen = 127.0.0.1:${port}" in ${pool.file}:${pool.lines['listen'] ?? pool.line} (or listen.allowed_clients = 127.0.0.1) and restart PHP-FPM.`
       : `Bind the application to 127.0.0.1:${port} (uWSGI --fastcgi-socket 127.0.0.1:${port}, spawn-fcgi -a 127.0.0.1), or firewall port ${port}.`,
@@ -113,7 +149,16 @@ export const tcpBackendCheck: ProbeCheck = {
       if (hits.length === 0) {
         // A connect that works despite no listener in our /proc/net view: another namespace; trust the connect.
         if (conn?.ok) continue;
-        out.push(unreachable(ctx, g, host, port, false, listeners.filter((l) => l.port === port)));
+        out.push(
+          unreachable(
+            ctx,
+            g,
+            host,
+            port,
+            false,
+            listeners.filter((l) => l.port === port),
+          ),
+        );
         continue;
       }
       if (isLoopback(host)) {

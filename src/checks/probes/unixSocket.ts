@@ -36,7 +36,14 @@ function suggestion(ctx: ProbeContext, wanted: string): Suggestion {
   const near = closestSocket(wanted, listeners);
   if (!near) {
     const inDir = listeners.filter((l) => path.posix.dirname(l.path) === path.posix.dirname(wanted)).map((l) => l.path);
-    return { sentence: '', probe: [inDir.length > 0 ? `listening in ${path.posix.dirname(wanted)}: ${inDir.slice(0, 5).join(', ')}` : `no socket is listening in ${path.posix.dirname(wanted)}`] };
+    return {
+      sentence: '',
+      probe: [
+        inDir.length > 0
+          ? `listening in ${path.posix.dirname(wanted)}: ${inDir.slice(0, 5).join(', ')}`
+          : `no socket is listening in ${path.posix.dirname(wanted)}`,
+      ],
+    };
   }
   const holders = holdersOf(ctx, near.inode, `listening socket ${near.path}`);
   const who = holders.processes[0];
@@ -65,7 +72,10 @@ function missing(ctx: ProbeContext, g: EndpointGroup, p: string): Finding {
     message: `Apache connects to ${p}, but there is no such file: requests fail with "No such file or directory" (503).${fpm.sentence ? ` ${fpm.sentence}` : ''}${nearSentence}`,
     setups: g.setups,
     probe: [`${p}: no such file`, ...fpm.probe, ...near.probe],
-    fix: fixes.length > 0 ? joinSentences(fixes) : 'Start the application that should listen on this socket, or correct the path in the configuration.',
+    fix:
+      fixes.length > 0
+        ? joinSentences(fixes)
+        : 'Start the application that should listen on this socket, or correct the path in the configuration.',
   });
 }
 

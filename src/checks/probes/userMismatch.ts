@@ -68,7 +68,9 @@ export const userMismatchCheck: ProbeCheck = {
             message: `Every process behind ${g.key.replace(/^(unix|tcp):/, '')} runs as root: files it writes belong to root, and a flaw in the application is a flaw in the whole machine. Run it as the web server's user (${web.name}) instead, as the old guides to FastCGI on Apache (mod_fastcgi) advise: start it after "su - ${web.name}", so that it owns its socket and its files and Apache may use them.`,
             setups: g.setups,
             probe,
-            fix: pool ? `Set "user = ${web.name}" and "group = ${web.group?.name ?? web.name}" in ${pool.file} and restart PHP-FPM.` : `Start the application as ${web.name} (spawn-fcgi -u ${web.name} -g ${web.group?.name ?? web.name}, uWSGI --uid/--gid, or the service's User=).`,
+            fix: pool
+              ? `Set "user = ${web.name}" and "group = ${web.group?.name ?? web.name}" in ${pool.file} and restart PHP-FPM.`
+              : `Start the application as ${web.name} (spawn-fcgi -u ${web.name} -g ${web.group?.name ?? web.name}, uWSGI --uid/--gid, or the service's User=).`,
           }),
         );
         continue;

@@ -12,7 +12,9 @@ export function findingForLoad(where: string, load: LoadResult): Finding | undef
     severity: 'error',
     title: `${load.failed} of ${load.count} requests failed`,
     message: `Under a load of ${load.concurrency} concurrent requests, ${load.failed} of ${load.count} requests to ${where} failed or did not meet the expectations.`,
-    evidence: load.failures.slice(0, SHOWN_FAILURES).map((f) => ({ kind: 'request' as const, text: `${f.count}× ${f.message}` })),
+    evidence: load.failures
+      .slice(0, SHOWN_FAILURES)
+      .map((f) => ({ kind: 'request' as const, text: `${f.count}× ${f.message}` })),
     fix: 'Send a single ping to see one failure in full; if only some requests fail, the backend runs out of workers or connections under this load.',
   };
 }

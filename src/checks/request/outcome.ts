@@ -22,31 +22,97 @@ export function findingForClientError(target: Target, err: FcgiClientError): Fin
   const base = { evidence, message: hint ? `${err.message}. ${capitalize(hint)}.` : `${err.message}.` };
   switch (err.code) {
     case 'connect-missing':
-      return { id: 'socket-missing', severity: 'error', title: 'The socket does not exist', ...base, fix: `Start the backend that should listen on ${where}, or correct the socket path in the configuration.` };
+      return {
+        id: 'socket-missing',
+        severity: 'error',
+        title: 'The socket does not exist',
+        ...base,
+        fix: `Start the backend that should listen on ${where}, or correct the socket path in the configuration.`,
+      };
     case 'connect-denied':
-      return { id: 'socket-permission-denied', severity: 'error', title: 'Permission denied on the socket', ...base, fix: `Give the connecting user write permission on ${where} (PHP-FPM: listen.owner, listen.group, listen.mode = 0660) and search (x) permission on every parent directory.` };
+      return {
+        id: 'socket-permission-denied',
+        severity: 'error',
+        title: 'Permission denied on the socket',
+        ...base,
+        fix: `Give the connecting user write permission on ${where} (PHP-FPM: listen.owner, listen.group, listen.mode = 0660) and search (x) permission on every parent directory.`,
+      };
     case 'connect-refused':
       if (target.kind === 'unix') {
-        return { id: 'socket-stale', severity: 'error', title: 'Nobody listens on the socket (stale socket file)', ...base, fix: `Restart the backend; it recreates ${where}. If it is not meant to run, remove the leftover file.` };
+        return {
+          id: 'socket-stale',
+          severity: 'error',
+          title: 'Nobody listens on the socket (stale socket file)',
+          ...base,
+          fix: `Restart the backend; it recreates ${where}. If it is not meant to run, remove the leftover file.`,
+        };
       }
-      return { id: 'backend-unreachable', severity: 'error', title: 'Nobody listens on the backend port', ...base, fix: `Start the backend on ${where}, or correct the host and port in the configuration.` };
+      return {
+        id: 'backend-unreachable',
+        severity: 'error',
+        title: 'Nobody listens on the backend port',
+        ...base,
+        fix: `Start the backend on ${where}, or correct the host and port in the configuration.`,
+      };
     case 'connect-not-socket':
-      return { id: 'socket-not-socket', severity: 'error', title: 'The socket path is not a socket', ...base, fix: `Check that ${where} is the path the backend listens on. If it is, a file left there keeps the backend from creating its socket: look at what it holds, move it aside and restart the backend.` };
+      return {
+        id: 'socket-not-socket',
+        severity: 'error',
+        title: 'The socket path is not a socket',
+        ...base,
+        fix: `Check that ${where} is the path the backend listens on. If it is, a file left there keeps the backend from creating its socket: look at what it holds, move it aside and restart the backend.`,
+      };
     case 'connect-is-directory':
       // A typo such as /run/php for /run/php/php8.2-fpm.sock: never advise removing a directory.
-      return { id: 'socket-not-socket', severity: 'error', title: 'The target is a directory, not a socket', ...base, fix: `Name the socket inside the directory, such as ${where.replace(/\/+$/, '')}/NAME.sock (ls -l ${where} lists what is there); the directory itself is fine as it is.` };
+      return {
+        id: 'socket-not-socket',
+        severity: 'error',
+        title: 'The target is a directory, not a socket',
+        ...base,
+        fix: `Name the socket inside the directory, such as ${where.replace(/\/+$/, '')}/NAME.sock (ls -l ${where} lists what is there); the directory itself is fine as it is.`,
+      };
     case 'connect-path-too-long':
-      return { id: 'backend-unreachable', severity: 'error', title: 'The socket path is too long for a Unix socket', ...base, fix: `Use a socket path of at most 107 bytes (the kernel's limit for a Unix socket address), or make ${where}'s directory readable so it can be reached through it.` };
+      return {
+        id: 'backend-unreachable',
+        severity: 'error',
+        title: 'The socket path is too long for a Unix socket',
+        ...base,
+        fix: `Use a socket path of at most 107 bytes (the kernel's limit for a Unix socket address), or make ${where}'s directory readable so it can be reached through it.`,
+      };
     case 'connect-overloaded':
-      return { id: 'backend-overloaded', severity: 'error', title: 'The backend refuses connections: its queue is full', ...base, fix: 'Raise the number of workers (PHP-FPM: pm.max_children) or the listen backlog, or find what keeps the workers busy (slow log).' };
+      return {
+        id: 'backend-overloaded',
+        severity: 'error',
+        title: 'The backend refuses connections: its queue is full',
+        ...base,
+        fix: 'Raise the number of workers (PHP-FPM: pm.max_children) or the listen backlog, or find what keeps the workers busy (slow log).',
+      };
     case 'connect-timeout':
     case 'timeout':
-      return { id: 'backend-timeout', severity: 'error', title: 'The backend did not answer in time', ...base, fix: 'Find out what the application is waiting for (a slow query, a lock, every worker busy); raise --timeout only if such a wait is normal.' };
+      return {
+        id: 'backend-timeout',
+        severity: 'error',
+        title: 'The backend did not answer in time',
+        ...base,
+        fix: 'Find out what the application is waiting for (a slow query, a lock, every worker busy); raise --timeout only if such a wait is normal.',
+      };
     case 'dns':
     case 'connect-failed':
-      return { id: 'backend-unreachable', severity: 'error', title: 'The backend cannot be reached', ...base, fix: `Check the address ${where} and that the backend runs there.` };
+      return {
+        id: 'backend-unreachable',
+        severity: 'error',
+        title: 'The backend cannot be reached',
+        ...base,
+        fix: `Check the address ${where} and that the backend runs there.`,
+      };
     default:
-      return { id: 'backend-bad-response', severity: 'error', title: 'The backend broke the FastCGI exchange', ...base, fix: 'Look at the application\'s own log for a crash or an exception; make sure the target really is a FastCGI server (not HTTP, not uwsgi\'s own protocol).' };
+      return {
+        id: 'backend-bad-response',
+        severity: 'error',
+        title: 'The backend broke the FastCGI exchange',
+        ...base,
+        fix: "Look at the application's own log for a crash or an exception; make sure the target really is a FastCGI server (not HTTP, not uwsgi's own protocol).",
+      };
   }
 }
 
@@ -66,7 +132,12 @@ export interface SentScript {
   scriptGiven: boolean;
 }
 
-export function findingsForResponse(target: Target, response: FcgiResponse, expectations: ExpectationResult[], sent?: SentScript): Finding[] {
+export function findingsForResponse(
+  target: Target,
+  response: FcgiResponse,
+  expectations: ExpectationResult[],
+  sent?: SentScript,
+): Finding[] {
   const findings: Finding[] = [];
   const where = formatTarget(target);
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
@@ -77,14 +148,38 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
 
   if (response.raw.protocolStatusName !== 'REQUEST_COMPLETE') {
     if (response.raw.protocolStatusName === 'OVERLOADED') {
-      findings.push({ id: 'backend-overloaded', severity: 'error', title: 'The backend is overloaded', message: `${where} ended the request with FCGI_OVERLOADED: it has no room for another request.`, evidence: [ev('END_REQUEST protocolStatus OVERLOADED')], fix: 'Raise the number of workers or find what keeps them busy.' });
+      findings.push({
+        id: 'backend-overloaded',
+        severity: 'error',
+        title: 'The backend is overloaded',
+        message: `${where} ended the request with FCGI_OVERLOADED: it has no room for another request.`,
+        evidence: [ev('END_REQUEST protocolStatus OVERLOADED')],
+        fix: 'Raise the number of workers or find what keeps them busy.',
+      });
     } else {
-      findings.push({ id: 'backend-bad-response', severity: 'error', title: 'The backend rejected the request', message: `${where} ended the request with ${response.raw.protocolStatusName}${response.raw.protocolStatusName === 'UNKNOWN_ROLE' ? ': it does not play the role that was asked (responder or authorizer)' : ''}.`, evidence: [ev(`END_REQUEST protocolStatus ${response.raw.protocolStatusName}`)], fix: response.raw.protocolStatusName === 'CANT_MPX_CONN' ? 'Send one request per connection.' : 'Use the responder role, as web servers do.' });
+      findings.push({
+        id: 'backend-bad-response',
+        severity: 'error',
+        title: 'The backend rejected the request',
+        message: `${where} ended the request with ${response.raw.protocolStatusName}${response.raw.protocolStatusName === 'UNKNOWN_ROLE' ? ': it does not play the role that was asked (responder or authorizer)' : ''}.`,
+        evidence: [ev(`END_REQUEST protocolStatus ${response.raw.protocolStatusName}`)],
+        fix:
+          response.raw.protocolStatusName === 'CANT_MPX_CONN'
+            ? 'Send one request per connection.'
+            : 'Use the responder role, as web servers do.',
+      });
     }
     return findings;
   }
   if (response.problems.length > 0) {
-    findings.push({ id: 'backend-bad-response', severity: 'error', title: 'The backend sent a malformed response', message: `The response from ${where} is not a valid CGI response: ${response.problems.join('; ')}.`, evidence: [...response.problems.map((p) => ev(p)), ...evidence.slice(1)], fix: 'The application must print its headers, then an empty line, then the body. A crash before any output shows up here too: look at its stderr and log.' });
+    findings.push({
+      id: 'backend-bad-response',
+      severity: 'error',
+      title: 'The backend sent a malformed response',
+      message: `The response from ${where} is not a valid CGI response: ${response.problems.join('; ')}.`,
+      evidence: [...response.problems.map((p) => ev(p)), ...evidence.slice(1)],
+      fix: 'The application must print its headers, then an empty line, then the body. A crash before any output shows up here too: look at its stderr and log.',
+    });
     return findings;
   }
 
@@ -92,10 +187,12 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
   const unexpectedStatus = expectations.find((e) => e.what.startsWith('status') && !e.held);
   // ping without --script sends SCRIPT_FILENAME=/: when the backend says it has no such script, say so first.
   // (Other statuses say nothing of it: uWSGI and libfcgi apps route by URI, not by script.)
-  const noScript = sent && !sent.scriptGiven
-    ? ` No script was given: ping sent SCRIPT_FILENAME=${sent.scriptFilename ?? '/'}, which names no script.`
-    : '';
-  const noScriptFix = 'Name a script with --script /absolute/path/to/script.php (or --script /ping for PHP-FPM\'s ping.path).';
+  const noScript =
+    sent && !sent.scriptGiven
+      ? ` No script was given: ping sent SCRIPT_FILENAME=${sent.scriptFilename ?? '/'}, which names no script.`
+      : '';
+  const noScriptFix =
+    "Name a script with --script /absolute/path/to/script.php (or --script /ping for PHP-FPM's ping.path).";
   // fcgiwrap's own error answers carry their cause: told apart in their own module.
   const wrap = response.status >= 400 ? fcgiwrapFindings(target, response, evidence, sent?.scriptFilename) : undefined;
   if (wrap) {
@@ -104,16 +201,41 @@ export function findingsForResponse(target: Target, response: FcgiResponse, expe
     findings.push(scriptFailureFinding(failure, where, status, evidence, noScript, noScriptFix));
   } else if (unexpectedStatus) {
     const server = response.status >= 500;
-    findings.push({ id: 'backend-error-status', severity: 'error', title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`, message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}`, evidence, fix: server ? (response.stderr ? 'Look at the application\'s error output (its stderr, shown above, and its log) for the exception or fatal error.' : 'The application sent nothing on its error stream: look at its own log (and the web server\'s error log) for the exception or fatal error.') : 'Check the request (script, URI, method) or the expectation.' });
+    findings.push({
+      id: 'backend-error-status',
+      severity: 'error',
+      title: server ? 'The backend answered with a server error' : `The backend answered ${response.status}`,
+      message: `${where} answered ${status}; expected ${unexpectedStatus.what.replace(/^status /, '')}.${response.stderr ? ' Its stderr says why.' : ''}`,
+      evidence,
+      fix: server
+        ? response.stderr
+          ? "Look at the application's error output (its stderr, shown above, and its log) for the exception or fatal error."
+          : "The application sent nothing on its error stream: look at its own log (and the web server's error log) for the exception or fatal error."
+        : 'Check the request (script, URI, method) or the expectation.',
+    });
   }
   for (const e of expectations) {
     if (e.held || e.what.startsWith('status')) continue;
-    findings.push({ id: 'expectation-failed', severity: 'error', title: `Expectation not met: ${e.what}`, message: `Expected ${e.what}; got ${e.actual}.`, evidence: [ev(e.actual)], fix: 'Check what the backend answered (body and headers above) against what the deploy should serve.' });
+    findings.push({
+      id: 'expectation-failed',
+      severity: 'error',
+      title: `Expectation not met: ${e.what}`,
+      message: `Expected ${e.what}; got ${e.actual}.`,
+      evidence: [ev(e.actual)],
+      fix: 'Check what the backend answered (body and headers above) against what the deploy should serve.',
+    });
   }
   // The stderr line that was classified is the finding's evidence already; a second finding would repeat it.
   if (response.stderr && !failure && !wrap?.stderrExplained) {
     const dropped = response.raw.stderrDropped ? ` (and ${response.raw.stderrDropped} more bytes not kept)` : '';
-    findings.push({ id: 'app-stderr', severity: 'warning', title: 'The application wrote to stderr', message: `The application wrote to its error stream during the request${dropped}: ${firstLine(response.stderr)}`, evidence: [ev(`stderr: ${firstLine(response.stderr)}`)], fix: 'Read the message: warnings and notices here usually end in the web server\'s error log too.' });
+    findings.push({
+      id: 'app-stderr',
+      severity: 'warning',
+      title: 'The application wrote to stderr',
+      message: `The application wrote to its error stream during the request${dropped}: ${firstLine(response.stderr)}`,
+      evidence: [ev(`stderr: ${firstLine(response.stderr)}`)],
+      fix: "Read the message: warnings and notices here usually end in the web server's error log too.",
+    });
   }
   return findings;
 }
@@ -135,17 +257,27 @@ export type ScriptFailure =
   | { kind: 'script-unreadable'; path?: string; inferred: boolean }
   | { kind: 'script-missing'; path?: string };
 
-export function classifyScriptFailure(response: Pick<FcgiResponse, 'status' | 'stderr'>, bodyStart: string, scriptFilename?: string): ScriptFailure | undefined {
+export function classifyScriptFailure(
+  response: Pick<FcgiResponse, 'status' | 'stderr'>,
+  bodyStart: string,
+  scriptFilename?: string,
+): ScriptFailure | undefined {
   // FPM's words come first; a bounded head and bounded paths keep the patterns linear on a hostile stderr.
   const stderr = response.stderr.slice(0, 16 * 1024);
-  const open = /Unable to open primary script: (.{1,4096}?) \((Permission denied|No such file or directory)\)/.exec(stderr);
-  if (open) return open[2] === 'Permission denied' ? { kind: 'script-unreadable', path: open[1], inferred: false } : { kind: 'script-missing', path: open[1] };
+  const open = /Unable to open primary script: (.{1,4096}?) \((Permission denied|No such file or directory)\)/.exec(
+    stderr,
+  );
+  if (open)
+    return open[2] === 'Permission denied'
+      ? { kind: 'script-unreadable', path: open[1], inferred: false }
+      : { kind: 'script-missing', path: open[1] };
   const ext = /Access to the script '(.{1,4096}?)' has been denied \(see security\.limit_extensions\)/.exec(stderr);
   if (ext) return { kind: 'script-extension-denied', path: ext[1] };
   if (/Primary script unknown/i.test(stderr)) return { kind: 'primary-script-unknown' };
   if (stderr.trim()) return undefined;
   if (response.status === 404 && /^File not found\.?$/.test(bodyStart)) return { kind: 'primary-script-unknown' };
-  if (response.status === 404 && /^No input file specified\.?$/.test(bodyStart)) return { kind: 'script-missing', path: scriptFilename };
+  if (response.status === 404 && /^No input file specified\.?$/.test(bodyStart))
+    return { kind: 'script-missing', path: scriptFilename };
   if (response.status === 403 && /^Access denied\.?$/.test(bodyStart)) {
     return scriptFilename && /\.(php|phar)$/i.test(scriptFilename)
       ? { kind: 'script-unreadable', path: scriptFilename, inferred: true }
@@ -154,19 +286,30 @@ export function classifyScriptFailure(response: Pick<FcgiResponse, 'status' | 's
   return undefined;
 }
 
-function scriptFailureFinding(failure: ScriptFailure, where: string, status: string, evidence: Evidence[], noScript: string, noScriptFix: string): Finding {
+function scriptFailureFinding(
+  failure: ScriptFailure,
+  where: string,
+  status: string,
+  evidence: Evidence[],
+  noScript: string,
+  noScriptFix: string,
+): Finding {
   const script = 'path' in failure && failure.path ? failure.path : 'the script';
   switch (failure.kind) {
     case 'primary-script-unknown':
       return {
         id: 'primary-script-unknown',
         severity: 'error',
-        title: noScript ? 'No script was given, and the backend found none to run (Primary script unknown)' : 'The backend cannot find the script (Primary script unknown)',
+        title: noScript
+          ? 'No script was given, and the backend found none to run (Primary script unknown)'
+          : 'The backend cannot find the script (Primary script unknown)',
         message: noScript
           ? `${where} answered ${status}.${noScript}`
           : `${where} answered ${status}: the script named by SCRIPT_FILENAME does not exist as the backend sees it (another path, another chroot or container, or a typo).`,
         evidence,
-        fix: noScript ? noScriptFix : 'Make SCRIPT_FILENAME name a file that exists for the backend: check DocumentRoot on the web server side and the backend\'s chroot or container mounts. With ping, pass --script /absolute/path/to/script.php (or --script /ping with ping.path).',
+        fix: noScript
+          ? noScriptFix
+          : "Make SCRIPT_FILENAME name a file that exists for the backend: check DocumentRoot on the web server side and the backend's chroot or container mounts. With ping, pass --script /absolute/path/to/script.php (or --script /ping with ping.path).",
       };
     case 'script-missing':
       return {
@@ -175,7 +318,9 @@ function scriptFailureFinding(failure: ScriptFailure, where: string, status: str
         title: 'The script does not exist where the backend looks',
         message: `${where} answered ${status}: PHP-FPM could not open ${script} (No such file or directory): it is not there as the pool sees it (a typo, a deploy that moved it, another chroot or container).${noScript}`,
         evidence,
-        fix: noScript ? noScriptFix : `Check that ${script} exists for the pool (ls -l ${script}; inside its chroot or container if it has one), or correct the script path the web server sends.`,
+        fix: noScript
+          ? noScriptFix
+          : `Check that ${script} exists for the pool (ls -l ${script}; inside its chroot or container if it has one), or correct the script path the web server sends.`,
       };
     case 'script-extension-denied':
       return {
@@ -184,7 +329,9 @@ function scriptFailureFinding(failure: ScriptFailure, where: string, status: str
         title: 'PHP-FPM refuses to run the script (security.limit_extensions)',
         message: `${where} answered ${status}: PHP-FPM only runs files whose extension is in security.limit_extensions (.php and .phar by default), and ${script} is not one.${noScript}`,
         evidence,
-        fix: noScript ? noScriptFix : 'Send only PHP scripts to PHP-FPM (a handler that matches only .php), or, if this file really is PHP, add its extension to security.limit_extensions in the pool configuration.',
+        fix: noScript
+          ? noScriptFix
+          : 'Send only PHP scripts to PHP-FPM (a handler that matches only .php), or, if this file really is PHP, add its extension to security.limit_extensions in the pool configuration.',
       };
     case 'script-unreadable':
       return {

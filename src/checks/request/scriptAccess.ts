@@ -40,9 +40,7 @@ function listenerInodes(system: ScriptAccessSystem, target: Target): number[] | 
   const listeners = system.sockets.tcpListeners();
   if (isProbeError(listeners)) return listeners.message;
   const local = LOCAL_HOSTS.has(target.host) || target.host.startsWith('127.');
-  return listeners
-    .filter((l) => l.port === target.port && (local || l.address === target.host))
-    .map((l) => l.inode);
+  return listeners.filter((l) => l.port === target.port && (local || l.address === target.host)).map((l) => l.inode);
 }
 
 /**
@@ -54,7 +52,11 @@ export function fpmWorkerUser(system: ScriptAccessSystem, target: Target): Backe
   const where = formatTarget(target);
   const inodes = listenerInodes(system, target);
   if (typeof inodes === 'string') return { known: false, why: `the listening sockets are not visible (${inodes})` };
-  if (inodes.length === 0) return { known: false, why: `no process on this machine listens on ${where} (another host, container or network namespace)` };
+  if (inodes.length === 0)
+    return {
+      known: false,
+      why: `no process on this machine listens on ${where} (another host, container or network namespace)`,
+    };
   const holders = new Map<number, ProcessInfo>();
   let complete = true;
   for (const inode of inodes) {
@@ -68,9 +70,16 @@ export function fpmWorkerUser(system: ScriptAccessSystem, target: Target): Backe
   const procs = [...holders.values()];
   let workers = procs.filter((p) => WORKER.test(commandOf(p)));
   const master = procs.find((p) => MASTER.test(commandOf(p)));
-  if (workers.length === 0 && master) workers = system.processes.list().filter((p) => p.ppid === master.pid && WORKER.test(commandOf(p)));
+  if (workers.length === 0 && master)
+    workers = system.processes.list().filter((p) => p.ppid === master.pid && WORKER.test(commandOf(p)));
   if (workers.length === 0) {
-    if (procs.length === 0) return { known: false, why: complete ? `no process holds ${where}` : `the process listening on ${where} is not visible to this user (run with sudo)` };
+    if (procs.length === 0)
+      return {
+        known: false,
+        why: complete
+          ? `no process holds ${where}`
+          : `the process listening on ${where} is not visible to this user (run with sudo)`,
+      };
     return { known: false, why: `what listens on ${where} is not PHP-FPM (${commandOf(procs[0]!).slice(0, 120)})` };
   }
   const w = workers[0]!;
@@ -83,19 +92,29 @@ export function fpmWorkerUser(system: ScriptAccessSystem, target: Target): Backe
   };
 }
 
-
 /**
  * The script-unreadable finding with the step that refuses the backend's
  * user and a fix for that step; unchanged but for a line of evidence when the
  * user or the path cannot be seen.
  */
-export function explainScriptAccess(finding: Finding, system: ScriptAccessSystem, target: Target, script: string): Finding {
+export function explainScriptAccess(
+  finding: Finding,
+  system: ScriptAccessSystem,
+  target: Target,
+  script: string,
+): Finding {
   const user = fpmWorkerUser(system, target);
-  if (!user.known) return { ...finding, evidence: [...finding.evidence, probe(`the backend's user is unknown: ${user.why}`)] };
+  if (!user.known)
+    return { ...finding, evidence: [...finding.evidence, probe(`the backend's user is unknown: ${user.why}`)] };
   const verdict = mayAccess(system.fs, user.principal, script, ['r']);
   const evidence = [...finding.evidence, probe(user.via)];
   if (verdict.result === 'unknown') {
-    const why = verdict.reason === 'denied' ? 'is not visible to the user running fcgi-doctor (run with sudo)' : verdict.reason === 'missing' ? 'does not exist here (a chroot or container?)' : verdict.message;
+    const why =
+      verdict.reason === 'denied'
+        ? 'is not visible to the user running fcgi-doctor (run with sudo)'
+        : verdict.reason === 'missing'
+          ? 'does not exist here (a chroot or container?)'
+          : verdict.message;
     return { ...finding, evidence: [...evidence, probe(`${verdict.path} ${why}`)] };
   }
   if (verdict.result === 'allowed') {
@@ -110,7 +129,16 @@ export function explainScriptAccess(finding: Finding, system: ScriptAccessSystem
   const bits = missingBitsText(missing);
   const owner = system.users.userName(stat.uid) ?? String(stat.uid);
   const fileGroup = system.users.groupName(stat.gid) ?? String(stat.gid);
-  const denial = { who: user.name, path, object: `the ${stat.type === 'dir' ? 'directory' : 'file'} ${path}`, missing, cls, modeText: modeString(stat), owner, group: fileGroup };
+  const denial = {
+    who: user.name,
+    path,
+    object: `the ${stat.type === 'dir' ? 'directory' : 'file'} ${path}`,
+    missing,
+    cls,
+    modeText: modeString(stat),
+    owner,
+    group: fileGroup,
+  };
   const add = missing.join('');
   const group = system.users.groupName(user.principal.gids[0]!) ?? String(user.principal.gids[0]);
   // The "other" bits apply: either widen them, or hand the file to a group the user is in (never the user to the file's group: that may be root's).
@@ -123,7 +151,10 @@ export function explainScriptAccess(finding: Finding, system: ScriptAccessSystem
   return {
     ...finding,
     message: `${finding.message} ${user.name} ${denialText(denial)}.`,
-    evidence: [...evidence, probe(`${path}: ${denial.modeText} ${owner}:${fileGroup}: ${user.name} lacks ${bits} (${cls} bits)`)],
+    evidence: [
+      ...evidence,
+      probe(`${path}: ${denial.modeText} ${owner}:${fileGroup}: ${user.name} lacks ${bits} (${cls} bits)`),
+    ],
     fix,
   };
 }
@@ -135,7 +166,12 @@ export function explainScriptAccess(finding: Finding, system: ScriptAccessSystem
  * path refuses the workers' user, the cause is permissions: script-unreadable.
  * Otherwise the finding stays as it is.
  */
-export function explainPrimaryScriptUnknown(finding: Finding, system: ScriptAccessSystem, target: Target, script: string): Finding {
+export function explainPrimaryScriptUnknown(
+  finding: Finding,
+  system: ScriptAccessSystem,
+  target: Target,
+  script: string,
+): Finding {
   // Only a script that exists (as this user sees it) can be one FPM failed to reach.
   if (isProbeError(system.fs.stat(script))) return finding;
   const user = fpmWorkerUser(system, target);

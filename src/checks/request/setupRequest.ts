@@ -61,17 +61,32 @@ function documentRootOf(model: ConfigModel, setup: FastcgiSetup): string | undef
  * maps to, which the configuration does not name: then we ask for index.php
  * under DocumentRoot and judge only whether the backend speaks FastCGI.
  */
-function chooseScript(model: ConfigModel, setup: FastcgiSetup): { script: string; scriptKnown: boolean; documentRoot: string } {
+function chooseScript(
+  model: ConfigModel,
+  setup: FastcgiSetup,
+): { script: string; scriptKnown: boolean; documentRoot: string } {
   const documentRoot = (documentRootOf(model, setup) ?? '/var/www/html').replace(/\/+$/, '') || '/';
   if (setup.script) return { script: setup.script, scriptKnown: true, documentRoot };
   return { script: posix.join(documentRoot, 'index.php'), scriptKnown: false, documentRoot };
 }
 
 function setupFindings(setup: FastcgiSetup, findings: Finding[]): Finding[] {
-  return findings.map((f) => ({ ...f, setup: setup.id, location: f.location ?? { file: setup.definedAt.file, line: setup.definedAt.line, includedFrom: setup.definedAt.includedFrom } }));
+  return findings.map((f) => ({
+    ...f,
+    setup: setup.id,
+    location: f.location ?? {
+      file: setup.definedAt.file,
+      line: setup.definedAt.line,
+      includedFrom: setup.definedAt.includedFrom,
+    },
+  }));
 }
 
-export async function requestSetup(model: ConfigModel, setup: FastcgiSetup, opts: SetupRequestOptions): Promise<SetupRequestResult | undefined> {
+export async function requestSetup(
+  model: ConfigModel,
+  setup: FastcgiSetup,
+  opts: SetupRequestOptions,
+): Promise<SetupRequestResult | undefined> {
   const target = requestTarget(setup);
   if (!target) return undefined;
   const { script, scriptKnown, documentRoot } = chooseScript(model, setup);
@@ -87,10 +102,25 @@ export async function requestSetup(model: ConfigModel, setup: FastcgiSetup, opts
     return result;
   }
   const expectations = evaluateExpectations(result.response, {});
-  let findings = findingsForResponse(target, result.response, expectations, { scriptFilename: script, scriptGiven: true });
+  let findings = findingsForResponse(target, result.response, expectations, {
+    scriptFilename: script,
+    scriptGiven: true,
+  });
   if (!scriptKnown) {
     // We made the script name up: a 404 or 403 about it says nothing of the backend's health.
-    findings = findings.filter((f) => !['primary-script-unknown', 'script-extension-denied', 'script-unreadable', 'script-missing', 'script-not-executable', 'fcgiwrap-script-rejected', 'backend-error-status', 'app-stderr'].includes(f.id) || result.response!.status >= 500);
+    findings = findings.filter(
+      (f) =>
+        ![
+          'primary-script-unknown',
+          'script-extension-denied',
+          'script-unreadable',
+          'script-missing',
+          'script-not-executable',
+          'fcgiwrap-script-rejected',
+          'backend-error-status',
+          'app-stderr',
+        ].includes(f.id) || result.response!.status >= 500,
+    );
   }
   result.findings = setupFindings(setup, findings);
   return result;
@@ -117,7 +147,11 @@ function targetKey(t: Target): string {
  * are marked as made as the doctor's user, and the denial finding gets the
  * request as evidence of why the backend answered us but not Apache.
  */
-export function markRequestsTheWebServerCannotMake(model: ConfigModel, results: SetupRequestResult[], findings: Finding[]): void {
+export function markRequestsTheWebServerCannotMake(
+  model: ConfigModel,
+  results: SetupRequestResult[],
+  findings: Finding[],
+): void {
   const denied = findings.filter((f) => f.id === 'socket-permission-denied' && f.location);
   if (denied.length === 0) return;
   const user = currentUser();
@@ -129,13 +163,18 @@ export function markRequestsTheWebServerCannotMake(model: ConfigModel, results: 
       const t = requestTarget(s);
       return t !== undefined && targetKey(t) === key;
     });
-    const f = denied.find((d) => sharing.some((s) => d.location?.file === s.definedAt.file && d.location.line === s.definedAt.line));
+    const f = denied.find((d) =>
+      sharing.some((s) => d.location?.file === s.definedAt.file && d.location.line === s.definedAt.line),
+    );
     if (!f) continue;
-    const webUser = model.webUser ?? 'the web server\'s user';
+    const webUser = model.webUser ?? "the web server's user";
     const status = `${r.response.status}${r.response.statusText ? ` ${r.response.statusText}` : ''}`;
     const why = `made as ${user}, who may use ${r.target.path}; ${webUser} may not, so Apache's own requests fail (503) and this answer does not show that the site works`;
     r.madeAs = { user, webUser, why };
-    f.evidence.push({ kind: 'request', text: `${formatTarget(r.target)}: ${status} to a request made as ${user}, who may use any socket; not a request ${webUser} could make` });
+    f.evidence.push({
+      kind: 'request',
+      text: `${formatTarget(r.target)}: ${status} to a request made as ${user}, who may use any socket; not a request ${webUser} could make`,
+    });
   }
 }
 

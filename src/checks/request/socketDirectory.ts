@@ -14,7 +14,10 @@ export async function listSocketsIfDirectory(target: Target, err: FcgiClientErro
   const found = socketsNear(target.path);
   const lines: string[] = [];
   if (isProbeError(found)) lines.push(`the sockets in ${target.path} cannot be listed: ${found.message}`);
-  else if (found.sockets.length === 0) lines.push(`${target.path} holds no socket, nor do its subdirectories one level down${found.truncated ? ' (among the first 10000 entries)' : ''}`);
+  else if (found.sockets.length === 0)
+    lines.push(
+      `${target.path} holds no socket, nor do its subdirectories one level down${found.truncated ? ' (among the first 10000 entries)' : ''}`,
+    );
   else {
     lines.push(...found.sockets.map((s) => `socket ${found.below ? 'below' : 'in'} it: ${s}`));
     if (found.more) lines.push(`… and ${found.more} more sockets`);
@@ -23,6 +26,9 @@ export async function listSocketsIfDirectory(target: Target, err: FcgiClientErro
   return {
     ...finding,
     evidence: [...finding.evidence, ...lines.map((text) => ({ kind: 'probe' as const, text }))],
-    fix: first && !isProbeError(found) && found.sockets.length === 1 && !found.more ? `Name the socket: fcgi-doctor ping ${first}` : finding.fix,
+    fix:
+      first && !isProbeError(found) && found.sockets.length === 1 && !found.more
+        ? `Name the socket: fcgi-doctor ping ${first}`
+        : finding.fix,
   };
 }

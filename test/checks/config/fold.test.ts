@@ -42,7 +42,9 @@ describe('findings of one cause are folded into one', () => {
   });
 
   it('one directive out of place in two different sections is two causes; twice in the same section, one', () => {
-    const r = analyze(`${BASE}${PROXY}<Directory /a>\nListen 81\nListen 82\n</Directory>\n<Files x>\nListen 83\n</Files>\n`);
+    const r = analyze(
+      `${BASE}${PROXY}<Directory /a>\nListen 81\nListen 82\n</Directory>\n<Files x>\nListen 83\n</Files>\n`,
+    );
     const f = only(r, 'config-syntax-error').filter((x) => x.title === 'Listen is not allowed here');
     expect(f.map((x) => [x.location?.line, x.evidence.length])).toEqual([
       [11, 2],

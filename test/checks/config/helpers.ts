@@ -12,11 +12,17 @@ LoadModule authn_core_module /usr/lib/apache2/modules/mod_authn_core.so
 `;
 export const FASTCGI = 'LoadModule fastcgi_module /usr/lib/apache2/modules/mod_fastcgi.so\n';
 export const FCGID = 'LoadModule fcgid_module /usr/lib/apache2/modules/mod_fcgid.so\n';
-export const PROXY = 'LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\nLoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\n';
+export const PROXY =
+  'LoadModule proxy_module /usr/lib/apache2/modules/mod_proxy.so\nLoadModule proxy_fcgi_module /usr/lib/apache2/modules/mod_proxy_fcgi.so\n';
 
 /** The checks on an in-memory server; fails the test if a check crashed (see ../strict.ts). */
 export function analyze(conf: string, files: Record<string, string> = {}): AnalyzeResult {
-  return analyzeStrict({ root: '/srv/httpd.conf', serverRoot: '/srv', source: new MemoryFileSource({ '/srv/httpd.conf': conf, ...files }), env: {} });
+  return analyzeStrict({
+    root: '/srv/httpd.conf',
+    serverRoot: '/srv',
+    source: new MemoryFileSource({ '/srv/httpd.conf': conf, ...files }),
+    env: {},
+  });
 }
 
 export function ids(r: AnalyzeResult): string[] {

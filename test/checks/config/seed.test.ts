@@ -19,19 +19,32 @@ describe('the seed lazy vhost', () => {
   it('in a Debian tree as sites-available/test: not loaded, mixed Options, mod_fastcgi missing', () => {
     const target = path.join(FIX, 'debian-tree/sites-available/test');
     const r = analyzeConfig({ target, env: {} });
-    expect(r.model).toMatchObject({ layout: 'debian', targetLoaded: false, targetAnalysedAsEnabled: true, webUser: 'www-data', webGroup: 'www-data' });
+    expect(r.model).toMatchObject({
+      layout: 'debian',
+      targetLoaded: false,
+      targetAnalysedAsEnabled: true,
+      webUser: 'www-data',
+      webGroup: 'www-data',
+    });
     const byId = Object.fromEntries(r.findings.map((f) => [f.id, f]));
     expect(byId['site-not-loaded']?.message).toContain('does not end in .conf');
     expect(byId['options-mixed-syntax']?.location).toMatchObject({ file: target, line: 7 });
     expect(byId['module-not-loaded']?.location).toMatchObject({ file: target, line: 16 });
     // Static servers are started by Apache in its own /tmp: no PrivateTmp warning.
     expect(byId['socket-in-private-tmp']).toBeUndefined();
-    expect(r.findings.filter((f) => f.severity === 'error').every((f) => f.location?.file && f.location.line !== undefined || f.id === 'site-not-loaded')).toBe(true);
+    expect(
+      r.findings
+        .filter((f) => f.severity === 'error')
+        .every((f) => (f.location?.file && f.location.line !== undefined) || f.id === 'site-not-loaded'),
+    ).toBe(true);
   });
   it('the fixed variants have no options-mixed-syntax', () => {
     for (const v of ['static-socket-vhost', 'static-port-vhost', 'external-socket-vhost', 'external-tcp-vhost']) {
       const r = analyzeConfig({ target: path.join(FIX, 'seed', v), env: {} });
-      expect(r.findings.map((f) => f.id), v).not.toContain('options-mixed-syntax');
+      expect(
+        r.findings.map((f) => f.id),
+        v,
+      ).not.toContain('options-mixed-syntax');
     }
   });
   it('the external-socket variant warns about /tmp', () => {
@@ -59,7 +72,11 @@ describe('the seed lazy vhost', () => {
     expect(r.model).toMatchObject({ layout: 'rhel', webUser: 'apache', serverRoot: path.join(FIX, 'rhel-tree') });
     expect(r.model.setups.map((s) => s.mode).sort()).toEqual(['fcgid', 'proxy']);
     const fcgid = r.model.setups.find((s) => s.mode === 'fcgid');
-    expect(fcgid).toMatchObject({ timeouts: { io: 120 }, endpoint: { path: '/run/mod_fcgid' }, options: { values: ['ExecCGI', 'FollowSymLinks'] } });
+    expect(fcgid).toMatchObject({
+      timeouts: { io: 120 },
+      endpoint: { path: '/run/mod_fcgid' },
+      options: { values: ['ExecCGI', 'FollowSymLinks'] },
+    });
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
   });
 });

@@ -9,7 +9,8 @@ function model(vhost: string) {
   return analyzeConfig({ target: '/srv/site.conf', source, env: {} }).model;
 }
 
-const PHP_VHOST = '<VirtualHost *:8080>\nServerName site.test\nDocumentRoot /var/www/site\n<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php/php.sock|fcgi://localhost"\n</FilesMatch>\n</VirtualHost>\n';
+const PHP_VHOST =
+  '<VirtualHost *:8080>\nServerName site.test\nDocumentRoot /var/www/site\n<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php/php.sock|fcgi://localhost"\n</FilesMatch>\n</VirtualHost>\n';
 
 describe('urlForSetup', () => {
   it('takes an existing file a <FilesMatch> handler serves, on the vhost port, with its ServerName', () => {
@@ -22,11 +23,15 @@ describe('urlForSetup', () => {
     expect(urlForSetup(m, m.setups[0]!, () => false)).toBeUndefined();
   });
   it("takes a mod_fastcgi app's place under DocumentRoot (the seed's /app.py)", () => {
-    const m = model('<VirtualHost *:80>\nServerName test\nDocumentRoot /var/www/test/htdocs/\n<Files app.py>\nSetHandler fastcgi-script\n</Files>\nFastCgiExternalServer /var/www/test/htdocs/app.py -socket /run/app.sock\n</VirtualHost>\n');
+    const m = model(
+      '<VirtualHost *:80>\nServerName test\nDocumentRoot /var/www/test/htdocs/\n<Files app.py>\nSetHandler fastcgi-script\n</Files>\nFastCgiExternalServer /var/www/test/htdocs/app.py -socket /run/app.sock\n</VirtualHost>\n',
+    );
     expect(urlForSetup(m, m.setups[0]!, () => false)).toMatchObject({ port: 80, path: '/app.py', hostHeader: 'test' });
   });
   it('takes a ProxyPass path', () => {
-    const m = model('<VirtualHost *:80>\nServerName api.test\nProxyPass /api/ fcgi://127.0.0.1:9000/srv/api/\n</VirtualHost>\n');
+    const m = model(
+      '<VirtualHost *:80>\nServerName api.test\nProxyPass /api/ fcgi://127.0.0.1:9000/srv/api/\n</VirtualHost>\n',
+    );
     expect(urlForSetup(m, m.setups[0]!, () => false)?.path).toBe('/api/');
   });
 });
@@ -49,13 +54,21 @@ describe('judging what the web server answered', () => {
   });
   it('asks each URL once, and notes setups it cannot find a URL for', async () => {
     const calls: string[] = [];
-    const r = await webRequests(m, { timeoutMs: 1000, exists: () => true, get: async (u) => {
-      calls.push(u.path);
-      return { status: 200, head: 'ok' };
-    } });
+    const r = await webRequests(m, {
+      timeoutMs: 1000,
+      exists: () => true,
+      get: async (u) => {
+        calls.push(u.path);
+        return { status: 200, head: 'ok' };
+      },
+    });
     expect(calls).toEqual(['/index.php']);
     expect(r.findings).toEqual([]);
-    const none = await webRequests(m, { timeoutMs: 1000, exists: () => false, get: async () => ({ status: 200, head: '' }) });
+    const none = await webRequests(m, {
+      timeoutMs: 1000,
+      exists: () => false,
+      get: async () => ({ status: 200, head: '' }),
+    });
     expect(none.notices[0]).toMatch(/no URL is known/);
   });
 });

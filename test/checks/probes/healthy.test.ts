@@ -15,9 +15,16 @@ describe('healthy setups', () => {
     expect(r.notices).toEqual([]);
   });
   it('mod_fcgid + a perl script', async () => {
-    const r = await probe('<Directory /var/www/html>\nOptions +ExecCGI\nAddHandler fcgid-script .fcgi\n</Directory>\nFcgidIPCDir /var/lib/fcgid', {
-      files: { '/var/lib/fcgid': { type: 'dir', uid: 33 }, '/usr/bin/perl': { mode: 0o755 }, '/var/www/html/app.fcgi': { content: '#!/usr/bin/perl\nuse FCGI;\n', mode: 0o755 } },
-    });
+    const r = await probe(
+      '<Directory /var/www/html>\nOptions +ExecCGI\nAddHandler fcgid-script .fcgi\n</Directory>\nFcgidIPCDir /var/lib/fcgid',
+      {
+        files: {
+          '/var/lib/fcgid': { type: 'dir', uid: 33 },
+          '/usr/bin/perl': { mode: 0o755 },
+          '/var/www/html/app.fcgi': { content: '#!/usr/bin/perl\nuse FCGI;\n', mode: 0o755 },
+        },
+      },
+    );
     expect(r.findings).toEqual([]);
   });
   it('an external app on a www-data socket, as the seed sets it up', async () => {

@@ -37,7 +37,12 @@ export interface Machine extends FixtureData {
 
 /** The configuration checks, then the live ones on a fixture machine; fails the test if any check crashed. */
 export async function probe(conf: string, machine: Machine = {}, opts: ProbeOptions = {}): Promise<ProbeResult> {
-  const { model, findings } = analyzeStrict({ root: ROOT, serverRoot: '/srv', source: new MemoryFileSource({ [ROOT]: config(conf) }), env: {} });
+  const { model, findings } = analyzeStrict({
+    root: ROOT,
+    serverRoot: '/srv',
+    source: new MemoryFileSource({ [ROOT]: config(conf) }),
+    env: {},
+  });
   const running = machine.apacheRunning ?? true;
   const files = { ...(running ? { [PIDFILE]: '100\n' } : {}), ...(machine.files ?? {}) };
   const processes = [...(running ? apacheProcesses() : []), ...(machine.processes ?? [])];
@@ -56,22 +61,38 @@ export function only(r: ProbeResult, id: string): Finding {
   return list[0] as Finding;
 }
 
-export const probeText = (f: Finding) => f.evidence.filter((e) => e.kind === 'probe').map((e) => e.text).join('\n');
+export const probeText = (f: Finding) =>
+  f.evidence
+    .filter((e) => e.kind === 'probe')
+    .map((e) => e.text)
+    .join('\n');
 
 /** The Debian PHP 8.2 pool, as installed. */
 export const DEBIAN_POOL = {
   '/etc/php/8.2/fpm/php-fpm.conf': '[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n',
-  '/etc/php/8.2/fpm/pool.d/www.conf': '[www]\nuser = www-data\ngroup = www-data\nlisten = /run/php/php8.2-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = dynamic\n',
+  '/etc/php/8.2/fpm/pool.d/www.conf':
+    '[www]\nuser = www-data\ngroup = www-data\nlisten = /run/php/php8.2-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = dynamic\n',
 };
 
 /** The live FPM 8.2 master and a worker holding inode 500 (its socket). */
 export const FPM_PROCESSES: FixtureProcess[] = [
-  { pid: 200, comm: 'php-fpm8.2', cmdline: ['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)'], sockets: [500] },
+  {
+    pid: 200,
+    comm: 'php-fpm8.2',
+    cmdline: ['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)'],
+    sockets: [500],
+  },
   { pid: 201, ppid: 200, comm: 'php-fpm8.2', cmdline: ['php-fpm: pool www'], uid: 33, gid: 33, sockets: [500] },
 ];
 
 export const fpmSocket = (opts: { uid?: number; gid?: number; mode?: number } = {}) => ({
-  '/run/php/php8.2-fpm.sock': { type: 'socket' as const, uid: opts.uid ?? 33, gid: opts.gid ?? 33, mode: opts.mode ?? 0o660 },
+  '/run/php/php8.2-fpm.sock': {
+    type: 'socket' as const,
+    uid: opts.uid ?? 33,
+    gid: opts.gid ?? 33,
+    mode: opts.mode ?? 0o660,
+  },
 });
 
-export const PHP_HANDLER = (sock: string) => `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>`;
+export const PHP_HANDLER = (sock: string) =>
+  `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>`;

@@ -14,7 +14,10 @@ describe('backend-unreachable', () => {
     expect(f.location?.line).toBeGreaterThan(0);
   });
   it('names a listener bound to another address only', async () => {
-    const r = await probe(TCP, { tcpListeners: [{ address: '10.0.0.5', port: 9000, inode: 1, family: 4 }], localAddresses: ['127.0.0.1', '10.0.0.5'] });
+    const r = await probe(TCP, {
+      tcpListeners: [{ address: '10.0.0.5', port: 9000, inode: 1, family: 4 }],
+      localAddresses: ['127.0.0.1', '10.0.0.5'],
+    });
     expect(only(r, 'backend-unreachable').message).toContain('listens on 10.0.0.5 only');
   });
   it('a pool configured on that port: PHP-FPM is not running', async () => {
@@ -23,14 +26,24 @@ describe('backend-unreachable', () => {
   });
   it('a remote host is connected to, never scanned', async () => {
     const conf = 'ProxyPass /app "fcgi://10.9.8.7:9000/"';
-    const refused = await probe(conf, { connect: { 'tcp:10.9.8.7:9000': { ok: false, code: 'ECONNREFUSED', message: 'refused', ms: 1 } } });
+    const refused = await probe(conf, {
+      connect: { 'tcp:10.9.8.7:9000': { ok: false, code: 'ECONNREFUSED', message: 'refused', ms: 1 } },
+    });
     expect(only(refused, 'backend-unreachable').message).toContain('another machine');
     const ok = await probe(conf, { connect: { 'tcp:10.9.8.7:9000': { ok: true, ms: 1 } } });
     expect(ids(ok)).toEqual([]);
   });
   it('stays quiet when a loopback or wildcard listener serves the address', async () => {
-    expect(errors(await probe(TCP, { tcpListeners: [{ address: '127.0.0.1', port: 9000, inode: 1, family: 4 }] }))).toEqual([]);
-    expect(errors(await probe('ProxyPass /app "fcgi://localhost:9000/"', { tcpListeners: [{ address: '::1', port: 9000, inode: 1, family: 6 }] }))).toEqual([]);
+    expect(
+      errors(await probe(TCP, { tcpListeners: [{ address: '127.0.0.1', port: 9000, inode: 1, family: 4 }] })),
+    ).toEqual([]);
+    expect(
+      errors(
+        await probe('ProxyPass /app "fcgi://localhost:9000/"', {
+          tcpListeners: [{ address: '::1', port: 9000, inode: 1, family: 6 }],
+        }),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -39,7 +52,14 @@ describe('backend-exposed', () => {
     const r = await probe(TCP, {
       files: FPM_TCP,
       tcpListeners: [{ address: '0.0.0.0', port: 9000, inode: 7, family: 4 }],
-      processes: [{ pid: 200, comm: 'php-fpm8.2', cmdline: ['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)'], sockets: [7] }],
+      processes: [
+        {
+          pid: 200,
+          comm: 'php-fpm8.2',
+          cmdline: ['php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)'],
+          sockets: [7],
+        },
+      ],
     });
     const f = only(r, 'backend-exposed');
     expect(f.severity).toBe('warning');
@@ -48,12 +68,19 @@ describe('backend-exposed', () => {
     expect(errors(r)).toEqual([]);
   });
   it('fires for :: too', async () => {
-    expect(ids(await probe(TCP, { tcpListeners: [{ address: '::', port: 9000, inode: 7, family: 6 }] }))).toContain('backend-exposed');
+    expect(ids(await probe(TCP, { tcpListeners: [{ address: '::', port: 9000, inode: 7, family: 6 }] }))).toContain(
+      'backend-exposed',
+    );
   });
   it('stays quiet on loopback, or when the pool admits only loopback clients', async () => {
-    expect(ids(await probe(TCP, { tcpListeners: [{ address: '127.0.0.1', port: 9000, inode: 7, family: 4 }] }))).toEqual([]);
+    expect(
+      ids(await probe(TCP, { tcpListeners: [{ address: '127.0.0.1', port: 9000, inode: 7, family: 4 }] })),
+    ).toEqual([]);
     const allowed = await probe(TCP, {
-      files: { ...FPM_TCP, '/etc/php/8.2/fpm/pool.d/www.conf': '[www]\nlisten = 9000\nlisten.allowed_clients = 127.0.0.1\n' },
+      files: {
+        ...FPM_TCP,
+        '/etc/php/8.2/fpm/pool.d/www.conf': '[www]\nlisten = 9000\nlisten.allowed_clients = 127.0.0.1\n',
+      },
       tcpListeners: [{ address: '0.0.0.0', port: 9000, inode: 7, family: 4 }],
     });
     expect(ids(allowed)).not.toContain('backend-exposed');

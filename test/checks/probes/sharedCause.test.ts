@@ -13,13 +13,25 @@ import { loadStyle } from '../../../src/report/style.js';
 import { fixtureSystem } from '../../../src/system/fixture.js';
 import { NOW, PHP_HANDLER, ROOT, apacheProcesses, config, PIDFILE } from './helpers.js';
 
-const vhost = (name: string, sock: string) => `<VirtualHost *:80>\nServerName ${name}\nDocumentRoot /var/www/${name}\n${PHP_HANDLER(sock)}\n</VirtualHost>`;
+const vhost = (name: string, sock: string) =>
+  `<VirtualHost *:80>\nServerName ${name}\nDocumentRoot /var/www/${name}\n${PHP_HANDLER(sock)}\n</VirtualHost>`;
 
 async function report(sockA: string, sockB: string) {
   const conf = config(`${vhost('a.test', sockA)}\n${vhost('b.test', sockB)}`);
   const system = fixtureSystem({ files: { [PIDFILE]: '100\n' }, processes: apacheProcesses() });
   const probes: ProbeRunner = (model, configFindings) => runProbes(model, system, { now: NOW, configFindings });
-  const r = await runCheck({ root: ROOT, serverRoot: '/srv', source: new MemoryFileSource({ [ROOT]: conf }), env: {}, offline: false, timeoutMs: 2000, toolVersion: 'test' }, probes);
+  const r = await runCheck(
+    {
+      root: ROOT,
+      serverRoot: '/srv',
+      source: new MemoryFileSource({ [ROOT]: conf }),
+      env: {},
+      offline: false,
+      timeoutMs: 2000,
+      toolVersion: 'test',
+    },
+    probes,
+  );
   return { r, text: formatCheckText(await loadStyle(false), summarizeCheck(r), r.findings, { exitCode: 1 }) };
 }
 
@@ -42,10 +54,12 @@ describe('a cause shared by two setups', () => {
     expect(first).toContain(`Apache connects to ${gone}`);
     expect(second).toMatch(/^✗ /);
     expect(second).toContain('[socket-missing]');
-    expect(second).toContain(`the same cause is shown in full under the setup at ${a!.definedAt.file}:${a!.definedAt.line}`);
+    expect(second).toContain(
+      `the same cause is shown in full under the setup at ${a!.definedAt.file}:${a!.definedAt.line}`,
+    );
   });
 
-  it('a setup with its own healthy-looking endpoint gets no reference to the other\'s cause', async () => {
+  it("a setup with its own healthy-looking endpoint gets no reference to the other's cause", async () => {
     const { r, text } = await report('/run/fcgi-doctor-test-nowhere/a.sock', '/run/fcgi-doctor-test-nowhere/b.sock');
     const [a, b] = r.model.setups;
     const first = blockOf(text, a!.definedAt.file, a!.definedAt.line);

@@ -25,8 +25,13 @@ function response(status: number, statusText: string, body: string, stderr = '')
   } as unknown as FcgiResponse;
 }
 
-const classify = (r: FcgiResponse, script?: string) => findingsForResponse(TCP, r, evaluateExpectations(r, {}), { scriptFilename: script, scriptGiven: script !== undefined });
-const NO_SCRIPT = 'Cannot get script name, are DOCUMENT_ROOT and SCRIPT_NAME (or SCRIPT_FILENAME) set and is the script executable?\n';
+const classify = (r: FcgiResponse, script?: string) =>
+  findingsForResponse(TCP, r, evaluateExpectations(r, {}), {
+    scriptFilename: script,
+    scriptGiven: script !== undefined,
+  });
+const NO_SCRIPT =
+  'Cannot get script name, are DOCUMENT_ROOT and SCRIPT_NAME (or SCRIPT_FILENAME) set and is the script executable?\n';
 
 describe('fcgiwrap answers (remote: nothing looked at locally)', () => {
   it('403 with "Cannot get script name" on stderr: one finding naming the script, the stderr not repeated as app-stderr', () => {
@@ -41,17 +46,25 @@ describe('fcgiwrap answers (remote: nothing looked at locally)', () => {
     expect(f[0]!.message).toContain('started with -f');
   });
   it('"The given script is not allowed to execute": fcgiwrap-script-rejected', () => {
-    const f = classify(response(403, 'Forbidden', '403 Forbidden\r\n', 'The given script is not allowed to execute (/srv/x.cgi)\n'));
+    const f = classify(
+      response(403, 'Forbidden', '403 Forbidden\r\n', 'The given script is not allowed to execute (/srv/x.cgi)\n'),
+    );
     expect(f.map((x) => x.id)).toEqual(['fcgiwrap-script-rejected']);
   });
   it('502 "Cannot execute script (PATH)": script-not-executable naming the path from the message', () => {
-    const f = classify(response(502, 'Bad Gateway', '502 Bad Gateway\r\n', 'Cannot execute script (/srv/cgi/app.cgi)\n'));
+    const f = classify(
+      response(502, 'Bad Gateway', '502 Bad Gateway\r\n', 'Cannot execute script (/srv/cgi/app.cgi)\n'),
+    );
     expect(f.map((x) => x.id)).toEqual(['script-not-executable']);
     expect(f[0]!.message).toContain('could not execute /srv/cgi/app.cgi');
   });
-  it('leaves answers that are not fcgiwrap\'s to the generic classification', () => {
-    expect(classify(response(403, 'Forbidden', 'You may not see this page')).map((x) => x.id)).toEqual(['backend-error-status']);
-    expect(classify(response(502, 'Bad Gateway', '<h1>Bad gateway</h1>')).map((x) => x.id)).toEqual(['backend-error-status']);
+  it("leaves answers that are not fcgiwrap's to the generic classification", () => {
+    expect(classify(response(403, 'Forbidden', 'You may not see this page')).map((x) => x.id)).toEqual([
+      'backend-error-status',
+    ]);
+    expect(classify(response(502, 'Bad Gateway', '<h1>Bad gateway</h1>')).map((x) => x.id)).toEqual([
+      'backend-error-status',
+    ]);
     expect(classify(response(200, 'OK', '403 Forbidden\r\n'))).toEqual([]);
   });
   it('a 5xx with no stderr: the fix does not point at "stderr above"', () => {

@@ -19,7 +19,16 @@ export const APACHE_BINARY = '/usr/sbin/apache2';
 export const APACHE_MODULE_DIR = '/usr/lib/apache2/modules';
 
 /** Modules loaded unless left out with `omitModules`. */
-export const APACHE_BASE_MODULES = ['authz_core', 'authz_host', 'authn_core', 'mime', 'dir', 'alias', 'env', 'setenvif'];
+export const APACHE_BASE_MODULES = [
+  'authz_core',
+  'authz_host',
+  'authn_core',
+  'mime',
+  'dir',
+  'alias',
+  'env',
+  'setenvif',
+];
 
 /** Modules that others need loaded first. */
 const MODULE_DEPENDENCIES: Record<string, string[]> = {
@@ -123,7 +132,9 @@ export function httpRequest(port: number, pathname: string, opts: HttpOptions = 
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`HTTP ${pathname}: no answer within ${opts.timeoutMs ?? 15_000} ms`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`HTTP ${pathname}: no answer within ${opts.timeoutMs ?? 15_000} ms`)),
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -150,7 +161,11 @@ function mpmConfig(mpm: string): string {
   }
 }
 
-function httpdConf(opts: StartApacheOptions, ctx: ApacheContext, paths: Record<'pid' | 'error' | 'access' | 'run' | 'lock' | 'fcgid', string>): string {
+function httpdConf(
+  opts: StartApacheOptions,
+  ctx: ApacheContext,
+  paths: Record<'pid' | 'error' | 'access' | 'run' | 'lock' | 'fcgid', string>,
+): string {
   const mpm = opts.mpm ?? 'event';
   const loads = [`LoadModule mpm_${mpm}_module ${APACHE_MODULE_DIR}/mod_mpm_${mpm}.so`];
   for (const m of moduleList(opts)) loads.push(`LoadModule ${m}_module ${APACHE_MODULE_DIR}/mod_${m}.so`);

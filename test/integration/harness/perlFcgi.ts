@@ -111,10 +111,13 @@ export async function startPerlFcgi(opts: StartPerlFcgiOptions = {}): Promise<Pe
         process: proc,
         timeoutMs: 5000,
       });
-      await waitFor(async () => {
-        await new Promise((r) => setTimeout(r, 150));
-        return true;
-      }, { what: 'perl to load the app', process: proc, timeoutMs: 2000 });
+      await waitFor(
+        async () => {
+          await new Promise((r) => setTimeout(r, 150));
+          return true;
+        },
+        { what: 'perl to load the app', process: proc, timeoutMs: 2000 },
+      );
       if (proc.exited()) throw new Error(`perl FastCGI app exited at start:\n${proc.output(4096)}`);
     } catch (e) {
       await stop();

@@ -114,10 +114,29 @@ export interface PhpFpmServer {
 }
 
 const POOL_KEYS: (keyof PhpFpmPoolOptions)[] = [
-  'listen', 'listenOwner', 'listenGroup', 'listenMode', 'listenAllowedClients', 'listenBacklog', 'user', 'group',
-  'pm', 'maxChildren', 'startServers', 'minSpareServers', 'maxSpareServers', 'maxRequests', 'pingPath',
-  'pingResponse', 'statusPath', 'limitExtensions', 'slowlogTimeout', 'requestTerminateTimeout',
-  'catchWorkersOutput', 'phpAdminValues', 'extra',
+  'listen',
+  'listenOwner',
+  'listenGroup',
+  'listenMode',
+  'listenAllowedClients',
+  'listenBacklog',
+  'user',
+  'group',
+  'pm',
+  'maxChildren',
+  'startServers',
+  'minSpareServers',
+  'maxSpareServers',
+  'maxRequests',
+  'pingPath',
+  'pingResponse',
+  'statusPath',
+  'limitExtensions',
+  'slowlogTimeout',
+  'requestTerminateTimeout',
+  'catchWorkersOutput',
+  'phpAdminValues',
+  'extra',
 ];
 
 function poolDefaults(opts: StartPhpFpmOptions): PhpFpmPoolOptions {

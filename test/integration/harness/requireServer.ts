@@ -54,7 +54,11 @@ export function findPhpFpmBinary(): string {
 export const BINARIES = {
   phpFpm: { name: 'php-fpm', path: findPhpFpmBinary(), pkg: 'php-fpm' },
   uwsgi: { name: 'uwsgi', path: '/usr/bin/uwsgi-core', pkg: 'uwsgi-core' },
-  uwsgiPython3: { name: 'uwsgi python3 plugin', path: '/usr/lib/uwsgi/plugins/python3_plugin.so', pkg: 'uwsgi-plugin-python3' },
+  uwsgiPython3: {
+    name: 'uwsgi python3 plugin',
+    path: '/usr/lib/uwsgi/plugins/python3_plugin.so',
+    pkg: 'uwsgi-plugin-python3',
+  },
   fcgiwrap: { name: 'fcgiwrap', path: '/usr/sbin/fcgiwrap', pkg: 'fcgiwrap' },
   spawnFcgi: { name: 'spawn-fcgi', path: '/usr/bin/spawn-fcgi', pkg: 'spawn-fcgi' },
   cgiFcgi: { name: 'cgi-fcgi', path: '/usr/bin/cgi-fcgi', pkg: 'libfcgi-bin' },

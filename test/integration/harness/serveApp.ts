@@ -43,8 +43,34 @@ export async function startServeApp(opts: StartServeAppOptions = {}): Promise<Se
     const [command, args] =
       user === undefined
         ? [process.execPath, [BIN, 'serve', socketPath, ...(opts.args ?? [])]]
-        : [SPAWN_FCGI_BINARY, ['-n', '-s', socketPath, '-M', '0660', '-u', user, '-g', user, '-U', user, '-G', user, '--', process.execPath, BIN, 'serve', ...(opts.args ?? [])]];
-    const proc = startProcess(command, args, { name: user === undefined ? 'fcgi-doctor serve' : 'spawn-fcgi fcgi-doctor serve', outputPath: logPath, ownedPaths: [tmp.path] });
+        : [
+            SPAWN_FCGI_BINARY,
+            [
+              '-n',
+              '-s',
+              socketPath,
+              '-M',
+              '0660',
+              '-u',
+              user,
+              '-g',
+              user,
+              '-U',
+              user,
+              '-G',
+              user,
+              '--',
+              process.execPath,
+              BIN,
+              'serve',
+              ...(opts.args ?? []),
+            ],
+          ];
+    const proc = startProcess(command, args, {
+      name: user === undefined ? 'fcgi-doctor serve' : 'spawn-fcgi fcgi-doctor serve',
+      outputPath: logPath,
+      ownedPaths: [tmp.path],
+    });
     const endpoint = { kind: 'unix' as const, path: socketPath };
     const stop = async () => {
       await proc.stop();
@@ -53,7 +79,11 @@ export async function startServeApp(opts: StartServeAppOptions = {}): Promise<Se
     try {
       await waitForEndpoint(endpoint, { process: proc, timeoutMs: opts.timeoutMs ?? 20_000 });
       // Under spawn-fcgi the socket accepts before the app runs: wait for its start-up line.
-      await waitFor(() => runsServe(proc.pid) && proc.output().includes('listening on'), { what: 'serve to say it listens', process: proc, timeoutMs: opts.timeoutMs ?? 20_000 });
+      await waitFor(() => runsServe(proc.pid) && proc.output().includes('listening on'), {
+        what: 'serve to say it listens',
+        process: proc,
+        timeoutMs: opts.timeoutMs ?? 20_000,
+      });
     } catch (e) {
       await stop();
       throw e;

@@ -16,6 +16,11 @@ export interface HarnessServer {
 }
 
 /** The shared fields of a started server, from its temp dir, its process and how to stop it. */
-export function harnessServer(dir: string, logPath: string, proc: ServerProcess, stop: () => Promise<void>): HarnessServer {
+export function harnessServer(
+  dir: string,
+  logPath: string,
+  proc: ServerProcess,
+  stop: () => Promise<void>,
+): HarnessServer {
   return { dir, logPath, pid: proc.pid, process: proc, log: () => proc.output(1 << 20), stop };
 }

@@ -75,7 +75,12 @@ export function makeStaleSocket(path: string, mode = 0o660): string {
   } catch {
     /* not there */
   }
-  execFileSync('/usr/bin/perl', ['-MIO::Socket::UNIX', '-e', 'IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1) or die "$!\\n"', path]);
+  execFileSync('/usr/bin/perl', [
+    '-MIO::Socket::UNIX',
+    '-e',
+    'IO::Socket::UNIX->new(Local => $ARGV[0], Listen => 1) or die "$!\\n"',
+    path,
+  ]);
   chmodSync(path, mode);
   return path;
 }

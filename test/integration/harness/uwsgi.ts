@@ -109,7 +109,13 @@ export async function startUwsgi(opts: StartUwsgiOptions = {}): Promise<UwsgiSer
     makeDir(tmp.join('run'));
     const app = opts.app ?? 'hello';
     const source =
-      app === 'hello' ? WSGI_HELLO_APP : app === 'echo' ? WSGI_ECHO_APP : app === 'bytes' ? wsgiBytesApp(opts.bodyBytes) : app.source;
+      app === 'hello'
+        ? WSGI_HELLO_APP
+        : app === 'echo'
+          ? WSGI_ECHO_APP
+          : app === 'bytes'
+            ? wsgiBytesApp(opts.bodyBytes)
+            : app.source;
     const appPath = writeFile(tmp.join('app', 'app.py'), source);
     const listen = opts.listen ?? { kind: 'unix' };
     let endpoint: Endpoint;
@@ -123,15 +129,21 @@ export async function startUwsgi(opts: StartUwsgiOptions = {}): Promise<UwsgiSer
     const logPath = tmp.join('uwsgi.log');
     const args = [
       '--strict',
-      '--plugin', 'python3',
-      '--fastcgi-socket', endpoint.kind === 'unix' ? endpoint.path : `${endpoint.host}:${endpoint.port}`,
-      '--wsgi-file', appPath,
-      '--chdir', tmp.join('app'),
+      '--plugin',
+      'python3',
+      '--fastcgi-socket',
+      endpoint.kind === 'unix' ? endpoint.path : `${endpoint.host}:${endpoint.port}`,
+      '--wsgi-file',
+      appPath,
+      '--chdir',
+      tmp.join('app'),
       '--master',
-      '--processes', String(opts.processes ?? 1),
+      '--processes',
+      String(opts.processes ?? 1),
       '--die-on-term',
       '--need-app',
-      '--pidfile', pidPath,
+      '--pidfile',
+      pidPath,
       '--vacuum',
     ];
     if (opts.threads !== undefined) args.push('--threads', String(opts.threads));

@@ -59,5 +59,8 @@ export async function waitFor<T>(condition: () => T | Promise<T>, opts: WaitOpti
 
 /** Waits until `endpoint` accepts a connection. */
 export async function waitForEndpoint(endpoint: Endpoint, opts: WaitOptions = {}): Promise<void> {
-  await waitFor(() => canConnect(endpoint, 500), { what: `${endpointToString(endpoint)} to accept connections`, ...opts });
+  await waitFor(() => canConnect(endpoint, 500), {
+    what: `${endpointToString(endpoint)} to accept connections`,
+    ...opts,
+  });
 }

@@ -25,7 +25,8 @@ export const scriptUnknown = (d: Date, port = 52210): string =>
 export const socketMissing = (d: Date, socket = '/run/php/php8.2-fpm.sock'): string =>
   `[${apacheTime(d)}] [proxy:error] [pid 2235:tid 140523] (2)No such file or directory: AH02454: FCGI: attempt to connect to Unix domain socket ${socket} (*) failed`;
 
-export const apacheNoise = (d: Date): string => `[${apacheTime(d)}] [core:notice] [pid 1024:tid 140523] AH00094: Command line: '/usr/sbin/apache2'`;
+export const apacheNoise = (d: Date): string =>
+  `[${apacheTime(d)}] [core:notice] [pid 1024:tid 140523] AH00094: Command line: '/usr/sbin/apache2'`;
 
 export interface BigLogSpec {
   path: string;
