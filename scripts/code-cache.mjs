@@ -42,8 +42,14 @@ async function train(socket) {
     [['status', socket, '--timeout', '2s'], [1]],
     [['status', socket, '--format', 'json', '--timeout', '2s'], [1]],
     // Configuration only (no probe of the machine): the parser and the checks a live check runs too.
-    [['check', '--offline', join(root, 'fixtures', 'demo', 'external-app-vhost.conf')], [0, 1]],
-    [['check', '--offline', join(root, 'fixtures', 'demo', 'external-app-vhost.conf'), '--format', 'json'], [0, 1]],
+    [
+      ['check', '--offline', join(root, 'fixtures', 'demo', 'external-app-vhost.conf')],
+      [0, 1],
+    ],
+    [
+      ['check', '--offline', join(root, 'fixtures', 'demo', 'external-app-vhost.conf'), '--format', 'json'],
+      [0, 1],
+    ],
     [['--help'], [0]],
   ];
   for (const [args, expected] of runs) {
