@@ -22,7 +22,7 @@ export function formatLogsText(style: Style, r: LogsReport, opts: { quiet?: bool
       c.bold('fcgi-doctor logs'),
       `  read  ${escapeOneLine(r.target)}`,
       c.dim(
-        `  ${r.stats.lines} lines, ${formatBytes(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${formatBytes(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`,
+        `  ${r.stats.lines} line${r.stats.lines === 1 ? '' : 's'}, ${formatBytes(r.stats.bytes)}; ${r.stats.matchedLines} about FastCGI${r.stats.skippedBySince ? `, ${r.stats.skippedBySince} older than --since skipped` : ''}${r.stats.bytesSkippedBySince ? `, ${formatBytes(r.stats.bytesSkippedBySince)} older than --since passed over` : ''}${r.stats.foldedLines ? `, ${r.stats.foldedLines} folded into findings without their values listed` : ''}`,
       ),
       '',
     );

@@ -32,6 +32,8 @@ describe('fcgi-doctor logs', () => {
     const r = await run(['logs', '-'], noise);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('no known FastCGI problem');
+    // one line read: "1 line", not "1 lines"
+    expect(r.stdout).toMatch(/^ {2}1 line, /m);
   });
 
   it('exits 2 when a log it was told to read cannot be read', async () => {
