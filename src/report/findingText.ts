@@ -36,7 +36,8 @@ export function formatFinding(style: Style, f: Finding, margin = ''): string {
       : '';
     lines.push(`${inner}at ${style.c.cyan(escapeOneLine(capText(at, SHOWN.line)))}${via}`);
   }
-  lines.push(indent(escapeControl(capText(f.message, SHOWN.text)), inner));
+  // A log rule without a message of its own repeats its title: said once.
+  if (f.message !== f.title) lines.push(indent(escapeControl(capText(f.message, SHOWN.text)), inner));
   const evidence = capList(f.evidence, SHOWN.evidence);
   for (const e of evidence.shown)
     lines.push(margin + style.c.dim(`    ${escapeOneLine(e.kind)}: `) + escapeOneLine(capText(e.text, SHOWN.line)));
