@@ -12,25 +12,26 @@ const concurrency = Number(process.argv[3] ?? 32);
 const rounds = Number(process.argv[4] ?? 3);
 ensureBuilt();
 
+/** Our client's command line: the same for the timed run and the CPU count. */
+function oursArgs(sock, script) {
+  return [
+    BIN,
+    'ping',
+    sock,
+    '--script',
+    script,
+    '--count',
+    String(count),
+    '--concurrency',
+    String(concurrency),
+    '--format',
+    'json',
+  ];
+}
+
 function ours(sock, script) {
   const before = process.hrtime.bigint();
-  const r = spawnSync(
-    process.execPath,
-    [
-      BIN,
-      'ping',
-      sock,
-      '--script',
-      script,
-      '--count',
-      String(count),
-      '--concurrency',
-      String(concurrency),
-      '--format',
-      'json',
-    ],
-    { encoding: 'utf8' },
-  );
+  const r = spawnSync(process.execPath, oursArgs(sock, script), { encoding: 'utf8' });
   const wall = Number(process.hrtime.bigint() - before) / 1e6;
   if (!r.stdout) throw new Error(`ping --count failed: ${r.stderr}`);
   const load = JSON.parse(r.stdout).load;
@@ -77,21 +78,7 @@ try {
       b.push(t.rps);
       failedTheirs += t.failed;
     }
-    const cpuOurs = haveTime
-      ? cpuPerRequest([
-          BIN,
-          'ping',
-          sock,
-          '--script',
-          script,
-          '--count',
-          String(count),
-          '--concurrency',
-          String(concurrency),
-          '--format',
-          'json',
-        ])
-      : NaN;
+    const cpuOurs = haveTime ? cpuPerRequest(oursArgs(sock, script)) : NaN;
     const cpuTheirs = haveTime
       ? cpuPerRequest([
           join(ROOT, 'bench', 'fastcgi-client-load.cjs'),
