@@ -1,0 +1,22 @@
+/**
+ * What the Apache routing model reads: the parsed configuration (the tree
+ * with file:line on every directive, the modules loaded, the vhosts, the
+ * FastCGI setups) and the live filesystem behind system's interface. The
+ * checks' ConfigModel satisfies this shape; routing never imports checks.
+ */
+import type { Directive, LoadedModule, VirtualHostInfo } from '../../apache/index.js';
+import type { FastcgiSetup } from '../../setups/types.js';
+import type { FileSystem } from '../../system/types.js';
+
+export interface ApacheRoutingModel {
+  tree: readonly Directive[];
+  serverRoot: string;
+  modulesLoaded: readonly LoadedModule[];
+  vhosts: readonly VirtualHostInfo[];
+  setups: readonly FastcgiSetup[];
+}
+
+export interface ApacheRouteOptions {
+  /** Every file question (stat, .htaccess, DirectoryIndex, PATH_INFO) goes through here. */
+  fs: FileSystem;
+}
