@@ -24,12 +24,15 @@ export interface RouteRequest {
    * (the first Listen that has this port).
    */
   localAddress?: string;
+  /** The client's address and port (REMOTE_ADDR, REMOTE_PORT), when known; else the params say so in `uncertain`. */
+  remoteAddress?: string;
+  remotePort?: number;
   method: string;
   /** The path exactly as sent on the request line (still %-encoded), starting with '/'. */
   path: string;
   /** Query string without the '?' ('' for none; undefined when the URL had no '?'). */
   query?: string;
-  /** Extra request headers, names lower-cased. */
+  /** Every request header the client sends besides Host (which is `host`), names lower-cased: each becomes an HTTP_* param. */
   headers: Record<string, string>;
 }
 

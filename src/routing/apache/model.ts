@@ -19,4 +19,6 @@ export interface ApacheRoutingModel {
 export interface ApacheRouteOptions {
   /** Every file question (stat, .htaccess, DirectoryIndex, PATH_INFO) goes through here. */
   fs: FileSystem;
+  /** What `apache2 -v` says ("Apache/2.4.62 (Debian)"), for SERVER_SOFTWARE and SERVER_SIGNATURE; unknown when absent. */
+  serverSoftware?: string;
 }
