@@ -29,6 +29,8 @@ export interface RequestRecord {
   serverName: string;
   serverPort: number;
   serverAdmin?: string;
+  /** SERVER_SOFTWARE as this server builds it (ServerTokens applied), when the server's version is known. */
+  serverSoftware?: string;
   /** ap_document_root(r). */
   documentRoot: string;
   /** CONTEXT_PREFIX / CONTEXT_DOCUMENT_ROOT (mod_alias sets them; else '' and the DocumentRoot). */
