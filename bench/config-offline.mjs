@@ -11,10 +11,12 @@
 // --tree DIR reuses a tree generated earlier (--keep DIR writes it there and
 // keeps it).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BIN, median, ROOT, tempDir } from './lib.mjs';
+import { BIN, ROOT, tempDir } from './lib.mjs';
+import { measure, table, TIME } from './measure.mjs';
+import { generateTree } from './tree.mjs';
 
 const argOf = (name) => {
   const i = process.argv.indexOf(name);
@@ -25,8 +27,6 @@ const RUNS = Number(argOf('--runs') ?? 5);
 const KEEP = argOf('--keep');
 const TREE = argOf('--tree');
 const APACHE = ['/usr/sbin/apache2', '/usr/sbin/httpd'].find((p) => existsSync(p));
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const MODS = '/usr/lib/apache2/modules';
 const BUNDLE = join(ROOT, 'dist', 'bundle', 'main.cjs');
 const DIST = join(ROOT, 'dist', 'checks', 'config', 'index.js');
 
@@ -38,71 +38,8 @@ if (!existsSync(BUNDLE) || !existsSync(DIST)) {
   }
 }
 
-/** One vhost per file, cycling through the three modules' usual setups. */
-function vhost(i) {
-  const name = `site${i}.example`;
-  const setups = [
-    `    <FilesMatch \\.php$>\n        SetHandler "proxy:unix:/run/php/site${i}.sock|fcgi://site${i}/"\n    </FilesMatch>`,
-    `    ProxyPassMatch ^/(.*\\.php(/.*)?)$ fcgi://127.0.0.1:${9000 + (i % 1000)}/var/www/${name}/$1`,
-    `    <Directory /var/www/${name}>\n        Options +ExecCGI\n        AddHandler fcgid-script .fcgi\n        Require all granted\n    </Directory>`,
-  ];
-  return `<VirtualHost *:18080>\n    ServerName ${name}\n    DocumentRoot /var/www/${name}\n${setups[i % 3]}\n</VirtualHost>\n`;
-}
-
 function generate(dir) {
-  mkdirSync(join(dir, 'sites'), { recursive: true });
-  writeFileSync(
-    join(dir, 'httpd.conf'),
-    [
-      `LoadModule mpm_event_module ${MODS}/mod_mpm_event.so`,
-      `LoadModule authz_core_module ${MODS}/mod_authz_core.so`,
-      `LoadModule mime_module ${MODS}/mod_mime.so`,
-      `LoadModule proxy_module ${MODS}/mod_proxy.so`,
-      `LoadModule proxy_fcgi_module ${MODS}/mod_proxy_fcgi.so`,
-      `LoadModule fcgid_module ${MODS}/mod_fcgid.so`,
-      'DefaultRuntimeDir /tmp',
-      `PidFile ${dir}/httpd.pid`,
-      'ErrorLog /dev/null',
-      'ServerName bench.test',
-      'Listen 127.0.0.1:18080',
-      'Include sites/*.conf',
-      '',
-    ].join('\n'),
-  );
-  for (let i = 0; i < VHOSTS; i++) writeFileSync(join(dir, 'sites', `${String(i).padStart(5, '0')}.conf`), vhost(i));
-}
-
-/** One run: wall ms and peak RSS KiB (from /usr/bin/time -v, else the child's own report). */
-function once(cmd, args) {
-  const env = { ...process.env, NO_COLOR: '1' };
-  // Wall time of the command alone, output to /dev/null as in a shell: a /usr/bin/time
-  // wrapper adds the same tens of milliseconds to both sides (flattering the ratio), and
-  // apache2 -t is ~50 ms slower when its stderr is a pipe.
-  const start = process.hrtime.bigint();
-  spawnSync(cmd, args, { stdio: 'ignore', env });
-  const wall = Number(process.hrtime.bigint() - start) / 1e6;
-  // Once more, captured, for the summary lines and (under /usr/bin/time -v) peak memory.
-  const r = spawnSync(TIME ?? cmd, TIME ? ['-v', cmd, ...args] : args, {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    env,
-  });
-  const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '') ?? /maxRSS=(\d+)/.exec(r.stdout ?? '');
-  return { wall, rss: m ? Number(m[1]) : NaN, r };
-}
-
-/** Runs the commands alternately RUNS times; medians, and every run's wall time. */
-function measure(commands) {
-  const runs = commands.map(() => []);
-  for (let i = 0; i < RUNS; i++) {
-    for (const [k, c] of commands.entries()) runs[k].push(once(c.cmd, c.args));
-  }
-  return runs.map((rs) => ({
-    wall: median(rs.map((x) => x.wall)),
-    rss: median(rs.map((x) => x.rss)),
-    walls: rs.map((x) => x.wall),
-    last: rs.at(-1)?.r,
-  }));
+  generateTree(dir, { vhosts: VHOSTS });
 }
 
 const dir = TREE ?? KEEP ?? tempDir();
@@ -127,7 +64,7 @@ try {
     cmd: process.execPath,
     args: ['--input-type=module', '-e', driver],
   });
-  const results = measure(commands);
+  const results = measure(commands, RUNS);
   process.stdout.write(`tree: ${VHOSTS} vhosts in ${VHOSTS} included files (${dir})\n`);
   const cli = results[0];
   const cliOut = (cli.last?.stdout ?? '').trim().split('\n');
@@ -146,18 +83,7 @@ try {
     process.stdout.write('apache2 -t: not installed\n');
   }
   process.stdout.write(`analyzeConfig: ${(results.at(-1).last?.stdout ?? '').trim()}\n`);
-  const rows = [['', 'wall time (median)', 'peak memory (median)', 'runs (ms)']];
-  commands.forEach((c, k) => {
-    const r = results[k];
-    rows.push([
-      c.label,
-      `${r.wall.toFixed(0)} ms`,
-      `${(r.rss / 1024).toFixed(1)} MiB`,
-      r.walls.map((w) => w.toFixed(0)).join(' '),
-    ]);
-  });
-  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i])).join('  ')}\n`);
+  process.stdout.write(table(commands, results));
   if (APACHE) {
     const ratio = results[0].wall / results[1].wall;
     process.stdout.write(

@@ -12,6 +12,8 @@ const benches = [
   ['ping-throughput.mjs', '20000', '32', '3'],
   ['logs-throughput.mjs', '--size', '256M', '--quick'],
   ['config-offline.mjs', '--runs', '5'],
+  ['trace-route.mjs', '--runs', '5'],
+  ['check-vhost.mjs', '--runs', '3'],
 ];
 let failed = 0;
 for (const [script, ...args] of benches) {
