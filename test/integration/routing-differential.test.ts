@@ -42,13 +42,6 @@ const ready =
   hasBinary(BINARIES.modProxyFcgi) &&
   (!needsFcgid || hasBinary(BINARIES.modFcgid));
 
-describe('the routing corpus', () => {
-  it('holds at least 60 configuration × URL cases', () => {
-    if (only !== undefined) return;
-    expect(cases.reduce((n, c) => n + c.requests.length, 0)).toBeGreaterThanOrEqual(60);
-  });
-});
-
 describe.skipIf(!ready)('routing: the model against a real Apache', () => {
   const serverSoftware = ready ? apacheServerSoftware() : undefined;
   const fs = liveFileSystem();
