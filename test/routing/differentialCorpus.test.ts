@@ -35,6 +35,15 @@ describe('fixtures/routing', () => {
     }
   });
 
+  it('gives every file of a case its own content (a static answer names the one file Apache sent)', () => {
+    for (const c of cases) {
+      const contents = Object.values({ ...c.docroot, ...c.extra })
+        .map((f) => (typeof f === 'string' ? f : f.content))
+        .filter((t): t is string => t !== undefined);
+      expect(new Set(contents).size, c.name).toBe(contents.length);
+    }
+  });
+
   it('keeps the unsupported list short', () => {
     const marked = cases.flatMap((c) => (c.unsupported ? c.requests : c.requests.filter((r) => r.unsupported)));
     expect(marked.length).toBeLessThanOrEqual(3);
