@@ -40,6 +40,12 @@ export interface BackendParamsOptions {
 function subprocessEnv(rec: RequestRecord): EnvTable {
   const env = EnvTable.from(rec.env);
   if (rec.prev) {
+    // mod_actions.c:action_handler puts HANDLER (the Action's handler name) in the first request's env before it redirects.
+    const prev = rec.prev;
+    const action = prev.directives.some((d) => d.name === 'action' && d.active !== false && d.args[0] === prev.handler);
+    if (action && prev.handler && !('HANDLER' in prev.env) && !env.has('REDIRECT_HANDLER')) {
+      env.add('REDIRECT_HANDLER', prev.handler);
+    }
     for (const [k, v] of Object.entries(rec.prev.env)) {
       if (!env.has(`REDIRECT_${k}`)) env.add(`REDIRECT_${k}`, v);
     }

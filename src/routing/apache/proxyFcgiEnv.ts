@@ -254,6 +254,46 @@ function fixCgivars(
   }
 }
 
+/** A worker's name as ap_proxy_define_worker keeps it: the URL without its "unix:/path|" part, scheme and host lower-cased. */
+function workerName(url: string): string {
+  const bar = /^unix:/i.test(url) ? url.indexOf('|') : -1;
+  const plain = bar >= 0 ? url.slice(bar + 1) : url;
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]*)(.*)$/is.exec(plain);
+  return m ? (m[1] as string).toLowerCase() + (m[2] as string) : plain;
+}
+
+/**
+ * The worker URLs the request's directives define (mod_proxy.c:add_pass
+ * for ProxyPass/ProxyPassMatch, proxysection for <Proxy "url">); workers are
+ * server-wide, so the route core must include every such line of the
+ * vhost and of the main server.
+ */
+function definedWorkers(rec: RequestRecord): Array<{ name: string; match: boolean }> {
+  const out: Array<{ name: string; match: boolean }> = [];
+  for (const d of rec.directives) {
+    if (d.active === false) continue;
+    if (d.name === 'proxypass' || d.name === 'proxypassmatch' || (d.isSection && d.name === 'proxy')) {
+      const url = d.args.find((a) => /^[a-z][a-z0-9+.-]*:/i.test(a) && !a.startsWith('/'));
+      if (url !== undefined) out.push({ name: workerName(url), match: d.name === 'proxypassmatch' && /\$\d/.test(url) });
+    }
+  }
+  return out;
+}
+
+/** proxy_util.c:worker_matches: a prefix of the URL (scheme://host at least), or for a ProxyPassMatch worker the whole URL with each $N as a wildcard (ap_proxy_strcmp_ematch). */
+function hasWorkerFor(rec: RequestRecord, proxyFilename: string): boolean {
+  const url = proxyFilename.replace(/^proxy:/, '');
+  const hostEnd = url.indexOf('/', url.indexOf('://') + 3);
+  const minMatch = hostEnd < 0 ? url.length : hostEnd;
+  const lowered = url.slice(0, minMatch).toLowerCase() + url.slice(minMatch);
+  return definedWorkers(rec).some(({ name, match }) => {
+    if (name.length > lowered.length || name.length < minMatch) return false;
+    if (!match) return lowered.startsWith(name);
+    const re = new RegExp(`^${name.split(/\$\d/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return re.test(lowered);
+  });
+}
+
 /** mod_proxy_fcgi.c:send_environment for this request. */
 export function proxyFcgiEnv(
   rec: RequestRecord,
@@ -267,6 +307,8 @@ export function proxyFcgiEnv(
   if (proxyFilename === null) {
     unknown.push({ name: 'SCRIPT_FILENAME', why: 'the request holds no proxy:fcgi:// filename' });
   }
+  // proxy_util.c:ap_proxy_pre_request: no worker defined for the URL → the default reverse worker, and proxy-nokeepalive=1 in subprocess_env.
+  if (proxyFilename !== null && !hasWorkerFor(rec, proxyFilename)) env.set('proxy-nokeepalive', '1');
   const type = backendType(rec);
   const filename = proxyFilename === null ? null : scriptFilename(proxyFilename, type, rec.args);
   const input: CgiInput = { filename: filename === '' ? null : filename, pathInfo };
