@@ -18,7 +18,7 @@ import { startProcess } from './harness/process.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { harnessServer, type HarnessServer } from './harness/server.js';
 import { startServeApp, type ServeAppServer } from './harness/serveApp.js';
-import { makeTempDir } from './harness/tempdir.js';
+import { makeDir, makeTempDir, writeFile } from './harness/tempdir.js';
 import { waitFor, waitForEndpoint } from './harness/waitFor.js';
 
 const built = requireBuiltCli();
@@ -155,9 +155,10 @@ describe.skipIf(!haveAll)('backendParams equals what a real Apache sends', () =>
         'rwh/x.php': '<?php\n',
         'act/page.act': 'never run\n',
         'fcgid/echo.fcgi': { content: '# FcgidWrapper runs serve\n', mode: 0o755 },
+        'fcgid3/echo.fcgi': { content: '# FcgidWrapper runs serve\n', mode: 0o755 },
         'fcgid2/app.fcgi': { content: script, mode: 0o755 },
       },
-      config: ({ docRoot }) => `
+      config: ({ docRoot, extraDir }) => `
 FcgidPassHeader Authorization
 <Directory "${docRoot}/fm">
     <FilesMatch "\\.php$">
@@ -200,6 +201,16 @@ FcgidPassHeader Authorization
 </Directory>
 ProxyPassMatch "^/pm/(.*\\.php(/.*)?)$" "fcgi://${t}/srv/pm/$1"
 ProxyPass /app/ fcgi://${t}/
+<Location /app/cv/>
+    CGIVar REQUEST_URI current-uri
+</Location>
+Alias /al/ "${extraDir}/al/"
+<Directory "${extraDir}/al">
+    Require all granted
+    <FilesMatch "\\.php$">
+        SetHandler "proxy:unix:${sock}|fcgi://localhost"
+    </FilesMatch>
+</Directory>
 ProxyPass /fcgi-act fcgi://${t}/act-backend
 SetEnvIf Request_URI "^/pi/" proxy-fcgi-pathinfo=first-dot
 ProxyPass /pi/ fcgi://${t}/srv/pi/
@@ -216,6 +227,13 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
     AddHandler fcgid-script .fcgi
     FcgidWrapper "${process.execPath} ${BIN} serve" .fcgi virtual
 </Directory>
+<Directory "${docRoot}/fcgid3">
+    Options +ExecCGI
+    SetEnv my-app.var "x y"
+    SetEnv 1st one
+    AddHandler fcgid-script .fcgi
+    FcgidWrapper "${process.execPath} ${BIN} serve" .fcgi virtual
+</Directory>
 <Directory "${docRoot}/fcgid2">
     Options +ExecCGI
     AddHandler fcgid-script .fcgi
@@ -224,6 +242,7 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
     });
     // ServerTokens Full (the default): SERVER_SOFTWARE is the banner AH00489 logs, with the version
     // components modules add (mod_fcgid/2.3.9), not only apache2 -v's "Server version:".
+    writeFile(makeDir(`${apache.serverRoot}/extra/al`) + '/x.php', '<?php\n');
     const banner = /AH00489: (.*) configured -- resuming normal operations/;
     await waitFor(() => banner.test(apache.errorLog()), { what: "Apache's start-up line", timeoutMs: 10_000 });
     software = banner.exec(apache.errorLog())![1]!;
@@ -553,6 +572,48 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
         pathInfo: '/extra/path',
         handler: 'fcgid-script',
         directives: [dir('FcgidPassHeader', 'Authorization')],
+      }),
+    }));
+
+  it('CGIVar REQUEST_URI current-uri (in a Location over a ProxyPass)', () =>
+    check({
+      path: '/app/cv/x.php?q=2',
+      rec: ({ tcp }) => ({
+        uri: '/app/cv/x.php',
+        filename: `proxy:fcgi://${tcp}/cv/x.php`,
+        pathInfo: '',
+        handler: 'proxy-server',
+        directives: [dir('CGIVar', 'REQUEST_URI', 'current-uri')],
+      }),
+    }));
+
+  it('an Alias: CONTEXT_PREFIX/CONTEXT_DOCUMENT_ROOT, and PATH_TRANSLATED through the Alias', () =>
+    check({
+      path: '/al/x.php/al/y',
+      rec: ({ sock }) => {
+        const extra = `${apache.serverRoot}/extra`;
+        return {
+          uri: '/al/x.php/al/y',
+          filename: `${extra}/al/x.php`,
+          pathInfo: '/al/y',
+          handler: `proxy:unix:${sock}|fcgi://localhost`,
+          contextPrefix: '/al/',
+          contextDocumentRoot: `${extra}/al/`,
+          directives: [dir('Alias', '/al/', `${extra}/al/`)],
+        };
+      },
+    }));
+
+  it('mod_fcgid renames env names to letters, digits and _ (ap_create_environment)', () =>
+    check({
+      path: '/fcgid3/echo.fcgi',
+      backend: FCGID,
+      rec: ({ docRoot }) => ({
+        uri: '/fcgid3/echo.fcgi',
+        filename: `${docRoot}/fcgid3/echo.fcgi`,
+        pathInfo: '',
+        handler: 'fcgid-script',
+        env: { 'my-app.var': 'x y', '1st': 'one' },
       }),
     }));
 
