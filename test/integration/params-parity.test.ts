@@ -22,8 +22,7 @@ import { makeDir, makeTempDir, writeFile } from './harness/tempdir.js';
 import { waitFor, waitForEndpoint } from './harness/waitFor.js';
 
 const built = requireBuiltCli();
-const haveAll =
-  built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.modFcgid);
+const haveAll = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.modFcgid);
 
 interface Echo {
   app: string;
@@ -240,9 +239,11 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
 </Directory>
 `,
     });
+    // the Alias target of the /al/ case, outside the document root
+    const aliasDir = makeDir(`${apache.serverRoot}/extra/al`);
+    writeFile(`${aliasDir}/x.php`, '<?php\n');
     // ServerTokens Full (the default): SERVER_SOFTWARE is the banner AH00489 logs, with the version
     // components modules add (mod_fcgid/2.3.9), not only apache2 -v's "Server version:".
-    writeFile(makeDir(`${apache.serverRoot}/extra/al`) + '/x.php', '<?php\n');
     const banner = /AH00489: (.*) configured -- resuming normal operations/;
     await waitFor(() => banner.test(apache.errorLog()), { what: "Apache's start-up line", timeoutMs: 10_000 });
     software = banner.exec(apache.errorLog())![1]!;
@@ -269,8 +270,11 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
     body?: string;
     backend?: BackendChoice;
     /** The record, but for what every case shares (filled from the request). */
-    rec: (ctx: { docRoot: string; sock: string; tcp: string }) => Partial<RequestRecord> &
-      Pick<RequestRecord, 'uri' | 'filename' | 'pathInfo' | 'handler'>;
+    rec: (ctx: {
+      docRoot: string;
+      sock: string;
+      tcp: string;
+    }) => Partial<RequestRecord> & Pick<RequestRecord, 'uri' | 'filename' | 'pathInfo' | 'handler'>;
   }
 
   /**
@@ -294,7 +298,8 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
       ...(c.body !== undefined ? { 'content-length': String(Buffer.byteLength(c.body)) } : {}),
     };
     // httpd merges several lines of one header with ", " (ap_get_mime_headers_core); RouteRequest holds the merged value.
-    for (const [k, v] of Object.entries(c.headers ?? {})) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(c.headers ?? {}))
+      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     const own = c.rec({ docRoot: apache.docRoot, sock: unix.endpoint.path, tcp: `127.0.0.1:${tcp.port}` });
     return {
       request: {
@@ -531,7 +536,6 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
           redirectStatus: 200,
           // mod_rewrite.c:hook_uri2file keeps the first request's SCRIPT_URL (REDIRECT_SCRIPT_URL) after an internal redirect
           env: scriptUrlEnv('/act/page.act'),
-
         };
       },
     }));

@@ -213,7 +213,7 @@ class Parser {
     if (t.t === 'op' && (t.v === '=~' || t.v === '!~')) {
       this.pos++;
       const re = this.peek();
-      if (!re || re.t !== 're') return unknown('regex expected');
+      if (re?.t !== 're') return unknown('regex expected');
       this.pos++;
       const m = re.v.exec(left);
       if (m) this.st.captures = Array.from({ length: 10 }, (_, i) => m[i] ?? '');

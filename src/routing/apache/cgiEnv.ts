@@ -146,7 +146,11 @@ export function addCommonVars(rec: RequestRecord, env: EnvTable, input: CgiInput
 
   const signature = serverSignature(rec);
   if (signature !== undefined) e.add('SERVER_SIGNATURE', signature);
-  else unknown.push({ name: 'SERVER_SIGNATURE', why: "ServerSignature On shows the server's version, which is not known" });
+  else
+    unknown.push({
+      name: 'SERVER_SIGNATURE',
+      why: "ServerSignature On shows the server's version, which is not known",
+    });
   if (rec.serverSoftware !== undefined) e.add('SERVER_SOFTWARE', rec.serverSoftware);
   else unknown.push({ name: 'SERVER_SOFTWARE', why: "the server's version (ServerTokens applied), not known" });
   e.add('SERVER_NAME', escapeHtml(serverNameForUrl(rec.serverName)));
@@ -155,7 +159,8 @@ export function addCommonVars(rec: RequestRecord, env: EnvTable, input: CgiInput
   else unknown.push({ name: 'SERVER_ADDR', why: 'the local address the connection arrives on' });
   e.add('SERVER_PORT', String(rec.serverPort));
   const lookups = (lastDirective(rec.directives, 'hostnamelookups')?.args[0] ?? 'off').toLowerCase();
-  if (lookups !== 'off') unknown.push({ name: 'REMOTE_HOST', why: `HostnameLookups ${lookups}: the client's DNS name` });
+  if (lookups !== 'off')
+    unknown.push({ name: 'REMOTE_HOST', why: `HostnameLookups ${lookups}: the client's DNS name` });
   if (req.remoteAddress !== undefined) e.add('REMOTE_ADDR', req.remoteAddress);
   else unknown.push({ name: 'REMOTE_ADDR', why: "the client's address" });
   e.add('DOCUMENT_ROOT', rec.documentRoot);
@@ -237,7 +242,10 @@ export function addCgiVars(
     // PATH_INFO treated as a URI (ap_escape_uri, then the sub-request decodes it again).
     const sub = lookup(input.pathInfo);
     if (sub === undefined) {
-      unknown.push({ name: 'PATH_TRANSLATED', why: `what the URI ${input.pathInfo} maps to (a sub-request) was not decided` });
+      unknown.push({
+        name: 'PATH_TRANSLATED',
+        why: `what the URI ${input.pathInfo} maps to (a sub-request) was not decided`,
+      });
     } else if (sub.filename !== null) {
       env.set('PATH_TRANSLATED', sub.filename + sub.pathInfo);
     }

@@ -10,14 +10,7 @@
  */
 import type { Directive } from '../../apache/index.js';
 import type { BackendChoice, RequestRecord } from './seams.js';
-import {
-  addCgiVars,
-  addCommonVars,
-  headerIn,
-  type CgiInput,
-  type UnknownParam,
-  type UriLookup,
-} from './cgiEnv.js';
+import { addCgiVars, addCommonVars, headerIn, type CgiInput, type UnknownParam, type UriLookup } from './cgiEnv.js';
 import type { EnvTable } from './envTable.js';
 import { createEnvironment } from './fcgidEnv.js';
 

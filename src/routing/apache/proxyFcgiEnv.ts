@@ -274,7 +274,8 @@ function definedWorkers(rec: RequestRecord): Array<{ name: string; match: boolea
     if (d.active === false) continue;
     if (d.name === 'proxypass' || d.name === 'proxypassmatch' || (d.isSection && d.name === 'proxy')) {
       const url = d.args.find((a) => /^[a-z][a-z0-9+.-]*:/i.test(a) && !a.startsWith('/'));
-      if (url !== undefined) out.push({ name: workerName(url), match: d.name === 'proxypassmatch' && /\$\d/.test(url) });
+      if (url !== undefined)
+        out.push({ name: workerName(url), match: d.name === 'proxypassmatch' && /\$\d/.test(url) });
     }
   }
   return out;
@@ -289,18 +290,18 @@ function hasWorkerFor(rec: RequestRecord, proxyFilename: string): boolean {
   return definedWorkers(rec).some(({ name, match }) => {
     if (name.length > lowered.length || name.length < minMatch) return false;
     if (!match) return lowered.startsWith(name);
-    const re = new RegExp(`^${name.split(/\$\d/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    const re = new RegExp(
+      `^${name
+        .split(/\$\d/)
+        .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     return re.test(lowered);
   });
 }
 
 /** mod_proxy_fcgi.c:send_environment for this request. */
-export function proxyFcgiEnv(
-  rec: RequestRecord,
-  env: EnvTable,
-  lookup: UriLookup,
-  unknown: UnknownParam[],
-): void {
+export function proxyFcgiEnv(rec: RequestRecord, env: EnvTable, lookup: UriLookup, unknown: UnknownParam[]): void {
   const state = proxyRequestState(rec, unknown);
   const proxyFilename = state?.filename ?? rec.filename;
   const pathInfo = state?.pathInfo ?? rec.pathInfo;
