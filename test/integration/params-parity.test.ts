@@ -151,6 +151,7 @@ describe.skipIf(!haveAll)('backendParams equals what a real Apache sends', () =>
         'setenv/index.php': '<?php\n',
         'auth/index.php': '<?php\n',
         'sig/index.php': '<?php\n',
+        'px/index.php': '<?php\n',
         'rwh/x.php': '<?php\n',
         'act/page.act': 'never run\n',
         'fcgid/echo.fcgi': { content: '# FcgidWrapper runs serve\n', mode: 0o755 },
@@ -190,6 +191,14 @@ FcgidPassHeader Authorization
     CGIPassAuth On
     <FilesMatch "\\.php$">
         SetHandler "proxy:unix:${sock}|fcgi://localhost"
+    </FilesMatch>
+</Directory>
+<Proxy "unix:${sock}|fcgi://php-px">
+    ProxySet timeout=30
+</Proxy>
+<Directory "${docRoot}/px">
+    <FilesMatch "\\.php$">
+        SetHandler "proxy:unix:${sock}|fcgi://php-px"
     </FilesMatch>
 </Directory>
 <Directory "${docRoot}/sig">
@@ -462,6 +471,18 @@ RewriteRule "^/rwh/.+\\.php$" - [H=proxy:fcgi://${t}]
         pathInfo: '',
         handler: `proxy:unix:${sock}|fcgi://localhost`,
         directives: [dir('CGIPassAuth', 'On')],
+      }),
+    }));
+
+  it('SetHandler to a socket with a <Proxy> worker (ProxySet): no proxy-nokeepalive', () =>
+    check({
+      path: '/px/index.php',
+      rec: ({ docRoot, sock }) => ({
+        uri: '/px/index.php',
+        filename: `${docRoot}/px/index.php`,
+        pathInfo: '',
+        handler: `proxy:unix:${sock}|fcgi://php-px`,
+        directives: [{ ...dir('Proxy', `unix:${sock}|fcgi://php-px`), isSection: true }],
       }),
     }));
 
