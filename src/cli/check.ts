@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { ConfigCheck } from '../checks/config/context.js';
+import { configUnreadable } from '../checks/config/index.js';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
@@ -108,8 +109,7 @@ export async function runCheckCommand(
     spinner?.stop();
   }
   // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
-  const unreadable =
-    report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
+  const unreadable = configUnreadable(report.model, report.findings);
   const crashed = report.internalErrors.length > 0;
   suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
   const { findings, suppressed } = suppress(report.findings, suppressions);

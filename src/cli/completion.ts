@@ -9,6 +9,7 @@ import { UsageError, type CliIO } from './io.js';
 const CHOICES: Record<string, readonly string[]> = {
   '--fail-on': ['error', 'warning'],
   '--role': ['responder', 'authorizer'],
+  '--server': ['apache', 'nginx'],
 };
 
 /** Options whose value is a path. */
