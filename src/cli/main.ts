@@ -145,7 +145,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--method <method>', 'the request method (default GET)')
         .option('--header <name=value>', 'a request header the browser sends (repeatable)', collect)
         .option('--timeout <duration>', 'deadline of the request to the backend', '5s')
-        .option('--server <server>', 'the web server whose configuration routes the URL: apache (nginx: issue 17)', 'apache')
+        .option(
+          '--server <server>',
+          'the web server whose configuration routes the URL: apache (nginx: issue 17)',
+          'apache',
+        )
         .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
       ['text', 'json', 'sarif', 'github'],
     )

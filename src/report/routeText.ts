@@ -96,7 +96,7 @@ export function formatRouteText(
       for (const u of route.uncertain) out.push(`    ${style.unknown} ${one(u)}`);
     }
     out.push('');
-    out.push(...liveLines(style, live, opts));
+    out.push(...liveLines(style, route, live, opts));
   }
   for (const f of findings) {
     if (opts.quiet && f.severity === 'info') continue;
@@ -106,12 +106,13 @@ export function formatRouteText(
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 
-function liveLines(style: Style, live: TraceRequestResult | undefined, opts: RouteTextOptions): string[] {
+function liveLines(style: Style, route: Route, live: TraceRequestResult | undefined, opts: RouteTextOptions): string[] {
   const { c } = style;
   if (!live) return opts.offline ? [c.dim('--offline: no request sent'), ''] : [];
   const out: string[] = [];
   if (live.skipped !== undefined) {
-    out.push(`${style.unknown} no request sent: ${one(live.skipped)}`, '');
+    // A route that ends in Apache itself has nothing to ask: only a FastCGI route without a request is worth a line.
+    if (route.outcome === 'fastcgi') out.push(`${style.unknown} no request sent: ${one(live.skipped)}`, '');
     return out;
   }
   out.push(c.bold('The backend answered:'));
@@ -121,7 +122,10 @@ function liveLines(style: Style, live: TraceRequestResult | undefined, opts: Rou
       { target: live.where ?? '', response: live.response, expectations: [], findings: [] },
       { bodyLimit: opts.bodyLimit, verbose: opts.verbose },
     );
-    out.push(text.replace(/\n+$/, ''), '');
+    // ping marks its answer by its own findings; here the mark is the trace's verdict on it.
+    const failed = live.findings.some((f) => f.severity === 'error') || (live.apache?.status ?? 0) >= 400;
+    const marked = failed && text.startsWith(style.ok) ? style.fail + text.slice(style.ok.length) : text;
+    out.push(marked.replace(/\n+$/, ''), '');
   } else if (live.error) {
     out.push(`${style.fail} ${one(live.error.message)}`, '');
   }
@@ -139,4 +143,3 @@ function liveLines(style: Style, live: TraceRequestResult | undefined, opts: Rou
   }
   return out;
 }
-

@@ -15,16 +15,34 @@ export function request(url = 'http://blog.example.org/index.php/foo?x=1'): Rout
   };
 }
 
-export function fastcgiRoute(params: Record<string, string> = {}, target: string | null = 'unix:/run/php/php8.2-fpm.sock'): Route {
+export function fastcgiRoute(
+  params: Record<string, string> = {},
+  target: string | null = 'unix:/run/php/php8.2-fpm.sock',
+): Route {
   return {
     url: 'http://blog.example.org/index.php/foo?x=1',
     request: request(),
     vhost: { file: '/etc/apache2/sites-enabled/blog.conf', line: 1, serverName: 'blog.example.org' },
     steps: [
-      { what: 'vhost', file: '/etc/apache2/sites-enabled/blog.conf', line: 1, text: 'ServerName blog.example.org matches the Host' },
-      { what: 'documentroot', file: '/etc/apache2/sites-enabled/blog.conf', line: 3, text: 'DocumentRoot /srv/blog: /index.php/foo → /srv/blog/index.php/foo' },
+      {
+        what: 'vhost',
+        file: '/etc/apache2/sites-enabled/blog.conf',
+        line: 1,
+        text: 'ServerName blog.example.org matches the Host',
+      },
+      {
+        what: 'documentroot',
+        file: '/etc/apache2/sites-enabled/blog.conf',
+        line: 3,
+        text: 'DocumentRoot /srv/blog: /index.php/foo → /srv/blog/index.php/foo',
+      },
       { what: 'pathinfo', text: '/srv/blog/index.php exists: PATH_INFO /foo' },
-      { what: 'handler', file: '/etc/apache2/conf-enabled/php8.2-fpm.conf', line: 8, text: 'SetHandler "proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost"' },
+      {
+        what: 'handler',
+        file: '/etc/apache2/conf-enabled/php8.2-fpm.conf',
+        line: 8,
+        text: 'SetHandler "proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost"',
+      },
     ],
     file: '/srv/blog/index.php',
     pathInfo: '/foo',
@@ -56,7 +74,9 @@ export function staticRoute(): Route {
     handler: null,
     outcome: 'static',
     backend: undefined,
-    steps: [{ what: 'documentroot', file: '/etc/apache2/sites-enabled/blog.conf', line: 3, text: 'DocumentRoot /srv/blog' }],
+    steps: [
+      { what: 'documentroot', file: '/etc/apache2/sites-enabled/blog.conf', line: 3, text: 'DocumentRoot /srv/blog' },
+    ],
   };
 }
 
@@ -67,7 +87,14 @@ export function statusRoute(status: number, location?: string): Route {
     outcome: 'status',
     status,
     ...(location ? { location } : {}),
-    steps: [{ what: status >= 300 && status < 400 ? 'redirect' : 'access', file: '/etc/apache2/sites-enabled/blog.conf', line: 9, text: `Apache answers ${status}` }],
+    steps: [
+      {
+        what: status >= 300 && status < 400 ? 'redirect' : 'access',
+        file: '/etc/apache2/sites-enabled/blog.conf',
+        line: 9,
+        text: `Apache answers ${status}`,
+      },
+    ],
   };
 }
 

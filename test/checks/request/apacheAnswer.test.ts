@@ -6,7 +6,9 @@ import { answer } from '../../report/routeSupport.js';
 
 describe('the HTTP status Apache sends for a CGI answer', () => {
   it('Status: 404 → 404', () => {
-    expect(apacheAnswerForResponse(answer('Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\nno')).status).toBe(404);
+    expect(apacheAnswerForResponse(answer('Status: 404 Not Found\r\nContent-Type: text/html\r\n\r\nno')).status).toBe(
+      404,
+    );
   });
   it('no Status → 200, with the Content-Type', () => {
     const a = apacheAnswerForResponse(answer('Content-Type: text/plain\r\n\r\nhello'));
@@ -32,7 +34,9 @@ describe('the HTTP status Apache sends for a CGI answer', () => {
     expect(apacheAnswerForResponse(r).status).toBe(500);
   });
   it('a failed connection → 503, a timeout → 504', () => {
-    expect(apacheAnswerForClientError(new FcgiClientError('connect-missing', 'no socket', { phase: 'connect' })).status).toBe(503);
+    expect(
+      apacheAnswerForClientError(new FcgiClientError('connect-missing', 'no socket', { phase: 'connect' })).status,
+    ).toBe(503);
     expect(apacheAnswerForClientError(new FcgiClientError('closed-early', 'closed')).status).toBe(503);
     expect(apacheAnswerForClientError(new FcgiClientError('timeout', 'too slow')).status).toBe(504);
   });
