@@ -79,10 +79,14 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
   }
   if (config.internalErrors.length > 0) throw new Error(config.internalErrors.map((e) => e.message).join('; '));
 
-  const { liveSystem } = await import('../system/index.js');
-  // serverSoftware stays unknown: asking `apache2 -v` means running a program; the route says
-  // SERVER_SOFTWARE is unknown rather than guess a version.
-  const route: Route = routeApache(config.model, request, { fs: liveSystem().fs });
+  const { apacheServerVersion, liveSystem } = await import('../system/index.js');
+  // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most), even
+  // offline: it is part of the params, and unknown (said in the route) when no Apache answers.
+  const serverSoftware = apacheServerVersion();
+  const route: Route = routeApache(config.model, request, {
+    fs: liveSystem().fs,
+    ...(serverSoftware !== undefined ? { serverSoftware } : {}),
+  });
 
   let live: TraceRequestResult | undefined;
   if (!opts.offline) {

@@ -135,6 +135,14 @@ describe('trace, with the routing model', () => {
     expect(json(missing.stdout).trace).toMatchObject({ outcome: 'status', status: 404 });
   });
 
+  it('--format sarif and github carry the same findings and exit status', async () => {
+    const sarif = await trace(onSite('http://site.test/private/notes.txt', '--offline', '--format', 'sarif'), offline);
+    expect(sarif.code, sarif.stderr).toBe(1);
+    expect((JSON.parse(sarif.stdout) as { version: string }).version).toBe('2.1.0');
+    const github = await trace(onSite('http://site.test/robots.txt', '--offline', '--format', 'github'), offline);
+    expect(github.code, github.stderr).toBe(0);
+  });
+
   describe('live, against the real echo app on a temporary socket', () => {
     let dir: TempDir;
     let app: RunningServer;
