@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { ConfigCheck } from '../checks/config/context.js';
 import { configUnreadable } from '../checks/config/index.js';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
@@ -10,7 +9,7 @@ import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import { parseDuration, parseFormat } from './parse.js';
+import { parseDuration, parseFormat, requireExisting } from './parse.js';
 import { parseFailOn, exitStatusFor } from './exitStatus.js';
 import { inlineEntries, loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
@@ -73,13 +72,11 @@ export async function runCheckCommand(
   } catch (err) {
     throw new UsageError(`--since: ${(err as Error).message}`);
   }
-  for (const [what, path] of [
+  requireExisting([
     ['the file to check', target],
     ['--root', opts.root],
     ['--server-root', opts.serverRoot],
-  ] as const) {
-    if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
-  }
+  ]);
   // Read before the run: a malformed project file is a usage error, not after a minute of probes.
   const suppressions = await loadSuppressions(opts, reported('check', opts.offline));
   const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { analyzeConfig, configUnreadable } from '../checks/config/index.js';
 import { parseIssuesCheck } from '../checks/config/parseIssues.js';
 import type { TraceRequestResult } from '../checks/request/traceRequest.js';
@@ -15,7 +14,7 @@ import { definedOnly } from './check.js';
 import { parseFailOn, traceExitStatus } from './exitStatus.js';
 import { writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import { parseDuration, parseFormat, parsePair } from './parse.js';
+import { parseDuration, parseFormat, parsePair, requireExisting } from './parse.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -50,12 +49,10 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
   if (server === 'nginx')
     throw new UsageError('trace --server nginx is not supported yet (issue 17): only Apache routes can be traced');
   if (server !== 'apache') throw new UsageError(`--server takes apache or nginx, not "${server}"`);
-  for (const [what, path] of [
+  requireExisting([
     ['--root', opts.root],
     ['--server-root', opts.serverRoot],
-  ] as const) {
-    if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
-  }
+  ]);
   const headers: Record<string, string> = {};
   for (const h of opts.header ?? []) {
     const [name, value] = parsePair(h, 'header');

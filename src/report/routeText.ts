@@ -102,7 +102,15 @@ export function formatRouteText(
     if (opts.quiet && f.severity === 'info') continue;
     out.push(formatFinding(style, f), '');
   }
-  if (opts.quiet && findings.length === 0 && opts.exitCode === 1) out.push(`${style.fail} ${routeEnd(style, route)}`);
+  // --quiet keeps the verdict when no finding carries it: an Apache status, or what a browser would get.
+  if (opts.quiet && findings.length === 0 && opts.exitCode === 1) {
+    const browser = live?.apache;
+    out.push(
+      route.outcome === 'status' || !browser
+        ? routeEnd(style, route)
+        : `${style.fail} a browser would see ${statusLine(browser.status, '')}`,
+    );
+  }
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
 }
 

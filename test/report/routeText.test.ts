@@ -64,6 +64,13 @@ describe('trace text report', () => {
     expect(text(statusRoute(404))).toContain('file     none');
   });
 
+  it('--quiet: findings only, or the verdict when no finding carries it', () => {
+    const q = formatRouteText(style, statusRoute(404), undefined, [], { offline: true, quiet: true, exitCode: 1 });
+    expect(q).toBe('✗ Apache answers 404 Not Found itself\n');
+    const ok = formatRouteText(style, staticRoute(), undefined, [], { offline: true, quiet: true, exitCode: 0 });
+    expect(ok.trim()).toBe('');
+  });
+
   it('uncertain, and .htaccess problems with file:line', () => {
     const route: Route = {
       ...statusRoute(500),
