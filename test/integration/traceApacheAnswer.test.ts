@@ -14,7 +14,9 @@ import { answer } from '../report/routeSupport.js';
 import { startApache, type ApacheServer } from './harness/apache.js';
 import { BINARIES, requireBinary } from './harness/requireServer.js';
 
-const haveApache = requireBinary(BINARIES.apache.name, BINARIES.apache.path, BINARIES.apache.pkg);
+const haveApache =
+  requireBinary(BINARIES.apache.name, BINARIES.apache.path, BINARIES.apache.pkg) &&
+  requireBinary(BINARIES.modProxyFcgi.name, BINARIES.modProxyFcgi.path, BINARIES.modProxyFcgi.pkg);
 
 /** Each case: what the backend writes on FCGI_STDOUT. */
 const CASES: Record<string, string> = {
