@@ -59,7 +59,11 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
     headers[name.toLowerCase()] = value;
   }
   const request = parseRouteUrl(url, { method: opts.method, headers });
-  if ('error' in request) throw new UsageError(`cannot trace ${url}: ${request.error}`);
+  if ('error' in request) {
+    // A path of 100 KB is bad input to report, not to print whole.
+    const shown = url.length > 200 ? `${url.slice(0, 200)}… (${url.length} characters)` : url;
+    throw new UsageError(`cannot trace ${shown}: ${request.error}`);
+  }
   const suppressions = await loadSuppressions(opts, reported('ping'));
 
   // The configuration exactly as `check --offline` reads it; of its checks only the

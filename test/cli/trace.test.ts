@@ -59,6 +59,13 @@ describe('trace: the tool cannot work → exit 2, with a clear message', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a URL of 100 KB: exit 2, and the message does not repeat it whole', async () => {
+    const url = `http://site.test/${'a'.repeat(100_000)}`;
+    const r = await trace(onSite(url, '--offline'), { TRACE_SOCKET: '/run/php/x.sock' });
+    expect(r.code).toBeLessThan(3);
+    expect(r.stderr.length).toBeLessThan(2000);
+  });
+
   it('--server nginx is not supported yet', async () => {
     const r = await trace(['http://site.test/', '--server', 'nginx']);
     expect(r.code).toBe(2);
