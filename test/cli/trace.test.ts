@@ -21,7 +21,7 @@ const validate = outputValidator();
 
 async function trace(args: string[], env: Record<string, string> = {}) {
   const io = captureIO();
-  io.env = env;
+  io.env = { TRACE_SITE: SITE, ...env };
   const code = await main(['trace', ...args], io);
   return { code, stdout: io.stdoutText, stderr: io.stderrText };
 }

@@ -86,9 +86,13 @@ describe('--format json of every command validates against schema/fcgi-doctor.sc
     const args = (url: string) => ['trace', url, '--root', `${site}/httpd.conf`, '--server-root', site];
     const offline = await expectValidJson([...args('http://site.test/index.php/x'), '--offline'], {
       TRACE_SOCKET: sock,
+      TRACE_SITE: site,
     });
     expect(offline.json.trace).toBeDefined();
-    const live = await expectValidJson(args('http://site.test/index.php?format=json'), { TRACE_SOCKET: sock });
+    const live = await expectValidJson(args('http://site.test/index.php?format=json'), {
+      TRACE_SOCKET: sock,
+      TRACE_SITE: site,
+    });
     expect(live.json.response).toBeDefined();
     expect(live.json.browser).toBeDefined();
   });
