@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
 import type { ConfigCheck } from '../checks/config/context.js';
+import { configUnreadable } from '../checks/config/index.js';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
@@ -9,7 +9,7 @@ import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
-import { parseDuration, parseFormat } from './parse.js';
+import { parseDuration, parseFormat, requireExisting } from './parse.js';
 import { parseFailOn, exitStatusFor } from './exitStatus.js';
 import { inlineEntries, loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
@@ -72,13 +72,11 @@ export async function runCheckCommand(
   } catch (err) {
     throw new UsageError(`--since: ${(err as Error).message}`);
   }
-  for (const [what, path] of [
+  requireExisting([
     ['the file to check', target],
     ['--root', opts.root],
     ['--server-root', opts.serverRoot],
-  ] as const) {
-    if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
-  }
+  ]);
   // Read before the run: a malformed project file is a usage error, not after a minute of probes.
   const suppressions = await loadSuppressions(opts, reported('check', opts.offline));
   const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;
@@ -108,8 +106,7 @@ export async function runCheckCommand(
     spinner?.stop();
   }
   // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
-  const unreadable =
-    report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
+  const unreadable = configUnreadable(report.model, report.findings);
   const crashed = report.internalErrors.length > 0;
   suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
   const { findings, suppressed } = suppress(report.findings, suppressions);

@@ -9,6 +9,7 @@ import { UsageError, type CliIO } from './io.js';
 const CHOICES: Record<string, readonly string[]> = {
   '--fail-on': ['error', 'warning'],
   '--role': ['responder', 'authorizer'],
+  '--server': ['apache', 'nginx'],
 };
 
 /** Options whose value is a path. */
@@ -46,15 +47,17 @@ export function completionSpec(program: Command, ids: string[]): CompletionSpec 
               choices,
             };
           }),
-        // explain takes an id; completion takes a shell; the others take files or targets.
+        // explain takes an id; completion takes a shell; trace a URL (nothing to offer); the others files or targets.
         args:
-          argName === 'id'
-            ? { kind: 'words' as const, words: ids }
-            : argName === 'shell'
-              ? { kind: 'words' as const, words: ['bash', 'zsh'] }
-              : arg
-                ? { kind: 'files' as const }
-                : { kind: 'none' as const },
+          argName === 'url'
+            ? { kind: 'none' as const }
+            : argName === 'id'
+              ? { kind: 'words' as const, words: ids }
+              : argName === 'shell'
+                ? { kind: 'words' as const, words: ['bash', 'zsh'] }
+                : arg
+                  ? { kind: 'files' as const }
+                  : { kind: 'none' as const },
       };
     }),
   };

@@ -133,6 +133,46 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       });
   });
 
+  define.set('trace', () => {
+    common(
+      program
+        .command('trace')
+        .description('how Apache routes one URL to which backend with which FastCGI params; then that very request')
+        .argument('<url>', 'the URL a browser asks for: http://blog.example.org/index.php/foo?x=1')
+        .option('--offline', 'the route only: send no request to the backend')
+        .option('--root <file>', 'the root configuration file, when it is not in a usual place')
+        .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
+        .option('--method <method>', 'the request method (default GET)')
+        .option('--header <name=value>', 'a request header the browser sends (repeatable)', collect)
+        .option('--timeout <duration>', 'deadline of the request to the backend', '5s')
+        .option(
+          '--server <server>',
+          'the web server whose configuration routes the URL: apache (nginx: issue 17)',
+          'apache',
+        )
+        .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
+      ['text', 'json', 'sarif', 'github'],
+    )
+      .addHelpText(
+        'after',
+        `
+  Examples:
+    fcgi-doctor trace http://blog.example.org/index.php/foo?x=1
+    fcgi-doctor trace --offline https://shop.example.org/ --format json
+    fcgi-doctor trace http://localhost/app.php --header 'Accept=application/json' --method POST
+    fcgi-doctor trace http://example.org/ --root /opt/httpd/conf/httpd.conf
+
+  Exit status: 0 the URL reaches a working backend, a static file or a
+  redirect; 1 it ends in an error status (403, 404, 500… from Apache or the
+  backend) or the backend fails; 2 bad URL or arguments, unreadable
+  configuration, or an internal error.`,
+      )
+      .action(async (url: string, opts) => {
+        const { runTraceCommand } = await import('./trace.js');
+        exitCode = await runTraceCommand(url, opts, io);
+      });
+  });
+
   define.set('logs', () => {
     common(
       program

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { parseTarget, TargetError, type Target } from '../client/target.js';
 import { UsageError } from './io.js';
 
@@ -81,5 +82,12 @@ export function parseTargetArgument(text: string): Target {
   } catch (err) {
     if (err instanceof TargetError) throw new UsageError(err.message);
     throw err;
+  }
+}
+
+/** Paths the user named that must exist before the command runs (a usage error, exit 2, names the first one missing). */
+export function requireExisting(paths: ReadonlyArray<readonly [what: string, path: string | undefined]>): void {
+  for (const [what, path] of paths) {
+    if (path !== undefined && !existsSync(path)) throw new UsageError(`${what} ${path} does not exist`);
   }
 }

@@ -21,6 +21,7 @@ export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInod
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
+export { apacheServerVersion, parseServerVersion } from './serverVersion.js';
 export { SUN_PATH_MAX } from '../util/unixPath.js';
 
 export interface LiveSystemOptions {

@@ -13,7 +13,7 @@ describe('fcgi-doctor completion', () => {
     const script = r.stdout;
     expect(script).toContain('complete -o default -F _fcgi_doctor fcgi-doctor');
     const commands = /compgen -W "([^"]*--version)"/.exec(script)?.[1]?.split(' ') ?? [];
-    for (const c of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion', '--help'])
+    for (const c of ['ping', 'check', 'trace', 'logs', 'explain', 'rules', 'serve', 'completion', '--help'])
       expect(commands).toContain(c);
     expect(script).toContain('compgen -W "text json sarif github nagios"');
     expect(script).toContain('compgen -W "error warning"');
@@ -37,6 +37,9 @@ describe('fcgi-doctor completion', () => {
       expect(complete(['fcgi-doctor', 'check', '--fa'])).toBe('--fail-on');
       expect(complete(['fcgi-doctor', 'explain', 'socket-mis']).split(' ')).toContain('socket-missing');
       expect(complete(['fcgi-doctor', 'completion', ''])).toBe('bash zsh');
+      expect(complete(['fcgi-doctor', 'trace', 'http://x/', '--format', ''])).toBe('text json sarif github');
+      expect(complete(['fcgi-doctor', 'trace', 'http://x/', '--server', ''])).toBe('apache nginx');
+      expect(complete(['fcgi-doctor', 'trace', 'http://x/', '--of'])).toBe('--offline');
       expect(complete(['fcgi-doctor', 'ping', '/x', '--timeout', ''])).toBe('');
     } finally {
       dir.remove();

@@ -80,6 +80,23 @@ describe('--format json of every command validates against schema/fcgi-doctor.sc
     await expectValidJson(['explain', ruleIds[0]!]);
   });
 
+  // Needs the routing model (src/routing/apache/index.ts, src/routing/url.ts) of issue 14.
+  it('trace: a route offline, and a route with the live answer of the echo app', async () => {
+    const site = fixture('trace', 'fpm-site');
+    const args = (url: string) => ['trace', url, '--root', `${site}/httpd.conf`, '--server-root', site];
+    const offline = await expectValidJson([...args('http://site.test/index.php/x'), '--offline'], {
+      TRACE_SOCKET: sock,
+      TRACE_SITE: site,
+    });
+    expect(offline.json.trace).toBeDefined();
+    const live = await expectValidJson(args('http://site.test/index.php?format=json'), {
+      TRACE_SOCKET: sock,
+      TRACE_SITE: site,
+    });
+    expect(live.json.response).toBeDefined();
+    expect(live.json.browser).toBeDefined();
+  });
+
   it('the schema is not a rubber stamp', async () => {
     const r = await run(['check', '--offline', fixture('seed', 'lazy-vhost'), '--format', 'json']);
     const json = JSON.parse(r.stdout);

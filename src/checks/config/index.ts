@@ -190,3 +190,11 @@ export function analyzeConfig(options: AnalyzeOptions = {}): AnalyzeResult {
 function bySeverityThenPlace(a: Finding, b: Finding): number {
   return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity];
 }
+
+/**
+ * The configuration named could not be read at all: no file was read and the
+ * reader says why. `check` and `trace` then exit 2 (the tool could not work).
+ */
+export function configUnreadable(model: Pick<ConfigModel, 'filesRead'>, findings: readonly Finding[]): boolean {
+  return model.filesRead.length === 0 && findings.some((f) => f.id === 'config-file-unreadable');
+}

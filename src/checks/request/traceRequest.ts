@@ -1,0 +1,89 @@
+import { FcgiClientError } from '../../client/errors.js';
+import { evaluateExpectations, type ExpectationResult } from '../../client/expectations.js';
+import { sendRequest, type FcgiResponse } from '../../client/request.js';
+import { formatTarget, parseTarget, TargetError, type Target } from '../../client/target.js';
+import type { Finding } from '../../findings/finding.js';
+import type { Route } from '../../routing/types.js';
+import { apacheAnswerForClientError, apacheAnswerForResponse, type ApacheAnswer } from './apacheAnswer.js';
+import { findingForClientError, findingsForResponse } from './outcome.js';
+
+/**
+ * The live step of `trace`: the request the route computed, sent to its
+ * backend exactly as Apache would send it (route.backend.params, no body),
+ * and the answer classified as `ping` classifies it — the same findings for
+ * the same causes.
+ */
+export interface TraceRequestResult {
+  /** Why no request was made (offline, not FastCGI, Apache starts the process); undefined when one was made. */
+  skipped?: string;
+  target?: Target;
+  /** The target as reports write it. */
+  where?: string;
+  response?: FcgiResponse;
+  error?: FcgiClientError;
+  expectations: ExpectationResult[];
+  findings: Finding[];
+  /** What a browser would get from Apache for this answer. */
+  apache?: ApacheAnswer;
+}
+
+export interface TraceRequestOptions {
+  timeoutMs: number;
+}
+
+/** Why a fastcgi route has no endpoint to ask: the module starts the process itself. */
+function startedByApache(route: Route): string {
+  const b = route.backend!;
+  const who =
+    b.module === 'fcgid'
+      ? 'mod_fcgid starts the application itself and talks to it over a socket it makes up'
+      : b.mode === 'dynamic'
+        ? 'mod_fastcgi starts this dynamic application on demand, on a socket it names itself'
+        : b.mode === 'static'
+          ? 'mod_fastcgi starts this FastCgiServer application itself, on a socket it names itself'
+          : 'Apache starts this application itself';
+  return `${who}: there is no endpoint fcgi-doctor could ask directly`;
+}
+
+export async function requestRoute(route: Route, opts: TraceRequestOptions): Promise<TraceRequestResult> {
+  const none: TraceRequestResult = { expectations: [], findings: [] };
+  if (route.outcome !== 'fastcgi' || !route.backend)
+    return { ...none, skipped: 'the request does not reach a FastCGI backend' };
+  if (route.backend.target === null) return { ...none, skipped: startedByApache(route) };
+  let target: Target;
+  try {
+    target = parseTarget(route.backend.target);
+  } catch (err) {
+    if (!(err instanceof TargetError)) throw err;
+    return { ...none, skipped: `the backend address ${route.backend.target} cannot be asked: ${err.message}` };
+  }
+  const params = Object.entries(route.backend.params);
+  let response: FcgiResponse;
+  try {
+    response = await sendRequest(target, { params, timeoutMs: opts.timeoutMs });
+  } catch (err) {
+    if (!(err instanceof FcgiClientError)) throw err;
+    return {
+      ...none,
+      target,
+      where: formatTarget(target),
+      error: err,
+      findings: [findingForClientError(target, err)],
+      apache: apacheAnswerForClientError(err),
+    };
+  }
+  // No expectations of our own: the default (any 2xx or 3xx), as ping without --expect-status.
+  const expectations = evaluateExpectations(response, {});
+  const scriptFilename = route.backend.params.SCRIPT_FILENAME;
+  return {
+    target,
+    where: formatTarget(target),
+    response,
+    expectations,
+    findings: findingsForResponse(target, response, expectations, {
+      scriptFilename,
+      scriptGiven: scriptFilename !== undefined,
+    }),
+    apache: apacheAnswerForResponse(response),
+  };
+}

@@ -1,0 +1,125 @@
+import { analyzeConfig, configUnreadable } from '../checks/config/index.js';
+import { parseIssuesCheck } from '../checks/config/parseIssues.js';
+import type { TraceRequestResult } from '../checks/request/traceRequest.js';
+import type { Finding } from '../findings/finding.js';
+import { routeApache } from '../routing/apache/index.js';
+import type { Route } from '../routing/types.js';
+import { parseRouteUrl } from '../routing/url.js';
+import { buildEnvelope, formatJson } from '../report/envelope.js';
+import { formatRouteText } from '../report/routeText.js';
+import { traceJsonExtras } from '../report/traceJson.js';
+import { formatSuppressedText } from '../report/suppressedText.js';
+import { loadStyle } from '../report/style.js';
+import { definedOnly } from './check.js';
+import { parseFailOn, traceExitStatus } from './exitStatus.js';
+import { writeFindingsFormat } from './formats.js';
+import { colorEnabled, UsageError, type CliIO } from './io.js';
+import { parseDuration, parseFormat, parsePair, requireExisting } from './parse.js';
+import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
+import { TOOL_VERSION } from './version.js';
+
+export interface TraceCliOptions extends SuppressionOptions {
+  root?: string;
+  serverRoot?: string;
+  offline?: boolean;
+  method?: string;
+  header?: string[];
+  format?: string;
+  timeout?: string;
+  server?: string;
+  failOn?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** nagios has nothing to measure in a route: the finding formats that carry a trace's findings as they are. */
+export const TRACE_FORMATS = ['text', 'json', 'sarif', 'github'] as const;
+
+/**
+ * `fcgi-doctor trace URL`, wiring only: the configuration as `check --offline`
+ * reads it, the route from the routing model, then (unless --offline) the
+ * request step of src/checks, and a reporter.
+ */
+export async function runTraceCommand(url: string, opts: TraceCliOptions, io: CliIO): Promise<number> {
+  const format = parseFormat(opts.format ?? 'text', TRACE_FORMATS);
+  const failOn = parseFailOn(opts.failOn);
+  const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
+  const server = opts.server ?? 'apache';
+  if (server === 'nginx')
+    throw new UsageError('trace --server nginx is not supported yet (issue 17): only Apache routes can be traced');
+  if (server !== 'apache') throw new UsageError(`--server takes apache or nginx, not "${server}"`);
+  requireExisting([
+    ['--root', opts.root],
+    ['--server-root', opts.serverRoot],
+  ]);
+  const headers: Record<string, string> = {};
+  for (const h of opts.header ?? []) {
+    const [name, value] = parsePair(h, 'header');
+    headers[name.toLowerCase()] = value;
+  }
+  const request = parseRouteUrl(url, { method: opts.method, headers });
+  if ('error' in request) {
+    // A path of 100 KB is bad input to report, not to print whole.
+    const shown = url.length > 200 ? `${url.slice(0, 200)}… (${url.length} characters)` : url;
+    throw new UsageError(`cannot trace ${shown}: ${request.error}`);
+  }
+  const suppressions = await loadSuppressions(opts, reported('ping'));
+
+  // The configuration exactly as `check --offline` reads it; of its checks only the
+  // reading problems matter to a route (an include that is missing changes it).
+  const config = analyzeConfig({
+    root: opts.root,
+    serverRoot: opts.serverRoot,
+    env: definedOnly(io.env),
+    checks: [parseIssuesCheck],
+  });
+  if (configUnreadable(config.model, config.findings)) {
+    const why = config.findings.find((f) => f.id === 'config-file-unreadable');
+    throw new UsageError(`cannot read the configuration: ${why?.message ?? config.model.rootFile}`);
+  }
+  if (config.internalErrors.length > 0) throw new Error(config.internalErrors.map((e) => e.message).join('; '));
+
+  const { apacheServerVersion, liveSystem } = await import('../system/index.js');
+  // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most), even
+  // offline: it is part of the params, and unknown (said in the route) when no Apache answers.
+  const serverSoftware = apacheServerVersion();
+  const route: Route = routeApache(config.model, request, {
+    fs: liveSystem().fs,
+    ...(serverSoftware !== undefined ? { serverSoftware } : {}),
+  });
+
+  let live: TraceRequestResult | undefined;
+  if (!opts.offline) {
+    const { requestRoute } = await import('../checks/request/traceRequest.js');
+    live = await requestRoute(route, { timeoutMs });
+  }
+  const found: Finding[] = [...config.findings, ...(live?.findings ?? [])];
+  // TODO(integrator, issue 14): the htaccess helper's src/checks/request/htaccessInvalid.ts
+  // `htaccessFindings(problems)` is not in this branch. Once merged, add here:
+  //   found.push(...htaccessFindings(route.htaccess));
+  // (one `htaccess-invalid-command` finding per cause; the text report lists route.htaccess already).
+  const { findings, suppressed } = suppress(found, suppressions);
+  const exitCode = traceExitStatus(route, findings, failOn, live?.apache?.status);
+
+  if (format === 'json') {
+    io.stdout(
+      formatJson(buildEnvelope(TOOL_VERSION, 'trace', url, findings, traceJsonExtras(route, live), suppressed)),
+    );
+  } else if (format === 'text') {
+    const style = await loadStyle(colorEnabled(io, opts.color));
+    io.stdout(
+      formatRouteText(style, route, live, findings, {
+        offline: Boolean(opts.offline),
+        quiet: opts.quiet,
+        verbose: opts.verbose,
+        bodyLimit: io.stdoutIsTTY ? 4096 : undefined,
+        exitCode,
+      }),
+    );
+    io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
+  } else {
+    return writeFindingsFormat(format, { command: 'trace', target: url, findings, suppressed, exitCode, failOn }, io);
+  }
+  return exitCode;
+}
