@@ -111,8 +111,14 @@ export interface AllowOverride {
 export interface HtaccessContext {
   fs: FileSystem;
   modules: readonly LoadedModule[];
-  /** AccessFileName in effect (default ".htaccess"). */
+  /** AccessFileName in effect (default ".htaccess"; several names: the first that exists is read). */
   accessFileName?: string;
+  /**
+   * The user Apache's children run as (User/Group, e.g. www-data), when known:
+   * a .htaccess this user may not read makes Apache answer 403. Without it
+   * only what the doctor itself cannot read is said, and as uncertain.
+   */
+  reader?: { uid: number; gid: number; groups: readonly number[] };
 }
 
 export interface HtaccessRead {
@@ -120,6 +126,8 @@ export interface HtaccessRead {
   /** Parsed with file:line like the main tree; only the directives httpd would apply. */
   directives: Directive[];
   problems: HtaccessProblem[];
+  /** What could not be decided about this file, and why (not visible to the doctor, read only in part). */
+  uncertain?: string[];
 }
 
 /** For the route core: the step text of a request record at a point, if it wants to log one. */
