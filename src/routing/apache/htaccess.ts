@@ -151,7 +151,7 @@ function unreadable(file: string, dir: string, cause: string): HtaccessProblem {
     directive: '',
     kind: 'unreadable',
     // request.c → config.c ap_parse_htaccess, APLOG_CRIT with the errno in front.
-    message: `${cause}: ${file} pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${dirWithSlash(dir)}' is executable`,
+    message: `${cause}: AH00529: ${file} pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${dirWithSlash(dir)}' is executable`,
   };
 }
 
@@ -191,7 +191,7 @@ function readOne(file: string, dir: string, st: FileStat, allow: AllowOverride, 
     // util.c ap_pcfg_openfile: AH00554 for anything but a regular file, then EBADF → 403 with AH00529.
     return none({
       ...unreadable(file, dir, '(9)Bad file descriptor'),
-      message: `AH00554: Access to file ${file} denied by server: not a regular file (${what}${hang}); then (9)Bad file descriptor: ${file} pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${dirWithSlash(dir)}' is executable`,
+      message: `AH00554: Access to file ${file} denied by server: not a regular file (${what}${hang}); then (9)Bad file descriptor: AH00529: ${file} pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${dirWithSlash(dir)}' is executable`,
     });
   }
   if (ctx.reader && !permits(st, ctx.reader, 4)) return none(unreadable(file, dir, '(13)Permission denied'));

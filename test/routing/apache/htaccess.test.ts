@@ -236,7 +236,7 @@ describe('readHtaccess: each problem', () => {
     });
     expect(r?.problems[0]).toMatchObject({
       kind: 'unreadable',
-      message: `(13)Permission denied: ${FILE} pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${DIR}/' is executable`,
+      message: `(13)Permission denied: AH00529: ${FILE} pcfg_openfile: unable to check htaccess file, ensure it is readable and that '${DIR}/' is executable`,
     });
   });
   it('a FIFO or a device is never opened', () => {
