@@ -51,7 +51,7 @@ function row(module: string | readonly string[], where: string, names: string): 
   const words = where.split(' ').filter(Boolean);
   const classes = new Set<OverrideClass>();
   for (const w of words) {
-    if (w === 'All') ALL.forEach((c) => classes.add(c));
+    if (w === 'All') for (const c of ALL) classes.add(c);
     else if ((ALL as readonly string[]).includes(w)) classes.add(w as OverrideClass);
   }
   const modules = typeof module === 'string' ? [module] : module;

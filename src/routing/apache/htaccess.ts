@@ -88,7 +88,7 @@ export function allowOverrideOf(directives: readonly Directive[]): AllowOverride
         if (key === 'none') next.clear();
         else if (key === 'all') {
           next.clear();
-          ALL_CLASSES.forEach((c) => next.add(c));
+          for (const c of ALL_CLASSES) next.add(c);
         } else if (key === 'options') {
           next.add('Options');
           // core.c set_allow_opts: a comma list, replacing the allowed options.
@@ -274,6 +274,7 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
     kind,
     ...(kind === 'not-allowed' && fromLine ? { allowOverride: fromLine } : {}),
     message: `${file}: ${msg}`,
+    ...(d && d.raw !== '' ? { text: d.raw } : {}),
   });
 
   // Phase 2's walk goes on past its first error only to find phase 1's (an EXEC_ON_READ line further down fails first).

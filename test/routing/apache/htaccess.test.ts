@@ -161,6 +161,7 @@ describe('readHtaccess: each problem', () => {
         line: 2,
         directive: 'php_value',
         kind: 'unknown',
+        text: 'memory_limit 256M',
         message: `${FILE}: Invalid command 'php_value', perhaps misspelled or defined by a module not included in the server configuration`,
       },
     ]);
@@ -183,6 +184,7 @@ describe('readHtaccess: each problem', () => {
         kind: 'not-allowed',
         allowOverride: { file: '/etc/apache2/apache2.conf', line: 10, text: 'AllowOverride FileInfo' },
         message: `${FILE}: Options not allowed here`,
+        text: '+ExecCGI',
       },
     ]);
   });
