@@ -92,6 +92,37 @@ const WITH_REWRITE: Case[] = [
   },
   { name: 'wordpress', allow: 'AllowOverride All', htaccess: WORDPRESS, status: 200 },
   { name: 'deny', allow: 'AllowOverride AuthConfig', htaccess: 'Require all denied\n', status: 403 },
+  // AllowOverrideList alone leaves the override classes empty: even <IfModule> (OR_ALL) is refused.
+  {
+    name: 'ifmodule-list',
+    allow: 'AllowOverrideList Header',
+    htaccess: '<IfModule mod_headers.c>\nHeader set X-A 1\n</IfModule>\n',
+    status: 500,
+  },
+  { name: 'directory-section', allow: 'AllowOverride All', htaccess: '<Directory /tmp>\n</Directory>\n', status: 500 },
+  {
+    name: 'limit-section',
+    allow: 'AllowOverride FileInfo',
+    htaccess: '<Limit GET>\nRequire all granted\n</Limit>\n',
+    status: 500,
+  },
+  { name: 'illegal-option', allow: 'AllowOverride All', htaccess: 'Options Bogus\n', status: 500 },
+  { name: 'mixed-options', allow: 'AllowOverride All', htaccess: 'Options +Indexes FollowSymLinks\n', status: 500 },
+  { name: 'bom', allow: 'AllowOverride All', htaccess: '\uFEFFHeader set X-A 1\n', status: 500 },
+  {
+    name: 'nonfatal-all',
+    allow: 'AllowOverride Nonfatal=All',
+    htaccess: 'php_value a b\nHeader set X 1\n',
+    status: 200,
+  },
+  { name: 'alias', allow: 'AllowOverride All', htaccess: 'Alias /x /tmp\n', status: 500 },
+  { name: 'proxyfcgi-missing', allow: 'AllowOverride All', htaccess: 'ProxyFCGIBackendType GENERIC\n', status: 500 },
+  { name: 'fcgid-missing', allow: 'AllowOverride All', htaccess: 'FcgidWrapper /usr/bin/php-cgi .php\n', status: 500 },
+  // httpd expands ${VAR} in .htaccess too (config.c ap_build_config_sub → core.c ap_resolve_env: Defines, then its environment).
+  { name: 'define-var', allow: 'AllowOverride All', htaccess: '${H14_HEADER} set X-A 1\n', status: 200 },
+  { name: 'define-arg', allow: 'AllowOverride All', htaccess: 'php_value ${H14_HEADER} 1\n', status: 500 },
+  { name: 'define-name', allow: 'AllowOverride All', htaccess: '${H14_PHP} memory_limit 1G\n', status: 500 },
+  { name: 'order-limit', allow: 'AllowOverride FileInfo', htaccess: 'Order allow,deny\n', status: 500 },
 ];
 
 const WITHOUT_REWRITE: Case[] = [
@@ -103,6 +134,8 @@ const WITHOUT_REWRITE: Case[] = [
   },
   { name: 'wordpress', allow: 'AllowOverride All', htaccess: WORDPRESS, status: 200 },
 ];
+
+const DEFINES = 'Define H14_HEADER Header\nDefine H14_PHP php_value';
 
 function modulesOf(extra: string[]): LoadedModule[] {
   const ids = ['core_module', 'so_module', 'http_module', 'unixd_module', 'mpm_event_module', 'log_config_module'];
@@ -132,6 +165,7 @@ function suite(title: string, modules: string[], cases: Case[]): void {
         modules,
         files,
         config: (ctx) =>
+          `${DEFINES}\n` +
           cases.map((c) => `<Directory "${ctx.docRoot}/${c.name}">\n${c.allow}\n</Directory>\n`).join(''),
       });
     }, 60_000);
@@ -158,6 +192,7 @@ function suite(title: string, modules: string[], cases: Case[]): void {
           fs: liveFileSystem(),
           modules: modulesOf(modules),
           reader: { uid: idOf('-u'), gid: idOf('-g'), groups: [] },
+          defines: { H14_HEADER: 'Header', H14_PHP: 'php_value' },
         });
         const problem = read?.problems[0];
         // No problem: the file applies; its Require (the route core's access step) may still answer 403.

@@ -253,7 +253,7 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
     source: new MemoryFileSource({ [file]: text }),
     staticModules: ctx.modules.map((m) => m.id),
     env: {},
-    envvars: {},
+    envvars: { ...ctx.defines },
     htaccess: true,
   });
   const loaded = new Set(ctx.modules.map((m) => m.id));
@@ -294,7 +294,7 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
       const spec = overrideSpec(key);
       const where = parent ? `not allowed in <${parent.written}> context` : 'not allowed here';
       const bucket = spec?.execOnRead ? build : runtime;
-      // A name with ${…} may expand to something else in httpd (Defines, its environment): not judged.
+      // A ${…} left after the Defines may come from httpd's environment, unknown here: not judged.
       if (!spec || d.written.includes('${')) {
         applied.push(d);
         if (d.isSection) visit(d.children, d);

@@ -119,6 +119,12 @@ export interface HtaccessContext {
    * only what the doctor itself cannot read is said, and as uncertain.
    */
   reader?: { uid: number; gid: number; groups: readonly number[] };
+  /**
+   * The server's Defines at the end of reading its configuration (ParsedConfig.defines):
+   * httpd expands ${NAME} in .htaccess lines from them, then from its own environment
+   * (config.c ap_build_config_sub → core.c ap_resolve_env). A name left unexpanded is not judged.
+   */
+  defines?: Readonly<Record<string, string>>;
 }
 
 export interface HtaccessRead {

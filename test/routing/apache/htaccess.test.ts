@@ -267,6 +267,11 @@ describe('readHtaccess: each problem', () => {
     expect(r?.problems).toEqual([]);
     expect(r?.uncertain?.[0]).toContain('only its first MiB');
   });
+  it('${NAME} expands from the Defines; one left unexpanded is not judged', () => {
+    const r = read('${PHPV} memory_limit 1G\n', allow('All'), { defines: { PHPV: 'php_value' } });
+    expect(r?.problems[0]).toMatchObject({ directive: 'php_value', kind: 'unknown' });
+    expect(read('${FROM_ENV} memory_limit 1G\n')?.problems).toEqual([]);
+  });
   it('AccessFileName with several names: the first that exists', () => {
     const r = readHtaccess(
       DIR,
