@@ -14,9 +14,10 @@
  * modules/filters/mod_deflate.c, modules/aaa/mod_authz_core.c,
  * mod_access_compat.c, mod_auth_basic.c, mod_authn_core.c, mod_authn_file.c,
  * modules/proxy/mod_proxy.c, mod_proxy_fcgi.c, modules/generators/
- * mod_autoindex.c; mod_fcgid from /work/shared/reference/apache-config.md
- * (fcgid_conf.c: FcgidWrapper and FcgidAccessChecker ACCESS_CONF|OR_FILEINFO);
- * mod_fastcgi (mod_fastcgi.c: its authorizer directives ACCESS_CONF);
+ * mod_autoindex.c; github:apache/httpd-mod_fcgid modules/fcgid/mod_fcgid.c
+ * fcgid_cmds (wrapper and authorizers ACCESS_CONF|OR_FILEINFO, the rest
+ * RSRC_CONF); github:FastCGI-Archives/mod_fastcgi mod_fastcgi.c fastcgi_cmds
+ * (its authorizer directives ACCESS_CONF, the rest RSRC_CONF);
  * mod_php (php-src sapi/apache2handler/apache_config.c: php_value/php_flag
  * OR_OPTIONS, php_admin_value/php_admin_flag ACCESS_CONF|RSRC_CONF).
  *
@@ -39,6 +40,8 @@ export interface OverrideSpec {
   execOnRead: boolean;
   /** A section opener ("<Files"). */
   section: boolean;
+  /** Another req_override when this module (one of `modules`) is loaded: it defines the name its own way. */
+  when?: { module: string; classes: ReadonlySet<OverrideClass> };
 }
 
 const ALL: readonly OverrideClass[] = ['AuthConfig', 'FileInfo', 'Indexes', 'Limit', 'Options'];
@@ -47,13 +50,23 @@ const ALL: readonly OverrideClass[] = ['AuthConfig', 'FileInfo', 'Indexes', 'Lim
  * `where`: the req_override words, space separated: a class name, "All"
  * (OR_ALL), "dir" (ACCESS_CONF), "read" (EXEC_ON_READ); "" = RSRC_CONF only.
  */
-function row(module: string | readonly string[], where: string, names: string): [string, OverrideSpec][] {
-  const words = where.split(' ').filter(Boolean);
+function classesOf(words: readonly string[]): Set<OverrideClass> {
   const classes = new Set<OverrideClass>();
   for (const w of words) {
     if (w === 'All') for (const c of ALL) classes.add(c);
     else if ((ALL as readonly string[]).includes(w)) classes.add(w as OverrideClass);
   }
+  return classes;
+}
+
+function row(
+  module: string | readonly string[],
+  where: string,
+  names: string,
+  when?: { module: string; where: string },
+): [string, OverrideSpec][] {
+  const words = where.split(' ').filter(Boolean);
+  const classes = classesOf(words);
   const modules = typeof module === 'string' ? [module] : module;
   return names
     .split(/\s+/)
@@ -67,6 +80,7 @@ function row(module: string | readonly string[], where: string, names: string): 
         accessConf: words.includes('dir'),
         execOnRead: words.includes('read'),
         section: n.startsWith('<'),
+        ...(when ? { when: { module: when.module, classes: classesOf(when.where.split(' ')) } } : {}),
       },
     ]);
 }
@@ -177,22 +191,23 @@ const TABLE: ReadonlyMap<string, OverrideSpec> = new Map([
     'AddIcon AddIconByType AddIconByEncoding AddAlt AddAltByType AddAltByEncoding IndexOptions IndexOrderDefault IndexIgnore IndexIgnoreReset AddDescription HeaderName ReadmeName DefaultIcon IndexStyleSheet IndexHeadInsert IndexForbiddenReturn404',
   ),
   ...row('autoindex_module', 'All', 'FancyIndexing'),
-  // mod_fcgid (fcgid_conf.c, mod_fcgid.c); the FastCgi* authorizer names are aliases it shares with mod_fastcgi
-  ...row('fcgid_module', 'dir FileInfo', 'FcgidWrapper FCGIWrapper FcgidAccessChecker'),
+  // mod_fcgid (mod_fcgid.c fcgid_cmds): the wrapper and the authorizer directives are ACCESS_CONF|OR_FILEINFO
   ...row(
     'fcgid_module',
-    'dir',
-    'FcgidAccessCheckerAuthoritative FcgidAuthenticator FcgidAuthenticatorAuthoritative FcgidAuthorizer FcgidAuthorizerAuthoritative',
+    'dir FileInfo',
+    'FcgidWrapper FCGIWrapper FcgidAccessChecker FcgidAccessCheckerAuthoritative FcgidAuthenticator FcgidAuthenticatorAuthoritative FcgidAuthorizer FcgidAuthorizerAuthoritative',
   ),
   ...row(
     'fcgid_module',
     '',
     'FcgidIPCDir FcgidMaxProcesses FcgidProcessTableFile FcgidBusyScanInterval FcgidErrorScanInterval FcgidIdleScanInterval FcgidZombieScanInterval FcgidSpawnScore FcgidSpawnScoreUpLimit FcgidTerminationScore FcgidTimeScore FcgidFixPathinfo FcgidBusyTimeout FcgidConnectTimeout FcgidIdleTimeout FcgidInitialEnv FcgidIOTimeout FcgidMaxProcessesPerClass FcgidMaxRequestInMem FcgidMaxRequestLen FcgidMaxRequestsPerProcess FcgidMinProcessesPerClass FcgidOutputBufferSize FcgidPassHeader FcgidProcessLifeTime FcgidCmdOptions',
   ),
+  // Names both modules register: mod_fastcgi.c makes them ACCESS_CONF only, mod_fcgid's aliases ACCESS_CONF|OR_FILEINFO.
   ...row(
     ['fastcgi_module', 'fcgid_module'],
     'dir',
     'FastCgiAuthenticator FastCgiAuthenticatorAuthoritative FastCgiAuthorizer FastCgiAuthorizerAuthoritative FastCgiAccessChecker FastCgiAccessCheckerAuthoritative',
+    { module: 'fcgid_module', where: 'dir FileInfo' },
   ),
   // mod_fastcgi.c: server-level only
   ...row(
@@ -203,6 +218,7 @@ const TABLE: ReadonlyMap<string, OverrideSpec> = new Map([
   // mod_php (php-src sapi/apache2handler/apache_config.c php_dir_cmds)
   ...row(PHP, 'Options', 'php_value php_flag'),
   ...row(PHP, 'dir', 'php_admin_value php_admin_flag'),
+  ...row(PHP, '', 'PHPINIDir'),
   // mod_suexec
   ...row('suexec_module', '', 'SuexecUserGroup'),
 ]);
@@ -210,6 +226,11 @@ const TABLE: ReadonlyMap<string, OverrideSpec> = new Map([
 /** The spec of a directive (lower-case name; sections with their '<'), undefined when we do not know it. */
 export function overrideSpec(name: string): OverrideSpec | undefined {
   return TABLE.get(name.toLowerCase());
+}
+
+/** The classes that let .htaccess hold it on a server with these modules loaded. */
+export function overrideClasses(spec: OverrideSpec, loaded: ReadonlySet<string>): ReadonlySet<OverrideClass> {
+  return spec.when && loaded.has(spec.when.module) ? spec.when.classes : spec.classes;
 }
 
 /** Is it defined by a loaded module? */

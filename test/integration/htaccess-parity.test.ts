@@ -137,6 +137,25 @@ const WITHOUT_REWRITE: Case[] = [
 
 const DEFINES = 'Define H14_HEADER Header\nDefine H14_PHP php_value';
 
+const WITH_FCGID: Case[] = [
+  { name: 'wrapper-fileinfo', allow: 'AllowOverride FileInfo', htaccess: 'FcgidWrapper /bin/cat .php\n', status: 200 },
+  {
+    name: 'wrapper-authconfig',
+    allow: 'AllowOverride AuthConfig',
+    htaccess: 'FcgidWrapper /bin/cat .php\n',
+    status: 500,
+  },
+  { name: 'initial-env', allow: 'AllowOverride All', htaccess: 'FcgidInitialEnv A B\n', status: 500 },
+  // The FastCgi* names mod_fcgid registers as aliases: its own req_override (ACCESS_CONF|OR_FILEINFO), not mod_fastcgi's.
+  {
+    name: 'alias-flag',
+    allow: 'AllowOverride FileInfo',
+    htaccess: 'FastCgiAccessCheckerAuthoritative Off\n',
+    status: 200,
+  },
+  { name: 'php-value', allow: 'AllowOverride All', htaccess: 'php_flag engine off\n', status: 500 },
+];
+
 function modulesOf(extra: string[]): LoadedModule[] {
   const ids = ['core_module', 'so_module', 'http_module', 'unixd_module', 'mpm_event_module', 'log_config_module'];
   for (const m of [...APACHE_BASE_MODULES, ...extra]) ids.push(`${m}_module`);
@@ -210,3 +229,4 @@ function suite(title: string, modules: string[], cases: Case[]): void {
 
 suite('.htaccess parity with a real Apache (mod_rewrite and mod_headers loaded)', ['rewrite', 'headers'], WITH_REWRITE);
 suite('.htaccess parity with a real Apache (no mod_rewrite)', ['headers'], WITHOUT_REWRITE);
+suite('.htaccess parity with a real Apache (mod_fcgid)', ['fcgid', 'headers'], WITH_FCGID);

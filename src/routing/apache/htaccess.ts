@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import {
   definedBy,
   MemoryFileSource,
+  overrideClasses,
   overrideSpec,
   parseConfig,
   type Directive,
@@ -315,7 +316,7 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
         });
         continue;
       }
-      const allowed = [...spec.classes].some((c) => allow.classes.has(c)) || allow.list.has(key);
+      const allowed = [...overrideClasses(spec, loaded)].some((c) => allow.classes.has(c)) || allow.list.has(key);
       if (!allowed) {
         // config.c invoke_cmd: AH02295 warning instead under Nonfatal=Override.
         if (nonfatalOverride) continue;
