@@ -5,6 +5,7 @@
  * must be what readHtaccess's problem says.
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync, symlinkSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryFileSource, parseConfig, type LoadedModule } from '../../src/apache/index.js';
@@ -121,6 +122,8 @@ const WITH_REWRITE: Case[] = [
   // httpd expands ${VAR} in .htaccess too (config.c ap_build_config_sub → core.c ap_resolve_env: Defines, then its environment).
   { name: 'define-var', allow: 'AllowOverride All', htaccess: '${H14_HEADER} set X-A 1\n', status: 200 },
   { name: 'define-arg', allow: 'AllowOverride All', htaccess: 'php_value ${H14_HEADER} 1\n', status: 500 },
+  // Replaced by a symlink loop once the server runs (see beforeAll).
+  { name: 'symlink-loop', allow: 'AllowOverride All', htaccess: '', status: 403 },
   { name: 'define-name', allow: 'AllowOverride All', htaccess: '${H14_PHP} memory_limit 1G\n', status: 500 },
   { name: 'order-limit', allow: 'AllowOverride FileInfo', htaccess: 'Order allow,deny\n', status: 500 },
 ];
@@ -187,6 +190,12 @@ function suite(title: string, modules: string[], cases: Case[]): void {
           `${DEFINES}\n` +
           cases.map((c) => `<Directory "${ctx.docRoot}/${c.name}">\n${c.allow}\n</Directory>\n`).join(''),
       });
+      if (cases.some((c) => c.name === 'symlink-loop')) {
+        const d = path.join(apache.docRoot, 'symlink-loop');
+        rmSync(path.join(d, '.htaccess'));
+        symlinkSync('.loop', path.join(d, '.htaccess'));
+        symlinkSync('.htaccess', path.join(d, '.loop'));
+      }
     }, 60_000);
     afterAll(async () => {
       await apache?.stop();

@@ -170,6 +170,9 @@ export function readHtaccess(dir: string, allow: AllowOverride, ctx: HtaccessCon
     const st = ctx.fs.stat(file);
     if ('error' in st) {
       if (st.error === 'missing') continue;
+      // A symlink loop: Apache's open fails with ELOOP, which is neither ENOENT nor ENOTDIR → 403.
+      if (/ELOOP/.test(st.message))
+        return { file, directives: [], problems: [unreadable(file, dir, '(40)Too many levels of symbolic links')] };
       return {
         file,
         directives: [],

@@ -258,6 +258,48 @@ describe('readHtaccess: each problem', () => {
       expect(r?.problems[0]?.message).toContain('AH00554');
     }
   });
+  it('a symlink loop: 403 as Apache answers', () => {
+    const c = ctx({
+      [FILE]: { type: 'symlink', target: `${DIR}/.loop` },
+      [`${DIR}/.loop`]: { type: 'symlink', target: FILE },
+    });
+    const r = readHtaccess(DIR, allow('All'), c);
+    expect(r?.problems[0]?.message).toMatch(/^\(40\)Too many levels of symbolic links: AH00529: /);
+  });
+  it('never throws, whatever the bytes', () => {
+    let seed = 14;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const alphabet = [
+      '<Files x>',
+      '</Files>',
+      '<IfModule',
+      '>',
+      'php_value',
+      'Options',
+      '+',
+      '-',
+      '${X}',
+      '\\\n',
+      '"',
+      ' ',
+      '\n',
+      '\t',
+      'é',
+      '\uFEFF',
+      'Require',
+      '#',
+      '<',
+      '\u0000',
+    ];
+    for (let i = 0; i < 300; i++) {
+      let text = '';
+      const n = next() % 40;
+      for (let k = 0; k < n; k++) text += alphabet[next() % alphabet.length];
+      const a = allow(...['All', 'FileInfo', 'Options=Indexes', 'Nonfatal=Unknown'].filter(() => next() % 2 === 0));
+      const r = read(text, a);
+      expect((r?.problems.length ?? 0) <= 1, text).toBe(true);
+    }
+  });
   it('binary content', () => {
     const r = read('RewriteEngine on\n\u0000\u0001garbage');
     expect(r?.problems[0]).toMatchObject({ kind: 'syntax', line: 2 });
