@@ -40,9 +40,18 @@ export interface OverrideSpec {
   execOnRead: boolean;
   /** A section opener ("<Files"). */
   section: boolean;
+  /** args_how FLAG: one word, On or Off (config.c invoke_cmd: "X must be On or Off" otherwise). */
+  flag: boolean;
   /** Another req_override when this module (one of `modules`) is loaded: it defines the name its own way. */
   when?: { module: string; classes: ReadonlySet<OverrideClass> };
 }
+
+/** The AP_INIT_FLAG directives among those .htaccess may hold (each module's command_rec table). */
+const FLAGS = new Set(
+  'CGIPassAuth QualifyRedirectURL AuthBasicAuthoritative AuthzSendForbiddenOnFailure IndexIgnoreReset IndexForbiddenReturn404 DirectoryCheckHandler ExpiresActive RewriteEngine FastCgiAuthenticatorAuthoritative FastCgiAuthorizerAuthoritative FastCgiAccessCheckerAuthoritative FcgidAuthenticatorAuthoritative FcgidAuthorizerAuthoritative FcgidAccessCheckerAuthoritative'
+    .toLowerCase()
+    .split(' '),
+);
 
 const ALL: readonly OverrideClass[] = ['AuthConfig', 'FileInfo', 'Indexes', 'Limit', 'Options'];
 
@@ -80,6 +89,7 @@ function row(
         accessConf: words.includes('dir'),
         execOnRead: words.includes('read'),
         section: n.startsWith('<'),
+        flag: FLAGS.has(n.toLowerCase()),
         ...(when ? { when: { module: when.module, classes: classesOf(when.where.split(' ')) } } : {}),
       },
     ]);

@@ -326,6 +326,12 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
         bucket.push({ line: d.line, problem: problem(d, d.line, 'not-allowed', `${name} ${where}`) });
         continue;
       }
+      // config.c invoke_cmd, case FLAG: only the first word is read.
+      const w = d.args[0]?.toLowerCase();
+      if (spec.flag && w !== 'on' && w !== 'off') {
+        runtime.push({ line: d.line, problem: problem(d, d.line, 'syntax', `${name} must be On or Off`) });
+        continue;
+      }
       if (key === 'options') {
         const err = optionsError(d.args, allow.options);
         if (err) {

@@ -228,6 +228,13 @@ describe('readHtaccess: each problem', () => {
       message: `${FILE}: Include not allowed here`,
     });
   });
+  it('syntax: a flag that is neither On nor Off', () => {
+    expect(read('RewriteEngine yes\n')?.problems[0]).toMatchObject({
+      kind: 'syntax',
+      message: `${FILE}: RewriteEngine must be On or Off`,
+    });
+    expect(read('RewriteEngine On extra\n')?.problems).toEqual([]);
+  });
   it('syntax: an unclosed section', () => {
     const r = read('<Files x\nRequire all denied\n</Files>\n');
     expect(r?.problems[0]?.kind).toBe('syntax');
