@@ -124,6 +124,18 @@ const WITH_REWRITE: Case[] = [
   { name: 'define-arg', allow: 'AllowOverride All', htaccess: 'php_value ${H14_HEADER} 1\n', status: 500 },
   // Replaced by a symlink loop once the server runs (see beforeAll).
   { name: 'symlink-loop', allow: 'AllowOverride All', htaccess: '', status: 403 },
+  {
+    name: 'in-ifmodule',
+    allow: 'AllowOverride FileInfo',
+    htaccess: '<IfModule mod_headers.c>\nOptions -Indexes\n</IfModule>\n',
+    status: 500,
+  },
+  {
+    name: 'in-if',
+    allow: 'AllowOverride FileInfo',
+    htaccess: '<If "true">\nOptions -Indexes\n</If>\n',
+    status: 500,
+  },
   { name: 'flag-word', allow: 'AllowOverride All', htaccess: 'RewriteEngine yes\n', status: 500 },
   { name: 'flag-empty', allow: 'AllowOverride All', htaccess: 'RewriteEngine\n', status: 500 },
   { name: 'flag-extra', allow: 'AllowOverride All', htaccess: 'RewriteEngine on please\n', status: 200 },

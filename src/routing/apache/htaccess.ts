@@ -245,6 +245,13 @@ function readOne(file: string, dir: string, st: FileStat, allow: AllowOverride, 
   return read;
 }
 
+/**
+ * The read-time conditionals: httpd builds their lines into the enclosing
+ * level (core.c start_ifmod and its kin), so a line inside is "not allowed
+ * here", not "in <IfModule> context" (verified on Apache 2.4).
+ */
+const CONDITIONALS = new Set(['ifmodule', 'ifdefine', 'iffile', 'ifdirective', 'ifsection', 'ifversion']);
+
 interface Problem {
   line: number;
   problem: HtaccessProblem;
@@ -301,7 +308,7 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
       // A ${…} left after the Defines may come from httpd's environment, unknown here: not judged.
       if (!spec || d.written.includes('${')) {
         applied.push(d);
-        if (d.isSection) visit(d.children, d);
+        if (d.isSection) visit(d.children, CONDITIONALS.has(d.name) ? parent : d);
         continue;
       }
       const name = spec.name;
@@ -340,7 +347,7 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
         }
       }
       applied.push(d);
-      if (d.isSection) visit(d.children, d);
+      if (d.isSection) visit(d.children, CONDITIONALS.has(d.name) ? parent : d);
     }
   };
   visit(parsed.directives, undefined);
