@@ -342,7 +342,9 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
       if (key === 'options') {
         const err = optionsError(d.args, allow.options);
         if (err) {
-          runtime.push({ line: d.line, problem: problem(d, d.line, 'not-allowed', err) });
+          // "Option X not allowed here" is AllowOverride Options=…'s refusal; the rest are malformed lines.
+          const kind = /^Option \S+ not allowed here$/.test(err) ? 'not-allowed' : 'syntax';
+          runtime.push({ line: d.line, problem: problem(d, d.line, kind, err) });
           continue;
         }
       }

@@ -215,6 +215,15 @@ describe('readHtaccess: each problem', () => {
     );
     expect(read('Options +MultiViews\n', allow('All'))?.problems).toEqual([]);
   });
+  it('a malformed Options line is a syntax problem', () => {
+    expect(read('Options Bogus\n')?.problems[0]).toMatchObject({
+      kind: 'syntax',
+      message: `${FILE}: Illegal option Bogus`,
+    });
+    expect(read('Options +Indexes FollowSymLinks\n')?.problems[0]?.message).toBe(
+      `${FILE}: Either all Options must start with + or -, or no Option may.`,
+    );
+  });
   it('stops at the first error', () => {
     const r = read('php_value a b\nOptions Bogus\nRewriteEngine on\n', allow('FileInfo'));
     expect(r?.problems).toHaveLength(1);
