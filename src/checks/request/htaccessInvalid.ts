@@ -102,6 +102,8 @@ function unreadableFix(p: HtaccessProblem): string {
 }
 
 function syntaxFix(p: HtaccessProblem): string {
+  if (p.message.includes("Invalid command '\\xef\\xbb\\xbf"))
+    return `1. Save ${p.file} as UTF-8 without a byte order mark (BOM): in most editors "UTF-8" rather than "UTF-8 with BOM"; or \`sed -i '1s/^\\xEF\\xBB\\xBF//' ${p.file}\`.`;
   if (p.message.includes('not a text file'))
     return `1. ${p.file} is binary (saved in the wrong format, or not a .htaccess at all): replace it with a text file, or remove it.`;
   return `1. Correct line ${p.line} of ${p.file} as the message says; Apache reads nothing of the file until it parses.`;

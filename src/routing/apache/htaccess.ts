@@ -294,7 +294,10 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
   for (const i of parsed.issues) {
     if (i.severity !== 'error' || i.file !== file) continue;
     if (i.kind !== 'syntax' && i.kind !== 'bom') continue;
-    build.push({ line: i.line ?? 1, problem: problem(undefined, i.line ?? 1, 'syntax', i.message) });
+    build.push({
+      line: i.line ?? 1,
+      problem: problem(undefined, i.line ?? 1, 'syntax', i.kind === 'bom' ? bomMessage(text) : i.message),
+    });
   }
   const applied: Directive[] = [];
   const runtime: Problem[] = [];
@@ -356,6 +359,16 @@ function walk(file: string, text: string, allow: AllowOverride, ctx: HtaccessCon
   const first = build.sort((a, b) => a.line - b.line)[0] ?? runtime[0];
   if (first) return { file, directives: [], problems: [first.problem] };
   return { file, directives: applied, problems: [] };
+}
+
+/**
+ * A UTF-8 byte order mark: httpd on Linux keeps it, so the first word becomes
+ * an unknown command, logged with its bytes escaped (verified:
+ * "Invalid command '\xef\xbb\xbfHeader', …").
+ */
+function bomMessage(text: string): string {
+  const first = /^\uFEFF\s*(\S*)/.exec(text)?.[1] ?? '';
+  return `Invalid command '\\xef\\xbb\\xbf${first}', perhaps misspelled or defined by a module not included in the server configuration`;
 }
 
 /** core.c set_options: the words of one Options line against AllowOverride Options=… (undefined: every option). */

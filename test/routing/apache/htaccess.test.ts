@@ -316,6 +316,14 @@ describe('readHtaccess: each problem', () => {
       expect((r?.problems.length ?? 0) <= 1, text).toBe(true);
     }
   });
+  it('a byte order mark: the first word becomes an unknown command, as Apache logs it', () => {
+    // The fixture's content is bytes as latin1: EF BB BF.
+    expect(read('\u00EF\u00BB\u00BFHeader set X 1\n')?.problems[0]).toMatchObject({
+      kind: 'syntax',
+      line: 1,
+      message: expect.stringContaining(`${FILE}: Invalid command '\\xef\\xbb\\xbfHeader', perhaps misspelled`),
+    });
+  });
   it('binary content', () => {
     const r = read('RewriteEngine on\n\u0000\u0001garbage');
     expect(r?.problems[0]).toMatchObject({ kind: 'syntax', line: 2 });
