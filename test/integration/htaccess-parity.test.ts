@@ -136,6 +136,13 @@ const WITH_REWRITE: Case[] = [
     htaccess: '<If "true">\nOptions -Indexes\n</If>\n',
     status: 500,
   },
+  // AllowOverride All leaves an earlier Options=… list in place (core.c keeps override_opts apart).
+  {
+    name: 'all-after-options-list',
+    allow: 'AllowOverride Options=Indexes\nAllowOverride All',
+    htaccess: 'Options +FollowSymLinks\n',
+    status: 500,
+  },
   { name: 'flag-word', allow: 'AllowOverride All', htaccess: 'RewriteEngine yes\n', status: 500 },
   { name: 'flag-empty', allow: 'AllowOverride All', htaccess: 'RewriteEngine\n', status: 500 },
   { name: 'flag-extra', allow: 'AllowOverride All', htaccess: 'RewriteEngine on please\n', status: 200 },

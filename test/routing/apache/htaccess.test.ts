@@ -108,6 +108,10 @@ describe('allowOverrideOf', () => {
     expect([...b.classes].sort()).toEqual(['FileInfo', 'Nonfatal=Unknown', 'Options']);
     expect([...(b.options ?? [])].sort()).toEqual(['followsymlinks', 'indexes']);
   });
+  it('AllowOverride All keeps an earlier Options=… list', () => {
+    const a = allowOverrideOf([line('AllowOverride', ['Options=Indexes'], 1), line('AllowOverride', ['All'], 2)]);
+    expect([...(a.options ?? [])]).toEqual(['indexes']);
+  });
   it('AllowOverrideList merges apart from AllowOverride', () => {
     const a = allowOverrideOf([
       line('AllowOverrideList', ['Redirect', 'RewriteRule'], 1),
