@@ -14,6 +14,7 @@ export * from './lines.js';
 export * from './locate.js';
 export * from './modules.js';
 export * from './options.js';
+export * from './overrides.js';
 export * from './parser.js';
 export * from './scope.js';
 export * from './server.js';

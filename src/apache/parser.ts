@@ -64,6 +64,14 @@ export interface ParseOptions {
   limits?: Partial<ParseLimits>;
   /** Files parsed after the root as if the root included them (a site that is not enabled). */
   extraFiles?: string[];
+  /**
+   * Read the root as a .htaccess file: nothing is executed while reading
+   * except `Error` (OR_ALL). Include, Define, LoadModule, ServerRoot and Use
+   * are not allowed in .htaccess (config.c invoke_cmd refuses them by their
+   * req_override), so the caller reports them; executing them here would read
+   * other files or change state httpd never changes at request time.
+   */
+  htaccess?: boolean;
 }
 
 export interface ParsedConfig {
@@ -667,6 +675,7 @@ class Parser {
   /** The directives httpd executes while reading (EXEC_ON_READ). */
   private execOnRead(node: Directive, c: Cursor, ll: LogicalLine): void {
     const at = { file: c.file, line: ll.line, includedFrom: c.includedFrom };
+    if (this.opts.htaccess && node.name !== 'error') return;
     switch (node.name) {
       case 'define': {
         const [name, value] = node.args;

@@ -316,7 +316,7 @@ export const FINDINGS = [
     id: 'htaccess-invalid-command',
     severity: 'error',
     title: 'A .htaccess file holds a directive Apache cannot run there',
-    parts: [],
+    parts: ['request'],
     contract: true,
   },
   {

@@ -73,6 +73,8 @@ export interface HtaccessProblem {
   allowOverride?: { file: string; line: number; text: string };
   /** Apache's own message for it, as its error log writes it. */
   message: string;
+  /** The arguments as written after the directive's name (what a fix moves elsewhere, e.g. "memory_limit 256M"). */
+  text?: string;
 }
 
 export interface Route {

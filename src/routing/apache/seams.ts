@@ -111,8 +111,20 @@ export interface AllowOverride {
 export interface HtaccessContext {
   fs: FileSystem;
   modules: readonly LoadedModule[];
-  /** AccessFileName in effect (default ".htaccess"). */
+  /** AccessFileName in effect (default ".htaccess"; several names: the first that exists is read). */
   accessFileName?: string;
+  /**
+   * The user Apache's children run as (User/Group, e.g. www-data), when known:
+   * a .htaccess this user may not read makes Apache answer 403. Without it
+   * only what the doctor itself cannot read is said, and as uncertain.
+   */
+  reader?: { uid: number; gid: number; groups: readonly number[] };
+  /**
+   * The server's Defines at the end of reading its configuration (ParsedConfig.defines):
+   * httpd expands ${NAME} in .htaccess lines from them, then from its own environment
+   * (config.c ap_build_config_sub → core.c ap_resolve_env). A name left unexpanded is not judged.
+   */
+  defines?: Readonly<Record<string, string>>;
 }
 
 export interface HtaccessRead {
@@ -120,6 +132,8 @@ export interface HtaccessRead {
   /** Parsed with file:line like the main tree; only the directives httpd would apply. */
   directives: Directive[];
   problems: HtaccessProblem[];
+  /** What could not be decided about this file, and why (not visible to the doctor, read only in part). */
+  uncertain?: string[];
 }
 
 /** For the route core: the step text of a request record at a point, if it wants to log one. */
