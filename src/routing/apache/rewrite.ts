@@ -76,6 +76,28 @@ export function readRewriteConfig(directives: readonly Directive[]): RewriteConf
   return cfg;
 }
 
+/**
+ * Names that are not Apache variables (so %{…} never sees them) through which
+ * the route core tells mod_rewrite about the vhost: reduce_uri
+ * (ap_matches_request_vhost) compares an absolute URL's host and port with the
+ * vhost's ServerName/ServerAlias and the port of its <VirtualHost> address,
+ * not with the Host header. Absent: SERVER_NAME and SERVER_PORT.
+ */
+export const VHOST_NAMES_VAR = 'VHOST_NAMES';
+export const VHOST_PORT_VAR = 'VHOST_PORT';
+
+function vhostNames(vars: Record<string, string>): string[] {
+  const names = vars[VHOST_NAMES_VAR];
+  if (names !== undefined) return names.split(/\s+/).filter(Boolean);
+  return [vars.SERVER_NAME ?? ''].filter(Boolean);
+}
+
+function vhostServer(vars: Record<string, string>): ThisServer | undefined {
+  const s = thisServer(vars);
+  const port = Number.parseInt(vars[VHOST_PORT_VAR] ?? '', 10);
+  return s && Number.isFinite(port) ? { ...s, port } : s;
+}
+
 function thisServer(vars: Record<string, string>): ThisServer | undefined {
   const host = vars.SERVER_NAME;
   const port = Number.parseInt(vars.SERVER_PORT ?? '', 10);
@@ -164,7 +186,8 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
     vars: ctx.vars,
     fs: ctx.fs,
     server: thisServer(ctx.vars),
-    serverNames: [ctx.vars.SERVER_NAME ?? ''].filter(Boolean),
+    vhost: vhostServer(ctx.vars),
+    serverNames: vhostNames(ctx.vars),
   });
   let out = common(r, list);
   if (list.action === 'none') return out;
@@ -221,7 +244,8 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
     vars: ctx.vars,
     fs: ctx.fs,
     server: thisServer(ctx.vars),
-    serverNames: [ctx.vars.SERVER_NAME ?? ''].filter(Boolean),
+    vhost: vhostServer(ctx.vars),
+    serverNames: vhostNames(ctx.vars),
   });
   let out = common(r, list);
   if (list.action === 'none') return out;

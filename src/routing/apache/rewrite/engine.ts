@@ -31,7 +31,10 @@ export interface ListInput {
   args: string | undefined;
   vars: Record<string, string>;
   fs: FileSystem;
+  /** This server for fully_qualify_uri (scheme, ap_get_server_name_for_url, ap_get_server_port). */
   server: ThisServer | undefined;
+  /** The vhost's port for reduce_uri (ap_matches_request_vhost). */
+  vhost: ThisServer | undefined;
   serverNames: readonly string[];
 }
 
@@ -234,8 +237,8 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
     flush();
     return 'match';
   }
-  if (inp.server) {
-    const reduced = reduceUri(st.filename, inp.server, inp.serverNames);
+  if (inp.vhost) {
+    const reduced = reduceUri(st.filename, inp.vhost, inp.serverNames);
     if (reduced !== st.filename) st.filename = reduced;
   }
   if (absoluteUri(st.filename).skip) {
