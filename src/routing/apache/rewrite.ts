@@ -175,7 +175,10 @@ function prefixStat(path: string, lastSub: CompiledRule | undefined, ctx: Rewrit
 
 function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult): RewriteResult {
   if (!cfg.options.has('allowanyuri') && !ctx.path.startsWith('/')) {
-    r.steps.push({ what: 'rewrite', text: `mod_rewrite skips ${JSON.stringify(ctx.path)}: not a URL-path (RewriteOptions AllowAnyURI is off)` });
+    r.steps.push({
+      what: 'rewrite',
+      text: `mod_rewrite skips ${JSON.stringify(ctx.path)}: not a URL-path (RewriteOptions AllowAnyURI is off)`,
+    });
     return r;
   }
   const list = applyRuleList({
@@ -196,7 +199,10 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
   const abs = absoluteUri(fname).skip;
   const willEscape = abs > 0 && list.action !== 'noescape';
   if (!willEscape && queryHasRawSpace(list.args)) {
-    out.steps.push({ what: 'rewrite', text: 'the rewritten query string holds a space or control character: 403 (AH10410)' });
+    out.steps.push({
+      what: 'rewrite',
+      text: 'the rewritten query string holds a space or control character: 403 (AH10410)',
+    });
     return statusResult(out, 403);
   }
   out = { ...out, ...(list.args !== ctx.query ? { query: list.args ?? '' } : {}) };
@@ -228,7 +234,10 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   const proxied = ctx.path.startsWith('proxy:');
   // hook_fixup: a request for the directory itself without its slash is left to mod_dir (unless AllowNoSlash).
   if (!proxied && !cfg.options.has('allownoslash') && dir.endsWith('/') && ctx.path === dir.slice(0, -1)) {
-    r.steps.push({ what: 'rewrite', text: `${ctx.path} is the directory without its trailing slash: mod_rewrite leaves it to mod_dir` });
+    r.steps.push({
+      what: 'rewrite',
+      text: `${ctx.path} is the directory without its trailing slash: mod_rewrite leaves it to mod_dir`,
+    });
     return r;
   }
   // ctx.path is r->filename followed by r->path_info (what httpd matches); PATH_INFO, when given, separates them.
@@ -254,7 +263,10 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   const abs = absoluteUri(fname).skip;
   const willEscape = abs > 0 && list.action !== 'noescape';
   if (!willEscape && queryHasRawSpace(list.args)) {
-    out.steps.push({ what: 'rewrite', text: 'the rewritten query string holds a space or control character: 403 (AH10411)' });
+    out.steps.push({
+      what: 'rewrite',
+      text: 'the rewritten query string holds a space or control character: 403 (AH10411)',
+    });
     return statusResult(out, 403);
   }
   out = { ...out, ...(list.args !== ctx.query ? { query: list.args ?? '' } : {}) };
@@ -279,7 +291,10 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   if (fname.startsWith('passthrough:')) fname = fname.slice(12);
   if (!fname.startsWith('/')) return statusResult(out, 400);
   if (fname === filename) {
-    out.steps.push({ what: 'rewrite', text: `${fname} was rewritten to itself: httpd ignores the rewrite (no internal redirect)` });
+    out.steps.push({
+      what: 'rewrite',
+      text: `${fname} was rewritten to itself: httpd ignores the rewrite (no internal redirect)`,
+    });
     return out;
   }
   const before = fname;
@@ -290,7 +305,9 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
       const root = docroot.endsWith('/') ? docroot.slice(0, -1) : docroot;
       if (fname.startsWith(root) && fname[root.length] === '/') fname = fname.slice(root.length);
     } else {
-      out.uncertain.push(`${where(cfg.rules[0]?.rule.directive as Directive)}: the internal redirect strips the DocumentRoot from ${before}, which is unknown here.`);
+      out.uncertain.push(
+        `${where(cfg.rules[0]?.rule.directive as Directive)}: the internal redirect strips the DocumentRoot from ${before}, which is unknown here.`,
+      );
     }
   }
   if (fname === before && !cfg.options.has('ignorecontextinfo')) {
@@ -314,13 +331,20 @@ export function applyRewrite(directives: readonly Directive[], ctx: RewriteConte
       r.steps.push({
         what: 'rewrite',
         ...(e ? { file: e.file, line: e.line } : {}),
-        text: e ? 'RewriteEngine Off: the RewriteRules here are not applied' : 'RewriteEngine is not On here: the RewriteRules are not applied',
+        text: e
+          ? 'RewriteEngine Off: the RewriteRules here are not applied'
+          : 'RewriteEngine is not On here: the RewriteRules are not applied',
       });
     }
     return r;
   }
   for (const d of cfg.danglingConds) {
-    r.steps.push({ what: 'rewrite', file: d.file, line: d.line, text: `RewriteCond ${d.raw}: no RewriteRule follows it, httpd ignores it` });
+    r.steps.push({
+      what: 'rewrite',
+      file: d.file,
+      line: d.line,
+      text: `RewriteCond ${d.raw}: no RewriteRule follows it, httpd ignores it`,
+    });
   }
   if (cfg.rules.length === 0) return r;
   return ctx.perDir ? perDirContext(cfg, ctx, ctx.perDir.dir, r) : serverContext(cfg, ctx, r);

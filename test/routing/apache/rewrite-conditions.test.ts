@@ -66,13 +66,15 @@ describe('RewriteCond: string, lexicographic and integer tests', () => {
     expect(holds(cond, { vars: { 'HTTP:X-S': 'aa', 'HTTP:X-N': '12', 'HTTP:X-E': '' } })).toBe(expected);
   });
   it('[OR] joins with the next condition; AND is the default', () => {
-    const text = 'RewriteEngine On\nRewriteCond %{QUERY_STRING} a=1 [OR]\nRewriteCond %{QUERY_STRING} b=2\nRewriteCond %{REQUEST_METHOD} =GET\nRewriteRule ^ /yes\n';
+    const text =
+      'RewriteEngine On\nRewriteCond %{QUERY_STRING} a=1 [OR]\nRewriteCond %{QUERY_STRING} b=2\nRewriteCond %{REQUEST_METHOD} =GET\nRewriteRule ^ /yes\n';
     expect(run({ text, path: '/x', query: 'b=2' }).result).toBe('rewritten');
     expect(run({ text, path: '/x', query: 'c=3' }).result).toBe('pass');
     expect(run({ text, path: '/x', query: 'a=1', vars: { REQUEST_METHOD: 'POST' } }).result).toBe('pass');
   });
   it('%N comes from the last condition whose regex matched; $N from the rule, also inside a condition', () => {
-    const text = 'RewriteEngine On\nRewriteCond %{HTTP_HOST} ^(www\\.)?(.+)$\nRewriteCond $1 ^(\\w+)$\nRewriteRule ^/(\\w+)$ /%1/%2 [L]\n';
+    const text =
+      'RewriteEngine On\nRewriteCond %{HTTP_HOST} ^(www\\.)?(.+)$\nRewriteCond $1 ^(\\w+)$\nRewriteRule ^/(\\w+)$ /%1/%2 [L]\n';
     expect(run({ text, path: '/page' }).target).toBe('/page/');
   });
   it('a non-regex pattern drops NC like httpd (with its warning): -f [NC] is still -f', () => {
@@ -104,7 +106,8 @@ describe('RewriteCond: values the model cannot know', () => {
     expect(r.uncertain).toHaveLength(1);
   });
   it('an undecidable [OR] branch falls through to the next condition', () => {
-    const text = 'RewriteEngine On\nRewriteCond %{REMOTE_ADDR} ^10\\. [OR]\nRewriteCond %{REQUEST_METHOD} =GET\nRewriteRule ^ /yes\n';
+    const text =
+      'RewriteEngine On\nRewriteCond %{REMOTE_ADDR} ^10\\. [OR]\nRewriteCond %{REQUEST_METHOD} =GET\nRewriteRule ^ /yes\n';
     const r = run({ text, path: '/x' });
     expect(r.result).toBe('rewritten');
     expect(r.uncertain).toHaveLength(1);
@@ -123,7 +126,8 @@ describe('RewriteCond: values the model cannot know', () => {
     expect(r.uncertain[0]).toContain('RewriteMap lower');
   });
   it('[E=] from an earlier rule is seen by %{ENV:…} later in the same pass', () => {
-    const text = 'RewriteEngine On\nRewriteRule ^ - [E=BASE:/app]\nRewriteCond %{ENV:BASE} =/app\nRewriteRule ^/(.*)$ %{ENV:BASE}/$1 [L]\n';
+    const text =
+      'RewriteEngine On\nRewriteRule ^ - [E=BASE:/app]\nRewriteCond %{ENV:BASE} =/app\nRewriteRule ^/(.*)$ %{ENV:BASE}/$1 [L]\n';
     expect(run({ text, path: '/x' }).target).toBe('/app/x');
   });
 });

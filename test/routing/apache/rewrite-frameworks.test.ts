@@ -74,8 +74,17 @@ const NEXTCLOUD = `<IfModule mod_rewrite.c>
   RewriteBase /
 </IfModule>`;
 
-const HEADERS = { 'HTTP:Authorization': '', 'HTTP:x-xsrf-token': '', 'HTTP_USER_AGENT': 'curl/8', 'ENV:REDIRECT_STATUS': '' };
-const docroot = { '/srv/www/index.php': '<?php', '/srv/www/style.css': 'body{}', '/srv/www/wp-admin/index.php': '<?php' };
+const HEADERS = {
+  'HTTP:Authorization': '',
+  'HTTP:x-xsrf-token': '',
+  HTTP_USER_AGENT: 'curl/8',
+  'ENV:REDIRECT_STATUS': '',
+};
+const docroot = {
+  '/srv/www/index.php': '<?php',
+  '/srv/www/style.css': 'body{}',
+  '/srv/www/wp-admin/index.php': '<?php',
+};
 
 function perDir(text: string, filename: string, query?: string, extra: Record<string, string> = {}) {
   return run({
@@ -91,14 +100,20 @@ function perDir(text: string, filename: string, query?: string, extra: Record<st
 
 describe('front controllers (per-directory rules, !-f / !-d then index.php)', () => {
   it('WordPress: a pretty URL goes to /index.php; an existing file and a directory stay', () => {
-    expect(perDir(WORDPRESS, '/srv/www/2024/05/hello')).toMatchObject({ result: 'rewritten', target: '/index.php', last: true });
+    expect(perDir(WORDPRESS, '/srv/www/2024/05/hello')).toMatchObject({
+      result: 'rewritten',
+      target: '/index.php',
+      last: true,
+    });
     expect(perDir(WORDPRESS, '/srv/www/style.css').result).toBe('pass');
     expect(perDir(WORDPRESS, '/srv/www/wp-admin/').result).toBe('pass');
     // After the internal redirect, index.php matches ^index\.php$ - [L]: the loop ends.
     expect(perDir(WORDPRESS, '/srv/www/index.php').result).toBe('pass');
   });
   it('WordPress: the Authorization header is copied with [E=] (empty when absent)', () => {
-    expect(perDir(WORDPRESS, '/srv/www/x', undefined, { 'HTTP:Authorization': 'Basic eA==' }).env).toMatchObject({ HTTP_AUTHORIZATION: 'Basic eA==' });
+    expect(perDir(WORDPRESS, '/srv/www/x', undefined, { 'HTTP:Authorization': 'Basic eA==' }).env).toMatchObject({
+      HTTP_AUTHORIZATION: 'Basic eA==',
+    });
   });
   it('Laravel: index.php keeps the query; a trailing slash redirects', () => {
     const r = perDir(LARAVEL, '/srv/www/users/5', 'page=2');
@@ -112,12 +127,17 @@ describe('front controllers (per-directory rules, !-f / !-d then index.php)', ()
   });
   it('Symfony: BASE from the URI, a route to /index.php, /index.php/x redirected only on the first pass', () => {
     expect(perDir(SYMFONY, '/srv/www/blog/post')).toMatchObject({ result: 'rewritten', target: '/index.php' });
-    expect(perDir(SYMFONY, '/srv/www/index.php/x', undefined, { PATH_INFO: '/x', REQUEST_URI: '/index.php/x' })).toMatchObject({
+    expect(
+      perDir(SYMFONY, '/srv/www/index.php/x', undefined, { PATH_INFO: '/x', REQUEST_URI: '/index.php/x' }),
+    ).toMatchObject({
       result: 'redirect',
       target: 'http://example.org/x',
       status: 301,
     });
-    expect(perDir(SYMFONY, '/srv/www/index.php', undefined, { 'ENV:REDIRECT_STATUS': '200', REQUEST_URI: '/index.php' }).result).toBe('pass');
+    expect(
+      perDir(SYMFONY, '/srv/www/index.php', undefined, { 'ENV:REDIRECT_STATUS': '200', REQUEST_URI: '/index.php' })
+        .result,
+    ).toBe('pass');
   });
   it('Drupal: dot-files are forbidden; favicon.ico is left to a 404', () => {
     expect(perDir(DRUPAL, '/srv/www/node/1')).toMatchObject({ result: 'rewritten', target: '/index.php' });
@@ -129,7 +149,10 @@ describe('front controllers (per-directory rules, !-f / !-d then index.php)', ()
     expect(r).toMatchObject({ result: 'rewritten', target: '/index.php' });
     expect(r.env).toMatchObject({ PATH_INFO: '' });
     expect(perDir(NEXTCLOUD, '/srv/www/config/config.php')).toMatchObject({ result: 'status', status: 404 });
-    expect(perDir(NEXTCLOUD, '/srv/www/.well-known/carddav')).toMatchObject({ result: 'redirect', target: 'http://example.org/remote.php/dav/' });
+    expect(perDir(NEXTCLOUD, '/srv/www/.well-known/carddav')).toMatchObject({
+      result: 'redirect',
+      target: 'http://example.org/remote.php/dav/',
+    });
   });
 });
 
@@ -152,7 +175,9 @@ describe('FastCGI forms in server context', () => {
   it('[H=proxy:…] on existing .php files only', () => {
     const text =
       'RewriteEngine On\nRewriteCond %{DOCUMENT_ROOT}%{REQUEST_URI} -f\nRewriteRule \\.php$ - [H=proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost]\n';
-    expect(run({ text, path: '/index.php', files: docroot }).handler).toBe('proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost');
+    expect(run({ text, path: '/index.php', files: docroot }).handler).toBe(
+      'proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost',
+    );
     expect(run({ text, path: '/missing.php', files: docroot }).handler).toBeUndefined();
   });
   it('[PT] hands the new URL to Alias/ScriptAlias', () => {

@@ -27,7 +27,11 @@ describe('applyRewrite: engine and context', () => {
     expect(run({ text: on('RewriteRule ^/a$ b'), path: '/a' }).target).toBe('/b');
   });
   it('server context: a target whose first component exists and was written literally is a file path (prefix_stat)', () => {
-    const r = run({ text: on('RewriteRule ^/app/(.*)$ /srv/app/$1'), path: '/app/x.php', files: { '/srv/app/x.php': '' } });
+    const r = run({
+      text: on('RewriteRule ^/app/(.*)$ /srv/app/$1'),
+      path: '/app/x.php',
+      files: { '/srv/app/x.php': '' },
+    });
     expect(r.target).toBe('/srv/app/x.php');
     expect(r.asFile).toBe(true);
   });
@@ -59,7 +63,11 @@ describe('applyRewrite: engine and context', () => {
     expect(r.target).toBe('/blog/index.php');
   });
   it('per-directory: a rule that rewrites to the same file is ignored (no loop)', () => {
-    const r = run({ text: on('RewriteRule ^index\\.php$ index.php [L]'), path: '/srv/www/index.php', perDir: '/srv/www/' });
+    const r = run({
+      text: on('RewriteRule ^index\\.php$ index.php [L]'),
+      path: '/srv/www/index.php',
+      perDir: '/srv/www/',
+    });
     expect(r.result).toBe('pass');
     expect(r.steps.at(-1)?.text).toContain('rewritten to itself');
   });
@@ -109,7 +117,10 @@ describe('applyRewrite: flags', () => {
     expect(loop.status).toBe(500);
   });
   it('[F] and [G] and [R=404]', () => {
-    expect(run({ text: on('RewriteRule ^/secret - [F]'), path: '/secret' })).toMatchObject({ result: 'forbidden', status: 403 });
+    expect(run({ text: on('RewriteRule ^/secret - [F]'), path: '/secret' })).toMatchObject({
+      result: 'forbidden',
+      status: 403,
+    });
     expect(run({ text: on('RewriteRule ^/old - [G]'), path: '/old' })).toMatchObject({ result: 'gone', status: 410 });
     expect(run({ text: on('RewriteRule ^/x - [R=404]'), path: '/x' })).toMatchObject({ result: 'status', status: 404 });
   });
@@ -123,14 +134,23 @@ describe('applyRewrite: flags', () => {
       target: 'http://example.org/b',
       status: 302,
     });
-    expect(run({ text: on('RewriteRule ^/a$ /b [R=301,L]'), path: '/a', vars: { SERVER_PORT: '8080' } })).toMatchObject({
-      target: 'http://example.org:8080/b',
-      status: 301,
-    });
+    expect(run({ text: on('RewriteRule ^/a$ /b [R=301,L]'), path: '/a', vars: { SERVER_PORT: '8080' } })).toMatchObject(
+      {
+        target: 'http://example.org:8080/b',
+        status: 301,
+      },
+    );
   });
   it('an absolute URL to another host redirects (302); one naming this server is reduced to its path', () => {
-    expect(run({ text: on('RewriteRule ^/a$ https://other.example/b'), path: '/a' })).toMatchObject({ result: 'redirect', target: 'https://other.example/b', status: 302 });
-    expect(run({ text: on('RewriteRule ^/a$ http://example.org/b'), path: '/a' })).toMatchObject({ result: 'rewritten', target: '/b' });
+    expect(run({ text: on('RewriteRule ^/a$ https://other.example/b'), path: '/a' })).toMatchObject({
+      result: 'redirect',
+      target: 'https://other.example/b',
+      status: 302,
+    });
+    expect(run({ text: on('RewriteRule ^/a$ http://example.org/b'), path: '/a' })).toMatchObject({
+      result: 'rewritten',
+      target: '/b',
+    });
   });
   it('the query: a "?" replaces it, [QSA] appends, [QSD] drops, a trailing "?" drops', () => {
     expect(run({ text: on('RewriteRule ^/a$ /b?x=1'), path: '/a', query: 'y=2' }).query).toBe('x=1');
@@ -148,13 +168,18 @@ describe('applyRewrite: flags', () => {
   });
   it('[B] escapes back-references; without it a space in the query is refused (403)', () => {
     expect(run({ text: on('RewriteRule ^/s/(.*)$ /search.php?q=$1 [B]'), path: '/s/a b&c' }).query).toBe('q=a+b%26c');
-    expect(run({ text: on('RewriteRule ^/s/(.*)$ /search.php?q=$1'), path: '/s/a b' })).toMatchObject({ result: 'forbidden' });
+    expect(run({ text: on('RewriteRule ^/s/(.*)$ /search.php?q=$1'), path: '/s/a b' })).toMatchObject({
+      result: 'forbidden',
+    });
   });
   it('a "?" coming out of a back-reference is refused without [UnsafeAllow3F]', () => {
     expect(run({ text: on('RewriteRule ^/(.*)$ /x/$1'), path: '/a?b' })).toMatchObject({ status: 403 });
   });
   it('[T=] and [H=]', () => {
-    const r = run({ text: on('RewriteRule ^/(.*\\.inc)$ /$1 [T=application/x-httpd-php,H=Application/X-Httpd-Php]'), path: '/a.inc' });
+    const r = run({
+      text: on('RewriteRule ^/(.*\\.inc)$ /$1 [T=application/x-httpd-php,H=Application/X-Httpd-Php]'),
+      path: '/a.inc',
+    });
     expect(r.type).toBe('application/x-httpd-php');
     expect(r.handler).toBe('application/x-httpd-php');
   });
@@ -187,7 +212,11 @@ describe('applyRewrite: flags', () => {
 
 describe('applyRewrite: FastCGI forms', () => {
   it('[P] to fcgi://', () => {
-    const r = run({ text: on('RewriteRule ^/(.*\\.php)$ fcgi://127.0.0.1:9000/srv/www/$1 [P]'), path: '/a/b.php', query: 'x=1' });
+    const r = run({
+      text: on('RewriteRule ^/(.*\\.php)$ fcgi://127.0.0.1:9000/srv/www/$1 [P]'),
+      path: '/a/b.php',
+      query: 'x=1',
+    });
     expect(r).toMatchObject({ result: 'proxy', target: 'fcgi://127.0.0.1:9000/srv/www/a/b.php', last: true });
     expect(r.query).toBeUndefined();
   });
@@ -200,7 +229,9 @@ describe('applyRewrite: FastCGI forms', () => {
   });
   it('[H=proxy:unix:…|fcgi://localhost] in a Directory', () => {
     const r = run({
-      text: on('RewriteCond %{REQUEST_FILENAME} -f\nRewriteRule \\.php$ - [H=proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost]'),
+      text: on(
+        'RewriteCond %{REQUEST_FILENAME} -f\nRewriteRule \\.php$ - [H=proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost]',
+      ),
       path: '/srv/www/index.php',
       perDir: '/srv/www/',
       vars: { REQUEST_FILENAME: '/srv/www/index.php' },

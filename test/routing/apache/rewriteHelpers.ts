@@ -10,7 +10,11 @@ const REWRITE = new Set(['rewriteengine', 'rewriteoptions', 'rewritebase', 'rewr
 
 /** The mod_rewrite directives of `text` (top level, or inside the first section named `section`). */
 export function rewriteDirectives(text: string, section?: string, file = '/etc/apache2/test.conf'): Directive[] {
-  const parsed = parseConfig({ rootFile: file, serverRoot: '/etc/apache2', source: new MemoryFileSource({ [file]: text }) });
+  const parsed = parseConfig({
+    rootFile: file,
+    serverRoot: '/etc/apache2',
+    source: new MemoryFileSource({ [file]: text }),
+  });
   if (parsed.issues.some((i) => i.severity === 'error')) throw new Error(JSON.stringify(parsed.issues));
   let list = parsed.directives;
   if (section) {

@@ -14,6 +14,16 @@ import { runRegex } from './regex.js';
 import { absoluteUri, fullyQualify, reduceUri, splitQuery, type ThisServer } from './uri.js';
 import type { VarState } from './vars.js';
 
+/** Steps kept from one run (an [N] loop can try thousands of rules): the first and the last ones. */
+const MAX_STEPS = 250;
+
+function trimSteps(steps: RouteStep[]): RouteStep[] {
+  if (steps.length <= MAX_STEPS) return steps;
+  const head = steps.slice(0, 200);
+  const tail = steps.slice(-49);
+  return [...head, { what: 'rewrite', text: `… ${steps.length - 249} more rewrite steps` }, ...tail];
+}
+
 /** httpd's check on a rewritten filename: twice DEFAULT_LIMIT_REQUEST_LINE. */
 export const MAX_FILENAME = 2 * 8190;
 
@@ -99,7 +109,10 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
   }
   const run = runRegex(rule.regex, uri);
   if ('skipped' in run) {
-    note(st, `${where(d)}: whether RewriteRule ${show(rule.pattern)} matches ${show(uri)} is not decided (${run.skipped}); assumed it does not match.`);
+    note(
+      st,
+      `${where(d)}: whether RewriteRule ${show(rule.pattern)} matches ${show(uri)} is not decided (${run.skipped}); assumed it does not match.`,
+    );
     st.steps.push(step(rule, `${label}: ${show(uri)} — not evaluated (${run.skipped}), assumed no match`));
     return 'nomatch';
   }
@@ -132,7 +145,10 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
     const r = evalCond(c, cx(), inp.fs);
     const ctext = `RewriteCond ${c.directive.raw}`;
     if (r.assumed !== undefined) {
-      note(st, `${where(c.directive)}: RewriteCond ${c.input} ${c.written} depends on ${r.assumed}; assumed false (the rule's conditions then fail as httpd's would).`);
+      note(
+        st,
+        `${where(c.directive)}: RewriteCond ${c.input} ${c.written} depends on ${r.assumed}; assumed false (the rule's conditions then fail as httpd's would).`,
+      );
       st.steps.push(step(c, `${ctext}: ${show(r.input)} — undecidable (${r.assumed}), assumed false`));
     } else st.steps.push(step(c, `${ctext}: ${show(r.input)} ${r.ok ? 'holds' : 'does not hold'}`));
     if (r.backrefs) condRefs = r.backrefs;
@@ -148,15 +164,31 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
   const f = rule.flags;
   let newuri = '';
   if (!f.noSub) {
-    const e = expand(rule.output, {
-      ...cx(),
-      ...(f.escapeBackrefs
-        ? { escape: { ...(f.bEscapes ? { escapes: f.bEscapes } : {}), ...(f.bNoEscapes ? { noEscapes: f.bNoEscapes } : {}), noPlus: f.bNoPlus, ctls: f.bCtls } }
-        : {}),
-    }, { qsLast: f.qsLast });
+    const e = expand(
+      rule.output,
+      {
+        ...cx(),
+        ...(f.escapeBackrefs
+          ? {
+              escape: {
+                ...(f.bEscapes ? { escapes: f.bEscapes } : {}),
+                ...(f.bNoEscapes ? { noEscapes: f.bNoEscapes } : {}),
+                noPlus: f.bNoPlus,
+                ctls: f.bCtls,
+              },
+            }
+          : {}),
+      },
+      { qsLast: f.qsLast },
+    );
     newuri = e.text;
     if (e.unsafeQmark && !f.unsafeAllow3F) {
-      st.steps.push(step(rule, `${label}: ${show(uri)} → ${show(newuri)}: a '?' from a back-reference (an encoded %3f) without [UnsafeAllow3F]: 403`));
+      st.steps.push(
+        step(
+          rule,
+          `${label}: ${show(uri)} → ${show(newuri)}: a '?' from a back-reference (an encoded %3f) without [UnsafeAllow3F]: 403`,
+        ),
+      );
       st.status = 403;
       return 'status-set';
     }
@@ -181,7 +213,8 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
     }
   };
   const flush = () => {
-    for (const w of unknowns) note(st, `${where(d)}: the substitution or a flag of this RewriteRule uses ${w}, unknown here; taken as empty.`);
+    for (const w of unknowns)
+      note(st, `${where(d)}: the substitution or a flag of this RewriteRule uses ${w}, unknown here; taken as empty.`);
     unknowns.length = 0;
   };
   if (f.noSub) {
@@ -195,7 +228,10 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
     if (f.status !== undefined) {
       st.status = f.status;
       st.steps.push(step(rule, `${label}: ${show(uri)} matches: answers ${f.status}`));
-    } else st.steps.push(step(rule, `${label}: ${show(uri)} matches, no substitution${extras.length ? ` (${extras.join('; ')})` : ''}`));
+    } else
+      st.steps.push(
+        step(rule, `${label}: ${show(uri)} matches, no substitution${extras.length ? ` (${extras.join('; ')})` : ''}`),
+      );
     return 'nosub';
   }
   const before = uri;
@@ -217,7 +253,10 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
   const qualify = (): boolean => {
     if (absoluteUri(st.filename).skip) return true;
     if (!inp.server) {
-      note(st, `${where(d)}: the redirect or proxy URL is made absolute with this server's scheme, name and port, which are unknown here.`);
+      note(
+        st,
+        `${where(d)}: the redirect or proxy URL is made absolute with this server's scheme, name and port, which are unknown here.`,
+      );
       return false;
     }
     st.filename = fullyQualify(st.filename, inp.server);
@@ -255,7 +294,9 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
     f.handler !== undefined && st.handler ? `handler ${st.handler}` : '',
     f.type !== undefined && st.type ? `type ${st.type}` : '',
   ].filter(Boolean);
-  st.steps.push(step(rule, `${label}: ${show(before)} → ${show(st.filename + q)}${extras.length ? ` (${extras.join('; ')})` : ''}`));
+  st.steps.push(
+    step(rule, `${label}: ${show(before)} → ${show(st.filename + q)}${extras.length ? ` (${extras.join('; ')})` : ''}`),
+  );
   flush();
   return 'match';
 }
@@ -289,7 +330,7 @@ export function applyRuleList(inp: ListInput): ListResult {
     ...(st.handler ? { handler: st.handler } : {}),
     ...(st.type ? { type: st.type } : {}),
     env: st.env,
-    steps: st.steps,
+    steps: trimSteps(st.steps),
     uncertain: st.uncertain,
   });
   // The [N] loop: each round starts at the top; the bound is the rule's [N=n] or REWRITE_MAX_ROUNDS.

@@ -24,7 +24,8 @@ export function parseArgLine(raw: string): { words: string[]; error?: string } {
   const words: string[] = [];
   let i = 0;
   const n = raw.length;
-  const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+  const isSpace = (c: string | undefined) =>
+    c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
   while (words.length < 3) {
     while (i < n && isSpace(raw[i])) i++;
     if (i >= n) break;
@@ -354,7 +355,9 @@ function buildRule(d: Directive): CompiledRule {
     regex,
     output,
     flags,
-    ...(regex.error && !regex.unsupported ? { error: `RewriteRule: cannot compile regular expression '${pattern}'` } : {}),
+    ...(regex.error && !regex.unsupported
+      ? { error: `RewriteRule: cannot compile regular expression '${pattern}'` }
+      : {}),
   };
 }
 
@@ -457,7 +460,8 @@ function buildCond(d: Directive): CompiledCond {
   cond.pattern = p;
   if (cond.type === 'regex') {
     cond.regex = compileApacheRegex(p, cond.noCase);
-    if (cond.regex.error && !cond.regex.unsupported) cond.error = `RewriteCond: cannot compile regular expression '${p}'`;
+    if (cond.regex.error && !cond.regex.unsupported)
+      cond.error = `RewriteCond: cannot compile regular expression '${p}'`;
   }
   return cond;
 }

@@ -21,8 +21,13 @@ export interface CompiledRegex {
   nested?: boolean;
 }
 
-/** Longest input a rule or condition regex is run on (httpd's own limit on a rewritten URL is 2 × LimitRequestLine). */
-export const MAX_INPUT = 8192;
+/**
+ * Longest input a rule or condition regex is run on: httpd answers 500 once a
+ * rewritten filename passes 2 × LimitRequestLine (16380), and a per-directory
+ * match adds PATH_INFO, so this leaves room for both; linear patterns on this
+ * much text are fast, and nested ones have their own, lower cap.
+ */
+export const MAX_INPUT = 24576;
 /** Longest input a pattern with nested repetition is run on. */
 export const NESTED_INPUT_LIMIT = 64;
 
@@ -70,7 +75,8 @@ function translate(pattern: string): { source: string; icase: boolean } | { unsu
   // group syntax with every escape and character class blanked (so "\\++" is not possessive).
   const escapes = p.replace(/\\\\/g, '');
   const syntax = p.replace(/\\./g, 'E').replace(/\[\^?\]?(?:[^\]])*\]/g, 'C');
-  for (const [re, what, onEscapes] of UNSUPPORTED) if (re.test(onEscapes ? escapes : syntax)) return { unsupported: what };
+  for (const [re, what, onEscapes] of UNSUPPORTED)
+    if (re.test(onEscapes ? escapes : syntax)) return { unsupported: what };
   if (/\(\?[a-zA-Z]/.test(syntax.replace(/\(\?<[=!]|\(\?<[A-Za-z]/g, ''))) {
     return { unsupported: 'an inline option group' };
   }
@@ -123,7 +129,10 @@ function hasNestedRepetition(p: string): boolean {
 export function compileApacheRegex(pattern: string, noCase: boolean): CompiledRegex {
   const t = translate(pattern);
   if ('unsupported' in t) {
-    return { error: `the regular expression uses ${t.unsupported}, which this model cannot evaluate`, unsupported: true };
+    return {
+      error: `the regular expression uses ${t.unsupported}, which this model cannot evaluate`,
+      unsupported: true,
+    };
   }
   try {
     const re = new RegExp(t.source, noCase || t.icase ? 'i' : '');

@@ -63,7 +63,8 @@ function dependsOn(name: string): string {
   if (n === 'REMOTE_ADDR' || n === 'CONN_REMOTE_ADDR' || n === 'REMOTE_HOST' || n === 'REMOTE_PORT')
     return "the client's address";
   if (n === 'REMOTE_USER' || n === 'AUTH_TYPE' || n === 'REMOTE_IDENT') return 'who the client authenticates as';
-  if (n.startsWith('HTTP:') || n.startsWith('HTTP_')) return `the request header ${n.startsWith('HTTP:') ? name.slice(5) : name}`;
+  if (n.startsWith('HTTP:') || n.startsWith('HTTP_'))
+    return `the request header ${n.startsWith('HTTP:') ? name.slice(5) : name}`;
   if (n.startsWith('ENV:')) return `the environment variable ${name.slice(4)}`;
   if (n.startsWith('SSL:')) return `the TLS variable ${name.slice(4)}`;
   if (n.startsWith('LA-U:') || n.startsWith('LA-F:')) return `a look-ahead sub-request (%{${name}})`;
@@ -105,6 +106,7 @@ export function lookupVariable(name: string, st: VarState): VarValue {
   if (n === 'REQUEST_FILENAME' || n === 'SCRIPT_FILENAME') return { value: st.filename };
   if (n === 'QUERY_STRING') return { value: st.args ?? '' };
   if (!APACHE_VARS.has(n)) return { value: '' };
-  if (n.startsWith('HTTP_') && n !== 'HTTP_HOST') return found(st.vars[n] ?? headerVar(st.vars, n.slice(5).replace(/_/g, '-')));
+  if (n.startsWith('HTTP_') && n !== 'HTTP_HOST')
+    return found(st.vars[n] ?? headerVar(st.vars, n.slice(5).replace(/_/g, '-')));
   return found(st.vars[n]);
 }
