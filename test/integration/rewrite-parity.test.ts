@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Directive } from '../../src/apache/index.js';
 import { parseConfig } from '../../src/apache/parser.js';
 import { MemoryFileSource } from '../../src/apache/source.js';
-import { applyRewrite, type RewriteResult } from '../../src/routing/apache/rewrite.js';
+import { applyRewrite, effectiveRewriteDirectives, type RewriteResult } from '../../src/routing/apache/rewrite.js';
 import { liveFileSystem } from '../../src/system/fileSystem.js';
 import { startApache, type ApacheServer, type HttpResponse } from './harness/apache.js';
 import { BINARIES, hasBinary } from './harness/requireServer.js';
@@ -80,7 +80,34 @@ RewriteCond %{REQUEST_FILENAME} !/robots\\.txt
 RewriteRule . index.php [PT,E=PATH_INFO:$1]
 RewriteBase /`;
 
+/** The main server's own rules: a vhost runs them only with RewriteOptions Inherit (or the main server's InheritDown). */
+const MAIN_RULES = 'RewriteEngine On\nRewriteRule ^/main-only - [G]';
+
 const CASES: Case[] = [
+  {
+    name: 'a vhost does not run the main server rules',
+    where: 'server',
+    rules: 'RewriteRule ^/x$ /y [R]',
+    url: '/main-only',
+  },
+  {
+    name: 'RewriteOptions Inherit runs them after the vhost rules',
+    where: 'server',
+    rules: 'RewriteOptions Inherit\nRewriteRule ^/x$ /y [R]',
+    url: '/main-only',
+  },
+  {
+    name: 'RewriteOptions Inherit: the vhost rule first',
+    where: 'server',
+    rules: 'RewriteOptions Inherit\nRewriteRule ^/main-only$ /y [R]',
+    url: '/main-only',
+  },
+  {
+    name: 'RewriteOptions InheritBefore: the main rule first',
+    where: 'server',
+    rules: 'RewriteOptions InheritBefore\nRewriteRule ^/main-only$ /y [R]',
+    url: '/main-only',
+  },
   { name: 'plain rewrite', where: 'server', rules: 'RewriteRule ^/a$ /b.html', url: '/a', files: ['b.html'] },
   {
     name: 'relative substitution gets a slash',
@@ -434,6 +461,7 @@ describe.skipIf(!hasApache)('mod_rewrite parity with a real Apache', () => {
       config: (ctx) => {
         caseRoot = ctx.extraDir;
         const blocks: string[] = [
+          MAIN_RULES,
           'Header always set X-File "expr=%{REQUEST_FILENAME}"',
           'Header always set X-Uri "expr=%{REQUEST_URI}"',
           'Header always set X-Qs "expr=%{QUERY_STRING}"',
@@ -522,7 +550,11 @@ ${c.where === 'server' ? `RewriteEngine On\n${c.rules}` : ''}
     };
     if (c.where === 'server') {
       const file = path.join(caseDir, 'server.conf');
-      const ds = parseRules(`RewriteEngine On\n${c.rules}\n`, file);
+      const ds = effectiveRewriteDirectives(
+        parseRules(`${MAIN_RULES}\n`, path.join(caseRoot, 'main.conf')),
+        parseRules(`RewriteEngine On\n${c.rules}\n`, file),
+        'server',
+      );
       const r = applyRewrite(ds, {
         path: uri,
         ...(query !== undefined ? { query } : {}),

@@ -83,6 +83,10 @@ describe('RewriteOptions: which rules a vhost or directory runs', () => {
     expect(apply(effectiveRewriteDirectives(main, vhostInherit, 'server'), '/m').target).toBe('/vhost-first');
     expect(apply(effectiveRewriteDirectives(main, vhostBefore, 'server'), '/m').target).toBe('/main');
   });
+  it('a vhost with no mod_rewrite directive at all does no server-context rewriting, even under InheritDown', () => {
+    const parent = rewriteDirectives('RewriteEngine On\nRewriteOptions InheritDown\nRewriteRule ^/m$ /main\n');
+    expect(effectiveRewriteDirectives(parent, [], 'server')).toEqual([]);
+  });
   it('RewriteEngine is inherited when the child does not set it', () => {
     const child = rewriteDirectives('RewriteRule ^/c$ /child\n');
     expect(apply(effectiveRewriteDirectives(main, child, 'server'), '/c').target).toBe('/child');

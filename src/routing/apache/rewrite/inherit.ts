@@ -16,19 +16,22 @@ function split(ds: readonly Directive[]) {
   let base: Directive | undefined;
   const rules: Directive[] = [];
   let pending: Directive[] = [];
+  let hasConds = false;
   for (const d of ds) {
     if (d.active === false) continue;
     if (d.name === 'rewriteengine') engine = d;
     else if (d.name === 'rewriteoptions') options.push(d);
     else if (d.name === 'rewritebase') base = d;
-    else if (d.name === 'rewritecond') pending.push(d);
-    else if (d.name === 'rewriterule') {
+    else if (d.name === 'rewritecond') {
+      pending.push(d);
+      hasConds = true;
+    } else if (d.name === 'rewriterule') {
       rules.push(...pending, d);
       pending = [];
     }
   }
   const opts = new Set(options.flatMap((o) => o.args.map((a) => a.toLowerCase())));
-  return { engine, options, base, rules, opts };
+  return { engine, options, base, rules, opts, hasConds };
 }
 
 /** The directives `over` runs once merged over its parent `base` (server: main server → vhost; per-dir: parent directory → child). */
@@ -39,6 +42,11 @@ export function effectiveRewriteDirectives(
 ): Directive[] {
   const b = split(parent);
   const o = split(child);
+  // A vhost without any mod_rewrite directive shares the main server's config
+  // (merge_server_configs: no ALWAYS_MERGE flag), and hook_uri2file declines
+  // when that config is not the vhost's own: no server-context rewriting at all.
+  if (kind === 'server' && !o.engine && o.options.length === 0 && !o.base && o.rules.length === 0 && !o.hasConds)
+    return [];
   const engine = o.engine ?? b.engine;
   const options = o.options.length ? o.options : b.options;
   const opts = o.options.length ? o.opts : b.opts;
