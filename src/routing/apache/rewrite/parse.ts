@@ -454,9 +454,6 @@ function buildCond(d: Directive): CompiledCond {
   }
   // httpd ignores NC (with a warning) on everything but regexes and string comparisons.
   if (cond.type !== 'regex' && !cond.type.startsWith('str') && cond.type !== 'expr') cond.noCase = false;
-  if (cond.type === 'str=' && cond.noCase) {
-    // kept: strcasecmp
-  }
   cond.pattern = p;
   if (cond.type === 'regex') {
     cond.regex = compileApacheRegex(p, cond.noCase);
