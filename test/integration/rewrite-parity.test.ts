@@ -85,6 +85,20 @@ const MAIN_RULES = 'RewriteEngine On\nRewriteRule ^/main-only - [G]';
 
 const CASES: Case[] = [
   {
+    name: 'a reduced URL is a URL-path even under DocumentRoot',
+    where: 'server',
+    rules: 'RewriteRule ^/a$ http://%{HTTP_HOST}%{DOCUMENT_ROOT}/b.html',
+    url: '/a',
+    files: ['b.html'],
+  },
+  {
+    name: 'a literal path under DocumentRoot is a file (prefix_stat)',
+    where: 'server',
+    rules: 'RewriteRule ^/a$ %{DOCUMENT_ROOT}/b.html',
+    url: '/a',
+    files: ['b.html'],
+  },
+  {
     name: 'a vhost does not run the main server rules',
     where: 'server',
     rules: 'RewriteRule ^/x$ /y [R]',

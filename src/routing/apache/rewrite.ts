@@ -220,7 +220,8 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
     return { ...out, result: 'rewritten', target: fname.slice(12), passThrough: true };
   }
   if (!fname.startsWith('/')) return statusResult(out, 400);
-  const asFile = prefixStat(fname, list.lastSub, ctx);
+  // A URL reduced from http://this-host/… is always a URL-path (unless RewriteOptions LegacyPrefixDocRoot).
+  const asFile = (!list.uriReduced || cfg.options.has('legacyprefixdocroot')) && prefixStat(fname, list.lastSub, ctx);
   out.steps.push({
     what: 'rewrite',
     text: asFile

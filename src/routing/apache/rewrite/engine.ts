@@ -60,6 +60,8 @@ export interface ListResult {
   lastSub?: CompiledRule;
   end: boolean;
   last: boolean;
+  /** reduce_uri turned an absolute URL into a path (note "mod_rewrite_uri_reduced": DocumentRoot is then prefixed). */
+  uriReduced: boolean;
   handler?: string;
   type?: string;
   env: Record<string, string>;
@@ -78,6 +80,7 @@ interface RunState {
   type?: string;
   status?: number;
   prefixAdded: boolean;
+  uriReduced: boolean;
   steps: RouteStep[];
   uncertain: string[];
 }
@@ -278,7 +281,10 @@ function applyRule(g: RuleGroup, inp: ListInput, st: RunState): RuleRc {
   }
   if (inp.vhost) {
     const reduced = reduceUri(st.filename, inp.vhost, inp.serverNames);
-    if (reduced !== st.filename) st.filename = reduced;
+    if (reduced !== st.filename) {
+      st.filename = reduced;
+      st.uriReduced = true;
+    }
   }
   if (absoluteUri(st.filename).skip) {
     st.status = 302;
@@ -309,6 +315,7 @@ export function applyRuleList(inp: ListInput): ListResult {
     args: inp.args,
     env: {},
     prefixAdded: false,
+    uriReduced: false,
     steps: [],
     uncertain: [],
   };
@@ -327,6 +334,7 @@ export function applyRuleList(inp: ListInput): ListResult {
     ...(lastSub ? { lastSub } : {}),
     end,
     last,
+    uriReduced: st.uriReduced,
     ...(st.handler ? { handler: st.handler } : {}),
     ...(st.type ? { type: st.type } : {}),
     env: st.env,
