@@ -85,6 +85,35 @@ const MAIN_RULES = 'RewriteEngine On\nRewriteRule ^/main-only - [G]';
 
 const CASES: Case[] = [
   {
+    name: 'per-dir: PATH_INFO is matched after the file',
+    where: 'dir',
+    rules: 'RewriteEngine On\nRewriteRule ^index\\.php/(.*)$ app.html?p=$1 [L]',
+    url: '/index.php/a/b',
+    files: ['index.php', 'app.html'],
+  },
+  {
+    name: 'per-dir: [QSA] on the second round changes the query though the file is the same',
+    where: 'dir',
+    rules: 'RewriteEngine On\nRewriteRule ^(.*)$ index.php?route=$1 [QSA,L]',
+    url: '/a/b?x=1',
+    files: ['index.php'],
+  },
+  {
+    name: 'per-dir: [N] rounds then an internal redirect',
+    where: 'htaccess',
+    rules: 'RewriteEngine On\nRewriteRule ^(.*)_(.*)$ $1-$2 [N]\nRewriteRule ^x-y-z$ final.html [L]',
+    url: '/x_y_z',
+    files: ['final.html'],
+  },
+  {
+    name: 'per-dir: [S=2] over a chain',
+    where: 'dir',
+    rules:
+      'RewriteEngine On\nRewriteRule ^a\\.html$ - [S=2]\nRewriteRule ^ c.html [C]\nRewriteRule ^ d.html\nRewriteRule ^a\\.html$ b.html [END]',
+    url: '/a.html',
+    files: ['a.html', 'b.html', 'c.html', 'd.html'],
+  },
+  {
     name: 'a reduced URL is a URL-path even under DocumentRoot',
     where: 'server',
     rules: 'RewriteRule ^/a$ http://%{HTTP_HOST}%{DOCUMENT_ROOT}/b.html',
