@@ -105,3 +105,25 @@ describe('RewriteOptions: which rules a vhost or directory runs', () => {
     expect(effectiveRewriteDirectives(parent, merged, 'perdir').some((d) => d.name === 'rewritebase')).toBe(true);
   });
 });
+
+describe('odd input never throws', () => {
+  const patterns = ['^/(.*)$', '(', '^/a[', '\\', '^(?<n>x)', '.*', '^/(a|b)+$', '[[:digit:]]{2,}', '(?i)X', '$'];
+  const outputs = ['/$1', '-', '%{', '${map:', '\\', '$9%9', 'http://x/$1?%{QUERY_STRING}', '?', '%{ENV:X}'];
+  const flags = ['', '[L]', '[R=abc]', '[N=2]', '[S=x]', '[B,NE]', '[QSA,QSL]', '[E=]', '[H=]', '[,]', '[P]'];
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  it('200 random rules over odd paths', () => {
+    for (let i = 0; i < 200; i++) {
+      const text = `RewriteEngine On\nRewriteCond %{QUERY_STRING} ${patterns[rnd(patterns.length)]}\nRewriteRule ${patterns[rnd(patterns.length)]} ${outputs[rnd(outputs.length)]} ${flags[rnd(flags.length)]}\n`;
+      const path = `/${String.fromCharCode(...Array.from({ length: rnd(40) }, () => rnd(0x3000)))}`;
+      for (const perDir of [undefined, '/srv/www/']) {
+        expect(() =>
+          run({ text, path: perDir ? `/srv/www${path}` : path, query: '%00?&', ...(perDir ? { perDir } : {}) }),
+        ).not.toThrow();
+      }
+    }
+  });
+});
