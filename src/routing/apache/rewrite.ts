@@ -106,6 +106,12 @@ function thisServer(vars: Record<string, string>): ThisServer | undefined {
   return { scheme, host, port };
 }
 
+/** The file:line of the rule that made the last substitution, for the steps that conclude a run. */
+function at(list: ListResult): { file?: string; line?: number } {
+  const d = list.lastSub?.directive;
+  return d ? { file: d.file, line: d.line } : {};
+}
+
 function base(): RewriteResult {
   return { result: 'pass', passThrough: false, last: false, end: false, env: {}, steps: [], uncertain: [] };
 }
@@ -201,6 +207,7 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
   if (!willEscape && queryHasRawSpace(list.args)) {
     out.steps.push({
       what: 'rewrite',
+      ...at(list),
       text: 'the rewritten query string holds a space or control character: 403 (AH10410)',
     });
     return statusResult(out, 403);
@@ -224,6 +231,7 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
   const asFile = (!list.uriReduced || cfg.options.has('legacyprefixdocroot')) && prefixStat(fname, list.lastSub, ctx);
   out.steps.push({
     what: 'rewrite',
+    ...at(list),
     text: asFile
       ? `${fname} is taken as a file path (its first component exists)`
       : `${fname} is taken as a URL-path under the DocumentRoot`,
@@ -266,6 +274,7 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   if (!willEscape && queryHasRawSpace(list.args)) {
     out.steps.push({
       what: 'rewrite',
+      ...at(list),
       text: 'the rewritten query string holds a space or control character: 403 (AH10411)',
     });
     return statusResult(out, 403);
@@ -294,6 +303,7 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   if (fname === filename) {
     out.steps.push({
       what: 'rewrite',
+      ...at(list),
       text: `${fname} was rewritten to itself: httpd ignores the rewrite (no internal redirect)`,
     });
     return out;
@@ -318,6 +328,7 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   }
   out.steps.push({
     what: 'rewrite',
+    ...at(list),
     text: `internal redirect to ${fname}${list.args !== undefined ? `?${list.args}` : ''}${cfg.base ? ` (RewriteBase ${cfg.base.url}, ${where(cfg.base.directive)})` : ''}`,
   });
   return { ...out, result: 'rewritten', target: fname };

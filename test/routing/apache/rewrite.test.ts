@@ -18,7 +18,7 @@ describe('applyRewrite: engine and context', () => {
     expect(r.result).toBe('rewritten');
     expect(r.target).toBe('/b');
     expect(r.asFile).toBe(false);
-    expect(r.steps.map((s) => s.line)).toEqual([2, 3, undefined]);
+    expect(r.steps.map((s) => s.line)).toEqual([2, 3, 3]);
     expect(r.steps[0]?.text).toContain('does not match');
     expect(r.steps[1]?.text).toContain('"/a" → "/b"');
     expect(r.steps[1]?.file).toBe('/etc/apache2/test.conf');
