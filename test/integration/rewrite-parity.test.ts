@@ -17,9 +17,13 @@ import { MemoryFileSource } from '../../src/apache/source.js';
 import { applyRewrite, effectiveRewriteDirectives, type RewriteResult } from '../../src/routing/apache/rewrite.js';
 import { liveFileSystem } from '../../src/system/fileSystem.js';
 import { startApache, type ApacheServer, type HttpResponse } from './harness/apache.js';
-import { BINARIES, hasBinary } from './harness/requireServer.js';
+import { BINARIES, hasBinary, requireBinary } from './harness/requireServer.js';
 
-const hasApache = hasBinary(BINARIES.apache);
+const hasApache =
+  hasBinary(BINARIES.apache) &&
+  hasBinary(BINARIES.modProxyFcgi) &&
+  requireBinary('mod_rewrite', '/usr/lib/apache2/modules/mod_rewrite.so', 'apache2') &&
+  requireBinary('mod_headers', '/usr/lib/apache2/modules/mod_headers.so', 'apache2');
 
 interface Case {
   name: string;
