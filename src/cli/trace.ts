@@ -1,5 +1,6 @@
 import { analyzeConfig, configUnreadable } from '../checks/config/index.js';
 import { parseIssuesCheck } from '../checks/config/parseIssues.js';
+import { htaccessFindings } from '../checks/request/htaccessInvalid.js';
 import type { TraceRequestResult } from '../checks/request/traceRequest.js';
 import type { Finding } from '../findings/finding.js';
 import { routeApache } from '../routing/apache/index.js';
@@ -95,10 +96,11 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
     live = await requestRoute(route, { timeoutMs });
   }
   const found: Finding[] = [...config.findings, ...(live?.findings ?? [])];
-  // TODO(integrator, issue 14): the htaccess helper's src/checks/request/htaccessInvalid.ts
-  // `htaccessFindings(problems)` is not in this branch. Once merged, add here:
-  //   found.push(...htaccessFindings(route.htaccess));
-  // (one `htaccess-invalid-command` finding per cause; the text report lists route.htaccess already).
+  // A .htaccess Apache cannot run makes every URL beneath it answer 500 (403 when unreadable).
+  const v = route.vhost;
+  found.push(
+    ...htaccessFindings(route.htaccess, v ? { vhost: `${v.serverName ?? 'the vhost'} (${v.file}:${v.line})` } : {}),
+  );
   const { findings, suppressed } = suppress(found, suppressions);
   const exitCode = traceExitStatus(route, findings, failOn, live?.apache?.status);
 
