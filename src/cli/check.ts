@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ConfigCheck } from '../checks/config/context.js';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
+import { splitByScope } from '../checks/scope.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
 import { formatCheckText } from '../report/checkText.js';
@@ -112,9 +113,11 @@ export async function runCheckCommand(
     report.model.filesRead.length === 0 && report.findings.some((f) => f.id === 'config-file-unreadable');
   const crashed = report.internalErrors.length > 0;
   suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
-  const { findings, suppressed } = suppress(report.findings, suppressions);
+  const { findings: kept, suppressed } = suppress(report.findings, suppressions);
+  // `check FILE`: only what FILE defines and what reaches its vhosts counts; the rest is set apart.
+  const { inScope: findings, elsewhere, setupsInScope } = splitByScope(report.model, kept);
   const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, failOn);
-  const summary = summarizeCheck(report);
+  const summary = summarizeCheck(report, setupsInScope);
   if (format === 'json') {
     io.stdout(
       formatJson(
@@ -123,7 +126,7 @@ export async function runCheckCommand(
           'check',
           target ?? summary.rootFile,
           findings,
-          { checked: summary, internalErrors: report.internalErrors },
+          { checked: summary, internalErrors: report.internalErrors, ...(elsewhere ? { elsewhere } : {}) },
           suppressed,
         ),
       ),
@@ -152,6 +155,7 @@ export async function runCheckCommand(
         verbose: opts.verbose,
         exitCode,
         internalErrors: report.internalErrors,
+        elsewhere,
       }),
     );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
