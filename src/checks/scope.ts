@@ -61,14 +61,18 @@ function vhostSpans(tree: readonly Directive[]): VhostSpan[] {
   const stack: Directive[] = [...tree];
   while (stack.length > 0) {
     const d = stack.pop() as Directive;
-    if (!d.isSection) continue;
-    if (d.name === 'virtualhost') {
+    // Include lines hold the included file's directives as children: walk every node, not sections only.
+    if (d.isSection && d.name === 'virtualhost') {
       out.push({ file: d.file, line: d.line, endLine: d.endLine ?? d.line });
       continue;
     }
     for (const c of d.children) stack.push(c);
   }
   return out;
+}
+
+function findingText(f: Finding): string {
+  return [f.message, ...f.evidence.map((e) => e.text)].join('\n');
 }
 
 class ScopeRule {
@@ -83,7 +87,8 @@ class ScopeRule {
   private readonly mainLogs = new Set<string>();
   /** Backend addresses (socket paths, host:port) of the setups in and out of scope, to place main-log lines. */
   private readonly inEndpoints: string[] = [];
-  private readonly outEndpoints: string[] = [];
+  /** Out of scope: each backend address with the site file it belongs to. */
+  private readonly outEndpoints: Array<{ text: string; site: string }> = [];
 
   constructor(model: ConfigModel, files: ReadonlySet<string>) {
     this.files = files;
@@ -95,7 +100,8 @@ class ScopeRule {
       if (inScope) this.setupsIn.add(s.id);
       const ep = s.endpoint;
       const text = !ep ? undefined : ep.kind === 'unix' ? (ep.generated ? undefined : ep.path) : `${ep.host}:${ep.port}`;
-      if (text) (inScope ? this.inEndpoints : this.outEndpoints).push(text);
+      if (text && inScope) this.inEndpoints.push(text);
+      else if (text) this.outEndpoints.push({ text, site: s.vhost?.file ?? s.definedAt.file });
     }
     for (const log of model.errorLogs) {
       if (log.vhost === undefined || log.file === undefined) this.mainLogs.add(log.target);
@@ -126,7 +132,13 @@ class ScopeRule {
   siteOf(f: Finding): string {
     const setup = f.setup ? this.setups.get(f.setup) : undefined;
     if (setup) return setup.vhost?.file ?? setup.definedAt.file;
-    if (f.location) return this.otherLogs.get(f.location.file) ?? f.location.file;
+    if (f.location) {
+      const log = this.otherLogs.get(f.location.file);
+      if (log) return log;
+      // A main-log finding set apart names another site's backend: that site.
+      const text = findingText(f);
+      return this.outEndpoints.find((e) => text.includes(e.text))?.site ?? f.location.file;
+    }
     return '(this server)';
   }
 
@@ -153,9 +165,9 @@ class ScopeRule {
    * FILE's; otherwise it may be about FILE's vhosts and stays in scope.
    */
   private mainLogInScope(f: Finding): boolean {
-    const text = [f.message, ...f.evidence.map((e) => e.text)].join('\n');
+    const text = findingText(f);
     if (this.inEndpoints.some((e) => text.includes(e))) return true;
-    return !this.outEndpoints.some((e) => text.includes(e));
+    return !this.outEndpoints.some((e) => text.includes(e.text));
   }
 }
 
