@@ -99,7 +99,13 @@ class ScopeRule {
       const inScope = this.setupInScope(s);
       if (inScope) this.setupsIn.add(s.id);
       const ep = s.endpoint;
-      const text = !ep ? undefined : ep.kind === 'unix' ? (ep.generated ? undefined : ep.path) : `${ep.host}:${ep.port}`;
+      const text = !ep
+        ? undefined
+        : ep.kind === 'unix'
+          ? ep.generated
+            ? undefined
+            : ep.path
+          : `${ep.host}:${ep.port}`;
       if (text && inScope) this.inEndpoints.push(text);
       else if (text) this.outEndpoints.push({ text, site: s.vhost?.file ?? s.definedAt.file });
     }

@@ -15,7 +15,11 @@ export interface CheckTextOptions {
   /** steps that crashed: shown even with --quiet, right above the verdict */
   internalErrors?: readonly { step: string; message: string }[];
   /** `check FILE`: the findings about other parts of the server, summed up in one line (listed with verbose). */
-  elsewhere?: { summary: { error: number; warning: number; info: number }; sites: readonly string[]; findings: Finding[] };
+  elsewhere?: {
+    summary: { error: number; warning: number; info: number };
+    sites: readonly string[];
+    findings: Finding[];
+  };
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {

@@ -219,7 +219,11 @@ const WILDCARDS = new Set(['0.0.0.0', '::']);
  * A fixture process shares the machine's, less /tmp and /var/tmp when it has a private /tmp.
  * A path the fixture names explicitly under /proc is taken as it is.
  */
-function withProcRoots(fs: FileSystem, files: Record<string, FixtureFile | string>, list: FixtureProcess[]): FileSystem {
+function withProcRoots(
+  fs: FileSystem,
+  files: Record<string, FixtureFile | string>,
+  list: FixtureProcess[],
+): FileSystem {
   const inner = (p: string): string | ReturnType<typeof probeError> | undefined => {
     const m = /^\/proc\/(\d+)\/root(\/.*)?$/.exec(path.posix.normalize(p));
     if (!m || p in files) return undefined;

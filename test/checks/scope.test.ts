@@ -39,7 +39,9 @@ describe('the scope of check FILE', () => {
     const mine = f('socket-missing', { setup: setupOf(healthy, enabled('healthy.conf')) });
     const theirs = f('socket-missing', { setup: setupOf(healthy, enabled('broken.conf')) });
     const theirLine = f('proxy-url-invalid', { location: { file: enabled('broken.conf'), line: 9 } });
-    const serverWide = f('options-mixed-syntax', { location: { file: join(TREE, 'conf-enabled', 'status.conf'), line: 2 } });
+    const serverWide = f('options-mixed-syntax', {
+      location: { file: join(TREE, 'conf-enabled', 'status.conf'), line: 2 },
+    });
     const wholeServer = f('server-not-running');
     const r = splitByScope(healthy, [mine, theirs, theirLine, serverWide, wholeServer]);
     expect(r.inScope).toEqual([mine, serverWide, wholeServer]);
@@ -54,17 +56,30 @@ describe('the scope of check FILE', () => {
   });
 
   it("logs: FILE's own ErrorLog in scope, another vhost's set apart, the main log unless it names only another site's backend", () => {
-    const own = f('app-stderr', { location: { file: `${RUN}/healthy-error.log` }, evidence: [{ kind: 'log', text: 'x' }] });
-    const other = f('app-stderr', { location: { file: `${RUN}/broken-error.log` }, evidence: [{ kind: 'log', text: 'x' }] });
+    const own = f('app-stderr', {
+      location: { file: `${RUN}/healthy-error.log` },
+      evidence: [{ kind: 'log', text: 'x' }],
+    });
+    const other = f('app-stderr', {
+      location: { file: `${RUN}/broken-error.log` },
+      evidence: [{ kind: 'log', text: 'x' }],
+    });
     const mainAboutThem = f('socket-missing', {
       location: { file: `${RUN}/error.log` },
-      evidence: [{ kind: 'log', text: `AH02454: FCGI: attempt to connect to Unix domain socket ${RUN}/absent.sock failed` }],
+      evidence: [
+        { kind: 'log', text: `AH02454: FCGI: attempt to connect to Unix domain socket ${RUN}/absent.sock failed` },
+      ],
     });
     const mainAboutUs = f('socket-missing', {
       location: { file: `${RUN}/error.log` },
-      evidence: [{ kind: 'log', text: `AH02454: FCGI: attempt to connect to Unix domain socket ${RUN}/app.sock failed` }],
+      evidence: [
+        { kind: 'log', text: `AH02454: FCGI: attempt to connect to Unix domain socket ${RUN}/app.sock failed` },
+      ],
     });
-    const mainUnknown = f('request-too-large', { location: { file: `${RUN}/error.log` }, evidence: [{ kind: 'log', text: 'AH01' }] });
+    const mainUnknown = f('request-too-large', {
+      location: { file: `${RUN}/error.log` },
+      evidence: [{ kind: 'log', text: 'AH01' }],
+    });
     const r = splitByScope(healthy, [own, other, mainAboutThem, mainAboutUs, mainUnknown]);
     expect(r.inScope).toEqual([own, mainAboutUs, mainUnknown]);
     expect(r.elsewhere?.findings).toEqual([other, mainAboutThem]);
@@ -84,12 +99,17 @@ describe('the scope of check FILE', () => {
       '/etc/apache2/apache2.conf': `${BASE}${PROXY}IncludeOptional conf-enabled/*.conf\nIncludeOptional sites-enabled/*.conf\n`,
       '/etc/apache2/conf-enabled/php8.2-fpm.conf':
         '<FilesMatch ".+\\.ph(?:ar|p|tml)$">\n    SetHandler "proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost"\n</FilesMatch>\n',
-      '/etc/apache2/sites-enabled/blog.conf': '<VirtualHost *:80>\nServerName blog\nDocumentRoot /srv/blog\n</VirtualHost>\n',
+      '/etc/apache2/sites-enabled/blog.conf':
+        '<VirtualHost *:80>\nServerName blog\nDocumentRoot /srv/blog\n</VirtualHost>\n',
       '/etc/apache2/sites-enabled/shop.conf':
         '<VirtualHost *:80>\nServerName shop\nProxyPass /api/ fcgi://127.0.0.1:9001/\n</VirtualHost>\n',
     });
-    const m = analyzeConfig({ target: '/etc/apache2/sites-enabled/blog.conf', root: '/etc/apache2/apache2.conf', source, env: {} })
-      .model;
+    const m = analyzeConfig({
+      target: '/etc/apache2/sites-enabled/blog.conf',
+      root: '/etc/apache2/apache2.conf',
+      source,
+      env: {},
+    }).model;
     const fpm = setupOf(m, '/etc/apache2/conf-enabled/php8.2-fpm.conf');
     const shop = setupOf(m, '/etc/apache2/sites-enabled/shop.conf');
     const r = splitByScope(m, [f('socket-missing', { setup: fpm }), f('backend-unreachable', { setup: shop })]);

@@ -44,10 +44,16 @@ describe('PrivateTmp= of Apache unit, read from the unit files as systemd loads 
     };
     expect(apachePrivateTmp(fs(files)).privateTmp).toBe(false);
     const again = apachePrivateTmp(
-      fs({ ...files, '/usr/lib/systemd/system/apache2.service.d/20-private.conf': '# back on\n[Service]\nPrivateTmp=yes\n' }),
+      fs({
+        ...files,
+        '/usr/lib/systemd/system/apache2.service.d/20-private.conf': '# back on\n[Service]\nPrivateTmp=yes\n',
+      }),
     );
     expect(again.privateTmp).toBe(true);
-    expect(again.setting?.at).toMatchObject({ file: '/usr/lib/systemd/system/apache2.service.d/20-private.conf', line: 3 });
+    expect(again.setting?.at).toMatchObject({
+      file: '/usr/lib/systemd/system/apache2.service.d/20-private.conf',
+      line: 3,
+    });
   });
 
   it('a drop-in in /etc hides the one of the same name lower down; an empty assignment resets to the default', () => {

@@ -105,7 +105,9 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
     const real = source.realpath(target) ?? target;
     model.targetFileNames = [
       target,
-      ...cfg.parsed.files.filter((f) => f.file !== target && (source.realpath(f.file) ?? f.file) === real).map((f) => f.file),
+      ...cfg.parsed.files
+        .filter((f) => f.file !== target && (source.realpath(f.file) ?? f.file) === real)
+        .map((f) => f.file),
     ];
   }
   if (cfg.located.layout === 'standalone') {

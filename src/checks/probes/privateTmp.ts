@@ -40,7 +40,9 @@ function seenByApache(ctx: ProbeContext, socket: string): { seen: Seen; via: str
 function unitText(a: PrivateTmpAnswer): string {
   const s = a.setting;
   if (!s) return '';
-  return s.at ? `PrivateTmp=${s.at.value} (${s.at.file}:${s.at.line})` : `PrivateTmp not set in ${s.filesRead.join(', ')}`;
+  return s.at
+    ? `PrivateTmp=${s.at.value} (${s.at.file}:${s.at.line})`
+    : `PrivateTmp not set in ${s.filesRead.join(', ')}`;
 }
 
 function answerFor(
@@ -56,8 +58,13 @@ function answerFor(
   const ns = seenByApache(ctx, socket);
   const probe: string[] = [];
   if (unit?.setting) probe.push(`${unit.setting.unit}: ${unitText(unit)}`);
-  if (ns) probe.push(`${ns.via}: ${ns.seen === 'missing' ? 'does not exist' : ns.seen === 'socket' ? 'a socket' : 'not a socket'}`);
-  probe.push(`${socket} as the doctor sees it: ${hereIsSocket ? 'a socket' : isProbeError(here) ? here.message : here.type}`);
+  if (ns)
+    probe.push(
+      `${ns.via}: ${ns.seen === 'missing' ? 'does not exist' : ns.seen === 'socket' ? 'a socket' : 'not a socket'}`,
+    );
+  probe.push(
+    `${socket} as the doctor sees it: ${hereIsSocket ? 'a socket' : isProbeError(here) ? here.message : here.type}`,
+  );
   // The running Apache's own view is the answer when it can be read.
   if (ns?.seen === 'socket') return undefined;
   const privateUnit = systemdRunning && unit?.privateTmp === true;
@@ -101,7 +108,8 @@ function answerFor(
   }
   // Unknown: the configuration's warning, with what could not be read.
   const unread: string[] = [];
-  if (!unit?.setting) unread.push(`no systemd unit for Apache was found (looked at ${unit?.looked.join(', ') ?? 'nothing'})`);
+  if (!unit?.setting)
+    unread.push(`no systemd unit for Apache was found (looked at ${unit?.looked.join(', ') ?? 'nothing'})`);
   if (!ns)
     unread.push(
       ctx.facts.apache.master

@@ -15,7 +15,9 @@ ProxyPass /b/ unix:/tmp/app.sock|fcgi://localhost/
 const SOCKET: FixtureFile = { type: 'socket', mode: 0o666 };
 /** systemd booted (sd_booted: /run/systemd/system exists). */
 const SYSTEMD = { '/run/systemd/system/multi-user.target.wants/ssh.service': '' };
-const UNIT = (value: string) => ({ '/lib/systemd/system/apache2.service': `[Service]\nType=forking\nPrivateTmp=${value}\n` });
+const UNIT = (value: string) => ({
+  '/lib/systemd/system/apache2.service': `[Service]\nType=forking\nPrivateTmp=${value}\n`,
+});
 const NOT_ROOT = { viewer: { uid: 1000 } };
 
 const mine = (r: Awaited<ReturnType<typeof probe>>) => r.findings.filter((f) => f.id === 'socket-in-private-tmp');
@@ -79,7 +81,9 @@ describe('socket-in-private-tmp answered on the live machine', () => {
     const f = mine(r);
     expect(f).toHaveLength(1);
     expect(f[0]!.severity).toBe('warning');
-    expect(f[0]!.message).toContain('no systemd unit for Apache was found (looked at /etc/systemd/system/apache2.service');
+    expect(f[0]!.message).toContain(
+      'no systemd unit for Apache was found (looked at /etc/systemd/system/apache2.service',
+    );
     expect(f[0]!.message).toContain('needs root');
   });
 
