@@ -4,6 +4,7 @@
  * are reported, but a broken site elsewhere must not fail the check of this one.
  *
  * A finding is in scope when
+ * - its config evidence quotes a line of FILE (one cause shared with another site);
  * - it concerns a setup in scope: one defined in FILE (or a file FILE includes),
  *   reached by a mapping written there, or one of the main server (a server-wide
  *   `<FilesMatch>` + `SetHandler`, a main-server `ProxyPass`, mod_fcgid's global
@@ -22,6 +23,9 @@ import type { Finding, Location, Severity } from '../findings/finding.js';
 import { summarize } from '../findings/finding.js';
 import type { FastcgiSetup } from '../setups/index.js';
 import type { ConfigModel } from './config/context.js';
+
+/** Config evidence reads "/etc/apache2/sites-enabled/a.conf:12: SetHandler …". */
+const CONFIG_AT = /^(.+?):\d+: /;
 
 /** Findings that make Apache refuse its whole configuration: every site's reload fails with them. */
 const STOPS_APACHE = new Set<string>(['config-syntax-error', 'include-not-found', 'config-file-unreadable']);
@@ -150,6 +154,8 @@ class ScopeRule {
 
   inScope(f: Finding): boolean {
     if (STOPS_APACHE.has(f.id)) return true;
+    // One cause shared with FILE (a socket two sites name): its evidence quotes FILE's line too.
+    if (this.evidenceNamesScope(f)) return true;
     const loc = f.location;
     const locInFile = loc !== undefined && this.fileInScope(loc.file, loc.includedFrom);
     const setup = f.setup ? this.setups.get(f.setup) : undefined;
@@ -162,6 +168,15 @@ class ScopeRule {
     // A config line: inside another file's vhost, or in another site's file, it is that site's.
     if (this.spanAt(loc)) return false;
     return !this.siteFiles.has(loc.file);
+  }
+
+  private evidenceNamesScope(f: Finding): boolean {
+    for (const e of f.evidence) {
+      if (e.kind !== 'config') continue;
+      const file = CONFIG_AT.exec(e.text)?.[1];
+      if (file !== undefined && this.files.has(file)) return true;
+    }
+    return false;
   }
 
   /**

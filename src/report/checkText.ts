@@ -208,7 +208,8 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   // Grouped once: a server with thousands of setups must not cost setups × findings.
   // Lists only for setups that have findings (most have none).
   const ids = new Set<string>();
-  for (const x of s.setups) ids.add(x.id);
+  // Another site's setup has no block of its own (check FILE): a finding in scope filed under it is shown loose.
+  for (const x of s.setups) if (!x.elsewhere) ids.add(x.id);
   const bySetup = new Map<string, Finding[]>();
   const loose: Finding[] = [];
   for (const f of findings) {

@@ -50,6 +50,17 @@ describe('the scope of check FILE', () => {
     expect(r.elsewhere?.sites).toEqual([enabled('broken.conf')]);
   });
 
+  it("one cause shared with FILE (a socket both sites name), filed under the other site's setup: in scope", () => {
+    const shared = f('socket-missing', {
+      setup: setupOf(healthy, enabled('broken.conf')),
+      evidence: [
+        { kind: 'config', text: `${enabled('broken.conf')}:7: ProxyPass /app/ …` },
+        { kind: 'config', text: `${enabled('healthy.conf')}:6: ProxyPass /app/ …` },
+      ],
+    });
+    expect(splitByScope(healthy, [shared]).inScope).toEqual([shared]);
+  });
+
   it('a syntax error in another site stops Apache as a whole: in scope (the reload of FILE fails too)', () => {
     const syntax = f('config-syntax-error', { location: { file: enabled('broken.conf'), line: 4 } });
     expect(splitByScope(healthy, [syntax]).inScope).toEqual([syntax]);
