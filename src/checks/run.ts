@@ -34,6 +34,8 @@ export type ProbeRunner = (
   notices: string[];
   fpmPools?: readonly PoolFile[];
   internalErrors?: readonly InternalError[];
+  /** Ids the probes answered: the configuration's findings of these ids give way to theirs. */
+  answered?: readonly string[];
 }>;
 
 /** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
@@ -102,6 +104,14 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     if (probes) {
       await step('the live probes', async () => {
         const probed = await probes(model, configFindings);
+        const answered = new Set(probed.answered ?? []);
+        if (answered.size > 0) {
+          const configs = new Set(configFindings);
+          // Kept in place: the findings array holds the configuration's findings only at this point.
+          const kept = findings.filter((f) => !(configs.has(f) && answered.has(f.id)));
+          findings.length = 0;
+          findings.push(...kept);
+        }
         findings.push(...probed.findings);
         notices.push(...probed.notices);
         internalErrors.push(...(probed.internalErrors ?? []));

@@ -1,6 +1,7 @@
 import type { ConfigCheck } from '../checks/config/context.js';
 import { configUnreadable } from '../checks/config/index.js';
 import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
+import { splitByScope } from '../checks/scope.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
 import { formatCheckText } from '../report/checkText.js';
@@ -109,9 +110,11 @@ export async function runCheckCommand(
   const unreadable = configUnreadable(report.model, report.findings);
   const crashed = report.internalErrors.length > 0;
   suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
-  const { findings, suppressed } = suppress(report.findings, suppressions);
+  const { findings: kept, suppressed } = suppress(report.findings, suppressions);
+  // `check FILE`: only what FILE defines and what reaches its vhosts counts; the rest is set apart.
+  const { inScope: findings, elsewhere, setupsInScope } = splitByScope(report.model, kept);
   const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, failOn);
-  const summary = summarizeCheck(report);
+  const summary = summarizeCheck(report, setupsInScope);
   if (format === 'json') {
     io.stdout(
       formatJson(
@@ -120,7 +123,7 @@ export async function runCheckCommand(
           'check',
           target ?? summary.rootFile,
           findings,
-          { checked: summary, internalErrors: report.internalErrors },
+          { checked: summary, internalErrors: report.internalErrors, ...(elsewhere ? { elsewhere } : {}) },
           suppressed,
         ),
       ),
@@ -149,6 +152,7 @@ export async function runCheckCommand(
         verbose: opts.verbose,
         exitCode,
         internalErrors: report.internalErrors,
+        elsewhere,
       }),
     );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));

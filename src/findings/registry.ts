@@ -525,7 +525,11 @@ export const FINDINGS = [
     id: 'socket-in-private-tmp',
     severity: 'warning',
     title: 'A FastCGI socket under /tmp may be invisible to Apache',
-    parts: ['configuration'],
+    parts: ['configuration', 'probes'],
+    also: {
+      error:
+        "the live check sees it: Apache's unit sets PrivateTmp=true, or the running Apache's mount namespace lacks the socket",
+    },
   },
   {
     id: 'socket-missing',

@@ -35,6 +35,8 @@ export interface SetupSummary {
   reachedBy: string[];
   vhost?: string;
   definedAt: { file: string; line: number };
+  /** `check FILE`: this setup neither is defined in FILE nor reaches its vhosts (its findings are "elsewhere"). */
+  elsewhere?: boolean;
   /** madeAs: the request succeeded only because of who sent it (root), with why it proves nothing for the site. */
   request?: {
     status?: number;
@@ -75,7 +77,8 @@ function scriptsText(setup: FastcgiSetup, directory: string): string {
   return `${which} in ${directory}`;
 }
 
-export function summarizeCheck(report: CheckReport): CheckedSummary {
+/** `inScope`: the ids of the setups `check FILE` covers; the others are marked `elsewhere`. */
+export function summarizeCheck(report: CheckReport, inScope?: ReadonlySet<string>): CheckedSummary {
   const m = report.model;
   const requests = new Map(report.requests.map((r) => [r.setup.id, r]));
   const summary: CheckedSummary = {
@@ -98,6 +101,7 @@ export function summarizeCheck(report: CheckReport): CheckedSummary {
         definedAt: { file: s.definedAt.file, line: s.definedAt.line },
       };
       if (s.inactiveReason) out.inactiveReason = s.inactiveReason;
+      if (inScope && !inScope.has(s.id)) out.elsewhere = true;
       const endpoint = endpointText(s);
       if (endpoint) out.endpoint = endpoint;
       if (s.script) out.script = s.script;

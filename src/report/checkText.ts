@@ -14,6 +14,39 @@ export interface CheckTextOptions {
   exitCode: number;
   /** steps that crashed: shown even with --quiet, right above the verdict */
   internalErrors?: readonly { step: string; message: string }[];
+  /** `check FILE`: the findings about other parts of the server, summed up in one line (listed with verbose). */
+  elsewhere?: {
+    summary: { error: number; warning: number; info: number };
+    sites: readonly string[];
+    findings: Finding[];
+  };
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** The places named in the elsewhere line; more are counted. */
+const ELSEWHERE_SITES_NAMED = 3;
+
+/**
+ * "elsewhere on this server: 2 errors in 1 site (…/other.conf), not counted here — `fcgi-doctor check` checks them all".
+ * Nothing when nothing was set apart.
+ */
+export function elsewhereLine(e: NonNullable<CheckTextOptions['elsewhere']>, verbose: boolean): string | undefined {
+  const n = e.findings.length;
+  if (n === 0) return undefined;
+  const counts = [
+    e.summary.error ? plural(e.summary.error, 'error') : '',
+    e.summary.warning ? plural(e.summary.warning, 'warning') : '',
+    e.summary.info ? plural(e.summary.info, 'note') : '',
+  ].filter(Boolean);
+  const named = e.sites.slice(0, ELSEWHERE_SITES_NAMED).map((x) => escapeOneLine(x));
+  const more = e.sites.length - named.length;
+  const where = `${named.join(', ')}${more > 0 ? `, ${more} more` : ''}`;
+  const them = n === 1 ? 'it' : 'them';
+  const list = verbose ? `listed below, not counted here` : `not counted here; --verbose lists ${them}`;
+  return `elsewhere on this server: ${counts.join(', ')} in ${plural(e.sites.length, 'other site')} (${where}), ${list} — \`fcgi-doctor check\` with no file checks the whole server`;
 }
 
 const MODE_NAMES: Record<string, string> = {
@@ -175,7 +208,8 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   // Grouped once: a server with thousands of setups must not cost setups × findings.
   // Lists only for setups that have findings (most have none).
   const ids = new Set<string>();
-  for (const x of s.setups) ids.add(x.id);
+  // Another site's setup has no block of its own (check FILE): a finding in scope filed under it is shown loose.
+  for (const x of s.setups) if (!x.elsewhere) ids.add(x.id);
   const bySetup = new Map<string, Finding[]>();
   const loose: Finding[] = [];
   for (const f of findings) {
@@ -200,6 +234,8 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   for (const x of s.setups) setupAt.set(`${x.definedAt.file}:${x.definedAt.line}`, x.id);
   const shared = sharedFindings(findings, setupAt);
   for (const setup of s.setups) {
+    // Another site's setup: its findings are summed up in the elsewhere line, not shown as a healthy block.
+    if (setup.elsewhere) continue;
     const mine = bySetup.get(setup.id) ?? NO_FINDINGS;
     const others = shared.get(setup.id) ?? [];
     if (opts.quiet && mine.every((f) => f.severity === 'info') && others.every((x) => x.finding.severity === 'info'))
@@ -212,6 +248,17 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
   for (const e of opts.internalErrors ?? []) {
     out.push(`${style.fail} ${c.red(`fcgi-doctor failed in ${escapeOneLine(e.step)}`)}: ${escapeOneLine(e.message)}`);
     out.push(`    ${c.dim('Its findings are missing: this report is incomplete. Please report this bug.')}`, '');
+  }
+  const elsewhere = opts.elsewhere ? elsewhereLine(opts.elsewhere, Boolean(opts.verbose)) : undefined;
+  if (elsewhere && opts.elsewhere) {
+    const worst = opts.elsewhere.summary.error ? style.fail : opts.elsewhere.summary.warning ? style.warn : c.blue('i');
+    out.push(`${worst} ${c.dim(elsewhere)}`, '');
+    if (opts.verbose) {
+      // Bounded as the findings above are: many of one kind are shown a few times and counted.
+      const shown = foldRepeats(opts.elsewhere.findings, SHOWN.findingsPerKind);
+      for (const f of shown.shown) out.push(formatFinding(style, f, '  '), '');
+      for (const k of shown.folded) out.push(`  ${c.dim(escapeOneLine(foldedNote(k)))}`, '');
+    }
   }
   const counts = summarize(findings);
   const verdict =

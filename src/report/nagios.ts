@@ -134,7 +134,8 @@ export type NagiosSubject =
 export function nagiosFigures(subject: NagiosSubject): Pick<NagiosInput, 'okText' | 'failure' | 'perf'> {
   if (subject.kind === 'check') {
     const s = subject.summary;
-    const n = s.setups.length;
+    // check FILE: the setups it covers, not another site's.
+    const n = s.setups.filter((x) => !x.elsewhere).length;
     return {
       okText: `${plural(n, 'FastCGI setup')} in ${s.targetFile ?? s.rootFile}, no error`,
       failure: subject.unreadable ? `${subject.unreadable.title}: ${subject.unreadable.message}` : undefined,

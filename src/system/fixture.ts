@@ -41,6 +41,11 @@ export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'
   comm: string;
   /** Socket inodes among its fds; 'hidden' when its fds are not visible to the viewer. */
   sockets?: number[] | 'hidden';
+  /**
+   * Runs with a private /tmp and /var/tmp (systemd's PrivateTmp=true): through /proc/<pid>/root
+   * it sees the machine's files, except those under /tmp and /var/tmp.
+   */
+  privateTmp?: boolean;
 }
 
 export interface FixtureData {
@@ -209,8 +214,46 @@ function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: n
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
 
+/**
+ * /proc/<pid>/root/<path>, as the kernel resolves it: <path> in the process's mount namespace.
+ * A fixture process shares the machine's, less /tmp and /var/tmp when it has a private /tmp.
+ * A path the fixture names explicitly under /proc is taken as it is.
+ */
+function withProcRoots(
+  fs: FileSystem,
+  files: Record<string, FixtureFile | string>,
+  list: FixtureProcess[],
+): FileSystem {
+  const inner = (p: string): string | ReturnType<typeof probeError> | undefined => {
+    const m = /^\/proc\/(\d+)\/root(\/.*)?$/.exec(path.posix.normalize(p));
+    if (!m || p in files) return undefined;
+    const proc = list.find((x) => x.pid === Number(m[1]));
+    if (!proc) return probeError('missing', `${p}: ENOENT: no such process`);
+    const at = m[2] ?? '/';
+    if (proc.privateTmp && /^\/(var\/)?tmp(\/|$)/.test(at) && !/^\/(var\/)?tmp\/?$/.test(at))
+      return probeError('missing', `${p}: ENOENT: no such file or directory`);
+    return at;
+  };
+  const via =
+    <T>(op: (p: string) => T | ReturnType<typeof probeError>) =>
+    (p: string) => {
+      const r = inner(p);
+      return r === undefined ? op(p) : typeof r === 'string' ? op(r) : r;
+    };
+  return {
+    ...fs,
+    lstat: via((p) => fs.lstat(p)),
+    stat: via((p) => fs.stat(p)),
+    readText: via((p) => fs.readText(p)),
+    exists: (p) => {
+      const r = inner(p);
+      return r === undefined ? fs.exists(p) : typeof r === 'string' && fs.exists(r);
+    },
+  };
+}
+
 export function fixtureSystem(data: FixtureData = {}): SystemProbes {
-  const fs = fixtureFs(data.files ?? {});
+  const fs = withProcRoots(fixtureFs(data.files ?? {}), data.files ?? {}, data.processes ?? []);
   const viewer = { uid: data.viewer?.uid ?? 0, euid: data.viewer?.euid ?? data.viewer?.uid ?? 0 };
   const processes = fixtureProcesses(data.processes ?? [], viewer);
   const unix = data.unixListeners ?? [];

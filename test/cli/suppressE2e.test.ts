@@ -1,10 +1,13 @@
 /**
  * The case the suppressions are for, end to end through the built CLI: a CI
- * job runs `fcgi-doctor check --fail-on warning` on a vhost whose backend
- * listens on a socket in /tmp (a machine without systemd, so the warning is
- * accepted). A real stand-in app listens there, as the web server's user, so
+ * job runs `fcgi-doctor check --offline --fail-on warning` on a vhost whose
+ * backend listens on a socket in /tmp (the configuration alone can only say
+ * "may": the team knows its machines run Apache without systemd, so the warning
+ * is accepted). A real stand-in app listens there, as the web server's user, so
  * the live check finds nothing else; the project file is found from the
- * working directory, as a repository's would be.
+ * working directory, as a repository's would be. The live check reads the
+ * machine instead (systemd not running here: no private /tmp), so there the
+ * suppression is reported unused.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -51,7 +54,7 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const check = (...extra: string[]) =>
+  const live = (...extra: string[]) =>
     execa(process.execPath, [BIN, 'check', vhost, '--fail-on', 'warning', '--no-color', ...extra], {
       cwd: join(dir, 'run'),
       env: { FCGI_DEMO_SOCKET: sock, NO_COLOR: '1' },
@@ -59,6 +62,7 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
       reject: false,
       timeout: 60_000,
     });
+  const check = (...extra: string[]) => live('--offline', ...extra);
 
   it('exits 1 without a suppression: the warning alone fails the job', async () => {
     expect(existsSync(sock)).toBe(true);
@@ -82,22 +86,27 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
     );
   });
 
-  it('a stale entry beside it is reported as info by the live check, and the exit status stays 0', async () => {
-    writeFileSync(
-      join(dir, '.fcgi-doctor.yaml'),
-      'ignore:\n  - id: socket-in-private-tmp\n    reason: no systemd\n  - id: backend-timeout\n    reason: the app was slow last spring\n',
-    );
-    const r = await check('--format', 'json');
-    const j = JSON.parse(r.stdout) as {
-      findings: Array<{ id: string; severity: string; location?: { file: string; line?: number } }>;
-      summary: { suppressed: number };
-    };
-    expect(r.exitCode).toBe(0);
-    expect(j.summary.suppressed).toBe(1);
-    expect(j.findings.filter((f) => f.id === 'suppression-unused')).toEqual([
-      expect.objectContaining({ severity: 'info', location: { file: join(dir, '.fcgi-doctor.yaml'), line: 4 } }),
-    ]);
-  });
+  // Where no systemd runs (containers, CI) no unit gives Apache a private /tmp: socket-in-private-tmp does not fire live.
+  it.skipIf(existsSync('/run/systemd/system'))(
+    'the live check answers the question itself: both entries are stale, reported as info, and the exit status stays 0',
+    async () => {
+      writeFileSync(
+        join(dir, '.fcgi-doctor.yaml'),
+        'ignore:\n  - id: socket-in-private-tmp\n    reason: no systemd\n  - id: backend-timeout\n    reason: the app was slow last spring\n',
+      );
+      const r = await live('--format', 'json');
+      const j = JSON.parse(r.stdout) as {
+        findings: Array<{ id: string; severity: string; location?: { file: string; line?: number } }>;
+        summary: { suppressed: number };
+      };
+      expect(r.exitCode, r.stdout).toBe(0);
+      expect(j.summary.suppressed).toBe(0);
+      expect(j.findings.filter((f) => f.id === 'suppression-unused')).toEqual([
+        expect.objectContaining({ severity: 'info', location: { file: join(dir, '.fcgi-doctor.yaml'), line: 2 } }),
+        expect.objectContaining({ severity: 'info', location: { file: join(dir, '.fcgi-doctor.yaml'), line: 4 } }),
+      ]);
+    },
+  );
 
   it('the inline comment above the directive does the same without a project file', async () => {
     rmSync(join(dir, '.fcgi-doctor.yaml'), { force: true });
@@ -107,13 +116,17 @@ describe.skipIf(!isRoot)('check --fail-on warning on a vhost with its socket in 
     );
     const inline = join(dir, 'inline.conf');
     writeFileSync(inline, text);
-    const r = await execa(process.execPath, [BIN, 'check', inline, '--fail-on', 'warning', '--format', 'json'], {
-      cwd: dir,
-      env: { FCGI_DEMO_SOCKET: sock },
-      extendEnv: false,
-      reject: false,
-      timeout: 60_000,
-    });
+    const r = await execa(
+      process.execPath,
+      [BIN, 'check', inline, '--offline', '--fail-on', 'warning', '--format', 'json'],
+      {
+        cwd: dir,
+        env: { FCGI_DEMO_SOCKET: sock },
+        extendEnv: false,
+        reject: false,
+        timeout: 60_000,
+      },
+    );
     expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     const j = JSON.parse(r.stdout) as { suppressed: Array<{ source: string }> };
     expect(j.suppressed).toEqual([{ id: 'socket-in-private-tmp', reason: 'no systemd here', source: `${inline}:18` }]);

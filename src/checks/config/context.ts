@@ -19,6 +19,11 @@ export interface ConfigModel {
   layout: Layout;
   /** The file the user named (when it is not the root itself). */
   targetFile?: string;
+  /**
+   * The names under which the server read the named file (a sites-available file read through its
+   * sites-enabled symlink): what `check FILE`'s scope matches config locations against.
+   */
+  targetFileNames?: string[];
   /** Whether the server reads the named file (true when none was named). */
   targetLoaded: boolean;
   /** The named file was not read by the server and was analysed as if it were enabled. */

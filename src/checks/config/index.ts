@@ -7,6 +7,7 @@ import {
   describeVhost,
   errorLogs,
   listVhosts,
+  LiveFileSource,
   loadServerConfig,
   runtimeDir,
   webIdentity,
@@ -72,7 +73,8 @@ export interface AnalyzeResult {
 }
 
 function buildModel(opts: AnalyzeOptions): ConfigModel {
-  const cfg = loadServerConfig(opts);
+  const source = opts.source ?? new LiveFileSource();
+  const cfg = loadServerConfig({ ...opts, source });
   const tree = cfg.parsed.directives;
   const serverRoot = cfg.parsed.serverRoot;
   const id = webIdentity(tree);
@@ -97,7 +99,17 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
   };
   lazy(model, 'vhosts', () => listVhosts(tree).map((v) => describeVhost(v, serverRoot)));
   lazy(model, 'errorLogs', () => errorLogs(tree, serverRoot));
-  if (cfg.located.targetFile) model.targetFile = cfg.located.targetFile;
+  if (cfg.located.targetFile) {
+    const target = cfg.located.targetFile;
+    model.targetFile = target;
+    const real = source.realpath(target) ?? target;
+    model.targetFileNames = [
+      target,
+      ...cfg.parsed.files
+        .filter((f) => f.file !== target && (source.realpath(f.file) ?? f.file) === real)
+        .map((f) => f.file),
+    ];
+  }
   if (cfg.located.layout === 'standalone') {
     model.notes.push(
       'Without the server configuration, which modules are loaded is unknown: <IfModule> blocks were evaluated as if only the built-in modules were, and module checks were skipped. Name the server configuration with --root for a full analysis.',

@@ -25,5 +25,11 @@ export interface ProbeContext {
 
 export interface ProbeCheck {
   ids: readonly FindingId[];
+  /**
+   * Ids whose configuration findings this check answers: where the configuration can only
+   * say "may" (socket-in-private-tmp), the live machine shows whether it is so, and the
+   * check's findings replace the configuration's.
+   */
+  answers?: readonly FindingId[];
   run(ctx: ProbeContext): Finding[];
 }

@@ -5,6 +5,7 @@
  * contract's ids. Read-only: a bare connect() is the most it does to anything.
  */
 import type { Finding } from '../../findings/finding.js';
+import type { FindingId } from '../../findings/registry.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { isProbeError, type ConnectOutcome, type FpmPool, type SystemProbes } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
@@ -12,6 +13,7 @@ import { internalError, type InternalError } from '../internalError.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { endpointGroups, gatherFacts } from './facts.js';
 import { ipcDirCheck } from './ipcDir.js';
+import { privateTmpCheck } from './privateTmp.js';
 import { processManagerCheck } from './processManager.js';
 import { scriptsCheck } from './scripts.js';
 import { serverNotRunningCheck } from './serverNotRunning.js';
@@ -36,6 +38,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   staticWorkersCheck,
   unixSocketCheck,
   socketPermissionCheck,
+  privateTmpCheck,
   tcpBackendCheck,
   userMismatchCheck,
 ];
@@ -61,6 +64,8 @@ export interface ProbeResult {
   fpmPools?: FpmPool[];
   /** Live checks that crashed: the run ends in exit status 2. */
   internalErrors: InternalError[];
+  /** Ids the live checks answered: the configuration's findings of these ids are replaced by theirs. */
+  answered: FindingId[];
 }
 
 /** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
@@ -120,12 +125,21 @@ export async function runProbes(
     );
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
+  const answered: FindingId[] = [];
   for (const check of opts.checks ?? PROBE_CHECKS) {
     try {
       findings.push(...check.run(ctx));
+      // Only a check that ran answers: a crash leaves the configuration's finding standing.
+      answered.push(...(check.answers ?? []));
     } catch (e) {
       internalErrors.push(internalError(`the live check for ${check.ids.join(', ')}`, e));
     }
   }
-  return { findings: dedupeFindings(findings), notices: [...notices], fpmPools: facts.fpm.pools, internalErrors };
+  return {
+    findings: dedupeFindings(findings),
+    notices: [...notices],
+    fpmPools: facts.fpm.pools,
+    internalErrors,
+    answered,
+  };
 }

@@ -69,6 +69,11 @@ export interface StartApacheOptions {
   /** Port to listen on 127.0.0.1 (default a free port). */
   port?: number;
   timeoutMs?: number;
+  /**
+   * Runs Apache in a mount namespace of its own with an empty /var/tmp (unshare + a tmpfs), as
+   * systemd's PrivateTmp=true does; /var/tmp only, since the test's own files live under /tmp.
+   */
+  privateVarTmp?: boolean;
 }
 
 export interface HttpResponse {
@@ -292,7 +297,24 @@ async function startOnce(opts: StartApacheOptions): Promise<ApacheServer> {
   const { tmp, ctx, confPath, paths, env } = await prepare(opts);
   const { serverRoot, docRoot, port } = ctx;
   try {
-    const proc = startProcess(APACHE_BINARY, ['-d', serverRoot, '-f', confPath, '-DFOREGROUND'], {
+    const args = ['-d', serverRoot, '-f', confPath, '-DFOREGROUND'];
+    // unshare and sh both exec: the process started is Apache's master itself, as the pid file says.
+    const [command, argv] = opts.privateVarTmp
+      ? [
+          'unshare',
+          [
+            '--mount',
+            '--propagation',
+            'private',
+            'sh',
+            '-c',
+            'mount -t tmpfs tmpfs /var/tmp && exec "$0" "$@"',
+            APACHE_BINARY,
+            ...args,
+          ],
+        ]
+      : [APACHE_BINARY, args];
+    const proc = startProcess(command, argv, {
       name: 'apache2',
       outputPath: `${paths.logs}/apache2.out`,
       cwd: serverRoot,
