@@ -1,10 +1,4 @@
-import { analyzeConfig, configUnreadable } from '../checks/config/index.js';
-import { parseIssuesCheck } from '../checks/config/parseIssues.js';
-import { htaccessFindings } from '../checks/request/htaccessInvalid.js';
-import type { TraceRequestResult } from '../checks/request/traceRequest.js';
-import type { Finding } from '../findings/finding.js';
-import { routeApache } from '../routing/apache/index.js';
-import type { Route } from '../routing/types.js';
+import { runTrace } from '../checks/trace.js';
 import { parseRouteUrl } from '../routing/url.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatRouteText } from '../report/routeText.js';
@@ -67,40 +61,21 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
   }
   const suppressions = await loadSuppressions(opts, reported('ping'));
 
-  // The configuration exactly as `check --offline` reads it; of its checks only the
-  // reading problems matter to a route (an include that is missing changes it).
-  const config = analyzeConfig({
-    root: opts.root,
-    serverRoot: opts.serverRoot,
-    env: definedOnly(io.env),
-    checks: [parseIssuesCheck],
-  });
-  if (configUnreadable(config.model, config.findings)) {
-    const why = config.findings.find((f) => f.id === 'config-file-unreadable');
-    throw new UsageError(`cannot read the configuration: ${why?.message ?? config.model.rootFile}`);
-  }
-  if (config.internalErrors.length > 0) throw new Error(config.internalErrors.map((e) => e.message).join('; '));
-
   const { apacheServerVersion, liveSystem } = await import('../system/index.js');
   // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most), even
   // offline: it is part of the params, and unknown (said in the route) when no Apache answers.
   const serverSoftware = apacheServerVersion();
-  const route: Route = routeApache(config.model, request, {
+  const traced = await runTrace(request, {
+    root: opts.root,
+    serverRoot: opts.serverRoot,
+    env: definedOnly(io.env),
+    offline: Boolean(opts.offline),
+    timeoutMs,
     fs: liveSystem().fs,
     ...(serverSoftware !== undefined ? { serverSoftware } : {}),
   });
-
-  let live: TraceRequestResult | undefined;
-  if (!opts.offline) {
-    const { requestRoute } = await import('../checks/request/traceRequest.js');
-    live = await requestRoute(route, { timeoutMs });
-  }
-  const found: Finding[] = [...config.findings, ...(live?.findings ?? [])];
-  // A .htaccess Apache cannot run makes every URL beneath it answer 500 (403 when unreadable).
-  const v = route.vhost;
-  found.push(
-    ...htaccessFindings(route.htaccess, v ? { vhost: `${v.serverName ?? 'the vhost'} (${v.file}:${v.line})` } : {}),
-  );
+  if (!traced.ok) throw new UsageError(`cannot read the configuration: ${traced.why}`);
+  const { route, live, findings: found } = traced;
   const { findings, suppressed } = suppress(found, suppressions);
   const exitCode = traceExitStatus(route, findings, failOn, live?.apache?.status);
 
