@@ -10,6 +10,7 @@ import { liveProcesses } from './processes.js';
 import { liveSockets } from './sockets.js';
 import type { SystemProbes } from './types.js';
 import { liveUsers } from './users.js';
+import { liveDirReader } from './walk.js';
 
 export * from './types.js';
 export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
@@ -21,6 +22,15 @@ export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInod
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
+export {
+  DEFAULT_WALK_LIMITS,
+  fsDirReader,
+  liveDirReader,
+  parseMountInfo,
+  skippedFsType,
+  walkFiles,
+} from './walk.js';
+export type { DirEntry, DirReader, MountEntry, WalkLimits, WalkResult, WalkedFile } from './walk.js';
 export { SUN_PATH_MAX } from '../util/unixPath.js';
 
 export interface LiveSystemOptions {
@@ -49,5 +59,6 @@ export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
     ),
     connector: liveConnector(),
     network: liveNetwork(),
+    dirs: liveDirReader(options.proc),
   };
 }
