@@ -22,6 +22,8 @@ import { tcpBackendCheck } from './tcpBackend.js';
 import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
 import { dedupeFindings } from '../dedupe.js';
+import { discoverScripts, type Discovery, type DiscoveryOptions } from '../discovery/discover.js';
+import { discoveredScriptsCheck } from '../discovery/probe.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -33,6 +35,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   ipcDirCheck,
   scriptsCheck,
   shebangCheck,
+  discoveredScriptsCheck,
   staticWorkersCheck,
   unixSocketCheck,
   socketPermissionCheck,
@@ -51,6 +54,8 @@ export interface ProbeOptions {
   fpmConfigs?: readonly string[];
   /** The checks to run (default PROBE_CHECKS); tests pass one that throws. */
   checks?: readonly ProbeCheck[];
+  /** Limits of the search for the scripts each site serves; false: no search. */
+  discovery?: DiscoveryOptions | false;
 }
 
 export interface ProbeResult {
@@ -61,6 +66,8 @@ export interface ProbeResult {
   fpmPools?: FpmPool[];
   /** Live checks that crashed: the run ends in exit status 2. */
   internalErrors: InternalError[];
+  /** The scripts each site serves, found and traced: the request step asks the backends for them. */
+  discovery?: Discovery;
 }
 
 /** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
@@ -120,6 +127,14 @@ export async function runProbes(
     );
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
+  if (opts.discovery !== false && setups.length > 0) {
+    try {
+      ctx.discovery = discoverScripts(model, system, opts.discovery ?? {});
+      for (const n of ctx.discovery.notices) notices.add(n);
+    } catch (e) {
+      internalErrors.push(internalError('the search for the scripts each site serves', e));
+    }
+  }
   for (const check of opts.checks ?? PROBE_CHECKS) {
     try {
       findings.push(...check.run(ctx));
@@ -127,5 +142,12 @@ export async function runProbes(
       internalErrors.push(internalError(`the live check for ${check.ids.join(', ')}`, e));
     }
   }
-  return { findings: dedupeFindings(findings), notices: [...notices], fpmPools: facts.fpm.pools, internalErrors };
+  const result: ProbeResult = {
+    findings: dedupeFindings(findings),
+    notices: [...notices],
+    fpmPools: facts.fpm.pools,
+    internalErrors,
+  };
+  if (ctx.discovery) result.discovery = ctx.discovery;
+  return result;
 }

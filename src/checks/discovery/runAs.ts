@@ -1,0 +1,76 @@
+/**
+ * The user a backend runs a script as, which is not always the web server's:
+ * the PHP-FPM pool whose `listen` is the setup's endpoint (its `user` and
+ * `group`), the process that listens there (an external application), the
+ * FcgidWrapper / suexec user for mod_fcgid and mod_fastcgi, and only then
+ * the web server's user, with a note that says so.
+ */
+import type { Target } from '../../client/target.js';
+import type { FastcgiSetup } from '../../setups/index.js';
+import { type FpmPool, type Principal, type SystemProbes } from '../../system/index.js';
+import type { Facts } from '../probes/facts.js';
+import { fpmWorkerUser } from '../request/scriptAccess.js';
+import { requestTarget } from '../request/setupRequest.js';
+
+export interface BackendIdentity {
+  principal?: Principal;
+  name: string;
+  /** How it was learnt, for evidence ("pool www (/etc/php/8.2/fpm/pool.d/www.conf:1): user = blog"). */
+  via: string;
+  /** True when it is the web server's user for want of anything better. */
+  fallback: boolean;
+}
+
+const ANY_HOST = new Set(['0.0.0.0', '::', '*', '[::]']);
+
+/** The pool that listens where the setup connects. */
+export function poolFor(pools: readonly FpmPool[], target: Target): FpmPool | undefined {
+  return pools.find((p) => {
+    const e = p.endpoint;
+    if (!e) return false;
+    if (target.kind === 'unix') return e.kind === 'unix' && e.path === target.path;
+    if (e.kind !== 'tcp' || e.port !== target.port) return false;
+    return ANY_HOST.has(e.host) || e.host === target.host || (e.host === '127.0.0.1' && target.host === 'localhost');
+  });
+}
+
+function principalOf(system: SystemProbes, user: string, group?: string): Principal | undefined {
+  const u = system.users.user(user.replace(/^~/, ''));
+  if (!u) return undefined;
+  const gid = group ? system.users.group(group)?.gid : undefined;
+  return { uid: u.uid, gids: [...new Set([gid ?? u.gid, ...u.groups])], name: u.name };
+}
+
+function web(facts: Facts, why: string): BackendIdentity {
+  const w = facts.web;
+  return { ...(w.principal ? { principal: w.principal } : {}), name: w.name, via: `${why}: checked as the web server's user ${w.name}`, fallback: true };
+}
+
+export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts: Facts): BackendIdentity {
+  if (setup.module === 'proxy_fcgi' || setup.mode === 'external') {
+    const target = requestTarget(setup);
+    if (!target) return web(facts, 'the backend has no fixed endpoint');
+    const pool = poolFor(facts.fpm.pools, target);
+    const user = pool?.settings['user'];
+    if (pool && user) {
+      const group = pool.settings['group'];
+      const principal = principalOf(system, user, group);
+      const at = `${pool.file}:${pool.lines['user'] ?? pool.line}`;
+      if (principal)
+        return { principal, name: principal.name ?? user, via: `PHP-FPM pool [${pool.name}] (${at}): user = ${user}${group ? `, group = ${group}` : ''}`, fallback: false };
+      return web(facts, `the pool [${pool.name}]'s user "${user}" (${at}) is not in /etc/passwd`);
+    }
+    const live = fpmWorkerUser(system, target);
+    if (live.known) return { principal: live.principal, name: live.name, via: live.via, fallback: false };
+    return web(facts, `no PHP-FPM pool file listens there and ${live.why}`);
+  }
+  const r = setup.runAs;
+  if (r && r.via !== 'web-server' && r.user) {
+    const principal = principalOf(system, r.user, r.group);
+    if (principal)
+      return { principal, name: principal.name ?? r.user, via: `${r.via === 'suexec' ? 'SuexecUserGroup' : 'the wrapper'} runs it as ${r.user}`, fallback: false };
+    return web(facts, `the application's user "${r.user}" is not in /etc/passwd`);
+  }
+  const w = facts.web;
+  return { ...(w.principal ? { principal: w.principal } : {}), name: w.name, via: `Apache starts it as its own user ${w.name}`, fallback: false };
+}
