@@ -138,7 +138,8 @@ function setupBlock(
     else {
       // An answer to a request the web server could not make proves nothing about the site: never a ✓.
       // A FastCGI-level test (no real script found) judges no script: an answer of any status is no warning.
-      const fastcgiOnly = s.request.level === 'fastcgi' && (s.request.status ?? 0) < 500;
+      const status = s.request.status ?? 0;
+      const fastcgiOnly = s.request.level === 'fastcgi' && status >= 400 && status < 500;
       const mark = s.request.madeAs
         ? style.warn
         : fastcgiOnly

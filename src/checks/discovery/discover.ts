@@ -125,6 +125,8 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
     const candidates: Candidate[] = [];
     for (const root of site.roots) {
       if (budget <= 0) break;
+      // A DocumentRoot that does not exist is Apache's own warning (AH00112), not a search to report.
+      if (!system.fs.exists(root.dir)) continue;
       const w = walk(root.dir);
       for (const f of w.files) {
         const name = path.posix.basename(f.path);
@@ -144,6 +146,7 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
     for (const s of setups) {
       for (const p of coverages.get(s)?.proxied ?? []) {
         if (budget <= 0) break;
+        if (!system.fs.exists(p.dir)) continue;
         for (const f of walk(p.dir).files) {
           const urlPath = p.urlFor(f.path);
           if (urlPath !== undefined) candidates.push({ setup: s, file: f.path, urlPath, why: 'proxy-path', depth: f.depth });
