@@ -89,7 +89,10 @@ export function parseMountInfo(text: string): MountEntry[] {
     const mountPoint = fields[4];
     const fsType = line.slice(sep + 3).split(' ')[0];
     if (mountPoint === undefined || !fsType) continue;
-    out.push({ mountPoint: mountPoint.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), fsType });
+    out.push({
+      mountPoint: mountPoint.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+      fsType,
+    });
   }
   return out;
 }
@@ -136,8 +139,10 @@ function excludedBy(real: string, mounts: readonly MountEntry[]): string | undef
   for (const r of PSEUDO_ROOTS) if (under(real, r)) return `${r} is a kernel pseudo-filesystem`;
   // The deepest mount holding the path decides its type.
   let best: MountEntry | undefined;
-  for (const m of mounts) if (under(real, m.mountPoint) && (!best || m.mountPoint.length > best.mountPoint.length)) best = m;
-  if (best && skippedFsType(best.fsType)) return `on a ${best.fsType} mount (${best.mountPoint}): network or virtual filesystems are not walked`;
+  for (const m of mounts)
+    if (under(real, m.mountPoint) && (!best || m.mountPoint.length > best.mountPoint.length)) best = m;
+  if (best && skippedFsType(best.fsType))
+    return `on a ${best.fsType} mount (${best.mountPoint}): network or virtual filesystems are not walked`;
   return undefined;
 }
 

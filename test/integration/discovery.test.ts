@@ -76,7 +76,7 @@ async function text(report: CheckReport): Promise<string> {
 }
 
 describe.skipIf(!haveFpm)('check: the scripts a vhost really serves (Debian PHP-FPM wiring)', () => {
-  it('a healthy blog whose DocumentRoot is not the main server\'s: no `!`, no warning', async () => {
+  it("a healthy blog whose DocumentRoot is not the main server's: no `!`, no warning", async () => {
     const { report, http } = await blogCheck({ user: 'www-data', group: 'www-data' }, 0o755);
     expect(http.status).toBe(200);
     expect(http.body).toContain('blog ok');

@@ -4,13 +4,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureSystem, type FixtureFile } from '../../src/system/fixture.js';
-import {
-  fsDirReader,
-  liveDirReader,
-  parseMountInfo,
-  walkFiles,
-  type DirReader,
-} from '../../src/system/index.js';
+import { fsDirReader, liveDirReader, parseMountInfo, walkFiles, type DirReader } from '../../src/system/index.js';
 
 function reader(files: Record<string, FixtureFile | string>, mounts = [] as { mountPoint: string; fsType: string }[]) {
   return fixtureSystem({ files, mounts }).dirs as DirReader;
@@ -18,7 +12,10 @@ function reader(files: Record<string, FixtureFile | string>, mounts = [] as { mo
 
 describe('walkFiles: a bounded breadth-first listing', () => {
   it('lists files breadth first, nearest first', () => {
-    const r = walkFiles(reader({ '/srv/blog/a/b/deep.php': '', '/srv/blog/index.php': '', '/srv/blog/a/x.php': '' }), '/srv/blog');
+    const r = walkFiles(
+      reader({ '/srv/blog/a/b/deep.php': '', '/srv/blog/index.php': '', '/srv/blog/a/x.php': '' }),
+      '/srv/blog',
+    );
     expect(r.files.map((f) => f.path)).toEqual(['/srv/blog/index.php', '/srv/blog/a/x.php', '/srv/blog/a/b/deep.php']);
     expect(r.limits).toEqual([]);
   });
@@ -49,7 +46,11 @@ describe('walkFiles: a bounded breadth-first listing', () => {
 
   it('ends a symbolic link loop instead of following it', () => {
     const r = walkFiles(
-      reader({ '/srv/site/index.php': '', '/srv/site/loop': { target: '/srv/site' }, '/srv/site/sub/up': { target: '..' } }),
+      reader({
+        '/srv/site/index.php': '',
+        '/srv/site/loop': { target: '/srv/site' },
+        '/srv/site/sub/up': { target: '..' },
+      }),
       '/srv/site',
     );
     expect(r.files.map((f) => f.path)).toEqual(['/srv/site/index.php']);
@@ -60,7 +61,10 @@ describe('walkFiles: a bounded breadth-first listing', () => {
   });
 
   it('never enters /proc, /sys or /dev, even through a link', () => {
-    const r = walkFiles(reader({ '/srv/w/p': { target: '/proc' }, '/proc/1/status': '', '/srv/w/a.php': '' }), '/srv/w');
+    const r = walkFiles(
+      reader({ '/srv/w/p': { target: '/proc' }, '/proc/1/status': '', '/srv/w/a.php': '' }),
+      '/srv/w',
+    );
     expect(r.files.map((f) => f.path)).toEqual(['/srv/w/a.php']);
     expect(r.skipped).toEqual([{ path: '/srv/w/p', why: '/proc is a kernel pseudo-filesystem' }]);
     const inside = walkFiles(reader({ '/proc/1/status': '' }), '/proc');
@@ -89,9 +93,18 @@ describe('walkFiles: a bounded breadth-first listing', () => {
     const touched: string[] = [];
     const spy: DirReader = {
       ...base,
-      identity: (p) => (touched.push(p), base.identity(p)),
-      lstatType: (p) => (touched.push(p), base.lstatType(p)),
-      realpath: (p) => (touched.push(p), base.realpath(p)),
+      identity: (p) => {
+        touched.push(p);
+        return base.identity(p);
+      },
+      lstatType: (p) => {
+        touched.push(p);
+        return base.lstatType(p);
+      },
+      realpath: (p) => {
+        touched.push(p);
+        return base.realpath(p);
+      },
     };
     const r = walkFiles(spy, '/srv/w');
     expect(r.files.map((f) => f.path)).toEqual(['/srv/w/ok.php']);
@@ -99,7 +112,9 @@ describe('walkFiles: a bounded breadth-first listing', () => {
   });
 
   it('keeps only wanted names but counts every entry', () => {
-    const r = walkFiles(reader({ '/w/a.php': '', '/w/b.css': '', '/w/c.php': '' }), '/w', { want: (n) => n.endsWith('.php') });
+    const r = walkFiles(reader({ '/w/a.php': '', '/w/b.css': '', '/w/c.php': '' }), '/w', {
+      want: (n) => n.endsWith('.php'),
+    });
     expect(r.files.map((f) => f.path)).toEqual(['/w/a.php', '/w/c.php']);
     expect(r.entries).toBe(3);
   });

@@ -26,7 +26,10 @@ function filesPattern(files: string): RegExp | undefined {
   try {
     if (tilde?.[1] !== undefined) return new RegExp(tilde[1]);
     if (/[\\^$()|+]/.test(unquoted)) return new RegExp(unquoted);
-    const re = unquoted.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+    const re = unquoted
+      .replace(/[.+^${}()|\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
     return new RegExp(`^${re}$`);
   } catch {
     // A pattern PCRE accepts and JavaScript does not: the route will say what it does.

@@ -71,7 +71,8 @@ function reaching(model: ConfigModel, site: Site): FastcgiSetup[] {
     (s) =>
       s.active &&
       (s.loaded || model.layout === 'standalone') &&
-      (s.vhost === undefined || (site.vhost !== undefined && s.vhost.file === site.vhost.file && s.vhost.line === site.vhost.line)),
+      (s.vhost === undefined ||
+        (site.vhost !== undefined && s.vhost.file === site.vhost.file && s.vhost.line === site.vhost.line)),
   );
 }
 
@@ -118,8 +119,10 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
         walks.set(key, w);
       }
       budget = Math.max(0, budget - w.entries);
-      for (const l of w.limits) notices.push(`${site.label}: the search for scripts ${l.text}; files beyond were not checked.`);
-      for (const s of w.skipped) if (s.path === dir) notices.push(`${site.label}: ${dir} was not searched for scripts: ${s.why}.`);
+      for (const l of w.limits)
+        notices.push(`${site.label}: the search for scripts ${l.text}; files beyond were not checked.`);
+      for (const s of w.skipped)
+        if (s.path === dir) notices.push(`${site.label}: ${dir} was not searched for scripts: ${s.why}.`);
       return w;
     };
     const candidates: Candidate[] = [];
@@ -134,12 +137,18 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
         const isIndex = site.directoryIndex.includes(name);
         for (const s of setups) {
           if (!coverages.get(s)?.covers(name, dir)) continue;
-          candidates.push({ setup: s, file: f.path, urlPath: urlPathOf(root, f.path), why: isIndex ? 'directory-index' : 'handler', depth: f.depth });
+          candidates.push({
+            setup: s,
+            file: f.path,
+            urlPath: urlPathOf(root, f.path),
+            why: isIndex ? 'directory-index' : 'handler',
+            depth: f.depth,
+          });
         }
       }
       // Scripts the configuration names (FastCgiServer, a wrapper's script) that this root serves.
       for (const s of setups) {
-        if (!s.script || !s.script.startsWith(`${root.dir}/`)) continue;
+        if (!s.script?.startsWith(`${root.dir}/`)) continue;
         candidates.push({ setup: s, file: s.script, urlPath: urlPathOf(root, s.script), why: 'named', depth: 0 });
       }
     }
@@ -149,7 +158,8 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
         if (!system.fs.exists(p.dir)) continue;
         for (const f of walk(p.dir).files) {
           const urlPath = p.urlFor(f.path);
-          if (urlPath !== undefined) candidates.push({ setup: s, file: f.path, urlPath, why: 'proxy-path', depth: f.depth });
+          if (urlPath !== undefined)
+            candidates.push({ setup: s, file: f.path, urlPath, why: 'proxy-path', depth: f.depth });
         }
       }
     }
@@ -158,10 +168,16 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
     for (const c of candidates) {
       const key = `${c.setup.id}\u0000${path.posix.dirname(c.file)}`;
       const best = groups.get(key);
-      if (!best || c.why === 'named' || (best.why !== 'named' && rank(c, site.directoryIndex) < rank(best, site.directoryIndex)))
+      if (
+        !best ||
+        c.why === 'named' ||
+        (best.why !== 'named' && rank(c, site.directoryIndex) < rank(best, site.directoryIndex))
+      )
         groups.set(key, c);
     }
-    const chosen = [...groups.values()].sort((a, b) => a.depth - b.depth || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    const chosen = [...groups.values()].sort(
+      (a, b) => a.depth - b.depth || (a.file < b.file ? -1 : a.file > b.file ? 1 : 0),
+    );
     if (chosen.length > limits.scriptsPerSite)
       notices.push(
         `${site.label}: ${chosen.length} handler/directory pairs serve scripts; the first ${limits.scriptsPerSite} were traced.`,
@@ -178,7 +194,10 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
         if ('error' in req) d.routeError = req.error;
         else {
           try {
-            d.route = routeApache(model, req, { fs: system.fs, ...(opts.serverSoftware ? { serverSoftware: opts.serverSoftware } : {}) });
+            d.route = routeApache(model, req, {
+              fs: system.fs,
+              ...(opts.serverSoftware ? { serverSoftware: opts.serverSoftware } : {}),
+            });
           } catch (e) {
             // A bug of the routing model must not hide the scripts: they are still probed, untraced.
             routingBroken = e instanceof Error ? e.message : String(e);
@@ -190,6 +209,8 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
     }
   }
   if (routingBroken)
-    notices.push(`The routing model failed (${routingBroken}): the scripts found were checked without tracing their requests.`);
+    notices.push(
+      `The routing model failed (${routingBroken}): the scripts found were checked without tracing their requests.`,
+    );
   return { scripts, notices: [...new Set(notices)] };
 }

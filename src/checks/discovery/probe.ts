@@ -32,7 +32,11 @@ function executes(s: FastcgiSetup): boolean {
 
 function siteEvidence(d: DiscoveredScript): Evidence[] {
   const out: Evidence[] = [];
-  if (d.site.vhost) out.push({ kind: 'config', text: `${d.site.vhost.file}:${d.site.vhost.line}: <VirtualHost ${d.site.vhost.addresses.join(' ')}>${d.site.vhost.serverName ? ` (ServerName ${d.site.vhost.serverName})` : ''}` });
+  if (d.site.vhost)
+    out.push({
+      kind: 'config',
+      text: `${d.site.vhost.file}:${d.site.vhost.line}: <VirtualHost ${d.site.vhost.addresses.join(' ')}>${d.site.vhost.serverName ? ` (ServerName ${d.site.vhost.serverName})` : ''}`,
+    });
   const handler = d.route?.steps.find((s) => s.what === 'handler');
   if (handler?.file) out.push({ kind: 'config', text: `${handler.file}:${handler.line ?? '?'}: ${handler.text}` });
   out.push({ kind: 'probe', text: `found as ${d.url} → ${d.file}${d.route ? '' : ' (not traced)'}` });
@@ -44,7 +48,14 @@ function withSite(f: Finding, d: DiscoveredScript): Finding {
   return { ...f, evidence: [...f.evidence, ...siteEvidence(d).filter((e) => !seen.has(e.text))] };
 }
 
-function denialFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup, who: BackendIdentity, v: Extract<AccessVerdict, { result: 'denied' }>, need: Bit[]): Finding {
+function denialFinding(
+  ctx: ProbeContext,
+  d: DiscoveredScript,
+  s: FastcgiSetup,
+  who: BackendIdentity,
+  v: Extract<AccessVerdict, { result: 'denied' }>,
+  need: Bit[],
+): Finding {
   const users = ctx.system.users;
   const onFile = v.path === v.steps.at(-1)?.path && v.stat.type !== 'dir';
   const denial = {
@@ -63,10 +74,15 @@ function denialFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup, 
   return probeFinding({
     id,
     severity: 'error',
-    title: execs ? 'The FastCGI script is not executable for the user that runs it' : 'The backend may not read the script',
+    title: execs
+      ? 'The FastCGI script is not executable for the user that runs it'
+      : 'The backend may not read the script',
     message: `${d.url} runs ${d.file} as ${who.name}, who ${denialText(denial)}: ${backend} ${s.module === 'proxy_fcgi' ? 'answers "Access denied." / "Primary script unknown" (403 or 404)' : 'fails to start it (500 or 503)'}.`,
     setups: [s],
-    probe: [`runs as: ${who.principal ? principalText(who.principal, users) : who.name} — ${who.via}`, `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${denial.owner}:${denial.group} ${v.path}`],
+    probe: [
+      `runs as: ${who.principal ? principalText(who.principal, users) : who.name} — ${who.via}`,
+      `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${denial.owner}:${denial.group} ${v.path}`,
+    ],
     fix: chmodFix(denial),
   });
 }
@@ -91,7 +107,10 @@ function accessFindings(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup,
   const need: Bit[] = executes(s) ? ['x'] : ['r'];
   const v = mayAccess(fs, who.principal, file, need);
   if (v.result === 'unknown') {
-    if (v.reason === 'denied') ctx.notice(`${v.path} is not visible to user ${ctx.facts.viewerName}; whether ${who.name} may use ${file} was not checked. Run with sudo for the full check.`);
+    if (v.reason === 'denied')
+      ctx.notice(
+        `${v.path} is not visible to user ${ctx.facts.viewerName}; whether ${who.name} may use ${file} was not checked. Run with sudo for the full check.`,
+      );
     return [];
   }
   if (v.result === 'denied') return [denialFinding(ctx, d, s, who, v, need)];
@@ -107,7 +126,12 @@ function execcgiFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup)
   const options = d.route?.options;
   if (!options || options.includes('ExecCGI')) return undefined;
   // The configuration check already said it for this handler's own directory.
-  if (ctx.configFindings.some((f) => f.id === 'execcgi-off' && f.location?.file === s.definedAt.file && f.location.line === s.definedAt.line)) return undefined;
+  if (
+    ctx.configFindings.some(
+      (f) => f.id === 'execcgi-off' && f.location?.file === s.definedAt.file && f.location.line === s.definedAt.line,
+    )
+  )
+    return undefined;
   const dir = path.posix.dirname(d.route?.file ?? d.file);
   const symptom =
     s.module === 'fcgid'
@@ -120,13 +144,23 @@ function execcgiFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup)
     title: 'ExecCGI is off where scripts should run',
     message: `${d.url} goes to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect at ${dir} are "${options.join(' ') || 'None'}", without ExecCGI: ${symptom}.`,
     setups: [s],
-    probe: [`Options at ${dir}: ${options.join(' ') || 'None'}`, ...sections.map((st) => `${st.file}:${st.line ?? '?'}: ${st.text}`)],
+    probe: [
+      `Options at ${dir}: ${options.join(' ') || 'None'}`,
+      ...sections.map((st) => `${st.file}:${st.line ?? '?'}: ${st.text}`),
+    ],
     fix: `Add "Options +ExecCGI" inside <Directory ${dir}> (or the section that sets the handler).`,
   });
 }
 
 export const discoveredScriptsCheck: ProbeCheck = {
-  ids: ['script-missing', 'script-unreadable', 'script-not-executable', 'shebang-crlf', 'shebang-interpreter-missing', 'execcgi-off'],
+  ids: [
+    'script-missing',
+    'script-unreadable',
+    'script-not-executable',
+    'shebang-crlf',
+    'shebang-interpreter-missing',
+    'execcgi-off',
+  ],
   run(ctx) {
     const found = ctx.discovery?.scripts ?? [];
     if (found.length === 0) return [];
@@ -141,7 +175,15 @@ export const discoveredScriptsCheck: ProbeCheck = {
       const file = d.route?.file ?? d.file;
       const fs: Finding[] = probed.has(file) ? [] : accessFindings(ctx, d, s, who);
       if (fs.length === 0 && executes(s) && !probed.has(file)) {
-        fs.push(...shebangFindings(ctx, { setup: s, path: file, explicit: true, whoName: who.name, ...(who.principal ? { who: who.principal } : {}) }));
+        fs.push(
+          ...shebangFindings(ctx, {
+            setup: s,
+            path: file,
+            explicit: true,
+            whoName: who.name,
+            ...(who.principal ? { who: who.principal } : {}),
+          }),
+        );
       }
       if (executes(s)) {
         const e = execcgiFinding(ctx, d, s);

@@ -7,7 +7,7 @@
  */
 import type { Target } from '../../client/target.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import { type FpmPool, type Principal, type SystemProbes } from '../../system/index.js';
+import type { FpmPool, Principal, SystemProbes } from '../../system/index.js';
 import type { Facts } from '../probes/facts.js';
 import { fpmWorkerUser } from '../request/scriptAccess.js';
 import { requestTarget } from '../request/setupRequest.js';
@@ -43,7 +43,12 @@ function principalOf(system: SystemProbes, user: string, group?: string): Princi
 
 function web(facts: Facts, why: string): BackendIdentity {
   const w = facts.web;
-  return { ...(w.principal ? { principal: w.principal } : {}), name: w.name, via: `${why}: checked as the web server's user ${w.name}`, fallback: true };
+  return {
+    ...(w.principal ? { principal: w.principal } : {}),
+    name: w.name,
+    via: `${why}: checked as the web server's user ${w.name}`,
+    fallback: true,
+  };
 }
 
 export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts: Facts): BackendIdentity {
@@ -57,7 +62,12 @@ export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts
       const principal = principalOf(system, user, group);
       const at = `${pool.file}:${pool.lines['user'] ?? pool.line}`;
       if (principal)
-        return { principal, name: principal.name ?? user, via: `PHP-FPM pool [${pool.name}] (${at}): user = ${user}${group ? `, group = ${group}` : ''}`, fallback: false };
+        return {
+          principal,
+          name: principal.name ?? user,
+          via: `PHP-FPM pool [${pool.name}] (${at}): user = ${user}${group ? `, group = ${group}` : ''}`,
+          fallback: false,
+        };
       return web(facts, `the pool [${pool.name}]'s user "${user}" (${at}) is not in /etc/passwd`);
     }
     const live = fpmWorkerUser(system, target);
@@ -68,9 +78,19 @@ export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts
   if (r && r.via !== 'web-server' && r.user) {
     const principal = principalOf(system, r.user, r.group);
     if (principal)
-      return { principal, name: principal.name ?? r.user, via: `${r.via === 'suexec' ? 'SuexecUserGroup' : 'the wrapper'} runs it as ${r.user}`, fallback: false };
+      return {
+        principal,
+        name: principal.name ?? r.user,
+        via: `${r.via === 'suexec' ? 'SuexecUserGroup' : 'the wrapper'} runs it as ${r.user}`,
+        fallback: false,
+      };
     return web(facts, `the application's user "${r.user}" is not in /etc/passwd`);
   }
   const w = facts.web;
-  return { ...(w.principal ? { principal: w.principal } : {}), name: w.name, via: `Apache starts it as its own user ${w.name}`, fallback: false };
+  return {
+    ...(w.principal ? { principal: w.principal } : {}),
+    name: w.name,
+    via: `Apache starts it as its own user ${w.name}`,
+    fallback: false,
+  };
 }

@@ -111,7 +111,9 @@ export function sitesOf(model: ConfigModel): Site[] {
       roots.push({
         urlPath: '/',
         dir: resolveServerPath(model.serverRoot, unquote(docroot)).replace(/\/+$/, '') || '/',
-        at: dr ? { file: dr.file, line: dr.line, text: `DocumentRoot ${dr.args.join(' ')}` } : { file: v.file, line: v.line, text: 'DocumentRoot' },
+        at: dr
+          ? { file: dr.file, line: dr.line, text: `DocumentRoot ${dr.args.join(' ')}` }
+          : { file: v.file, line: v.line, text: 'DocumentRoot' },
       });
     }
     roots.push(...aliasRoots(model, node));

@@ -228,14 +228,22 @@ function endpointKey(t: Target): string {
 }
 
 /** The first real script discovery traced to this setup (by setup id, else by endpoint). */
-function scriptFor(setup: FastcgiSetup, target: Target, discovery: Discovery | undefined): DiscoveredScript | undefined {
+function scriptFor(
+  setup: FastcgiSetup,
+  target: Target,
+  discovery: Discovery | undefined,
+): DiscoveredScript | undefined {
   const traced = (discovery?.scripts ?? []).filter((d) => d.route?.outcome === 'fastcgi' && d.route.backend);
   const key = endpointKey(target);
   return (
     traced.find((d) => d.route?.backend?.setupId === setup.id) ??
     traced.find((d) => {
       const t = d.route?.backend?.target;
-      return t !== undefined && t !== null && (t === key || t === formatTarget(target) || t === `unix:${formatTarget(target)}`);
+      return (
+        t !== undefined &&
+        t !== null &&
+        (t === key || t === formatTarget(target) || t === `unix:${formatTarget(target)}`)
+      );
     })
   );
 }

@@ -120,6 +120,8 @@ describe('check: the request for a real script', () => {
     expect(report.requests[0]?.url).toBeUndefined();
     expect(summary.setups[0]?.request?.level).toBe('fastcgi');
     expect(report.notices.join('\n')).toContain('tests only that the backend speaks FastCGI');
-    expect(report.findings.filter((f) => f.severity !== 'info').map((f) => f.id)).not.toContain('primary-script-unknown');
+    expect(report.findings.filter((f) => f.severity !== 'info').map((f) => f.id)).not.toContain(
+      'primary-script-unknown',
+    );
   });
 });
