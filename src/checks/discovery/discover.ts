@@ -8,8 +8,9 @@
  * Options in effect.
  *
  * It lives in src/checks/discovery/ because both the live probes (is the
- * script readable by the backend's user?) and the request step (ask the
- * backend for a real script) read its result: it belongs to neither.
+ * script readable by the backend's user? probes/discoveredScripts.ts) and
+ * the request step (ask the backend for a real script) read its result: it
+ * belongs to neither, and it emits no finding itself, only what it found.
  */
 import * as path from 'node:path';
 import { routeApache } from '../../routing/apache/index.js';

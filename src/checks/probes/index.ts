@@ -23,7 +23,7 @@ import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
 import { dedupeFindings } from '../dedupe.js';
 import { discoverScripts, type Discovery, type DiscoveryOptions } from '../discovery/discover.js';
-import { discoveredScriptsCheck } from '../discovery/probe.js';
+import { discoveredScriptsCheck } from './discoveredScripts.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';

@@ -11,13 +11,13 @@ import type { Evidence, Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { chmodFix, denialText } from '../../system/denial.js';
 import { mayAccess, modeString, type AccessVerdict, type Bit } from '../../system/index.js';
-import type { ProbeCheck, ProbeContext } from '../probes/context.js';
-import { principalText } from '../probes/evidence.js';
-import { probeFinding } from '../probes/make.js';
-import { scriptTargets } from '../probes/scriptTargets.js';
-import { shebangFindings } from '../probes/shebang.js';
-import type { DiscoveredScript } from './discover.js';
-import { backendIdentity, type BackendIdentity } from './runAs.js';
+import type { ProbeCheck, ProbeContext } from './context.js';
+import { principalText } from './evidence.js';
+import { probeFinding } from './make.js';
+import { scriptTargets } from './scriptTargets.js';
+import { shebangFindings } from './shebang.js';
+import type { DiscoveredScript } from '../discovery/discover.js';
+import { backendIdentity, type BackendIdentity } from './backendUser.js';
 
 /** The setup that really serves the script: the route's, else the one discovery expected. */
 function servingSetup(ctx: ProbeContext, d: DiscoveredScript): FastcgiSetup {

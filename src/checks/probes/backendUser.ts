@@ -8,7 +8,7 @@
 import type { Target } from '../../client/target.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import type { FpmPool, Principal, SystemProbes } from '../../system/index.js';
-import type { Facts } from '../probes/facts.js';
+import type { Facts } from './facts.js';
 import { fpmWorkerUser } from '../request/scriptAccess.js';
 import { requestTarget } from '../request/setupRequest.js';
 
