@@ -16,7 +16,13 @@ export interface Coverage {
   /** Directories the handler is limited to (a <Directory> around a SetHandler): undefined = anywhere. */
   directories?: string[];
   /** Files reached through a proxy URL with a path: the directory to walk and how a file maps back to a URL path. */
-  proxied?: { dir: string; urlFor(file: string): string | undefined; mapping: Mapping }[];
+  proxied?: {
+    dir: string;
+    urlFor(file: string): string | undefined;
+    mapping: Mapping;
+    /** A prefix ProxyPass sends every file under it: only index files are worth asking for. */
+    indexOnly?: boolean;
+  }[];
 }
 
 /** <Files> takes a wildcard (fnmatch) unless written "~ regex"; <FilesMatch> a regex. */
@@ -85,7 +91,8 @@ function proxyMatchBack(m: Mapping, target: string): Coverage['proxied'] {
   const dollar = target.indexOf('$1');
   if (dollar < 0 || target.indexOf('$', dollar + 2) >= 0) return undefined;
   const prefix = target.slice(0, dollar);
-  if (!prefix.endsWith('/')) return undefined;
+  // fcgi://host/$1 names no directory (a generic app's path, or FPM's chroot-relative one): nothing to walk.
+  if (!prefix.endsWith('/') || prefix === '/') return undefined;
   const open = re.indexOf('(');
   if (!re.startsWith('^') || open < 0) return undefined;
   const literal = re.slice(1, open);
@@ -125,7 +132,10 @@ export function coverageOf(s: FastcgiSetup): Coverage {
         // ProxyPass /app/ fcgi://host/srv/app/: /app/x.php → /srv/app/x.php
         const from = m.urlPath;
         const to = target;
+        // fcgi://host/ names no directory: walking / would search the whole machine for nothing.
+        if (to.replace(/\/+$/, '') === '') continue;
         proxied.push({
+          indexOnly: true,
           dir: to.replace(/\/+$/, '') || '/',
           mapping: m,
           urlFor: (file) => (file.startsWith(to) ? path.posix.join(from, file.slice(to.length)) : undefined),

@@ -158,6 +158,8 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
         if (budget <= 0) break;
         if (!system.fs.exists(p.dir)) continue;
         for (const f of walk(p.dir).files) {
+          const name = path.posix.basename(f.path);
+          if (p.indexOnly && !site.directoryIndex.includes(name) && !name.startsWith('index.')) continue;
           const urlPath = p.urlFor(f.path);
           if (urlPath !== undefined)
             candidates.push({ setup: s, file: f.path, urlPath, why: 'proxy-path', depth: f.depth });

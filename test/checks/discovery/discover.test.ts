@@ -79,6 +79,24 @@ describe('discovery: which scripts a site serves', () => {
     ]);
   });
 
+  it('a ProxyPass to fcgi://localhost/ (a generic app) names no directory: nothing is walked', () => {
+    const d = discover(
+      `<VirtualHost *:80>\n  ServerName app.example.org\n  ProxyPass /app "unix:/run/app.sock|fcgi://localhost/"\n</VirtualHost>`,
+      { '/etc/secret': { mode: 0o600 }, '/index.php': '' },
+    );
+    expect(d.scripts.filter((s) => s.site.vhost)).toEqual([]);
+  });
+
+  it('a prefix ProxyPass to a directory: only its index files are asked for', () => {
+    const d = discover(
+      `<VirtualHost *:80>\n  ServerName app.example.org\n  ProxyPass /app/ "fcgi://127.0.0.1:9000/srv/app/"\n</VirtualHost>\nDirectoryIndex index.php`,
+      { '/srv/app/index.php': '', '/srv/app/lib/util.inc': '', '/srv/app/.env': '' },
+    );
+    expect(d.scripts.filter((s) => s.site.vhost).map((s) => [s.file, s.url])).toEqual([
+      ['/srv/app/index.php', 'http://app.example.org/app/index.php'],
+    ]);
+  });
+
   it('traced: the route gives the exact params FPM receives for /srv/blog/index.php', () => {
     const d = discover(`${DEBIAN_PHP}\n${BLOG}`, { '/srv/blog/index.php': '<?php' });
     const s = d.scripts.find((x) => x.file === '/srv/blog/index.php');
