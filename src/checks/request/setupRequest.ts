@@ -276,10 +276,14 @@ export async function requestSetups(
     const r = await pending;
     if (r && first) {
       results.push(r);
-      if (r.level === 'fastcgi' && discovery && notice)
+      if (r.level === 'fastcgi' && discovery && notice) {
+        const untraced = discovery.scripts.find((d) => d.setup?.id === setup.id && d.routeError !== undefined);
         notice(
-          `${formatTarget(target)}: no script of a site served by ${setup.definedAt.file}:${setup.definedAt.line} was found, so the request tests only that the backend speaks FastCGI, not that a site works.`,
+          untraced
+            ? `${formatTarget(target)}: ${untraced.file} was found but its request could not be traced (${untraced.routeError}), so the request tests only that the backend speaks FastCGI, not that a site works.`
+            : `${formatTarget(target)}: no script of a site served by ${setup.definedAt.file}:${setup.definedAt.line} was found, so the request tests only that the backend speaks FastCGI, not that a site works.`,
         );
+      }
     }
   }
   return results;
