@@ -30,6 +30,10 @@ export interface DiscoveryLimits {
   msPerSite: number;
   /** Representatives traced per site. */
   scriptsPerSite: number;
+  /** Entries over all sites: a server of 5,000 vhosts is sampled, not read whole. */
+  entriesTotal: number;
+  /** Time all the walks may take. */
+  msTotal: number;
 }
 
 export const DISCOVERY_LIMITS: DiscoveryLimits = {
@@ -37,6 +41,8 @@ export const DISCOVERY_LIMITS: DiscoveryLimits = {
   depth: 6,
   msPerSite: 2000,
   scriptsPerSite: 20,
+  entriesTotal: 20_000,
+  msTotal: 10_000,
 };
 
 export type DiscoveredWhy = 'directory-index' | 'handler' | 'proxy-path' | 'named';
@@ -64,6 +70,18 @@ export interface DiscoveryOptions {
   now?: () => number;
   /** What `apache2 -v` says, passed to the routing model. */
   serverSoftware?: string;
+}
+
+/**
+ * The sites `check FILE` is about: the vhosts FILE defines. A FILE that
+ * defines none (a server-wide handler such as conf-enabled/php8.2-fpm.conf)
+ * reaches every site, so all are searched, within the overall limits.
+ */
+function inScope(model: ConfigModel, sites: Site[]): Site[] {
+  const target = model.targetFile;
+  if (!target) return sites;
+  const own = sites.filter((s) => s.vhost?.file === target);
+  return own.length > 0 ? own : sites;
 }
 
 /** Setups Apache uses for this site: its own and the main server's (which every vhost inherits). */
@@ -106,12 +124,22 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
   // Sites sharing a docroot walk it once.
   const walks = new Map<string, WalkResult>();
   let routingBroken: string | undefined;
-  for (const site of sitesOf(model)) {
+  const totalDeadline = now() + limits.msTotal;
+  let totalLeft = limits.entriesTotal;
+  const sites = inScope(model, sitesOf(model));
+  for (const [i, site] of sites.entries()) {
     const setups = reaching(model, site);
     if (setups.length === 0) continue;
+    if (totalLeft <= 0 || now() > totalDeadline) {
+      notices.push(
+        `The search for scripts stopped at its overall limit (${limits.entriesTotal} entries, ${limits.msTotal / 1000} s): ${sites.length - i} sites were not searched.`,
+      );
+      break;
+    }
     const coverages = new Map<FastcgiSetup, Coverage>(setups.map((s) => [s, coverageOf(s)]));
-    const deadline = now() + limits.msPerSite;
-    let budget = limits.entriesPerSite;
+    const deadline = Math.min(now() + limits.msPerSite, totalDeadline);
+    let budget = Math.min(limits.entriesPerSite, totalLeft);
+    const budgetAtStart = budget;
     const walk = (dir: string): WalkResult => {
       const key = `${dir}\u0000${budget}`;
       let w = walks.get(key);
@@ -166,6 +194,7 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
         }
       }
     }
+    totalLeft -= budgetAtStart - budget;
     // One representative per handler and directory: a DirectoryIndex file, else index.*, else the first found.
     const groups = new Map<string, Candidate>();
     for (const c of candidates) {

@@ -23,14 +23,18 @@ const FCGID_MACHINE = (script: FixtureFile): Record<string, FixtureFile | string
   '/srv/app/hello.fcgi': script,
 });
 
-function discover(body: string, files: Record<string, FixtureFile | string>) {
+function discover(
+  body: string,
+  files: Record<string, FixtureFile | string>,
+  limits: Parameters<typeof discoverScripts>[2] = {},
+) {
   const { model } = analyzeStrict({
     root: ROOT,
     serverRoot: '/srv',
     source: new MemoryFileSource({ [ROOT]: config(body) }),
     env: {},
   });
-  return discoverScripts(model, fixtureSystem({ files }));
+  return discoverScripts(model, fixtureSystem({ files }), limits);
 }
 
 describe('discovery: which scripts a site serves', () => {
@@ -67,6 +71,17 @@ describe('discovery: which scripts a site serves', () => {
     for (let i = 0; i < 2100; i++) files[`/srv/blog/f${i}.txt`] = '';
     const d = discover(`${DEBIAN_PHP}\n${BLOG}`, files);
     expect(d.notices.join('\n')).toContain('the search for scripts stopped after 2000 entries under /srv/blog');
+  });
+
+  it('many sites: an overall limit, said in the notices', () => {
+    const vhosts = [1, 2, 3, 4]
+      .map((n) => `<VirtualHost *:80>\n  ServerName s${n}.example.org\n  DocumentRoot /srv/s${n}\n</VirtualHost>`)
+      .join('\n');
+    const files: Record<string, string> = {};
+    for (const n of [1, 2, 3, 4]) for (let i = 0; i < 10; i++) files[`/srv/s${n}/f${i}.php`] = '';
+    const d = discover(`${DEBIAN_PHP}\n${vhosts}`, files, { limits: { entriesTotal: 20 } });
+    expect(new Set(d.scripts.map((s) => s.site.host))).toEqual(new Set(['s1.example.org', 's2.example.org']));
+    expect(d.notices.join('\n')).toContain('The search for scripts stopped at its overall limit (20 entries, 10 s)');
   });
 
   it('fcgiwrap behind ProxyPassMatch: the target path mapped back to URLs', () => {
