@@ -7,7 +7,7 @@
  */
 import type { Target } from '../../client/target.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import type { FpmPool, Principal, SystemProbes } from '../../system/index.js';
+import { isProbeError, type FpmPool, type Principal, type SystemProbes } from '../../system/index.js';
 import type { Facts } from './facts.js';
 import { fpmWorkerUser } from '../request/scriptAccess.js';
 import { requestTarget } from '../request/setupRequest.js';
@@ -19,6 +19,8 @@ export interface BackendIdentity {
   via: string;
   /** True when it is the web server's user for want of anything better. */
   fallback: boolean;
+  /** The backend execs the script itself (fcgiwrap): it needs x, and its #! line matters. */
+  execs?: boolean;
 }
 
 const ANY_HOST = new Set(['0.0.0.0', '::', '*', '[::]']);
@@ -39,6 +41,34 @@ function principalOf(system: SystemProbes, user: string, group?: string): Princi
   if (!u) return undefined;
   const gid = group ? system.users.group(group)?.gid : undefined;
   return { uid: u.uid, gids: [...new Set([gid ?? u.gid, ...u.groups])], name: u.name };
+}
+
+/** The owner of the process that listens on the endpoint (an external application: fcgiwrap, a Python app). */
+function listenerOwner(system: SystemProbes, target: Target): BackendIdentity | undefined {
+  const listeners = target.kind === 'unix' ? system.sockets.unixListeners() : system.sockets.tcpListeners();
+  if (isProbeError(listeners)) return undefined;
+  const inodes = listeners
+    .filter((l) =>
+      target.kind === 'unix' ? 'path' in l && l.path === target.path : 'port' in l && l.port === target.port,
+    )
+    .map((l) => l.inode);
+  for (const inode of inodes) {
+    for (const pid of system.sockets.holders(inode).pids) {
+      const p = system.processes.get(pid);
+      if (!p) continue;
+      const name = system.users.userName(p.euid) ?? `uid ${p.euid}`;
+      const cmd = p.cmdline.join(' ').replace(/\s+/g, ' ').trim().slice(0, 120) || p.comm;
+      return {
+        principal: { uid: p.euid, gids: [...new Set([p.egid, ...p.groups])], name },
+        name,
+        via: `the process listening there runs as ${name} (pid ${p.pid}: ${cmd})`,
+        fallback: false,
+        // fcgiwrap runs each script as a CGI program (fcgiwrap.c: execve of SCRIPT_FILENAME).
+        execs: p.comm === 'fcgiwrap' || /(^|\/)fcgiwrap$/.test(p.cmdline[0] ?? ''),
+      };
+    }
+  }
+  return undefined;
 }
 
 function web(facts: Facts, why: string): BackendIdentity {
@@ -72,6 +102,8 @@ export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts
     }
     const live = fpmWorkerUser(system, target);
     if (live.known) return { principal: live.principal, name: live.name, via: live.via, fallback: false };
+    const owner = listenerOwner(system, target);
+    if (owner) return owner;
     return web(facts, `no PHP-FPM pool file listens there and ${live.why}`);
   }
   const r = setup.runAs;

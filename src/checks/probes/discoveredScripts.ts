@@ -68,16 +68,22 @@ function denialFinding(
     owner: users.userName(v.stat.uid) ?? String(v.stat.uid),
     group: users.groupName(v.stat.gid) ?? String(v.stat.gid),
   };
-  const execs = need.includes('x') && onFile;
+  // Where the backend execs the script, any missing x (on it or a directory above) makes exec fail.
+  const execs = need.includes('x');
   const id = execs ? 'script-not-executable' : 'script-unreadable';
-  const backend = s.module === 'proxy_fcgi' ? 'the backend' : 'Apache';
+  const symptom =
+    s.module !== 'proxy_fcgi'
+      ? 'Apache fails to start it (500 or 503)'
+      : who.execs
+        ? 'the backend answers 403 Forbidden'
+        : 'the backend answers "Access denied." / "Primary script unknown" (403 or 404)';
   return probeFinding({
     id,
     severity: 'error',
     title: execs
       ? 'The FastCGI script is not executable for the user that runs it'
       : 'The backend may not read the script',
-    message: `${d.url} runs ${d.file} as ${who.name}, who ${denialText(denial)}: ${backend} ${s.module === 'proxy_fcgi' ? 'answers "Access denied." / "Primary script unknown" (403 or 404)' : 'fails to start it (500 or 503)'}.`,
+    message: `${d.url} runs ${d.file} as ${who.name}, who ${denialText(denial)}: ${symptom}.`,
     setups: [s],
     probe: [
       `runs as: ${who.principal ? principalText(who.principal, users) : who.name} — ${who.via}`,
@@ -87,7 +93,13 @@ function denialFinding(
   });
 }
 
-function accessFindings(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup, who: BackendIdentity): Finding[] {
+function accessFindings(
+  ctx: ProbeContext,
+  d: DiscoveredScript,
+  s: FastcgiSetup,
+  who: BackendIdentity,
+  execs: boolean,
+): Finding[] {
   const fs = ctx.system.fs;
   const file = d.route?.file ?? d.file;
   if (!fs.exists(file)) {
@@ -104,7 +116,7 @@ function accessFindings(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup,
     ];
   }
   if (!who.principal) return [];
-  const need: Bit[] = executes(s) ? ['x'] : ['r'];
+  const need: Bit[] = execs ? ['x'] : ['r'];
   const v = mayAccess(fs, who.principal, file, need);
   if (v.result === 'unknown') {
     if (v.reason === 'denied')
@@ -115,7 +127,7 @@ function accessFindings(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup,
   }
   if (v.result === 'denied') return [denialFinding(ctx, d, s, who, v, need)];
   // The interpreter of an exec'd script reads it too.
-  if (executes(s)) {
+  if (execs) {
     const r = mayAccess(fs, who.principal, file, ['r']);
     if (r.result === 'denied') return [denialFinding(ctx, d, s, who, r, ['r'])];
   }
@@ -173,8 +185,9 @@ export const discoveredScriptsCheck: ProbeCheck = {
       const who = backendIdentity(s, ctx.system, ctx.facts);
       if (who.fallback) ctx.notice(`${d.file}: ${who.via}.`);
       const file = d.route?.file ?? d.file;
-      const fs: Finding[] = probed.has(file) ? [] : accessFindings(ctx, d, s, who);
-      if (fs.length === 0 && executes(s) && !probed.has(file)) {
+      const execs = executes(s) || who.execs === true;
+      const fs: Finding[] = probed.has(file) ? [] : accessFindings(ctx, d, s, who, execs);
+      if (fs.length === 0 && execs && !probed.has(file)) {
         fs.push(
           ...shebangFindings(ctx, {
             setup: s,

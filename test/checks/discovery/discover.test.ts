@@ -187,3 +187,32 @@ describe('discovery: the scripts probed as the backend runs them', () => {
     expect(ids(r)).toEqual([]);
   });
 });
+
+describe('discovery: fcgiwrap behind ProxyPassMatch, probed as its process runs', () => {
+  const CGI = `<VirtualHost *:80>\n  ServerName cgi.example.org\n  DocumentRoot /srv/cgi/htdocs\n  ProxyPassMatch ^/bin/(.*\\.cgi)$ unix:/run/fcgiwrap.socket|fcgi://localhost/srv/cgi/bin/$1\n</VirtualHost>`;
+  const machine = (script: FixtureFile) => ({
+    files: {
+      '/run/fcgiwrap.socket': { type: 'socket' as const, uid: 33, gid: 33, mode: 0o660 },
+      '/bin/sh': { mode: 0o755 },
+      '/srv/cgi/bin/hello.cgi': script,
+    },
+    processes: [
+      { pid: 300, comm: 'fcgiwrap', cmdline: ['/usr/sbin/fcgiwrap', '-f'], uid: 1001, gid: 1001, sockets: [600] },
+    ],
+    unixListeners: [{ path: '/run/fcgiwrap.socket', inode: 600 }],
+  });
+
+  it('a script without x for the process owner: script-not-executable naming that user', async () => {
+    const r = await probe(CGI, machine({ content: '#!/bin/sh\necho\n', mode: 0o644 }));
+    const f = only(r, 'script-not-executable');
+    expect(f.message).toContain('as app');
+    expect(probeText(f)).toContain('the process listening there runs as app (pid 300');
+  });
+
+  it('an executable script with CRLF: shebang-crlf; without: quiet', async () => {
+    const crlf = await probe(CGI, machine({ content: '#!/bin/sh\r\necho\r\n', mode: 0o755 }));
+    expect(ids(crlf)).toEqual(['shebang-crlf']);
+    const unix = await probe(CGI, machine({ content: '#!/bin/sh\necho\n', mode: 0o755 }));
+    expect(ids(unix)).toEqual([]);
+  });
+});
