@@ -55,8 +55,17 @@ function listenPort(tree: readonly Directive[]): number {
   return 80;
 }
 
+/** The <VirtualHost> sections by file:line, built once per tree (a 5,000-vhost server must not search the tree per vhost). */
+const vhostNodes = new WeakMap<readonly Directive[], Map<string, Directive>>();
+
 function vhostNode(model: ConfigModel, v: VirtualHostInfo): Directive | undefined {
-  return flatTree(model.tree).nodes.find((d) => d.name === 'virtualhost' && d.file === v.file && d.line === v.line);
+  let byLine = vhostNodes.get(model.tree);
+  if (!byLine) {
+    byLine = new Map();
+    for (const d of flatTree(model.tree).nodes) if (d.name === 'virtualhost') byLine.set(`${d.file}:${d.line}`, d);
+    vhostNodes.set(model.tree, byLine);
+  }
+  return byLine.get(`${v.file}:${v.line}`);
 }
 
 function unquote(s: string): string {
