@@ -125,8 +125,8 @@ export interface WalkResult {
   files: WalkedFile[];
   /** Each limit reached, in plain words ("stopped after 2000 entries"). */
   limits: { kind: WalkLimitKind; text: string }[];
-  /** Directories not entered, and why (a pseudo or network filesystem, a loop, not readable). */
-  skipped: { path: string; why: string }[];
+  /** Directories not entered, and why (a pseudo or network filesystem, a loop, not readable, not there). */
+  skipped: { path: string; why: string; missing?: boolean }[];
   entries: number;
 }
 
@@ -159,9 +159,15 @@ export function walkFiles(reader: DirReader, root: string, limits: WalkLimits = 
   };
   /** Whether a directory may be entered: not excluded, not seen before. */
   const admit = (dir: string): boolean => {
+    // The path as written first: a hung NFS server must not be touched at all, not even by realpath().
+    const written = excludedBy(dir, mounts);
+    if (written) {
+      result.skipped.push({ path: dir, why: written });
+      return false;
+    }
     const real = reader.realpath(dir);
     if (isProbeError(real)) {
-      result.skipped.push({ path: dir, why: real.message });
+      result.skipped.push({ path: dir, why: real.message, ...(real.error === 'missing' ? { missing: true } : {}) });
       return false;
     }
     const why = excludedBy(real, mounts);

@@ -150,15 +150,14 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
       budget = Math.max(0, budget - w.entries);
       for (const l of w.limits)
         notices.push(`${site.label}: the search for scripts ${l.text}; files beyond were not checked.`);
+      // A DocumentRoot that does not exist is Apache's own warning (AH00112), not a search to report.
       for (const s of w.skipped)
-        if (s.path === dir) notices.push(`${site.label}: ${dir} was not searched for scripts: ${s.why}.`);
+        if (s.path === dir && !s.missing) notices.push(`${site.label}: ${dir} was not searched for scripts: ${s.why}.`);
       return w;
     };
     const candidates: Candidate[] = [];
     for (const root of site.roots) {
       if (budget <= 0) break;
-      // A DocumentRoot that does not exist is Apache's own warning (AH00112), not a search to report.
-      if (!system.fs.exists(root.dir)) continue;
       const w = walk(root.dir);
       for (const f of w.files) {
         const name = path.posix.basename(f.path);
@@ -184,7 +183,6 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
     for (const s of setups) {
       for (const p of coverages.get(s)?.proxied ?? []) {
         if (budget <= 0) break;
-        if (!system.fs.exists(p.dir)) continue;
         for (const f of walk(p.dir).files) {
           const name = path.posix.basename(f.path);
           if (p.indexOnly && !site.directoryIndex.includes(name) && !name.startsWith('index.')) continue;
