@@ -30,6 +30,19 @@ function executes(s: FastcgiSetup): boolean {
   return (s.module === 'fcgid' && !s.params['wrapper']) || (s.module === 'fastcgi' && s.mode === 'dynamic');
 }
 
+/**
+ * Where the module refuses to run a script without Options ExecCGI: mod_fcgid
+ * (mod_fcgid.c: fcgid_handler, wrapper or not, unless the request was
+ * ScriptAlias'd) and mod_fastcgi's dynamic applications.
+ */
+function needsExecCgi(s: FastcgiSetup): boolean {
+  return s.module === 'fcgid' || (s.module === 'fastcgi' && s.mode === 'dynamic');
+}
+
+function scriptAliased(d: DiscoveredScript): boolean {
+  return (d.route?.steps ?? []).some((st) => /^\s*ScriptAlias/i.test(st.text) || st.what === 'scriptalias');
+}
+
 function siteEvidence(d: DiscoveredScript): Evidence[] {
   const out: Evidence[] = [];
   if (d.site.vhost)
@@ -198,7 +211,7 @@ export const discoveredScriptsCheck: ProbeCheck = {
           }),
         );
       }
-      if (executes(s)) {
+      if (needsExecCgi(s) && !scriptAliased(d)) {
         const e = execcgiFinding(ctx, d, s);
         if (e) fs.push(e);
       }
