@@ -174,9 +174,11 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
           });
         }
       }
-      // Scripts the configuration names (FastCgiServer, a wrapper's script) that this root serves.
+      // Scripts the configuration names (FastCgiServer, a wrapper's script) that this root serves. A
+      // FastCgiExternalServer's path is only a name (mod_fastcgi never opens it), and a missing one is
+      // the setup probes' to report: neither is a script to ask for.
       for (const s of setups) {
-        if (!s.script?.startsWith(`${root.dir}/`)) continue;
+        if (!s.script?.startsWith(`${root.dir}/`) || s.mode === 'external' || !system.fs.exists(s.script)) continue;
         candidates.push({ setup: s, file: s.script, urlPath: urlPathOf(root, s.script), why: 'named', depth: 0 });
       }
     }

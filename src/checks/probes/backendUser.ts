@@ -21,6 +21,12 @@ export interface BackendIdentity {
   fallback: boolean;
   /** The backend execs the script itself (fcgiwrap): it needs x, and its #! line matters. */
   execs?: boolean;
+  /**
+   * Whether the backend opens the file the URL maps to at all: PHP-FPM,
+   * fcgiwrap and what Apache starts do; a generic application behind a socket
+   * (a Python or Go app) ignores SCRIPT_FILENAME, so its permissions say nothing.
+   */
+  readsFiles: boolean;
 }
 
 const ANY_HOST = new Set(['0.0.0.0', '::', '*', '[::]']);
@@ -63,6 +69,7 @@ function listenerOwner(system: SystemProbes, target: Target): BackendIdentity | 
         name,
         via: `the process listening there runs as ${name} (pid ${p.pid}: ${cmd})`,
         fallback: false,
+        readsFiles: p.comm === 'fcgiwrap' || /(^|\/)fcgiwrap$/.test(p.cmdline[0] ?? ''),
         // fcgiwrap runs each script as a CGI program (fcgiwrap.c: execve of SCRIPT_FILENAME).
         execs: p.comm === 'fcgiwrap' || /(^|\/)fcgiwrap$/.test(p.cmdline[0] ?? ''),
       };
@@ -71,9 +78,10 @@ function listenerOwner(system: SystemProbes, target: Target): BackendIdentity | 
   return undefined;
 }
 
-function web(facts: Facts, why: string): BackendIdentity {
+function web(facts: Facts, why: string, readsFiles: boolean): BackendIdentity {
   const w = facts.web;
   return {
+    readsFiles,
     ...(w.principal ? { principal: w.principal } : {}),
     name: w.name,
     via: `${why}: checked as the web server's user ${w.name}`,
@@ -84,7 +92,7 @@ function web(facts: Facts, why: string): BackendIdentity {
 export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts: Facts): BackendIdentity {
   if (setup.module === 'proxy_fcgi' || setup.mode === 'external') {
     const target = requestTarget(setup);
-    if (!target) return web(facts, 'the backend has no fixed endpoint');
+    if (!target) return web(facts, 'the backend has no fixed endpoint', false);
     const pool = poolFor(facts.fpm.pools, target);
     const user = pool?.settings['user'];
     if (pool && user) {
@@ -97,14 +105,16 @@ export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts
           name: principal.name ?? user,
           via: `PHP-FPM pool [${pool.name}] (${at}): user = ${user}${group ? `, group = ${group}` : ''}`,
           fallback: false,
+          readsFiles: true,
         };
-      return web(facts, `the pool [${pool.name}]'s user "${user}" (${at}) is not in /etc/passwd`);
+      return web(facts, `the pool [${pool.name}]'s user "${user}" (${at}) is not in /etc/passwd`, true);
     }
     const live = fpmWorkerUser(system, target);
-    if (live.known) return { principal: live.principal, name: live.name, via: live.via, fallback: false };
+    if (live.known)
+      return { principal: live.principal, name: live.name, via: live.via, fallback: false, readsFiles: true };
     const owner = listenerOwner(system, target);
     if (owner) return owner;
-    return web(facts, `no PHP-FPM pool file listens there and ${live.why}`);
+    return web(facts, `no PHP-FPM pool file listens there and ${live.why}`, false);
   }
   const r = setup.runAs;
   if (r && r.via !== 'web-server' && r.user) {
@@ -115,8 +125,9 @@ export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts
         name: principal.name ?? r.user,
         via: `${r.via === 'suexec' ? 'SuexecUserGroup' : 'the wrapper'} runs it as ${r.user}`,
         fallback: false,
+        readsFiles: true,
       };
-    return web(facts, `the application's user "${r.user}" is not in /etc/passwd`);
+    return web(facts, `the application's user "${r.user}" is not in /etc/passwd`, true);
   }
   const w = facts.web;
   return {
@@ -124,5 +135,6 @@ export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts
     name: w.name,
     via: `Apache starts it as its own user ${w.name}`,
     fallback: false,
+    readsFiles: true,
   };
 }

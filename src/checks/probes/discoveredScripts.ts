@@ -196,10 +196,14 @@ export const discoveredScriptsCheck: ProbeCheck = {
       if (d.route && d.route.outcome !== 'fastcgi') continue;
       const s = servingSetup(ctx, d);
       const who = backendIdentity(s, ctx.system, ctx.facts);
+      // A generic application behind a socket never opens the file: its permissions say nothing.
+      if (!who.readsFiles && !needsExecCgi(s)) continue;
+      // A FastCgiServer application is started once by fcgi-pm (the setup probes check its script); requests never open files.
+      if (s.module === 'fastcgi' && s.mode === 'static') continue;
       if (who.fallback) ctx.notice(`${d.file}: ${who.via}.`);
       const file = d.route?.file ?? d.file;
       const execs = executes(s) || who.execs === true;
-      const fs: Finding[] = probed.has(file) ? [] : accessFindings(ctx, d, s, who, execs);
+      const fs: Finding[] = probed.has(file) || !who.readsFiles ? [] : accessFindings(ctx, d, s, who, execs);
       if (fs.length === 0 && execs && !probed.has(file)) {
         fs.push(
           ...shebangFindings(ctx, {
