@@ -7,6 +7,7 @@ import { orderFindings } from '../findings/order.js';
 import { poolStatusFindings } from '../status/check.js';
 import type { PoolFile } from '../status/pool.js';
 import { internalError, type InternalError } from './internalError.js';
+import type { Discovery } from './discovery/discover.js';
 
 export type { InternalError } from './internalError.js';
 
@@ -36,6 +37,8 @@ export type ProbeRunner = (
   internalErrors?: readonly InternalError[];
   /** Ids the probes answered: the configuration's findings of these ids give way to theirs. */
   answered?: readonly string[];
+  /** The scripts each site serves, found and traced by the probes: the request step asks for them. */
+  discovery?: Discovery;
 }>;
 
 /** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
@@ -101,6 +104,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
   };
   if (!options.offline) {
     let pools: readonly PoolFile[] = [];
+    let discovery: Discovery | undefined;
     if (probes) {
       await step('the live probes', async () => {
         const probed = await probes(model, configFindings);
@@ -116,11 +120,17 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
         notices.push(...probed.notices);
         internalErrors.push(...(probed.internalErrors ?? []));
         pools = probed.fpmPools ?? [];
+        discovery = probed.discovery;
         report.steps.probes = true;
       });
     }
     await step('the request to each backend', async () => {
-      report.requests = await requestSetups(model, { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion });
+      report.requests = await requestSetups(
+        model,
+        { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion },
+        discovery,
+        (n) => notices.push(n),
+      );
       markRequestsTheWebServerCannotMake(model, report.requests, findings);
       for (const r of report.requests) findings.push(...r.findings);
       report.steps.requests = true;

@@ -220,7 +220,7 @@ export const FINDINGS = [
     id: 'execcgi-off',
     severity: 'error',
     title: 'Options ExecCGI is off where the FastCGI scripts should run',
-    parts: ['configuration', 'logs'],
+    parts: ['configuration', 'logs', 'probes'],
     contract: true,
   },
   {
@@ -475,7 +475,7 @@ export const FINDINGS = [
     id: 'script-unreadable',
     severity: 'error',
     title: 'PHP-FPM found the script but may not read it',
-    parts: ['request', 'logs'],
+    parts: ['request', 'logs', 'probes'],
     contract: true,
   },
   {

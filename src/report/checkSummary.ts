@@ -44,6 +44,10 @@ export interface SetupSummary {
     error?: string;
     script: string;
     madeAs?: { user: string; webUser: string; why: string };
+    /** The URL of a real script of a site whose route gave the params. */
+    url?: string;
+    /** 'fastcgi': no real script was found; the answer only shows that the backend speaks FastCGI. */
+    level?: 'script' | 'fastcgi';
   };
 }
 
@@ -110,6 +114,8 @@ export function summarizeCheck(report: CheckReport, inScope?: ReadonlySet<string
       if (s.vhost) out.vhost = `${s.vhost.serverName ?? '(no ServerName)'} ${s.vhost.addresses.join(' ')}`;
       if (r) {
         out.request = { script: r.script };
+        if (r.url) out.request.url = r.url;
+        if (r.level) out.request.level = r.level;
         if (r.response) {
           out.request.status = r.response.status;
           out.request.totalMs = Math.round(r.response.timings.totalMs * 10) / 10;

@@ -170,11 +170,24 @@ function setupBlock(
     if (s.request.error) lines.push(`    ${style.fail} request   ${escapeOneLine(s.request.error)}`);
     else {
       // An answer to a request the web server could not make proves nothing about the site: never a ✓.
-      const mark = s.request.madeAs ? style.warn : s.request.status && s.request.status < 400 ? style.ok : style.warn;
+      // A FastCGI-level test (no real script found) judges no script: an answer of any status is no warning.
+      const status = s.request.status ?? 0;
+      const fastcgiOnly = s.request.level === 'fastcgi' && status >= 400 && status < 500;
+      const mark = s.request.madeAs
+        ? style.warn
+        : fastcgiOnly
+          ? c.blue('i')
+          : s.request.status && s.request.status < 400
+            ? style.ok
+            : style.warn;
       const asWho = s.request.madeAs ? ` as ${escapeOneLine(s.request.madeAs.user)}` : '';
-      lines.push(
-        `    ${mark} request   ${statusLine(s.request.status ?? 0, '')}${asWho} in ${s.request.totalMs} ms ${c.dim(`(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`)}`,
-      );
+      const what = s.request.url
+        ? `GET ${escapeOneLine(s.request.url)} → ${statusLine(s.request.status ?? 0, '')}`
+        : statusLine(s.request.status ?? 0, '');
+      const note = fastcgiOnly
+        ? `(the backend speaks FastCGI; no script of the site was found to ask for: SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`
+        : `(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`;
+      lines.push(`    ${mark} request   ${what}${asWho} in ${s.request.totalMs} ms ${c.dim(note)}`);
       if (s.request.madeAs)
         lines.push(
           `              ${c.yellow(escapeOneLine(`${s.request.madeAs.why.charAt(0).toUpperCase()}${s.request.madeAs.why.slice(1)}.`))}`,

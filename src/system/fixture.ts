@@ -21,6 +21,7 @@ import {
   type UnixListener,
 } from './types.js';
 import { usersFromText } from './users.js';
+import { fsDirReader, type MountEntry } from './walk.js';
 
 export interface FixtureFile {
   /** Default 'file' (or 'symlink' with `target`). */
@@ -64,6 +65,8 @@ export interface FixtureData {
   /** Where FPM configs and pool files are looked for (default: the Debian and RHEL places). */
   fpmConfigs?: string[];
   poolGlobs?: string[];
+  /** /proc/self/mountinfo as mount point and type (default: none, so nothing is a network mount). */
+  mounts?: MountEntry[];
 }
 
 export const FIXTURE_PASSWD = `root:x:0:0:root:/root:/bin/bash
@@ -296,5 +299,6 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
       localAddresses: () => data.localAddresses ?? ['127.0.0.1', '::1'],
       hostname: () => data.hostname ?? 'fixture-host',
     },
+    dirs: fsDirReader(fs, data.mounts ?? []),
   };
 }

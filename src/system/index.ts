@@ -10,6 +10,7 @@ import { liveProcesses } from './processes.js';
 import { liveSockets } from './sockets.js';
 import type { SystemProbes } from './types.js';
 import { liveUsers } from './users.js';
+import { liveDirReader } from './walk.js';
 
 export * from './types.js';
 export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
@@ -22,6 +23,15 @@ export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
 export { apacheServerVersion, parseServerVersion } from './serverVersion.js';
+export {
+  DEFAULT_WALK_LIMITS,
+  fsDirReader,
+  liveDirReader,
+  parseMountInfo,
+  skippedFsType,
+  walkFiles,
+} from './walk.js';
+export type { DirEntry, DirReader, MountEntry, WalkLimits, WalkResult, WalkedFile } from './walk.js';
 export { SUN_PATH_MAX } from '../util/unixPath.js';
 
 export interface LiveSystemOptions {
@@ -50,5 +60,6 @@ export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
     ),
     connector: liveConnector(),
     network: liveNetwork(),
+    dirs: liveDirReader(options.proc),
   };
 }

@@ -7,6 +7,7 @@
  * "denied" (not visible to the user running the doctor) must never be read as
  * "missing" (not there), or a non-root run would report false verdicts.
  */
+import type { DirReader } from './walk.js';
 
 export type ProbeErrorKind = 'missing' | 'denied' | 'other';
 
@@ -34,6 +35,8 @@ export interface FileStat {
   mode: number;
   size: number;
   ino: number;
+  /** Device number (with ino, a file's identity); absent where the source does not say. */
+  dev?: number;
 }
 
 export interface FileSystem {
@@ -194,4 +197,6 @@ export interface SystemProbes {
   fpm: FpmPools;
   connector: Connector;
   network: Network;
+  /** Typed directory listings and the mount table, for bounded walks (default: built on `fs`). */
+  dirs?: DirReader;
 }

@@ -4,6 +4,7 @@ import type { FindingId } from '../../findings/registry.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import type { ConnectOutcome, SystemProbes } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
+import type { Discovery } from '../discovery/discover.js';
 import type { Facts } from './facts.js';
 
 export interface ProbeContext {
@@ -21,6 +22,8 @@ export interface ProbeContext {
   configFindings: readonly Finding[];
   /** Records something the probes could not see ("not visible to user X; run with sudo"). */
   notice(text: string): void;
+  /** The scripts each site really serves (bounded walk + routes), when discovery ran. */
+  discovery?: Discovery;
 }
 
 export interface ProbeCheck {

@@ -24,6 +24,8 @@ import { tcpBackendCheck } from './tcpBackend.js';
 import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
 import { dedupeFindings } from '../dedupe.js';
+import { discoverScripts, type Discovery, type DiscoveryOptions } from '../discovery/discover.js';
+import { discoveredScriptsCheck } from './discoveredScripts.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -35,6 +37,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   ipcDirCheck,
   scriptsCheck,
   shebangCheck,
+  discoveredScriptsCheck,
   staticWorkersCheck,
   unixSocketCheck,
   socketPermissionCheck,
@@ -54,6 +57,8 @@ export interface ProbeOptions {
   fpmConfigs?: readonly string[];
   /** The checks to run (default PROBE_CHECKS); tests pass one that throws. */
   checks?: readonly ProbeCheck[];
+  /** Limits of the search for the scripts each site serves; false: no search. */
+  discovery?: DiscoveryOptions | false;
 }
 
 export interface ProbeResult {
@@ -66,6 +71,8 @@ export interface ProbeResult {
   internalErrors: InternalError[];
   /** Ids the live checks answered: the configuration's findings of these ids are replaced by theirs. */
   answered: FindingId[];
+  /** The scripts each site serves, found and traced: the request step asks the backends for them. */
+  discovery?: Discovery;
 }
 
 /** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
@@ -126,6 +133,14 @@ export async function runProbes(
   const findings: Finding[] = [];
   const internalErrors: InternalError[] = [];
   const answered: FindingId[] = [];
+  if (opts.discovery !== false && setups.length > 0) {
+    try {
+      ctx.discovery = discoverScripts(model, system, opts.discovery ?? {});
+      for (const n of ctx.discovery.notices) notices.add(n);
+    } catch (e) {
+      internalErrors.push(internalError('the search for the scripts each site serves', e));
+    }
+  }
   for (const check of opts.checks ?? PROBE_CHECKS) {
     try {
       findings.push(...check.run(ctx));
@@ -135,11 +150,13 @@ export async function runProbes(
       internalErrors.push(internalError(`the live check for ${check.ids.join(', ')}`, e));
     }
   }
-  return {
+  const result: ProbeResult = {
     findings: dedupeFindings(findings),
     notices: [...notices],
     fpmPools: facts.fpm.pools,
     internalErrors,
     answered,
   };
+  if (ctx.discovery) result.discovery = ctx.discovery;
+  return result;
 }

@@ -135,53 +135,56 @@ function interpreterFinding(ctx: ProbeContext, t: ScriptTarget, sb: Shebang): Fi
   });
 }
 
+/** The #! findings of one script Apache execs (shared with discovery, which finds scripts by walking a site). */
+export function shebangFindings(ctx: ProbeContext, t: ScriptTarget): Finding[] {
+  const out: Finding[] = [];
+  const head = ctx.system.fs.readHead(t.path, 256);
+  if (isProbeError(head)) {
+    if (head.error === 'denied')
+      ctx.notice(
+        `${t.path} is not readable by user ${ctx.facts.viewerName}; its #! line was not checked. Run with sudo for the full check.`,
+      );
+    return out;
+  }
+  if (head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) return out; // ELF: a compiled program
+  const sb = parseShebang(head);
+  if (!sb) {
+    if (head.length === 0) return out;
+    out.push(
+      probeFinding({
+        id: 'shebang-interpreter-missing',
+        severity: 'error',
+        title: 'The script has no #! line',
+        message: `${t.path} is run directly but neither starts with "#!" nor is a compiled program: exec fails with "Exec format error" and the application never starts.`,
+        setups: [t.setup],
+        probe: [`${t.path}: first bytes ${JSON.stringify(head.subarray(0, 24).toString('latin1'))}`],
+        fix: `Add the interpreter line at the top of ${t.path} (for example "#!/usr/bin/perl"), or run the file through a wrapper (FcgidWrapper).`,
+      }),
+    );
+    return out;
+  }
+  if (sb.crlf) {
+    out.push(
+      probeFinding({
+        id: 'shebang-crlf',
+        severity: 'error',
+        title: 'The script has Windows line endings',
+        message: `The first line of ${t.path} ends in CR LF, so the kernel looks for an interpreter called "${sb.interpreter}\\r", which does not exist: exec fails with "No such file or directory" although ${sb.interpreter} is there.`,
+        setups: [t.setup],
+        probe: [`${t.path}: first line ${JSON.stringify(`${sb.line}\n`)}`],
+        fix: `Convert the file to Unix line endings: sed -i 's/\\r$//' ${t.path} (or dos2unix ${t.path}), and set your editor or git (core.autocrlf=input) to keep them.`,
+      }),
+    );
+    return out;
+  }
+  const f = interpreterFinding(ctx, t, sb);
+  if (f) out.push(f);
+  return out;
+}
+
 export const shebangCheck: ProbeCheck = {
   ids: ['shebang-interpreter-missing', 'shebang-crlf'],
   run(ctx) {
-    const out: Finding[] = [];
-    for (const t of scriptTargets(ctx)) {
-      const head = ctx.system.fs.readHead(t.path, 256);
-      if (isProbeError(head)) {
-        if (head.error === 'denied')
-          ctx.notice(
-            `${t.path} is not readable by user ${ctx.facts.viewerName}; its #! line was not checked. Run with sudo for the full check.`,
-          );
-        continue;
-      }
-      if (head.subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))) continue; // ELF: a compiled program
-      const sb = parseShebang(head);
-      if (!sb) {
-        if (head.length === 0) continue;
-        out.push(
-          probeFinding({
-            id: 'shebang-interpreter-missing',
-            severity: 'error',
-            title: 'The script has no #! line',
-            message: `${t.path} is run directly but neither starts with "#!" nor is a compiled program: exec fails with "Exec format error" and the application never starts.`,
-            setups: [t.setup],
-            probe: [`${t.path}: first bytes ${JSON.stringify(head.subarray(0, 24).toString('latin1'))}`],
-            fix: `Add the interpreter line at the top of ${t.path} (for example "#!/usr/bin/perl"), or run the file through a wrapper (FcgidWrapper).`,
-          }),
-        );
-        continue;
-      }
-      if (sb.crlf) {
-        out.push(
-          probeFinding({
-            id: 'shebang-crlf',
-            severity: 'error',
-            title: 'The script has Windows line endings',
-            message: `The first line of ${t.path} ends in CR LF, so the kernel looks for an interpreter called "${sb.interpreter}\\r", which does not exist: exec fails with "No such file or directory" although ${sb.interpreter} is there.`,
-            setups: [t.setup],
-            probe: [`${t.path}: first line ${JSON.stringify(`${sb.line}\n`)}`],
-            fix: `Convert the file to Unix line endings: sed -i 's/\\r$//' ${t.path} (or dos2unix ${t.path}), and set your editor or git (core.autocrlf=input) to keep them.`,
-          }),
-        );
-        continue;
-      }
-      const f = interpreterFinding(ctx, t, sb);
-      if (f) out.push(f);
-    }
-    return out;
+    return scriptTargets(ctx).flatMap((t) => shebangFindings(ctx, t));
   },
 };

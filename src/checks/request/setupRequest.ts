@@ -7,7 +7,9 @@ import { buildRequestEnvironment } from '../../client/params.js';
 import { sendRequest, type FcgiResponse } from '../../client/request.js';
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Finding } from '../../findings/finding.js';
+import type { Route } from '../../routing/types.js';
 import type { FastcgiSetup } from '../../setups/types.js';
+import type { DiscoveredScript, Discovery } from '../discovery/discover.js';
 import { findingForClientError, findingsForResponse } from './outcome.js';
 
 /**
@@ -22,9 +24,19 @@ import { findingForClientError, findingsForResponse } from './outcome.js';
 export interface SetupRequestResult {
   setup: FastcgiSetup;
   target: Target;
-  /** the SCRIPT_FILENAME sent, and whether the configuration names it (else we picked it) */
+  /** the SCRIPT_FILENAME sent, and whether it is a real script (named by the configuration or found in a site), else we picked it */
   script: string;
   scriptKnown: boolean;
+  /**
+   * What the request tests: 'script' — a real script, as Apache would ask for it;
+   * 'fastcgi' — no real script was found, so only that the backend speaks FastCGI
+   * (any well-formed answer, even a 404 "File not found.").
+   */
+  level?: 'script' | 'fastcgi';
+  /** The URL whose route gave the params (a script discovery found in a site). */
+  url?: string;
+  /** That URL's route: the params sent are route.backend.params, exactly what Apache sends. */
+  route?: Route;
   response?: FcgiResponse;
   error?: FcgiClientError;
   findings: Finding[];
@@ -82,17 +94,48 @@ function setupFindings(setup: FastcgiSetup, findings: Finding[]): Finding[] {
   }));
 }
 
+/** The SCRIPT_FILENAME a route's params name, without mod_proxy_fcgi's "proxy:fcgi://host" prefix. */
+function scriptOfParams(params: Record<string, string>, fallback: string): string {
+  const sf = params['SCRIPT_FILENAME'];
+  if (!sf) return fallback;
+  return sf.replace(/^proxy:fcgi:\/\/[^/]*/, '');
+}
+
 export async function requestSetup(
   model: ConfigModel,
   setup: FastcgiSetup,
   opts: SetupRequestOptions,
+  discovered?: DiscoveredScript,
 ): Promise<SetupRequestResult | undefined> {
   const target = requestTarget(setup);
   if (!target) return undefined;
-  const { script, scriptKnown, documentRoot } = chooseScript(model, setup);
+  const route = discovered?.route;
+  const chosen = chooseScript(model, setup);
+  const fromRoute = route?.backend ? route.backend.params : undefined;
+  const script = fromRoute ? scriptOfParams(fromRoute, discovered?.file ?? chosen.script) : chosen.script;
+  const scriptKnown = fromRoute !== undefined || chosen.scriptKnown;
   const serverName = setup.vhost?.serverName ?? 'localhost';
-  const params = buildRequestEnvironment({ script, documentRoot, serverName, softwareVersion: opts.toolVersion });
-  const result: SetupRequestResult = { setup, target, script, scriptKnown, findings: [] };
+  // A route's params are exactly what Apache sends; without one, a made-up request that only tests FastCGI.
+  const params = fromRoute
+    ? Object.entries(fromRoute)
+    : buildRequestEnvironment({
+        script,
+        documentRoot: chosen.documentRoot,
+        serverName,
+        softwareVersion: opts.toolVersion,
+      });
+  const result: SetupRequestResult = {
+    setup,
+    target,
+    script,
+    scriptKnown,
+    level: scriptKnown ? 'script' : 'fastcgi',
+    findings: [],
+  };
+  if (discovered && route) {
+    result.url = discovered.url;
+    result.route = route;
+  }
   try {
     result.response = await sendRequest(target, { params, timeoutMs: opts.timeoutMs });
   } catch (err) {
@@ -107,7 +150,8 @@ export async function requestSetup(
     scriptGiven: true,
   });
   if (!scriptKnown) {
-    // We made the script name up: a 404 or 403 about it says nothing of the backend's health.
+    // We made the script name up: a 404 or 403 about it says nothing of the backend's health
+    // (any well-formed answer proves the backend speaks FastCGI).
     findings = findings.filter(
       (f) =>
         ![
@@ -178,22 +222,69 @@ export function markRequestsTheWebServerCannotMake(
   }
 }
 
-/** Every setup with an endpoint, one request each, endpoints shared by several setups asked once. */
-export async function requestSetups(model: ConfigModel, opts: SetupRequestOptions): Promise<SetupRequestResult[]> {
+/** The key of an endpoint, as the routes' backend target and the setups' endpoint both give it. */
+function endpointKey(t: Target): string {
+  return t.kind === 'unix' ? `unix:${t.path}` : `${t.host}:${t.port}`;
+}
+
+/** The first real script discovery traced to this setup (by setup id, else by endpoint). */
+function scriptFor(
+  setup: FastcgiSetup,
+  target: Target,
+  discovery: Discovery | undefined,
+): DiscoveredScript | undefined {
+  const traced = (discovery?.scripts ?? []).filter((d) => d.route?.outcome === 'fastcgi' && d.route.backend);
+  const key = endpointKey(target);
+  return (
+    traced.find((d) => d.route?.backend?.setupId === setup.id) ??
+    traced.find((d) => {
+      const t = d.route?.backend?.target;
+      return (
+        t !== undefined &&
+        t !== null &&
+        (t === key || t === formatTarget(target) || t === `unix:${formatTarget(target)}`)
+      );
+    })
+  );
+}
+
+/**
+ * Every setup with an endpoint, one request each, endpoints shared by several
+ * setups asked once. With a discovery, each backend is asked for a real
+ * script of a site it serves, with the params its route gives; a backend no
+ * real script reaches is tested at the FastCGI level only, and said so.
+ */
+export async function requestSetups(
+  model: ConfigModel,
+  opts: SetupRequestOptions,
+  discovery?: Discovery,
+  notice?: (text: string) => void,
+): Promise<SetupRequestResult[]> {
   const asked = new Map<string, Promise<SetupRequestResult | undefined>>();
   const results: SetupRequestResult[] = [];
   for (const setup of model.setups) {
     const target = requestTarget(setup);
     if (!target) continue;
-    const key = `${target.kind === 'unix' ? target.path : `${target.host}:${target.port}`}\u0000${setup.script ?? ''}`;
+    const found = scriptFor(setup, target, discovery);
+    const key = `${endpointKey(target)}\u0000${found ? found.url : (setup.script ?? '')}`;
     let pending = asked.get(key);
     const first = !pending;
     if (!pending) {
-      pending = requestSetup(model, setup, opts);
+      pending = requestSetup(model, setup, opts, found);
       asked.set(key, pending);
     }
     const r = await pending;
-    if (r && first) results.push(r);
+    if (r && first) {
+      results.push(r);
+      if (r.level === 'fastcgi' && discovery && notice) {
+        const untraced = discovery.scripts.find((d) => d.setup?.id === setup.id && d.routeError !== undefined);
+        notice(
+          untraced
+            ? `${formatTarget(target)}: ${untraced.file} was found but its request could not be traced (${untraced.routeError}), so the request tests only that the backend speaks FastCGI, not that a site works.`
+            : `${formatTarget(target)}: no script of a site served by ${setup.definedAt.file}:${setup.definedAt.line} was found, so the request tests only that the backend speaks FastCGI, not that a site works.`,
+        );
+      }
+    }
   }
   return results;
 }

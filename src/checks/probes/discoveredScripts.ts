@@ -1,0 +1,226 @@
+/**
+ * The scripts discovery found, probed as the backend runs them: the file is
+ * there, readable (PHP-FPM reads it) or executable (mod_fcgid and mod_fastcgi
+ * exec it) by the backend's user along every directory of its path, its #!
+ * line, and Options ExecCGI where the module demands it. Existing finding ids
+ * only; each finding names the handler's line, the site's line, the user and
+ * the path step that refuses.
+ */
+import * as path from 'node:path';
+import type { Evidence, Finding } from '../../findings/finding.js';
+import type { FastcgiSetup } from '../../setups/index.js';
+import { chmodFix, denialText } from '../../system/denial.js';
+import { mayAccess, modeString, type AccessVerdict, type Bit } from '../../system/index.js';
+import type { ProbeCheck, ProbeContext } from './context.js';
+import { principalText } from './evidence.js';
+import { probeFinding } from './make.js';
+import { scriptTargets } from './scriptTargets.js';
+import { shebangFindings } from './shebang.js';
+import type { DiscoveredScript } from '../discovery/discover.js';
+import { backendIdentity, type BackendIdentity } from './backendUser.js';
+
+/** The setup that really serves the script: the route's, else the one discovery expected. */
+function servingSetup(ctx: ProbeContext, d: DiscoveredScript): FastcgiSetup {
+  const id = d.route?.backend?.setupId;
+  return (id && ctx.model.setups.find((s) => s.id === id)) || d.setup;
+}
+
+/** Where the module executes the file itself (and ExecCGI and the #! line matter). */
+function executes(s: FastcgiSetup): boolean {
+  return (s.module === 'fcgid' && !s.params['wrapper']) || (s.module === 'fastcgi' && s.mode === 'dynamic');
+}
+
+/**
+ * Where the module refuses to run a script without Options ExecCGI: mod_fcgid
+ * (mod_fcgid.c: fcgid_handler, wrapper or not, unless the request was
+ * ScriptAlias'd) and mod_fastcgi's dynamic applications.
+ */
+function needsExecCgi(s: FastcgiSetup): boolean {
+  return s.module === 'fcgid' || (s.module === 'fastcgi' && s.mode === 'dynamic');
+}
+
+function scriptAliased(d: DiscoveredScript): boolean {
+  return (d.route?.steps ?? []).some((st) => /^\s*ScriptAlias/i.test(st.text) || st.what === 'scriptalias');
+}
+
+function siteEvidence(d: DiscoveredScript): Evidence[] {
+  const out: Evidence[] = [];
+  if (d.site.vhost)
+    out.push({
+      kind: 'config',
+      text: `${d.site.vhost.file}:${d.site.vhost.line}: <VirtualHost ${d.site.vhost.addresses.join(' ')}>${d.site.vhost.serverName ? ` (ServerName ${d.site.vhost.serverName})` : ''}`,
+    });
+  const handler = d.route?.steps.find((s) => s.what === 'handler');
+  if (handler?.file) out.push({ kind: 'config', text: `${handler.file}:${handler.line ?? '?'}: ${handler.text}` });
+  out.push({ kind: 'probe', text: `found as ${d.url} → ${d.file}${d.route ? '' : ' (not traced)'}` });
+  return out;
+}
+
+function withSite(f: Finding, d: DiscoveredScript): Finding {
+  const seen = new Set(f.evidence.map((e) => e.text));
+  return { ...f, evidence: [...f.evidence, ...siteEvidence(d).filter((e) => !seen.has(e.text))] };
+}
+
+function denialFinding(
+  ctx: ProbeContext,
+  d: DiscoveredScript,
+  s: FastcgiSetup,
+  who: BackendIdentity,
+  v: Extract<AccessVerdict, { result: 'denied' }>,
+  need: Bit[],
+): Finding {
+  const users = ctx.system.users;
+  const onFile = v.path === v.steps.at(-1)?.path && v.stat.type !== 'dir';
+  const denial = {
+    who: who.name,
+    path: v.path,
+    object: onFile ? `the script ${v.path}` : `the directory ${v.path}`,
+    missing: v.missing,
+    cls: v.cls,
+    modeText: modeString(v.stat),
+    owner: users.userName(v.stat.uid) ?? String(v.stat.uid),
+    group: users.groupName(v.stat.gid) ?? String(v.stat.gid),
+  };
+  // Where the backend execs the script, any missing x (on it or a directory above) makes exec fail.
+  const execs = need.includes('x');
+  const id = execs ? 'script-not-executable' : 'script-unreadable';
+  const symptom =
+    s.module !== 'proxy_fcgi'
+      ? 'Apache fails to start it (500 or 503)'
+      : who.execs
+        ? 'the backend answers 403 Forbidden'
+        : 'the backend answers "Access denied." / "Primary script unknown" (403 or 404)';
+  return probeFinding({
+    id,
+    severity: 'error',
+    title: execs
+      ? 'The FastCGI script is not executable for the user that runs it'
+      : 'The backend may not read the script',
+    message: `${d.url} runs ${d.file} as ${who.name}, who ${denialText(denial)}: ${symptom}.`,
+    setups: [s],
+    probe: [
+      `runs as: ${who.principal ? principalText(who.principal, users) : who.name} — ${who.via}`,
+      `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${denial.owner}:${denial.group} ${v.path}`,
+    ],
+    fix: chmodFix(denial),
+  });
+}
+
+function accessFindings(
+  ctx: ProbeContext,
+  d: DiscoveredScript,
+  s: FastcgiSetup,
+  who: BackendIdentity,
+  execs: boolean,
+): Finding[] {
+  const fs = ctx.system.fs;
+  const file = d.route?.file ?? d.file;
+  if (!fs.exists(file)) {
+    return [
+      probeFinding({
+        id: 'script-missing',
+        severity: 'error',
+        title: 'The FastCGI script does not exist',
+        message: `${d.url} maps to ${file}, which does not exist.`,
+        setups: [s],
+        probe: [`${file}: no such file`],
+        fix: `Install the script at ${file}, or correct the mapping.`,
+      }),
+    ];
+  }
+  if (!who.principal) return [];
+  const need: Bit[] = execs ? ['x'] : ['r'];
+  const v = mayAccess(fs, who.principal, file, need);
+  if (v.result === 'unknown') {
+    if (v.reason === 'denied')
+      ctx.notice(
+        `${v.path} is not visible to user ${ctx.facts.viewerName}; whether ${who.name} may use ${file} was not checked. Run with sudo for the full check.`,
+      );
+    return [];
+  }
+  if (v.result === 'denied') return [denialFinding(ctx, d, s, who, v, need)];
+  // The interpreter of an exec'd script reads it too.
+  if (execs) {
+    const r = mayAccess(fs, who.principal, file, ['r']);
+    if (r.result === 'denied') return [denialFinding(ctx, d, s, who, r, ['r'])];
+  }
+  return [];
+}
+
+function execcgiFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup): Finding | undefined {
+  const options = d.route?.options;
+  if (!options || options.includes('ExecCGI')) return undefined;
+  // The configuration check already said it for this handler's own directory.
+  if (
+    ctx.configFindings.some(
+      (f) => f.id === 'execcgi-off' && f.location?.file === s.definedAt.file && f.location.line === s.definedAt.line,
+    )
+  )
+    return undefined;
+  const dir = path.posix.dirname(d.route?.file ?? d.file);
+  const symptom =
+    s.module === 'fcgid'
+      ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'
+      : 'mod_fastcgi answers 403 Forbidden and logs \'FastCGI: "ExecCGI Option" is off in this directory\'';
+  const sections = (d.route?.steps ?? []).filter((st) => st.what === 'section' && /Options/i.test(st.text) && st.file);
+  return probeFinding({
+    id: 'execcgi-off',
+    severity: 'error',
+    title: 'ExecCGI is off where scripts should run',
+    message: `${d.url} goes to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect at ${dir} are "${options.join(' ') || 'None'}", without ExecCGI: ${symptom}.`,
+    setups: [s],
+    probe: [
+      `Options at ${dir}: ${options.join(' ') || 'None'}`,
+      ...sections.map((st) => `${st.file}:${st.line ?? '?'}: ${st.text}`),
+    ],
+    fix: `Add "Options +ExecCGI" inside <Directory ${dir}> (or the section that sets the handler).`,
+  });
+}
+
+export const discoveredScriptsCheck: ProbeCheck = {
+  ids: [
+    'script-missing',
+    'script-unreadable',
+    'script-not-executable',
+    'shebang-crlf',
+    'shebang-interpreter-missing',
+    'execcgi-off',
+  ],
+  run(ctx) {
+    const found = ctx.discovery?.scripts ?? [];
+    if (found.length === 0) return [];
+    // Scripts the setup-level probes already looked at (a FastCgiServer, a wrapper, an fcgid directory) are not told twice.
+    const probed = new Set(scriptTargets(ctx).map((t) => t.path));
+    const out: Finding[] = [];
+    for (const d of found) {
+      if (d.route && d.route.outcome !== 'fastcgi') continue;
+      const s = servingSetup(ctx, d);
+      const who = backendIdentity(s, ctx.system, ctx.facts);
+      // A generic application behind a socket never opens the file: its permissions say nothing.
+      if (!who.readsFiles && !needsExecCgi(s)) continue;
+      // A FastCgiServer application is started once by fcgi-pm (the setup probes check its script); requests never open files.
+      if (s.module === 'fastcgi' && s.mode === 'static') continue;
+      if (who.fallback) ctx.notice(`${d.file}: ${who.via}.`);
+      const file = d.route?.file ?? d.file;
+      const execs = executes(s) || who.execs === true;
+      const fs: Finding[] = probed.has(file) || !who.readsFiles ? [] : accessFindings(ctx, d, s, who, execs);
+      if (fs.length === 0 && execs && !probed.has(file)) {
+        fs.push(
+          ...shebangFindings(ctx, {
+            setup: s,
+            path: file,
+            explicit: true,
+            whoName: who.name,
+            ...(who.principal ? { who: who.principal } : {}),
+          }),
+        );
+      }
+      if (needsExecCgi(s) && !scriptAliased(d)) {
+        const e = execcgiFinding(ctx, d, s);
+        if (e) fs.push(e);
+      }
+      out.push(...fs.map((f) => withSite(f, d)));
+    }
+    return out;
+  },
+};
