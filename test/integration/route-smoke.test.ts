@@ -1,0 +1,125 @@
+/**
+ * The route model against a real Apache 2.4 with mod_proxy_fcgi and the
+ * `serve` echo app: five basic routes (SetHandler in a FilesMatch → a Unix
+ * socket, ProxyPassMatch, DirectoryIndex, PATH_INFO, a 404), each traced
+ * from the very configuration Apache runs and compared with what Apache did.
+ * One more records an observation: with SetHandler proxy:…, a missing .php
+ * is still forwarded to the backend (Apache does not answer 404 itself).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeVhost, listVhosts, LiveFileSource, parseConfig } from '../../src/apache/index.js';
+import { routeApache } from '../../src/routing/apache/index.js';
+import type { ApacheRoutingModel } from '../../src/routing/apache/model.js';
+import { parseRouteUrl } from '../../src/routing/url.js';
+import { extractSetups } from '../../src/setups/index.js';
+import { liveFileSystem } from '../../src/system/fileSystem.js';
+import { startApache, type ApacheServer } from './harness/apache.js';
+import { BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
+import { startServeApp, type ServeAppServer } from './harness/serveApp.js';
+
+const built = requireBuiltCli();
+const haveProxyFcgi = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi);
+
+interface Echo {
+  app: string;
+  params: Record<string, string>;
+}
+
+describe.skipIf(!haveProxyFcgi)('route model vs a real Apache (mod_proxy_fcgi + serve)', () => {
+  let serve: ServeAppServer;
+  let apache: ApacheServer;
+  let model: ApacheRoutingModel;
+  beforeAll(async () => {
+    serve = await startServeApp({ args: ['--mode', '0660', '--group', 'www-data'] });
+    apache = await startApache({
+      modules: ['proxy_fcgi'],
+      files: { 'app/echo.php': '<?php // serve answers\n', 'static.html': '<p>static</p>\n' },
+      config: ({ docRoot }) => `
+DirectoryIndex echo.php index.html
+<Directory "${docRoot}/app">
+    <FilesMatch "\\.php$">
+        SetHandler "proxy:unix:${serve.endpoint.path}|fcgi://localhost"
+    </FilesMatch>
+</Directory>
+ProxyPassMatch ^/pm/(.*\\.php)$ unix:${serve.endpoint.path}|fcgi://localhost${docRoot}/app/$1
+`,
+    });
+    const p = parseConfig({ rootFile: apache.confPath, serverRoot: apache.serverRoot, source: new LiveFileSource(), env: {} });
+    model = {
+      tree: p.directives,
+      serverRoot: p.serverRoot,
+      modulesLoaded: p.modules,
+      vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
+      setups: extractSetups(p.directives, p.serverRoot, p.modules),
+    };
+  });
+  afterAll(async () => {
+    await apache?.stop();
+    await serve?.stop();
+  });
+
+  const traceOf = (path: string) => {
+    const req = parseRouteUrl(`http://localhost:${apache.port}${path}`);
+    if ('error' in req) throw new Error(req.error);
+    return routeApache(model, { ...req, localAddress: '127.0.0.1' }, { fs: liveFileSystem() });
+  };
+  const echoOf = async (path: string): Promise<{ status: number; echo?: Echo }> => {
+    const res = await apache.http(path, { headers: { Accept: 'application/json' } });
+    let echo: Echo | undefined;
+    try {
+      const e = JSON.parse(res.body) as Echo;
+      if (e.app === 'fcgi-doctor serve') echo = e;
+    } catch {
+      echo = undefined;
+    }
+    return { status: res.status, echo };
+  };
+
+  it('SetHandler in a FilesMatch → the Unix socket', async () => {
+    const got = await echoOf('/app/echo.php?x=1');
+    const r = traceOf('/app/echo.php?x=1');
+    expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/echo.php`);
+    expect(r.outcome).toBe('fastcgi');
+    expect(r.file).toBe(`${apache.docRoot}/app/echo.php`);
+    expect(r.backend?.target).toBe(serve.endpoint.path);
+  });
+
+  it('ProxyPassMatch with a backreference', async () => {
+    const got = await echoOf('/pm/echo.php');
+    const r = traceOf('/pm/echo.php');
+    expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/echo.php`);
+    expect(r.outcome).toBe('fastcgi');
+    expect(r.backend?.target).toBe(serve.endpoint.path);
+    expect(r.steps.some((s) => s.what === 'proxypass')).toBe(true);
+  });
+
+  it('DirectoryIndex', async () => {
+    const got = await echoOf('/app/');
+    const r = traceOf('/app/');
+    expect(got.echo?.params.SCRIPT_NAME).toBe('/app/echo.php');
+    expect(r.outcome).toBe('fastcgi');
+    expect(r.file).toBe(`${apache.docRoot}/app/echo.php`);
+  });
+
+  it('PATH_INFO', async () => {
+    const got = await echoOf('/app/echo.php/more/path');
+    const r = traceOf('/app/echo.php/more/path');
+    expect(got.echo?.params.PATH_INFO).toBe('/more/path');
+    expect(r.pathInfo).toBe('/more/path');
+    expect(r.outcome).toBe('fastcgi');
+  });
+
+  it('404 for a missing static file', async () => {
+    const got = await echoOf('/nothing.html');
+    const r = traceOf('/nothing.html');
+    expect(got.status).toBe(404);
+    expect(r).toMatchObject({ outcome: 'status', status: 404 });
+  });
+
+  it('observation: a missing .php under SetHandler proxy is forwarded to the backend', async () => {
+    const got = await echoOf('/app/missing.php');
+    const r = traceOf('/app/missing.php');
+    expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/missing.php`);
+    expect(r.outcome).toBe('fastcgi');
+  });
+});
