@@ -180,7 +180,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const idx = sectionIndex(model.tree);
     const own = st.vhost ? (idx.vhostTop.get(st.vhost) ?? []).filter((d) => ALIAS_NAMES.has(d.name)) : [];
     const main = idx.mainTop.filter((d) => ALIAS_NAMES.has(d.name));
-    t = tryAliases({ aliasDirectives: own.concat(main), serverRoot: model.serverRoot, uri, ...(args !== undefined ? { args } : {}) }, st.steps);
+    const base = `${st.req.scheme}://${serverNameOf(st)}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}`;
+    t = tryAliases({ aliasDirectives: own.concat(main), serverRoot: model.serverRoot, uri, base, ...(args !== undefined ? { args } : {}) }, st.steps);
     if (t?.kind === 'status') return finishStatus(st, t.status ?? 302, `mod_alias answers ${t.status}`, t.by, t.location);
   }
   if (!t) {
@@ -214,6 +215,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   if (t.kind === 'proxy' && t.proxyUrl) {
     const merged = mergeSections(st.model.tree, st.vhost, { base: st.serverTop, uri, filename: null, fs, uncertain: st.uncertain, steps: st.steps, vars: rewriteVars(st, uri, args) });
     rec.directives = merged.directives;
+    envFromConfig(st, merged.directives, rec, uri);
     const access = accessVerdict(merged.directives, st.modules);
     if (access.denied) return finishStatus(st, 403, `access denied: ${access.text}`, access.by);
     if (access.uncertain) st.uncertain.push(access.uncertain);
@@ -258,6 +260,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     },
   });
   rec.directives = merged.directives;
+  envFromConfig(st, merged.directives, rec, uri);
   st.route.options = merged.options;
   st.route.file = w.filename;
   if (w.pathInfo) st.route.pathInfo = w.pathInfo;
@@ -390,7 +393,9 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const b = fastcgiBackend(w.filename, model.setups);
     if (b.mode === 'dynamic') {
       if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fastcgi answers 404`);
-      if (!opts.includes('ExecCGI')) return finishStatus(st, 403, `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fastcgi (dynamic) answers 403`);
+      // mod_fastcgi.c content_handler: only a dynamic invocation outside a ScriptAlias needs ExecCGI.
+      if (!opts.includes('ExecCGI') && t.handler !== 'cgi-script')
+        return finishStatus(st, 403, `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fastcgi (dynamic) answers 403`);
     }
     return finishBackend(st, rec, b);
   }
@@ -424,6 +429,53 @@ function canonFcgi(choice: BackendChoice, url: string): string {
 /** ap_escape_uri / ap_proxy_canonenc for a path: keeps what a path may hold. */
 export function encodeUriPath(p: string): string {
   return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => Buffer.from(c, 'utf8').toString('hex').replace(/../g, (h) => `%${h.toUpperCase()}`));
+}
+
+/**
+ * mod_env (SetEnv/UnsetEnv, fixups) and mod_setenvif (SetEnvIf on the
+ * request attributes the model knows; post_read_request and header_parser)
+ * into r->subprocess_env. A condition on an unknown attribute is uncertain.
+ */
+function envFromConfig(st: State, directives: readonly Directive[], rec: RequestRecord, uri: string): void {
+  const attrs: Record<string, string> = {
+    request_uri: uri,
+    request_method: st.req.method,
+    request_protocol: 'HTTP/1.1',
+    host: st.req.host,
+    server_addr: st.req.localAddress ?? '',
+  };
+  for (const [k, v] of Object.entries(st.req.headers)) attrs[k.toLowerCase()] = v;
+  for (const d of directives) {
+    const name = d.name;
+    if (name === 'setenv' && st.modules.has('env_module') && d.args[0]) rec.env[d.args[0]] = d.args[1] ?? '';
+    else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
+    else if ((name === 'setenvif' || name === 'setenvifnocase') && st.modules.has('setenvif_module')) {
+      const attr = (d.args[0] ?? '').toLowerCase();
+      const value = attrs[attr];
+      if (value === undefined) {
+        if (attr === 'remote_addr' || attr === 'remote_host' || !/^[a-z0-9_-]+$/.test(attr) || attr === 'remote_user')
+          st.uncertain.push(`${render(d)} (${d.file}:${d.line}) depends on ${d.args[0]}: not applied`);
+        continue;
+      }
+      let re: RegExp;
+      try {
+        re = new RegExp(d.args[1] ?? '', name === 'setenvifnocase' ? 'i' : '');
+      } catch {
+        continue;
+      }
+      const m = re.exec(value);
+      if (!m) continue;
+      for (const spec of d.args.slice(2)) {
+        if (spec.startsWith('!')) delete rec.env[spec.slice(1)];
+        else {
+          const eq = spec.indexOf('=');
+          const k = eq === -1 ? spec : spec.slice(0, eq);
+          const v = eq === -1 ? '1' : spec.slice(eq + 1).replace(/\$(\d)/g, (_x, n: string) => m[Number(n)] ?? '');
+          rec.env[k] = v;
+        }
+      }
+    }
+  }
 }
 
 function serverNameOf(st: State): string {

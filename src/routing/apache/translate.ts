@@ -67,12 +67,18 @@ function compile(re: string, nocase = false): RegExp | undefined {
   }
 }
 
+function encodePath(p: string): string {
+  return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/g, (c) => Buffer.from(c, 'utf8').toString('hex').replace(/../g, (h) => `%${h.toUpperCase()}`));
+}
+
 export interface AliasInput {
   /** mod_alias directives at server level: vhost's then main server's (mod_alias merge_alias_config: overrides first). */
   aliasDirectives: Directive[];
   serverRoot: string;
   uri: string;
   args?: string;
+  /** scheme://host[:port] for a redirect to an abs_path (ap_construct_url). */
+  base: string;
 }
 
 const REDIRECT_STATUS: Record<string, number> = { permanent: 301, temp: 302, seeother: 303, gone: 410 };
@@ -109,9 +115,12 @@ export function tryAliases(inp: AliasInput, steps: RouteStep[]): Translated | un
         } else {
           const n = aliasMatchLen(uri, from);
           if (n === 0) continue;
-          target = to === undefined ? undefined : to + uri.slice(n);
+          // mod_alias.c try_alias_list: the rest of the URI is escaped (ap_os_escape_path).
+          target = to === undefined ? undefined : to + encodePath(uri.slice(n));
         }
-        const loc = target !== undefined && inp.args !== undefined && d.name !== 'redirectmatch' ? `${target}?${inp.args}` : target;
+        if (target?.startsWith('/')) target = inp.base + target;
+        // translate_alias_redir: the request's query is appended unless the target has its own.
+        const loc = target !== undefined && inp.args !== undefined && !target.includes('?') ? `${target}?${inp.args}` : target;
         steps.push({ what: 'redirect', file: d.file, line: d.line, text: `${render(d)}: ${uri} → ${status}${loc ? ` ${loc}` : ''}` });
         return { kind: 'status', status, ...(loc !== undefined && status >= 300 && status < 400 ? { location: loc } : {}), by: d };
       }
@@ -137,10 +146,12 @@ export function tryAliases(inp: AliasInput, steps: RouteStep[]): Translated | un
       steps.push({ what: 'alias', file: d.file, line: d.line, text: `${render(d)}: ${uri} → ${filename}${script ? ' (handler cgi-script)' : ''}` });
       const t: Translated = { kind: 'file', filename, by: d };
       if (script) t.handler = 'cgi-script';
+      // mod_alias.c try_alias_list: ap_set_context_info(r, alias->fake, alias->real) for the plain forms only.
       if (!isMatch) {
-        t.contextPrefix = prefix.replace(/\/$/, '');
-        t.contextDocumentRoot = to.replace(/\/$/, '');
+        t.contextPrefix = from;
+        t.contextDocumentRoot = to;
       }
+      void prefix;
       return t;
     }
   }

@@ -10,7 +10,7 @@
  * The table of vhosts is built once per tree (5,000 vhosts: one pass), each
  * request then only compares addresses and names.
  */
-import { describeVhost, listVhosts, mainServerValue, type Directive } from '../../apache/index.js';
+import { collectInScope, describeVhost, listVhosts, mainServerValue, type Directive } from '../../apache/index.js';
 import { fnmatchToRegex } from '../../util/fnmatch.js';
 import type { RouteRequest, RouteStep } from '../types.js';
 
@@ -65,8 +65,22 @@ function table(tree: readonly Directive[], serverRoot: string): VhostEntry[] {
 /** The address the connection arrives on: the request's, or the Listen line for its port. */
 function localAddressOf(tree: readonly Directive[], req: RouteRequest, uncertain: string[]): string | undefined {
   if (req.localAddress) return req.localAddress.replace(/^\[|\]$/g, '').toLowerCase();
-  void tree;
-  void uncertain;
+  // The Listen lines for the request's port: one bound to an address decides it; a wildcard one does not.
+  const addrs = new Set<string>();
+  let wildcard = false;
+  for (const sd of collectInScope(tree, 'listen', undefined)) {
+    const a = parseVhostAddress(sd.d.args[0] ?? '');
+    const port = a.port ?? Number(a.ip);
+    if (a.port === undefined && /^\d+$/.test(a.ip)) {
+      if (port === req.port) wildcard = true;
+      continue;
+    }
+    if (port !== req.port) continue;
+    if (a.ip === '*' || a.ip === '0.0.0.0' || a.ip === '::') wildcard = true;
+    else addrs.add(a.ip);
+  }
+  if (!wildcard && addrs.size === 1) return [...addrs][0];
+  if (addrs.size > 0) uncertain.push(`port ${req.port} is listened on at ${[...addrs].join(', ')}${wildcard ? ' and on every address' : ''}: which one the client reaches is not known`);
   return undefined;
 }
 
