@@ -191,7 +191,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
 
   const rec: RequestRecord = {
     request: st.req,
-    unparsedUri: st.req.path + (st.req.query !== undefined ? `?${st.req.query}` : ''),
+    // An internally redirected request's r->unparsed_uri is the new URI (httpd's original_uri() walks r->prev for REQUEST_URI).
+    unparsedUri: !from ? st.req.path + (st.req.query !== undefined ? `?${st.req.query}` : '') : encodeUriPath(uri) + (args !== undefined ? `?${args}` : ''),
     uri,
     ...(args !== undefined ? { args } : {}),
     filename: null,
@@ -358,7 +359,9 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       if (!virtual && w.type === 'nofile') return finishStatus(st, 404, `Action ${action.d.args[0]}: ${w.filename} does not exist (AH00652)`, action.d);
       const target = action.d.args[1] ?? '/';
       step(st, 'action', `${render(action.d)}: internal redirect to ${target}${uri}`, action.d);
-      return phases(st, target + encodeUriPath(uri), args, { prev: rec, status: 200 }, depth + 1);
+      // mod_actions.c action_handler: ap_internal_redirect_handler(action + ap_escape_uri(r->uri) + args); the new
+      // request decodes it again, so r->uri of the new request is action + r->uri.
+      return phases(st, target + uri, args, { prev: rec, status: 200 }, depth + 1);
     }
   }
 
