@@ -25,7 +25,8 @@ function parseHost(authority: string): { host: string; port?: number } | { error
     if (close === -1) return { error: `unclosed IPv6 literal in "${authority}"` };
     host = authority.slice(0, close + 1).toLowerCase();
     const rest = authority.slice(close + 1);
-    if (rest !== '' && !rest.startsWith(':')) return { error: `unexpected text after the IPv6 literal in "${authority}"` };
+    if (rest !== '' && !rest.startsWith(':'))
+      return { error: `unexpected text after the IPv6 literal in "${authority}"` };
     if (rest.startsWith(':')) portText = rest.slice(1);
     if (!IPV6.test(host.slice(1, -1)) || !host.includes(':')) return { error: `"${host}" is not an IPv6 address` };
   } else {
@@ -60,7 +61,8 @@ export function parseRouteUrl(
   if (path === '') path = '/';
   // Characters a client cannot put on a request line (a browser %-encodes them).
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f]/.test(path)) path = path.replace(/[\x00-\x20\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  if (/[\x00-\x20\x7f]/.test(path))
+    path = path.replace(/[\x00-\x20\x7f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   text = path;
   const method = (opts.method ?? 'GET').toUpperCase();
   if (!/^[A-Z0-9!#$%&'*+.^_`|~-]{1,32}$/.test(method)) return { error: `"${method}" is not an HTTP method` };

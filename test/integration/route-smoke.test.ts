@@ -44,7 +44,12 @@ DirectoryIndex echo.php index.html
 ProxyPassMatch ^/pm/(.*\\.php)$ unix:${serve.endpoint.path}|fcgi://localhost${docRoot}/app/$1
 `,
     });
-    const p = parseConfig({ rootFile: apache.confPath, serverRoot: apache.serverRoot, source: new LiveFileSource(), env: {} });
+    const p = parseConfig({
+      rootFile: apache.confPath,
+      serverRoot: apache.serverRoot,
+      source: new LiveFileSource(),
+      env: {},
+    });
     model = {
       tree: p.directives,
       serverRoot: p.serverRoot,

@@ -6,13 +6,30 @@ import { parseRouteUrl } from '../../src/routing/url.js';
 import { extractSetups } from '../../src/setups/index.js';
 import { fixtureSystem, type FixtureFile } from '../../src/system/fixture.js';
 
-const MODS = ['mime', 'alias', 'dir', 'rewrite', 'proxy', 'proxy_fcgi', 'fcgid', 'actions', 'authz_core', 'autoindex', 'access_compat', 'fastcgi'];
+const MODS = [
+  'mime',
+  'alias',
+  'dir',
+  'rewrite',
+  'proxy',
+  'proxy_fcgi',
+  'fcgid',
+  'actions',
+  'authz_core',
+  'autoindex',
+  'access_compat',
+  'fastcgi',
+];
 
 export function loadLines(mods: readonly string[] = MODS): string {
   return mods.map((m) => `LoadModule ${m}_module /usr/lib/apache2/modules/mod_${m}.so\n`).join('');
 }
 
-export function modelOf(conf: string, extra: Record<string, string> = {}, mods?: readonly string[]): ApacheRoutingModel {
+export function modelOf(
+  conf: string,
+  extra: Record<string, string> = {},
+  mods?: readonly string[],
+): ApacheRoutingModel {
   const p = parseConfig({
     rootFile: '/etc/apache2/apache2.conf',
     serverRoot: '/etc/apache2',

@@ -21,7 +21,27 @@ Alias /alias /opt/a
 const FILES = { '/srv/p/index.php': '<?php', '/srv/p/d/x.html': 'x', '/opt/a/y.php': '<?php', '/etc/passwd': 'root' };
 
 const segment = fc.oneof(
-  fc.constantFrom('.', '..', '%2e', '%2E%2e', '.%2e', '', 'd', 'x.html', 'index.php', '%2f', '%00', '%ff', '%c3%a9', '%', '%zz', 'alias', 'y.php', 'etc', 'passwd'),
+  fc.constantFrom(
+    '.',
+    '..',
+    '%2e',
+    '%2E%2e',
+    '.%2e',
+    '',
+    'd',
+    'x.html',
+    'index.php',
+    '%2f',
+    '%00',
+    '%ff',
+    '%c3%a9',
+    '%',
+    '%zz',
+    'alias',
+    'y.php',
+    'etc',
+    'passwd',
+  ),
   fc.string({ maxLength: 6 }),
 );
 const urlPath = fc.array(segment, { maxLength: 12 }).map((xs) => `/${xs.join('/')}`);

@@ -21,7 +21,9 @@ const FILES = {
 };
 
 describe('vhost selection', () => {
-  const m = modelOf(FPM + BLOG + `<VirtualHost *:80>\n ServerName other.example\n DocumentRoot /srv/other\n</VirtualHost>\n`);
+  const m = modelOf(
+    `${FPM + BLOG}<VirtualHost *:80>\n ServerName other.example\n DocumentRoot /srv/other\n</VirtualHost>\n`,
+  );
   it('name-based on ServerName', () => {
     const r = trace(m, FILES, 'http://blog.example.org/');
     expect(r.vhost?.serverName).toBe('blog.example.org');
@@ -43,7 +45,9 @@ describe('vhost selection', () => {
     expect(r.outcome).toBe('static');
   });
   it('an address-bound vhost wins over * for its local address', () => {
-    const m2 = modelOf(BLOG + `<VirtualHost 10.0.0.5:80>\n ServerName ip.example\n DocumentRoot /srv/ip\n</VirtualHost>\n`);
+    const m2 = modelOf(
+      `${BLOG}<VirtualHost 10.0.0.5:80>\n ServerName ip.example\n DocumentRoot /srv/ip\n</VirtualHost>\n`,
+    );
     const r = trace(m2, { '/srv/ip/a.html': 'x' }, 'http://blog.example.org/a.html');
     expect(r.vhost?.serverName).toBe('blog.example.org');
     expect(r.uncertain.join()).toMatch(/local address/);
@@ -133,14 +137,24 @@ describe('translate_name', () => {
   });
   it('Alias does not match a longer segment', () => {
     const m = modelOf(FPM + BLOG.replace('</VirtualHost>', 'Alias /app /opt/app\n</VirtualHost>'));
-    expect(trace(m, { '/srv/blog/application.html': 'x' }, 'http://blog.example.org/application.html').file).toBe('/srv/blog/application.html');
+    expect(trace(m, { '/srv/blog/application.html': 'x' }, 'http://blog.example.org/application.html').file).toBe(
+      '/srv/blog/application.html',
+    );
   });
   it('Redirect', () => {
     const m = modelOf(BLOG.replace('</VirtualHost>', 'Redirect permanent /old http://new.example\n</VirtualHost>'));
-    expect(trace(m, {}, 'http://blog.example.org/old/page')).toMatchObject({ status: 301, location: 'http://new.example/page' });
+    expect(trace(m, {}, 'http://blog.example.org/old/page')).toMatchObject({
+      status: 301,
+      location: 'http://new.example/page',
+    });
   });
   it('ProxyPassMatch to fcgiwrap with a backreference', () => {
-    const m = modelOf(BLOG.replace('</VirtualHost>', 'ProxyPassMatch ^/bin/(.*\\.cgi)$ unix:/run/fcgiwrap.socket|fcgi://localhost/srv/cgi/bin/$1\n</VirtualHost>'));
+    const m = modelOf(
+      BLOG.replace(
+        '</VirtualHost>',
+        'ProxyPassMatch ^/bin/(.*\\.cgi)$ unix:/run/fcgiwrap.socket|fcgi://localhost/srv/cgi/bin/$1\n</VirtualHost>',
+      ),
+    );
     const r = trace(m, {}, 'http://blog.example.org/bin/hello.cgi');
     expect(r.outcome).toBe('fastcgi');
     expect(r.backend).toMatchObject({ module: 'proxy_fcgi', target: '/run/fcgiwrap.socket' });
@@ -148,7 +162,12 @@ describe('translate_name', () => {
     expect(r.steps.some((s) => s.what === 'proxypass')).toBe(true);
   });
   it('ProxyPass ! excludes a path', () => {
-    const m = modelOf(BLOG.replace('</VirtualHost>', 'ProxyPass /static !\nProxyPass / fcgi://127.0.0.1:9000/srv/blog/\n</VirtualHost>'));
+    const m = modelOf(
+      BLOG.replace(
+        '</VirtualHost>',
+        'ProxyPass /static !\nProxyPass / fcgi://127.0.0.1:9000/srv/blog/\n</VirtualHost>',
+      ),
+    );
     expect(trace(m, { '/srv/blog/static/a.css': 'x' }, 'http://blog.example.org/static/a.css').outcome).toBe('static');
     expect(trace(m, {}, 'http://blog.example.org/x.php').backend?.target).toBe('127.0.0.1:9000');
   });
@@ -162,31 +181,57 @@ describe('translate_name', () => {
 describe('handlers', () => {
   it('AddHandler fcgid-script needs ExecCGI', () => {
     const m = modelOf(BLOG.replace('</VirtualHost>', 'AddHandler fcgid-script .fcgi\n</VirtualHost>'));
-    expect(trace(m, { '/srv/blog/a.fcgi': '#!/usr/bin/perl' }, 'http://blog.example.org/a.fcgi')).toMatchObject({ status: 403 });
-    const m2 = modelOf(BLOG.replace('</VirtualHost>', 'AddHandler fcgid-script .fcgi\n<Directory /srv/blog>\nOptions +ExecCGI\n</Directory>\n</VirtualHost>'));
+    expect(trace(m, { '/srv/blog/a.fcgi': '#!/usr/bin/perl' }, 'http://blog.example.org/a.fcgi')).toMatchObject({
+      status: 403,
+    });
+    const m2 = modelOf(
+      BLOG.replace(
+        '</VirtualHost>',
+        'AddHandler fcgid-script .fcgi\n<Directory /srv/blog>\nOptions +ExecCGI\n</Directory>\n</VirtualHost>',
+      ),
+    );
     const r = trace(m2, { '/srv/blog/a.fcgi': '#!/usr/bin/perl' }, 'http://blog.example.org/a.fcgi');
     expect(r.outcome).toBe('fastcgi');
     expect(r.backend).toMatchObject({ module: 'fcgid', target: null, script: '/srv/blog/a.fcgi' });
   });
   it("mod_mime's every-extension rule: the last known extension wins", () => {
-    const m = modelOf(BLOG.replace('</VirtualHost>', 'AddHandler fcgid-script .fcgi\nAddHandler cgi-script .cgi\n</VirtualHost>'));
+    const m = modelOf(
+      BLOG.replace('</VirtualHost>', 'AddHandler fcgid-script .fcgi\nAddHandler cgi-script .cgi\n</VirtualHost>'),
+    );
     expect(trace(m, { '/srv/blog/a.fcgi.cgi': 'x' }, 'http://blog.example.org/a.fcgi.cgi').handler).toBe('cgi-script');
   });
   it('SetHandler None removes an inherited SetHandler', () => {
-    const m = modelOf(FPM + BLOG.replace('</VirtualHost>', '<Directory /srv/blog/up>\n<FilesMatch "\\.php$">\nSetHandler None\n</FilesMatch>\n</Directory>\n</VirtualHost>'));
+    const m = modelOf(
+      FPM +
+        BLOG.replace(
+          '</VirtualHost>',
+          '<Directory /srv/blog/up>\n<FilesMatch "\\.php$">\nSetHandler None\n</FilesMatch>\n</Directory>\n</VirtualHost>',
+        ),
+    );
     expect(trace(m, { '/srv/blog/up/x.php': '<?php' }, 'http://blog.example.org/up/x.php').outcome).toBe('static');
   });
   it('Require all denied: 403', () => {
-    const m = modelOf(FPM + BLOG.replace('</VirtualHost>', '<Directory /srv/blog/sub>\nRequire all denied\n</Directory>\n</VirtualHost>'));
+    const m = modelOf(
+      FPM +
+        BLOG.replace('</VirtualHost>', '<Directory /srv/blog/sub>\nRequire all denied\n</Directory>\n</VirtualHost>'),
+    );
     expect(trace(m, FILES, 'http://blog.example.org/sub/readme.txt')).toMatchObject({ status: 403 });
     expect(trace(m, FILES, 'http://blog.example.org/static.html').outcome).toBe('static');
   });
   it('a Location denies', () => {
-    const m = modelOf(FPM + BLOG.replace('</VirtualHost>', '<Location /static.html>\nRequire all denied\n</Location>\n</VirtualHost>'));
+    const m = modelOf(
+      FPM + BLOG.replace('</VirtualHost>', '<Location /static.html>\nRequire all denied\n</Location>\n</VirtualHost>'),
+    );
     expect(trace(m, FILES, 'http://blog.example.org/static.html').status).toBe(403);
   });
   it('<If> on REQUEST_URI is decided; an unknown one is uncertain', () => {
-    const m = modelOf(FPM + BLOG.replace('</VirtualHost>', '<If "%{REQUEST_URI} =~ m#^/static#">\nRequire all denied\n</If>\n<If "%{HTTP_COOKIE} == \'a\'">\nRequire all denied\n</If>\n</VirtualHost>'));
+    const m = modelOf(
+      FPM +
+        BLOG.replace(
+          '</VirtualHost>',
+          '<If "%{REQUEST_URI} =~ m#^/static#">\nRequire all denied\n</If>\n<If "%{HTTP_COOKIE} == \'a\'">\nRequire all denied\n</If>\n</VirtualHost>',
+        ),
+    );
     const r = trace(m, FILES, 'http://blog.example.org/static.html');
     expect(r.status).toBe(403);
     const r2 = trace(m, FILES, 'http://blog.example.org/index.php');

@@ -19,7 +19,8 @@ describe('5,000 vhosts', () => {
     const first = trace(model, files, 'http://site4999.example/index.php');
     expect(first.outcome).toBe('fastcgi');
     const t1 = performance.now();
-    for (let i = 0; i < 20; i++) expect(trace(model, files, 'http://site2500.example/index.php').file).toBe('/srv/site2500/index.php');
+    for (let i = 0; i < 20; i++)
+      expect(trace(model, files, 'http://site2500.example/index.php').file).toBe('/srv/site2500/index.php');
     const per = (performance.now() - t1) / 20;
     expect(per).toBeLessThan(Math.max(20, parse / 20));
   });

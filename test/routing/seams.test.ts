@@ -45,7 +45,12 @@ RewriteRule ^ index.php [L]
 </Directory>
 </VirtualHost>
 `;
-const FILES = { '/srv/r/index.php': '<?php', '/srv/r/d/index.php': '<?php', '/srv/r/d/a.html': 'x', '/opt/al/y.php': '<?php' };
+const FILES = {
+  '/srv/r/index.php': '<?php',
+  '/srv/r/d/index.php': '<?php',
+  '/srv/r/d/a.html': 'x',
+  '/opt/al/y.php': '<?php',
+};
 
 describe('route core ↔ mod_rewrite outcomes', () => {
   const m = modelOf(CONF);
@@ -56,7 +61,11 @@ describe('route core ↔ mod_rewrite outcomes', () => {
   });
   it('server context: a redirect', () => {
     state.rewrite = (c) => (c.perDir ? {} : { result: 'redirect', target: 'https://r.example/x', status: 301 });
-    expect(trace(m, FILES, 'http://r.example/x')).toMatchObject({ outcome: 'status', status: 301, location: 'https://r.example/x' });
+    expect(trace(m, FILES, 'http://r.example/x')).toMatchObject({
+      outcome: 'status',
+      status: 301,
+      location: 'https://r.example/x',
+    });
   });
   it('server context: forbidden and gone', () => {
     state.rewrite = () => ({ result: 'forbidden' });
@@ -81,7 +90,8 @@ describe('route core ↔ mod_rewrite outcomes', () => {
     expect(r.backend?.target).toBe('127.0.0.1:9000');
   });
   it('per-directory: a changed file is an internal redirect; a loop ends at LimitInternalRecursion', () => {
-    state.rewrite = (c) => (c.perDir && c.path.endsWith('a.html') ? { result: 'rewritten', target: '/srv/r/d/index.php' } : {});
+    state.rewrite = (c) =>
+      c.perDir && c.path.endsWith('a.html') ? { result: 'rewritten', target: '/srv/r/d/index.php' } : {};
     const r = trace(m, FILES, 'http://r.example/d/a.html');
     expect(r.file).toBe('/srv/r/d/index.php');
     expect(r.outcome).toBe('fastcgi');
@@ -99,7 +109,15 @@ describe('route core ↔ .htaccess', () => {
         ? {
             file: '/srv/r/.htaccess',
             directives: [],
-            problems: [{ file: '/srv/r/.htaccess', line: 1, directive: 'php_value', kind: 'unknown', message: "Invalid command 'php_value'" }],
+            problems: [
+              {
+                file: '/srv/r/.htaccess',
+                line: 1,
+                directive: 'php_value',
+                kind: 'unknown',
+                message: "Invalid command 'php_value'",
+              },
+            ],
           }
         : undefined;
     const r = trace(m, FILES, 'http://r.example/index.php');

@@ -34,7 +34,17 @@ describe('parseRouteUrl', () => {
     });
   });
   it('clear errors, never throws', () => {
-    for (const bad of ['', 'not a url', 'ftp://a/', 'http://', 'http://a b/', 'http://a:99999/', 'http://[zz]/', 'http://u@a/', 'http://a:x/'])
+    for (const bad of [
+      '',
+      'not a url',
+      'ftp://a/',
+      'http://',
+      'http://a b/',
+      'http://a:99999/',
+      'http://[zz]/',
+      'http://u@a/',
+      'http://a:x/',
+    ])
       expect(parseRouteUrl(bad)).toHaveProperty('error');
     expect(parseRouteUrl('http://a/', { headers: { 'x-a': 'b\r\nc' } })).toHaveProperty('error');
   });

@@ -53,18 +53,53 @@ export function accessVerdict(merged: readonly Directive[], modules: ReadonlySet
     const verdicts = lines.map((d) => ({ d, v: lineVerdict(d), c: authzContainer.get(d) }));
     const all = verdicts.filter((x) => x.c === 'requireall');
     const any = verdicts.filter((x) => x.c !== 'requireall' && x.c !== 'requirenone');
-    if (verdicts.some((x) => x.c === 'requirenone')) return { denied: false, uncertain: 'a <RequireNone> block: not evaluated' };
-    const allV: V = all.length === 0 ? 'granted' : all.some((x) => x.v === 'denied') ? 'denied' : all.every((x) => x.v === 'granted') ? 'granted' : 'unknown';
-    const anyV: V = any.length === 0 ? 'denied' : any.some((x) => x.v === 'granted') ? 'granted' : any.every((x) => x.v === 'denied') ? 'denied' : 'unknown';
-    const result: V = all.length > 0 && any.length > 0 ? (allV === 'granted' || anyV === 'granted' ? 'granted' : allV === 'denied' && anyV === 'denied' ? 'denied' : 'unknown') : all.length > 0 ? allV : anyV;
+    if (verdicts.some((x) => x.c === 'requirenone'))
+      return { denied: false, uncertain: 'a <RequireNone> block: not evaluated' };
+    const allV: V =
+      all.length === 0
+        ? 'granted'
+        : all.some((x) => x.v === 'denied')
+          ? 'denied'
+          : all.every((x) => x.v === 'granted')
+            ? 'granted'
+            : 'unknown';
+    const anyV: V =
+      any.length === 0
+        ? 'denied'
+        : any.some((x) => x.v === 'granted')
+          ? 'granted'
+          : any.every((x) => x.v === 'denied')
+            ? 'denied'
+            : 'unknown';
+    const result: V =
+      all.length > 0 && any.length > 0
+        ? allV === 'granted' || anyV === 'granted'
+          ? 'granted'
+          : allV === 'denied' && anyV === 'denied'
+            ? 'denied'
+            : 'unknown'
+        : all.length > 0
+          ? allV
+          : anyV;
     const by = lines[lines.length - 1] as Directive;
     if (result === 'denied') return { denied: true, text: render(by), by };
-    if (result === 'unknown') return { denied: false, uncertain: `access depends on ${lines.filter((d) => lineVerdict(d) === 'unknown').map(render).join(', ')} (${by.file}:${by.line}): assumed granted` };
+    if (result === 'unknown')
+      return {
+        denied: false,
+        uncertain: `access depends on ${lines
+          .filter((d) => lineVerdict(d) === 'unknown')
+          .map(render)
+          .join(', ')} (${by.file}:${by.line}): assumed granted`,
+      };
   }
   if (modules.has('access_compat_module')) {
     const order = merged.filter((d) => d.name === 'order').at(-1);
-    const denyAll = merged.filter((d) => d.name === 'deny' && d.args.map((x) => x.toLowerCase()).join(' ') === 'from all').at(-1);
-    const allowAll = merged.filter((d) => d.name === 'allow' && d.args.map((x) => x.toLowerCase()).join(' ') === 'from all').at(-1);
+    const denyAll = merged
+      .filter((d) => d.name === 'deny' && d.args.map((x) => x.toLowerCase()).join(' ') === 'from all')
+      .at(-1);
+    const allowAll = merged
+      .filter((d) => d.name === 'allow' && d.args.map((x) => x.toLowerCase()).join(' ') === 'from all')
+      .at(-1);
     const o = (order?.args.join('') ?? 'deny,allow').toLowerCase();
     if (denyAll && (!allowAll || o === 'allow,deny')) return { denied: true, text: render(denyAll), by: denyAll };
     if (!allowAll && order && o === 'allow,deny' && !merged.some((d) => d.name === 'allow'))

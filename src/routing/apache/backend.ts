@@ -31,13 +31,22 @@ export function proxyBackend(
   const p = parseProxyUrl(url, runtimeDir, context);
   if (p.scheme && p.scheme !== 'fcgi') return { scheme: p.scheme };
   if (!p.endpoint) return { error: p.errors[0] ?? `"${url}" names no FastCGI backend` };
-  const choice: BackendChoice = { module: 'proxy_fcgi', mode: 'proxy', target: formatEndpoint(p.endpoint), endpoint: p.endpoint };
+  const choice: BackendChoice = {
+    module: 'proxy_fcgi',
+    mode: 'proxy',
+    target: formatEndpoint(p.endpoint),
+    endpoint: p.endpoint,
+  };
   const setup = setupAt(setups, 'proxy_fcgi', by);
   if (setup) choice.setupId = setup.id;
   return { choice };
 }
 
-export function fcgidBackend(script: string, setups: readonly FastcgiSetup[], by: Directive | undefined): BackendChoice {
+export function fcgidBackend(
+  script: string,
+  setups: readonly FastcgiSetup[],
+  by: Directive | undefined,
+): BackendChoice {
   const choice: BackendChoice = { module: 'fcgid', mode: 'fcgid', target: null, script };
   const setup = setupAt(setups, 'fcgid', by) ?? setups.find((s) => s.module === 'fcgid' && s.active);
   if (setup) choice.setupId = setup.id;
@@ -50,7 +59,9 @@ export function fcgidBackend(script: string, setups: readonly FastcgiSetup[], by
  * (dynamic: the process manager starts it on demand).
  */
 export function fastcgiBackend(script: string, setups: readonly FastcgiSetup[]): BackendChoice {
-  const setup = setups.find((s) => s.module === 'fastcgi' && s.script === script && (s.mode === 'static' || s.mode === 'external'));
+  const setup = setups.find(
+    (s) => s.module === 'fastcgi' && s.script === script && (s.mode === 'static' || s.mode === 'external'),
+  );
   if (setup) {
     const choice: BackendChoice = {
       module: 'fastcgi',

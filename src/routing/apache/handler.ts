@@ -73,7 +73,13 @@ export function chooseHandler(
       const t = types.get(k);
       if (t) type = t.args[0];
     }
-    if (by) steps.push({ what: 'handler', file: by.file, line: by.line, text: `${render(by)}: ${path.posix.basename(filename)} → handler ${handler}` });
+    if (by)
+      steps.push({
+        what: 'handler',
+        file: by.file,
+        line: by.line,
+        text: `${render(by)}: ${path.posix.basename(filename)} → handler ${handler}`,
+      });
   }
   if (!handler && opts.scriptAlias) handler = opts.scriptAlias;
   if (opts.rewrite) {
@@ -84,13 +90,25 @@ export function chooseHandler(
   if (setHandler) {
     handler = setHandler.args[0] ?? null;
     by = setHandler;
-    steps.push({ what: 'handler', file: setHandler.file, line: setHandler.line, text: `${render(setHandler)}: handler ${handler}` });
+    steps.push({
+      what: 'handler',
+      file: setHandler.file,
+      line: setHandler.line,
+      text: `${render(setHandler)}: handler ${handler}`,
+    });
   }
   if (opts.modules.has('fastcgi_module')) {
-    const fs = opts.setups.find((s) => s.module === 'fastcgi' && s.script === filename && (s.mode === 'static' || s.mode === 'external'));
+    const fs = opts.setups.find(
+      (s) => s.module === 'fastcgi' && s.script === filename && (s.mode === 'static' || s.mode === 'external'),
+    );
     if (fs) {
       handler = 'fastcgi-script';
-      steps.push({ what: 'handler', file: fs.definedAt.file, line: fs.definedAt.line, text: `${fs.directive}: mod_fastcgi handles ${filename} (fastcgi-script)` });
+      steps.push({
+        what: 'handler',
+        file: fs.definedAt.file,
+        line: fs.definedAt.line,
+        text: `${fs.directive}: mod_fastcgi handles ${filename} (fastcgi-script)`,
+      });
     }
   }
   const out: HandlerChoice = { handler, steps };

@@ -6,12 +6,27 @@
  * per-directory RewriteRules in effect, the Action for a handler or type.
  */
 import * as path from 'node:path';
-import { DEFAULT_OPTIONS, applyOptions, parsedOptions, render, type Directive, type OptionName } from '../../apache/index.js';
+import {
+  DEFAULT_OPTIONS,
+  applyOptions,
+  parsedOptions,
+  render,
+  type Directive,
+  type OptionName,
+} from '../../apache/index.js';
 import type { FileSystem } from '../../system/types.js';
 import type { RouteStep } from '../types.js';
 import { markSection } from './access.js';
 import type { HtaccessRead } from './seams.js';
-import { depthOf, directoryApplies, filesApplies, isPlainDirectory, locationMatches, sectionIndex, type Section } from './sections.js';
+import {
+  depthOf,
+  directoryApplies,
+  filesApplies,
+  isPlainDirectory,
+  locationMatches,
+  sectionIndex,
+  type Section,
+} from './sections.js';
 
 const REWRITE_NAMES = new Set(['rewriteengine', 'rewriteoptions', 'rewritebase', 'rewritecond', 'rewriterule']);
 
@@ -61,7 +76,10 @@ function outerApply(s: Section, dir: string, base: string, uri: string): boolean
 
 /** ap_expr for the forms that can be decided: -f/-d/-e on a known var, ==/!= strings, =~ regexes. */
 export function evalIf(expr: string, vars: Record<string, string>, fs: FileSystem): boolean | undefined {
-  const e = expr.trim().replace(/^"(.*)"$/, '$1').trim();
+  const e = expr
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim();
   const val = (t: string): string | undefined => {
     const m = /^%\{([A-Za-z0-9_:]+)\}$/.exec(t.trim());
     if (m) return vars[(m[1] ?? '').toUpperCase()];
@@ -73,7 +91,16 @@ export function evalIf(expr: string, vars: Record<string, string>, fs: FileSyste
     const p = val(m[3] ?? '');
     if (p === undefined) return undefined;
     const s = fs.stat(p);
-    const ok = 'error' in s ? false : m[2] === 'f' ? s.type === 'file' : m[2] === 'd' ? s.type === 'dir' : m[2] === 's' ? s.size > 0 : true;
+    const ok =
+      'error' in s
+        ? false
+        : m[2] === 'f'
+          ? s.type === 'file'
+          : m[2] === 'd'
+            ? s.type === 'dir'
+            : m[2] === 's'
+              ? s.size > 0
+              : true;
     return m[1] ? !ok : ok;
   }
   m = /^(.+?)\s*(==|!=|=~|!~)\s*(.+)$/.exec(e);
@@ -121,19 +148,37 @@ export function mergeSections(tree: readonly Directive[], vhost: Directive | und
     // Group 1: <Directory> by depth, each depth followed by that directory's .htaccess.
     for (let depth = 0; depth <= parts.length; depth++) {
       const here = `/${parts.slice(0, depth).join('/')}`;
-      for (const s of plain) if (depthOf(s.d) === depth || (depth === parts.length && depthOf(s.d) > parts.length)) add(s, s.body, `${here === '/' ? '' : here}/`);
+      for (const s of plain)
+        if (depthOf(s.d) === depth || (depth === parts.length && depthOf(s.d) > parts.length))
+          add(s, s.body, `${here === '/' ? '' : here}/`);
       const read = inp.htaccess?.(here, out);
       if (read) add(undefined, read.directives, `${here === '/' ? '' : here}/`);
     }
     // Group 2: <DirectoryMatch>, <Directory ~>.
     for (const s of all)
-      if ((s.d.name === 'directorymatch' || (s.d.name === 'directory' && !isPlainDirectory(s.d))) && s.chain.length === 1 && directoryApplies(s.d, dir))
+      if (
+        (s.d.name === 'directorymatch' || (s.d.name === 'directory' && !isPlainDirectory(s.d))) &&
+        s.chain.length === 1 &&
+        directoryApplies(s.d, dir)
+      )
         add(s, s.body, `${dir}/`);
     // Group 3: <Files>, <FilesMatch> (also nested in a <Directory> that applies).
-    for (const s of all) if ((s.d.name === 'files' || s.d.name === 'filesmatch') && filesApplies(s.d, base) && outerApply(s, dir, base, inp.uri)) add(s, s.body);
+    for (const s of all)
+      if (
+        (s.d.name === 'files' || s.d.name === 'filesmatch') &&
+        filesApplies(s.d, base) &&
+        outerApply(s, dir, base, inp.uri)
+      )
+        add(s, s.body);
   }
   // Group 4: <Location>, <LocationMatch>.
-  for (const s of all) if ((s.d.name === 'location' || s.d.name === 'locationmatch') && s.chain.length === 1 && locationMatches(s.d, inp.uri)) add(s, s.body);
+  for (const s of all)
+    if (
+      (s.d.name === 'location' || s.d.name === 'locationmatch') &&
+      s.chain.length === 1 &&
+      locationMatches(s.d, inp.uri)
+    )
+      add(s, s.body);
   // Group 5: <If> (top level or inside a section that applied), in config order.
   const dir = file === null ? '' : inp.isDir ? file : path.posix.dirname(file);
   const base = file === null ? '' : path.posix.basename(file);
@@ -173,7 +218,8 @@ export function mergeSections(tree: readonly Directive[], vhost: Directive | und
         const d = out[i] as Directive;
         if (d.name !== 'action') continue;
         const key = (d.args[0] ?? '').toLowerCase();
-        if ((handler && key === handler.toLowerCase()) || (!handler && type && key === type.toLowerCase())) return { d };
+        if ((handler && key === handler.toLowerCase()) || (!handler && type && key === type.toLowerCase()))
+          return { d };
       }
       // Action at server level comes in through the server-level list (mod_actions merges server config too).
       return undefined;

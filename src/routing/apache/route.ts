@@ -28,7 +28,16 @@ export const DEFAULT_DOCUMENT_ROOT = '/var/www/html';
 const LIMIT_INTERNAL_RECURSION = 10;
 
 const REWRITE_NAMES = new Set(['rewriteengine', 'rewriteoptions', 'rewritebase', 'rewritecond', 'rewriterule']);
-const ALIAS_NAMES = new Set(['alias', 'aliasmatch', 'scriptalias', 'scriptaliasmatch', 'redirect', 'redirectmatch', 'redirectpermanent', 'redirecttemp']);
+const ALIAS_NAMES = new Set([
+  'alias',
+  'aliasmatch',
+  'scriptalias',
+  'scriptaliasmatch',
+  'redirect',
+  'redirectmatch',
+  'redirectpermanent',
+  'redirecttemp',
+]);
 const PROXY_NAMES = new Set(['proxypass', 'proxypassmatch']);
 
 interface State {
@@ -76,21 +85,40 @@ export function route(model: ApacheRoutingModel, req: RouteRequest, options: Apa
     serverTop: [],
     route: undefined as unknown as Route,
   };
-  st.route = { url: req.url, request: req, vhost: null, steps: st.steps, file: null, handler: null, outcome: 'status', uncertain: st.uncertain, htaccess: st.htaccess };
+  st.route = {
+    url: req.url,
+    request: req,
+    vhost: null,
+    steps: st.steps,
+    file: null,
+    handler: null,
+    outcome: 'status',
+    uncertain: st.uncertain,
+    htaccess: st.htaccess,
+  };
 
   // server/protocol.c read_request_line: a request line longer than LimitRequestLine is refused with 414.
   const limitD = serverSetting(model.tree, undefined, 'limitrequestline');
   const limit = Number(limitD?.args[0] ?? DEFAULT_LIMIT_REQUEST_LINE) || DEFAULT_LIMIT_REQUEST_LINE;
   const line = `${req.method} ${req.path}${req.query !== undefined ? `?${req.query}` : ''} HTTP/1.1`;
   if (line.length > limit)
-    return finishStatus(st, 414, `the request line is ${line.length} bytes, over LimitRequestLine ${limit}: 414 Request-URI Too Long`, limitD);
+    return finishStatus(
+      st,
+      414,
+      `the request line is ${line.length} bytes, over LimitRequestLine ${limit}: 414 Request-URI Too Long`,
+      limitD,
+    );
 
   const chosen = selectVhost(model.tree, model.serverRoot, req, st.uncertain);
   st.steps.push(chosen.step);
   if (chosen.vhost) {
     st.vhost = chosen.vhost;
     const sn = serverSetting(model.tree, chosen.vhost, 'servername');
-    st.route.vhost = { file: chosen.vhost.file, line: chosen.vhost.line, ...(sn?.args[0] ? { serverName: sn.args[0] } : {}) };
+    st.route.vhost = {
+      file: chosen.vhost.file,
+      line: chosen.vhost.line,
+      ...(sn?.args[0] ? { serverName: sn.args[0] } : {}),
+    };
   }
   const idx = sectionIndex(model.tree);
   st.serverTop = idx.mainTop.concat(st.vhost ? (idx.vhostTop.get(st.vhost) ?? []) : []);
@@ -101,7 +129,8 @@ export function route(model: ApacheRoutingModel, req: RouteRequest, options: Apa
   const aesD = lastArg(st.serverTop, 'allowencodedslashes')?.toLowerCase();
   const aes: AllowEncodedSlashes = aesD === 'on' ? 'on' : aesD === 'nodecode' ? 'nodecode' : 'off';
   const u = requestUri(req.path, { mergeSlashes: merge, allowEncodedSlashes: aes });
-  if (u.status !== undefined || u.uri === undefined) return finishStatus(st, u.status ?? 400, `${u.why ?? 'bad URI'}: ${u.status ?? 400}`);
+  if (u.status !== undefined || u.uri === undefined)
+    return finishStatus(st, u.status ?? 400, `${u.why ?? 'bad URI'}: ${u.status ?? 400}`);
   step(st, 'uri', `request URI ${req.path} → r->uri ${u.uri}`);
   return phases(st, u.uri, req.query, undefined, 0);
 }
@@ -134,7 +163,11 @@ interface Redirected {
 function phases(st: State, uri: string, args: string | undefined, from: Redirected | undefined, depth: number): Route {
   const { model, fs } = st;
   if (depth > LIMIT_INTERNAL_RECURSION)
-    return finishStatus(st, 500, `more than ${LIMIT_INTERNAL_RECURSION} internal redirects (LimitInternalRecursion, AH00124): 500`);
+    return finishStatus(
+      st,
+      500,
+      `more than ${LIMIT_INTERNAL_RECURSION} internal redirects (LimitInternalRecursion, AH00124): 500`,
+    );
   const env: Record<string, string> = {};
   let t: Translated | undefined;
   let handlerFromRewrite: string | undefined;
@@ -145,7 +178,12 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       ? (sectionIndex(model.tree).vhostTop.get(st.vhost) ?? []).filter((d) => REWRITE_NAMES.has(d.name))
       : sectionIndex(model.tree).mainTop.filter((d) => REWRITE_NAMES.has(d.name));
     if (rules.length > 0) {
-      const ctx: RewriteContext = { path: uri, ...(args !== undefined ? { query: args } : {}), vars: rewriteVars(st, uri, args), fs };
+      const ctx: RewriteContext = {
+        path: uri,
+        ...(args !== undefined ? { query: args } : {}),
+        vars: rewriteVars(st, uri, args),
+        fs,
+      };
       const o = applyRewrite(rules, ctx);
       st.steps.push(...o.steps);
       st.uncertain.push(...o.uncertain);
@@ -153,11 +191,19 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       if (o.query !== undefined) args = o.query === '' ? undefined : o.query;
       if (o.handler) handlerFromRewrite = o.handler;
       const status = outcomeStatus(o);
-      if (status !== undefined) return finishStatus(st, status, `mod_rewrite answers ${status}`, undefined, o.result === 'redirect' ? o.target : undefined);
+      if (status !== undefined)
+        return finishStatus(
+          st,
+          status,
+          `mod_rewrite answers ${status}`,
+          undefined,
+          o.result === 'redirect' ? o.target : undefined,
+        );
       if (o.result === 'proxy' && o.target) t = { kind: 'proxy', proxyUrl: o.target };
       else if (o.result === 'rewritten' && o.target !== undefined) {
         if (o.passThrough) uri = o.target;
-        else if (/^[a-z]+:\/\//i.test(o.target)) return finishStatus(st, 302, `mod_rewrite redirects to ${o.target}`, undefined, o.target);
+        else if (/^[a-z]+:\/\//i.test(o.target))
+          return finishStatus(st, 302, `mod_rewrite redirects to ${o.target}`, undefined, o.target);
         else t = { kind: 'file', filename: rewrittenToFile(o.target, st.docRoot, fs) };
       }
     }
@@ -172,7 +218,14 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
         if (pp) locationPass = { d: pp, location: s.d };
       }
     }
-    const r = tryProxyPass({ directives: st.serverTop.filter((d) => PROXY_NAMES.has(d.name)), ...(locationPass ? { locationPass } : {}), uri }, st.steps);
+    const r = tryProxyPass(
+      {
+        directives: st.serverTop.filter((d) => PROXY_NAMES.has(d.name)),
+        ...(locationPass ? { locationPass } : {}),
+        uri,
+      },
+      st.steps,
+    );
     if (r && r !== 'excluded') t = r;
   }
   // 3. mod_alias, then 4. DocumentRoot.
@@ -181,18 +234,35 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const own = st.vhost ? (idx.vhostTop.get(st.vhost) ?? []).filter((d) => ALIAS_NAMES.has(d.name)) : [];
     const main = idx.mainTop.filter((d) => ALIAS_NAMES.has(d.name));
     const base = `${st.req.scheme}://${serverNameOf(st)}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}`;
-    t = tryAliases({ aliasDirectives: own.concat(main), serverRoot: model.serverRoot, uri, base, ...(args !== undefined ? { args } : {}) }, st.steps);
-    if (t?.kind === 'status') return finishStatus(st, t.status ?? 302, `mod_alias answers ${t.status}`, t.by, t.location);
+    t = tryAliases(
+      {
+        aliasDirectives: own.concat(main),
+        serverRoot: model.serverRoot,
+        uri,
+        base,
+        ...(args !== undefined ? { args } : {}),
+      },
+      st.steps,
+    );
+    if (t?.kind === 'status')
+      return finishStatus(st, t.status ?? 302, `mod_alias answers ${t.status}`, t.by, t.location);
   }
   if (!t) {
     t = { kind: 'file', filename: st.docRoot + uri };
-    step(st, 'documentroot', `DocumentRoot ${st.docRoot}: ${uri} → ${t.filename}`, serverSetting(model.tree, st.vhost, 'documentroot'));
+    step(
+      st,
+      'documentroot',
+      `DocumentRoot ${st.docRoot}: ${uri} → ${t.filename}`,
+      serverSetting(model.tree, st.vhost, 'documentroot'),
+    );
   }
 
   const rec: RequestRecord = {
     request: st.req,
     // An internally redirected request's r->unparsed_uri is the new URI (httpd's original_uri() walks r->prev for REQUEST_URI).
-    unparsedUri: !from ? st.req.path + (st.req.query !== undefined ? `?${st.req.query}` : '') : encodeUriPath(uri) + (args !== undefined ? `?${args}` : ''),
+    unparsedUri: !from
+      ? st.req.path + (st.req.query !== undefined ? `?${st.req.query}` : '')
+      : encodeUriPath(uri) + (args !== undefined ? `?${args}` : ''),
     uri,
     ...(args !== undefined ? { args } : {}),
     filename: null,
@@ -214,7 +284,15 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
 
   // A proxied request: no directory walk (proxy_map_location), <Location> still merges.
   if (t.kind === 'proxy' && t.proxyUrl) {
-    const merged = mergeSections(st.model.tree, st.vhost, { base: st.serverTop, uri, filename: null, fs, uncertain: st.uncertain, steps: st.steps, vars: rewriteVars(st, uri, args) });
+    const merged = mergeSections(st.model.tree, st.vhost, {
+      base: st.serverTop,
+      uri,
+      filename: null,
+      fs,
+      uncertain: st.uncertain,
+      steps: st.steps,
+      vars: rewriteVars(st, uri, args),
+    });
     rec.directives = merged.directives;
     envFromConfig(st, merged.directives, rec, uri);
     const access = accessVerdict(merged.directives, st.modules);
@@ -239,7 +317,11 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   if (w.status) return finishStatus(st, w.status, w.why ?? 'the file cannot be reached');
   rec.filename = w.filename;
   rec.pathInfo = w.pathInfo;
-  step(st, 'pathinfo', `${w.filename} is ${w.type === 'nofile' ? 'missing' : w.type === 'dir' ? 'a directory' : 'a file'}${w.pathInfo ? `, PATH_INFO ${w.pathInfo}` : ''}`);
+  step(
+    st,
+    'pathinfo',
+    `${w.filename} is ${w.type === 'nofile' ? 'missing' : w.type === 'dir' ? 'a directory' : 'a file'}${w.pathInfo ? `, PATH_INFO ${w.pathInfo}` : ''}`,
+  );
   const merged = mergeSections(st.model.tree, st.vhost, {
     base: st.serverTop,
     uri,
@@ -255,7 +337,11 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       const read = readHtaccess(dir, allow, { fs, modules: model.modulesLoaded, ...accessFileName(st) });
       if (read) {
         st.htaccess.push(...read.problems);
-        step(st, 'htaccess', `${read.file}: ${read.directives.length} directive(s)${read.problems.length ? `, ${read.problems.length} problem(s)` : ''}`);
+        step(
+          st,
+          'htaccess',
+          `${read.file}: ${read.directives.length} directive(s)${read.problems.length ? `, ${read.problems.length} problem(s)` : ''}`,
+        );
       }
       return read;
     },
@@ -277,12 +363,25 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   // Per-directory mod_rewrite (fixups): the rules of the deepest section or .htaccess that has them.
   if (has(st, 'rewrite_module') && merged.rewrite) {
     const { dir, directives } = merged.rewrite;
-    const o = applyRewrite(directives, { perDir: { dir }, path: w.filename + w.pathInfo, ...(args !== undefined ? { query: args } : {}), vars: rewriteVars(st, uri, args, w.filename), fs });
+    const o = applyRewrite(directives, {
+      perDir: { dir },
+      path: w.filename + w.pathInfo,
+      ...(args !== undefined ? { query: args } : {}),
+      vars: rewriteVars(st, uri, args, w.filename),
+      fs,
+    });
     st.steps.push(...o.steps);
     st.uncertain.push(...o.uncertain);
     Object.assign(env, o.env);
     const status = outcomeStatus(o);
-    if (status !== undefined) return finishStatus(st, status, `mod_rewrite (per-directory) answers ${status}`, undefined, o.result === 'redirect' ? o.target : undefined);
+    if (status !== undefined)
+      return finishStatus(
+        st,
+        status,
+        `mod_rewrite (per-directory) answers ${status}`,
+        undefined,
+        o.result === 'redirect' ? o.target : undefined,
+      );
     if (o.handler) handlerFromRewrite = o.handler;
     if (o.result === 'proxy' && o.target) {
       const b = proxyBackend(o.target, runtimeDir(model.tree, model.serverRoot), model.setups, undefined, 'proxypass');
@@ -297,7 +396,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       // mod_rewrite.c hook_fixup: a changed filename becomes an internal redirect to the URI under RewriteBase/the directory.
       const q = o.query !== undefined ? o.query : args;
       const target = o.target.startsWith('/') ? o.target : `/${o.target}`;
-      const newUri = target.startsWith(st.docRoot + '/') ? target.slice(st.docRoot.length) : target;
+      const newUri = target.startsWith(`${st.docRoot}/`) ? target.slice(st.docRoot.length) : target;
       step(st, 'rewrite', `per-directory rewrite: internal redirect to ${newUri}`);
       return phases(st, newUri, q === '' ? undefined : q, { prev: rec, status: 200 }, depth + 1);
     }
@@ -309,7 +408,13 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       const slash = (merged.last('directoryslash') ?? 'on').toLowerCase() !== 'off';
       if (slash && has(st, 'dir_module')) {
         const loc = `${st.req.scheme}://${st.req.host}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}${st.req.path}/${st.req.query !== undefined ? `?${st.req.query}` : ''}`;
-        return finishStatus(st, 301, `DirectorySlash: ${uri} is a directory: 301 to ${loc}`, merged.lastDirective('directoryslash'), loc);
+        return finishStatus(
+          st,
+          301,
+          `DirectorySlash: ${uri} is a directory: 301 to ${loc}`,
+          merged.lastDirective('directoryslash'),
+          loc,
+        );
       }
     } else if (has(st, 'dir_module')) {
       const di = merged.lastDirective('directoryindex');
@@ -320,7 +425,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
           const candFile = name.startsWith('/') ? undefined : path.posix.join(w.filename, name);
           const exists = candFile ? fileIsRegular(fs, candFile) : undefined;
           if (exists === false) continue;
-          if (exists === undefined) st.uncertain.push(`DirectoryIndex ${name}: an absolute URL is looked up as a subrequest; assumed to exist`);
+          if (exists === undefined)
+            st.uncertain.push(`DirectoryIndex ${name}: an absolute URL is looked up as a subrequest; assumed to exist`);
           step(st, 'directoryindex', `DirectoryIndex: ${candUri} exists: internal redirect`, di);
           // mod_dir.c fixup_dir: ap_internal_fast_redirect (no REDIRECT_* variables).
           return phases(st, candUri, args, from, depth + 1);
@@ -333,11 +439,20 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       step(st, 'handler', `no DirectoryIndex file: mod_autoindex lists the directory (Options Indexes)`);
       return st.route;
     }
-    return finishStatus(st, 403, `${w.filename} is a directory with no DirectoryIndex file and no Options Indexes: 403 (AH01276)`);
+    return finishStatus(
+      st,
+      403,
+      `${w.filename} is a directory with no DirectoryIndex file and no Options Indexes: 403 (AH01276)`,
+    );
   }
 
   // The handler (type_checker + fixups).
-  const h = chooseHandler(merged, w.filename, { scriptAlias: t.handler, rewrite: handlerFromRewrite, modules: st.modules, setups: model.setups });
+  const h = chooseHandler(merged, w.filename, {
+    scriptAlias: t.handler,
+    rewrite: handlerFromRewrite,
+    modules: st.modules,
+    setups: model.setups,
+  });
   for (const s of h.steps) st.steps.push(s);
   rec.handler = h.handler;
   st.route.handler = h.handler;
@@ -345,7 +460,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   // FallbackResource (mod_dir fixup_dflt): a missing file with no handler.
   if (w.type === 'nofile' && !h.handler && has(st, 'dir_module')) {
     const fb = merged.lastDirective('fallbackresource');
-    if (fb && fb.args[0] && fb.args[0].toLowerCase() !== 'disabled') {
+    if (fb?.args[0] && fb.args[0].toLowerCase() !== 'disabled') {
       step(st, 'fallback', `FallbackResource ${fb.args[0]}: ${uri} does not exist`, fb);
       return phases(st, fb.args[0], args, from, depth + 1);
     }
@@ -356,7 +471,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const action = merged.actionFor(h.handler, h.type);
     if (action) {
       const virtual = (action.d.args[2] ?? '').toLowerCase() === 'virtual';
-      if (!virtual && w.type === 'nofile') return finishStatus(st, 404, `Action ${action.d.args[0]}: ${w.filename} does not exist (AH00652)`, action.d);
+      if (!virtual && w.type === 'nofile')
+        return finishStatus(st, 404, `Action ${action.d.args[0]}: ${w.filename} does not exist (AH00652)`, action.d);
       const target = action.d.args[1] ?? '/';
       step(st, 'action', `${render(action.d)}: internal redirect to ${target}${uri}`, action.d);
       // mod_actions.c action_handler: ap_internal_redirect_handler(action + ap_escape_uri(r->uri) + args); the new
@@ -370,26 +486,50 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   if (!handler || handler === 'default-handler' || handler === 'text/html') {
     if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: 404 (AH00128)`);
     if (w.pathInfo && ap !== 'on')
-      return finishStatus(st, 404, `the default handler refuses PATH_INFO ${w.pathInfo} (AcceptPathInfo ${ap}): 404`, merged.lastDirective('acceptpathinfo'));
+      return finishStatus(
+        st,
+        404,
+        `the default handler refuses PATH_INFO ${w.pathInfo} (AcceptPathInfo ${ap}): 404`,
+        merged.lastDirective('acceptpathinfo'),
+      );
     st.route.outcome = 'static';
     step(st, 'handler', `the default handler sends ${w.filename}${h.type ? ` as ${h.type}` : ''}`);
     return st.route;
   }
-  if (w.pathInfo && ap === 'off') return finishStatus(st, 404, `AcceptPathInfo Off refuses PATH_INFO ${w.pathInfo}: 404`, merged.lastDirective('acceptpathinfo'));
+  if (w.pathInfo && ap === 'off')
+    return finishStatus(
+      st,
+      404,
+      `AcceptPathInfo Off refuses PATH_INFO ${w.pathInfo}: 404`,
+      merged.lastDirective('acceptpathinfo'),
+    );
 
   const opts = merged.options ?? [];
   if (/^proxy:/i.test(handler)) {
     if (!has(st, 'proxy_module') || !has(st, 'proxy_fcgi_module'))
-      return finishStatus(st, 500, `SetHandler ${handler} but mod_proxy/mod_proxy_fcgi is not loaded: no handler (500)`);
+      return finishStatus(
+        st,
+        500,
+        `SetHandler ${handler} but mod_proxy/mod_proxy_fcgi is not loaded: no handler (500)`,
+      );
     const b = proxyBackend(handler.slice(6), runtimeDir(model.tree, model.serverRoot), model.setups, h.by, 'handler');
     if (!b.choice) return finishStatus(st, 500, b.error ?? `${handler} names no FastCGI backend`, h.by);
     if (w.type === 'nofile')
-      step(st, 'handler', `${w.filename} does not exist: mod_proxy forwards anyway, the backend answers (PHP-FPM: "File not found.", 404)`);
+      step(
+        st,
+        'handler',
+        `${w.filename} does not exist: mod_proxy forwards anyway, the backend answers (PHP-FPM: "File not found.", 404)`,
+      );
     return finishBackend(st, rec, b.choice);
   }
   if (handler === 'fcgid-script' && has(st, 'fcgid_module')) {
     if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
-    if (!opts.includes('ExecCGI')) return finishStatus(st, 403, `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fcgid answers 403 (AH01256)`);
+    if (!opts.includes('ExecCGI'))
+      return finishStatus(
+        st,
+        403,
+        `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fcgid answers 403 (AH01256)`,
+      );
     return finishBackend(st, rec, fcgidBackend(w.filename, model.setups, h.by));
   }
   if (handler === 'fastcgi-script' && has(st, 'fastcgi_module')) {
@@ -398,7 +538,11 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fastcgi answers 404`);
       // mod_fastcgi.c content_handler: only a dynamic invocation outside a ScriptAlias needs ExecCGI.
       if (!opts.includes('ExecCGI') && t.handler !== 'cgi-script')
-        return finishStatus(st, 403, `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fastcgi (dynamic) answers 403`);
+        return finishStatus(
+          st,
+          403,
+          `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fastcgi (dynamic) answers 403`,
+        );
     }
     return finishBackend(st, rec, b);
   }
@@ -409,7 +553,11 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
 }
 
 function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Route {
-  step(st, 'backend', `${choice.module} (${choice.mode}) → ${choice.target ?? 'started by Apache'}${choice.setupId ? ` [${choice.setupId}]` : ''}`);
+  step(
+    st,
+    'backend',
+    `${choice.module} (${choice.mode}) → ${choice.target ?? 'started by Apache'}${choice.setupId ? ` [${choice.setupId}]` : ''}`,
+  );
   st.route.outcome = 'fastcgi';
   st.route.handler = rec.handler;
   st.route.backend = { ...choice, params: backendParams(rec, choice) };
@@ -431,7 +579,11 @@ function canonFcgi(choice: BackendChoice, url: string): string {
 
 /** ap_escape_uri / ap_proxy_canonenc for a path: keeps what a path may hold. */
 export function encodeUriPath(p: string): string {
-  return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) => Buffer.from(c, 'utf8').toString('hex').replace(/../g, (h) => `%${h.toUpperCase()}`));
+  return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) =>
+    Buffer.from(c, 'utf8')
+      .toString('hex')
+      .replace(/../g, (h) => `%${h.toUpperCase()}`),
+  );
 }
 
 /**

@@ -36,7 +36,19 @@ interface SectionIndex {
 
 const indexes = new WeakMap<readonly Directive[], SectionIndex>();
 
-export const SCOPING = new Set(['directory', 'directorymatch', 'files', 'filesmatch', 'location', 'locationmatch', 'if', 'elseif', 'else', 'proxy', 'proxymatch']);
+export const SCOPING = new Set([
+  'directory',
+  'directorymatch',
+  'files',
+  'filesmatch',
+  'location',
+  'locationmatch',
+  'if',
+  'elseif',
+  'else',
+  'proxy',
+  'proxymatch',
+]);
 
 /** Authorization containers: their Require lines belong to the section around them, with the container noted. */
 export const AUTHZ = new Set(['requireall', 'requireany', 'requirenone']);

@@ -52,11 +52,14 @@ export function aliasMatchLen(uri: string, alias: string): number {
 
 /** ap_pregsub: $0-$9 (and \$ escapes) from a regex match. */
 export function pregsub(template: string, m: RegExpExecArray): string {
-  return template.replace(/\\(\$)|\$(\d)|\$\{(\d+)\}/g, (all, esc: string | undefined, d1: string | undefined, d2: string | undefined) => {
-    if (esc) return '$';
-    const n = Number(d1 ?? d2);
-    return m[n] ?? '';
-  });
+  return template.replace(
+    /\\(\$)|\$(\d)|\$\{(\d+)\}/g,
+    (_all, esc: string | undefined, d1: string | undefined, d2: string | undefined) => {
+      if (esc) return '$';
+      const n = Number(d1 ?? d2);
+      return m[n] ?? '';
+    },
+  );
 }
 
 function compile(re: string, nocase = false): RegExp | undefined {
@@ -68,7 +71,11 @@ function compile(re: string, nocase = false): RegExp | undefined {
 }
 
 function encodePath(p: string): string {
-  return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/g, (c) => Buffer.from(c, 'utf8').toString('hex').replace(/../g, (h) => `%${h.toUpperCase()}`));
+  return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/g, (c) =>
+    Buffer.from(c, 'utf8')
+      .toString('hex')
+      .replace(/../g, (h) => `%${h.toUpperCase()}`),
+  );
 }
 
 export interface AliasInput {
@@ -120,9 +127,20 @@ export function tryAliases(inp: AliasInput, steps: RouteStep[]): Translated | un
         }
         if (target?.startsWith('/')) target = inp.base + target;
         // translate_alias_redir: the request's query is appended unless the target has its own.
-        const loc = target !== undefined && inp.args !== undefined && !target.includes('?') ? `${target}?${inp.args}` : target;
-        steps.push({ what: 'redirect', file: d.file, line: d.line, text: `${render(d)}: ${uri} → ${status}${loc ? ` ${loc}` : ''}` });
-        return { kind: 'status', status, ...(loc !== undefined && status >= 300 && status < 400 ? { location: loc } : {}), by: d };
+        const loc =
+          target !== undefined && inp.args !== undefined && !target.includes('?') ? `${target}?${inp.args}` : target;
+        steps.push({
+          what: 'redirect',
+          file: d.file,
+          line: d.line,
+          text: `${render(d)}: ${uri} → ${status}${loc ? ` ${loc}` : ''}`,
+        });
+        return {
+          kind: 'status',
+          status,
+          ...(loc !== undefined && status >= 300 && status < 400 ? { location: loc } : {}),
+          by: d,
+        };
       }
       const isMatch = d.name.endsWith('match');
       const from = args[0] ?? '';
@@ -143,7 +161,12 @@ export function tryAliases(inp: AliasInput, steps: RouteStep[]): Translated | un
       }
       filename = resolveServerPath(inp.serverRoot, filename);
       const script = d.name.startsWith('scriptalias');
-      steps.push({ what: 'alias', file: d.file, line: d.line, text: `${render(d)}: ${uri} → ${filename}${script ? ' (handler cgi-script)' : ''}` });
+      steps.push({
+        what: 'alias',
+        file: d.file,
+        line: d.line,
+        text: `${render(d)}: ${uri} → ${filename}${script ? ' (handler cgi-script)' : ''}`,
+      });
       const t: Translated = { kind: 'file', filename, by: d };
       if (script) t.handler = 'cgi-script';
       // mod_alias.c try_alias_list: ap_set_context_info(r, alias->fake, alias->real) for the plain forms only.
@@ -171,8 +194,8 @@ export function tryProxyPass(inp: ProxyPassInput, steps: RouteStep[]): Translate
   const tryOne = (d: Directive, pathArg: string, url: string, regex: boolean): Translated | undefined | 'excluded' => {
     let found: string | undefined;
     if (regex) {
-      const nocase = d.args[0] === '~' ? false : false;
-      const re = compile(pathArg, nocase);
+      // ProxyPassMatch regexes are case-sensitive (ap_pregcomp without AP_REG_ICASE).
+      const re = compile(pathArg);
       const m = re?.exec(inp.uri);
       if (!m) return undefined;
       found = url === '!' ? '!' : pregsub(url, m);
@@ -182,7 +205,12 @@ export function tryProxyPass(inp: ProxyPassInput, steps: RouteStep[]): Translate
       found = url === '!' ? '!' : url + inp.uri.slice(pathArg === '/' ? 1 : n);
     }
     if (found === '!') {
-      steps.push({ what: 'proxypass', file: d.file, line: d.line, text: `${render(d)}: ${inp.uri} is excluded from proxying` });
+      steps.push({
+        what: 'proxypass',
+        file: d.file,
+        line: d.line,
+        text: `${render(d)}: ${inp.uri} is excluded from proxying`,
+      });
       return 'excluded';
     }
     steps.push({ what: 'proxypass', file: d.file, line: d.line, text: `${render(d)}: ${inp.uri} → ${found}` });
@@ -190,7 +218,12 @@ export function tryProxyPass(inp: ProxyPassInput, steps: RouteStep[]): Translate
   };
   if (inp.locationPass) {
     const { d, location } = inp.locationPass;
-    const r = tryOne(d, location.args.at(-1) ?? '/', d.args[0] ?? '', location.name === 'locationmatch' || location.args[0] === '~');
+    const r = tryOne(
+      d,
+      location.args.at(-1) ?? '/',
+      d.args[0] ?? '',
+      location.name === 'locationmatch' || location.args[0] === '~',
+    );
     if (r) return r;
   }
   for (const d of inp.directives) {

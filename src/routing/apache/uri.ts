@@ -29,7 +29,13 @@ function isHex(c: number): boolean {
 /** RFC 3986 unreserved: ALPHA DIGIT - . _ ~ (httpd's T_URI_UNRESERVED). */
 function isUnreserved(c: number): boolean {
   return (
-    (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2e || c === 0x5f || c === 0x7e
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    (c >= 0x30 && c <= 0x39) ||
+    c === 0x2d ||
+    c === 0x2e ||
+    c === 0x5f ||
+    c === 0x7e
   );
 }
 
@@ -69,8 +75,7 @@ export function normalizePath(
         }
         let n = l + 1;
         const dotdot =
-          p[n] === '.' ||
-          (opts.decodeUnreserved && p[n] === '%' && p[++n] === '2' && (p[++n] === 'e' || p[n] === 'E'));
+          p[n] === '.' || (opts.decodeUnreserved && p[n] === '%' && p[++n] === '2' && (p[++n] === 'e' || p[n] === 'E'));
         if (dotdot && slashOrNul(n + 1)) {
           if (w > 1) {
             do w--;
@@ -150,7 +155,9 @@ export function requestUri(
   if (u.status === 404)
     return {
       status: 404,
-      why: u.path.includes('\0') ? 'the path holds %00' : 'the path holds %2F (an encoded slash) and AllowEncodedSlashes is Off (AH00026)',
+      why: u.path.includes('\0')
+        ? 'the path holds %00'
+        : 'the path holds %2F (an encoded slash) and AllowEncodedSlashes is Off (AH00026)',
     };
   let path = u.path;
   if (opts.allowEncodedSlashes === 'on' && /%2f/i.test(n.path))

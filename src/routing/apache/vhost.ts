@@ -52,10 +52,16 @@ function table(tree: readonly Directive[], serverRoot: string): VhostEntry[] {
       addrs: d.args.map(parseVhostAddress),
       aliases: info.serverAliases.map((text) => {
         const x = text.toLowerCase();
-        return /[*?[]/.test(x) ? { text: x, re: new RegExp(`^${fnmatchToRegex(x).replace(/\[\^\/\]/g, '.')}$`) } : { text: x };
+        return /[*?[]/.test(x)
+          ? { text: x, re: new RegExp(`^${fnmatchToRegex(x).replace(/\[\^\/\]/g, '.')}$`) }
+          : { text: x };
       }),
     };
-    if (info.serverName) e.serverName = info.serverName.replace(/^[a-z]+:\/\//i, '').replace(/:\d+$/, '').toLowerCase();
+    if (info.serverName)
+      e.serverName = info.serverName
+        .replace(/^[a-z]+:\/\//i, '')
+        .replace(/:\d+$/, '')
+        .toLowerCase();
     return e;
   });
   tables.set(tree, t);
@@ -80,7 +86,10 @@ function localAddressOf(tree: readonly Directive[], req: RouteRequest, uncertain
     else addrs.add(a.ip);
   }
   if (!wildcard && addrs.size === 1) return [...addrs][0];
-  if (addrs.size > 0) uncertain.push(`port ${req.port} is listened on at ${[...addrs].join(', ')}${wildcard ? ' and on every address' : ''}: which one the client reaches is not known`);
+  if (addrs.size > 0)
+    uncertain.push(
+      `port ${req.port} is listened on at ${[...addrs].join(', ')}${wildcard ? ' and on every address' : ''}: which one the client reaches is not known`,
+    );
   return undefined;
 }
 
@@ -145,7 +154,12 @@ export function selectVhost(
       if (why)
         return {
           vhost: e.d,
-          step: { what: 'vhost', file: e.d.file, line: e.d.line, text: `<VirtualHost ${e.d.args.join(' ')}> matches ${how} and Host "${host}" by ${why}` },
+          step: {
+            what: 'vhost',
+            file: e.d.file,
+            line: e.d.line,
+            text: `<VirtualHost ${e.d.args.join(' ')}> matches ${how} and Host "${host}" by ${why}`,
+          },
         };
     }
   }

@@ -19,13 +19,20 @@ export interface Walked {
 
 export function walkPath(fs: FileSystem, filename: string, uncertain: string[]): Walked {
   const parts = filename.split('/').filter((x) => x !== '');
-  if (parts.length > MAX_COMPONENTS) return { filename, pathInfo: '', type: 'nofile', status: 404, why: `${parts.length} path components: beyond what the model walks` };
+  if (parts.length > MAX_COMPONENTS)
+    return {
+      filename,
+      pathInfo: '',
+      type: 'nofile',
+      status: 404,
+      why: `${parts.length} path components: beyond what the model walks`,
+    };
   let cur = '';
   for (let i = 0; i < parts.length; i++) {
     cur += `/${parts[i]}`;
     const s = fs.stat(cur);
     const rest = parts.slice(i + 1);
-    const pathInfo = rest.length > 0 ? `/${rest.join('/')}` + (filename.endsWith('/') ? '/' : '') : '';
+    const pathInfo = rest.length > 0 ? `/${rest.join('/')}${filename.endsWith('/') ? '/' : ''}` : '';
     if (isProbeError(s)) {
       if (s.error === 'denied') {
         uncertain.push(`${cur} cannot be looked at by the user running the doctor: assumed missing for Apache too`);
