@@ -127,4 +127,18 @@ ProxyPassMatch ^/pm/(.*\\.php)$ unix:${serve.endpoint.path}|fcgi://localhost${do
     expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/missing.php`);
     expect(r.outcome).toBe('fastcgi');
   });
+
+  it('URI refusals agree: %2F → 404, "/.." above the root → 400, an alias-less Redirect-free static file', async () => {
+    for (const [p, status] of [
+      ['/app%2Fecho.php', 404],
+      ['/%2e%2e/etc/passwd', 400],
+      ['/static.html', 200],
+    ] as const) {
+      const got = await apache.http(p);
+      const r = traceOf(p);
+      expect(got.status, p).toBe(status);
+      if (status === 200) expect(r.outcome, p).toBe('static');
+      else expect(r.status, p).toBe(status);
+    }
+  });
 });
