@@ -194,6 +194,18 @@ describe('handlers', () => {
     expect(r.outcome).toBe('fastcgi');
     expect(r.backend).toMatchObject({ module: 'fcgid', target: null, script: '/srv/blog/a.fcgi' });
   });
+  it('AcceptPathInfo Off: mod_fcgid refuses PATH_INFO, mod_proxy_fcgi ignores it', () => {
+    const m = modelOf(
+      FPM +
+        BLOG.replace(
+          '</VirtualHost>',
+          'AcceptPathInfo Off\nAddHandler fcgid-script .fcgi\n<Directory /srv/blog>\nOptions +ExecCGI\n</Directory>\n</VirtualHost>',
+        ),
+    );
+    const files = { ...FILES, '/srv/blog/a.fcgi': '#!/bin/sh' };
+    expect(trace(m, files, 'http://blog.example.org/a.fcgi/x')).toMatchObject({ status: 404 });
+    expect(trace(m, files, 'http://blog.example.org/index.php/x').outcome).toBe('fastcgi');
+  });
   it("mod_mime's every-extension rule: the last known extension wins", () => {
     const m = modelOf(
       BLOG.replace('</VirtualHost>', 'AddHandler fcgid-script .fcgi\nAddHandler cgi-script .cgi\n</VirtualHost>'),

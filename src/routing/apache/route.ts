@@ -496,13 +496,10 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     step(st, 'handler', `the default handler sends ${w.filename}${h.type ? ` as ${h.type}` : ''}`);
     return st.route;
   }
-  if (w.pathInfo && ap === 'off')
-    return finishStatus(
-      st,
-      404,
-      `AcceptPathInfo Off refuses PATH_INFO ${w.pathInfo}: 404`,
-      merged.lastDirective('acceptpathinfo'),
-    );
+  // core_override_type sets r->used_path_info from AcceptPathInfo; mod_proxy and mod_fastcgi never look at it,
+  // mod_fcgid (mod_fcgid.c fcgid_handler) and mod_cgi refuse PATH_INFO with 404 when it is Off.
+  const rejectPathInfo = w.pathInfo !== '' && ap === 'off';
+  const acceptPathInfoAt = merged.lastDirective('acceptpathinfo');
 
   const opts = merged.options ?? [];
   if (/^proxy:/i.test(handler)) {
@@ -523,13 +520,21 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     return finishBackend(st, rec, b.choice);
   }
   if (handler === 'fcgid-script' && has(st, 'fcgid_module')) {
-    if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
-    if (!opts.includes('ExecCGI'))
+    // mod_fcgid.c fcgid_handler, in its order: ExecCGI (unless ScriptAlias'ed), AcceptPathInfo Off, then the file.
+    if (!opts.includes('ExecCGI') && t.handler !== 'cgi-script')
       return finishStatus(
         st,
         403,
-        `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fcgid answers 403 (AH01256)`,
+        `Options ExecCGI is off for ${path.posix.dirname(w.filename)}: mod_fcgid answers 403`,
       );
+    if (rejectPathInfo)
+      return finishStatus(
+        st,
+        404,
+        `AcceptPathInfo Off: mod_fcgid refuses PATH_INFO ${w.pathInfo} (404)`,
+        acceptPathInfoAt,
+      );
+    if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
     return finishBackend(st, rec, fcgidBackend(w.filename, model.setups, h.by));
   }
   if (handler === 'fastcgi-script' && has(st, 'fastcgi_module')) {
@@ -546,6 +551,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     }
     return finishBackend(st, rec, b);
   }
+  if (handler === 'cgi-script' && rejectPathInfo)
+    return finishStatus(st, 404, `AcceptPathInfo Off: mod_cgi refuses PATH_INFO ${w.pathInfo} (404)`, acceptPathInfoAt);
   st.uncertain.push(`handler "${handler}" is not a FastCGI handler the model follows (or its module is not loaded)`);
   if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: 404`);
   st.route.outcome = 'static';
