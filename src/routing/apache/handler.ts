@@ -21,6 +21,12 @@ export interface HandlerChoice {
   steps: RouteStep[];
 }
 
+/** core.c core_override_type / mod_mime: handler names are lower-cased, except a "proxy:unix…" one (its socket path keeps its case). */
+function handlerName(h: string | undefined): string | null {
+  if (h === undefined) return null;
+  return h.startsWith('proxy:unix') ? h : h.toLowerCase();
+}
+
 function normExt(e: string): string {
   return e.replace(/^\./, '').toLowerCase();
 }
@@ -67,7 +73,7 @@ export function chooseHandler(
       const k = e.toLowerCase();
       const h = handlers.get(k);
       if (h) {
-        handler = h.args[0] ?? null;
+        handler = handlerName(h.args[0]);
         by = h;
       }
       const t = types.get(k);
@@ -88,7 +94,7 @@ export function chooseHandler(
   }
   if (forceType) type = forceType.args[0];
   if (setHandler) {
-    handler = setHandler.args[0] ?? null;
+    handler = handlerName(setHandler.args[0]);
     by = setHandler;
     steps.push({
       what: 'handler',
