@@ -354,6 +354,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   if (st.htaccess.length > 0) {
     const p = st.htaccess[0] as HtaccessProblem;
     st.steps.push({ what: 'htaccess', file: p.file, line: p.line, text: p.message });
+    // core.c ap_parse_htaccess: an unreadable file (EACCES) is 403, anything it cannot run is 500.
+    if (p.kind === 'unreadable') return finishStatus(st, 403, `${p.file} cannot be read by Apache: 403 (AH00529)`);
     return finishStatus(st, 500, `.htaccess problem: every request beneath answers 500`);
   }
   const access = accessVerdict(merged.directives, st.modules);
