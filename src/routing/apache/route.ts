@@ -614,13 +614,34 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
     if (name === 'setenv' && st.modules.has('env_module') && d.args[0]) rec.env[d.args[0]] = d.args[1] ?? '';
     else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
     else if ((name === 'setenvif' || name === 'setenvifnocase') && st.modules.has('setenvif_module')) {
-      const attr = (d.args[0] ?? '').toLowerCase();
-      const value = attrs[attr];
-      if (value === undefined) {
-        if (attr === 'remote_addr' || attr === 'remote_host' || !/^[a-z0-9_-]+$/.test(attr) || attr === 'remote_user')
-          st.uncertain.push(`${render(d)} (${d.file}:${d.line}) depends on ${d.args[0]}: not applied`);
-        continue;
-      }
+      // mod_setenvif.c: a special attribute, else a request header (by name, or by regex over the names), else an
+      // env variable set earlier. The client's headers are all known: one it does not send simply does not match.
+      const raw = d.args[0] ?? '';
+      const attr = raw.toLowerCase();
+      let value: string | undefined;
+      if (
+        attr === 'remote_addr' ||
+        attr === 'remote_host' ||
+        attr === 'remote_user' ||
+        (attr === 'server_addr' && !st.req.localAddress)
+      ) {
+        if (attr === 'remote_addr' && st.req.remoteAddress) value = st.req.remoteAddress;
+        else {
+          st.uncertain.push(`${render(d)} (${d.file}:${d.line}) depends on ${raw}: not applied`);
+          continue;
+        }
+      } else if (attrs[attr] !== undefined) value = attrs[attr];
+      else if (/[\^$*+?()[\]{}|\\]/.test(raw)) {
+        let nameRe: RegExp | undefined;
+        try {
+          nameRe = new RegExp(raw, 'i');
+        } catch {
+          nameRe = undefined;
+        }
+        const hit = nameRe ? Object.keys(st.req.headers).find((k) => nameRe.test(k)) : undefined;
+        value = hit === undefined ? undefined : st.req.headers[hit];
+      } else value = rec.env[raw];
+      if (value === undefined) continue;
       let re: RegExp;
       try {
         re = new RegExp(d.args[1] ?? '', name === 'setenvifnocase' ? 'i' : '');
