@@ -394,11 +394,22 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       st.route.handler = 'proxy-server';
       return finishBackend(st, rec, b.choice);
     }
-    if (o.result === 'rewritten' && o.target !== undefined) {
-      // mod_rewrite.c hook_fixup: a changed filename becomes an internal redirect to the URI under RewriteBase/the directory.
+    if (o.result === 'rewritten' && o.target !== undefined && o.passThrough === false && /^[a-z]+:\/\//i.test(o.target))
+      return finishStatus(st, 302, `mod_rewrite (per-directory) redirects to ${o.target}`, undefined, o.target);
+    if (o.result === 'rewritten' && o.target !== undefined && o.target !== w.filename && o.target !== w.filename + w.pathInfo) {
+      // mod_rewrite.c hook_fixup: the new filename becomes a URI — the directory replaced by RewriteBase, else the
+      // DocumentRoot stripped, else the context document root replaced by the context prefix — then an internal
+      // redirect (the "redirect:" handler: REDIRECT_* variables follow).
       const q = o.query !== undefined ? o.query : args;
-      const target = o.target.startsWith('/') ? o.target : `/${o.target}`;
-      const newUri = target.startsWith(`${st.docRoot}/`) ? target.slice(st.docRoot.length) : target;
+      let newUri = o.target.startsWith('/') ? o.target : `${dir}${o.target}`;
+      const base = lastArg(directives, 'rewritebase');
+      const under = (p: string, prefix: string) => p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+      if (base !== undefined) {
+        if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
+      } else if (under(newUri, st.docRoot)) newUri = newUri.slice(st.docRoot.length);
+      else if (rec.contextPrefix && under(newUri, rec.contextDocumentRoot))
+        newUri = rec.contextPrefix.replace(/\/$/, '') + newUri.slice(rec.contextDocumentRoot.replace(/\/$/, '').length);
+      if (!newUri.startsWith('/')) newUri = `/${newUri}`;
       step(st, 'rewrite', `per-directory rewrite: internal redirect to ${newUri}`);
       return phases(st, newUri, q === '' ? undefined : q, { prev: rec, status: 200 }, depth + 1);
     }
