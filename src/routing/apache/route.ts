@@ -396,14 +396,20 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     }
     if (o.result === 'rewritten' && o.target !== undefined && o.passThrough === false && /^[a-z]+:\/\//i.test(o.target))
       return finishStatus(st, 302, `mod_rewrite (per-directory) redirects to ${o.target}`, undefined, o.target);
-    if (o.result === 'rewritten' && o.target !== undefined && o.target !== w.filename && o.target !== w.filename + w.pathInfo) {
+    if (
+      o.result === 'rewritten' &&
+      o.target !== undefined &&
+      o.target !== w.filename &&
+      o.target !== w.filename + w.pathInfo
+    ) {
       // mod_rewrite.c hook_fixup: the new filename becomes a URI — the directory replaced by RewriteBase, else the
       // DocumentRoot stripped, else the context document root replaced by the context prefix — then an internal
       // redirect (the "redirect:" handler: REDIRECT_* variables follow).
       const q = o.query !== undefined ? o.query : args;
       let newUri = o.target.startsWith('/') ? o.target : `${dir}${o.target}`;
       const base = lastArg(directives, 'rewritebase');
-      const under = (p: string, prefix: string) => p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+      const under = (p: string, prefix: string) =>
+        p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
       if (base !== undefined) {
         if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
       } else if (under(newUri, st.docRoot)) newUri = newUri.slice(st.docRoot.length);
