@@ -110,3 +110,17 @@ describe('constructs', () => {
     expect(trace(m, { '/srv/c/d.fcgi': '#!/bin/sh' }, 'http://c.example/d.fcgi').status).toBe(403);
   });
 });
+
+describe('symbolic links and DirectoryIndex lists', () => {
+  it('a link is refused without FollowSymLinks, followed with it', () => {
+    const files = { '/data/real.html': 'x', '/srv/c/l.html': { target: '/data/real.html' } };
+    const off = modelOf(V('<Directory /srv/c>\nOptions -FollowSymLinks\n</Directory>'));
+    expect(trace(off, files, 'http://c.example/l.html').status).toBe(403);
+    const on = modelOf(V(''));
+    expect(trace(on, files, 'http://c.example/l.html').outcome).toBe('static');
+  });
+  it('DirectoryIndex lines of one context add up', () => {
+    const m = modelOf(V('DirectoryIndex index.html\nDirectoryIndex index.php'));
+    expect(trace(m, FILES, 'http://c.example/app/').file).toBe('/srv/c/app/index.php');
+  });
+});

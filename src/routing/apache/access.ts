@@ -110,7 +110,7 @@ export function accessVerdict(merged: readonly Directive[], modules: ReadonlySet
 
 /** Require lines of one section share their section's closing line; a proxy for "the same section". */
 const sectionOf = new WeakMap<Directive, string>();
-function sectionKeyOf(d: Directive): string {
+export function sectionKeyOf(d: Directive): string {
   return sectionOf.get(d) ?? '';
 }
 export function markSection(d: Directive, key: string): void {

@@ -5,10 +5,17 @@
  * `phases` with the new URI, bounded by LimitInternalRecursion (10).
  */
 import * as path from 'node:path';
-import { render, resolveServerPath, runtimeDir, serverSetting, type Directive } from '../../apache/index.js';
+import {
+  effectiveOptions,
+  render,
+  resolveServerPath,
+  runtimeDir,
+  serverSetting,
+  type Directive,
+} from '../../apache/index.js';
 import { isProbeError, type FileSystem } from '../../system/types.js';
 import type { HtaccessProblem, Route, RouteRequest, RouteStep } from '../types.js';
-import { accessVerdict } from './access.js';
+import { accessVerdict, sectionKeyOf } from './access.js';
 import { fastcgiBackend, fcgidBackend, proxyBackend } from './backend.js';
 import { chooseHandler } from './handler.js';
 import { allowOverrideOf, readHtaccess } from './htaccess.js';
@@ -317,6 +324,16 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   if (w.status) return finishStatus(st, w.status, w.why ?? 'the file cannot be reached');
   rec.filename = w.filename;
   rec.pathInfo = w.pathInfo;
+  // request.c resolve_symlink: a link is followed only with FollowSymLinks, or SymLinksIfOwnerMatch and the same owner.
+  for (const link of w.links) {
+    const o = effectiveOptions(model.tree, st.vhost, link.path).options;
+    if (o.includes('FollowSymLinks') || (o.includes('SymLinksIfOwnerMatch') && link.ownerMatches)) continue;
+    return finishStatus(
+      st,
+      403,
+      `${link.path} is a symbolic link and Options ${o.includes('SymLinksIfOwnerMatch') ? 'SymLinksIfOwnerMatch (owners differ)' : 'FollowSymLinks is off'} there: 403 (AH00037)`,
+    );
+  }
   step(
     st,
     'pathinfo',
@@ -437,19 +454,25 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       }
     } else if (has(st, 'dir_module')) {
       const di = merged.lastDirective('directoryindex');
-      const names = di ? di.args : ['index.html'];
-      if (!(names.length === 1 && names[0]?.toLowerCase() === 'disabled')) {
-        for (const name of names) {
-          const candUri = name.startsWith('/') ? name : uri + name;
-          const candFile = name.startsWith('/') ? undefined : path.posix.join(w.filename, name);
-          const exists = candFile ? fileIsRegular(fs, candFile) : undefined;
-          if (exists === false) continue;
-          if (exists === undefined)
-            st.uncertain.push(`DirectoryIndex ${name}: an absolute URL is looked up as a subrequest; assumed to exist`);
-          step(st, 'directoryindex', `DirectoryIndex: ${candUri} exists: internal redirect`, di);
-          // mod_dir.c fixup_dir: ap_internal_fast_redirect (no REDIRECT_* variables).
-          return phases(st, candUri, args, from, depth + 1);
-        }
+      // mod_dir.c: DirectoryIndex lines of one context add up (add_index); a deeper context replaces them.
+      const key = di ? `${di.file}:${sectionKeyOf(di)}` : '';
+      // mod_dir.c add_index: a lone "disabled" clears the list; other words are appended.
+      const names: string[] = di ? [] : ['index.html'];
+      for (const d of merged.directives) {
+        if (d.name !== 'directoryindex' || `${d.file}:${sectionKeyOf(d)}` !== key) continue;
+        if (d.args.length === 1 && d.args[0]?.toLowerCase() === 'disabled') names.length = 0;
+        else names.push(...d.args);
+      }
+      for (const name of names) {
+        const candUri = name.startsWith('/') ? name : uri + name;
+        const candFile = name.startsWith('/') ? undefined : path.posix.join(w.filename, name);
+        const exists = candFile ? fileIsRegular(fs, candFile) : undefined;
+        if (exists === false) continue;
+        if (exists === undefined)
+          st.uncertain.push(`DirectoryIndex ${name}: an absolute URL is looked up as a subrequest; assumed to exist`);
+        step(st, 'directoryindex', `DirectoryIndex: ${candUri} exists: internal redirect`, di);
+        // mod_dir.c fixup_dir: ap_internal_fast_redirect (no REDIRECT_* variables).
+        return phases(st, candUri, args, from, depth + 1);
       }
     }
     const opts = merged.options ?? [];
