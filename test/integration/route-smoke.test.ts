@@ -6,6 +6,7 @@
  * One more records an observation: with SetHandler proxy:…, a missing .php
  * is still forwarded to the backend (Apache does not answer 404 itself).
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeVhost, listVhosts, LiveFileSource, parseConfig } from '../../src/apache/index.js';
 import { routeApache } from '../../src/routing/apache/index.js';
@@ -139,6 +140,74 @@ ProxyPassMatch ^/pm/(.*\\.php)$ unix:${serve.endpoint.path}|fcgi://localhost${do
       expect(got.status, p).toBe(status);
       if (status === 200) expect(r.outcome, p).toBe('static');
       else expect(r.status, p).toBe(status);
+    }
+  });
+});
+
+describe.skipIf(!haveProxyFcgi)('vhost selection and static routes vs a real Apache', () => {
+  let apache: ApacheServer;
+  let model: ApacheRoutingModel;
+  beforeAll(async () => {
+    apache = await startApache({
+      files: { 'a/who.html': 'A\n', 'b/who.html': 'B\n', 'b/sub/x.html': 'X\n' },
+      config: ({ docRoot, port }) => `
+<VirtualHost *:${port}>
+    ServerName a.example
+    DocumentRoot "${docRoot}/a"
+</VirtualHost>
+<VirtualHost *:${port}>
+    ServerName b.example
+    ServerAlias *.b.example
+    DocumentRoot "${docRoot}/b"
+    Alias /al "${docRoot}/a"
+    Redirect /old http://n.example/
+    RedirectMatch 301 ^/rm/(.*)$ /who.html?from=$1
+</VirtualHost>
+`,
+    });
+    const p = parseConfig({
+      rootFile: apache.confPath,
+      serverRoot: apache.serverRoot,
+      source: new LiveFileSource(),
+      env: {},
+    });
+    model = {
+      tree: p.directives,
+      serverRoot: p.serverRoot,
+      modulesLoaded: p.modules,
+      vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
+      setups: extractSetups(p.directives, p.serverRoot, p.modules),
+    };
+  });
+  afterAll(async () => {
+    await apache?.stop();
+  });
+
+  const cases: [host: string, path: string][] = [
+    ['a.example', '/who.html'],
+    ['b.example', '/who.html'],
+    ['www.b.example', '/who.html'],
+    ['unknown.example', '/who.html'],
+    ['b.example', '/al/who.html'],
+    ['b.example', '/alx/who.html'],
+    ['b.example', '/sub'],
+    ['b.example', '/sub/x.html/more'],
+    ['b.example', '/old/page%20x?q=1'],
+    ['b.example', '/rm/abc?q=1'],
+  ];
+  it.each(cases)('Host %s, %s', async (host, path) => {
+    // The Host header as a browser sends it for this URL (with the port): UseCanonicalName Off builds redirects from it.
+    const got = await apache.http(path, { headers: { Host: `${host}:${apache.port}` } });
+    const req = parseRouteUrl(`http://${host}:${apache.port}${path}`);
+    if ('error' in req) throw new Error(req.error);
+    const r = routeApache(model, { ...req, localAddress: '127.0.0.1' }, { fs: liveFileSystem() });
+    if (got.status === 200) {
+      expect(r.outcome).toBe('static');
+      expect(r.file && got.body).toBeTruthy();
+      expect(readFileSync(r.file as string, 'utf8')).toBe(got.body);
+    } else {
+      expect(r).toMatchObject({ outcome: 'status', status: got.status });
+      if (got.headers.location !== undefined) expect(r.location).toBe(got.headers.location);
     }
   });
 });
