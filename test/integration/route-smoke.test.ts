@@ -20,6 +20,7 @@ import { startServeApp, type ServeAppServer } from './harness/serveApp.js';
 
 const built = requireBuiltCli();
 const haveProxyFcgi = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi);
+const haveFcgid = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modFcgid);
 
 interface Echo {
   app: string;
@@ -209,5 +210,51 @@ describe.skipIf(!haveProxyFcgi)('vhost selection and static routes vs a real Apa
       expect(r).toMatchObject({ outcome: 'status', status: got.status });
       if (got.headers.location !== undefined) expect(r.location).toBe(got.headers.location);
     }
+  });
+});
+
+describe.skipIf(!haveFcgid)('mod_fcgid refusals vs a real Apache', () => {
+  let apache: ApacheServer;
+  let model: ApacheRoutingModel;
+  beforeAll(async () => {
+    apache = await startApache({
+      modules: ['fcgid'],
+      files: { 'noexec/a.fcgi': '#!/bin/sh\n', 'exec/b.fcgi': '#!/bin/sh\n', 'exec/page.html': 'P\n' },
+      config: ({ docRoot }) => `
+AddHandler fcgid-script .fcgi
+<Directory "${docRoot}/exec">
+    Options +ExecCGI
+    AcceptPathInfo Off
+</Directory>
+`,
+    });
+    const p = parseConfig({
+      rootFile: apache.confPath,
+      serverRoot: apache.serverRoot,
+      source: new LiveFileSource(),
+      env: {},
+    });
+    model = {
+      tree: p.directives,
+      serverRoot: p.serverRoot,
+      modulesLoaded: p.modules,
+      vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
+      setups: extractSetups(p.directives, p.serverRoot, p.modules),
+    };
+  });
+  afterAll(async () => {
+    await apache?.stop();
+  });
+  it.each([
+    ['/noexec/a.fcgi', 403],
+    ['/exec/missing.fcgi', 404],
+    ['/exec/b.fcgi/more', 404],
+  ])('%s → %i', async (path, status) => {
+    const got = await apache.http(path);
+    const req = parseRouteUrl(`http://localhost:${apache.port}${path}`);
+    if ('error' in req) throw new Error(req.error);
+    const r = routeApache(model, { ...req, localAddress: '127.0.0.1' }, { fs: liveFileSystem() });
+    expect(got.status).toBe(status);
+    expect(r).toMatchObject({ outcome: 'status', status });
   });
 });
