@@ -185,10 +185,11 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       ? (sectionIndex(model.tree).vhostTop.get(st.vhost) ?? []).filter((d) => REWRITE_NAMES.has(d.name))
       : sectionIndex(model.tree).mainTop.filter((d) => REWRITE_NAMES.has(d.name));
     if (rules.length > 0) {
+      // mod_rewrite.c hook_uri2file: r->filename is r->uri while the server-context rules run (REQUEST_FILENAME).
       const ctx: RewriteContext = {
         path: uri,
         ...(args !== undefined ? { query: args } : {}),
-        vars: rewriteVars(st, uri, args),
+        vars: rewriteVars(st, uri, args, uri),
         fs,
       };
       const o = applyRewrite(rules, ctx);
@@ -211,6 +212,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
         if (o.passThrough) uri = o.target;
         else if (/^[a-z]+:\/\//i.test(o.target))
           return finishStatus(st, 302, `mod_rewrite redirects to ${o.target}`, undefined, o.target);
+        else if (!o.target.startsWith('/'))
+          return finishStatus(st, 400, `mod_rewrite made "${o.target}", neither an absolute path nor a URL: 400`);
         else t = { kind: 'file', filename: rewrittenToFile(o.target, st.docRoot, fs) };
       }
     }
