@@ -205,7 +205,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
           status,
           `mod_rewrite answers ${status}`,
           undefined,
-          o.result === 'redirect' ? o.target : undefined,
+          o.result === 'redirect' ? qualify(st, o.target) : undefined,
         );
       if (o.result === 'proxy' && o.target) t = { kind: 'proxy', proxyUrl: o.target };
       else if (o.result === 'rewritten' && o.target !== undefined) {
@@ -243,7 +243,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const idx = sectionIndex(model.tree);
     const own = st.vhost ? (idx.vhostTop.get(st.vhost) ?? []).filter((d) => ALIAS_NAMES.has(d.name)) : [];
     const main = idx.mainTop.filter((d) => ALIAS_NAMES.has(d.name));
-    const base = `${st.req.scheme}://${serverNameOf(st)}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}`;
+    const base = selfUrl(st);
     t = tryAliases(
       {
         aliasDirectives: own.concat(main),
@@ -402,7 +402,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
         status,
         `mod_rewrite (per-directory) answers ${status}`,
         undefined,
-        o.result === 'redirect' ? o.target : undefined,
+        o.result === 'redirect' ? qualify(st, o.target) : undefined,
       );
     if (o.handler) handlerFromRewrite = o.handler;
     if (o.result === 'proxy' && o.target) {
@@ -446,7 +446,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     if (!uri.endsWith('/')) {
       const slash = (merged.last('directoryslash') ?? 'on').toLowerCase() !== 'off';
       if (slash && has(st, 'dir_module')) {
-        const loc = `${st.req.scheme}://${st.req.host}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}${st.req.path}/${st.req.query !== undefined ? `?${st.req.query}` : ''}`;
+        // mod_dir.c fixup_dir: ap_construct_url(ap_escape_uri(r->uri) + "/"), the query kept.
+        const loc = `${selfUrl(st)}${encodeUriPath(uri)}/${args !== undefined ? `?${args}` : ''}`;
         return finishStatus(
           st,
           301,
@@ -704,6 +705,16 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
       }
     }
   }
+}
+
+/** scheme://name[:port] as ap_construct_url / mod_rewrite's fully_qualify_uri build it. */
+function selfUrl(st: State): string {
+  return `${st.req.scheme}://${serverNameOf(st)}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}`;
+}
+
+/** A redirect to an abs_path is made absolute (mod_rewrite.c fully_qualify_uri). */
+function qualify(st: State, target: string | undefined): string | undefined {
+  return target?.startsWith('/') ? selfUrl(st) + target : target;
 }
 
 function serverNameOf(st: State): string {
