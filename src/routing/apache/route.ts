@@ -627,12 +627,19 @@ function canonFcgi(choice: BackendChoice, url: string): string {
   const port = m[2] !== undefined && Number(m[2]) !== 8000 ? `:${m[2]}` : '';
   const p = (m[3] ?? '/').slice(1);
   void choice;
-  return `fcgi://${(m[1] ?? 'localhost').toLowerCase()}${port}/${encodeUriPath(p)}`;
+  return `fcgi://${(m[1] ?? 'localhost').toLowerCase()}${port}/${encodeUriPath(p, true)}`;
 }
 
 /** ap_escape_uri / ap_proxy_canonenc for a path: keeps what a path may hold. */
-export function encodeUriPath(p: string): string {
-  return p.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) =>
+/**
+ * ap_escape_uri (a decoded r->uri back to a URL path: '%' escaped too), or
+ * with `keepEscapes` ap_proxy_canonenc for a reverse proxy (valid %XX kept).
+ */
+export function encodeUriPath(p: string, keepEscapes = false): string {
+  const unsafe = keepEscapes
+    ? /%(?![0-9A-Fa-f]{2})|[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g
+    : /[^A-Za-z0-9\-._~!$&'()*+,;=:@/]/g;
+  return p.replace(unsafe, (c) =>
     Buffer.from(c, 'utf8')
       .toString('hex')
       .replace(/../g, (h) => `%${h.toUpperCase()}`),
