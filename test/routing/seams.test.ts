@@ -52,13 +52,14 @@ const FILES = {
   '/opt/al/y.php': '<?php',
 };
 
+beforeEach(() => {
+  state.rewrite = undefined;
+  state.htaccess = undefined;
+  state.allow = false;
+});
+
 describe('route core ↔ mod_rewrite outcomes', () => {
   const m = modelOf(CONF);
-  beforeEach(() => {
-    state.rewrite = undefined;
-    state.htaccess = undefined;
-    state.allow = false;
-  });
   it('server context: a redirect', () => {
     state.rewrite = (c) => (c.perDir ? {} : { result: 'redirect', target: 'https://r.example/x', status: 301 });
     expect(trace(m, FILES, 'http://r.example/x')).toMatchObject({
@@ -130,5 +131,27 @@ describe('route core ↔ .htaccess', () => {
       throw new Error('must not be read');
     };
     expect(trace(m, FILES, 'http://r.example/index.php').outcome).toBe('fastcgi');
+  });
+});
+
+describe('.htaccess sections', () => {
+  const m = modelOf(CONF);
+  it('<FilesMatch> and <If>/<Else> inside a .htaccess apply to the file', async () => {
+    const { parseConfig, MemoryFileSource } = await import('../../src/apache/index.js');
+    const parsed = parseConfig({
+      rootFile: '/srv/r/.htaccess',
+      serverRoot: '/srv/r',
+      source: new MemoryFileSource({
+        '/srv/r/.htaccess':
+          '<FilesMatch "\\.html$">\nSetHandler "proxy:unix:/run/other.sock|fcgi://localhost"\n</FilesMatch>\n<If "%{REQUEST_URI} == \'/zzz\'">\nRequire all denied\n</If>\n<Else>\nRequire all granted\n</Else>\n',
+      }),
+      env: {},
+    });
+    state.allow = true;
+    state.htaccess = (dir) =>
+      dir === '/srv/r' ? { file: '/srv/r/.htaccess', directives: parsed.directives, problems: [] } : undefined;
+    const r = trace(m, { ...FILES, '/srv/r/b.html': 'x' }, 'http://r.example/b.html');
+    expect(r.outcome).toBe('fastcgi');
+    expect(r.backend?.target).toBe('/run/other.sock');
   });
 });

@@ -124,6 +124,45 @@ export function evalIf(expr: string, vars: Record<string, string>, fs: FileSyste
   return undefined;
 }
 
+/**
+ * A .htaccess file's directives as they apply to this file: conditionals
+ * that are active are see-through, <Files>/<FilesMatch> apply to the file's
+ * name, <If> where decidable (core.c allows these sections in .htaccess).
+ */
+function htaccessBody(ds: readonly Directive[], base: string, inp: MergeInput, depth = 0): Directive[] {
+  const out: Directive[] = [];
+  if (depth > 16) return out;
+  // <If>/<ElseIf>/<Else> chain: 'taken' once a branch applied, 'unknown' once one could not be decided.
+  let chain: 'open' | 'taken' | 'unknown' = 'open';
+  for (const d of ds) {
+    if (!d.active) continue;
+    if (!d.isSection) {
+      out.push(d);
+      continue;
+    }
+    if (d.name === 'files' || d.name === 'filesmatch') {
+      if (filesApplies(d, base)) out.push(...htaccessBody(d.children, base, inp, depth + 1));
+    } else if (d.name === 'if' || d.name === 'elseif' || d.name === 'else') {
+      if (d.name === 'if') chain = 'open';
+      if (chain !== 'open') continue;
+      const v = d.name === 'else' ? true : evalIf(d.raw.replace(/>$/, ''), inp.vars, inp.fs);
+      if (v === undefined) {
+        inp.uncertain.push(
+          `<${d.written} ${d.raw}> at ${d.file}:${d.line} cannot be decided statically: assumed false`,
+        );
+        chain = 'unknown';
+      } else if (v) {
+        chain = 'taken';
+        out.push(...htaccessBody(d.children, base, inp, depth + 1));
+      }
+    } else if (!SECTION_NAMES_SKIPPED.has(d.name)) out.push(...htaccessBody(d.children, base, inp, depth + 1));
+  }
+  return out;
+}
+
+/** Sections whose bodies do not apply to the file as such (per-method <Limit> is kept: it is see-through). */
+const SECTION_NAMES_SKIPPED = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'virtualhost']);
+
 export function mergeSections(tree: readonly Directive[], vhost: Directive | undefined, inp: MergeInput): Merged {
   const idx = sectionIndex(tree);
   const all = idx.main.concat(vhost ? (idx.byVhost.get(vhost) ?? []) : []);
@@ -152,7 +191,7 @@ export function mergeSections(tree: readonly Directive[], vhost: Directive | und
         if (depthOf(s.d) === depth || (depth === parts.length && depthOf(s.d) > parts.length))
           add(s, s.body, `${here === '/' ? '' : here}/`);
       const read = inp.htaccess?.(here, out);
-      if (read) add(undefined, read.directives, `${here === '/' ? '' : here}/`);
+      if (read) add(undefined, htaccessBody(read.directives, base, inp), `${here === '/' ? '' : here}/`);
     }
     // Group 2: <DirectoryMatch>, <Directory ~>.
     for (const s of all)
