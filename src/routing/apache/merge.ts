@@ -234,7 +234,11 @@ export function mergeSections(tree: readonly Directive[], vhost: Directive | und
     }
     const v = evalIf(s.d.raw.replace(/>$/, ''), inp.vars, inp.fs);
     if (v === undefined) {
-      inp.uncertain.push(`<If ${s.d.raw}> at ${s.d.file}:${s.d.line} cannot be decided statically: assumed false`);
+      // Neither this branch nor the <ElseIf>/<Else> after it can be chosen without the runtime value.
+      inp.uncertain.push(
+        `<${s.d.written} ${s.d.raw}> at ${s.d.file}:${s.d.line} cannot be decided statically: neither it nor the branches after it are applied`,
+      );
+      chainTaken = true;
       continue;
     }
     if (v) {
