@@ -15,7 +15,10 @@ export type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
 
 export function routeApache(model: ApacheRoutingModel, request: RouteRequest, options: ApacheRouteOptions): Route {
   try {
-    return route(model, request, options);
+    const r = route(model, request, options);
+    // Internal redirects meet the same undecidable lines again: say each once.
+    r.uncertain = [...new Set(r.uncertain)];
+    return r;
   } catch (e) {
     // A model bug must not become a stack trace for the user: say what could not be decided.
     return {
