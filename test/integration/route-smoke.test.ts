@@ -34,8 +34,12 @@ describe.skipIf(!haveProxyFcgi)('route model vs a real Apache (mod_proxy_fcgi + 
   beforeAll(async () => {
     serve = await startServeApp({ args: ['--mode', '0660', '--group', 'www-data'] });
     apache = await startApache({
-      modules: ['proxy_fcgi'],
-      files: { 'app/echo.php': '<?php // serve answers\n', 'static.html': '<p>static</p>\n' },
+      modules: ['proxy_fcgi', 'actions'],
+      files: {
+        'app/echo.php': '<?php // serve answers\n',
+        'static.html': '<p>static</p>\n',
+        'act/page.act': 'handled by an Action\n',
+      },
       config: ({ docRoot }) => `
 DirectoryIndex echo.php index.html
 <Directory "${docRoot}/app">
@@ -44,6 +48,11 @@ DirectoryIndex echo.php index.html
     </FilesMatch>
 </Directory>
 ProxyPassMatch ^/pm/(.*\\.php)$ unix:${serve.endpoint.path}|fcgi://localhost${docRoot}/app/$1
+AddHandler via-action .act
+Action via-action /actions-handler virtual
+<Location /actions-handler>
+    SetHandler "proxy:unix:${serve.endpoint.path}|fcgi://localhost"
+</Location>
 `,
     });
     const p = parseConfig({
@@ -128,6 +137,16 @@ ProxyPassMatch ^/pm/(.*\\.php)$ unix:${serve.endpoint.path}|fcgi://localhost${do
     const r = traceOf('/app/missing.php');
     expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/missing.php`);
     expect(r.outcome).toBe('fastcgi');
+  });
+
+  it('an Action chain: the original URI becomes the PATH_INFO of the action URL', async () => {
+    const got = await echoOf('/act/page.act');
+    const r = traceOf('/act/page.act');
+    expect(got.echo?.params.PATH_INFO).toBe('/act/page.act');
+    expect(r.outcome).toBe('fastcgi');
+    expect(r.pathInfo).toBe('/act/page.act');
+    expect(r.file).toBe(`${apache.docRoot}/actions-handler`);
+    expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${r.file}`);
   });
 
   it('URI refusals agree: %2F → 404, "/.." above the root → 400, an alias-less Redirect-free static file', async () => {
