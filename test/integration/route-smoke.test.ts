@@ -154,6 +154,8 @@ Action via-action /actions-handler virtual
       ['/app%2Fecho.php', 404],
       ['/%2e%2e/etc/passwd', 400],
       ['/static.html', 200],
+      // The walk stops at the missing directory: r->filename is ".../nodir", which the FilesMatch does not match.
+      ['/app/nodir/x.php', 404],
     ] as const) {
       const got = await apache.http(p);
       const r = traceOf(p);
