@@ -108,6 +108,9 @@ describe('constructs', () => {
   it('fastcgi-script dynamic needs ExecCGI', () => {
     const m = modelOf(V('AddHandler fastcgi-script .fcgi'));
     expect(trace(m, { '/srv/c/d.fcgi': '#!/bin/sh' }, 'http://c.example/d.fcgi').status).toBe(403);
+    const ok = modelOf(V('AddHandler fastcgi-script .fcgi\n<Directory /srv/c>\nOptions +ExecCGI\n</Directory>'));
+    const r = trace(ok, { '/srv/c/d.fcgi': '#!/bin/sh' }, 'http://c.example/d.fcgi');
+    expect(r.backend).toMatchObject({ module: 'fastcgi', mode: 'dynamic', target: null, script: '/srv/c/d.fcgi' });
   });
 });
 

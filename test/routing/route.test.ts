@@ -193,6 +193,7 @@ describe('handlers', () => {
     const r = trace(m2, { '/srv/blog/a.fcgi': '#!/usr/bin/perl' }, 'http://blog.example.org/a.fcgi');
     expect(r.outcome).toBe('fastcgi');
     expect(r.backend).toMatchObject({ module: 'fcgid', target: null, script: '/srv/blog/a.fcgi' });
+    expect(r.backend?.setupId).toMatch(/^fcgid:/);
   });
   it('AcceptPathInfo Off: mod_fcgid refuses PATH_INFO, mod_proxy_fcgi ignores it', () => {
     const m = modelOf(

@@ -48,7 +48,8 @@ export function fcgidBackend(
   by: Directive | undefined,
 ): BackendChoice {
   const choice: BackendChoice = { module: 'fcgid', mode: 'fcgid', target: null, script };
-  const setup = setupAt(setups, 'fcgid', by) ?? setups.find((s) => s.module === 'fcgid' && s.active);
+  // The setup defined on the handler line that decided (no guess when the line defines none).
+  const setup = setupAt(setups, 'fcgid', by);
   if (setup) choice.setupId = setup.id;
   return choice;
 }
@@ -58,7 +59,7 @@ export function fcgidBackend(
  * FastCgiExternalServer (external: the endpoint it names), or neither
  * (dynamic: the process manager starts it on demand).
  */
-export function fastcgiBackend(script: string, setups: readonly FastcgiSetup[]): BackendChoice {
+export function fastcgiBackend(script: string, setups: readonly FastcgiSetup[], by?: Directive): BackendChoice {
   const setup = setups.find(
     (s) => s.module === 'fastcgi' && s.script === script && (s.mode === 'static' || s.mode === 'external'),
   );
@@ -73,7 +74,7 @@ export function fastcgiBackend(script: string, setups: readonly FastcgiSetup[]):
     if (setup.endpoint && setup.mode === 'external') choice.endpoint = setup.endpoint;
     return choice;
   }
-  const dyn = setups.find((s) => s.module === 'fastcgi' && s.mode === 'dynamic');
+  const dyn = setupAt(setups, 'fastcgi', by);
   const choice: BackendChoice = { module: 'fastcgi', mode: 'dynamic', target: null, script };
   if (dyn) choice.setupId = dyn.id;
   return choice;

@@ -584,7 +584,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     return finishBackend(st, rec, fcgidBackend(w.filename, model.setups, h.by));
   }
   if (handler === 'fastcgi-script' && has(st, 'fastcgi_module')) {
-    const b = fastcgiBackend(w.filename, model.setups);
+    const b = fastcgiBackend(w.filename, model.setups, h.by);
     if (b.mode === 'dynamic') {
       if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fastcgi answers 404`);
       // mod_fastcgi.c content_handler: only a dynamic invocation outside a ScriptAlias needs ExecCGI.
