@@ -102,3 +102,20 @@ describe('RequestRecord', () => {
     });
   });
 });
+
+describe('<Proxy> sections on a proxied request', () => {
+  it('ProxyFCGIBackendType in a <Proxy> matching the worker reaches the record', () => {
+    const m = modelOf(
+      V(
+        'ProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/srv/r/$1\n<Proxy "fcgi://127.0.0.1:9000/">\nProxyFCGIBackendType GENERIC\n</Proxy>\n<Proxy "fcgi://10.0.0.1:9000/">\nProxyFCGIBackendType FPM\n</Proxy>',
+      ),
+      {},
+      MODS,
+    );
+    trace(m, FILES, 'http://r.example/a.php');
+    const types = rec()
+      .directives.filter((d) => d.name === 'proxyfcgibackendtype')
+      .map((d) => d.args[0]);
+    expect(types).toEqual(['GENERIC']);
+  });
+});

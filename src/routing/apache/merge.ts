@@ -11,6 +11,7 @@ import {
   applyOptions,
   parsedOptions,
   render,
+  sectionRegex,
   type Directive,
   type OptionName,
 } from '../../apache/index.js';
@@ -40,6 +41,8 @@ export interface MergeInput {
   fs: FileSystem;
   uncertain: string[];
   steps: RouteStep[];
+  /** A proxied request: r->filename without "proxy:" (as configured, and de-socketified), for <Proxy> sections (proxy_walk). */
+  proxyNames?: string[];
   /** %{VAR} values known for <If>. */
   vars: Record<string, string>;
   /** Reads the .htaccess of `dir` given the directives merged so far (undefined: none, or not allowed). */
@@ -163,6 +166,19 @@ function htaccessBody(ds: readonly Directive[], base: string, inp: MergeInput, d
 /** Sections whose bodies do not apply to the file as such (per-method <Limit> is kept: it is see-through). */
 const SECTION_NAMES_SKIPPED = new Set(['directory', 'directorymatch', 'location', 'locationmatch', 'virtualhost']);
 
+/** apr_fnmatch without flags: '*' also crosses '/'. */
+function fnmatchPath(pattern: string, name: string): boolean {
+  const body = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  try {
+    return new RegExp(`^${body}$`, 's').test(name);
+  } catch {
+    return false;
+  }
+}
+
 export function mergeSections(tree: readonly Directive[], vhost: Directive | undefined, inp: MergeInput): Merged {
   const idx = sectionIndex(tree);
   const all = idx.main.concat(vhost ? (idx.byVhost.get(vhost) ?? []) : []);
@@ -210,6 +226,18 @@ export function mergeSections(tree: readonly Directive[], vhost: Directive | und
       )
         add(s, s.body);
   }
+  // A proxied request: <Proxy>/<ProxyMatch> instead of the directory walk (mod_proxy.c proxy_walk: regex, fnmatch, or a
+  // case-sensitive prefix of r->filename after "proxy:").
+  if (file === null && inp.proxyNames)
+    for (const s of all) {
+      if ((s.d.name !== 'proxy' && s.d.name !== 'proxymatch') || s.chain.length !== 1) continue;
+      const re = sectionRegex(s.d);
+      const pat = s.d.args[0] === '~' ? (s.d.args[1] ?? '') : (s.d.args[0] ?? '');
+      const hit = inp.proxyNames.some((n) =>
+        re === null ? false : re ? re.test(n) : /[*?[]/.test(pat) ? fnmatchPath(pat, n) : n.startsWith(pat),
+      );
+      if (hit) add(s, s.body);
+    }
   // Group 4: <Location>, <LocationMatch>.
   for (const s of all)
     if (

@@ -298,6 +298,10 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       base: st.serverTop,
       uri,
       filename: null,
+      proxyNames: [
+        t.proxyUrl.replace(/^proxy:/i, ''),
+        t.proxyUrl.replace(/^proxy:/i, '').replace(/^unix:[^|]*\|/i, ''),
+      ],
       fs,
       uncertain: st.uncertain,
       steps: st.steps,
