@@ -139,6 +139,20 @@ Action via-action /actions-handler virtual
     expect(r.outcome).toBe('fastcgi');
   });
 
+  it.each([
+    ['POST', 200],
+    ['PUT', 405],
+    ['DELETE', 405],
+  ])('the default handler and %s on a static file', async (method, status) => {
+    const got = await apache.http('/static.html', { method, body: 'x' });
+    const req = parseRouteUrl(`http://localhost:${apache.port}/static.html`, { method });
+    if ('error' in req) throw new Error(req.error);
+    const r = routeApache(model, { ...req, localAddress: '127.0.0.1' }, { fs: liveFileSystem() });
+    expect(got.status).toBe(status);
+    if (status === 200) expect(r.outcome).toBe('static');
+    else expect(r).toMatchObject({ outcome: 'status', status });
+  });
+
   it('an Action chain: the original URI becomes the PATH_INFO of the action URL', async () => {
     const got = await echoOf('/act/page.act');
     const r = traceOf('/act/page.act');

@@ -127,3 +127,21 @@ describe('symbolic links and DirectoryIndex lists', () => {
     expect(trace(m, FILES, 'http://c.example/app/').file).toBe('/srv/c/app/index.php');
   });
 });
+
+describe('odd files', () => {
+  it('a FIFO is not read: the route says it cannot tell', () => {
+    const m = modelOf(V(''));
+    const r = trace(m, { '/srv/c/pipe.html': { type: 'fifo' } }, 'http://c.example/pipe.html');
+    expect(r.uncertain.join()).toMatch(/not a regular file/);
+  });
+  it('the default handler: POST served, PUT → 405, OPTIONS → 200', () => {
+    const m = modelOf(V(''));
+    expect(trace(m, FILES, 'http://c.example/b.html', { method: 'POST' }).outcome).toBe('static');
+    expect(trace(m, FILES, 'http://c.example/b.html', { method: 'PUT' }).status).toBe(405);
+    expect(trace(m, FILES, 'http://c.example/b.html', { method: 'OPTIONS' }).status).toBe(200);
+    expect(trace(m, FILES, 'http://c.example/b.html', { method: 'HEAD' }).outcome).toBe('static');
+  });
+  it('a docroot that is missing: 404', () => {
+    expect(trace(modelOf(V('')), {}, 'http://c.example/x.html').status).toBe(404);
+  });
+});

@@ -535,6 +535,15 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   const handler = h.handler;
   if (!handler || handler === 'default-handler' || handler === 'text/html') {
     if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: 404 (AH00128)`);
+    // core.c default_handler: GET, HEAD and POST send the file (POST observed: 200 on Apache 2.4.71), OPTIONS is
+    // answered by Apache itself, any other method → 405.
+    const method = st.req.method;
+    if (method === 'OPTIONS') return finishStatus(st, 200, 'the default handler answers OPTIONS itself');
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST')
+      return finishStatus(st, 405, `the default handler does not accept ${method} for ${w.filename}: 405`);
+    // default_handler opens whatever the walk found: a FIFO blocks, a device is read. Say so rather than guess.
+    if (w.type === 'other')
+      st.uncertain.push(`${w.filename} is not a regular file: what Apache sends from it is not modelled`);
     if (w.pathInfo && ap !== 'on')
       return finishStatus(
         st,
