@@ -1,9 +1,36 @@
-// PLACEHOLDER (issue 14): replaced by the route helper's implementation at merge; must not land at a stop.
+/**
+ * The route of one request through Apache 2.4, as httpd computes it
+ * (server/request.c ap_process_request_internal): URI normalisation
+ * (uri.ts), vhost selection (vhost.ts), translate_name (translate.ts), the
+ * directory walk with the PATH_INFO split (walk.ts), the per-directory merge
+ * (merge.ts over sections.ts), access, per-directory rewrites, mod_dir,
+ * the handler (handler.ts) and mod_actions, then the backend (backend.ts)
+ * and the RequestRecord the params are built from. Never throws.
+ */
 import type { Route, RouteRequest } from '../types.js';
 import type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
+import { route } from './route.js';
 
 export type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
 
-export function routeApache(_model: ApacheRoutingModel, _request: RouteRequest, _options: ApacheRouteOptions): Route {
-  throw new Error('routeApache is not merged yet');
+export function routeApache(model: ApacheRoutingModel, request: RouteRequest, options: ApacheRouteOptions): Route {
+  try {
+    const r = route(model, request, options);
+    // Internal redirects meet the same undecidable lines again: say each once.
+    r.uncertain = [...new Set(r.uncertain)];
+    return r;
+  } catch (e) {
+    // A model bug must not become a stack trace for the user: say what could not be decided.
+    return {
+      url: request.url,
+      request,
+      vhost: null,
+      steps: [],
+      file: null,
+      handler: null,
+      outcome: 'status',
+      uncertain: [`the route could not be computed: ${e instanceof Error ? e.message : String(e)}`],
+      htaccess: [],
+    };
+  }
 }
