@@ -52,7 +52,7 @@ describe('RequestRecord', () => {
     });
     expect(rec().vhost?.name).toBe('virtualhost');
     expect(rec().directives.some((d) => d.name === 'sethandler')).toBe(true);
-    expect(seen.choice as BackendChoice).toMatchObject({ module: 'proxy_fcgi', target: '/run/php/fpm.sock' });
+    expect(seen.choice as BackendChoice).toMatchObject({ module: 'proxy_fcgi', target: 'unix:/run/php/fpm.sock' });
   });
   it('Alias sets the context prefix and document root as written', () => {
     const m = modelOf(V(`Alias /app/ /opt/app/\n<FilesMatch "\\.php$">\n${FPM}\n</FilesMatch>`), {}, MODS);

@@ -61,7 +61,7 @@ describe('Debian PHP-FPM wiring', () => {
     expect(r.outcome).toBe('fastcgi');
     expect(r.file).toBe('/srv/blog/index.php');
     expect(r.handler).toBe('proxy:unix:/run/php/php8.2-fpm.sock|fcgi://localhost');
-    expect(r.backend).toMatchObject({ module: 'proxy_fcgi', mode: 'proxy', target: '/run/php/php8.2-fpm.sock' });
+    expect(r.backend).toMatchObject({ module: 'proxy_fcgi', mode: 'proxy', target: 'unix:/run/php/php8.2-fpm.sock' });
     expect(r.backend?.setupId).toMatch(/^proxy_fcgi:/);
   });
   it('DirectoryIndex: / → index.php', () => {
@@ -157,7 +157,7 @@ describe('translate_name', () => {
     );
     const r = trace(m, {}, 'http://blog.example.org/bin/hello.cgi');
     expect(r.outcome).toBe('fastcgi');
-    expect(r.backend).toMatchObject({ module: 'proxy_fcgi', target: '/run/fcgiwrap.socket' });
+    expect(r.backend).toMatchObject({ module: 'proxy_fcgi', target: 'unix:/run/fcgiwrap.socket' });
     expect(r.file).toBeNull();
     expect(r.steps.some((s) => s.what === 'proxypass')).toBe(true);
   });
@@ -262,7 +262,7 @@ describe('handlers', () => {
     const r = trace(m, { ...FILES, '/usr/lib/cgi-bin': { type: 'dir' } }, 'http://blog.example.org/index.php');
     expect(r.outcome).toBe('fastcgi');
     expect(r.file).toBe('/usr/lib/cgi-bin/php-fcgi');
-    expect(r.backend).toMatchObject({ module: 'fastcgi', mode: 'external', target: '/run/php/php-fpm.sock' });
+    expect(r.backend).toMatchObject({ module: 'fastcgi', mode: 'external', target: 'unix:/run/php/php-fpm.sock' });
     expect(r.pathInfo).toBe('/index.php');
     expect(r.steps.some((s) => s.what === 'action')).toBe(true);
   });

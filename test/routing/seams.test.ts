@@ -152,6 +152,6 @@ describe('.htaccess sections', () => {
       dir === '/srv/r' ? { file: '/srv/r/.htaccess', directives: parsed.directives, problems: [] } : undefined;
     const r = trace(m, { ...FILES, '/srv/r/b.html': 'x' }, 'http://r.example/b.html');
     expect(r.outcome).toBe('fastcgi');
-    expect(r.backend?.target).toBe('/run/other.sock');
+    expect(r.backend?.target).toBe('unix:/run/other.sock');
   });
 });

@@ -193,8 +193,19 @@ export const discoveredScriptsCheck: ProbeCheck = {
     const probed = new Set(scriptTargets(ctx).map((t) => t.path));
     const out: Finding[] = [];
     for (const d of found) {
-      if (d.route && d.route.outcome !== 'fastcgi') continue;
+      // A route that ends before the backend says nothing of the script, unless what ended it
+      // was the FastCGI handler itself refusing it for want of ExecCGI (mod_fcgid, mod_fastcgi: 403).
+      const refusedByHandler =
+        d.route?.outcome === 'status' &&
+        d.route.status === 403 &&
+        (d.route.handler === 'fcgid-script' || d.route.handler === 'fastcgi-script');
+      if (d.route && d.route.outcome !== 'fastcgi' && !refusedByHandler) continue;
       const s = servingSetup(ctx, d);
+      if (refusedByHandler) {
+        const e = needsExecCgi(s) && !scriptAliased(d) ? execcgiFinding(ctx, d, s) : undefined;
+        if (e) out.push(withSite(e, d));
+        continue;
+      }
       const who = backendIdentity(s, ctx.system, ctx.facts);
       // A generic application behind a socket never opens the file: its permissions say nothing.
       if (!who.readsFiles && !needsExecCgi(s)) continue;

@@ -1,9 +1,9 @@
 /**
  * The FastCGI backend a handler names: the module, how it runs (setups'
- * SetupMode), the endpoint as `ping` writes it (src/client/target.ts
- * formatTarget: a socket's path, host:port, [v6]:port — the same text, not
- * imported: routing does not import client), and the configuration
- * model's setup it belongs to.
+ * SetupMode), the endpoint as a target `ping` accepts ("unix:/run/php/x.sock",
+ * "127.0.0.1:9000", "[::1]:9000": the unix: prefix says a socket even to a
+ * reader who does not know ping), and the configuration model's setup it
+ * belongs to.
  */
 import type { Directive } from '../../apache/index.js';
 import { parseProxyUrl } from '../../setups/proxyUrl.js';
@@ -11,7 +11,7 @@ import type { Endpoint, FastcgiSetup } from '../../setups/types.js';
 import type { BackendChoice } from './seams.js';
 
 export function formatEndpoint(e: Endpoint): string {
-  if (e.kind === 'unix') return e.path;
+  if (e.kind === 'unix') return `unix:${e.path}`;
   return e.host.includes(':') ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 }
 

@@ -140,12 +140,22 @@ describe('discovery: the scripts probed as the backend runs them', () => {
     expect(ids(r)).toEqual([]);
   });
 
-  it('traced: ExecCGI off at the script directory → execcgi-off', async () => {
-    const r = await probe(FCGID_CONF('Options -ExecCGI'), {
-      files: FCGID_MACHINE({ content: '#!/usr/bin/perl\n', mode: 0o755 }),
+  it('traced: ExecCGI off by a .htaccess at the script directory (which the configuration check cannot see) → execcgi-off', async () => {
+    const r = await probe(FCGID_CONF('Options +ExecCGI\n    AllowOverride Options'), {
+      files: {
+        ...FCGID_MACHINE({ content: '#!/usr/bin/perl\n', mode: 0o755 }),
+        '/srv/app/.htaccess': 'Options -ExecCGI\n',
+      },
     });
     const f = only(r, 'execcgi-off');
     expect(f.message).toContain('http://app.example.org/hello.fcgi');
+  });
+
+  it('ExecCGI off in the configuration: said once, by the configuration check, not again by the probe', async () => {
+    const r = await probe(FCGID_CONF('Options -ExecCGI'), {
+      files: FCGID_MACHINE({ content: '#!/usr/bin/perl\n', mode: 0o755 }),
+    });
+    expect(ids(r)).not.toContain('execcgi-off');
   });
 
   it('with +ExecCGI: no execcgi-off', async () => {
