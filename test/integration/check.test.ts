@@ -122,7 +122,7 @@ describe.skipIf(!haveServers)('check on a real Apache and PHP-FPM', () => {
       String(text.stdout)
         .split('\n')
         .find((l) => /^\s*\S request\s/.test(l)) ?? '';
-    expect(requestLine).toMatch(/^\s*! request\s+200 OK as root/);
+    expect(requestLine).toMatch(/^\s*! request\s+GET http:\/\/site\.test:\d+\/index\.php → 200 OK as root/);
     expect(String(text.stdout)).not.toMatch(/✓ request/);
     expect(String(text.stdout)).toContain('does not show that the site works');
   });

@@ -23,6 +23,7 @@ function normalize(text: string): string {
       // The harness's directories, under the test run's private TMPDIR (test/setup/privateTmp.ts).
       .replace(/\/tmp\/(?:[\w.-]+\/)*fcgi-doctor-it-([a-z-]+?)-[A-Za-z0-9]{6}/g, '<tmp:$1>')
       .replace(/\*:\d{4,5}\b/g, '*:<port>')
+      .replace(/(\/\/[\w.-]+):\d{4,5}\b/g, '$1:<port>')
       .replace(/\[pid \d+:tid \d+\]/g, '[pid <pid>:tid <tid>]')
       .replace(/\bpid \d+/g, 'pid <pid>')
       .replace(/\[\w{3} \w{3} \d\d \d\d:\d\d:\d\d\.\d+ \d{4}\]/g, '[<time>]')
