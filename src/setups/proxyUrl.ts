@@ -19,7 +19,11 @@ export interface ProxyUrl {
   backendPath?: string;
   /** Problems httpd or the backend would trip on, in plain words. */
   errors: string[];
-  /** Fatal for `apache2 -t` (true) or only failing per request (false). */
+  /**
+   * Fatal for `apache2 -t` (true) or only failing per request (false), when the
+   * URL is a ProxyPass/ProxyPassMatch/BalancerMember worker's: RewriteRule [P]
+   * (also parsed as 'proxypass') defines no worker, and Apache starts with any of these.
+   */
   fatalAtStartup: boolean;
 }
 
@@ -92,6 +96,8 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
   const auth = parseAuthority(sm[2]);
   if (!auth || (auth.host === '' && !socketPath)) {
     r.errors.push(`"${raw}" has no host name.`);
+    // ProxyPass fcgi:// and fcgi://:9000/ (no host, no socket): "URL must be absolute!" (apache2 -t, 2.4.71).
+    r.fatalAtStartup = context === 'proxypass';
     if (socketPath) r.endpoint = { kind: 'unix', path: socketPath };
     return r;
   }

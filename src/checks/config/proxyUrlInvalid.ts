@@ -2,11 +2,15 @@
  * proxy-url-invalid: a malformed unix:/fcgi:// target — a socket without
  * "|fcgi://…", "unix://run/x.sock", spaces or "=" in the path, no scheme after
  * the bar, or fcgi://host with no port (port 8000, where PHP-FPM's 9000 was
- * surely meant), or a socket path longer than a socket address holds.
+ * surely meant), or a socket path longer than Apache can use.
+ *
+ * Some of these stop Apache at startup (`apache2 -t` fails), others fail every
+ * request of a server that starts: stopsApacheAtStartup() tells which, so that
+ * server-not-running names only the first kind.
  */
 import type { Finding } from '../../findings/finding.js';
-import { parsedProxyUrl } from '../../setups/index.js';
-import type { ConfigCheck } from './context.js';
+import { parsedProxyUrl, type FastcgiSetup, type ProxyUrl } from '../../setups/index.js';
+import type { ConfigCheck, ConfigModel } from './context.js';
 import { at, finding } from './make.js';
 
 /**
@@ -16,16 +20,64 @@ import { at, finding } from './make.js';
  */
 const APACHE_UDS_PATH_MAX = 108;
 
+/**
+ * The longest socket path of a worker defined at startup (ProxyPass,
+ * ProxyPassMatch, BalancerMember): proxy_util.c ap_proxy_define_worker_ex copies
+ * it into uds_path[PROXY_WORKER_MAX_NAME_SIZE] (96 in 2.4's mod_proxy.h, with its
+ * NUL) and a longer one is a configuration error, "ProxyPass worker uds path (…)
+ * too long": 95 bytes start, 96 do not (verified with apache2 -t, 2.4.71).
+ * SetHandler, AddHandler and RewriteRule [P] define no worker: they go through the
+ * default one and only the connect limit above applies.
+ */
+const APACHE_WORKER_UDS_PATH_MAX = 95;
+
+/** Does this setup's backend URL define a worker when Apache reads the configuration? */
+function definesWorker(s: FastcgiSetup): boolean {
+  const kind = s.reachedBy[0]?.kind;
+  return kind === 'ProxyPass' || kind === 'ProxyPassMatch' || kind === 'BalancerMember';
+}
+
+function urlContext(s: FastcgiSetup): 'handler' | 'proxypass' {
+  const first = s.reachedBy[0];
+  return first && (first.kind === 'SetHandler' || first.handler) ? 'handler' : 'proxypass';
+}
+
+/** The checked setups and their parsed URLs: active mod_proxy_fcgi setups with a URL fixed at startup. */
+function* checkedUrls(model: ConfigModel): Generator<{ s: FastcgiSetup; parsed: ProxyUrl }> {
+  for (const s of model.setups) {
+    if (s.module !== 'proxy_fcgi' || !s.backendUrl || !s.active) continue;
+    if (s.backendUrl.includes('%{')) continue;
+    yield { s, parsed: parsedProxyUrl(s, s.backendUrl, model.runtimeDir, urlContext(s)) };
+  }
+}
+
+function workerPathTooLong(s: FastcgiSetup, parsed: ProxyUrl): boolean {
+  const ep = parsed.endpoint;
+  return (
+    parsed.errors.length === 0 &&
+    ep?.kind === 'unix' &&
+    definesWorker(s) &&
+    Buffer.byteLength(ep.path) > APACHE_WORKER_UDS_PATH_MAX
+  );
+}
+
+/**
+ * The config lines ("file:line") of the setups whose backend URL makes Apache
+ * refuse to start: their proxy-url-invalid errors are reasons it is down; the
+ * others (a 503 on every request) are not.
+ */
+export function proxyUrlLinesStoppingApache(model: ConfigModel): Set<string> {
+  const out = new Set<string>();
+  for (const { s, parsed } of checkedUrls(model))
+    if ((parsed.fatalAtStartup && definesWorker(s)) || workerPathTooLong(s, parsed)) out.add(at(s.definedAt));
+  return out;
+}
+
 export const proxyUrlInvalidCheck: ConfigCheck = {
   ids: ['proxy-url-invalid'],
   run(ctx) {
     const out: Finding[] = [];
-    for (const s of ctx.model.setups) {
-      if (s.module !== 'proxy_fcgi' || !s.backendUrl || !s.active) continue;
-      if (s.backendUrl.includes('%{')) continue;
-      const first = s.reachedBy[0];
-      const context = first && (first.kind === 'SetHandler' || first.handler) ? 'handler' : 'proxypass';
-      const parsed = parsedProxyUrl(s, s.backendUrl, ctx.model.runtimeDir, context);
+    for (const { s, parsed } of checkedUrls(ctx.model)) {
       for (const e of parsed.errors) {
         out.push(
           finding({
@@ -40,7 +92,19 @@ export const proxyUrlInvalidCheck: ConfigCheck = {
         );
       }
       const ep = parsed.endpoint;
-      if (parsed.errors.length === 0 && ep?.kind === 'unix' && Buffer.byteLength(ep.path) > APACHE_UDS_PATH_MAX) {
+      if (ep?.kind === 'unix' && workerPathTooLong(s, parsed)) {
+        out.push(
+          finding({
+            id: 'proxy-url-invalid',
+            severity: 'error',
+            title: 'The socket path is too long for a ProxyPass worker: Apache refuses to start',
+            message: `${ep.path} is ${Buffer.byteLength(ep.path)} bytes long; a worker that ${s.reachedBy[0]?.kind ?? 'ProxyPass'} defines holds a socket path of at most ${APACHE_WORKER_UDS_PATH_MAX} bytes. Apache refuses to start: "ProxyPass worker uds path (${ep.path}) too long".`,
+            at: s.definedAt,
+            evidence: [`${at(s.definedAt)}: ${s.directive}`],
+            fix: `Make the application listen on a shorter path (under /run, for example /run/php/app.sock) and name that path here.`,
+          }),
+        );
+      } else if (parsed.errors.length === 0 && ep?.kind === 'unix' && Buffer.byteLength(ep.path) > APACHE_UDS_PATH_MAX) {
         out.push(
           finding({
             id: 'proxy-url-invalid',

@@ -4,7 +4,8 @@
  * the configuration has errors that stop httpd, the finding names them.
  */
 import type { Finding } from '../../findings/finding.js';
-import type { ProbeCheck } from './context.js';
+import { proxyUrlLinesStoppingApache } from '../config/proxyUrlInvalid.js';
+import type { ProbeCheck, ProbeContext } from './context.js';
 import { processText } from './evidence.js';
 import { probeFinding } from './make.js';
 
@@ -14,9 +15,24 @@ const FATAL_CONFIG_IDS = new Set([
   'include-not-found',
   'server-redefined',
   'module-not-loaded',
-  'proxy-url-invalid',
   'options-mixed-syntax',
 ]);
+
+/**
+ * The configuration's errors that stop httpd. proxy-url-invalid only where its
+ * line is one Apache refuses at startup: most of its cases (a socket path too
+ * long to connect to, a SetHandler without "|fcgi://") start and fail per request.
+ */
+function stoppingErrors(ctx: ProbeContext): Finding[] {
+  let proxyLines: Set<string> | undefined;
+  return ctx.configFindings.filter((f) => {
+    if (f.severity !== 'error') return false;
+    if (FATAL_CONFIG_IDS.has(f.id)) return true;
+    if (f.id !== 'proxy-url-invalid' || f.location?.line === undefined) return false;
+    proxyLines ??= proxyUrlLinesStoppingApache(ctx.model);
+    return proxyLines.has(`${f.location.file}:${f.location.line}`);
+  });
+}
 
 export const serverNotRunningCheck: ProbeCheck = {
   ids: ['server-not-running'],
@@ -41,7 +57,7 @@ export const serverNotRunningCheck: ProbeCheck = {
       for (const o of apache.others.slice(0, 3))
         probe.push(`another Apache instance, not for this configuration: ${processText(o, users)}`);
     } else probe.push('no apache2/httpd process in /proc');
-    const fatal = ctx.configFindings.filter((f) => f.severity === 'error' && FATAL_CONFIG_IDS.has(f.id));
+    const fatal = stoppingErrors(ctx);
     let message = `No Apache process serves ${ctx.model.rootFile}: every FastCGI setup below is unreachable until it runs.`;
     let fix =
       'Check the configuration (apachectl configtest), then start Apache (systemctl start apache2, or httpd on RHEL) and read its error log if it stops again.';

@@ -197,10 +197,26 @@ describe('finer points', () => {
     expect(f[0]?.message).toContain('is 109 bytes long; a Unix socket address holds at most 108');
     expect(f[0]?.message).toContain('AH02454');
     expect(only(analyze(conf(sock(108))), 'proxy-url-invalid')).toEqual([]);
-    // The same in ProxyPass.
+    // The same in ProxyPass, where the worker's own limit comes first.
     expect(
       only(analyze(`${BASE}${PROXY}ProxyPass /app "unix:${sock(120)}|fcgi://localhost/"\n`), 'proxy-url-invalid'),
     ).toHaveLength(1);
+  });
+  it('proxy-url-invalid: a ProxyPass worker holds 95 bytes of socket path; 96 stop Apache at startup (2.4.71)', () => {
+    const sock = (bytes: number) => `/run/${'p'.repeat(bytes - '/run/'.length - '.sock'.length)}.sock`;
+    const pass = (p: string) => `${BASE}${PROXY}ProxyPass /app "unix:${p}|fcgi://localhost/"\n`;
+    const f = only(analyze(pass(sock(96))), 'proxy-url-invalid');
+    expect(f.map((x) => x.severity)).toEqual(['error']);
+    expect(f[0]?.message).toContain('Apache refuses to start: "ProxyPass worker uds path');
+    expect(f[0]?.message).not.toContain('Apache starts');
+    expect(only(analyze(pass(sock(95))), 'proxy-url-invalid')).toEqual([]);
+    // SetHandler defines no worker: 96..108 bytes connect.
+    expect(
+      only(
+        analyze(`${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock(100)}|fcgi://localhost"\n</FilesMatch>\n`),
+        'proxy-url-invalid',
+      ),
+    ).toEqual([]);
   });
   it('config-syntax-error: FcgidIPCDir in a vhost, an unknown command of an unloaded module, an unclosed section', () => {
     expect(
