@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FOLD_EVIDENCE_LINES } from '../../../src/checks/config/fold.js';
-import { analyze, BASE, only, PROXY } from './helpers.js';
+import { analyze, BASE, FCGID, only, PROXY } from './helpers.js';
 
 const setEnv = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `SetEnv V${from + i} x\n`).join('');
 
@@ -74,5 +74,32 @@ describe('findings of one cause are folded into one', () => {
       ['${OTHER} is not defined', 10],
     ]);
     expect(f[0]?.message).toContain('2 lines in all have this problem.');
+  });
+});
+
+describe('execcgi-off: one finding per directory, not per handler (issue 14)', () => {
+  it('two handlers in one directory without ExecCGI: one finding, both handler lines and the Options line as evidence, no "Apache stops"', () => {
+    const r = analyze(
+      `${BASE}${FCGID}<Directory /var/www/f>\nOptions Indexes\nAddHandler fcgid-script .fcgi\n<Files app.py>\nSetHandler fcgid-script\n</Files>\n</Directory>\n`,
+    );
+    const f = only(r, 'execcgi-off');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.line).toBe(11);
+    expect(f[0]?.message).toContain('2 lines in all have this problem.');
+    expect(f[0]?.message).not.toContain('Apache stops');
+    expect(f[0]?.evidence.map((e) => e.text)).toEqual([
+      '/srv/httpd.conf:11: AddHandler fcgid-script .fcgi',
+      '/srv/httpd.conf:13: SetHandler fcgid-script',
+      '/srv/httpd.conf:10: Options Indexes (applies here, in merge order: replaces the inherited options (FollowSymLinks) with Indexes → Indexes)',
+    ]);
+  });
+
+  it('two directories are two causes: one finding each', () => {
+    const r = analyze(
+      `${BASE}${FCGID}<Directory /var/www/a>\nOptions Indexes\nAddHandler fcgid-script .fcgi\n</Directory>\n<Directory /var/www/b>\nOptions Indexes\nAddHandler fcgid-script .fcgi\n</Directory>\n`,
+    );
+    const f = only(r, 'execcgi-off');
+    expect(f.map((x) => x.location?.line)).toEqual([11, 15]);
+    expect(f.every((x) => !x.message.includes('lines in all'))).toBe(true);
   });
 });
