@@ -79,28 +79,32 @@ export const execcgiOffCheck: ConfigCheck = {
       const options = s.options;
       // One directory with one merge of Options lines is one cause, whatever the handlers.
       const cause = `${options.directory}\0${options.from.map((l) => at(l)).join(' ')}`;
-      out.add(cause, () => `${at(s.definedAt)}: ${s.directive}`, () => {
-        const steps = mergeSteps(options.from);
-        const symptom =
-          s.mode === 'fcgid'
-            ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'
-            : 'mod_fastcgi answers 403 Forbidden and logs \'FastCGI: "ExecCGI Option" is off in this directory\'';
-        return finding({
-          id: 'execcgi-off',
-          severity: 'error',
-          title: 'ExecCGI is off where scripts should run',
-          message: `Requests for ${options.directory} go to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect there are "${options.values.join(' ') || 'None'}", without ExecCGI: ${symptom}. ${why(steps)}`,
-          at: s.definedAt,
-          evidence: [
-            `${at(s.definedAt)}: ${s.directive}`,
-            ...steps.map(
-              (step) =>
-                `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`,
-            ),
-          ],
-          fix: `Add "Options +ExecCGI" inside <Directory ${options.directory}> (or the section that sets the handler).`,
-        });
-      });
+      out.add(
+        cause,
+        () => `${at(s.definedAt)}: ${s.directive}`,
+        () => {
+          const steps = mergeSteps(options.from);
+          const symptom =
+            s.mode === 'fcgid'
+              ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'
+              : 'mod_fastcgi answers 403 Forbidden and logs \'FastCGI: "ExecCGI Option" is off in this directory\'';
+          return finding({
+            id: 'execcgi-off',
+            severity: 'error',
+            title: 'ExecCGI is off where scripts should run',
+            message: `Requests for ${options.directory} go to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect there are "${options.values.join(' ') || 'None'}", without ExecCGI: ${symptom}. ${why(steps)}`,
+            at: s.definedAt,
+            evidence: [
+              `${at(s.definedAt)}: ${s.directive}`,
+              ...steps.map(
+                (step) =>
+                  `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`,
+              ),
+            ],
+            fix: `Add "Options +ExecCGI" inside <Directory ${options.directory}> (or the section that sets the handler).`,
+          });
+        },
+      );
     }
     return out.findings();
   },

@@ -8,10 +8,10 @@
  * request of a server that starts: stopsApacheAtStartup() tells which, so that
  * server-not-running names only the first kind.
  */
-import type { Finding } from '../../findings/finding.js';
 import { parsedProxyUrl, type FastcgiSetup, type ProxyUrl } from '../../setups/index.js';
 import type { ConfigCheck, ConfigModel } from './context.js';
-import { at, finding } from './make.js';
+import { FoldByCause } from './fold.js';
+import { at, finding, type FindingInput } from './make.js';
 
 /**
  * The longest socket path mod_proxy can connect to: it passes the path without
@@ -33,8 +33,7 @@ const APACHE_WORKER_UDS_PATH_MAX = 95;
 
 /** Does this setup's backend URL define a worker when Apache reads the configuration? */
 function definesWorker(s: FastcgiSetup): boolean {
-  const kind = s.reachedBy[0]?.kind;
-  return kind === 'ProxyPass' || kind === 'ProxyPassMatch' || kind === 'BalancerMember';
+  return s.reachedBy.some((m) => m.kind === 'ProxyPass' || m.kind === 'ProxyPassMatch' || m.kind === 'BalancerMember');
 }
 
 function urlContext(s: FastcgiSetup): 'handler' | 'proxypass' {
@@ -76,61 +75,58 @@ export function proxyUrlLinesStoppingApache(model: ConfigModel): Set<string> {
 export const proxyUrlInvalidCheck: ConfigCheck = {
   ids: ['proxy-url-invalid'],
   run(ctx) {
-    const out: Finding[] = [];
+    // One finding per cause: the same address (or socket path) on several lines is
+    // one problem. Those that stop Apache say it stops at the first; the others
+    // (a 503 per request) must not.
+    const stopping = new FoldByCause();
+    const failing = new FoldByCause({ stopsAtFirst: false });
     for (const { s, parsed } of checkedUrls(ctx.model)) {
+      const line = () => `${at(s.definedAt)}: ${s.directive}`;
+      const add = (fold: FoldByCause, f: Omit<FindingInput, 'at' | 'evidence'>) =>
+        fold.add(f.message, line, () => finding({ ...f, at: s.definedAt, evidence: [line()] }));
+      const urlFold = parsed.fatalAtStartup && definesWorker(s) ? stopping : failing;
       for (const e of parsed.errors) {
-        out.push(
-          finding({
-            id: 'proxy-url-invalid',
-            severity: 'error',
-            title: 'The FastCGI backend address is malformed',
-            message: e,
-            at: s.definedAt,
-            evidence: [`${at(s.definedAt)}: ${s.directive}`],
-            fix: 'Write the target as "unix:/absolute/path.sock|fcgi://localhost/" for a Unix socket, or "fcgi://127.0.0.1:9000/" for TCP.',
-          }),
-        );
+        add(urlFold, {
+          id: 'proxy-url-invalid',
+          severity: 'error',
+          title: 'The FastCGI backend address is malformed',
+          message: e,
+          fix: 'Write the target as "unix:/absolute/path.sock|fcgi://localhost/" for a Unix socket, or "fcgi://127.0.0.1:9000/" for TCP.',
+        });
       }
       const ep = parsed.endpoint;
       if (ep?.kind === 'unix' && workerPathTooLong(s, parsed)) {
-        out.push(
-          finding({
-            id: 'proxy-url-invalid',
-            severity: 'error',
-            title: 'The socket path is too long for a ProxyPass worker: Apache refuses to start',
-            message: `${ep.path} is ${Buffer.byteLength(ep.path)} bytes long; a worker that ${s.reachedBy[0]?.kind ?? 'ProxyPass'} defines holds a socket path of at most ${APACHE_WORKER_UDS_PATH_MAX} bytes. Apache refuses to start: "ProxyPass worker uds path (${ep.path}) too long".`,
-            at: s.definedAt,
-            evidence: [`${at(s.definedAt)}: ${s.directive}`],
-            fix: `Make the application listen on a shorter path (under /run, for example /run/php/app.sock) and name that path here.`,
-          }),
-        );
-      } else if (parsed.errors.length === 0 && ep?.kind === 'unix' && Buffer.byteLength(ep.path) > APACHE_UDS_PATH_MAX) {
-        out.push(
-          finding({
-            id: 'proxy-url-invalid',
-            severity: 'error',
-            title: 'The socket path is too long for Apache to connect to',
-            message: `${ep.path} is ${Buffer.byteLength(ep.path)} bytes long; a Unix socket address holds at most ${APACHE_UDS_PATH_MAX}. Apache starts, but every request answers 503 and the error log says "(22)Invalid argument: AH02454: FCGI: attempt to connect to Unix domain socket … failed", even while the application listens there.`,
-            at: s.definedAt,
-            evidence: [`${at(s.definedAt)}: ${s.directive}`],
-            fix: `Make the application listen on a shorter path (under /run, for example /run/php/app.sock) and name that path here.`,
-          }),
-        );
+        const directive = s.reachedBy.some((m) => m.kind === 'BalancerMember') ? 'BalancerMember' : 'ProxyPass';
+        add(stopping, {
+          id: 'proxy-url-invalid',
+          severity: 'error',
+          title: 'The socket path is too long for a ProxyPass worker: Apache refuses to start',
+          message: `${ep.path} is ${Buffer.byteLength(ep.path)} bytes long; a worker that ProxyPass, ProxyPassMatch or BalancerMember defines holds a socket path of at most ${APACHE_WORKER_UDS_PATH_MAX} bytes. Apache refuses to start: "${directive} worker uds path (${ep.path}) too long".`,
+          fix: 'Make the application listen on a shorter path (under /run, for example /run/php/app.sock) and name that path here.',
+        });
+      } else if (
+        parsed.errors.length === 0 &&
+        ep?.kind === 'unix' &&
+        Buffer.byteLength(ep.path) > APACHE_UDS_PATH_MAX
+      ) {
+        add(failing, {
+          id: 'proxy-url-invalid',
+          severity: 'error',
+          title: 'The socket path is too long for Apache to connect to',
+          message: `${ep.path} is ${Buffer.byteLength(ep.path)} bytes long; a Unix socket address holds at most ${APACHE_UDS_PATH_MAX}. Apache starts, but every request answers 503 and the error log says "(22)Invalid argument: AH02454: FCGI: attempt to connect to Unix domain socket … failed", even while the application listens there.`,
+          fix: 'Make the application listen on a shorter path (under /run, for example /run/php/app.sock) and name that path here.',
+        });
       }
       if (parsed.errors.length === 0 && ep?.kind === 'tcp' && ep.defaultPort) {
-        out.push(
-          finding({
-            id: 'proxy-url-invalid',
-            severity: 'warning',
-            title: 'fcgi:// without a port connects to port 8000',
-            message: `"${s.backendUrl}" names no port, so Apache connects to ${ep.host}:8000 (the fcgi:// default), not 9000 where PHP-FPM usually listens.`,
-            at: s.definedAt,
-            evidence: [`${at(s.definedAt)}: ${s.directive}`],
-            fix: `Write the port explicitly, for example fcgi://${ep.host}:9000/.`,
-          }),
-        );
+        add(failing, {
+          id: 'proxy-url-invalid',
+          severity: 'warning',
+          title: 'fcgi:// without a port connects to port 8000',
+          message: `"${s.backendUrl}" names no port, so Apache connects to ${ep.host}:8000 (the fcgi:// default), not 9000 where PHP-FPM usually listens.`,
+          fix: `Write the port explicitly, for example fcgi://${ep.host}:9000/.`,
+        });
       }
     }
-    return out;
+    return [...stopping.findings(), ...failing.findings()];
   },
 };

@@ -213,7 +213,9 @@ describe('finer points', () => {
     // SetHandler defines no worker: 96..108 bytes connect.
     expect(
       only(
-        analyze(`${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock(100)}|fcgi://localhost"\n</FilesMatch>\n`),
+        analyze(
+          `${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock(100)}|fcgi://localhost"\n</FilesMatch>\n`,
+        ),
         'proxy-url-invalid',
       ),
     ).toEqual([]);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FOLD_EVIDENCE_LINES } from '../../../src/checks/config/fold.js';
-import { analyze, BASE, FCGID, only, PROXY } from './helpers.js';
+import { analyze, BASE, FASTCGI, FCGID, only, PROXY } from './helpers.js';
 
 const setEnv = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `SetEnv V${from + i} x\n`).join('');
 
@@ -101,5 +101,68 @@ describe('execcgi-off: one finding per directory, not per handler (issue 14)', (
     const f = only(r, 'execcgi-off');
     expect(f.map((x) => x.location?.line)).toEqual([11, 15]);
     expect(f.every((x) => !x.message.includes('lines in all'))).toBe(true);
+  });
+});
+
+describe('other configuration checks: one cause, one finding (issue 14)', () => {
+  it('server-redefined: one file name defined three times is one finding, at the first redefinition, Apache stopping there', () => {
+    const ext = 'FastCgiExternalServer /usr/lib/cgi-bin/php-fcgi -socket /run/php.sock\n';
+    const r = analyze(
+      `${BASE}${FASTCGI}<VirtualHost *:80>\n${ext}</VirtualHost>\n<VirtualHost *:443>\n${ext}</VirtualHost>\n<VirtualHost *:8080>\n${ext}</VirtualHost>\n`,
+    );
+    const f = only(r, 'server-redefined');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.line).toBe(13);
+    expect(f[0]?.message).toContain('2 lines in all have this problem; Apache stops at the first.');
+    expect(f[0]?.evidence.map((e) => e.text.replace(/: .*?( \(.*\))?$/, '$1'))).toEqual([
+      '/srv/httpd.conf:13',
+      '/srv/httpd.conf:16',
+      '/srv/httpd.conf:10 (the first definition)',
+    ]);
+    // Two different file names stay two findings.
+    const two = analyze(
+      `${BASE}${FASTCGI}${ext}${ext}${ext.replace('php-fcgi', 'other')}${ext.replace('php-fcgi', 'other')}`,
+    );
+    expect(only(two, 'server-redefined')).toHaveLength(2);
+  });
+
+  it('proxy-worker-shared: three sockets under one worker name are one finding; Apache starts, so no "stops at the first"', () => {
+    const r = analyze(
+      `${BASE}${PROXY}ProxyPass /a "unix:/run/a.sock|fcgi://localhost/"\nProxyPass /b "unix:/run/b.sock|fcgi://localhost/"\nProxyPass /c "unix:/run/c.sock|fcgi://localhost/"\n`,
+    );
+    const f = only(r, 'proxy-worker-shared');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.message).toContain('2 lines in all have this problem.');
+    expect(f[0]?.message).not.toContain('Apache stops');
+    expect(f[0]?.evidence.map((e) => e.text)).toEqual([
+      '/srv/httpd.conf:11: ProxyPass /b "unix:/run/b.sock|fcgi://localhost/"',
+      '/srv/httpd.conf:12: ProxyPass /c "unix:/run/c.sock|fcgi://localhost/"',
+      '/srv/httpd.conf:10: ProxyPass /a "unix:/run/a.sock|fcgi://localhost/" (the route that made the worker)',
+    ]);
+  });
+
+  it('proxy-url-invalid: one socket path too long in two vhosts is one finding (Apache starts); one bad ProxyPass URL twice, one that stops Apache', () => {
+    const sock = `/run/${'p'.repeat(110)}.sock`;
+    const handler = `<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\n`;
+    const r = analyze(
+      `${BASE}${PROXY}<VirtualHost *:80>\n${handler}</VirtualHost>\n<VirtualHost *:81>\n${handler}</VirtualHost>\n`,
+    );
+    const f = only(r, 'proxy-url-invalid');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.message).toContain('2 lines in all have this problem.');
+    expect(f[0]?.message).not.toContain('Apache stops');
+    expect(f[0]?.evidence).toHaveLength(2);
+    const pass = only(
+      analyze(
+        `${BASE}${PROXY}ProxyPass /a unix:/run/x.sock\nProxyPass /b unix:/run/x.sock\nProxyPass /c unix:/run/y.sock\n`,
+      ),
+      'proxy-url-invalid',
+    );
+    expect(pass.map((x) => [x.location?.line, x.evidence.length])).toEqual([
+      [10, 2],
+      [12, 1],
+    ]);
+    expect(pass[0]?.message).toContain('Apache refuses to start');
+    expect(pass[0]?.message).toContain('2 lines in all have this problem; Apache stops at the first.');
   });
 });
