@@ -61,6 +61,12 @@ const CASES: [string, string, number | undefined, string][] = [
     `${BASE}${FCGID}<Directory /var/www>\nOptions +ExecCGI\n<FilesMatch \\.php$>\nSetHandler fcgid-script\n</FilesMatch>\n</Directory>\n`,
   ],
   [
+    'handler-lowercased',
+    `${BASE}${PROXY}<Directory /var/www>\nAddHandler "proxy:unix:/run/php/PHP-FPM.sock|fcgi://localhost" .php\n</Directory>\n`,
+    11,
+    `${BASE}${PROXY}<Directory /var/www>\n<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php/PHP-FPM.sock|fcgi://localhost"\n</FilesMatch>\n</Directory>\n`,
+  ],
+  [
     'socket-in-private-tmp',
     `${BASE}${FASTCGI}FastCgiExternalServer /var/www/app.py -socket /tmp/fcgi.sock\n`,
     9,
@@ -219,6 +225,42 @@ describe('finer points', () => {
         'proxy-url-invalid',
       ),
     ).toEqual([]);
+  });
+  it('handler-lowercased: AddHandler and [H=] name the path Apache really uses; only capitals in the socket path count', () => {
+    const add = only(
+      analyze(`${BASE}${PROXY}AddHandler "proxy:unix:/run/php/PHP-FPM.sock|fcgi://localhost" .php\n`),
+      'handler-lowercased',
+    );
+    expect(add.map((f) => f.severity)).toEqual(['error']);
+    expect(add[0]?.message).toContain(
+      'AddHandler names the socket /run/php/PHP-FPM.sock, but mod_mime lower-cases the handler name, so Apache connects to /run/php/php-fpm.sock.',
+    );
+    const rw = only(
+      analyze(
+        `${BASE}${PROXY}LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\nRewriteEngine On\nRewriteRule ^/app/(.*)$ - [L,H=proxy:unix:/Srv/App.sock|fcgi://localhost]\n`,
+      ),
+      'handler-lowercased',
+    );
+    expect(rw[0]?.message).toContain('mod_rewrite lower-cases the handler name, so Apache connects to /srv/app.sock.');
+    expect(rw[0]?.fix).toContain('SetHandler "proxy:unix:/Srv/App.sock|fcgi://localhost"');
+    // Quiet: a lower-case path, a host name with capitals (looked up without regard to case),
+    // a variable's name (its value is unknown), a handler that is no proxy.
+    for (const quiet of [
+      'AddHandler "proxy:unix:/run/php/php-fpm.sock|fcgi://localhost" .php',
+      'AddHandler "proxy:fcgi://PHP.Example.org:9000" .php',
+      'LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\nRewriteRule ^/a - [H=proxy:unix:/run/%{HTTP_HOST}.sock|fcgi://localhost]',
+      'AddHandler Fcgid-Script .fcgi',
+    ])
+      expect(only(analyze(`${BASE}${PROXY}${quiet}\n`), 'handler-lowercased'), quiet).toEqual([]);
+    // One socket on two AddHandler lines is one finding.
+    const twice = only(
+      analyze(
+        `${BASE}${PROXY}<VirtualHost *:80>\nAddHandler "proxy:unix:/run/A.sock|fcgi://localhost" .php\n</VirtualHost>\n<VirtualHost *:81>\nAddHandler "proxy:unix:/run/A.sock|fcgi://localhost" .php\n</VirtualHost>\n`,
+      ),
+      'handler-lowercased',
+    );
+    expect(twice.map((f) => f.evidence.length)).toEqual([2]);
+    expect(twice[0]?.message).toContain('2 lines in all have this problem.');
   });
   it('config-syntax-error: FcgidIPCDir in a vhost, an unknown command of an unloaded module, an unclosed section', () => {
     expect(
