@@ -43,6 +43,17 @@ const CASES: [string, string, boolean][] = [
   ['RewriteRule [P], socket without |fcgi://', 'RewriteEngine On\nRewriteRule ^/a unix:/run/x.sock [P]', true],
   ['SetHandler, socket without |fcgi://', '<FilesMatch x>\nSetHandler "proxy:unix:/run/x.sock"\n</FilesMatch>', true],
   ['ProxyPass, fcgi:// without a host', 'ProxyPass /a/ fcgi://', false],
+  ['ProxyPass, no scheme after the socket', 'ProxyPass /a/ "unix:/run/x.sock|fcgi"', false],
+  [
+    'RewriteRule [P], no scheme after the socket',
+    'RewriteEngine On\nRewriteRule ^/a "unix:/run/x.sock|fcgi" [P]',
+    true,
+  ],
+  [
+    'SetHandler, no scheme after the socket',
+    '<Location /d>\nSetHandler "proxy:unix:/run/x.sock|fcgi"\n</Location>',
+    true,
+  ],
 ];
 
 const MODULES = ['mpm_event', 'authz_core', 'proxy', 'proxy_fcgi', 'proxy_balancer', 'slotmem_shm', 'rewrite'];

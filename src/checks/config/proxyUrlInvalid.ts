@@ -8,7 +8,7 @@
  * request of a server that starts: stopsApacheAtStartup() tells which, so that
  * server-not-running names only the first kind.
  */
-import { parsedProxyUrl, type FastcgiSetup, type ProxyUrl } from '../../setups/index.js';
+import { parsedProxyUrl, type FastcgiSetup, type ProxyUrl, type ProxyUrlContext } from '../../setups/index.js';
 import type { ConfigCheck, ConfigModel } from './context.js';
 import { FoldByCause } from './fold.js';
 import { at, finding, type FindingInput } from './make.js';
@@ -36,9 +36,10 @@ function definesWorker(s: FastcgiSetup): boolean {
   return s.reachedBy.some((m) => m.kind === 'ProxyPass' || m.kind === 'ProxyPassMatch' || m.kind === 'BalancerMember');
 }
 
-function urlContext(s: FastcgiSetup): 'handler' | 'proxypass' {
+function urlContext(s: FastcgiSetup): ProxyUrlContext {
   const first = s.reachedBy[0];
-  return first && (first.kind === 'SetHandler' || first.handler) ? 'handler' : 'proxypass';
+  if (first && (first.kind === 'SetHandler' || first.handler)) return 'handler';
+  return first?.kind === 'RewriteRule' ? 'rewrite' : 'proxypass';
 }
 
 /** The checked setups and their parsed URLs: active mod_proxy_fcgi setups with a URL fixed at startup. */

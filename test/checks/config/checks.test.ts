@@ -208,6 +208,23 @@ describe('finer points', () => {
       only(analyze(`${BASE}${PROXY}ProxyPass /app "unix:${sock(120)}|fcgi://localhost/"\n`), 'proxy-url-invalid'),
     ).toHaveLength(1);
   });
+  it('proxy-url-invalid: RewriteRule [P] and SetHandler are read per request: Apache starts (2.4.71: 500 AH01144, 400 AH10292)', () => {
+    const RW = 'LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\nRewriteEngine On\n';
+    const noBar = only(analyze(`${BASE}${PROXY}${RW}RewriteRule ^/a unix:/run/x.sock [P]\n`), 'proxy-url-invalid');
+    expect(noBar[0]?.message).toContain('Apache accepts it at startup');
+    const noScheme = only(
+      analyze(`${BASE}${PROXY}${RW}RewriteRule ^/a "unix:/run/x.sock|fcgi" [P]\n`),
+      'proxy-url-invalid',
+    );
+    expect(noScheme[0]?.message).toContain('Apache starts, then answers 400 Bad Request');
+    const handler = only(
+      analyze(`${BASE}${PROXY}<Location /d>\nSetHandler "proxy:unix:/run/x.sock|fcgi"\n</Location>\n`),
+      'proxy-url-invalid',
+    );
+    expect(handler[0]?.message).toContain('AH10292');
+    const pass = only(analyze(`${BASE}${PROXY}ProxyPass /a/ "unix:/run/x.sock|fcgi"\n`), 'proxy-url-invalid');
+    expect(pass[0]?.message).toContain('Apache refuses to start');
+  });
   it('proxy-url-invalid: a ProxyPass worker holds 95 bytes of socket path; 96 stop Apache at startup (2.4.71)', () => {
     const sock = (bytes: number) => `/run/${'p'.repeat(bytes - '/run/'.length - '.sock'.length)}.sock`;
     const pass = (p: string) => `${BASE}${PROXY}ProxyPass /app "unix:${p}|fcgi://localhost/"\n`;
