@@ -65,15 +65,20 @@ export const moduleNotLoadedCheck: ConfigCheck = {
       );
     }
     out.push(...directives.findings());
-    // 2. Live handlers with nothing behind them; 3. setups in skipped blocks.
+    // 2. Live handlers with nothing behind them; 3. setups in skipped blocks. Apache starts
+    // with both. One missing module is one cause however many lines need it, and one false
+    // <IfModule> one cause however many setups it holds.
+    const unserved = new FoldByCause({ stopsAtFirst: false });
+    const skipped = new FoldByCause({ stopsAtFirst: false });
     for (const s of ctx.model.setups) {
       const key = `${s.definedAt.file}:${s.definedAt.line}`;
       if (reported.has(key)) continue;
       const missing = missingFor(s, modules);
+      const line = () => `${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`;
       if (s.active && missing.length > 0) {
         reported.add(key);
         const handler = s.reachedBy.find((m) => m.kind === 'SetHandler' || m.kind === 'AddHandler');
-        out.push(
+        unserved.add(`${missing.join(' and ')}|${handler ? 'handler' : 'route'}`, line, () =>
           finding({
             id: 'module-not-loaded',
             severity: 'error',
@@ -82,13 +87,16 @@ export const moduleNotLoadedCheck: ConfigCheck = {
               ? `The handler "${handler.handler ?? ''}" is set, but ${missing.join(' and ')} is not loaded. Apache starts without complaint and then serves the script itself, as plain text: visitors download its source code (and any passwords in it).`
               : `This route needs ${missing.join(' and ')}, which is not loaded: every request fails with 500 ("AH01144: No protocol handler was valid for the URL").`,
             at: s.definedAt,
-            evidence: [`${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`],
+            evidence: [line()],
             fix: enable(missing),
           }),
         );
       } else if (!s.active && s.inactiveReason && !s.inactiveReason.startsWith('inside <Macro')) {
         reported.add(key);
-        out.push(
+        const falseSections = s.sections.filter((x) => x.condition === false);
+        const cause =
+          falseSections.length > 0 ? falseSections.map((x) => `${x.file}:${x.line}`).join(' ') : `setup|${s.id}`;
+        skipped.add(cause, line, () =>
           finding({
             id: 'fastcgi-setup-skipped',
             severity: 'warning',
@@ -96,10 +104,8 @@ export const moduleNotLoadedCheck: ConfigCheck = {
             message: `${s.directive} is ignored because ${s.inactiveReason}. Requests it was meant to handle go elsewhere${s.module !== 'proxy_fcgi' || s.reachedBy.some((m) => m.kind === 'SetHandler') ? ', and a script may be served as plain text' : ''}.`,
             at: s.definedAt,
             evidence: [
-              `${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`,
-              ...s.sections
-                .filter((x) => x.condition === false)
-                .map((x) => `${x.file}:${x.line}: <${x.name} ${x.args.join(' ')}> is false`),
+              line(),
+              ...falseSections.map((x) => `${x.file}:${x.line}: <${x.name} ${x.args.join(' ')}> is false`),
             ],
             fix:
               missing.length > 0
@@ -109,6 +115,7 @@ export const moduleNotLoadedCheck: ConfigCheck = {
         );
       }
     }
+    out.push(...unserved.findings(), ...skipped.findings());
     return out;
   },
 };

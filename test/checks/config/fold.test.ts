@@ -166,3 +166,49 @@ describe('other configuration checks: one cause, one finding (issue 14)', () => 
     expect(pass[0]?.message).toContain('2 lines in all have this problem; Apache stops at the first.');
   });
 });
+
+describe('module-not-loaded and fastcgi-setup-skipped: one missing module, one false block (issue 14)', () => {
+  it('three handlers without mod_proxy_fcgi are one finding: Apache starts, so no "stops at the first"', () => {
+    const handler = (sock: string) =>
+      `<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/${sock}.sock|fcgi://localhost"\n</FilesMatch>\n`;
+    const r = analyze(`${BASE}${handler('a')}${handler('b')}${handler('c')}`);
+    const f = only(r, 'module-not-loaded');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.line).toBe(9);
+    expect(f[0]?.message).toContain('3 lines in all have this problem.');
+    expect(f[0]?.message).not.toContain('Apache stops');
+    expect(f[0]?.evidence.map((e) => e.text.split(': ')[0])).toEqual([
+      '/srv/httpd.conf:9',
+      '/srv/httpd.conf:12',
+      '/srv/httpd.conf:15',
+    ]);
+  });
+
+  it('two setups in one false <IfModule> are one finding, the condition quoted once; another block is another', () => {
+    const r = analyze(
+      `${BASE}<IfModule mod_fastcgi.c>\nFastCgiExternalServer /x -socket /run/x.sock\nFastCgiExternalServer /y -socket /run/y.sock\n</IfModule>\n<IfModule mod_fastcgi.c>\nFastCgiExternalServer /z -socket /run/z.sock\n</IfModule>\n`,
+    );
+    const f = only(r, 'fastcgi-setup-skipped');
+    expect(f.map((x) => x.evidence.map((e) => e.text.split(': ')[0]))).toEqual([
+      ['/srv/httpd.conf:9', '/srv/httpd.conf:10', '/srv/httpd.conf:8'],
+      ['/srv/httpd.conf:13', '/srv/httpd.conf:12'],
+    ]);
+    expect(f[0]?.message).toContain('2 lines in all have this problem.');
+  });
+});
+
+describe('authorization-not-passed: one finding per site, every route of it as evidence (issue 14)', () => {
+  it('two routes of one authenticated vhost: one finding quoting both and the AuthType line', () => {
+    const r = analyze(
+      `${BASE}${PROXY}<VirtualHost *:80>\nAuthType Basic\nRequire valid-user\nProxyPassMatch ^/(.*\\.php)$ fcgi://127.0.0.1:9000/var/www/$1\nProxyPassMatch ^/api/(.*)$ fcgi://127.0.0.1:9001/srv/api/$1\n</VirtualHost>\n`,
+    );
+    const f = only(r, 'authorization-not-passed');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.evidence.map((e) => e.text.split(': ')[0])).toEqual([
+      '/srv/httpd.conf:13',
+      '/srv/httpd.conf:14',
+      '/srv/httpd.conf:11',
+    ]);
+    expect(f[0]?.message).toContain('2 lines in all have this problem.');
+  });
+});
