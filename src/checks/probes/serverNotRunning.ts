@@ -4,35 +4,10 @@
  * the configuration has errors that stop httpd, the finding names them.
  */
 import type { Finding } from '../../findings/finding.js';
-import { proxyUrlLinesStoppingApache } from '../config/proxyUrlInvalid.js';
-import type { ProbeCheck, ProbeContext } from './context.js';
+import { configErrorsStoppingApache } from '../config/stopsApache.js';
+import type { ProbeCheck } from './context.js';
 import { processText } from './evidence.js';
 import { probeFinding } from './make.js';
-
-/** Configuration findings that make httpd refuse to start (or that the check could not rule out). */
-const FATAL_CONFIG_IDS = new Set([
-  'config-syntax-error',
-  'include-not-found',
-  'server-redefined',
-  'module-not-loaded',
-  'options-mixed-syntax',
-]);
-
-/**
- * The configuration's errors that stop httpd. proxy-url-invalid only where its
- * line is one Apache refuses at startup: most of its cases (a socket path too
- * long to connect to, a SetHandler without "|fcgi://") start and fail per request.
- */
-function stoppingErrors(ctx: ProbeContext): Finding[] {
-  let proxyLines: Set<string> | undefined;
-  return ctx.configFindings.filter((f) => {
-    if (f.severity !== 'error') return false;
-    if (FATAL_CONFIG_IDS.has(f.id)) return true;
-    if (f.id !== 'proxy-url-invalid' || f.location?.line === undefined) return false;
-    proxyLines ??= proxyUrlLinesStoppingApache(ctx.model);
-    return proxyLines.has(`${f.location.file}:${f.location.line}`);
-  });
-}
 
 export const serverNotRunningCheck: ProbeCheck = {
   ids: ['server-not-running'],
@@ -57,7 +32,7 @@ export const serverNotRunningCheck: ProbeCheck = {
       for (const o of apache.others.slice(0, 3))
         probe.push(`another Apache instance, not for this configuration: ${processText(o, users)}`);
     } else probe.push('no apache2/httpd process in /proc');
-    const fatal = stoppingErrors(ctx);
+    const fatal = configErrorsStoppingApache(ctx.model, ctx.configFindings);
     let message = `No Apache process serves ${ctx.model.rootFile}: every FastCGI setup below is unreachable until it runs.`;
     let fix =
       'Check the configuration (apachectl configtest), then start Apache (systemctl start apache2, or httpd on RHEL) and read its error log if it stops again.';

@@ -1,14 +1,15 @@
 /**
- * Which proxy-url-invalid cases stop Apache, held to `apache2 -t` (2.4): the
- * lines proxyUrlLinesStoppingApache names (and so server-not-running's "would
- * not start") must be exactly those of the configurations Apache refuses.
- * A socket path too long to connect to (SetHandler) starts; the same path in a
- * ProxyPass worker (96 bytes and more) does not.
+ * Which configuration errors stop Apache, held to `apache2 -t` (2.4):
+ * configErrorsStoppingApache (server-not-running's "would not start as it is")
+ * must name an error exactly for the configurations Apache refuses. A socket
+ * path too long to connect to (SetHandler) starts; the same path in a ProxyPass
+ * worker (96 bytes and more) does not. A FastCGI directive of an unloaded module
+ * stops Apache; a handler with no module behind it does not.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { analyzeConfig } from '../../src/checks/config/index.js';
-import { proxyUrlLinesStoppingApache } from '../../src/checks/config/proxyUrlInvalid.js';
+import { configErrorsStoppingApache } from '../../src/checks/config/stopsApache.js';
 import { APACHE_BINARY, APACHE_MODULE_DIR } from './harness/apache.js';
 import { BINARIES, requireBinary } from './harness/requireServer.js';
 import { makeTempDir, writeFile } from './harness/tempdir.js';
@@ -19,8 +20,8 @@ const haveApache =
 
 const sock = (bytes: number) => `/run/${'p'.repeat(bytes - '/run/'.length - '.sock'.length)}.sock`;
 
-/** [name, the line under test, does Apache start] */
-const CASES: [string, string, boolean][] = [
+/** [name, the line under test, does Apache start, modules left out] */
+const CASES: [string, string, boolean, string[]?][] = [
   [
     'SetHandler, 120-byte socket',
     `<FilesMatch x>\nSetHandler "proxy:unix:${sock(120)}|fcgi://localhost"\n</FilesMatch>`,
@@ -41,6 +42,14 @@ const CASES: [string, string, boolean][] = [
   ],
   ['ProxyPass, socket without |fcgi://', 'ProxyPass /a/ unix:/run/x.sock', false],
   ['RewriteRule [P], socket without |fcgi://', 'RewriteEngine On\nRewriteRule ^/a unix:/run/x.sock [P]', true],
+  [
+    'SetHandler proxy: without mod_proxy_fcgi',
+    '<FilesMatch x>\nSetHandler "proxy:unix:/run/x.sock|fcgi://localhost"\n</FilesMatch>',
+    true,
+    ['proxy', 'proxy_fcgi', 'proxy_balancer'],
+  ],
+  ['FcgidIPCDir without mod_fcgid', 'FcgidIPCDir /run/fcgid', false],
+  ['SetHandler fcgid-script without mod_fcgid', '<FilesMatch x>\nSetHandler fcgid-script\n</FilesMatch>', true],
   ['SetHandler, socket without |fcgi://', '<FilesMatch x>\nSetHandler "proxy:unix:/run/x.sock"\n</FilesMatch>', true],
   ['ProxyPass, fcgi:// without a host', 'ProxyPass /a/ fcgi://', false],
   ['ProxyPass, no scheme after the socket', 'ProxyPass /a/ "unix:/run/x.sock|fcgi"', false],
@@ -58,15 +67,17 @@ const CASES: [string, string, boolean][] = [
 
 const MODULES = ['mpm_event', 'authz_core', 'proxy', 'proxy_fcgi', 'proxy_balancer', 'slotmem_shm', 'rewrite'];
 
-describe.skipIf(!haveApache)('proxy-url-invalid cases that stop Apache, against apache2 -t', () => {
-  it.each(CASES)('%s', (_name, line, starts) => {
+describe.skipIf(!haveApache)('configuration errors that stop Apache, against apache2 -t', () => {
+  it.each(CASES)('%s', (_name, line, starts, omit = []) => {
     const dir = makeTempDir('proxy-url-startup');
     try {
       const conf = writeFile(
         dir.join('httpd.conf'),
         [
           `ServerRoot "${dir.path}"`,
-          ...MODULES.map((m) => `LoadModule ${m}_module ${APACHE_MODULE_DIR}/mod_${m}.so`),
+          ...MODULES.filter((m) => !omit.includes(m)).map(
+            (m) => `LoadModule ${m}_module ${APACHE_MODULE_DIR}/mod_${m}.so`,
+          ),
           'Listen 127.0.0.1:1',
           'ServerName parity.test',
           `ErrorLog "${dir.join('error.log')}"`,
@@ -78,8 +89,11 @@ describe.skipIf(!haveApache)('proxy-url-invalid cases that stop Apache, against 
       );
       const apache = spawnSync(APACHE_BINARY, ['-t', '-f', conf], { encoding: 'utf8' });
       expect(apache.status === 0, `${apache.stderr}`).toBe(starts);
-      const { model } = analyzeConfig({ root: conf });
-      expect(proxyUrlLinesStoppingApache(model).size > 0, apache.stderr).toBe(!starts);
+      const { model, findings } = analyzeConfig({ root: conf });
+      const stopping = configErrorsStoppingApache(model, findings);
+      expect(stopping.length > 0, `${apache.stderr}\n${JSON.stringify(findings.map((f) => [f.id, f.message]))}`).toBe(
+        !starts,
+      );
     } finally {
       dir.remove();
     }
