@@ -4,9 +4,11 @@
  * the bar, or fcgi://host with no port (port 8000, where PHP-FPM's 9000 was
  * surely meant), or a socket path longer than Apache can use.
  *
- * Some of these stop Apache at startup (`apache2 -t` fails), others fail every
- * request of a server that starts: stopsApacheAtStartup() tells which, so that
- * server-not-running names only the first kind.
+ * Some of these stop Apache at startup (`apache2 -t` fails: a ProxyPass,
+ * ProxyPassMatch or BalancerMember worker's URL is read then), others fail
+ * every request of a server that starts (SetHandler, AddHandler, RewriteRule
+ * [P]): proxyUrlLinesStoppingApache() tells which, so that server-not-running
+ * (through stopsApache.ts) names only the first kind.
  */
 import { parsedProxyUrl, type FastcgiSetup, type ProxyUrl, type ProxyUrlContext } from '../../setups/index.js';
 import type { ConfigCheck, ConfigModel } from './context.js';
