@@ -17,6 +17,7 @@ const CAUSE_ORDER: readonly string[] = [
   'site-not-loaded',
   'proxy-url-invalid',
   'proxy-worker-shared',
+  'handler-lowercased',
   'execcgi-off',
   // the application's files
   'script-missing',

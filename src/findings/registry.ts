@@ -300,6 +300,12 @@ export const FINDINGS = [
     parts: ['logs'],
   },
   {
+    id: 'handler-lowercased',
+    severity: 'error',
+    title: 'Apache lower-cases this handler, so it connects to another socket',
+    parts: ['configuration'],
+  },
+  {
     id: 'handler-matches-inner-extension',
     severity: 'warning',
     title: 'AddHandler also runs files like photo.php.jpg as scripts',

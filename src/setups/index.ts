@@ -14,7 +14,14 @@ export { extractContext, type ExtractContext } from './context.js';
 export { extractModFastcgi, fastcgiIpcDir, fastcgiOptions, serverDefinitions, FASTCGI_HANDLER } from './modFastcgi.js';
 export { extractModFcgid, fcgidIpcDir, FCGID_DEFAULTS, FCGID_HANDLER } from './modFcgid.js';
 export { extractModProxyFcgi, parsedProxyUrl } from './modProxyFcgi.js';
-export { parseProxyUrl, isFcgiUrl, workerParams, FCGI_DEFAULT_PORT, type ProxyUrl } from './proxyUrl.js';
+export {
+  parseProxyUrl,
+  isFcgiUrl,
+  workerParams,
+  FCGI_DEFAULT_PORT,
+  type ProxyUrl,
+  type ProxyUrlContext,
+} from './proxyUrl.js';
 export { extensionsOf } from './common.js';
 
 export function extractSetups(

@@ -7,7 +7,7 @@
 import { coreTimeout, serverSetting, vhostSetsAny, type Directive } from '../apache/index.js';
 import { parseIntOr, vhostOfAncestors, type Visited, innermost } from './common.js';
 import type { ExtractContext } from './context.js';
-import { isFcgiUrl, parseProxyUrl, workerParams, type ProxyUrl } from './proxyUrl.js';
+import { isFcgiUrl, parseProxyUrl, workerParams, type ProxyUrl, type ProxyUrlContext } from './proxyUrl.js';
 import { newSetup } from './setup.js';
 import type { FastcgiSetup, Mapping } from './types.js';
 
@@ -18,7 +18,7 @@ interface Route {
   url: string;
   params: Record<string, string>;
   mapping: Omit<Mapping, 'text' | 'at'>;
-  context: 'handler' | 'proxypass';
+  context: ProxyUrlContext;
   invalidParams: string[];
 }
 
@@ -78,7 +78,7 @@ function routeOf(v: Visited): Route | undefined {
           url: subst,
           params: {},
           mapping: { kind: 'RewriteRule', urlRegex: pattern },
-          context: 'proxypass',
+          context: 'rewrite',
           invalidParams: [],
         };
       }
@@ -145,16 +145,11 @@ function seconds(v: string | undefined): number | undefined {
 /** Each route's parsed backend URL, kept for the checks that read it again. */
 const parsedUrls = new WeakMap<
   FastcgiSetup,
-  { url: string; runtimeDir: string; context: 'handler' | 'proxypass'; parsed: ProxyUrl }
+  { url: string; runtimeDir: string; context: ProxyUrlContext; parsed: ProxyUrl }
 >();
 
 /** parseProxyUrl(url, runtimeDir, context), reusing what the extractor parsed for this setup. */
-export function parsedProxyUrl(
-  s: FastcgiSetup,
-  url: string,
-  runtimeDir: string,
-  context: 'handler' | 'proxypass',
-): ProxyUrl {
+export function parsedProxyUrl(s: FastcgiSetup, url: string, runtimeDir: string, context: ProxyUrlContext): ProxyUrl {
   const kept = parsedUrls.get(s);
   if (kept && kept.url === url && kept.runtimeDir === runtimeDir && kept.context === context) return kept.parsed;
   return parseProxyUrl(url, runtimeDir, context);

@@ -19,7 +19,7 @@ export interface ProxyUrl {
   backendPath?: string;
   /** Problems httpd or the backend would trip on, in plain words. */
   errors: string[];
-  /** Fatal for `apache2 -t` (true) or only failing per request (false). */
+  /** Fatal for `apache2 -t` (true) or only failing per request (false): only a 'proxypass' URL is read at startup. */
   fatalAtStartup: boolean;
 }
 
@@ -32,10 +32,15 @@ function parseAuthority(rest: string): { host: string; port?: number; path: stri
 }
 
 /**
- * `context`: 'handler' for SetHandler "proxy:…" (the "proxy:" already removed),
- * 'proxypass' for ProxyPass/ProxyPassMatch/RewriteRule/BalancerMember targets.
+ * Where a backend URL is written, which decides when Apache reads it:
+ * 'proxypass' for ProxyPass/ProxyPassMatch/BalancerMember/<Proxy> (a worker
+ * defined at startup: a bad URL stops apache2 -t); 'handler' for SetHandler,
+ * AddHandler and [H=] "proxy:…" (the "proxy:" already removed) and 'rewrite' for
+ * a RewriteRule [P] target, both read per request (Apache starts; the request fails).
  */
-export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler' | 'proxypass'): ProxyUrl {
+export type ProxyUrlContext = 'handler' | 'proxypass' | 'rewrite';
+
+export function parseProxyUrl(raw: string, runtimeDir: string, context: ProxyUrlContext): ProxyUrl {
   const r: ProxyUrl = { raw, errors: [], fatalAtStartup: false };
   let url = raw;
   let socketPath: string | undefined;
@@ -44,7 +49,7 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
     const sock = bar === -1 ? url.slice(5) : url.slice(5, bar);
     if (bar === -1) {
       r.errors.push(
-        context === 'handler'
+        context !== 'proxypass'
           ? `"${raw}" names a socket but no "|fcgi://…" after it: Apache accepts it at startup, then answers every request with an error (AH01144 "No protocol handler was valid").`
           : `"${raw}" has no "|fcgi://…" after the socket: Apache refuses to start ("URL must be absolute!").`,
       );
@@ -70,8 +75,11 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
     url = url.slice(bar + 1);
     const colon = url.indexOf(':');
     if (colon === -1) {
+      // Per request, SetHandler and RewriteRule [P] alike: 400 and AH10292 (verified on 2.4.71).
       r.errors.push(
-        `After the socket, "${url}" has no scheme ("fcgi://localhost"): Apache refuses to start (invalid "unix:" URL).`,
+        context === 'proxypass'
+          ? `After the socket, "${url}" has no scheme ("fcgi://localhost"): Apache refuses to start (invalid "unix:" URL).`
+          : `After the socket, "${url}" has no scheme ("fcgi://localhost"): Apache starts, then answers 400 Bad Request to every request sent there (AH10292 "Invalid proxy UDS filename").`,
       );
       r.fatalAtStartup = context === 'proxypass';
       r.endpoint = { kind: 'unix', path: socketPath };
@@ -92,6 +100,8 @@ export function parseProxyUrl(raw: string, runtimeDir: string, context: 'handler
   const auth = parseAuthority(sm[2]);
   if (!auth || (auth.host === '' && !socketPath)) {
     r.errors.push(`"${raw}" has no host name.`);
+    // ProxyPass fcgi:// and fcgi://:9000/ (no host, no socket): "URL must be absolute!" (apache2 -t, 2.4.71).
+    r.fatalAtStartup = context === 'proxypass';
     if (socketPath) r.endpoint = { kind: 'unix', path: socketPath };
     return r;
   }

@@ -7,11 +7,15 @@
  * The message retraces Apache's merge line by line (a bare list replaces what
  * was inherited, +/- words adjust it), so it names the line that dropped
  * ExecCGI, or says that no line ever added it.
+ *
+ * The cause is the directory's Options, not the handler: two handlers (an
+ * AddHandler .fcgi and a SetHandler in a <Files>) in one directory whose merged
+ * Options lack ExecCGI are one finding, with every handler line as evidence.
  */
 import { applyOptions, DEFAULT_OPTIONS, parseOptions, type OptionName } from '../../apache/index.js';
-import type { Finding } from '../../findings/finding.js';
 import type { OptionsLine } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
+import { FoldByCause } from './fold.js';
 import { at, finding } from './make.js';
 
 interface MergeStep {
@@ -66,34 +70,42 @@ function why(steps: readonly MergeStep[]): string {
 export const execcgiOffCheck: ConfigCheck = {
   ids: ['execcgi-off'],
   run(ctx) {
-    const out: Finding[] = [];
+    // Apache starts with these: each request is a 403, so "stops at the first" would be wrong.
+    const out = new FoldByCause({ stopsAtFirst: false });
     for (const s of ctx.model.setups) {
       if (!s.active || !s.options) continue;
       if (s.mode !== 'fcgid' && s.mode !== 'dynamic') continue;
       if (s.options.values.includes('ExecCGI')) continue;
-      const steps = mergeSteps(s.options.from);
-      const symptom =
-        s.mode === 'fcgid'
-          ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'
-          : 'mod_fastcgi answers 403 Forbidden and logs \'FastCGI: "ExecCGI Option" is off in this directory\'';
-      out.push(
-        finding({
-          id: 'execcgi-off',
-          severity: 'error',
-          title: 'ExecCGI is off where scripts should run',
-          message: `Requests for ${s.options.directory} go to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect there are "${s.options.values.join(' ') || 'None'}", without ExecCGI: ${symptom}. ${why(steps)}`,
-          at: s.definedAt,
-          evidence: [
-            `${at(s.definedAt)}: ${s.directive}`,
-            ...steps.map(
-              (step) =>
-                `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`,
-            ),
-          ],
-          fix: `Add "Options +ExecCGI" inside <Directory ${s.options.directory}> (or the section that sets the handler).`,
-        }),
+      const options = s.options;
+      // One directory with one merge of Options lines is one cause, whatever the handlers.
+      const cause = `${options.directory}\0${options.from.map((l) => at(l)).join(' ')}`;
+      out.add(
+        cause,
+        () => `${at(s.definedAt)}: ${s.directive}`,
+        () => {
+          const steps = mergeSteps(options.from);
+          const symptom =
+            s.mode === 'fcgid'
+              ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'
+              : 'mod_fastcgi answers 403 Forbidden and logs \'FastCGI: "ExecCGI Option" is off in this directory\'';
+          return finding({
+            id: 'execcgi-off',
+            severity: 'error',
+            title: 'ExecCGI is off where scripts should run',
+            message: `Requests for ${options.directory} go to ${s.module === 'fcgid' ? 'mod_fcgid' : 'a mod_fastcgi dynamic application'}, but the Options in effect there are "${options.values.join(' ') || 'None'}", without ExecCGI: ${symptom}. ${why(steps)}`,
+            at: s.definedAt,
+            evidence: [
+              `${at(s.definedAt)}: ${s.directive}`,
+              ...steps.map(
+                (step) =>
+                  `${at(step.line)}: Options ${step.line.args.join(' ')} (applies here, in merge order: ${step.effect} → ${names(step.result)})`,
+              ),
+            ],
+            fix: `Add "Options +ExecCGI" inside <Directory ${options.directory}> (or the section that sets the handler).`,
+          });
+        },
       );
     }
-    return out;
+    return out.findings();
   },
 };

@@ -21,6 +21,7 @@ import { authorizationNotPassedCheck } from './authorizationNotPassed.js';
 import type { ConfigCheck, ConfigModel } from './context.js';
 import { directiveContextCheck } from './directiveContext.js';
 import { execcgiOffCheck } from './execcgiOff.js';
+import { handlerLowercasedCheck } from './handlerLowercased.js';
 import { handlerMatchesInnerExtensionCheck } from './handlerMatchesInnerExtension.js';
 import { moduleNotLoadedCheck } from './moduleNotLoaded.js';
 import { optionsMixedSyntaxCheck } from './optionsMixedSyntax.js';
@@ -47,6 +48,7 @@ export const CONFIG_CHECKS: readonly ConfigCheck[] = [
   serverRedefinedCheck,
   authorizationNotPassedCheck,
   handlerMatchesInnerExtensionCheck,
+  handlerLowercasedCheck,
   socketInPrivateTmpCheck,
   proxyRoutesStaticFilesCheck,
 ];

@@ -8,7 +8,7 @@
 import { DIRECTIVES, flatTree, ModuleRegistry, render, type Directive } from '../../apache/index.js';
 import type { Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import type { ConfigCheck } from './context.js';
+import type { ConfigCheck, ConfigModel } from './context.js';
 import { FASTCGI_MODULES } from './directiveContext.js';
 import { FoldByCause } from './fold.js';
 import { finding } from './make.js';
@@ -19,6 +19,40 @@ const A2ENMOD: Record<string, string> = {
   proxy_module: 'proxy',
   proxy_fcgi_module: 'proxy_fcgi',
 };
+
+/** Live directives of FastCGI modules that are not loaded: each stops Apache ("Invalid command"). */
+function* unloadedDirectives(
+  tree: readonly Directive[],
+  modules: ModuleRegistry,
+): Generator<{ d: Directive; module: string }> {
+  const flat = flatTree(tree);
+  for (let i = 0; i < flat.nodes.length; i++) {
+    if (flat.live[i] === 0) continue;
+    const d = flat.nodes[i] as Directive;
+    const spec = DIRECTIVES.get(d.name);
+    if (!spec || !FASTCGI_MODULES.has(spec.module) || modules.has(spec.module)) continue;
+    if (spec.module === 'fastcgi_module' && modules.has('fcgid_module') && d.name.startsWith('fastcgiauth')) continue;
+    yield { d, module: spec.module };
+  }
+}
+
+function loadedModules(model: ConfigModel): ModuleRegistry {
+  const modules = new ModuleRegistry([]);
+  for (const m of model.modulesLoaded) modules.add(m);
+  return modules;
+}
+
+/**
+ * The lines ("file:line") where a module-not-loaded finding is one Apache stops at
+ * (a directive it does not know); the others (a handler with no module behind it)
+ * start and serve the script as text.
+ */
+export function moduleLinesStoppingApache(model: ConfigModel): Set<string> {
+  const out = new Set<string>();
+  if (model.layout === 'standalone') return out;
+  for (const { d } of unloadedDirectives(model.tree, loadedModules(model))) out.add(`${d.file}:${d.line}`);
+  return out;
+}
 
 function missingFor(s: FastcgiSetup, modules: ModuleRegistry): string[] {
   const need = s.module === 'proxy_fcgi' ? ['proxy_module', 'proxy_fcgi_module'] : [s.moduleId];
@@ -35,19 +69,13 @@ export const moduleNotLoadedCheck: ConfigCheck = {
     // A lone file has no LoadModule lines: what is loaded is unknown, not missing.
     if (ctx.model.layout === 'standalone') return [];
     const out: Finding[] = [];
-    const modules = new ModuleRegistry([]);
-    for (const m of ctx.model.modulesLoaded) modules.add(m);
+    const modules = loadedModules(ctx.model);
     const reported = new Set<Directive | string>();
     // 1. Directives of an unloaded FastCGI module, in live configuration: Apache stops.
     // Each directive name once, at its first line (where Apache stops).
     const directives = new FoldByCause();
-    const flat = flatTree(ctx.model.tree);
-    for (let i = 0; i < flat.nodes.length; i++) {
-      if (flat.live[i] === 0) continue;
-      const d = flat.nodes[i] as Directive;
-      const spec = DIRECTIVES.get(d.name);
-      if (!spec || !FASTCGI_MODULES.has(spec.module) || modules.has(spec.module)) continue;
-      if (spec.module === 'fastcgi_module' && modules.has('fcgid_module') && d.name.startsWith('fastcgiauth')) continue;
+    for (const { d, module } of unloadedDirectives(ctx.model.tree, modules)) {
+      const spec = { module };
       reported.add(`${d.file}:${d.line}`);
       directives.add(
         `${d.name}|${spec.module}`,
@@ -65,15 +93,20 @@ export const moduleNotLoadedCheck: ConfigCheck = {
       );
     }
     out.push(...directives.findings());
-    // 2. Live handlers with nothing behind them; 3. setups in skipped blocks.
+    // 2. Live handlers with nothing behind them; 3. setups in skipped blocks. Apache starts
+    // with both. One missing module is one cause however many lines need it, and one false
+    // <IfModule> one cause however many setups it holds.
+    const unserved = new FoldByCause({ stopsAtFirst: false });
+    const skipped = new FoldByCause({ stopsAtFirst: false });
     for (const s of ctx.model.setups) {
       const key = `${s.definedAt.file}:${s.definedAt.line}`;
       if (reported.has(key)) continue;
       const missing = missingFor(s, modules);
+      const line = () => `${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`;
       if (s.active && missing.length > 0) {
         reported.add(key);
         const handler = s.reachedBy.find((m) => m.kind === 'SetHandler' || m.kind === 'AddHandler');
-        out.push(
+        unserved.add(`${missing.join(' and ')}|${handler ? 'handler' : 'route'}`, line, () =>
           finding({
             id: 'module-not-loaded',
             severity: 'error',
@@ -82,13 +115,16 @@ export const moduleNotLoadedCheck: ConfigCheck = {
               ? `The handler "${handler.handler ?? ''}" is set, but ${missing.join(' and ')} is not loaded. Apache starts without complaint and then serves the script itself, as plain text: visitors download its source code (and any passwords in it).`
               : `This route needs ${missing.join(' and ')}, which is not loaded: every request fails with 500 ("AH01144: No protocol handler was valid for the URL").`,
             at: s.definedAt,
-            evidence: [`${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`],
+            evidence: [line()],
             fix: enable(missing),
           }),
         );
       } else if (!s.active && s.inactiveReason && !s.inactiveReason.startsWith('inside <Macro')) {
         reported.add(key);
-        out.push(
+        const falseSections = s.sections.filter((x) => x.condition === false);
+        const cause =
+          falseSections.length > 0 ? falseSections.map((x) => `${x.file}:${x.line}`).join(' ') : `setup|${s.id}`;
+        skipped.add(cause, line, () =>
           finding({
             id: 'fastcgi-setup-skipped',
             severity: 'warning',
@@ -96,10 +132,8 @@ export const moduleNotLoadedCheck: ConfigCheck = {
             message: `${s.directive} is ignored because ${s.inactiveReason}. Requests it was meant to handle go elsewhere${s.module !== 'proxy_fcgi' || s.reachedBy.some((m) => m.kind === 'SetHandler') ? ', and a script may be served as plain text' : ''}.`,
             at: s.definedAt,
             evidence: [
-              `${s.definedAt.file}:${s.definedAt.line}: ${s.directive}`,
-              ...s.sections
-                .filter((x) => x.condition === false)
-                .map((x) => `${x.file}:${x.line}: <${x.name} ${x.args.join(' ')}> is false`),
+              line(),
+              ...falseSections.map((x) => `${x.file}:${x.line}: <${x.name} ${x.args.join(' ')}> is false`),
             ],
             fix:
               missing.length > 0
@@ -109,6 +143,7 @@ export const moduleNotLoadedCheck: ConfigCheck = {
         );
       }
     }
+    out.push(...unserved.findings(), ...skipped.findings());
     return out;
   },
 };

@@ -4,19 +4,10 @@
  * the configuration has errors that stop httpd, the finding names them.
  */
 import type { Finding } from '../../findings/finding.js';
+import { configErrorsStoppingApache } from '../config/stopsApache.js';
 import type { ProbeCheck } from './context.js';
 import { processText } from './evidence.js';
 import { probeFinding } from './make.js';
-
-/** Configuration findings that make httpd refuse to start (or that the check could not rule out). */
-const FATAL_CONFIG_IDS = new Set([
-  'config-syntax-error',
-  'include-not-found',
-  'server-redefined',
-  'module-not-loaded',
-  'proxy-url-invalid',
-  'options-mixed-syntax',
-]);
 
 export const serverNotRunningCheck: ProbeCheck = {
   ids: ['server-not-running'],
@@ -41,7 +32,7 @@ export const serverNotRunningCheck: ProbeCheck = {
       for (const o of apache.others.slice(0, 3))
         probe.push(`another Apache instance, not for this configuration: ${processText(o, users)}`);
     } else probe.push('no apache2/httpd process in /proc');
-    const fatal = ctx.configFindings.filter((f) => f.severity === 'error' && FATAL_CONFIG_IDS.has(f.id));
+    const fatal = configErrorsStoppingApache(ctx.model, ctx.configFindings);
     let message = `No Apache process serves ${ctx.model.rootFile}: every FastCGI setup below is unreachable until it runs.`;
     let fix =
       'Check the configuration (apachectl configtest), then start Apache (systemctl start apache2, or httpd on RHEL) and read its error log if it stops again.';

@@ -61,6 +61,12 @@ const CASES: [string, string, number | undefined, string][] = [
     `${BASE}${FCGID}<Directory /var/www>\nOptions +ExecCGI\n<FilesMatch \\.php$>\nSetHandler fcgid-script\n</FilesMatch>\n</Directory>\n`,
   ],
   [
+    'handler-lowercased',
+    `${BASE}${PROXY}<Directory /var/www>\nAddHandler "proxy:unix:/run/php/PHP-FPM.sock|fcgi://localhost" .php\n</Directory>\n`,
+    11,
+    `${BASE}${PROXY}<Directory /var/www>\n<FilesMatch \\.php$>\nSetHandler "proxy:unix:/run/php/PHP-FPM.sock|fcgi://localhost"\n</FilesMatch>\n</Directory>\n`,
+  ],
+  [
     'socket-in-private-tmp',
     `${BASE}${FASTCGI}FastCgiExternalServer /var/www/app.py -socket /tmp/fcgi.sock\n`,
     9,
@@ -197,10 +203,81 @@ describe('finer points', () => {
     expect(f[0]?.message).toContain('is 109 bytes long; a Unix socket address holds at most 108');
     expect(f[0]?.message).toContain('AH02454');
     expect(only(analyze(conf(sock(108))), 'proxy-url-invalid')).toEqual([]);
-    // The same in ProxyPass.
+    // The same in ProxyPass, where the worker's own limit comes first.
     expect(
       only(analyze(`${BASE}${PROXY}ProxyPass /app "unix:${sock(120)}|fcgi://localhost/"\n`), 'proxy-url-invalid'),
     ).toHaveLength(1);
+  });
+  it('proxy-url-invalid: RewriteRule [P] and SetHandler are read per request: Apache starts (2.4.71: 500 AH01144, 400 AH10292)', () => {
+    const RW = 'LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\nRewriteEngine On\n';
+    const noBar = only(analyze(`${BASE}${PROXY}${RW}RewriteRule ^/a unix:/run/x.sock [P]\n`), 'proxy-url-invalid');
+    expect(noBar[0]?.message).toContain('Apache accepts it at startup');
+    const noScheme = only(
+      analyze(`${BASE}${PROXY}${RW}RewriteRule ^/a "unix:/run/x.sock|fcgi" [P]\n`),
+      'proxy-url-invalid',
+    );
+    expect(noScheme[0]?.message).toContain('Apache starts, then answers 400 Bad Request');
+    const handler = only(
+      analyze(`${BASE}${PROXY}<Location /d>\nSetHandler "proxy:unix:/run/x.sock|fcgi"\n</Location>\n`),
+      'proxy-url-invalid',
+    );
+    expect(handler[0]?.message).toContain('AH10292');
+    const pass = only(analyze(`${BASE}${PROXY}ProxyPass /a/ "unix:/run/x.sock|fcgi"\n`), 'proxy-url-invalid');
+    expect(pass[0]?.message).toContain('Apache refuses to start');
+  });
+  it('proxy-url-invalid: a ProxyPass worker holds 95 bytes of socket path; 96 stop Apache at startup (2.4.71)', () => {
+    const sock = (bytes: number) => `/run/${'p'.repeat(bytes - '/run/'.length - '.sock'.length)}.sock`;
+    const pass = (p: string) => `${BASE}${PROXY}ProxyPass /app "unix:${p}|fcgi://localhost/"\n`;
+    const f = only(analyze(pass(sock(96))), 'proxy-url-invalid');
+    expect(f.map((x) => x.severity)).toEqual(['error']);
+    expect(f[0]?.message).toContain('Apache refuses to start: "ProxyPass worker uds path');
+    expect(f[0]?.message).not.toContain('Apache starts');
+    expect(only(analyze(pass(sock(95))), 'proxy-url-invalid')).toEqual([]);
+    // SetHandler defines no worker: 96..108 bytes connect.
+    expect(
+      only(
+        analyze(
+          `${BASE}${PROXY}<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock(100)}|fcgi://localhost"\n</FilesMatch>\n`,
+        ),
+        'proxy-url-invalid',
+      ),
+    ).toEqual([]);
+  });
+  it('handler-lowercased: AddHandler and [H=] name the path Apache really uses; only capitals in the socket path count', () => {
+    const add = only(
+      analyze(`${BASE}${PROXY}AddHandler "proxy:unix:/run/php/PHP-FPM.sock|fcgi://localhost" .php\n`),
+      'handler-lowercased',
+    );
+    expect(add.map((f) => f.severity)).toEqual(['error']);
+    expect(add[0]?.message).toContain(
+      'AddHandler names the socket /run/php/PHP-FPM.sock, but mod_mime lower-cases the handler name, so Apache connects to /run/php/php-fpm.sock.',
+    );
+    const rw = only(
+      analyze(
+        `${BASE}${PROXY}LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\nRewriteEngine On\nRewriteRule ^/app/(.*)$ - [L,H=proxy:unix:/Srv/App.sock|fcgi://localhost]\n`,
+      ),
+      'handler-lowercased',
+    );
+    expect(rw[0]?.message).toContain('mod_rewrite lower-cases the handler name, so Apache connects to /srv/app.sock.');
+    expect(rw[0]?.fix).toContain('SetHandler "proxy:unix:/Srv/App.sock|fcgi://localhost"');
+    // Quiet: a lower-case path, a host name with capitals (looked up without regard to case),
+    // a variable's name (its value is unknown), a handler that is no proxy.
+    for (const quiet of [
+      'AddHandler "proxy:unix:/run/php/php-fpm.sock|fcgi://localhost" .php',
+      'AddHandler "proxy:fcgi://PHP.Example.org:9000" .php',
+      'LoadModule rewrite_module /usr/lib/apache2/modules/mod_rewrite.so\nRewriteRule ^/a - [H=proxy:unix:/run/%{HTTP_HOST}.sock|fcgi://localhost]',
+      'AddHandler Fcgid-Script .fcgi',
+    ])
+      expect(only(analyze(`${BASE}${PROXY}${quiet}\n`), 'handler-lowercased'), quiet).toEqual([]);
+    // One socket on two AddHandler lines is one finding.
+    const twice = only(
+      analyze(
+        `${BASE}${PROXY}<VirtualHost *:80>\nAddHandler "proxy:unix:/run/A.sock|fcgi://localhost" .php\n</VirtualHost>\n<VirtualHost *:81>\nAddHandler "proxy:unix:/run/A.sock|fcgi://localhost" .php\n</VirtualHost>\n`,
+      ),
+      'handler-lowercased',
+    );
+    expect(twice.map((f) => f.evidence.length)).toEqual([2]);
+    expect(twice[0]?.message).toContain('2 lines in all have this problem.');
   });
   it('config-syntax-error: FcgidIPCDir in a vhost, an unknown command of an unloaded module, an unclosed section', () => {
     expect(

@@ -31,6 +31,25 @@ describe('server-not-running', () => {
     const broken = await probe('ProxyPass /a fcgi://127.0.0.1:9000/\n<Directory /x>', { apacheRunning: false });
     expect(only(broken, 'server-not-running').message).toContain('would not start');
   });
+  it('a socket path too long to connect to is no reason Apache would not start; one too long for a ProxyPass worker is', async () => {
+    const sock = (bytes: number) => `/run/${'p'.repeat(bytes - '/run/'.length - '.sock'.length)}.sock`;
+    // SetHandler: no worker is defined, Apache starts and answers 503 (proxy-url-invalid says so).
+    const handler = await probe(
+      `<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock(120)}|fcgi://localhost"\n</FilesMatch>`,
+      {
+        apacheRunning: false,
+      },
+    );
+    expect(ids(handler)).toContain('server-not-running');
+    expect(only(handler, 'server-not-running').message).not.toContain('would not start');
+    // ProxyPass defines a worker: 96 bytes and more stop apache2 -t (2.4.71: "worker uds path (…) too long").
+    const worker = await probe(`ProxyPass /app/ "unix:${sock(96)}|fcgi://localhost/"`, { apacheRunning: false });
+    expect(only(worker, 'server-not-running').message).toMatch(
+      /would not start as it is: proxy-url-invalid at \/srv\/httpd\.conf:\d+/,
+    );
+    const fits = await probe(`ProxyPass /app/ "unix:${sock(95)}|fcgi://localhost/"`, { apacheRunning: false });
+    expect(only(fits, 'server-not-running').message).not.toContain('would not start');
+  });
   it('stays quiet when the pid file names a live apache2', async () => {
     expect(ids(await probe('', {}))).not.toContain('server-not-running');
   });

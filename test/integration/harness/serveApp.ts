@@ -21,6 +21,8 @@ export interface StartServeAppOptions {
   args?: string[];
   /** Start under spawn-fcgi, which binds the socket and hands it over as fd 0, as this user (and group). */
   spawnFcgiUser?: string;
+  /** The socket's directory under the app's temp dir (default "run"); e.g. "Run/PHP" for a path with capitals. */
+  socketDir?: string;
   timeoutMs?: number;
 }
 
@@ -36,8 +38,9 @@ function runsServe(pid: number): boolean {
 export async function startServeApp(opts: StartServeAppOptions = {}): Promise<ServeAppServer> {
   const tmp = makeTempDir('serve-app');
   try {
-    makeDir(tmp.join('run'));
-    const socketPath = tmp.join('run', 'serve.sock');
+    const socketDir = opts.socketDir ?? 'run';
+    for (let i = 1, parts = socketDir.split('/'); i <= parts.length; i++) makeDir(tmp.join(...parts.slice(0, i)));
+    const socketPath = tmp.join(socketDir, 'serve.sock');
     const logPath = tmp.join('serve.log');
     const user = opts.spawnFcgiUser;
     const [command, args] =
