@@ -13,7 +13,7 @@
  * Options lack ExecCGI are one finding, with every handler line as evidence.
  */
 import { applyOptions, DEFAULT_OPTIONS, parseOptions, type OptionName } from '../../apache/index.js';
-import type { OptionsLine } from '../../setups/index.js';
+import type { FastcgiSetup, OptionsLine } from '../../setups/index.js';
 import type { ConfigCheck } from './context.js';
 import { FoldByCause } from './fold.js';
 import { at, finding } from './make.js';
@@ -67,6 +67,11 @@ function why(steps: readonly MergeStep[]): string {
   return `${one ? 'The one Options line that applies here' : `None of the ${steps.length} Options lines that apply here`} (${steps.map((s) => at(s.line)).join(', ')}) ${one ? 'does not add' : 'adds'} ExecCGI, and Apache's default (${names(new Set(DEFAULT_OPTIONS))}) does not include it.`;
 }
 
+/** The handler sits in a <Directory>, or names its script (<Files name>, a wrapper's script, a FastCgiServer path). */
+function pinsDirectory(s: FastcgiSetup): boolean {
+  return s.sections.some((x) => x.name.toLowerCase() === 'directory') || s.script !== undefined;
+}
+
 export const execcgiOffCheck: ConfigCheck = {
   ids: ['execcgi-off'],
   run(ctx) {
@@ -76,6 +81,11 @@ export const execcgiOffCheck: ConfigCheck = {
       if (!s.active || !s.options) continue;
       if (s.mode !== 'fcgid' && s.mode !== 'dynamic') continue;
       if (s.options.values.includes('ExecCGI')) continue;
+      // A handler outside every <Directory> (Debian's fcgid.conf AddHandler .fcgi, an AddHandler in a
+      // vhost) applies wherever a matching file is: its directory here is a guess (the DocumentRoot),
+      // and a site with no such script is fine. Those are judged on the scripts the sites really
+      // serve, by the probe that finds and traces them (discoveredScripts).
+      if (!pinsDirectory(s)) continue;
       const options = s.options;
       // One directory with one merge of Options lines is one cause, whatever the handlers.
       const cause = `${options.directory}\0${options.from.map((l) => at(l)).join(' ')}`;

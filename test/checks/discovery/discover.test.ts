@@ -151,10 +151,36 @@ describe('discovery: the scripts probed as the backend runs them', () => {
     expect(f.message).toContain('http://app.example.org/hello.fcgi');
   });
 
-  it('ExecCGI off in the configuration: said once, by the configuration check, not again by the probe', async () => {
-    const r = await probe(FCGID_CONF('Options -ExecCGI'), {
-      files: FCGID_MACHINE({ content: '#!/usr/bin/perl\n', mode: 0o755 }),
+  it('a server-wide AddHandler and a vhost script without ExecCGI: the probe says it (the configuration check only guesses the directory, and stays quiet)', async () => {
+    const conf = FCGID_CONF('Options -ExecCGI');
+    const { findings } = analyzeStrict({
+      root: ROOT,
+      serverRoot: '/srv',
+      source: new MemoryFileSource({ [ROOT]: config(conf) }),
+      env: {},
     });
+    expect(findings.map((f) => f.id)).not.toContain('execcgi-off');
+    const r = await probe(conf, { files: FCGID_MACHINE({ content: '#!/usr/bin/perl\n', mode: 0o755 }) });
+    expect(only(r, 'execcgi-off').message).toContain('http://app.example.org/hello.fcgi');
+  });
+
+  it('a server-wide AddHandler on a site with no .fcgi script: nothing to say', async () => {
+    const r = await probe(FCGID_CONF('Options -ExecCGI'), {
+      files: { '/var/lib/fcgid': { type: 'dir', uid: 33, mode: 0o755 }, '/srv/app/index.html': 'hi' },
+    });
+    expect(ids(r)).not.toContain('execcgi-off');
+  });
+
+  it('ExecCGI off in the <Directory> that holds the handler: said once, by the configuration check, not again by the probe', async () => {
+    const conf = `<VirtualHost *:80>\n  ServerName app.example.org\n  DocumentRoot /srv/app\n  <Directory /srv/app>\n    Options -ExecCGI\n    AddHandler fcgid-script .fcgi\n  </Directory>\n</VirtualHost>`;
+    const { findings } = analyzeStrict({
+      root: ROOT,
+      serverRoot: '/srv',
+      source: new MemoryFileSource({ [ROOT]: config(conf) }),
+      env: {},
+    });
+    expect(findings.filter((f) => f.id === 'execcgi-off')).toHaveLength(1);
+    const r = await probe(conf, { files: FCGID_MACHINE({ content: '#!/usr/bin/perl\n', mode: 0o755 }) });
     expect(ids(r)).not.toContain('execcgi-off');
   });
 
