@@ -7,6 +7,7 @@ import { orderFindings } from '../findings/order.js';
 import { poolStatusFindings } from '../status/check.js';
 import type { PoolFile } from '../status/pool.js';
 import { internalError, type InternalError } from './internalError.js';
+import { liveScopeModel } from './scope.js';
 import type { Discovery } from './discovery/discover.js';
 
 export type { InternalError } from './internalError.js';
@@ -103,11 +104,13 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     }
   };
   if (!options.offline) {
+    // check FILE: the live steps look at what reaches FILE's vhosts only (scope.ts).
+    const live = liveScopeModel(model);
     let pools: readonly PoolFile[] = [];
     let discovery: Discovery | undefined;
     if (probes) {
       await step('the live probes', async () => {
-        const probed = await probes(model, configFindings);
+        const probed = await probes(live, configFindings);
         const answered = new Set(probed.answered ?? []);
         if (answered.size > 0) {
           const configs = new Set(configFindings);
@@ -126,12 +129,12 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     }
     await step('the request to each backend', async () => {
       report.requests = await requestSetups(
-        model,
+        live,
         { timeoutMs: options.timeoutMs, toolVersion: options.toolVersion },
         discovery,
         (n) => notices.push(n),
       );
-      markRequestsTheWebServerCannotMake(model, report.requests, findings);
+      markRequestsTheWebServerCannotMake(live, report.requests, findings);
       for (const r of report.requests) findings.push(...r.findings);
       report.steps.requests = true;
     });
@@ -146,7 +149,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     });
     if (web) {
       await step('the requests through the web server (--http)', async () => {
-        const asked = await web(model);
+        const asked = await web(live);
         findings.push(...asked.findings);
         notices.push(...asked.notices);
       });

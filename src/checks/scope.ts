@@ -204,6 +204,19 @@ export function scopeFiles(model: ConfigModel): Set<string> | undefined {
   return names;
 }
 
+/**
+ * The model the live steps of `check FILE` work on: only the setups in scope. The
+ * other sites' setups are judged on their configuration alone (the elsewhere line
+ * says so): probing, asking and walking 5,000 sites to check one would cost
+ * seconds, and their live state cannot fail this check anyway.
+ */
+export function liveScopeModel(model: ConfigModel): ConfigModel {
+  const files = scopeFiles(model);
+  if (!files) return model;
+  const rule = new ScopeRule(model, files);
+  return { ...model, setups: model.setups.filter((s) => rule.setupsIn.has(s.id)) };
+}
+
 /** Sets apart the findings about other parts of the server than FILE (see the module comment). */
 export function splitByScope(model: ConfigModel, findings: readonly Finding[]): ScopedFindings {
   const files = scopeFiles(model);

@@ -30,7 +30,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 const ELSEWHERE_SITES_NAMED = 3;
 
 /**
- * "elsewhere on this server: 2 errors in 1 site (…/other.conf), not counted here — `fcgi-doctor check` checks them all".
+ * "elsewhere on this server (from the configuration and the logs): 2 errors in 1 other site (…/other.conf), not
+ * counted here — `fcgi-doctor check` with no file checks the whole server, live".
  * Nothing when nothing was set apart.
  */
 export function elsewhereLine(e: NonNullable<CheckTextOptions['elsewhere']>, verbose: boolean): string | undefined {
@@ -46,7 +47,8 @@ export function elsewhereLine(e: NonNullable<CheckTextOptions['elsewhere']>, ver
   const where = `${named.join(', ')}${more > 0 ? `, ${more} more` : ''}`;
   const them = n === 1 ? 'it' : 'them';
   const list = verbose ? `listed below, not counted here` : `not counted here; --verbose lists ${them}`;
-  return `elsewhere on this server: ${counts.join(', ')} in ${plural(e.sites.length, 'other site')} (${where}), ${list} — \`fcgi-doctor check\` with no file checks the whole server`;
+  // The other sites' setups are not probed by check FILE (src/checks/scope.ts liveScopeModel): say what was read.
+  return `elsewhere on this server (from the configuration and the logs): ${counts.join(', ')} in ${plural(e.sites.length, 'other site')} (${where}), ${list} — \`fcgi-doctor check\` with no file checks the whole server, live`;
 }
 
 const MODE_NAMES: Record<string, string> = {

@@ -62,7 +62,7 @@ describe.skipIf(!haveServers)('check FILE on a real Apache with two sites, one b
   it("the healthy site passes, and says what is wrong in the other site's file", async () => {
     const r = await check(healthy);
     expect(r.code, r.stdout).toBe(0);
-    expect(r.stdout).toContain(`elsewhere on this server: `);
+    expect(r.stdout).toContain(`elsewhere on this server (from the configuration and the logs): `);
     expect(r.stdout).toContain(`in 1 other site (${broken})`);
     const json = JSON.parse((await check(healthy, '--format', 'json')).stdout) as {
       summary: { error: number };

@@ -17,7 +17,7 @@ describe('the elsewhere line of check FILE', () => {
       false,
     );
     expect(line).toBe(
-      'elsewhere on this server: 1 error in 1 other site (/etc/a.conf), not counted here; --verbose lists it — `fcgi-doctor check` with no file checks the whole server',
+      'elsewhere on this server (from the configuration and the logs): 1 error in 1 other site (/etc/a.conf), not counted here; --verbose lists it — `fcgi-doctor check` with no file checks the whole server, live',
     );
   });
 
