@@ -187,31 +187,14 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
     });
     return r;
   }
-  const list = applyRuleList({
-    rules: cfg.rules,
-    filename: ctx.path,
-    pathInfo: '',
-    args: ctx.query,
-    vars: ctx.vars,
-    fs: ctx.fs,
-    server: thisServer(ctx.vars),
-    vhost: vhostServer(ctx.vars),
-    serverNames: vhostNames(ctx.vars),
-  });
+  const list = applyRuleList(ruleListInput(cfg, ctx, { filename: ctx.path, pathInfo: '' }));
   let out = common(r, list);
   if (list.action === 'none') return out;
   if (list.action === 'status') return statusResult(out, list.status ?? 500);
   const fname = list.filename;
   const abs = absoluteUri(fname).skip;
-  const willEscape = abs > 0 && list.action !== 'noescape';
-  if (!willEscape && queryHasRawSpace(list.args)) {
-    out.steps.push({
-      what: 'rewrite',
-      ...at(list),
-      text: 'the rewritten query string holds a space or control character: 403 (AH10410)',
-    });
-    return statusResult(out, 403);
-  }
+  const refused = refusedQuery(out, list, abs, 'AH10410');
+  if (refused) return refused;
   out = { ...out, ...(list.args !== ctx.query ? { query: list.args ?? '' } : {}) };
   if (fname.startsWith('proxy:')) {
     let target = fname.slice(6);
@@ -239,6 +222,47 @@ function serverContext(cfg: RewriteConfig, ctx: RewriteContext, r: RewriteResult
   return { ...out, result: 'rewritten', target: fname, asFile };
 }
 
+/** What the rule list runs on, in either hook: the rules, the request's values and which server this is. */
+function ruleListInput(
+  cfg: RewriteConfig,
+  ctx: RewriteContext,
+  where: { perDir?: string; filename: string; pathInfo: string },
+): Parameters<typeof applyRuleList>[0] {
+  return {
+    rules: cfg.rules,
+    ...(where.perDir !== undefined ? { perDir: where.perDir } : {}),
+    filename: where.filename,
+    pathInfo: where.pathInfo,
+    args: ctx.query,
+    vars: ctx.vars,
+    fs: ctx.fs,
+    server: thisServer(ctx.vars),
+    vhost: vhostServer(ctx.vars),
+    serverNames: vhostNames(ctx.vars),
+  };
+}
+
+/**
+ * Both hooks refuse a rewritten query string with a raw space or control character
+ * unless the result is a redirect whose URL gets escaped (hook_uri2file AH10410,
+ * hook_fixup AH10411): 403.
+ */
+function refusedQuery(
+  out: RewriteResult,
+  list: ReturnType<typeof applyRuleList>,
+  abs: number,
+  code: 'AH10410' | 'AH10411',
+): RewriteResult | undefined {
+  const willEscape = abs > 0 && list.action !== 'noescape';
+  if (willEscape || !queryHasRawSpace(list.args)) return undefined;
+  out.steps.push({
+    what: 'rewrite',
+    ...at(list),
+    text: `the rewritten query string holds a space or control character: 403 (${code})`,
+  });
+  return statusResult(out, 403);
+}
+
 function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: RewriteResult): RewriteResult {
   const proxied = ctx.path.startsWith('proxy:');
   // hook_fixup: a request for the directory itself without its slash is left to mod_dir (unless AllowNoSlash).
@@ -253,32 +277,14 @@ function perDirContext(cfg: RewriteConfig, ctx: RewriteContext, dir: string, r: 
   const pi = ctx.vars.PATH_INFO ?? '';
   const filename = pi && ctx.path.endsWith(pi) ? ctx.path.slice(0, ctx.path.length - pi.length) : ctx.path;
   const pathInfo = pi && ctx.path.endsWith(pi) ? pi : '';
-  const list = applyRuleList({
-    rules: cfg.rules,
-    perDir: dir,
-    filename,
-    pathInfo,
-    args: ctx.query,
-    vars: ctx.vars,
-    fs: ctx.fs,
-    server: thisServer(ctx.vars),
-    vhost: vhostServer(ctx.vars),
-    serverNames: vhostNames(ctx.vars),
-  });
+  const list = applyRuleList(ruleListInput(cfg, ctx, { perDir: dir, filename, pathInfo }));
   let out = common(r, list);
   if (list.action === 'none') return out;
   if (list.action === 'status') return statusResult(out, list.status ?? 500);
   let fname = list.filename;
   const abs = absoluteUri(fname).skip;
-  const willEscape = abs > 0 && list.action !== 'noescape';
-  if (!willEscape && queryHasRawSpace(list.args)) {
-    out.steps.push({
-      what: 'rewrite',
-      ...at(list),
-      text: 'the rewritten query string holds a space or control character: 403 (AH10411)',
-    });
-    return statusResult(out, 403);
-  }
+  const refused = refusedQuery(out, list, abs, 'AH10411');
+  if (refused) return refused;
   out = { ...out, ...(list.args !== ctx.query ? { query: list.args ?? '' } : {}) };
   if (fname.startsWith('proxy:')) {
     let target = fname.slice(6);
