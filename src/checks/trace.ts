@@ -7,7 +7,7 @@
 import type { Finding } from '../findings/finding.js';
 import { routeApache } from '../routing/apache/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
-import type { FileSystem } from '../system/types.js';
+import { identityOf, type SystemProbes } from '../system/index.js';
 import { analyzeConfig, configUnreadable, type ConfigModel } from './config/index.js';
 import { parseIssuesCheck } from './config/parseIssues.js';
 import { htaccessFindings } from './request/htaccessInvalid.js';
@@ -19,7 +19,8 @@ export interface TraceOptions {
   env: Record<string, string>;
   offline: boolean;
   timeoutMs: number;
-  fs: FileSystem;
+  /** The live machine's files and users (a .htaccess is read as Apache's user would). */
+  system: Pick<SystemProbes, 'fs' | 'users'>;
   /** SERVER_SOFTWARE as this machine's Apache sends it, when known. */
   serverSoftware?: string;
 }
@@ -42,8 +43,10 @@ export async function runTrace(request: RouteRequest, options: TraceOptions): Pr
     return { ok: false, why: why?.message ?? config.model.rootFile };
   }
   if (config.internalErrors.length > 0) throw new Error(config.internalErrors.map((e) => e.message).join('; '));
+  const webServerUser = identityOf(options.system.users, config.model.webUser, config.model.webGroup);
   const route = routeApache(config.model, request, {
-    fs: options.fs,
+    fs: options.system.fs,
+    ...(webServerUser ? { webServerUser } : {}),
     ...(options.serverSoftware !== undefined ? { serverSoftware: options.serverSoftware } : {}),
   });
   let live: TraceRequestResult | undefined;

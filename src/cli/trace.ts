@@ -71,7 +71,7 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
     env: definedOnly(io.env),
     offline: Boolean(opts.offline),
     timeoutMs,
-    fs: liveSystem().fs,
+    system: liveSystem(),
     ...(serverSoftware !== undefined ? { serverSoftware } : {}),
   });
   if (!traced.ok) throw new UsageError(`cannot read the configuration: ${traced.why}`);

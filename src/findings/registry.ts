@@ -322,7 +322,7 @@ export const FINDINGS = [
     id: 'htaccess-invalid-command',
     severity: 'error',
     title: 'A .htaccess file holds a directive Apache cannot run there',
-    parts: ['request'],
+    parts: ['probes', 'request'],
     contract: true,
   },
   {

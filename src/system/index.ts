@@ -20,7 +20,7 @@ export { expandGlob } from './glob.js';
 export { parseProcNetTcp, parseProcNetUnix } from './netParse.js';
 export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
-export { resolveGroupId } from './groups.js';
+export { identityOf, resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
 export { apacheServerVersion, parseServerVersion } from './serverVersion.js';
 export {

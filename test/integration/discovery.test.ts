@@ -5,10 +5,8 @@
  * test here). The check must find the vhost's own index.php, ask FPM for it
  * with the params Apache sends, and stay quiet when the site works; when the
  * pool's user may not enter the docroot it must say so, naming that user.
- *
- * These need the routing model (routeApache): until it is merged they fail
- * in this branch (the route of http://blog.example.org/index.php is needed
- * for the request). Missing servers skip locally, fail on CI.
+ * A .htaccess on the route that Apache cannot run (php_value under FPM) must
+ * be found too. Missing servers skip locally, fail on CI.
  */
 import { chownSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,7 +37,7 @@ const debianPhp = (sock: string) => `<FilesMatch ".+\\.ph(?:ar|p|tml)$">
 DirectoryIndex index.html index.php
 `;
 
-async function blogCheck(pool: { user: string; group: string }, blogMode: number) {
+async function blogCheck(pool: { user: string; group: string }, blogMode: number, htaccess?: string) {
   const fpm = await startPhpFpm({ user: pool.user, group: pool.group });
   cleanups.push(() => fpm.stop());
   const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
@@ -52,11 +50,12 @@ async function blogCheck(pool: { user: string; group: string }, blogMode: number
       writeFileSync(`${blog}/index.php`, '<?php echo "blog ok";');
       chownSync(blog, WWW_DATA, WWW_DATA);
       chownSync(`${blog}/index.php`, WWW_DATA, WWW_DATA);
+      if (htaccess !== undefined) writeFileSync(`${blog}/.htaccess`, htaccess, { mode: 0o644 });
       chmodSync(blog, blogMode);
       vhostPath = `${ctx.extraDir}/blog.conf`;
       writeFileSync(
         vhostPath,
-        `<VirtualHost *:${ctx.port}>\n  ServerName blog.example.org\n  DocumentRoot ${blog}\n  <Directory ${blog}>\n    Require all granted\n  </Directory>\n</VirtualHost>\n`,
+        `<VirtualHost *:${ctx.port}>\n  ServerName blog.example.org\n  DocumentRoot ${blog}\n  <Directory ${blog}>\n    Require all granted\n    AllowOverride All\n  </Directory>\n</VirtualHost>\n`,
       );
       return `${debianPhp(sock)}Include ${vhostPath}\n`;
     },
@@ -101,5 +100,29 @@ describe.skipIf(!haveFpm)('check: the scripts a vhost really serves (Debian PHP-
     expect(f[0]?.message).toContain('nobody');
     expect(f[0]?.message).toMatch(/the directory \S+\/blog/);
     expect(f[0]?.evidence.map((e) => e.text).join('\n')).toContain('user = nobody');
+  });
+
+  it('a .htaccess with php_value under PHP-FPM: Apache answers 500, and the check says why at the .htaccess line', async () => {
+    const { report, http } = await blogCheck(
+      { user: 'www-data', group: 'www-data' },
+      0o755,
+      '# from the old mod_php days\nphp_value memory_limit 256M\n',
+    );
+    expect(http.status).toBe(500);
+    const f = report.findings.filter((x) => x.id === 'htaccess-invalid-command');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location).toMatchObject({ line: 2 });
+    expect(f[0]?.location?.file).toMatch(/\/blog\/\.htaccess$/);
+    expect(f[0]?.fix).toContain('php_value[memory_limit]');
+  });
+
+  it('a valid .htaccess (AllowOverride All, Options and Require): Apache answers 200, no .htaccess finding', async () => {
+    const { report, http } = await blogCheck(
+      { user: 'www-data', group: 'www-data' },
+      0o755,
+      'Options -Indexes\nRequire all granted\n',
+    );
+    expect(http.status).toBe(200);
+    expect(report.findings.map((x) => x.id)).not.toContain('htaccess-invalid-command');
   });
 });

@@ -17,7 +17,7 @@ import { routeApache } from '../../routing/apache/index.js';
 import type { Route } from '../../routing/types.js';
 import { parseRouteUrl } from '../../routing/url.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import { fsDirReader, walkFiles, type SystemProbes, type WalkResult } from '../../system/index.js';
+import { fsDirReader, identityOf, walkFiles, type SystemProbes, type WalkResult } from '../../system/index.js';
 import type { ConfigModel } from '../config/context.js';
 import { coverageOf, type Coverage } from './coverage.js';
 import { sitesOf, urlPathOf, type Site } from './sites.js';
@@ -119,6 +119,7 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
   const limits = { ...DISCOVERY_LIMITS, ...opts.limits };
   const now = opts.now ?? Date.now;
   const reader = system.dirs ?? fsDirReader(system.fs);
+  const webServerUser = identityOf(system.users, model.webUser, model.webGroup);
   const notices: string[] = [];
   const scripts: DiscoveredScript[] = [];
   // Sites sharing a docroot walk it once.
@@ -229,6 +230,7 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
             d.route = routeApache(model, req, {
               fs: system.fs,
               ...(opts.serverSoftware ? { serverSoftware: opts.serverSoftware } : {}),
+              ...(webServerUser ? { webServerUser } : {}),
             });
           } catch (e) {
             // A bug of the routing model must not hide the scripts: they are still probed, untraced.

@@ -25,6 +25,7 @@ import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
 import { dedupeFindings } from '../dedupe.js';
 import { discoverScripts, type Discovery, type DiscoveryOptions } from '../discovery/discover.js';
+import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
@@ -38,6 +39,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   scriptsCheck,
   shebangCheck,
   discoveredScriptsCheck,
+  htaccessOnRoutesCheck,
   staticWorkersCheck,
   unixSocketCheck,
   socketPermissionCheck,

@@ -14,6 +14,8 @@ export interface ApacheRoutingModel {
   modulesLoaded: readonly LoadedModule[];
   vhosts: readonly VirtualHostInfo[];
   setups: readonly FastcgiSetup[];
+  /** The server's Defines at the end of reading (Apache expands ${NAME} in .htaccess with them). */
+  defines?: Readonly<Record<string, string>>;
 }
 
 export interface ApacheRouteOptions {
@@ -21,4 +23,6 @@ export interface ApacheRouteOptions {
   fs: FileSystem;
   /** What `apache2 -v` says ("Apache/2.4.62 (Debian)"), for SERVER_SOFTWARE and SERVER_SIGNATURE; unknown when absent. */
   serverSoftware?: string;
+  /** Who Apache's children run as (User/Group): whether they may read a .htaccess the doctor can read. */
+  webServerUser?: { uid: number; gid: number; groups: readonly number[] };
 }

@@ -358,9 +358,16 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     htaccess: (dir, directives) => {
       const allow = allowOverrideOf(directives);
       if (allow.classes.size === 0 && allow.list.size === 0) return undefined;
-      const read = readHtaccess(dir, allow, { fs, modules: model.modulesLoaded, ...accessFileName(st) });
+      const read = readHtaccess(dir, allow, {
+        fs,
+        modules: model.modulesLoaded,
+        ...accessFileName(st),
+        ...(model.defines ? { defines: model.defines } : {}),
+        ...(st.options.webServerUser ? { reader: st.options.webServerUser } : {}),
+      });
       if (read) {
         st.htaccess.push(...read.problems);
+        st.uncertain.push(...(read.uncertain ?? []));
         step(
           st,
           'htaccess',
