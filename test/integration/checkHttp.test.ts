@@ -88,6 +88,36 @@ describe.skipIf(!haveServers)('check --http on a real Apache and PHP-FPM', () =>
     expect(requested(apache)).toContain('/index.php');
   });
 
+  it("Debian's server-wide wiring, a vhost elsewhere: each traced URL asked with the vhost's Host, a denied one included; no finding", async () => {
+    const fpm = await startPhpFpm({
+      scripts: {
+        'index.php': '<?php echo "blog";',
+        'sub/page.php': '<?php echo "page";',
+        'admin/index.php': '<?php echo "admin";',
+      },
+    });
+    stops.push(() => fpm.stop());
+    const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
+    let vhost = '';
+    const apache = await startApache({
+      modules: ['proxy_fcgi'],
+      config: (ctx) => {
+        vhost = `${ctx.extraDir}/blog.conf`;
+        writeFileSync(
+          vhost,
+          `<VirtualHost *:${ctx.port}>\nServerName blog.example.org\nDocumentRoot ${fpm.docRoot}\n<Directory ${fpm.docRoot}>\nRequire all granted\n</Directory>\n<Directory ${fpm.docRoot}/admin>\nRequire all denied\n</Directory>\n</VirtualHost>\n`,
+        );
+        // Debian's conf-available/php8.2-fpm.conf, with the test pool's socket.
+        return `<FilesMatch ".+\\.ph(?:ar|p|tml)$">\nSetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\nDirectoryIndex index.html index.php\nInclude ${vhost}\n`;
+      },
+    });
+    stops.push(() => apache.stop());
+    const { web, notices } = await checkHttp(apache.confPath, vhost);
+    expect(web).toEqual([]);
+    expect(notices).toEqual([]);
+    expect(requested(apache).sort()).toEqual(['/admin/index.php', '/index.php', '/sub/page.php']);
+  });
+
   it('the configuration changed on disk after Apache started (not reloaded): route-mismatch, with the reload as fix', async () => {
     const { apache, vhost, sock, rewrite } = await site({ 'index.php': '<?php echo "hello";' }, filesMatch);
     // The file now denies .php; the running Apache still sends it to PHP-FPM.
