@@ -118,6 +118,17 @@ describe.skipIf(!haveServers)('check --http on a real Apache and PHP-FPM', () =>
     expect(requested(apache).sort()).toEqual(['/admin/index.php', '/index.php', '/sub/page.php']);
   });
 
+  it('a script that fails in PHP while the backend answers another: backend-error-status for that URL only', async () => {
+    const { apache, vhost } = await site(
+      { 'index.php': '<?php echo "hello";', 'sub/index.php': '<?php undefined_function();' },
+      filesMatch,
+    );
+    expect((await apache.http('/sub/index.php', { headers: { Host: 'site.test' } })).status).toBe(500);
+    const { web } = await checkHttp(apache.confPath, vhost);
+    expect(web.map((f) => f.id)).toEqual(['backend-error-status']);
+    expect(web[0]!.message).toMatch(/\/sub\/index\.php.*answered 500.*direct request for another script with 200/);
+  });
+
   it('the configuration changed on disk after Apache started (not reloaded): route-mismatch, with the reload as fix', async () => {
     const { apache, vhost, sock, rewrite } = await site({ 'index.php': '<?php echo "hello";' }, filesMatch);
     // The file now denies .php; the running Apache still sends it to PHP-FPM.

@@ -165,14 +165,20 @@ function mismatchFinding(t: WebTarget, route: Route, answer: WebAnswer, saw: str
   };
 }
 
-function errorStatusFinding(t: WebTarget, answer: WebAnswer, direct: string | undefined): Finding {
+/** How the backend answered the request step, when that shows the 5xx arises on Apache's side or in this script. */
+type DirectAnswer = { sameUrl: boolean; status: string };
+
+function errorStatusFinding(t: WebTarget, answer: WebAnswer, direct: DirectAnswer | undefined): Finding {
+  const because = !direct
+    ? 'the request fails on its way to the backend or in it. The other findings for this setup, and the error log, say where.'
+    : direct.sameUrl
+      ? `while the backend answered the same request sent to it directly with ${direct.status}: the request fails between Apache and the backend (Apache's connection to it, its timeouts, or a header it rejects). Apache's error log for this request says which.`
+      : `while the backend answered fcgi-doctor's direct request for another script with ${direct.status}: the backend runs, so this script fails in it (an error of the application), or on Apache's way to it. The error log says which.`;
   return {
     id: 'backend-error-status',
     severity: 'error',
     title: `The web server answers ${answer.status} for this FastCGI setup`,
-    message: direct
-      ? `Asked for ${t.url.path} as a visitor would, the web server answered ${answer.status}, while the backend answered the same request sent to it directly with ${direct}: the request fails between Apache and the backend (Apache's connection to it, its timeouts, or a header it rejects). Apache's error log for this request says which.`
-      : `Asked for ${t.url.path} as a visitor would, the web server answered ${answer.status}: the request fails on its way to the backend or in it. The other findings for this setup, and the error log, say where.`,
+    message: `Asked for ${t.url.path} as a visitor would, the web server answered ${answer.status}, ${because}`,
     location: setupLocation(t.setup),
     evidence: [{ kind: 'request', text: answerText(t, answer) }, ...(t.route ? routeEvidence(t.route) : [])],
     fix: "Read the web server's error log for this request; fcgi-doctor logs lists the known causes.",
@@ -180,11 +186,18 @@ function errorStatusFinding(t: WebTarget, answer: WebAnswer, direct: string | un
   };
 }
 
-/** The direct request's answer for the same URL, when it succeeded (a status below 500, made as Apache could). */
-function directSuccess(t: WebTarget): string | undefined {
-  const r = t.direct;
-  if (!r?.response || r.error || r.madeAs || r.response.status >= 500) return undefined;
-  return `${r.response.status}${r.response.statusText ? ` ${r.response.statusText}` : ''}`;
+/**
+ * The request step's answer from this route's backend, when it succeeded (a status below 500, made as Apache
+ * could make it); 'failed' when it did not: the request step has said so, and a 5xx here is the same cause.
+ */
+function directAnswer(t: WebTarget): DirectAnswer | 'failed' | undefined {
+  const r = t.direct ?? t.sameBackend;
+  if (!r) return undefined;
+  if (!r.response || r.error || r.madeAs || r.response.status >= 500) return 'failed';
+  return {
+    sameUrl: r === t.direct,
+    status: `${r.response.status}${r.response.statusText ? ` ${r.response.statusText}` : ''}`,
+  };
 }
 
 export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareContext = {}): Finding[] {
@@ -201,7 +214,8 @@ export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareConte
   }
   if (!route) {
     // A guessed URL: no prediction to compare with, only what any FastCGI URL must not answer.
-    return answer.status >= 500 ? [errorStatusFinding(t, answer, undefined)] : [];
+    const direct = directAnswer(t);
+    return answer.status >= 500 && direct !== 'failed' ? [errorStatusFinding(t, answer, direct)] : [];
   }
   switch (route.outcome) {
     case 'status': {
@@ -224,10 +238,9 @@ export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareConte
         return [mismatchFinding(t, route, answer, `answered ${answer.status} itself, with its own error page`)];
       }
       if (answer.status >= 500) {
-        const direct = directSuccess(t);
-        // No direct request is possible to a process Apache starts: nobody else has said it.
-        const apacheStarted = route.backend?.target === null && !t.direct;
-        if (direct || apacheStarted) return [errorStatusFinding(t, answer, direct)];
+        const direct = directAnswer(t);
+        // No direct request (a process Apache starts, an endpoint not asked): nobody else has said it.
+        if (direct !== 'failed') return [errorStatusFinding(t, answer, direct)];
       }
       return [];
     }

@@ -23,6 +23,8 @@ export interface WebTarget {
   route?: Route;
   /** The request step's direct request to the backend for the same URL, when it made one. */
   direct?: SetupRequestResult;
+  /** Else its request to the same backend for another URL (one per endpoint): whether the backend answers at all. */
+  sameBackend?: SetupRequestResult;
 }
 
 /** A cap on the URLs asked: each is a real request to a production site, bounded by the timeout. */
@@ -75,6 +77,20 @@ function fromTracedUrl(model: ConfigModel, script: DiscoveredScript): SetupUrl |
   };
 }
 
+/** The request step's request to the backend this route reaches (by setup, else by endpoint). */
+function requestToBackend(route: Route, requests: readonly SetupRequestResult[]): SetupRequestResult | undefined {
+  const b = route.backend;
+  if (!b) return undefined;
+  return (
+    requests.find((r) => b.setupId !== undefined && r.setup.id === b.setupId) ??
+    requests.find((r) => {
+      const t = r.target;
+      const names = t.kind === 'unix' ? [t.path, `unix:${t.path}`] : [`${t.host}:${t.port}`, `[${t.host}]:${t.port}`];
+      return b.target !== null && names.includes(b.target);
+    })
+  );
+}
+
 function key(u: SetupUrl): string {
   return `${u.scheme ?? 'http'}://${u.host}:${u.port}${u.path}\u0000${u.hostHeader.toLowerCase()}`;
 }
@@ -110,7 +126,15 @@ export function webTargets(
     if (!url) continue;
     discovered.add(script.setup.id);
     const direct = opts.requests?.find((r) => r.url === script.url);
-    add({ url, setup: script.setup, script, route: script.route, ...(direct ? { direct } : {}) });
+    const sameBackend = direct ? undefined : requestToBackend(script.route, opts.requests ?? []);
+    add({
+      url,
+      setup: script.setup,
+      script,
+      route: script.route,
+      ...(direct ? { direct } : {}),
+      ...(sameBackend ? { sameBackend } : {}),
+    });
   }
   for (const setup of model.setups) {
     if (!setup.active || discovered.has(setup.id)) continue;
@@ -121,7 +145,12 @@ export function webTargets(
       );
       continue;
     }
-    add({ url: { ...guessed, host: vhostAddress(model, vhostOf(model, setup), guessed.port) }, setup });
+    const sameBackend = opts.requests?.find((r) => r.setup.id === setup.id);
+    add({
+      url: { ...guessed, host: vhostAddress(model, vhostOf(model, setup), guessed.port) },
+      setup,
+      ...(sameBackend ? { sameBackend } : {}),
+    });
   }
   if (all.length > max)
     notices.push(`--http: ${all.length} URLs were traced; the first ${max} were asked through the web server.`);

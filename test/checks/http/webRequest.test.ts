@@ -268,6 +268,25 @@ describe('5xx through the web server', () => {
       }),
     ).toEqual([]);
   });
+  it("another URL's direct request to the same backend: succeeded → this script fails; failed → already said", () => {
+    const other = { ...direct(200), url: 'http://site.test:8080/other.php' } as SetupRequestResult;
+    const [f] = compareAnswer({ ...target(route()), sameBackend: other }, { status: 500, head: '' });
+    expect(f?.id).toBe('backend-error-status');
+    expect(f?.message).toMatch(/direct request for another script with 200/);
+    expect(compareAnswer({ ...target(route()), sameBackend: direct(503) }, { status: 503, head: '' })).toEqual([]);
+    expect(compareAnswer({ ...target(undefined), sameBackend: direct(503) }, { status: 503, head: '' })).toEqual([]);
+  });
+  it('webTargets finds the request to the same backend by setup id', () => {
+    const other = { ...direct(200), url: 'http://site.test:8080/other.php' } as SetupRequestResult;
+    const r = route({ backend: { ...route().backend!, setupId: setup.id } });
+    const t = webTargets(m, {
+      discovery: { scripts: [discovered(r)], notices: [] },
+      requests: [other],
+      exists: () => true,
+    });
+    expect(t.targets[0]?.direct).toBeUndefined();
+    expect(t.targets[0]?.sameBackend).toBe(other);
+  });
   it('a process Apache starts (no direct request possible) is reported; a guessed URL too, as before', () => {
     const fcgid = route({ backend: { module: 'fcgid', mode: 'dynamic', target: null, params: {} } });
     expect(ids(target(fcgid), { status: 500, head: '' })).toEqual(['backend-error-status/error']);
