@@ -81,12 +81,16 @@ function decidingLocation(route: Route, setup: FastcgiSetup): Location {
   return setupLocation(setup);
 }
 
-/** The route's steps with a config line, as evidence a person can check. */
+/**
+ * The route's steps with a config line, as evidence a person can check: the vhost chosen (it also ties the
+ * finding to the site for `check FILE`'s scope) and the last steps, which decided the outcome.
+ */
 function routeEvidence(route: Route): { kind: 'config'; text: string }[] {
-  return route.steps
-    .filter((s) => s.file && s.line !== undefined)
-    .slice(-4)
-    .map((s) => ({ kind: 'config' as const, text: `${s.file}:${s.line}: ${s.what}: ${s.text}` }));
+  const lined = route.steps.filter((s) => s.file && s.line !== undefined);
+  const vhost = lined.find((s) => s.what === 'vhost');
+  const last = lined.slice(-3);
+  const steps = vhost && !last.includes(vhost) ? [vhost, ...last] : last;
+  return steps.map((s) => ({ kind: 'config' as const, text: `${s.file}:${s.line}: ${s.what}: ${s.text}` }));
 }
 
 function predicted(route: Route): string {
