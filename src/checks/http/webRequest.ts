@@ -39,15 +39,26 @@ export async function webRequests(model: ConfigModel, opts: WebRequestOptions): 
   const get = opts.get ?? httpGet;
   const findings: Finding[] = [];
   const { targets, notices } = webTargets(model, opts);
+  // An address that failed once (refused, timed out) is not asked again: 20 timeouts would hold the report up.
+  const failed = new Map<string, number>();
   for (const t of targets) {
+    const address = `${t.url.host}:${t.url.port}`;
+    const skipped = failed.get(address);
+    if (skipped !== undefined) {
+      failed.set(address, skipped + 1);
+      continue;
+    }
     let answer: WebAnswer;
     try {
       answer = await get(t.url, opts.timeoutMs);
     } catch (err) {
       notices.push(`--http: ${where(t.url)}: ${(err as Error).message}`);
+      failed.set(address, 0);
       continue;
     }
     findings.push(...compareAnswer(t, answer, opts));
   }
+  for (const [address, n] of failed)
+    if (n > 0) notices.push(`--http: ${n} more URL${n === 1 ? '' : 's'} at ${address} not asked after that failure.`);
   return { findings, notices };
 }
