@@ -59,7 +59,7 @@ describe('httpGet', () => {
   });
 
   it('speaks TLS to an https vhost, presenting its name (SNI), whatever its certificate', async () => {
-    let sni: string | false | undefined;
+    let sni: string | false | null | undefined;
     const port = await listen(
       https.createServer(
         {
