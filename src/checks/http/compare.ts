@@ -210,7 +210,12 @@ export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareConte
   if (ok) {
     const source = looksLikeSource(answer.head);
     const type = sourceType(answer.contentType);
-    const fileItself = route?.outcome === 'fastcgi' && answer.status < 300 && isFileItself(route, answer, ctx);
+    // The file's bytes with a PHP tag still in them: PHP never saw them (a .php file with no tag prints itself).
+    const fileItself =
+      route?.outcome === 'fastcgi' &&
+      answer.status < 300 &&
+      /<\?(?:php\b|=|\s)/i.test(answer.head) &&
+      isFileItself(route, answer, ctx);
     const what =
       source ??
       (type ? `the file's own Content-Type ${type}` : fileItself ? 'the bytes of the script file itself' : undefined);

@@ -185,6 +185,13 @@ describe('source served as text', () => {
     );
     expect(f?.fix).toContain('apachectl configtest && systemctl reload apache2');
   });
+  it('a .php file with no PHP tag prints itself through PHP: its bytes alone are no source', () => {
+    const plain = '<html><body>plain</body></html>\n';
+    const plainHead = (p: string, n: number) => (p === SCRIPT ? Buffer.from(plain).subarray(0, n) : undefined);
+    expect(
+      compareAnswer(target(route()), { status: 200, head: plain, contentType: 'text/html' }, { readHead: plainHead }),
+    ).toEqual([]);
+  });
   it("stays quiet for the script's output, an error page, or a static route serving the file it predicted", () => {
     expect(
       ids(target(route()), { status: 200, head: '<!doctype html><p>&lt;?php</p>', contentType: 'text/html' }),
