@@ -70,6 +70,17 @@ async function checkHttp(root: string, vhost: string) {
   };
 }
 
+/**
+ * Apache reads its configuration twice at start-up (httpd's main(): the pre-config pass, then the real
+ * one after the listeners are open), so a file changed as soon as the port answers may still be read.
+ * An answer from a child proves the configuration it runs was read: only then is the file changed.
+ */
+async function answered(apache: ApacheServer, body: string | RegExp) {
+  const r = await apache.http('/index.php', { headers: { Host: 'site.test' } });
+  if (typeof body === 'string') expect(r.body).toBe(body);
+  else expect(r.body).toMatch(body);
+}
+
 /** The requests Apache's access log saw (the test itself asks for nothing before the check). */
 function requested(apache: ApacheServer): string[] {
   return readFileSync(apache.accessLogPath, 'utf8')
@@ -131,13 +142,18 @@ describe.skipIf(!haveServers)('check --http on a real Apache and PHP-FPM', () =>
 
   it('the configuration changed on disk after Apache started (not reloaded): route-mismatch, with the reload as fix', async () => {
     const { apache, vhost, sock, rewrite } = await site({ 'index.php': '<?php echo "hello";' }, filesMatch);
+    await answered(apache, 'hello');
     // The file now denies .php; the running Apache still sends it to PHP-FPM.
     rewrite(
       `<FilesMatch \\.php$>\nSetHandler "proxy:unix:${sock}|fcgi://localhost"\nRequire all denied\n</FilesMatch>\n`,
     );
     expect((await apache.http('/index.php', { headers: { Host: 'site.test' } })).body).toBe('hello');
-    const { web } = await checkHttp(apache.confPath, vhost);
-    expect(web.map((f) => `${f.id}/${f.severity}`)).toEqual(['route-mismatch/warning']);
+    const { web, notices } = await checkHttp(apache.confPath, vhost);
+    // The notices too: a request that failed says why there.
+    expect({ web: web.map((f) => `${f.id}/${f.severity}`), notices }).toEqual({
+      web: ['route-mismatch/warning'],
+      notices: [],
+    });
     const f = web[0]!;
     expect(f.message).toMatch(
       /Apache answered 200; the configuration on disk says the request is answered by Apache itself with status 403/,
@@ -156,15 +172,21 @@ describe.skipIf(!haveServers)('check --http on a real Apache and PHP-FPM', () =>
       { 'index.php': '<?php echo "hello";' },
       () => '<FilesMatch \\.php$>\nRequire all denied\n</FilesMatch>\n',
     );
+    await answered(apache, /<title>403 Forbidden<\/title>/);
     rewrite(filesMatch(sock));
-    const { web } = await checkHttp(apache.confPath, vhost);
-    expect(web.map((f) => `${f.id}/${f.severity}`)).toEqual(['route-mismatch/warning']);
+    const { web, notices } = await checkHttp(apache.confPath, vhost);
+    // The notices too: a request that failed says why there.
+    expect({ web: web.map((f) => `${f.id}/${f.severity}`), notices }).toEqual({
+      web: ['route-mismatch/warning'],
+      notices: [],
+    });
     expect(web[0]!.message).toMatch(/answered 403 itself, with its own error page.*FastCGI backend unix:/);
   });
 
   it('the file now has a handler the running Apache lacks: the bytes of the script are the source, and the reload is the fix', async () => {
     const page = '<html><body><?php echo "hi"; ?></body></html>\n';
     const { apache, vhost, sock, rewrite } = await site({ 'index.php': page }, () => '');
+    await answered(apache, page);
     rewrite(filesMatch(sock));
     const { web, code } = await checkHttp(apache.confPath, vhost);
     expect(web.map((f) => f.id)).toEqual(['source-served-as-text']);

@@ -149,7 +149,7 @@ function target(r: Route | undefined, d?: SetupRequestResult): WebTarget {
 
 const readHead = (p: string, n: number) => (p === SCRIPT ? Buffer.from(PHP_SOURCE).subarray(0, n) : undefined);
 const APACHE_404 =
-  '<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n';
+  '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n';
 const APACHE_403 = APACHE_404.replace(/404 Not Found/, '403 Forbidden').replace('<h1>Not Found', '<h1>Forbidden');
 
 function ids(t: WebTarget, a: WebAnswer) {
