@@ -42,8 +42,14 @@ export type ProbeRunner = (
   discovery?: Discovery;
 }>;
 
-/** `--http`: asks the web server itself for each setup's URL (plugged in by the CLI). */
-export type WebRunner = (model: ConfigModel) => Promise<{ findings: Finding[]; notices: string[] }>;
+/**
+ * `--http`: asks the web server itself for each traced URL (plugged in by the CLI), with the
+ * scripts discovery traced and the request step's direct requests to compare its answers with.
+ */
+export type WebRunner = (
+  model: ConfigModel,
+  traced: { discovery?: Discovery; requests: readonly SetupRequestResult[] },
+) => Promise<{ findings: Finding[]; notices: string[] }>;
 
 export interface CheckReport {
   model: ConfigModel;
@@ -149,7 +155,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     });
     if (web) {
       await step('the requests through the web server (--http)', async () => {
-        const asked = await web(live);
+        const asked = await web(live, { ...(discovery ? { discovery } : {}), requests: report.requests });
         findings.push(...asked.findings);
         notices.push(...asked.notices);
       });

@@ -45,7 +45,16 @@ async function webRunner(timeoutMs: number): Promise<WebRunner> {
   const { webRequests } = await import('../checks/http/webRequest.js');
   const { liveSystem } = await import('../system/index.js');
   const fs = liveSystem().fs;
-  return (model) => webRequests(model, { timeoutMs, exists: (p) => fs.exists(p) });
+  return (model, traced) =>
+    webRequests(model, {
+      timeoutMs,
+      exists: (p) => fs.exists(p),
+      readHead: (p, n) => {
+        const head = fs.readHead(p, n);
+        return Buffer.isBuffer(head) ? head : undefined;
+      },
+      ...traced,
+    });
 }
 
 export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {

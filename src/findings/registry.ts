@@ -457,6 +457,15 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'route-mismatch',
+    severity: 'warning',
+    title: 'The web server does not answer as its configuration says',
+    parts: ['http'],
+    also: {
+      info: "the routing model said its prediction was uncertain (Route.uncertain): the model's guess may be what differs",
+    },
+  },
+  {
     id: 'script-extension-denied',
     severity: 'error',
     title: 'PHP-FPM refused to run a file that does not end in .php (security.limit_extensions)',

@@ -2,19 +2,9 @@ import { posix } from 'node:path';
 import type { ConfigModel } from '../config/index.js';
 import type { FastcgiSetup } from '../../setups/types.js';
 
-/**
- * The URL a visitor would ask for to reach a setup through the web server,
- * worked out from the configuration: a ProxyPass path, the script's place
- * under DocumentRoot, or an existing file that a <FilesMatch> handler takes.
- * Undefined when the configuration does not say enough to pick one.
- */
-export interface SetupUrl {
-  host: string;
-  port: number;
-  path: string;
-  /** ServerName, sent as Host so name-based vhosts pick the right one */
-  hostHeader: string;
-}
+import type { SetupUrl } from './webGet.js';
+
+export type { SetupUrl } from './webGet.js';
 
 function vhostPort(setup: FastcgiSetup): number {
   for (const a of setup.vhost?.addresses ?? []) {
@@ -33,6 +23,14 @@ function documentRoot(model: ConfigModel, setup: FastcgiSetup): string | undefin
 /** Candidates for a <FilesMatch> regex: the files such a handler usually serves. */
 const USUAL_SCRIPTS = ['index.php', 'index.py', 'index.pl', 'index.fcgi', 'app.py', 'app.fcgi', 'index.cgi'];
 
+/**
+ * The URL a visitor would ask for to reach a setup through the web server,
+ * worked out from the configuration: a ProxyPass path, the script's place
+ * under DocumentRoot, or an existing file that a <FilesMatch> handler takes.
+ * Undefined when the configuration does not say enough to pick one. Only for
+ * a setup discovery found no script of: a discovered script's traced URL is
+ * better (webTargets.ts).
+ */
 export function urlForSetup(
   model: ConfigModel,
   setup: FastcgiSetup,
