@@ -277,11 +277,17 @@ export async function requestSetups(
     if (r && first) {
       results.push(r);
       if (r.level === 'fastcgi' && discovery && notice) {
-        const untraced = discovery.scripts.find((d) => d.setup?.id === setup.id && d.routeError !== undefined);
+        const mine = discovery.scripts.filter((d) => d.setup?.id === setup.id);
+        const untraced = mine.find((d) => d.routeError !== undefined);
+        // A script found whose route ends before the backend (Apache answers 403, 404…): Apache never asks the backend for it.
+        const stopped = mine.find((d) => d.route && d.route.outcome !== 'fastcgi');
+        const why = untraced
+          ? `${untraced.file} was found but its request could not be traced (${untraced.routeError})`
+          : stopped?.route
+            ? `${stopped.url} was found, but Apache ${stopped.route.outcome === 'status' ? `answers ${stopped.route.status} itself` : 'serves it without the backend'} (the route says why)`
+            : `no script of a site served by ${setup.definedAt.file}:${setup.definedAt.line} was found`;
         notice(
-          untraced
-            ? `${formatTarget(target)}: ${untraced.file} was found but its request could not be traced (${untraced.routeError}), so the request tests only that the backend speaks FastCGI, not that a site works.`
-            : `${formatTarget(target)}: no script of a site served by ${setup.definedAt.file}:${setup.definedAt.line} was found, so the request tests only that the backend speaks FastCGI, not that a site works.`,
+          `${formatTarget(target)}: ${why}, so the request tests only that the backend speaks FastCGI, not that a site works.`,
         );
       }
     }
