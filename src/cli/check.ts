@@ -43,11 +43,14 @@ async function liveProbes(timeoutMs: number): Promise<ProbeRunner> {
 /** `--http`: the web server asked as a visitor would. */
 async function webRunner(timeoutMs: number): Promise<WebRunner> {
   const { webRequests } = await import('../checks/http/webRequest.js');
+  const { configChangedSinceLoad } = await import('../checks/http/notReloaded.js');
   const { liveSystem } = await import('../system/index.js');
-  const fs = liveSystem().fs;
+  const system = liveSystem();
+  const fs = system.fs;
   return (model, traced) =>
     webRequests(model, {
       timeoutMs,
+      notReloaded: configChangedSinceLoad(model, system),
       exists: (p) => fs.exists(p),
       readHead: (p, n) => {
         const head = fs.readHead(p, n);

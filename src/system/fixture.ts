@@ -35,6 +35,8 @@ export interface FixtureFile {
   target?: string;
   /** The user running the doctor may not look at it (lstat: EACCES). */
   denied?: boolean;
+  /** Last change, epoch milliseconds. */
+  mtimeMs?: number;
 }
 
 export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'>> {
@@ -108,6 +110,7 @@ function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
       mode: f.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
       size: f.content?.length ?? 0,
       ino: inodes.get(p) ?? 0,
+      ...(f.mtimeMs !== undefined ? { mtimeMs: f.mtimeMs } : {}),
     };
   };
   const find = (p: string) => {

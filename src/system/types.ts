@@ -37,6 +37,8 @@ export interface FileStat {
   ino: number;
   /** Device number (with ino, a file's identity); absent where the source does not say. */
   dev?: number;
+  /** Last change of the content, epoch milliseconds; absent where the source does not say. */
+  mtimeMs?: number;
 }
 
 export interface FileSystem {

@@ -12,6 +12,7 @@
  *   request step has said so already).
  */
 import type { Finding, Location } from '../../findings/finding.js';
+import type { NotReloaded } from './notReloaded.js';
 import type { Route } from '../../routing/types.js';
 import type { FastcgiSetup } from '../../setups/types.js';
 import type { WebTarget } from './webTargets.js';
@@ -108,6 +109,23 @@ function predicted(route: Route): string {
 export interface CompareContext {
   /** The first bytes of a file on disk (undefined: unreadable). */
   readHead?: (path: string, maxBytes: number) => Buffer | undefined;
+  /** A configuration file changed after the running Apache loaded its configuration (seen, not guessed). */
+  notReloaded?: NotReloaded;
+}
+
+function when(ms: number): string {
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
+}
+
+/** Why the running Apache answers otherwise, as a fact when it was seen. */
+function runningConfigCause(t: WebTarget, ctx: CompareContext): string {
+  const n = ctx.notReloaded;
+  if (n)
+    return `${n.file} was changed at ${when(n.changedAtMs)}, after the running Apache (${n.how}) loaded its configuration (its oldest worker started at ${when(n.loadedBeforeMs)}): the change is not live, Apache was not reloaded`;
+  return `the running Apache does not run this configuration (it was changed and not reloaded, or another server or configuration answers on ${t.url.host}:${t.url.port})`;
 }
 
 /** Whether the body is the file itself, sent as it is (compared on the bytes the head holds). */
@@ -122,11 +140,11 @@ function isFileItself(route: Route, answer: WebAnswer, ctx: CompareContext): boo
 const RELOAD =
   'Check that the configuration is valid and load it: apachectl configtest && systemctl reload apache2 (httpd on Red Hat). If the answer stays the same, find who listens on that port (ss -ltnp) and which configuration it runs (ps -o args -p PID).';
 
-function sourceFinding(t: WebTarget, answer: WebAnswer, what: string): Finding {
+function sourceFinding(t: WebTarget, answer: WebAnswer, what: string, ctx: CompareContext): Finding {
   const route = t.route;
   const fromConfigOnDisk = route?.outcome === 'fastcgi';
   const message = fromConfigOnDisk
-    ? `Asked for ${t.url.path}, the web server answered ${answer.status} with ${what}. The configuration on disk sends this URL to a FastCGI backend (${predicted(route!)}), so the running Apache is not running this configuration: it was changed and not reloaded, or another server answers on ${t.url.host}:${t.url.port}. Meanwhile every visitor can read the code (and any password in it).`
+    ? `Asked for ${t.url.path}, the web server answered ${answer.status} with ${what}. The configuration on disk sends this URL to a FastCGI backend (${predicted(route!)}), so ${runningConfigCause(t, ctx)}. Meanwhile every visitor can read the code (and any password in it).`
     : `Asked for ${t.url.path}, the web server answered ${answer.status} with ${what}: the request never reached FastCGI${route ? ` (the configuration says so too: ${predicted(route)})` : ''}, and every visitor can read the code (and any password in it).`;
   return {
     id: 'source-served-as-text',
@@ -146,7 +164,7 @@ function sourceFinding(t: WebTarget, answer: WebAnswer, what: string): Finding {
   };
 }
 
-function mismatchFinding(t: WebTarget, route: Route, answer: WebAnswer, saw: string): Finding {
+function mismatchFinding(t: WebTarget, route: Route, answer: WebAnswer, saw: string, ctx: CompareContext): Finding {
   const uncertain = route.uncertain.length > 0;
   const base = `Asked for ${t.url.path} through the web server, Apache ${saw}; the configuration on disk says the request is ${predicted(route)}.`;
   return {
@@ -155,7 +173,9 @@ function mismatchFinding(t: WebTarget, route: Route, answer: WebAnswer, saw: str
     title: 'The web server does not answer as its configuration says',
     message: uncertain
       ? `${base} The prediction was uncertain (${route.uncertain.join('; ')}), so this may be the model's guess, not a fault of the site.`
-      : `${base} The likeliest cause: the running Apache does not run this configuration (it was changed and not reloaded, or another server or configuration answers on ${t.url.host}:${t.url.port}). It may also be fcgi-doctor's model that is wrong: compare with fcgi-doctor trace ${t.script?.url ?? t.url.path}.`,
+      : ctx.notReloaded
+        ? `${base} ${runningConfigCause(t, ctx)}.`
+        : `${base} The likeliest cause: ${runningConfigCause(t, ctx)}. It may also be fcgi-doctor's model that is wrong: compare with fcgi-doctor trace ${t.script?.url ?? t.url.path}.`,
     location: decidingLocation(route, t.setup),
     evidence: [
       { kind: 'request', text: answerText(t, answer) },
@@ -219,7 +239,7 @@ export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareConte
     const what =
       source ??
       (type ? `the file's own Content-Type ${type}` : fileItself ? 'the bytes of the script file itself' : undefined);
-    if (what) return [sourceFinding(t, answer, what)];
+    if (what) return [sourceFinding(t, answer, what, ctx)];
   }
   if (!route) {
     // A guessed URL: no prediction to compare with, only what any FastCGI URL must not answer.
@@ -229,13 +249,20 @@ export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareConte
   switch (route.outcome) {
     case 'status': {
       if (route.status === undefined || answer.status === route.status) return [];
-      return [mismatchFinding(t, route, answer, `answered ${answer.status}`)];
+      return [mismatchFinding(t, route, answer, `answered ${answer.status}`, ctx)];
     }
     case 'static': {
-      if (answer.status === 404) return [mismatchFinding(t, route, answer, 'answered 404: it does not see the file')];
+      if (answer.status === 404)
+        return [mismatchFinding(t, route, answer, 'answered 404: it does not see the file', ctx)];
       if (answer.status >= 200 && answer.status < 300 && isFileItself(route, answer, ctx) === false)
         return [
-          mismatchFinding(t, route, answer, `answered ${answer.status} with a body that is not the file: it ran it`),
+          mismatchFinding(
+            t,
+            route,
+            answer,
+            `answered ${answer.status} with a body that is not the file: it ran it`,
+            ctx,
+          ),
         ];
       // 403 is likelier a permission of the file than a routing difference: the probes look at those.
       return [];
@@ -244,7 +271,7 @@ export function compareAnswer(t: WebTarget, answer: WebAnswer, ctx: CompareConte
       if ((answer.status === 403 || answer.status === 404) && isApacheErrorPage(answer.head, answer.status)) {
         // ProxyErrorOverride puts Apache's page on the backend's own 404: the direct request shows it.
         if (t.direct?.response?.status === answer.status) return [];
-        return [mismatchFinding(t, route, answer, `answered ${answer.status} itself, with its own error page`)];
+        return [mismatchFinding(t, route, answer, `answered ${answer.status} itself, with its own error page`, ctx)];
       }
       if (answer.status >= 500) {
         const direct = directAnswer(t);

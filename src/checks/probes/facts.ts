@@ -93,7 +93,7 @@ function pidFileOf(model: ConfigModel): string {
 
 const SYSTEM_ROOTS = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf', '/usr/local/apache2/conf/httpd.conf'];
 
-function findApache(model: ConfigModel, system: SystemProbes): ApacheInstance {
+export function findApache(model: ConfigModel, system: SystemProbes): ApacheInstance {
   const all = system.processes.list();
   const masters = all.filter((p) => isApache(p) && !all.some((q) => q.pid === p.ppid && isApache(q)));
   const pidFile = pidFileOf(model);

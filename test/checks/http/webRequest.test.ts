@@ -181,7 +181,7 @@ describe('source served as text', () => {
     );
     expect(f?.id).toBe('source-served-as-text');
     expect(f?.message).toMatch(
-      /configuration on disk sends this URL to a FastCGI backend .*not running this configuration/,
+      /configuration on disk sends this URL to a FastCGI backend .*does not run this configuration/,
     );
     expect(f?.fix).toContain('apachectl configtest && systemctl reload apache2');
   });
@@ -212,6 +212,26 @@ describe('route-mismatch', () => {
     const redirect = route({ outcome: 'status', status: 301, backend: undefined });
     expect(ids(target(redirect), { status: 302, head: '' })).toEqual(['route-mismatch/warning']);
     expect(ids(target(redirect), { status: 301, head: '', location: 'http://x/' })).toEqual([]);
+  });
+  it('a configuration file changed after the running Apache loaded it: said as a fact, with both times, and no doubt about the model', () => {
+    const notReloaded = {
+      file: '/srv/site.conf',
+      changedAtMs: Date.UTC(2026, 11, 6, 15, 0, 0),
+      loadedBeforeMs: Date.UTC(2026, 11, 6, 9, 30, 0),
+      how: 'pid 100 from /run/apache2/apache2.pid',
+    };
+    const denied = route({ outcome: 'status', status: 403, backend: undefined });
+    const [f] = compareAnswer(
+      target(denied),
+      { status: 200, head: 'hello', contentType: 'text/html' },
+      { readHead, notReloaded },
+    );
+    expect(f?.id).toBe('route-mismatch');
+    expect(f?.message).toContain(
+      '/srv/site.conf was changed at 2026-12-06 15:00:00 UTC, after the running Apache (pid 100 from /run/apache2/apache2.pid) loaded its configuration (its oldest worker started at 2026-12-06 09:30:00 UTC): the change is not live, Apache was not reloaded.',
+    );
+    expect(f?.message).not.toContain("fcgi-doctor's model");
+    expect(f?.fix).toContain('systemctl reload apache2');
   });
   it("a FastCGI route that Apache answers 403/404 itself (its own error page); not the backend's 404", () => {
     const [f] = compareAnswer(
