@@ -24,7 +24,17 @@ function typeOf(s: Stats): FileType {
 }
 
 export function toFileStat(path: string, s: Stats): FileStat {
-  return { path, type: typeOf(s), uid: s.uid, gid: s.gid, mode: s.mode & 0o7777, size: s.size, ino: s.ino, dev: s.dev, mtimeMs: s.mtimeMs };
+  return {
+    path,
+    type: typeOf(s),
+    uid: s.uid,
+    gid: s.gid,
+    mode: s.mode & 0o7777,
+    size: s.size,
+    ino: s.ino,
+    dev: s.dev,
+    mtimeMs: s.mtimeMs,
+  };
 }
 
 /** ENOENT and ENOTDIR mean "not there"; EACCES and EPERM mean "not visible to us". */

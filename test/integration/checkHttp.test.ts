@@ -161,7 +161,9 @@ describe.skipIf(!haveServers)('check --http on a real Apache and PHP-FPM', () =>
     expect(f.message).toMatch(
       /Apache answered 200; the configuration on disk says the request is answered by Apache itself with status 403/,
     );
-    expect(f.message).toMatch(/was changed at .* after the running Apache .* loaded its configuration .*: the change is not live, Apache was not reloaded/);
+    expect(f.message).toMatch(
+      /was changed at .* after the running Apache .* loaded its configuration .*: the change is not live, Apache was not reloaded/,
+    );
     expect(f.location?.file).toBe(vhost);
     expect(
       f.evidence.some(
@@ -193,7 +195,9 @@ describe.skipIf(!haveServers)('check --http on a real Apache and PHP-FPM', () =>
     rewrite(filesMatch(sock));
     const { web, code } = await checkHttp(apache.confPath, vhost);
     expect(web.map((f) => f.id)).toEqual(['source-served-as-text']);
-    expect(web[0]!.message).toMatch(/bytes of the script file itself.*(does not run this configuration|the change is not live)/);
+    expect(web[0]!.message).toMatch(
+      /bytes of the script file itself.*(does not run this configuration|the change is not live)/,
+    );
     expect(code).toBe(1);
   });
 
