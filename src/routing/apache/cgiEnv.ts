@@ -9,6 +9,7 @@
 import type { Directive } from '../../apache/index.js';
 import type { RequestRecord } from './seams.js';
 import { EnvTable } from './envTable.js';
+import { hostHeaderOf } from './serverPort.js';
 
 /** A param the module sends whose value the model cannot know, and why. */
 export interface UnknownParam {
@@ -60,14 +61,9 @@ export function httpdHttp2env(name: string): string | undefined {
   return `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** The Host header as the client sends it: as given when the caller set one, else host[:port] with the scheme's default port left out, as browsers and curl write it. */
+/** The Host header as the client sends it (serverPort.ts hostHeaderOf: `headers.host` as given, else host[:port] as browsers write it). */
 export function hostHeader(rec: RequestRecord): string | undefined {
-  const req = rec.request;
-  const given = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'host');
-  if (given) return given[1];
-  if (req.host === '') return undefined;
-  const defaultPort = req.scheme === 'https' ? 443 : 80;
-  return req.port === defaultPort ? req.host : `${req.host}:${req.port}`;
+  return hostHeaderOf(rec.request);
 }
 
 /** r->headers_in: the request's headers with Host first (httpd reads Host like any other header). Several headers of one name must be joined with ", " by the caller, as httpd's ap_get_mime_headers_core merges them. */

@@ -27,6 +27,7 @@ import type { BackendChoice, RequestRecord, RewriteContext } from './seams.js';
 import { locationMatches, sectionIndex } from './sections.js';
 import { outcomeStatus, rewrittenToFile, tryAliases, tryProxyPass, type Translated } from './translate.js';
 import { DEFAULT_LIMIT_REQUEST_LINE, requestUri, type AllowEncodedSlashes } from './uri.js';
+import { defaultPortOf, hostHeaderOf, serverNameOf as serverName, serverPortOf } from './serverPort.js';
 import { selectVhost } from './vhost.js';
 import { walkPath } from './walk.js';
 
@@ -147,10 +148,11 @@ function rewriteVars(st: State, uri: string, args: string | undefined, filename?
   const v: Record<string, string> = {
     REQUEST_URI: uri,
     QUERY_STRING: args ?? '',
-    HTTP_HOST: r.host + (r.port !== (r.scheme === 'https' ? 443 : 80) ? `:${r.port}` : ''),
+    // The Host header as sent; SERVER_NAME / SERVER_PORT as ap_get_server_name / ap_get_server_port give them.
+    HTTP_HOST: hostHeaderOf(r) ?? '',
     DOCUMENT_ROOT: st.docRoot,
-    SERVER_NAME: st.route.vhost?.serverName ?? r.host,
-    SERVER_PORT: String(r.port),
+    SERVER_NAME: serverNameOf(st),
+    SERVER_PORT: String(serverPortOf(st.model.tree, st.vhost, r)),
     REQUEST_METHOD: r.method,
     HTTPS: r.scheme === 'https' ? 'on' : 'off',
     REQUEST_SCHEME: r.scheme,
@@ -279,7 +281,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     pathInfo: '',
     handler: null,
     serverName: serverNameOf(st),
-    serverPort: st.req.port,
+    serverPort: serverPortOf(model.tree, st.vhost, st.req),
     documentRoot: st.docRoot,
     contextPrefix: t.contextPrefix ?? '',
     contextDocumentRoot: t.contextDocumentRoot ?? st.docRoot,
@@ -727,9 +729,12 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
   }
 }
 
-/** scheme://name[:port] as ap_construct_url / mod_rewrite's fully_qualify_uri build it. */
+/** scheme://name[:port] as ap_construct_url / mod_rewrite's fully_qualify_uri build it (ap_get_server_port, its default left out). */
 function selfUrl(st: State): string {
-  return `${st.req.scheme}://${serverNameOf(st)}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}`;
+  const port = serverPortOf(st.model.tree, st.vhost, st.req);
+  const name = serverNameOf(st);
+  const host = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+  return `${st.req.scheme}://${host}${port !== defaultPortOf(st.req.scheme) ? `:${port}` : ''}`;
 }
 
 /** A redirect to an abs_path is made absolute (mod_rewrite.c fully_qualify_uri). */
@@ -738,11 +743,7 @@ function qualify(st: State, target: string | undefined): string | undefined {
 }
 
 function serverNameOf(st: State): string {
-  // core.c ap_get_server_name: UseCanonicalName Off (default) uses the Host header, else ServerName.
-  const ucn = (serverSetting(st.model.tree, st.vhost, 'usecanonicalname')?.args[0] ?? 'off').toLowerCase();
-  const sn = serverSetting(st.model.tree, st.vhost, 'servername')?.args[0]?.replace(/:\d+$/, '');
-  if (ucn === 'on' || st.req.host === '') return sn ?? st.req.host;
-  return st.req.host;
+  return serverName(st.model.tree, st.vhost, st.req);
 }
 
 function accessFileName(st: State): { accessFileName?: string } {

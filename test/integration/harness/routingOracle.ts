@@ -346,7 +346,11 @@ function httpRequestWithPort(
   });
 }
 
-/** The request as the model takes it: the same request, field by field, as node:http sent it. */
+/**
+ * The request as the model takes it: the same request, field by field, as
+ * node:http sent it — the Host header exactly as sent (headers.host), the
+ * connection to Apache's port.
+ */
 export function routeRequestOf(run: OracleRun, r: CaseRequest, obs: Observation): RouteRequest {
   const q = obs.url.indexOf('?');
   const path = q < 0 ? obs.url : obs.url.slice(0, q);
@@ -362,7 +366,7 @@ export function routeRequestOf(run: OracleRun, r: CaseRequest, obs: Observation)
     method: r.method ?? 'GET',
     path,
     ...(q < 0 ? {} : { query: obs.url.slice(q + 1) }),
-    headers: { ...obs.sentHeaders },
+    headers: { host: obs.host, ...obs.sentHeaders },
   };
 }
 
