@@ -78,7 +78,11 @@ describe.skipIf(!ready)('routing: the model against a real Apache', () => {
           if (oracleOnly) return;
 
           const request = routeRequestOf(run, r, obs);
-          const route = routeApache(model as ApacheRoutingModel, request, { fs, serverSoftware });
+          const route = routeApache(model as ApacheRoutingModel, request, {
+            fs,
+            serverSoftware,
+            environment: run.apache.environment,
+          });
           const mismatches = compareRoute(obs, route);
           const unsupported = r.unsupported ?? c.unsupported;
           if (unsupported !== undefined) {

@@ -30,6 +30,8 @@ export interface CgiInput {
 
 /** DEFAULT_ADMIN in include/httpd.h: what SERVER_ADMIN holds when no ServerAdmin applies. */
 export const DEFAULT_SERVER_ADMIN = '[no address given]';
+/** DEFAULT_PATH in include/httpd.h: the PATH sent when neither subprocess_env nor Apache's environment has one. */
+export const DEFAULT_PATH = '/bin:/usr/bin:/usr/ucb:/usr/bsd:/usr/local/bin';
 /** The protocol the request line carries: fcgi-doctor's own requests are HTTP/1.1. */
 export const ASSUMED_PROTOCOL = 'HTTP/1.1';
 
@@ -132,12 +134,14 @@ export function addCommonVars(rec: RequestRecord, env: EnvTable, input: CgiInput
     }
   }
 
-  // env2env: subprocess_env first, then Apache's own environment, then DEFAULT_PATH.
-  const path = env.get('PATH');
+  // util_script.c env2env: subprocess_env first, then Apache's own environment (getenv), then DEFAULT_PATH.
+  const own = rec.environment;
+  const path = env.get('PATH') ?? (own ? (own.PATH ?? DEFAULT_PATH) : undefined);
   if (path !== undefined) e.add('PATH', path);
   else unknown.push({ name: 'PATH', why: 'the PATH of the environment Apache was started with' });
-  // LD_LIBRARY_PATH is sent only when SetEnv or Apache's environment has it; the model assumes Apache's has not.
-  const ldPath = env.get('LD_LIBRARY_PATH');
+  // LD_LIBRARY_PATH is sent only when SetEnv or Apache's environment has it (no fallback); without Apache's
+  // environment the model assumes it has none.
+  const ldPath = env.get('LD_LIBRARY_PATH') ?? own?.LD_LIBRARY_PATH;
   if (ldPath !== undefined) e.add('LD_LIBRARY_PATH', ldPath);
 
   const signature = serverSignature(rec);

@@ -21,4 +21,11 @@ export interface ApacheRouteOptions {
   fs: FileSystem;
   /** What `apache2 -v` says ("Apache/2.4.62 (Debian)"), for SERVER_SOFTWARE and SERVER_SIGNATURE; unknown when absent. */
   serverSoftware?: string;
+  /**
+   * Apache's own process environment (what its master was started with),
+   * when known: ap_add_common_vars sends its PATH (and LD_LIBRARY_PATH) when
+   * no SetEnv gives one, and PassEnv copies from it. Unknown when absent:
+   * PATH is then named in `uncertain`.
+   */
+  environment?: Readonly<Record<string, string>>;
 }

@@ -293,6 +293,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   const admin = serverSetting(model.tree, st.vhost, 'serveradmin')?.args[0];
   if (admin) rec.serverAdmin = admin;
   if (st.options.serverSoftware) rec.serverSoftware = st.options.serverSoftware;
+  if (st.options.environment) rec.environment = st.options.environment;
 
   // A proxied request: no directory walk (proxy_map_location), <Location> still merges.
   if (t.kind === 'proxy' && t.proxyUrl) {
@@ -678,6 +679,14 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
   for (const d of directives) {
     const name = d.name;
     if (name === 'setenv' && st.modules.has('env_module') && d.args[0]) rec.env[d.args[0]] = d.args[1] ?? '';
+    else if (name === 'passenv' && st.modules.has('env_module')) {
+      // mod_env.c add_env_module_vars: PassEnv copies Apache's own variable (one it lacks is skipped, AH01506).
+      for (const a of d.args) {
+        const own = st.options.environment;
+        if (!own) st.uncertain.push(`PassEnv ${a} (${d.file}:${d.line}): Apache's own environment is not known`);
+        else if (own[a] !== undefined) rec.env[a] = own[a];
+      }
+    }
     else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
     else if ((name === 'setenvif' || name === 'setenvifnocase') && st.modules.has('setenvif_module')) {
       // mod_setenvif.c: a special attribute, else a request header (by name, or by regex over the names), else an

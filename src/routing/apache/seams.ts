@@ -31,6 +31,8 @@ export interface RequestRecord {
   serverAdmin?: string;
   /** SERVER_SOFTWARE as this server builds it (ServerTokens applied), when the server's version is known. */
   serverSoftware?: string;
+  /** Apache's own process environment (getenv in httpd), when known: PATH and LD_LIBRARY_PATH when subprocess_env has none (util_script.c env2env). */
+  environment?: Readonly<Record<string, string>>;
   /** ap_document_root(r). */
   documentRoot: string;
   /** CONTEXT_PREFIX / CONTEXT_DOCUMENT_ROOT (mod_alias sets them; else '' and the DocumentRoot). */
