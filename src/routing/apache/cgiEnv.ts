@@ -91,18 +91,53 @@ export function originalUri(rec: RequestRecord): string {
   return req.query === undefined ? req.path : `${req.path}?${req.query}`;
 }
 
+/**
+ * core.c ap_get_server_banner: set_banner writes the description cut down
+ * by ServerTokens (Prod "Apache", Major "Apache/2", Minor "Apache/2.4",
+ * Min "Apache/2.4.71", OS "Apache/2.4.71 (Debian)"); only under Full (the
+ * default) do the modules' ap_add_version_component calls append to it.
+ * Undefined when what it needs is not known.
+ */
+export function serverBanner(rec: RequestRecord): string | undefined {
+  const description = rec.serverSoftware;
+  if (description === undefined) return undefined;
+  const base = description.split(/\s+/)[0] ?? description;
+  const slash = base.indexOf('/');
+  const product = slash === -1 ? base : base.slice(0, slash);
+  const version = (slash === -1 ? '' : base.slice(slash + 1)).split('.');
+  const tokens = (lastDirective(rec.directives, 'servertokens')?.args[0] ?? 'full').toLowerCase();
+  switch (tokens) {
+    case 'prod':
+    case 'productonly':
+      return product;
+    case 'major':
+      return `${product}/${version[0] ?? ''}`;
+    case 'minor':
+      return `${product}/${version.slice(0, 2).join('.')}`;
+    case 'min':
+    case 'minimal':
+      return base;
+    case 'os':
+      return description;
+    default:
+      if (rec.serverComponents === undefined) return undefined;
+      return [description, ...rec.serverComponents].join(' ');
+  }
+}
+
 /** core.c:ap_psignature("", r) for SERVER_SIGNATURE; undefined when the banner it needs is unknown. */
 function serverSignature(rec: RequestRecord): string | undefined {
   const mode = (lastDirective(rec.directives, 'serversignature')?.args[0] ?? 'off').toLowerCase();
   if (mode !== 'on' && mode !== 'email') return '';
-  if (rec.serverSoftware === undefined) return undefined;
+  const banner = serverBanner(rec);
+  if (banner === undefined) return undefined;
   const name = escapeHtml(rec.serverName);
   if (mode === 'email') {
     const admin = rec.serverAdmin ?? DEFAULT_SERVER_ADMIN;
     const mailto = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(admin) ? '' : 'mailto:';
-    return `<address>${rec.serverSoftware} Server at <a href="${mailto}${escapeHtml(admin)}">${name}</a> Port ${rec.serverPort}</address>\n`;
+    return `<address>${banner} Server at <a href="${mailto}${escapeHtml(admin)}">${name}</a> Port ${rec.serverPort}</address>\n`;
   }
-  return `<address>${rec.serverSoftware} Server at ${name} Port ${rec.serverPort}</address>\n`;
+  return `<address>${banner} Server at ${name} Port ${rec.serverPort}</address>\n`;
 }
 
 /** ap_get_server_name_for_url: an IPv6 literal goes in brackets. */
@@ -151,8 +186,16 @@ export function addCommonVars(rec: RequestRecord, env: EnvTable, input: CgiInput
       name: 'SERVER_SIGNATURE',
       why: "ServerSignature On shows the server's version, which is not known",
     });
-  if (rec.serverSoftware !== undefined) e.add('SERVER_SOFTWARE', rec.serverSoftware);
-  else unknown.push({ name: 'SERVER_SOFTWARE', why: "the server's version (ServerTokens applied), not known" });
+  const banner = serverBanner(rec);
+  if (banner !== undefined) e.add('SERVER_SOFTWARE', banner);
+  else
+    unknown.push({
+      name: 'SERVER_SOFTWARE',
+      why:
+        rec.serverSoftware === undefined
+          ? "the server's version (ServerTokens applied), not known"
+          : 'the version components the loaded modules add to the banner (ServerTokens Full), not known',
+    });
   e.add('SERVER_NAME', escapeHtml(serverNameForUrl(rec.serverName)));
   const req = rec.request;
   if (req.localAddress !== undefined) e.add('SERVER_ADDR', req.localAddress);

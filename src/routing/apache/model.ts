@@ -22,6 +22,12 @@ export interface ApacheRouteOptions {
   /** What `apache2 -v` says ("Apache/2.4.62 (Debian)"), for SERVER_SOFTWARE and SERVER_SIGNATURE; unknown when absent. */
   serverSoftware?: string;
   /**
+   * The version components the loaded modules add to the banner under
+   * ServerTokens Full ("mod_fcgid/2.3.9"), in order; [] for none, absent when
+   * unknown (system/serverVersion.ts moduleVersionComponents finds them).
+   */
+  serverComponents?: readonly string[];
+  /**
    * Apache's own process environment (what its master was started with),
    * when known: ap_add_common_vars sends its PATH (and LD_LIBRARY_PATH) when
    * no SetEnv gives one, and PassEnv copies from it. Unknown when absent:

@@ -293,6 +293,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   const admin = serverSetting(model.tree, st.vhost, 'serveradmin')?.args[0];
   if (admin) rec.serverAdmin = admin;
   if (st.options.serverSoftware) rec.serverSoftware = st.options.serverSoftware;
+  if (st.options.serverComponents) rec.serverComponents = st.options.serverComponents;
   if (st.options.environment) rec.environment = st.options.environment;
 
   // A proxied request: no directory walk (proxy_map_location), <Location> still merges.
