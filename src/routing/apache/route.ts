@@ -61,6 +61,8 @@ interface State {
   docRoot: string;
   serverTop: Directive[];
   route: Route;
+  /** mod_rewrite's SCRIPT_URL: the URI of the first request it saw (kept across internal redirects). */
+  scriptUrl?: string;
 }
 
 function has(st: State, id: string): boolean {
@@ -186,6 +188,15 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const rules = st.vhost
       ? (sectionIndex(model.tree).vhostTop.get(st.vhost) ?? []).filter((d) => REWRITE_NAMES.has(d.name))
       : sectionIndex(model.tree).mainTop.filter((d) => REWRITE_NAMES.has(d.name));
+    const engineOn = (lastArg(rules, 'rewriteengine') ?? 'off').toLowerCase() === 'on';
+    if (engineOn && uri.startsWith('/')) {
+      // mod_rewrite.c hook_uri2file, before any rule: SCRIPT_URL is r->uri — after an internal redirect the first
+      // request's (REDIRECT_SCRIPT_URL), in a sub-request the main request's — and SCRIPT_URI the same qualified
+      // by ap_get_server_name_for_url and ap_get_server_port (the default port left out).
+      st.scriptUrl ??= uri;
+      env.SCRIPT_URL = st.scriptUrl;
+      env.SCRIPT_URI = selfUrl(st) + st.scriptUrl;
+    }
     if (rules.length > 0) {
       // mod_rewrite.c hook_uri2file: r->filename is r->uri while the server-context rules run (REQUEST_FILENAME).
       const ctx: RewriteContext = {
