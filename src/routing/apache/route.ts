@@ -504,6 +504,14 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       step(st, 'handler', `no DirectoryIndex file: mod_autoindex lists the directory (Options Indexes)`);
       return st.route;
     }
+    // mod_autoindex.c handle_autoindex refuses a directory without Options Indexes (403, AH01276); without
+    // mod_autoindex the default handler will not serve a directory (core.c default_handler: 404, AH00129).
+    if (!has(st, 'autoindex_module'))
+      return finishStatus(
+        st,
+        404,
+        `${w.filename} is a directory with no DirectoryIndex file and mod_autoindex is not loaded: the default handler answers 404 (AH00129)`,
+      );
     return finishStatus(
       st,
       403,
@@ -608,7 +616,12 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
         `AcceptPathInfo Off: mod_fcgid refuses PATH_INFO ${w.pathInfo} (404)`,
         acceptPathInfoAt,
       );
-    if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
+    // mod_fcgid.c fcgid_handler: the file must exist unless an FcgidWrapper … virtual applies to it.
+    const wrapper = fcgidWrapperFor(merged.directives, w.filename);
+    if (w.type === 'nofile' && !wrapper?.virtual)
+      return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
+    if (w.type === 'nofile' && wrapper)
+      step(st, 'handler', `${w.filename} does not exist: FcgidWrapper … virtual runs the wrapper anyway`, wrapper.d);
     return finishBackend(st, rec, fcgidBackend(w.filename, model.setups, h.by));
   }
   if (handler === 'fastcgi-script' && has(st, 'fastcgi_module')) {
@@ -633,6 +646,32 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   return st.route;
 }
 
+/**
+ * fcgid_conf.c get_wrapper_info: the FcgidWrapper for the extension after the
+ * file name's last '.' (case-sensitive), else the one without an extension
+ * ("ALL"); the deeper section's wins for one key (set_wrapper_config, merged
+ * per directory).
+ */
+function fcgidWrapperFor(
+  directives: readonly Directive[],
+  filename: string,
+): { d: Directive; virtual: boolean } | undefined {
+  const dot = filename.lastIndexOf('.');
+  const ext = dot === -1 ? 'ALL' : filename.slice(dot);
+  const byKey = new Map<string, { d: Directive; virtual: boolean }>();
+  for (const d of directives) {
+    if ((d.name !== 'fcgidwrapper' && d.name !== 'fcgiwrapper') || d.active === false) continue;
+    let extension = d.args[1];
+    let virtual = d.args[2];
+    if (virtual === undefined && extension?.toLowerCase() === 'virtual') {
+      virtual = extension;
+      extension = undefined;
+    }
+    byKey.set(extension ?? 'ALL', { d, virtual: virtual?.toLowerCase() === 'virtual' });
+  }
+  return byKey.get(ext) ?? byKey.get('ALL');
+}
+
 function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Route {
   step(
     st,
@@ -641,10 +680,74 @@ function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Ro
   );
   st.route.outcome = 'fastcgi';
   st.route.handler = rec.handler;
-  st.route.backend = { ...choice, params: backendParams(rec, choice) };
+  st.route.backend = { ...choice, params: backendParams(rec, choice, { lookupUri: subRequestLookup(st) }) };
   if (rec.filename && !rec.filename.startsWith('proxy:')) st.route.file = rec.filename;
   else if (rec.filename?.startsWith('proxy:')) st.route.file = null;
   return st.route;
+}
+
+/**
+ * ap_sub_req_lookup_uri as PATH_TRANSLATED needs it (util_script.c
+ * ap_add_cgi_vars): the URI decoded and normalised, then translate_name in
+ * the order phases() runs it — server/vhost mod_rewrite, ProxyPass, mod_alias,
+ * DocumentRoot — and the directory walk. What a sub-request would do that
+ * this cannot follow (a redirect, a proxy, a rewrite to a URL) is undefined:
+ * PATH_TRANSLATED is then unknown, never guessed.
+ */
+function subRequestLookup(st: State): (uri: string) => { filename: string | null; pathInfo: string } | undefined {
+  return (raw) => {
+    const scratch: RouteStep[] = [];
+    const doubts: string[] = [];
+    const merge = (lastArg(st.serverTop, 'mergeslashes') ?? 'on').toLowerCase() !== 'off';
+    const aesD = lastArg(st.serverTop, 'allowencodedslashes')?.toLowerCase();
+    const aes: AllowEncodedSlashes = aesD === 'on' ? 'on' : aesD === 'nodecode' ? 'nodecode' : 'off';
+    const u = requestUri(encodeUriPath(raw), { mergeSlashes: merge, allowEncodedSlashes: aes });
+    if (u.status !== undefined || u.uri === undefined) return undefined;
+    const uri = u.uri;
+    const idx = sectionIndex(st.model.tree);
+    let filename: string | undefined;
+    if (has(st, 'rewrite_module')) {
+      const rules = (st.vhost ? (idx.vhostTop.get(st.vhost) ?? []) : idx.mainTop).filter((d) =>
+        REWRITE_NAMES.has(d.name),
+      );
+      if (rules.length > 0) {
+        const o = applyRewrite(rules, { path: uri, vars: rewriteVars(st, uri, undefined, uri), fs: st.fs });
+        if (o.uncertain.length > 0 || (o.result !== 'pass' && o.result !== 'rewritten')) return undefined;
+        if (o.result === 'rewritten' && o.target !== undefined) {
+          if (o.passThrough || !o.target.startsWith('/')) return undefined;
+          filename = rewrittenToFile(o.target, st.docRoot, st.fs);
+        }
+      }
+    }
+    if (filename === undefined && has(st, 'proxy_module')) {
+      const r = tryProxyPass({ directives: st.serverTop.filter((d) => PROXY_NAMES.has(d.name)), uri }, scratch);
+      if (r && r !== 'excluded') return undefined;
+      const locations = idx.main.concat(st.vhost ? (idx.byVhost.get(st.vhost) ?? []) : []);
+      if (
+        locations.some(
+          (s) =>
+            (s.d.name === 'location' || s.d.name === 'locationmatch') &&
+            locationMatches(s.d, uri) &&
+            s.body.some((d) => d.name === 'proxypass'),
+        )
+      )
+        return undefined;
+    }
+    if (filename === undefined && has(st, 'alias_module')) {
+      const own = st.vhost ? (idx.vhostTop.get(st.vhost) ?? []).filter((d) => ALIAS_NAMES.has(d.name)) : [];
+      const main = idx.mainTop.filter((d) => ALIAS_NAMES.has(d.name));
+      const t = tryAliases(
+        { aliasDirectives: own.concat(main), serverRoot: st.model.serverRoot, uri, base: selfUrl(st) },
+        scratch,
+      );
+      if (t && t.kind !== 'file') return undefined;
+      if (t?.filename !== undefined) filename = t.filename;
+    }
+    filename ??= st.docRoot + uri;
+    const w = walkPath(st.fs, filename, doubts);
+    if (doubts.length > 0) return undefined;
+    return { filename: w.filename, pathInfo: w.pathInfo };
+  };
 }
 
 /** proxy_fcgi_canon: "fcgi://host[:port]/path", the port only when not 8000, the path %-encoded. */
