@@ -408,7 +408,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       perDir: { dir },
       path: w.filename + w.pathInfo,
       ...(args !== undefined ? { query: args } : {}),
-      vars: rewriteVars(st, uri, args, w.filename),
+      // %{PATH_INFO} is r->path_info; it also tells applyRewrite where r->filename (REQUEST_FILENAME) ends.
+      vars: { ...rewriteVars(st, uri, args, w.filename), ...(w.pathInfo ? { PATH_INFO: w.pathInfo } : {}) },
       fs,
     });
     st.steps.push(...o.steps);
@@ -445,16 +446,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       // DocumentRoot stripped, else the context document root replaced by the context prefix — then an internal
       // redirect (the "redirect:" handler: REDIRECT_* variables follow).
       const q = o.query !== undefined ? o.query : args;
-      let newUri = o.target.startsWith('/') ? o.target : `${dir}${o.target}`;
-      const base = lastArg(directives, 'rewritebase');
-      const under = (p: string, prefix: string) =>
-        p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
-      if (base !== undefined) {
-        if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
-      } else if (under(newUri, st.docRoot)) newUri = newUri.slice(st.docRoot.length);
-      else if (rec.contextPrefix && under(newUri, rec.contextDocumentRoot))
-        newUri = rec.contextPrefix.replace(/\/$/, '') + newUri.slice(rec.contextDocumentRoot.replace(/\/$/, '').length);
-      if (!newUri.startsWith('/')) newUri = `/${newUri}`;
+      const newUri = perDirRedirectUri(o.target, dir, directives, st.docRoot, rec);
       step(st, 'rewrite', `per-directory rewrite: internal redirect to ${newUri}`);
       return phases(st, newUri, q === '' ? undefined : q, { prev: rec, status: 200 }, depth + 1);
     }
@@ -687,6 +679,30 @@ function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Ro
 }
 
 /**
+ * mod_rewrite.c hook_fixup: a per-directory rule's new filename becomes a
+ * URI — the directory replaced by RewriteBase, else the DocumentRoot
+ * stripped, else the context document root replaced by the context prefix.
+ */
+function perDirRedirectUri(
+  target: string,
+  dir: string,
+  directives: readonly Directive[],
+  docRoot: string,
+  ctx: { contextPrefix: string; contextDocumentRoot: string },
+): string {
+  let newUri = target.startsWith('/') ? target : `${dir}${target}`;
+  const base = lastArg(directives, 'rewritebase');
+  const under = (p: string, prefix: string) => p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+  if (base !== undefined) {
+    if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
+  } else if (under(newUri, docRoot)) newUri = newUri.slice(docRoot.length);
+  else if (ctx.contextPrefix && under(newUri, ctx.contextDocumentRoot))
+    newUri = ctx.contextPrefix.replace(/\/$/, '') + newUri.slice(ctx.contextDocumentRoot.replace(/\/$/, '').length);
+  if (!newUri.startsWith('/')) newUri = `/${newUri}`;
+  return newUri;
+}
+
+/**
  * ap_sub_req_lookup_uri as PATH_TRANSLATED needs it (util_script.c
  * ap_add_cgi_vars): the URI decoded and normalised, then translate_name in
  * the order phases() runs it — server/vhost mod_rewrite, ProxyPass, mod_alias,
@@ -706,6 +722,7 @@ function subRequestLookup(st: State): (uri: string) => { filename: string | null
     const uri = u.uri;
     const idx = sectionIndex(st.model.tree);
     let filename: string | undefined;
+    let aliasContext: { contextPrefix: string; contextDocumentRoot: string } | undefined;
     if (has(st, 'rewrite_module')) {
       const rules = (st.vhost ? (idx.vhostTop.get(st.vhost) ?? []) : idx.mainTop).filter((d) =>
         REWRITE_NAMES.has(d.name),
@@ -741,11 +758,62 @@ function subRequestLookup(st: State): (uri: string) => { filename: string | null
         scratch,
       );
       if (t && t.kind !== 'file') return undefined;
-      if (t?.filename !== undefined) filename = t.filename;
+      if (t?.filename !== undefined) {
+        filename = t.filename;
+        if (t.contextPrefix !== undefined)
+          aliasContext = { contextPrefix: t.contextPrefix, contextDocumentRoot: t.contextDocumentRoot ?? st.docRoot };
+      }
     }
-    filename ??= st.docRoot + uri;
+    let contextPrefix = '';
+    let contextDocumentRoot = st.docRoot;
+    if (filename === undefined) filename = st.docRoot + uri;
+    else if (aliasContext) ({ contextPrefix, contextDocumentRoot } = aliasContext);
     const w = walkPath(st.fs, filename, doubts);
-    if (doubts.length > 0) return undefined;
+    if (doubts.length > 0 || w.status) return undefined;
+    // The sub-request runs the fixups too: a per-directory rewrite leaves r->filename "redirect:<new URI>" with
+    // its path_info (mod_rewrite.c hook_fixup), which is what PATH_TRANSLATED then shows.
+    if (has(st, 'rewrite_module')) {
+      const problems: HtaccessProblem[] = [];
+      const merged = mergeSections(st.model.tree, st.vhost, {
+        base: st.serverTop,
+        uri,
+        filename: w.filename,
+        isDir: w.type === 'dir',
+        fs: st.fs,
+        uncertain: doubts,
+        steps: scratch,
+        vars: rewriteVars(st, uri, undefined, w.filename),
+        htaccess: (dir, directives) => {
+          const allow = allowOverrideOf(directives);
+          if (allow.classes.size === 0 && allow.list.size === 0) return undefined;
+          const read = readHtaccess(dir, allow, { fs: st.fs, modules: st.model.modulesLoaded, ...accessFileName(st) });
+          if (read) problems.push(...read.problems);
+          return read;
+        },
+      });
+      if (doubts.length > 0 || problems.length > 0) return undefined;
+      if (merged.rewrite) {
+        const { dir, directives } = merged.rewrite;
+        const o = applyRewrite(directives, {
+          perDir: { dir },
+          path: w.filename + w.pathInfo,
+          vars: { ...rewriteVars(st, uri, undefined, w.filename), ...(w.pathInfo ? { PATH_INFO: w.pathInfo } : {}) },
+          fs: st.fs,
+        });
+        if (o.uncertain.length > 0 || (o.result !== 'pass' && o.result !== 'rewritten')) return undefined;
+        if (o.result === 'rewritten' && o.target !== undefined) {
+          if (/^[a-z]+:\/\//i.test(o.target)) return undefined;
+          if (o.target !== w.filename && o.target !== w.filename + w.pathInfo) {
+            const newUri = perDirRedirectUri(o.target, dir, directives, st.docRoot, {
+              contextPrefix,
+              contextDocumentRoot,
+            });
+            const q = o.query !== undefined && o.query !== '' ? `?${o.query}` : '';
+            return { filename: `redirect:${newUri}${q}`, pathInfo: w.pathInfo };
+          }
+        }
+      }
+    }
     return { filename: w.filename, pathInfo: w.pathInfo };
   };
 }
