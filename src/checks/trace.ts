@@ -7,9 +7,11 @@
 import type { Finding } from '../findings/finding.js';
 import { routeApache } from '../routing/apache/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
-import type { FileSystem } from '../system/types.js';
+import type { ModuleFile, ServerSoftware } from '../system/serverVersion.js';
+import { isProbeError, type FileSystem, type Processes } from '../system/types.js';
 import { analyzeConfig, configUnreadable, type ConfigModel } from './config/index.js';
 import { parseIssuesCheck } from './config/parseIssues.js';
+import { findApache } from './probes/facts.js';
 import { htaccessFindings } from './request/htaccessInvalid.js';
 import type { TraceRequestResult } from './request/traceRequest.js';
 
@@ -22,12 +24,35 @@ export interface TraceOptions {
   fs: FileSystem;
   /** SERVER_SOFTWARE as this machine's Apache sends it, when known. */
   serverSoftware?: string;
+  /**
+   * What Apache calls itself, from the loaded modules once the configuration
+   * is read (system's apacheServerSoftware: `apache2 -v` and the modules'
+   * version components); wins over `serverSoftware`.
+   */
+  serverSoftwareOf?: (modules: readonly ModuleFile[]) => ServerSoftware;
+  /**
+   * The live processes: the running master's environment (/proc/PID/environ,
+   * readable by root only) gives the PATH Apache passes on; without it PATH
+   * stays uncertain.
+   */
+  processes?: Processes;
 }
 
 export type TraceResult =
   | { ok: true; model: ConfigModel; route: Route; live?: TraceRequestResult; findings: Finding[] }
   /** The configuration could not be read at all: nothing to route. */
   | { ok: false; why: string };
+
+/** The running master's environment, when it runs and its /proc/PID/environ is readable (root). */
+function apacheEnvironment(
+  model: ConfigModel,
+  system: { fs: FileSystem; processes: Processes },
+): Record<string, string> | undefined {
+  const master = findApache(model, system).master;
+  if (!master) return undefined;
+  const env = system.processes.environment(master.pid);
+  return isProbeError(env) ? undefined : env;
+}
 
 export async function runTrace(request: RouteRequest, options: TraceOptions): Promise<TraceResult> {
   // Of the configuration checks only the reading problems matter to a route (a missing include changes it).
@@ -42,9 +67,18 @@ export async function runTrace(request: RouteRequest, options: TraceOptions): Pr
     return { ok: false, why: why?.message ?? config.model.rootFile };
   }
   if (config.internalErrors.length > 0) throw new Error(config.internalErrors.map((e) => e.message).join('; '));
+  const software: ServerSoftware = options.serverSoftwareOf
+    ? options.serverSoftwareOf(config.model.modulesLoaded)
+    : options.serverSoftware !== undefined
+      ? { serverSoftware: options.serverSoftware }
+      : {};
+  const environment = options.processes
+    ? apacheEnvironment(config.model, { fs: options.fs, processes: options.processes })
+    : undefined;
   const route = routeApache(config.model, request, {
     fs: options.fs,
-    ...(options.serverSoftware !== undefined ? { serverSoftware: options.serverSoftware } : {}),
+    ...software,
+    ...(environment ? { environment } : {}),
   });
   let live: TraceRequestResult | undefined;
   if (!options.offline) {

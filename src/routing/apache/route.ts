@@ -21,7 +21,7 @@ import { chooseHandler } from './handler.js';
 import { allowOverrideOf, readHtaccess } from './htaccess.js';
 import { lastArg, mergeSections, type Merged } from './merge.js';
 import type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
-import { backendParams } from './params.js';
+import { backendParams, unknownParams } from './params.js';
 import { applyRewrite } from './rewrite.js';
 import type { BackendChoice, RequestRecord, RewriteContext } from './seams.js';
 import { locationMatches, sectionIndex } from './sections.js';
@@ -672,7 +672,13 @@ function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Ro
   );
   st.route.outcome = 'fastcgi';
   st.route.handler = rec.handler;
-  st.route.backend = { ...choice, params: backendParams(rec, choice, { lookupUri: subRequestLookup(st) }) };
+  const lookupUri = subRequestLookup(st);
+  st.route.backend = { ...choice, params: backendParams(rec, choice, { lookupUri }) };
+  // Params left out because the server itself was not seen (its environment, its version) or the model could not
+  // follow the sub-request: said, since a live look (as root) or a simpler mapping would tell. What depends on the
+  // client's connection (REMOTE_*, SERVER_ADDR) is in every trace and goes unsaid.
+  for (const u of unknownParams(rec, choice, { lookupUri }))
+    if (/^(PATH|SERVER_SOFTWARE|SERVER_SIGNATURE|PATH_TRANSLATED):/.test(u)) st.uncertain.push(u);
   if (rec.filename && !rec.filename.startsWith('proxy:')) st.route.file = rec.filename;
   else if (rec.filename?.startsWith('proxy:')) st.route.file = null;
   return st.route;
@@ -692,7 +698,8 @@ function perDirRedirectUri(
 ): string {
   let newUri = target.startsWith('/') ? target : `${dir}${target}`;
   const base = lastArg(directives, 'rewritebase');
-  const under = (p: string, prefix: string) => p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+  const under = (p: string, prefix: string) =>
+    p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
   if (base !== undefined) {
     if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
   } else if (under(newUri, docRoot)) newUri = newUri.slice(docRoot.length);
@@ -869,8 +876,7 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
         if (!own) st.uncertain.push(`PassEnv ${a} (${d.file}:${d.line}): Apache's own environment is not known`);
         else if (own[a] !== undefined) rec.env[a] = own[a];
       }
-    }
-    else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
+    } else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
     else if ((name === 'setenvif' || name === 'setenvifnocase') && st.modules.has('setenvif_module')) {
       // mod_setenvif.c: a special attribute, else a request header (by name, or by regex over the names), else an
       // env variable set earlier. The client's headers are all known: one it does not send simply does not match.
