@@ -97,7 +97,7 @@ Action via-action /actions-handler virtual
     expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/echo.php`);
     expect(r.outcome).toBe('fastcgi');
     expect(r.file).toBe(`${apache.docRoot}/app/echo.php`);
-    expect(r.backend?.target).toBe(serve.endpoint.path);
+    expect(r.backend?.target).toBe(`unix:${serve.endpoint.path}`);
   });
 
   it('ProxyPassMatch with a backreference', async () => {
@@ -105,7 +105,7 @@ Action via-action /actions-handler virtual
     const r = traceOf('/pm/echo.php');
     expect(got.echo?.params.SCRIPT_FILENAME).toBe(`proxy:fcgi://localhost${apache.docRoot}/app/echo.php`);
     expect(r.outcome).toBe('fastcgi');
-    expect(r.backend?.target).toBe(serve.endpoint.path);
+    expect(r.backend?.target).toBe(`unix:${serve.endpoint.path}`);
     expect(r.steps.some((s) => s.what === 'proxypass')).toBe(true);
   });
 
