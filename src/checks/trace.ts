@@ -7,9 +7,11 @@
 import type { Finding } from '../findings/finding.js';
 import { routeApache } from '../routing/apache/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
-import { identityOf, type SystemProbes } from '../system/index.js';
+import type { ModuleFile, ServerSoftware } from '../system/serverVersion.js';
+import { identityOf, isProbeError, type FileSystem, type Processes, type SystemProbes } from '../system/index.js';
 import { analyzeConfig, configUnreadable, type ConfigModel } from './config/index.js';
 import { parseIssuesCheck } from './config/parseIssues.js';
+import { findApache } from './probes/facts.js';
 import { htaccessFindings } from './request/htaccessInvalid.js';
 import type { TraceRequestResult } from './request/traceRequest.js';
 
@@ -23,12 +25,35 @@ export interface TraceOptions {
   system: Pick<SystemProbes, 'fs' | 'users'>;
   /** SERVER_SOFTWARE as this machine's Apache sends it, when known. */
   serverSoftware?: string;
+  /**
+   * What Apache calls itself, from the loaded modules once the configuration
+   * is read (system's apacheServerSoftware: `apache2 -v` and the modules'
+   * version components); wins over `serverSoftware`.
+   */
+  serverSoftwareOf?: (modules: readonly ModuleFile[]) => ServerSoftware;
+  /**
+   * The live processes: the running master's environment (/proc/PID/environ,
+   * readable by root only) gives the PATH Apache passes on; without it PATH
+   * stays uncertain.
+   */
+  processes?: Processes;
 }
 
 export type TraceResult =
   | { ok: true; model: ConfigModel; route: Route; live?: TraceRequestResult; findings: Finding[] }
   /** The configuration could not be read at all: nothing to route. */
   | { ok: false; why: string };
+
+/** The running master's environment, when it runs and its /proc/PID/environ is readable (root). */
+function apacheEnvironment(
+  model: ConfigModel,
+  system: { fs: FileSystem; processes: Processes },
+): Record<string, string> | undefined {
+  const master = findApache(model, system).master;
+  if (!master) return undefined;
+  const env = system.processes.environment(master.pid);
+  return isProbeError(env) ? undefined : env;
+}
 
 export async function runTrace(request: RouteRequest, options: TraceOptions): Promise<TraceResult> {
   // Of the configuration checks only the reading problems matter to a route (a missing include changes it).
@@ -43,11 +68,20 @@ export async function runTrace(request: RouteRequest, options: TraceOptions): Pr
     return { ok: false, why: why?.message ?? config.model.rootFile };
   }
   if (config.internalErrors.length > 0) throw new Error(config.internalErrors.map((e) => e.message).join('; '));
+  const software: ServerSoftware = options.serverSoftwareOf
+    ? options.serverSoftwareOf(config.model.modulesLoaded)
+    : options.serverSoftware !== undefined
+      ? { serverSoftware: options.serverSoftware }
+      : {};
+  const environment = options.processes
+    ? apacheEnvironment(config.model, { fs: options.system.fs, processes: options.processes })
+    : undefined;
   const webServerUser = identityOf(options.system.users, config.model.webUser, config.model.webGroup);
   const route = routeApache(config.model, request, {
     fs: options.system.fs,
+    ...software,
+    ...(environment ? { environment } : {}),
     ...(webServerUser ? { webServerUser } : {}),
-    ...(options.serverSoftware !== undefined ? { serverSoftware: options.serverSoftware } : {}),
   });
   let live: TraceRequestResult | undefined;
   if (!options.offline) {

@@ -61,18 +61,20 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
   }
   const suppressions = await loadSuppressions(opts, reported('ping'));
 
-  const { apacheServerVersion, liveSystem } = await import('../system/index.js');
-  // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most), even
-  // offline: it is part of the params, and unknown (said in the route) when no Apache answers.
-  const serverSoftware = apacheServerVersion();
+  const { apacheServerSoftware, liveSystem } = await import('../system/index.js');
+  const system = liveSystem();
   const traced = await runTrace(request, {
     root: opts.root,
     serverRoot: opts.serverRoot,
     env: definedOnly(io.env),
     offline: Boolean(opts.offline),
     timeoutMs,
-    system: liveSystem(),
-    ...(serverSoftware !== undefined ? { serverSoftware } : {}),
+    system,
+    // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most, and the loaded modules'
+    // version components), even offline: it is part of the params, unknown (said in the route) when no Apache answers.
+    serverSoftwareOf: (modules) => apacheServerSoftware(modules),
+    // Apache's own PATH, from the running master's /proc/PID/environ (root only).
+    processes: system.processes,
   });
   if (!traced.ok) throw new UsageError(`cannot read the configuration: ${traced.why}`);
   const { route, live, findings: found } = traced;

@@ -14,9 +14,20 @@ export interface RouteRequest {
   /** The URL as the user gave it (for reports). */
   url: string;
   scheme: 'http' | 'https';
-  /** Host header value without the port, lower-cased; '' when the request has none. */
+  /**
+   * The host the Host header names, without its port, lower-cased ('' when
+   * the request has none): it picks the name-based vhost and, with
+   * UseCanonicalName Off, is SERVER_NAME. The Host header itself (with the
+   * port it may name) is `headers.host`.
+   */
   host: string;
-  /** Port the request arrives on (the URL's, or 80/443). */
+  /**
+   * The port the connection arrives on (the URL's, or 80/443): it picks the
+   * IP-based vhosts. It is not SERVER_PORT: httpd takes that from the Host
+   * header's port, else the ServerName's, else the scheme's default
+   * (core.c ap_get_server_port), never from the connection unless
+   * UseCanonicalPhysicalPort On.
+   */
   port: number;
   /**
    * Local IP address the connection arrives on, for IP-based vhost
@@ -32,7 +43,13 @@ export interface RouteRequest {
   path: string;
   /** Query string without the '?' ('' for none; undefined when the URL had no '?'). */
   query?: string;
-  /** Every request header the client sends besides Host (which is `host`), names lower-cased: each becomes an HTTP_* param. */
+  /**
+   * Every request header the client sends, names lower-cased: each becomes an
+   * HTTP_* param. `host` is the Host header exactly as sent (parseRouteUrl
+   * writes what a browser sends: host[:port], the port only when not the
+   * scheme's default); when absent, the model assumes that same browser form
+   * from `host` and `port`.
+   */
   headers: Record<string, string>;
 }
 

@@ -67,18 +67,31 @@ export function parseRouteUrl(
   const method = (opts.method ?? 'GET').toUpperCase();
   if (!/^[A-Z0-9!#$%&'*+.^_`|~-]{1,32}$/.test(method)) return { error: `"${method}" is not an HTTP method` };
   const headers: Record<string, string> = {};
+  let hostGiven: string | undefined;
   for (const [k, v] of Object.entries(opts.headers ?? {})) {
     const name = k.toLowerCase();
     if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) return { error: `"${k}" is not a header name` };
     // eslint-disable-next-line no-control-regex
     if (/[\r\n\x00]/.test(v)) return { error: `the value of header "${k}" holds a line break` };
-    if (name !== 'host') headers[name] = v;
+    if (name === 'host') hostGiven = v;
+    else headers[name] = v;
   }
+  const port = hp.port ?? (scheme === 'https' ? 443 : 80);
+  // The Host header a browser sends for this URL: the port only when not the scheme's default. A Host header the
+  // caller gives is sent as given instead (the connection still goes to the URL's port), and names the vhost.
+  let host = hp.host;
+  if (hostGiven !== undefined) {
+    const given = hostGiven.trim();
+    const named = given === '' ? { host: '' } : parseHost(given);
+    if ('error' in named) return { error: `Host header: ${named.error}` };
+    host = named.host;
+    headers.host = given;
+  } else headers.host = port === (scheme === 'https' ? 443 : 80) ? hp.host : `${hp.host}:${port}`;
   const req: RouteRequest = {
     url,
     scheme,
-    host: hp.host,
-    port: hp.port ?? (scheme === 'https' ? 443 : 80),
+    host,
+    port,
     method,
     path: text,
     headers,

@@ -49,6 +49,8 @@ export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'
    * it sees the machine's files, except those under /tmp and /var/tmp.
    */
   privateTmp?: boolean;
+  /** Its /proc/PID/environ; 'hidden' (or absent) when the viewer may not read it. */
+  environ?: Record<string, string> | 'hidden';
 }
 
 export interface FixtureData {
@@ -213,6 +215,13 @@ function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: n
       if (!p) return probeError('missing', `/proc/${pid}: no such process`);
       if (p.sockets === 'hidden') return probeError('denied', `/proc/${pid}/fd: EACCES: permission denied`);
       return p.sockets ?? [];
+    },
+    environment(pid) {
+      const p = list.find((x) => x.pid === pid);
+      if (!p) return probeError('missing', `/proc/${pid}: no such process`);
+      if (p.environ === undefined || p.environ === 'hidden')
+        return probeError('denied', `/proc/${pid}/environ: EACCES: permission denied`);
+      return { ...p.environ };
     },
     viewer: () => viewer,
   };

@@ -22,7 +22,14 @@ export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInod
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { identityOf, resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
-export { apacheServerVersion, parseServerVersion } from './serverVersion.js';
+export {
+  apacheServerSoftware,
+  apacheServerVersion,
+  moduleVersionComponents,
+  parseServerVersion,
+  type ModuleFile,
+  type ServerSoftware,
+} from './serverVersion.js';
 export {
   DEFAULT_WALK_LIMITS,
   fsDirReader,

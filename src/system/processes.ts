@@ -145,6 +145,43 @@ export function liveProcesses(proc = '/proc'): Processes {
       inodes.set(pid, result);
       return result;
     },
+    environment(pid) {
+      const file = `${proc}/${pid}/environ`;
+      let fd: number | undefined;
+      try {
+        fd = openSync(file, 'r');
+        const buf = Buffer.allocUnsafe(MAX_ENVIRON_BYTES);
+        let got = 0;
+        while (got < buf.length) {
+          const n = readSync(fd, buf, got, buf.length - got, null);
+          if (n === 0) break;
+          got += n;
+        }
+        return parseEnviron(buf.toString('utf8', 0, got), got === buf.length);
+      } catch (e) {
+        return errnoToProbeError(e, file);
+      } finally {
+        if (fd !== undefined) closeSync(fd);
+      }
+    },
     viewer: () => ({ uid: process.getuid?.() ?? 0, euid: process.geteuid?.() ?? 0 }),
   };
+}
+
+/** The most of /proc/PID/environ read (Linux allows far more; an environment this big is not Apache's usual one). */
+export const MAX_ENVIRON_BYTES = 256 * 1024;
+
+/** NUL-separated NAME=VALUE entries; when the read was cut short, the last (partial) entry is dropped. */
+export function parseEnviron(text: string, truncated: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries = text.split('\0');
+  if (truncated) entries.pop();
+  for (const e of entries) {
+    const eq = e.indexOf('=');
+    if (eq <= 0) continue;
+    const name = e.slice(0, eq);
+    // getenv() returns the first of duplicate names.
+    if (!(name in out)) out[name] = e.slice(eq + 1);
+  }
+  return out;
 }

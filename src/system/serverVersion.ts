@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
  * What the installed Apache says it is (`apache2 -v` / `httpd -v`: "Server
@@ -36,4 +36,103 @@ export function apacheServerVersion(opts: ServerVersionOptions = {}): string | u
   } catch {
     return undefined;
   }
+}
+
+/** A module as LoadModule names it: its id and shared object ("(static)" for one built into httpd). */
+export interface ModuleFile {
+  id: string;
+  path: string;
+}
+
+/**
+ * Modules that add a version component to the banner (ap_add_version_component
+ * in their post_config) whose text is a string literal of their shared object:
+ * mod_fcgid (fcgid_init: MODFCGID_PRODUCT, "mod_fcgid/2.3.9"), mod_fastcgi
+ * (init_module: "mod_fastcgi/" MOD_FASTCGI_VERSION). Found as a whole C string
+ * (NUL before and after) in the file.
+ */
+const COMPONENT_LITERAL: Readonly<Record<string, RegExp>> = {
+  fcgid_module: /\0(mod_fcgid\/[0-9][0-9A-Za-z.-]{0,40})\0/,
+  fastcgi_module: /\0(mod_fastcgi\/[0-9A-Za-z][0-9A-Za-z.-]{0,60})\0/,
+};
+
+/**
+ * Modules that add a component decided at run time, which no file states:
+ * mod_ssl (ssl_add_version_components: the OpenSSL library's own version),
+ * mod_php (its php.ini's expose_php), mod_wsgi / mod_perl / mod_python (the
+ * interpreter they load).
+ */
+const COMPONENT_AT_RUN_TIME: ReadonlySet<string> = new Set([
+  'ssl_module',
+  'php_module',
+  'php5_module',
+  'php7_module',
+  'wsgi_module',
+  'perl_module',
+  'python_module',
+]);
+
+/** The most of a shared object read to find a component (mod_fcgid.so is about 100 KiB). */
+export const MAX_MODULE_READ = 8 * 1024 * 1024;
+
+/** The whole-C-string match of `re` in the first `MAX_MODULE_READ` bytes of `file`; undefined when unreadable or absent. */
+function literalIn(file: string, re: RegExp, maxBytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const st = fstatSync(fd);
+    if (!st.isFile()) return undefined;
+    const size = Math.min(st.size, maxBytes);
+    const buf = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const n = readSync(fd, buf, got, size - got, got);
+      if (n <= 0) break;
+      got += n;
+    }
+    return re.exec(buf.subarray(0, got).toString('latin1'))?.[1];
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * The version components the loaded modules add to Apache's banner, in
+ * LoadModule order (post_config hooks of one rank run in load order);
+ * undefined when one of them adds a component that cannot be known, or whose
+ * file cannot be read.
+ */
+export function moduleVersionComponents(
+  modules: readonly ModuleFile[],
+  opts: { maxBytes?: number } = {},
+): string[] | undefined {
+  const out: string[] = [];
+  for (const m of modules) {
+    if (COMPONENT_AT_RUN_TIME.has(m.id)) return undefined;
+    const re = COMPONENT_LITERAL[m.id];
+    if (!re) continue;
+    if (m.path === '(static)') return undefined;
+    const found = literalIn(m.path, re, opts.maxBytes ?? MAX_MODULE_READ);
+    if (found === undefined) return undefined;
+    out.push(found);
+  }
+  return out;
+}
+
+/** What SERVER_SOFTWARE is built from: `apache2 -v`'s description and the loaded modules' components (each undefined when unknown). */
+export interface ServerSoftware {
+  serverSoftware?: string;
+  serverComponents?: string[];
+}
+
+/** `apache2 -v` and the components of `modules`: the one way the CLI and the tests learn what Apache calls itself. */
+export function apacheServerSoftware(modules: readonly ModuleFile[], opts: ServerVersionOptions = {}): ServerSoftware {
+  const serverSoftware = apacheServerVersion(opts);
+  const serverComponents = moduleVersionComponents(modules);
+  return {
+    ...(serverSoftware !== undefined ? { serverSoftware } : {}),
+    ...(serverComponents !== undefined ? { serverComponents } : {}),
+  };
 }

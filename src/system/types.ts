@@ -114,6 +114,11 @@ export interface Processes {
   parentAndCommandLine(pid: number): { ppid: number; cmdline: string[] } | undefined;
   /** Inodes of the sockets among the process's open files; "denied" when its fds are not visible. */
   socketInodes(pid: number): number[] | ProbeError;
+  /**
+   * The environment a process was started with (/proc/PID/environ, read up
+   * to a bound): only its owner or root may read it, else "denied".
+   */
+  environment(pid: number): Record<string, string> | ProbeError;
   /** The user running the doctor. */
   viewer(): { uid: number; euid: number };
 }

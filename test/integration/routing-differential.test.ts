@@ -21,9 +21,9 @@ import { analyzeConfig } from '../../src/checks/config/index.js';
 import { routeApache } from '../../src/routing/apache/index.js';
 import type { ApacheRoutingModel } from '../../src/routing/apache/model.js';
 import { liveFileSystem } from '../../src/system/fileSystem.js';
+import { apacheServerSoftware, type ServerSoftware } from '../../src/system/serverVersion.js';
 import { BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import {
-  apacheServerSoftware,
   compareRoute,
   loadRoutingCases,
   observe,
@@ -43,13 +43,13 @@ const ready =
   (!needsFcgid || hasBinary(BINARIES.modFcgid));
 
 describe.skipIf(!ready)('routing: the model against a real Apache', () => {
-  const serverSoftware = ready ? apacheServerSoftware() : undefined;
   const fs = liveFileSystem();
 
   for (const c of cases) {
     describe(c.name, () => {
       let run: OracleRun | undefined;
       let model: ApacheRoutingModel | undefined;
+      let software: ServerSoftware = {};
       beforeAll(async () => {
         run = await startOracle(c);
         if (oracleOnly) return;
@@ -57,6 +57,8 @@ describe.skipIf(!ready)('routing: the model against a real Apache', () => {
         const analysed = analyzeConfig({ root: run.apache.confPath, serverRoot: run.apache.serverRoot, checks: [] });
         expect(analysed.internalErrors, 'reading the configuration').toEqual([]);
         model = analysed.model;
+        // SERVER_SOFTWARE learnt as `trace` learns it: `apache2 -v` and the loaded modules' version components.
+        software = apacheServerSoftware(model.modulesLoaded);
       });
       afterAll(async () => {
         await run?.stop();
@@ -78,7 +80,11 @@ describe.skipIf(!ready)('routing: the model against a real Apache', () => {
           if (oracleOnly) return;
 
           const request = routeRequestOf(run, r, obs);
-          const route = routeApache(model as ApacheRoutingModel, request, { fs, serverSoftware });
+          const route = routeApache(model as ApacheRoutingModel, request, {
+            fs,
+            ...software,
+            environment: run.apache.environment,
+          });
           const mismatches = compareRoute(obs, route);
           const unsupported = r.unsupported ?? c.unsupported;
           if (unsupported !== undefined) {

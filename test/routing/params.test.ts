@@ -41,6 +41,7 @@ function record(p: {
   directives?: Directive[];
   prev?: RequestRecord;
   known?: boolean;
+  serverComponents?: string[];
 }): RequestRecord {
   const q = p.path.indexOf('?');
   const path = q < 0 ? p.path : p.path.slice(0, q);
@@ -67,7 +68,7 @@ function record(p: {
     serverName: 'www.example.org',
     serverPort: 80,
     serverAdmin: 'webmaster@example.org',
-    ...(known ? { serverSoftware: 'Apache/2.4.62 (Debian)' } : {}),
+    ...(known ? { serverSoftware: 'Apache/2.4.62 (Debian)', serverComponents: p.serverComponents ?? [] } : {}),
     documentRoot: '/srv/www',
     contextPrefix: '',
     contextDocumentRoot: '/srv/www',
@@ -270,6 +271,37 @@ describe('ap_add_common_vars / ap_add_cgi_vars', () => {
     expect(params.REDIRECT_QUERY_STRING).toBe('q=1');
     expect(params.REDIRECT_STATUS).toBe('200');
     expect(params.REDIRECT_PATH).toBe('/usr/bin:/bin');
+  });
+});
+
+describe('SERVER_SOFTWARE: core.c set_banner / ap_add_version_component', () => {
+  const at = (tokens: string | undefined, components?: string[]) =>
+    backendParams(
+      record({
+        path: '/x.php',
+        filename: '/srv/www/x.php',
+        handler: FPM_HANDLER,
+        directives: tokens ? [dir('ServerTokens', tokens)] : [],
+        ...(components ? { serverComponents: components } : {}),
+      }),
+      PROXY,
+    ).SERVER_SOFTWARE;
+  it('Full (the default) appends the modules components; the others cut the description and never do', () => {
+    expect(at(undefined, ['mod_fcgid/2.3.9'])).toBe('Apache/2.4.62 (Debian) mod_fcgid/2.3.9');
+    expect(at('Full', [])).toBe('Apache/2.4.62 (Debian)');
+    expect(at('OS', ['mod_fcgid/2.3.9'])).toBe('Apache/2.4.62 (Debian)');
+    expect(at('Min', ['mod_fcgid/2.3.9'])).toBe('Apache/2.4.62');
+    expect(at('Minimal')).toBe('Apache/2.4.62');
+    expect(at('Minor')).toBe('Apache/2.4');
+    expect(at('Major')).toBe('Apache/2');
+    expect(at('Prod')).toBe('Apache');
+    expect(at('ProductOnly')).toBe('Apache');
+  });
+  it('Full with the components unknown: SERVER_SOFTWARE is unknown, not guessed', () => {
+    const rec = record({ path: '/x.php', filename: '/srv/www/x.php', handler: FPM_HANDLER });
+    delete rec.serverComponents;
+    expect(backendParams(rec, PROXY).SERVER_SOFTWARE).toBeUndefined();
+    expect(unknownParams(rec, PROXY).some((u) => u.startsWith('SERVER_SOFTWARE:'))).toBe(true);
   });
 });
 

@@ -13,6 +13,7 @@ vi.mock('../../src/routing/apache/params.js', () => ({
     seen.choice = choice;
     return { MARK: '1' };
   },
+  unknownParams: () => [],
 }));
 
 const MODS = ['mime', 'alias', 'dir', 'proxy', 'proxy_fcgi', 'env', 'setenvif', 'actions', 'authz_core', 'fastcgi'];

@@ -28,10 +28,22 @@ describe('parseRouteUrl', () => {
     expect(parseRouteUrl('http://a/%2e%2e/x#frag')).toMatchObject({ path: '/%2e%2e/x' });
   });
   it('method and headers', () => {
-    expect(parseRouteUrl('http://a/', { method: 'post', headers: { 'X-Y': '1', Host: 'ignored' } })).toMatchObject({
+    expect(parseRouteUrl('http://a/', { method: 'post', headers: { 'X-Y': '1' } })).toMatchObject({
       method: 'POST',
-      headers: { 'x-y': '1' },
+      headers: { 'x-y': '1', host: 'a' },
     });
+  });
+  it('the Host header a browser sends: the port only when not the default', () => {
+    expect(parseRouteUrl('http://A:8080/')).toMatchObject({ host: 'a', port: 8080, headers: { host: 'a:8080' } });
+    expect(parseRouteUrl('https://a:443/')).toMatchObject({ port: 443, headers: { host: 'a' } });
+  });
+  it('a Host header given is sent as given and names the host; the connection keeps the URL port', () => {
+    expect(parseRouteUrl('http://127.0.0.1:8080/', { headers: { Host: 'Blog.Test' } })).toMatchObject({
+      host: 'blog.test',
+      port: 8080,
+      headers: { host: 'Blog.Test' },
+    });
+    expect(parseRouteUrl('http://a/', { headers: { Host: 'bad host' } })).toHaveProperty('error');
   });
   it('clear errors, never throws', () => {
     for (const bad of [

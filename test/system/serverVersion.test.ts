@@ -34,3 +34,32 @@ describe("the installed Apache's version, for SERVER_SOFTWARE", () => {
     }
   });
 });
+
+describe('moduleVersionComponents: what loaded modules add to the banner', () => {
+  it("reads mod_fcgid's component from its shared object (a whole C string), in load order", async () => {
+    const { moduleVersionComponents } = await import('../../src/system/serverVersion.js');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'fcgi-doctor-so-'));
+    try {
+      const so = join(dir, 'mod_fcgid.so');
+      writeFileSync(
+        so,
+        Buffer.concat([Buffer.from('\x7fELF junk mod_fcgid/ no\0'), Buffer.from('\0mod_fcgid/2.3.9\0tail')]),
+      );
+      expect(
+        moduleVersionComponents([
+          { id: 'rewrite_module', path: join(dir, 'none.so') },
+          { id: 'fcgid_module', path: so },
+        ]),
+      ).toEqual(['mod_fcgid/2.3.9']);
+      expect(moduleVersionComponents([{ id: 'rewrite_module', path: join(dir, 'none.so') }])).toEqual([]);
+      // unreadable, or a module whose component is decided at run time: unknown, not guessed
+      expect(moduleVersionComponents([{ id: 'fcgid_module', path: join(dir, 'missing.so') }])).toBeUndefined();
+      expect(moduleVersionComponents([{ id: 'ssl_module', path: join(dir, 'mod_ssl.so') }])).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,7 @@
  * the path step that refuses.
  */
 import * as path from 'node:path';
+import { effectiveOptions, listVhosts } from '../../apache/index.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { chmodFix, denialText } from '../../system/denial.js';
@@ -150,14 +151,20 @@ function accessFindings(
 function execcgiFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup): Finding | undefined {
   const options = d.route?.options;
   if (!options || options.includes('ExecCGI')) return undefined;
-  // The configuration check already said it for this handler's own directory.
+  const dir = path.posix.dirname(d.route?.file ?? d.file);
+  // The configuration check already said it for this handler — unless the configuration alone gives this very
+  // file ExecCGI, and what took it away is a .htaccess, which only the route sees.
+  const vhost = d.site.vhost
+    ? listVhosts(ctx.model.tree).find((v) => v.file === d.site.vhost?.file && v.line === d.site.vhost?.line)
+    : undefined;
+  const byConfig = !effectiveOptions(ctx.model.tree, vhost, d.route?.file ?? d.file).options.includes('ExecCGI');
   if (
+    byConfig &&
     ctx.configFindings.some(
       (f) => f.id === 'execcgi-off' && f.location?.file === s.definedAt.file && f.location.line === s.definedAt.line,
     )
   )
     return undefined;
-  const dir = path.posix.dirname(d.route?.file ?? d.file);
   const symptom =
     s.module === 'fcgid'
       ? 'mod_fcgid answers 403 Forbidden and writes nothing to the error log'

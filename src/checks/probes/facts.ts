@@ -93,7 +93,8 @@ function pidFileOf(model: ConfigModel): string {
 
 const SYSTEM_ROOTS = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf', '/usr/local/apache2/conf/httpd.conf'];
 
-export function findApache(model: ConfigModel, system: SystemProbes): ApacheInstance {
+/** The running Apache master of this configuration: from its PidFile, else its command line (any others too). */
+export function findApache(model: ConfigModel, system: Pick<SystemProbes, 'fs' | 'processes'>): ApacheInstance {
   const all = system.processes.list();
   const masters = all.filter((p) => isApache(p) && !all.some((q) => q.pid === p.ppid && isApache(q)));
   const pidFile = pidFileOf(model);

@@ -9,6 +9,7 @@
 import type { Directive } from '../../apache/index.js';
 import type { RequestRecord } from './seams.js';
 import { EnvTable } from './envTable.js';
+import { hostHeaderOf } from './serverPort.js';
 
 /** A param the module sends whose value the model cannot know, and why. */
 export interface UnknownParam {
@@ -29,6 +30,8 @@ export interface CgiInput {
 
 /** DEFAULT_ADMIN in include/httpd.h: what SERVER_ADMIN holds when no ServerAdmin applies. */
 export const DEFAULT_SERVER_ADMIN = '[no address given]';
+/** DEFAULT_PATH in include/httpd.h: the PATH sent when neither subprocess_env nor Apache's environment has one. */
+export const DEFAULT_PATH = '/bin:/usr/bin:/usr/ucb:/usr/bsd:/usr/local/bin';
 /** The protocol the request line carries: fcgi-doctor's own requests are HTTP/1.1. */
 export const ASSUMED_PROTOCOL = 'HTTP/1.1';
 
@@ -60,14 +63,9 @@ export function httpdHttp2env(name: string): string | undefined {
   return `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
 }
 
-/** The Host header as the client sends it: as given when the caller set one, else host[:port] with the scheme's default port left out, as browsers and curl write it. */
+/** The Host header as the client sends it (serverPort.ts hostHeaderOf: `headers.host` as given, else host[:port] as browsers write it). */
 export function hostHeader(rec: RequestRecord): string | undefined {
-  const req = rec.request;
-  const given = Object.entries(req.headers).find(([k]) => k.toLowerCase() === 'host');
-  if (given) return given[1];
-  if (req.host === '') return undefined;
-  const defaultPort = req.scheme === 'https' ? 443 : 80;
-  return req.port === defaultPort ? req.host : `${req.host}:${req.port}`;
+  return hostHeaderOf(rec.request);
 }
 
 /** r->headers_in: the request's headers with Host first (httpd reads Host like any other header). Several headers of one name must be joined with ", " by the caller, as httpd's ap_get_mime_headers_core merges them. */
@@ -93,18 +91,53 @@ export function originalUri(rec: RequestRecord): string {
   return req.query === undefined ? req.path : `${req.path}?${req.query}`;
 }
 
+/**
+ * core.c ap_get_server_banner: set_banner writes the description cut down
+ * by ServerTokens (Prod "Apache", Major "Apache/2", Minor "Apache/2.4",
+ * Min "Apache/2.4.71", OS "Apache/2.4.71 (Debian)"); only under Full (the
+ * default) do the modules' ap_add_version_component calls append to it.
+ * Undefined when what it needs is not known.
+ */
+export function serverBanner(rec: RequestRecord): string | undefined {
+  const description = rec.serverSoftware;
+  if (description === undefined) return undefined;
+  const base = description.split(/\s+/)[0] ?? description;
+  const slash = base.indexOf('/');
+  const product = slash === -1 ? base : base.slice(0, slash);
+  const version = (slash === -1 ? '' : base.slice(slash + 1)).split('.');
+  const tokens = (lastDirective(rec.directives, 'servertokens')?.args[0] ?? 'full').toLowerCase();
+  switch (tokens) {
+    case 'prod':
+    case 'productonly':
+      return product;
+    case 'major':
+      return `${product}/${version[0] ?? ''}`;
+    case 'minor':
+      return `${product}/${version.slice(0, 2).join('.')}`;
+    case 'min':
+    case 'minimal':
+      return base;
+    case 'os':
+      return description;
+    default:
+      if (rec.serverComponents === undefined) return undefined;
+      return [description, ...rec.serverComponents].join(' ');
+  }
+}
+
 /** core.c:ap_psignature("", r) for SERVER_SIGNATURE; undefined when the banner it needs is unknown. */
 function serverSignature(rec: RequestRecord): string | undefined {
   const mode = (lastDirective(rec.directives, 'serversignature')?.args[0] ?? 'off').toLowerCase();
   if (mode !== 'on' && mode !== 'email') return '';
-  if (rec.serverSoftware === undefined) return undefined;
+  const banner = serverBanner(rec);
+  if (banner === undefined) return undefined;
   const name = escapeHtml(rec.serverName);
   if (mode === 'email') {
     const admin = rec.serverAdmin ?? DEFAULT_SERVER_ADMIN;
     const mailto = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(admin) ? '' : 'mailto:';
-    return `<address>${rec.serverSoftware} Server at <a href="${mailto}${escapeHtml(admin)}">${name}</a> Port ${rec.serverPort}</address>\n`;
+    return `<address>${banner} Server at <a href="${mailto}${escapeHtml(admin)}">${name}</a> Port ${rec.serverPort}</address>\n`;
   }
-  return `<address>${rec.serverSoftware} Server at ${name} Port ${rec.serverPort}</address>\n`;
+  return `<address>${banner} Server at ${name} Port ${rec.serverPort}</address>\n`;
 }
 
 /** ap_get_server_name_for_url: an IPv6 literal goes in brackets. */
@@ -136,12 +169,14 @@ export function addCommonVars(rec: RequestRecord, env: EnvTable, input: CgiInput
     }
   }
 
-  // env2env: subprocess_env first, then Apache's own environment, then DEFAULT_PATH.
-  const path = env.get('PATH');
+  // util_script.c env2env: subprocess_env first, then Apache's own environment (getenv), then DEFAULT_PATH.
+  const own = rec.environment;
+  const path = env.get('PATH') ?? (own ? (own.PATH ?? DEFAULT_PATH) : undefined);
   if (path !== undefined) e.add('PATH', path);
   else unknown.push({ name: 'PATH', why: 'the PATH of the environment Apache was started with' });
-  // LD_LIBRARY_PATH is sent only when SetEnv or Apache's environment has it; the model assumes Apache's has not.
-  const ldPath = env.get('LD_LIBRARY_PATH');
+  // LD_LIBRARY_PATH is sent only when SetEnv or Apache's environment has it (no fallback); without Apache's
+  // environment the model assumes it has none.
+  const ldPath = env.get('LD_LIBRARY_PATH') ?? own?.LD_LIBRARY_PATH;
   if (ldPath !== undefined) e.add('LD_LIBRARY_PATH', ldPath);
 
   const signature = serverSignature(rec);
@@ -151,8 +186,16 @@ export function addCommonVars(rec: RequestRecord, env: EnvTable, input: CgiInput
       name: 'SERVER_SIGNATURE',
       why: "ServerSignature On shows the server's version, which is not known",
     });
-  if (rec.serverSoftware !== undefined) e.add('SERVER_SOFTWARE', rec.serverSoftware);
-  else unknown.push({ name: 'SERVER_SOFTWARE', why: "the server's version (ServerTokens applied), not known" });
+  const banner = serverBanner(rec);
+  if (banner !== undefined) e.add('SERVER_SOFTWARE', banner);
+  else
+    unknown.push({
+      name: 'SERVER_SOFTWARE',
+      why:
+        rec.serverSoftware === undefined
+          ? "the server's version (ServerTokens applied), not known"
+          : 'the version components the loaded modules add to the banner (ServerTokens Full), not known',
+    });
   e.add('SERVER_NAME', escapeHtml(serverNameForUrl(rec.serverName)));
   const req = rec.request;
   if (req.localAddress !== undefined) e.add('SERVER_ADDR', req.localAddress);

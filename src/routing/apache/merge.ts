@@ -84,10 +84,20 @@ export function evalIf(expr: string, vars: Record<string, string>, fs: FileSyste
     .replace(/^"(.*)"$/, '$1')
     .trim();
   const val = (t: string): string | undefined => {
-    const m = /^%\{([A-Za-z0-9_:]+)\}$/.exec(t.trim());
-    if (m) return vars[(m[1] ?? '').toUpperCase()];
-    const q = /^'(.*)'$|^"(.*)"$/.exec(t.trim());
-    return q ? (q[1] ?? q[2] ?? '') : undefined;
+    const m = /^%\{([A-Za-z0-9_:-]+)\}$/.exec(t.trim());
+    if (!m) {
+      const q = /^'(.*)'$|^"(.*)"$/.exec(t.trim());
+      return q ? (q[1] ?? q[2] ?? '') : undefined;
+    }
+    const name = (m[1] ?? '').toUpperCase();
+    // util_expr_eval.c req_table_func: %{HTTP:Name} / %{REQ:Name} is the request header (the client's are all
+    // known: one it does not send is ''), looked up as the HTTP_* var the request's headers give.
+    const header = /^(?:HTTP|REQ|HTTP_NOVARY|REQ_NOVARY):(.+)$/.exec(name);
+    if (header) {
+      if (vars.REQUEST_METHOD === undefined) return undefined;
+      return vars[`HTTP_${(header[1] ?? '').replace(/-/g, '_')}`] ?? '';
+    }
+    return vars[name];
   };
   let m = /^(!\s*)?-([fdes])\s+(.+)$/.exec(e);
   if (m) {

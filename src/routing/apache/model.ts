@@ -25,4 +25,17 @@ export interface ApacheRouteOptions {
   serverSoftware?: string;
   /** Who Apache's children run as (User/Group): whether they may read a .htaccess the doctor can read. */
   webServerUser?: { uid: number; gid: number; groups: readonly number[] };
+  /**
+   * The version components the loaded modules add to the banner under
+   * ServerTokens Full ("mod_fcgid/2.3.9"), in order; [] for none, absent when
+   * unknown (system/serverVersion.ts moduleVersionComponents finds them).
+   */
+  serverComponents?: readonly string[];
+  /**
+   * Apache's own process environment (what its master was started with),
+   * when known: ap_add_common_vars sends its PATH (and LD_LIBRARY_PATH) when
+   * no SetEnv gives one, and PassEnv copies from it. Unknown when absent:
+   * PATH is then named in `uncertain`.
+   */
+  environment?: Readonly<Record<string, string>>;
 }

@@ -21,12 +21,13 @@ import { chooseHandler } from './handler.js';
 import { allowOverrideOf, readHtaccess } from './htaccess.js';
 import { lastArg, mergeSections, type Merged } from './merge.js';
 import type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
-import { backendParams } from './params.js';
+import { backendParams, unknownParams } from './params.js';
 import { applyRewrite } from './rewrite.js';
 import type { BackendChoice, RequestRecord, RewriteContext } from './seams.js';
 import { locationMatches, sectionIndex } from './sections.js';
 import { outcomeStatus, rewrittenToFile, tryAliases, tryProxyPass, type Translated } from './translate.js';
 import { DEFAULT_LIMIT_REQUEST_LINE, requestUri, type AllowEncodedSlashes } from './uri.js';
+import { defaultPortOf, hostHeaderOf, serverNameOf as serverName, serverPortOf } from './serverPort.js';
 import { selectVhost } from './vhost.js';
 import { walkPath } from './walk.js';
 
@@ -60,6 +61,8 @@ interface State {
   docRoot: string;
   serverTop: Directive[];
   route: Route;
+  /** mod_rewrite's SCRIPT_URL: the URI of the first request it saw (kept across internal redirects). */
+  scriptUrl?: string;
 }
 
 function has(st: State, id: string): boolean {
@@ -147,10 +150,11 @@ function rewriteVars(st: State, uri: string, args: string | undefined, filename?
   const v: Record<string, string> = {
     REQUEST_URI: uri,
     QUERY_STRING: args ?? '',
-    HTTP_HOST: r.host + (r.port !== (r.scheme === 'https' ? 443 : 80) ? `:${r.port}` : ''),
+    // The Host header as sent; SERVER_NAME / SERVER_PORT as ap_get_server_name / ap_get_server_port give them.
+    HTTP_HOST: hostHeaderOf(r) ?? '',
     DOCUMENT_ROOT: st.docRoot,
-    SERVER_NAME: st.route.vhost?.serverName ?? r.host,
-    SERVER_PORT: String(r.port),
+    SERVER_NAME: serverNameOf(st),
+    SERVER_PORT: String(serverPortOf(st.model.tree, st.vhost, r)),
     REQUEST_METHOD: r.method,
     HTTPS: r.scheme === 'https' ? 'on' : 'off',
     REQUEST_SCHEME: r.scheme,
@@ -184,6 +188,15 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     const rules = st.vhost
       ? (sectionIndex(model.tree).vhostTop.get(st.vhost) ?? []).filter((d) => REWRITE_NAMES.has(d.name))
       : sectionIndex(model.tree).mainTop.filter((d) => REWRITE_NAMES.has(d.name));
+    const engineOn = (lastArg(rules, 'rewriteengine') ?? 'off').toLowerCase() === 'on';
+    if (engineOn && uri.startsWith('/')) {
+      // mod_rewrite.c hook_uri2file, before any rule: SCRIPT_URL is r->uri — after an internal redirect the first
+      // request's (REDIRECT_SCRIPT_URL), in a sub-request the main request's — and SCRIPT_URI the same qualified
+      // by ap_get_server_name_for_url and ap_get_server_port (the default port left out).
+      st.scriptUrl ??= uri;
+      env.SCRIPT_URL = st.scriptUrl;
+      env.SCRIPT_URI = selfUrl(st) + st.scriptUrl;
+    }
     if (rules.length > 0) {
       // mod_rewrite.c hook_uri2file: r->filename is r->uri while the server-context rules run (REQUEST_FILENAME).
       const ctx: RewriteContext = {
@@ -279,7 +292,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
     pathInfo: '',
     handler: null,
     serverName: serverNameOf(st),
-    serverPort: st.req.port,
+    serverPort: serverPortOf(model.tree, st.vhost, st.req),
     documentRoot: st.docRoot,
     contextPrefix: t.contextPrefix ?? '',
     contextDocumentRoot: t.contextDocumentRoot ?? st.docRoot,
@@ -291,6 +304,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   const admin = serverSetting(model.tree, st.vhost, 'serveradmin')?.args[0];
   if (admin) rec.serverAdmin = admin;
   if (st.options.serverSoftware) rec.serverSoftware = st.options.serverSoftware;
+  if (st.options.serverComponents) rec.serverComponents = st.options.serverComponents;
+  if (st.options.environment) rec.environment = st.options.environment;
 
   // A proxied request: no directory walk (proxy_map_location), <Location> still merges.
   if (t.kind === 'proxy' && t.proxyUrl) {
@@ -400,7 +415,8 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       perDir: { dir },
       path: w.filename + w.pathInfo,
       ...(args !== undefined ? { query: args } : {}),
-      vars: rewriteVars(st, uri, args, w.filename),
+      // %{PATH_INFO} is r->path_info; it also tells applyRewrite where r->filename (REQUEST_FILENAME) ends.
+      vars: { ...rewriteVars(st, uri, args, w.filename), ...(w.pathInfo ? { PATH_INFO: w.pathInfo } : {}) },
       fs,
     });
     st.steps.push(...o.steps);
@@ -437,16 +453,7 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       // DocumentRoot stripped, else the context document root replaced by the context prefix — then an internal
       // redirect (the "redirect:" handler: REDIRECT_* variables follow).
       const q = o.query !== undefined ? o.query : args;
-      let newUri = o.target.startsWith('/') ? o.target : `${dir}${o.target}`;
-      const base = lastArg(directives, 'rewritebase');
-      const under = (p: string, prefix: string) =>
-        p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
-      if (base !== undefined) {
-        if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
-      } else if (under(newUri, st.docRoot)) newUri = newUri.slice(st.docRoot.length);
-      else if (rec.contextPrefix && under(newUri, rec.contextDocumentRoot))
-        newUri = rec.contextPrefix.replace(/\/$/, '') + newUri.slice(rec.contextDocumentRoot.replace(/\/$/, '').length);
-      if (!newUri.startsWith('/')) newUri = `/${newUri}`;
+      const newUri = perDirRedirectUri(o.target, dir, directives, st.docRoot, rec);
       step(st, 'rewrite', `per-directory rewrite: internal redirect to ${newUri}`);
       return phases(st, newUri, q === '' ? undefined : q, { prev: rec, status: 200 }, depth + 1);
     }
@@ -496,6 +503,14 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
       step(st, 'handler', `no DirectoryIndex file: mod_autoindex lists the directory (Options Indexes)`);
       return st.route;
     }
+    // mod_autoindex.c handle_autoindex refuses a directory without Options Indexes (403, AH01276); without
+    // mod_autoindex the default handler will not serve a directory (core.c default_handler: 404, AH00129).
+    if (!has(st, 'autoindex_module'))
+      return finishStatus(
+        st,
+        404,
+        `${w.filename} is a directory with no DirectoryIndex file and mod_autoindex is not loaded: the default handler answers 404 (AH00129)`,
+      );
     return finishStatus(
       st,
       403,
@@ -600,7 +615,12 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
         `AcceptPathInfo Off: mod_fcgid refuses PATH_INFO ${w.pathInfo} (404)`,
         acceptPathInfoAt,
       );
-    if (w.type === 'nofile') return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
+    // mod_fcgid.c fcgid_handler: the file must exist unless an FcgidWrapper … virtual applies to it.
+    const wrapper = fcgidWrapperFor(merged.directives, w.filename);
+    if (w.type === 'nofile' && !wrapper?.virtual)
+      return finishStatus(st, 404, `${w.filename} does not exist: mod_fcgid answers 404`);
+    if (w.type === 'nofile' && wrapper)
+      step(st, 'handler', `${w.filename} does not exist: FcgidWrapper … virtual runs the wrapper anyway`, wrapper.d);
     return finishBackend(st, rec, fcgidBackend(w.filename, model.setups, h.by));
   }
   if (handler === 'fastcgi-script' && has(st, 'fastcgi_module')) {
@@ -625,6 +645,32 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   return st.route;
 }
 
+/**
+ * fcgid_conf.c get_wrapper_info: the FcgidWrapper for the extension after the
+ * file name's last '.' (case-sensitive), else the one without an extension
+ * ("ALL"); the deeper section's wins for one key (set_wrapper_config, merged
+ * per directory).
+ */
+function fcgidWrapperFor(
+  directives: readonly Directive[],
+  filename: string,
+): { d: Directive; virtual: boolean } | undefined {
+  const dot = filename.lastIndexOf('.');
+  const ext = dot === -1 ? 'ALL' : filename.slice(dot);
+  const byKey = new Map<string, { d: Directive; virtual: boolean }>();
+  for (const d of directives) {
+    if ((d.name !== 'fcgidwrapper' && d.name !== 'fcgiwrapper') || d.active === false) continue;
+    let extension = d.args[1];
+    let virtual = d.args[2];
+    if (virtual === undefined && extension?.toLowerCase() === 'virtual') {
+      virtual = extension;
+      extension = undefined;
+    }
+    byKey.set(extension ?? 'ALL', { d, virtual: virtual?.toLowerCase() === 'virtual' });
+  }
+  return byKey.get(ext) ?? byKey.get('ALL');
+}
+
 function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Route {
   step(
     st,
@@ -633,10 +679,157 @@ function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Ro
   );
   st.route.outcome = 'fastcgi';
   st.route.handler = rec.handler;
-  st.route.backend = { ...choice, params: backendParams(rec, choice) };
+  const lookupUri = subRequestLookup(st);
+  st.route.backend = { ...choice, params: backendParams(rec, choice, { lookupUri }) };
+  // Params left out because the server itself was not seen (its environment, its version) or the model could not
+  // follow the sub-request: said, since a live look (as root) or a simpler mapping would tell. What depends on the
+  // client's connection (REMOTE_*, SERVER_ADDR) is in every trace and goes unsaid.
+  for (const u of unknownParams(rec, choice, { lookupUri }))
+    if (/^(PATH|SERVER_SOFTWARE|SERVER_SIGNATURE|PATH_TRANSLATED):/.test(u)) st.uncertain.push(u);
   if (rec.filename && !rec.filename.startsWith('proxy:')) st.route.file = rec.filename;
   else if (rec.filename?.startsWith('proxy:')) st.route.file = null;
   return st.route;
+}
+
+/**
+ * mod_rewrite.c hook_fixup: a per-directory rule's new filename becomes a
+ * URI — the directory replaced by RewriteBase, else the DocumentRoot
+ * stripped, else the context document root replaced by the context prefix.
+ */
+function perDirRedirectUri(
+  target: string,
+  dir: string,
+  directives: readonly Directive[],
+  docRoot: string,
+  ctx: { contextPrefix: string; contextDocumentRoot: string },
+): string {
+  let newUri = target.startsWith('/') ? target : `${dir}${target}`;
+  const base = lastArg(directives, 'rewritebase');
+  const under = (p: string, prefix: string) =>
+    p === prefix || p.startsWith(prefix.endsWith('/') ? prefix : `${prefix}/`);
+  if (base !== undefined) {
+    if (under(newUri, dir)) newUri = base.replace(/\/$/, '') + newUri.slice(dir.replace(/\/$/, '').length);
+  } else if (under(newUri, docRoot)) newUri = newUri.slice(docRoot.length);
+  else if (ctx.contextPrefix && under(newUri, ctx.contextDocumentRoot))
+    newUri = ctx.contextPrefix.replace(/\/$/, '') + newUri.slice(ctx.contextDocumentRoot.replace(/\/$/, '').length);
+  if (!newUri.startsWith('/')) newUri = `/${newUri}`;
+  return newUri;
+}
+
+/**
+ * ap_sub_req_lookup_uri as PATH_TRANSLATED needs it (util_script.c
+ * ap_add_cgi_vars): the URI decoded and normalised, then translate_name in
+ * the order phases() runs it — server/vhost mod_rewrite, ProxyPass, mod_alias,
+ * DocumentRoot — and the directory walk. What a sub-request would do that
+ * this cannot follow (a redirect, a proxy, a rewrite to a URL) is undefined:
+ * PATH_TRANSLATED is then unknown, never guessed.
+ */
+function subRequestLookup(st: State): (uri: string) => { filename: string | null; pathInfo: string } | undefined {
+  return (raw) => {
+    const scratch: RouteStep[] = [];
+    const doubts: string[] = [];
+    const merge = (lastArg(st.serverTop, 'mergeslashes') ?? 'on').toLowerCase() !== 'off';
+    const aesD = lastArg(st.serverTop, 'allowencodedslashes')?.toLowerCase();
+    const aes: AllowEncodedSlashes = aesD === 'on' ? 'on' : aesD === 'nodecode' ? 'nodecode' : 'off';
+    const u = requestUri(encodeUriPath(raw), { mergeSlashes: merge, allowEncodedSlashes: aes });
+    if (u.status !== undefined || u.uri === undefined) return undefined;
+    const uri = u.uri;
+    const idx = sectionIndex(st.model.tree);
+    let filename: string | undefined;
+    let aliasContext: { contextPrefix: string; contextDocumentRoot: string } | undefined;
+    if (has(st, 'rewrite_module')) {
+      const rules = (st.vhost ? (idx.vhostTop.get(st.vhost) ?? []) : idx.mainTop).filter((d) =>
+        REWRITE_NAMES.has(d.name),
+      );
+      if (rules.length > 0) {
+        const o = applyRewrite(rules, { path: uri, vars: rewriteVars(st, uri, undefined, uri), fs: st.fs });
+        if (o.uncertain.length > 0 || (o.result !== 'pass' && o.result !== 'rewritten')) return undefined;
+        if (o.result === 'rewritten' && o.target !== undefined) {
+          if (o.passThrough || !o.target.startsWith('/')) return undefined;
+          filename = rewrittenToFile(o.target, st.docRoot, st.fs);
+        }
+      }
+    }
+    if (filename === undefined && has(st, 'proxy_module')) {
+      const r = tryProxyPass({ directives: st.serverTop.filter((d) => PROXY_NAMES.has(d.name)), uri }, scratch);
+      if (r && r !== 'excluded') return undefined;
+      const locations = idx.main.concat(st.vhost ? (idx.byVhost.get(st.vhost) ?? []) : []);
+      if (
+        locations.some(
+          (s) =>
+            (s.d.name === 'location' || s.d.name === 'locationmatch') &&
+            locationMatches(s.d, uri) &&
+            s.body.some((d) => d.name === 'proxypass'),
+        )
+      )
+        return undefined;
+    }
+    if (filename === undefined && has(st, 'alias_module')) {
+      const own = st.vhost ? (idx.vhostTop.get(st.vhost) ?? []).filter((d) => ALIAS_NAMES.has(d.name)) : [];
+      const main = idx.mainTop.filter((d) => ALIAS_NAMES.has(d.name));
+      const t = tryAliases(
+        { aliasDirectives: own.concat(main), serverRoot: st.model.serverRoot, uri, base: selfUrl(st) },
+        scratch,
+      );
+      if (t && t.kind !== 'file') return undefined;
+      if (t?.filename !== undefined) {
+        filename = t.filename;
+        if (t.contextPrefix !== undefined)
+          aliasContext = { contextPrefix: t.contextPrefix, contextDocumentRoot: t.contextDocumentRoot ?? st.docRoot };
+      }
+    }
+    let contextPrefix = '';
+    let contextDocumentRoot = st.docRoot;
+    if (filename === undefined) filename = st.docRoot + uri;
+    else if (aliasContext) ({ contextPrefix, contextDocumentRoot } = aliasContext);
+    const w = walkPath(st.fs, filename, doubts);
+    if (doubts.length > 0 || w.status) return undefined;
+    // The sub-request runs the fixups too: a per-directory rewrite leaves r->filename "redirect:<new URI>" with
+    // its path_info (mod_rewrite.c hook_fixup), which is what PATH_TRANSLATED then shows.
+    if (has(st, 'rewrite_module')) {
+      const problems: HtaccessProblem[] = [];
+      const merged = mergeSections(st.model.tree, st.vhost, {
+        base: st.serverTop,
+        uri,
+        filename: w.filename,
+        isDir: w.type === 'dir',
+        fs: st.fs,
+        uncertain: doubts,
+        steps: scratch,
+        vars: rewriteVars(st, uri, undefined, w.filename),
+        htaccess: (dir, directives) => {
+          const allow = allowOverrideOf(directives);
+          if (allow.classes.size === 0 && allow.list.size === 0) return undefined;
+          const read = readHtaccess(dir, allow, { fs: st.fs, modules: st.model.modulesLoaded, ...accessFileName(st) });
+          if (read) problems.push(...read.problems);
+          return read;
+        },
+      });
+      if (doubts.length > 0 || problems.length > 0) return undefined;
+      if (merged.rewrite) {
+        const { dir, directives } = merged.rewrite;
+        const o = applyRewrite(directives, {
+          perDir: { dir },
+          path: w.filename + w.pathInfo,
+          vars: { ...rewriteVars(st, uri, undefined, w.filename), ...(w.pathInfo ? { PATH_INFO: w.pathInfo } : {}) },
+          fs: st.fs,
+        });
+        if (o.uncertain.length > 0 || (o.result !== 'pass' && o.result !== 'rewritten')) return undefined;
+        if (o.result === 'rewritten' && o.target !== undefined) {
+          if (/^[a-z]+:\/\//i.test(o.target)) return undefined;
+          if (o.target !== w.filename && o.target !== w.filename + w.pathInfo) {
+            const newUri = perDirRedirectUri(o.target, dir, directives, st.docRoot, {
+              contextPrefix,
+              contextDocumentRoot,
+            });
+            const q = o.query !== undefined && o.query !== '' ? `?${o.query}` : '';
+            return { filename: `redirect:${newUri}${q}`, pathInfo: w.pathInfo };
+          }
+        }
+      }
+    }
+    return { filename: w.filename, pathInfo: w.pathInfo };
+  };
 }
 
 /** proxy_fcgi_canon: "fcgi://host[:port]/path", the port only when not 8000, the path %-encoded. */
@@ -683,7 +876,14 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
   for (const d of directives) {
     const name = d.name;
     if (name === 'setenv' && st.modules.has('env_module') && d.args[0]) rec.env[d.args[0]] = d.args[1] ?? '';
-    else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
+    else if (name === 'passenv' && st.modules.has('env_module')) {
+      // mod_env.c add_env_module_vars: PassEnv copies Apache's own variable (one it lacks is skipped, AH01506).
+      for (const a of d.args) {
+        const own = st.options.environment;
+        if (!own) st.uncertain.push(`PassEnv ${a} (${d.file}:${d.line}): Apache's own environment is not known`);
+        else if (own[a] !== undefined) rec.env[a] = own[a];
+      }
+    } else if (name === 'unsetenv' && st.modules.has('env_module')) for (const a of d.args) delete rec.env[a];
     else if ((name === 'setenvif' || name === 'setenvifnocase') && st.modules.has('setenvif_module')) {
       // mod_setenvif.c: a special attribute, else a request header (by name, or by regex over the names), else an
       // env variable set earlier. The client's headers are all known: one it does not send simply does not match.
@@ -734,9 +934,12 @@ function envFromConfig(st: State, directives: readonly Directive[], rec: Request
   }
 }
 
-/** scheme://name[:port] as ap_construct_url / mod_rewrite's fully_qualify_uri build it. */
+/** scheme://name[:port] as ap_construct_url / mod_rewrite's fully_qualify_uri build it (ap_get_server_port, its default left out). */
 function selfUrl(st: State): string {
-  return `${st.req.scheme}://${serverNameOf(st)}${st.req.port !== (st.req.scheme === 'https' ? 443 : 80) ? `:${st.req.port}` : ''}`;
+  const port = serverPortOf(st.model.tree, st.vhost, st.req);
+  const name = serverNameOf(st);
+  const host = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+  return `${st.req.scheme}://${host}${port !== defaultPortOf(st.req.scheme) ? `:${port}` : ''}`;
 }
 
 /** A redirect to an abs_path is made absolute (mod_rewrite.c fully_qualify_uri). */
@@ -745,11 +948,7 @@ function qualify(st: State, target: string | undefined): string | undefined {
 }
 
 function serverNameOf(st: State): string {
-  // core.c ap_get_server_name: UseCanonicalName Off (default) uses the Host header, else ServerName.
-  const ucn = (serverSetting(st.model.tree, st.vhost, 'usecanonicalname')?.args[0] ?? 'off').toLowerCase();
-  const sn = serverSetting(st.model.tree, st.vhost, 'servername')?.args[0]?.replace(/:\d+$/, '');
-  if (ucn === 'on' || st.req.host === '') return sn ?? st.req.host;
-  return st.req.host;
+  return serverName(st.model.tree, st.vhost, st.req);
 }
 
 function accessFileName(st: State): { accessFileName?: string } {

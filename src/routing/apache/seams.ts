@@ -29,8 +29,12 @@ export interface RequestRecord {
   serverName: string;
   serverPort: number;
   serverAdmin?: string;
-  /** SERVER_SOFTWARE as this server builds it (ServerTokens applied), when the server's version is known. */
+  /** The server's description as `apache2 -v` gives it ("Apache/2.4.71 (Debian)"), when known; the params apply ServerTokens (cgiEnv.ts serverBanner). */
   serverSoftware?: string;
+  /** The loaded modules' version components ("mod_fcgid/2.3.9"), in order, when known: ServerTokens Full appends them. */
+  serverComponents?: readonly string[];
+  /** Apache's own process environment (getenv in httpd), when known: PATH and LD_LIBRARY_PATH when subprocess_env has none (util_script.c env2env). */
+  environment?: Readonly<Record<string, string>>;
   /** ap_document_root(r). */
   documentRoot: string;
   /** CONTEXT_PREFIX / CONTEXT_DOCUMENT_ROOT (mod_alias sets them; else '' and the DocumentRoot). */

@@ -102,6 +102,8 @@ export interface ApacheServer {
   /** The parent's pid (also its process-group id). */
   pid: number;
   process: ServerProcess;
+  /** The environment Apache was started with (its master's /proc/PID/environ, shells aside): PATH, LANG, APACHE_*. */
+  environment: Record<string, string>;
   /** The error log so far. */
   errorLog(): string;
   /** An HTTP request to this server (GET by default). */
@@ -228,6 +230,9 @@ interface Prepared {
   env: Record<string, string>;
 }
 
+/** The PATH Apache runs with (startProcess's own). */
+const APACHE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 /** Writes the private ServerRoot and httpd.conf (does not start anything). */
 async function prepare(opts: StartApacheOptions): Promise<Prepared> {
   const tmp = makeTempDir('apache');
@@ -255,7 +260,11 @@ async function prepare(opts: StartApacheOptions): Promise<Prepared> {
       fcgid,
     };
     const confPath = writeFile(tmp.join('httpd.conf'), httpdConf(opts, ctx, paths));
-    const env = {
+    // Apache's whole environment, explicit: the routing model is told it (ApacheServer.environment), as the CLI
+    // reads a running master's from /proc/PID/environ.
+    const env: Record<string, string> = {
+      PATH: APACHE_PATH,
+      LANG: 'C',
       APACHE_RUN_DIR: run,
       APACHE_LOCK_DIR: lock,
       APACHE_LOG_DIR: logs,
@@ -348,6 +357,7 @@ async function startOnce(opts: StartApacheOptions): Promise<ApacheServer> {
       pidPath: paths.pid,
       pid: proc.pid,
       process: proc,
+      environment: { ...env },
       errorLog: () => tailFile(paths.error, 1 << 20),
       http: (pathname, o) => httpRequest(port, pathname, o),
       stop,

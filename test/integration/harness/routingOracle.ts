@@ -15,14 +15,13 @@
  *   ${TCP}     host:port of the TCP echo app   ${SERVE} the command that runs the
  *                                               echo app on fd 0 (mod_fcgid)
  */
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { Route, RouteRequest } from '../../../src/routing/types.js';
-import { APACHE_BINARY, startApache, type ApacheServer } from './apache.js';
+import { startApache, type ApacheServer } from './apache.js';
 import { freePort } from './freePort.js';
 import { startProcess, type ServerProcess } from './process.js';
 import { BIN } from './requireServer.js';
@@ -346,7 +345,11 @@ function httpRequestWithPort(
   });
 }
 
-/** The request as the model takes it: the same request, field by field, as node:http sent it. */
+/**
+ * The request as the model takes it: the same request, field by field, as
+ * node:http sent it — the Host header exactly as sent (headers.host), the
+ * connection to Apache's port.
+ */
 export function routeRequestOf(run: OracleRun, r: CaseRequest, obs: Observation): RouteRequest {
   const q = obs.url.indexOf('?');
   const path = q < 0 ? obs.url : obs.url.slice(0, q);
@@ -362,14 +365,8 @@ export function routeRequestOf(run: OracleRun, r: CaseRequest, obs: Observation)
     method: r.method ?? 'GET',
     path,
     ...(q < 0 ? {} : { query: obs.url.slice(q + 1) }),
-    headers: { ...obs.sentHeaders },
+    headers: { host: obs.host, ...obs.sentHeaders },
   };
-}
-
-/** What `apache2 -v` says, as SERVER_SOFTWARE carries it ("Apache/2.4.62 (Debian)"). */
-export function apacheServerSoftware(): string | undefined {
-  const r = spawnSync(APACHE_BINARY, ['-v'], { encoding: 'utf8', timeout: 10_000 });
-  return /Server version:\s*(.+)/.exec(r.stdout ?? '')?.[1]?.trim();
 }
 
 /** Params whose value differs on every connection: only their presence is compared. */
