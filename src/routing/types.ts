@@ -75,6 +75,12 @@ export interface RouteBackend {
   setupId?: string;
   /** Exactly what the backend receives (a param the module does not send is absent). */
   params: Record<string, string>;
+  /**
+   * Params the backend receives whose value the model could not know, left out of
+   * `params` ("PATH: the PATH of the environment Apache was started with"); also in the
+   * route's `uncertain`. They say nothing of where the request goes.
+   */
+  unknown?: string[];
   /** The script Apache executes itself (mod_fcgid, mod_fastcgi static/dynamic), or the file the backend is asked to run. */
   script?: string;
 }

@@ -164,15 +164,22 @@ function sourceFinding(t: WebTarget, answer: WebAnswer, what: string, ctx: Compa
   };
 }
 
+/** What the model could not decide about where the request goes (not the params' unknown values). */
+function routingDoubts(route: Route): string[] {
+  const params = new Set(route.backend?.unknown ?? []);
+  return route.uncertain.filter((u) => !params.has(u));
+}
+
 function mismatchFinding(t: WebTarget, route: Route, answer: WebAnswer, saw: string, ctx: CompareContext): Finding {
-  const uncertain = route.uncertain.length > 0;
+  const doubts = routingDoubts(route);
+  const uncertain = doubts.length > 0;
   const base = `Asked for ${t.url.path} through the web server, Apache ${saw}; the configuration on disk says the request is ${predicted(route)}.`;
   return {
     id: 'route-mismatch',
     severity: uncertain ? 'info' : 'warning',
     title: 'The web server does not answer as its configuration says',
     message: uncertain
-      ? `${base} The prediction was uncertain (${route.uncertain.join('; ')}), so this may be the model's guess, not a fault of the site.`
+      ? `${base} The prediction was uncertain (${doubts.join('; ')}), so this may be the model's guess, not a fault of the site.`
       : ctx.notReloaded
         ? `${base} ${runningConfigCause(t, ctx)}.`
         : `${base} The likeliest cause: ${runningConfigCause(t, ctx)}. It may also be fcgi-doctor's model that is wrong: compare with fcgi-doctor trace ${t.script?.url ?? t.url.path}.`,
@@ -183,7 +190,7 @@ function mismatchFinding(t: WebTarget, route: Route, answer: WebAnswer, saw: str
       ...routeEvidence(route),
     ],
     fix: uncertain
-      ? `Check what decides this request (${route.uncertain[0]}) and run fcgi-doctor trace with that value.`
+      ? `Check what decides this request (${doubts[0]}) and run fcgi-doctor trace with that value.`
       : RELOAD,
     setup: t.setup.id,
   };

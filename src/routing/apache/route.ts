@@ -684,8 +684,13 @@ function finishBackend(st: State, rec: RequestRecord, choice: BackendChoice): Ro
   // Params left out because the server itself was not seen (its environment, its version) or the model could not
   // follow the sub-request: said, since a live look (as root) or a simpler mapping would tell. What depends on the
   // client's connection (REMOTE_*, SERVER_ADDR) is in every trace and goes unsaid.
-  for (const u of unknownParams(rec, choice, { lookupUri }))
-    if (/^(PATH|SERVER_SOFTWARE|SERVER_SIGNATURE|PATH_TRANSLATED):/.test(u)) st.uncertain.push(u);
+  const unknown = unknownParams(rec, choice, { lookupUri }).filter((u) =>
+    /^(PATH|SERVER_SOFTWARE|SERVER_SIGNATURE|PATH_TRANSLATED):/.test(u),
+  );
+  if (unknown.length > 0) {
+    st.route.backend.unknown = unknown;
+    st.uncertain.push(...unknown);
+  }
   if (rec.filename && !rec.filename.startsWith('proxy:')) st.route.file = rec.filename;
   else if (rec.filename?.startsWith('proxy:')) st.route.file = null;
   return st.route;
