@@ -275,3 +275,26 @@ describe('never throws', () => {
       expect(() => trace(m, FILES, `http://blog.example.org${p}`)).not.toThrow();
   });
 });
+
+describe('mod_rewrite in a vhost and the main server (RewriteOptions Inherit)', () => {
+  const MAIN = `RewriteEngine On\nRewriteRule ^/old/(.*)$ /new/$1 [R=302,L]\n`;
+  const vhost = (own: string) =>
+    `<VirtualHost *:80>\n ServerName app.example\n DocumentRoot /srv/app\n${own}</VirtualHost>\n`;
+  const files = { '/srv/app/old/page.html': 'old' };
+
+  it("a vhost with rules of its own runs only them: the main server's are not inherited", () => {
+    const m = modelOf(`${MAIN}${vhost(' RewriteEngine On\n RewriteRule ^/x$ /y [L]\n')}`);
+    const r = trace(m, files, 'http://app.example/old/page.html');
+    expect(r.outcome).toBe('static');
+  });
+
+  it("RewriteOptions Inherit: the main server's rules run after the vhost's", () => {
+    const m = modelOf(`${MAIN}${vhost(' RewriteEngine On\n RewriteOptions Inherit\n RewriteRule ^/x$ /y [L]\n')}`);
+    const r = trace(m, files, 'http://app.example/old/page.html');
+    expect({ outcome: r.outcome, status: r.status, location: r.location }).toEqual({
+      outcome: 'status',
+      status: 302,
+      location: 'http://app.example/new/page.html',
+    });
+  });
+});

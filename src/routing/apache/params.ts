@@ -2,7 +2,7 @@
  * The FastCGI params an Apache 2.4 module sends the backend for one request,
  * names and values, from the request record the route core filled: httpd's
  * ap_add_common_vars + ap_add_cgi_vars (cgiEnv.ts) and each module's own
- * changes (proxyFcgiEnv.ts, fcgidEnv.ts, fastcgiEnv.ts). docs/apache-params.md
+ * changes (proxyFcgiEnv.ts, fcgidEnv.ts, fastcgiEnv.ts). docs/routing/params.md
  * says, param by param, where each value comes from and how it was checked
  * against a real Apache.
  *

@@ -23,6 +23,7 @@ import { lastArg, mergeSections, type Merged } from './merge.js';
 import type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
 import { backendParams, unknownParams } from './params.js';
 import { applyRewrite } from './rewrite.js';
+import { effectiveRewriteDirectives } from './rewrite/inherit.js';
 import type { BackendChoice, RequestRecord, RewriteContext } from './seams.js';
 import { locationMatches, sectionIndex } from './sections.js';
 import { outcomeStatus, rewrittenToFile, tryAliases, tryProxyPass, type Translated } from './translate.js';
@@ -186,7 +187,13 @@ function phases(st: State, uri: string, args: string | undefined, from: Redirect
   // 1. mod_rewrite in server/vhost context (hook_uri2file runs before mod_proxy's translate_name).
   if (has(st, 'rewrite_module')) {
     const rules = st.vhost
-      ? (sectionIndex(model.tree).vhostTop.get(st.vhost) ?? []).filter((d) => REWRITE_NAMES.has(d.name))
+      ? // A vhost runs its own rules, and the main server's only as RewriteOptions Inherit/InheritBefore (or the main
+        // server's InheritDown) say: mod_rewrite.c config_server_merge.
+        effectiveRewriteDirectives(
+          sectionIndex(model.tree).mainTop.filter((d) => REWRITE_NAMES.has(d.name)),
+          (sectionIndex(model.tree).vhostTop.get(st.vhost) ?? []).filter((d) => REWRITE_NAMES.has(d.name)),
+          'server',
+        )
       : sectionIndex(model.tree).mainTop.filter((d) => REWRITE_NAMES.has(d.name));
     const engineOn = (lastArg(rules, 'rewriteengine') ?? 'off').toLowerCase() === 'on';
     if (engineOn && uri.startsWith('/')) {
