@@ -39,9 +39,26 @@ export interface ServerConfig {
   parsed: ParsedConfig;
   /** The file the user named is read by the server (true when no file was named). */
   targetLoaded: boolean;
+  /** The names under which the server reads the named file (itself, or a link to it such as sites-enabled/x.conf). */
+  targetReadAs: string[];
   /** The named file was not loaded and was read after the root, as if enabled. */
   targetAnalysedAsEnabled: boolean;
   envvars: Record<string, string>;
+}
+
+/**
+ * The files read that are `target` under another name (a2ensite's symlink) or
+ * itself. The usual link has the target's own name, so those are resolved
+ * first; every file read is resolved only when none of them is it (thousands
+ * of site files would otherwise each cost a realpath).
+ */
+function namesReadAs(target: string, files: readonly { file: string }[], source: ConfigFileSource): string[] {
+  const real = source.realpath(target) ?? target;
+  const same = (f: { file: string }) => f.file === target || (source.realpath(f.file) ?? f.file) === real;
+  const base = path.posix.basename(target);
+  const named = files.filter((f) => path.posix.basename(f.file) === base && same(f)).map((f) => f.file);
+  if (named.length > 0) return named;
+  return files.filter(same).map((f) => f.file);
 }
 
 export function loadServerConfig(opts: LoadOptions): ServerConfig {
@@ -65,14 +82,15 @@ export function loadServerConfig(opts: LoadOptions): ServerConfig {
   let targetLoaded = true;
   let asEnabled = false;
   const target = located.targetFile;
+  let targetReadAs: string[] = [];
   if (target) {
-    const real = source.realpath(target) ?? target;
-    targetLoaded = parsed.files.some((f) => f.file === target || (source.realpath(f.file) ?? f.file) === real);
+    targetReadAs = namesReadAs(target, parsed.files, source);
+    targetLoaded = targetReadAs.length > 0;
     if (!targetLoaded && source.stat(target).kind === 'file') {
       // Analyse the named file anyway, as if the server included it last.
       parsed = parseConfig({ ...base, extraFiles: [target] });
       asEnabled = true;
     }
   }
-  return { located, parsed, targetLoaded, targetAnalysedAsEnabled: asEnabled, envvars };
+  return { located, parsed, targetLoaded, targetReadAs, targetAnalysedAsEnabled: asEnabled, envvars };
 }

@@ -142,7 +142,9 @@ export class LiveFileSource implements ConfigFileSource {
 
   realpath(file: string): string | undefined {
     try {
-      return fs.realpathSync(file);
+      // realpath(3) in one call: the JS version lstat()s every component, and `check FILE` on a
+      // server of thousands of site files resolves each of them to find FILE among them.
+      return fs.realpathSync.native(file);
     } catch {
       return undefined;
     }

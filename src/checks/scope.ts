@@ -204,6 +204,20 @@ export function scopeFiles(model: ConfigModel): Set<string> | undefined {
   return names;
 }
 
+// One rule per model: the live steps and the report both ask, and building it walks every setup and vhost.
+const rules = new WeakMap<ConfigModel, ScopeRule | null>();
+
+/** The scope rule of `check FILE`, or undefined when the check covers the whole server. */
+function scopeRuleOf(model: ConfigModel): ScopeRule | undefined {
+  let rule = rules.get(model);
+  if (rule === undefined) {
+    const files = scopeFiles(model);
+    rule = files ? new ScopeRule(model, files) : null;
+    rules.set(model, rule);
+  }
+  return rule ?? undefined;
+}
+
 /**
  * The model the live steps of `check FILE` work on: only the setups in scope. The
  * other sites' setups are judged on their configuration alone (the elsewhere line
@@ -211,17 +225,15 @@ export function scopeFiles(model: ConfigModel): Set<string> | undefined {
  * seconds, and their live state cannot fail this check anyway.
  */
 export function liveScopeModel(model: ConfigModel): ConfigModel {
-  const files = scopeFiles(model);
-  if (!files) return model;
-  const rule = new ScopeRule(model, files);
+  const rule = scopeRuleOf(model);
+  if (!rule) return model;
   return { ...model, setups: model.setups.filter((s) => rule.setupsIn.has(s.id)) };
 }
 
 /** Sets apart the findings about other parts of the server than FILE (see the module comment). */
 export function splitByScope(model: ConfigModel, findings: readonly Finding[]): ScopedFindings {
-  const files = scopeFiles(model);
-  if (!files) return { inScope: [...findings], setupsInScope: new Set(model.setups.map((s) => s.id)) };
-  const rule = new ScopeRule(model, files);
+  const rule = scopeRuleOf(model);
+  if (!rule) return { inScope: [...findings], setupsInScope: new Set(model.setups.map((s) => s.id)) };
   const inScope: Finding[] = [];
   const out: Finding[] = [];
   const sites = new Set<string>();

@@ -104,13 +104,7 @@ function buildModel(opts: AnalyzeOptions): ConfigModel {
   if (cfg.located.targetFile) {
     const target = cfg.located.targetFile;
     model.targetFile = target;
-    const real = source.realpath(target) ?? target;
-    model.targetFileNames = [
-      target,
-      ...cfg.parsed.files
-        .filter((f) => f.file !== target && (source.realpath(f.file) ?? f.file) === real)
-        .map((f) => f.file),
-    ];
+    model.targetFileNames = [target, ...cfg.targetReadAs.filter((f) => f !== target)];
   }
   if (cfg.located.layout === 'standalone') {
     model.notes.push(

@@ -77,11 +77,11 @@ export interface DiscoveryOptions {
  * defines none (a server-wide handler such as conf-enabled/php8.2-fpm.conf)
  * reaches every site, so all are searched, within the overall limits.
  */
-function inScope(model: ConfigModel, sites: Site[]): Site[] {
+function sitesInScope(model: ConfigModel): Site[] {
   const target = model.targetFile;
-  if (!target) return sites;
-  const own = sites.filter((s) => s.vhost?.file === target);
-  return own.length > 0 ? own : sites;
+  // Only FILE's vhosts are built (a server of 5,000 sites is checked one site at a time).
+  if (target && model.vhosts.some((v) => v.file === target)) return sitesOf(model, (v) => v.file === target);
+  return sitesOf(model);
 }
 
 /** Setups Apache uses for this site: its own and the main server's (which every vhost inherits). */
@@ -127,7 +127,7 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
   let routingBroken: string | undefined;
   const totalDeadline = now() + limits.msTotal;
   let totalLeft = limits.entriesTotal;
-  const sites = inScope(model, sitesOf(model));
+  const sites = sitesInScope(model);
   for (const [i, site] of sites.entries()) {
     const setups = reaching(model, site);
     if (setups.length === 0) continue;

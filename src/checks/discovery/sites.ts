@@ -101,11 +101,12 @@ function indexNames(model: ConfigModel, vhost: Directive | undefined): string[] 
   return names;
 }
 
-export function sitesOf(model: ConfigModel): Site[] {
+export function sitesOf(model: ConfigModel, only?: (v: VirtualHostInfo) => boolean): Site[] {
   const out: Site[] = [];
   const mainPort = listenPort(model.tree);
   const mainName = mainServerValue(model.tree, 'servername')?.args[0];
   for (const v of model.vhosts) {
+    if (only && !only(v)) continue;
     const node = vhostNode(model, v);
     if (!node) continue;
     const port = portOf(v.addresses, mainPort);
@@ -137,7 +138,8 @@ export function sitesOf(model: ConfigModel): Site[] {
     });
   }
   const dr = mainServerValue(model.tree, 'documentroot');
-  if (dr?.args[0]) {
+  // The main server is a site of its own only when every vhost is asked for.
+  if (dr?.args[0] && !only) {
     out.push({
       label: 'the main server',
       scheme: mainPort === 443 ? 'https' : 'http',
