@@ -125,8 +125,10 @@ function messageOf(p: HtaccessProblem, where: HtaccessWhere): string {
 
 function evidenceOf(p: HtaccessProblem): Evidence[] {
   const out: Evidence[] = [];
-  if (p.kind === 'unreadable') out.push({ kind: 'probe', text: p.message });
-  else out.push({ kind: 'config', text: `${p.file}:${p.line}: ${`${p.directive} ${p.text ?? ''}`.trim()}` });
+  const line = `${p.directive} ${p.text ?? ''}`.trim();
+  // A line with nothing printable to quote (a binary file) is said by the message; its probe is the evidence.
+  if (p.kind === 'unreadable' || line === '') out.push({ kind: 'probe', text: p.message });
+  else out.push({ kind: 'config', text: `${p.file}:${p.line}: ${line}` });
   if (p.allowOverride)
     out.push({ kind: 'config', text: `${p.allowOverride.file}:${p.allowOverride.line}: ${p.allowOverride.text}` });
   return out;
