@@ -18,6 +18,23 @@ import { startApache, type ApacheServer } from './harness/apache.js';
 import { BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { startServeApp, type ServeAppServer } from './harness/serveApp.js';
 
+/** The routing model of the configuration the harness started Apache with, read as check reads it. */
+function modelOfServer(apache: { confPath: string; serverRoot: string }): ApacheRoutingModel {
+  const p = parseConfig({
+    rootFile: apache.confPath,
+    serverRoot: apache.serverRoot,
+    source: new LiveFileSource(),
+    env: {},
+  });
+  return {
+    tree: p.directives,
+    serverRoot: p.serverRoot,
+    modulesLoaded: p.modules,
+    vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
+    setups: extractSetups(p.directives, p.serverRoot, p.modules),
+  };
+}
+
 const built = requireBuiltCli();
 const haveProxyFcgi = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi);
 const haveFcgid = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modFcgid);
@@ -55,19 +72,7 @@ Action via-action /actions-handler virtual
 </Location>
 `,
     });
-    const p = parseConfig({
-      rootFile: apache.confPath,
-      serverRoot: apache.serverRoot,
-      source: new LiveFileSource(),
-      env: {},
-    });
-    model = {
-      tree: p.directives,
-      serverRoot: p.serverRoot,
-      modulesLoaded: p.modules,
-      vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
-      setups: extractSetups(p.directives, p.serverRoot, p.modules),
-    };
+    model = modelOfServer(apache);
   });
   afterAll(async () => {
     await apache?.stop();
@@ -201,19 +206,7 @@ describe.skipIf(!haveProxyFcgi)('vhost selection and static routes vs a real Apa
 </VirtualHost>
 `,
     });
-    const p = parseConfig({
-      rootFile: apache.confPath,
-      serverRoot: apache.serverRoot,
-      source: new LiveFileSource(),
-      env: {},
-    });
-    model = {
-      tree: p.directives,
-      serverRoot: p.serverRoot,
-      modulesLoaded: p.modules,
-      vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
-      setups: extractSetups(p.directives, p.serverRoot, p.modules),
-    };
+    model = modelOfServer(apache);
   });
   afterAll(async () => {
     await apache?.stop();
@@ -263,19 +256,7 @@ AddHandler fcgid-script .fcgi
 </Directory>
 `,
     });
-    const p = parseConfig({
-      rootFile: apache.confPath,
-      serverRoot: apache.serverRoot,
-      source: new LiveFileSource(),
-      env: {},
-    });
-    model = {
-      tree: p.directives,
-      serverRoot: p.serverRoot,
-      modulesLoaded: p.modules,
-      vhosts: listVhosts(p.directives).map((v) => describeVhost(v, p.serverRoot)),
-      setups: extractSetups(p.directives, p.serverRoot, p.modules),
-    };
+    model = modelOfServer(apache);
   });
   afterAll(async () => {
     await apache?.stop();
