@@ -13,13 +13,11 @@ import type { Directive } from '../../src/apache/index.js';
 import { backendParams, unknownParams } from '../../src/routing/apache/params.js';
 import type { BackendChoice, RequestRecord } from '../../src/routing/apache/seams.js';
 import { startApache, type ApacheServer } from './harness/apache.js';
-import { freePort } from './harness/freePort.js';
-import { startProcess } from './harness/process.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
-import { harnessServer, type HarnessServer } from './harness/server.js';
-import { startServeApp, type ServeAppServer } from './harness/serveApp.js';
-import { makeDir, makeTempDir, writeFile } from './harness/tempdir.js';
-import { waitFor, waitForEndpoint } from './harness/waitFor.js';
+import type { HarnessServer } from './harness/server.js';
+import { startServeApp, startTcpServeApp, type ServeAppServer } from './harness/serveApp.js';
+import { makeDir, writeFile } from './harness/tempdir.js';
+import { waitFor } from './harness/waitFor.js';
 
 const built = requireBuiltCli();
 const haveAll = built && hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.modFcgid);
@@ -93,29 +91,6 @@ function dir(written: string, ...args: string[]): Directive {
   };
 }
 
-/** `fcgi-doctor serve 127.0.0.1:PORT` (startServeApp only does Unix sockets). */
-async function startTcpServe(): Promise<HarnessServer & { port: number }> {
-  const tmp = makeTempDir('serve-tcp');
-  const port = await freePort();
-  const logPath = tmp.join('serve.log');
-  const proc = startProcess(process.execPath, [BIN, 'serve', `127.0.0.1:${port}`], {
-    name: 'fcgi-doctor serve (tcp)',
-    outputPath: logPath,
-    ownedPaths: [tmp.path],
-  });
-  const stop = async () => {
-    await proc.stop();
-    tmp.remove();
-  };
-  try {
-    await waitForEndpoint({ kind: 'tcp', host: '127.0.0.1', port }, { process: proc, timeoutMs: 20_000 });
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return { ...harnessServer(tmp.path, logPath, proc, stop), port };
-}
-
 /** The lines of the configuration below that define proxy workers (mod_proxy.c:add_pass, ap_proxy_define_worker). */
 function workers(t: string): Directive[] {
   return [
@@ -138,7 +113,7 @@ describe.skipIf(!haveAll)('backendParams equals what a real Apache sends', () =>
 
   beforeAll(async () => {
     unix = await startServeApp({ args: ['--mode', '0660', '--group', 'www-data'] });
-    tcp = await startTcpServe();
+    tcp = await startTcpServeApp();
     const sock = unix.endpoint.path;
     const t = `127.0.0.1:${tcp.port}`;
     const script = `#!/bin/sh\nexec ${process.execPath} ${BIN} serve\n`;

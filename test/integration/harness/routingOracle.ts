@@ -22,12 +22,9 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { Route, RouteRequest } from '../../../src/routing/types.js';
 import { startApache, type ApacheServer } from './apache.js';
-import { freePort } from './freePort.js';
-import { startProcess, type ServerProcess } from './process.js';
 import { BIN } from './requireServer.js';
-import { startServeApp, type ServeAppServer } from './serveApp.js';
-import { makeDir, makeTempDir, writeFile } from './tempdir.js';
-import { waitForEndpoint } from './waitFor.js';
+import { startServeApp, startTcpServeApp, type ServeAppServer, type TcpServeAppServer } from './serveApp.js';
+import { makeDir, writeFile } from './tempdir.js';
 
 export const ROUTING_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'routing');
 
@@ -161,38 +158,7 @@ function writeCaseFiles(
   }
 }
 
-interface TcpEcho {
-  address: string;
-  proc: ServerProcess;
-  stop(): Promise<void>;
-}
-
-/** `fcgi-doctor serve 127.0.0.1:PORT` (startServeApp binds a Unix socket only). */
-async function startTcpEcho(): Promise<TcpEcho> {
-  const tmp = makeTempDir('serve-tcp');
-  try {
-    const port = await freePort();
-    const proc = startProcess(process.execPath, [BIN, 'serve', `127.0.0.1:${port}`], {
-      name: 'fcgi-doctor serve (tcp)',
-      outputPath: tmp.join('serve.log'),
-      ownedPaths: [tmp.path],
-    });
-    const stop = async () => {
-      await proc.stop();
-      tmp.remove();
-    };
-    try {
-      await waitForEndpoint({ kind: 'tcp', host: '127.0.0.1', port }, { process: proc, timeoutMs: 20_000 });
-    } catch (e) {
-      await stop();
-      throw e;
-    }
-    return { address: `127.0.0.1:${port}`, proc, stop };
-  } catch (e) {
-    tmp.remove();
-    throw e;
-  }
-}
+type TcpEcho = TcpServeAppServer;
 
 /** Starts the case's echo apps and one Apache with its config and files. */
 export async function startOracle(c: RoutingCase): Promise<OracleRun> {
@@ -214,9 +180,9 @@ export async function startOracle(c: RoutingCase): Promise<OracleRun> {
       appTargets.set(unix.pid, `unix:${unix.endpoint.path}`);
     }
     if (c.apps?.includes('tcp')) {
-      tcp = await startTcpEcho();
+      tcp = await startTcpServeApp();
       vars.TCP = tcp.address;
-      appTargets.set(tcp.proc.pid, tcp.address);
+      appTargets.set(tcp.pid, tcp.address);
     }
     const apache = await startApache({
       modules: c.modules,

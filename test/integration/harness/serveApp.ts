@@ -8,6 +8,7 @@ import type { Endpoint } from './endpoint.js';
 import { SPAWN_FCGI_BINARY } from './perlFcgi.js';
 import { startProcess } from './process.js';
 import { BIN } from './requireServer.js';
+import { freePort } from './freePort.js';
 import { harnessServer, type HarnessServer } from './server.js';
 import { makeDir, makeTempDir } from './tempdir.js';
 import { waitFor, waitForEndpoint } from './waitFor.js';
@@ -92,6 +93,40 @@ export async function startServeApp(opts: StartServeAppOptions = {}): Promise<Se
       throw e;
     }
     return { ...harnessServer(tmp.path, logPath, proc, stop), endpoint };
+  } catch (e) {
+    tmp.remove();
+    throw e;
+  }
+}
+
+export interface TcpServeAppServer extends HarnessServer {
+  port: number;
+  /** "127.0.0.1:PORT", as a FastCGI target and as Apache's fcgi:// authority. */
+  address: string;
+}
+
+/** `fcgi-doctor serve 127.0.0.1:PORT`: the stand-in app on TCP, on a free port. */
+export async function startTcpServeApp(timeoutMs = 20_000): Promise<TcpServeAppServer> {
+  const tmp = makeTempDir('serve-tcp');
+  try {
+    const port = await freePort();
+    const logPath = tmp.join('serve.log');
+    const proc = startProcess(process.execPath, [BIN, 'serve', `127.0.0.1:${port}`], {
+      name: 'fcgi-doctor serve (tcp)',
+      outputPath: logPath,
+      ownedPaths: [tmp.path],
+    });
+    const stop = async () => {
+      await proc.stop();
+      tmp.remove();
+    };
+    try {
+      await waitForEndpoint({ kind: 'tcp', host: '127.0.0.1', port }, { process: proc, timeoutMs });
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+    return { ...harnessServer(tmp.path, logPath, proc, stop), port, address: `127.0.0.1:${port}` };
   } catch (e) {
     tmp.remove();
     throw e;
