@@ -33,7 +33,12 @@ export const handlerMatchesInnerExtensionCheck: ConfigCheck = {
             id: 'handler-matches-inner-extension',
             severity: 'warning',
             title: `AddHandler ${ext} also runs files like upload${ext}.jpg`,
-            message: `"${firstLink(m.text)}" hands any file with ${ext} anywhere in its name to the FastCGI application, because mod_mime checks every extension, not only the last: an uploaded "photo${ext}.jpg" is executed as a script.`,
+            message: `"${firstLink(m.text)}" hands any file with ${ext} anywhere in its name to the FastCGI application, because mod_mime checks every extension, not only the last: an uploaded "photo${ext}.jpg" is executed as a script${
+              // mod_fcgid and mod_fastcgi's dynamic mode exec() the file itself: it needs its execute bit.
+              s.mode === 'fcgid' || s.mode === 'dynamic'
+                ? ' (when it has its execute bit, which mod_fcgid needs to run it)'
+                : ''
+            }.`,
             at: m.at,
             evidence: [`${at(m.at)}: ${m.text}`],
             fix: `Use <FilesMatch "\\${ext}$"> SetHandler ${m.handler ?? 'HANDLER'} </FilesMatch> instead of AddHandler, so only names ending in ${ext} are run.`,
