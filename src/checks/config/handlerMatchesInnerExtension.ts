@@ -36,7 +36,7 @@ export const handlerMatchesInnerExtensionCheck: ConfigCheck = {
             message: `"${firstLink(m.text)}" hands any file with ${ext} anywhere in its name to the FastCGI application, because mod_mime checks every extension, not only the last: an uploaded "photo${ext}.jpg" is executed as a script${
               // mod_fcgid and mod_fastcgi's dynamic mode exec() the file itself: it needs its execute bit.
               s.mode === 'fcgid' || s.mode === 'dynamic'
-                ? ' (when it has its execute bit, which mod_fcgid needs to run it)'
+                ? ' (when it has its execute bit: the module runs the file itself)'
                 : ''
             }.`,
             at: m.at,
