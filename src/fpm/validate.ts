@@ -1,0 +1,115 @@
+/**
+ * What FPM checks after the parse (sapi/fpm/fpm/fpm_conf.c: fpm_conf_process_all_pools,
+ * fpm_conf_post_process; fpm_unix.c: fpm_unix_conf_wp, fpm_unix_resolve_socket_permissions).
+ * FPM names no line for these; we point at the directive that decides, or the pool's [section].
+ */
+import { intValue } from './directives.js';
+import { fullPath } from './load.js';
+import type { FpmAccountLookup, FpmConfig, FpmEntry, FpmFileReader, FpmIssue, FpmPoolConfig } from './types.js';
+
+export interface FpmValidateOptions {
+  /** Users and groups of the machine FPM runs on; without it user/group are not looked up. */
+  accounts?: FpmAccountLookup;
+  /** FPM started as root insists on `user` (fpm_unix_conf_wp); default true (how services start it). */
+  asRoot?: boolean;
+  reader?: FpmFileReader;
+}
+
+export function validateFpmConfig(config: FpmConfig, opts: FpmValidateOptions = {}): FpmIssue[] {
+  const issues: FpmIssue[] = [];
+  if (config.pools.length === 0 && !config.issues.some((i) => i.severity === 'error')) {
+    issues.push({ file: config.file, line: 0, message: 'No pool defined. at least one pool section must be specified in config file', severity: 'error' });
+  }
+  const listenSeen = new Map<string, FpmPoolConfig>();
+  for (const pool of config.pools) {
+    const add = (at: FpmEntry | undefined, message: string) =>
+      issues.push({ file: at?.file ?? pool.file, line: at?.line ?? pool.line, message: `[pool ${pool.name}] ${message}`, severity: 'error', pool: pool.name });
+    checkPool(pool, config, opts, add);
+    const listen = pool.get('listen');
+    if (listen && listen.value !== '') {
+      const key = listen.value.startsWith('/') || /[:]|^\d+$/.test(listen.value) ? listen.value : fullPath(listen.value, pool.get('prefix')?.value ?? config.prefix);
+      const other = listenSeen.get(key);
+      if (other) add(listen, `unable to set listen address as it's already used in another pool '${other.name}'`);
+      else listenSeen.set(key, pool);
+    }
+  }
+  return issues;
+}
+
+function checkPool(
+  pool: FpmPoolConfig,
+  config: FpmConfig,
+  opts: FpmValidateOptions,
+  add: (at: FpmEntry | undefined, message: string) => void,
+): void {
+  const prefix = pool.get('prefix');
+  if (prefix && prefix.value !== '' && opts.reader && !opts.reader.isDirectory(fullPath(prefix.value, config.prefix))) {
+    add(prefix, `the prefix '${prefix.value}' does not exist or is not a directory`);
+  }
+  const listen = pool.get('listen');
+  if (!listen || listen.value === '') add(listen, 'no listen address have been defined!');
+
+  const user = pool.get('user');
+  const group = pool.get('group');
+  if ((opts.asRoot ?? true) && (!user || user.value === '')) add(user, 'please specify user and group other than root');
+  if (opts.accounts) {
+    if (user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value)) add(user, `cannot get uid for user '${user.value}'`);
+    if (group && group.value !== '' && !/^\d+$/.test(group.value) && !opts.accounts.groupExists(group.value)) add(group, `cannot get gid for group '${group.value}'`);
+    const owner = pool.get('listen.owner');
+    if (owner && owner.value !== '' && !/^\d+$/.test(owner.value) && !opts.accounts.userExists(owner.value)) add(owner, `cannot get uid for user '${owner.value}'`);
+    const lgroup = pool.get('listen.group');
+    if (lgroup && lgroup.value !== '' && !/^\d+$/.test(lgroup.value) && !opts.accounts.groupExists(lgroup.value)) add(lgroup, `cannot get gid for group '${lgroup.value}'`);
+  }
+
+  const pm = pool.get('pm');
+  const style = pm?.value.toLowerCase();
+  if (!style) {
+    add(pm, 'the process manager is missing (static, dynamic or ondemand)');
+    return;
+  }
+  const maxChildrenAt = pool.get('pm.max_children');
+  const maxChildren = intValue(maxChildrenAt?.value, 0);
+  if (maxChildren < 1) {
+    add(maxChildrenAt ?? pm, 'pm.max_children must be a positive value');
+    return;
+  }
+  const spawnAt = pool.get('pm.max_spawn_rate');
+  if (spawnAt && intValue(spawnAt.value, 32) < 1) add(spawnAt, 'pm.max_spawn_rate must be a positive value');
+
+  if (style === 'dynamic') {
+    const minAt = pool.get('pm.min_spare_servers');
+    const maxAt = pool.get('pm.max_spare_servers');
+    const startAt = pool.get('pm.start_servers');
+    const min = intValue(minAt?.value, 0);
+    const max = intValue(maxAt?.value, 0);
+    if (min <= 0) return add(minAt ?? pm, `pm.min_spare_servers(${min}) must be a positive value`);
+    if (max <= 0) return add(maxAt ?? pm, `pm.max_spare_servers(${max}) must be a positive value`);
+    if (min > maxChildren || max > maxChildren) {
+      return add(min > maxChildren ? minAt : maxAt, `pm.min_spare_servers(${min}) and pm.max_spare_servers(${max}) cannot be greater than pm.max_children(${maxChildren})`);
+    }
+    if (max < min) return add(maxAt, `pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})`);
+    let start = intValue(startAt?.value, 0);
+    // Unset (or ≤ 0): FPM takes the middle of the spare range.
+    if (start <= 0) start = min + Math.trunc((max - min) / 2);
+    else if (start < min || start > max) {
+      return add(startAt, `pm.start_servers(${start}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`);
+    }
+  } else if (style === 'ondemand') {
+    const idle = pool.get('pm.process_idle_timeout');
+    if (idle && Number.parseInt(idle.value, 10) < 1) add(idle, 'pm.process_idle_timeout must be a positive value');
+  }
+
+  for (const key of ['pm.status_path', 'ping.path'] as const) {
+    const at = pool.get(key);
+    if (at && at.value !== '' && !at.value.startsWith('/')) add(at, `the ${key === 'ping.path' ? 'ping' : 'status'} path '${at.value}' must start with a '/'`);
+  }
+  const chroot = pool.get('chroot');
+  if (chroot && chroot.value !== '') {
+    if (!chroot.value.startsWith('/')) add(chroot, `the chroot path '${chroot.value}' must start with a '/'`);
+    else if (opts.reader && !opts.reader.isDirectory(chroot.value)) add(chroot, `the chroot path '${chroot.value}' does not exist or is not a directory`);
+  }
+  const slowTimeout = pool.get('request_slowlog_timeout');
+  if (slowTimeout && Number.parseInt(slowTimeout.value, 10) > 0 && !pool.get('slowlog')?.value) {
+    add(slowTimeout, "'slowlog' must be specified for use with 'request_slowlog_timeout'");
+  }
+}
