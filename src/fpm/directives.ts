@@ -94,8 +94,26 @@ export function knows(d: { since?: number } | undefined, version: number | undef
 }
 
 const SYSLOG_FACILITIES = new Set([
-  'auth', 'authpriv', 'cron', 'daemon', 'ftp', 'kern', 'lpr', 'mail', 'news', 'syslog', 'user', 'uucp',
-  'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7',
+  'auth',
+  'authpriv',
+  'cron',
+  'daemon',
+  'ftp',
+  'kern',
+  'lpr',
+  'mail',
+  'news',
+  'syslog',
+  'user',
+  'uucp',
+  'local0',
+  'local1',
+  'local2',
+  'local3',
+  'local4',
+  'local5',
+  'local6',
+  'local7',
 ]);
 
 /** FPM's complaint about a value, or undefined when FPM takes it. `value` is after the INI scanner. */
@@ -116,7 +134,9 @@ export function checkValue(kind: ValueKind, value: string): string | undefined {
       // The scanner already turned yes/on/true into "1" and no/off/false/none into "".
       return value === '1' || value === '' ? undefined : 'invalid boolean value';
     case 'pm':
-      return /^(static|dynamic|ondemand)$/i.test(value) ? undefined : 'invalid process manager (static, dynamic or ondemand)';
+      return /^(static|dynamic|ondemand)$/i.test(value)
+        ? undefined
+        : 'invalid process manager (static, dynamic or ondemand)';
     case 'log_level':
       return /^(debug|notice|warning|warn|error|alert)$/i.test(value) ? undefined : "invalid value for 'log_level'";
     case 'rlimit_core':

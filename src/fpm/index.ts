@@ -11,7 +11,14 @@ export { readFpmConfig, fullPath, type FpmReadOptions } from './load.js';
 export { validateFpmConfig, type FpmValidateOptions } from './validate.js';
 export { parseListenAddress, listenKey } from './listen.js';
 export { parseIniSize, parseTimeSeconds } from './directives.js';
-export { findFpmInstallations, installationOfMaster, phpVersionOf, versionNumber, type FpmInstallation, type FpmMasterCommand } from './installations.js';
+export {
+  findFpmInstallations,
+  installationOfMaster,
+  phpVersionOf,
+  versionNumber,
+  type FpmInstallation,
+  type FpmMasterCommand,
+} from './installations.js';
 export { scanIni } from './ini.js';
 
 /** Read and validate: the configuration with every issue FPM's `-t` would report, in reading order. */

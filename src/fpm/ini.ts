@@ -15,10 +15,7 @@ const TRUE_WORDS = new Set(['yes', 'on', 'true']);
 const FALSE_WORDS = new Set(['no', 'off', 'false', 'none', 'null']);
 
 /** A value: "…" (with ${VAR}), '…' (raw), bare text up to ';', joined as the scanner concatenates them. */
-function scanValue(
-  text: string,
-  env: Readonly<Record<string, string>>,
-): { value: string } | { error: string } {
+function scanValue(text: string, env: Readonly<Record<string, string>>): { value: string } | { error: string } {
   let out = '';
   let i = 0;
   let onlyBare = true;

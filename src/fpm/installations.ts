@@ -46,7 +46,10 @@ export function versionNumber(version: string | undefined): number | undefined {
  * A master's command line: `php-fpm8.3 -y FILE -p DIR -c INI`, `--fpm-config=FILE`, and the
  * title a running master gives itself, `php-fpm: master process (/etc/php/8.3/fpm/php-fpm.conf)`.
  */
-export function installationOfMaster(cmd: FpmMasterCommand, defaults: { config?: string; prefix?: string } = {}): FpmInstallation | undefined {
+export function installationOfMaster(
+  cmd: FpmMasterCommand,
+  defaults: { config?: string; prefix?: string } = {},
+): FpmInstallation | undefined {
   let config: string | undefined;
   let prefix: string | undefined;
   let phpIni: string | undefined;
@@ -87,7 +90,10 @@ function prefixOf(config: string): string {
 }
 
 /** Every installation on the machine: the packaged layouts, then each running master's own. */
-export function findFpmInstallations(reader: FpmFileReader, masters: readonly FpmMasterCommand[] = []): FpmInstallation[] {
+export function findFpmInstallations(
+  reader: FpmFileReader,
+  masters: readonly FpmMasterCommand[] = [],
+): FpmInstallation[] {
   const found: FpmInstallation[] = [];
   const versions = reader.listDir('/etc/php');
   if (Array.isArray(versions)) {
@@ -97,13 +103,15 @@ export function findFpmInstallations(reader: FpmFileReader, masters: readonly Fp
     }
   }
   if (reader.exists('/etc/php-fpm.conf')) found.push({ layout: 'rhel', config: '/etc/php-fpm.conf', prefix: '/usr' });
-  if (reader.exists('/usr/local/etc/php-fpm.conf')) found.push({ layout: 'docker', config: '/usr/local/etc/php-fpm.conf', prefix: '/usr/local' });
+  if (reader.exists('/usr/local/etc/php-fpm.conf'))
+    found.push({ layout: 'docker', config: '/usr/local/etc/php-fpm.conf', prefix: '/usr/local' });
   for (const m of masters) {
     const inst = installationOfMaster(m);
     if (!inst) continue;
     const same = found.find((f) => f.config === inst.config && f.pid === undefined);
     // The running master says which version and prefix are really in use.
-    if (same) Object.assign(same, { pid: inst.pid, prefix: inst.prefix, ...(inst.version ? { version: inst.version } : {}) });
+    if (same)
+      Object.assign(same, { pid: inst.pid, prefix: inst.prefix, ...(inst.version ? { version: inst.version } : {}) });
     else found.push(inst);
   }
   return found;

@@ -11,7 +11,8 @@ export function parseListenAddress(value: string): ListenAddress | undefined {
   if (v === '') return undefined;
   if (/^\d+$/.test(v)) return { kind: 'tcp', host: '', port: Number(v), ipv6: false };
   const v6 = /^\[([^\]]*)\]:(\d+)$/.exec(v);
-  if (v6?.[1] !== undefined && v6[2] !== undefined) return { kind: 'tcp', host: v6[1], port: Number(v6[2]), ipv6: true };
+  if (v6?.[1] !== undefined && v6[2] !== undefined)
+    return { kind: 'tcp', host: v6[1], port: Number(v6[2]), ipv6: true };
   const colon = v.lastIndexOf(':');
   if (colon > 0 && !v.includes('/') && /^\d+$/.test(v.slice(colon + 1))) {
     return { kind: 'tcp', host: v.slice(0, colon), port: Number(v.slice(colon + 1)), ipv6: false };

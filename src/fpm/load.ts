@@ -68,15 +68,25 @@ function notVisible(st: State, file: string, code: string | undefined, error: st
 
 function readFile(st: State, file: string, from?: { file: string; line: number }): void {
   if (st.files.length >= (st.opts.maxFiles ?? DEFAULT_MAX_FILES)) {
-    issue(st, from?.file ?? file, from?.line ?? 0, `more than ${st.opts.maxFiles ?? DEFAULT_MAX_FILES} files included; read no further`);
+    issue(
+      st,
+      from?.file ?? file,
+      from?.line ?? 0,
+      `more than ${st.opts.maxFiles ?? DEFAULT_MAX_FILES} files included; read no further`,
+    );
     return;
   }
   const maxBytes = st.opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const got = st.opts.reader.readText(file, maxBytes);
   if ('error' in got) {
-    issue(st, from?.file ?? file, from?.line ?? 0, from
-      ? `Unable to include ${file}: ${notVisible(st, file, got.code, got.error)}`
-      : `failed to load configuration file: ${notVisible(st, file, got.code, got.error)}`);
+    issue(
+      st,
+      from?.file ?? file,
+      from?.line ?? 0,
+      from
+        ? `Unable to include ${file}: ${notVisible(st, file, got.code, got.error)}`
+        : `failed to load configuration file: ${notVisible(st, file, got.code, got.error)}`,
+    );
     return;
   }
   st.files.push(file);
@@ -122,7 +132,13 @@ function section(st: State, file: string, name: string, line: number): void {
   }
   const known = st.pools.get(name.toLowerCase());
   if (known) {
-    issue(st, file, line, `pool [${name}] is already defined at ${known.file}:${known.line}; FPM merges both sections and the later values win`, 'warning');
+    issue(
+      st,
+      file,
+      line,
+      `pool [${name}] is already defined at ${known.file}:${known.line}; FPM merges both sections and the later values win`,
+      'warning',
+    );
     st.current = known;
     return;
   }
@@ -135,7 +151,12 @@ function section(st: State, file: string, name: string, line: number): void {
 function expandPool(st: State, e: FpmEntry): FpmEntry | undefined {
   if (!e.value.includes('$pool')) return e;
   if (!st.current) {
-    issue(st, e.file, e.line, `unable to parse value for entry '${e.key}': Can't use '$pool' when the pool is not defined`);
+    issue(
+      st,
+      e.file,
+      e.line,
+      `unable to parse value for entry '${e.key}': Can't use '$pool' when the pool is not defined`,
+    );
     return undefined;
   }
   return { ...e, value: e.value.split('$pool').join(st.current.name) };
@@ -226,7 +247,11 @@ export function readFpmConfig(file: string, opts: FpmReadOptions): FpmConfig {
   for (const p of pools) {
     const listen = p.get('listen');
     const parsed = listen ? parseListenAddress(listen.value) : undefined;
-    if (parsed) p.listen = parsed.kind === 'unix' ? { kind: 'unix', path: fullPath(parsed.path, p.get('prefix')?.value ?? st.prefix) } : parsed;
+    if (parsed)
+      p.listen =
+        parsed.kind === 'unix'
+          ? { kind: 'unix', path: fullPath(parsed.path, p.get('prefix')?.value ?? st.prefix) }
+          : parsed;
   }
   const global = st.global;
   return {

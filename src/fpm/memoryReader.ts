@@ -2,7 +2,9 @@
 import type { FpmFileReader } from './types.js';
 
 /** `files`: path → content; a value of `{ error, code }` stands for a file that cannot be read. */
-export function memoryFpmFileReader(files: Readonly<Record<string, string | { error: string; code?: string }>>): FpmFileReader {
+export function memoryFpmFileReader(
+  files: Readonly<Record<string, string | { error: string; code?: string }>>,
+): FpmFileReader {
   const paths = Object.keys(files);
   const isDir = (p: string) => {
     const prefix = p.endsWith('/') ? p : `${p}/`;
@@ -11,7 +13,10 @@ export function memoryFpmFileReader(files: Readonly<Record<string, string | { er
   return {
     readText(path, maxBytes) {
       const f = files[path];
-      if (f === undefined) return isDir(path) ? { error: 'Is a directory', code: 'EISDIR' } : { error: 'No such file or directory', code: 'ENOENT' };
+      if (f === undefined)
+        return isDir(path)
+          ? { error: 'Is a directory', code: 'EISDIR' }
+          : { error: 'No such file or directory', code: 'ENOENT' };
       if (typeof f !== 'string') return f;
       const bytes = Buffer.from(f, 'utf8');
       return { text: bytes.subarray(0, maxBytes).toString('utf8'), truncated: bytes.length > maxBytes };
@@ -19,7 +24,9 @@ export function memoryFpmFileReader(files: Readonly<Record<string, string | { er
     listDir(path) {
       if (!isDir(path)) return { error: 'No such file or directory', code: 'ENOENT' };
       const prefix = path.endsWith('/') ? path : `${path}/`;
-      const names = new Set(paths.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/')[0] ?? ''));
+      const names = new Set(
+        paths.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split('/')[0] ?? ''),
+      );
       return [...names].filter((n) => n !== '').sort();
     },
     isDirectory: isDir,

@@ -18,16 +18,30 @@ export interface FpmValidateOptions {
 export function validateFpmConfig(config: FpmConfig, opts: FpmValidateOptions = {}): FpmIssue[] {
   const issues: FpmIssue[] = [];
   if (config.pools.length === 0 && !config.issues.some((i) => i.severity === 'error')) {
-    issues.push({ file: config.file, line: 0, message: 'No pool defined. at least one pool section must be specified in config file', severity: 'error' });
+    issues.push({
+      file: config.file,
+      line: 0,
+      message: 'No pool defined. at least one pool section must be specified in config file',
+      severity: 'error',
+    });
   }
   const listenSeen = new Map<string, FpmPoolConfig>();
   for (const pool of config.pools) {
     const add = (at: FpmEntry | undefined, message: string) =>
-      issues.push({ file: at?.file ?? pool.file, line: at?.line ?? pool.line, message: `[pool ${pool.name}] ${message}`, severity: 'error', pool: pool.name });
+      issues.push({
+        file: at?.file ?? pool.file,
+        line: at?.line ?? pool.line,
+        message: `[pool ${pool.name}] ${message}`,
+        severity: 'error',
+        pool: pool.name,
+      });
     checkPool(pool, config, opts, add);
     const listen = pool.get('listen');
     if (listen && listen.value !== '') {
-      const key = listen.value.startsWith('/') || /[:]|^\d+$/.test(listen.value) ? listen.value : fullPath(listen.value, pool.get('prefix')?.value ?? config.prefix);
+      const key =
+        listen.value.startsWith('/') || /[:]|^\d+$/.test(listen.value)
+          ? listen.value
+          : fullPath(listen.value, pool.get('prefix')?.value ?? config.prefix);
       const other = listenSeen.get(key);
       if (other) add(listen, `unable to set listen address as it's already used in another pool '${other.name}'`);
       else listenSeen.set(key, pool);
@@ -53,12 +67,16 @@ function checkPool(
   const group = pool.get('group');
   if ((opts.asRoot ?? true) && (!user || user.value === '')) add(user, 'please specify user and group other than root');
   if (opts.accounts) {
-    if (user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value)) add(user, `cannot get uid for user '${user.value}'`);
-    if (group && group.value !== '' && !/^\d+$/.test(group.value) && !opts.accounts.groupExists(group.value)) add(group, `cannot get gid for group '${group.value}'`);
+    if (user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value))
+      add(user, `cannot get uid for user '${user.value}'`);
+    if (group && group.value !== '' && !/^\d+$/.test(group.value) && !opts.accounts.groupExists(group.value))
+      add(group, `cannot get gid for group '${group.value}'`);
     const owner = pool.get('listen.owner');
-    if (owner && owner.value !== '' && !/^\d+$/.test(owner.value) && !opts.accounts.userExists(owner.value)) add(owner, `cannot get uid for user '${owner.value}'`);
+    if (owner && owner.value !== '' && !/^\d+$/.test(owner.value) && !opts.accounts.userExists(owner.value))
+      add(owner, `cannot get uid for user '${owner.value}'`);
     const lgroup = pool.get('listen.group');
-    if (lgroup && lgroup.value !== '' && !/^\d+$/.test(lgroup.value) && !opts.accounts.groupExists(lgroup.value)) add(lgroup, `cannot get gid for group '${lgroup.value}'`);
+    if (lgroup && lgroup.value !== '' && !/^\d+$/.test(lgroup.value) && !opts.accounts.groupExists(lgroup.value))
+      add(lgroup, `cannot get gid for group '${lgroup.value}'`);
   }
 
   const pm = pool.get('pm');
@@ -77,23 +95,8 @@ function checkPool(
   if (spawnAt && intValue(spawnAt.value, 32) < 1) add(spawnAt, 'pm.max_spawn_rate must be a positive value');
 
   if (style === 'dynamic') {
-    const minAt = pool.get('pm.min_spare_servers');
-    const maxAt = pool.get('pm.max_spare_servers');
-    const startAt = pool.get('pm.start_servers');
-    const min = intValue(minAt?.value, 0);
-    const max = intValue(maxAt?.value, 0);
-    if (min <= 0) return add(minAt ?? pm, `pm.min_spare_servers(${min}) must be a positive value`);
-    if (max <= 0) return add(maxAt ?? pm, `pm.max_spare_servers(${max}) must be a positive value`);
-    if (min > maxChildren || max > maxChildren) {
-      return add(min > maxChildren ? minAt : maxAt, `pm.min_spare_servers(${min}) and pm.max_spare_servers(${max}) cannot be greater than pm.max_children(${maxChildren})`);
-    }
-    if (max < min) return add(maxAt, `pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})`);
-    let start = intValue(startAt?.value, 0);
-    // Unset (or ≤ 0): FPM takes the middle of the spare range.
-    if (start <= 0) start = min + Math.trunc((max - min) / 2);
-    else if (start < min || start > max) {
-      return add(startAt, `pm.start_servers(${start}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`);
-    }
+    const problem = dynamicProblem(pool, maxChildren);
+    if (problem) add(problem.at ?? pm, problem.message);
   } else if (style === 'ondemand') {
     const idle = pool.get('pm.process_idle_timeout');
     if (idle && Number.parseInt(idle.value, 10) < 1) add(idle, 'pm.process_idle_timeout must be a positive value');
@@ -101,15 +104,48 @@ function checkPool(
 
   for (const key of ['pm.status_path', 'ping.path'] as const) {
     const at = pool.get(key);
-    if (at && at.value !== '' && !at.value.startsWith('/')) add(at, `the ${key === 'ping.path' ? 'ping' : 'status'} path '${at.value}' must start with a '/'`);
+    if (at && at.value !== '' && !at.value.startsWith('/'))
+      add(at, `the ${key === 'ping.path' ? 'ping' : 'status'} path '${at.value}' must start with a '/'`);
   }
   const chroot = pool.get('chroot');
   if (chroot && chroot.value !== '') {
     if (!chroot.value.startsWith('/')) add(chroot, `the chroot path '${chroot.value}' must start with a '/'`);
-    else if (opts.reader && !opts.reader.isDirectory(chroot.value)) add(chroot, `the chroot path '${chroot.value}' does not exist or is not a directory`);
+    else if (opts.reader && !opts.reader.isDirectory(chroot.value))
+      add(chroot, `the chroot path '${chroot.value}' does not exist or is not a directory`);
   }
   const slowTimeout = pool.get('request_slowlog_timeout');
   if (slowTimeout && Number.parseInt(slowTimeout.value, 10) > 0 && !pool.get('slowlog')?.value) {
     add(slowTimeout, "'slowlog' must be specified for use with 'request_slowlog_timeout'");
   }
+}
+
+/** pm = dynamic: the spare range and start_servers, in the order FPM checks them (first failure only). */
+function dynamicProblem(
+  pool: FpmPoolConfig,
+  maxChildren: number,
+): { at: FpmEntry | undefined; message: string } | undefined {
+  const minAt = pool.get('pm.min_spare_servers');
+  const maxAt = pool.get('pm.max_spare_servers');
+  const startAt = pool.get('pm.start_servers');
+  const min = intValue(minAt?.value, 0);
+  const max = intValue(maxAt?.value, 0);
+  if (min <= 0) return { at: minAt, message: `pm.min_spare_servers(${min}) must be a positive value` };
+  if (max <= 0) return { at: maxAt, message: `pm.max_spare_servers(${max}) must be a positive value` };
+  if (min > maxChildren || max > maxChildren) {
+    return {
+      at: min > maxChildren ? minAt : maxAt,
+      message: `pm.min_spare_servers(${min}) and pm.max_spare_servers(${max}) cannot be greater than pm.max_children(${maxChildren})`,
+    };
+  }
+  if (max < min)
+    return { at: maxAt, message: `pm.max_spare_servers(${max}) must not be less than pm.min_spare_servers(${min})` };
+  // Unset (or ≤ 0): FPM takes the middle of the spare range, which is always inside it.
+  const start = intValue(startAt?.value, 0);
+  if (start > 0 && (start < min || start > max)) {
+    return {
+      at: startAt,
+      message: `pm.start_servers(${start}) must not be less than pm.min_spare_servers(${min}) and not greater than pm.max_spare_servers(${max})`,
+    };
+  }
+  return undefined;
 }

@@ -39,7 +39,12 @@ export function machineAccounts(): FpmAccountLookup {
   return { userExists: (n) => users.has(n), groupExists: (n) => groups.has(n) };
 }
 
-export function readSituation(dir: string, conf: string, version: number | undefined, accounts: FpmAccountLookup): FpmConfig {
+export function readSituation(
+  dir: string,
+  conf: string,
+  version: number | undefined,
+  accounts: FpmAccountLookup,
+): FpmConfig {
   return checkFpmConfig(conf, {
     reader: nodeFpmFileReader,
     prefix: dir,

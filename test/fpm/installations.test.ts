@@ -24,7 +24,10 @@ describe('findFpmInstallations', () => {
     const reader = memoryFpmFileReader({ '/etc/php/8.1/fpm/php-fpm.conf': '' });
     const found = findFpmInstallations(reader, [
       { pid: 10, argv: ['php-fpm: master process (/etc/php/8.1/fpm/php-fpm.conf)'], exe: '/usr/sbin/php-fpm8.1' },
-      { pid: 20, argv: ['/opt/php/sbin/php-fpm', '--fpm-config=/srv/app/fpm.conf', '-p', '/srv/app', '-c', '/srv/app/php.ini'] },
+      {
+        pid: 20,
+        argv: ['/opt/php/sbin/php-fpm', '--fpm-config=/srv/app/fpm.conf', '-p', '/srv/app', '-c', '/srv/app/php.ini'],
+      },
     ]);
     expect(found).toEqual([
       { layout: 'debian', config: '/etc/php/8.1/fpm/php-fpm.conf', prefix: '/usr', version: '8.1', pid: 10 },
@@ -35,12 +38,19 @@ describe('findFpmInstallations', () => {
 
 describe('installationOfMaster', () => {
   it('reads -y FILE, -yFILE and the version from the binary name', () => {
-    expect(installationOfMaster({ pid: 1, argv: ['/usr/sbin/php-fpm8.3', '--nodaemonize', '-y', '/tmp/x.conf'] })).toMatchObject({ config: '/tmp/x.conf', version: '8.3', prefix: '/usr' });
-    expect(installationOfMaster({ pid: 1, argv: ['php-fpm', '-y/usr/local/etc/php-fpm.conf'] })).toMatchObject({ config: '/usr/local/etc/php-fpm.conf', prefix: '/usr/local' });
+    expect(
+      installationOfMaster({ pid: 1, argv: ['/usr/sbin/php-fpm8.3', '--nodaemonize', '-y', '/tmp/x.conf'] }),
+    ).toMatchObject({ config: '/tmp/x.conf', version: '8.3', prefix: '/usr' });
+    expect(installationOfMaster({ pid: 1, argv: ['php-fpm', '-y/usr/local/etc/php-fpm.conf'] })).toMatchObject({
+      config: '/usr/local/etc/php-fpm.conf',
+      prefix: '/usr/local',
+    });
   });
   it('without a configuration it says nothing (the caller knows the build default)', () => {
     expect(installationOfMaster({ pid: 1, argv: ['php-fpm', '-F'] })).toBeUndefined();
-    expect(installationOfMaster({ pid: 1, argv: ['php-fpm', '-F'] }, { config: '/etc/php-fpm.conf' })).toMatchObject({ config: '/etc/php-fpm.conf' });
+    expect(installationOfMaster({ pid: 1, argv: ['php-fpm', '-F'] }, { config: '/etc/php-fpm.conf' })).toMatchObject({
+      config: '/etc/php-fpm.conf',
+    });
   });
 });
 

@@ -24,7 +24,8 @@ function installedVersion(bin: string): number | undefined {
 /** The places FPM's errors name: "[FILE:LINE] …". */
 function namedLocations(output: string): { file: string; line: number }[] {
   const out: { file: string; line: number }[] = [];
-  for (const m of output.matchAll(/(?:ERROR|ALERT): \[(\/[^\]:]+):(\d+)\]/g)) out.push({ file: m[1] ?? '', line: Number(m[2]) });
+  for (const m of output.matchAll(/(?:ERROR|ALERT): \[(\/[^\]:]+):(\d+)\]/g))
+    out.push({ file: m[1] ?? '', line: Number(m[2]) });
   return out;
 }
 
@@ -34,7 +35,10 @@ function namedLocations(output: string): { file: string; line: number }[] {
  * which the included file has moved on, so only the files are compared.
  */
 function includeChains(output: string): { included: string; from: string }[] {
-  return [...output.matchAll(/Unable to include (\/\S+) from (\/\S+) at line \d+/g)].map((m) => ({ included: m[1] ?? '', from: m[2] ?? '' }));
+  return [...output.matchAll(/Unable to include (\/\S+) from (\/\S+) at line \d+/g)].map((m) => ({
+    included: m[1] ?? '',
+    from: m[2] ?? '',
+  }));
 }
 
 describe.skipIf(!haveFpm)(`php-fpm -t parity (${BINARIES.phpFpm.path})`, () => {
@@ -50,7 +54,11 @@ describe.skipIf(!haveFpm)(`php-fpm -t parity (${BINARIES.phpFpm.path})`, () => {
   it.each(situations)('%s', (name) => {
     const { dir, conf } = copySituation(name);
     try {
-      const fpm = spawnSync(bin, ['-t', '-y', conf, '-p', dir], { encoding: 'utf8', env: { ...process.env, HOSTNAME: 'parity' }, timeout: 20_000 });
+      const fpm = spawnSync(bin, ['-t', '-y', conf, '-p', dir], {
+        encoding: 'utf8',
+        env: { ...process.env, HOSTNAME: 'parity' },
+        timeout: 20_000,
+      });
       const output = `${fpm.stdout ?? ''}${fpm.stderr ?? ''}`;
       const ours = readSituation(dir, conf, version, accounts).issues.filter((i) => i.severity === 'error');
       const described = `FPM (exit ${fpm.status}):\n${output}\nours:\n${ours.map((i) => `${i.file}:${i.line} ${i.message}`).join('\n')}`;
