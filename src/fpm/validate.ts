@@ -3,7 +3,7 @@
  * fpm_conf_post_process; fpm_unix.c: fpm_unix_conf_wp, fpm_unix_resolve_socket_permissions).
  * FPM names no line for these; we point at the directive that decides, or the pool's [section].
  */
-import { intValue } from './directives.js';
+import { intValue, parseTimeSeconds } from './directives.js';
 import { fullPath } from './load.js';
 import type { FpmAccountLookup, FpmConfig, FpmEntry, FpmFileReader, FpmIssue, FpmPoolConfig } from './types.js';
 
@@ -91,8 +91,6 @@ function checkPool(
     add(maxChildrenAt ?? pm, 'pm.max_children must be a positive value');
     return;
   }
-  const spawnAt = pool.get('pm.max_spawn_rate');
-  if (spawnAt && intValue(spawnAt.value, 32) < 1) add(spawnAt, 'pm.max_spawn_rate must be a positive value');
 
   if (style === 'dynamic') {
     const problem = dynamicProblem(pool, maxChildren);
@@ -114,6 +112,15 @@ function checkPool(
       add(chroot, `the chroot path '${chroot.value}' does not exist or is not a directory`);
   }
   const slowTimeout = pool.get('request_slowlog_timeout');
+  const terminate = pool.get('request_terminate_timeout');
+  const slowSeconds = slowTimeout ? parseTimeSeconds(slowTimeout.value) : 0;
+  const terminateSeconds = terminate ? parseTimeSeconds(terminate.value) : 0;
+  if (slowSeconds > 0 && terminateSeconds > 0 && slowSeconds > terminateSeconds) {
+    add(
+      slowTimeout,
+      `'request_slowlog_timeout' (${slowSeconds}) can't be greater than 'request_terminate_timeout' (${terminateSeconds})`,
+    );
+  }
   if (slowTimeout && Number.parseInt(slowTimeout.value, 10) > 0 && !pool.get('slowlog')?.value) {
     add(slowTimeout, "'slowlog' must be specified for use with 'request_slowlog_timeout'");
   }
@@ -129,6 +136,9 @@ function dynamicProblem(
   const startAt = pool.get('pm.start_servers');
   const min = intValue(minAt?.value, 0);
   const max = intValue(maxAt?.value, 0);
+  const spawnAt = pool.get('pm.max_spawn_rate');
+  if (spawnAt && intValue(spawnAt.value, 32) < 1)
+    return { at: spawnAt, message: 'pm.max_spawn_rate must be a positive value' };
   if (min <= 0) return { at: minAt, message: `pm.min_spare_servers(${min}) must be a positive value` };
   if (max <= 0) return { at: maxAt, message: `pm.max_spare_servers(${max}) must be a positive value` };
   if (min > maxChildren || max > maxChildren) {
