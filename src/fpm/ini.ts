@@ -64,14 +64,19 @@ export function scanIni(text: string, env: Readonly<Record<string, string>> = {}
   for (let i = 0; i < lines.length; i++) {
     const line = i + 1;
     const s = (lines[i] ?? '').replace(/\r$/, '').trim();
-    if (s === '' || s.startsWith(';') || s.startsWith('#')) continue;
+    // Only ';' starts a comment: PHP 7 dropped '#', so "# note" is a key without a value to FPM.
+    if (s === '' || s.startsWith(';')) continue;
     if (s.startsWith('[')) {
       const close = s.indexOf(']');
       if (close < 0) {
         events.push({ kind: 'syntax', message: `section "${s}" has no closing "]"`, line });
         return events; // the scanner stops at a syntax error
       }
-      events.push({ kind: 'section', name: s.slice(1, close).trim(), line });
+      const name = s
+        .slice(1, close)
+        .trim()
+        .replace(/\$\{([^}]*)\}/g, (_m, v: string) => env[v] ?? '');
+      events.push({ kind: 'section', name, line });
       continue;
     }
     const eq = s.indexOf('=');

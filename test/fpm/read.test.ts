@@ -36,6 +36,12 @@ describe('scanIni: the INI scanner as FPM gets its values', () => {
     const ev = scanIni('a = ${HOME}/x\nb = "${HOME}"\nc = \'${HOME}\'\n', { HOME: '/root' });
     expect(ev.map((e) => (e.kind === 'entry' ? e.value : ''))).toEqual(['/root/x', '/root', '${HOME}']);
   });
+  it('expands ${VAR} in a section name; "#" is no comment since PHP 7', () => {
+    expect(scanIni('[${SITE}]\n# note\n', { SITE: 'blog' })).toEqual([
+      { kind: 'section', name: 'blog', line: 1 },
+      { kind: 'entry', key: '# note', value: null, raw: '', line: 2 },
+    ]);
+  });
   it('reads key[offset], a bare key, and stops at an unbalanced [section', () => {
     const ev = scanIni('php_value[memory_limit] = 64M\nclear_env\n[www\nx = 1\n');
     expect(ev).toEqual([
