@@ -93,6 +93,13 @@ export function knows(d: { since?: number } | undefined, version: number | undef
   return d !== undefined && (version === undefined || d.since === undefined || version >= d.since);
 }
 
+const BOOLEAN_WORDS = new Set(['1', 'yes', 'true', 'on', '0', '', 'no', 'false', 'off', 'none']);
+
+/** A boolean directive's value as FPM sets it. */
+export function booleanValue(value: string): boolean {
+  return ['1', 'yes', 'true', 'on'].includes(value);
+}
+
 const SYSLOG_FACILITIES = new Set([
   'auth',
   'authpriv',
@@ -131,8 +138,9 @@ export function checkValue(kind: ValueKind, value: string): string | undefined {
       return /[smhd0-9]/.test(last) ? undefined : 'unknown suffix used in time value';
     }
     case 'bool':
-      // The scanner already turned yes/on/true into "1" and no/off/false/none into "".
-      return value === '1' || value === '' ? undefined : 'invalid boolean value';
+      // Unquoted yes/on/true/no/off/false/none are already "1"/"" (the scanner); quoted, FPM 8.2
+      // takes these lower-case words too (checked against php-fpm8.2 -t: "none" and "0" pass, "On" fails).
+      return BOOLEAN_WORDS.has(value) ? undefined : 'invalid boolean value';
     case 'pm':
       return /^(static|dynamic|ondemand)$/i.test(value)
         ? undefined

@@ -45,6 +45,8 @@ function scanValue(text: string, env: Readonly<Record<string, string>>): { value
       i = end + 1;
       continue;
     }
+    // An unquoted '=' is a syntax error to the scanner ("unexpected '='"): such values need quotes.
+    if (c === '=') return { error: "unexpected '=' in an unquoted value (quote the value)" };
     out += c;
     i++;
   }

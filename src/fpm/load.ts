@@ -5,7 +5,7 @@
  * fpm_conf_ini_parser_include, fpm_conf_expand_pool_name, fpm_evaluate_full_path).
  * Problems are collected as issues; nothing here throws on bad input.
  */
-import { POOL_ARRAYS, GLOBAL_DIRECTIVES, POOL_DIRECTIVES, checkValue, knows } from './directives.js';
+import { POOL_ARRAYS, GLOBAL_DIRECTIVES, POOL_DIRECTIVES, booleanValue, checkValue, knows } from './directives.js';
 import { expandIncludeGlob } from './glob.js';
 import { scanIni } from './ini.js';
 import { parseListenAddress } from './listen.js';
@@ -164,7 +164,10 @@ function expandPool(st: State, e: FpmEntry): FpmEntry | undefined {
 
 function plainEntry(st: State, e: FpmEntry): void {
   const table = st.current ? POOL_DIRECTIVES : GLOBAL_DIRECTIVES;
-  const d = table[e.key];
+  // Plain names are matched without case (fpm_conf_ini_parser_entry: strcasecmp); stored by their table name.
+  const name = Object.keys(table).find((k) => k === e.key.toLowerCase());
+  const d = name ? table[name] : undefined;
+  if (name) e = { ...e, key: name };
   if (!knows(d, st.opts.version) || !d) {
     issue(st, e.file, e.line, `unknown entry '${e.key}'`);
     return;
@@ -190,11 +193,15 @@ function arrayEntry(st: State, file: string, e: FpmEntry): void {
     issue(st, file, e.line, `unknown directive '${e.key}'`);
     return;
   }
+  if (e.offset === '') {
+    issue(st, file, e.line, `You must provide a key for field '${e.key}'`);
+    return;
+  }
   if (kind.bool && checkValue('bool', e.value)) {
     issue(st, file, e.line, `error while parsing '${e.key}[${e.offset ?? ''}]' : invalid boolean value`);
     return;
   }
-  const expanded = kind.bool ? { ...e, value: e.value === '1' ? 'On' : 'Off' } : expandPool(st, e);
+  const expanded = kind.bool ? { ...e, value: booleanValue(e.value) ? 'On' : 'Off' } : expandPool(st, e);
   if (!expanded) return;
   st.current.entries.push(expanded);
   if (e.key === 'env') st.current.env.push(expanded);

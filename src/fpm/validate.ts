@@ -25,6 +25,7 @@ export function validateFpmConfig(config: FpmConfig, opts: FpmValidateOptions = 
       severity: 'error',
     });
   }
+  globalChecks(config, issues);
   const listenSeen = new Map<string, FpmPoolConfig>();
   for (const pool of config.pools) {
     const add = (at: FpmEntry | undefined, message: string) =>
@@ -46,6 +47,21 @@ export function validateFpmConfig(config: FpmConfig, opts: FpmValidateOptions = 
       if (other) add(listen, `unable to set listen address as it's already used in another pool '${other.name}'`);
       else listenSeen.set(key, pool);
     }
+    // pm.status_listen: FPM adds a pool "<name>_status" listening there (fpm_conf.c: fpm_conf_process_all_pools).
+    const statusListen = pool.get('pm.status_listen');
+    if (statusListen && statusListen.value !== '') {
+      const key = listenKeyOf(statusListen.value, pool, config);
+      const other = listenSeen.get(key);
+      if (other) {
+        issues.push({
+          file: statusListen.file,
+          line: statusListen.line,
+          message: `[pool ${pool.name}_status] unable to set listen address as it's already used in another pool '${other.name}'`,
+          severity: 'error',
+          pool: pool.name,
+        });
+      } else listenSeen.set(key, { ...pool, name: `${pool.name}_status` });
+    }
   }
   return issues;
 }
@@ -65,7 +81,8 @@ function checkPool(
 
   const user = pool.get('user');
   const group = pool.get('group');
-  if ((opts.asRoot ?? true) && (!user || user.value === '')) add(user, 'please specify user and group other than root');
+  // Only an absent user: php-fpm8.2 -t as root takes `user =` (empty) without a word.
+  if ((opts.asRoot ?? true) && !user) add(user, 'please specify user and group other than root');
   if (opts.accounts) {
     if (user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value))
       add(user, `cannot get uid for user '${user.value}'`);
@@ -104,6 +121,14 @@ function checkPool(
     const at = pool.get(key);
     if (at && at.value !== '' && !at.value.startsWith('/'))
       add(at, `the ${key === 'ping.path' ? 'ping' : 'status'} path '${at.value}' must start with a '/'`);
+  }
+  const priority = pool.get('process.priority');
+  if (priority && !priorityInRange(priority.value)) add(priority, 'process.priority must be included into [-19,20]');
+  const chdir = pool.get('chdir');
+  // Inside a chroot the path is the jail's; it cannot be checked from here.
+  if (chdir && chdir.value !== '' && !pool.get('chroot')?.value && opts.reader) {
+    const full = fullPath(chdir.value, pool.get('prefix')?.value ?? config.prefix);
+    if (!opts.reader.isDirectory(full)) add(chdir, `the chdir path '${full}' does not exist or is not a directory`);
   }
   const chroot = pool.get('chroot');
   if (chroot && chroot.value !== '') {
@@ -158,4 +183,30 @@ function dynamicProblem(
     };
   }
   return undefined;
+}
+
+/** FPM compares listen addresses as strings, after a relative socket path is put under the prefix. */
+function listenKeyOf(value: string, pool: FpmPoolConfig, config: FpmConfig): string {
+  return value.startsWith('/') || /:|^\d+$/.test(value)
+    ? value
+    : fullPath(value, pool.get('prefix')?.value ?? config.prefix);
+}
+
+function priorityInRange(value: string): boolean {
+  const n = Number.parseInt(value, 10);
+  return !Number.isNaN(n) && n >= -19 && n <= 20;
+}
+
+/** The [global] checks of fpm_conf_post_process, at the directive's line. */
+function globalChecks(config: FpmConfig, issues: FpmIssue[]): void {
+  const at = (e: FpmEntry, message: string) => issues.push({ file: e.file, line: e.line, message, severity: 'error' });
+  const logLimit = config.globalGet('log_limit');
+  if (logLimit && Number.parseInt(logLimit.value || '0', 10) < 512) at(logLimit, 'log_limit must be greater than 512');
+  const priority = config.globalGet('process.priority');
+  if (priority && !priorityInRange(priority.value)) at(priority, 'process.priority must be included into [-19,20]');
+  const events = config.globalGet('events.mechanism');
+  // What Linux builds offer (fpm_event.c: fpm_event_pre_init); kqueue, /dev/poll and port are other systems'.
+  if (events && events.value !== '' && !['epoll', 'poll', 'select'].includes(events.value.toLowerCase())) {
+    at(events, `event mechanism '${events.value}' is not available on this system`);
+  }
 }
