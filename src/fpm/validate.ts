@@ -82,7 +82,7 @@ function checkPool(
   const user = pool.get('user');
   const group = pool.get('group');
   // Only an absent user: php-fpm8.2 -t as root takes `user =` (empty) without a word.
-  if ((opts.asRoot ?? true) && !user) add(user, 'please specify user and group other than root');
+  if ((opts.asRoot ?? true) && !user) add(user, 'user has not been defined');
   if (opts.accounts) {
     if (user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value))
       add(user, `cannot get uid for user '${user.value}'`);

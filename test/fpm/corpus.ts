@@ -13,7 +13,10 @@ import { nodeFpmFileReader } from '../../src/fpm/nodeReader.js';
 export const CORPUS = join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', 'parity');
 
 export function corpusSituations(): string[] {
-  return readdirSync(CORPUS).sort();
+  return readdirSync(CORPUS, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 }
 
 /** A private copy of one situation: { dir (the prefix), conf (its php-fpm.conf) }. */
