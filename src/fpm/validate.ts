@@ -84,9 +84,11 @@ function checkPool(
   // Only an absent user: php-fpm8.2 -t as root takes `user =` (empty) without a word.
   if ((opts.asRoot ?? true) && !user) add(user, 'user has not been defined');
   if (opts.accounts) {
-    if (user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value))
+    // Not as root, FPM ignores user and group with a notice (fpm_unix.c: fpm_unix_conf_wp); listen.* still count.
+    const asRoot = opts.asRoot ?? true;
+    if (asRoot && user && user.value !== '' && !/^\d+$/.test(user.value) && !opts.accounts.userExists(user.value))
       add(user, `cannot get uid for user '${user.value}'`);
-    if (group && group.value !== '' && !/^\d+$/.test(group.value) && !opts.accounts.groupExists(group.value))
+    if (asRoot && group && group.value !== '' && !/^\d+$/.test(group.value) && !opts.accounts.groupExists(group.value))
       add(group, `cannot get gid for group '${group.value}'`);
     const owner = pool.get('listen.owner');
     if (owner && owner.value !== '' && !/^\d+$/.test(owner.value) && !opts.accounts.userExists(owner.value))
