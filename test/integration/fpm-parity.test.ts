@@ -5,9 +5,10 @@
  * accepts gives none.
  */
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { phpVersionOf, versionNumber } from '../../src/fpm/index.js';
+import { findFpmInstallations, phpVersionOf, versionNumber } from '../../src/fpm/index.js';
+import { nodeFpmFileReader } from '../../src/fpm/nodeReader.js';
 import { copySituation, corpusSituations, machineAccounts, readSituation } from '../fpm/corpus.js';
 import { BINARIES, hasBinary } from './harness/requireServer.js';
 
@@ -46,6 +47,21 @@ describe.skipIf(!haveFpm)(`php-fpm -t parity (${BINARIES.phpFpm.path})`, () => {
   const version = haveFpm ? installedVersion(bin) : undefined;
   const accounts = machineAccounts();
   const situations = corpusSituations();
+
+  it('finds the installed binary among the installations of this machine, with its version', () => {
+    const found = findFpmInstallations(nodeFpmFileReader);
+    const v = phpVersionOf(bin);
+    // A Debian-style binary (php-fpm8.3) comes with /etc/php/8.3/fpm/php-fpm.conf.
+    if (v && existsSync(`/etc/php/${v}/fpm/php-fpm.conf`)) {
+      expect(found).toContainEqual({
+        layout: 'debian',
+        config: `/etc/php/${v}/fpm/php-fpm.conf`,
+        prefix: '/usr',
+        version: v,
+      });
+    }
+    // Other layouts (RHEL, the Docker images) are covered on fixture text: test/fpm/installations.test.ts.
+  });
 
   it('the corpus holds at least 25 configurations', () => {
     expect(situations.length).toBeGreaterThanOrEqual(25);
