@@ -43,6 +43,23 @@ describe('fpm-config-error from the pool files (fpmConfigCheck)', () => {
     ]);
   });
 
+  it('a pool file the doctor may not read is a notice naming the user, not a finding', async () => {
+    const r = await probe(
+      '',
+      {
+        files: {
+          '/etc/php/8.3/fpm/php-fpm.conf': '[global]\ninclude=/etc/php/8.3/fpm/pool.d/*.conf\n',
+          '/etc/php/8.3/fpm/pool.d/www.conf': { content: VALID_POOL, denied: true },
+        },
+      },
+      { checks: [fpmConfigCheck] },
+    );
+    expect(r.findings).toEqual([]);
+    expect(r.notices.join('\n')).toMatch(
+      /\/etc\/php\/8\.3\/fpm\/pool\.d\/www\.conf is not visible to user \S+; run with sudo/,
+    );
+  });
+
   it('nothing when the machine has no PHP-FPM', async () => {
     const r = await probe('', {}, { checks: [fpmConfigCheck] });
     expect(r.findings).toEqual([]);
