@@ -29,3 +29,5 @@ export function checkFpmConfig(file: string, opts: FpmReadOptions & Omit<FpmVali
   const more = parseFailed ? [] : validateFpmConfig(config, { ...opts, reader: opts.reader });
   return { ...config, issues: [...config.issues, ...more] };
 }
+export { nodeFpmFileReader } from './nodeReader.js';
+export { memoryFpmFileReader } from './memoryReader.js';
