@@ -290,7 +290,7 @@ export const FINDINGS = [
     id: 'fpm-config-error',
     severity: 'error',
     title: 'The PHP-FPM configuration has an error',
-    parts: ['logs'],
+    parts: ['logs', 'probes'],
     contract: true,
   },
   {
