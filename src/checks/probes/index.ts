@@ -25,6 +25,7 @@ import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
 import { dedupeFindings } from '../dedupe.js';
 import { discoverScripts, type Discovery, type DiscoveryOptions } from '../discovery/discover.js';
+import { fpmConfigCheck } from './fpmConfig.js';
 import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
 
@@ -34,6 +35,7 @@ export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
 /** In root-cause order: a server that is down before its sockets, a missing interpreter before the workers it kills. */
 export const PROBE_CHECKS: readonly ProbeCheck[] = [
   serverNotRunningCheck,
+  fpmConfigCheck,
   processManagerCheck,
   ipcDirCheck,
   scriptsCheck,

@@ -71,7 +71,7 @@ export const probeText = (f: Finding) =>
 export const DEBIAN_POOL = {
   '/etc/php/8.2/fpm/php-fpm.conf': '[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n',
   '/etc/php/8.2/fpm/pool.d/www.conf':
-    '[www]\nuser = www-data\ngroup = www-data\nlisten = /run/php/php8.2-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = dynamic\n',
+    '[www]\nuser = www-data\ngroup = www-data\nlisten = /run/php/php8.2-fpm.sock\nlisten.owner = www-data\nlisten.group = www-data\npm = dynamic\npm.max_children = 5\npm.start_servers = 2\npm.min_spare_servers = 1\npm.max_spare_servers = 3\n',
 };
 
 /** The live FPM 8.2 master and a worker holding inode 500 (its socket). */

@@ -4,7 +4,8 @@ import { errors, ids, only, probe, probeText } from './helpers.js';
 const TCP = 'ProxyPass /app "fcgi://127.0.0.1:9000/"';
 const FPM_TCP = {
   '/etc/php/8.2/fpm/php-fpm.conf': '[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n',
-  '/etc/php/8.2/fpm/pool.d/www.conf': '[www]\nlisten = 9000\n',
+  '/etc/php/8.2/fpm/pool.d/www.conf':
+    '[www]\nuser = www-data\ngroup = www-data\nlisten = 9000\npm = static\npm.max_children = 2\n',
 };
 
 describe('backend-unreachable', () => {
