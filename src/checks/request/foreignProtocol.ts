@@ -1,0 +1,78 @@
+import type { FcgiClientError } from '../../client/errors.js';
+import { formatTarget, type Target } from '../../client/target.js';
+import type { Finding } from '../../findings/finding.js';
+import { escapeBytes, recogniseForeignProtocol, type ForeignProtocol } from '../../protocol/foreignProtocol.js';
+
+/**
+ * `backend-protocol-error` when the backend's first bytes belong to another
+ * protocol: which one, and the fix for it. The recognition is
+ * protocol/foreignProtocol.ts; this module only words the advice.
+ */
+
+function fixFor(p: ForeignProtocol, where: string, target: Target): string {
+  const port = target.kind === 'tcp' ? target.port : undefined;
+  const otherService = `${where} is another service, not the FastCGI backend: most often a wrong port (9000 for 9001) or host. Find the FastCGI server's real address (ss -tlnp; PHP-FPM: listen = in the pool file) and correct the proxy's address to it.`;
+  switch (p.id) {
+    case 'http':
+      return (
+        `The backend speaks HTTP (a web server or an application server such as gunicorn, node, php -S, another Apache or nginx). ` +
+        `Either proxy to it over HTTP — Apache: ProxyPass /app/ http://${hostPort(target)}/ (mod_proxy_http) instead of fcgi://; nginx: proxy_pass http://… instead of fastcgi_pass — ` +
+        `or start it as a FastCGI server and keep fcgi://.`
+      );
+    case 'tls':
+      return (
+        `The backend expects TLS before anything else; FastCGI has no TLS, and mod_proxy_fcgi, mod_fastcgi and nginx's fastcgi_pass never speak it. ` +
+        `If it is an HTTPS server, proxy to it with https:// (Apache: SSLProxyEngine on, ProxyPass … https://${hostPort(target)}/; nginx: proxy_pass https://…); ` +
+        `if a FastCGI server was meant, the address is wrong${port === 443 || port === 8443 ? ` (port ${port} is the usual HTTPS port)` : ''}. To protect FastCGI between hosts, use a private network, a Unix socket, or a tunnel (stunnel, WireGuard).`
+      );
+    case 'ssh':
+    case 'smtp':
+    case 'ftp':
+    case 'banner-220':
+    case 'redis':
+    case 'mysql':
+    case 'postgresql':
+      return otherService;
+  }
+}
+
+function hostPort(target: Target): string {
+  return target.kind === 'tcp' ? (target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`) : 'HOST:PORT';
+}
+
+/** The finding for an error whose first bytes are another protocol's, or undefined when they are not recognised. */
+export function foreignProtocolFinding(target: Target, err: FcgiClientError): Finding | undefined {
+  const received = err.details.received;
+  if (!received?.length) return undefined;
+  const p = recogniseForeignProtocol(received);
+  if (!p) return undefined;
+  const where = formatTarget(target);
+  return {
+    id: 'backend-protocol-error',
+    severity: 'error',
+    title: `The backend speaks another protocol: ${p.speaker}, not FastCGI`,
+    message: `${where} answered with ${p.sign}: it is ${p.speaker}, not a FastCGI server (${err.message}).`,
+    evidence: [
+      { kind: 'request', text: `${where}: first bytes received: ${escapeBytes(received)}` },
+      { kind: 'request', text: `${where}: ${err.message}` },
+    ],
+    fix: fixFor(p, where, target),
+  };
+}
+
+/**
+ * A FastCGI BEGIN_REQUEST on a uWSGI socket in its native protocol
+ * (`--socket`, `socket =`) is read as a uwsgi packet header with modifier1 = 1,
+ * which no plugin serves: uWSGI's core/uwsgi.c:unconfigured_hook logs
+ * "-- unavailable modifier requested: 1 --" and the request ends with no byte
+ * sent back (tried on uWSGI 2.0 with the python3 plugin: the connection
+ * closes within milliseconds, empty). A crashed FastCGI worker closes the same
+ * way, so this is a likely cause to name, not a certainty.
+ */
+export function silentCloseCause(err: FcgiClientError): string | undefined {
+  if (err.code !== 'closed-early' || err.details.received === undefined || err.details.received.length > 0) return undefined;
+  return (
+    'If this is uWSGI, its socket speaks uWSGI\'s own protocol (--socket / socket =): it closes at once on FastCGI bytes and logs "-- unavailable modifier requested: 1 --". ' +
+    'Use --fastcgi-socket (fastcgi-socket =) for a FastCGI client, or keep the uwsgi socket and proxy with its protocol: Apache ProxyPass … uwsgi://HOST:PORT/ (mod_proxy_uwsgi), nginx uwsgi_pass'
+  );
+}
