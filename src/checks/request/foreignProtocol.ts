@@ -2,6 +2,7 @@ import type { FcgiClientError } from '../../client/errors.js';
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Finding } from '../../findings/finding.js';
 import { escapeBytes, recogniseForeignProtocol, type ForeignProtocol } from '../../protocol/foreignProtocol.js';
+import type { ScriptAccessSystem } from './scriptAccess.js';
 
 /**
  * `backend-protocol-error` when the backend's first bytes belong to another
@@ -75,4 +76,23 @@ export function silentCloseCause(err: FcgiClientError): string | undefined {
     'If this is uWSGI, its socket speaks uWSGI\'s own protocol (--socket / socket =): it closes at once on FastCGI bytes and logs "-- unavailable modifier requested: 1 --". ' +
     'Use --fastcgi-socket (fastcgi-socket =) for a FastCGI client, or keep the uwsgi socket and proxy with its protocol: Apache ProxyPass … uwsgi://HOST:PORT/ (mod_proxy_uwsgi), nginx uwsgi_pass'
   );
+}
+
+/**
+ * The finding for a failed request, made precise after a silent close by
+ * looking at who listens at the target (uwsgiNative.ts). /proc is read only
+ * then: `system` when the caller has one, else the live machine.
+ */
+export async function refineSilentClose(
+  finding: Finding,
+  err: FcgiClientError,
+  target: Target,
+  system?: ScriptAccessSystem,
+): Promise<Finding> {
+  if (!silentCloseCause(err)) return finding;
+  const [{ explainSilentClose }, probes] = await Promise.all([
+    import('./uwsgiNative.js'),
+    system ?? import('../../system/index.js').then((m) => m.liveSystem()),
+  ]);
+  return explainSilentClose(finding, err, probes, target);
 }

@@ -23,7 +23,7 @@ export function findingForClientError(target: Target, err: FcgiClientError): Fin
   if (foreign) return foreign;
   const evidence = [requestEvidence(target, err.message)];
   const uwsgiNative = silentCloseCause(err);
-  const hint = [err.details.hint, uwsgiNative && uncapitalize(uwsgiNative)].filter(Boolean).join('. ');
+  const hint = [err.details.hint, uwsgiNative].filter(Boolean).join('. ');
   const base = { evidence, message: hint ? `${err.message}. ${capitalize(hint)}.` : `${err.message}.` };
   switch (err.code) {
     case 'connect-missing':
@@ -131,10 +131,6 @@ export function findingForClientError(target: Target, err: FcgiClientError): Fin
         fix: "Look at the application's own log for a crash or an exception; make sure the target really is a FastCGI server (not HTTP, not uwsgi's own protocol).",
       };
   }
-}
-
-function uncapitalize(s: string): string {
-  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 function capitalize(s: string): string {
