@@ -89,7 +89,10 @@ export function recogniseForeignProtocol(input: Uint8Array): ForeignProtocol | u
     return { id: 'banner-220', speaker: 'a mail or FTP server', sign: `the greeting ${line}` };
   }
   // RESP: an error (-ERR, -NOAUTH, -DENIED…) or a simple string (+OK, +PONG).
-  if (/^-(ERR|WRONGTYPE|NOAUTH|DENIED|NOPERM|MISCONF|LOADING|BUSY|READONLY)\b/.test(text) || /^\+(OK|PONG)\r\n/.test(text)) {
+  if (
+    /^-(ERR|WRONGTYPE|NOAUTH|DENIED|NOPERM|MISCONF|LOADING|BUSY|READONLY)\b/.test(text) ||
+    /^\+(OK|PONG)\r\n/.test(text)
+  ) {
     return { id: 'redis', speaker: 'a Redis (or Valkey, KeyDB) server', sign: `the reply ${firstLine(b)}` };
   }
   const mysql = mysqlGreeting(b);

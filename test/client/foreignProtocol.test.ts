@@ -33,8 +33,10 @@ async function serve(behave: (socket: net.Socket) => void, tcp = true): Promise<
 /** Sends its banner on connect, as SSH, SMTP, FTP and MySQL servers do, then waits. */
 const banner = (bytes: Buffer | string) => (s: net.Socket) => s.write(bytes);
 /** Answers the first bytes it reads, as HTTP, TLS, Redis and PostgreSQL servers do. */
-const answer = (bytes: Buffer | string, close = true) => (s: net.Socket) =>
-  s.once('data', () => (close ? s.end(bytes) : s.write(bytes)));
+const answer =
+  (bytes: Buffer | string, close = true) =>
+  (s: net.Socket) =>
+    s.once('data', () => (close ? s.end(bytes) : s.write(bytes)));
 
 interface PingFinding {
   id: string;
@@ -88,7 +90,12 @@ describe('ping against a server of another protocol', () => {
       /a TLS alert record/,
       /FastCGI has no TLS/,
     ],
-    ['an SSH server', banner('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n'), /SSH-2\.0-OpenSSH_9\.2p1/, /another service/],
+    [
+      'an SSH server',
+      banner('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n'),
+      /SSH-2\.0-OpenSSH_9\.2p1/,
+      /another service/,
+    ],
     ['an SMTP server', banner('220 mx.example.org ESMTP Postfix\r\n'), /a mail server \(SMTP\)/, /wrong port/],
     ['an FTP server', banner('220 (vsFTPd 3.0.3)\r\n'), /an FTP server/, /wrong port/],
     ['a Redis server', answer("-ERR unknown command '\x01\x01'\r\n", false), /Redis/, /another service/],

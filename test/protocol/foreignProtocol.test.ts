@@ -59,7 +59,10 @@ describe('recogniseForeignProtocol', () => {
       Buffer.from([0x44, 0, 0, 0, 0xff, 0x6a, 0x04]),
       b("Host '10.0.0.5' is not allowed to connect to this MySQL server"),
     ]);
-    expect(recogniseForeignProtocol(denied)).toMatchObject({ id: 'mysql', sign: expect.stringContaining('not allowed') });
+    expect(recogniseForeignProtocol(denied)).toMatchObject({
+      id: 'mysql',
+      sign: expect.stringContaining('not allowed'),
+    });
   });
 
   it('a PostgreSQL ErrorResponse', () => {

@@ -38,7 +38,11 @@ function fixFor(p: ForeignProtocol, where: string, target: Target): string {
 }
 
 function hostPort(target: Target): string {
-  return target.kind === 'tcp' ? (target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`) : 'HOST:PORT';
+  return target.kind === 'tcp'
+    ? target.host.includes(':')
+      ? `[${target.host}]:${target.port}`
+      : `${target.host}:${target.port}`
+    : 'HOST:PORT';
 }
 
 /** The finding for an error whose first bytes are another protocol's, or undefined when they are not recognised. */
@@ -71,7 +75,8 @@ export function foreignProtocolFinding(target: Target, err: FcgiClientError): Fi
  * way, so this is a likely cause to name, not a certainty.
  */
 export function silentCloseCause(err: FcgiClientError): string | undefined {
-  if (err.code !== 'closed-early' || err.details.received === undefined || err.details.received.length > 0) return undefined;
+  if (err.code !== 'closed-early' || err.details.received === undefined || err.details.received.length > 0)
+    return undefined;
   return (
     'If this is uWSGI, its socket speaks uWSGI\'s own protocol (--socket / socket =): it closes at once on FastCGI bytes and logs "-- unavailable modifier requested: 1 --". ' +
     'Use --fastcgi-socket (fastcgi-socket =) for a FastCGI client, or keep the uwsgi socket and proxy with its protocol: Apache ProxyPass … uwsgi://HOST:PORT/ (mod_proxy_uwsgi), nginx uwsgi_pass'

@@ -33,12 +33,12 @@ export function findingForManagementError(target: Target, err: FcgiClientError):
     case 'wrong-request-id':
       return (
         foreignProtocolFinding(target, err) ?? {
-        id: 'backend-protocol-error',
-        severity: 'error',
-        title: 'The backend broke FastCGI framing in its answer to FCGI_GET_VALUES',
-        message: `${where} answered FCGI_GET_VALUES with something that is not a valid FastCGI answer: ${err.message}.`,
-        evidence,
-        fix: `Check what listens on ${where} (ss -xlp or ss -tlnp): an HTTP server, uWSGI's own protocol (socket = instead of fastcgi-socket =) or another service does not speak FastCGI.`,
+          id: 'backend-protocol-error',
+          severity: 'error',
+          title: 'The backend broke FastCGI framing in its answer to FCGI_GET_VALUES',
+          message: `${where} answered FCGI_GET_VALUES with something that is not a valid FastCGI answer: ${err.message}.`,
+          evidence,
+          fix: `Check what listens on ${where} (ss -xlp or ss -tlnp): an HTTP server, uWSGI's own protocol (socket = instead of fastcgi-socket =) or another service does not speak FastCGI.`,
         }
       );
     default:

@@ -117,7 +117,9 @@ export function explainSilentClose(
   target: Target,
 ): Finding {
   if (!silentCloseCause(err)) return finding;
-  const uwsgi = holdersAt(system, target).find((p) => /uwsgi/.test(p.comm) || /(^|\/)uwsgi[^/]*$/.test(p.cmdline[0] ?? ''));
+  const uwsgi = holdersAt(system, target).find(
+    (p) => /uwsgi/.test(p.comm) || /(^|\/)uwsgi[^/]*$/.test(p.cmdline[0] ?? ''),
+  );
   if (!uwsgi) return finding;
   const socket = uwsgiSockets(uwsgi.cmdline, system.fs).find((s) => sameAddress(s.address, target));
   if (!socket || socket.kind !== 'uwsgi') return finding;

@@ -14,23 +14,29 @@ const SOCK: Target = { kind: 'unix', path: '/run/uwsgi/app.sock' };
 const TCP: Target = { kind: 'tcp', host: '127.0.0.1', port: 3031 };
 
 function silentClose(): FcgiClientError {
-  return new FcgiClientError('closed-early', 'the backend closed the connection before FCGI_END_REQUEST (received 0 bytes in all)', {
-    phase: 'response',
-    hint: 'the application crashed or exited during the request: look at its own log',
-    received: Buffer.alloc(0),
-  });
+  return new FcgiClientError(
+    'closed-early',
+    'the backend closed the connection before FCGI_END_REQUEST (received 0 bytes in all)',
+    {
+      phase: 'response',
+      hint: 'the application crashed or exited during the request: look at its own log',
+      received: Buffer.alloc(0),
+    },
+  );
 }
 
-function machine(cmdline: string[], files: FixtureData['files'] = {}, comm = 'uwsgi'): ReturnType<typeof fixtureSystem> {
+function machine(
+  cmdline: string[],
+  files: FixtureData['files'] = {},
+  comm = 'uwsgi',
+): ReturnType<typeof fixtureSystem> {
   return fixtureSystem({
     passwd: FIXTURE_PASSWD,
     group: FIXTURE_GROUP,
     files,
     unixListeners: [{ path: SOCK.kind === 'unix' ? SOCK.path : '', inode: 700 }],
     tcpListeners: [{ address: '0.0.0.0', port: 3031, inode: 701, family: 4 }],
-    processes: [
-      { pid: 40, ppid: 1, comm, uid: 33, euid: 33, gid: 33, egid: 33, cmdline, sockets: [700, 701] },
-    ],
+    processes: [{ pid: 40, ppid: 1, comm, uid: 33, euid: 33, gid: 33, egid: 33, cmdline, sockets: [700, 701] }],
   });
 }
 
@@ -42,7 +48,16 @@ function explain(target: Target, system: ReturnType<typeof fixtureSystem>) {
 describe('uwsgiSockets', () => {
   it('reads --socket, -s, --opt=value and --fastcgi-socket from the command line', () => {
     expect(
-      uwsgiSockets(['uwsgi', '--socket', '/a.sock', '-s', ':3031', '--fastcgi-socket=/b.sock', '--http-socket', ':8080']),
+      uwsgiSockets([
+        'uwsgi',
+        '--socket',
+        '/a.sock',
+        '-s',
+        ':3031',
+        '--fastcgi-socket=/b.sock',
+        '--http-socket',
+        ':8080',
+      ]),
     ).toEqual([
       { option: '--socket', kind: 'uwsgi', address: '/a.sock', from: 'the command line' },
       { option: '--s', kind: 'uwsgi', address: ':3031', from: 'the command line' },
@@ -55,7 +70,9 @@ describe('uwsgiSockets', () => {
     const { fs } = machine([], {
       '/etc/uwsgi/app.ini': '[other]\nsocket = /no.sock\n[uwsgi]\nplugins = python3\nsocket = /run/uwsgi/app.sock\n',
     });
-    const expected = [{ option: 'socket =', kind: 'uwsgi', address: '/run/uwsgi/app.sock', from: '/etc/uwsgi/app.ini:5' }];
+    const expected = [
+      { option: 'socket =', kind: 'uwsgi', address: '/run/uwsgi/app.sock', from: '/etc/uwsgi/app.ini:5' },
+    ];
     expect(uwsgiSockets(['uwsgi', '--ini', '/etc/uwsgi/app.ini'], fs)).toEqual(expected);
     expect(uwsgiSockets(['uwsgi', '/etc/uwsgi/app.ini'], fs)).toEqual(expected);
     expect(uwsgiSockets(['uwsgi', '--ini', '/etc/uwsgi/missing.ini'], fs)).toEqual([]);
@@ -81,7 +98,9 @@ describe('explainSilentClose', () => {
   it('a uWSGI native socket on the command line becomes backend-protocol-error with the fix', () => {
     const f = explain(SOCK, machine(['uwsgi', '--socket', '/run/uwsgi/app.sock', '--plugin', 'python3']));
     expect(f.id).toBe('backend-protocol-error');
-    expect(f.message).toMatch(/uWSGI's native socket \(--socket \/run\/uwsgi\/app\.sock, the command line; uWSGI pid 40\)/);
+    expect(f.message).toMatch(
+      /uWSGI's native socket \(--socket \/run\/uwsgi\/app\.sock, the command line; uWSGI pid 40\)/,
+    );
     expect(f.fix).toMatch(/fastcgi-socket = \/run\/uwsgi\/app\.sock/);
     expect(f.fix).toMatch(/unix:\/run\/uwsgi\/app\.sock\|uwsgi:\/\/localhost\//);
     expect(f.evidence.map((e) => e.text).join('\n')).toMatch(/uWSGI pid 40 listens on/);
