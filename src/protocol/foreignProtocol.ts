@@ -17,7 +17,7 @@ export type ForeignProtocolId =
   | 'postgresql';
 
 export interface ForeignProtocol {
-  id: ForeignProtocolId;
+  protocol: ForeignProtocolId;
   /** what speaks it, for a sentence: "an HTTP server" */
   speaker: string;
   /** what in the bytes gave it away: "the status line HTTP/1.1 400 Bad Request" (escaped, bounded) */
@@ -67,14 +67,14 @@ export function recogniseForeignProtocol(input: Uint8Array): ForeignProtocol | u
   const text = ascii(b);
 
   if (/^HTTP\/\d(\.\d)? \d{3}/.test(text)) {
-    return { id: 'http', speaker: 'an HTTP server', sign: `the status line ${firstLine(b)}` };
+    return { protocol: 'http', speaker: 'an HTTP server', sign: `the status line ${firstLine(b)}` };
   }
   // RFC 4253 §4.2: "SSH-protoversion-softwareversion", sent first by the server.
-  if (text.startsWith('SSH-')) return { id: 'ssh', speaker: 'an SSH server', sign: `the banner ${firstLine(b)}` };
+  if (text.startsWith('SSH-')) return { protocol: 'ssh', speaker: 'an SSH server', sign: `the banner ${firstLine(b)}` };
   // A TLS record: content type 21 (alert) or 22 (handshake), then version 3.x (SSL 3.0 to TLS 1.3's legacy 3.1/3.3).
   if (b.length >= 3 && (b[0] === 0x15 || b[0] === 0x16) && b[1] === 0x03 && b[2]! <= 0x04) {
     return {
-      id: 'tls',
+      protocol: 'tls',
       speaker: 'a TLS server',
       sign: `a TLS ${b[0] === 0x15 ? 'alert' : 'handshake'} record (${escapeBytes(b, 7)})`,
     };
@@ -83,22 +83,22 @@ export function recogniseForeignProtocol(input: Uint8Array): ForeignProtocol | u
   if (/^220[ -]/.test(text)) {
     const line = firstLine(b);
     if (/\bE?SMTP\b|\bPostfix\b|\bExim\b|\bSendmail\b/i.test(text))
-      return { id: 'smtp', speaker: 'a mail server (SMTP)', sign: `the greeting ${line}` };
+      return { protocol: 'smtp', speaker: 'a mail server (SMTP)', sign: `the greeting ${line}` };
     if (/\bFTP\b|vsFTPd|ProFTPD|Pure-FTPd/i.test(text))
-      return { id: 'ftp', speaker: 'an FTP server', sign: `the greeting ${line}` };
-    return { id: 'banner-220', speaker: 'a mail or FTP server', sign: `the greeting ${line}` };
+      return { protocol: 'ftp', speaker: 'an FTP server', sign: `the greeting ${line}` };
+    return { protocol: 'banner-220', speaker: 'a mail or FTP server', sign: `the greeting ${line}` };
   }
   // RESP: an error (-ERR, -NOAUTH, -DENIED…) or a simple string (+OK, +PONG).
   if (
     /^-(ERR|WRONGTYPE|NOAUTH|DENIED|NOPERM|MISCONF|LOADING|BUSY|READONLY)\b/.test(text) ||
     /^\+(OK|PONG)\r\n/.test(text)
   ) {
-    return { id: 'redis', speaker: 'a Redis (or Valkey, KeyDB) server', sign: `the reply ${firstLine(b)}` };
+    return { protocol: 'redis', speaker: 'a Redis (or Valkey, KeyDB) server', sign: `the reply ${firstLine(b)}` };
   }
   const mysql = mysqlGreeting(b);
-  if (mysql) return { id: 'mysql', speaker: 'a MySQL or MariaDB server', sign: mysql };
+  if (mysql) return { protocol: 'mysql', speaker: 'a MySQL or MariaDB server', sign: mysql };
   const pg = postgresError(b);
-  if (pg) return { id: 'postgresql', speaker: 'a PostgreSQL server', sign: pg };
+  if (pg) return { protocol: 'postgresql', speaker: 'a PostgreSQL server', sign: pg };
   return undefined;
 }
 

@@ -38,21 +38,21 @@ describe('recogniseForeignProtocol', () => {
     ['+OK\r\n', 'redis', /\+OK/],
   ])('%j is %s', (text, id, sign) => {
     const p = recogniseForeignProtocol(b(text));
-    expect(p?.id).toBe(id);
+    expect(p?.protocol).toBe(id);
     expect(p?.sign).toMatch(sign);
   });
 
   it('a TLS alert (what a TLS server sends to non-TLS bytes) and a handshake record', () => {
     expect(recogniseForeignProtocol(Buffer.from([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]))).toMatchObject({
-      id: 'tls',
+      protocol: 'tls',
       sign: expect.stringMatching(/alert/),
     });
-    expect(recogniseForeignProtocol(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))?.id).toBe('tls');
+    expect(recogniseForeignProtocol(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))?.protocol).toBe('tls');
   });
 
   it('a MySQL greeting names the server version; an error packet before the handshake too', () => {
     expect(recogniseForeignProtocol(mysqlGreeting('8.0.36-0ubuntu0.22.04.1'))).toMatchObject({
-      id: 'mysql',
+      protocol: 'mysql',
       sign: expect.stringContaining('8.0.36'),
     });
     const denied = Buffer.concat([
@@ -60,14 +60,14 @@ describe('recogniseForeignProtocol', () => {
       b("Host '10.0.0.5' is not allowed to connect to this MySQL server"),
     ]);
     expect(recogniseForeignProtocol(denied)).toMatchObject({
-      id: 'mysql',
+      protocol: 'mysql',
       sign: expect.stringContaining('not allowed'),
     });
   });
 
   it('a PostgreSQL ErrorResponse', () => {
     expect(recogniseForeignProtocol(pgError)).toMatchObject({
-      id: 'postgresql',
+      protocol: 'postgresql',
       sign: expect.stringContaining('unsupported frontend protocol'),
     });
   });
@@ -94,7 +94,7 @@ describe('recogniseForeignProtocol', () => {
   it('only the first 64 bytes are looked at, and signs stay bounded and escaped', () => {
     const hostile = b(`HTTP/1.1 400 \x1b]0;PWN\x07\x1b[2J${'x'.repeat(10_000)}`);
     const p = recogniseForeignProtocol(hostile)!;
-    expect(p.id).toBe('http');
+    expect(p.protocol).toBe('http');
     expect(p.sign).not.toMatch(/[\x00-\x1f\x7f]/);
     expect(p.sign).toContain('\\x1b]0;PWN\\x07');
     expect(p.sign.length).toBeLessThan(120);

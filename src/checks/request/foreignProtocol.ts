@@ -13,7 +13,7 @@ import type { ScriptAccessSystem } from './scriptAccess.js';
 function fixFor(p: ForeignProtocol, where: string, target: Target): string {
   const port = target.kind === 'tcp' ? target.port : undefined;
   const otherService = `${where} is another service, not the FastCGI backend: most often a wrong port (9000 for 9001) or host. Find the FastCGI server's real address (ss -tlnp; PHP-FPM: listen = in the pool file) and correct the proxy's address to it.`;
-  switch (p.id) {
+  switch (p.protocol) {
     case 'http':
       return (
         `The backend speaks HTTP (a web server or an application server such as gunicorn, node, php -S, another Apache or nginx). ` +
