@@ -122,7 +122,7 @@ export function explainSilentClose(
   );
   if (!uwsgi) return finding;
   const socket = uwsgiSockets(uwsgi.cmdline, system.fs).find((s) => sameAddress(s.address, target));
-  if (!socket || socket.kind !== 'uwsgi') return finding;
+  if (socket?.kind !== 'uwsgi') return finding;
   const where = formatTarget(target);
   const setting = `${socket.option} ${socket.address}`;
   return {
