@@ -17,6 +17,12 @@ import { startApache, type ApacheServer } from './harness/apache.js';
 import { endpointToString } from './harness/endpoint.js';
 import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { startUwsgi, type UwsgiServer } from './harness/uwsgi.js';
+import { execFileSync } from 'node:child_process';
+import { freePort } from './harness/freePort.js';
+import { startProcess, type ServerProcess } from './harness/process.js';
+import { requireBinary } from './harness/requireServer.js';
+import { makeTempDir, type TempDir } from './harness/tempdir.js';
+import { waitForEndpoint } from './harness/waitFor.js';
 
 const haveServers =
   requireBuiltCli() &&
@@ -38,6 +44,8 @@ async function run(args: string[]) {
   assertNoCrashInOutput(String(r.stdout));
   return { code: r.exitCode, json: JSON.parse(String(r.stdout)) as { findings: Finding[] } };
 }
+
+const haveOpenssl = requireBuiltCli() && requireBinary('openssl', '/usr/bin/openssl', 'openssl');
 
 const protocolError = (findings: Finding[]) => findings.filter((f) => f.id === 'backend-protocol-error');
 
@@ -144,5 +152,64 @@ describe.skipIf(!haveServers)('a backend that speaks another protocol', () => {
         expect(f!.fix).toMatch(/instead of fcgi:\/\//);
       }
     });
+  });
+});
+
+describe.skipIf(!haveOpenssl)('a TLS server (openssl s_server) named as a FastCGI backend', () => {
+  let dir: TempDir;
+  let server: ServerProcess;
+  let port: number;
+  beforeAll(async () => {
+    dir = makeTempDir('tls');
+    execFileSync(
+      '/usr/bin/openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=tls.test',
+        '-keyout',
+        dir.join('key.pem'),
+        '-out',
+        dir.join('cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    port = await freePort('127.0.0.1');
+    server = startProcess(
+      '/usr/bin/openssl',
+      [
+        's_server',
+        '-accept',
+        `127.0.0.1:${port}`,
+        '-cert',
+        dir.join('cert.pem'),
+        '-key',
+        dir.join('key.pem'),
+        '-quiet',
+      ],
+      { name: 'openssl-s_server', outputPath: dir.join('s_server.log'), cwd: dir.path, ownedPaths: [dir.path] },
+    );
+    await waitForEndpoint({ kind: 'tcp', host: '127.0.0.1', port }, { process: server, timeoutMs: 20_000 });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    dir?.remove();
+  });
+
+  it('OpenSSL closes on FastCGI bytes without an alert; the TLS handshake that follows names it', async () => {
+    const r = await run(['ping', `127.0.0.1:${port}`, '--timeout', '20s']);
+    expect(r.code).toBe(1);
+    const [f, ...rest] = protocolError(r.json.findings);
+    expect(rest).toEqual([]);
+    expect(f!.title).toMatch(/a TLS server, not FastCGI/);
+    expect(f!.message).toMatch(/TLSv1\.[23], a certificate for tls\.test/);
+    expect(f!.fix).toMatch(/FastCGI has no TLS/);
+    expect(f!.fix).toMatch(new RegExp(`https://127\\.0\\.0\\.1:${port}/`));
   });
 });

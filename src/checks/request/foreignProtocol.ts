@@ -51,6 +51,10 @@ export function foreignProtocolFinding(target: Target, err: FcgiClientError): Fi
   if (!received?.length) return undefined;
   const p = recogniseForeignProtocol(received);
   if (!p) return undefined;
+  return foreignFinding(target, err, p, `first bytes received: ${escapeBytes(received)}`);
+}
+
+function foreignFinding(target: Target, err: FcgiClientError, p: ForeignProtocol, seen: string): Finding {
   const where = formatTarget(target);
   return {
     id: 'backend-protocol-error',
@@ -58,7 +62,7 @@ export function foreignProtocolFinding(target: Target, err: FcgiClientError): Fi
     title: `The backend speaks another protocol: ${p.speaker}, not FastCGI`,
     message: `${where} answered with ${p.sign}: it is ${p.speaker}, not a FastCGI server (${err.message}).`,
     evidence: [
-      { kind: 'request', text: `${where}: first bytes received: ${escapeBytes(received)}` },
+      { kind: 'request', text: `${where}: ${seen}` },
       { kind: 'request', text: `${where}: ${err.message}` },
     ],
     fix: fixFor(p, where, target),
@@ -99,5 +103,17 @@ export async function refineSilentClose(
     import('./uwsgiNative.js'),
     system ?? import('../../system/index.js').then((m) => m.liveSystem()),
   ]);
-  return explainSilentClose(finding, err, probes, target);
+  const explained = explainSilentClose(finding, err, probes, target);
+  if (explained !== finding || target.kind !== 'tcp') return explained;
+  // OpenSSL 3 and node close on FastCGI bytes without an alert: only a handshake of our own tells TLS.
+  const { probeTls } = await import('../../client/tlsProbe.js');
+  const tls = await probeTls(target, TLS_PROBE_MS);
+  if (!tls) return finding;
+  const handshake = `${tls.version}${tls.subject ? `, a certificate for ${tls.subject}` : ''}`;
+  const sign = `silence to FastCGI, then a TLS handshake to a TLS ClientHello (${handshake})`;
+  const seen = `a TLS ClientHello on a new connection was answered with a handshake (${handshake})`;
+  return foreignFinding(target, err, { protocol: 'tls', speaker: 'a TLS server', sign }, seen);
 }
+
+/** How long the TLS handshake that tells a TLS server may take: a local one answers in milliseconds. */
+const TLS_PROBE_MS = 2_000;
