@@ -142,6 +142,19 @@ describe('ping against a server of another protocol', () => {
     expect(io.stdoutText.length).toBeLessThan(5_000);
   });
 
+  it('a close without a byte, then S to an SSLRequest: PostgreSQL (as a real one behaves)', async () => {
+    // PostgreSQL reads a FastCGI record as a startup packet of 16 MB and closes ("invalid length of startup packet").
+    const sslRequest = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+    const r = await ping(
+      await serve((s) => s.once('data', (d: Buffer) => (d.subarray(0, 8).equals(sslRequest) ? s.write('S') : s.end()))),
+    );
+    expect(r.status).toBe(1);
+    expect(r.ms).toBeLessThan(3_000);
+    expect(r.findings.map((f) => f.id)).toEqual(['backend-protocol-error']);
+    expect(r.findings[0]!.message).toMatch(/then S to a PostgreSQL SSLRequest: it is a PostgreSQL server/);
+    expect(r.findings[0]!.fix).toMatch(/wrong port/);
+  });
+
   it('a close without a byte names uWSGI native protocol as a likely cause', async () => {
     const address = await serve((s) => s.once('data', () => s.end()));
     const err = await sendRequest(parseTarget(address), {
@@ -151,6 +164,8 @@ describe('ping against a server of another protocol', () => {
     expect(err).toBeInstanceOf(FcgiClientError);
     expect((err as FcgiClientError).code).toBe('closed-early');
     const r = await ping(address);
+    // The probes that follow a silent close (an SSLRequest, a ClientHello) are closed on too: no protocol named, at once.
+    expect(r.ms).toBeLessThan(3_000);
     expect(r.findings.map((f) => f.id)).toEqual(['backend-bad-response']);
     expect(r.findings[0]!.message).toMatch(/unavailable modifier requested: 1/);
     expect(r.findings[0]!.message).toMatch(/--fastcgi-socket/);

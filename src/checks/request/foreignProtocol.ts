@@ -105,9 +105,17 @@ export async function refineSilentClose(
   ]);
   const explained = explainSilentClose(finding, err, probes, target);
   if (explained !== finding || target.kind !== 'tcp') return explained;
+  // PostgreSQL closes on FastCGI bytes without a byte: its SSLRequest, answered before any login, tells it.
+  const { probePostgres } = await import('../../client/postgresProbe.js');
+  const pg = await probePostgres(target, PROBE_MS);
+  if (pg) {
+    const sign = `silence to FastCGI, then ${pg} to a PostgreSQL SSLRequest`;
+    const seen = `a PostgreSQL SSLRequest on a new connection was answered ${pg} (${pg === 'S' ? 'TLS offered' : 'no TLS'})`;
+    return foreignFinding(target, err, { protocol: 'postgresql', speaker: 'a PostgreSQL server', sign }, seen);
+  }
   // OpenSSL 3 and node close on FastCGI bytes without an alert: only a handshake of our own tells TLS.
   const { probeTls } = await import('../../client/tlsProbe.js');
-  const tls = await probeTls(target, TLS_PROBE_MS);
+  const tls = await probeTls(target, PROBE_MS);
   if (!tls) return finding;
   const handshake = `${tls.version}${tls.subject ? `, a certificate for ${tls.subject}` : ''}`;
   const sign = `silence to FastCGI, then a TLS handshake to a TLS ClientHello (${handshake})`;
@@ -115,5 +123,5 @@ export async function refineSilentClose(
   return foreignFinding(target, err, { protocol: 'tls', speaker: 'a TLS server', sign }, seen);
 }
 
-/** How long the TLS handshake that tells a TLS server may take: a local one answers in milliseconds. */
-const TLS_PROBE_MS = 2_000;
+/** How long each probe after a silent close may take (PostgreSQL's SSLRequest, a TLS handshake): a local server answers in milliseconds. */
+const PROBE_MS = 2_000;
