@@ -109,6 +109,9 @@ describe.skipIf(!haveServers)('a backend that speaks another protocol', () => {
       expect(f!.fix).toMatch(/uwsgi_pass/);
       // What uWSGI itself says of the FastCGI bytes (core/uwsgi.c:unconfigured_hook).
       await expect.poll(() => native.log(), { timeout: 5_000 }).toMatch(/-- unavailable modifier requested: 1 --/);
+      // …which `logs` reads as the same cause.
+      const logs = await run(['logs', native.logPath]);
+      expect(logs.json.findings.map((x) => x.id)).toContain('backend-protocol-error');
     });
 
     it("check's request step and trace give the same finding", async () => {
