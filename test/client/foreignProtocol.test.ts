@@ -120,7 +120,7 @@ describe('ping against a server of another protocol', () => {
   it('on a Unix socket too', async () => {
     const r = await ping(await serve(answer('HTTP/1.1 400 Bad Request\r\n\r\n'), false));
     expect(r.findings[0]!.message).toMatch(/an HTTP server/);
-    expect(r.findings[0]!.fix).toMatch(/HOST:PORT/);
+    expect(r.findings[0]!.fix).toMatch(/ProxyPass \/app\/ unix:\/\S+\.sock\|http:\/\/localhost\//);
   });
 
   it('garbage that is no known protocol stays a plain protocol error, its first bytes escaped', async () => {

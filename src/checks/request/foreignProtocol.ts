@@ -12,12 +12,13 @@ import type { ScriptAccessSystem } from './scriptAccess.js';
 
 function fixFor(p: ForeignProtocol, where: string, target: Target): string {
   const port = target.kind === 'tcp' ? target.port : undefined;
-  const otherService = `${where} is another service, not the FastCGI backend: most often a wrong port (9000 for 9001) or host. Find the FastCGI server's real address (ss -tlnp; PHP-FPM: listen = in the pool file) and correct the proxy's address to it.`;
+  const usual = port !== undefined ? WELL_KNOWN_PORTS[port] : undefined;
+  const otherService = `${where} is another service (${p.speaker}), not the FastCGI backend: most often a wrong port (9000 for 9001) or host${usual ? `; port ${port} is ${usual}'s usual port` : ''}. Find the FastCGI server's real address (ss -tlnp; PHP-FPM: listen = in the pool file) and correct the proxy's address to it.`;
   switch (p.protocol) {
     case 'http':
       return (
         `The backend speaks HTTP (a web server or an application server such as gunicorn, node, php -S, another Apache or nginx). ` +
-        `Either proxy to it over HTTP — Apache: ProxyPass /app/ http://${hostPort(target)}/ (mod_proxy_http) instead of fcgi://; nginx: proxy_pass http://… instead of fastcgi_pass — ` +
+        `Either proxy to it over HTTP — Apache: ProxyPass /app/ ${target.kind === 'unix' ? `unix:${target.path}|http://localhost/` : `http://${hostPort(target)}/`} (mod_proxy_http) instead of fcgi://; nginx: proxy_pass http://… instead of fastcgi_pass — ` +
         `or start it as a FastCGI server and keep fcgi://.`
       );
     case 'tls':
@@ -36,6 +37,17 @@ function fixFor(p: ForeignProtocol, where: string, target: Target): string {
       return otherService;
   }
 }
+
+/** The services whose port people mistype for a FastCGI backend's. */
+const WELL_KNOWN_PORTS: Record<number, string> = {
+  21: 'FTP',
+  22: 'SSH',
+  25: 'SMTP',
+  587: 'SMTP submission',
+  3306: 'MySQL',
+  5432: 'PostgreSQL',
+  6379: 'Redis',
+};
 
 function hostPort(target: Target): string {
   return target.kind === 'tcp'
