@@ -14,6 +14,7 @@ import { monotonicMs } from '../client/clock.js';
 import { seconds } from '../client/connect.js';
 import type { RequestBody, RecordTrace } from '../client/connection.js';
 import { MANAGEMENT_VARIABLES, Role } from '../protocol/constants.js';
+import { refineSilentClose } from '../checks/request/foreignProtocol.js';
 import { findingForClientError, findingsForResponse } from '../checks/request/outcome.js';
 import { findingForManagementError } from '../checks/request/managementValues.js';
 import { findingForLoad } from '../checks/request/load.js';
@@ -244,7 +245,8 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     } catch (err) {
       if (!(err instanceof FcgiClientError)) throw err;
       if (err.code === 'body') throw new UsageError(err.message);
-      findings.push(await listSocketsIfDirectory(target, err, findingForClientError(target, err)));
+      const finding = await refineSilentClose(findingForClientError(target, err), err, target);
+      findings.push(await listSocketsIfDirectory(target, err, finding));
     }
     if (response) {
       report.response = response;

@@ -16,6 +16,7 @@ import {
   recordTypeName,
   Role,
   type FcgiRecord,
+  FOREIGN_PREVIEW_BYTES,
 } from '../protocol/index.js';
 import { openSocket, seconds } from './connect.js';
 import { FcgiClientError, type RequestPhase } from './errors.js';
@@ -89,6 +90,8 @@ interface Pending {
  */
 export class FcgiConnection {
   private readonly decoder = new RecordDecoder();
+  /** The first bytes received, bounded: what tells another protocol from FastCGI when framing breaks. */
+  private firstBytes = Buffer.alloc(0);
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closed = false;
@@ -284,13 +287,17 @@ export class FcgiConnection {
 
   private onData(chunk: Buffer): void {
     this.bytesReceived += chunk.length;
+    if (this.firstBytes.length < FOREIGN_PREVIEW_BYTES) {
+      const room = FOREIGN_PREVIEW_BYTES - this.firstBytes.length;
+      this.firstBytes = Buffer.concat([this.firstBytes, chunk.subarray(0, room)]);
+    }
     let records: FcgiRecord[];
     try {
       records = this.decoder.push(chunk);
     } catch (err) {
       const e =
         err instanceof FcgiProtocolError
-          ? new FcgiClientError('protocol', err.message, { phase: 'response' })
+          ? new FcgiClientError('protocol', err.message, { phase: 'response', received: this.firstBytes })
           : (err as Error);
       this.abort(e);
       return;
@@ -435,6 +442,7 @@ export class FcgiConnection {
       p,
       new FcgiClientError('timeout', message, {
         phase: p.phase,
+        received: this.firstBytes,
         hint:
           p.phase === 'first-byte'
             ? 'the script runs too long, or every worker is busy and the request waits in the queue'
@@ -451,7 +459,11 @@ export class FcgiConnection {
     return new FcgiClientError(
       'closed-early',
       `the backend closed the connection before FCGI_END_REQUEST${partial} (received ${this.bytesReceived} bytes in all)`,
-      { phase: 'response', hint: 'the application crashed or exited during the request: look at its own log' },
+      {
+        phase: 'response',
+        hint: 'the application crashed or exited during the request: look at its own log',
+        received: this.firstBytes,
+      },
     );
   }
 

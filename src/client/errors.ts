@@ -31,7 +31,17 @@ export class FcgiClientError extends Error {
   constructor(
     readonly code: ClientErrorCode,
     message: string,
-    readonly details: { phase?: RequestPhase; errno?: string; hint?: string } = {},
+    readonly details: {
+      phase?: RequestPhase;
+      errno?: string;
+      hint?: string;
+      /**
+       * The first bytes the backend sent on this connection (at most
+       * FOREIGN_PREVIEW_BYTES), when it broke off in a way another protocol
+       * would explain: untrusted, for recognition and escaped evidence only.
+       */
+      received?: Uint8Array;
+    } = {},
   ) {
     super(message);
   }

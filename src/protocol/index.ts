@@ -4,3 +4,4 @@ export * from './record.js';
 export * from './decoder.js';
 export * from './nameValue.js';
 export * from './messages.js';
+export * from './foreignProtocol.js';

@@ -122,12 +122,13 @@ describe('a server that never reads the request body', () => {
 });
 
 describe('a server that answers garbage', () => {
-  it('an HTTP answer is a protocol error asking whether this is FastCGI', async () => {
+  it('an HTTP answer is a protocol error asking whether this is FastCGI, and ping names HTTP', async () => {
     const address = await serve((s) => s.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'), true);
     await expectClientError(request(address), 'protocol', /record version 72 .*is this really a FastCGI server\?/);
     const r = await pingJson(address);
     expect(r.status).toBe(1);
-    expect(r.ids).toEqual(['backend-bad-response']);
+    expect(r.ids).toEqual(['backend-protocol-error']);
+    expect(r.json.findings[0]!.message).toMatch(/HTTP\/1\.1 400 Bad Request: it is an HTTP server/);
   });
 
   it('a record of the wrong version is refused', async () => {
@@ -231,7 +232,8 @@ describe('a server that answers with the wrong request id', () => {
     await expectClientError(request(address), 'wrong-request-id', /^request id 7 in reply, 1 expected$/);
     const r = await pingJson(address);
     expect(r.status).toBe(1);
-    expect(r.ids).toEqual(['backend-bad-response']);
+    // docs/findings/backend-protocol-error.md: a request id that does not match breaks framing.
+    expect(r.ids).toEqual(['backend-protocol-error']);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { FcgiClientError } from '../../client/errors.js';
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Finding } from '../../findings/finding.js';
+import { foreignProtocolFinding } from './foreignProtocol.js';
 import { findingForClientError } from './outcome.js';
 
 /**
@@ -30,14 +31,16 @@ export function findingForManagementError(target: Target, err: FcgiClientError):
       };
     case 'protocol':
     case 'wrong-request-id':
-      return {
-        id: 'backend-protocol-error',
-        severity: 'error',
-        title: 'The backend broke FastCGI framing in its answer to FCGI_GET_VALUES',
-        message: `${where} answered FCGI_GET_VALUES with something that is not a valid FastCGI answer: ${err.message}.`,
-        evidence,
-        fix: `Check what listens on ${where} (ss -xlp or ss -tlnp): an HTTP server, uWSGI's own protocol (socket = instead of fastcgi-socket =) or another service does not speak FastCGI.`,
-      };
+      return (
+        foreignProtocolFinding(target, err) ?? {
+          id: 'backend-protocol-error',
+          severity: 'error',
+          title: 'The backend broke FastCGI framing in its answer to FCGI_GET_VALUES',
+          message: `${where} answered FCGI_GET_VALUES with something that is not a valid FastCGI answer: ${err.message}.`,
+          evidence,
+          fix: `Check what listens on ${where} (ss -xlp or ss -tlnp): an HTTP server, uWSGI's own protocol (socket = instead of fastcgi-socket =) or another service does not speak FastCGI.`,
+        }
+      );
     default:
       return findingForClientError(target, err);
   }

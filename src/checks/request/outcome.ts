@@ -2,8 +2,10 @@ import type { FcgiResponse } from '../../client/request.js';
 import type { FcgiClientError } from '../../client/errors.js';
 import type { ExpectationResult } from '../../client/expectations.js';
 import { formatTarget, type Target } from '../../client/target.js';
+import { escapeBytes } from '../../protocol/foreignProtocol.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
 import { fcgiwrapFindings } from './fcgiwrap.js';
+import { foreignProtocolFinding, silentCloseCause } from './foreignProtocol.js';
 
 /**
  * Turns the outcome of one real FastCGI request into findings with contract
@@ -17,8 +19,11 @@ function requestEvidence(target: Target, text: string): Evidence {
 
 export function findingForClientError(target: Target, err: FcgiClientError): Finding {
   const where = formatTarget(target);
+  const foreign = foreignProtocolFinding(target, err);
+  if (foreign) return foreign;
   const evidence = [requestEvidence(target, err.message)];
-  const hint = err.details.hint;
+  const uwsgiNative = silentCloseCause(err);
+  const hint = [err.details.hint, uwsgiNative].filter(Boolean).join('. ');
   const base = { evidence, message: hint ? `${err.message}. ${capitalize(hint)}.` : `${err.message}.` };
   switch (err.code) {
     case 'connect-missing':
@@ -104,6 +109,18 @@ export function findingForClientError(target: Target, err: FcgiClientError): Fin
         title: 'The backend cannot be reached',
         ...base,
         fix: `Check the address ${where} and that the backend runs there.`,
+      };
+    case 'protocol':
+    case 'wrong-request-id':
+      return {
+        id: 'backend-protocol-error',
+        severity: 'error',
+        title: 'The backend broke FastCGI framing',
+        ...base,
+        evidence: err.details.received?.length
+          ? [...evidence, requestEvidence(target, `first bytes received: ${escapeBytes(err.details.received)}`)]
+          : evidence,
+        fix: `Check what listens on ${where} (ss -tlnp or ss -xlp): a program that is not a FastCGI server (plain CGI, an HTTP server, uWSGI's own protocol, another service) answers there. Point the web server at the FastCGI server, or start the program in FastCGI mode.`,
       };
     default:
       return {

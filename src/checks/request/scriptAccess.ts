@@ -31,7 +31,7 @@ function commandOf(p: ProcessInfo): string {
 }
 
 /** Inodes of the sockets listening where the target points (local ones only: /proc/net says nothing of another host). */
-function listenerInodes(system: ScriptAccessSystem, target: Target): number[] | string {
+export function listenerInodes(system: ScriptAccessSystem, target: Target): number[] | string {
   if (target.kind === 'unix') {
     const listeners = system.sockets.unixListeners();
     if (isProbeError(listeners)) return listeners.message;

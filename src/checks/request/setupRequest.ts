@@ -10,7 +10,9 @@ import type { Finding } from '../../findings/finding.js';
 import type { Route } from '../../routing/types.js';
 import type { FastcgiSetup } from '../../setups/types.js';
 import type { DiscoveredScript, Discovery } from '../discovery/discover.js';
+import { refineSilentClose } from './foreignProtocol.js';
 import { findingForClientError, findingsForResponse } from './outcome.js';
+import type { ScriptAccessSystem } from './scriptAccess.js';
 
 /**
  * The request step of `check`: send each backend the request Apache would
@@ -52,6 +54,8 @@ export interface SetupRequestOptions {
   timeoutMs: number;
   /** version for SERVER_SOFTWARE */
   toolVersion: string;
+  /** The machine, to tell who closed a connection silently (uWSGI's native socket); default: the live one, read only then. */
+  system?: ScriptAccessSystem;
 }
 
 export function requestTarget(setup: FastcgiSetup): Target | undefined {
@@ -141,7 +145,9 @@ export async function requestSetup(
   } catch (err) {
     if (!(err instanceof FcgiClientError)) throw err;
     result.error = err;
-    result.findings = setupFindings(setup, [findingForClientError(target, err)]);
+    result.findings = setupFindings(setup, [
+      await refineSilentClose(findingForClientError(target, err), err, target, opts.system),
+    ]);
     return result;
   }
   const expectations = evaluateExpectations(result.response, {});

@@ -5,7 +5,9 @@ import { formatTarget, parseTarget, TargetError, type Target } from '../../clien
 import type { Finding } from '../../findings/finding.js';
 import type { Route } from '../../routing/types.js';
 import { apacheAnswerForClientError, apacheAnswerForResponse, type ApacheAnswer } from './apacheAnswer.js';
+import { refineSilentClose } from './foreignProtocol.js';
 import { findingForClientError, findingsForResponse } from './outcome.js';
+import type { ScriptAccessSystem } from './scriptAccess.js';
 
 /**
  * The live step of `trace`: the request the route computed, sent to its
@@ -29,6 +31,8 @@ export interface TraceRequestResult {
 
 export interface TraceRequestOptions {
   timeoutMs: number;
+  /** The machine, to tell who closed a connection silently (uWSGI's native socket); default: the live one, read only then. */
+  system?: ScriptAccessSystem;
 }
 
 /** Why a fastcgi route has no endpoint to ask: the module starts the process itself. */
@@ -68,7 +72,7 @@ export async function requestRoute(route: Route, opts: TraceRequestOptions): Pro
       target,
       where: formatTarget(target),
       error: err,
-      findings: [findingForClientError(target, err)],
+      findings: [await refineSilentClose(findingForClientError(target, err), err, target, opts.system)],
       apache: apacheAnswerForClientError(err),
     };
   }

@@ -78,6 +78,11 @@ export interface StartUwsgiOptions {
   bodyBytes?: number;
   /** Default `{ kind: 'unix' }` at `<dir>/run/uwsgi.sock`; TCP defaults to 127.0.0.1:<free port>. */
   listen?: { kind: 'unix'; path?: string } | { kind: 'tcp'; host?: string; port?: number };
+  /**
+   * The socket's protocol: 'fastcgi' (default, --fastcgi-socket) or 'uwsgi'
+   * (--socket: uWSGI's native protocol, what a FastCGI client must not reach).
+   */
+  protocol?: 'fastcgi' | 'uwsgi';
   /** Worker processes (default 1). */
   processes?: number;
   /** Threads per worker (default: none). */
@@ -131,7 +136,7 @@ export async function startUwsgi(opts: StartUwsgiOptions = {}): Promise<UwsgiSer
       '--strict',
       '--plugin',
       'python3',
-      '--fastcgi-socket',
+      opts.protocol === 'uwsgi' ? '--socket' : '--fastcgi-socket',
       endpoint.kind === 'unix' ? endpoint.path : `${endpoint.host}:${endpoint.port}`,
       '--wsgi-file',
       appPath,
