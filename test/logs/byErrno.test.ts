@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { catalogFromFiles, RuleError } from '../../src/logs/catalog.js';
-import { loadCatalog, matchLine, scanLogs } from '../../src/logs/index.js';
+import { defaultRulesDir, loadCatalog, matchLine, scanLogs } from '../../src/logs/index.js';
+import { readRuleFiles } from '../../src/logs/ruleSource.js';
 import type { RuleFile } from '../../src/logs/rule.js';
 
 // Apache writes the errno of the failed connect() in front of the message; the generic
@@ -114,5 +115,42 @@ describe('by_errno: checked when the catalog is built', () => {
     const rule = build({ ...base, by_errno: { '2': { finding: 'socket-missing' } } }).get('demo');
     expect(rule?.groupBy).toContain('errno');
     expect(rule?.byErrno.get('2')).toMatchObject({ finding: 'socket-missing', title: 'A demo rule' });
+  });
+});
+
+// Provoked on Apache 2.4.71 (Debian): ProxyPass to a missing socket, to one under a directory mode 0700
+// owned by root, to a socket file nobody listens on, and to a closed TCP port.
+const REAL_APACHE = [
+  [
+    '[Sun Dec 06 16:26:35.047400 2026] [proxy:error] [pid 922:tid 936] (2)No such file or directory: AH02454: FCGI: attempt to connect to Unix domain socket /tmp/fcgi-real-Nphh/nope.sock (missing:8000) failed',
+    'socket-missing',
+  ],
+  [
+    '[Sun Dec 06 16:26:35.067650 2026] [proxy:error] [pid 922:tid 938] (13)Permission denied: AH02454: FCGI: attempt to connect to Unix domain socket /tmp/fcgi-real-Nphh/priv/x.sock (denied:8000) failed',
+    'socket-permission-denied',
+  ],
+  [
+    '[Sun Dec 06 16:26:35.084116 2026] [proxy:error] [pid 928:tid 957] (111)Connection refused: AH02454: FCGI: attempt to connect to Unix domain socket /tmp/fcgi-real-Nphh/stale.sock (stale:8000) failed',
+    'socket-stale',
+  ],
+  [
+    '[Sun Dec 06 16:26:29.805536 2026] [proxy:error] [pid 600:tid 612] (111)Connection refused: AH00957: FCGI: attempt to connect to 127.0.0.1:1 (127.0.0.1:1) failed',
+    'backend-unreachable',
+  ],
+] as const;
+
+describe('by_errno on lines of a real Apache', () => {
+  it.each(REAL_APACHE)('the whole catalog: %s → %s', (line, finding) => {
+    expect(matchLine(line, catalog)?.finding).toBe(finding);
+  });
+
+  it.each(REAL_APACHE)('the generic connect rules alone, by errno only: %s → %s', (line, finding) => {
+    const ids = new Set(['proxy-fcgi-socket-connect-failed', 'proxy-fcgi-tcp-connect-failed']);
+    const dir = defaultRulesDir();
+    const generic = catalogFromFiles(
+      dir,
+      readRuleFiles(dir).filter((f) => ids.has(f.raw.id)),
+    );
+    expect(matchLine(line, generic)?.finding).toBe(finding);
   });
 });
