@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { findingEntry } from '../../src/findings/ids.js';
 import { catalogFromFiles, RuleError } from '../../src/logs/catalog.js';
 import { defaultRulesDir, loadCatalog, matchLine, scanLogs } from '../../src/logs/index.js';
 import { readRuleFiles } from '../../src/logs/ruleSource.js';
@@ -79,6 +80,24 @@ describe('by_errno: the errno names the cause', () => {
     expect(selinux?.message).toContain('127.0.0.1:9000');
     expect(findings.find((f) => f.id === 'backend-timeout')?.title).toBe(rule?.byErrno.get('70007')?.title);
     expect(findings.some((f) => f.fix === rule?.fix)).toBe(true);
+  });
+});
+
+describe('by_errno: the findings it names', () => {
+  it('are registered as emitted by the logs, at their default severity or one the registry allows', () => {
+    const wrong: string[] = [];
+    for (const rule of catalog.rules)
+      for (const [errno, cause] of rule.byErrno) {
+        const entry = findingEntry(cause.finding);
+        if (!entry?.parts.includes('logs'))
+          wrong.push(`${rule.id} (${errno}): ${cause.finding} is not emitted by the logs`);
+        else if (entry.severity !== cause.severity && !entry.also?.[cause.severity])
+          wrong.push(
+            `${rule.id} (${errno}): ${cause.finding} is ${cause.severity}, the registry says ${entry.severity}`,
+          );
+      }
+    expect(wrong).toEqual([]);
+    expect(catalog.rules.filter((r) => r.byErrno.size > 0).length).toBeGreaterThanOrEqual(3);
   });
 });
 
