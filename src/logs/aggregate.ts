@@ -1,4 +1,5 @@
 import { SEVERITY_RANK, type Finding } from '../findings/finding.js';
+import { causeOf } from './cause.js';
 import type { Envelope } from './envelope.js';
 import type { RuleMatch } from './matcher.js';
 import type { Rule } from './rule.js';
@@ -91,13 +92,13 @@ export class Aggregator {
     const s = group.sources.get(source);
     if (s) s.count += 1;
     else group.sources.set(source, { count: 1, firstLine: lineNo });
-    if (!rule.consequence && rule.severity !== 'info') this.rememberCause(group, env);
+    if (!rule.consequence && causeOf(rule, match.groups).severity !== 'info') this.rememberCause(group, env);
   }
 
   matchGroups(): MatchGroup[] {
     return [...this.groups.values()].sort(
       (a, b) =>
-        SEVERITY_RANK[a.rule.severity] - SEVERITY_RANK[b.rule.severity] ||
+        SEVERITY_RANK[causeOf(a.rule, a.groups).severity] - SEVERITY_RANK[causeOf(b.rule, b.groups).severity] ||
         b.count - a.count ||
         a.rule.id.localeCompare(b.rule.id),
     );
@@ -185,7 +186,7 @@ export class Aggregator {
 function newGroup(match: RuleMatch): MatchGroup {
   const { rule, groups } = match;
   const values = new Map<string, { examples: Set<string>; otherLines: number }>();
-  for (const name of [...rule.groupBy, ...placeholders(rule.message)])
+  for (const name of [...rule.groupBy, ...placeholders(causeOf(rule, groups).message)])
     values.set(name, { examples: new Set(), otherLines: 0 });
   return { rule, groups, count: 0, samples: [], sources: new Map(), folded: new Map(), values, foldedLines: 0 };
 }
@@ -195,7 +196,7 @@ function placeholders(template: string): string[] {
 }
 
 export function toFinding(group: MatchGroup): Finding {
-  const { rule } = group;
+  const cause = causeOf(group.rule, group.groups);
   const evidence: Finding['evidence'] = [{ kind: 'log', text: summaryText(group) }];
   for (const sample of group.samples) evidence.push({ kind: 'log', text: sample });
   // A value that differs from line to line is named as the first one "and others".
@@ -205,12 +206,12 @@ export function toFinding(group: MatchGroup): Finding {
     if (first !== undefined && (tally.examples.size > 1 || tally.otherLines > 0)) shown[name] = `${first} and others`;
   }
   const finding: Finding = {
-    id: rule.finding,
-    severity: rule.severity,
-    title: rule.title,
-    message: interpolate(rule.message, shown),
+    id: cause.finding,
+    severity: cause.severity,
+    title: cause.title,
+    message: interpolate(cause.message, shown),
     evidence,
-    fix: rule.fix,
+    fix: cause.fix,
   };
   const first = group.sources.entries().next();
   if (!first.done) {

@@ -3,7 +3,7 @@ import { catalogData } from '../catalog/data.js';
 import { isFindingId } from '../findings/ids.js';
 import { deriveLiteral } from './literals.js';
 import { defaultRulesDir } from './rulesDir.js';
-import type { Rule, RuleExplanation, RuleFile, RuleSummary } from './rule.js';
+import type { Rule, RuleCause, RuleExplanation, RuleFile, RuleSummary } from './rule.js';
 
 /** A rule file that does not load: names the file and the field at fault. */
 export class RuleError extends Error {
@@ -117,6 +117,8 @@ function compileRule(file: string, raw: RuleFile): Rule {
   const finding = raw.finding;
   if (!isFindingId(finding))
     throw new RuleError(file, 'finding', `"${finding}" is not a registered finding id (src/findings/registry.ts)`);
+  const byErrno = compileByErrno(file, raw, groups);
+  const groupBy = raw.group_by ?? [];
   return {
     id: raw.id,
     finding,
@@ -129,7 +131,9 @@ function compileRule(file: string, raw: RuleFile): Rule {
     requiresAny: raw.requires_any ?? [],
     priority: raw.priority ?? 0,
     consequence: raw.consequence ?? false,
-    groupBy: raw.group_by ?? [],
+    // Lines of one rule with different errnos are different causes: never one finding.
+    groupBy: byErrno.size > 0 && !groupBy.includes('errno') ? [...groupBy, 'errno'] : groupBy,
+    byErrno,
     explanation: raw.explanation.trim(),
     fix: raw.fix.trim(),
     links: raw.links,
@@ -137,4 +141,26 @@ function compileRule(file: string, raw: RuleFile): Rule {
     nearMisses: raw.near_misses,
     file,
   };
+}
+
+function compileByErrno(file: string, raw: RuleFile, groups: ReadonlySet<string>): Map<string, RuleCause> {
+  const out = new Map<string, RuleCause>();
+  if (!raw.by_errno) return out;
+  if (!groups.has('errno')) throw new RuleError(file, 'by_errno', 'needs a pattern with a named group `errno`');
+  for (const [errno, cause] of Object.entries(raw.by_errno)) {
+    if (!isFindingId(cause.finding))
+      throw new RuleError(file, `by_errno.${errno}.finding`, `"${cause.finding}" is not a registered finding id`);
+    for (const m of (cause.message ?? '').matchAll(/\{([A-Za-z][A-Za-z0-9]*)\}/g)) {
+      if (m[1] && !groups.has(m[1]))
+        throw new RuleError(file, `by_errno.${errno}.message`, `{${m[1]}} is not a named group of any pattern`);
+    }
+    out.set(errno, {
+      finding: cause.finding,
+      severity: cause.severity ?? raw.severity,
+      title: cause.title ?? raw.title,
+      message: cause.message ?? cause.title ?? raw.message ?? raw.title,
+      fix: (cause.fix ?? raw.fix).trim(),
+    });
+  }
+  return out;
 }

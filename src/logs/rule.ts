@@ -15,11 +15,31 @@ export interface RuleFile {
   priority?: number;
   consequence?: boolean;
   group_by?: string[];
+  /** errno number → the cause it proves (see rules/schema.json). */
+  by_errno?: Record<string, ErrnoCauseFile>;
   explanation: string;
   fix: string;
   links: string[];
   examples: string[];
   near_misses: string[];
+}
+
+/** One entry of a rule's `by_errno`: what a line carrying that errno yields instead of the rule's own finding. */
+export interface ErrnoCauseFile {
+  finding: string;
+  severity?: Severity;
+  title?: string;
+  message?: string;
+  fix?: string;
+}
+
+/** What a matched line yields: the rule's own cause, or the one its errno names. */
+export interface RuleCause {
+  finding: FindingId;
+  severity: Severity;
+  title: string;
+  message: string;
+  fix: string;
 }
 
 /** A rule ready for matching: patterns compiled, literals known, defaults filled in. */
@@ -36,6 +56,8 @@ export interface Rule {
   priority: number;
   consequence: boolean;
   groupBy: readonly string[];
+  /** By errno number (as written, without the parentheses); empty when the rule has no `by_errno`. */
+  byErrno: ReadonlyMap<string, RuleCause>;
   explanation: string;
   fix: string;
   links: readonly string[];

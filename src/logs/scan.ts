@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Finding } from '../findings/finding.js';
 import { Aggregator, type MatchGroup } from './aggregate.js';
+import { causeOf } from './cause.js';
 import { loadCatalog, type Catalog } from './catalog.js';
 import { parseEnvelope, type Envelope } from './envelope.js';
 import { Matcher } from './matcher.js';
@@ -174,11 +175,12 @@ export function matchLine(line: string, catalog: Catalog = loadCatalog()): LineV
   const envelope = parseEnvelope(text);
   const m = matcherFor(catalog).match(envelope.message, text);
   if (!m) return undefined;
+  const cause = causeOf(m.rule, m.groups);
   return {
     ruleId: m.rule.id,
-    finding: m.rule.finding,
-    severity: m.rule.severity,
-    title: m.rule.title,
+    finding: cause.finding,
+    severity: cause.severity,
+    title: cause.title,
     groups: m.groups,
     envelope,
   };
