@@ -283,7 +283,7 @@ export const FINDINGS = [
     id: 'fpm-client-not-allowed',
     severity: 'error',
     title: "PHP-FPM refuses the web server's address (listen.allowed_clients)",
-    parts: [],
+    parts: ['probes'],
     contract: true,
   },
   {
