@@ -97,7 +97,13 @@ export const fpmAllowedClientsCheck: ProbeCheck = {
           ? `names no valid IP address (${list.wrong.slice(0, 5).join(', ')}), so FPM accepts no client at all`
           : `accepts only ${[...list.accepted].slice(0, 5).join(', ')}${list.accepted.size > 5 ? ` and ${list.accepted.size - 5} more` : ''}`;
         const wanted = sources[0] ?? host;
-        const kept = list.wrong.length > 0 ? value.split(',').map((v) => v.trim()).filter((v) => !list.wrong.includes(v)) : value.split(',').map((v) => v.trim());
+        const kept =
+          list.wrong.length > 0
+            ? value
+                .split(',')
+                .map((v) => v.trim())
+                .filter((v) => !list.wrong.includes(v))
+            : value.split(',').map((v) => v.trim());
         const newValue = [...kept.filter((v) => v !== ''), wanted].join(',');
         out.push(
           probeFinding({
@@ -109,7 +115,9 @@ export const fpmAllowedClientsCheck: ProbeCheck = {
             probe: [
               `${pool.file}:${line}: listen.allowed_clients = ${value}`,
               ...(list.wrong.length > 0
-                ? [`not IP addresses, ignored by FPM ("Wrong IP address … in listen.allowed_clients"): ${list.wrong.slice(0, 5).join(', ')}`]
+                ? [
+                    `not IP addresses, ignored by FPM ("Wrong IP address … in listen.allowed_clients"): ${list.wrong.slice(0, 5).join(', ')}`,
+                  ]
                 : []),
               `connection source: ${from} (the address Apache connects to, on this machine)`,
               poolText(pool),

@@ -35,7 +35,10 @@ describe('fpm-client-not-allowed', () => {
   });
 
   it('a list of no valid address: FPM accepts nobody, said so', async () => {
-    const r = await probe(handler('127.0.0.1'), { files: tcpPool('127.0.0.1:9000', 'web.example'), ...LISTENING('127.0.0.1') });
+    const r = await probe(handler('127.0.0.1'), {
+      files: tcpPool('127.0.0.1:9000', 'web.example'),
+      ...LISTENING('127.0.0.1'),
+    });
     const f = only(r, 'fpm-client-not-allowed');
     expect(f.message).toContain('names no valid IP address (web.example)');
     expect(f.fix).toContain('"listen.allowed_clients = 127.0.0.1"');
@@ -70,7 +73,7 @@ describe('fpm-client-not-allowed', () => {
 });
 
 describe('nobody listens at the web server endpoint: the nearest pool, with its listen line', () => {
-  it('an old PHP version\'s socket (php7.4) while the 8.2 pool listens elsewhere, FPM stopped: the pool file decides', async () => {
+  it("an old PHP version's socket (php7.4) while the 8.2 pool listens elsewhere, FPM stopped: the pool file decides", async () => {
     const f = only(await probe(PHP_HANDLER('/run/php/php7.4-fpm.sock'), { files: DEBIAN_POOL }), 'socket-missing');
     expect(f.location?.file).toBe('/srv/httpd.conf');
     expect(f.location?.line).toBeGreaterThan(0);
@@ -81,20 +84,31 @@ describe('nobody listens at the web server endpoint: the nearest pool, with its 
   });
 
   it('a port typo (9001 while the pool listens on 9000): backend-unreachable names the pool and its listen line', async () => {
-    const f = only(await probe(handler('127.0.0.1', 9001), { files: tcpPool('127.0.0.1:9000') }), 'backend-unreachable');
-    expect(f.message).toContain(`PHP-FPM pool [www] (${POOL}:4: listen = 127.0.0.1:9000) listens on port 9000, not 9001.`);
+    const f = only(
+      await probe(handler('127.0.0.1', 9001), { files: tcpPool('127.0.0.1:9000') }),
+      'backend-unreachable',
+    );
+    expect(f.message).toContain(
+      `PHP-FPM pool [www] (${POOL}:4: listen = 127.0.0.1:9000) listens on port 9000, not 9001.`,
+    );
     expect(f.fix).toContain('change the port in the configuration to 9000');
   });
 
   it('quiet: a port far from every pool names none, and the pool on the very port is "not running"', async () => {
-    const far = only(await probe(handler('127.0.0.1', 8123), { files: tcpPool('127.0.0.1:9000') }), 'backend-unreachable');
+    const far = only(
+      await probe(handler('127.0.0.1', 8123), { files: tcpPool('127.0.0.1:9000') }),
+      'backend-unreachable',
+    );
     expect(far.message).not.toContain('PHP-FPM pool');
-    const same = only(await probe(handler('127.0.0.1', 9000), { files: tcpPool('127.0.0.1:9000') }), 'backend-unreachable');
+    const same = only(
+      await probe(handler('127.0.0.1', 9000), { files: tcpPool('127.0.0.1:9000') }),
+      'backend-unreachable',
+    );
     expect(same.message).toContain('PHP-FPM is not running');
     expect(same.message).not.toContain('listens on port 9000, not');
   });
 
-  it('quiet when the endpoint is the pool\'s and it listens', async () => {
+  it("quiet when the endpoint is the pool's and it listens", async () => {
     const r = await probe(handler('127.0.0.1'), { files: tcpPool('127.0.0.1:9000'), ...LISTENING('127.0.0.1') });
     expect(errors(r)).toEqual([]);
   });
