@@ -566,6 +566,10 @@ export const FINDINGS = [
     title: 'The web server may not connect to the FastCGI socket',
     parts: ['probes', 'request', 'logs'],
     contract: true,
+    also: {
+      warning:
+        "the socket lets the web server in today, but the pool's listen.owner/group/mode will recreate it closed at PHP-FPM's next restart",
+    },
   },
   {
     id: 'socket-stale',

@@ -113,3 +113,68 @@ describe('nobody listens at the web server endpoint: the nearest pool, with its 
     expect(errors(r)).toEqual([]);
   });
 });
+
+describe('socket-permission-denied: the socket now against the socket the pool file will create', () => {
+  const SOCK = '/run/php/php8.2-fpm.sock';
+  const WWW = '/etc/php/8.2/fpm/pool.d/www.conf';
+  const poolWith = (lines: string) => ({
+    ...DEBIAN_POOL,
+    [WWW]: `[www]\nuser = www-data\ngroup = www-data\nlisten = ${SOCK}\n${lines}pm = static\npm.max_children = 2\n`,
+  });
+  const live = (st: { uid: number; gid: number; mode?: number }) => ({
+    [SOCK]: { type: 'socket' as const, mode: 0o660, ...st },
+  });
+  const LIVE = { unixListeners: [{ path: SOCK, inode: 500 }] };
+
+  it('denied now, the pool file already right: restart PHP-FPM, not another listen.owner', async () => {
+    const r = await probe(PHP_HANDLER(SOCK), {
+      files: { ...poolWith('listen.owner = www-data\nlisten.group = www-data\n'), ...live({ uid: 0, gid: 0 }) },
+      ...LIVE,
+    });
+    const f = only(r, 'socket-permission-denied');
+    expect(f.severity).toBe('error');
+    expect(f.message).toContain(
+      "Pool [www]'s file already grants it (it will be www-data:www-data 0660, and www-data is its owner",
+    );
+    expect(f.fix).toContain('Restart PHP-FPM (systemctl restart php8.2-fpm)');
+    expect(f.fix).toContain(`listen.owner = www-data (${WWW}:5)`);
+  });
+
+  it('allowed now (chmod by hand), the pool file will recreate it closed: a warning with the pool lines', async () => {
+    const r = await probe(PHP_HANDLER(SOCK), {
+      files: {
+        ...poolWith('listen.owner = root\nlisten.group = root\nlisten.mode = 0600\n'),
+        ...live({ uid: 33, gid: 33 }),
+      },
+      ...LIVE,
+    });
+    const f = only(r, 'socket-permission-denied');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('may connect to /run/php/php8.2-fpm.sock now, but not after PHP-FPM restarts');
+    expect(f.message).toContain('it will be root:root 0600: www-data is neither its owner nor in its group');
+    expect(probeText(f)).toContain(`listen.mode = 0600 (${WWW}:7)`);
+    expect(f.fix).toContain(`In pool [www] (${WWW}:4) set "listen.owner = www-data"`);
+    expect(errors(r)).toEqual([]);
+  });
+
+  it('no listen.owner at all: root owns what FPM creates, 0660: www-data will be refused', async () => {
+    const r = await probe(PHP_HANDLER(SOCK), { files: { ...poolWith(''), ...live({ uid: 33, gid: 33 }) }, ...LIVE });
+    expect(only(r, 'socket-permission-denied').message).toContain(
+      'root (no listen.owner: the master, started as root)',
+    );
+  });
+
+  it('quiet: the pool grants it by owner, by group, or by ACL, now and after a restart', async () => {
+    for (const lines of [
+      'listen.owner = www-data\nlisten.group = www-data\n',
+      'listen.owner = root\nlisten.group = www-data\nlisten.mode = 0660\n',
+      'listen.acl_users = www-data\n',
+    ]) {
+      const r = await probe(PHP_HANDLER(SOCK), {
+        files: { ...poolWith(lines), ...live({ uid: 33, gid: 33 }) },
+        ...LIVE,
+      });
+      expect(ids(r), lines).not.toContain('socket-permission-denied');
+    }
+  });
+});
