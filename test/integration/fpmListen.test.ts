@@ -5,7 +5,7 @@
  * fail on CI (requireBinary).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProbes, type ProbeResult } from '../../src/checks/probes/index.js';
 import type { Finding } from '../../src/findings/finding.js';
@@ -132,6 +132,27 @@ describe.skipIf(!haveAll)('the web server endpoint against its pool (real Apache
     const r = await s.apache.http('/app/index.php');
     expect(r.status).toBe(200);
     expect(r.body).toBe('ok');
+  });
+
+  it('a pool file edited since FPM started (listen.mode 0600, root): socket-permission-denied as a warning, the live socket still works', async () => {
+    const fpm = await startPhpFpm({ scripts: { 'index.php': '<?php echo "ok";' } });
+    cleanups.push(() => fpm.stop());
+    const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
+    const edited = readFileSync(fpm.poolConfPath, 'utf8')
+      .replace(/^listen\.owner = .*$/m, 'listen.owner = root')
+      .replace(/^listen\.group = .*$/m, 'listen.group = root')
+      .replace(/^listen\.mode = .*$/m, 'listen.mode = 0600');
+    writeFileSync(fpm.poolConfPath, edited);
+    const s = await scenario(
+      fpm,
+      `<Directory "${fpm.docRoot}">\n  <FilesMatch "\\.php$">\n    SetHandler "proxy:unix:${sock}|fcgi://localhost"\n  </FilesMatch>\n</Directory>\n`,
+    );
+    const f = one(s.result, 'socket-permission-denied');
+    expect(f.severity).toBe('warning');
+    expect(f.message).toContain('now, but not after PHP-FPM restarts');
+    expect(f.message).toContain('it will be root:root 0600');
+    expect(f.fix).toContain(`${fpm.poolConfPath}:${lineOf(fpm.poolConfPath, 'listen')}`);
+    expect(s.result.findings.filter((x) => x.severity === 'error')).toEqual([]);
   });
 });
 
