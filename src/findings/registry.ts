@@ -294,6 +294,18 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'fpm-pool-unused',
+    severity: 'info',
+    title: 'A PHP-FPM pool that no FastCGI setup of the web server connects to',
+    parts: ['probes'],
+  },
+  {
+    id: 'fpm-socket-orphan',
+    severity: 'info',
+    title: 'A socket in /run/php that no PHP-FPM pool defines',
+    parts: ['probes'],
+  },
+  {
     id: 'fpm-unknown-child',
     severity: 'warning',
     title: 'PHP-FPM cleaned up a process it had not started',

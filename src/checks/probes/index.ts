@@ -21,6 +21,7 @@ import { shebangCheck } from './shebang.js';
 import { socketPermissionCheck } from './socketPermission.js';
 import { staticWorkersCheck } from './staticWorkers.js';
 import { fpmAllowedClientsCheck } from './fpmAllowedClients.js';
+import { fpmUnusedCheck } from './fpmUnused.js';
 import { tcpBackendCheck } from './tcpBackend.js';
 import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
@@ -49,6 +50,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   privateTmpCheck,
   tcpBackendCheck,
   fpmAllowedClientsCheck,
+  fpmUnusedCheck,
   userMismatchCheck,
 ];
 

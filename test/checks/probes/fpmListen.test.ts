@@ -178,3 +178,44 @@ describe('socket-permission-denied: the socket now against the socket the pool f
     }
   });
 });
+
+describe('fpm-pool-unused and fpm-socket-orphan (info)', () => {
+  const OLD = '/run/php/php7.4-fpm.sock';
+  const SOCK82 = '/run/php/php8.2-fpm.sock';
+  const sock = (uid = 33) => ({ type: 'socket' as const, uid, gid: uid, mode: 0o660 });
+  const TWO_POOLS = {
+    ...DEBIAN_POOL,
+    '/etc/php/8.2/fpm/pool.d/old.conf':
+      '[oldsite]\nuser = www-data\ngroup = www-data\nlisten = /run/php/oldsite.sock\npm = static\npm.max_children = 1\n',
+  };
+
+  it("a pool no setup connects to, and an old version's socket no pool defines: info, at the pool's listen line", async () => {
+    const r = await probe(PHP_HANDLER(SOCK82), {
+      files: { ...TWO_POOLS, [SOCK82]: sock(), [OLD]: sock(0) },
+      unixListeners: [{ path: SOCK82, inode: 500 }],
+    });
+    const pool = only(r, 'fpm-pool-unused');
+    expect(pool.severity).toBe('info');
+    expect(pool.location).toEqual({ file: '/etc/php/8.2/fpm/pool.d/old.conf', line: 4 });
+    expect(pool.message).toContain('PHP-FPM pool [oldsite]');
+    const orphan = only(r, 'fpm-socket-orphan');
+    expect(orphan.severity).toBe('info');
+    expect(orphan.location).toEqual({ file: OLD });
+    expect(errors(r)).toEqual([]);
+  });
+
+  it("quiet on a healthy machine: every pool used, every socket a pool's", async () => {
+    const r = await probe(PHP_HANDLER(SOCK82), {
+      files: { ...DEBIAN_POOL, [SOCK82]: sock() },
+      unixListeners: [{ path: SOCK82, inode: 500 }],
+    });
+    expect(ids(r)).not.toContain('fpm-pool-unused');
+    expect(ids(r)).not.toContain('fpm-socket-orphan');
+  });
+
+  it('quiet when the Apache configuration has no FastCGI setup (another web server may use the pools)', async () => {
+    const r = await probe('', { files: { ...TWO_POOLS, [OLD]: sock(0) } });
+    expect(ids(r)).not.toContain('fpm-pool-unused');
+    expect(ids(r)).not.toContain('fpm-socket-orphan');
+  });
+});
