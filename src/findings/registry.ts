@@ -283,7 +283,7 @@ export const FINDINGS = [
     id: 'fpm-client-not-allowed',
     severity: 'error',
     title: "PHP-FPM refuses the web server's address (listen.allowed_clients)",
-    parts: [],
+    parts: ['probes'],
     contract: true,
   },
   {
@@ -292,6 +292,18 @@ export const FINDINGS = [
     title: 'The PHP-FPM configuration has an error',
     parts: ['logs', 'probes'],
     contract: true,
+  },
+  {
+    id: 'fpm-pool-unused',
+    severity: 'info',
+    title: 'A PHP-FPM pool that no FastCGI setup of the web server connects to',
+    parts: ['probes'],
+  },
+  {
+    id: 'fpm-socket-orphan',
+    severity: 'info',
+    title: 'A socket in /run/php that no PHP-FPM pool defines',
+    parts: ['probes'],
   },
   {
     id: 'fpm-unknown-child',
@@ -566,6 +578,10 @@ export const FINDINGS = [
     title: 'The web server may not connect to the FastCGI socket',
     parts: ['probes', 'request', 'logs'],
     contract: true,
+    also: {
+      warning:
+        "the socket lets the web server in today, but the pool's listen.owner/group/mode will recreate it closed at PHP-FPM's next restart",
+    },
   },
   {
     id: 'socket-stale',

@@ -30,6 +30,11 @@ export function poolsListeningOn(ctx: ProbeContext, e: Endpoint): FpmPool[] {
   });
 }
 
+/** Where a pool's listen line is (the line to edit), or its section when listen is inherited or absent. */
+export function listenAt(pool: FpmPool): string {
+  return `${pool.file}:${pool.lines['listen'] ?? pool.line}`;
+}
+
 export interface FpmAdvice {
   /** A sentence for the message ('' when FPM says nothing about it). */
   sentence: string;
@@ -71,7 +76,7 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
   if (first) {
     const service = fpmServiceOf(first);
     return {
-      sentence: `PHP-FPM pool [${first.name}] (${first.file}:${first.line}) is configured to listen here, so PHP-FPM is not running (or failed to start).`,
+      sentence: `PHP-FPM pool [${first.name}] (${listenAt(first)}) is configured to listen here, so PHP-FPM is not running (or failed to start).`,
       probe: same.map(poolText),
       fix: `Start PHP-FPM (systemctl start ${service}) and check its log if it stops again.`,
     };
@@ -85,7 +90,7 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
   const nearPool = near ? pools[near.inode] : undefined;
   if (near && nearPool) {
     return {
-      sentence: `PHP-FPM pool [${nearPool.name}] (${nearPool.file}:${nearPool.line}) listens on ${near.path}, not on this path.`,
+      sentence: `PHP-FPM pool [${nearPool.name}] (${listenAt(nearPool)}: listen = ${nearPool.listen ?? near.path}) listens on ${near.path}, not on this path.`,
       probe: [poolText(nearPool)],
       fix: `If pool [${nearPool.name}] is the one meant, change the socket path in the configuration to ${near.path}.`,
       suggests: near.path,
@@ -96,7 +101,7 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
   if (best && best.score >= 3 && best.p.endpoint?.kind === 'tcp') {
     const pool = best.p;
     return {
-      sentence: `No PHP-FPM pool listens on this socket: pool [${pool.name}] (${pool.file}:${pool.line}), the one that goes with it, listens on a TCP port (listen = ${pool.listen ?? ''}).`,
+      sentence: `No PHP-FPM pool listens on this socket: pool [${pool.name}] (${listenAt(pool)}), the one that goes with it, listens on a TCP port (listen = ${pool.listen ?? ''}).`,
       probe: [poolText(pool)],
       fix: `Point Apache at the pool (SetHandler "${listenUrl(pool)}"), or change the pool to "listen = ${e.path}" in ${pool.file}:${pool.lines['listen'] ?? pool.line} and restart PHP-FPM.`,
     };

@@ -20,6 +20,8 @@ import { serverNotRunningCheck } from './serverNotRunning.js';
 import { shebangCheck } from './shebang.js';
 import { socketPermissionCheck } from './socketPermission.js';
 import { staticWorkersCheck } from './staticWorkers.js';
+import { fpmAllowedClientsCheck } from './fpmAllowedClients.js';
+import { fpmUnusedCheck } from './fpmUnused.js';
 import { tcpBackendCheck } from './tcpBackend.js';
 import { unixSocketCheck } from './unixSocket.js';
 import { userMismatchCheck } from './userMismatch.js';
@@ -47,6 +49,8 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   socketPermissionCheck,
   privateTmpCheck,
   tcpBackendCheck,
+  fpmAllowedClientsCheck,
+  fpmUnusedCheck,
   userMismatchCheck,
 ];
 

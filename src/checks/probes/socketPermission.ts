@@ -18,10 +18,11 @@ import {
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
 import { chmodFix, denialText } from '../../system/denial.js';
-import { endpointGroups } from './facts.js';
+import { endpointGroups, type EndpointGroup } from './facts.js';
 import { poolsListeningOn } from './fpmSide.js';
 import { holdersOf, listenersAt } from './holders.js';
 import { probeFinding } from './make.js';
+import { poolSocketAccess, type PoolSocketAccess } from './poolSocketMode.js';
 
 type Denied = Extract<AccessVerdict, { result: 'denied' }>;
 
@@ -44,6 +45,7 @@ function describe(
   socketPath: string,
   pool: FpmPool | undefined,
   holders: readonly ProcessInfo[],
+  future: PoolSocketAccess | undefined,
 ): { message: string; fix: string } {
   const users = ctx.system.users;
   const web = ctx.facts.web;
@@ -67,6 +69,13 @@ function describe(
       d.cls === 'other' ? ` (or, to keep it closed to others: chgrp ${group} ${d.path} && chmod g+x ${d.path})` : '';
     return { message, fix: `${chmod}${alt}.` };
   }
+  if (pool && future?.granted) {
+    // The pool file is right already: the live socket predates it (FPM not restarted since) or was changed by hand.
+    return {
+      message: `${message} Pool [${pool.name}]'s file already grants it (${future.reason}; ${future.settings.join(', ')}), so the socket was made before that setting or changed by hand since.`,
+      fix: `Restart PHP-FPM (systemctl restart ${fpmServiceOf(pool)}): it recreates the socket as pool [${pool.name}] says (${future.settings.join(', ')}).`,
+    };
+  }
   if (pool) {
     const at = `${pool.file}:${pool.lines['listen'] ?? pool.line}`;
     return {
@@ -78,6 +87,37 @@ function describe(
     message,
     fix: `chown ${who}:${group} ${socketPath} && chmod 0660 ${socketPath} for now, and ${appSocketFix(holders, who, group)} so that it lasts.`,
   };
+}
+
+/**
+ * The socket lets the web server in today, but the pool file will recreate it
+ * closed at FPM's next restart (an edited listen.owner/mode, a chmod by hand
+ * that made it work): a warning now, a 503 after the next reload.
+ */
+function afterRestart(
+  ctx: ProbeContext,
+  setups: EndpointGroup['setups'],
+  socketPath: string,
+  pool: FpmPool,
+  future: PoolSocketAccess,
+): Finding {
+  const web = ctx.facts.web;
+  const group = web.group?.name ?? web.name;
+  const st = ctx.system.fs.stat(socketPath);
+  return probeFinding({
+    id: 'socket-permission-denied',
+    severity: 'warning',
+    title: `The web server's user may not connect to the FastCGI socket`,
+    message: `${web.name} may connect to ${socketPath} now, but not after PHP-FPM restarts: pool [${pool.name}] recreates the socket at each start and ${future.reason}. The next restart (a package upgrade, a reboot) turns every request into "(13)Permission denied" and a 503.`,
+    setups,
+    probe: [
+      ...(isProbeError(st) ? [] : [`now: ${statText(st, ctx.system.users)}`]),
+      `after a restart: ${future.reason}`,
+      ...future.settings,
+      poolText(pool),
+    ],
+    fix: `In pool [${pool.name}] (${pool.file}:${pool.lines['listen'] ?? pool.line}) set "listen.owner = ${web.name}", "listen.group = ${group}" and "listen.mode = 0660" (or name ${web.name} in listen.acl_users), then test with php-fpm -t.`,
+  });
 }
 
 export const socketPermissionCheck: ProbeCheck = {
@@ -103,12 +143,16 @@ export const socketPermissionCheck: ProbeCheck = {
           );
         continue;
       }
-      if (verdict.result === 'allowed') continue;
       const pool = poolsListeningOn(ctx, g.endpoint)[0];
+      const future = pool ? poolSocketAccess(pool, web.principal, ctx.system.users) : undefined;
+      if (verdict.result === 'allowed') {
+        if (pool && future && !future.granted) out.push(afterRestart(ctx, g.setups, p, pool, future));
+        continue;
+      }
       if (pool && aclGrants(pool, web.name, web.group?.name)) continue; // POSIX ACLs grant it; the mode bits do not tell
       const bound = listenersAt(ctx, p)?.[0];
       const holders = bound ? holdersOf(ctx, bound.inode, `socket ${p}`) : { processes: [], text: [] };
-      const { message, fix } = describe(ctx, verdict, p, pool, holders.processes);
+      const { message, fix } = describe(ctx, verdict, p, pool, holders.processes, future);
       const probe = [
         `web server user: ${principalText(web.principal, ctx.system.users)}${web.source === 'assumed' ? ' (assumed: the configuration names no User)' : ''}`,
         ...verdict.steps

@@ -7,11 +7,11 @@
  * A remote host is only connected to, never scanned.
  */
 import type { Finding } from '../../findings/finding.js';
-import type { TcpListener } from '../../system/index.js';
+import type { FpmPool, TcpListener } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText } from './evidence.js';
 import { endpointGroups, type EndpointGroup } from './facts.js';
-import { poolsListeningOn } from './fpmSide.js';
+import { listenAt, poolsListeningOn } from './fpmSide.js';
 import { holdersOf } from './holders.js';
 import { probeFinding } from './make.js';
 
@@ -27,7 +27,7 @@ export function isLoopback(host: string): boolean {
   );
 }
 
-function isLocal(ctx: ProbeContext, host: string): boolean {
+export function isLocal(ctx: ProbeContext, host: string): boolean {
   return (
     isLoopback(host) || ctx.system.network.localAddresses().includes(host) || host === ctx.system.network.hostname()
   );
@@ -43,6 +43,34 @@ function reaching(listeners: readonly TcpListener[], host: string, port: number)
     const addr = l.address.replace(/^::ffff:/, '');
     return targets.includes(addr);
   });
+}
+
+/** Two ports one slip apart: a digit changed, added, dropped or two swapped (9000/9001, 9000/900, 9080/9800). */
+function portTypo(a: number, b: number): boolean {
+  const x = String(a);
+  const y = String(b);
+  if (x === y) return false;
+  if (x.length === y.length) {
+    const diff = [...x].flatMap((c, i) => (c === y[i] ? [] : [i]));
+    if (diff.length === 1) return true;
+    const [i, j] = diff;
+    return diff.length === 2 && i !== undefined && j === i + 1 && x[i] === y[j] && x[j] === y[i];
+  }
+  const [short, long] = x.length < y.length ? [x, y] : [y, x];
+  if (long.length - short.length !== 1) return false;
+  for (let i = 0; i < long.length; i++) if (long.slice(0, i) + long.slice(i + 1) === short) return true;
+  return false;
+}
+
+/** The PHP-FPM pool that listens one typo away from host:port on this machine (reachable at that host), if exactly one does. */
+function nearestTcpPool(ctx: ProbeContext, host: string, port: number): { pool: FpmPool; port: number } | undefined {
+  const found = ctx.facts.fpm.pools.flatMap((pool) => {
+    const e = pool.endpoint;
+    if (e?.kind !== 'tcp' || !portTypo(e.port, port)) return [];
+    const reaches = poolsListeningOn(ctx, { kind: 'tcp', host, port: e.port }).includes(pool);
+    return reaches ? [{ pool, port: e.port }] : [];
+  });
+  return found.length === 1 ? found[0] : undefined;
 }
 
 function unreachable(
@@ -75,6 +103,11 @@ function unreachable(
     message += ` PHP-FPM pool [${pool.name}] (${pool.file}:${pool.line}) is configured to listen there: PHP-FPM is not running.`;
     probe.push(poolText(pool));
     fix = `Start PHP-FPM (systemctl start ${fpmServiceOf(pool)}).`;
+  } else if (!remote && nearestTcpPool(ctx, host, port)) {
+    const near = nearestTcpPool(ctx, host, port) as { pool: FpmPool; port: number };
+    message += ` PHP-FPM pool [${near.pool.name}] (${listenAt(near.pool)}: listen = ${near.pool.listen ?? ''}) listens on port ${near.port}, not ${port}.`;
+    probe.push(poolText(near.pool));
+    fix = `If pool [${near.pool.name}] is the one meant, change the port in the configuration to ${near.port} (or "listen" in ${listenAt(near.pool)} to ${port}, then restart PHP-FPM).`;
   } else if (!remote) {
     // Only a lone pool is surely the one meant: with several, the path tells nothing about a port.
     const withEndpoint = ctx.facts.fpm.pools.filter((p) => p.endpoint);
