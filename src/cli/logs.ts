@@ -12,6 +12,8 @@ import { loadSuppressions, reported, suppress, type SuppressionOptions } from '.
 import { TOOL_VERSION } from './version.js';
 import { liveFileSystem } from '../system/fileSystem.js';
 import { fpmLogFiles } from '../system/fpmLogs.js';
+import { liveProcesses } from '../system/processes.js';
+import { fpmLogsOf } from '../checks/probes/fpmLogs.js';
 import { isProbeError } from '../system/types.js';
 
 // `logs /dev/stdin` means standard input; opened as a file it would be refused (a pipe).
@@ -41,6 +43,9 @@ async function defaultSources(
   for (const log of model.errorLogs)
     if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
   for (const p of fpmLogFiles(fs)) paths.add(p);
+  // Every FPM installation's error_log and each pool's slowlog, as its configuration names them.
+  const fpm = fpmLogsOf({ fs, processes: liveProcesses() });
+  for (const f of fpm.files) if (!isProbeError(fs.stat(f.path))) paths.add(f.path);
   const all: LogSource[] = [];
   for (const p of paths) all.push(...(await rotatedLogSources(p)));
   return { sources: all, from: model.filesRead.length ? model.rootFile : 'the usual places' };

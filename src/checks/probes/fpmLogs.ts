@@ -1,0 +1,43 @@
+/**
+ * PHP-FPM's own logs for `check` and `logs`: every installation on the machine (packaged
+ * layouts and running masters) read with src/fpm, then fpmLogTargets picks the files.
+ */
+import { findFpmInstallations, readFpmConfig, versionNumber } from '../../fpm/index.js';
+import type { SystemProbes } from '../../system/index.js';
+import type { Endpoint } from '../../setups/types.js';
+import { fpmLogTargets, type FpmConfigRead, type FpmLogTargets } from '../fpmLogTargets.js';
+import { fpmFileReaderOf, fpmMasters } from './fpmConfig.js';
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Every FPM installation's configuration, read as FPM reads it (errors are fpm-config-error's business). */
+export function readFpmConfigs(system: Pick<SystemProbes, 'fs' | 'processes'>): FpmConfigRead[] {
+  const reader = fpmFileReaderOf(system.fs);
+  let masters: ReturnType<typeof fpmMasters> = [];
+  try {
+    masters = fpmMasters(system);
+  } catch {
+    // A master whose /proc entry vanished mid-read: the packaged layouts are still read.
+  }
+  return findFpmInstallations(reader, masters).map((inst) => {
+    const version = versionNumber(inst.version);
+    const config = readFpmConfig(inst.config, {
+      reader,
+      prefix: inst.prefix,
+      maxBytes: MAX_CONFIG_BYTES,
+      ...(version !== undefined ? { version } : {}),
+    });
+    return { config, ...(inst.version ? { version: inst.version } : {}) };
+  });
+}
+
+/** The FPM logs of the pools listening at these endpoints (undefined: every pool). */
+export function fpmLogsOf(
+  system: Pick<SystemProbes, 'fs' | 'processes'>,
+  endpoints?: readonly Endpoint[],
+): FpmLogTargets {
+  const targets = fpmLogTargets(readFpmConfigs(system), endpoints);
+  // A slowlog appears with the first slow request: none yet is no news. A missing error_log
+  // is kept, so that the reader says it is missing.
+  return { ...targets, files: targets.files.filter((f) => f.kind !== 'slowlog' || system.fs.exists(f.path)) };
+}
