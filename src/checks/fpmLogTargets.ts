@@ -60,7 +60,8 @@ export function errorLogOf(config: FpmConfig): { path: string } | { note: string
     };
   // The packaged builds' prefixes (/usr, the Docker images' /usr/local) stand for no -p: then
   // PHP_LOCALSTATEDIR applies; any other prefix came from -p and is used as it is.
-  const localStateDir = config.prefix === '/usr' ? '/var' : config.prefix === '/usr/local' ? '/usr/local/var' : config.prefix;
+  const localStateDir =
+    config.prefix === '/usr' ? '/var' : config.prefix === '/usr/local' ? '/usr/local/var' : config.prefix;
   const path = value.startsWith('$prefix') ? fullPath(value, config.prefix) : fullPath(value, localStateDir);
   // The official Docker images log to /proc/self/fd/2: the container's output, not a file here.
   if (/^\/(proc|dev)\//.test(path))

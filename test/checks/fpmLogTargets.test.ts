@@ -23,7 +23,8 @@ const files: Record<string, string> = {
     'catch_workers_output = yes',
     '',
   ].join('\n'),
-  [API]: '[api]\nuser = www-data\nlisten = 127.0.0.1:9001\npm = static\npm.max_children = 4\nslowlog = log/api.slow.log\n',
+  [API]:
+    '[api]\nuser = www-data\nlisten = 127.0.0.1:9001\npm = static\npm.max_children = 4\nslowlog = log/api.slow.log\n',
 };
 
 function read(main = MAIN, over: Record<string, string> = {}, prefix = '/usr') {
@@ -69,8 +70,15 @@ describe('the FPM logs of the pools serving a setup', () => {
   });
 
   it('matches listen forms with the web server endpoint', () => {
-    expect(poolServes({ kind: 'tcp', host: '', port: 9000, ipv6: false }, { kind: 'tcp', host: '127.0.0.1', port: 9000 })).toBe(true);
-    expect(poolServes({ kind: 'tcp', host: '10.0.0.1', port: 9000, ipv6: false }, { kind: 'tcp', host: '127.0.0.1', port: 9000 })).toBe(false);
+    expect(
+      poolServes({ kind: 'tcp', host: '', port: 9000, ipv6: false }, { kind: 'tcp', host: '127.0.0.1', port: 9000 }),
+    ).toBe(true);
+    expect(
+      poolServes(
+        { kind: 'tcp', host: '10.0.0.1', port: 9000, ipv6: false },
+        { kind: 'tcp', host: '127.0.0.1', port: 9000 },
+      ),
+    ).toBe(false);
     expect(poolServes({ kind: 'unix', path: '/a.sock' }, { kind: 'tcp', host: '127.0.0.1', port: 9000 })).toBe(false);
     expect(poolServes(undefined, { kind: 'unix', path: '/a.sock' })).toBe(false);
   });
@@ -79,7 +87,7 @@ describe('the FPM logs of the pools serving a setup', () => {
 describe('findings from FPM log name the pool file line', () => {
   it('request_terminate_timeout and pm.max_children, from the pool file', async () => {
     const log = [
-      "[06-Dec-2026 10:00:01] WARNING: [pool www] child 42, script '/srv/www/slow.php' (request: \"GET /slow.php\") execution timed out (2.63 sec), terminating",
+      '[06-Dec-2026 10:00:01] WARNING: [pool www] child 42, script \'/srv/www/slow.php\' (request: "GET /slow.php") execution timed out (2.63 sec), terminating',
       '[06-Dec-2026 10:00:02] WARNING: [pool www] server reached pm.max_children setting (1), consider raising it',
       '[06-Dec-2026 10:00:03] WARNING: [pool api] server reached pm.max_children setting (4), consider raising it',
       '',
