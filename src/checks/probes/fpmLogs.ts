@@ -11,7 +11,10 @@ import { fpmFileReaderOf, fpmMasters } from './fpmConfig.js';
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** Every FPM installation's configuration, read as FPM reads it (errors are fpm-config-error's business). */
-export function readFpmConfigs(system: Pick<SystemProbes, 'fs' | 'processes'>): FpmConfigRead[] {
+export function readFpmConfigs(
+  system: Pick<SystemProbes, 'fs' | 'processes'>,
+  extraConfigs: readonly string[] = [],
+): FpmConfigRead[] {
   const reader = fpmFileReaderOf(system.fs);
   let masters: ReturnType<typeof fpmMasters> = [];
   try {
@@ -19,7 +22,16 @@ export function readFpmConfigs(system: Pick<SystemProbes, 'fs' | 'processes'>): 
   } catch {
     // A master whose /proc entry vanished mid-read: the packaged layouts are still read.
   }
-  return findFpmInstallations(reader, masters).map((inst) => {
+  const installations = findFpmInstallations(reader, masters);
+  // php-fpm.conf files named by the caller (--fpm-config, tests) besides those found.
+  for (const config of extraConfigs)
+    if (!installations.some((i) => i.config === config))
+      installations.push({
+        layout: 'master',
+        config,
+        prefix: config.startsWith('/usr/local/') ? '/usr/local' : '/usr',
+      });
+  return installations.map((inst) => {
     const version = versionNumber(inst.version);
     const config = readFpmConfig(inst.config, {
       reader,
@@ -35,8 +47,9 @@ export function readFpmConfigs(system: Pick<SystemProbes, 'fs' | 'processes'>): 
 export function fpmLogsOf(
   system: Pick<SystemProbes, 'fs' | 'processes'>,
   endpoints?: readonly Endpoint[],
+  extraConfigs: readonly string[] = [],
 ): FpmLogTargets {
-  const targets = fpmLogTargets(readFpmConfigs(system), endpoints);
+  const targets = fpmLogTargets(readFpmConfigs(system, extraConfigs), endpoints);
   // A slowlog appears with the first slow request: none yet is no news. A missing error_log
   // is kept, so that the reader says it is missing.
   return { ...targets, files: targets.files.filter((f) => f.kind !== 'slowlog' || system.fs.exists(f.path)) };

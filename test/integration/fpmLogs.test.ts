@@ -1,0 +1,101 @@
+/**
+ * `check FILE` reads PHP-FPM's own log for the pool that serves the vhost (issue 15 §1):
+ * a pool with request_terminate_timeout = 1s and a script that sleeps 3 s, requested
+ * through a real Apache, gives FPM's "execution timed out" finding with the pool file's
+ * request_terminate_timeout line; a healthy pool gives no finding from FPM's log.
+ * Missing servers skip locally, fail on CI.
+ */
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runProbes } from '../../src/checks/probes/index.js';
+import { runCheck } from '../../src/checks/run.js';
+import { liveSystem } from '../../src/system/index.js';
+import { startApache } from './harness/apache.js';
+import { startPhpFpm } from './harness/phpFpm.js';
+import { BINARIES, hasBinary } from './harness/requireServer.js';
+
+const haveServers = hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const WWW_DATA = 33;
+
+async function site(requestTerminateTimeout?: string) {
+  const fpm = await startPhpFpm(requestTerminateTimeout ? { requestTerminateTimeout } : {});
+  cleanups.push(() => fpm.stop());
+  const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
+  let vhostPath = '';
+  const apache = await startApache({
+    modules: ['proxy_fcgi'],
+    config: (ctx) => {
+      const root = `${ctx.extraDir}/site`;
+      mkdirSync(root);
+      writeFileSync(`${root}/index.php`, '<?php echo "ok";');
+      writeFileSync(`${root}/slow.php`, '<?php sleep(3); echo "late";');
+      for (const f of [root, `${root}/index.php`, `${root}/slow.php`]) chownSync(f, WWW_DATA, WWW_DATA);
+      chmodSync(root, 0o755);
+      vhostPath = `${ctx.extraDir}/site.conf`;
+      writeFileSync(
+        vhostPath,
+        `<VirtualHost *:${ctx.port}>\n  ServerName site.test\n  DocumentRoot ${root}\n  <Directory ${root}>\n    Require all granted\n  </Directory>\n  <FilesMatch "\\.php$">\n    SetHandler "proxy:unix:${sock}|fcgi://localhost"\n  </FilesMatch>\n</VirtualHost>\n`,
+      );
+      return `Include ${vhostPath}\n`;
+    },
+  });
+  cleanups.push(() => apache.stop());
+  return { fpm, apache, vhostPath };
+}
+
+/** As `check FILE` runs: the pool's configuration is found through the running master's --fpm-config. */
+async function check(vhostPath: string, rootConf: string, fpmConf: string) {
+  const system = liveSystem({ fpmConfigs: [fpmConf] });
+  return runCheck(
+    { root: rootConf, target: vhostPath, env: {}, offline: false, timeoutMs: 5000, toolVersion: 'test' },
+    (model, configFindings) => runProbes(model, system, { configFindings, timeoutMs: 2000, discovery: false }),
+  );
+}
+
+function lineOf(file: string, prefix: string): number {
+  return (
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.startsWith(prefix)) + 1
+  );
+}
+
+describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool serving the vhost", () => {
+  it('request_terminate_timeout: the timeout finding from FPM log, with the pool file line', async () => {
+    const { fpm, apache, vhostPath } = await site('1s');
+    const answer = await apache.http('/slow.php', { headers: { Host: 'site.test' } });
+    expect(answer.status).toBeGreaterThanOrEqual(500);
+    expect(fpm.errorLog()).toContain('execution timed out');
+    const report = await check(vhostPath, apache.confPath, fpm.confPath);
+    expect(report.internalErrors).toEqual([]);
+    expect(report.logsScanned).toContain(fpm.errorLogPath);
+    const timeout = report.findings.find(
+      (f) => f.id === 'backend-timeout' && f.evidence.some((e) => e.text.includes('[rule fpm-request-timeout]')),
+    );
+    expect(timeout, JSON.stringify(report.findings, null, 1)).toBeDefined();
+    expect(timeout?.message).toContain('Pool www');
+    expect(timeout?.evidence.map((e) => e.text).join('\n')).toContain(fpm.errorLogPath);
+    const line = lineOf(fpm.poolConfPath, 'request_terminate_timeout');
+    expect(timeout?.evidence).toContainEqual({
+      kind: 'config',
+      text: `${fpm.poolConfPath}:${line}: request_terminate_timeout = 1s (pool www)`,
+    });
+  }, 60_000);
+
+  it('a healthy pool: FPM log is read and gives no finding', async () => {
+    const { fpm, apache, vhostPath } = await site();
+    const answer = await apache.http('/index.php', { headers: { Host: 'site.test' } });
+    expect(answer.status).toBe(200);
+    const report = await check(vhostPath, apache.confPath, fpm.confPath);
+    expect(report.internalErrors).toEqual([]);
+    expect(report.logsScanned).toContain(fpm.errorLogPath);
+    const fromFpmLog = report.findings.filter((f) => f.evidence.some((e) => e.text.includes(fpm.errorLogPath)));
+    expect(fromFpmLog).toEqual([]);
+  }, 60_000);
+});
