@@ -7,9 +7,11 @@
  */
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { runProbes } from '../../src/checks/probes/index.js';
 import { runCheck } from '../../src/checks/run.js';
 import { liveSystem } from '../../src/system/index.js';
+import { captureIO } from '../client/support.js';
 import { startApache } from './harness/apache.js';
 import { startPhpFpm } from './harness/phpFpm.js';
 import { BINARIES, hasBinary } from './harness/requireServer.js';
@@ -97,5 +99,16 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
     expect(report.logsScanned).toContain(fpm.errorLogPath);
     const fromFpmLog = report.findings.filter((f) => f.evidence.some((e) => e.text.includes(fpm.errorLogPath)));
     expect(fromFpmLog).toEqual([]);
+  }, 60_000);
+
+  it("`logs` with no file named reads the running pool's error_log too, with --since", async () => {
+    const { fpm, apache } = await site('1s');
+    await apache.http('/slow.php', { headers: { Host: 'site.test' } });
+    const io = captureIO('');
+    const code = await main(['logs', '--root', apache.confPath, '--since', '1h', '--format', 'json'], io);
+    const json = JSON.parse(io.stdoutText) as { target: string; findings: Array<{ id: string; message: string }> };
+    expect(json.target.split(', ')).toContain(fpm.errorLogPath);
+    expect(json.findings.some((f) => f.id === 'backend-timeout' && f.message.includes('Pool www'))).toBe(true);
+    expect(code).toBe(1);
   }, 60_000);
 });
