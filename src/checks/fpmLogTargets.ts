@@ -29,6 +29,8 @@ export interface FpmLogTargets {
   notes: string[];
   /** The pools concerned, to name their configuration lines in log findings. */
   pools: FpmPoolConfig[];
+  /** Per log file, the pools writing to it: two installations may each have a pool `www`. */
+  poolsByFile: Map<string, FpmPoolConfig[]>;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -86,10 +88,13 @@ export function fpmLogTargets(configs: readonly FpmConfigRead[], endpoints?: rea
   const files = new Map<string, FpmLogFile>();
   const notes: string[] = [];
   const pools: FpmPoolConfig[] = [];
-  const add = (path: string, kind: FpmLogFile['kind'], poolNames: string[]) => {
+  const poolsByFile = new Map<string, FpmPoolConfig[]>();
+  const add = (path: string, kind: FpmLogFile['kind'], writers: FpmPoolConfig[]) => {
+    const poolNames = writers.map((p) => p.name);
     const known = files.get(path);
     if (known) known.pools.push(...poolNames.filter((p) => !known.pools.includes(p)));
     else files.set(path, { path, kind, pools: [...poolNames] });
+    poolsByFile.set(path, [...(poolsByFile.get(path) ?? []), ...writers]);
   };
   for (const { config } of configs) {
     const chosen = endpoints
@@ -98,16 +103,11 @@ export function fpmLogTargets(configs: readonly FpmConfigRead[], endpoints?: rea
     if (chosen.length === 0) continue;
     pools.push(...chosen);
     const errorLog = errorLogOf(config);
-    if ('path' in errorLog)
-      add(
-        errorLog.path,
-        'error_log',
-        chosen.map((p) => p.name),
-      );
+    if ('path' in errorLog) add(errorLog.path, 'error_log', chosen);
     else notes.push(errorLog.note);
     for (const pool of chosen) {
       const slow = slowlogOf(pool, config);
-      if (slow) add(slow, 'slowlog', [pool.name]);
+      if (slow) add(slow, 'slowlog', [pool]);
       const catchOutput = pool.get('catch_workers_output');
       if (catchOutput?.value === '1' && 'path' in errorLog)
         notes.push(
@@ -115,7 +115,7 @@ export function fpmLogTargets(configs: readonly FpmConfigRead[], endpoints?: rea
         );
     }
   }
-  return { files: [...files.values()], notes, pools };
+  return { files: [...files.values()], notes, pools, poolsByFile };
 }
 
 /** The pool directive each FPM log rule is about: the line that set the limit it reports. */
@@ -125,28 +125,45 @@ const RULE_DIRECTIVE: Readonly<Record<string, string>> = {
 };
 
 /**
- * Findings from FPM's log about a limit (request_terminate_timeout, pm.max_children) name the
- * pool file's line that set it. `findings` and `groups` are scanLogs' parallel arrays.
+ * The findings from one scan that concern the pools served: a line of a shared FPM error_log
+ * about another pool (one that serves no checked setup) is left out. Findings from FPM's log
+ * about a limit (request_terminate_timeout, pm.max_children) name the pool file's line that
+ * set it. `findings` and `groups` are scanLogs' parallel arrays.
  */
-export function withPoolLines(
+export function fpmLogFindings(
   findings: readonly Finding[],
   groups: readonly MatchGroup[],
-  pools: readonly FpmPoolConfig[],
+  targets: Pick<FpmLogTargets, 'files' | 'poolsByFile'>,
 ): Finding[] {
-  return findings.map((f, i) => {
+  const poolsOfFile = new Map(targets.files.map((f) => [f.path, new Set(f.pools)]));
+  const out: Finding[] = [];
+  findings.forEach((f, i) => {
     const group = groups[i];
-    const directive = group ? RULE_DIRECTIVE[group.rule.id] : undefined;
     const poolName = group?.groups['pool'];
-    if (!directive || poolName === undefined) return f;
-    const pool = pools.find((p) => p.name === poolName);
-    if (!pool) return f;
-    const entry = pool.get(directive);
-    const evidence: Evidence = entry
-      ? { kind: 'config', text: `${entry.file}:${entry.line}: ${directive} = ${entry.raw} (pool ${pool.name})` }
-      : {
-          kind: 'config',
-          text: `${pool.file}:${pool.line}: pool ${pool.name} sets no ${directive} (FPM's default applies)`,
-        };
-    return { ...f, evidence: [...f.evidence, evidence] };
+    if (group && poolName !== undefined) {
+      const files = [...group.sources.keys()];
+      const aboutOthers = files.every((file) => poolsOfFile.get(file) && !poolsOfFile.get(file)?.has(poolName));
+      if (aboutOthers) return;
+    }
+    // The pool of that name writing to the file the lines came from (not another installation's).
+    const writers = group ? [...group.sources.keys()].flatMap((file) => targets.poolsByFile.get(file) ?? []) : [];
+    out.push(withPoolLine(f, group, writers));
   });
+  return out;
+}
+
+function withPoolLine(f: Finding, group: MatchGroup | undefined, pools: readonly FpmPoolConfig[]): Finding {
+  const directive = group ? RULE_DIRECTIVE[group.rule.id] : undefined;
+  const poolName = group?.groups['pool'];
+  if (!directive || poolName === undefined) return f;
+  const pool = pools.find((p) => p.name === poolName);
+  if (!pool) return f;
+  const entry = pool.get(directive);
+  const evidence: Evidence = entry
+    ? { kind: 'config', text: `${entry.file}:${entry.line}: ${directive} = ${entry.raw} (pool ${pool.name})` }
+    : {
+        kind: 'config',
+        text: `${pool.file}:${pool.line}: pool ${pool.name} sets no ${directive} (FPM's default applies)`,
+      };
+  return { ...f, evidence: [...f.evidence, evidence] };
 }

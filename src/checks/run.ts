@@ -9,7 +9,7 @@ import type { PoolFile } from '../status/pool.js';
 import { internalError, type InternalError } from './internalError.js';
 import { liveScopeModel } from './scope.js';
 import type { Discovery } from './discovery/discover.js';
-import { withPoolLines, type FpmLogTargets } from './fpmLogTargets.js';
+import { fpmLogFindings, type FpmLogTargets } from './fpmLogTargets.js';
 
 export type { InternalError } from './internalError.js';
 
@@ -181,7 +181,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
             deadlineName: `check reads the logs for ${budget / 1000} s at most`,
           },
         );
-        findings.push(...withPoolLines(scan.findings, scan.groups, fpmLogs?.pools ?? []));
+        findings.push(...fpmLogFindings(scan.findings, scan.groups, fpmLogs ?? { files: [], poolsByFile: new Map() }));
         notices.push(...scan.notices.map(describeNotice));
         report.logsScanned = paths;
       }

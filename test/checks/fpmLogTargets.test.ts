@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { memoryFpmFileReader, readFpmConfig } from '../../src/fpm/index.js';
-import { errorLogOf, fpmLogTargets, poolServes, withPoolLines } from '../../src/checks/fpmLogTargets.js';
+import { errorLogOf, fpmLogTargets, poolServes, fpmLogFindings } from '../../src/checks/fpmLogTargets.js';
 import { fpmLogsOf } from '../../src/checks/probes/fpmLogs.js';
 import { scanLogs } from '../../src/logs/index.js';
 import { fixtureSystem } from '../../src/system/fixture.js';
@@ -94,7 +94,7 @@ describe('findings from FPM log name the pool file line', () => {
     ].join('\n');
     const scan = await scanLogs([{ name: '/var/log/php8.3-fpm.log', stream: Readable.from([log]) }]);
     const t = fpmLogTargets([{ config: read() }], [{ kind: 'unix', path: '/run/php/php8.3-fpm.sock' }]);
-    const out = withPoolLines(scan.findings, scan.groups, t.pools);
+    const out = fpmLogFindings(scan.findings, scan.groups, t);
     const timeout = out.find((f) => f.id === 'backend-timeout');
     expect(timeout?.evidence).toContainEqual({
       kind: 'config',
@@ -102,9 +102,12 @@ describe('findings from FPM log name the pool file line', () => {
     });
     const www = out.find((f) => f.id === 'max-children-reached' && f.message.includes('www'));
     expect(www?.evidence).toContainEqual({ kind: 'config', text: `${WWW}:5: pm.max_children = 1 (pool www)` });
-    // api does not serve the checked setup: its finding stays as the log says it.
-    const api = out.find((f) => f.id === 'max-children-reached' && f.message.includes('api'));
-    expect(api?.evidence.some((e) => e.kind === 'config')).toBe(false);
+    // api shares the error_log but serves no checked setup: its line is not this check's business…
+    expect(out.some((f) => f.message.includes('api'))).toBe(false);
+    // … while read with every pool (`logs`), it names api's own line.
+    const all = fpmLogFindings(scan.findings, scan.groups, fpmLogTargets([{ config: read() }]));
+    const api = all.find((f) => f.id === 'max-children-reached' && f.message.includes('api'));
+    expect(api?.evidence).toContainEqual({ kind: 'config', text: `${API}:5: pm.max_children = 4 (pool api)` });
   });
 });
 
@@ -115,5 +118,23 @@ describe('fpmLogsOf on a machine', () => {
     expect(t.files.map((f) => f.path)).toEqual(['/var/log/php8.3-fpm.log']);
     const withSlow = fixtureSystem({ files: { ...files, '/var/log/php8.3-fpm.www.slow.log': '' } });
     expect(fpmLogsOf(withSlow, [{ kind: 'unix', path: '/run/php/php8.3-fpm.sock' }]).files).toHaveLength(2);
+  });
+});
+
+describe('two installations, each with a pool www', () => {
+  it('names the line of the pool writing to the log the lines came from', async () => {
+    const other = readFpmConfig('/etc/php/8.2/fpm/php-fpm.conf', {
+      reader: memoryFpmFileReader({
+        '/etc/php/8.2/fpm/php-fpm.conf':
+          '[global]\nerror_log = /var/log/php8.2-fpm.log\n[www]\nlisten = /run/php/php8.2-fpm.sock\nrequest_terminate_timeout = 30s\n',
+      }),
+      prefix: '/usr',
+    });
+    const t = fpmLogTargets([{ config: other }, { config: read() }]);
+    const log =
+      "[06-Dec-2026 10:00:01] WARNING: [pool www] child 42, script '/srv/a.php' execution timed out (1.2 sec), terminating\n";
+    const scan = await scanLogs([{ name: '/var/log/php8.3-fpm.log', stream: Readable.from([log]) }]);
+    const [f] = fpmLogFindings(scan.findings, scan.groups, t);
+    expect(f?.evidence).toContainEqual({ kind: 'config', text: `${WWW}:6: request_terminate_timeout = 1s (pool www)` });
   });
 });

@@ -106,9 +106,17 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
     await apache.http('/slow.php', { headers: { Host: 'site.test' } });
     const io = captureIO('');
     const code = await main(['logs', '--root', apache.confPath, '--since', '1h', '--format', 'json'], io);
-    const json = JSON.parse(io.stdoutText) as { target: string; findings: Array<{ id: string; message: string }> };
+    const json = JSON.parse(io.stdoutText) as {
+      target: string;
+      findings: Array<{ id: string; message: string; evidence: Array<{ kind: string; text: string }> }>;
+    };
     expect(json.target.split(', ')).toContain(fpm.errorLogPath);
-    expect(json.findings.some((f) => f.id === 'backend-timeout' && f.message.includes('Pool www'))).toBe(true);
+    const timeout = json.findings.find((f) => f.id === 'backend-timeout' && f.message.includes('Pool www'));
+    const line = lineOf(fpm.poolConfPath, 'request_terminate_timeout');
+    expect(timeout?.evidence).toContainEqual({
+      kind: 'config',
+      text: `${fpm.poolConfPath}:${line}: request_terminate_timeout = 1s (pool www)`,
+    });
     expect(code).toBe(1);
   }, 60_000);
 });
