@@ -51,6 +51,7 @@ export function poolServes(listen: ListenAddress | undefined, endpoint: Endpoint
  * Where FPM writes its error log (sapi/fpm/fpm/fpm_conf.c: fpm_conf_post_process): unset means
  * "log/php-fpm.log"; "syslog" goes to syslog; a relative path is taken from the prefix, which
  * without -p is PHP_LOCALSTATEDIR (/var for the distributions' /usr builds) — fpm_evaluate_full_path.
+ * Checked against php-fpm8.2 -t: `error_log = log/x.log` creates /var/log/x.log, and DIR/log/x.log with -p DIR.
  */
 export function errorLogOf(config: FpmConfig): { path: string } | { note: string } {
   const entry = config.globalGet('error_log');

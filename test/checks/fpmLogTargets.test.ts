@@ -65,6 +65,11 @@ describe('the FPM logs of the pools serving a setup', () => {
     expect(errorLogOf(plain)).toEqual({ path: '/var/log/php-fpm.log' });
     const prefixed = read(MAIN, { [MAIN]: '[global]\nerror_log = $prefix/log/fpm.log\n' }, '/opt/fpm');
     expect(errorLogOf(prefixed)).toEqual({ path: '/opt/fpm/log/fpm.log' });
+    // Checked with php-fpm8.2 -t: `log/x.log` lands in /var/log without -p, under -p's directory with it.
+    const relative = read(MAIN, { [MAIN]: '[global]\nerror_log = log/x.log\n' });
+    expect(errorLogOf(relative)).toEqual({ path: '/var/log/x.log' });
+    const withP = read(MAIN, { [MAIN]: '[global]\nerror_log = log/x.log\n' }, '/srv/fpm');
+    expect(errorLogOf(withP)).toEqual({ path: '/srv/fpm/log/x.log' });
     const docker = read(MAIN, { [MAIN]: '[global]\nerror_log = /proc/self/fd/2\n' });
     expect(errorLogOf(docker)).toHaveProperty('note');
   });
