@@ -25,8 +25,8 @@ afterEach(async () => {
 
 const WWW_DATA = 33;
 
-async function site(requestTerminateTimeout?: string) {
-  const fpm = await startPhpFpm(requestTerminateTimeout ? { requestTerminateTimeout } : {});
+async function site(requestTerminateTimeout?: string, pool: Parameters<typeof startPhpFpm>[0] = {}) {
+  const fpm = await startPhpFpm({ ...pool, ...(requestTerminateTimeout ? { requestTerminateTimeout } : {}) });
   cleanups.push(() => fpm.stop());
   const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
   let vhostPath = '';
@@ -37,7 +37,9 @@ async function site(requestTerminateTimeout?: string) {
       mkdirSync(root);
       writeFileSync(`${root}/index.php`, '<?php echo "ok";');
       writeFileSync(`${root}/slow.php`, '<?php sleep(3); echo "late";');
-      for (const f of [root, `${root}/index.php`, `${root}/slow.php`]) chownSync(f, WWW_DATA, WWW_DATA);
+      writeFileSync(`${root}/busy.php`, '<?php usleep(2500000); echo "busy";');
+      for (const f of [root, `${root}/index.php`, `${root}/slow.php`, `${root}/busy.php`])
+        chownSync(f, WWW_DATA, WWW_DATA);
       chmodSync(root, 0o755);
       vhostPath = `${ctx.extraDir}/site.conf`;
       writeFileSync(
@@ -118,5 +120,22 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
       text: `${fpm.poolConfPath}:${line}: request_terminate_timeout = 1s (pool www)`,
     });
     expect(code).toBe(1);
+  }, 60_000);
+
+  // dynamic: FPM's once-a-second maintenance logs the warning when no worker is idle at the limit
+  // (fpm_process_ctl.c: fpm_pctl_perform_idle_server_maintenance); a static pool never logs it.
+  it('pm.max_children reached (dynamic, 1 child, 2 requests at once): the finding names the pool line', async () => {
+    const { fpm, apache, vhostPath } = await site(undefined, { pm: 'dynamic', maxChildren: 1 });
+    const get = () => apache.http('/busy.php', { headers: { Host: 'site.test' } });
+    await Promise.all([get(), get()]);
+    expect(fpm.errorLog()).toContain('server reached pm.max_children setting (1)');
+    const report = await check(vhostPath, apache.confPath, fpm.confPath);
+    const f = report.findings.find((x) => x.id === 'max-children-reached');
+    expect(f, JSON.stringify(report.findings, null, 1)).toBeDefined();
+    const line = lineOf(fpm.poolConfPath, 'pm.max_children');
+    expect(f?.evidence).toContainEqual({
+      kind: 'config',
+      text: `${fpm.poolConfPath}:${line}: pm.max_children = 1 (pool www)`,
+    });
   }, 60_000);
 });
