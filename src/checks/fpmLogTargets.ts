@@ -28,9 +28,27 @@ export interface FpmLogTargets {
   /** What is not read and why (syslog, stderr), and catch_workers_output. */
   notes: string[];
   /** The pools concerned, to name their configuration lines in log findings. */
-  pools: FpmPoolConfig[];
+  pools: FpmLogPool[];
   /** Per log file, the pools writing to it: two installations may each have a pool `www`. */
-  poolsByFile: Map<string, FpmPoolConfig[]>;
+  poolsByFile: Record<string, FpmLogPool[]>;
+}
+
+/** A pool as its log findings need it: plain data (the probes' result is JSON). */
+export interface FpmLogPool {
+  name: string;
+  file: string;
+  line: number;
+  /** The limits FPM's log lines report, where the pool sets them. */
+  limits: Record<string, { file: string; line: number; raw: string }>;
+}
+
+function logPool(pool: FpmPoolConfig): FpmLogPool {
+  const limits: FpmLogPool['limits'] = {};
+  for (const directive of Object.values(RULE_DIRECTIVE)) {
+    const e = pool.get(directive);
+    if (e) limits[directive] = { file: e.file, line: e.line, raw: e.raw };
+  }
+  return { name: pool.name, file: pool.file, line: pool.line, limits };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -88,27 +106,29 @@ export function slowlogOf(pool: FpmPoolConfig, config: FpmConfig): string | unde
 export function fpmLogTargets(configs: readonly FpmConfigRead[], endpoints?: readonly Endpoint[]): FpmLogTargets {
   const files = new Map<string, FpmLogFile>();
   const notes: string[] = [];
-  const pools: FpmPoolConfig[] = [];
-  const poolsByFile = new Map<string, FpmPoolConfig[]>();
-  const add = (path: string, kind: FpmLogFile['kind'], writers: FpmPoolConfig[]) => {
+  const pools: FpmLogPool[] = [];
+  const poolsByFile: Record<string, FpmLogPool[]> = {};
+  const add = (path: string, kind: FpmLogFile['kind'], writers: FpmLogPool[]) => {
     const poolNames = writers.map((p) => p.name);
     const known = files.get(path);
     if (known) known.pools.push(...poolNames.filter((p) => !known.pools.includes(p)));
     else files.set(path, { path, kind, pools: [...poolNames] });
-    poolsByFile.set(path, [...(poolsByFile.get(path) ?? []), ...writers]);
+    poolsByFile[path] = [...(poolsByFile[path] ?? []), ...writers];
   };
   for (const { config } of configs) {
     const chosen = endpoints
       ? config.pools.filter((p) => endpoints.some((e) => poolServes(p.listen, e)))
       : config.pools;
     if (chosen.length === 0) continue;
-    pools.push(...chosen);
+    const plain = chosen.map(logPool);
+    pools.push(...plain);
     const errorLog = errorLogOf(config);
-    if ('path' in errorLog) add(errorLog.path, 'error_log', chosen);
+    if ('path' in errorLog) add(errorLog.path, 'error_log', plain);
     else notes.push(errorLog.note);
-    for (const pool of chosen) {
+    for (const [i, pool] of chosen.entries()) {
       const slow = slowlogOf(pool, config);
-      if (slow) add(slow, 'slowlog', [pool]);
+      const asLogged = plain[i];
+      if (slow && asLogged) add(slow, 'slowlog', [asLogged]);
       const catchOutput = pool.get('catch_workers_output');
       if (catchOutput?.value === '1' && 'path' in errorLog)
         notes.push(
@@ -147,19 +167,23 @@ export function fpmLogFindings(
       if (aboutOthers) return;
     }
     // The pool of that name writing to the file the lines came from (not another installation's).
-    const writers = group ? [...group.sources.keys()].flatMap((file) => targets.poolsByFile.get(file) ?? []) : [];
+    const writers = group
+      ? [...group.sources.keys()].flatMap((file) =>
+          Object.hasOwn(targets.poolsByFile, file) ? (targets.poolsByFile[file] ?? []) : [],
+        )
+      : [];
     out.push(withPoolLine(f, group, writers));
   });
   return out;
 }
 
-function withPoolLine(f: Finding, group: MatchGroup | undefined, pools: readonly FpmPoolConfig[]): Finding {
+function withPoolLine(f: Finding, group: MatchGroup | undefined, pools: readonly FpmLogPool[]): Finding {
   const directive = group ? RULE_DIRECTIVE[group.rule.id] : undefined;
   const poolName = group?.groups['pool'];
   if (!directive || poolName === undefined) return f;
   const pool = pools.find((p) => p.name === poolName);
   if (!pool) return f;
-  const entry = pool.get(directive);
+  const entry = pool.limits[directive];
   const evidence: Evidence = entry
     ? { kind: 'config', text: `${entry.file}:${entry.line}: ${directive} = ${entry.raw} (pool ${pool.name})` }
     : {

@@ -181,7 +181,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
             deadlineName: `check reads the logs for ${budget / 1000} s at most`,
           },
         );
-        findings.push(...fpmLogFindings(scan.findings, scan.groups, fpmLogs ?? { files: [], poolsByFile: new Map() }));
+        findings.push(...fpmLogFindings(scan.findings, scan.groups, fpmLogs ?? { files: [], poolsByFile: {} }));
         notices.push(...scan.notices.map(describeNotice));
         report.logsScanned = paths;
       }

@@ -40,6 +40,8 @@ describe('the FPM logs of the pools serving a setup', () => {
       { path: '/var/log/php8.3-fpm.www.slow.log', kind: 'slowlog', pools: ['www'] },
     ]);
     expect(t.notes.join('\n')).toContain(`Pool www has catch_workers_output (${WWW}:8)`);
+    // Plain data: it travels in the probes' result, which is JSON.
+    expect(JSON.parse(JSON.stringify(t))).toEqual(t);
   });
 
   it('matches a TCP pool on loopback, takes a relative slowlog from the prefix; no endpoint → every pool', () => {
