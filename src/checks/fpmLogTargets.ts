@@ -33,6 +33,12 @@ export interface FpmLogTargets {
   poolsByFile: Record<string, FpmLogPool[]>;
 }
 
+/** The pool directive each FPM log rule is about: the line that set the limit it reports. */
+const RULE_DIRECTIVE: Readonly<Record<string, string>> = {
+  'fpm-request-timeout': 'request_terminate_timeout',
+  'fpm-max-children': 'pm.max_children',
+};
+
 /** A pool as its log findings need it: plain data (the probes' result is JSON). */
 export interface FpmLogPool {
   name: string;
@@ -138,12 +144,6 @@ export function fpmLogTargets(configs: readonly FpmConfigRead[], endpoints?: rea
   }
   return { files: [...files.values()], notes, pools, poolsByFile };
 }
-
-/** The pool directive each FPM log rule is about: the line that set the limit it reports. */
-const RULE_DIRECTIVE: Readonly<Record<string, string>> = {
-  'fpm-request-timeout': 'request_terminate_timeout',
-  'fpm-max-children': 'pm.max_children',
-};
 
 /**
  * The findings from one scan that concern the pools served: a line of a shared FPM error_log
