@@ -9,6 +9,7 @@ import type { PoolFile } from '../status/pool.js';
 import { internalError, type InternalError } from './internalError.js';
 import { liveScopeModel } from './scope.js';
 import type { Discovery } from './discovery/discover.js';
+import { fpmLogFindings, type FpmLogTargets } from './fpmLogTargets.js';
 
 export type { InternalError } from './internalError.js';
 
@@ -40,6 +41,8 @@ export type ProbeRunner = (
   answered?: readonly string[];
   /** The scripts each site serves, found and traced by the probes: the request step asks for them. */
   discovery?: Discovery;
+  /** PHP-FPM's own logs of the pools serving the checked setups: read with the error logs. */
+  fpmLogs?: FpmLogTargets;
 }>;
 
 /**
@@ -114,6 +117,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
     const live = liveScopeModel(model);
     let pools: readonly PoolFile[] = [];
     let discovery: Discovery | undefined;
+    let fpmLogs: FpmLogTargets | undefined;
     if (probes) {
       await step('the live probes', async () => {
         const probed = await probes(live, configFindings);
@@ -130,6 +134,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
         internalErrors.push(...(probed.internalErrors ?? []));
         pools = probed.fpmPools ?? [];
         discovery = probed.discovery;
+        fpmLogs = probed.fpmLogs;
         report.steps.probes = true;
       });
     }
@@ -161,7 +166,9 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
       });
     }
     await step('reading the error logs', async () => {
-      const paths = logPaths(model);
+      // FPM's own logs after Apache's: the same budget and --since (its lines carry their own times).
+      const paths = [...new Set([...logPaths(model), ...(fpmLogs?.files.map((f) => f.path) ?? [])])];
+      notices.push(...(fpmLogs?.notes ?? []));
       if (paths.length > 0) {
         // Loaded only here: the catalog (YAML, a schema validator) is not needed offline.
         const { scanLogs } = await import('../logs/index.js');
@@ -174,7 +181,7 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
             deadlineName: `check reads the logs for ${budget / 1000} s at most`,
           },
         );
-        findings.push(...scan.findings);
+        findings.push(...fpmLogFindings(scan.findings, scan.groups, fpmLogs ?? { files: [], poolsByFile: {} }));
         notices.push(...scan.notices.map(describeNotice));
         report.logsScanned = paths;
       }

@@ -12,6 +12,9 @@ import { loadSuppressions, reported, suppress, type SuppressionOptions } from '.
 import { TOOL_VERSION } from './version.js';
 import { liveFileSystem } from '../system/fileSystem.js';
 import { fpmLogFiles } from '../system/fpmLogs.js';
+import { liveProcesses } from '../system/processes.js';
+import { fpmLogsOf } from '../checks/probes/fpmLogs.js';
+import { fpmLogFindings, type FpmLogTargets } from '../checks/fpmLogTargets.js';
 import { isProbeError } from '../system/types.js';
 
 // `logs /dev/stdin` means standard input; opened as a file it would be refused (a pipe).
@@ -34,16 +37,19 @@ export interface LogsCliOptions extends SuppressionOptions {
 async function defaultSources(
   root: string | undefined,
   env: NodeJS.ProcessEnv,
-): Promise<{ sources: LogSource[]; from: string }> {
+): Promise<{ sources: LogSource[]; from: string; fpm: FpmLogTargets }> {
   const { model } = analyzeConfig({ root, env: definedOnly(env) });
   const fs = liveFileSystem();
   const paths = new Set<string>();
   for (const log of model.errorLogs)
     if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
   for (const p of fpmLogFiles(fs)) paths.add(p);
+  // Every FPM installation's error_log and each pool's slowlog, as its configuration names them.
+  const fpm = fpmLogsOf({ fs, processes: liveProcesses() });
+  for (const f of fpm.files) if (!isProbeError(fs.stat(f.path))) paths.add(f.path);
   const all: LogSource[] = [];
   for (const p of paths) all.push(...(await rotatedLogSources(p)));
-  return { sources: all, from: model.filesRead.length ? model.rootFile : 'the usual places' };
+  return { sources: all, from: model.filesRead.length ? model.rootFile : 'the usual places', fpm };
 }
 
 export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: CliIO): Promise<number> {
@@ -57,8 +63,9 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   }
   const suppressions = await loadSuppressions(opts, reported('logs'));
   const explicit = files.length > 0;
-  const { sources } = explicit
+  const { sources, fpm } = explicit
     ? {
+        fpm: undefined,
         sources: files.map(
           (f): LogSource =>
             STDIN_NAMES.has(f) ? { name: '(standard input)', stream: io.stdin as AsyncIterable<Buffer> } : { path: f },
@@ -76,7 +83,9 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
   // A log the user named and we could not read: the tool could not do its job. A log read
   // in part (cut by --timeout, long lines, a damaged .gz read up to the damage) is reported.
   const unreadableNamed = explicit && result.notices.some((n) => CANNOT_READ.has(n.code));
-  const { findings, suppressed } = suppress(result.findings, suppressions);
+  // FPM's limits named at their pool file line (request_terminate_timeout, pm.max_children).
+  const scanned = fpm ? fpmLogFindings(result.findings, result.groups, fpm) : result.findings;
+  const { findings, suppressed } = suppress(scanned, suppressions);
   const exitCode = unreadableNamed ? 2 : exitStatusFor(findings, failOn);
   const target = sources.map((s) => ('path' in s ? s.path : s.name)).join(', ');
   if (format === 'json') {

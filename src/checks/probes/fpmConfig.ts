@@ -44,7 +44,7 @@ export function fpmFileReaderOf(fs: FileSystem): FpmFileReader {
 }
 
 /** Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. */
-export function fpmMasters(system: SystemProbes): FpmMasterCommand[] {
+export function fpmMasters(system: Pick<SystemProbes, 'processes'>): FpmMasterCommand[] {
   return system.processes
     .commandLines()
     .filter(({ cmdline }) => {

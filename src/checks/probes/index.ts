@@ -30,6 +30,8 @@ import { discoverScripts, type Discovery, type DiscoveryOptions } from '../disco
 import { fpmConfigCheck } from './fpmConfig.js';
 import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
+import { fpmLogsOf } from './fpmLogs.js';
+import type { FpmLogTargets } from '../fpmLogTargets.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -75,6 +77,8 @@ export interface ProbeResult {
   notices: string[];
   /** The PHP-FPM pools read from their files: `check` reads the status page of those with pm.status_path. */
   fpmPools?: FpmPool[];
+  /** PHP-FPM's own logs (error_log, slowlog) of the pools serving these setups: `check` reads them. */
+  fpmLogs?: FpmLogTargets;
   /** Live checks that crashed: the run ends in exit status 2. */
   internalErrors: InternalError[];
   /** Ids the live checks answered: the configuration's findings of these ids are replaced by theirs. */
@@ -166,5 +170,11 @@ export async function runProbes(
     answered,
   };
   if (ctx.discovery) result.discovery = ctx.discovery;
+  try {
+    const endpoints = setups.flatMap((s) => (s.endpoint ? [s.endpoint] : []));
+    if (endpoints.length > 0) result.fpmLogs = fpmLogsOf(system, endpoints, opts.fpmConfigs);
+  } catch (e) {
+    internalErrors.push(internalError("finding PHP-FPM's own logs", e));
+  }
   return result;
 }
