@@ -60,7 +60,8 @@ export function formatStatusAllText(
   const table = rows.map((r) => {
     const f = figures(r);
     return [
-      cell(r.pool.id),
+      // Never shortened: the id is what tells two pools of one name apart.
+      e(r.pool.id),
       cell(r.pool.phpVersion ?? '?'),
       cell(r.pool.listen ?? '-'),
       cell(r.report?.status?.processManager ?? r.pool.facts.pm ?? '-'),
