@@ -216,7 +216,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
           '[target]',
           "the pool's socket or address, as ping takes it: /run/php/php-fpm.sock, 127.0.0.1:9000, fcgi://host:port",
         )
-        .option('--all', 'every PHP-FPM pool on the machine (every installed PHP version and running master), one row each')
+        .option(
+          '--all',
+          'every PHP-FPM pool on the machine (every installed PHP version and running master), one row each',
+        )
         .option(
           '--fpm-config <file>',
           "read pools from this php-fpm.conf instead of the machine's (repeatable): with --all, the pools listed; with TARGET, its pool file",

@@ -112,7 +112,9 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
   if (opts.all && targetText !== undefined)
     throw new UsageError(`status --all lists every pool: give no TARGET ("${targetText}"), or drop --all`);
   if (!opts.all && targetText === undefined)
-    throw new UsageError('status needs a TARGET (the pool\'s socket or address), or --all for every pool on the machine');
+    throw new UsageError(
+      "status needs a TARGET (the pool's socket or address), or --all for every pool on the machine",
+    );
   const fpmConfigs = (opts.fpmConfig ?? []).map((f) => {
     if (!f.startsWith('/')) throw new UsageError(`--fpm-config takes an absolute path to a php-fpm.conf, not "${f}"`);
     return f;

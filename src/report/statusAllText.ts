@@ -52,7 +52,9 @@ export function formatStatusAllText(
 ): string {
   const { c } = style;
   if (!rows.length) {
-    const out = ['No PHP-FPM pool found: no pool file in the usual places or named by a running master (--fpm-config FILE names one).'];
+    const out = [
+      'No PHP-FPM pool found: no pool file in the usual places or named by a running master (--fpm-config FILE names one).',
+    ];
     if (!opts.quiet) for (const n of notes) out.push(`  ${c.dim('note:')} ${e(n)}`);
     return `${out.join('\n')}\n`;
   }

@@ -45,11 +45,13 @@ export async function poolStatusFindings(
       }).then((read) => {
         if (read.kind !== 'ok') return [];
         const line = file.lines['pm.max_children'] ?? file.line;
-        return liveFigureFindings(read.status, derive(read.status, r.target, pool, at !== undefined), key, pool).map((f) => ({
-          ...f,
-          location: { file: file.file, line },
-          ...(r.setup ? { setup: r.setup.id } : {}),
-        }));
+        return liveFigureFindings(read.status, derive(read.status, r.target, pool, at !== undefined), key, pool).map(
+          (f) => ({
+            ...f,
+            location: { file: file.file, line },
+            ...(r.setup ? { setup: r.setup.id } : {}),
+          }),
+        );
       }),
     );
   }

@@ -382,7 +382,8 @@ export function evaluate(input: EvaluateInput): StatusReport {
 
   if (probe === 'liveness') {
     report.probe = liveness(report, failure, input);
-    if (input.statusListen === undefined && saturated(report, failure)) report.notes.push(statusListenAdvice(report.pool));
+    if (input.statusListen === undefined && saturated(report, failure))
+      report.notes.push(statusListenAdvice(report.pool));
     report.healthy = report.probe.passed;
     return report;
   }
@@ -402,7 +403,8 @@ export function evaluate(input: EvaluateInput): StatusReport {
     }
   }
   report.healthy = !report.findings.some((f) => f.severity === 'error');
-  if (input.statusListen === undefined && saturated(report, failure)) report.notes.push(statusListenAdvice(report.pool));
+  if (input.statusListen === undefined && saturated(report, failure))
+    report.notes.push(statusListenAdvice(report.pool));
   if (probe === 'readiness') {
     const bad = report.findings.find((f) => f.severity === 'error');
     report.probe = {

@@ -80,7 +80,8 @@ export function poolFileOf(pool: FpmPoolConfig): PoolFile {
   }
   const file: PoolFile = { name: pool.name, file: pool.file, line: pool.line, settings, lines };
   const l = pool.listen;
-  if (l) file.endpoint = l.kind === 'unix' ? { kind: 'unix', path: l.path } : { kind: 'tcp', host: l.host, port: l.port };
+  if (l)
+    file.endpoint = l.kind === 'unix' ? { kind: 'unix', path: l.path } : { kind: 'tcp', host: l.host, port: l.port };
   return file;
 }
 
@@ -100,7 +101,8 @@ export function machinePools(
       ...(opts.readerUser !== undefined ? { readerUser: opts.readerUser } : {}),
     });
     for (const issue of config.issues)
-      if (issue.severity === 'error') problems.push(`${issue.file}${issue.line ? `:${issue.line}` : ''}: ${issue.message}`);
+      if (issue.severity === 'error')
+        problems.push(`${issue.file}${issue.line ? `:${issue.line}` : ''}: ${issue.message}`);
     for (const p of config.pools) {
       // A pool file reached from two installations (a master running a packaged configuration) is one pool.
       const key = `${p.file}\0${p.line}\0${p.name}`;

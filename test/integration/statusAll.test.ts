@@ -87,7 +87,7 @@ describe.skipIf(!built || !hasFpm)('status --all and pm.status_listen against PH
       ['www', version ?? null, 'no-status-path'],
     ]);
     expect(pools[0]?.statusListen).toBe(`127.0.0.1:${statusPort}`);
-    expect((pools[0]?.pool as Record<string, unknown>).maxChildren).toBe(2);
+    expect((pools[0]?.pool as Record<string, unknown> | undefined)?.maxChildren).toBe(2);
   });
 
   it('exits 1 when a pool with a status path fails its threshold', async () => {
@@ -125,7 +125,15 @@ describe.skipIf(!built || !hasFpm)('status --all and pm.status_listen against PH
     const busy = sendRequest(target, { params, timeoutMs: 30_000 }).catch(() => undefined);
     await new Promise((res) => setTimeout(res, 800));
     // Asked at the pool's own socket, behind its one busy worker.
-    const r = await status([`${e.host}:${e.port}`, '--fpm-config', without.confPath, '--timeout', '1s', '--probe', 'readiness']);
+    const r = await status([
+      `${e.host}:${e.port}`,
+      '--fpm-config',
+      without.confPath,
+      '--timeout',
+      '1s',
+      '--probe',
+      'readiness',
+    ]);
     expect(r.code).toBe(1);
     await busy;
     expect(r.stdout).toMatch(/pm\.status_listen/);
