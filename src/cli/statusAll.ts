@@ -52,8 +52,8 @@ export interface StatusAllSettings extends SuppressionOptions {
 export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<number> {
   const suppressions = await loadSuppressions(s, reported('status'));
   const { pools, problems } = await loadMachinePools(s.fpmConfigs);
-  const { readAllPools, allFindings } = await import('../status/all.js');
-  const rows = await readAllPools(
+  const { readAllPools, allFindings, keepFindings } = await import('../status/all.js');
+  const read = await readAllPools(
     pools,
     {
       timeoutMs: s.timeoutMs,
@@ -63,9 +63,8 @@ export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<num
     },
     { describeClientError: findingForClientError },
   );
-  const { findings, suppressed } = suppress(allFindings(rows), suppressions);
-  const kept = new Set(findings);
-  for (const r of rows) if (r.report) r.report.findings = r.report.findings.filter((f) => kept.has(f));
+  const { findings, suppressed } = suppress(allFindings(read), suppressions);
+  const rows = keepFindings(read, new Set(findings));
   const exitCode = exitStatusFor(findings, 'error');
   if (s.format === 'json') {
     const { statusAllJsonExtras } = await import('../report/statusAllJson.js');

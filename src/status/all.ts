@@ -89,3 +89,16 @@ function ownedBy(f: Finding, pool: MachinePool): Finding {
 export function allFindings(rows: readonly PoolRow[]): Finding[] {
   return rows.flatMap((r) => r.report?.findings ?? []);
 }
+
+/**
+ * Only the findings kept after suppressions (--ignore, the project file): a
+ * row whose every error was suppressed is no longer failing.
+ */
+export function keepFindings(rows: readonly PoolRow[], kept: ReadonlySet<Finding>): PoolRow[] {
+  return rows.map((r) => {
+    if (!r.report) return r;
+    const findings = r.report.findings.filter((f) => kept.has(f));
+    const healthy = !findings.some((f) => f.severity === 'error');
+    return { ...r, state: healthy ? 'ok' : 'failing', report: { ...r.report, findings, healthy } };
+  });
+}

@@ -10,7 +10,7 @@ import { memoryFpmFileReader } from '../../src/fpm/index.js';
 import { createStyle } from '../../src/report/style.js';
 import { formatStatusAllText, rowState } from '../../src/report/statusAllText.js';
 import { statusAllJsonExtras } from '../../src/report/statusAllJson.js';
-import { readAllPools } from '../../src/status/all.js';
+import { keepFindings, readAllPools } from '../../src/status/all.js';
 import { derive, evaluate, listenTarget, statusListenTarget, type PoolStatus } from '../../src/status/index.js';
 import { fpmSources, machinePoolServing, machinePools } from '../../src/status/machine.js';
 import { FcgiClientError } from '../../src/client/errors.js';
@@ -191,6 +191,9 @@ describe('reading every pool', () => {
       expect(lines[0]).toMatch(/^POOL\s+PHP\s+LISTEN\s+PM\s+ACTIVE\s+IDLE\s+MAX\s+QUEUE\s+STATE$/);
       expect(lines[1]).toMatch(/^gone\s+\?\s+\S+gone\.sock\s+dynamic\s+-\s+-\s+5\s+-\s+FAIL: /);
       expect(lines[2]).toMatch(/^quiet\s.*no pm\.status_path \(not read\)$/);
+      // Its error suppressed (--ignore), the pool is no longer failing.
+      const ignored = keepFindings(rows, new Set());
+      expect(ignored.map((x) => x.state)).toEqual(['ok', 'no-status-path']);
       const json = statusAllJsonExtras(rows, []);
       expect(json.healthy).toBe(false);
       expect((json.pools as Array<Record<string, unknown>>).map((p) => p.state)).toEqual(['failing', 'no-status-path']);
