@@ -118,6 +118,21 @@ describe.skipIf(!built || !hasFpm)('status --all and pm.status_listen against PH
     await busy;
   }, 30_000);
 
+  it('status TARGET with no --fpm-config finds the pool file through the running master, and reads pm.status_listen', async () => {
+    const params = buildRequestEnvironment({ script: `${withStatus.docRoot}/slow.php`, uri: '/slow.php?s=4' });
+    const target = { kind: 'unix' as const, path: (withStatus.endpoint as { path: string }).path };
+    const busy = Promise.allSettled(
+      Array.from({ length: 2 }, () => sendRequest(target, { params, timeoutMs: 30_000 })),
+    );
+    await new Promise((res) => setTimeout(res, 800));
+    // The first guess at the pool's own socket waits out --timeout behind the busy workers; then the pool file says where.
+    const r = await status([target.path, '--timeout', '1s', '--format', 'json']);
+    await busy;
+    const json = JSON.parse(r.stdout);
+    expect(json.statusListen?.target).toBe(`127.0.0.1:${statusPort}`);
+    expect(json.pool.busy).toBe(2);
+  }, 30_000);
+
   it('without a status socket, a saturated pool times out and the advice names pm.status_listen', async () => {
     const params = buildRequestEnvironment({ script: `${without.docRoot}/slow.php`, uri: '/slow.php?s=3' });
     const e = without.endpoint as { host: string; port: number };
