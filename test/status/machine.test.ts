@@ -4,6 +4,8 @@
  * when two share a name; pm.status_listen read from the pool file; the rows as
  * text; and pools read concurrently, each with its own verdict.
  */
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { findingForClientError } from '../../src/checks/request/outcome.js';
 import { memoryFpmFileReader } from '../../src/fpm/index.js';
@@ -198,6 +200,36 @@ describe('reading every pool', () => {
       expect(json.healthy).toBe(false);
       expect((json.pools as Array<Record<string, unknown>>).map((p) => p.state)).toEqual(['failing', 'no-status-path']);
     } finally {
+      dir.remove();
+    }
+  });
+
+  it('reads the pools at once, each with its own deadline: two stuck pools cost one timeout', async () => {
+    const dir = makeTempDir('statusall');
+    const servers = ['a', 'b'].map((n) => {
+      const server = createServer(() => undefined); // accepts, never answers: every worker busy
+      server.listen(dir.join(`${n}.sock`));
+      return server;
+    });
+    try {
+      await Promise.all(servers.map((s) => once(s, 'listening')));
+      const r = memoryFpmFileReader({
+        '/a/fpm.conf': mainConf('/a/pools'),
+        '/a/pools/a.conf': pool('a', dir.join('a.sock'), 'pm.status_path = /status\n'),
+        '/a/pools/b.conf': pool('b', dir.join('b.sock'), 'pm.status_path = /status\n'),
+      });
+      const { pools } = machinePools(r, fpmSources(r, [], ['/a/fpm.conf']));
+      const started = Date.now();
+      const rows = await readAllPools(
+        pools,
+        { timeoutMs: 600, thresholds: {} },
+        { describeClientError: findingForClientError },
+      );
+      expect(Date.now() - started).toBeLessThan(1100);
+      expect(rows.map((x) => x.state)).toEqual(['failing', 'failing']);
+      expect(rows[0]?.report?.notes.join('\n')).toMatch(/pm\.status_listen/);
+    } finally {
+      for (const s of servers) s.close();
       dir.remove();
     }
   });
