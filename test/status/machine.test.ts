@@ -16,7 +16,12 @@ import { keepFindings, readAllPools } from '../../src/status/all.js';
 import { derive, evaluate, listenTarget, statusListenTarget, type PoolStatus } from '../../src/status/index.js';
 import { fpmSources, machinePoolServing, machinePools } from '../../src/status/machine.js';
 import { FcgiClientError } from '../../src/client/errors.js';
-import { makeTempDir } from '../client/support.js';
+import { afterRequest, hostileServer, makeTempDir } from '../client/support.js';
+import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
+import { poolStatusFindings } from '../../src/status/check.js';
+import type { PoolFile } from '../../src/status/pool.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const mainConf = (includeDir: string) => `[global]\npid = /run/php/fpm.pid\ninclude = ${includeDir}/*.conf\n`;
 
@@ -162,6 +167,59 @@ describe('reading at pm.status_listen', () => {
     expect(via.statusListen).toEqual({ target: '127.0.0.1:9001' });
     expect(via.notes.join('\n')).toMatch(/read at the pool's pm\.status_listen 127\.0\.0\.1:9001/);
     expect(via.notes.join('\n')).not.toMatch(/This pool saturates/);
+  });
+});
+
+describe('check reads a pool at its pm.status_listen', () => {
+  it('a pool whose own socket would make it wait is read on its status socket: at pm.max_children now', async () => {
+    const dir = makeTempDir('statuslisten');
+    const idle = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', 'status-tcp-dynamic-idle.json'),
+        'utf8',
+      ),
+    ) as Record<string, unknown>;
+    const busyPage = JSON.stringify({
+      ...idle,
+      'idle processes': 0,
+      'active processes': 3,
+      'total processes': 3,
+      processes: undefined,
+    });
+    const server = await hostileServer({ path: dir.join('status.sock') }, (socket) =>
+      afterRequest(socket, (id) =>
+        socket.end(
+          Buffer.concat([
+            ...encodeStream(RecordType.STDOUT, id, Buffer.from(`Content-Type: application/json\r\n\r\n${busyPage}`)),
+            encodeEndRequest(id, 0, 0),
+          ]),
+        ),
+      ),
+    );
+    try {
+      const file: PoolFile = {
+        name: 'www',
+        file: '/etc/php/8.3/fpm/pool.d/www.conf',
+        line: 1,
+        // Nobody listens here: only the status socket can answer.
+        endpoint: { kind: 'unix', path: dir.join('www.sock') },
+        settings: {
+          pm: 'dynamic',
+          'pm.max_children': '3',
+          'pm.status_path': '/status',
+          'pm.status_listen': server.address,
+        },
+        lines: { 'pm.max_children': 7 },
+      };
+      const findings = await poolStatusFindings([{ target: { kind: 'unix', path: dir.join('www.sock') } }], [file], {
+        timeoutMs: 1000,
+      });
+      expect(findings.map((f) => f.id)).toEqual(['max-children-reached']);
+      expect(findings[0]?.location).toEqual({ file: '/etc/php/8.3/fpm/pool.d/www.conf', line: 7 });
+    } finally {
+      await server.close();
+      dir.remove();
+    }
   });
 });
 
