@@ -213,8 +213,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .command('status')
         .description("a PHP-FPM pool's health from its status page: figures, thresholds, liveness and readiness probes")
         .argument(
-          '<target>',
+          '[target]',
           "the pool's socket or address, as ping takes it: /run/php/php-fpm.sock, 127.0.0.1:9000, fcgi://host:port",
+        )
+        .option(
+          '--all',
+          'every PHP-FPM pool on the machine (every installed PHP version and running master), one row each',
+        )
+        .option(
+          '--fpm-config <file>',
+          "read pools from this php-fpm.conf instead of the machine's (repeatable): with --all, the pools listed; with TARGET, its pool file",
+          collect,
         )
         .option('--path <path>', "the pool's pm.status_path (default: from the pool file when readable, else /status)")
         .option(
@@ -249,16 +258,21 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     fcgi-doctor status /run/php/php-fpm.sock --probe liveness          # container liveness
     fcgi-doctor status 127.0.0.1:9000 --probe readiness --max-listen-queue 10 --min-idle 1
     fcgi-doctor status 127.0.0.1:9000 --interval 5s --fail-on-new max-children-reached,slow-requests --format nagios
+    fcgi-doctor status --all                                          # every pool, one row each
+    fcgi-doctor status --all --fpm-config /etc/php/8.3/fpm/php-fpm.conf --format json
 
   The pool needs pm.status_path (e.g. "pm.status_path = /status") in its pool
-  file; status asks for it over FastCGI, as the web server would.
+  file; status asks for it over FastCGI, as the web server would. A pool with
+  pm.status_listen (PHP >= 8.0) is read there: FPM answers it even when every
+  worker is busy.
 
   Exit status: 0 the pool answered and every threshold held (--probe liveness:
   the pool is alive, even when every worker is busy); 1 a threshold or the probe
-  failed, or the page could not be read; 2 bad arguments. With --format nagios:
+  failed, or the page could not be read (--all: of any pool with a
+  pm.status_path; a pool without one is listed, not failed); 2 bad arguments. With --format nagios:
   0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
       )
-      .action(async (target: string, opts) => {
+      .action(async (target: string | undefined, opts) => {
         const { runStatus } = await import('./status.js');
         exitCode = await runStatus(target, opts, io);
       });

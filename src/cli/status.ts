@@ -37,6 +37,10 @@ export interface StatusCliOptions extends SuppressionOptions {
   quiet?: boolean;
   verbose?: boolean;
   color?: boolean;
+  /** every PHP-FPM pool on the machine (or of the --fpm-config files) */
+  all?: boolean;
+  /** PHP-FPM main configurations to read pools from, instead of the machine's (repeatable) */
+  fpmConfig?: string[];
 }
 
 function wholeNumber(text: string | undefined, what: string, max = 1_000_000): number | undefined {
@@ -98,9 +102,23 @@ async function poolLookup(
   return { findPool, access };
 }
 
-export async function runStatus(targetText: string, opts: StatusCliOptions, io: CliIO): Promise<number> {
+function suppressionOptionsOf(opts: StatusCliOptions): SuppressionOptions {
+  const { ignore, config } = opts;
+  return { ...(ignore !== undefined ? { ignore } : {}), ...(config !== undefined ? { config } : {}) };
+}
+
+export async function runStatus(targetText: string | undefined, opts: StatusCliOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', STATUS_FORMATS);
-  const target = parseTargetArgument(targetText);
+  if (opts.all && targetText !== undefined)
+    throw new UsageError(`status --all lists every pool: give no TARGET ("${targetText}"), or drop --all`);
+  if (!opts.all && targetText === undefined)
+    throw new UsageError(
+      "status needs a TARGET (the pool's socket or address), or --all for every pool on the machine",
+    );
+  const fpmConfigs = (opts.fpmConfig ?? []).map((f) => {
+    if (!f.startsWith('/')) throw new UsageError(`--fpm-config takes an absolute path to a php-fpm.conf, not "${f}"`);
+    return f;
+  });
   const timeoutMs = parseDuration(opts.timeout ?? '3s', '--timeout');
   const intervalMs = opts.interval !== undefined ? parseDuration(opts.interval, '--interval') : undefined;
   const probe = parseProbe(opts.probe);
@@ -125,12 +143,44 @@ export async function runStatus(targetText: string, opts: StatusCliOptions, io: 
     failOnNew,
   };
 
+  if (opts.all) {
+    const unsupported = [
+      ['--interval', opts.interval],
+      ['--fail-on-new', failOnNew.length ? 'x' : undefined],
+      ['--probe', probe],
+      ['--path', opts.path],
+    ].find(([, v]) => v !== undefined);
+    if (unsupported) throw new UsageError(`${unsupported[0]} reads one pool: use it with status TARGET, not --all`);
+    if (format === 'nagios') throw new UsageError('--format nagios speaks of one pool: use it with status TARGET');
+    const { runStatusAll } = await import('./statusAll.js');
+    return runStatusAll(
+      {
+        ...suppressionOptionsOf(opts),
+        quiet: opts.quiet,
+        color: opts.color,
+        format,
+        fpmConfigs,
+        timeoutMs,
+        thresholds,
+        ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
+      },
+      io,
+    );
+  }
+  const target = parseTargetArgument(targetText ?? '');
   const suppressions = await loadSuppressions(opts, reported('status'));
   const { findPool, access } = await poolLookup(target);
+  // --fpm-config: the pool comes from the files given, not from a search of the machine.
+  let pool: PoolFacts | undefined;
+  if (fpmConfigs.length) {
+    const { loadMachinePools } = await import('./statusAll.js');
+    const { machinePoolServing } = await import('../status/machine.js');
+    pool = machinePoolServing((await loadMachinePools(fpmConfigs)).pools, target)?.facts;
+  }
   const report = await poolStatus(
     target,
     { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION, maxResponseBytes },
-    { findPool, describeClientError: findingForClientError, access },
+    { ...(pool ? { pool } : { findPool }), describeClientError: findingForClientError, access },
   );
   const { findings, suppressed } = suppress(report.findings, suppressions);
   report.findings = findings;

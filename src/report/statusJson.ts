@@ -41,7 +41,10 @@ export function statusJsonExtras(r: StatusReport): Record<string, unknown> {
       pm: r.pool.pm ?? null,
       maxChildren: r.pool.maxChildren ?? null,
       statusPath: r.pool.statusPath ?? null,
+      statusListen: r.pool.statusListen ?? null,
     };
+  // Where the page was read: the pool's pm.status_listen, or null for the target itself.
+  extras.statusListen = r.statusListen ? { target: r.statusListen.target, at: r.statusListen.at ?? null } : null;
   extras.interval = r.interval ?? null;
   extras.thresholds = r.thresholds;
   extras.probe = r.probe ?? null;

@@ -114,6 +114,10 @@ export function formatStatusText(style: Style, r: StatusReport, opts: StatusText
       out.push(
         `${label('pool file')}${e(r.pool.file)}:${r.pool.line} [${e(r.pool.name)}]${r.pathSource === 'pool-file' ? ` · status path ${e(r.path)} from pm.status_path` : ''}`,
       );
+    if (r.statusListen)
+      out.push(
+        `${label('read at')}${e(r.statusListen.target)} (pm.status_listen${r.statusListen.at ? `, ${e(r.statusListen.at)}` : ''}): answered even when every worker is busy`,
+      );
   }
   if (opts.verbose && s?.processes?.length) {
     out.push(`  ${c.dim('workers, the longest-running first:')}`);

@@ -13,6 +13,7 @@ import type { Finding } from '../findings/finding.js';
 import { derive, liveFigureFindings } from './evaluate.js';
 import { poolFacts, poolServing, type PoolFile } from './pool.js';
 import { readStatusPage } from './read.js';
+import { statusListenTarget } from './statusListen.js';
 
 export interface RequestedBackend {
   target: Target;
@@ -34,19 +35,23 @@ export async function poolStatusFindings(
     if (!file) continue;
     const pool = poolFacts(file);
     if (!pool.statusPath) continue;
+    // pm.status_listen answers even when every worker is busy: the moment this check is for.
+    const at = statusListenTarget(pool);
     jobs.push(
-      readStatusPage(r.target, {
+      readStatusPage(at ?? r.target, {
         path: pool.statusPath,
         timeoutMs: opts.timeoutMs,
         toolVersion: opts.toolVersion,
       }).then((read) => {
         if (read.kind !== 'ok') return [];
         const line = file.lines['pm.max_children'] ?? file.line;
-        return liveFigureFindings(read.status, derive(read.status, r.target, pool), key, pool).map((f) => ({
-          ...f,
-          location: { file: file.file, line },
-          ...(r.setup ? { setup: r.setup.id } : {}),
-        }));
+        return liveFigureFindings(read.status, derive(read.status, r.target, pool, at !== undefined), key, pool).map(
+          (f) => ({
+            ...f,
+            location: { file: file.file, line },
+            ...(r.setup ? { setup: r.setup.id } : {}),
+          }),
+        );
       }),
     );
   }

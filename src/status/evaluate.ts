@@ -16,6 +16,7 @@ import type { PoolStatus } from './figures.js';
 import type { PoolFacts } from './pool.js';
 import { failedFinding, unreadableFinding, type ReasonContext } from './reasons.js';
 import type { StatusRead } from './read.js';
+import { statusListenAdvice } from './statusListen.js';
 import { count, times } from './words.js';
 
 /** Seconds for words: one decimal. */
@@ -93,9 +94,20 @@ export interface StatusReport {
   notes: string[];
   /** ms the status request took (the last one) */
   responseMs?: number;
+  /** where the page was read when not at the target: the pool's pm.status_listen */
+  statusListen?: { target: string; at?: string };
 }
 
-export function derive(status: PoolStatus, target: Target, pool: PoolFacts | undefined): Derived {
+/**
+ * viaStatusListen: the page came from pm.status_listen, answered by a worker of
+ * FPM's own status pool, so no worker of this pool is busy answering it.
+ */
+export function derive(
+  status: PoolStatus,
+  target: Target,
+  pool: PoolFacts | undefined,
+  viaStatusListen = false,
+): Derived {
   let maxChildren: number | undefined;
   let maxChildrenSource: Derived['maxChildrenSource'];
   if (pool?.maxChildren !== undefined) {
@@ -105,7 +117,7 @@ export function derive(status: PoolStatus, target: Target, pool: PoolFacts | und
     maxChildren = status.totalProcesses;
     maxChildrenSource = 'static-pool';
   }
-  const busy = Math.max(0, status.activeProcesses - 1);
+  const busy = Math.max(0, status.activeProcesses - (viaStatusListen ? 0 : 1));
   const of = maxChildren ?? status.totalProcesses;
   const d: Derived = {
     busy,
@@ -313,6 +325,8 @@ export interface EvaluateInput {
   /** wall-clock seconds between the two reads, when there were two */
   intervalSeconds?: number;
   reasons: ReasonContext;
+  /** the page was read at the pool's pm.status_listen (this address), not at the target */
+  statusListen?: string;
 }
 
 export function evaluate(input: EvaluateInput): StatusReport {
@@ -327,6 +341,13 @@ export function evaluate(input: EvaluateInput): StatusReport {
     notes: [],
   };
   if (input.reasons.pool) report.pool = input.reasons.pool;
+  if (input.statusListen !== undefined) {
+    report.statusListen = { target: input.statusListen };
+    if (input.reasons.pool?.statusListenAt) report.statusListen.at = input.reasons.pool.statusListenAt;
+    report.notes.push(
+      `read at the pool's pm.status_listen ${input.statusListen}${input.reasons.pool?.statusListenAt ? ` (${input.reasons.pool.statusListenAt})` : ''}: FPM answers it from a worker of its own, so the figures count only the pool's requests and the page answers even when every worker is busy.`,
+    );
+  }
   const oks = input.reads.filter((r): r is Extract<StatusRead, { kind: 'ok' }> => r.kind === 'ok');
   const last = oks[oks.length - 1];
   const failure = input.reads.find((r): r is Exclude<StatusRead, { kind: 'ok' }> => r.kind !== 'ok');
@@ -334,7 +355,7 @@ export function evaluate(input: EvaluateInput): StatusReport {
     report.status = last.status;
     report.format = last.format;
     report.responseMs = Math.round(last.response.timings.totalMs * 10) / 10;
-    report.derived = derive(last.status, input.target, input.reasons.pool);
+    report.derived = derive(last.status, input.target, input.reasons.pool, input.statusListen !== undefined);
     if (!report.derived.listenQueueMeasured)
       report.notes.push('listen queue: PHP-FPM measures it only on TCP listeners; on a Unix socket it always reads 0.');
     if (report.derived.maxChildren === undefined)
@@ -361,6 +382,8 @@ export function evaluate(input: EvaluateInput): StatusReport {
 
   if (probe === 'liveness') {
     report.probe = liveness(report, failure, input);
+    if (input.statusListen === undefined && saturated(report, failure))
+      report.notes.push(statusListenAdvice(report.pool));
     report.healthy = report.probe.passed;
     return report;
   }
@@ -380,6 +403,8 @@ export function evaluate(input: EvaluateInput): StatusReport {
     }
   }
   report.healthy = !report.findings.some((f) => f.severity === 'error');
+  if (input.statusListen === undefined && saturated(report, failure))
+    report.notes.push(statusListenAdvice(report.pool));
   if (probe === 'readiness') {
     const bad = report.findings.find((f) => f.severity === 'error');
     report.probe = {
@@ -391,6 +416,13 @@ export function evaluate(input: EvaluateInput): StatusReport {
     };
   }
   return report;
+}
+
+/** Every worker busy now: the status request waited out its deadline, the pool is at pm.max_children, or connections queue. */
+function saturated(report: StatusReport, failure: Exclude<StatusRead, { kind: 'ok' }> | undefined): boolean {
+  if (failure?.kind === 'failed' && failure.connected && failure.error.code === 'timeout') return true;
+  if (failure?.kind === 'failed' && failure.error.code === 'connect-overloaded') return true;
+  return report.derived?.atMaxChildren === true || (report.status?.listenQueue ?? 0) > 0;
 }
 
 function liveness(

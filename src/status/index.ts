@@ -13,6 +13,7 @@ import { evaluate, type Probe, type StatusReport, type Thresholds } from './eval
 import type { PoolFacts } from './pool.js';
 import { readStatusPage, type StatusRead } from './read.js';
 import type { AccessInfo, ClientErrorDescriber } from './reasons.js';
+import { statusListenTarget } from './statusListen.js';
 
 export * from './figures.js';
 export * from './pool.js';
@@ -21,6 +22,7 @@ export * from './reasons.js';
 export * from './evaluate.js';
 export * from './advice.js';
 export * from './words.js';
+export * from './statusListen.js';
 
 export const DEFAULT_STATUS_PATH = '/status';
 
@@ -75,8 +77,8 @@ export async function poolStatus(
   opts: PoolStatusOptions,
   ctx: PoolStatusContext,
 ): Promise<StatusReport> {
-  const readAt = (path: string) =>
-    readStatusPage(target, {
+  const readAt = (path: string, at: Target = target) =>
+    readStatusPage(at, {
       path,
       timeoutMs: opts.timeoutMs,
       toolVersion: opts.toolVersion,
@@ -96,7 +98,10 @@ export async function poolStatus(
     if (statusPathFor(opts.path, pool).path === guess) firstRead = answer;
   }
   const { path, source } = statusPathFor(opts.path, pool);
-  const read = () => readAt(path);
+  // pm.status_listen: the page on its own socket, answered even when every worker is busy.
+  const statusTarget = statusListenTarget(pool);
+  if (statusTarget) firstRead = undefined;
+  const read = () => (statusTarget ? readAt(path, statusTarget) : readAt(path));
   const reads: StatusRead[] = [];
   const first = firstRead ?? (await read());
   reads.push(first);
@@ -119,6 +124,7 @@ export async function poolStatus(
     thresholds: opts.thresholds,
     reads,
     intervalSeconds,
-    reasons: { target, path, pool, access, describeClientError: ctx.describeClientError },
+    reasons: { target: statusTarget ?? target, path, pool, access, describeClientError: ctx.describeClientError },
+    ...(statusTarget ? { statusListen: formatTarget(statusTarget) } : {}),
   });
 }

@@ -25,6 +25,13 @@ export interface PoolFacts {
   statusPath?: string;
   /** file:line of pm.status_path, or of the [pool] section where it should go */
   statusPathAt: string;
+  /**
+   * pm.status_listen (PHP >= 8.0): FPM serves the status page on this address
+   * from a worker of its own, so it answers even when every worker of the pool
+   * is busy. As written in the pool file; statusListenAt is its file:line.
+   */
+  statusListen?: string;
+  statusListenAt?: string;
   pingPath?: string;
   slowlogTimeout?: string;
   /** pm = dynamic: the idle workers FPM keeps ready, at least and at most, and how many it starts with */
@@ -85,6 +92,10 @@ export function poolFacts(pool: PoolFile): PoolFacts {
     if (v !== undefined) facts[name] = v;
   }
   if (s['pm.status_path']) facts.statusPath = s['pm.status_path'];
+  if (s['pm.status_listen']) {
+    facts.statusListen = s['pm.status_listen'];
+    facts.statusListenAt = at('pm.status_listen');
+  }
   if (s['ping.path']) facts.pingPath = s['ping.path'];
   if (s['request_slowlog_timeout']) facts.slowlogTimeout = s['request_slowlog_timeout'];
   return facts;

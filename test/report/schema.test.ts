@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/server/listen.js';
 import { makeTempDir, type TempDir } from '../client/support.js';
@@ -95,6 +97,23 @@ describe('--format json of every command validates against schema/fcgi-doctor.sc
     });
     expect(live.json.response).toBeDefined();
     expect(live.json.browser).toBeDefined();
+  });
+
+  it('status --all: a pool with pm.status_path that does not answer, and one without', async () => {
+    const pools = dir.join('pool.d');
+    mkdirSync(pools, { recursive: true });
+    const conf = dir.join('php-fpm.conf');
+    writeFileSync(conf, `[global]\npid = ${dir.join('fpm.pid')}\ninclude = ${pools}/*.conf\n`);
+    const pool = (name: string, extra: string) =>
+      `[${name}]\nuser = www-data\nlisten = ${dir.join(`${name}.sock`)}\npm = static\npm.max_children = 2\n${extra}`;
+    writeFileSync(join(pools, 'a.conf'), pool('asked', 'pm.status_path = /status\npm.status_listen = 127.0.0.1:1\n'));
+    writeFileSync(join(pools, 'b.conf'), pool('quiet', ''));
+    const all = await expectValidJson(['status', '--all', '--fpm-config', conf, '--timeout', '1s']);
+    expect(all.code).toBe(1);
+    expect((all.json.pools as Array<{ id: string; state: string }>).map((p) => [p.id, p.state])).toEqual([
+      ['asked', 'failing'],
+      ['quiet', 'no-status-path'],
+    ]);
   });
 
   it('the schema is not a rubber stamp', async () => {
