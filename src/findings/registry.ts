@@ -593,7 +593,7 @@ export const FINDINGS = [
     id: 'status-page-exposed',
     severity: 'warning',
     title: "The pool's status or ping page is reachable through the web server",
-    parts: [],
+    parts: ['probes'],
     contract: true,
   },
   {

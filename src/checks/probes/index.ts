@@ -28,6 +28,7 @@ import { discoverScripts, type Discovery, type DiscoveryOptions } from '../disco
 import { fpmConfigCheck } from './fpmConfig.js';
 import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
+import { statusPageExposedCheck } from './statusPageExposed.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -48,6 +49,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   privateTmpCheck,
   tcpBackendCheck,
   userMismatchCheck,
+  statusPageExposedCheck,
 ];
 
 export interface ProbeOptions {
