@@ -1,0 +1,80 @@
+/**
+ * Apache's side against the pool's side, on a real Apache 2.4 and a real
+ * PHP-FPM (the installed version, whatever it is): the check reads the pool
+ * file through src/fpm and traces the URL offline; the request through Apache
+ * proves what the check says (the status page answers to anyone; a .phtml
+ * file is refused by security.limit_extensions). Missing servers skip
+ * locally, fail on CI.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runProbes } from '../../src/checks/probes/index.js';
+import { runCheck } from '../../src/checks/run.js';
+import { liveSystem } from '../../src/system/index.js';
+import { startApache } from './harness/apache.js';
+import { startPhpFpm, type StartPhpFpmOptions } from './harness/phpFpm.js';
+import { BINARIES, requireBinary } from './harness/requireServer.js';
+
+const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
+const haveFpm = has(BINARIES.apache) && has(BINARIES.modProxyFcgi) && has(BINARIES.phpFpm);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A pool and an Apache whose config is `apacheConf(sock)`, checked as `check` does; `path` requested through Apache. */
+async function site(pool: StartPhpFpmOptions, apacheConf: (sock: string) => string, path: string, files = {}) {
+  const fpm = await startPhpFpm(pool);
+  cleanups.push(() => fpm.stop());
+  const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
+  const apache = await startApache({ modules: ['proxy_fcgi'], config: apacheConf(sock), files });
+  cleanups.push(() => apache.stop());
+  const system = liveSystem({ fpmConfigs: [fpm.confPath] });
+  const report = await runCheck(
+    { root: apache.confPath, env: {}, offline: false, timeoutMs: 5000, toolVersion: 'test' },
+    (model, configFindings) => runProbes(model, system, { configFindings, timeoutMs: 2000 }),
+  );
+  const http = await apache.http(path);
+  return { report, http, fpm };
+}
+
+describe.skipIf(!haveFpm)('status-page-exposed on a real Apache and PHP-FPM', () => {
+  const pool: StartPhpFpmOptions = { statusPath: '/fpm-status', pingPath: null };
+
+  it('ProxyPass /fpm-status to the pool, no Require: Apache serves the status page, and the check names the pool line', async () => {
+    const { report, http, fpm } = await site(
+      pool,
+      (sock) => `ProxyPass /fpm-status unix:${sock}|fcgi://localhost/fpm-status\n`,
+      '/fpm-status',
+    );
+    expect(http.status).toBe(200);
+    expect(http.body).toMatch(/^pool:\s+www$/m);
+    expect(report.internalErrors).toEqual([]);
+    const f = report.findings.filter((x) => x.id === 'status-page-exposed');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.file).toBe(fpm.poolConfPath);
+    expect(f[0]?.evidence.map((e) => e.text).join('\n')).toContain('pm.status_path = /fpm-status');
+    expect(f[0]?.evidence.map((e) => e.text).join('\n')).toMatch(/ProxyPass \/fpm-status/);
+  });
+
+  it('the same ProxyPass behind Require ip of another host: Apache answers 403, and the check stays quiet', async () => {
+    const { report, http } = await site(
+      pool,
+      (sock) =>
+        `ProxyPass /fpm-status unix:${sock}|fcgi://localhost/fpm-status\n<Location /fpm-status>\n  Require ip 192.0.2.1\n</Location>\n`,
+      '/fpm-status',
+    );
+    expect(http.status).toBe(403);
+    expect(report.findings.filter((x) => x.id === 'status-page-exposed')).toEqual([]);
+  });
+
+  it('only a FilesMatch \\.php$ handler: /fpm-status never reaches FPM (404), and the check stays quiet', async () => {
+    const { report, http } = await site(
+      pool,
+      (sock) => `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\n`,
+      '/fpm-status',
+    );
+    expect(http.status).toBe(404);
+    expect(report.findings.filter((x) => x.id === 'status-page-exposed')).toEqual([]);
+  });
+});
