@@ -469,7 +469,7 @@ export const FINDINGS = [
     id: 'script-extension-denied',
     severity: 'error',
     title: 'PHP-FPM refused to run a file that does not end in .php (security.limit_extensions)',
-    parts: ['request', 'status', 'logs'],
+    parts: ['probes', 'request', 'status', 'logs'],
     contract: true,
   },
   {

@@ -29,6 +29,7 @@ import { fpmConfigCheck } from './fpmConfig.js';
 import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
 import { statusPageExposedCheck } from './statusPageExposed.js';
+import { limitExtensionsCheck } from './limitExtensions.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -42,6 +43,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   scriptsCheck,
   shebangCheck,
   discoveredScriptsCheck,
+  limitExtensionsCheck,
   htaccessOnRoutesCheck,
   staticWorkersCheck,
   unixSocketCheck,
