@@ -78,3 +78,37 @@ describe.skipIf(!haveFpm)('status-page-exposed on a real Apache and PHP-FPM', ()
     expect(report.findings.filter((x) => x.id === 'status-page-exposed')).toEqual([]);
   });
 });
+
+describe.skipIf(!haveFpm)('script-extension-denied from the configuration on a real Apache and PHP-FPM', () => {
+  const handler = (sock: string) =>
+    `<FilesMatch "\\.ph(?:p|tml)$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\n`;
+  const files = { 'legacy/report.phtml': '<?php echo "report ok";' };
+
+  it('a .phtml the handler sends to a pool limited to .php: FPM answers 403 through Apache, and the check names both lines', async () => {
+    const { report, http, fpm } = await site({ limitExtensions: ['.php'] }, handler, '/legacy/report.phtml', files);
+    expect(http.status).toBe(403);
+    expect(http.body).toContain('Access denied.');
+    expect(report.internalErrors).toEqual([]);
+    // One cause, one finding: FPM's live refusal (the request step) joins the configuration's finding.
+    const f = report.findings.filter((x) => x.id === 'script-extension-denied');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.file).toBe(fpm.poolConfPath);
+    expect(f[0]?.message).toContain('does not allow ".phtml"');
+    const evidence = f[0]?.evidence.map((e) => e.text).join('\n') ?? '';
+    expect(evidence).toContain('security.limit_extensions = .php');
+    expect(evidence).toMatch(/SetHandler "proxy:unix:/);
+    expect(evidence).toContain('has been denied (see security.limit_extensions)');
+  });
+
+  it('the pool allows .phtml: Apache serves the script, and the check stays quiet', async () => {
+    const { report, http } = await site(
+      { limitExtensions: ['.php', '.phtml'] },
+      handler,
+      '/legacy/report.phtml',
+      files,
+    );
+    expect(http.status).toBe(200);
+    expect(http.body).toContain('report ok');
+    expect(report.findings.filter((x) => x.id === 'script-extension-denied')).toEqual([]);
+  });
+});

@@ -77,9 +77,13 @@ function deniedFinding(
     ],
     fix: `If ${ext} files are meant to run as PHP, add ${ext} to security.limit_extensions in ${lim.entry ? `${lim.entry.file}:${lim.entry.line}` : `the pool [${p.pool.name}] (${p.pool.file})`} (security.limit_extensions = ${[...(lim.extensions.length > 0 ? lim.extensions : DEFAULT_EXTENSIONS), ext].join(' ')}) and reload PHP-FPM; otherwise rename them to .php, or stop the handler${handler ? ` (${handler.split(': ')[0]})` : ''} from sending ${ext} files to PHP-FPM.`,
   });
-  // The location is FPM's line; Apache's side is the handler that sends the file, as evidence.
+  // The location is FPM's line; Apache's side is the handler that sends the file, as evidence. The setup ties it
+  // to the request step's finding of the same cause (FPM's live 403 for that script), which joins into this one.
+  f.setup = setup.id;
   f.evidence.unshift({ kind: 'config', text: configText(setup) });
-  if (handler && !f.evidence.some((e) => e.text === handler))
+  // The route's handler step names the setup's own line when the handler is the setup's directive: said once.
+  const at = handler?.slice(0, handler.indexOf(': ') + 2);
+  if (handler && at && !f.evidence.some((e) => e.text.startsWith(at)))
     f.evidence.splice(1, 0, { kind: 'config', text: handler });
   return f;
 }
