@@ -621,6 +621,12 @@ export const FINDINGS = [
     parts: ['suppressions'],
   },
   {
+    id: 'timeouts-inverted',
+    severity: 'warning',
+    title: "The web server gives up on a request before PHP-FPM's own time limit",
+    parts: ['probes'],
+  },
+  {
     id: 'upstream-header-too-big',
     severity: 'error',
     title: "The application's response headers are larger than nginx's buffer",

@@ -30,6 +30,7 @@ import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
 import { statusPageExposedCheck } from './statusPageExposed.js';
 import { limitExtensionsCheck } from './limitExtensions.js';
+import { timeoutsInvertedCheck } from './timeoutsInverted.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -52,6 +53,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   tcpBackendCheck,
   userMismatchCheck,
   statusPageExposedCheck,
+  timeoutsInvertedCheck,
 ];
 
 export interface ProbeOptions {
