@@ -112,3 +112,26 @@ describe.skipIf(!haveFpm)('script-extension-denied from the configuration on a r
     expect(report.findings.filter((x) => x.id === 'script-extension-denied')).toEqual([]);
   });
 });
+
+describe.skipIf(!haveFpm)('timeouts-inverted on a real Apache and PHP-FPM', () => {
+  const handler = (timeout: number) => (sock: string) =>
+    `ProxyTimeout ${timeout}\n<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\n`;
+  const files = { 'slow.php': '<?php sleep(3); echo "slow ok";' };
+
+  it('ProxyTimeout 1 in front of request_terminate_timeout 20s: a 3 s script gets 504 from Apache, and the check says Apache gives up first', async () => {
+    const { report, http, fpm } = await site({ requestTerminateTimeout: '20s' }, handler(1), '/slow.php', files);
+    expect(http.status).toBe(504);
+    const f = report.findings.filter((x) => x.id === 'timeouts-inverted');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.file).toBe(fpm.poolConfPath);
+    expect(f[0]?.message).toContain('lets a script run 20 s (request_terminate_timeout)');
+    expect(f[0]?.evidence.map((e) => e.text).join('\n')).toMatch(/ProxyTimeout 1 → 1 s/);
+  });
+
+  it('ProxyTimeout 10 above request_terminate_timeout 5s: the 3 s script answers 200, and the check stays quiet', async () => {
+    const { report, http } = await site({ requestTerminateTimeout: '5s' }, handler(10), '/slow.php', files);
+    expect(http.status).toBe(200);
+    expect(http.body).toContain('slow ok');
+    expect(report.findings.filter((x) => x.id === 'timeouts-inverted')).toEqual([]);
+  });
+});
