@@ -487,6 +487,12 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'script-outside-open-basedir',
+    severity: 'error',
+    title: "The pool's open_basedir excludes the scripts the site serves",
+    parts: ['probes'],
+  },
+  {
     id: 'script-unreadable',
     severity: 'error',
     title: 'PHP-FPM found the script but may not read it',

@@ -135,3 +135,31 @@ describe.skipIf(!haveFpm)('timeouts-inverted on a real Apache and PHP-FPM', () =
     expect(report.findings.filter((x) => x.id === 'timeouts-inverted')).toEqual([]);
   });
 });
+
+describe.skipIf(!haveFpm)('script-outside-open-basedir on a real Apache and PHP-FPM', () => {
+  const handler = (sock: string) =>
+    `<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\n`;
+  const files = { 'a.php': '<?php echo "a ok";' };
+
+  it("open_basedir that names another directory: 404 through Apache, and the check names the pool's line", async () => {
+    const { report, http, fpm } = await site(
+      { phpAdminValues: { open_basedir: '/nonexistent/' } },
+      handler,
+      '/a.php',
+      files,
+    );
+    expect(http.status).toBe(404);
+    expect(fpm.errorLog()).toContain('open_basedir restriction in effect');
+    const f = report.findings.filter((x) => x.id === 'script-outside-open-basedir');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.location?.file).toBe(fpm.poolConfPath);
+    expect(f[0]?.evidence.map((e) => e.text).join('\n')).toContain('php_admin_value[open_basedir] = /nonexistent/');
+  });
+
+  it('open_basedir that holds the document root: 200, and the check stays quiet', async () => {
+    const tmp = process.env['TMPDIR'] ?? '/tmp';
+    const { report, http } = await site({ phpAdminValues: { open_basedir: tmp } }, handler, '/a.php', files);
+    expect(http.status).toBe(200);
+    expect(report.findings.filter((x) => x.id === 'script-outside-open-basedir')).toEqual([]);
+  });
+});

@@ -31,6 +31,7 @@ import { discoveredScriptsCheck } from './discoveredScripts.js';
 import { statusPageExposedCheck } from './statusPageExposed.js';
 import { limitExtensionsCheck } from './limitExtensions.js';
 import { timeoutsInvertedCheck } from './timeoutsInverted.js';
+import { openBasedirCheck } from './openBasedir.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -45,6 +46,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   shebangCheck,
   discoveredScriptsCheck,
   limitExtensionsCheck,
+  openBasedirCheck,
   htaccessOnRoutesCheck,
   staticWorkersCheck,
   unixSocketCheck,
