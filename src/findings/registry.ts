@@ -389,7 +389,7 @@ export const FINDINGS = [
     id: 'primary-script-unknown',
     severity: 'error',
     title: 'The backend cannot find the script it was asked to run (Primary script unknown)',
-    parts: ['request', 'logs'],
+    parts: ['probes', 'request', 'logs'],
     contract: true,
   },
   {

@@ -32,6 +32,7 @@ import { statusPageExposedCheck } from './statusPageExposed.js';
 import { limitExtensionsCheck } from './limitExtensions.js';
 import { timeoutsInvertedCheck } from './timeoutsInverted.js';
 import { openBasedirCheck } from './openBasedir.js';
+import { poolChrootCheck } from './poolChroot.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -47,6 +48,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   discoveredScriptsCheck,
   limitExtensionsCheck,
   openBasedirCheck,
+  poolChrootCheck,
   htaccessOnRoutesCheck,
   staticWorkersCheck,
   unixSocketCheck,
