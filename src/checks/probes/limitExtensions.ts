@@ -96,7 +96,7 @@ export const limitExtensionsCheck: ProbeCheck = {
     const told = new Set<string>();
     for (const d of ctx.discovery?.scripts ?? []) {
       const route = d.route;
-      if (!route || route.outcome !== 'fastcgi' || !route.backend) continue;
+      if (route?.outcome !== 'fastcgi' || !route.backend) continue;
       const file = route.file ?? d.file;
       if (!PHP_LIKE.test(file)) continue;
       const p = poolAt(ctx, route.backend.endpoint);

@@ -88,7 +88,7 @@ export const openBasedirCheck: ProbeCheck = {
     const told = new Set<string>();
     for (const d of ctx.discovery?.scripts ?? []) {
       const route = d.route;
-      if (!route || route.outcome !== 'fastcgi' || !route.backend) continue;
+      if (route?.outcome !== 'fastcgi' || !route.backend) continue;
       const p = poolAt(ctx, route.backend.endpoint);
       if (!p) continue;
       const entry = openBasedirOf(p);

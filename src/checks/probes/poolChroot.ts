@@ -65,10 +65,10 @@ export const poolChrootCheck: ProbeCheck = {
     const told = new Set<string>();
     for (const d of ctx.discovery?.scripts ?? []) {
       const route = d.route;
-      if (!route || route.outcome !== 'fastcgi' || !route.backend) continue;
+      if (route?.outcome !== 'fastcgi' || !route.backend) continue;
       const p = poolAt(ctx, route.backend.endpoint);
       const chroot = p?.pool.get('chroot');
-      if (!p || !chroot || !chroot.value.startsWith('/') || chroot.value.replace(/\/+$/, '') === '') continue;
+      if (!p || !chroot?.value.startsWith('/') || chroot.value.replace(/\/+$/, '') === '') continue;
       const sent = sentScriptPath(d);
       if (!sent) continue;
       const inJail = path.posix.join(chroot.value, sent);
