@@ -6,6 +6,7 @@
  * file is refused by security.limit_extensions). Missing servers skip
  * locally, fail on CI.
  */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProbes } from '../../src/checks/probes/index.js';
 import { runCheck } from '../../src/checks/run.js';
@@ -161,5 +162,40 @@ describe.skipIf(!haveFpm)('script-outside-open-basedir on a real Apache and PHP-
     const { report, http } = await site({ phpAdminValues: { open_basedir: tmp } }, handler, '/a.php', files);
     expect(http.status).toBe(200);
     expect(report.findings.filter((x) => x.id === 'script-outside-open-basedir')).toEqual([]);
+  });
+});
+
+const isRoot = process.getuid?.() === 0;
+
+// FPM's chroot needs a root master.
+describe.skipIf(!haveFpm || !isRoot)('primary-script-unknown from a pool chroot on a real Apache and PHP-FPM', () => {
+  /** A jail with the site in <jail>/www; Apache's DocumentRoot is that directory, as the host sees it. */
+  function jail(): string {
+    const dir = mkdtempSync(`${process.env['TMPDIR'] ?? '/tmp'}/jail-`);
+    mkdirSync(`${dir}/www`);
+    writeFileSync(`${dir}/www/index.php`, '<?php echo "jail ok";', { mode: 0o644 });
+    chmodSync(dir, 0o755);
+    chmodSync(`${dir}/www`, 0o755);
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    return dir;
+  }
+  const conf = (dir: string, setEnv: boolean) => (sock: string) =>
+    `DocumentRoot ${dir}/www\n<Directory ${dir}/www>\n  Require all granted\n</Directory>\n<FilesMatch "\\.php$">\n  SetHandler "proxy:unix:${sock}|fcgi://localhost"\n</FilesMatch>\n${setEnv ? 'ProxyFCGISetEnvIf "true" SCRIPT_FILENAME "/www%{reqenv:SCRIPT_NAME}"\n' : ''}`;
+
+  it('the host path sent into the jail: 404 through Apache, and the check names the chroot line', async () => {
+    const dir = jail();
+    const { report, http, fpm } = await site({ extra: `chroot = ${dir}` }, conf(dir, false), '/index.php');
+    expect(http.status).toBe(404);
+    const f = report.findings.filter((x) => x.id === 'primary-script-unknown' && x.location?.file === fpm.poolConfPath);
+    expect(f).toHaveLength(1);
+    expect(f[0]?.evidence.map((e) => e.text).join('\n')).toContain(`chroot = ${dir}`);
+  });
+
+  it('the fix the finding gives (ProxyFCGISetEnvIf SCRIPT_FILENAME as the jail sees it): 200, and the check stays quiet', async () => {
+    const dir = jail();
+    const { report, http } = await site({ extra: `chroot = ${dir}` }, conf(dir, true), '/index.php');
+    expect(http.status).toBe(200);
+    expect(http.body).toContain('jail ok');
+    expect(report.findings.filter((x) => x.id === 'primary-script-unknown')).toEqual([]);
   });
 });
