@@ -22,6 +22,7 @@ const CAUSE_ORDER: readonly string[] = [
   // the application's files
   'script-missing',
   'script-not-executable',
+  'script-outside-open-basedir',
   'shebang-interpreter-missing',
   'shebang-crlf',
   // processes
@@ -44,6 +45,7 @@ const CAUSE_ORDER: readonly string[] = [
   'max-children-reached',
   'backend-overloaded',
   'backend-timeout',
+  'timeouts-inverted',
   'request-too-large',
   'backend-bad-response',
   'backend-error-status',

@@ -401,7 +401,7 @@ export const FINDINGS = [
     id: 'primary-script-unknown',
     severity: 'error',
     title: 'The backend cannot find the script it was asked to run (Primary script unknown)',
-    parts: ['request', 'logs'],
+    parts: ['probes', 'request', 'logs'],
     contract: true,
   },
   {
@@ -481,7 +481,7 @@ export const FINDINGS = [
     id: 'script-extension-denied',
     severity: 'error',
     title: 'PHP-FPM refused to run a file that does not end in .php (security.limit_extensions)',
-    parts: ['request', 'status', 'logs'],
+    parts: ['probes', 'request', 'status', 'logs'],
     contract: true,
   },
   {
@@ -497,6 +497,12 @@ export const FINDINGS = [
     title: 'The FastCGI program may not be executed',
     parts: ['probes', 'request', 'logs'],
     contract: true,
+  },
+  {
+    id: 'script-outside-open-basedir',
+    severity: 'error',
+    title: "The pool's open_basedir excludes the scripts the site serves",
+    parts: ['probes'],
   },
   {
     id: 'script-unreadable',
@@ -609,7 +615,7 @@ export const FINDINGS = [
     id: 'status-page-exposed',
     severity: 'warning',
     title: "The pool's status or ping page is reachable through the web server",
-    parts: [],
+    parts: ['probes'],
     contract: true,
   },
   {
@@ -635,6 +641,12 @@ export const FINDINGS = [
     severity: 'info',
     title: 'A suppression matched no finding',
     parts: ['suppressions'],
+  },
+  {
+    id: 'timeouts-inverted',
+    severity: 'warning',
+    title: "The web server gives up on a request before PHP-FPM's own time limit",
+    parts: ['probes'],
   },
   {
     id: 'upstream-header-too-big',

@@ -32,6 +32,11 @@ import { htaccessOnRoutesCheck } from './htaccessOnRoutes.js';
 import { discoveredScriptsCheck } from './discoveredScripts.js';
 import { fpmLogsOf } from './fpmLogs.js';
 import type { FpmLogTargets } from '../fpmLogTargets.js';
+import { statusPageExposedCheck } from './statusPageExposed.js';
+import { limitExtensionsCheck } from './limitExtensions.js';
+import { timeoutsInvertedCheck } from './timeoutsInverted.js';
+import { openBasedirCheck } from './openBasedir.js';
+import { poolChrootCheck } from './poolChroot.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -45,6 +50,9 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   scriptsCheck,
   shebangCheck,
   discoveredScriptsCheck,
+  limitExtensionsCheck,
+  openBasedirCheck,
+  poolChrootCheck,
   htaccessOnRoutesCheck,
   staticWorkersCheck,
   unixSocketCheck,
@@ -54,6 +62,8 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   fpmAllowedClientsCheck,
   fpmUnusedCheck,
   userMismatchCheck,
+  statusPageExposedCheck,
+  timeoutsInvertedCheck,
 ];
 
 export interface ProbeOptions {

@@ -1,0 +1,72 @@
+/**
+ * The PHP-FPM pools of the machine as src/fpm reads them (every entry with
+ * file:line), and which pool listens where a web server setup connects: the
+ * cross-checks between Apache's side and FPM's side start from this map.
+ * Read once per run (a WeakMap on the context), bounded like fpmConfig.ts.
+ */
+import { findFpmInstallations, readFpmConfig, versionNumber, type FpmPoolConfig } from '../../fpm/index.js';
+import type { Endpoint } from '../../setups/index.js';
+import type { ProbeContext } from './context.js';
+import { fpmFileReaderOf, fpmMasters } from './fpmConfig.js';
+
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+export interface PoolOfInstallation {
+  pool: FpmPoolConfig;
+  /** The installation's main file, for evidence. */
+  config: string;
+  version?: string;
+}
+
+const cache = new WeakMap<ProbeContext, PoolOfInstallation[]>();
+
+/** Every pool of every installation (the same pool file read by two installations counts once). */
+export function fpmPoolConfigs(ctx: ProbeContext): PoolOfInstallation[] {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const reader = fpmFileReaderOf(ctx.system.fs);
+  const out: PoolOfInstallation[] = [];
+  const seen = new Set<string>();
+  for (const inst of findFpmInstallations(reader, fpmMasters(ctx.system))) {
+    const version = versionNumber(inst.version);
+    const config = readFpmConfig(inst.config, {
+      reader,
+      prefix: inst.prefix,
+      readerUser: ctx.facts.viewerName,
+      maxBytes: MAX_CONFIG_BYTES,
+      ...(version !== undefined ? { version } : {}),
+    });
+    for (const pool of config.pools) {
+      const key = `${pool.file}\u0000${pool.line}\u0000${pool.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ pool, config: inst.config, ...(inst.version ? { version: inst.version } : {}) });
+    }
+  }
+  cache.set(ctx, out);
+  return out;
+}
+
+const ANY_HOST = new Set(['', '0.0.0.0', '::', '*']);
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
+/** Whether a pool listening at `pool.listen` accepts what a setup connects to. */
+export function poolListensAt(pool: FpmPoolConfig, endpoint: Endpoint | undefined): boolean {
+  const l = pool.listen;
+  if (!l || !endpoint) return false;
+  if (endpoint.kind === 'unix') return l.kind === 'unix' && !endpoint.generated && l.path === endpoint.path;
+  if (l.kind !== 'tcp' || l.port !== endpoint.port) return false;
+  const host = endpoint.host.replace(/^\[|\]$/g, '');
+  // A pool on every interface answers on loopback too; "localhost" resolves to the loopback address.
+  return ANY_HOST.has(l.host) || l.host === host || (LOOPBACK.has(l.host) && LOOPBACK.has(host));
+}
+
+/** The pool that listens at the endpoint, if any. */
+export function poolAt(ctx: ProbeContext, endpoint: Endpoint | undefined): PoolOfInstallation | undefined {
+  return fpmPoolConfigs(ctx).find((p) => poolListensAt(p.pool, endpoint));
+}
+
+/** "file:line: key = value" for a pool entry, as evidence. */
+export function entryText(e: { file: string; line: number; key: string; offset?: string; raw: string }): string {
+  return `${e.file}:${e.line}: ${e.key}${e.offset !== undefined ? `[${e.offset}]` : ''} = ${e.raw}`;
+}
