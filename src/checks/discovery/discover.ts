@@ -63,6 +63,8 @@ export interface Discovery {
   scripts: DiscoveredScript[];
   /** Limits reached, roots not walked, routes not traced: in plain words. */
   notices: string[];
+  /** What the routing model threw (a bug): the caller records it as an internal error. */
+  routingCrash?: unknown;
 }
 
 export interface DiscoveryOptions {
@@ -125,6 +127,7 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
   // Sites sharing a docroot walk it once.
   const walks = new Map<string, WalkResult>();
   let routingBroken: string | undefined;
+  let routingCrash: unknown;
   const totalDeadline = now() + limits.msTotal;
   let totalLeft = limits.entriesTotal;
   const sites = sitesInScope(model);
@@ -233,7 +236,9 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
               ...(webServerUser ? { webServerUser } : {}),
             });
           } catch (e) {
-            // A bug of the routing model must not hide the scripts: they are still probed, untraced.
+            // A bug of the routing model: the scripts are still probed, untraced, and the crash is
+            // handed up as an internal error (the check ends in exit 2, never looks clean).
+            routingCrash = e;
             routingBroken = e instanceof Error ? e.message : String(e);
             d.routeError = routingBroken;
           }
@@ -246,5 +251,5 @@ export function discoverScripts(model: ConfigModel, system: SystemProbes, opts: 
     notices.push(
       `The routing model failed (${routingBroken}): the scripts found were checked without tracing their requests.`,
     );
-  return { scripts, notices: [...new Set(notices)] };
+  return { scripts, notices: [...new Set(notices)], ...(routingCrash !== undefined ? { routingCrash } : {}) };
 }

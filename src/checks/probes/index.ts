@@ -159,6 +159,13 @@ export async function runProbes(
     try {
       ctx.discovery = discoverScripts(model, system, opts.discovery ?? {});
       for (const n of ctx.discovery.notices) notices.add(n);
+      if (ctx.discovery.routingCrash !== undefined) {
+        internalErrors.push(
+          internalError('the routing model, tracing the scripts each site serves', ctx.discovery.routingCrash),
+        );
+        // The probes' result stays plain data.
+        delete ctx.discovery.routingCrash;
+      }
     } catch (e) {
       internalErrors.push(internalError('the search for the scripts each site serves', e));
     }

@@ -5,7 +5,8 @@
  * directory walk with the PATH_INFO split (walk.ts), the per-directory merge
  * (merge.ts over sections.ts), access, per-directory rewrites, mod_dir,
  * the handler (handler.ts) and mod_actions, then the backend (backend.ts)
- * and the RequestRecord the params are built from. Never throws.
+ * and the RequestRecord the params are built from. Bad input is a route
+ * (400, 404, 414…); only a bug of the model throws.
  */
 import type { Route, RouteRequest } from '../types.js';
 import type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
@@ -14,23 +15,10 @@ import { route } from './route.js';
 export type { ApacheRouteOptions, ApacheRoutingModel } from './model.js';
 
 export function routeApache(model: ApacheRoutingModel, request: RouteRequest, options: ApacheRouteOptions): Route {
-  try {
-    const r = route(model, request, options);
-    // Internal redirects meet the same undecidable lines again: say each once.
-    r.uncertain = [...new Set(r.uncertain)];
-    return r;
-  } catch (e) {
-    // A model bug must not become a stack trace for the user: say what could not be decided.
-    return {
-      url: request.url,
-      request,
-      vhost: null,
-      steps: [],
-      file: null,
-      handler: null,
-      outcome: 'status',
-      uncertain: [`the route could not be computed: ${e instanceof Error ? e.message : String(e)}`],
-      htaccess: [],
-    };
-  }
+  // A bug of the model throws: the caller records it as an internal error (exit 2). A route
+  // that only said "uncertain" would look like a decision about the configuration.
+  const r = route(model, request, options);
+  // Internal redirects meet the same undecidable lines again: say each once.
+  r.uncertain = [...new Set(r.uncertain)];
+  return r;
 }
