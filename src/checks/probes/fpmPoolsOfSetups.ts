@@ -6,6 +6,8 @@
  */
 import { findFpmInstallations, readFpmConfig, versionNumber, type FpmPoolConfig } from '../../fpm/index.js';
 import type { Endpoint } from '../../setups/index.js';
+import type { DiscoveredScript } from '../discovery/discover.js';
+import type { Route, RouteBackend } from '../../routing/types.js';
 import type { ProbeContext } from './context.js';
 import { fpmFileReaderOf, fpmMasters } from './fpmConfig.js';
 
@@ -64,6 +66,20 @@ export function poolListensAt(pool: FpmPoolConfig, endpoint: Endpoint | undefine
 /** The pool that listens at the endpoint, if any. */
 export function poolAt(ctx: ProbeContext, endpoint: Endpoint | undefined): PoolOfInstallation | undefined {
   return fpmPoolConfigs(ctx).find((p) => poolListensAt(p.pool, endpoint));
+}
+
+/** Each script discovery traced to a FastCGI backend that a pool of the machine listens at, with that pool. */
+export function scriptsAtPools(
+  ctx: ProbeContext,
+): { d: DiscoveredScript; route: Route & { backend: RouteBackend }; pool: PoolOfInstallation }[] {
+  const out: { d: DiscoveredScript; route: Route & { backend: RouteBackend }; pool: PoolOfInstallation }[] = [];
+  for (const d of ctx.discovery?.scripts ?? []) {
+    const route = d.route;
+    if (route?.outcome !== 'fastcgi' || !route.backend) continue;
+    const pool = poolAt(ctx, route.backend.endpoint);
+    if (pool) out.push({ d, route: route as Route & { backend: RouteBackend }, pool });
+  }
+  return out;
 }
 
 /** "file:line: key = value" for a pool entry, as evidence. */

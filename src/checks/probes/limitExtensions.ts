@@ -16,7 +16,7 @@ import type { FpmEntry } from '../../fpm/index.js';
 import type { DiscoveredScript } from '../discovery/discover.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { configText } from './evidence.js';
-import { entryText, poolAt, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
+import { entryText, scriptsAtPools, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
 import { probeFinding } from './make.js';
 
 /** FPM's default when the pool says nothing (fpm_conf.c: fpm_conf_process_all_pools). */
@@ -94,13 +94,9 @@ export const limitExtensionsCheck: ProbeCheck = {
     const out: Finding[] = [];
     // One finding per pool and extension: a site with 300 .phtml files needs one line changed.
     const told = new Set<string>();
-    for (const d of ctx.discovery?.scripts ?? []) {
-      const route = d.route;
-      if (route?.outcome !== 'fastcgi' || !route.backend) continue;
+    for (const { d, route, pool: p } of scriptsAtPools(ctx)) {
       const file = route.file ?? d.file;
       if (!PHP_LIKE.test(file)) continue;
-      const p = poolAt(ctx, route.backend.endpoint);
-      if (!p) continue;
       const lim = poolExtensions(p);
       if (extensionAllowed(file, lim.extensions)) continue;
       const key = `${p.pool.file}\u0000${p.pool.name}\u0000${path.posix.extname(file)}`;

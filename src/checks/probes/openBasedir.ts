@@ -20,7 +20,7 @@ import { isProbeError, type FileSystem } from '../../system/index.js';
 import type { DiscoveredScript } from '../discovery/discover.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { configText } from './evidence.js';
-import { entryText, poolAt, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
+import { entryText, scriptsAtPools, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
 import { probeFinding } from './make.js';
 
 /** Components of a path looked at for symbolic links (bounds the walk on a hostile path). */
@@ -86,11 +86,7 @@ export const openBasedirCheck: ProbeCheck = {
     const out: Finding[] = [];
     // One finding per pool and directory: every script of that directory meets the same refusal.
     const told = new Set<string>();
-    for (const d of ctx.discovery?.scripts ?? []) {
-      const route = d.route;
-      if (route?.outcome !== 'fastcgi' || !route.backend) continue;
-      const p = poolAt(ctx, route.backend.endpoint);
-      if (!p) continue;
+    for (const { d, route, pool: p } of scriptsAtPools(ctx)) {
       const entry = openBasedirOf(p);
       if (!entry || entry.value.trim() === '') continue;
       const file = route.file ?? d.file;

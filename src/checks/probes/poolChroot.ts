@@ -14,7 +14,7 @@ import { isProbeError } from '../../system/index.js';
 import type { DiscoveredScript } from '../discovery/discover.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { configText } from './evidence.js';
-import { entryText, poolAt, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
+import { entryText, scriptsAtPools, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
 import { probeFinding } from './make.js';
 
 /** The path FPM opens, as the web server sends it: SCRIPT_FILENAME less mod_proxy_fcgi's prefix, else the file. */
@@ -63,12 +63,9 @@ export const poolChrootCheck: ProbeCheck = {
   run(ctx) {
     const out: Finding[] = [];
     const told = new Set<string>();
-    for (const d of ctx.discovery?.scripts ?? []) {
-      const route = d.route;
-      if (route?.outcome !== 'fastcgi' || !route.backend) continue;
-      const p = poolAt(ctx, route.backend.endpoint);
-      const chroot = p?.pool.get('chroot');
-      if (!p || !chroot?.value.startsWith('/') || chroot.value.replace(/\/+$/, '') === '') continue;
+    for (const { d, pool: p } of scriptsAtPools(ctx)) {
+      const chroot = p.pool.get('chroot');
+      if (!chroot?.value.startsWith('/') || chroot.value.replace(/\/+$/, '') === '') continue;
       const sent = sentScriptPath(d);
       if (!sent) continue;
       const inJail = path.posix.join(chroot.value, sent);
