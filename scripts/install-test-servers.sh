@@ -2,12 +2,14 @@
 # Installs the real servers that the integration tests start under private
 # configurations: Apache 2.4 with mod_fcgid and mod_proxy_fcgi, PHP-FPM,
 # uWSGI with its python3 plugin, fcgiwrap, libfcgi-perl, spawn-fcgi and
-# cgi-fcgi (libfcgi-bin, the reference client of the benchmarks).
+# cgi-fcgi (libfcgi-bin, the reference client of the benchmarks), nginx, and
+# Prometheus (its promtool validates the OpenMetrics output; a real server scrapes
+# the metrics endpoint).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
 packages=(apache2 libapache2-mod-fcgid php-fpm php-cli uwsgi-core uwsgi-plugin-python3
-          fcgiwrap libfcgi-perl libfcgi-bin spawn-fcgi procps)
+          fcgiwrap libfcgi-perl libfcgi-bin spawn-fcgi procps nginx prometheus)
 
 missing=()
 for p in "${packages[@]}"; do
