@@ -1,0 +1,60 @@
+/**
+ * nginx's configuration as nginx reads it: a tree of directives, each with the
+ * file and line it was written on (crossplane's shape), the files read, and the
+ * problems nginx would report at start. Plain data, so `check` and `trace` can
+ * share it and it serialises to JSON.
+ *
+ * This file is the seam between the reader (lexer, parser, includes: src/nginx/)
+ * and the users of the tree (setups, routing in src/routing/nginx/, checks).
+ */
+
+export interface NginxDirective {
+  /** The directive name exactly as written ("fastcgi_pass", "location", "if"). */
+  name: string;
+  /**
+   * Its arguments after lexing: quotes removed and escapes resolved as nginx's
+   * ngx_conf_read_token does; variables ("$document_root") kept as written.
+   * For `if`, the parenthesised condition split into words as nginx splits it.
+   */
+  args: string[];
+  /** The file it was written in (absolute path). */
+  file: string;
+  /** The line its name starts on (1-based, as nginx's "in FILE:LINE"). */
+  line: number;
+  /** "file:line" of each `include` that led here, outermost first. */
+  includedFrom: string[];
+  /** The directives of its block (`{…}`), or undefined when it ends in `;`. */
+  block?: NginxDirective[];
+  /** Line of the closing `}` of its block. */
+  endLine?: number;
+}
+
+/** A file nginx reads: the root, or one an `include` reaches. */
+export interface NginxFileRead {
+  file: string;
+  /** The `include` that read it ("file:line"); undefined for the root. */
+  includedBy?: string;
+}
+
+/** A problem nginx would report at start (`nginx -t`), or one met while reading. */
+export interface NginxIssue {
+  severity: 'emerg' | 'warn';
+  /** nginx's own wording where nginx reports it ("unknown directive \"fastcgi_pas\""). */
+  message: string;
+  file: string;
+  line?: number;
+  includedFrom: string[];
+}
+
+export interface NginxConfig {
+  /** The root configuration file. */
+  root: string;
+  /** nginx's prefix (-p, or the compiled-in one): relative include paths are resolved against the root file's directory in practice; see the reader. */
+  prefix: string;
+  /** The top-level directives (the main context). */
+  directives: NginxDirective[];
+  /** Every file read, in the order nginx reads them (the order `nginx -T` dumps them). */
+  files: NginxFileRead[];
+  /** Everything nginx would complain about; an `emerg` means nginx refuses to start. */
+  issues: NginxIssue[];
+}
