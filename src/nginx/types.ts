@@ -49,8 +49,10 @@ export interface NginxIssue {
 export interface NginxConfig {
   /** The root configuration file. */
   root: string;
-  /** nginx's prefix (-p, or the compiled-in one): relative include paths are resolved against the root file's directory in practice; see the reader. */
+  /** nginx's prefix (-p, or the compiled-in one, /usr/share/nginx on Debian). */
   prefix: string;
+  /** The configuration prefix (the root file's directory, ngx_cycle->conf_prefix): relative `include` paths and globs are resolved against it. */
+  confPrefix: string;
   /** The top-level directives (the main context). */
   directives: NginxDirective[];
   /** Every file read, in the order nginx reads them (the order `nginx -T` dumps them). */
