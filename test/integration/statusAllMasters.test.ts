@@ -103,12 +103,11 @@ describe.skipIf(!built || !hasFpm)('status --all of the running PHP-FPM masters'
     mkdirSync(poolDir, { recursive: true });
     const conf = dir.join('php-fpm.conf');
     writeFileSync(conf, `[global]\npid = ${dir.join('fpm.pid')}\ninclude = ${poolDir}/*.conf\n`);
-    stuck.forEach((s, i) =>
+    for (const [i, s] of stuck.entries())
       writeFileSync(
         `${poolDir}/stuck${i}.conf`,
         `[stuck${i}]\nuser = www-data\nlisten = ${s.address}\npm = static\npm.max_children = 2\npm.status_path = /status\n`,
-      ),
-    );
+      );
     const configs = [...masters.flatMap((m) => ['--fpm-config', m.confPath]), '--fpm-config', conf];
     const started = Date.now();
     const r = await status(['--all', ...configs, '--timeout', '1500ms', '--format', 'json']);
