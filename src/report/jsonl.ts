@@ -53,9 +53,16 @@ export function findingLines(head: JsonlHead, findings: readonly Finding[]): str
   return findings.map((f) => line(head, 'finding', { ...f })).join('');
 }
 
-/** A pool of `status` (the fields `status --all --format json` gives each pool). */
+/**
+ * A pool of `status`: the fields `status --all --format json` gives each pool,
+ * but for the list of its workers (`pool.processes`), which would make a line
+ * of a pool of hundreds of workers hundreds of kilobytes; `--format json` has it.
+ */
 export function poolLine(head: JsonlHead, pool: Record<string, unknown>): string {
-  return line(head, 'pool', pool);
+  const figures = pool.pool as Record<string, unknown> | null | undefined;
+  if (!figures || !('processes' in figures)) return line(head, 'pool', pool);
+  const { processes: _workers, ...rest } = figures;
+  return line(head, 'pool', { ...pool, pool: rest });
 }
 
 /** One interval of a load test. */
