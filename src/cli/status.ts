@@ -199,7 +199,7 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
       import('../report/jsonl.js'),
       import('./jsonl.js'),
     ]);
-    const head = await jsonlHead('status', where);
+    const head = lines.atOneTime(await jsonlHead('status', where));
     io.stdout(
       lines.poolLine(head, singlePoolJson(report)) +
         lines.formatFindingsJsonl(head, {

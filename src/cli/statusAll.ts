@@ -81,7 +81,7 @@ export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<num
       import('../report/jsonl.js'),
       import('./jsonl.js'),
     ]);
-    const head = await jsonlHead('status', '--all');
+    const head = lines.atOneTime(await jsonlHead('status', '--all'));
     io.stdout(
       rows.map((r) => lines.poolLine(head, poolJson(r))).join('') +
         lines.formatFindingsJsonl(head, {

@@ -105,9 +105,16 @@ export function summaryLine(head: JsonlHead, s: JsonlSummary): string {
   });
 }
 
+/** The head with its clock stopped: the lines written at once, at the end of a run, share one time. */
+export function atOneTime(head: JsonlHead): JsonlHead {
+  const at = head.now?.() ?? new Date();
+  return { ...head, now: () => at };
+}
+
 /** Findings, then the summary: what check, logs and ping write. */
 export function formatFindingsJsonl(head: JsonlHead, s: JsonlSummary): string {
-  return findingLines(head, s.findings) + summaryLine(head, s);
+  const h = atOneTime(head);
+  return findingLines(h, s.findings) + summaryLine(h, s);
 }
 
 /**
