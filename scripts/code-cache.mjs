@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build step after scripts/bundle.mjs: records V8's code cache for the files
 // `ping` and `status` read (dist/bundle/main.cjs, chunks.cjs and what status
-// loads → <file>.v8cache), which bin/load-bundle.cjs reads at run time.
+// and status --all load → <file>.v8cache), which bin/load-bundle.cjs reads at run time.
 //
 // The cache holds what V8 compiled while the commands ran (functions are
 // compiled on first call), so this runs them for real, in one process, against
@@ -9,7 +9,7 @@
 // machine, no network, nothing outside the checkout. The exit statuses that
 // must hold are checked, so a training run that did nothing fails the build.
 import { spawn, spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +21,7 @@ const { bundleLoader, bundleDir } = require('../bin/load-bundle.cjs');
 const bundles = process.env.FCGI_DOCTOR_BUNDLE_DIR ? resolve(root, process.env.FCGI_DOCTOR_BUNDLE_DIR) : bundleDir;
 
 /** Runs in the child: the commands, in-process, through the recording loader. */
-async function train(socket) {
+async function train(socket, fpmConfig) {
   const loader = bundleLoader(bundles, { record: true });
   const main = loader.main();
   let errors = '';
@@ -41,6 +41,8 @@ async function train(socket) {
     // The stand-in is not PHP-FPM: status reads its answer and says so.
     [['status', socket, '--timeout', '2s'], [1]],
     [['status', socket, '--format', 'json', '--timeout', '2s'], [1]],
+    // status --all of a pool file whose pool listens on the stand-in: the FPM configuration reader too.
+    [['status', '--all', '--fpm-config', fpmConfig, '--format', 'json', '--timeout', '2s'], [1]],
     // Configuration only (no probe of the machine): the parser and the checks a live check runs too.
     [
       ['check', '--offline', join(root, 'fixtures', 'demo', 'external-app-vhost.conf')],
@@ -85,17 +87,23 @@ function waitForSocket(path, deadline = Date.now() + 10_000) {
 }
 
 if (process.argv[2] === '--train') {
-  await train(process.argv[3]);
+  await train(process.argv[3], process.argv[4]);
 } else {
   // Inside the checkout, relative: short enough for a Unix socket wherever the checkout lies.
   const socket = `./dist/code-cache-${process.pid}.sock`;
+  // A php-fpm.conf of one pool on the stand-in's socket, for status --all (read, never run).
+  const fpmConfig = join(root, 'dist', `code-cache-${process.pid}.conf`);
+  writeFileSync(
+    fpmConfig,
+    `[global]\npid = ${join(root, 'dist', 'code-cache.pid')}\n[www]\nlisten = ${join(root, socket)}\npm = static\npm.max_children = 1\npm.status_path = /status\n`,
+  );
   const app = spawn(process.execPath, [join(root, 'bin', 'fcgi-doctor.cjs'), 'serve', socket, '--quiet'], {
     stdio: 'inherit',
     cwd: root,
   });
   try {
     await waitForSocket(join(root, socket));
-    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', join(root, socket)], {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--train', join(root, socket), fpmConfig], {
       stdio: 'inherit',
       timeout: 120_000,
       cwd: root,
@@ -105,5 +113,6 @@ if (process.argv[2] === '--train') {
   } finally {
     app.kill('SIGTERM');
     rmSync(join(root, socket), { force: true });
+    rmSync(fpmConfig, { force: true });
   }
 }

@@ -140,6 +140,14 @@ export async function runCheckCommand(
         ),
       ),
     );
+  } else if (format === 'jsonl') {
+    const { writeFindingsJsonl } = await import('./jsonl.js');
+    return writeFindingsJsonl(
+      'check',
+      target ?? summary.rootFile,
+      { findings, suppressed, exitStatus: exitCode, internalErrors: report.internalErrors },
+      io,
+    );
   } else if (format !== 'text') {
     const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
     return writeFindingsFormat(

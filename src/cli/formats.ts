@@ -9,7 +9,7 @@ import { TOOL_VERSION } from './version.js';
  * Choosing the reporter of the finding formats (sarif, github, nagios): each
  * is loaded only when asked, so a plain `ping` pays for none of them.
  */
-export const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios', 'jsonl'] as const;
 export type Format = (typeof FORMATS)[number];
 export type FindingsFormat = 'sarif' | 'github' | 'nagios';
 

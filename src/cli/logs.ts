@@ -101,6 +101,14 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
         ),
       ),
     );
+  } else if (format === 'jsonl') {
+    const { writeFindingsJsonl } = await import('./jsonl.js');
+    await writeFindingsJsonl(
+      'logs',
+      target,
+      { findings, suppressed, exitStatus: exitCode, extra: { notices: result.notices, stats: result.stats } },
+      io,
+    );
   } else if (format !== 'text') {
     const code = await writeFindingsFormat(
       format,
@@ -128,6 +136,7 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
     );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
-  if (unreadableNamed && format === 'json') for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
+  if (unreadableNamed && (format === 'json' || format === 'jsonl'))
+    for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
   return exitCode;
 }

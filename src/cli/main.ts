@@ -247,7 +247,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
           '--max-response-bytes <n>',
           'stop reading a status page beyond this size (default 4 MiB, at most 256 MiB)',
         ),
-      ['text', 'json', 'nagios'],
+      ['text', 'json', 'nagios', 'jsonl'],
     )
       .addHelpText(
         'after',
@@ -403,7 +403,11 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 
 /** Exit status 2, the tool could not do its job; a monitoring plugin (--format nagios) says UNKNOWN instead, on one line of stdout. */
 async function toolFailure(argv: string[], io: CliIO, reason: string): Promise<number> {
-  if (!wantsNagios(argv)) return 2;
+  if (!wantsNagios(argv)) {
+    const { wantsJsonl, writeJsonlFailure } = await import('./jsonl.js');
+    if (wantsJsonl(argv)) await writeJsonlFailure(argv, reason, io);
+    return 2;
+  }
   const { formatNagiosUnknown, NAGIOS_EXIT } = await import('../report/nagios.js');
   io.stdout(formatNagiosUnknown(reason));
   return NAGIOS_EXIT.UNKNOWN;

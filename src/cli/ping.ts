@@ -23,7 +23,7 @@ import type { Finding } from '../findings/finding.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatPingText, type PingReport } from '../report/pingText.js';
 import { formatSuppressedText } from '../report/suppressedText.js';
-import { pingJsonExtras } from '../report/pingJson.js';
+import { pingJsonExtras, pingJsonlExtras } from '../report/pingJson.js';
 import { formatTrace } from '../report/traceText.js';
 import { loadStyle } from '../report/style.js';
 import { FORMATS, writeFindingsFormat } from './formats.js';
@@ -67,6 +67,9 @@ export interface PingOptions extends SuppressionOptions {
   verbose?: boolean;
   color?: boolean;
 }
+
+/** `--count` with `--format jsonl`: a line of figures per second of the load test. */
+const LOAD_INTERVAL_MS = 1000;
 
 /** Standard input read whole: CONTENT_LENGTH must be known before the body is sent. */
 const MAX_STDIN_BODY = 64 * 1024 * 1024;
@@ -216,8 +219,15 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
     }
   }
 
+  // jsonl: the load test's figures stream out, one line per interval, while it runs.
+  const jsonl = format === 'jsonl' ? await import('./jsonl.js') : undefined;
+  const head = jsonl ? await jsonl.jsonlHead('ping', where) : undefined;
+  const lines = head ? await import('../report/jsonl.js') : undefined;
   if (count !== undefined) {
     report.load = await runLoad(target, {
+      ...(head && lines
+        ? { onInterval: { everyMs: LOAD_INTERVAL_MS, report: (x) => io.stdout(lines.intervalLine(head, x)) } }
+        : {}),
       params,
       count,
       concurrency,
@@ -269,6 +279,15 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const exitCode = exitStatusFor(counted, failOn);
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, counted, pingJsonExtras(report), suppressed)));
+  } else if (format === 'jsonl') {
+    io.stdout(
+      lines!.formatFindingsJsonl(head!, {
+        findings: counted,
+        suppressed,
+        exitStatus: exitCode,
+        extra: pingJsonlExtras(report),
+      }),
+    );
   } else if (format === 'text') {
     io.stdout(
       formatPingText(style, report, {

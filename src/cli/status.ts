@@ -18,7 +18,7 @@ import { parseDuration, parseFormat, parsePositiveInt, parseTargetArgument } fro
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
 import { TOOL_VERSION } from './version.js';
 
-export const STATUS_FORMATS = ['text', 'json', 'nagios'] as const;
+export const STATUS_FORMATS = ['text', 'json', 'nagios', 'jsonl'] as const;
 
 /** The most --max-response-bytes may ask: 256 MiB, some 600,000 workers' lines. */
 export const MAX_STATUS_RESPONSE_BYTES = 256 * 1024 * 1024;
@@ -190,6 +190,24 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
     const { statusJsonExtras } = await import('../report/statusJson.js');
     io.stdout(
       formatJson(buildEnvelope(TOOL_VERSION, 'status', where, report.findings, statusJsonExtras(report), suppressed)),
+    );
+    return exitCode;
+  }
+  if (format === 'jsonl') {
+    const [{ singlePoolJson }, lines, { jsonlHead }] = await Promise.all([
+      import('../report/statusJson.js'),
+      import('../report/jsonl.js'),
+      import('./jsonl.js'),
+    ]);
+    const head = lines.atOneTime(await jsonlHead('status', where));
+    io.stdout(
+      lines.poolLine(head, singlePoolJson(report)) +
+        lines.formatFindingsJsonl(head, {
+          findings: report.findings,
+          suppressed,
+          exitStatus: exitCode,
+          extra: { healthy: report.healthy, pools: 1 },
+        }),
     );
     return exitCode;
   }

@@ -40,7 +40,7 @@ export async function loadMachinePools(fpmConfigs: readonly string[]) {
 }
 
 export interface StatusAllSettings extends SuppressionOptions {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'jsonl';
   fpmConfigs: readonly string[];
   timeoutMs: number;
   thresholds: Thresholds;
@@ -72,6 +72,24 @@ export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<num
       formatJson(
         buildEnvelope(TOOL_VERSION, 'status', '--all', findings, statusAllJsonExtras(rows, problems), suppressed),
       ),
+    );
+    return exitCode;
+  }
+  if (s.format === 'jsonl') {
+    const [{ poolJson }, lines, { jsonlHead }] = await Promise.all([
+      import('../report/statusAllJson.js'),
+      import('../report/jsonl.js'),
+      import('./jsonl.js'),
+    ]);
+    const head = lines.atOneTime(await jsonlHead('status', '--all'));
+    io.stdout(
+      rows.map((r) => lines.poolLine(head, poolJson(r))).join('') +
+        lines.formatFindingsJsonl(head, {
+          findings,
+          suppressed,
+          exitStatus: exitCode,
+          extra: { healthy: rows.every((r) => r.state !== 'failing'), pools: rows.length, notes: problems },
+        }),
     );
     return exitCode;
   }

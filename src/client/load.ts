@@ -15,6 +15,24 @@ export interface LoadOptions {
   maxResponseBytes?: number;
   /** whether a response counts as a success (status, expectations) */
   accept: (response: FcgiResponse) => boolean;
+  /** Figures of each interval of `everyMs` while the test runs, and of the last, shorter one at its end. */
+  onInterval?: { everyMs: number; report: (sample: LoadInterval) => void };
+}
+
+/** The requests that ended within one interval of a load test. */
+export interface LoadInterval {
+  /** 1, 2, 3… */
+  interval: number;
+  /** ms from the start of the test to the end of this interval */
+  elapsedMs: number;
+  durationMs: number;
+  /** answered as expected */
+  completed: number;
+  failed: number;
+  /** requests that ended in this interval, per second of it */
+  requestsPerSecond: number;
+  /** of the requests answered in this interval (as runLoad's latencyMs) */
+  latencyMs: { min: number; median: number; p99: number; max: number };
 }
 
 export interface LoadResult {
@@ -46,8 +64,11 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
   const failures = new Map<string, number>();
   let issued = 0;
   let failed = 0;
+  // What ended since the last interval's figures were taken.
+  let slice = { latencies: [] as number[], ended: 0, failed: 0 };
   const fail = (message: string) => {
     failed++;
+    slice.failed++;
     failures.set(message, (failures.get(message) ?? 0) + 1);
   };
   const requestOptions: RequestOptions = {
@@ -84,6 +105,7 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
         if (!requestOptions.keepConn) connection = undefined;
         const response = toResponse(raw, connectMs);
         latencies.push(monotonicMs() - start);
+        slice.latencies.push(monotonicMs() - start);
         if (!options.accept(response))
           fail(`status ${response.status}${response.problems[0] ? `: ${response.problems[0]}` : ''}`);
       } catch (err) {
@@ -91,12 +113,46 @@ export async function runLoad(target: Target, options: LoadOptions): Promise<Loa
         connection = undefined;
         fail(err instanceof FcgiClientError ? err.message : String(err));
       }
+      slice.ended++;
     }
     (connection as FcgiConnection | undefined)?.close();
   };
 
   const started = monotonicMs();
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, options.count)) }, worker));
+  let intervals = 0;
+  let sliceStart = started;
+  const takeInterval = () => {
+    const now = monotonicMs();
+    const { latencies: ls, ended, failed: f } = slice;
+    slice = { latencies: [], ended: 0, failed: 0 };
+    ls.sort((a, b) => a - b);
+    const durationMs = now - sliceStart;
+    sliceStart = now;
+    options.onInterval?.report({
+      interval: ++intervals,
+      elapsedMs: now - started,
+      durationMs,
+      completed: ended - f,
+      failed: f,
+      requestsPerSecond: durationMs > 0 ? (ended / durationMs) * 1000 : 0,
+      latencyMs: {
+        min: ls[0] ?? 0,
+        median: percentile(ls, 50),
+        p99: percentile(ls, 99),
+        max: ls[ls.length - 1] ?? 0,
+      },
+    });
+  };
+  // Unref'd: the figures are a by-product; they never keep the process alive.
+  const ticker = options.onInterval ? setInterval(takeInterval, options.onInterval.everyMs) : undefined;
+  ticker?.unref();
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, options.count)) }, worker));
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
+  // The last, shorter interval; none when the last tick took every request already.
+  if (options.onInterval && (slice.ended > 0 || intervals === 0)) takeInterval();
   const elapsedMs = monotonicMs() - started;
   latencies.sort((a, b) => a - b);
   return {

@@ -39,3 +39,35 @@ export function pingJsonExtras(report: PingReport): Record<string, unknown> {
   if (report.managementValues) extras.values = Object.fromEntries(report.managementValues);
   return extras;
 }
+
+/**
+ * What the summary line of `ping --format jsonl` adds: `load` and `values` as
+ * in JSON, and of the response only its status and timings: a log line is no
+ * place for a body (`--format json` has it).
+ */
+export function pingJsonlExtras(report: PingReport): Record<string, unknown> {
+  const { response, load, values } = pingJsonExtras(report) as {
+    response?: Record<string, unknown>;
+    load?: unknown;
+    values?: unknown;
+  };
+  const r = report.response;
+  return {
+    ...(response && r
+      ? {
+          response: {
+            status: r.status,
+            statusText: r.statusText,
+            appStatus: r.raw.appStatus,
+            protocolStatus: r.raw.protocolStatusName,
+            bodyBytes: r.body.length,
+            stderrBytes: Buffer.byteLength(r.stderr),
+            timings: r.timings,
+            expectations: report.expectations,
+          },
+        }
+      : {}),
+    ...(load !== undefined ? { load } : {}),
+    ...(values !== undefined ? { values } : {}),
+  };
+}

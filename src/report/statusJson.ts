@@ -51,3 +51,36 @@ export function statusJsonExtras(r: StatusReport): Record<string, unknown> {
   extras.notes = r.notes;
   return extras;
 }
+
+/**
+ * The pool of `status TARGET` in the shape of a `status --all` pool (its
+ * `pool` line in jsonl), so one dashboard reads both: the pool file's facts
+ * when it was found (null when not), the target as `listen`, and the read.
+ */
+export function singlePoolJson(r: StatusReport): Record<string, unknown> {
+  const one = statusJsonExtras(r);
+  const name = r.pool?.name ?? r.status?.pool ?? null;
+  return {
+    id: name ?? r.target,
+    name,
+    phpVersion: null,
+    config: null,
+    masterPid: null,
+    file: r.pool?.file ?? null,
+    line: r.pool?.line ?? null,
+    listen: r.target,
+    pm: r.status?.processManager ?? r.pool?.pm ?? null,
+    maxChildren: r.derived?.maxChildren ?? r.pool?.maxChildren ?? null,
+    statusPath: r.path,
+    statusListen: r.pool?.statusListen ?? null,
+    state: r.healthy ? 'ok' : 'failing',
+    healthy: r.healthy,
+    pool: one.pool,
+    statusRead: one.statusListen,
+    thresholds: one.thresholds,
+    notes: one.notes,
+    findings: r.findings.map((f) => f.id),
+    interval: one.interval,
+    probe: one.probe,
+  };
+}

@@ -37,7 +37,13 @@ export interface AllPoolsOptions {
   concurrency?: number;
 }
 
-const DEFAULT_CONCURRENCY = 16;
+/**
+ * Pools read at once. Each read holds one socket for at most --timeout, so a
+ * machine of up to this many pools, every one of them stuck, costs one
+ * --timeout (a scrape or a cron run that must end); beyond it, one more per
+ * this many.
+ */
+const DEFAULT_CONCURRENCY = 64;
 
 export async function readAllPools(
   pools: readonly MachinePool[],

@@ -515,12 +515,15 @@ describe('--get-values answers are untrusted (issue 12 item 23)', () => {
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
   });
 
-  it.each(['json', 'sarif', 'github', 'nagios'])('--format %s carries no raw control character', async (format) => {
-    const r = await ping(await answering(), '--get-values', '--format', format);
-    // eslint-disable-next-line no-control-regex
-    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
-    if (format === 'json') expect((JSON.parse(r.stdout) as Envelope).values).toEqual({ [name]: value });
-  });
+  it.each(['json', 'sarif', 'github', 'nagios', 'jsonl'])(
+    '--format %s carries no raw control character',
+    async (format) => {
+      const r = await ping(await answering(), '--get-values', '--format', format);
+      // eslint-disable-next-line no-control-regex
+      expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+      if (format === 'json') expect((JSON.parse(r.stdout) as Envelope).values).toEqual({ [name]: value });
+    },
+  );
 });
 
 describe('a directory as the target (issue 12 item 2)', () => {

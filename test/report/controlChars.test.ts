@@ -255,7 +255,7 @@ describe('a hostile log line and a hostile configuration line, through the CLI, 
         conf,
         '<VirtualHost *:80>\nDocumentRoot /srv/www\n<Directory /srv/www>\nOptions FollowSymLinks +ExecCGI\u001b]0;PWN\u0007\b\n</Directory>\n</VirtualHost>\n',
       );
-      for (const format of ['text', 'json', 'sarif', 'github', 'nagios']) {
+      for (const format of ['text', 'json', 'sarif', 'github', 'nagios', 'jsonl']) {
         for (const args of [
           ['logs', log],
           ['check', '--offline', conf],
@@ -288,7 +288,7 @@ describe('a hostile backend, through ping, in every format', () => {
       }),
     );
     try {
-      for (const format of ['text', 'json', 'sarif', 'github', 'nagios']) {
+      for (const format of ['text', 'json', 'sarif', 'github', 'nagios', 'jsonl']) {
         const r = await run(['ping', server.address, '--format', format]);
         expect(r.code, `${format}\n${r.stdout}${r.stderr}`).toBe(format === 'nagios' ? 2 : 1);
         expect(rawControls(r.stdout, '\n\t'), format).toEqual([]);

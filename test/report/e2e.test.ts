@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, delay, ensureBuilt, makeTempDir, type TempDir } from '../client/support.js';
 import { fixture } from './support.js';
 
-const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios'] as const;
+const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios', 'jsonl'] as const;
 
 function cli(args: string[]) {
   return execa(process.execPath, [BIN, ...args], {
@@ -64,6 +64,11 @@ describe('the bin, end to end: exit status of each format', () => {
         if (format === 'json' && contract !== 2) expect(() => JSON.parse(out), what).not.toThrow();
         if (format === 'sarif' && contract !== 2) expect(JSON.parse(out).version, what).toBe('2.1.0');
         if (format === 'nagios') expect(out, what).toMatch(/^FCGI-DOCTOR (OK|WARNING|CRITICAL|UNKNOWN) - [^\n]+\n?$/);
+        if (format === 'jsonl') {
+          // Even a run that could not begin ends in a summary line with its exit status.
+          const last = JSON.parse(out.trimEnd().split('\n').at(-1) ?? '');
+          expect([last.kind, last.exitStatus], what).toEqual(['summary', r.exitCode]);
+        }
       }
     });
   }
@@ -108,7 +113,7 @@ describe('the bin, end to end: exit status of each format', () => {
       expect(r.stdout, cmd).toMatch(new RegExp(`^\\s+fcgi-doctor ${cmd} `, 'm'));
     }
     const ping = await cli(['ping', '--help']);
-    expect(ping.stdout).toMatch(/--format <format> +output format: text, json, sarif, github, nagios/);
+    expect(ping.stdout).toMatch(/--format <format> +output format: text, json, sarif, github,\s+nagios, jsonl/);
     expect(ping.stdout).toContain('--fail-on <severity>');
   });
 });
