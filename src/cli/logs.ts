@@ -101,6 +101,14 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
         ),
       ),
     );
+  } else if (format === 'openmetrics' || format === 'prometheus') {
+    const { formatLogsMetrics } = await import('../report/logsMetrics.js');
+    io.stdout(
+      formatLogsMetrics(
+        { target, findings, suppressed: suppressed.length, exitCode, stats: result.stats, atMs: Date.now() },
+        format,
+      ),
+    );
   } else if (format !== 'text') {
     const code = await writeFindingsFormat(
       format,
@@ -128,6 +136,7 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
     );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
-  if (unreadableNamed && format === 'json') for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
+  if (unreadableNamed && (format === 'json' || format === 'openmetrics' || format === 'prometheus'))
+    for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
   return exitCode;
 }

@@ -269,6 +269,9 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
   const exitCode = exitStatusFor(counted, failOn);
   if (format === 'json') {
     io.stdout(formatJson(buildEnvelope(TOOL_VERSION, 'ping', where, counted, pingJsonExtras(report), suppressed)));
+  } else if (format === 'openmetrics' || format === 'prometheus') {
+    const { formatPingMetrics } = await import('../report/pingMetrics.js');
+    io.stdout(formatPingMetrics({ report, suppressed: suppressed.length, exitCode, atMs: Date.now() }, format));
   } else if (format === 'text') {
     io.stdout(
       formatPingText(style, report, {

@@ -53,7 +53,7 @@ describe('fcgi-doctor completion', () => {
     for (const cmd of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion'])
       expect(r.stdout).toContain(`'${cmd}:`);
     expect(r.stdout).toContain(
-      "'--format[output format\\: text, json, sarif, github, nagios]:format:(text json sarif github nagios)'",
+      "'--format[output format\\: text, json, sarif, github, nagios, openmetrics, prometheus]:format:(text json sarif github nagios openmetrics prometheus)'",
     );
     expect(r.stdout).toContain("'(-q --quiet)'{-q,--quiet}'[findings only]'");
     expect(r.stdout).toMatch(/'--body-file\[[^\]]*\]:body-file:_files'/);
