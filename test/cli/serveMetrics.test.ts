@@ -68,7 +68,7 @@ describe('status --serve-metrics: the endpoint', () => {
     expect(await head.text()).toBe('');
   });
 
-  it("each scrape reads afresh within the deadline Prometheus announces, and scrapes at once share nothing", async () => {
+  it('each scrape reads afresh within the deadline Prometheus announces, and scrapes at once share nothing', async () => {
     const seen: number[] = [];
     let n = 0;
     const url = await serve(async (timeoutMs) => {
@@ -78,7 +78,9 @@ describe('status --serve-metrics: the endpoint', () => {
       return family(mine);
     });
     const bodies = await Promise.all(
-      [1, 2, 3].map(() => fetch(url, { headers: { 'x-prometheus-scrape-timeout-seconds': '1.5' } }).then((r) => r.text())),
+      [1, 2, 3].map(() =>
+        fetch(url, { headers: { 'x-prometheus-scrape-timeout-seconds': '1.5' } }).then((r) => r.text()),
+      ),
     );
     expect(new Set(bodies).size).toBe(3);
     expect(seen).toEqual([1350, 1350, 1350]);
@@ -117,7 +119,10 @@ describe('status --serve-metrics: the endpoint', () => {
     const url = await serve(async () => family(1));
     const port = Number(new URL(url).port);
     await expect(
-      startMetricsServer({ address: { host: '127.0.0.1', port }, timeoutMs: 1000, scrape: async () => [] }, captureIO()),
+      startMetricsServer(
+        { address: { host: '127.0.0.1', port }, timeoutMs: 1000, scrape: async () => [] },
+        captureIO(),
+      ),
     ).rejects.toThrow(/127\.0\.0\.1:\d+: the address is in use/);
   });
 });
