@@ -280,7 +280,7 @@ describe.skipIf(!built || !haveServers)('metrics: OpenMetrics and the text forma
       };
       return json.data?.result ?? [];
     };
-    const valueOf = async (q: string) => {
+    const scalar = async (q: string) => {
       const r = await query(q);
       return r.length === 1 ? Number(r[0]?.value[1]) : undefined;
     };
@@ -385,11 +385,11 @@ describe.skipIf(!built || !haveServers)('metrics: OpenMetrics and the text forma
         { timeoutMs: 40_000, intervalMs: 500, what: 'every file job up' },
       );
       // The samples arrived, with their types: a counter queried by its _total name.
-      expect(await valueOf('fcgi_doctor_fpm_accepted_connections_total{job="file-status-api"}')).toBeGreaterThan(0);
+      expect(await scalar('fcgi_doctor_fpm_accepted_connections_total{job="file-status-api"}')).toBeGreaterThan(0);
     }, 60_000);
 
     it('scrapes the endpoint: up 1, a stuck pool is fcgi_doctor_up 0 within the scrape deadline; then a stopped pool too', async () => {
-      await waitFor(async () => (await valueOf('up{job="fcgi"}')) === 1, {
+      await waitFor(async () => (await scalar('up{job="fcgi"}')) === 1, {
         timeoutMs: 40_000,
         intervalMs: 500,
         what: 'up{job="fcgi"} == 1',
@@ -398,19 +398,19 @@ describe.skipIf(!built || !haveServers)('metrics: OpenMetrics and the text forma
         (await query('fcgi_doctor_up{job="fcgi"}')).map((r) => [r.metric.pool, Number(r.value[1])]),
       );
       expect(ups).toEqual({ www: 1, api: 1, stuck: 0 });
-      expect(await valueOf('scrape_duration_seconds{job="fcgi"}')).toBeLessThan(1);
-      expect(await valueOf('fcgi_doctor_fpm_max_children{job="fcgi",pool="api"}')).toBe(2);
+      expect(await scalar('scrape_duration_seconds{job="fcgi"}')).toBeLessThan(1);
+      expect(await scalar('fcgi_doctor_fpm_max_children{job="fcgi",pool="api"}')).toBe(2);
 
       // The master stopped, its configuration still there: the pool is found, and does not answer.
       await tcpFpm.process.stop();
-      await waitFor(async () => (await valueOf('fcgi_doctor_up{job="fcgi",pool="api"}')) === 0, {
+      await waitFor(async () => (await scalar('fcgi_doctor_up{job="fcgi",pool="api"}')) === 0, {
         timeoutMs: 20_000,
         intervalMs: 500,
         what: 'fcgi_doctor_up{pool="api"} == 0 once its master stopped',
       });
-      expect(await valueOf('up{job="fcgi"}')).toBe(1);
-      expect(await valueOf('scrape_duration_seconds{job="fcgi"}')).toBeLessThan(1);
-      expect(await valueOf('fcgi_doctor_up{job="fcgi",pool="www"}')).toBe(1);
+      expect(await scalar('up{job="fcgi"}')).toBe(1);
+      expect(await scalar('scrape_duration_seconds{job="fcgi"}')).toBeLessThan(1);
+      expect(await scalar('fcgi_doctor_up{job="fcgi",pool="www"}')).toBe(1);
     }, 90_000);
   });
 });
