@@ -108,7 +108,7 @@ describe('the bin, end to end: exit status of each format', () => {
       expect(r.stdout, cmd).toMatch(new RegExp(`^\\s+fcgi-doctor ${cmd} `, 'm'));
     }
     const ping = await cli(['ping', '--help']);
-    expect(ping.stdout).toMatch(/--format <format> +output format: text, json, sarif, github, nagios/);
+    expect(ping.stdout).toMatch(/--format <format> +output format: text, json, sarif, github,\s+nagios/);
     expect(ping.stdout).toContain('--fail-on <severity>');
   });
 });
