@@ -387,6 +387,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .command('completion')
       .description('print a shell completion script: commands, options and --format values')
       .argument('<shell>', 'bash or zsh')
+      .option('--output <file>', OUTPUT_HELP)
       .addHelpText(
         'after',
         `
@@ -395,9 +396,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     echo 'source <(fcgi-doctor completion bash)' >> ~/.bashrc
     fcgi-doctor completion zsh > "\${fpath[1]}/_fcgi-doctor"     # then: compinit`,
       )
-      .action(async (shell: string) => {
+      .action(async (shell: string, opts) => {
         const { runCompletion } = await import('./completion.js');
-        exitCode = await runCompletion(shell, program, io);
+        exitCode = await withOutput(opts.output, io, (out) => runCompletion(shell, program, out));
       });
   });
 

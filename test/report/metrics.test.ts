@@ -148,7 +148,7 @@ describe('escapeLabelValue', () => {
 });
 
 describe('the reporters', () => {
-  const finding = (id: string, severity: Finding['severity']): Finding => ({
+  const finding = (id: Finding['id'], severity: Finding['severity']): Finding => ({
     id,
     severity,
     title: 't',
@@ -160,12 +160,12 @@ describe('the reporters', () => {
   it('findings counted by id and severity, every severity present', () => {
     const fams = findingFamilies(
       { command: 'check' },
-      [finding('a', 'error'), finding('a', 'error'), finding('b', 'warning')],
+      [finding('socket-missing', 'error'), finding('socket-missing', 'error'), finding('pool-busy', 'warning')],
       1,
     );
     const out = formatMetrics(fams, 'openmetrics');
-    expect(out).toContain('fcgi_doctor_findings{command="check",id="a",severity="error"} 2\n');
-    expect(out).toContain('fcgi_doctor_findings{command="check",id="b",severity="warning"} 1\n');
+    expect(out).toContain('fcgi_doctor_findings{command="check",id="socket-missing",severity="error"} 2\n');
+    expect(out).toContain('fcgi_doctor_findings{command="check",id="pool-busy",severity="warning"} 1\n');
     expect(out).toContain('fcgi_doctor_findings_by_severity{command="check",severity="info"} 0\n');
     expect(out).toContain('fcgi_doctor_suppressed_findings{command="check"} 1\n');
   });
