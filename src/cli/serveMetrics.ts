@@ -6,7 +6,7 @@
  * state: two scrapes at once share nothing but the read-only settings.
  *
  * The exposition follows the Accept header, as Prometheus negotiates it
- * (prometheus scrape/scrape.go, acceptHeader; the parser is chosen by the
+ * (prometheus scrape/scrape.go, scrapeAcceptHeader; the parser is chosen by the
  * answer's Content-Type, pkg/textparse/interface.go New): OpenMetrics when
  * the client takes it, else the Prometheus text format 0.0.4.
  */
