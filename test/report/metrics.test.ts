@@ -15,7 +15,8 @@ import {
   MAX_LABEL_VALUE_CHARS,
   type MetricFamily,
 } from '../../src/report/metrics.js';
-import { formatStatusMetrics } from '../../src/report/statusMetrics.js';
+import { formatStatusAllMetrics, formatStatusMetrics } from '../../src/report/statusMetrics.js';
+import type { PoolRow } from '../../src/status/all.js';
 import type { StatusReport } from '../../src/status/evaluate.js';
 
 const counter: MetricFamily = {
@@ -233,5 +234,40 @@ describe('the reporters', () => {
     const om = formatStatusMetrics(report({ healthy: false }), { atMs: 0 });
     expect(om).toContain('fcgi_doctor_up{command="status",target="127.0.0.1:9000"} 0\n');
     expect(om).not.toContain('fcgi_doctor_fpm_');
+  });
+
+  it('status --all: two pools of one name on two PHP versions are two label sets; a pool not asked only says so', () => {
+    const row = (name: string, phpVersion: string, listen: string, statusPath?: string): PoolRow => ({
+      pool: {
+        id: `${name}@${phpVersion}`,
+        name,
+        phpVersion,
+        config: `/etc/php/${phpVersion}/fpm/php-fpm.conf`,
+        listen,
+        facts: {
+          name,
+          file: `/etc/php/${phpVersion}/fpm/pool.d/${name}.conf`,
+          line: 1,
+          statusPathAt: 'x',
+          maxChildren: 5,
+          ...(statusPath ? { statusPath } : {}),
+        },
+        poolFile: { name, file: 'x', line: 1, settings: {}, lines: {} },
+      },
+      state: statusPath ? 'failing' : 'no-status-path',
+      ...(statusPath ? { report: report({ target: listen, healthy: false }) } : {}),
+    });
+    const out = formatStatusAllMetrics(
+      [row('www', '8.2', '/run/php/php8.2-fpm.sock', '/status'), row('www', '8.3', '/run/php/php8.3-fpm.sock')],
+      { atMs: 0 },
+    );
+    expect(out).toContain(
+      'fcgi_doctor_up{command="status",pool="www",target="/run/php/php8.2-fpm.sock",php_version="8.2"} 0\n',
+    );
+    expect(out).not.toMatch(/fcgi_doctor_up\{[^}]*8\.3/);
+    expect(out).toContain(
+      'fcgi_doctor_pool_status_path_configured{command="status",pool="www",target="/run/php/php8.3-fpm.sock",php_version="8.3"} 0\n',
+    );
+    expect(out.match(/^fcgi_doctor_fpm_max_children\{/gm)).toHaveLength(2);
   });
 });
