@@ -25,6 +25,7 @@ import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRequestEnvironment } from '../../src/client/params.js';
 import { sendRequest } from '../../src/client/request.js';
+import { formatMetrics } from '../../src/report/metrics.js';
 import { startApache, type ApacheServer } from './harness/apache.js';
 import { freePort } from './harness/freePort.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
@@ -72,6 +73,16 @@ function expectPromtoolClean(text: string, what: string) {
   const r = promtool(text);
   expect(r, what).toEqual({ code: 0, out: '' });
 }
+
+/** Names no sane pool has, and a hostile one might. */
+const HOSTILE = [
+  'a"b',
+  'back\\slash\\',
+  'two\nlines',
+  'esc\u001b]0;x\u0007',
+  '} 1\nfcgi_doctor_up 0',
+  'caf\u00e9 \u{1F600}',
+];
 
 const SCRIPTS = {
   'slow.php': '<?php sleep((int)($_GET["s"] ?? 3)); echo "done";',
@@ -298,6 +309,19 @@ describe.skipIf(!built || !haveServers)('metrics: OpenMetrics and the text forma
         stuckConf,
         `[global]\npid = ${dir.path}/stuck.pid\n[stuck]\nuser = www-data\nlisten = 127.0.0.1:${stuckPort}\npm = static\npm.max_children = 1\npm.status_path = /status\n`,
       );
+      // Label values as a hostile backend or configuration could name things, through our escaping.
+      outputs.set(
+        'hostile',
+        formatMetrics(
+          HOSTILE.map((value, i) => ({
+            name: `fcgi_doctor_hostile_${i}`,
+            type: 'gauge' as const,
+            help: 'h',
+            samples: [{ labels: { pool: value }, value: i }],
+          })),
+          'openmetrics',
+        ),
+      );
       // The OpenMetrics outputs of the commands above, served as an exporter would serve them.
       files = createHttpServer((req, res) => {
         const body = outputs.get((req.url ?? '').slice(1));
@@ -386,6 +410,20 @@ describe.skipIf(!built || !haveServers)('metrics: OpenMetrics and the text forma
       );
       // The samples arrived, with their types: a counter queried by its _total name.
       expect(await scalar('fcgi_doctor_fpm_accepted_connections_total{job="file-status-api"}')).toBeGreaterThan(0);
+    }, 60_000);
+
+    it('label values with quotes, backslashes, newlines and controls reach Prometheus as they were (controls replaced)', async () => {
+      await waitFor(async () => (await scalar('up{job="file-hostile"}')) === 1, {
+        timeoutMs: 40_000,
+        intervalMs: 500,
+        what: 'up{job="file-hostile"} == 1',
+      });
+      for (const [i, value] of HOSTILE.entries()) {
+        const r = await query(`fcgi_doctor_hostile_${i}`);
+        expect(r.map((x) => x.metric.pool)).toEqual([
+          value.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g, '\uFFFD'),
+        ]);
+      }
     }, 60_000);
 
     it('scrapes the endpoint: up 1, a stuck pool is fcgi_doctor_up 0 within the scrape deadline; then a stopped pool too', async () => {
