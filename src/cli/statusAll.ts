@@ -64,10 +64,13 @@ export async function statusAllScrape(
   return async (timeoutMs) => {
     const atMs = Date.now();
     const { pools } = await loadMachinePools(s.fpmConfigs);
+    // More pools than lanes read in rounds: each round gets its share of the deadline, so the
+    // whole scrape still ends within it even when every pool is stuck.
+    const rounds = Math.max(1, Math.ceil(pools.length / SCRAPE_CONCURRENCY));
     const read = await readAllPools(
       pools,
       {
-        timeoutMs,
+        timeoutMs: Math.max(MIN_POOL_TIMEOUT_MS, Math.floor(timeoutMs / rounds)),
         thresholds: s.thresholds,
         toolVersion: TOOL_VERSION,
         // Every pool at once: the scrape takes one pool's time, not a lane's.
@@ -83,6 +86,8 @@ export async function statusAllScrape(
 
 /** Pools read at once by a scrape: beyond, a lane reads a second pool after the first. */
 const SCRAPE_CONCURRENCY = 64;
+/** The least a pool is given, however many rounds there are: a healthy pool answers in a few ms. */
+const MIN_POOL_TIMEOUT_MS = 50;
 
 export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<number> {
   const suppressions = await loadSuppressions(s, reported('status'));
