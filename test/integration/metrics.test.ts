@@ -6,7 +6,8 @@
  * `promtool check metrics`, and the OpenMetrics outputs are scraped by a real
  * Prometheus (whose OpenMetrics parser is strict: a bad line fails the
  * scrape). `status --serve-metrics` is scraped by that Prometheus too, with a
- * pool stopped and a pool that never answers.
+ * pool stopped and a pool that never answers; node_exporter's textfile
+ * collector reads what --output writes.
  *
  * promtool 2.42's `check metrics` reads the Prometheus text format 0.0.4
  * (cmd/promtool/main.go, CheckMetrics: promlint over expfmt's text parser):
@@ -39,7 +40,8 @@ const haveServers =
   hasBinary(BINARIES.apache) &&
   hasBinary(BINARIES.modProxyFcgi) &&
   hasBinary(BINARIES.promtool) &&
-  hasBinary(BINARIES.prometheus);
+  hasBinary(BINARIES.prometheus) &&
+  hasBinary(BINARIES.nodeExporter);
 
 async function cli(args: string[]) {
   const r = await execa(process.execPath, [BIN, ...args], {
@@ -252,6 +254,67 @@ describe.skipIf(!built || !haveServers)('metrics: OpenMetrics and the text forma
     expect(text.code).toBe(om.code);
     expectPromtoolClean(text.stdout, 'logs --format prometheus');
   }, 30_000);
+
+  it("node_exporter's textfile collector reads what --output writes: several commands in one directory, counters typed in the text format", async () => {
+    const textfile = join(dir.path, 'node-exporter');
+    mkdirSync(textfile);
+    const runs = [
+      [
+        'status',
+        '--all',
+        '--fpm-config',
+        unixFpm.confPath,
+        '--format',
+        'prometheus',
+        '--output',
+        join(textfile, 'status.prom'),
+      ],
+      ['ping', sock(), '--script', '/ping', '--format', 'prometheus', '--output', join(textfile, 'ping.prom')],
+      [
+        'check',
+        vhostPath,
+        '--root',
+        apache.confPath,
+        '--format',
+        'prometheus',
+        '--output',
+        join(textfile, 'check.prom'),
+      ],
+      ['status', tcp(), '--format', 'prometheus', '--output', join(textfile, 'api.prom')],
+    ];
+    for (const args of runs) expect((await cli(args)).stdout).toBe('');
+    const port = await freePort();
+    const exporter = execa(
+      BINARIES.nodeExporter.path,
+      [
+        '--collector.disable-defaults',
+        '--collector.textfile',
+        `--collector.textfile.directory=${textfile}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+      ],
+      { reject: false },
+    );
+    try {
+      const body = await waitFor(
+        async () => {
+          const r = await fetch(`http://127.0.0.1:${port}/metrics`);
+          return r.ok ? r.text() : undefined;
+        },
+        { timeoutMs: 15_000, what: 'node_exporter /metrics' },
+      );
+      expect(body).toMatch(/^node_textfile_scrape_error 0$/m);
+      const ups = body.split('\n').filter((l) => l.startsWith('fcgi_doctor_up{'));
+      expect(ups.map((l) => /command="(\w+)"/.exec(l)?.[1]).sort()).toEqual(['check', 'ping', 'status', 'status']);
+      expect(body).toMatch(/^# TYPE fcgi_doctor_fpm_max_children_reached_total counter$/m);
+      for (const pool of ['www', 'api'])
+        expect(body).toMatch(
+          new RegExp(`^fcgi_doctor_fpm_max_children_reached_total\\{[^}]*pool="${pool}"[^}]*\\} \\d+$`, 'm'),
+        );
+    } finally {
+      exporter.kill('SIGTERM');
+      await exporter;
+    }
+  });
 
   it('--output: the report lands whole in the file, stdout empty, no temporary file left', async () => {
     const textfile = join(dir.path, 'textfile');

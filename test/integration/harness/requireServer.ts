@@ -68,6 +68,7 @@ export const BINARIES = {
   modProxyFcgi: { name: 'mod_proxy_fcgi', path: '/usr/lib/apache2/modules/mod_proxy_fcgi.so', pkg: 'apache2' },
   prometheus: { name: 'prometheus', path: '/usr/bin/prometheus', pkg: 'prometheus' },
   promtool: { name: 'promtool', path: '/usr/bin/promtool', pkg: 'prometheus' },
+  nodeExporter: { name: 'node_exporter', path: '/usr/bin/prometheus-node-exporter', pkg: 'prometheus-node-exporter' },
 } as const;
 
 const PACKAGE_BY_PATH = new Map<string, string>(Object.values(BINARIES).map((b) => [b.path, b.pkg]));
