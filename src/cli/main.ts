@@ -5,10 +5,6 @@ import { FORMATS, wantsNagios } from './formats.js';
 import { collect } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
-/**
- * Wiring only: parse arguments, load the one command asked for (lazily, so
- * `ping` does not pay for the configuration parser), return the exit status.
- */
 const OUTPUT_HELP =
   'write the report to this file, whole or not at all (a temporary file renamed over it), instead of standard output';
 
@@ -19,6 +15,10 @@ async function withOutput(file: string | undefined, io: CliIO, run: (io: CliIO) 
   return runToFile(file, io, run);
 }
 
+/**
+ * Wiring only: parse arguments, load the one command asked for (lazily, so
+ * `ping` does not pay for the configuration parser), return the exit status.
+ */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let exitCode = 0;
   const program = new Command('fcgi-doctor')

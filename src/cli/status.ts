@@ -138,7 +138,8 @@ async function targetScrape(
       target,
       {
         path: s.path,
-        timeoutMs,
+        // Without the pool file known, poolStatus may ask twice (/status, then the pool file's path): each gets half.
+        timeoutMs: pool ? timeoutMs : Math.max(50, Math.floor(timeoutMs / 2)),
         thresholds: s.thresholds,
         toolVersion: TOOL_VERSION,
         maxResponseBytes: s.maxResponseBytes,
