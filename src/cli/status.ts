@@ -199,6 +199,8 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
       ['--interval', opts.interval],
       ['--fail-on-new', failOnNew.length ? 'x' : undefined],
       ['--probe', probe],
+      // Every pool is asked at its own pool file's pm.status_path; one path fits one pool.
+      ['--path', targetText === undefined ? opts.path : undefined],
     ].find(([, v]) => v !== undefined);
     if (refused)
       throw new UsageError(

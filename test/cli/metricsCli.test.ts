@@ -59,6 +59,7 @@ describe('status --serve-metrics: what it refuses', () => {
     [['--serve-metrics', '9253', '--output', '/tmp/x.prom'], /--output does not go with --serve-metrics/],
     [['--serve-metrics', '9253', '--interval', '5s'], /--interval does not go with --serve-metrics/],
     [['--serve-metrics', '9253', '--probe', 'liveness'], /--probe does not go with --serve-metrics/],
+    [['--serve-metrics', '9253', '--path', '/st'], /--path does not go with --serve-metrics/],
   ])('status %j: exit 2', async (args, message) => {
     const r = await run(['status', ...args]);
     expect(r.code).toBe(2);
