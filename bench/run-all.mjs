@@ -14,6 +14,7 @@ const benches = [
   ['config-offline.mjs', '--runs', '5'],
   ['trace-route.mjs', '--runs', '5'],
   ['check-vhost.mjs', '--runs', '3'],
+  ['metrics-endpoint.mjs', '15'],
 ];
 let failed = 0;
 for (const [script, ...args] of benches) {

@@ -4,12 +4,14 @@
 # uWSGI with its python3 plugin, fcgiwrap, libfcgi-perl, spawn-fcgi and
 # cgi-fcgi (libfcgi-bin, the reference client of the benchmarks), nginx, and
 # Prometheus (its promtool validates the OpenMetrics output; a real server scrapes
-# the metrics endpoint).
+# the metrics endpoint) with node_exporter (its textfile collector reads what
+# --output writes).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
 packages=(apache2 libapache2-mod-fcgid php-fpm php-cli uwsgi-core uwsgi-plugin-python3
-          fcgiwrap libfcgi-perl libfcgi-bin spawn-fcgi procps nginx prometheus)
+          fcgiwrap libfcgi-perl libfcgi-bin spawn-fcgi procps nginx prometheus
+          prometheus-node-exporter)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -148,6 +148,21 @@ export async function runCheckCommand(
       { findings, suppressed, exitStatus: exitCode, internalErrors: report.internalErrors },
       io,
     );
+  } else if (format === 'openmetrics' || format === 'prometheus') {
+    const { formatCheckMetrics } = await import('../report/checkMetrics.js');
+    io.stdout(
+      formatCheckMetrics(
+        {
+          target: target ?? summary.rootFile,
+          findings,
+          suppressed: suppressed.length,
+          exitCode,
+          setups: summary.setups.length,
+          atMs: Date.now(),
+        },
+        format,
+      ),
+    );
   } else if (format !== 'text') {
     const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
     return writeFindingsFormat(

@@ -13,7 +13,7 @@ const CHOICES: Record<string, readonly string[]> = {
 };
 
 /** Options whose value is a path. */
-const PATH_OPTIONS = new Set(['--script', '--document-root', '--body-file', '--root', '--server-root']);
+const PATH_OPTIONS = new Set(['--script', '--document-root', '--body-file', '--root', '--server-root', '--output']);
 
 /** What the completion script offers, read from the commands as main.ts defines them. */
 export function completionSpec(program: Command, ids: string[]): CompletionSpec {

@@ -9,9 +9,11 @@ import { TOOL_VERSION } from './version.js';
  * Choosing the reporter of the finding formats (sarif, github, nagios): each
  * is loaded only when asked, so a plain `ping` pays for none of them.
  */
-export const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios', 'jsonl'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'github', 'nagios', 'jsonl', 'openmetrics', 'prometheus'] as const;
 export type Format = (typeof FORMATS)[number];
 export type FindingsFormat = 'sarif' | 'github' | 'nagios';
+/** The metric formats: OpenMetrics 1.0, or the Prometheus text format 0.0.4 that node_exporter's textfile collector reads. */
+export type MetricsFormat = 'openmetrics' | 'prometheus';
 
 export interface FindingsOutput {
   command: string;

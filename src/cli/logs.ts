@@ -109,6 +109,14 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
       { findings, suppressed, exitStatus: exitCode, extra: { notices: result.notices, stats: result.stats } },
       io,
     );
+  } else if (format === 'openmetrics' || format === 'prometheus') {
+    const { formatLogsMetrics } = await import('../report/logsMetrics.js');
+    io.stdout(
+      formatLogsMetrics(
+        { target, findings, suppressed: suppressed.length, exitCode, stats: result.stats, atMs: Date.now() },
+        format,
+      ),
+    );
   } else if (format !== 'text') {
     const code = await writeFindingsFormat(
       format,
@@ -136,7 +144,10 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
     );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
   }
-  if (unreadableNamed && (format === 'json' || format === 'jsonl'))
+  if (
+    unreadableNamed &&
+    (format === 'json' || format === 'jsonl' || format === 'openmetrics' || format === 'prometheus')
+  )
     for (const n of result.notices) io.stderr(`fcgi-doctor: ${n.message}\n`);
   return exitCode;
 }

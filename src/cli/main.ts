@@ -5,6 +5,16 @@ import { FORMATS, wantsNagios } from './formats.js';
 import { collect } from './parse.js';
 import { TOOL_VERSION } from './version.js';
 
+const OUTPUT_HELP =
+  'write the report to this file, whole or not at all (a temporary file renamed over it), instead of standard output';
+
+/** --output FILE: the command's standard output goes to FILE, written atomically (./output.ts); loaded only when asked. */
+async function withOutput(file: string | undefined, io: CliIO, run: (io: CliIO) => Promise<number>): Promise<number> {
+  if (file === undefined) return run(io);
+  const { runToFile } = await import('./output.js');
+  return runToFile(file, io, run);
+}
+
 /**
  * Wiring only: parse arguments, load the one command asked for (lazily, so
  * `ping` does not pay for the configuration parser), return the exit status.
@@ -33,7 +43,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .option(
         '--config <file>',
         'the project file of suppressions (default: .fcgi-doctor.yaml here or in a directory above)',
-      );
+      )
+      .option('--output <file>', OUTPUT_HELP);
 
   // Each command's options, defined only when needed: `fcgi-doctor ping …` builds
   // ping alone (start-up counts for a health check); help, completion and
@@ -82,6 +93,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     fcgi-doctor ping unix:/tmp/fcgi.sock --format json
     fcgi-doctor ping /tmp/fcgi.sock --count 10000 --concurrency 32
     fcgi-doctor ping /run/php/php-fpm.sock --script /ping --expect-body pong --format nagios
+    fcgi-doctor ping /run/php/php-fpm.sock --script /ping --format openmetrics
 
   Exit status: 0 the request completed and every expectation held; 1 it failed or
   an expectation did not hold; 2 bad arguments or unreadable input. With
@@ -89,7 +101,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       )
       .action(async (target: string, opts) => {
         const { runPing } = await import('./ping.js');
-        exitCode = await runPing(target, opts, io);
+        exitCode = await withOutput(opts.output, io, (out) => runPing(target, opts, out));
       });
   });
 
@@ -122,6 +134,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     fcgi-doctor check --offline site.conf --format sarif > fcgi-doctor.sarif
     fcgi-doctor check --offline site.conf --format github   # annotations in GitHub Actions
     fcgi-doctor check /etc/apache2/sites-enabled/app.conf --format nagios
+    fcgi-doctor check --format openmetrics --output /var/lib/node_exporter/textfile/fcgi-check.prom
 
   Exit status: 0 no error found; 1 at least one error (or warning, with
   --fail-on warning); 2 the configuration could not be read or bad arguments.
@@ -129,7 +142,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       )
       .action(async (file: string | undefined, opts) => {
         const { runCheckCommand } = await import('./check.js');
-        exitCode = await runCheckCommand(file, opts, io);
+        exitCode = await withOutput(opts.output, io, (out) => runCheckCommand(file, opts, out));
       });
   });
 
@@ -169,7 +182,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       )
       .action(async (url: string, opts) => {
         const { runTraceCommand } = await import('./trace.js');
-        exitCode = await runTraceCommand(url, opts, io);
+        exitCode = await withOutput(opts.output, io, (out) => runTraceCommand(url, opts, out));
       });
   });
 
@@ -196,6 +209,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     journalctl -u php8.2-fpm | fcgi-doctor logs -
     fcgi-doctor logs --format json
     fcgi-doctor logs /var/log/apache2/error.log --since 15m --format nagios
+    fcgi-doctor logs --since 15m --format openmetrics --output /var/lib/node_exporter/textfile/fcgi-logs.prom
 
   Exit status: 0 no error found; 1 at least one error (or warning, with
   --fail-on warning); 2 a log named could not be read, or bad arguments.
@@ -203,7 +217,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       )
       .action(async (files: string[], opts) => {
         const { runLogsCommand } = await import('./logs.js');
-        exitCode = await runLogsCommand(files, opts, io);
+        exitCode = await withOutput(opts.output, io, (out) => runLogsCommand(files, opts, out));
       });
   });
 
@@ -246,8 +260,12 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option(
           '--max-response-bytes <n>',
           'stop reading a status page beyond this size (default 4 MiB, at most 256 MiB)',
+        )
+        .option(
+          '--serve-metrics <address>',
+          'serve GET /metrics for Prometheus at HOST:PORT (a bare PORT: 127.0.0.1), each scrape a fresh read of every pool (or of TARGET)',
         ),
-      ['text', 'json', 'nagios', 'jsonl'],
+      ['text', 'json', 'nagios', 'jsonl', 'openmetrics', 'prometheus'],
     )
       .addHelpText(
         'after',
@@ -260,6 +278,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     fcgi-doctor status 127.0.0.1:9000 --interval 5s --fail-on-new max-children-reached,slow-requests --format nagios
     fcgi-doctor status --all                                          # every pool, one row each
     fcgi-doctor status --all --fpm-config /etc/php/8.3/fpm/php-fpm.conf --format json
+    fcgi-doctor status --all --format openmetrics --output /var/lib/node_exporter/textfile/fcgi.prom
+    fcgi-doctor status --serve-metrics 127.0.0.1:9253               # GET /metrics for Prometheus
 
   The pool needs pm.status_path (e.g. "pm.status_path = /status") in its pool
   file; status asks for it over FastCGI, as the web server would. A pool with
@@ -270,11 +290,15 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   the pool is alive, even when every worker is busy); 1 a threshold or the probe
   failed, or the page could not be read (--all: of any pool with a
   pm.status_path; a pool without one is listed, not failed); 2 bad arguments. With --format nagios:
-  0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
+  0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. With --serve-metrics: 0 after SIGTERM
+  or SIGINT, 2 when the address cannot be bound.`,
       )
       .action(async (target: string | undefined, opts) => {
         const { runStatus } = await import('./status.js');
-        exitCode = await runStatus(target, opts, io);
+        exitCode =
+          opts.serveMetrics !== undefined
+            ? await runStatus(target, opts, io)
+            : await withOutput(opts.output, io, (out) => runStatus(target, opts, out));
       });
   });
 
@@ -285,6 +309,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .argument('<id>', 'a finding id (socket-permission-denied) or a log rule id')
       .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
       .option('--no-color', 'no colour')
+      .option('--output <file>', OUTPUT_HELP)
       .addHelpText(
         'after',
         `
@@ -295,7 +320,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       )
       .action(async (id: string, opts) => {
         const { runExplain } = await import('./explain.js');
-        exitCode = await runExplain(id, opts, io);
+        exitCode = await withOutput(opts.output, io, (out) => runExplain(id, opts, out));
       });
   });
 
@@ -305,6 +330,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .description('the catalog: every finding id and every known log message')
       .addOption(new Option('--format <format>', 'output format: text, json').default('text'))
       .option('--no-color', 'no colour')
+      .option('--output <file>', OUTPUT_HELP)
       .addHelpText(
         'after',
         `
@@ -314,7 +340,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       )
       .action(async (opts) => {
         const { runRules } = await import('./explain.js');
-        exitCode = await runRules(opts, io);
+        exitCode = await withOutput(opts.output, io, (out) => runRules(opts, out));
       });
   });
 
@@ -361,6 +387,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       .command('completion')
       .description('print a shell completion script: commands, options and --format values')
       .argument('<shell>', 'bash or zsh')
+      .option('--output <file>', OUTPUT_HELP)
       .addHelpText(
         'after',
         `
@@ -369,9 +396,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     echo 'source <(fcgi-doctor completion bash)' >> ~/.bashrc
     fcgi-doctor completion zsh > "\${fpath[1]}/_fcgi-doctor"     # then: compinit`,
       )
-      .action(async (shell: string) => {
+      .action(async (shell: string, opts) => {
         const { runCompletion } = await import('./completion.js');
-        exitCode = await runCompletion(shell, program, io);
+        exitCode = await withOutput(opts.output, io, (out) => runCompletion(shell, program, out));
       });
   });
 

@@ -288,6 +288,9 @@ export async function runPing(targetText: string, opts: PingOptions, io: CliIO):
         extra: pingJsonlExtras(report),
       }),
     );
+  } else if (format === 'openmetrics' || format === 'prometheus') {
+    const { formatPingMetrics } = await import('../report/pingMetrics.js');
+    io.stdout(formatPingMetrics({ report, suppressed: suppressed.length, exitCode, atMs: Date.now() }, format));
   } else if (format === 'text') {
     io.stdout(
       formatPingText(style, report, {

@@ -16,9 +16,11 @@ import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, UsageError, type CliIO } from './io.js';
 import { parseDuration, parseFormat, parsePositiveInt, parseTargetArgument } from './parse.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
+import type { ScrapeMetrics } from './serveMetrics.js';
+import type { Thresholds } from '../status/evaluate.js';
 import { TOOL_VERSION } from './version.js';
 
-export const STATUS_FORMATS = ['text', 'json', 'nagios', 'jsonl'] as const;
+export const STATUS_FORMATS = ['text', 'json', 'nagios', 'jsonl', 'openmetrics', 'prometheus'] as const;
 
 /** The most --max-response-bytes may ask: 256 MiB, some 600,000 workers' lines. */
 export const MAX_STATUS_RESPONSE_BYTES = 256 * 1024 * 1024;
@@ -41,6 +43,10 @@ export interface StatusCliOptions extends SuppressionOptions {
   all?: boolean;
   /** PHP-FPM main configurations to read pools from, instead of the machine's (repeatable) */
   fpmConfig?: string[];
+  /** HOST:PORT: serve /metrics for Prometheus instead of one report */
+  serveMetrics?: string;
+  /** --output FILE (main.ts writes it): refused with --serve-metrics, which writes no report */
+  output?: string;
 }
 
 function wholeNumber(text: string | undefined, what: string, max = 1_000_000): number | undefined {
@@ -107,11 +113,52 @@ function suppressionOptionsOf(opts: StatusCliOptions): SuppressionOptions {
   return { ...(ignore !== undefined ? { ignore } : {}), ...(config !== undefined ? { config } : {}) };
 }
 
+/**
+ * What each scrape of `status TARGET --serve-metrics` reads: that pool, its
+ * pool file found again each time (from --fpm-config, or on the machine).
+ */
+async function targetScrape(
+  target: Target,
+  fpmConfigs: readonly string[],
+  s: SuppressionOptions & { timeoutMs: number; thresholds: Thresholds; maxResponseBytes?: number; path?: string },
+): Promise<ScrapeMetrics> {
+  const suppressions = await loadSuppressions(s, reported('status'));
+  const { statusTargetFamilies } = await import('../report/statusMetrics.js');
+  const { phpVersionOf } = await import('../fpm/installations.js');
+  return async (timeoutMs) => {
+    const atMs = Date.now();
+    const { findPool, access } = await poolLookup(target);
+    let pool: PoolFacts | undefined;
+    if (fpmConfigs.length) {
+      const { loadMachinePools } = await import('./statusAll.js');
+      const { machinePoolServing } = await import('../status/machine.js');
+      pool = machinePoolServing((await loadMachinePools(fpmConfigs)).pools, target)?.facts;
+    }
+    const report = await poolStatus(
+      target,
+      {
+        path: s.path,
+        // Without the pool file known, poolStatus may ask twice (/status, then the pool file's path): each gets half.
+        timeoutMs: pool ? timeoutMs : Math.max(50, Math.floor(timeoutMs / 2)),
+        thresholds: s.thresholds,
+        toolVersion: TOOL_VERSION,
+        maxResponseBytes: s.maxResponseBytes,
+      },
+      { ...(pool ? { pool } : { findPool }), describeClientError: findingForClientError, access },
+    );
+    const { findings } = suppress(report.findings, suppressions);
+    report.findings = findings;
+    // A pool whose every error was suppressed is healthy, as status --all counts it.
+    report.healthy = report.status !== undefined && !findings.some((f) => f.severity === 'error');
+    return statusTargetFamilies(report, report.pool ? phpVersionOf(report.pool.file) : undefined, atMs);
+  };
+}
+
 export async function runStatus(targetText: string | undefined, opts: StatusCliOptions, io: CliIO): Promise<number> {
   const format = parseFormat(opts.format ?? 'text', STATUS_FORMATS);
   if (opts.all && targetText !== undefined)
     throw new UsageError(`status --all lists every pool: give no TARGET ("${targetText}"), or drop --all`);
-  if (!opts.all && targetText === undefined)
+  if (!opts.all && targetText === undefined && opts.serveMetrics === undefined)
     throw new UsageError(
       "status needs a TARGET (the pool's socket or address), or --all for every pool on the machine",
     );
@@ -142,6 +189,39 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
     maxBusyPercent,
     failOnNew,
   };
+
+  if (opts.serveMetrics !== undefined) {
+    const { parseListenAddress, runMetricsServer } = await import('./serveMetrics.js');
+    const address = parseListenAddress(opts.serveMetrics);
+    const refused = [
+      ['--format', opts.format !== undefined && opts.format !== 'text' ? opts.format : undefined],
+      ['--output', opts.output],
+      ['--interval', opts.interval],
+      ['--fail-on-new', failOnNew.length ? 'x' : undefined],
+      ['--probe', probe],
+      // Every pool is asked at its own pool file's pm.status_path; one path fits one pool.
+      ['--path', targetText === undefined ? opts.path : undefined],
+    ].find(([, v]) => v !== undefined);
+    if (refused)
+      throw new UsageError(
+        `${refused[0]} does not go with --serve-metrics: each scrape reads the pools once and answers in the format Prometheus asks for`,
+      );
+    const settings = {
+      ...suppressionOptionsOf(opts),
+      timeoutMs,
+      thresholds,
+      ...(maxResponseBytes !== undefined ? { maxResponseBytes } : {}),
+    };
+    if (targetText === undefined) {
+      const { statusAllScrape } = await import('./statusAll.js');
+      const scrape = await statusAllScrape({ ...settings, fpmConfigs });
+      const what = fpmConfigs.length ? `the pools of ${fpmConfigs.join(', ')}` : 'every PHP-FPM pool of this machine';
+      return runMetricsServer({ address, timeoutMs, scrape }, io, what);
+    }
+    const target = parseTargetArgument(targetText);
+    const scrape = await targetScrape(target, fpmConfigs, { ...settings, path: opts.path });
+    return runMetricsServer({ address, timeoutMs, scrape }, io, formatTarget(target));
+  }
 
   if (opts.all) {
     const unsupported = [
@@ -208,6 +288,15 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
           exitStatus: exitCode,
           extra: { healthy: report.healthy, pools: 1 },
         }),
+    );
+    return exitCode;
+  }
+  if (format === 'openmetrics' || format === 'prometheus') {
+    const { formatStatusMetrics } = await import('../report/statusMetrics.js');
+    const { phpVersionOf } = await import('../fpm/installations.js');
+    const phpVersion = report.pool ? phpVersionOf(report.pool.file) : undefined;
+    io.stdout(
+      formatStatusMetrics(report, { ...(phpVersion ? { phpVersion } : {}), atMs: Date.now(), exposition: format }),
     );
     return exitCode;
   }

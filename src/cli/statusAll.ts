@@ -11,6 +11,7 @@ import type { Thresholds } from '../status/evaluate.js';
 import { exitStatusFor } from './exitStatus.js';
 import { colorEnabled, type CliIO } from './io.js';
 import { loadSuppressions, reported, suppress, type SuppressionOptions } from './suppressions.js';
+import type { ScrapeMetrics } from './serveMetrics.js';
 import { TOOL_VERSION } from './version.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -40,7 +41,7 @@ export async function loadMachinePools(fpmConfigs: readonly string[]) {
 }
 
 export interface StatusAllSettings extends SuppressionOptions {
-  format: 'text' | 'json' | 'jsonl';
+  format: 'text' | 'json' | 'jsonl' | 'openmetrics' | 'prometheus';
   fpmConfigs: readonly string[];
   timeoutMs: number;
   thresholds: Thresholds;
@@ -48,6 +49,45 @@ export interface StatusAllSettings extends SuppressionOptions {
   quiet?: boolean;
   color?: boolean;
 }
+
+/**
+ * What each scrape of `status --all --serve-metrics` reads: the pools found
+ * afresh (a pool added since start-up is scraped too), every pool at once,
+ * each within the scrape's deadline. Nothing is kept between scrapes.
+ */
+export async function statusAllScrape(
+  s: Omit<StatusAllSettings, 'format' | 'quiet' | 'color'>,
+): Promise<ScrapeMetrics> {
+  const suppressions = await loadSuppressions(s, reported('status'));
+  const { readAllPools, allFindings, keepFindings } = await import('../status/all.js');
+  const { statusFamilies, statusAllPools } = await import('../report/statusMetrics.js');
+  return async (timeoutMs) => {
+    const atMs = Date.now();
+    const { pools } = await loadMachinePools(s.fpmConfigs);
+    // More pools than lanes read in rounds: each round gets its share of the deadline, so the
+    // whole scrape still ends within it even when every pool is stuck.
+    const rounds = Math.max(1, Math.ceil(pools.length / SCRAPE_CONCURRENCY));
+    const read = await readAllPools(
+      pools,
+      {
+        timeoutMs: Math.max(MIN_POOL_TIMEOUT_MS, Math.floor(timeoutMs / rounds)),
+        thresholds: s.thresholds,
+        toolVersion: TOOL_VERSION,
+        // Every pool at once: the scrape takes one pool's time, not a lane's.
+        concurrency: SCRAPE_CONCURRENCY,
+        ...(s.maxResponseBytes !== undefined ? { maxResponseBytes: s.maxResponseBytes } : {}),
+      },
+      { describeClientError: findingForClientError },
+    );
+    const { findings } = suppress(allFindings(read), suppressions);
+    return statusFamilies(statusAllPools(keepFindings(read, new Set(findings))), { command: 'status' }, atMs);
+  };
+}
+
+/** Pools read at once by a scrape: beyond, a lane reads a second pool after the first. */
+const SCRAPE_CONCURRENCY = 64;
+/** The least a pool is given, however many rounds there are: a healthy pool answers in a few ms. */
+const MIN_POOL_TIMEOUT_MS = 50;
 
 export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<number> {
   const suppressions = await loadSuppressions(s, reported('status'));
@@ -91,6 +131,11 @@ export async function runStatusAll(s: StatusAllSettings, io: CliIO): Promise<num
           extra: { healthy: rows.every((r) => r.state !== 'failing'), pools: rows.length, notes: problems },
         }),
     );
+    return exitCode;
+  }
+  if (s.format === 'openmetrics' || s.format === 'prometheus') {
+    const { formatStatusAllMetrics } = await import('../report/statusMetrics.js');
+    io.stdout(formatStatusAllMetrics(rows, { atMs: Date.now(), exposition: s.format }));
     return exitCode;
   }
   const { formatStatusAllText } = await import('../report/statusAllText.js');

@@ -15,7 +15,7 @@ describe('fcgi-doctor completion', () => {
     const commands = /compgen -W "([^"]*--version)"/.exec(script)?.[1]?.split(' ') ?? [];
     for (const c of ['ping', 'check', 'trace', 'logs', 'explain', 'rules', 'serve', 'completion', '--help'])
       expect(commands).toContain(c);
-    expect(script).toContain('compgen -W "text json sarif github nagios jsonl"');
+    expect(script).toContain('compgen -W "text json sarif github nagios jsonl openmetrics prometheus"');
     expect(script).toContain('compgen -W "error warning"');
     expect(script).toContain('socket-missing');
     const dir = makeTempDir('completion');
@@ -31,7 +31,12 @@ describe('fcgi-doctor completion', () => {
         ])
           .toString()
           .trim();
-      expect(complete(['fcgi-doctor', 'ping', '/x', '--format', ''])).toBe('text json sarif github nagios jsonl');
+      expect(complete(['fcgi-doctor', 'ping', '/x', '--format', ''])).toBe(
+        'text json sarif github nagios jsonl openmetrics prometheus',
+      );
+      expect(complete(['fcgi-doctor', 'status', '--format', ''])).toBe('text json nagios jsonl openmetrics prometheus');
+      expect(complete(['fcgi-doctor', 'status', '--serve'])).toBe('--serve-metrics');
+      expect(complete(['fcgi-doctor', 'logs', '--outp'])).toBe('--output');
       expect(complete(['fcgi-doctor', 'explain', '--format', ''])).toBe('text json');
       expect(complete(['fcgi-doctor', 'ch'])).toBe('check');
       expect(complete(['fcgi-doctor', 'check', '--fa'])).toBe('--fail-on');
@@ -53,7 +58,7 @@ describe('fcgi-doctor completion', () => {
     for (const cmd of ['ping', 'check', 'logs', 'explain', 'rules', 'serve', 'completion'])
       expect(r.stdout).toContain(`'${cmd}:`);
     expect(r.stdout).toContain(
-      "'--format[output format\\: text, json, sarif, github, nagios, jsonl]:format:(text json sarif github nagios jsonl)'",
+      "'--format[output format\\: text, json, sarif, github, nagios, jsonl, openmetrics, prometheus]:format:(text json sarif github nagios jsonl openmetrics prometheus)'",
     );
     expect(r.stdout).toContain("'(-q --quiet)'{-q,--quiet}'[findings only]'");
     expect(r.stdout).toMatch(/'--body-file\[[^\]]*\]:body-file:_files'/);
