@@ -14,6 +14,7 @@ import {
   type FileStat,
   type FileSystem,
   type FileType,
+  type MachineMemory,
   type ProcessInfo,
   type Processes,
   type SystemProbes,
@@ -51,7 +52,19 @@ export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'
   privateTmp?: boolean;
   /** Its /proc/PID/environ; 'hidden' (or absent) when the viewer may not read it. */
   environ?: Record<string, string> | 'hidden';
+  /** What it uses (kb; measure default 'pss'); 'hidden' when smaps_rollup and status are not readable; absent: not measured. */
+  memory?: { kb: number; measure?: 'pss' | 'rss' } | 'hidden';
+  /** Its mount namespace (default the doctor's own, FIXTURE_MOUNT_NAMESPACE); 'hidden' when /proc/PID/ns is not readable. */
+  mountNamespace?: string | 'hidden';
+  /**
+   * The files it sees through /proc/PID/root when it runs in a container (its own
+   * mount namespace): paths there resolve in this table, not in the machine's.
+   */
+  containerFiles?: Record<string, FixtureFile | string>;
 }
+
+/** The doctor's own mount namespace in a fixture, and every process's unless it says otherwise. */
+export const FIXTURE_MOUNT_NAMESPACE = 'mnt:[4026531840]';
 
 export interface FixtureData {
   /** Path → file; a string is the content of a root-owned 0644 file. Parent directories exist implicitly (root 0755). */
@@ -71,6 +84,8 @@ export interface FixtureData {
   poolGlobs?: string[];
   /** /proc/self/mountinfo as mount point and type (default: none, so nothing is a network mount). */
   mounts?: MountEntry[];
+  /** /proc/meminfo; 'hidden' when not readable; absent: the fixture does not model memory (no `memory` source). */
+  memory?: MachineMemory | 'hidden';
 }
 
 export const FIXTURE_PASSWD = `root:x:0:0:root:/root:/bin/bash
@@ -224,6 +239,20 @@ function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: n
       return { ...p.environ };
     },
     viewer: () => viewer,
+    memory(pid) {
+      const p = list.find((x) => x.pid === pid);
+      if (!p) return probeError('missing', `/proc/${pid}: no such process`);
+      if (p.memory === undefined) return probeError('other', `/proc/${pid}/status: no VmRSS line`);
+      if (p.memory === 'hidden') return probeError('denied', `/proc/${pid}/status: EACCES: permission denied`);
+      return { kb: p.memory.kb, measure: p.memory.measure ?? 'pss' };
+    },
+    mountNamespace(pid) {
+      if (pid === 'self') return FIXTURE_MOUNT_NAMESPACE;
+      const p = list.find((x) => x.pid === pid);
+      if (!p) return probeError('missing', `/proc/${pid}: no such process`);
+      if (p.mountNamespace === 'hidden') return probeError('denied', `/proc/${pid}/ns/mnt: EACCES: permission denied`);
+      return p.mountNamespace ?? FIXTURE_MOUNT_NAMESPACE;
+    },
   };
 }
 
@@ -239,30 +268,35 @@ function withProcRoots(
   files: Record<string, FixtureFile | string>,
   list: FixtureProcess[],
 ): FileSystem {
-  const inner = (p: string): string | ReturnType<typeof probeError> | undefined => {
+  const containers = new Map<number, FileSystem>();
+  for (const p of list) if (p.containerFiles) containers.set(p.pid, fixtureFs(p.containerFiles));
+  /** The file system and path that /proc/<pid>/root/<path> names; undefined for any other path. */
+  const inner = (p: string): { fs: FileSystem; at: string } | ReturnType<typeof probeError> | undefined => {
     const m = /^\/proc\/(\d+)\/root(\/.*)?$/.exec(path.posix.normalize(p));
     if (!m || p in files) return undefined;
     const proc = list.find((x) => x.pid === Number(m[1]));
     if (!proc) return probeError('missing', `${p}: ENOENT: no such process`);
     const at = m[2] ?? '/';
+    const own = containers.get(proc.pid);
+    if (own) return { fs: own, at };
     if (proc.privateTmp && /^\/(var\/)?tmp(\/|$)/.test(at) && !/^\/(var\/)?tmp\/?$/.test(at))
       return probeError('missing', `${p}: ENOENT: no such file or directory`);
-    return at;
+    return { fs, at };
   };
   const via =
-    <T>(op: (p: string) => T | ReturnType<typeof probeError>) =>
+    <T>(op: (target: FileSystem, p: string) => T | ReturnType<typeof probeError>) =>
     (p: string) => {
       const r = inner(p);
-      return r === undefined ? op(p) : typeof r === 'string' ? op(r) : r;
+      return r === undefined ? op(fs, p) : 'error' in r ? r : op(r.fs, r.at);
     };
   return {
     ...fs,
-    lstat: via((p) => fs.lstat(p)),
-    stat: via((p) => fs.stat(p)),
-    readText: via((p) => fs.readText(p)),
+    lstat: via((t, p) => t.lstat(p)),
+    stat: via((t, p) => t.stat(p)),
+    readText: via((t, p) => t.readText(p)),
     exists: (p) => {
       const r = inner(p);
-      return r === undefined ? fs.exists(p) : typeof r === 'string' && fs.exists(r);
+      return r === undefined ? fs.exists(p) : !('error' in r) && r.fs.exists(r.at);
     },
   };
 }
@@ -312,5 +346,15 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
       hostname: () => data.hostname ?? 'fixture-host',
     },
     dirs: fsDirReader(fs, data.mounts ?? []),
+    ...(data.memory !== undefined
+      ? {
+          memory: {
+            machine: () =>
+              data.memory === 'hidden' || data.memory === undefined
+                ? probeError('denied', '/proc/meminfo: EACCES: permission denied')
+                : data.memory,
+          },
+        }
+      : {}),
   };
 }

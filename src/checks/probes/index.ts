@@ -37,6 +37,7 @@ import { limitExtensionsCheck } from './limitExtensions.js';
 import { timeoutsInvertedCheck } from './timeoutsInverted.js';
 import { openBasedirCheck } from './openBasedir.js';
 import { poolChrootCheck } from './poolChroot.js';
+import { fpmMemoryCheck } from './fpmMemory.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -64,6 +65,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   userMismatchCheck,
   statusPageExposedCheck,
   timeoutsInvertedCheck,
+  fpmMemoryCheck,
 ];
 
 export interface ProbeOptions {
