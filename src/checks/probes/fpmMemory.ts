@@ -58,7 +58,9 @@ function measurePool(ctx: ProbeContext, p: PoolOfInstallation, all: readonly Pro
   // A missing or invalid value is fpm-config-error's: FPM refuses to start.
   if (!entry || !Number.isInteger(maxChildren) || maxChildren < 1) return 'no valid pm.max_children';
   if (p.masterPid === undefined) return 'no PHP-FPM master running with this configuration';
-  const workers = all.filter((w) => w.ppid === p.masterPid && isWorkerOf(w, p.pool.name)).slice(0, MAX_WORKERS_MEASURED);
+  const workers = all
+    .filter((w) => w.ppid === p.masterPid && isWorkerOf(w, p.pool.name))
+    .slice(0, MAX_WORKERS_MEASURED);
   if (workers.length === 0) return 'no worker running';
   let perWorkerKb = 0;
   let largestPid = 0;
@@ -95,7 +97,6 @@ function measurePool(ctx: ProbeContext, p: PoolOfInstallation, all: readonly Pro
 }
 
 function finding(
-  ctx: ProbeContext,
   pool: PoolMemory,
   setups: readonly FastcgiSetup[],
   all: readonly PoolMemory[],
@@ -122,11 +123,11 @@ function finding(
       : '';
   const budgetText =
     machine.availableKb !== undefined
-      ? `${kib(budgetKb)} for PHP (${kib(machine.availableKb)} available now + ${kib(nowKb)} its workers already use)`
-      : `${kib(budgetKb)} (MemTotal; MemAvailable is not given)`;
+      ? `${kib(budgetKb)} for PHP = ${kib(machine.availableKb)} available now + ${kib(nowKb)} its workers already use`
+      : `${kib(budgetKb)} for PHP = MemTotal (MemAvailable is not given)`;
   const arithmetic =
     others.length === 0
-      ? `${budgetText} ÷ ${kib(pool.perWorkerKb)} per worker = ${fits(pool)}`
+      ? `${budgetText}; ${kib(budgetKb)} ÷ ${kib(pool.perWorkerKb)} per worker = ${fits(pool)}`
       : `${budgetText}, shared in proportion to what each pool may take: ${kib(Math.floor(share(pool)))} for [${name}] ÷ ${kib(pool.perWorkerKb)} per worker = ${fits(pool)}`;
   const f = probeFinding({
     id: 'fpm-max-children-exceeds-memory',
@@ -144,7 +145,7 @@ function finding(
       ),
       `/proc/meminfo: MemTotal ${kib(machine.totalKb)}${machine.availableKb !== undefined ? `, MemAvailable ${kib(machine.availableKb)}` : ''}`,
     ],
-    fix: `In ${at.file}:${at.line} set "pm.max_children = ${fits(pool)}" (${arithmetic})${others.length > 0 ? `, and lower the other pools the same way (${others.map((x) => `[${x.p.pool.name}] ${fits(x)}`).join(', ')})` : ''}; then test with php-fpm -t and reload PHP-FPM. Or give the machine more memory, or make the workers smaller (memory_limit, pm.max_requests to recycle leaking workers).`,
+    fix: `In ${at.file}:${at.line} set "pm.max_children = ${fits(pool)}" (${arithmetic})${others.length > 0 ? `, and lower the other pools the same way (${others.map((x) => `[${x.p.pool.name}] ${fits(x)}`).join(', ')})` : ''}; then test with php-fpm -t and reload PHP-FPM. The figure is what the workers take now: one in the middle of a heavy request takes more, so keep a margin, or measure again under load. Or give the machine more memory, or make the workers smaller (memory_limit, pm.max_requests to recycle leaking workers).`,
   });
   const first = setups[0];
   if (first) f.setup = first.id;
@@ -184,7 +185,7 @@ export const fpmMemoryCheck: ProbeCheck = {
     const out: Finding[] = [];
     for (const pool of measured) {
       const setups = served.get(pool.p);
-      if (setups) out.push(finding(ctx, pool, setups, measured, machine));
+      if (setups) out.push(finding(pool, setups, measured, machine));
     }
     return out;
   },

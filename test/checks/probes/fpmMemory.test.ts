@@ -73,7 +73,9 @@ describe('fpm-max-children-exceeds-memory (fpmMemoryCheck)', () => {
     expect(evidence).toContain('MemTotal 4 GiB, MemAvailable 3 GiB');
     // 3 GiB available + 100 MiB the workers hold = 3172 MiB; ÷ 60 MiB = 52.
     expect(f.fix).toContain('set "pm.max_children = 52"');
-    expect(f.fix).toContain('3.1 GiB for PHP (3 GiB available now + 100 MiB its workers already use) ÷ 60 MiB per worker = 52');
+    expect(f.fix).toContain(
+      '3.1 GiB for PHP = 3 GiB available now + 100 MiB its workers already use; 3.1 GiB ÷ 60 MiB per worker = 52',
+    );
     expect(f.setup).toBeDefined();
   });
 
@@ -86,7 +88,9 @@ describe('fpm-max-children-exceeds-memory (fpmMemoryCheck)', () => {
   it('quiet, "not measured": no worker running (ondemand at rest)', async () => {
     const r = await run({ maxChildren: 100000, workers: [], memory: FOUR_GIB });
     expect(r.findings).toEqual([]);
-    expect(r.notices.join('\n')).toContain('PHP-FPM pool [www] (/etc/php/8.2/fpm/pool.d/www.conf): no worker running, so its memory was not measured.');
+    expect(r.notices.join('\n')).toContain(
+      'PHP-FPM pool [www] (/etc/php/8.2/fpm/pool.d/www.conf): no worker running, so its memory was not measured.',
+    );
   });
 
   it('quiet, "not measured": /proc/meminfo is not readable', async () => {
@@ -95,7 +99,7 @@ describe('fpm-max-children-exceeds-memory (fpmMemoryCheck)', () => {
     expect(r.notices.join('\n')).toContain("The machine's memory is not readable");
   });
 
-  it("quiet, \"not measured\": the workers' /proc entries are hidden", async () => {
+  it('quiet, "not measured": the workers\' /proc entries are hidden', async () => {
     const r = await run({ maxChildren: 100000, workers: [worker(201, 0, { memory: 'hidden' })], memory: FOUR_GIB });
     expect(r.findings).toEqual([]);
     expect(r.notices.join('\n')).toContain("its workers' memory is not readable");
