@@ -38,6 +38,8 @@ export interface FixtureFile {
   denied?: boolean;
   /** Last change, epoch milliseconds. */
   mtimeMs?: number;
+  /** Its inode (default: one made up per path); give the same one in two views of one file (a container's /proc/PID/root). */
+  ino?: number;
 }
 
 export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'>> {
@@ -126,7 +128,7 @@ function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
       gid: f.gid ?? 0,
       mode: f.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
       size: f.content?.length ?? 0,
-      ino: inodes.get(p) ?? 0,
+      ino: f.ino ?? inodes.get(p) ?? 0,
       ...(f.mtimeMs !== undefined ? { mtimeMs: f.mtimeMs } : {}),
     };
   };

@@ -43,14 +43,27 @@ export function fpmFileReaderOf(fs: FileSystem): FpmFileReader {
   };
 }
 
-/** Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. */
+/**
+ * Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed.
+ * A master in another mount namespace (a container) names files of its own view: read
+ * here, /usr/local/etc/php-fpm.conf would be this machine's file (or none) and every
+ * verdict on it wrong, so such masters are left out where the namespaces can be compared.
+ */
 export function fpmMasters(system: Pick<SystemProbes, 'processes'>): FpmMasterCommand[] {
+  const ns = system.processes.mountNamespace?.bind(system.processes);
+  const own = ns?.('self');
+  const ours = (pid: number) => {
+    if (!ns || own === undefined || isProbeError(own)) return true;
+    const theirs = ns(pid);
+    return isProbeError(theirs) || theirs === own;
+  };
   return system.processes
     .commandLines()
     .filter(({ cmdline }) => {
       const first = cmdline[0] ?? '';
       return /^php-fpm[\d.]*: master process/.test(first) || /^php(\d+)?-fpm[\d.]*$/.test(path.posix.basename(first));
     })
+    .filter(({ pid }) => ours(pid))
     .map(({ pid, cmdline }) => ({ pid, argv: cmdline }));
 }
 
