@@ -104,7 +104,8 @@ nogroup:x:65534:
 app:x:1001:
 `;
 
-function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
+/** `firstIno`: where the made-up inodes start, so that two tables (a container's view) never share one by chance. */
+function fixtureFs(files: Record<string, FixtureFile | string>, firstIno = 1000): FileSystem {
   const table = new Map<string, FixtureFile>();
   for (const [p, f] of Object.entries(files)) {
     const file = typeof f === 'string' ? { content: f } : f;
@@ -115,7 +116,7 @@ function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
     }
   }
   if (!table.has('/')) table.set('/', { type: 'dir' });
-  let ino = 1000;
+  let ino = firstIno;
   const inodes = new Map<string, number>();
   const typeOf = (f: FixtureFile): FileType => f.type ?? (f.target !== undefined ? 'symlink' : 'file');
   const toStat = (p: string, f: FixtureFile): FileStat => {
@@ -271,7 +272,9 @@ function withProcRoots(
   list: FixtureProcess[],
 ): FileSystem {
   const containers = new Map<number, FileSystem>();
-  for (const p of list) if (p.containerFiles) containers.set(p.pid, fixtureFs(p.containerFiles));
+  list.forEach((p, i) => {
+    if (p.containerFiles) containers.set(p.pid, fixtureFs(p.containerFiles, 1_000_000 * (i + 1)));
+  });
   /** The file system and path that /proc/<pid>/root/<path> names; undefined for any other path. */
   const inner = (p: string): { fs: FileSystem; at: string } | ReturnType<typeof probeError> | undefined => {
     const m = /^\/proc\/(\d+)\/root(\/.*)?$/.exec(path.posix.normalize(p));

@@ -14,7 +14,7 @@ import type { Target } from '../../client/target.js';
 import type { Finding } from '../../findings/finding.js';
 import type { Endpoint } from '../../setups/index.js';
 import { isProbeError } from '../../system/index.js';
-import { containerFix, containerViewOf, containerViewText } from '../request/fpmContainer.js';
+import { containerFix, containerViewOf, containerViewText, containerWords } from '../request/fpmContainer.js';
 import type { ProbeCheck } from './context.js';
 import { poolAt } from './fpmPoolsOfSetups.js';
 import { probeFinding } from './make.js';
@@ -63,7 +63,7 @@ export const scriptInContainerCheck: ProbeCheck = {
         id: 'primary-script-unknown',
         severity: 'error',
         title: 'The backend cannot find the script it was asked to run (Primary script unknown)',
-        message: `${d.url} is handed to PHP-FPM as ${sent}, a file that exists on this machine; but the PHP-FPM master serving it (pid ${view.master.pid}) runs in a container (another mount namespace), whose files do not hold ${sent}: FPM logs "Primary script unknown" and the visitor gets 404 "File not found.".${view.containerPath ? ` The container has a file of the same name and size at ${view.containerPath}.` : ''}`,
+        message: `${d.url} is handed to PHP-FPM as ${sent}, a file that exists on this machine; but the PHP-FPM master serving it (pid ${view.master.pid}) ${containerWords(view)}, and its files do not hold ${sent}: FPM logs "Primary script unknown" and the visitor gets 404 "File not found.".${view.containerPath ? ` The container has a file of the same name and size at ${view.containerPath}.` : ''}`,
         setups: [setup],
         probe: [`found as ${d.url} → ${sent}`, `${sent}: exists on this machine`, ...containerViewText(view)],
         fix: containerFix(view, root),

@@ -92,6 +92,11 @@ export interface ContainerView {
   viewPath: string;
   /** Whether the script is there, in the master's view ('unknown': not visible to the doctor). */
   there: 'present' | 'missing' | 'unknown';
+  /**
+   * The script is under /tmp or /var/tmp and the master has a /tmp of its own while sharing
+   * the rest (systemd's PrivateTmp=true): not a container.
+   */
+  privateTmp: boolean;
   /** The same file under a usual container path (/var/www/html/…), when one holds it, and that root. */
   containerPath?: string;
   containerRoot?: string;
@@ -118,13 +123,29 @@ export function containerViewOf(
   const viewPath = `/proc/${master.pid}/root${script}`;
   const st = system.fs.stat(viewPath);
   const there = !isProbeError(st) ? 'present' : st.error === 'missing' ? 'missing' : 'unknown';
-  const view: ContainerView = { master, masterNamespace, ownNamespace, viewPath, there };
+  const view: ContainerView = {
+    master,
+    masterNamespace,
+    ownNamespace,
+    viewPath,
+    there,
+    privateTmp: privateTmpOf(system, master.pid, script),
+  };
   const here = system.fs.stat(script);
   if (there === 'missing' && !isProbeError(here)) {
     const found = containerPathOf(system, master.pid, script, here.size, roots);
     if (found) Object.assign(view, found);
   }
   return view;
+}
+
+/** Whether `script` is under a /tmp or /var/tmp that the master sees as another directory. */
+function privateTmpOf(system: ContainerSystem, pid: number, script: string): boolean {
+  const tmp = /^\/(?:var\/)?tmp(?=\/)/.exec(script)?.[0];
+  if (!tmp) return false;
+  const here = system.fs.stat(tmp);
+  const there = system.fs.stat(`/proc/${pid}/root${tmp}`);
+  return !isProbeError(here) && !isProbeError(there) && !sameFile(here, there);
 }
 
 /** The script under a usual container root, the part below the site's root kept: a few stats at most. */
@@ -149,11 +170,18 @@ function containerPathOf(
   return undefined;
 }
 
+/** How the master's view differs, in the words of a finding's message. */
+export function containerWords(v: ContainerView): string {
+  return v.privateTmp
+    ? 'runs with a /tmp of its own (systemd PrivateTmp=true, another mount namespace)'
+    : 'runs in a container (another mount namespace)';
+}
+
 /** Evidence lines for a view. */
 export function containerViewText(v: ContainerView): string[] {
   return [
     v.master.how,
-    `its mount namespace ${v.masterNamespace} is not this machine's ${v.ownNamespace} (readlink /proc/${v.master.pid}/ns/mnt): it runs in a container`,
+    `its mount namespace ${v.masterNamespace} is not this machine's ${v.ownNamespace} (readlink /proc/${v.master.pid}/ns/mnt): ${v.privateTmp ? 'it has a /tmp of its own (systemd PrivateTmp=true)' : 'it runs in a container'}`,
     `${v.viewPath}: ${v.there === 'missing' ? 'no such file (the script as PHP-FPM sees it)' : v.there === 'present' ? 'exists' : 'not visible (run with sudo)'}`,
     ...(v.containerPath
       ? [
@@ -165,6 +193,8 @@ export function containerViewText(v: ContainerView): string[] {
 
 /** The fix for a script that is not in the container's files. */
 export function containerFix(v: ContainerView, siteRoot: string | undefined): string {
+  if (v.privateTmp)
+    return `PHP-FPM's service has a /tmp of its own (PrivateTmp=true in its systemd unit), so files under /tmp on this machine are not in its view: move the site out of /tmp and /var/tmp (to /srv/www, say). Turning PrivateTmp off for PHP-FPM (systemctl edit on its service: [Service] PrivateTmp=false) also works, at the cost of that protection.`;
   const mount = siteRoot
     ? `mount the site into the container at the same path (docker run -v ${siteRoot}:${siteRoot}, or in compose "volumes: - ${siteRoot}:${siteRoot}")`
     : 'mount the site into the container at the same path (docker run -v, or volumes: in compose)';
@@ -191,7 +221,7 @@ export function explainContainerScript(
   if (view?.there !== 'missing') return undefined;
   return {
     ...finding,
-    message: `${formatTarget(target)} answered "Primary script unknown": ${script} exists on this machine, but the PHP-FPM master behind ${formatTarget(target)} (pid ${view.master.pid}) runs in a container (another mount namespace) whose files do not hold it.`,
+    message: `${formatTarget(target)} answered "Primary script unknown": ${script} exists on this machine, but the PHP-FPM master behind ${formatTarget(target)} (pid ${view.master.pid}) ${containerWords(view)}, and its files do not hold it.`,
     evidence: [...finding.evidence, ...containerViewText(view).map((text) => ({ kind: 'probe' as const, text }))],
     fix: containerFix(view, undefined),
   };

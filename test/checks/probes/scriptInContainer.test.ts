@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fpmMasters } from '../../../src/checks/probes/fpmConfig.js';
 import { poolChrootCheck } from '../../../src/checks/probes/poolChroot.js';
 import { scriptInContainerCheck } from '../../../src/checks/probes/scriptInContainer.js';
 import { explainContainerScript } from '../../../src/checks/request/fpmContainer.js';
@@ -153,6 +154,28 @@ describe('primary-script-unknown: the script is not in the container PHP-FPM run
   });
 });
 
+describe('a master with a /tmp of its own (systemd PrivateTmp=true) and a site under /tmp', () => {
+  it('fires, naming PrivateTmp rather than a container, and the fix moves the site out of /tmp', async () => {
+    const tmpSite = site.replaceAll('/srv/shop', '/tmp/shop');
+    // Its view: the machine's files, less what is under /tmp (a /tmp of its own).
+    const view = { '/tmp/.keep': '', [SOCK]: socketFile };
+    const r = await probe(
+      tmpSite,
+      {
+        files: { '/tmp/shop/index.php': '<?php echo 1;', [SOCK]: socketFile },
+        processes: container({ files: view }),
+        unixListeners: [{ path: SOCK, inode: SOCKET_INODE }],
+      },
+      { checks: [scriptInContainerCheck] },
+    );
+    expect(r.findings.map((f) => f.id)).toEqual(['primary-script-unknown']);
+    const f = r.findings[0] as Finding;
+    expect(f.message).toContain('runs with a /tmp of its own (systemd PrivateTmp=true, another mount namespace)');
+    expect(f.fix).toContain('move the site out of /tmp');
+    expect(f.fix).not.toContain('docker');
+  });
+});
+
 describe('a PHP-FPM master in a container, with every live check', () => {
   it("its configuration is its container's, not read from this machine's paths: no fpm-config-error, one primary-script-unknown", async () => {
     const r = await probe(site, {
@@ -182,7 +205,7 @@ describe('ping: explainContainerScript', () => {
     });
     const f = explainContainerScript(answered, system, target, '/var/www/html/shop/index.php');
     expect(f?.message).toBe(
-      '/run/php/app.sock answered "Primary script unknown": /var/www/html/shop/index.php exists on this machine, but the PHP-FPM master behind /run/php/app.sock (pid 300) runs in a container (another mount namespace) whose files do not hold it.',
+      '/run/php/app.sock answered "Primary script unknown": /var/www/html/shop/index.php exists on this machine, but the PHP-FPM master behind /run/php/app.sock (pid 300) runs in a container (another mount namespace), and its files do not hold it.',
     );
     expect(f?.fix).toContain('<root in the container>');
     expect(f?.evidence.map((e) => e.text)).toContain(
@@ -197,5 +220,38 @@ describe('ping: explainContainerScript', () => {
       unixListeners: [{ path: SOCK, inode: SOCKET_INODE }],
     });
     expect(explainContainerScript(answered, system, target, '/srv/shop/index.php')).toBeUndefined();
+  });
+});
+
+describe('fpmMasters and masters in other mount namespaces', () => {
+  const conf = '/etc/php/8.2/fpm/php-fpm.conf';
+  const master = (files: Record<string, FixtureFile | string> | undefined): FixtureProcess => ({
+    pid: 400,
+    comm: 'php-fpm8.2',
+    cmdline: [`php-fpm: master process (${conf})`],
+    mountNamespace: CONTAINER_NS,
+    ...(files ? { containerFiles: files } : {}),
+  });
+
+  it("keeps a master whose configuration is this machine's file (a service with its own /tmp)", () => {
+    const file: FixtureFile = { content: '[global]\n', ino: 424_242 };
+    const system = fixtureSystem({ files: { [conf]: file }, processes: [master({ [conf]: file })] });
+    expect(fpmMasters(system).map((m) => m.pid)).toEqual([400]);
+  });
+
+  it('leaves out a master whose configuration is another file of that name (a container)', () => {
+    const system = fixtureSystem({
+      files: { [conf]: '[global]\n' },
+      processes: [master({ [conf]: "[global]\n; the image's own\n" })],
+    });
+    expect(fpmMasters(system)).toEqual([]);
+  });
+
+  it('keeps it when /proc/PID/root cannot be read (not root): nothing to go on', () => {
+    const system = fixtureSystem({
+      files: { [conf]: '[global]\n' },
+      processes: [{ ...master(undefined), mountNamespace: 'hidden' }],
+    });
+    expect(fpmMasters(system).map((m) => m.pid)).toEqual([400]);
   });
 });
