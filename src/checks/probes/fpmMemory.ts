@@ -3,11 +3,15 @@
  * start more workers than the machine can hold. Each pool may run
  * pm.max_children workers (php-src sapi/fpm/fpm/fpm_children.c:
  * fpm_children_make stops there, whatever pm is); each takes about what its
- * live workers take now. When pm.max_children × that figure, summed over every
- * running pool of the machine (they share its memory), passes the machine's
- * memory, a burst of traffic makes the kernel swap or kill workers (the OOM
- * killer) instead of FPM queueing the requests: visitors get 502s and
- * timeouts rather than a slow page.
+ * live workers take now. When pm.max_children × that figure, summed over the
+ * running pools that serve the checked setups (they share the machine's
+ * memory), passes the machine's memory, a burst of traffic makes the kernel
+ * swap or kill workers (the OOM killer) instead of FPM queueing the requests:
+ * visitors get 502s and timeouts rather than a slow page.
+ *
+ * Only those pools count, as everywhere in `check FILE`: a pool no checked
+ * site uses is another site's business (and fpm-pool-unused's); what it holds
+ * now is already out of MemAvailable, which the fix's budget starts from.
  *
  * Measured live, never guessed: a pool with no worker running (ondemand at
  * rest, a master that is down) or whose /proc is not readable is "not
@@ -19,7 +23,7 @@ import { isProbeError, type MachineMemory, type ProcessInfo } from '../../system
 import { formatBytes } from '../../util/bytes.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { configText } from './evidence.js';
-import { entryText, fpmPoolConfigs, poolAt, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
+import { entryText, poolAt, type PoolOfInstallation } from './fpmPoolsOfSetups.js';
 import { probeFinding } from './make.js';
 
 /** Workers measured per pool: the largest few hundred tell the size as well as thousands would. */
@@ -119,7 +123,7 @@ function finding(
   const machineText = `${kib(machine.totalKb)} (MemTotal${machine.availableKb !== undefined ? `, ${kib(machine.availableKb)} MemAvailable` : ''})`;
   const sumText =
     others.length > 0
-      ? ` Together with the other running pools (${others.map((x) => `[${x.p.pool.name}] ${x.maxChildren} × ${kib(x.perWorkerKb)}`).join(', ')}) PHP-FPM may take ${kib(totalNeedKb)}.`
+      ? ` Together with the other pools serving these sites (${others.map((x) => `[${x.p.pool.name}] ${x.maxChildren} × ${kib(x.perWorkerKb)}`).join(', ')}) PHP-FPM may take ${kib(totalNeedKb)}.`
       : '';
   const budgetText =
     machine.availableKb !== undefined
@@ -173,10 +177,10 @@ export const fpmMemoryCheck: ProbeCheck = {
     }
     const all = ctx.system.processes.list();
     const measured: PoolMemory[] = [];
-    for (const p of fpmPoolConfigs(ctx)) {
+    for (const p of served.keys()) {
       const m = measurePool(ctx, p, all);
       if (typeof m !== 'string') measured.push(m);
-      else if (served.has(p) && m !== 'no valid pm.max_children')
+      else if (m !== 'no valid pm.max_children')
         ctx.notice(`PHP-FPM pool [${p.pool.name}] (${p.pool.file}): ${m}, so its memory was not measured.`);
     }
     const totalNeedKb = measured.reduce((n, x) => n + x.maxChildren * x.perWorkerKb, 0);

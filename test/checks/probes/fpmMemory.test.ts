@@ -126,38 +126,48 @@ describe('fpm-max-children-exceeds-memory (fpmMemoryCheck)', () => {
     expect(probeText(far.findings[0]!)).toContain('RSS, VmRSS of /proc/PID/status: shared pages counted in full');
   });
 
-  it('two pools that each fit but not together: the sum fires, and each pool gets its share', async () => {
+  it('two pools serving the checked sites that each fit but not together: the sum fires, and each pool gets its share', async () => {
     const second = '/etc/php/8.2/fpm/pool.d/api.conf';
-    const r = await run({
-      maxChildren: 40,
-      workers: [worker(201, 50 * MIB)],
-      memory: FOUR_GIB,
-      files: {
-        [second]:
-          '[api]\nuser = www-data\ngroup = www-data\nlisten = /run/php/api.sock\npm = static\npm.max_children = 40\n',
-      },
-      processes: [worker(211, 50 * MIB, { cmdline: ['php-fpm: pool api'] })],
-    });
-    // 40 × 50 MiB = 2 GiB each: 3.9 GiB together on a machine of 4 GiB... not past it.
-    expect(r.findings).toEqual([]);
-    const big = await run({
-      maxChildren: 60,
-      workers: [worker(201, 50 * MIB)],
-      memory: FOUR_GIB,
-      files: {
-        [second]:
-          '[api]\nuser = www-data\ngroup = www-data\nlisten = /run/php/api.sock\npm = static\npm.max_children = 60\n',
-      },
-      processes: [worker(211, 50 * MIB, { cmdline: ['php-fpm: pool api'] })],
-    });
-    // 60 × 50 MiB = 2.9 GiB each, 5.9 GiB together: only the pool serving the site gets a finding.
-    expect(big.findings).toHaveLength(1);
+    const api = (max: number) =>
+      `[api]\nuser = www-data\ngroup = www-data\nlisten = /run/php/api.sock\npm = static\npm.max_children = ${max}\n`;
+    const twoSites = `${site}\n<VirtualHost *:80>\nServerName api.example.org\nDocumentRoot /var/www/api\n${PHP_HANDLER('/run/php/api.sock')}\n</VirtualHost>`;
+    const runTwo = (max: number) =>
+      probe(
+        twoSites,
+        {
+          files: { ...DEBIAN_POOL, [POOL_FILE]: poolWith(max), [second]: api(max) },
+          processes: [master, worker(201, 50 * MIB), worker(211, 50 * MIB, { cmdline: ['php-fpm: pool api'] })],
+          memory: FOUR_GIB,
+        },
+        { checks: [fpmMemoryCheck] },
+      );
+    // 40 × 50 MiB = 2 GiB each: 3.9 GiB together on a machine of 4 GiB, not past it.
+    expect((await runTwo(40)).findings).toEqual([]);
+    // 60 × 50 MiB = 2.9 GiB each, 5.9 GiB together: each pool gets a finding at its own line.
+    const big = await runTwo(60);
+    expect(big.findings.map((f) => f.location?.file)).toEqual([POOL_FILE, second]);
     const f = big.findings[0]!;
-    expect(f.location?.file).toBe(POOL_FILE);
-    expect(f.message).toContain('Together with the other running pools ([api] 60 × 50 MiB) PHP-FPM may take 5.9 GiB');
+    expect(f.message).toContain(
+      'Together with the other pools serving these sites ([api] 60 × 50 MiB) PHP-FPM may take 5.9 GiB',
+    );
     expect(probeText(f)).toContain(`${second}:6: pm.max_children = 60 (pool [api])`);
     // (3 GiB + 100 MiB) / 2 = 1586 MiB for each ÷ 50 MiB = 31.
     expect(f.fix).toContain('set "pm.max_children = 31"');
     expect(f.fix).toContain('[api] 31');
+  });
+
+  it("scope: a huge pool no checked site uses does not make the served pool's check fire", async () => {
+    const other = '/etc/php/8.2/fpm/pool.d/other.conf';
+    const r = await run({
+      maxChildren: 5,
+      workers: [worker(201, 50 * MIB)],
+      memory: FOUR_GIB,
+      files: {
+        [other]:
+          '[other]\nuser = www-data\ngroup = www-data\nlisten = /run/php/other.sock\npm = static\npm.max_children = 100000\n',
+      },
+      processes: [worker(221, 50 * MIB, { cmdline: ['php-fpm: pool other'] })],
+    });
+    expect(r.findings).toEqual([]);
   });
 });
