@@ -62,6 +62,23 @@ describe('slowlog entries (fpm-slowlog-entry)', () => {
     },
   );
 
+  it('--since: an entry is dated by its head, and older entries are left out whole', async () => {
+    const since = new Date(2026, 11, 6, 17, 39, 34);
+    const { groups, stats } = await scanLogs(
+      [{ name: 'www.slow.log', stream: Readable.from([Buffer.from(SLOWLOG)]) }],
+      {
+        catalog,
+        since,
+      },
+    );
+    const mine = groups.filter((g) => g.rule.id === 'fpm-slowlog-entry');
+    expect(mine.map((g) => [g.groups['pool'], g.count])).toEqual([
+      ['www', 1],
+      ['api', 1],
+    ]);
+    expect(stats.skippedBySince).toBe(1);
+  });
+
   it('a head without script_filename (FPM could not read the worker) matches nothing', async () => {
     const { groups } = await scan('\n[06-Dec-2026 17:39:33]  [pool www] pid 1\n+++ dump failed\n');
     expect(groups.filter((g) => g.rule.id === 'fpm-slowlog-entry')).toEqual([]);
