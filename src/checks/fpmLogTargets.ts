@@ -37,6 +37,8 @@ export interface FpmLogTargets {
 const RULE_DIRECTIVE: Readonly<Record<string, string>> = {
   'fpm-request-timeout': 'request_terminate_timeout',
   'fpm-max-children': 'pm.max_children',
+  'fpm-slow-request': 'request_slowlog_timeout',
+  'fpm-slowlog-entry': 'request_slowlog_timeout',
 };
 
 /** A pool as its log findings need it: plain data (the probes' result is JSON). */

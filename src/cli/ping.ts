@@ -329,13 +329,20 @@ async function explainUnreadable(
 ): Promise<Finding[]> {
   const i = found.findIndex((f) => f.id === 'script-unreadable' || f.id === 'primary-script-unknown');
   if (i === -1 || !scriptFilename?.startsWith('/') || scriptFilename === '/') return found;
-  const [access, { liveSystem }] = await Promise.all([
+  const [access, container, { liveSystem }] = await Promise.all([
     import('../checks/request/scriptAccess.js'),
+    import('../checks/request/fpmContainer.js'),
     import('../system/index.js'),
   ]);
+  const system = liveSystem();
+  const out = [...found];
+  // A file that is here but not in the container FPM runs in comes before permissions.
+  const inContainer =
+    found[i]!.id === 'primary-script-unknown'
+      ? container.explainContainerScript(found[i]!, system, target, scriptFilename)
+      : undefined;
   const explain =
     found[i]!.id === 'script-unreadable' ? access.explainScriptAccess : access.explainPrimaryScriptUnknown;
-  const out = [...found];
-  out[i] = explain(found[i]!, liveSystem(), target, scriptFilename);
+  out[i] = inContainer ?? explain(found[i]!, system, target, scriptFilename);
   return out;
 }

@@ -294,6 +294,12 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'fpm-max-children-exceeds-memory',
+    severity: 'warning',
+    title: "PHP-FPM may start more workers than the machine's memory holds (pm.max_children)",
+    parts: ['probes'],
+  },
+  {
     id: 'fpm-pool-unused',
     severity: 'info',
     title: 'A PHP-FPM pool that no FastCGI setup of the web server connects to',

@@ -248,14 +248,25 @@ function summaryText(group: MatchGroup): string {
   return `${text} [rule ${group.rule.id}]`;
 }
 
-/** `{socket}` → the captured value; a placeholder with nothing captured goes away. */
+/**
+ * `{socket}` → the captured value; a placeholder with nothing captured goes away, and so
+ * do the spaces and brackets it leaves behind. Only the template is tidied: a captured
+ * value stays as logged (a slowlog frame `sleep() /srv/x.php:3` keeps its brackets).
+ */
 export function interpolate(template: string, groups: Record<string, string>): string {
-  return template
-    .replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (_, name: string) => groups[name] ?? '')
+  const values: string[] = [];
+  const marked = template.replace(/\{([A-Za-z][A-Za-z0-9]*)\}/g, (_, name: string) => {
+    const v = groups[name];
+    if (v === undefined || v === '') return '';
+    values.push(v);
+    return `\u0000${values.length - 1}\u0000`;
+  });
+  return marked
     .replace(/ {2,}/g, ' ')
     .replace(/ ([,.:;)])/g, '$1')
     .replace(/\(\s*\)/g, '')
-    .trim();
+    .trim()
+    .replace(/\u0000(\d+)\u0000/g, (_, i: string) => values[Number(i)] ?? '');
 }
 
 function formatTime(d: Date): string {

@@ -26,6 +26,13 @@ const APACHE24 =
   /^(?:[^\s[]{1,255} )?(?:\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d [\d:.]+ \d{4})\] )?\[([\w-]*):(\w+)\] \[pid (\d+)(?::tid (\d+))?\] /;
 const APACHE22 = /^(?:[^\s[]{1,255} )?\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\] \[(\w+)\] /;
 const FPM = /^\[(\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d(?:\.\d+)?)\] ([A-Z]+): (?:pid (\d+), \w+\(\), line \d+: )?/;
+/**
+ * The head of one entry of a pool's slowlog (php-src sapi/fpm/fpm/fpm_php_trace.c:
+ * fpm_php_trace writes "\n[date]  [pool NAME] pid PID\n", then "script_filename = …"
+ * and one "[0x…] function() file:line" per frame): no level, two spaces.
+ */
+const FPM_SLOWLOG =
+  /^\[(\d\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d)\] {1,2}(?=\[pool [^\]\n]{1,256}\] pid (\d+)[ \t\r]*(?:\n|$))/;
 const FPM_SYSLOG = /^\[(DEBUG|NOTICE|WARNING|ERROR|ALERT)\] (?:pid (\d+), )?(?:\w+\(\), line \d+: )?/;
 const NGINX = /^(\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d) \[(\w+)\] (\d+)#(\d+): (?:\*\d+ )?/;
 const LIGHTTPD = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d): \([\w.-]+\.c\.\d+\) /;
@@ -118,6 +125,16 @@ function parseInner(text: string): Envelope {
     if (client) env.client = client[1];
     return env;
   }
+  m = FPM_SLOWLOG.exec(text);
+  if (m)
+    return {
+      format: 'php-fpm',
+      level: 'slowlog',
+      timestamp: parseFpmTime(m[1] ?? ''),
+      pid: m[2] ?? '',
+      // The head alone, or (a whole entry given at once, as `rules` examples are) the entry.
+      message: text.slice(m[0].length),
+    };
   m = FPM.exec(text) ?? FPM_SYSLOG.exec(text);
   if (m) {
     const isPlain = m[0].startsWith('[') && /^\[\d/.test(m[0]);
@@ -141,16 +158,29 @@ function stripReferer(message: string): string {
   return i >= 0 ? message.slice(0, i) : message;
 }
 
-/** nginx writes `FastCGI sent in stderr: "…"` with the app's real newlines: is this line the start of such a record, unclosed? */
-export function opensMultiline(env: Envelope): boolean {
-  if (env.format !== 'nginx') return false;
+/**
+ * Records that span several physical lines: nginx's `FastCGI sent in stderr: "…"` with the
+ * app's real newlines, and an entry of PHP-FPM's slowlog (its head, then the script and the stack).
+ */
+export type MultilineKind = 'nginx-stderr' | 'fpm-slowlog';
+
+/** Whether this line opens a multi-line record, and which. */
+export function opensMultiline(env: Envelope): MultilineKind | undefined {
+  if (env.format === 'php-fpm')
+    return env.level === 'slowlog' && !env.message.includes('\n') ? 'fpm-slowlog' : undefined;
+  if (env.format !== 'nginx') return undefined;
   const at = env.message.indexOf('FastCGI sent in stderr: "');
-  return at >= 0 && !closesMultiline(env.message.slice(at + 25));
+  return at >= 0 && !closesMultiline(env.message.slice(at + 25)) ? 'nginx-stderr' : undefined;
 }
 
 /** The end of nginx's stderr record: the closing quote, then the context nginx appends. */
 export function closesMultiline(text: string): boolean {
   return /" while [a-z ]{1,60}(?:, client: |$)|", client: /.test(text);
+}
+
+/** A slowlog entry ends at the blank line FPM writes before the next one. */
+export function endsSlowlogEntry(line: string): boolean {
+  return line.trim() === '';
 }
 
 /** A physical line that starts a new record ends a pending multi-line one without joining it. */

@@ -1,6 +1,14 @@
 import type { Aggregator } from './aggregate.js';
 import { DatedAbove } from './datedAbove.js';
-import { closesMultiline, opensMultiline, parseEnvelope, startsRecord, type Envelope } from './envelope.js';
+import {
+  closesMultiline,
+  endsSlowlogEntry,
+  opensMultiline,
+  parseEnvelope,
+  startsRecord,
+  type Envelope,
+  type MultilineKind,
+} from './envelope.js';
 import type { Matcher } from './matcher.js';
 
 /** Counters of one scan, for `--verbose` and the benchmark. */
@@ -37,13 +45,14 @@ export function emptyStats(): ScanStats {
 }
 
 interface Pending {
+  kind: MultilineKind;
   env: Envelope;
   parts: string[];
   chars: number;
   lineNo: number;
 }
 
-/** nginx's multi-line stderr records stop joining after this many physical lines. */
+/** Multi-line records (nginx's stderr, a slowlog's stack) stop joining after this many physical lines. */
 const MAX_RECORD_LINES = 200;
 
 /**
@@ -102,8 +111,9 @@ export class SourceScan {
 
   private handleLine(line: string, lineNo: number, text: string, start: number): void {
     const env = parseEnvelope(line);
-    if (opensMultiline(env)) {
-      this.pending = { env, parts: [line], chars: line.length, lineNo };
+    const kind = opensMultiline(env);
+    if (kind) {
+      this.pending = { kind, env, parts: [line], chars: line.length, lineNo };
       return;
     }
     let time = env.timestamp;
@@ -122,6 +132,10 @@ export class SourceScan {
       let line = this.cap(text.slice(pos, end));
       const prefix = pending.env.prefix;
       if (prefix !== undefined && line.startsWith(prefix)) line = line.slice(prefix.length);
+      if (pending.kind === 'fpm-slowlog' && endsSlowlogEntry(line)) {
+        this.finishRecord();
+        return end + 1;
+      }
       if (startsRecord(line) || pending.parts.length >= MAX_RECORD_LINES || pending.chars >= this.maxLine) {
         this.finishRecord();
         return pos;
@@ -130,7 +144,7 @@ export class SourceScan {
       pending.parts.push(line);
       pending.chars += line.length + 1;
       pos = end + 1;
-      if (closesMultiline(line)) {
+      if (pending.kind === 'nginx-stderr' && closesMultiline(line)) {
         this.finishRecord();
         return pos;
       }

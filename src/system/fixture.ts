@@ -14,6 +14,7 @@ import {
   type FileStat,
   type FileSystem,
   type FileType,
+  type MachineMemory,
   type ProcessInfo,
   type Processes,
   type SystemProbes,
@@ -37,6 +38,8 @@ export interface FixtureFile {
   denied?: boolean;
   /** Last change, epoch milliseconds. */
   mtimeMs?: number;
+  /** Its inode (default: one made up per path); give the same one in two views of one file (a container's /proc/PID/root). */
+  ino?: number;
 }
 
 export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'>> {
@@ -51,7 +54,19 @@ export interface FixtureProcess extends Partial<Omit<ProcessInfo, 'pid' | 'comm'
   privateTmp?: boolean;
   /** Its /proc/PID/environ; 'hidden' (or absent) when the viewer may not read it. */
   environ?: Record<string, string> | 'hidden';
+  /** What it uses (kb; measure default 'pss'); 'hidden' when smaps_rollup and status are not readable; absent: not measured. */
+  memory?: { kb: number; measure?: 'pss' | 'rss' } | 'hidden';
+  /** Its mount namespace (default the doctor's own, FIXTURE_MOUNT_NAMESPACE); 'hidden' when /proc/PID/ns is not readable. */
+  mountNamespace?: string | 'hidden';
+  /**
+   * The files it sees through /proc/PID/root when it runs in a container (its own
+   * mount namespace): paths there resolve in this table, not in the machine's.
+   */
+  containerFiles?: Record<string, FixtureFile | string>;
 }
+
+/** The doctor's own mount namespace in a fixture, and every process's unless it says otherwise. */
+export const FIXTURE_MOUNT_NAMESPACE = 'mnt:[4026531840]';
 
 export interface FixtureData {
   /** Path → file; a string is the content of a root-owned 0644 file. Parent directories exist implicitly (root 0755). */
@@ -71,6 +86,8 @@ export interface FixtureData {
   poolGlobs?: string[];
   /** /proc/self/mountinfo as mount point and type (default: none, so nothing is a network mount). */
   mounts?: MountEntry[];
+  /** /proc/meminfo; 'hidden' when not readable; absent: the fixture does not model memory (no `memory` source). */
+  memory?: MachineMemory | 'hidden';
 }
 
 export const FIXTURE_PASSWD = `root:x:0:0:root:/root:/bin/bash
@@ -87,7 +104,8 @@ nogroup:x:65534:
 app:x:1001:
 `;
 
-function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
+/** `firstIno`: where the made-up inodes start, so that two tables (a container's view) never share one by chance. */
+function fixtureFs(files: Record<string, FixtureFile | string>, firstIno = 1000): FileSystem {
   const table = new Map<string, FixtureFile>();
   for (const [p, f] of Object.entries(files)) {
     const file = typeof f === 'string' ? { content: f } : f;
@@ -98,7 +116,7 @@ function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
     }
   }
   if (!table.has('/')) table.set('/', { type: 'dir' });
-  let ino = 1000;
+  let ino = firstIno;
   const inodes = new Map<string, number>();
   const typeOf = (f: FixtureFile): FileType => f.type ?? (f.target !== undefined ? 'symlink' : 'file');
   const toStat = (p: string, f: FixtureFile): FileStat => {
@@ -111,7 +129,7 @@ function fixtureFs(files: Record<string, FixtureFile | string>): FileSystem {
       gid: f.gid ?? 0,
       mode: f.mode ?? (type === 'dir' ? 0o755 : type === 'symlink' ? 0o777 : 0o644),
       size: f.content?.length ?? 0,
-      ino: inodes.get(p) ?? 0,
+      ino: f.ino ?? inodes.get(p) ?? 0,
       ...(f.mtimeMs !== undefined ? { mtimeMs: f.mtimeMs } : {}),
     };
   };
@@ -224,6 +242,20 @@ function fixtureProcesses(list: FixtureProcess[], viewer: { uid: number; euid: n
       return { ...p.environ };
     },
     viewer: () => viewer,
+    memory(pid) {
+      const p = list.find((x) => x.pid === pid);
+      if (!p) return probeError('missing', `/proc/${pid}: no such process`);
+      if (p.memory === undefined) return probeError('other', `/proc/${pid}/status: no VmRSS line`);
+      if (p.memory === 'hidden') return probeError('denied', `/proc/${pid}/status: EACCES: permission denied`);
+      return { kb: p.memory.kb, measure: p.memory.measure ?? 'pss' };
+    },
+    mountNamespace(pid) {
+      if (pid === 'self') return FIXTURE_MOUNT_NAMESPACE;
+      const p = list.find((x) => x.pid === pid);
+      if (!p) return probeError('missing', `/proc/${pid}: no such process`);
+      if (p.mountNamespace === 'hidden') return probeError('denied', `/proc/${pid}/ns/mnt: EACCES: permission denied`);
+      return p.mountNamespace ?? FIXTURE_MOUNT_NAMESPACE;
+    },
   };
 }
 
@@ -239,30 +271,37 @@ function withProcRoots(
   files: Record<string, FixtureFile | string>,
   list: FixtureProcess[],
 ): FileSystem {
-  const inner = (p: string): string | ReturnType<typeof probeError> | undefined => {
+  const containers = new Map<number, FileSystem>();
+  list.forEach((p, i) => {
+    if (p.containerFiles) containers.set(p.pid, fixtureFs(p.containerFiles, 1_000_000 * (i + 1)));
+  });
+  /** The file system and path that /proc/<pid>/root/<path> names; undefined for any other path. */
+  const inner = (p: string): { fs: FileSystem; at: string } | ReturnType<typeof probeError> | undefined => {
     const m = /^\/proc\/(\d+)\/root(\/.*)?$/.exec(path.posix.normalize(p));
     if (!m || p in files) return undefined;
     const proc = list.find((x) => x.pid === Number(m[1]));
     if (!proc) return probeError('missing', `${p}: ENOENT: no such process`);
     const at = m[2] ?? '/';
+    const own = containers.get(proc.pid);
+    if (own) return { fs: own, at };
     if (proc.privateTmp && /^\/(var\/)?tmp(\/|$)/.test(at) && !/^\/(var\/)?tmp\/?$/.test(at))
       return probeError('missing', `${p}: ENOENT: no such file or directory`);
-    return at;
+    return { fs, at };
   };
   const via =
-    <T>(op: (p: string) => T | ReturnType<typeof probeError>) =>
+    <T>(op: (target: FileSystem, p: string) => T | ReturnType<typeof probeError>) =>
     (p: string) => {
       const r = inner(p);
-      return r === undefined ? op(p) : typeof r === 'string' ? op(r) : r;
+      return r === undefined ? op(fs, p) : 'error' in r ? r : op(r.fs, r.at);
     };
   return {
     ...fs,
-    lstat: via((p) => fs.lstat(p)),
-    stat: via((p) => fs.stat(p)),
-    readText: via((p) => fs.readText(p)),
+    lstat: via((t, p) => t.lstat(p)),
+    stat: via((t, p) => t.stat(p)),
+    readText: via((t, p) => t.readText(p)),
     exists: (p) => {
       const r = inner(p);
-      return r === undefined ? fs.exists(p) : typeof r === 'string' && fs.exists(r);
+      return r === undefined ? fs.exists(p) : !('error' in r) && r.fs.exists(r.at);
     },
   };
 }
@@ -312,5 +351,15 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
       hostname: () => data.hostname ?? 'fixture-host',
     },
     dirs: fsDirReader(fs, data.mounts ?? []),
+    ...(data.memory !== undefined
+      ? {
+          memory: {
+            machine: () =>
+              data.memory === 'hidden' || data.memory === undefined
+                ? probeError('denied', '/proc/meminfo: EACCES: permission denied')
+                : data.memory,
+          },
+        }
+      : {}),
   };
 }

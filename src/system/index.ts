@@ -6,7 +6,7 @@ import { liveConnector } from './connect.js';
 import { liveFileSystem } from './fileSystem.js';
 import { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, fpmPoolsFrom } from './fpmPools.js';
 import { liveNetwork } from './network.js';
-import { liveProcesses } from './processes.js';
+import { liveMachineMemory, liveProcesses } from './processes.js';
 import { liveSockets } from './sockets.js';
 import type { SystemProbes } from './types.js';
 import { liveUsers } from './users.js';
@@ -18,7 +18,16 @@ export type { AccessStep, AccessVerdict, Bit, PermClass, Principal } from './acc
 export { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, parseFpmIni, parseListen } from './fpmPools.js';
 export { expandGlob } from './glob.js';
 export { parseProcNetTcp, parseProcNetUnix } from './netParse.js';
-export { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
+export {
+  parseBootTime,
+  parseCmdline,
+  parseMemInfo,
+  parseProcStat,
+  parseProcStatus,
+  parseSmapsRollupPss,
+  parseStatusRss,
+  socketInodeOf,
+} from './procParse.js';
 export { parseGroup, parsePasswd, usersFromText } from './users.js';
 export { identityOf, resolveGroupId } from './groups.js';
 export { socketsInDir, socketsNear, type SocketsInDir } from './socketDir.js';
@@ -68,5 +77,6 @@ export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
     connector: liveConnector(),
     network: liveNetwork(),
     dirs: liveDirReader(options.proc),
+    memory: liveMachineMemory(options.proc),
   };
 }

@@ -70,3 +70,27 @@ export function socketInodeOf(link: string): number | undefined {
   const m = /^socket:\[(\d+)\]$/.exec(link);
   return m?.[1] !== undefined ? Number(m[1]) : undefined;
 }
+
+/** A "Key:   1234 kB" line of /proc/meminfo, /proc/PID/status or smaps_rollup, in KiB. */
+function kbLine(text: string, key: string): number | undefined {
+  const m = new RegExp(`^${key}:[ \\t]*(\\d+) kB$`, 'm').exec(text);
+  return m?.[1] !== undefined ? Number(m[1]) : undefined;
+}
+
+/** MemTotal and MemAvailable of /proc/meminfo. */
+export function parseMemInfo(text: string): { totalKb: number; availableKb?: number } | undefined {
+  const totalKb = kbLine(text, 'MemTotal');
+  if (totalKb === undefined) return undefined;
+  const availableKb = kbLine(text, 'MemAvailable');
+  return availableKb !== undefined ? { totalKb, availableKb } : { totalKb };
+}
+
+/** The Pss: line of /proc/PID/smaps_rollup. */
+export function parseSmapsRollupPss(text: string): number | undefined {
+  return kbLine(text, 'Pss');
+}
+
+/** The VmRSS: line of /proc/PID/status (absent for kernel threads and zombies). */
+export function parseStatusRss(text: string): number | undefined {
+  return kbLine(text, 'VmRSS');
+}

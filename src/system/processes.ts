@@ -4,8 +4,17 @@
  */
 import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { errnoToProbeError } from './fileSystem.js';
-import { parseBootTime, parseCmdline, parseProcStat, parseProcStatus, socketInodeOf } from './procParse.js';
-import type { ProbeError, ProcessInfo, Processes } from './types.js';
+import {
+  parseBootTime,
+  parseCmdline,
+  parseMemInfo,
+  parseProcStat,
+  parseProcStatus,
+  parseSmapsRollupPss,
+  parseStatusRss,
+  socketInodeOf,
+} from './procParse.js';
+import { probeError, type MachineMemory, type ProbeError, type ProcessInfo, type Processes } from './types.js';
 
 /** USER_HZ: 100 on every Linux architecture Apache runs on (the ABI fixes it, whatever CONFIG_HZ is). */
 const TICKS_PER_SECOND = 100;
@@ -165,6 +174,45 @@ export function liveProcesses(proc = '/proc'): Processes {
       }
     },
     viewer: () => ({ uid: process.getuid?.() ?? 0, euid: process.geteuid?.() ?? 0 }),
+    memory(pid) {
+      // PSS first: it shares the pages a worker has in common with its siblings among them,
+      // so the sum over workers is what they really take. Only the owner or root may read it.
+      try {
+        const pss = parseSmapsRollupPss(readProcText(`${proc}/${pid}/smaps_rollup`));
+        if (pss !== undefined) return { kb: pss, measure: 'pss' };
+      } catch {
+        /* another user's process without root, or a kernel older than 4.14: VmRSS below */
+      }
+      const file = `${proc}/${pid}/status`;
+      try {
+        const rss = parseStatusRss(readProcText(file));
+        return rss !== undefined ? { kb: rss, measure: 'rss' } : probeError('other', `${file}: no VmRSS line`);
+      } catch (e) {
+        return errnoToProbeError(e, file);
+      }
+    },
+    mountNamespace(pid) {
+      const link = `${proc}/${pid}/ns/mnt`;
+      try {
+        return readlinkSync(link);
+      } catch (e) {
+        return errnoToProbeError(e, link);
+      }
+    },
+  };
+}
+
+/** The machine's memory from /proc/meminfo. */
+export function liveMachineMemory(proc = '/proc'): { machine(): MachineMemory | ProbeError } {
+  return {
+    machine() {
+      const file = `${proc}/meminfo`;
+      try {
+        return parseMemInfo(readProcText(file)) ?? probeError('other', `${file}: no MemTotal line`);
+      } catch (e) {
+        return errnoToProbeError(e, file);
+      }
+    },
   };
 }
 

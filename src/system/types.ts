@@ -121,6 +121,32 @@ export interface Processes {
   environment(pid: number): Record<string, string> | ProbeError;
   /** The user running the doctor. */
   viewer(): { uid: number; euid: number };
+  /**
+   * How much memory the process uses: its proportional set size (shared pages
+   * divided among the processes sharing them; /proc/PID/smaps_rollup, readable
+   * by its owner or root) when readable, else its resident set size (VmRSS of
+   * /proc/PID/status, readable by all, which counts shared pages in full).
+   * Optional: a source that cannot say leaves it out, and callers say "not measured".
+   */
+  memory?(pid: number): ProcessMemory | ProbeError;
+  /**
+   * The mount namespace a process runs in ("mnt:[4026531840]", readlink
+   * /proc/PID/ns/mnt; root or the process's owner), 'self' for the doctor's own.
+   */
+  mountNamespace?(pid: number | 'self'): string | ProbeError;
+}
+
+export interface ProcessMemory {
+  kb: number;
+  /** 'pss': from smaps_rollup; 'rss': VmRSS, shared pages counted in full (an upper bound). */
+  measure: 'pss' | 'rss';
+}
+
+/** The machine's memory (/proc/meminfo), in KiB. */
+export interface MachineMemory {
+  totalKb: number;
+  /** MemAvailable: what new work may take without swapping (Linux ≥ 3.14). */
+  availableKb?: number;
 }
 
 export interface UnixListener {
@@ -206,4 +232,6 @@ export interface SystemProbes {
   network: Network;
   /** Typed directory listings and the mount table, for bounded walks (default: built on `fs`). */
   dirs?: DirReader;
+  /** The machine's memory; absent where the source cannot say (checks then say "not measured"). */
+  memory?: { machine(): MachineMemory | ProbeError };
 }

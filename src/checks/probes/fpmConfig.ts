@@ -9,6 +9,7 @@ import type { Finding } from '../../findings/finding.js';
 import {
   checkFpmConfig,
   findFpmInstallations,
+  installationOfMaster,
   versionNumber,
   type FpmFileReader,
   type FpmMasterCommand,
@@ -43,15 +44,49 @@ export function fpmFileReaderOf(fs: FileSystem): FpmFileReader {
   };
 }
 
-/** Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. */
-export function fpmMasters(system: Pick<SystemProbes, 'processes'>): FpmMasterCommand[] {
+/**
+ * Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed.
+ * A master in a container names files of its own view: read here, its
+ * /usr/local/etc/php-fpm.conf would be this machine's file (or none) and every verdict
+ * on it wrong. Such a master is left out when the doctor can see (as root, through
+ * /proc/PID/root) that its configuration file is not this machine's file of that name.
+ * A master in a namespace of its own that shares the files (systemd's PrivateTmp=true)
+ * stays.
+ */
+export function fpmMasters(
+  system: Pick<SystemProbes, 'processes'> & Partial<Pick<SystemProbes, 'fs'>>,
+): FpmMasterCommand[] {
   return system.processes
     .commandLines()
     .filter(({ cmdline }) => {
       const first = cmdline[0] ?? '';
       return /^php-fpm[\d.]*: master process/.test(first) || /^php(\d+)?-fpm[\d.]*$/.test(path.posix.basename(first));
     })
-    .map(({ pid, cmdline }) => ({ pid, argv: cmdline }));
+    .map(({ pid, cmdline }) => ({ pid, argv: cmdline }))
+    .filter((m) => !readsOtherFiles(system, m));
+}
+
+/** Whether the master's configuration file, as it sees it, is not the file of that name here. */
+function readsOtherFiles(
+  system: Pick<SystemProbes, 'processes'> & Partial<Pick<SystemProbes, 'fs'>>,
+  m: FpmMasterCommand,
+): boolean {
+  const ns = system.processes.mountNamespace?.bind(system.processes);
+  const fs = system.fs;
+  if (!ns || !fs) return false;
+  const own = ns('self');
+  const theirs = ns(m.pid);
+  if (isProbeError(own) || isProbeError(theirs) || own === theirs) return false;
+  const config = installationOfMaster(m)?.config;
+  if (!config?.startsWith('/')) return false;
+  const there = fs.stat(`/proc/${m.pid}/root${config}`);
+  if (isProbeError(there)) return false; // not visible: nothing to go on
+  const here = fs.stat(config);
+  return (
+    isProbeError(here) ||
+    here.ino !== there.ino ||
+    (here.dev !== undefined && there.dev !== undefined && here.dev !== there.dev)
+  );
 }
 
 export const fpmConfigCheck: ProbeCheck = {

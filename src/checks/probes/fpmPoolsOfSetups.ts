@@ -18,6 +18,8 @@ export interface PoolOfInstallation {
   /** The installation's main file, for evidence. */
   config: string;
   version?: string;
+  /** The running master that read this installation's configuration, when one does. */
+  masterPid?: number;
 }
 
 const cache = new WeakMap<ProbeContext, PoolOfInstallation[]>();
@@ -42,7 +44,12 @@ export function fpmPoolConfigs(ctx: ProbeContext): PoolOfInstallation[] {
       const key = `${pool.file}\u0000${pool.line}\u0000${pool.name}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ pool, config: inst.config, ...(inst.version ? { version: inst.version } : {}) });
+      out.push({
+        pool,
+        config: inst.config,
+        ...(inst.version ? { version: inst.version } : {}),
+        ...(inst.pid !== undefined ? { masterPid: inst.pid } : {}),
+      });
     }
   }
   cache.set(ctx, out);

@@ -37,6 +37,8 @@ import { limitExtensionsCheck } from './limitExtensions.js';
 import { timeoutsInvertedCheck } from './timeoutsInverted.js';
 import { openBasedirCheck } from './openBasedir.js';
 import { poolChrootCheck } from './poolChroot.js';
+import { fpmMemoryCheck } from './fpmMemory.js';
+import { scriptInContainerCheck } from './scriptInContainer.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -53,6 +55,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   limitExtensionsCheck,
   openBasedirCheck,
   poolChrootCheck,
+  scriptInContainerCheck,
   htaccessOnRoutesCheck,
   staticWorkersCheck,
   unixSocketCheck,
@@ -64,6 +67,7 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   userMismatchCheck,
   statusPageExposedCheck,
   timeoutsInvertedCheck,
+  fpmMemoryCheck,
 ];
 
 export interface ProbeOptions {

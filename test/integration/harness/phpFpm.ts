@@ -81,6 +81,12 @@ export interface StartPhpFpmOptions extends PhpFpmPoolOptions {
   allowRoot?: boolean;
   /** Start-up deadline (default 20 s). */
   timeoutMs?: number;
+  /**
+   * Run PHP-FPM through this command, e.g. `unshare --mount …` to start it in a mount
+   * namespace of its own: `command ...args <php-fpm> <its args>`. It must exec the
+   * binary (no fork), so that the process started is the master.
+   */
+  launcher?: { command: string; args: string[] };
 }
 
 export interface PhpFpmPool {
@@ -237,7 +243,10 @@ export async function startPhpFpm(opts: StartPhpFpmOptions = {}): Promise<PhpFpm
     );
     const args = ['--nodaemonize', '--fpm-config', confPath];
     if (opts.allowRoot) args.push('--allow-to-run-as-root');
-    const proc = startProcess(PHP_FPM_BINARY, args, {
+    const [command, argv] = opts.launcher
+      ? [opts.launcher.command, [...opts.launcher.args, PHP_FPM_BINARY, ...args]]
+      : [PHP_FPM_BINARY, args];
+    const proc = startProcess(command, argv, {
       name: 'php-fpm',
       outputPath: tmp.join('log', 'php-fpm.out'),
       cwd: dir,
