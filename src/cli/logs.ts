@@ -12,7 +12,7 @@ import { loadSuppressions, reported, suppress, type SuppressionOptions } from '.
 import { TOOL_VERSION } from './version.js';
 import { liveFileSystem } from '../system/fileSystem.js';
 import { fpmLogFiles } from '../system/fpmLogs.js';
-import { liveProcesses } from '../system/processes.js';
+import { liveSystem } from '../system/index.js';
 import { fpmLogsOf } from '../checks/probes/fpmLogs.js';
 import { fpmLogFindings, type FpmLogTargets } from '../checks/fpmLogTargets.js';
 import { isProbeError } from '../system/types.js';
@@ -45,7 +45,7 @@ async function defaultSources(
     if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
   for (const p of fpmLogFiles(fs)) paths.add(p);
   // Every FPM installation's error_log and each pool's slowlog, as its configuration names them.
-  const fpm = fpmLogsOf({ fs, processes: liveProcesses() });
+  const fpm = fpmLogsOf(liveSystem());
   for (const f of fpm.files) if (!isProbeError(fs.stat(f.path))) paths.add(f.path);
   const all: LogSource[] = [];
   for (const p of paths) all.push(...(await rotatedLogSources(p)));

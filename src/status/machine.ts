@@ -16,6 +16,7 @@ import {
   type FpmMasterCommand,
   type FpmPoolConfig,
 } from '../fpm/index.js';
+import { fpmPoolOf } from '../system/fpmPools.js';
 import { poolFacts, poolServing, type PoolFacts, type PoolFile } from './pool.js';
 import { listenTarget } from './statusListen.js';
 
@@ -69,20 +70,9 @@ export function fpmSources(
   });
 }
 
-/** src/fpm's pool as the structural PoolFile that poolFacts reads: the last value of each plain key, with its line. */
+/** src/fpm's pool as the structural PoolFile that poolFacts reads: src/system flattens it one way for every reader. */
 export function poolFileOf(pool: FpmPoolConfig): PoolFile {
-  const settings: Record<string, string> = {};
-  const lines: Record<string, number> = {};
-  for (const e of pool.entries) {
-    if (e.offset !== undefined) continue;
-    settings[e.key] = e.value;
-    lines[e.key] = e.line;
-  }
-  const file: PoolFile = { name: pool.name, file: pool.file, line: pool.line, settings, lines };
-  const l = pool.listen;
-  if (l)
-    file.endpoint = l.kind === 'unix' ? { kind: 'unix', path: l.path } : { kind: 'tcp', host: l.host, port: l.port };
-  return file;
+  return fpmPoolOf(pool);
 }
 
 export function machinePools(

@@ -6,7 +6,7 @@
  * given explicitly.
  */
 import * as path from 'node:path';
-import { fpmPoolsFrom } from './fpmPools.js';
+import { fpmMasterCommands, fpmPoolsFrom } from './fpmPools.js';
 import { holdersIndex } from './sockets.js';
 import {
   probeError,
@@ -279,16 +279,22 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
     message: 'connect ECONNREFUSED',
     ms,
   });
+  const users = usersFromText(data.passwd ?? FIXTURE_PASSWD, data.group ?? FIXTURE_GROUP);
   return {
     fs,
-    users: usersFromText(data.passwd ?? FIXTURE_PASSWD, data.group ?? FIXTURE_GROUP),
+    users,
     processes,
     sockets: {
       unixListeners: () => (unix === 'denied' ? probeError('denied', '/proc/net/unix: EACCES') : unix),
       tcpListeners: () => tcp,
       holders: holdersIndex(processes),
     },
-    fpm: fpmPoolsFrom(fs, data.fpmConfigs, data.poolGlobs),
+    fpm: fpmPoolsFrom(fs, {
+      ...(data.fpmConfigs ? { configs: data.fpmConfigs } : {}),
+      ...(data.poolGlobs ? { poolGlobs: data.poolGlobs } : {}),
+      masters: () => fpmMasterCommands(processes),
+      readerUser: () => users.userName(processes.viewer().euid),
+    }),
     connector: {
       async connectUnix(p) {
         const explicit = data.connect?.[`unix:${p}`];

@@ -4,54 +4,25 @@
  * (src/fpm), one finding per error `php-fpm -t` would report, at its file:line.
  * Read from disk, so it works when FPM is stopped, and before a restart fails.
  */
-import * as path from 'node:path';
 import type { Finding } from '../../findings/finding.js';
 import {
   checkFpmConfig,
   findFpmInstallations,
   versionNumber,
-  type FpmFileReader,
   type FpmMasterCommand,
 } from '../../fpm/index.js';
-import { isProbeError, type FileSystem, type SystemProbes } from '../../system/index.js';
+import { fpmFileReaderOf, fpmMasterCommands, type SystemProbes } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { probeFinding } from './make.js';
 
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** src/fpm's file reader on the system layer's FileSystem (bounded through readHead). */
-export function fpmFileReaderOf(fs: FileSystem): FpmFileReader {
-  const failure = (e: { error: string; message: string }) => ({
-    error: e.message,
-    ...(e.error === 'denied' ? { code: 'EACCES' } : e.error === 'missing' ? { code: 'ENOENT' } : {}),
-  });
-  return {
-    readText(file, maxBytes) {
-      const head = fs.readHead(file, maxBytes + 1);
-      if (isProbeError(head)) return failure(head);
-      return { text: head.subarray(0, maxBytes).toString('utf8'), truncated: head.length > maxBytes };
-    },
-    listDir(dir) {
-      const names = fs.listDir(dir);
-      return isProbeError(names) ? failure(names) : names;
-    },
-    isDirectory(p) {
-      const st = fs.stat(p);
-      return !isProbeError(st) && st.type === 'dir';
-    },
-    exists: (p) => fs.exists(p),
-  };
-}
+/** src/fpm's file reader on the system layer's FileSystem (it lives in src/system; re-exported for the probes). */
+export { fpmFileReaderOf };
 
-/** Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. */
+/** Running PHP-FPM masters (src/system reads them from /proc). */
 export function fpmMasters(system: Pick<SystemProbes, 'processes'>): FpmMasterCommand[] {
-  return system.processes
-    .commandLines()
-    .filter(({ cmdline }) => {
-      const first = cmdline[0] ?? '';
-      return /^php-fpm[\d.]*: master process/.test(first) || /^php(\d+)?-fpm[\d.]*$/.test(path.posix.basename(first));
-    })
-    .map(({ pid, cmdline }) => ({ pid, argv: cmdline }));
+  return fpmMasterCommands(system.processes);
 }
 
 export const fpmConfigCheck: ProbeCheck = {
@@ -78,7 +49,7 @@ export const fpmConfigCheck: ProbeCheck = {
       for (const issue of config.issues) {
         if (issue.severity !== 'error') continue;
         // What the doctor cannot read is a limit of this run, not a mistake in the file.
-        if (issue.message.includes('not visible to user')) {
+        if (issue.unreadable) {
           ctx.notice(issue.message);
           continue;
         }
