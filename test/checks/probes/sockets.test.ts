@@ -52,7 +52,7 @@ describe('socket-missing', () => {
     );
     expect(f.message).toContain(
       // The Docker images' layout (/usr/local/etc) is looked in too, as src/fpm finds installations.
-      'looked in /etc/php/*/fpm/php-fpm.conf, /etc/php-fpm.conf, /usr/local/etc/php-fpm.conf, /etc/php/*/fpm/pool.d/*.conf and 2 more',
+      'looked in /etc/php/*/fpm/php-fpm.conf, /etc/php-fpm.conf, /usr/local/etc/php-fpm.conf, /etc/php/*/fpm/pool.d/*.conf, /etc/php-fpm.d/*.conf and 1 more',
     );
     expect(f.message).toContain('a pool configured anywhere else was not seen');
   });
