@@ -72,14 +72,19 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
         ),
       }
     : await defaultSources(opts.root, io.env);
+  // FPM's logs that are not files here (syslog, a foreground master's stderr, workers' stderr
+  // discarded): the notes `check` shows, from the same place (src/checks/fpmLogTargets.ts).
+  const elsewhere: LogNotice[] = (fpm?.notes ?? []).map((message) => ({ source: 'PHP-FPM', code: 'elsewhere', message }));
   if (!explicit && sources.length === 0) {
+    const where = elsewhere.length ? ` (${elsewhere.map((n) => n.message).join(' ')})` : '';
     throw new UsageError(
-      'no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input',
+      `no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input${where}`,
     );
   }
   // --timeout bounds the whole scan: a monitoring check must answer, even on a huge log.
   const deadline = opts.timeout ? Date.now() + parseDuration(opts.timeout, '--timeout') : undefined;
-  const result = await scanLogs(sources, { since, deadline, deadlineName: `--timeout ${opts.timeout ?? ''}` });
+  const scan = await scanLogs(sources, { since, deadline, deadlineName: `--timeout ${opts.timeout ?? ''}` });
+  const result = { ...scan, notices: [...scan.notices, ...elsewhere] };
   // A log the user named and we could not read: the tool could not do its job. A log read
   // in part (cut by --timeout, long lines, a damaged .gz read up to the damage) is reported.
   const unreadableNamed = explicit && result.notices.some((n) => CANNOT_READ.has(n.code));
