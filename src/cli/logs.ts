@@ -74,7 +74,11 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
     : await defaultSources(opts.root, io.env);
   // FPM's logs that are not files here (syslog, a foreground master's stderr, workers' stderr
   // discarded): the notes `check` shows, from the same place (src/checks/fpmLogTargets.ts).
-  const elsewhere: LogNotice[] = (fpm?.notes ?? []).map((message) => ({ source: 'PHP-FPM', code: 'elsewhere', message }));
+  const elsewhere: LogNotice[] = (fpm?.notes ?? []).map((message) => ({
+    source: 'PHP-FPM',
+    code: 'elsewhere',
+    message,
+  }));
   if (!explicit && sources.length === 0) {
     const where = elsewhere.length ? ` (${elsewhere.map((n) => n.message).join(' ')})` : '';
     throw new UsageError(

@@ -92,7 +92,12 @@ interface ReadOptions {
   readerUser?: string;
 }
 
-function readAll(fs: FileSystem, sources: readonly Source[], searched: readonly string[], opts: ReadOptions): FpmPoolScan {
+function readAll(
+  fs: FileSystem,
+  sources: readonly Source[],
+  searched: readonly string[],
+  opts: ReadOptions,
+): FpmPoolScan {
   const reader = fpmFileReaderOf(fs);
   const scan: FpmPoolScan = { pools: [], filesRead: [], problems: [], searched: [...new Set(searched)], configs: [] };
   const files = new Set<string>();
@@ -130,7 +135,10 @@ function readAll(fs: FileSystem, sources: readonly Source[], searched: readonly 
 /** A file named by a caller or matched by a glob, as an installation of its own. */
 function namedSource(file: string, poolFile: boolean): Source {
   const version = phpVersionOf(file);
-  return { inst: { layout: 'master', config: file, prefix: prefixOf(file), ...(version ? { version } : {}) }, poolFile };
+  return {
+    inst: { layout: 'master', config: file, prefix: prefixOf(file), ...(version ? { version } : {}) },
+    poolFile,
+  };
 }
 
 export interface FpmPoolsOptions {

@@ -123,7 +123,7 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
     expect(code).toBe(1);
   }, 60_000);
 
-  it('`logs` with no file named (the built program) shows the notes check shows: error_log = syslog, workers\' stderr discarded', async () => {
+  it("`logs` with no file named (the built program) shows the notes check shows: error_log = syslog, workers' stderr discarded", async () => {
     if (!requireBuiltCli()) return;
     // Later entries win in FPM's INI: this error_log replaces the harness's file.
     const { fpm, apache } = await site(undefined, { globalExtra: 'error_log = syslog', catchWorkersOutput: false });
@@ -137,7 +137,9 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
     const ours = text.stdout.split('\n').filter((l) => l.includes(fpm.confPath) || l.includes(fpm.poolConfPath));
     expect(ours.join('\n')).toMatch(/^note: PHP-FPM's error_log of \S+ goes to syslog \(\S+:\d+\), facility daemon/m);
     expect(ours.join('\n')).toContain('journalctl -u php');
-    expect(text.stdout).toMatch(/note: Pool www does not set catch_workers_output = yes .* discarded \(sent to \/dev\/null\)/);
+    expect(text.stdout).toMatch(
+      /note: Pool www does not set catch_workers_output = yes .* discarded \(sent to \/dev\/null\)/,
+    );
     expect(text.stdout).not.toContain(fpm.errorLogPath);
     const json = JSON.parse((await run(['--format', 'json'])).stdout) as {
       notices: Array<{ code: string; message: string }>;

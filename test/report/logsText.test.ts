@@ -17,7 +17,8 @@ const stats: ScanStats = {
 const elsewhere = {
   source: 'PHP-FPM',
   code: 'elsewhere' as const,
-  message: "PHP-FPM's error_log of /etc/php/8.3/fpm/php-fpm.conf goes to syslog: read it with `journalctl -u php8.3-fpm`.",
+  message:
+    "PHP-FPM's error_log of /etc/php/8.3/fpm/php-fpm.conf goes to syslog: read it with `journalctl -u php8.3-fpm`.",
 };
 
 describe('logs text: where a log that is not a file can be read', () => {

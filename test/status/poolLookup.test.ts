@@ -137,13 +137,17 @@ describe('a pool whose workers are all busy, with pm.status_listen', () => {
     second = await hostileServer({ path: dir.join('status.sock') }, statusPageAnswer);
     const hints: unknown[] = [];
     const started = Date.now();
-    const report = await poolStatus({ kind: 'unix', path: busy.address }, { ...opts, timeoutMs: 5000 }, {
-      findPool: (hint) => {
-        hints.push(hint);
-        return { ...pool('/status'), statusListen: second?.address ?? '', statusListenAt: 'www.conf:9' };
+    const report = await poolStatus(
+      { kind: 'unix', path: busy.address },
+      { ...opts, timeoutMs: 5000 },
+      {
+        findPool: (hint) => {
+          hints.push(hint);
+          return { ...pool('/status'), statusListen: second?.address ?? '', statusListenAt: 'www.conf:9' };
+        },
+        describeClientError: findingForClientError,
       },
-      describeClientError: findingForClientError,
-    });
+    );
     const elapsed = Date.now() - started;
     expect(report.status?.pool).toBe('uds');
     expect(report.statusListen?.target).toContain(second.address);
@@ -160,10 +164,14 @@ describe('a pool whose workers are all busy, with pm.status_listen', () => {
     const busy = await hostileServer({ path: dir.join('pool.sock') }, () => undefined);
     server = busy;
     const started = Date.now();
-    const report = await poolStatus({ kind: 'unix', path: busy.address }, { ...opts, timeoutMs: 1000 }, {
-      findPool: () => pool('/status'),
-      describeClientError: findingForClientError,
-    });
+    const report = await poolStatus(
+      { kind: 'unix', path: busy.address },
+      { ...opts, timeoutMs: 1000 },
+      {
+        findPool: () => pool('/status'),
+        describeClientError: findingForClientError,
+      },
+    );
     expect(report.status).toBeUndefined();
     expect(report.healthy).toBe(false);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);

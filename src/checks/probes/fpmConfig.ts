@@ -5,12 +5,7 @@
  * Read from disk, so it works when FPM is stopped, and before a restart fails.
  */
 import type { Finding } from '../../findings/finding.js';
-import {
-  checkFpmConfig,
-  findFpmInstallations,
-  versionNumber,
-  type FpmMasterCommand,
-} from '../../fpm/index.js';
+import { checkFpmConfig, findFpmInstallations, versionNumber, type FpmMasterCommand } from '../../fpm/index.js';
 import { fpmFileReaderOf, fpmMasterCommands, type SystemProbes } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { probeFinding } from './make.js';

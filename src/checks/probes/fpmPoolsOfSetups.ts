@@ -19,7 +19,11 @@ export interface PoolOfInstallation {
 
 /** Every pool of every installation, as the probes' facts read them (src/system's FpmPools, backed by src/fpm). */
 export function fpmPoolConfigs(ctx: ProbeContext): PoolOfInstallation[] {
-  return ctx.facts.fpm.pools.map((p) => ({ pool: p.config, config: p.main, ...(p.version ? { version: p.version } : {}) }));
+  return ctx.facts.fpm.pools.map((p) => ({
+    pool: p.config,
+    config: p.main,
+    ...(p.version ? { version: p.version } : {}),
+  }));
 }
 
 const ANY_HOST = new Set(['', '0.0.0.0', '::', '*']);
