@@ -292,7 +292,7 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
     fpm: fpmPoolsFrom(fs, {
       ...(data.fpmConfigs ? { configs: data.fpmConfigs } : {}),
       ...(data.poolGlobs ? { poolGlobs: data.poolGlobs } : {}),
-      masters: () => fpmMasterCommands(processes),
+      masters: () => fpmMasterCommands(processes, fs),
       readerUser: () => users.userName(processes.viewer().euid),
     }),
     connector: {

@@ -37,15 +37,24 @@ const INSTALLATION_PLACES = ['/etc/php/*/fpm/php-fpm.conf', '/etc/php-fpm.conf',
 /** The largest configuration file read, as the other readers of src/fpm bound it. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. */
-export function fpmMasterCommands(processes: Pick<Processes, 'commandLines'>): FpmMasterCommand[] {
+/**
+ * Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. With `fs`,
+ * each with its binary (/proc/PID/exe: /usr/sbin/php-fpm8.3), which tells the PHP version the title does not.
+ */
+export function fpmMasterCommands(
+  processes: Pick<Processes, 'commandLines'>,
+  fs?: Pick<FileSystem, 'readlink'>,
+): FpmMasterCommand[] {
   return processes
     .commandLines()
     .filter(({ cmdline }) => {
       const first = cmdline[0] ?? '';
       return /^php-fpm[\d.]*: master process/.test(first) || /^php(\d+)?-fpm[\d.]*$/.test(path.posix.basename(first));
     })
-    .map(({ pid, cmdline }) => ({ pid, argv: cmdline }));
+    .map(({ pid, cmdline }) => {
+      const exe = fs?.readlink(`/proc/${pid}/exe`);
+      return typeof exe === 'string' ? { pid, argv: cmdline, exe } : { pid, argv: cmdline };
+    });
 }
 
 /**

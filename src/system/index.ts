@@ -65,7 +65,7 @@ export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
     fpm: fpmPoolsFrom(fs, {
       configs: options.fpmConfigs ?? [],
       poolGlobs: options.poolGlobs ?? DEFAULT_POOL_GLOBS,
-      masters: () => fpmMasterCommands(processes),
+      masters: () => fpmMasterCommands(processes, fs),
       readerUser: () => users.userName(processes.viewer().euid),
     }),
     connector: liveConnector(),
