@@ -15,9 +15,9 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 /** src/fpm's file reader on the system layer's FileSystem (it lives in src/system; re-exported for the probes). */
 export { fpmFileReaderOf };
 
-/** Running PHP-FPM masters (src/system reads them from /proc). */
-export function fpmMasters(system: Pick<SystemProbes, 'processes'>): FpmMasterCommand[] {
-  return fpmMasterCommands(system.processes);
+/** Running PHP-FPM masters, with their binaries (src/system reads them from /proc). */
+export function fpmMasters(system: Pick<SystemProbes, 'processes' | 'fs'>): FpmMasterCommand[] {
+  return fpmMasterCommands(system.processes, system.fs);
 }
 
 export const fpmConfigCheck: ProbeCheck = {
