@@ -146,8 +146,8 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
     };
     const notes = json.notices.filter((n) => n.code === 'elsewhere').map((n) => n.message);
     expect(notes.some((m) => m.includes(fpm.confPath) && m.includes('goes to syslog'))).toBe(true);
-    // A note is no failure: the exit status is the logs' verdict (Apache's log has nothing here).
-    expect(text.exitCode).toBe(0);
+    // A note is no failure of the tool (exit 2); 0 or 1 is the verdict on the logs of the whole machine.
+    expect([0, 1]).toContain(text.exitCode);
   }, 60_000);
 
   // dynamic: FPM's once-a-second maintenance logs the warning when no worker is idle at the limit
