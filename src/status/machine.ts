@@ -70,11 +70,6 @@ export function fpmSources(
   });
 }
 
-/** src/fpm's pool as the structural PoolFile that poolFacts reads: src/system flattens it one way for every reader. */
-export function poolFileOf(pool: FpmPoolConfig): PoolFile {
-  return fpmPoolOf(pool);
-}
-
 export function machinePools(
   reader: FpmFileReader,
   installations: readonly FpmInstallation[],
@@ -102,7 +97,8 @@ export function machinePools(
         problems.push(`more than ${MAX_MACHINE_POOLS} pools: the rest are not listed`);
         return { pools: named(pools), problems };
       }
-      const file = poolFileOf(p);
+      // The pool file as poolFacts reads it, flattened one way for every reader (src/system).
+      const file: PoolFile = fpmPoolOf(p);
       const listen = listenKeyText(p);
       const target = listen !== undefined ? listenTarget(listen) : undefined;
       pools.push({

@@ -5,20 +5,10 @@
  * Read from disk, so it works when FPM is stopped, and before a restart fails.
  */
 import type { Finding } from '../../findings/finding.js';
-import { checkFpmConfig, findFpmInstallations, versionNumber, type FpmMasterCommand } from '../../fpm/index.js';
-import { fpmFileReaderOf, fpmMasterCommands, type SystemProbes } from '../../system/index.js';
+import { validateFpmConfig } from '../../fpm/index.js';
+import { fpmFileReaderOf } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { probeFinding } from './make.js';
-
-const MAX_CONFIG_BYTES = 1024 * 1024;
-
-/** src/fpm's file reader on the system layer's FileSystem (it lives in src/system; re-exported for the probes). */
-export { fpmFileReaderOf };
-
-/** Running PHP-FPM masters, with their binaries (src/system reads them from /proc). */
-export function fpmMasters(system: Pick<SystemProbes, 'processes' | 'fs'>): FpmMasterCommand[] {
-  return fpmMasterCommands(system.processes, system.fs);
-}
 
 export const fpmConfigCheck: ProbeCheck = {
   ids: ['fpm-config-error'],
@@ -30,18 +20,16 @@ export const fpmConfigCheck: ProbeCheck = {
       userExists: (n: string) => users.user(n) !== undefined,
       groupExists: (n: string) => users.group(n) !== undefined,
     };
-    for (const inst of findFpmInstallations(reader, fpmMasters(ctx.system))) {
-      const version = versionNumber(inst.version);
-      const config = checkFpmConfig(inst.config, {
-        reader,
-        prefix: inst.prefix,
-        ...(version !== undefined ? { version } : {}),
-        readerUser: ctx.facts.viewerName,
-        maxBytes: MAX_CONFIG_BYTES,
-        accounts,
-        asRoot: true,
-      });
-      for (const issue of config.issues) {
+    // The configurations the probes' facts read (src/system's FpmPools, src/fpm): every installation
+    // and each running master's own. A pool file read alone is no configuration FPM is given.
+    for (const { config: read, installation: inst } of ctx.facts.fpm.configs.filter((c) => !c.poolFile)) {
+      // FPM stops at the first parse error; the post-process checks would only add noise then.
+      const parseFailed = read.issues.some((i) => i.severity === 'error');
+      const issues = [
+        ...read.issues,
+        ...(parseFailed ? [] : validateFpmConfig(read, { reader, accounts, asRoot: true })),
+      ];
+      for (const issue of issues) {
         if (issue.severity !== 'error') continue;
         // What the doctor cannot read is a limit of this run, not a mistake in the file.
         if (issue.unreadable) {

@@ -12,7 +12,7 @@ import { fpmLogTargets, type FpmConfigRead, type FpmLogTargets } from '../fpmLog
  * business). A pool file read alone (a pool.d glob no php-fpm.conf includes) is left out: it has no
  * [global] section, so where its master logs is not in it.
  */
-export function fpmConfigsOf(scan: Pick<FpmPoolScan, 'configs'>): FpmConfigRead[] {
+function fpmConfigsOf(scan: Pick<FpmPoolScan, 'configs'>): FpmConfigRead[] {
   return scan.configs.filter((c) => !c.poolFile);
 }
 
