@@ -1,12 +1,13 @@
 /**
  * src/status: a PHP-FPM pool's health from its status page. Below src/checks
  * and beside it for the CLI: it imports src/client (to ask), src/findings (to
- * say what is wrong) and of src/system only its types and the shared words of
- * a permission denial (src/system/denial.ts); what it needs of the machine
- * (the pool file: ./poolFinder.ts on src/system's interfaces; who may reach
- * the socket) and the shared words for a failed request are handed in by the
- * caller, so `status` starts without the configuration parser or /proc and
- * `check` can use the same reader.
+ * say what is wrong), src/fpm (listen addresses; every pool of the machine for
+ * `status --all`, machine.ts) and of src/system its types, its FpmPools seam and
+ * the shared words of a permission denial (src/system/denial.ts); what it needs
+ * of the machine (the pool file: ./poolFinder.ts on src/system's interfaces; who
+ * may reach the socket) and the shared words for a failed request are handed in
+ * by the caller, so `status` reads the configuration and /proc only when it looks
+ * for the pool file, and `check` uses the same reader.
  */
 import { monotonicMs } from '../client/clock.js';
 import { formatTarget, type Target } from '../client/target.js';
