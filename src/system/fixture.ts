@@ -66,8 +66,9 @@ export interface FixtureData {
   viewer?: { uid: number; euid?: number };
   localAddresses?: string[];
   hostname?: string;
-  /** Where FPM configs and pool files are looked for (default: the Debian and RHEL places). */
+  /** php-fpm.conf files (globs allowed) read besides the installations src/fpm finds in `files`. */
   fpmConfigs?: string[];
+  /** Pool files read alone (default: the pool.d of the Debian, RHEL and Docker layouts). */
   poolGlobs?: string[];
   /** /proc/self/mountinfo as mount point and type (default: none, so nothing is a network mount). */
   mounts?: MountEntry[];

@@ -49,7 +49,7 @@ export interface LiveSystemOptions {
   groupFile?: string;
   /** php-fpm.conf files (globs allowed) read besides the installations found. */
   fpmConfigs?: string[];
-  /** Pool file globs replacing the usual /etc/php/*\/fpm/pool.d/*.conf and /etc/php-fpm.d/*.conf. */
+  /** Pool file globs read alone, replacing the usual pool.d of the Debian, RHEL and Docker layouts. */
   poolGlobs?: string[];
 }
 
