@@ -73,29 +73,48 @@ export function poolServes(listen: ListenAddress | undefined, endpoint: Endpoint
   return LOOPBACK.has(listen.host) && LOOPBACK.has(endpoint.host);
 }
 
+/** Pool names for a note, bounded: a machine may have hundreds of pools. */
+function namesText(names: readonly string[]): string {
+  const MAX_NAMED = 8;
+  const named = names.slice(0, MAX_NAMED).join(', ');
+  return names.length > MAX_NAMED ? `${named} and ${names.length - MAX_NAMED} more` : named;
+}
+
+/** The systemd unit of an installation: Debian's php8.3-fpm, else the RHEL and Docker images' php-fpm. */
+function serviceOf(version: string | undefined): string {
+  return version ? `php${version}-fpm` : 'php-fpm';
+}
+
 /**
  * Where FPM writes its error log (sapi/fpm/fpm/fpm_conf.c: fpm_conf_post_process): unset means
  * "log/php-fpm.log"; "syslog" goes to syslog; a relative path is taken from the prefix, which
  * without -p is PHP_LOCALSTATEDIR (/var for the distributions' /usr builds) — fpm_evaluate_full_path.
  * Checked against php-fpm8.2 -t: `error_log = log/x.log` creates /var/log/x.log, and DIR/log/x.log with -p DIR.
+ * What is not a file here gets a note saying where to read it instead (`check` and `logs` both show it).
  */
-export function errorLogOf(config: FpmConfig): { path: string } | { note: string } {
+export function errorLogOf(config: FpmConfig, version?: string): { path: string } | { note: string } {
   const entry = config.globalGet('error_log');
   const value = entry?.value.trim() || 'log/php-fpm.log';
   const where = entry ? ` (${entry.file}:${entry.line})` : '';
-  if (value.toLowerCase() === 'syslog')
+  const service = serviceOf(version);
+  if (value.toLowerCase() === 'syslog') {
+    // syslog.ident and syslog.facility default to "php-fpm" and "daemon" (fpm_conf.c: fpm_conf_post_process).
+    const ident = config.globalGet('syslog.ident')?.value.trim() || 'php-fpm';
+    const facility = config.globalGet('syslog.facility')?.value.trim() || 'daemon';
     return {
-      note: `PHP-FPM's error_log of ${config.file} goes to syslog${where}: it was not read (read it with journalctl, or \`fcgi-doctor logs -\` fed from it).`,
+      note: `PHP-FPM's error_log of ${config.file} goes to syslog${where}, facility ${facility}, tagged ${ident}: it was not read as a file. Read it with \`journalctl -u ${service}\` (or \`journalctl -t ${ident}\`, or the file your syslog daemon writes the ${facility} facility to), and feed it in: \`journalctl -u ${service} --since -1h | fcgi-doctor logs -\`.`,
     };
+  }
   // The packaged builds' prefixes (/usr, the Docker images' /usr/local) stand for no -p: then
   // PHP_LOCALSTATEDIR applies; any other prefix came from -p and is used as it is.
   const localStateDir =
     config.prefix === '/usr' ? '/var' : config.prefix === '/usr/local' ? '/usr/local/var' : config.prefix;
   const path = value.startsWith('$prefix') ? fullPath(value, config.prefix) : fullPath(value, localStateDir);
-  // The official Docker images log to /proc/self/fd/2: the container's output, not a file here.
+  // The official Docker images log to /proc/self/fd/2: the master's standard error, which a
+  // foreground master (php-fpm -F, daemonize = no) hands to whoever started it.
   if (/^\/(proc|dev)\//.test(path))
     return {
-      note: `PHP-FPM's error_log of ${config.file} is ${path}${where}, FPM's standard error: it was not read (read it with docker logs or journalctl).`,
+      note: `PHP-FPM's error_log of ${config.file} is ${path}${where}, the standard error of its master (run in the foreground, as in the official Docker images): it was not read as a file. Read it where the master's output goes: \`docker logs CONTAINER\` in a container, \`journalctl -u ${service}\` under systemd; and feed it in: \`docker logs CONTAINER 2>&1 | fcgi-doctor logs -\`.`,
     };
   return { path };
 }
@@ -123,26 +142,34 @@ export function fpmLogTargets(configs: readonly FpmConfigRead[], endpoints?: rea
     else files.set(path, { path, kind, pools: [...poolNames] });
     poolsByFile[path] = [...(poolsByFile[path] ?? []), ...writers];
   };
-  for (const { config } of configs) {
+  for (const { config, version } of configs) {
     const chosen = endpoints
       ? config.pools.filter((p) => endpoints.some((e) => poolServes(p.listen, e)))
       : config.pools;
     if (chosen.length === 0) continue;
     const plain = chosen.map(logPool);
     pools.push(...plain);
-    const errorLog = errorLogOf(config);
+    const errorLog = errorLogOf(config, version);
     if ('path' in errorLog) add(errorLog.path, 'error_log', plain);
     else notes.push(errorLog.note);
+    const discarded: string[] = [];
     for (const [i, pool] of chosen.entries()) {
       const slow = slowlogOf(pool, config);
       const asLogged = plain[i];
       if (slow && asLogged) add(slow, 'slowlog', [asLogged]);
       const catchOutput = pool.get('catch_workers_output');
-      if (catchOutput?.value === '1' && 'path' in errorLog)
+      if (catchOutput?.value !== '1') discarded.push(pool.name);
+      else if ('path' in errorLog)
         notes.push(
           `Pool ${pool.name} has catch_workers_output (${catchOutput.file}:${catchOutput.line}): its scripts' stderr is in ${errorLog.path}.`,
         );
     }
+    // PHP's manual (FPM configuration, catch_workers_output): "If not set, stdout and stderr will be
+    // redirected to /dev/null according to FastCGI specs."
+    if (discarded.length > 0)
+      notes.push(
+        `${discarded.length === 1 ? `Pool ${discarded[0]} does` : `Pools ${namesText(discarded)} do`} not set catch_workers_output = yes (FPM's default is no): what ${discarded.length === 1 ? 'its' : 'their'} workers write to stderr is discarded (sent to /dev/null), not written to ${'path' in errorLog ? errorLog.path : "FPM's error_log"}.`,
+      );
   }
   return { files: [...files.values()], notes, pools, poolsByFile };
 }

@@ -12,7 +12,7 @@ import { loadSuppressions, reported, suppress, type SuppressionOptions } from '.
 import { TOOL_VERSION } from './version.js';
 import { liveFileSystem } from '../system/fileSystem.js';
 import { fpmLogFiles } from '../system/fpmLogs.js';
-import { liveProcesses } from '../system/processes.js';
+import { liveSystem } from '../system/index.js';
 import { fpmLogsOf } from '../checks/probes/fpmLogs.js';
 import { fpmLogFindings, type FpmLogTargets } from '../checks/fpmLogTargets.js';
 import { isProbeError } from '../system/types.js';
@@ -45,7 +45,7 @@ async function defaultSources(
     if (log.target.startsWith('/') && !isProbeError(fs.stat(log.target))) paths.add(log.target);
   for (const p of fpmLogFiles(fs)) paths.add(p);
   // Every FPM installation's error_log and each pool's slowlog, as its configuration names them.
-  const fpm = fpmLogsOf({ fs, processes: liveProcesses() });
+  const fpm = fpmLogsOf(liveSystem());
   for (const f of fpm.files) if (!isProbeError(fs.stat(f.path))) paths.add(f.path);
   const all: LogSource[] = [];
   for (const p of paths) all.push(...(await rotatedLogSources(p)));
@@ -72,14 +72,23 @@ export async function runLogsCommand(files: string[], opts: LogsCliOptions, io: 
         ),
       }
     : await defaultSources(opts.root, io.env);
+  // FPM's logs that are not files here (syslog, a foreground master's stderr, workers' stderr
+  // discarded): the notes `check` shows, from the same place (src/checks/fpmLogTargets.ts).
+  const elsewhere: LogNotice[] = (fpm?.notes ?? []).map((message) => ({
+    source: 'PHP-FPM',
+    code: 'elsewhere',
+    message,
+  }));
   if (!explicit && sources.length === 0) {
+    const where = elsewhere.length ? ` (${elsewhere.map((n) => n.message).join(' ')})` : '';
     throw new UsageError(
-      'no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input',
+      `no error log found: name one (fcgi-doctor logs /var/log/apache2/error.log), or - for standard input${where}`,
     );
   }
   // --timeout bounds the whole scan: a monitoring check must answer, even on a huge log.
   const deadline = opts.timeout ? Date.now() + parseDuration(opts.timeout, '--timeout') : undefined;
-  const result = await scanLogs(sources, { since, deadline, deadlineName: `--timeout ${opts.timeout ?? ''}` });
+  const scan = await scanLogs(sources, { since, deadline, deadlineName: `--timeout ${opts.timeout ?? ''}` });
+  const result = { ...scan, notices: [...scan.notices, ...elsewhere] };
   // A log the user named and we could not read: the tool could not do its job. A log read
   // in part (cut by --timeout, long lines, a damaged .gz read up to the damage) is reported.
   const unreadableNamed = explicit && result.notices.some((n) => CANNOT_READ.has(n.code));

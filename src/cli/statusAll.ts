@@ -18,13 +18,9 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The live machine's FPM file reader, running masters (with their binaries: the PHP version) and user name. */
 export async function liveFpmSide(): Promise<{ reader: FpmFileReader; masters: FpmMasterCommand[]; user?: string }> {
-  const { liveSystem, isProbeError } = await import('../system/index.js');
-  const { fpmFileReaderOf, fpmMasters } = await import('../checks/probes/fpmConfig.js');
+  const { liveSystem, fpmFileReaderOf, fpmMasterCommands } = await import('../system/index.js');
   const system = liveSystem();
-  const masters = fpmMasters(system).map((m) => {
-    const exe = system.fs.readlink(`/proc/${m.pid}/exe`);
-    return isProbeError(exe) ? m : { ...m, exe };
-  });
+  const masters = fpmMasterCommands(system.processes, system.fs);
   const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
   const user = uid !== undefined ? system.users.userName(uid) : undefined;
   return { reader: fpmFileReaderOf(system.fs), masters, ...(user ? { user } : {}) };

@@ -23,6 +23,8 @@ export interface SendOptions extends Partial<Omit<RequestOptions, 'params'>> {
   params: RequestOptions['params'];
   connectTimeoutMs?: number;
   trace?: (t: RecordTrace) => void;
+  /** Abandons the request: the connection is closed and the request fails as closed early. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -34,6 +36,9 @@ export async function sendRequest(target: Target, options: SendOptions): Promise
   const start = monotonicMs();
   const connection = await FcgiConnection.open(target, options.connectTimeoutMs ?? timeoutMs, options.trace);
   const connectMs = monotonicMs() - start;
+  const abandon = () => connection.close();
+  if (options.signal?.aborted) abandon();
+  options.signal?.addEventListener('abort', abandon, { once: true });
   try {
     const raw = await connection.request({
       params: options.params,
@@ -46,6 +51,7 @@ export async function sendRequest(target: Target, options: SendOptions): Promise
     });
     return toResponse(raw, connectMs);
   } finally {
+    options.signal?.removeEventListener('abort', abandon);
     connection.close();
   }
 }

@@ -60,8 +60,8 @@ function issue(st: State, file: string, line: number, message: string, severity:
 
 function notVisible(st: State, file: string, code: string | undefined, error: string): string {
   if (code === 'EACCES' || code === 'EPERM') {
-    const who = st.opts.readerUser ?? 'this user';
-    return `${file} is not visible to user ${who}; run with sudo to read it`;
+    const who = st.opts.readerUser !== undefined ? `user ${st.opts.readerUser}` : 'this user';
+    return `${file} is not visible to ${who}; run with sudo to read it`;
   }
   return `cannot read ${file}: ${error}`;
 }
@@ -87,6 +87,9 @@ function readFile(st: State, file: string, from?: { file: string; line: number }
         ? `Unable to include ${file}: ${notVisible(st, file, got.code, got.error)}`
         : `failed to load configuration file: ${notVisible(st, file, got.code, got.error)}`,
     );
+    // A file there that this run may not read is a limit of the run, which callers say apart.
+    const last = st.issues[st.issues.length - 1];
+    if (last && got.code !== 'ENOENT') last.unreadable = true;
     return;
   }
   st.files.push(file);

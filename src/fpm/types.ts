@@ -23,6 +23,8 @@ export interface FpmIssue {
   message: string;
   severity: Severity;
   pool?: string;
+  /** The file exists but could not be read (permissions): a limit of this run rather than of the file. */
+  unreadable?: boolean;
 }
 
 /** One `key = value` after FPM's INI scanner: `${ENV}` expanded, yes/on/true → "1", no/off/false/none → "". */

@@ -4,11 +4,13 @@ import { NotALogFile } from './reader.js';
 
 /**
  * Something the user should know about a log that is not a finding about FastCGI: the
- * log could not be read (fully). Never silent, never a crash.
+ * log could not be read (fully), or ('elsewhere') a log that is not a file here — PHP-FPM's
+ * error_log sent to syslog or to its master's standard error, workers' stderr discarded —
+ * and where to read it instead. Never silent, never a crash.
  */
 export interface LogNotice {
   source: string;
-  code: 'unreadable' | 'missing' | 'not-a-file' | 'read-error' | 'long-lines' | 'deadline' | 'damaged';
+  code: 'unreadable' | 'missing' | 'not-a-file' | 'read-error' | 'long-lines' | 'deadline' | 'damaged' | 'elsewhere';
   message: string;
 }
 

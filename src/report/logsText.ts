@@ -27,12 +27,17 @@ export function formatLogsText(style: Style, r: LogsReport, opts: { quiet?: bool
       '',
     );
   }
-  for (const n of r.notices) out.push(`${style.warn} ${escapeOneLine(n.message)}`, '');
+  // Where a log that is not a file here can be read is a note, as `check` shows it; the rest are warnings.
+  for (const n of r.notices)
+    out.push(
+      n.code === 'elsewhere' ? c.dim(`note: ${escapeOneLine(n.message)}`) : `${style.warn} ${escapeOneLine(n.message)}`,
+      '',
+    );
   for (const f of r.findings) {
     if (opts.quiet && f.severity === 'info') continue;
     out.push(formatFinding(style, f), '');
   }
-  if (r.findings.length === 0 && r.notices.length === 0 && !opts.quiet)
+  if (r.findings.length === 0 && r.notices.every((n) => n.code === 'elsewhere') && !opts.quiet)
     out.push(`${style.ok} no known FastCGI problem in these logs`, '');
   const verdict =
     r.exitCode === 0

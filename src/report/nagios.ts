@@ -144,9 +144,11 @@ export function nagiosFigures(subject: NagiosSubject): Pick<NagiosInput, 'okText
   }
   if (subject.kind === 'logs') {
     const st = subject.stats;
+    // A note of where a log that is not a file can be read ('elsewhere') is no failure of the read.
+    const failed = subject.notices.filter((x) => x.code !== 'elsewhere');
     return {
       okText: `no known FastCGI problem in ${plural(st.lines, 'log line')}`,
-      failure: subject.notices.length ? subject.notices.map((x) => x.message).join('; ') : undefined,
+      failure: failed.length ? failed.map((x) => x.message).join('; ') : undefined,
       perf: [
         { label: 'lines', value: st.lines, min: 0 },
         { label: 'matched', value: st.matchedLines, min: 0 },

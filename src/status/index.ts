@@ -1,13 +1,15 @@
 /**
  * src/status: a PHP-FPM pool's health from its status page. Below src/checks
  * and beside it for the CLI: it imports src/client (to ask), src/findings (to
- * say what is wrong) and of src/system only its types and the shared words of
- * a permission denial (src/system/denial.ts); what it needs of the machine
- * (the pool file: ./poolFinder.ts on src/system's interfaces; who may reach
- * the socket) and the shared words for a failed request are handed in by the
- * caller, so `status` starts without the configuration parser or /proc and
- * `check` can use the same reader.
+ * say what is wrong), src/fpm (listen addresses; every pool of the machine for
+ * `status --all`, machine.ts) and of src/system its types, its FpmPools seam and
+ * the shared words of a permission denial (src/system/denial.ts); what it needs
+ * of the machine (the pool file: ./poolFinder.ts on src/system's interfaces; who
+ * may reach the socket) and the shared words for a failed request are handed in
+ * by the caller, so `status` reads the configuration and /proc only when it looks
+ * for the pool file, and `check` uses the same reader.
  */
+import { monotonicMs } from '../client/clock.js';
 import { formatTarget, type Target } from '../client/target.js';
 import { evaluate, type Probe, type StatusReport, type Thresholds } from './evaluate.js';
 import type { PoolFacts } from './pool.js';
@@ -72,35 +74,89 @@ export function statusPathFor(
   return { path: DEFAULT_STATUS_PATH, source: 'default' };
 }
 
+/**
+ * How long the pool's own socket has to answer before `status` looks for its pm.status_listen.
+ * A pool with a free worker answers its status page in a few milliseconds.
+ */
+export const STATUS_LISTEN_HEAD_START_MS = 300;
+
+/** The read if it ends within `ms`, else undefined (the read goes on). */
+async function within(read: Promise<StatusRead>, ms: number): Promise<StatusRead | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function poolStatus(
   target: Target,
   opts: PoolStatusOptions,
   ctx: PoolStatusContext,
 ): Promise<StatusReport> {
-  const readAt = (path: string, at: Target = target) =>
+  const startedAt = monotonicMs();
+  const readAt = (path: string, at: Target = target, more: { signal?: AbortSignal; timeoutMs?: number } = {}) =>
     readStatusPage(at, {
       path,
-      timeoutMs: opts.timeoutMs,
+      timeoutMs: more.timeoutMs ?? opts.timeoutMs,
       toolVersion: opts.toolVersion,
       maxResponseBytes: opts.maxResponseBytes,
+      ...(more.signal ? { signal: more.signal } : {}),
     });
   let pool = ctx.pool;
   let firstRead: StatusRead | undefined;
+  /** firstRead came from pm.status_listen already. */
+  let readAtStatusListen = false;
   if (pool === undefined && ctx.findPool) {
     const guess = statusPathFor(opts.path, undefined).path;
-    const answer = await readAt(guess);
-    const hint =
-      answer.kind === 'ok'
-        ? { pool: answer.status.pool, pids: (answer.status.processes ?? []).map((w) => w.pid) }
-        : undefined;
-    pool = ctx.findPool(hint);
-    // A pool file naming another status path: ask that one instead.
-    if (statusPathFor(opts.path, pool).path === guess) firstRead = answer;
+    /*
+     * Which pool file owns the target is known only after a look: either from the status page
+     * (it names the pool and its workers, whose master names its configuration: two /proc files),
+     * or from a search of every installation (the parser and /proc). Reading at pm.status_listen
+     * first would need that search on every run, and `status` starts fast: a free worker answers
+     * in milliseconds. So the two race under one deadline, the pool's own socket with a head start:
+     * when it has not answered by then (every worker busy, its request waiting in the listen
+     * queue), the pool file is searched, and when it names pm.status_listen the page is read
+     * there with what is left of the deadline (FPM answers it from a worker of its own,
+     * sapi/fpm/fpm/fpm_conf.c: fpm_conf_post_process, fpm_worker_pool_shared_status_alloc), and
+     * the read queued at the pool's socket is abandoned. Without pm.status_listen, that read goes
+     * on as before, within the same --timeout.
+     */
+    const abandon = new AbortController();
+    const own = readAt(guess, target, { signal: abandon.signal });
+    const headStart = Math.min(STATUS_LISTEN_HEAD_START_MS, Math.floor(opts.timeoutMs / 4));
+    const early = await within(own, headStart);
+    if (early) {
+      const hint =
+        early.kind === 'ok'
+          ? { pool: early.status.pool, pids: (early.status.processes ?? []).map((w) => w.pid) }
+          : undefined;
+      pool = ctx.findPool(hint);
+      // A pool file naming another status path: ask that one instead.
+      if (statusPathFor(opts.path, pool).path === guess) firstRead = early;
+    } else {
+      pool = ctx.findPool();
+      const listenAt = statusListenTarget(pool);
+      if (listenAt) {
+        abandon.abort();
+        own.catch(() => undefined); // abandoned: its end no longer matters
+        const left = Math.max(1, opts.timeoutMs - (monotonicMs() - startedAt));
+        firstRead = await readAt(statusPathFor(opts.path, pool).path, listenAt, { timeoutMs: left });
+        readAtStatusListen = true;
+      } else {
+        const answer = await own;
+        if (statusPathFor(opts.path, pool).path === guess) firstRead = answer;
+      }
+    }
   }
   const { path, source } = statusPathFor(opts.path, pool);
   // pm.status_listen: the page on its own socket, answered even when every worker is busy.
   const statusTarget = statusListenTarget(pool);
-  if (statusTarget) firstRead = undefined;
+  if (statusTarget && !readAtStatusListen) firstRead = undefined;
   const read = () => (statusTarget ? readAt(path, statusTarget) : readAt(path));
   const reads: StatusRead[] = [];
   const first = firstRead ?? (await read());

@@ -16,6 +16,7 @@ import {
   type FpmMasterCommand,
   type FpmPoolConfig,
 } from '../fpm/index.js';
+import { fpmPoolOf } from '../system/fpmPools.js';
 import { poolFacts, poolServing, type PoolFacts, type PoolFile } from './pool.js';
 import { listenTarget } from './statusListen.js';
 
@@ -69,22 +70,6 @@ export function fpmSources(
   });
 }
 
-/** src/fpm's pool as the structural PoolFile that poolFacts reads: the last value of each plain key, with its line. */
-export function poolFileOf(pool: FpmPoolConfig): PoolFile {
-  const settings: Record<string, string> = {};
-  const lines: Record<string, number> = {};
-  for (const e of pool.entries) {
-    if (e.offset !== undefined) continue;
-    settings[e.key] = e.value;
-    lines[e.key] = e.line;
-  }
-  const file: PoolFile = { name: pool.name, file: pool.file, line: pool.line, settings, lines };
-  const l = pool.listen;
-  if (l)
-    file.endpoint = l.kind === 'unix' ? { kind: 'unix', path: l.path } : { kind: 'tcp', host: l.host, port: l.port };
-  return file;
-}
-
 export function machinePools(
   reader: FpmFileReader,
   installations: readonly FpmInstallation[],
@@ -112,7 +97,8 @@ export function machinePools(
         problems.push(`more than ${MAX_MACHINE_POOLS} pools: the rest are not listed`);
         return { pools: named(pools), problems };
       }
-      const file = poolFileOf(p);
+      // The pool file as poolFacts reads it, flattened one way for every reader (src/system).
+      const file: PoolFile = fpmPoolOf(p);
       const listen = listenKeyText(p);
       const target = listen !== undefined ? listenTarget(listen) : undefined;
       pools.push({

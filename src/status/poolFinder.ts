@@ -37,10 +37,9 @@ export function poolFinder(
   const findPool = (hint?: PoolHint): PoolFacts | undefined => {
     const direct = hint ? viaMaster(hint) : undefined;
     if (direct) return direct;
-    // The search: the usual places plus whatever configuration a running master
-    // names (a pool in a private directory, a container's own path).
-    const masters = fpmConfigsOfMasters(processes.commandLines().map((p) => p.cmdline));
-    const found = poolServing(fpm.scan(masters).pools, target);
+    // The search: every installation, with whatever configuration a running master
+    // was started with (a pool in a private directory, a container's own path).
+    const found = poolServing(fpm.scan().pools, target);
     return found ? poolFacts(found) : undefined;
   };
   return findPool;

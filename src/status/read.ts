@@ -23,6 +23,8 @@ export interface ReadOptions {
   toolVersion?: string;
   /** the clock, for tests: ms */
   now?: () => number;
+  /** abandons the read (another answered first): it ends as a failed read */
+  signal?: AbortSignal;
 }
 
 /** Why a page that answered is not the status page. */
@@ -136,6 +138,7 @@ async function ask(target: Target, query: string, opts: ReadOptions, timeoutMs: 
     timeoutMs,
     connectTimeoutMs: Math.min(opts.connectTimeoutMs ?? timeoutMs, timeoutMs),
     maxResponseBytes: opts.maxResponseBytes ?? DEFAULT_STATUS_MAX_BYTES,
+    ...(opts.signal ? { signal: opts.signal } : {}),
   });
 }
 

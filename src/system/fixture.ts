@@ -6,7 +6,7 @@
  * given explicitly.
  */
 import * as path from 'node:path';
-import { fpmPoolsFrom } from './fpmPools.js';
+import { fpmMasterCommands, fpmPoolsFrom } from './fpmPools.js';
 import { holdersIndex } from './sockets.js';
 import {
   probeError,
@@ -81,8 +81,9 @@ export interface FixtureData {
   viewer?: { uid: number; euid?: number };
   localAddresses?: string[];
   hostname?: string;
-  /** Where FPM configs and pool files are looked for (default: the Debian and RHEL places). */
+  /** php-fpm.conf files (globs allowed) read besides the installations src/fpm finds in `files`. */
   fpmConfigs?: string[];
+  /** Pool files read alone (default: the pool.d of the Debian, RHEL and Docker layouts). */
   poolGlobs?: string[];
   /** /proc/self/mountinfo as mount point and type (default: none, so nothing is a network mount). */
   mounts?: MountEntry[];
@@ -318,16 +319,22 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
     message: 'connect ECONNREFUSED',
     ms,
   });
+  const users = usersFromText(data.passwd ?? FIXTURE_PASSWD, data.group ?? FIXTURE_GROUP);
   return {
     fs,
-    users: usersFromText(data.passwd ?? FIXTURE_PASSWD, data.group ?? FIXTURE_GROUP),
+    users,
     processes,
     sockets: {
       unixListeners: () => (unix === 'denied' ? probeError('denied', '/proc/net/unix: EACCES') : unix),
       tcpListeners: () => tcp,
       holders: holdersIndex(processes),
     },
-    fpm: fpmPoolsFrom(fs, data.fpmConfigs, data.poolGlobs),
+    fpm: fpmPoolsFrom(fs, {
+      ...(data.fpmConfigs ? { configs: data.fpmConfigs } : {}),
+      ...(data.poolGlobs ? { poolGlobs: data.poolGlobs } : {}),
+      masters: () => fpmMasterCommands(processes, fs),
+      readerUser: () => users.userName(processes.viewer().euid),
+    }),
     connector: {
       async connectUnix(p) {
         const explicit = data.connect?.[`unix:${p}`];

@@ -1,10 +1,27 @@
 /**
- * PHP-FPM pools read from their files, so that the Apache side can be compared
- * with the pool side even when FPM is stopped: php-fpm.conf (and its
- * include=), Debian's /etc/php/VERSION/fpm/pool.d/*.conf, RHEL's
- * /etc/php-fpm.d/*.conf, and any file a caller names.
+ * PHP-FPM's configuration read from its files, so that the web server's side can
+ * be compared with the pool side even when FPM is stopped. Every installation
+ * src/fpm finds (Debian's /etc/php/VERSION/fpm/php-fpm.conf, RHEL's
+ * /etc/php-fpm.conf, the Docker images' /usr/local/etc/php-fpm.conf, and the
+ * configuration each running master was started with, under its own -p), the
+ * files a caller names, and the pool.d files no php-fpm.conf includes. Each file is
+ * read by src/fpm as FPM reads it (include= under the prefix, $pool, ${ENV}, the
+ * listen forms, booleans): `check`'s probes, its cross-checks, FPM's logs and
+ * `status` all see one configuration. This module chooses the files and flattens
+ * each pool into the plain FpmPool the probes compare.
  */
 import * as path from 'node:path';
+import {
+  findFpmInstallations,
+  installationOfMaster,
+  phpVersionOf,
+  readFpmConfig,
+  versionNumber,
+  type FpmInstallation,
+  type FpmMasterCommand,
+  type FpmPoolConfig,
+} from '../fpm/index.js';
+import { fpmFileReaderOf } from './fpmReader.js';
 import { expandGlob } from './glob.js';
 import {
   isProbeError,
@@ -13,125 +30,205 @@ import {
   type FpmPoolScan,
   type FpmPools,
   type PoolEndpoint,
+  type Processes,
 } from './types.js';
 
-export const DEFAULT_FPM_CONFIGS = ['/etc/php/*/fpm/php-fpm.conf', '/etc/php-fpm.conf'];
-export const DEFAULT_POOL_GLOBS = ['/etc/php/*/fpm/pool.d/*.conf', '/etc/php-fpm.d/*.conf'];
+/** Pool files read even when no php-fpm.conf includes them (a pool.d left by hand, a half-removed version). */
+export const DEFAULT_POOL_GLOBS = [
+  '/etc/php/*/fpm/pool.d/*.conf',
+  '/etc/php-fpm.d/*.conf',
+  '/usr/local/etc/php-fpm.d/*.conf',
+];
 
-export interface IniEntry {
-  section: string;
-  key: string;
-  value: string;
-  line: number;
+/** Where src/fpm's findFpmInstallations looks, as a report names the places searched. */
+const INSTALLATION_PLACES = ['/etc/php/*/fpm/php-fpm.conf', '/etc/php-fpm.conf', '/usr/local/etc/php-fpm.conf'];
+
+/** The largest configuration file read, as the other readers of src/fpm bound it. */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * Running PHP-FPM masters: "php-fpm: master process (FILE)", or a binary not yet renamed. With `fs`,
+ * each with its binary (/proc/PID/exe: /usr/sbin/php-fpm8.3), which tells the PHP version the title does not.
+ *
+ * A master in a container names files of its own view: read here, its /usr/local/etc/php-fpm.conf
+ * would be this machine's file (or none) and every verdict on it wrong. Such a master is left out
+ * when the doctor can see (as root, through /proc/PID/root) that its configuration file is not this
+ * machine's file of that name. A master in a namespace of its own that shares the files (systemd's
+ * PrivateTmp=true) stays.
+ */
+export function fpmMasterCommands(
+  processes: Pick<Processes, 'commandLines'> & Partial<Pick<Processes, 'mountNamespace'>>,
+  fs?: Pick<FileSystem, 'readlink'> & Partial<Pick<FileSystem, 'stat'>>,
+): FpmMasterCommand[] {
+  return processes
+    .commandLines()
+    .filter(({ cmdline }) => {
+      const first = cmdline[0] ?? '';
+      return /^php-fpm[\d.]*: master process/.test(first) || /^php(\d+)?-fpm[\d.]*$/.test(path.posix.basename(first));
+    })
+    .map(({ pid, cmdline }): FpmMasterCommand => {
+      const exe = fs?.readlink(`/proc/${pid}/exe`);
+      return typeof exe === 'string' ? { pid, argv: cmdline, exe } : { pid, argv: cmdline };
+    })
+    .filter((m) => !readsOtherFiles(processes, fs, m));
 }
 
-/** INI as php-fpm reads it: [section], key = value, ";" and "#" comments, optional quotes. */
-export function parseFpmIni(text: string): { sections: { name: string; line: number }[]; entries: IniEntry[] } {
-  const sections: { name: string; line: number }[] = [];
-  const entries: IniEntry[] = [];
-  let section = 'global';
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith(';') || line.startsWith('#')) return;
-    const sec = /^\[([^\]]+)\]$/.exec(line);
-    if (sec?.[1] !== undefined) {
-      section = sec[1].trim();
-      sections.push({ name: section, line: i + 1 });
-      return;
-    }
-    const eq = line.indexOf('=');
-    if (eq <= 0) return;
-    const key = line.slice(0, eq).trim();
-    let value = line.slice(eq + 1).trim();
-    const quoted = /^"(.*)"$/.exec(value) ?? /^'(.*)'$/.exec(value);
-    if (quoted?.[1] !== undefined) value = quoted[1];
-    else value = value.replace(/\s;.*$/, '').trim(); // an inline comment after an unquoted value
-    entries.push({ section, key, value, line: i + 1 });
-  });
-  return { sections, entries };
+/** Whether the master's configuration file, as it sees it, is not the file of that name here. */
+function readsOtherFiles(
+  processes: Partial<Pick<Processes, 'mountNamespace'>>,
+  fs: Partial<Pick<FileSystem, 'stat'>> | undefined,
+  m: FpmMasterCommand,
+): boolean {
+  const ns = processes.mountNamespace?.bind(processes);
+  const stat = fs?.stat?.bind(fs);
+  if (!ns || !stat) return false;
+  const own = ns('self');
+  const theirs = ns(m.pid);
+  if (isProbeError(own) || isProbeError(theirs) || own === theirs) return false;
+  const config = installationOfMaster(m)?.config;
+  if (!config?.startsWith('/')) return false;
+  const there = stat(`/proc/${m.pid}/root${config}`);
+  if (isProbeError(there)) return false; // not visible: nothing to go on
+  const here = stat(config);
+  return (
+    isProbeError(here) ||
+    here.ino !== there.ino ||
+    (here.dev !== undefined && there.dev !== undefined && here.dev !== there.dev)
+  );
 }
 
 /**
- * listen as php-fpm understands it: a path; "port" alone (every address);
- * "addr:port", "[v6]:port".
+ * The prefix a file is read under when no master says (-p): the packaged builds' own, /usr/local for
+ * the Docker images and /usr elsewhere (src/fpm/installations.ts says the same of the layouts it finds).
  */
-export function parseListen(value: string): PoolEndpoint | undefined {
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+$/.test(v)) return { kind: 'tcp', host: '0.0.0.0', port: Number(v) };
-  const v6 = /^\[([^\]]+)\]:(\d+)$/.exec(v);
-  if (v6?.[1] !== undefined && v6[2] !== undefined) return { kind: 'tcp', host: v6[1], port: Number(v6[2]) };
-  const v4 = /^([^/:]+):(\d+)$/.exec(v);
-  if (v4?.[1] !== undefined && v4[2] !== undefined) return { kind: 'tcp', host: v4[1], port: Number(v4[2]) };
-  return { kind: 'unix', path: v };
+function prefixOf(file: string): string {
+  return file.startsWith('/usr/local/') ? '/usr/local' : '/usr';
 }
 
-function substitutePool(value: string, pool: string): string {
-  return value.replace(/\$\{?pool\}?/g, pool);
-}
-
-interface Reader {
-  fs: FileSystem;
-  seen: Set<string>;
-  scan: FpmPoolScan;
-}
-
-function readConfig(r: Reader, file: string, depth: number): void {
-  if (r.seen.has(file) || depth > 8) return;
-  r.seen.add(file);
-  const text = r.fs.readText(file);
-  if (isProbeError(text)) {
-    if (text.error !== 'missing')
-      r.scan.problems.push(`${file}: ${text.error === 'denied' ? 'not readable (run with sudo)' : text.message}`);
-    return;
+/**
+ * src/fpm's pool flattened: the last value of each plain key with its line. `listen = 9000`
+ * (src/fpm: host '') is 0.0.0.0 here, the address FPM binds for a bare port
+ * (sapi/fpm/fpm/fpm_sockets.c: fpm_socket_af_inet_listening_socket, "all IPv4 addresses").
+ */
+export function fpmPoolOf(pool: FpmPoolConfig, main = pool.file, version?: string, masterPid?: number): FpmPool {
+  const settings: Record<string, string> = {};
+  const lines: Record<string, number> = {};
+  for (const e of pool.entries) {
+    if (e.offset !== undefined) continue;
+    settings[e.key] = e.value;
+    lines[e.key] = e.line;
   }
-  r.scan.filesRead.push(file);
-  const ini = parseFpmIni(text);
-  const pools = new Map<string, FpmPool>();
-  for (const s of ini.sections) {
-    if (s.name === 'global' || pools.has(s.name)) continue;
-    pools.set(s.name, { name: s.name, file, line: s.line, settings: {}, lines: {} });
-  }
-  for (const e of ini.entries) {
-    if (e.section === 'global') {
-      if (e.key === 'include') {
-        // Relative includes hang off php-fpm's prefix; the config's own directory is the usual answer.
-        const pattern = path.posix.isAbsolute(e.value) ? e.value : path.posix.join(path.posix.dirname(file), e.value);
-        for (const f of expandGlob(r.fs, pattern)) readConfig(r, f, depth + 1);
-      }
-      continue;
+  const out: FpmPool = { name: pool.name, file: pool.file, line: pool.line, settings, lines, config: pool, main };
+  if (version) out.version = version;
+  if (masterPid !== undefined) out.masterPid = masterPid;
+  const listen = pool.get('listen')?.value.trim();
+  if (listen) out.listen = listen;
+  const l = pool.listen;
+  if (l) out.endpoint = endpointOf(l);
+  return out;
+}
+
+function endpointOf(l: NonNullable<FpmPoolConfig['listen']>): PoolEndpoint {
+  return l.kind === 'unix' ? { kind: 'unix', path: l.path } : { kind: 'tcp', host: l.host || '0.0.0.0', port: l.port };
+}
+
+interface Source {
+  inst: FpmInstallation;
+  /** A pool file read alone (a pool.d glob), not a php-fpm.conf: it has no [global] of its own. */
+  poolFile: boolean;
+}
+
+interface ReadOptions {
+  readerUser?: string;
+}
+
+function readAll(
+  fs: FileSystem,
+  sources: readonly Source[],
+  searched: readonly string[],
+  opts: ReadOptions,
+): FpmPoolScan {
+  const reader = fpmFileReaderOf(fs);
+  const scan: FpmPoolScan = { pools: [], filesRead: [], problems: [], searched: [...new Set(searched)], configs: [] };
+  const files = new Set<string>();
+  const pools = new Set<string>();
+  for (const { inst, poolFile } of sources) {
+    // A file already read (a pool.d file php-fpm.conf includes, an installation a master runs) is read once.
+    if (files.has(inst.config)) continue;
+    const version = versionNumber(inst.version);
+    const config = readFpmConfig(inst.config, {
+      reader,
+      prefix: inst.prefix,
+      maxBytes: MAX_CONFIG_BYTES,
+      ...(version !== undefined ? { version } : {}),
+      ...(opts.readerUser !== undefined ? { readerUser: opts.readerUser } : {}),
+    });
+    for (const f of config.files) {
+      if (!files.has(f)) scan.filesRead.push(f);
+      files.add(f);
     }
-    const pool = pools.get(e.section);
-    if (!pool) continue;
-    pool.settings[e.key] = substitutePool(e.value, pool.name);
-    pool.lines[e.key] = e.line;
-  }
-  for (const pool of pools.values()) {
-    const listen = pool.settings['listen'];
-    if (listen !== undefined) {
-      pool.listen = listen;
-      const ep = parseListen(listen);
-      if (ep) pool.endpoint = ep;
+    files.add(inst.config);
+    scan.configs.push({ config, installation: inst, poolFile, ...(inst.version ? { version: inst.version } : {}) });
+    // What could not be read is said here; every other error FPM would report is fpm-config-error's.
+    for (const issue of config.issues) if (issue.unreadable) scan.problems.push(issue.message);
+    for (const p of config.pools) {
+      const key = `${p.file}\u0000${p.line}\u0000${p.name}`;
+      if (pools.has(key)) continue;
+      pools.add(key);
+      scan.pools.push(fpmPoolOf(p, inst.config, inst.version, inst.pid));
     }
-    r.scan.pools.push(pool);
   }
+  scan.problems = [...new Set(scan.problems)];
+  return scan;
 }
 
-function readAll(fs: FileSystem, patterns: readonly string[]): FpmPoolScan {
-  const r: Reader = {
-    fs,
-    seen: new Set(),
-    scan: { pools: [], filesRead: [], problems: [], searched: [...new Set(patterns)] },
-  };
-  for (const pattern of patterns) {
-    for (const f of expandGlob(fs, pattern)) readConfig(r, f, 0);
-  }
-  return r.scan;
-}
-
-export function fpmPoolsFrom(fs: FileSystem, configs = DEFAULT_FPM_CONFIGS, poolGlobs = DEFAULT_POOL_GLOBS): FpmPools {
+/** A file named by a caller or matched by a glob, as an installation of its own. */
+function namedSource(file: string, poolFile: boolean): Source {
+  const version = phpVersionOf(file);
   return {
-    scan: (extra = []) => readAll(fs, [...configs, ...extra, ...poolGlobs]),
-    read: (files) => readAll(fs, files),
+    inst: { layout: 'master', config: file, prefix: prefixOf(file), ...(version ? { version } : {}) },
+    poolFile,
+  };
+}
+
+export interface FpmPoolsOptions {
+  /** php-fpm.conf files (globs allowed) read besides the installations found. */
+  configs?: readonly string[];
+  /** Pool file globs (default DEFAULT_POOL_GLOBS). */
+  poolGlobs?: readonly string[];
+  /** The running masters (their -y and -p); a master whose /proc entry vanishes is skipped. */
+  masters?: () => FpmMasterCommand[];
+  /** Named in "not visible to user X; run with sudo" when a file is not readable. */
+  readerUser?: () => string | undefined;
+}
+
+export function fpmPoolsFrom(fs: FileSystem, options: FpmPoolsOptions = {}): FpmPools {
+  const poolGlobs = options.poolGlobs ?? DEFAULT_POOL_GLOBS;
+  const opts = (): ReadOptions => {
+    const who = options.readerUser?.();
+    return who !== undefined ? { readerUser: who } : {};
+  };
+  const named = (patterns: readonly string[], poolFile: boolean): Source[] =>
+    patterns.flatMap((p) => expandGlob(fs, p).map((f) => namedSource(f, poolFile)));
+  return {
+    scan(extra = []) {
+      let masters: FpmMasterCommand[] = [];
+      try {
+        masters = options.masters?.() ?? [];
+      } catch {
+        // A master whose /proc entry vanished mid-read: the packaged layouts are still read.
+      }
+      const found = findFpmInstallations(fpmFileReaderOf(fs), masters).map((inst) => ({ inst, poolFile: false }));
+      const sources = [...found, ...named([...(options.configs ?? []), ...extra], false), ...named(poolGlobs, true)];
+      const searched = [
+        ...INSTALLATION_PLACES,
+        ...found.filter((s) => s.inst.layout === 'master').map((s) => s.inst.config),
+        ...(options.configs ?? []),
+        ...extra,
+        ...poolGlobs,
+      ];
+      return readAll(fs, sources, searched, opts());
+    },
+    read: (files) => readAll(fs, named(files, false), files, opts()),
   };
 }

@@ -4,7 +4,7 @@
  */
 import { liveConnector } from './connect.js';
 import { liveFileSystem } from './fileSystem.js';
-import { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, fpmPoolsFrom } from './fpmPools.js';
+import { DEFAULT_POOL_GLOBS, fpmMasterCommands, fpmPoolsFrom } from './fpmPools.js';
 import { liveNetwork } from './network.js';
 import { liveMachineMemory, liveProcesses } from './processes.js';
 import { liveSockets } from './sockets.js';
@@ -15,7 +15,8 @@ import { liveDirReader } from './walk.js';
 export * from './types.js';
 export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
 export type { AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
-export { DEFAULT_FPM_CONFIGS, DEFAULT_POOL_GLOBS, parseFpmIni, parseListen } from './fpmPools.js';
+export { DEFAULT_POOL_GLOBS, fpmMasterCommands, fpmPoolOf, type FpmPoolsOptions } from './fpmPools.js';
+export { fpmFileReaderOf } from './fpmReader.js';
 export { expandGlob } from './glob.js';
 export { parseProcNetTcp, parseProcNetUnix } from './netParse.js';
 export {
@@ -55,25 +56,27 @@ export interface LiveSystemOptions {
   proc?: string;
   passwdFile?: string;
   groupFile?: string;
-  /** php-fpm.conf files (globs allowed) read besides the usual places. */
+  /** php-fpm.conf files (globs allowed) read besides the installations found. */
   fpmConfigs?: string[];
-  /** Pool file globs replacing the usual /etc/php/*\/fpm/pool.d/*.conf and /etc/php-fpm.d/*.conf. */
+  /** Pool file globs read alone, replacing the usual pool.d of the Debian, RHEL and Docker layouts. */
   poolGlobs?: string[];
 }
 
 export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
   const fs = liveFileSystem();
   const processes = liveProcesses(options.proc);
+  const users = liveUsers(options.passwdFile, options.groupFile);
   return {
     fs,
-    users: liveUsers(options.passwdFile, options.groupFile),
+    users,
     processes,
     sockets: liveSockets(processes, options.proc),
-    fpm: fpmPoolsFrom(
-      fs,
-      [...DEFAULT_FPM_CONFIGS, ...(options.fpmConfigs ?? [])],
-      options.poolGlobs ?? DEFAULT_POOL_GLOBS,
-    ),
+    fpm: fpmPoolsFrom(fs, {
+      configs: options.fpmConfigs ?? [],
+      poolGlobs: options.poolGlobs ?? DEFAULT_POOL_GLOBS,
+      masters: () => fpmMasterCommands(processes, fs),
+      readerUser: () => users.userName(processes.viewer().euid),
+    }),
     connector: liveConnector(),
     network: liveNetwork(),
     dirs: liveDirReader(options.proc),

@@ -7,6 +7,8 @@
  * "denied" (not visible to the user running the doctor) must never be read as
  * "missing" (not there), or a non-root run would report false verdicts.
  */
+import type { FpmInstallation } from '../fpm/installations.js';
+import type { FpmConfig, FpmPoolConfig } from '../fpm/types.js';
 import type { DirReader } from './walk.js';
 
 export type ProbeErrorKind = 'missing' | 'denied' | 'other';
@@ -186,18 +188,36 @@ export interface Connector {
 
 export type PoolEndpoint = { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
 
+/** A pool as src/fpm read it, flattened for comparisons (src/system/fpmPools.ts: fpmPoolOf). */
 export interface FpmPool {
   name: string;
   /** Where the [name] section starts. */
   file: string;
   line: number;
-  /** The listen value as written, after $pool substitution. */
+  /** The listen value as FPM reads it ($pool and ${ENV} substituted). */
   listen?: string;
   endpoint?: PoolEndpoint;
-  /** Every key of the pool (last value wins), after $pool substitution. */
+  /** Every plain key of the pool (last value wins) as FPM reads it: substituted, yes/on/true as "1". */
   settings: Record<string, string>;
   /** file:line of each key. */
   lines: Record<string, number>;
+  /** The pool as src/fpm read it: every entry with file:line, php_admin_value[…], env[…]. */
+  config: FpmPoolConfig;
+  /** The main file it was read through (php-fpm.conf, a master's -y, or the pool file itself). */
+  main: string;
+  /** "8.3" when the installation's path or running binary says. */
+  version?: string;
+  /** The running master that read this pool's configuration, when one does (its workers are its children). */
+  masterPid?: number;
+}
+
+/** One main configuration as src/fpm read it, with the installation it belongs to. */
+export interface FpmConfigRead {
+  config: FpmConfig;
+  installation: FpmInstallation;
+  /** A pool file read alone (a pool.d glob): it has no [global] section of its own. */
+  poolFile: boolean;
+  version?: string;
 }
 
 export interface FpmPoolScan {
@@ -207,6 +227,8 @@ export interface FpmPoolScan {
   problems: string[];
   /** Where pools were looked for: the files and globs tried, in order (so a report can say where it looked). */
   searched?: string[];
+  /** Each main configuration read, in order: its [global] section says where FPM logs. */
+  configs: FpmConfigRead[];
 }
 
 export interface FpmPools {

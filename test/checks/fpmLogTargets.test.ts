@@ -62,6 +62,40 @@ describe('the FPM logs of the pools serving a setup', () => {
     expect(t.notes[0]).toContain(`${MAIN}:2`);
   });
 
+  it('says where a syslog error_log is read: the unit of the installation, the facility and tag', () => {
+    const config = read(MAIN, {
+      [MAIN]: '[global]\nerror_log = syslog\nsyslog.facility = local3\ninclude=/etc/php/8.3/fpm/pool.d/*.conf\n',
+    });
+    const [note] = fpmLogTargets([{ config, version: '8.3' }]).notes;
+    expect(note).toContain('`journalctl -u php8.3-fpm`');
+    expect(note).toContain('facility local3, tagged php-fpm');
+    expect(note).toContain('| fcgi-doctor logs -');
+    // Without a version (RHEL, a master of unknown build): the unit is php-fpm.
+    expect(fpmLogTargets([{ config }]).notes[0]).toContain('`journalctl -u php-fpm`');
+  });
+
+  it("says a foreground master's stderr is read with docker logs", () => {
+    const config = read(MAIN, {
+      [MAIN]: '[global]\nerror_log = /proc/self/fd/2\ninclude=/etc/php/8.3/fpm/pool.d/*.conf\n',
+    });
+    const t = fpmLogTargets([{ config }]);
+    expect(t.files.filter((f) => f.kind === 'error_log')).toEqual([]);
+    expect(t.notes[0]).toContain('the standard error of its master');
+    expect(t.notes[0]).toContain('`docker logs CONTAINER`');
+  });
+
+  it('says whose workers write stderr nowhere: catch_workers_output is no by default', () => {
+    const t = fpmLogTargets([{ config: read() }]);
+    // api sets nothing (FPM's default, no): its workers' stderr goes to /dev/null.
+    expect(t.notes).toContain(
+      "Pool api does not set catch_workers_output = yes (FPM's default is no): what its workers write to stderr is discarded (sent to /dev/null), not written to /var/log/php8.3-fpm.log.",
+    );
+    expect(t.notes.join('\n')).toContain(`Pool www has catch_workers_output (${WWW}:8)`);
+    // Only the pools concerned: www serves the setup, api's note is not this check's business.
+    const www = fpmLogTargets([{ config: read() }], [{ kind: 'unix', path: '/run/php/php8.3-fpm.sock' }]);
+    expect(www.notes.join('\n')).not.toContain('Pool api');
+  });
+
   it('resolves the default and relative error_log as FPM does, and does not read FPM stderr', () => {
     const plain = read(MAIN, { [MAIN]: '[global]\n' });
     expect(errorLogOf(plain)).toEqual({ path: '/var/log/php-fpm.log' });

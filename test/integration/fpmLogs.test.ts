@@ -14,7 +14,8 @@ import { liveSystem } from '../../src/system/index.js';
 import { captureIO } from '../client/support.js';
 import { startApache } from './harness/apache.js';
 import { startPhpFpm } from './harness/phpFpm.js';
-import { BINARIES, hasBinary } from './harness/requireServer.js';
+import { execa } from 'execa';
+import { BIN, BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 
 const haveServers = hasBinary(BINARIES.apache) && hasBinary(BINARIES.modProxyFcgi) && hasBinary(BINARIES.phpFpm);
 
@@ -120,6 +121,33 @@ describe.skipIf(!haveServers)("check reads PHP-FPM's own log for the pool servin
       text: `${fpm.poolConfPath}:${line}: request_terminate_timeout = 1s (pool www)`,
     });
     expect(code).toBe(1);
+  }, 60_000);
+
+  it("`logs` with no file named (the built program) shows the notes check shows: error_log = syslog, workers' stderr discarded", async () => {
+    if (!requireBuiltCli()) return;
+    // Later entries win in FPM's INI: this error_log replaces the harness's file.
+    const { fpm, apache } = await site(undefined, { globalExtra: 'error_log = syslog', catchWorkersOutput: false });
+    const run = (args: string[]) =>
+      execa(process.execPath, [BIN, 'logs', '--root', apache.confPath, ...args], {
+        reject: false,
+        timeout: 30_000,
+        env: { NO_COLOR: '1' },
+      });
+    const text = await run([]);
+    const ours = text.stdout.split('\n').filter((l) => l.includes(fpm.confPath) || l.includes(fpm.poolConfPath));
+    expect(ours.join('\n')).toMatch(/^note: PHP-FPM's error_log of \S+ goes to syslog \(\S+:\d+\), facility daemon/m);
+    expect(ours.join('\n')).toContain('journalctl -u php');
+    expect(text.stdout).toMatch(
+      /note: Pool www does not set catch_workers_output = yes .* discarded \(sent to \/dev\/null\)/,
+    );
+    expect(text.stdout).not.toContain(fpm.errorLogPath);
+    const json = JSON.parse((await run(['--format', 'json'])).stdout) as {
+      notices: Array<{ code: string; message: string }>;
+    };
+    const notes = json.notices.filter((n) => n.code === 'elsewhere').map((n) => n.message);
+    expect(notes.some((m) => m.includes(fpm.confPath) && m.includes('goes to syslog'))).toBe(true);
+    // A note is no failure of the tool (exit 2); 0 or 1 is the verdict on the logs of the whole machine.
+    expect([0, 1]).toContain(text.exitCode);
   }, 60_000);
 
   // dynamic: FPM's once-a-second maintenance logs the warning when no worker is idle at the limit

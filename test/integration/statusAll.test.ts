@@ -125,13 +125,48 @@ describe.skipIf(!built || !hasFpm)('status --all and pm.status_listen against PH
       Array.from({ length: 2 }, () => sendRequest(target, { params, timeoutMs: 30_000 })),
     );
     await new Promise((res) => setTimeout(res, 800));
-    // The first guess at the pool's own socket waits out --timeout behind the busy workers; then the pool file says where.
+    // The pool's own socket does not answer within its head start; then the pool file says where.
     const r = await status([target.path, '--timeout', '1s', '--format', 'json']);
     await busy;
     const json = JSON.parse(r.stdout);
     expect(json.statusListen?.target).toBe(`127.0.0.1:${statusPort}`);
     expect(json.pool.busy).toBe(2);
   }, 30_000);
+
+  it('a saturated pool (pm.max_children = 1, one long request in flight) with pm.status_listen: status answers well within --timeout', async () => {
+    const port = await freePort();
+    const one = await startPhpFpm({
+      listen: { kind: 'unix' },
+      pm: 'static',
+      maxChildren: 1,
+      statusPath: '/status',
+      extra: `pm.status_listen = 127.0.0.1:${port}`,
+      scripts: SLOW,
+    });
+    let busy: Promise<unknown> = Promise.resolve();
+    try {
+      const params = buildRequestEnvironment({ script: `${one.docRoot}/slow.php`, uri: '/slow.php?s=15' });
+      const path = (one.endpoint as { path: string }).path;
+      busy = sendRequest({ kind: 'unix', path }, { params, timeoutMs: 30_000 }).catch(() => undefined);
+      await new Promise((res) => setTimeout(res, 800));
+      const started = Date.now();
+      // No --fpm-config: the pool file is found through the running master, as a user would run it.
+      const r = await status([path, '--timeout', '10s', '--format', 'json']);
+      const elapsed = Date.now() - started;
+      const json = JSON.parse(r.stdout);
+      expect(validate(json), errorsText(validate.errors)).toBe(true);
+      expect(json.statusListen?.target).toBe(`127.0.0.1:${port}`);
+      expect(json.pool.activeProcesses).toBe(1);
+      expect(json.findings.map((f: { id: string }) => f.id)).toContain('max-children-reached');
+      // Before, the read at the pool's socket waited out the whole --timeout behind the busy worker;
+      // now well within it (half, to leave a loaded machine room; it takes under a second).
+      expect(elapsed).toBeLessThan(5000);
+    } finally {
+      // The long request ends with the pool: no need to wait it out.
+      await one.stop();
+      await busy;
+    }
+  }, 40_000);
 
   it('without a status socket, a saturated pool times out and the advice names pm.status_listen', async () => {
     const params = buildRequestEnvironment({ script: `${without.docRoot}/slow.php`, uri: '/slow.php?s=3' });

@@ -8,9 +8,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 let server: RunningServer | Hostile | undefined;
+let second: Hostile | undefined;
 let dir: TempDir | undefined;
 afterEach(async () => {
   await server?.close();
+  await second?.close();
+  second = undefined;
   dir?.remove();
   server = undefined;
   dir = undefined;
@@ -100,5 +103,78 @@ describe('poolStatus looks for the pool file once its first request has an answe
     expect(hints).toEqual([{ pool: expected.pool, pids: expected.processes.map((p) => p.pid) }]);
     expect(expected.processes.length).toBeGreaterThan(0);
     expect(report.pathSource).toBe('pool-file');
+  });
+});
+
+/** A backend that answers the status page from the fixture, as PHP-FPM does. */
+function statusPageAnswer(socket: import('node:net').Socket): void {
+  const page = readFileSync(join(import.meta.dirname, '..', '..', 'fixtures', 'php-fpm', 'status-unix-static.json'));
+  afterRequest(socket, (id) =>
+    socket.end(
+      Buffer.concat([
+        ...encodeStream(
+          RecordType.STDOUT,
+          id,
+          Buffer.concat([Buffer.from('Content-Type: application/json\r\n\r\n'), page]),
+        ),
+        encodeEndRequest(id, 0, 0),
+      ]),
+    ),
+  );
+}
+
+describe('a pool whose workers are all busy, with pm.status_listen', () => {
+  it('reads the status at pm.status_listen once the pool socket has not answered within the head start', async () => {
+    dir = makeTempDir('status-lookup');
+    let open = 0;
+    // Every worker busy: the connection is accepted (the listen queue) and nothing answers.
+    const busy = await hostileServer({ path: dir.join('pool.sock') }, (socket) => {
+      open++;
+      socket.on('close', () => open--);
+      socket.resume();
+    });
+    server = busy;
+    second = await hostileServer({ path: dir.join('status.sock') }, statusPageAnswer);
+    const hints: unknown[] = [];
+    const started = Date.now();
+    const report = await poolStatus(
+      { kind: 'unix', path: busy.address },
+      { ...opts, timeoutMs: 5000 },
+      {
+        findPool: (hint) => {
+          hints.push(hint);
+          return { ...pool('/status'), statusListen: second?.address ?? '', statusListenAt: 'www.conf:9' };
+        },
+        describeClientError: findingForClientError,
+      },
+    );
+    const elapsed = Date.now() - started;
+    expect(report.status?.pool).toBe('uds');
+    expect(report.statusListen?.target).toContain(second.address);
+    // One search (no page named the pool), well within the 5 s deadline.
+    expect(hints).toEqual([undefined]);
+    expect(elapsed).toBeLessThan(2500); // half the deadline
+    // The request queued at the pool's socket was abandoned, not left open until the deadline.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(open).toBe(0);
+  });
+
+  it('without pm.status_listen, the read at the pool socket goes on to the same deadline', async () => {
+    dir = makeTempDir('status-lookup');
+    const busy = await hostileServer({ path: dir.join('pool.sock') }, () => undefined);
+    server = busy;
+    const started = Date.now();
+    const report = await poolStatus(
+      { kind: 'unix', path: busy.address },
+      { ...opts, timeoutMs: 1000 },
+      {
+        findPool: () => pool('/status'),
+        describeClientError: findingForClientError,
+      },
+    );
+    expect(report.status).toBeUndefined();
+    expect(report.healthy).toBe(false);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(report.statusListen).toBeUndefined();
   });
 });

@@ -4,9 +4,7 @@ import {
   expandGlob,
   parseBootTime,
   parseCmdline,
-  parseFpmIni,
   parseGroup,
-  parseListen,
   parsePasswd,
   parseProcNetTcp,
   parseProcNetUnix,
@@ -112,23 +110,34 @@ describe('/proc/net', () => {
 });
 
 describe('PHP-FPM pool files', () => {
-  it('INI with comments, quotes, inline comments and sections', () => {
-    const ini = parseFpmIni(
-      '; top\n[global]\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n[www]\nuser = www-data\nlisten = "/run/php/x.sock"\nlisten.mode = 0660 ; comment\n# hash\n',
-    );
-    expect(ini.sections).toEqual([
-      { name: 'global', line: 2 },
-      { name: 'www', line: 4 },
-    ]);
-    expect(ini.entries.find((e) => e.key === 'listen')?.value).toBe('/run/php/x.sock');
-    expect(ini.entries.find((e) => e.key === 'listen.mode')).toMatchObject({ value: '0660', line: 7, section: 'www' });
+  it('pools are read by src/fpm: comments, quotes, inline comments, sections, ${ENV}, units and booleans', () => {
+    const sys = fixtureSystem({
+      files: {
+        '/etc/php/8.2/fpm/pool.d/www.conf':
+          '; top\n[www]\nuser = www-data\nlisten = "/run/php/x.sock"\nlisten.mode = 0660 ; comment\n# hash\n' +
+          'catch_workers_output = yes\nrequest_terminate_timeout = 30s\nphp_admin_value[open_basedir] = /srv\n',
+      },
+    });
+    const [www] = sys.fpm.scan().pools;
+    expect(www?.settings['listen']).toBe('/run/php/x.sock');
+    expect(www?.settings['listen.mode']).toBe('0660');
+    expect(www?.lines['listen.mode']).toBe(5);
+    // FPM's INI scanner turns yes into "1"; array entries are in the src/fpm pool, not in settings.
+    expect(www?.settings['catch_workers_output']).toBe('1');
+    expect(www?.settings['request_terminate_timeout']).toBe('30s');
+    expect(Object.keys(www?.settings ?? {}).some((k) => k.startsWith('php_admin_value'))).toBe(false);
+    expect(www?.config.phpAdminValues.map((e) => [e.offset, e.value])).toEqual([['open_basedir', '/srv']]);
   });
-  it('listen forms', () => {
-    expect(parseListen('/run/php/x.sock')).toEqual({ kind: 'unix', path: '/run/php/x.sock' });
-    expect(parseListen('9000')).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 9000 });
-    expect(parseListen('127.0.0.1:9001')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9001 });
-    expect(parseListen('[::1]:9002')).toEqual({ kind: 'tcp', host: '::1', port: 9002 });
-    expect(parseListen('')).toBeUndefined();
+  it('listen forms, as FPM reads them', () => {
+    const listenOf = (value: string) =>
+      fixtureSystem({ files: { '/etc/php-fpm.d/a.conf': `[a]\nlisten = ${value}\n` } }).fpm.scan().pools[0]?.endpoint;
+    expect(listenOf('/run/php/x.sock')).toEqual({ kind: 'unix', path: '/run/php/x.sock' });
+    expect(listenOf('9000')).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 9000 });
+    expect(listenOf('127.0.0.1:9001')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9001 });
+    expect(listenOf('[::1]:9002')).toEqual({ kind: 'tcp', host: '::1', port: 9002 });
+    expect(listenOf('localhost:9003')).toEqual({ kind: 'tcp', host: 'localhost', port: 9003 });
+    // A relative socket path is under FPM's prefix (fpm_evaluate_full_path).
+    expect(listenOf('run/x.sock')).toEqual({ kind: 'unix', path: '/usr/run/x.sock' });
   });
   it('scan: php-fpm.conf include= glob, pool.d files once, $pool substituted, unreadable files reported', () => {
     const sys = fixtureSystem({

@@ -151,16 +151,6 @@ function webIdentity(model: ConfigModel, system: SystemProbes, apache: ApacheIns
   return id;
 }
 
-function fpmConfigsOfMasters(all: readonly ProcessInfo[]): string[] {
-  // "php-fpm: master process (/etc/php/8.2/fpm/php-fpm.conf)": the master names its config.
-  const out: string[] = [];
-  for (const p of all) {
-    const m = /^php-fpm: master process \((.+)\)\s*$/.exec(p.cmdline.join(' '));
-    if (m?.[1]) out.push(m[1]);
-  }
-  return out;
-}
-
 export function gatherFacts(model: ConfigModel, system: SystemProbes, fpmConfigs: readonly string[] = []): Facts {
   const apache = findApache(model, system);
   const unix = system.sockets.unixListeners();
@@ -171,7 +161,8 @@ export function gatherFacts(model: ConfigModel, system: SystemProbes, fpmConfigs
   return {
     web: webIdentity(model, system, apache),
     apache,
-    fpm: system.fpm.scan([...fpmConfigs, ...fpmConfigsOfMasters(all)]),
+    // Every installation, each running master's own configuration and the files named (src/system, src/fpm).
+    fpm: system.fpm.scan(fpmConfigs),
     unixListeners: isProbeError(unix) ? undefined : unix,
     tcpListeners: isProbeError(tcp) ? undefined : tcp,
     processesVisible,

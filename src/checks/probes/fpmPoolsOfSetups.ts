@@ -2,16 +2,13 @@
  * The PHP-FPM pools of the machine as src/fpm reads them (every entry with
  * file:line), and which pool listens where a web server setup connects: the
  * cross-checks between Apache's side and FPM's side start from this map.
- * Read once per run (a WeakMap on the context), bounded like fpmConfig.ts.
+ * Read once per run, with the probes' other facts (facts.ts: system.fpm.scan).
  */
-import { findFpmInstallations, readFpmConfig, versionNumber, type FpmPoolConfig } from '../../fpm/index.js';
+import type { FpmPoolConfig } from '../../fpm/index.js';
 import type { Endpoint } from '../../setups/index.js';
 import type { DiscoveredScript } from '../discovery/discover.js';
 import type { Route, RouteBackend } from '../../routing/types.js';
 import type { ProbeContext } from './context.js';
-import { fpmFileReaderOf, fpmMasters } from './fpmConfig.js';
-
-const MAX_CONFIG_BYTES = 1024 * 1024;
 
 export interface PoolOfInstallation {
   pool: FpmPoolConfig;
@@ -22,38 +19,14 @@ export interface PoolOfInstallation {
   masterPid?: number;
 }
 
-const cache = new WeakMap<ProbeContext, PoolOfInstallation[]>();
-
-/** Every pool of every installation (the same pool file read by two installations counts once). */
+/** Every pool of every installation, as the probes' facts read them (src/system's FpmPools, backed by src/fpm). */
 export function fpmPoolConfigs(ctx: ProbeContext): PoolOfInstallation[] {
-  const hit = cache.get(ctx);
-  if (hit) return hit;
-  const reader = fpmFileReaderOf(ctx.system.fs);
-  const out: PoolOfInstallation[] = [];
-  const seen = new Set<string>();
-  for (const inst of findFpmInstallations(reader, fpmMasters(ctx.system))) {
-    const version = versionNumber(inst.version);
-    const config = readFpmConfig(inst.config, {
-      reader,
-      prefix: inst.prefix,
-      readerUser: ctx.facts.viewerName,
-      maxBytes: MAX_CONFIG_BYTES,
-      ...(version !== undefined ? { version } : {}),
-    });
-    for (const pool of config.pools) {
-      const key = `${pool.file}\u0000${pool.line}\u0000${pool.name}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({
-        pool,
-        config: inst.config,
-        ...(inst.version ? { version: inst.version } : {}),
-        ...(inst.pid !== undefined ? { masterPid: inst.pid } : {}),
-      });
-    }
-  }
-  cache.set(ctx, out);
-  return out;
+  return ctx.facts.fpm.pools.map((p) => ({
+    pool: p.config,
+    config: p.main,
+    ...(p.version ? { version: p.version } : {}),
+    ...(p.masterPid !== undefined ? { masterPid: p.masterPid } : {}),
+  }));
 }
 
 const ANY_HOST = new Set(['', '0.0.0.0', '::', '*']);

@@ -193,7 +193,7 @@ export async function runProbes(
   if (ctx.discovery) result.discovery = ctx.discovery;
   try {
     const endpoints = setups.flatMap((s) => (s.endpoint ? [s.endpoint] : []));
-    if (endpoints.length > 0) result.fpmLogs = fpmLogsOf(system, endpoints, opts.fpmConfigs);
+    if (endpoints.length > 0) result.fpmLogs = fpmLogsOf(system, endpoints, opts.fpmConfigs, facts.fpm);
   } catch (e) {
     internalErrors.push(internalError("finding PHP-FPM's own logs", e));
   }

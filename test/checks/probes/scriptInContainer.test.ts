@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fpmMasters } from '../../../src/checks/probes/fpmConfig.js';
+import { fpmMasterCommands } from '../../../src/system/index.js';
 import { poolChrootCheck } from '../../../src/checks/probes/poolChroot.js';
 import { scriptInContainerCheck } from '../../../src/checks/probes/scriptInContainer.js';
 import { explainContainerScript } from '../../../src/checks/request/fpmContainer.js';
@@ -236,7 +236,7 @@ describe('fpmMasters and masters in other mount namespaces', () => {
   it("keeps a master whose configuration is this machine's file (a service with its own /tmp)", () => {
     const file: FixtureFile = { content: '[global]\n', ino: 424_242 };
     const system = fixtureSystem({ files: { [conf]: file }, processes: [master({ [conf]: file })] });
-    expect(fpmMasters(system).map((m) => m.pid)).toEqual([400]);
+    expect(fpmMasterCommands(system.processes, system.fs).map((m) => m.pid)).toEqual([400]);
   });
 
   it('leaves out a master whose configuration is another file of that name (a container)', () => {
@@ -244,7 +244,7 @@ describe('fpmMasters and masters in other mount namespaces', () => {
       files: { [conf]: '[global]\n' },
       processes: [master({ [conf]: "[global]\n; the image's own\n" })],
     });
-    expect(fpmMasters(system)).toEqual([]);
+    expect(fpmMasterCommands(system.processes, system.fs)).toEqual([]);
   });
 
   it('keeps it when /proc/PID/root cannot be read (not root): nothing to go on', () => {
@@ -252,6 +252,6 @@ describe('fpmMasters and masters in other mount namespaces', () => {
       files: { [conf]: '[global]\n' },
       processes: [{ ...master(undefined), mountNamespace: 'hidden' }],
     });
-    expect(fpmMasters(system).map((m) => m.pid)).toEqual([400]);
+    expect(fpmMasterCommands(system.processes, system.fs).map((m) => m.pid)).toEqual([400]);
   });
 });

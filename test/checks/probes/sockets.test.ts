@@ -51,7 +51,8 @@ describe('socket-missing', () => {
       'No PHP-FPM pool is configured to listen there: 1 pool found in 2 files: /etc/php/8.2/fpm/php-fpm.conf, /etc/php/8.2/fpm/pool.d/www.conf, none on this path',
     );
     expect(f.message).toContain(
-      'looked in /etc/php/*/fpm/php-fpm.conf, /etc/php-fpm.conf, /etc/php/*/fpm/pool.d/*.conf, /etc/php-fpm.d/*.conf',
+      // The Docker images' layout (/usr/local/etc) is looked in too, as src/fpm finds installations.
+      'looked in /etc/php/*/fpm/php-fpm.conf, /etc/php-fpm.conf, /usr/local/etc/php-fpm.conf, /etc/php/*/fpm/pool.d/*.conf, /etc/php-fpm.d/*.conf and 1 more',
     );
     expect(f.message).toContain('a pool configured anywhere else was not seen');
   });
