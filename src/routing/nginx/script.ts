@@ -1,0 +1,226 @@
+/**
+ * The rewrite module's directives of one level, run in the order written
+ * (src/http/modules/ngx_http_rewrite_module.c, ngx_http_rewrite_handler over
+ * the codes of ngx_http_script.c): `rewrite`, `return`, `set`, `if` (its
+ * block's codes run inline, and its level becomes the request's
+ * configuration: ngx_http_script_if_code), `break`.
+ *
+ * `rewrite` (ngx_http_script_regex_start_code / _end_code): the regex runs
+ * on r->uri; the replacement's "?" starts new args (the old ones appended
+ * after "&" unless it ends in "?"); `last` stops and searches the location
+ * again, `break` stops and stays (r->valid_location = 0), no flag goes on and
+ * searches again at the end; `redirect`/`permanent` (or a replacement that
+ * starts with http://, https://, $scheme) answer 302/301.
+ */
+import { isProbeError } from '../../system/types.js';
+import type { NginxDirective } from '../../nginx/types.js';
+import { ifLevel } from './config.js';
+import { compileNginxRegex, execNginxRegex } from './regex.js';
+import { type RequestState, bytesToText, step } from './state.js';
+import { expand } from './variables.js';
+
+export type ScriptResult =
+  /** Ran to the end (or to `break`). */
+  | { kind: 'next' }
+  /** `rewrite … last`: search the location again. */
+  | { kind: 'last' }
+  /** `rewrite … break`/`break`: stay in this location, stop the rewrite directives. */
+  | { kind: 'break' }
+  /** `return`, a redirect, or an error (500 on a bad regex the model cannot run, etc.). */
+  | { kind: 'status'; status: number; location?: string; text?: string };
+
+const REWRITE_DIRECTIVES = new Set(['rewrite', 'return', 'set', 'if', 'break']);
+
+function at(d: NginxDirective) {
+  return { file: d.file, line: d.line };
+}
+
+/** Runs the rewrite-module directives of `body` (a level's own, as written). */
+export function runScript(r: RequestState, body: NginxDirective[]): ScriptResult {
+  for (const d of body) {
+    if (!REWRITE_DIRECTIVES.has(d.name)) continue;
+    const res = runOne(r, d);
+    if (res.kind !== 'next') return res;
+  }
+  return { kind: 'next' };
+}
+
+function uncertainUnknown(r: RequestState, d: NginxDirective, unknown: string[]): void {
+  for (const u of unknown) r.uncertain.push(`${d.name} at ${d.file}:${d.line} uses ${u}, which the model cannot know`);
+}
+
+function runOne(r: RequestState, d: NginxDirective): ScriptResult {
+  switch (d.name) {
+    case 'break':
+      step(r, 'rewrite', 'break: the rewrite directives stop here', at(d));
+      return { kind: 'break' };
+    case 'set': {
+      const name = (d.args[0] ?? '').replace(/^\$/, '');
+      const e = expand(r, d.args[1] ?? '');
+      uncertainUnknown(r, d, e.unknown);
+      r.vars.set(name, e.value);
+      step(r, 'set', `set $${name} = "${bytesToText(e.value)}"`, at(d));
+      return { kind: 'next' };
+    }
+    case 'return':
+      return doReturn(r, d);
+    case 'rewrite':
+      return doRewrite(r, d);
+    case 'if':
+      return doIf(r, d);
+    default:
+      return { kind: 'next' };
+  }
+}
+
+function isRedirectTarget(text: string): boolean {
+  return text.startsWith('http://') || text.startsWith('https://') || text.startsWith('$scheme');
+}
+
+function doReturn(r: RequestState, d: NginxDirective): ScriptResult {
+  const a = d.args;
+  // ngx_http_rewrite_return: "return URL" is 302; "return code [text|URL]".
+  if (a.length === 1 && !/^\d+$/.test(a[0] as string)) {
+    const e = expand(r, a[0] as string);
+    uncertainUnknown(r, d, e.unknown);
+    step(r, 'return', `return 302 ${bytesToText(e.value)}`, at(d));
+    return { kind: 'status', status: 302, location: e.value };
+  }
+  const status = Number(a[0]);
+  if (a.length < 2) {
+    step(r, 'return', `return ${status}`, at(d));
+    return { kind: 'status', status };
+  }
+  const e = expand(r, a[1] as string);
+  uncertainUnknown(r, d, e.unknown);
+  step(r, 'return', `return ${status} "${bytesToText(e.value)}"`, at(d));
+  if (status === 301 || status === 302 || status === 303 || status === 307 || status === 308)
+    return { kind: 'status', status, location: e.value };
+  return { kind: 'status', status, text: e.value };
+}
+
+function doRewrite(r: RequestState, d: NginxDirective): ScriptResult {
+  const [pattern = '', replacement = '', flag] = d.args;
+  const rx = compileNginxRegex(pattern);
+  if ('error' in rx) {
+    r.uncertain.push(`rewrite ${pattern} (${d.file}:${d.line}): ${rx.error}`);
+    return { kind: 'next' };
+  }
+  const m = execNginxRegex(rx, r.uri);
+  if (!m) return { kind: 'next' };
+  r.captures = m;
+  let repl = replacement;
+  let keepArgs = true;
+  if (repl.endsWith('?')) {
+    keepArgs = false;
+    repl = repl.slice(0, -1);
+  }
+  const e = expand(r, repl);
+  uncertainUnknown(r, d, e.unknown);
+  let uri = e.value;
+  let newArgs: string | undefined;
+  const q = uri.indexOf('?');
+  if (q !== -1) {
+    newArgs = uri.slice(q + 1);
+    uri = uri.slice(0, q);
+  }
+  const args =
+    newArgs === undefined ? (keepArgs ? r.args : '') : keepArgs && r.args ? `${newArgs}&${r.args}` : newArgs;
+  const redirect = flag === 'redirect' || flag === 'permanent' || isRedirectTarget(replacement);
+  if (redirect) {
+    const status = flag === 'permanent' ? 301 : 302;
+    const location = args ? `${uri}?${args}` : uri;
+    step(r, 'rewrite', `rewrite ${pattern} → ${status} ${bytesToText(location)}`, at(d));
+    return { kind: 'status', status, location };
+  }
+  step(r, 'rewrite', `rewrite ${pattern}: ${bytesToText(r.uri)} → ${bytesToText(uri)}${args ? `?${bytesToText(args)}` : ''}${flag ? ` (${flag})` : ''}`, at(d));
+  r.uri = uri;
+  r.args = args;
+  r.internal = true;
+  if (flag === 'break') {
+    r.validLocation = false;
+    r.uriChanged = false;
+    return { kind: 'break' };
+  }
+  r.uriChanged = true;
+  if (flag === 'last') return { kind: 'last' };
+  return { kind: 'next' };
+}
+
+/** ngx_http_rewrite_if_condition: the condition's truth, or undefined when it depends on what the model cannot know. */
+/** The condition's words without its parentheses, as ngx_http_rewrite_if_condition strips them. */
+export function ifWords(d: NginxDirective): string[] {
+  const a = [...d.args];
+  if (a.length > 0) a[0] = (a[0] as string).replace(/^\(/, '');
+  if (a.length > 0) a[a.length - 1] = (a[a.length - 1] as string).replace(/\)$/, '');
+  return a.filter((w, i) => w !== '' || (i !== 0 && i !== a.length - 1));
+}
+
+function condition(r: RequestState, d: NginxDirective): boolean | undefined {
+  const a = ifWords(d);
+  const uncertain = (why: string) => {
+    r.uncertain.push(`if (${a.join(' ')}) at ${d.file}:${d.line}: ${why}`);
+    return undefined;
+  };
+  const value = (text: string) => {
+    const e = expand(r, text);
+    if (e.unknown.length > 0) return undefined;
+    return e.value;
+  };
+  if (a.length === 1) {
+    const v = value(a[0] as string);
+    if (v === undefined) return uncertain('it uses a variable the model cannot know');
+    // ngx_http_script_if_code: false when empty or "0".
+    return v !== '' && v !== '0';
+  }
+  if (a.length === 2) {
+    const [op = '', arg = ''] = a;
+    const neg = op.startsWith('!');
+    const test = neg ? op.slice(1) : op;
+    const v = value(arg);
+    if (v === undefined) return uncertain('it uses a variable the model cannot know');
+    const st = r.options.fs.stat(bytesToText(v));
+    if (isProbeError(st) && st.error === 'denied') return uncertain(`the doctor cannot see ${bytesToText(v)}`);
+    const ok = !isProbeError(st);
+    let res: boolean;
+    if (test === '-f') res = ok && st.type !== 'dir';
+    else if (test === '-d') res = ok && st.type === 'dir';
+    else if (test === '-e') res = ok;
+    else if (test === '-x') return uncertain('-x depends on the execute bits as nginx sees them');
+    else return uncertain(`operator ${op} is not modelled`);
+    return neg ? !res : res;
+  }
+  if (a.length === 3) {
+    const [left = '', op = '', right = ''] = a;
+    const v = value(left);
+    if (v === undefined) return uncertain('it uses a variable the model cannot know');
+    if (op === '=' || op === '!=') {
+      const rv = value(right);
+      if (rv === undefined) return uncertain('it uses a variable the model cannot know');
+      return (v === rv) === (op === '=');
+    }
+    if (op === '~' || op === '~*' || op === '!~' || op === '!~*') {
+      const rx = compileNginxRegex(right, op.endsWith('*'));
+      if ('error' in rx) return uncertain(rx.error);
+      const m = execNginxRegex(rx, v);
+      if (op.startsWith('!')) return m === null;
+      if (m) r.captures = m;
+      if (m) for (const [k, val] of Object.entries(m.named)) r.vars.set(k, val);
+      return m !== null;
+    }
+    return uncertain(`operator ${op} is not modelled`);
+  }
+  return uncertain('a condition of this form is not modelled');
+}
+
+function doIf(r: RequestState, d: NginxDirective): ScriptResult {
+  const truth = condition(r, d);
+  const level = ifLevel(d);
+  if (truth !== true || !level) {
+    step(r, 'if', `if (${ifWords(d).join(' ')}): ${truth === undefined ? 'undecided, taken as false' : 'false'}`, at(d));
+    return { kind: 'next' };
+  }
+  step(r, 'if', `if (${ifWords(d).join(' ')}): true, its block's configuration applies`, at(d));
+  r.level = level;
+  return runScript(r, d.block ?? []);
+}
