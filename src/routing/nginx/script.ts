@@ -17,7 +17,7 @@ import type { NginxDirective } from '../../nginx/types.js';
 import { ifLevel } from './config.js';
 import { compileNginxRegex, execNginxRegex } from './regex.js';
 import { type RequestState, bytesToText, step } from './state.js';
-import { expand } from './variables.js';
+import { expand, scriptParts } from './variables.js';
 
 export type ScriptResult =
   /** Ran to the end (or to `break`). */
@@ -73,6 +73,25 @@ function runOne(r: RequestState, d: NginxDirective): ScriptResult {
   }
 }
 
+/** The index of the first '?' outside variable names in a replacement, -1 for none. */
+function literalQuestionMark(text: string): number {
+  let i = 0;
+  for (const p of scriptParts(text)) {
+    if ('lit' in p) {
+      const q = p.lit.indexOf('?');
+      if (q !== -1) return i + q;
+      i += p.lit.length;
+    } else i += partLength(text, i);
+  }
+  return -1;
+}
+
+/** The length of the variable reference at `i` as written ("$1", "${name}", "$name"). */
+function partLength(text: string, i: number): number {
+  const m = /^\$(\d|\{[^}]*\}|[A-Za-z0-9_]+)/.exec(text.slice(i));
+  return m ? m[0].length : 1;
+}
+
 function isRedirectTarget(text: string): boolean {
   return text.startsWith('http://') || text.startsWith('https://') || text.startsWith('$scheme');
 }
@@ -109,21 +128,20 @@ function doRewrite(r: RequestState, d: NginxDirective): ScriptResult {
   const m = execNginxRegex(rx, r.uri);
   if (!m) return { kind: 'next' };
   r.captures = m;
+  // ngx_http_script_compile: a '?' written in the replacement starts the new args (one that a
+  // variable's value holds stays in the URI); a '?' at its very end drops the old args.
   let repl = replacement;
   let keepArgs = true;
   if (repl.endsWith('?')) {
     keepArgs = false;
     repl = repl.slice(0, -1);
   }
-  const e = expand(r, repl);
-  uncertainUnknown(r, d, e.unknown);
-  let uri = e.value;
-  let newArgs: string | undefined;
-  const q = uri.indexOf('?');
-  if (q !== -1) {
-    newArgs = uri.slice(q + 1);
-    uri = uri.slice(0, q);
-  }
+  const q = literalQuestionMark(repl);
+  const eu = expand(r, q === -1 ? repl : repl.slice(0, q));
+  const ea = q === -1 ? undefined : expand(r, repl.slice(q + 1));
+  uncertainUnknown(r, d, [...eu.unknown, ...(ea?.unknown ?? [])]);
+  const uri = eu.value;
+  const newArgs = ea?.value;
   const args =
     newArgs === undefined ? (keepArgs ? r.args : '') : keepArgs && r.args ? `${newArgs}&${r.args}` : newArgs;
   const redirect = flag === 'redirect' || flag === 'permanent' || isRedirectTarget(replacement);

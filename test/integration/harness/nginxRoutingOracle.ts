@@ -152,8 +152,10 @@ export async function observeNginx(run: NginxOracleRun, c: NginxRoutingCase, r: 
   const host = substituteNginx(r.host ?? 'localhost', run.vars);
   const url = substituteNginx(r.url, run.vars);
   const sentHeaders = headersToSend(r);
-  // node:http adds "Content-Length: 0" to a POST without a body: set it, so the model is told what was sent.
-  if (['POST', 'PUT', 'PATCH'].includes(r.method ?? 'GET') && sentHeaders['content-length'] === undefined)
+  // node:http adds "Content-Length: 0" to a request without a body unless its method has none by default
+  // (GET, HEAD, DELETE, OPTIONS, TRACE, CONNECT): set it, so the model is told what was sent.
+  const bodyless = ['GET', 'HEAD', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT'];
+  if (!bodyless.includes(r.method ?? 'GET') && sentHeaders['content-length'] === undefined)
     sentHeaders['content-length'] = '0';
   let clientPort: number | undefined;
   const res = await httpRequestWithPort(run.nginx.port, url, r.method ?? 'GET', { Host: host, ...sentHeaders }, (p) => {
