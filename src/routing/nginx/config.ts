@@ -73,6 +73,20 @@ export interface NginxModel {
   confPrefix: string;
   /** Constructs the model cannot follow, with where they are. */
   problems: string[];
+  /**
+   * Variables the configuration declares (a `set` target, a regex's named capture): nginx
+   * knows them at start, and one never given a value reads as "" (uninitialized).
+   */
+  declared: Set<string>;
+}
+
+/** Every `set $name` and `(?<name>…)` of the tree (ngx_http_rewrite_set, ngx_http_regex_compile). */
+function declaredVariables(ds: NginxDirective[], out: Set<string>): void {
+  for (const d of ds) {
+    if (d.name === 'set' && d.args[0]?.startsWith('$')) out.add(d.args[0].slice(1).toLowerCase());
+    for (const a of d.args) for (const m of a.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)) out.add((m[1] as string).toLowerCase());
+    if (d.block) declaredVariables(d.block, out);
+  }
 }
 
 /** The directives named `name` in effect at `level`: the nearest level that has any (nginx's merge). */
@@ -262,5 +276,7 @@ export function buildModel(config: NginxConfig): NginxModel {
     if (d.name === 'server') servers.push(parseServer(d, http, problems));
     else if (d.name === 'upstream') upstreams.set(d.args[0] ?? '', parseUpstream(d));
   }
-  return { http, servers, upstreams, prefix: config.prefix, confPrefix: config.confPrefix, problems };
+  const declared = new Set<string>();
+  declaredVariables(http.body, declared);
+  return { http, servers, upstreams, prefix: config.prefix, confPrefix: config.confPrefix, problems, declared };
 }

@@ -94,7 +94,7 @@ function findLocation(r: RequestState, list: LocationConf[]): LocationFound {
       const m = execNginxRegex(rx, uri);
       if (!m) continue;
       r.captures = m;
-      for (const [k, v] of Object.entries(m.named)) r.vars.set(k, v);
+      for (const [k, v] of Object.entries(m.named)) r.vars.set(k.toLowerCase(), v);
       const inner = findLocation(r, l.nested);
       return { rc: 'ok', loc: inner.loc ?? l };
     }
@@ -233,7 +233,7 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
     internal: false,
     level: server.level,
     captures: choice.captures ?? null,
-    vars: new Map(Object.entries(choice.captures?.named ?? {})),
+    vars: new Map(Object.entries(choice.captures?.named ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
     addUriToAlias: false,
     validLocation: true,
     uriChanged: false,

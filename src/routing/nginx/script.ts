@@ -58,7 +58,7 @@ function runOne(r: RequestState, d: NginxDirective): ScriptResult {
       const name = (d.args[0] ?? '').replace(/^\$/, '');
       const e = expand(r, d.args[1] ?? '');
       uncertainUnknown(r, d, e.unknown);
-      r.vars.set(name, e.value);
+      r.vars.set(name.toLowerCase(), e.value);
       step(r, 'set', `set $${name} = "${bytesToText(e.value)}"`, at(d));
       return { kind: 'next' };
     }
@@ -223,7 +223,7 @@ function condition(r: RequestState, d: NginxDirective): boolean | undefined {
       const m = execNginxRegex(rx, v);
       if (op.startsWith('!')) return m === null;
       if (m) r.captures = m;
-      if (m) for (const [k, val] of Object.entries(m.named)) r.vars.set(k, val);
+      if (m) for (const [k, val] of Object.entries(m.named)) r.vars.set(k.toLowerCase(), val);
       return m !== null;
     }
     return uncertain(`operator ${op} is not modelled`);

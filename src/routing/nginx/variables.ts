@@ -127,9 +127,10 @@ function remoteUser(r: RequestState): string {
 /** The value nginx gives `$name` now, or undefined when the model cannot know it. */
 export function variable(r: RequestState, name: string): string | undefined {
   if (/^[1-9]$/.test(name)) return r.captures?.numbered[Number(name)] ?? '';
-  const set = r.vars.get(name);
-  if (set !== undefined) return set;
+  // Variable names are case-insensitive (ngx_http_get_variable hashes them lower-cased).
   const lower = name.toLowerCase();
+  const set = r.vars.get(lower);
+  if (set !== undefined) return set;
   if (lower.startsWith('http_')) return header(r, lower.slice(5)) ?? '';
   if (lower.startsWith('arg_')) return argValue(r.args, lower.slice(4)) ?? '';
   if (lower.startsWith('cookie_')) return cookieValue(r, lower.slice(7)) ?? '';
@@ -194,7 +195,9 @@ export function variable(r: RequestState, name: string): string | undefined {
     case 'hostname':
       return r.options.hostname;
     default:
-      if (r.captures && lower in r.captures.named) return r.captures.named[lower];
+      
+      // Declared but never given a value: "" (nginx logs "using uninitialized variable").
+      if (r.model.declared.has(lower)) return '';
       return undefined;
   }
 }
