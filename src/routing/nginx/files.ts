@@ -35,7 +35,9 @@ function at(d: NginxDirective) {
 }
 
 export function tryFiles(r: RequestState): TryFilesResult {
-  const d = setting(r.level, 'try_files');
+  // The try_files module has no merge function: only the level's own try_files counts (a nested
+  // location, or an `if` block that became the configuration, has none unless it writes one).
+  const d = r.level.body.find((x) => x.name === 'try_files');
   if (!d || d.args.length < 2) return { kind: 'none' };
   const root = documentRoot(r, r.level);
   const mapped = mapUriToPath(r);
