@@ -75,7 +75,10 @@ describe.skipIf(!ready)('routing: the nginx model against a real nginx', () => {
           if (oracleOnly) return;
 
           const request = nginxRouteRequestOf(run, r, obs);
-          const route = routeNginx(config as NginxConfig, request, { fs, ...(version ? { nginxVersion: version } : {}) });
+          const route = routeNginx(config as NginxConfig, request, {
+            fs,
+            ...(version ? { nginxVersion: version } : {}),
+          });
           const mismatches = compareRoute(obs, route);
           const unsupported = r.unsupported ?? c.unsupported;
           if (unsupported !== undefined) {

@@ -84,7 +84,8 @@ export interface NginxModel {
 function declaredVariables(ds: NginxDirective[], out: Set<string>): void {
   for (const d of ds) {
     if (d.name === 'set' && d.args[0]?.startsWith('$')) out.add(d.args[0].slice(1).toLowerCase());
-    for (const a of d.args) for (const m of a.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)) out.add((m[1] as string).toLowerCase());
+    for (const a of d.args)
+      for (const m of a.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)) out.add((m[1] as string).toLowerCase());
     if (d.block) declaredVariables(d.block, out);
   }
 }
@@ -122,7 +123,14 @@ export function where(d: { file: string; line: number }): string {
   return `${d.file}:${d.line}`;
 }
 
-const PASS_DIRECTIVES = new Set(['fastcgi_pass', 'proxy_pass', 'uwsgi_pass', 'scgi_pass', 'grpc_pass', 'memcached_pass']);
+const PASS_DIRECTIVES = new Set([
+  'fastcgi_pass',
+  'proxy_pass',
+  'uwsgi_pass',
+  'scgi_pass',
+  'grpc_pass',
+  'memcached_pass',
+]);
 
 function parseLocation(d: NginxDirective, parent: Level, problems: string[]): LocationConf {
   const a = d.args;
@@ -196,7 +204,11 @@ function parseListen(d: NginxDirective): ListenConf {
   const a = d.args;
   const first = a[0] ?? '80';
   const flags = a.slice(1);
-  const base = { defaultServer: flags.includes('default_server') || flags.includes('default'), ssl: flags.includes('ssl'), at: d };
+  const base = {
+    defaultServer: flags.includes('default_server') || flags.includes('default'),
+    ssl: flags.includes('ssl'),
+    at: d,
+  };
   if (first.startsWith('unix:')) return { address: 'unix', port: 0, unix: first.slice(5), ...base };
   let address = '*';
   let portText = first;

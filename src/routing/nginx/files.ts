@@ -81,7 +81,12 @@ export function tryFiles(r: RequestState): TryFilesResult {
       continue;
     }
     const ok = seen !== 'missing' && (seen === 'dir') === testDir;
-    step(r, 'try_files', `${testDir ? 'directory' : 'file'} ${bytesToText(path)}: ${ok ? 'found' : 'not there'}`, at(d));
+    step(
+      r,
+      'try_files',
+      `${testDir ? 'directory' : 'file'} ${bytesToText(path)}: ${ok ? 'found' : 'not there'}`,
+      at(d),
+    );
     if (!ok) continue;
     if (root.alias === 'no') r.uri = name;
     else if (root.alias === 'regex') {
@@ -127,7 +132,8 @@ export function indexHandler(r: RequestState): StaticResult | undefined {
       if (!dirTested) {
         // ngx_http_index_test_dir: the directory itself must exist.
         const dir = check(r, mapped.path);
-        if (dir === 'missing') return { kind: 'status', status: 404, reason: `directory ${bytesToText(mapped.path)} not found` };
+        if (dir === 'missing')
+          return { kind: 'status', status: 404, reason: `directory ${bytesToText(mapped.path)} not found` };
         dirTested = true;
       }
       step(r, 'index', `index ${bytesToText(path)}: not there`, d && at(d));
@@ -145,8 +151,7 @@ export function staticHandler(r: RequestState): StaticResult {
     return { kind: 'status', status: 405, reason: `the static module answers ${r.method} with 405` };
   if (r.uri.endsWith('/')) {
     // autoindex off: every content handler declined on a directory URI.
-    if (setting(r.level, 'autoindex')?.args[0] === 'on')
-      r.uncertain.push('autoindex on: the listing is not modelled');
+    if (setting(r.level, 'autoindex')?.args[0] === 'on') r.uncertain.push('autoindex on: the listing is not modelled');
     return { kind: 'status', status: 403, reason: 'directory index is forbidden (no index file, autoindex off)' };
   }
   const mapped = mapUriToPath(r);

@@ -51,7 +51,9 @@ export function fastcgiBackend(r: RequestState): RouteBackend {
     address = primary[0]?.address ?? servers[0]?.address ?? '';
     step(r, 'upstream', `upstream ${upstream.name}: ${upstream.servers.map((s) => s.address).join(', ')}`, upstream.at);
   } else if (address !== '' && !address.startsWith('unix:') && !/:\d+$/.test(address)) {
-    r.uncertain.push(`fastcgi_pass ${raw}: "${address}" is neither an upstream nor host:port (nginx resolves the name)`);
+    r.uncertain.push(
+      `fastcgi_pass ${raw}: "${address}" is neither an upstream nor host:port (nginx resolves the name)`,
+    );
   }
   // A unix socket path is written "unix:/run/x.sock"; a TCP address host:port, as ping writes them.
   const endpoint = endpointOf(address);

@@ -52,7 +52,8 @@ export function compileNginxRegex(source: string, caseless = false): RegexResult
       continue;
     }
     if (inClass) {
-      if (c === '[' && source[i + 1] === ':') return { error: 'POSIX character classes ([:alpha:]) are not translated' };
+      if (c === '[' && source[i + 1] === ':')
+        return { error: 'POSIX character classes ([:alpha:]) are not translated' };
       if (c === ']') inClass = false;
       out += c;
       i++;

@@ -88,7 +88,9 @@ function findLocation(r: RequestState, list: LocationConf[]): LocationFound {
       if (l.modifier !== '~' && l.modifier !== '~*') continue;
       const rx = l.regex;
       if (!rx || 'error' in rx) {
-        r.uncertain.push(`location ${l.modifier} ${l.name} (${where(l.level.at as NginxDirective)}): ${rx && 'error' in rx ? rx.error : 'no regex'}; taken as not matching`);
+        r.uncertain.push(
+          `location ${l.modifier} ${l.name} (${where(l.level.at as NginxDirective)}): ${rx && 'error' in rx ? rx.error : 'no regex'}; taken as not matching`,
+        );
         continue;
       }
       const m = execNginxRegex(rx, uri);
@@ -283,7 +285,12 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         r.location = undefined;
         const found = findLocation(r, r.server.locations);
         if (found.rc === 'done' && found.loc) {
-          step(r, 'location', `${locationText(found.loc)} answers ${bytesToText(r.uri)} with a redirect to add the "/"`, found.loc.level.at);
+          step(
+            r,
+            'location',
+            `${locationText(found.loc)} answers ${bytesToText(r.uri)} with a redirect to add the "/"`,
+            found.loc.level.at,
+          );
           const loc = r.args ? `${found.loc.name}?${r.args}` : found.loc.name;
           return endStatus(r, 301, loc);
         }
@@ -431,11 +438,16 @@ function endStatus(r: RequestState, status: number, location?: string): Ending {
       if (e.value.startsWith('/')) {
         const q = e.value.indexOf('?');
         if (r.method !== 'HEAD') r.method = 'GET';
-        const stop = internalRedirect(r, q === -1 ? e.value : e.value.slice(0, q), q === -1 ? '' : e.value.slice(q + 1));
+        const stop = internalRedirect(
+          r,
+          q === -1 ? e.value : e.value.slice(0, q),
+          q === -1 ? '' : e.value.slice(q + 1),
+        );
         if (stop) return stop;
         return afterErrorPage(r, status, page, 'server_rewrite');
       }
-      const code = typeof page.overwrite === 'number' && page.overwrite >= 300 && page.overwrite < 400 ? page.overwrite : 302;
+      const code =
+        typeof page.overwrite === 'number' && page.overwrite >= 300 && page.overwrite < 400 ? page.overwrite : 302;
       return { outcome: 'status', status: code, location: absoluteLocation(r, bytesToText(e.value)) };
     }
   }
@@ -450,7 +462,8 @@ function afterErrorPage(r: RequestState, status: number, page: ErrorPageTarget, 
   const end = run(r, from);
   if (end.outcome === 'fastcgi') return end;
   // The error page's own answer is sent with the error's status unless "=code" / "=" says otherwise.
-  const sent = page.overwrite === undefined ? status : page.overwrite === 'response' ? (end.status ?? 200) : page.overwrite;
+  const sent =
+    page.overwrite === undefined ? status : page.overwrite === 'response' ? (end.status ?? 200) : page.overwrite;
   if (end.outcome === 'static') return sent === 200 ? end : { outcome: 'status', status: sent };
   return end;
 }

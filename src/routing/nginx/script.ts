@@ -142,8 +142,7 @@ function doRewrite(r: RequestState, d: NginxDirective): ScriptResult {
   uncertainUnknown(r, d, [...eu.unknown, ...(ea?.unknown ?? [])]);
   const uri = eu.value;
   const newArgs = ea?.value;
-  const args =
-    newArgs === undefined ? (keepArgs ? r.args : '') : keepArgs && r.args ? `${newArgs}&${r.args}` : newArgs;
+  const args = newArgs === undefined ? (keepArgs ? r.args : '') : keepArgs && r.args ? `${newArgs}&${r.args}` : newArgs;
   const redirect = flag === 'redirect' || flag === 'permanent' || isRedirectTarget(replacement);
   if (redirect) {
     const status = flag === 'permanent' ? 301 : 302;
@@ -151,7 +150,12 @@ function doRewrite(r: RequestState, d: NginxDirective): ScriptResult {
     step(r, 'rewrite', `rewrite ${pattern} → ${status} ${bytesToText(location)}`, at(d));
     return { kind: 'status', status, location };
   }
-  step(r, 'rewrite', `rewrite ${pattern}: ${bytesToText(r.uri)} → ${bytesToText(uri)}${args ? `?${bytesToText(args)}` : ''}${flag ? ` (${flag})` : ''}`, at(d));
+  step(
+    r,
+    'rewrite',
+    `rewrite ${pattern}: ${bytesToText(r.uri)} → ${bytesToText(uri)}${args ? `?${bytesToText(args)}` : ''}${flag ? ` (${flag})` : ''}`,
+    at(d),
+  );
   r.uri = uri;
   r.args = args;
   r.internal = true;
@@ -235,7 +239,12 @@ function doIf(r: RequestState, d: NginxDirective): ScriptResult {
   const truth = condition(r, d);
   const level = ifLevel(d);
   if (truth !== true || !level) {
-    step(r, 'if', `if (${ifWords(d).join(' ')}): ${truth === undefined ? 'undecided, taken as false' : 'false'}`, at(d));
+    step(
+      r,
+      'if',
+      `if (${ifWords(d).join(' ')}): ${truth === undefined ? 'undecided, taken as false' : 'false'}`,
+      at(d),
+    );
     return { kind: 'next' };
   }
   step(r, 'if', `if (${ifWords(d).join(' ')}): true, its block's configuration applies`, at(d));

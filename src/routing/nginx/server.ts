@@ -51,9 +51,14 @@ function serversForConnection(
   port: number,
   localAddress: string | undefined,
 ): { servers: ServerConf[]; listens: ListenConf[] } {
-  const onPort = model.servers.flatMap((s) => listensOn(s).filter((l) => l.port === port && !l.unix).map((l) => ({ s, l })));
+  const onPort = model.servers.flatMap((s) =>
+    listensOn(s)
+      .filter((l) => l.port === port && !l.unix)
+      .map((l) => ({ s, l })),
+  );
   const specific = localAddress ? onPort.filter((x) => x.l.address === localAddress) : [];
-  const chosen = specific.length > 0 ? specific : onPort.filter((x) => x.l.address === '*' || x.l.address === '0.0.0.0');
+  const chosen =
+    specific.length > 0 ? specific : onPort.filter((x) => x.l.address === '*' || x.l.address === '0.0.0.0');
   const servers: ServerConf[] = [];
   const listens: ListenConf[] = [];
   for (const x of chosen) {
@@ -77,7 +82,7 @@ export function selectServer(model: NginxModel, request: RouteRequest, host: str
   if (servers.length === 0) return null;
   const defaultIndex = Math.max(
     0,
-    servers.findIndex((s, i) => listens[i]?.defaultServer === true),
+    listens.findIndex((l) => l.defaultServer),
   );
   const listenOf = (s: ServerConf) => listens[servers.indexOf(s)] as ListenConf;
   const pick = (s: ServerConf, how: string, captures?: Captures): ServerChoice => ({

@@ -195,7 +195,6 @@ export function variable(r: RequestState, name: string): string | undefined {
     case 'hostname':
       return r.options.hostname;
     default:
-      
       // Declared but never given a value: "" (nginx logs "using uninitialized variable").
       if (r.model.declared.has(lower)) return '';
       return undefined;
@@ -208,14 +207,18 @@ function primaryName(r: RequestState): string {
 }
 
 /** ngx_http_variable_document_root: root (or alias) of the level, variables expanded, made absolute against the prefix. */
-export function documentRoot(r: RequestState, level: Level): { value: string; alias: 'no' | 'prefix' | 'regex'; aliasLength: number } {
+export function documentRoot(
+  r: RequestState,
+  level: Level,
+): { value: string; alias: 'no' | 'prefix' | 'regex'; aliasLength: number } {
   const ra = rootOrAlias(level);
   if (!ra) return { value: textToBytes(fullName(r.model.prefix, 'html')), alias: 'no', aliasLength: 0 };
   let raw = ra.d.args[0] ?? '';
   // ngx_http_core_root: a root's trailing slash is dropped (an alias keeps its own).
   if (!ra.alias && raw.length > 0 && raw.endsWith('/')) raw = raw.slice(0, -1);
   const e = expand(r, raw);
-  for (const u of e.unknown) r.uncertain.push(`${ra.d.name} ${ra.d.args[0]} (${ra.d.file}:${ra.d.line}) uses ${u}, unknown here`);
+  for (const u of e.unknown)
+    r.uncertain.push(`${ra.d.name} ${ra.d.args[0]} (${ra.d.file}:${ra.d.line}) uses ${u}, unknown here`);
   const value = e.value.startsWith('/') ? e.value : textToBytes(fullName(r.model.prefix, bytesToText(e.value)));
   if (!ra.alias) return { value, alias: 'no', aliasLength: 0 };
   const loc = ra.level.location;
@@ -268,7 +271,9 @@ function inheritedSetting(level: Level, name: string) {
 /** realpath(3) of a byte-string path through the fs interface (symbolic links followed, bounded); null when it cannot be resolved. */
 export function realpath(r: RequestState, path: string): string | null {
   const fs = r.options.fs;
-  let parts = bytesToText(path).split('/').filter((p) => p !== '' && p !== '.');
+  let parts = bytesToText(path)
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
   let resolved = '';
   let links = 0;
   while (parts.length > 0) {

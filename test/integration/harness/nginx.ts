@@ -53,7 +53,7 @@ export function nginxVersion(): string | undefined {
   return /nginx\/(\S+)/.exec(`${r.stderr}${r.stdout}`)?.[1];
 }
 
-function nginxConf(ctx: NginxContext, logs: string, temp: string, http: string): string {
+function nginxConf(logs: string, temp: string, http: string): string {
   return `# written by the fcgi-doctor integration harness
 daemon off;
 master_process off;
@@ -90,7 +90,7 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxServer> 
     };
     makeDir(tmp.join('snippets'));
     for (const f of DEBIAN_INCLUDES) writeFile(tmp.join(f), readFileSync(`/etc/nginx/${f}`));
-    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(ctx, logs, temp, opts.http(ctx)));
+    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(logs, temp, opts.http(ctx)));
     const errorLogPath = `${logs}/error.log`;
     const test = spawnSync(NGINX_BINARY, ['-t', '-q', '-p', prefix, '-c', confPath, '-e', errorLogPath], {
       encoding: 'utf8',
@@ -106,7 +106,10 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxServer> 
       tmp.remove();
     };
     try {
-      await waitForEndpoint({ kind: 'tcp', host: '127.0.0.1', port: ctx.port }, { process: proc, timeoutMs: opts.timeoutMs ?? 20_000 });
+      await waitForEndpoint(
+        { kind: 'tcp', host: '127.0.0.1', port: ctx.port },
+        { process: proc, timeoutMs: opts.timeoutMs ?? 20_000 },
+      );
     } catch (e) {
       await stop();
       throw e;

@@ -79,7 +79,12 @@ export function substituteNginx(text: string, vars: Record<string, string>): str
   });
 }
 
-function writeCaseFiles(base: string, files: Record<string, CaseFile>, vars: Record<string, string>, out: Map<string, Buffer>): void {
+function writeCaseFiles(
+  base: string,
+  files: Record<string, CaseFile>,
+  vars: Record<string, string>,
+  out: Map<string, Buffer>,
+): void {
   for (const [rel, spec] of Object.entries(files)) {
     const path = join(base, rel);
     const s = typeof spec === 'string' ? { content: spec } : spec;

@@ -263,7 +263,11 @@ describe('routeNginx: what the model cannot know is said', () => {
   });
 
   it('proxy_pass is not modelled', () => {
-    const r = trace(configOf('server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }'), {}, 'http://localhost/');
+    const r = trace(
+      configOf('server { listen 80; location / { proxy_pass http://127.0.0.1:3000; } }'),
+      {},
+      'http://localhost/',
+    );
     expect(r.uncertain.join()).toMatch(/proxy_pass/);
   });
 
@@ -290,7 +294,11 @@ describe('routeNginx: what the model cannot know is said', () => {
   });
 
   it('a regex JavaScript cannot run is said, not matched differently', () => {
-    const r = trace(configOf('server { listen 80; location ~ ^/a++ { return 201; } return 204; }'), {}, 'http://localhost/aa');
+    const r = trace(
+      configOf('server { listen 80; location ~ ^/a++ { return 201; } return 204; }'),
+      {},
+      'http://localhost/aa',
+    );
     expect(r.uncertain.join()).toMatch(/possessive/);
   });
 });
@@ -300,7 +308,11 @@ describe('routeNginx: $realpath_root', () => {
     const conf = configOf(
       'server { listen 80; root /srv/current; location / { fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name; fastcgi_pass unix:/s; } }',
     );
-    const r = trace(conf, { '/srv/current': { target: 'releases/7' }, '/srv/releases/7/index.php': '<?php' }, 'http://localhost/index.php');
+    const r = trace(
+      conf,
+      { '/srv/current': { target: 'releases/7' }, '/srv/releases/7/index.php': '<?php' },
+      'http://localhost/index.php',
+    );
     expect(r.backend?.params.SCRIPT_FILENAME).toBe('/srv/releases/7/index.php');
   });
 });
@@ -321,16 +333,24 @@ describe('routeNginx on a hand-built tree (the seam alone)', () => {
     files: [{ file: '/etc/nginx/nginx.conf' }],
     issues: [],
     directives: [
-      d('http', [], [
-        d('server', [], [
-          d('listen', ['80']),
-          d('location', ['/'], [d('fastcgi_param', ['DOCROOT', '$document_root']), d('fastcgi_pass', ['unix:/s'])]),
-        ]),
-      ]),
+      d(
+        'http',
+        [],
+        [
+          d(
+            'server',
+            [],
+            [
+              d('listen', ['80']),
+              d('location', ['/'], [d('fastcgi_param', ['DOCROOT', '$document_root']), d('fastcgi_pass', ['unix:/s'])]),
+            ],
+          ),
+        ],
+      ),
     ],
   };
 
-  it('without a root, the document root is the prefix\'s html', () => {
+  it("without a root, the document root is the prefix's html", () => {
     expect(trace(config, {}, 'http://localhost/').backend?.params.DOCROOT).toBe('/usr/share/nginx/html');
   });
 });
