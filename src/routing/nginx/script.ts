@@ -144,6 +144,13 @@ function doRewrite(r: RequestState, d: NginxDirective): ScriptResult {
   const newArgs = ea?.value;
   const args = newArgs === undefined ? (keepArgs ? r.args : '') : keepArgs && r.args ? `${newArgs}&${r.args}` : newArgs;
   const redirect = flag === 'redirect' || flag === 'permanent' || isRedirectTarget(replacement);
+  // ngx_http_script_copy_capture_code: captures copied into args or a redirect are %-escaped
+  // (NGX_ESCAPE_ARGS) when the request line held a '%' or a '+' (r->quoted_uri, r->plus_in_uri).
+  const usesCaptures = /\$(\d|\{\d\})/.test(replacement) || rx.names.some((n) => replacement.includes(n));
+  if (usesCaptures && (redirect || q !== -1) && /[%+]/.test(r.request.path))
+    r.uncertain.push(
+      `rewrite ${pattern} (${d.file}:${d.line}): the captures are %-escaped in the args because the URL holds "%" or "+"; the escaping is not modelled`,
+    );
   if (redirect) {
     const status = flag === 'permanent' ? 301 : 302;
     const location = args ? `${uri}?${args}` : uri;
