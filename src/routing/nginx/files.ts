@@ -163,9 +163,22 @@ export function staticHandler(r: RequestState): StaticResult {
   }
   if (seen === 'missing') return { kind: 'status', status: 404, reason: `${bytesToText(mapped.path)} not found` };
   if (seen === 'dir') {
-    const location = r.args ? `${r.uri}/?${r.args}` : `${r.uri}/`;
+    const uri = escapeUri(r.uri);
+    const location = r.args ? `${uri}/?${r.args}` : `${uri}/`;
     return { kind: 'status', status: 301, location, reason: `${bytesToText(mapped.path)} is a directory` };
   }
   if (r.method === 'POST') return { kind: 'status', status: 405, reason: 'the static module answers POST with 405' };
   return { kind: 'file', path: mapped.path };
+}
+
+/** ngx_escape_uri(…, NGX_ESCAPE_URI): space, '#', '%', '?' and bytes outside 0x21–0x7e as %XX. */
+export function escapeUri(uri: string): string {
+  let out = '';
+  for (const ch of uri) {
+    const c = ch.charCodeAt(0);
+    if (c <= 0x20 || c >= 0x7f || ch === '#' || ch === '%' || ch === '?')
+      out += `%${c.toString(16).toUpperCase().padStart(2, '0')}`;
+    else out += ch;
+  }
+  return out;
 }

@@ -134,6 +134,10 @@ function access(r: RequestState): number | undefined {
       return d.name === 'deny' ? 403 : undefined;
     }
   }
+  for (const name of ['limit_except', 'auth_request', 'satisfy']) {
+    const d = r.level.body.find((x) => x.name === name) ?? setting(r.level, name);
+    if (d) r.uncertain.push(`${name} (${where(d)}) is not modelled: the access decision may differ`);
+  }
   const auth = setting(r.level, 'auth_basic');
   if (auth && auth.args[0] !== 'off') {
     if (r.headers.some(([n]) => n.toLowerCase() === 'authorization'))
@@ -160,6 +164,23 @@ function ipMatches(addr: string, rule: string): boolean | undefined {
   const bits = bitsText === undefined ? 32 : Number(bitsText);
   const size = 2 ** (32 - bits);
   return Math.floor(a / size) === Math.floor(n / size);
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+/** ngx_http_core_find_config_phase: a Content-Length above client_max_body_size (default 1m; 0 = no limit) is 413. */
+function bodyTooLarge(r: RequestState): { text: string; at?: NginxDirective } | undefined {
+  const length = r.headers.find(([n]) => n.toLowerCase() === 'content-length')?.[1];
+  if (length === undefined || !/^\d+$/.test(length)) return undefined;
+  const d = setting(r.level, 'client_max_body_size');
+  const m = /^(\d+)([kKmMgG]?)$/.exec(d?.args[0] ?? '1m');
+  if (!m) return undefined;
+  const limit = Number(m[1]) * (SIZE_UNITS[(m[2] ?? '').toLowerCase()] ?? 1);
+  if (limit === 0 || Number(length) <= limit) return undefined;
+  return {
+    text: `Content-Length ${length} is above client_max_body_size (${d?.args[0] ?? '1m'}): 413`,
+    ...(d ? { at: d } : {}),
+  };
 }
 
 /** The level whose *_pass handles the content: the location's own, or an `if` block's in it (ngx_http_update_location_config). */
@@ -301,6 +322,11 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
           if (!r.internal && found.loc.internal) {
             step(r, 'location', 'the location is internal: 404 for a client request', found.loc.level.at);
             return endStatus(r, 404);
+          }
+          const tooBig = bodyTooLarge(r);
+          if (tooBig) {
+            step(r, 'status', tooBig.text, tooBig.at);
+            return endStatus(r, 413);
           }
         } else step(r, 'location', `no location matches ${bytesToText(r.uri)}: the server's configuration applies`);
         phase = 'rewrite';

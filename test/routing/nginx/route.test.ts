@@ -303,6 +303,33 @@ describe('routeNginx: what the model cannot know is said', () => {
   });
 });
 
+describe('routeNginx: request limits and access', () => {
+  const conf = configOf(`
+server {
+    listen 80;
+    location /up/ { client_max_body_size 10; fastcgi_pass unix:/s; }
+    location /deny/ { allow 10.0.0.0/8; deny all; fastcgi_pass unix:/s; }
+    location /lim/ { limit_except GET { deny all; } fastcgi_pass unix:/s; }
+}`);
+
+  it('a Content-Length above client_max_body_size is 413', () => {
+    expect(
+      trace(conf, {}, 'http://localhost/up/x', { method: 'POST', headers: { 'content-length': '20' } }).status,
+    ).toBe(413);
+    expect(
+      trace(conf, {}, 'http://localhost/up/x', { method: 'POST', headers: { 'content-length': '5' } }).outcome,
+    ).toBe('fastcgi');
+  });
+
+  it('allow/deny: the first rule that matches the client decides', () => {
+    expect(trace(conf, {}, 'http://localhost/deny/x').status).toBe(403);
+  });
+
+  it('limit_except is said, not decided', () => {
+    expect(trace(conf, {}, 'http://localhost/lim/x').uncertain.join()).toMatch(/limit_except/);
+  });
+});
+
 describe('routeNginx: $realpath_root', () => {
   it('resolves the symbolic links of the root', () => {
     const conf = configOf(
