@@ -234,7 +234,13 @@ function parseListen(d: NginxDirective): ListenConf {
 
 function parseServer(d: NginxDirective, http: Level, problems: string[]): ServerConf {
   const level: Level = { kind: 'server', at: d, body: d.block ?? [], parent: http };
-  const listens = level.body.filter((x) => x.name === 'listen').map(parseListen);
+  const listenDirectives = level.body.filter((x) => x.name === 'listen');
+  // ngx_http_core_merge_srv_conf: a server without `listen` listens on *:80 (8000 when nginx
+  // does not start as root; the master of a system nginx does).
+  const listens =
+    listenDirectives.length > 0
+      ? listenDirectives.map(parseListen)
+      : [{ address: '*', port: 80, defaultServer: false, ssl: false, at: d }];
   const names: string[] = [];
   for (const x of level.body) {
     if (x.name !== 'server_name') continue;

@@ -166,6 +166,21 @@ function ipMatches(addr: string, rule: string): boolean | undefined {
   return Math.floor(a / size) === Math.floor(n / size);
 }
 
+/** Directives of other modules that answer the request themselves (their content handler). */
+const CONTENT_HANDLERS = [
+  'stub_status',
+  'empty_gif',
+  'js_content',
+  'content_by_lua',
+  'content_by_lua_block',
+  'content_by_lua_file',
+  'perl',
+  'flv',
+  'mp4',
+  'random_index',
+  'dav_methods',
+];
+
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** ngx_http_core_find_config_phase: a Content-Length above client_max_body_size (default 1m; 0 = no limit) is 413. */
@@ -266,6 +281,12 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
     uncertain: [...base.uncertain, ...choice.uncertain],
   };
   step(r, 'server', `${choice.how}: server at ${server.at.file}:${server.at.line}`, server.at);
+  if (choice.listen.ssl !== (request.scheme === 'https'))
+    r.uncertain.push(
+      choice.listen.ssl
+        ? `listen ${choice.listen.address}:${choice.listen.port} ssl (${where(choice.listen.at)}) takes TLS: a plain HTTP request gets 400`
+        : `listen ${choice.listen.address}:${choice.listen.port} (${where(choice.listen.at)}) is not ssl: an https request fails the handshake`,
+    );
   const merge = setting(server.level, 'merge_slashes')?.args[0] !== 'off';
   const parsed = parseNginxUri(request.path, merge);
   if ('status' in parsed) {
@@ -384,6 +405,13 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
           step(r, 'backend', `fastcgi_pass ${pass.args.join(' ')}`, pass);
           const backend = fastcgiBackend(r);
           return { outcome: 'fastcgi', backend, file: backend.params.SCRIPT_FILENAME ?? null };
+        }
+        const other = CONTENT_HANDLERS.find((n) => r.level.body.some((x) => x.name === n));
+        if (!pass && other) {
+          r.uncertain.push(
+            `${other} (in ${locationText(r.location as LocationConf)}) makes its own answer: not modelled`,
+          );
+          return { outcome: 'status' };
         }
         if (pass) {
           r.uncertain.push(`${pass.name} (${where(pass)}) is not modelled: only fastcgi_pass is`);

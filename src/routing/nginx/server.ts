@@ -50,15 +50,24 @@ function serversForConnection(
   model: NginxModel,
   port: number,
   localAddress: string | undefined,
+  uncertain: string[],
 ): { servers: ServerConf[]; listens: ListenConf[] } {
   const onPort = model.servers.flatMap((s) =>
     listensOn(s)
       .filter((l) => l.port === port && !l.unix)
       .map((l) => ({ s, l })),
   );
-  const specific = localAddress ? onPort.filter((x) => x.l.address === localAddress) : [];
-  const chosen =
-    specific.length > 0 ? specific : onPort.filter((x) => x.l.address === '*' || x.l.address === '0.0.0.0');
+  const bare = (a: string) => a.replace(/^\[(.*)\]$/, '$1');
+  const specific = localAddress ? onPort.filter((x) => bare(x.l.address) === bare(localAddress)) : [];
+  let chosen = specific.length > 0 ? specific : onPort.filter((x) => x.l.address === '*' || x.l.address === '0.0.0.0');
+  if (chosen.length === 0 && localAddress === undefined && onPort.length > 0) {
+    // The address the request arrives on is not known: the first address listened on.
+    const first = onPort[0]?.l.address;
+    chosen = onPort.filter((x) => x.l.address === first);
+    uncertain.push(
+      `the local address of the connection is not known: taken as ${first}, the first address port ${port} listens on`,
+    );
+  }
   const servers: ServerConf[] = [];
   const listens: ListenConf[] = [];
   for (const x of chosen) {
@@ -78,7 +87,7 @@ function wildcardHead(name: string): string | undefined {
 
 export function selectServer(model: NginxModel, request: RouteRequest, host: string): ServerChoice | null {
   const uncertain: string[] = [];
-  const { servers, listens } = serversForConnection(model, request.port, request.localAddress);
+  const { servers, listens } = serversForConnection(model, request.port, request.localAddress, uncertain);
   if (servers.length === 0) return null;
   const defaultIndex = Math.max(
     0,

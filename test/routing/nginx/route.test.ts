@@ -293,6 +293,19 @@ describe('routeNginx: what the model cannot know is said', () => {
     expect(r.uncertain.join()).toMatch(/cannot see \/srv\/secret.txt/);
   });
 
+  it('an https listen reached by plain HTTP, and a content handler of another module, are said', () => {
+    expect(trace(configOf('server { listen 80 ssl; return 204; }'), {}, 'http://localhost/').uncertain.join()).toMatch(
+      /takes TLS/,
+    );
+    expect(
+      trace(configOf('server { listen 80; location /s { stub_status; } }'), {}, 'http://localhost/s').uncertain.join(),
+    ).toMatch(/stub_status/);
+  });
+
+  it('a server without listen is on *:80', () => {
+    expect(trace(configOf('server { return 204; }'), {}, 'http://localhost/').status).toBe(204);
+  });
+
   it('a regex JavaScript cannot run is said, not matched differently', () => {
     const r = trace(
       configOf('server { listen 80; location ~ ^/a++ { return 201; } return 204; }'),
