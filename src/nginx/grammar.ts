@@ -20,6 +20,8 @@ export interface NginxGrammar {
   entry(kind: NginxEntryBlock, d: NginxDirective): string | undefined;
   /** Checks made once a block is read (nginx makes some when the block's handler returns). */
   afterBlock?(ctx: NginxContext, d: NginxDirective): string | undefined;
+  /** Make the checks nginx makes once the whole tree is read: "duplicate location" (ngx_http_init_locations), no "events" section. */
+  checksTree?: boolean;
 }
 
 /** The context a block directive opens, by its name and where it stands (the handlers' cf->cmd_type). */
@@ -60,7 +62,7 @@ export function blockContext(ctx: NginxContext, name: string): NginxContext | un
       break;
   }
   const entries = entryBlock(ctx, name);
-  if (entries) return { ...ctx, entries };
+  if (entries) return { family: ctx.family, scope: ctx.scope, entries };
   return undefined;
 }
 

@@ -18,6 +18,7 @@ import { expandGlob, isGlobPattern } from './glob.js';
 import type { NginxFileSource } from './source.js';
 import type { NginxGrammar } from './grammar.js';
 import { strerror } from './errors.js';
+import { duplicateLocations } from './locations.js';
 
 /**
  * Our bound on nested includes. nginx has no loop guard: it keeps every file of
@@ -47,6 +48,8 @@ export class NginxReader {
   readonly files: NginxFileRead[] = [];
   readonly issues: NginxIssue[] = [];
   private readonly dumped = new Set<string>();
+  /** Line of the `{` of each block directive: where nginx reports what it finds about the block later. */
+  private readonly openLine = new WeakMap<NginxDirective, number>();
   private fileCount = 0;
   private limitReported = false;
 
@@ -65,7 +68,17 @@ export class NginxReader {
       });
     } else {
       this.noteRead(root, undefined);
-      this.parseFile(r.data, { file: root, includedFrom: [] }, MAIN_CONTEXT, directives);
+      this.parseFile(r.data, { file: root, includedFrom: [] }, { ...MAIN_CONTEXT }, directives);
+      if (this.opts.grammar.checksTree && !directives.some((d) => d.name === 'events' && d.block)) {
+        // ngx_event.c ngx_event_init_conf: checked once the whole file is read, no line given.
+        this.issue({ file: root, includedFrom: [] }, 'no "events" section in configuration', undefined);
+      }
+      if (this.opts.grammar.checksTree) {
+        for (const dup of duplicateLocations(directives)) {
+          const d = dup.directive;
+          this.issue({ file: d.file, includedFrom: d.includedFrom }, dup.message, this.openLine.get(d) ?? d.line);
+        }
+      }
     }
     return {
       root,
@@ -144,6 +157,7 @@ export class NginxReader {
       if (t.end === '{') {
         const children: NginxDirective[] = [];
         d.block = children;
+        this.openLine.set(d, t.line);
         const end = this.parseStatements(lexer, frame, verdict.block ?? { ...ctx, unchecked: true }, children, true);
         if (end.kind === 'eof') return end;
         d.endLine = end.line;
