@@ -26,6 +26,11 @@ import { duplicateLocations } from './locations.js';
  * files), about a thousand levels under the usual 1024-descriptor limit.
  */
 export const MAX_INCLUDE_DEPTH = 64;
+/**
+ * Our bound on blocks and includes nested in one another (nginx has none; a
+ * real configuration nests a handful). Keeps the recursion far from the stack limit.
+ */
+export const MAX_NESTING = 256;
 /** Our bound on the files one configuration may read (nginx has none). */
 export const MAX_FILES = 50_000;
 
@@ -51,6 +56,7 @@ export class NginxReader {
   /** Line of the `{` of each block directive: where nginx reports what it finds about the block later. */
   private readonly openLine = new WeakMap<NginxDirective, number>();
   private fileCount = 0;
+  private nesting = 0;
   private limitReported = false;
 
   constructor(private readonly opts: ParseOptions) {}
@@ -158,7 +164,13 @@ export class NginxReader {
         const children: NginxDirective[] = [];
         d.block = children;
         this.openLine.set(d, t.line);
+        if (this.nesting >= MAX_NESTING) {
+          this.issue(frame, `blocks nested more than ${MAX_NESTING} deep: the rest of this file is not read`, t.line);
+          return { kind: 'eof', line: t.line };
+        }
+        this.nesting++;
         const end = this.parseStatements(lexer, frame, verdict.block ?? { ...ctx, unchecked: true }, children, true);
+        this.nesting--;
         if (end.kind === 'eof') return end;
         d.endLine = end.line;
         this.grammarAfterBlock(ctx, d, frame, t.line);
@@ -210,7 +222,7 @@ export class NginxReader {
     // ngx_conf_full_name(cycle, name, 1): relative to the configuration prefix.
     const full = arg.startsWith('/') ? arg : this.opts.confPrefix + arg;
     const site = `${frame.file}:${d.line}`;
-    if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH) {
+    if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH || this.nesting >= MAX_NESTING) {
       this.issue(
         frame,
         `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx would recurse until open() fails with "(24: Too many open files)"`,
@@ -242,7 +254,9 @@ export class NginxReader {
         return;
       }
       this.noteRead(file, site);
+      this.nesting++;
       this.parseFile(r.data, { ...inner, file }, ctx, out);
+      this.nesting--;
     }
   }
 }
