@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { type LocationName, type NginxContext, type NginxScope, locationName } from './context.js';
 import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './directiveTable.js';
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
+import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import type { NginxDirective } from './types.js';
 
@@ -70,6 +71,7 @@ export class TableGrammar implements NginxGrammar {
   readonly checksTree = true;
   /** Upstream blocks defined so far, by lower-cased name (ngx_http_upstream_add compares with strncasecmp). */
   private readonly upstreams = new Set<string>();
+  private readonly listens = new ListenTable();
   private readonly byName = new Map<string, DirectiveRow[]>();
   private modulesUsed = false;
   /** A module we have no table for was loaded: names we do not know may be its directives. */
@@ -128,6 +130,8 @@ export class TableGrammar implements NginxGrammar {
         return rootOrAlias(ctx, d);
       case 'location':
         return location(ctx, d);
+      case 'listen':
+        return ctx.family === 'http' && ctx.scope === 'server' ? { error: this.listens.add(ctx, d.args) } : {};
       case 'upstream': {
         if (ctx.family !== 'http') return {};
         const name = (d.args[0] ?? '').toLowerCase();
