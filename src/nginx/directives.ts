@@ -12,7 +12,8 @@ import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './dire
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
 import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
-import type { NginxDirective } from './types.js';
+import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
+import type { NginxDirective, NginxIssue } from './types.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
 const NGX_CONF_BLOCK = 0x100;
@@ -44,6 +45,8 @@ const SCOPE_BIT: Record<NginxScope, number> = {
 export interface TableGrammarOptions {
   source: NginxFileSource;
   prefix: string;
+  /** Where relative `ssl_certificate` paths are resolved (the root file's directory). */
+  confPrefix: string;
 }
 
 function index(rows: readonly DirectiveRow[], into: Map<string, DirectiveRow[]>): void {
@@ -72,6 +75,10 @@ export class TableGrammar implements NginxGrammar {
   /** Upstream blocks defined so far, by lower-cased name (ngx_http_upstream_add compares with strncasecmp). */
   private readonly upstreams = new Set<string>();
   private readonly listens = new ListenTable();
+  /** TLS settings per http block and per server, by their block context. */
+  private readonly tlsHttp = new WeakMap<NginxContext, TlsBlock>();
+  private readonly tlsServers: TlsServer[] = [];
+  private readonly tlsServerOf = new WeakMap<NginxContext, TlsServer>();
   private readonly byName = new Map<string, DirectiveRow[]>();
   private modulesUsed = false;
   /** A module we have no table for was loaded: names we do not know may be its directives. */
@@ -82,7 +89,7 @@ export class TableGrammar implements NginxGrammar {
     index(STATIC_DIRECTIVES, this.byName);
   }
 
-  statement(ctx: NginxContext, d: NginxDirective, end: ';' | '{'): StatementVerdict {
+  statement(ctx: NginxContext, d: NginxDirective, end: ';' | '{', line: number): StatementVerdict {
     const rows = this.byName.get(d.name);
     if (!rows) {
       if (this.foreignModule)
@@ -109,8 +116,11 @@ export class TableGrammar implements NginxGrammar {
       }
       if (mask & NGX_CONF_BLOCK) {
         if (COUNTING_BLOCKS.has(d.name) && ctx.scope === 'main') this.modulesUsed = true;
-        return { block: handled.block ?? blockContext(ctx, d.name) };
+        const block = handled.block ?? blockContext(ctx, d.name);
+        if (block) this.noteBlock(ctx, block, d, line);
+        return { block };
       }
+      this.noteTls(ctx, d);
       return {};
     }
     return { error: `"${d.name}" directive is not allowed here` };
@@ -118,6 +128,43 @@ export class TableGrammar implements NginxGrammar {
 
   entry(): string | undefined {
     return undefined;
+  }
+
+  finish(): NginxIssue[] {
+    const server = (key: object): TlsServer | undefined => this.tlsServerOf.get(key as NginxContext);
+    const addresses = this.listens.sslAddresses().map((a) => ({
+      defaultServer: server(a.defaultServer),
+      servers: a.servers.map(server),
+    }));
+    return tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix);
+  }
+
+  /** Remembers the http blocks and servers, for the TLS checks made at the end. */
+  private noteBlock(ctx: NginxContext, block: NginxContext, d: NginxDirective, line: number): void {
+    if (block.family !== 'http') return;
+    if (block.scope === 'http') this.tlsHttp.set(block, { certificates: [], keys: [] });
+    if (block.scope === 'server' && ctx.scope === 'http') {
+      const server: TlsServer = {
+        file: d.file,
+        line,
+        includedFrom: d.includedFrom,
+        certificates: [],
+        keys: [],
+        http: this.tlsHttp.get(ctx) ?? { certificates: [], keys: [] },
+      };
+      this.tlsServers.push(server);
+      this.tlsServerOf.set(block, server);
+    }
+  }
+
+  private noteTls(ctx: NginxContext, d: NginxDirective): void {
+    if (ctx.family !== 'http') return;
+    const target =
+      ctx.scope === 'server' ? this.tlsServerOf.get(ctx) : ctx.scope === 'http' ? this.tlsHttp.get(ctx) : undefined;
+    if (!target) return;
+    if (d.name === 'ssl_certificate') target.certificates.push(d);
+    else if (d.name === 'ssl_certificate_key') target.keys.push(d);
+    else if (d.name === 'ssl_reject_handshake') target.reject = d.args[0] === 'on';
   }
 
   /** The handlers' own refusals, for the directives whose mistakes are common. */

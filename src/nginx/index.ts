@@ -37,11 +37,12 @@ export function readNginxConfig(root: string, options: ReadNginxOptions = {}): N
   // configuration prefix is the directory of the file.
   const file = root.startsWith('/') ? root : prefix + root;
   const source = options.source ?? new LiveNginxSource();
+  const confPrefix = confPrefixOf(file);
   const reader = new NginxReader({
     source,
-    grammar: options.grammar ?? debianNginxGrammar({ source, prefix }),
+    grammar: options.grammar ?? debianNginxGrammar({ source, prefix, confPrefix }),
     prefix,
-    confPrefix: confPrefixOf(file),
+    confPrefix,
   });
   return reader.read(file);
 }

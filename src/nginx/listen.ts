@@ -59,6 +59,10 @@ interface AddressState {
   servers: Set<object>;
   set: boolean;
   defaultServer: boolean;
+  /** Some listen on this address says `ssl` (ngx_http_add_addresses ORs it in). */
+  ssl: boolean;
+  /** addr->default_server: the first server on the address, or the one saying default_server. */
+  defaultOf: object;
 }
 
 export class ListenTable {
@@ -68,21 +72,24 @@ export class ListenTable {
   add(server: object, args: readonly string[]): string | undefined {
     let set = false;
     let def = false;
+    let ssl = false;
     for (const w of args.slice(1)) {
       const p = param(w);
       if (!p) return `invalid parameter "${w}"`;
       if (p[0] === 'default_server' || p[0] === 'default') def = true;
+      if (p[0] === 'ssl') ssl = true;
       if (p[1]) set = true;
     }
     const addr = listenAddress(args[0] ?? '');
     if (addr === undefined) return undefined;
     const st = this.addrs.get(addr);
     if (!st) {
-      this.addrs.set(addr, { servers: new Set([server]), set, defaultServer: def });
+      this.addrs.set(addr, { servers: new Set([server]), set, defaultServer: def, ssl, defaultOf: server });
       return undefined;
     }
     if (st.servers.has(server)) return `a duplicate listen ${addr}`;
     st.servers.add(server);
+    st.ssl ||= ssl;
     if (set) {
       if (st.set) return `duplicate listen options for ${addr}`;
       st.set = true;
@@ -90,7 +97,16 @@ export class ListenTable {
     if (def) {
       if (st.defaultServer) return `a duplicate default server for ${addr}`;
       st.defaultServer = true;
+      st.defaultOf = server;
     }
     return undefined;
+  }
+
+  /** The addresses some listen says `ssl` on: their default server and all their servers, in order. */
+  sslAddresses(): { defaultServer: object; servers: object[] }[] {
+    const out: { defaultServer: object; servers: object[] }[] = [];
+    for (const st of this.addrs.values())
+      if (st.ssl) out.push({ defaultServer: st.defaultOf, servers: [...st.servers] });
+    return out;
   }
 }

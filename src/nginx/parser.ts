@@ -85,6 +85,7 @@ export class NginxReader {
           this.issue({ file: d.file, includedFrom: d.includedFrom }, dup.message, this.openLine.get(d) ?? d.line);
         }
       }
+      this.issues.push(...(this.opts.grammar.finish?.() ?? []));
     }
     return {
       root,
@@ -205,7 +206,7 @@ export class NginxReader {
       if (err) this.issue(frame, err, line);
       return {};
     }
-    const v = this.opts.grammar.statement(ctx, d, end);
+    const v = this.opts.grammar.statement(ctx, d, end, line);
     if (v.error) this.issue(frame, v.error, line, v.severity ?? 'emerg');
     return { block: v.block, include: d.name === 'include' && !v.error };
   }
