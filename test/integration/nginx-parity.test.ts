@@ -5,6 +5,9 @@
  * every tree it accepts, the files we read are, in order, the "# configuration
  * file X:" headers of `nginx -T`.
  *
+ * fixtures/nginx/parity-verdicts.json says which trees nginx accepts (a tree
+ * meant to be broken that nginx accepts is a broken fixture, and the other way).
+ *
  * Each tree is copied to a private directory, `@TMP@` in its files replaced by
  * that directory (logs, pid, absolute includes) and `@USER@` by a user that
  * exists, so nginx -t (run as root, which opens the log files) writes nowhere else.
@@ -73,6 +76,11 @@ function nginx(flag: '-t' | '-T', dir: string): NginxVerdict & { stdout: string 
 }
 
 const trees = readdirSync(CORPUS).sort();
+/** What each tree is meant to be: nginx's verdict must stay the one the tree was written for. */
+const VERDICTS = JSON.parse(readFileSync(path.join(CORPUS, '..', 'parity-verdicts.json'), 'utf8')) as Record<
+  string,
+  'accepted' | 'rejected'
+>;
 
 describe.skipIf(!available)(
   `nginx parity (${available ? NGINX.path : missingReason(NGINX.name, NGINX.path, NGINX.pkg)})`,
@@ -87,6 +95,7 @@ describe.skipIf(!available)(
       const ours = readNginxConfig(path.join(dir, 'nginx.conf'), { prefix: `${dir}/` });
       const emergs = ours.issues.filter((i) => i.severity === 'emerg');
       const shown = emergs.map((i) => `${i.message} in ${i.file}:${i.line ?? '-'}`);
+      expect(real.status === 0 ? 'accepted' : 'rejected', real.stderr).toBe(VERDICTS[name]);
       if (real.status !== 0) {
         expect(shown, `nginx refused it: ${real.emerg?.message ?? real.stderr}`).not.toEqual([]);
         const e = real.emerg;
