@@ -4,7 +4,7 @@
  * with none (a tree for tools that only need its shape).
  */
 import type { NginxContext, NginxEntryBlock } from './context.js';
-import type { NginxDirective } from './types.js';
+import type { NginxDirective, NginxIssue } from './types.js';
 
 export interface StatementVerdict {
   /** nginx's message when it refuses the statement. */
@@ -15,11 +15,16 @@ export interface StatementVerdict {
 }
 
 export interface NginxGrammar {
-  statement(ctx: NginxContext, d: NginxDirective, end: ';' | '{'): StatementVerdict;
+  /** `line`: the line of the `;` or `{` ending the statement, where nginx reports about it. */
+  statement(ctx: NginxContext, d: NginxDirective, end: ';' | '{', line: number): StatementVerdict;
   /** A line of an entry block (`types`, `map`…): nginx's message when its handler refuses it. */
   entry(kind: NginxEntryBlock, d: NginxDirective): string | undefined;
   /** Checks made once a block is read (nginx makes some when the block's handler returns). */
   afterBlock?(ctx: NginxContext, d: NginxDirective): string | undefined;
+  /** Make the checks nginx makes once the whole tree is read: "duplicate location" (ngx_http_init_locations), no "events" section. */
+  checksTree?: boolean;
+  /** The problems nginx finds once everything is read (when it merges the servers' settings). */
+  finish?(): NginxIssue[];
 }
 
 /** The context a block directive opens, by its name and where it stands (the handlers' cf->cmd_type). */
@@ -60,7 +65,7 @@ export function blockContext(ctx: NginxContext, name: string): NginxContext | un
       break;
   }
   const entries = entryBlock(ctx, name);
-  if (entries) return { ...ctx, entries };
+  if (entries) return { family: ctx.family, scope: ctx.scope, entries };
   return undefined;
 }
 

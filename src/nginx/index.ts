@@ -4,12 +4,15 @@
  * refuse at start. See docs/nginx/config.md.
  */
 import type { NginxGrammar } from './grammar.js';
-import { PERMISSIVE_GRAMMAR } from './grammar.js';
+import { debianNginxGrammar } from './directives.js';
 import { NginxReader, confPrefixOf } from './parser.js';
 import { LiveNginxSource, type NginxFileSource } from './source.js';
 import type { NginxConfig } from './types.js';
 
 export type { NginxConfig, NginxDirective, NginxFileRead, NginxIssue } from './types.js';
+export { PERMISSIVE_GRAMMAR, type NginxGrammar } from './grammar.js';
+export { locateNginxRoot, nginxMasterOptions, type NginxLocated } from './locate.js';
+export { isFileRead, includeSites, type FileReadVerdict, type IncludeSite } from './reads.js';
 export { LiveNginxSource, MemoryNginxSource, type NginxFileSource, type NginxMemoryEntry } from './source.js';
 
 /** Debian's compiled-in prefix (`nginx -V`: --prefix=/usr/share/nginx). */
@@ -19,7 +22,7 @@ export interface ReadNginxOptions {
   source?: NginxFileSource;
   /** nginx's -p (default Debian's /usr/share/nginx/); a relative root is resolved against it. */
   prefix?: string;
-  /** The directive table (default: nginx 1.22 as Debian builds it). */
+  /** The directive table (default: nginx 1.22 as Debian builds it; PERMISSIVE_GRAMMAR checks nothing). */
   grammar?: NginxGrammar;
 }
 
@@ -33,11 +36,13 @@ export function readNginxConfig(root: string, options: ReadNginxOptions = {}): N
   // nginx.c ngx_process_options: -c is taken relative to the prefix, and the
   // configuration prefix is the directory of the file.
   const file = root.startsWith('/') ? root : prefix + root;
+  const source = options.source ?? new LiveNginxSource();
+  const confPrefix = confPrefixOf(file);
   const reader = new NginxReader({
-    source: options.source ?? new LiveNginxSource(),
-    grammar: options.grammar ?? PERMISSIVE_GRAMMAR,
+    source,
+    grammar: options.grammar ?? debianNginxGrammar({ source, prefix, confPrefix }),
     prefix,
-    confPrefix: confPrefixOf(file),
+    confPrefix,
   });
   return reader.read(file);
 }

@@ -18,6 +18,7 @@ import { expandGlob, isGlobPattern } from './glob.js';
 import type { NginxFileSource } from './source.js';
 import type { NginxGrammar } from './grammar.js';
 import { strerror } from './errors.js';
+import { duplicateLocations } from './locations.js';
 
 /**
  * Our bound on nested includes. nginx has no loop guard: it keeps every file of
@@ -25,6 +26,11 @@ import { strerror } from './errors.js';
  * files), about a thousand levels under the usual 1024-descriptor limit.
  */
 export const MAX_INCLUDE_DEPTH = 64;
+/**
+ * Our bound on blocks and includes nested in one another (nginx has none; a
+ * real configuration nests a handful). Keeps the recursion far from the stack limit.
+ */
+export const MAX_NESTING = 256;
 /** Our bound on the files one configuration may read (nginx has none). */
 export const MAX_FILES = 50_000;
 
@@ -47,7 +53,10 @@ export class NginxReader {
   readonly files: NginxFileRead[] = [];
   readonly issues: NginxIssue[] = [];
   private readonly dumped = new Set<string>();
+  /** Line of the `{` of each block directive: where nginx reports what it finds about the block later. */
+  private readonly openLine = new WeakMap<NginxDirective, number>();
   private fileCount = 0;
+  private nesting = 0;
   private limitReported = false;
 
   constructor(private readonly opts: ParseOptions) {}
@@ -65,7 +74,18 @@ export class NginxReader {
       });
     } else {
       this.noteRead(root, undefined);
-      this.parseFile(r.data, { file: root, includedFrom: [] }, MAIN_CONTEXT, directives);
+      this.parseFile(r.data, { file: root, includedFrom: [] }, { ...MAIN_CONTEXT }, directives);
+      if (this.opts.grammar.checksTree && !directives.some((d) => d.name === 'events' && d.block)) {
+        // ngx_event.c ngx_event_init_conf: checked once the whole file is read, no line given.
+        this.issue({ file: root, includedFrom: [] }, 'no "events" section in configuration', undefined);
+      }
+      if (this.opts.grammar.checksTree) {
+        for (const dup of duplicateLocations(directives)) {
+          const d = dup.directive;
+          this.issue({ file: d.file, includedFrom: d.includedFrom }, dup.message, this.openLine.get(d) ?? d.line);
+        }
+      }
+      this.issues.push(...(this.opts.grammar.finish?.() ?? []));
     }
     return {
       root,
@@ -144,7 +164,14 @@ export class NginxReader {
       if (t.end === '{') {
         const children: NginxDirective[] = [];
         d.block = children;
+        this.openLine.set(d, t.line);
+        if (this.nesting >= MAX_NESTING) {
+          this.issue(frame, `blocks nested more than ${MAX_NESTING} deep: the rest of this file is not read`, t.line);
+          return { kind: 'eof', line: t.line };
+        }
+        this.nesting++;
         const end = this.parseStatements(lexer, frame, verdict.block ?? { ...ctx, unchecked: true }, children, true);
+        this.nesting--;
         if (end.kind === 'eof') return end;
         d.endLine = end.line;
         this.grammarAfterBlock(ctx, d, frame, t.line);
@@ -179,7 +206,7 @@ export class NginxReader {
       if (err) this.issue(frame, err, line);
       return {};
     }
-    const v = this.opts.grammar.statement(ctx, d, end);
+    const v = this.opts.grammar.statement(ctx, d, end, line);
     if (v.error) this.issue(frame, v.error, line, v.severity ?? 'emerg');
     return { block: v.block, include: d.name === 'include' && !v.error };
   }
@@ -196,7 +223,7 @@ export class NginxReader {
     // ngx_conf_full_name(cycle, name, 1): relative to the configuration prefix.
     const full = arg.startsWith('/') ? arg : this.opts.confPrefix + arg;
     const site = `${frame.file}:${d.line}`;
-    if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH) {
+    if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH || this.nesting >= MAX_NESTING) {
       this.issue(
         frame,
         `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx would recurse until open() fails with "(24: Too many open files)"`,
@@ -228,7 +255,9 @@ export class NginxReader {
         return;
       }
       this.noteRead(file, site);
+      this.nesting++;
       this.parseFile(r.data, { ...inner, file }, ctx, out);
+      this.nesting--;
     }
   }
 }

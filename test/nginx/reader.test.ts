@@ -79,7 +79,7 @@ describe('readNginxConfig', () => {
 
   it('follows include relative to the configuration prefix, globs sorted, in place', () => {
     const c = read({
-      '/etc/nginx/nginx.conf': 'http {\n include mime.types;\n include sites-enabled/*;\n}\n',
+      '/etc/nginx/nginx.conf': 'http {\n include mime.types;\n include sites-enabled/*;\n}\nevents {}\n',
       '/etc/nginx/mime.types': 'types { text/html html; }\n',
       '/etc/nginx/sites-enabled/b': 'server { listen 81; }\n',
       '/etc/nginx/sites-enabled/a': 'server { listen 80; }\n',
@@ -99,7 +99,9 @@ describe('readNginxConfig', () => {
   });
 
   it('reports a missing include with nginx words at the include line, and a glob without match not at all', () => {
-    const c = read({ '/etc/nginx/nginx.conf': 'http {\n include conf.d/*.conf;\n include missing.conf;\n}\n' });
+    const c = read({
+      '/etc/nginx/nginx.conf': 'http {\n include conf.d/*.conf;\n include missing.conf;\n}\nevents {}\n',
+    });
     expect(c.issues).toEqual([
       {
         severity: 'emerg',
@@ -120,8 +122,12 @@ describe('readNginxConfig', () => {
   });
 
   it('bounds an include loop', () => {
-    const c = read({ '/etc/nginx/nginx.conf': 'include nginx.conf;\n' });
+    const c = read({
+      '/etc/nginx/nginx.conf': 'events {}\ninclude loop.conf;\n',
+      '/etc/nginx/loop.conf': 'include loop.conf;\n',
+    });
     expect(c.issues).toHaveLength(1);
+    expect(c.issues[0]).toMatchObject({ file: '/etc/nginx/loop.conf', line: 1 });
     expect(c.issues[0]?.message).toMatch(/nested more than \d+ deep/);
   });
 });
