@@ -67,7 +67,6 @@ export const BINARIES = {
   nginx: { name: 'nginx', path: '/usr/sbin/nginx', pkg: 'nginx' },
   modFcgid: { name: 'mod_fcgid', path: '/usr/lib/apache2/modules/mod_fcgid.so', pkg: 'libapache2-mod-fcgid' },
   modProxyFcgi: { name: 'mod_proxy_fcgi', path: '/usr/lib/apache2/modules/mod_proxy_fcgi.so', pkg: 'apache2' },
-  nginx: { name: 'nginx', path: '/usr/sbin/nginx', pkg: 'nginx' },
 } as const;
 
 const PACKAGE_BY_PATH = new Map<string, string>(Object.values(BINARIES).map((b) => [b.path, b.pkg]));
