@@ -21,6 +21,8 @@ export interface Level {
   parent: Level | null;
   /** For a location (and an `if`, the location it sits in). */
   location?: LocationConf;
+  /** The `if` blocks written directly in this level, each a level of its own. */
+  ifs?: Map<NginxDirective, Level>;
 }
 
 export interface LocationConf {
@@ -188,16 +190,10 @@ function attachIfs(level: Level, loc: LocationConf | undefined): void {
   for (const x of level.body) {
     if (x.name !== 'if') continue;
     const ifLevel: Level = { kind: 'if', at: x, body: x.block ?? [], parent: level, ...(loc ? { location: loc } : {}) };
-    ifLevels.set(x, ifLevel);
+    if (!level.ifs) level.ifs = new Map();
+    level.ifs.set(x, ifLevel);
     attachIfs(ifLevel, loc);
   }
-}
-
-/** The level of each `if` directive, found by the directive. */
-const ifLevels = new WeakMap<NginxDirective, Level>();
-
-export function ifLevel(d: NginxDirective): Level | undefined {
-  return ifLevels.get(d);
 }
 
 function parseListen(d: NginxDirective): ListenConf {

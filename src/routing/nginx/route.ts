@@ -316,7 +316,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
       case 'server_rewrite': {
         r.level = r.server.level;
         r.location = undefined;
-        const res = runScript(r, r.server.level.body);
+        const res = runScript(r, r.server.level);
         if (res.kind === 'status') return endStatus(r, res.status, res.location);
         phase = 'find_config';
         break;
@@ -356,7 +356,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
       case 'rewrite': {
         // ngx_http_rewrite_handler skips the location phase for the server's null location.
         if (r.location) {
-          const res = runScript(r, r.location.level.body);
+          const res = runScript(r, r.location.level);
           if (res.kind === 'status') return endStatus(r, res.status, res.location);
         }
         phase = 'post_rewrite';

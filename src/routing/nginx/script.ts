@@ -14,7 +14,7 @@
  */
 import { isProbeError } from '../../system/types.js';
 import type { NginxDirective } from '../../nginx/types.js';
-import { ifLevel } from './config.js';
+import type { Level } from './config.js';
 import { compileNginxRegex, execNginxRegex } from './regex.js';
 import { type RequestState, bytesToText, step } from './state.js';
 import { expand, scriptParts } from './variables.js';
@@ -35,11 +35,11 @@ function at(d: NginxDirective) {
   return { file: d.file, line: d.line };
 }
 
-/** Runs the rewrite-module directives of `body` (a level's own, as written). */
-export function runScript(r: RequestState, body: NginxDirective[]): ScriptResult {
-  for (const d of body) {
+/** Runs the rewrite-module directives of a level (its own, as written). */
+export function runScript(r: RequestState, level: Level): ScriptResult {
+  for (const d of level.body) {
     if (!REWRITE_DIRECTIVES.has(d.name)) continue;
-    const res = runOne(r, d);
+    const res = runOne(r, d, level);
     if (res.kind !== 'next') return res;
   }
   return { kind: 'next' };
@@ -49,7 +49,7 @@ function uncertainUnknown(r: RequestState, d: NginxDirective, unknown: string[])
   for (const u of unknown) r.uncertain.push(`${d.name} at ${d.file}:${d.line} uses ${u}, which the model cannot know`);
 }
 
-function runOne(r: RequestState, d: NginxDirective): ScriptResult {
+function runOne(r: RequestState, d: NginxDirective, level: Level): ScriptResult {
   switch (d.name) {
     case 'break':
       step(r, 'rewrite', 'break: the rewrite directives stop here', at(d));
@@ -67,7 +67,7 @@ function runOne(r: RequestState, d: NginxDirective): ScriptResult {
     case 'rewrite':
       return doRewrite(r, d);
     case 'if':
-      return doIf(r, d);
+      return doIf(r, d, level);
     default:
       return { kind: 'next' };
   }
@@ -242,9 +242,9 @@ function condition(r: RequestState, d: NginxDirective): boolean | undefined {
   return uncertain('a condition of this form is not modelled');
 }
 
-function doIf(r: RequestState, d: NginxDirective): ScriptResult {
+function doIf(r: RequestState, d: NginxDirective, parent: Level): ScriptResult {
   const truth = condition(r, d);
-  const level = ifLevel(d);
+  const level = parent.ifs?.get(d);
   if (truth !== true || !level) {
     step(
       r,
@@ -256,5 +256,5 @@ function doIf(r: RequestState, d: NginxDirective): ScriptResult {
   }
   step(r, 'if', `if (${ifWords(d).join(' ')}): true, its block's configuration applies`, at(d));
   r.level = level;
-  return runScript(r, d.block ?? []);
+  return runScript(r, level);
 }
