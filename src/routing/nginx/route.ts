@@ -18,7 +18,7 @@ import { buildModel, inherited, type Level, type LocationConf, setting, where } 
 import { indexHandler, staticHandler, tryFiles } from './files.js';
 import { fastcgiBackend } from './params.js';
 import { execNginxRegex } from './regex.js';
-import { runScript } from './script.js';
+import { runScript, type ScriptResult } from './script.js';
 import { primaryServerName, selectServer, validatedHost } from './server.js';
 import { type NginxRouteOptions, type RequestState, bytesToText, step, textToBytes } from './state.js';
 import { parseNginxUri } from './uri.js';
@@ -317,7 +317,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         r.level = r.server.level;
         r.location = undefined;
         const res = runScript(r, r.server.level);
-        if (res.kind === 'status') return endStatus(r, res.status, res.location);
+        if (res.kind === 'status') return endScript(r, res);
         phase = 'find_config';
         break;
       }
@@ -357,7 +357,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         // ngx_http_rewrite_handler skips the location phase for the server's null location.
         if (r.location) {
           const res = runScript(r, r.location.level);
-          if (res.kind === 'status') return endStatus(r, res.status, res.location);
+          if (res.kind === 'status') return endScript(r, res);
         }
         phase = 'post_rewrite';
         break;
@@ -476,6 +476,15 @@ function namedLocation(r: RequestState, name: string): Ending | undefined {
 }
 
 /** A status: error_page may turn it into an internal redirect (once); a redirect's Location is made absolute. */
+/**
+ * A `return` or a redirecting rewrite: ngx_http_rewrite_return_code answers a text itself
+ * (ngx_http_send_response: no error_page); a bare code or a redirect is finalized as a status.
+ */
+function endScript(r: RequestState, res: Extract<ScriptResult, { kind: 'status' }>): Ending {
+  if (res.text !== undefined) return { outcome: 'status', status: res.status };
+  return endStatus(r, res.status, res.location);
+}
+
 function endStatus(r: RequestState, status: number, location?: string): Ending {
   if (status >= 300 && !r.errorPage && r.uriChanges !== 0) {
     const page = errorPage(r, status);

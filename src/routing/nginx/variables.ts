@@ -149,7 +149,8 @@ export function variable(r: RequestState, name: string): string | undefined {
     case 'request_method':
       return r.method;
     case 'request':
-      return `${r.method} ${r.unparsedUri} HTTP/1.1`;
+      // r->request_line: the line as sent, whatever error_page did to the method since.
+      return `${req.method} ${r.unparsedUri} HTTP/1.1`;
     case 'content_type':
       return header(r, 'content_type') ?? '';
     case 'content_length':
