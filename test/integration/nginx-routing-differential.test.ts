@@ -112,6 +112,10 @@ describe.skipIf(!ready)('routing: the nginx model against a real nginx', () => {
               .join('\n')}\nuncertain: ${route.uncertain.join('; ')}`,
           ).toEqual([]);
           expect(route.uncertain, 'a route the model answered right must not be in doubt').toEqual([]);
+          // compareRoute checks REMOTE_PORT by presence (it changes per connection); the model was told
+          // this connection's port, so here it must be the very value nginx sent.
+          if (obs.params?.REMOTE_PORT !== undefined)
+            expect(route.backend?.params.REMOTE_PORT, 'REMOTE_PORT').toBe(obs.params.REMOTE_PORT);
         });
       }
     });

@@ -409,7 +409,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         const other = CONTENT_HANDLERS.find((n) => r.level.body.some((x) => x.name === n));
         if (!pass && other) {
           r.uncertain.push(
-            `${other} (in ${locationText(r.location as LocationConf)}) makes its own answer: not modelled`,
+            `${other} (${r.location ? `in ${locationText(r.location)}` : 'at the server level'}) makes its own answer: not modelled`,
           );
           return { outcome: 'status' };
         }

@@ -394,3 +394,37 @@ describe('routeNginx on a hand-built tree (the seam alone)', () => {
     expect(trace(config, {}, 'http://localhost/').backend?.params.DOCROOT).toBe('/usr/share/nginx/html');
   });
 });
+
+describe('routeNginx: any request gets a route, never a throw', () => {
+  it('on arbitrary paths, hosts and methods', async () => {
+    const fc = await import('fast-check');
+    const conf = configOf(`${PHP_SITE}
+server {
+    listen 80;
+    server_name ~^(?<sub>.+)\\.wild\\.test$;
+    root /srv/$sub;
+    location /a/ { alias /srv/alias/; try_files $uri $uri/ @x; }
+    location @x { rewrite ^(.*)$ /index.php?u=$1 last; }
+    location ~ ^/r/(.*)$ { rewrite ^ /r/$1 last; }
+    location ~ \\.php$ { fastcgi_split_path_info ^(.+?\\.php)(/.*)$; include fastcgi.conf; fastcgi_pass unix:/s; }
+    error_page 404 /404.php;
+}`);
+    const segment = fc.stringMatching(/^[a-zA-Z0-9._%~+-]{0,8}$/);
+    fc.assert(
+      fc.property(
+        fc.array(segment, { maxLength: 6 }),
+        fc.constantFrom('example.org', 'x.wild.test', 'other.test'),
+        fc.constantFrom('GET', 'POST', 'PUT', 'HEAD'),
+        fc.option(fc.stringMatching(/^[a-z0-9=&%]{0,10}$/), { nil: undefined }),
+        (segments, host, method, query) => {
+          const url = `http://${host}/${segments.join('/')}${query === undefined ? '' : `?${query}`}`;
+          const req = parseRouteUrl(url, { method });
+          if ('error' in req) return;
+          const r = routeNginx(conf, req, { fs: fixtureSystem({ files: SITE_FILES }).fs });
+          expect(['fastcgi', 'static', 'status']).toContain(r.outcome);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
