@@ -17,7 +17,7 @@ import type { Endpoint } from '../../setups/types.js';
 import type { RouteBackend } from '../types.js';
 import { inherited, setting } from './config.js';
 import { type RequestState, bytesToText, step } from './state.js';
-import { expand, fastcgiSplit } from './variables.js';
+import { expand } from './variables.js';
 
 function endpointOf(address: string): Endpoint | undefined {
   if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice(5) };
@@ -107,9 +107,4 @@ function buildParams(r: RequestState): { params: Record<string, string>; unknown
     }
   }
   return { params, unknown };
-}
-
-/** The PATH_INFO split in effect (for the route's pathInfo). */
-export function currentPathInfo(r: RequestState): string {
-  return fastcgiSplit(r).pathInfo;
 }
