@@ -112,7 +112,11 @@ export function compileNginxRegex(source: string, caseless = false): RegexResult
   }
 }
 
-/** The captures of a match as nginx numbers them ($0 the whole match, $1…), and the named ones. */
+/**
+ * The captures of a match as nginx numbers them ($1…), and the named ones. Every match replaces
+ * r->captures, even one of a regex without groups (ngx_http_regex_exec sets r->ncaptures = rc * 2):
+ * after "rewrite ^ …", $1 is empty.
+ */
 export interface Captures {
   numbered: string[];
   named: Record<string, string>;
