@@ -27,6 +27,7 @@ export interface Level {
 
 export interface LocationConf {
   modifier: LocationModifier;
+  /** As written, held as bytes (latin1) like r->uri. */
   name: string;
   /** For `~`/`~*`; an error when the regex cannot be run here. */
   regex?: NginxRegex | { error: string };
@@ -159,6 +160,9 @@ function parseLocation(d: NginxDirective, parent: Level, problems: string[]): Lo
       name = name.slice(1);
     }
   }
+  // Matched against r->uri, which holds bytes: the name as its UTF-8 bytes (one per character).
+  const written = name;
+  name = Buffer.from(name, 'utf8').toString('latin1');
   const level: Level = { kind: 'location', at: d, body: d.block ?? [], parent };
   const conf: LocationConf = {
     modifier,
@@ -175,8 +179,8 @@ function parseLocation(d: NginxDirective, parent: Level, problems: string[]): Lo
   };
   level.location = conf;
   if (modifier === '~' || modifier === '~*') {
-    conf.regex = compileNginxRegex(name, modifier === '~*');
-    if ('error' in conf.regex) problems.push(`${where(d)}: location regex "${name}": ${conf.regex.error}`);
+    conf.regex = compileNginxRegex(written, modifier === '~*');
+    if ('error' in conf.regex) problems.push(`${where(d)}: location regex "${written}": ${conf.regex.error}`);
   }
   attachIfs(level, conf);
   for (const x of level.body) {

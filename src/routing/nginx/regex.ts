@@ -25,7 +25,9 @@ export interface NginxRegex {
 export type RegexResult = NginxRegex | { error: string };
 
 /** Translates one nginx (PCRE) regex; `caseless` for `~*` and server names with capitals. */
-export function compileNginxRegex(source: string, caseless = false): RegexResult {
+export function compileNginxRegex(written: string, caseless = false): RegexResult {
+  // PCRE without the UTF flag: a non-ASCII character of the pattern is its UTF-8 bytes.
+  const source = Buffer.from(written, 'utf8').toString('latin1');
   let out = '';
   let flags = caseless ? 'i' : '';
   const names: string[] = [];
@@ -106,7 +108,7 @@ export function compileNginxRegex(source: string, caseless = false): RegexResult
     i++;
   }
   try {
-    return { source, re: new RegExp(out, flags), names };
+    return { source: written, re: new RegExp(out, flags), names };
   } catch (e) {
     return { error: `not a regex JavaScript accepts: ${(e as Error).message}` };
   }

@@ -89,7 +89,7 @@ function findLocation(r: RequestState, list: LocationConf[]): LocationFound {
       const rx = l.regex;
       if (!rx || 'error' in rx) {
         r.uncertain.push(
-          `location ${l.modifier} ${l.name} (${where(l.level.at as NginxDirective)}): ${rx && 'error' in rx ? rx.error : 'no regex'}; taken as not matching`,
+          `${locationText(l)} (${where(l.level.at as NginxDirective)}): ${rx && 'error' in rx ? rx.error : 'no regex'}; taken as not matching`,
         );
         continue;
       }
@@ -105,7 +105,7 @@ function findLocation(r: RequestState, list: LocationConf[]): LocationFound {
 }
 
 function locationText(l: LocationConf): string {
-  return `location ${l.modifier ? `${l.modifier} ` : ''}${l.name}`;
+  return `location ${l.modifier ? `${l.modifier} ` : ''}${bytesToText(l.name)}`;
 }
 
 /** ngx_http_access_module: the allow/deny rules in effect, the first that matches decides. */
