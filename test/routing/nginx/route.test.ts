@@ -428,3 +428,27 @@ server {
     );
   });
 });
+
+describe('routeNginx: the route fits the trace member of the JSON schema', () => {
+  it('with an upstream backend and unknown params', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const schema = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', '..', 'schema', 'fcgi-doctor.schema.json'), 'utf8'),
+    ) as { $defs: object };
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile({
+      $defs: schema.$defs,
+      $ref: '#/$defs/route',
+    });
+    const r = trace(
+      configOf(
+        'upstream php { server unix:/a.sock; } server { listen 80; location / { fastcgi_param ID $request_id; fastcgi_pass php; } }',
+      ),
+      {},
+      'http://localhost/',
+    );
+    const json = JSON.parse(JSON.stringify(r)) as object;
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+  });
+});
