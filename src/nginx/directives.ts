@@ -14,6 +14,7 @@ import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
+import { unknownVariables } from './variables.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
 const NGX_CONF_BLOCK = 0x100;
@@ -130,13 +131,16 @@ export class TableGrammar implements NginxGrammar {
     return undefined;
   }
 
-  finish(): NginxIssue[] {
+  finish(main: readonly NginxDirective[]): NginxIssue[] {
     const server = (key: object): TlsServer | undefined => this.tlsServerOf.get(key as NginxContext);
     const addresses = this.listens.sslAddresses().map((a) => ({
       defaultServer: server(a.defaultServer),
       servers: a.servers.map(server),
     }));
-    return tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix);
+    return [
+      ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
+      ...unknownVariables(main, this.foreignModule),
+    ];
   }
 
   /** Remembers the http blocks and servers, for the TLS checks made at the end. */

@@ -85,7 +85,7 @@ export class NginxReader {
           this.issue({ file: d.file, includedFrom: d.includedFrom }, dup.message, this.openLine.get(d) ?? d.line);
         }
       }
-      this.issues.push(...(this.opts.grammar.finish?.() ?? []));
+      this.issues.push(...(this.opts.grammar.finish?.(directives) ?? []));
     }
     return {
       root,

@@ -70,7 +70,7 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
       'emerg "fastcgi_pass" directive is duplicate @nginx.conf:3',
     ]);
     expect(issues(http('server { location ~ x { fastcgi_param A 1; fastcgi_param A 2; } }'))).toEqual([]);
-    expect(issues(http('server { root /a; location / { root /b; if ($x) { root /c; } } }'))).toEqual([]);
+    expect(issues(http('server { root /a; location / { root /b; if ($host) { root /c; } } }'))).toEqual([]);
   });
 
   it('reports duplicate locations on the later one, across includes', () => {
@@ -113,7 +113,7 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
 
   it('reads entry blocks (types, map) with their own include and no directive check', () => {
     expect(
-      issues(http('types { text/html html; include t; }\nmap $a $b { default 0; ~x 1; include m; }'), {
+      issues(http('types { text/html html; include t; }\nmap $uri $b { default 0; ~x 1; include m; }'), {
         '/etc/nginx/t': 'image/png png;',
         '/etc/nginx/m': '/a 1;',
       }),
@@ -139,5 +139,35 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
       grammar: PERMISSIVE_GRAMMAR,
     });
     expect(c.issues).toEqual([]);
+  });
+});
+
+describe('unknown "x" variable (ngx_http_variables_init_vars)', () => {
+  it('fires on a misspelt variable, at the first directive using it', () => {
+    expect(
+      issues(
+        http(
+          'server {\n location ~ \\.php$ {\n  fastcgi_param SCRIPT_FILENAME $docment_root$fastcgi_script_name;\n }\n}',
+        ),
+      ),
+    ).toEqual(['emerg unknown "docment_root" variable @nginx.conf:5']);
+  });
+
+  it('stays quiet on builtins, prefixes, set, map, geo, captures, and regular expressions', () => {
+    expect(
+      issues(
+        http(`map $http_host $site { default x; }
+geo $remote_addr $inside { default 0; }
+split_clients "$remote_addr" $bucket { 50% a; * b; }
+server {
+  server_name ~^(?<sub>[a-z]+)\\.example\\.com$;
+  set $base /srv/$sub;
+  root $base/\${site}$inside$bucket;
+  if ($request_uri ~ "^/(?P<page>[a-z]+)$xyz") { return 200 "$page $1 $arg_q $cookie_sid $http_x_real_ip"; }
+  location ~ ^/(?'item'\\d+)$ { return 200 $item; }
+  rewrite ^/old/(.*)$ /new/$1 last;
+}`),
+      ),
+    ).toEqual([]);
   });
 });
