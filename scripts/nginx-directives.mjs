@@ -5,7 +5,7 @@
  * counts, set handler) in the order Debian's nginx 1.22 links them.
  *
  *   git -C <nginx checkout> archive release-1.22.1 src | tar -x -C /tmp/nginx
- *   node scripts/nginx-directives.mjs /tmp/nginx/src > src/nginx/directiveTable.ts
+ *   node scripts/nginx-directives.mjs /tmp/nginx/src > src/nginx/directiveTable.ts && npm run format
  *
  * Every `#if` inside these arrays (NGX_HTTP_SSL, NGX_HTTP_CACHE, NGX_HTTP_GZIP,
  * NGX_HAVE_OPENAT, NGX_STREAM_SSL) is true in Debian's build, so all entries are kept.
@@ -196,8 +196,12 @@ for (const file of walk(join(srcDir, 'http'))) {
 const sorted = [...names].sort();
 lines.push('');
 lines.push('/** A superset of the http variables nginx defines (every ngx_string literal of src/http). */');
-lines.push(`export const HTTP_VARIABLE_NAMES: readonly string[] = ${JSON.stringify(sorted.filter((n) => !n.endsWith('_')))};`);
+lines.push(
+  `export const HTTP_VARIABLE_NAMES: readonly string[] = ${JSON.stringify(sorted.filter((n) => !n.endsWith('_')))};`,
+);
 lines.push('');
 lines.push('/** The prefix variables ($http_…, $arg_…, $cookie_…). */');
-lines.push(`export const HTTP_VARIABLE_PREFIXES: readonly string[] = ${JSON.stringify(sorted.filter((n) => n.endsWith('_')))};`);
+lines.push(
+  `export const HTTP_VARIABLE_PREFIXES: readonly string[] = ${JSON.stringify(sorted.filter((n) => n.endsWith('_')))};`,
+);
 process.stdout.write(`${lines.join('\n')}\n`);
