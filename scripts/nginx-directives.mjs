@@ -5,7 +5,7 @@
  * counts, set handler) in the order Debian's nginx 1.22 links them.
  *
  *   git -C <nginx checkout> archive release-1.22.1 src | tar -x -C /tmp/nginx
- *   node scripts/nginx-directives.mjs /tmp/nginx/src > src/nginx/directiveTable.ts
+ *   node scripts/nginx-directives.mjs /tmp/nginx/src > src/nginx/directiveTable.ts && npm run format
  *
  * Every `#if` inside these arrays (NGX_HTTP_SSL, NGX_HTTP_CACHE, NGX_HTTP_GZIP,
  * NGX_HAVE_OPENAT, NGX_STREAM_SSL) is true in Debian's build, so all entries are kept.
@@ -183,5 +183,25 @@ lines.push("/** Debian's dynamic modules, by the file load_module names. */");
 const dyn = Object.fromEntries(Object.entries(DYNAMIC).map(([so, names]) => [so, rows(names)]));
 lines.push(
   `export const DYNAMIC_DIRECTIVES: Readonly<Record<string, readonly DirectiveRow[]>> = ${JSON.stringify(dyn)};`,
+);
+
+// Every lower-case name nginx's http sources spell with ngx_string(): a superset of the
+// variables the modules define (their ngx_http_variable_t arrays and the names they add
+// one by one), so a variable missing from it is unknown to nginx; the ones ending in "_"
+// are the prefix variables (NGX_HTTP_VAR_PREFIX: http_, arg_, cookie_…).
+const names = new Set();
+for (const file of walk(join(srcDir, 'http'))) {
+  for (const m of readFileSync(file, 'utf8').matchAll(/ngx_string\("([a-z0-9_]+)"\)/g)) names.add(m[1]);
+}
+const sorted = [...names].sort();
+lines.push('');
+lines.push('/** A superset of the http variables nginx defines (every ngx_string literal of src/http). */');
+lines.push(
+  `export const HTTP_VARIABLE_NAMES: readonly string[] = ${JSON.stringify(sorted.filter((n) => !n.endsWith('_')))};`,
+);
+lines.push('');
+lines.push('/** The prefix variables ($http_…, $arg_…, $cookie_…). */');
+lines.push(
+  `export const HTTP_VARIABLE_PREFIXES: readonly string[] = ${JSON.stringify(sorted.filter((n) => n.endsWith('_')))};`,
 );
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,13 +7,21 @@
  * `load_module` (a dynamic module's directives exist only once it is loaded).
  */
 import * as path from 'node:path';
-import { type LocationName, type NginxContext, type NginxScope, locationName } from './context.js';
+import {
+  type LocationName,
+  type NginxContext,
+  type NginxEntryBlock,
+  type NginxScope,
+  locationName,
+} from './context.js';
 import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './directiveTable.js';
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
+import { accessLogError, addHeaderError, ifConditionError } from './conditions.js';
 import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
+import { scriptError, unknownVariables } from './variables.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
 const NGX_CONF_BLOCK = 0x100;
@@ -75,6 +83,9 @@ export class TableGrammar implements NginxGrammar {
   /** Upstream blocks defined so far, by lower-cased name (ngx_http_upstream_add compares with strncasecmp). */
   private readonly upstreams = new Set<string>();
   private readonly listens = new ListenTable();
+  /** log_format names so far: as written (duplicates) and lower-cased (access_log looks them up without case). */
+  private readonly logFormats = new Set<string>(['combined']);
+  private readonly logFormatsLower = new Set<string>(['combined']);
   /** TLS settings per http block and per server, by their block context. */
   private readonly tlsHttp = new WeakMap<NginxContext, TlsBlock>();
   private readonly tlsServers: TlsServer[] = [];
@@ -101,7 +112,7 @@ export class TableGrammar implements NginxGrammar {
     }
     const bit = SCOPE_BIT[ctx.scope];
     const words = d.args.length + 1;
-    for (const [, family, mask, dup] of rows) {
+    for (const [, family, mask, bits] of rows) {
       if (family !== 'conf' && family !== ctx.family) continue;
       if (!(mask & bit)) continue;
       if (!(mask & NGX_CONF_BLOCK) && end !== ';') return { error: `directive "${d.name}" is not terminated by ";"` };
@@ -109,10 +120,19 @@ export class TableGrammar implements NginxGrammar {
       if (!argsFit(mask, words)) return { error: `invalid number of arguments in "${d.name}" directive` };
       const handled = this.handler(ctx, d);
       if (handled.error) return handled;
-      if (dup) {
+      if (bits & 1) {
         const seen = (ctx.seen ??= new Map());
         if (seen.has(d.name)) return { error: `"${d.name}" directive is duplicate` };
         seen.set(d.name, d.name);
+      }
+      if (bits & 2) {
+        const v = (d.args[0] ?? '').toLowerCase();
+        if (v !== 'on' && v !== 'off')
+          return { error: `invalid value "${d.args[0] ?? ''}" in "${d.name}" directive, it must be "on" or "off"` };
+      }
+      if (ctx.family === 'http') {
+        const scriptErr = scriptError(d);
+        if (scriptErr) return { error: scriptErr };
       }
       if (mask & NGX_CONF_BLOCK) {
         if (COUNTING_BLOCKS.has(d.name) && ctx.scope === 'main') this.modulesUsed = true;
@@ -126,17 +146,24 @@ export class TableGrammar implements NginxGrammar {
     return { error: `"${d.name}" directive is not allowed here` };
   }
 
-  entry(): string | undefined {
+  /** ngx_http_map: two words a line, but for `hostnames` and `volatile` (the other entry blocks are not checked). */
+  entry(kind: NginxEntryBlock, d: NginxDirective): string | undefined {
+    if (kind !== 'map') return undefined;
+    if (d.args.length === 0 && (d.name === 'hostnames' || d.name === 'volatile')) return undefined;
+    if (d.args.length !== 1) return 'invalid number of the map parameters';
     return undefined;
   }
 
-  finish(): NginxIssue[] {
+  finish(main: readonly NginxDirective[]): NginxIssue[] {
     const server = (key: object): TlsServer | undefined => this.tlsServerOf.get(key as NginxContext);
     const addresses = this.listens.sslAddresses().map((a) => ({
       defaultServer: server(a.defaultServer),
       servers: a.servers.map(server),
     }));
-    return tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix);
+    return [
+      ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
+      ...unknownVariables(main, this.foreignModule),
+    ];
   }
 
   /** Remembers the http blocks and servers, for the TLS checks made at the end. */
@@ -177,6 +204,32 @@ export class TableGrammar implements NginxGrammar {
         return rootOrAlias(ctx, d);
       case 'location':
         return location(ctx, d);
+      case 'if':
+        return ctx.family === 'http' ? { error: ifConditionError(d) } : {};
+      case 'add_header':
+      case 'add_trailer':
+        return { error: addHeaderError(d) };
+      case 'log_format': {
+        if (ctx.family !== 'http') return {};
+        const name = d.args[0] ?? '';
+        if (this.logFormats.has(name)) return { error: `duplicate "log_format" name "${name}"` };
+        this.logFormats.add(name);
+        this.logFormatsLower.add(name.toLowerCase());
+        return {};
+      }
+      case 'access_log':
+        return ctx.family === 'http' ? { error: accessLogError(d, this.logFormatsLower) } : {};
+      case 'return':
+        return ctx.family === 'http' ? returnCode(d) : {};
+      case 'set':
+        return ctx.family === 'http' && !(d.args[0] ?? '').startsWith('$')
+          ? { error: `invalid variable name "${d.args[0] ?? ''}"` }
+          : {};
+      case 'fastcgi_param':
+      case 'uwsgi_param':
+      case 'scgi_param':
+        // ngx_http_upstream_param_set_slot: the third word may only be if_not_empty.
+        return d.args.length === 3 && d.args[2] !== 'if_not_empty' ? { error: `invalid parameter "${d.args[2]}"` } : {};
       case 'listen':
         return ctx.family === 'http' && ctx.scope === 'server' ? { error: this.listens.add(ctx, d.args) } : {};
       case 'upstream': {
@@ -210,6 +263,24 @@ export class TableGrammar implements NginxGrammar {
     else this.foreignModule = true;
     return {};
   }
+}
+
+/** ngx_atoi: decimal digits only, else NaN. */
+function atoi(v: string): number {
+  return /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+}
+
+/** ngx_http_rewrite_return: a code up to 999, or a lone URL (http://, https://, $scheme…). */
+function returnCode(d: NginxDirective): StatementVerdict {
+  const v = d.args[0] ?? '';
+  const code = atoi(v);
+  if (Number.isNaN(code)) {
+    if (d.args.length === 1 && (v.startsWith('http://') || v.startsWith('https://') || v.startsWith('$scheme')))
+      return {};
+    return { error: `invalid return code "${v}"` };
+  }
+  if (code > 999) return { error: `invalid return code "${v}"` };
+  return {};
 }
 
 /** ngx_http_core_root: one of root/alias per block, no alias in a named location, no $document_root in either. */

@@ -24,7 +24,7 @@ export interface NginxGrammar {
   /** Make the checks nginx makes once the whole tree is read: "duplicate location" (ngx_http_init_locations), no "events" section. */
   checksTree?: boolean;
   /** The problems nginx finds once everything is read (when it merges the servers' settings). */
-  finish?(): NginxIssue[];
+  finish?(main: readonly NginxDirective[]): NginxIssue[];
 }
 
 /** The context a block directive opens, by its name and where it stands (the handlers' cf->cmd_type). */

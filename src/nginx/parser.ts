@@ -85,7 +85,7 @@ export class NginxReader {
           this.issue({ file: d.file, includedFrom: d.includedFrom }, dup.message, this.openLine.get(d) ?? d.line);
         }
       }
-      this.issues.push(...(this.opts.grammar.finish?.() ?? []));
+      this.issues.push(...(this.opts.grammar.finish?.(directives) ?? []));
     }
     return {
       root,
@@ -195,6 +195,11 @@ export class NginxReader {
         this.issue(frame, 'unexpected "{"', line);
         return {};
       }
+      const err = this.opts.grammar.entry(ctx.entries, d);
+      if (err) {
+        this.issue(frame, err, line);
+        return {};
+      }
       if (d.name === 'include' && entriesAcceptInclude(ctx.entries)) {
         if (d.args.length !== 1) {
           this.issue(frame, 'invalid number of arguments in "include" directive', line);
@@ -202,8 +207,6 @@ export class NginxReader {
         }
         return { include: true };
       }
-      const err = this.opts.grammar.entry(ctx.entries, d);
-      if (err) this.issue(frame, err, line);
       return {};
     }
     const v = this.opts.grammar.statement(ctx, d, end, line);

@@ -70,7 +70,7 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
       'emerg "fastcgi_pass" directive is duplicate @nginx.conf:3',
     ]);
     expect(issues(http('server { location ~ x { fastcgi_param A 1; fastcgi_param A 2; } }'))).toEqual([]);
-    expect(issues(http('server { root /a; location / { root /b; if ($x) { root /c; } } }'))).toEqual([]);
+    expect(issues(http('server { root /a; location / { root /b; if ($host) { root /c; } } }'))).toEqual([]);
   });
 
   it('reports duplicate locations on the later one, across includes', () => {
@@ -113,7 +113,7 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
 
   it('reads entry blocks (types, map) with their own include and no directive check', () => {
     expect(
-      issues(http('types { text/html html; include t; }\nmap $a $b { default 0; ~x 1; include m; }'), {
+      issues(http('types { text/html html; include t; }\nmap $uri $b { default 0; ~x 1; include m; }'), {
         '/etc/nginx/t': 'image/png png;',
         '/etc/nginx/m': '/a 1;',
       }),
@@ -139,5 +139,82 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
       grammar: PERMISSIVE_GRAMMAR,
     });
     expect(c.issues).toEqual([]);
+  });
+});
+
+describe('unknown "x" variable (ngx_http_variables_init_vars)', () => {
+  it('fires on a misspelt variable, at the first directive using it', () => {
+    expect(
+      issues(
+        http(
+          'server {\n location ~ \\.php$ {\n  fastcgi_param SCRIPT_FILENAME $docment_root$fastcgi_script_name;\n }\n}',
+        ),
+      ),
+    ).toEqual(['emerg unknown "docment_root" variable @nginx.conf:5']);
+  });
+
+  it('stays quiet on builtins, prefixes, set, map, geo, captures, and regular expressions', () => {
+    expect(
+      issues(
+        http(`map $http_host $site { default x; }
+geo $remote_addr $inside { default 0; }
+split_clients "$remote_addr" $bucket { 50% a; * b; }
+server {
+  server_name ~^(?<sub>[a-z]+)\\.example\\.com$;
+  set $base /srv/$sub;
+  root $base/\${site}$inside$bucket;
+  if ($request_uri ~ "^/(?P<page>[a-z]+)$xyz") { return 200 "$page $1 $arg_q $cookie_sid $http_x_real_ip"; }
+  location ~ ^/(?'item'\\d+)$ { return 200 $item; }
+  rewrite ^/old/(.*)$ /new/$1 last;
+}`),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('the handlers whose argument mistakes are common', () => {
+  it('if conditions', () => {
+    expect(issues(http('server { if ($host) { return 404; } if (!-f $request_filename) { return 404; } }'))).toEqual(
+      [],
+    );
+    expect(issues(http('server { if ($host = a) { return 404; } if ( $uri ~* "x" ) { return 403; } }'))).toEqual([]);
+    expect(issues(http('server { if $host { return 404; } }'))).toEqual([
+      'emerg invalid condition "$host" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { if ($host == a) { return 404; } }'))).toEqual([
+      'emerg unexpected "==" in condition @nginx.conf:3',
+    ]);
+    expect(issues(http('server { if (-q $uri) { return 404; } }'))).toEqual([
+      'emerg invalid condition "-q" @nginx.conf:3',
+    ]);
+  });
+
+  it('flags, return codes, parameters, log formats, map lines, variable syntax', () => {
+    expect(issues(http('sendfile yes;'))).toEqual([
+      'emerg invalid value "yes" in "sendfile" directive, it must be "on" or "off" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { return 4o4; }'))).toEqual(['emerg invalid return code "4o4" @nginx.conf:3']);
+    expect(issues(http('server { return https://$host$request_uri; return 301 /x; }'))).toEqual([]);
+    expect(issues(http('server { location ~ x { fastcgi_param A $uri if_empty; } }'))).toEqual([
+      'emerg invalid parameter "if_empty" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { add_header X 1 allways; }'))).toEqual([
+      'emerg invalid parameter "allways" @nginx.conf:3',
+    ]);
+    expect(
+      issues(http('log_format main "$uri";\naccess_log /x main;\naccess_log /y MAIN;\naccess_log /z combined;')),
+    ).toEqual([]);
+    expect(issues(http('access_log /x main;'))).toEqual(['emerg unknown log format "main" @nginx.conf:3']);
+    expect(issues(http('log_format combined "$uri";'))).toEqual([
+      'emerg duplicate "log_format" name "combined" @nginx.conf:3',
+    ]);
+    expect(issues(http('map $uri $m { hostnames; default 0; /a 1 2; }'))).toEqual([
+      'emerg invalid number of the map parameters @nginx.conf:3',
+    ]);
+    expect(issues(http('server { return 200 "costs $ 5"; }'))).toEqual(['emerg invalid variable name @nginx.conf:3']);
+    expect(issues(http('server { root /srv/${host; }'))).toEqual([
+      'emerg the closing bracket in "host" variable is missing @nginx.conf:3',
+    ]);
+    expect(issues(http('server { set x 1; }'))).toEqual(['emerg invalid variable name "x" @nginx.conf:3']);
   });
 });
