@@ -28,6 +28,9 @@ export type RegexResult = NginxRegex | { error: string };
 export function compileNginxRegex(written: string, caseless = false): RegexResult {
   // PCRE without the UTF flag: a non-ASCII character of the pattern is its UTF-8 bytes.
   const source = Buffer.from(written, 'utf8').toString('latin1');
+  // JavaScript's caseless matching folds Latin-1 letters too, PCRE in nginx's C locale only ASCII.
+  if (caseless && /[\x80-\xff]/.test(source))
+    return { error: 'a caseless regex with non-ASCII text is not matched as nginx matches it' };
   let out = '';
   let flags = caseless ? 'i' : '';
   const names: string[] = [];

@@ -250,7 +250,7 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
     base.steps.push({ what: 'status', text: 'the Host header is invalid: 400 (ngx_http_validate_host)' });
     return { ...base, status: 400 };
   }
-  const choice = selectServer(model, request, host ?? '');
+  const choice = selectServer(model, request, host ?? '', options.hostname);
   if (!choice) {
     base.uncertain.push(`no server listens on port ${request.port}: the connection is refused`);
     return base;

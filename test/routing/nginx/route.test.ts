@@ -302,6 +302,21 @@ describe('routeNginx: what the model cannot know is said', () => {
     ).toMatch(/stub_status/);
   });
 
+  it('server_name $hostname needs the host name; a caseless non-ASCII regex is said', () => {
+    const conf = configOf('server { listen 80; return 204; } server { listen 80; server_name $hostname; return 205; }');
+    const req = parseRouteUrl('http://web1/');
+    if ('error' in req) throw new Error(req.error);
+    expect(routeNginx(conf, req, { fs: fixtureSystem({}).fs, hostname: 'web1' }).status).toBe(205);
+    expect(trace(conf, {}, 'http://web1/').uncertain.join()).toMatch(/\$hostname/);
+    expect(
+      trace(
+        configOf('server { listen 80; location ~* é { return 201; } return 204; }'),
+        {},
+        'http://localhost/',
+      ).uncertain.join(),
+    ).toMatch(/non-ASCII/);
+  });
+
   it('a server without listen is on *:80', () => {
     expect(trace(configOf('server { return 204; }'), {}, 'http://localhost/').status).toBe(204);
   });
