@@ -102,7 +102,7 @@ export function inherited(level: Level, name: string): NginxDirective[] {
   return [];
 }
 
-/** The last directive `name` at the nearest level that has it (a duplicate is an error nginx reports; the last one is a guess we never need). */
+/** The directive `name` in effect: the first at the nearest level that has it (a second one at the same level is an error nginx reports: "is duplicate"). */
 export function setting(level: Level, name: string): NginxDirective | undefined {
   const all = inherited(level, name);
   return all[0];
@@ -115,11 +115,6 @@ export function rootOrAlias(level: Level): { d: NginxDirective; alias: boolean; 
     if (d) return { d, alias: d.name === 'alias', level: l };
   }
   return undefined;
-}
-
-/** The location a level belongs to (an `if` inherits from the location it is in). */
-export function locationOf(level: Level): LocationConf | undefined {
-  return level.location;
 }
 
 export function where(d: { file: string; line: number }): string {
