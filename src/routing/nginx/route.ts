@@ -245,6 +245,12 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
     uncertain: [...model.problems],
     htaccess: [],
   };
+  // nginx -t would refuse the configuration: nginx does not run it at all (a reload keeps the old one).
+  const refused = config.issues.find((i) => i.severity === 'emerg');
+  if (refused)
+    base.uncertain.push(
+      `nginx refuses this configuration (${refused.message} in ${refused.file}${refused.line !== undefined ? `:${refused.line}` : ''}): the route is what it would do once that is fixed`,
+    );
   const host = validatedHost(hostHeaderOf(request));
   if (host === null) {
     base.steps.push({ what: 'status', text: 'the Host header is invalid: 400 (ngx_http_validate_host)' });

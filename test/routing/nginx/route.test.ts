@@ -317,6 +317,11 @@ describe('routeNginx: what the model cannot know is said', () => {
     ).toMatch(/non-ASCII/);
   });
 
+  it('a configuration nginx refuses is said', () => {
+    const r = trace(configOf('server { listen 80; fastcgi_pas unix:/s; return 204; }'), {}, 'http://localhost/');
+    expect(r.uncertain.join()).toMatch(/nginx refuses this configuration/);
+  });
+
   it('a server without listen is on *:80', () => {
     expect(trace(configOf('server { return 204; }'), {}, 'http://localhost/').status).toBe(204);
   });
