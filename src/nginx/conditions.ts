@@ -44,7 +44,8 @@ export function ifConditionError(d: NginxDirective): string | undefined {
 
 /** ngx_http_headers_add: the third word may only be "always". */
 export function addHeaderError(d: NginxDirective): string | undefined {
-  if (d.args.length === 3 && d.args[2] !== 'always') return `invalid parameter "${d.args[2]}"`;
+  const third = d.args[2] ?? '';
+  if (d.args.length === 3 && third.split('\0')[0] !== 'always') return `invalid parameter "${third}"`;
   return undefined;
 }
 
@@ -55,7 +56,7 @@ export function addHeaderError(d: NginxDirective): string | undefined {
  */
 export function accessLogError(d: NginxDirective, formats: ReadonlySet<string>): string | undefined {
   const path = d.args[0] ?? '';
-  if (path === 'off') return d.args.length === 1 ? undefined : `invalid parameter "${d.args[1] ?? ''}"`;
+  if (path.split('\0')[0] === 'off') return d.args.length === 1 ? undefined : `invalid parameter "${d.args[1] ?? ''}"`;
   if (d.args.length < 2) return undefined;
   const name = d.args[1] ?? '';
   if (formats.has(name.toLowerCase())) return undefined;

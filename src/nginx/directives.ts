@@ -75,6 +75,19 @@ function argsFit(mask: number, words: number): boolean {
   return (mask & NGX_CONF_ARGS_NUMBER & (1 << (words - 1))) !== 0;
 }
 
+/**
+ * Directives whose values nginx compiles only when it merges each location with
+ * its parents (ngx_http_fastcgi_init_params, ngx_http_proxy_init_headers…), after
+ * the whole http block is read: their script errors carry that moment's line.
+ */
+const COMPILED_AT_MERGE = new Set([
+  'fastcgi_param',
+  'uwsgi_param',
+  'scgi_param',
+  'proxy_set_header',
+  'grpc_set_header',
+]);
+
 /** The blocks after which `load_module` is "specified too late" (they count the modules: ngx_count_modules). */
 const COUNTING_BLOCKS = new Set(['events', 'http', 'stream', 'mail']);
 
@@ -83,6 +96,8 @@ export class TableGrammar implements NginxGrammar {
   /** Upstream blocks defined so far, by lower-cased name (ngx_http_upstream_add compares with strncasecmp). */
   private readonly upstreams = new Set<string>();
   private readonly listens = new ListenTable();
+  /** Script errors nginx finds only when it merges the servers, at the end of the http block. */
+  private readonly mergeErrors: { d: NginxDirective; message: string }[] = [];
   /** log_format names so far: as written (duplicates) and lower-cased (access_log looks them up without case). */
   private readonly logFormats = new Set<string>(['combined']);
   private readonly logFormatsLower = new Set<string>(['combined']);
@@ -126,13 +141,14 @@ export class TableGrammar implements NginxGrammar {
         seen.set(d.name, d.name);
       }
       if (bits & 2) {
-        const v = (d.args[0] ?? '').toLowerCase();
+        const v = cString(d.args[0] ?? '').toLowerCase();
         if (v !== 'on' && v !== 'off')
           return { error: `invalid value "${d.args[0] ?? ''}" in "${d.name}" directive, it must be "on" or "off"` };
       }
       if (ctx.family === 'http') {
         const scriptErr = scriptError(d);
-        if (scriptErr) return { error: scriptErr };
+        if (scriptErr && COMPILED_AT_MERGE.has(d.name)) this.mergeErrors.push({ d, message: scriptErr });
+        else if (scriptErr) return { error: scriptErr };
       }
       if (mask & NGX_CONF_BLOCK) {
         if (COUNTING_BLOCKS.has(d.name) && ctx.scope === 'main') this.modulesUsed = true;
@@ -160,7 +176,17 @@ export class TableGrammar implements NginxGrammar {
       defaultServer: server(a.defaultServer),
       servers: a.servers.map(server),
     }));
+    // cf->conf_file->line when ngx_http_block merges: the line of the http block's `}`.
+    const http = main.find((d) => d.name === 'http' && d.block);
+    const merged: NginxIssue[] = this.mergeErrors.map(({ d, message }) => ({
+      severity: 'emerg',
+      message: `${message} (in "${d.name}" at ${d.file}:${d.line})`,
+      file: http?.file ?? d.file,
+      line: http?.endLine ?? d.line,
+      includedFrom: http?.includedFrom ?? d.includedFrom,
+    }));
     return [
+      ...merged,
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
       ...unknownVariables(main, this.foreignModule),
     ];
@@ -229,7 +255,9 @@ export class TableGrammar implements NginxGrammar {
       case 'uwsgi_param':
       case 'scgi_param':
         // ngx_http_upstream_param_set_slot: the third word may only be if_not_empty.
-        return d.args.length === 3 && d.args[2] !== 'if_not_empty' ? { error: `invalid parameter "${d.args[2]}"` } : {};
+        return d.args.length === 3 && cString(d.args[2] ?? '') !== 'if_not_empty'
+          ? { error: `invalid parameter "${d.args[2]}"` }
+          : {};
       case 'listen':
         return ctx.family === 'http' && ctx.scope === 'server' ? { error: this.listens.add(ctx, d.args) } : {};
       case 'upstream': {
@@ -263,6 +291,12 @@ export class TableGrammar implements NginxGrammar {
     else this.foreignModule = true;
     return {};
   }
+}
+
+/** A word as C's strcmp sees it: up to its first NUL byte. */
+export function cString(v: string): string {
+  const nul = v.indexOf('\0');
+  return nul === -1 ? v : v.slice(0, nul);
 }
 
 /** ngx_atoi: decimal digits only, else NaN. */
