@@ -91,7 +91,7 @@ export function formatStatusText(style: Style, r: StatusReport, opts: StatusText
         ? `of pm.max_children ${d.maxChildren}${d.maxChildrenSource === 'static-pool' ? ' (a static pool)' : ''}`
         : 'pm.max_children unknown';
     out.push(
-      `${label('workers')}${d.busy} busy, ${s.idleProcesses} idle, ${s.totalProcesses} running ${of} · ${d.busyPercent}% busy · max active ${s.maxActiveProcesses} since start${c.dim(' (busy leaves out the worker answering this request)')}`,
+      `${label('workers')}${d.busy} busy, ${s.idleProcesses} idle, ${s.totalProcesses} running ${of} · ${d.busyPercent}% busy · max active ${s.maxActiveProcesses} since start${r.statusListen ? '' : c.dim(' (busy leaves out the worker answering this request)')}`,
     );
     const rate = r.interval ? ` · ${r.interval.requestsPerSecond} requests/s over ${secs(r.interval.seconds)} s` : '';
     out.push(`${label('requests')}${s.acceptedConn} accepted since start, ${duration(s.startSince)} ago${rate}`);

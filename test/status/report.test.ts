@@ -55,6 +55,15 @@ describe('status reporters', () => {
     expect(durations).toEqual([...durations].sort((a, b) => b - a));
   });
 
+  it("text says busy leaves out the status request's own worker only when the page was read at the pool's socket", () => {
+    const atSocket = formatStatusText(createStyle(), report(busy));
+    expect(atSocket).toContain('busy leaves out the worker answering this request');
+    // At pm.status_listen a worker of FPM's own answers: every busy worker of the pool counts.
+    const atStatusListen = formatStatusText(createStyle(), report(busy, { statusListen: '127.0.0.1:9001' }));
+    expect(atStatusListen).toContain("read at the pool's pm.status_listen 127.0.0.1:9001");
+    expect(atStatusListen).not.toContain('busy leaves out the worker answering this request');
+  });
+
   it('JSON has the figures under camelCase names, derived figures and the probe', () => {
     const j = statusJsonExtras(report(busy)) as { pool: Record<string, unknown>; probe: unknown; interval: unknown };
     for (const k of [
