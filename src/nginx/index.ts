@@ -40,7 +40,7 @@ export function readNginxConfig(root: string, options: ReadNginxOptions = {}): N
   const confPrefix = confPrefixOf(file);
   const reader = new NginxReader({
     source,
-    grammar: options.grammar ?? debianNginxGrammar({ source, prefix, confPrefix }),
+    grammar: options.grammar ?? debianNginxGrammar({ source, prefix, confPrefix, root: file }),
     prefix,
     confPrefix,
   });
