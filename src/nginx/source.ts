@@ -93,7 +93,8 @@ export type NginxMemoryEntry =
   | Buffer
   | { symlink: string }
   | { error: string }
-  | { dir: true }
+  /** `unreadable`: listing it fails with EACCES. */
+  | { dir: true; unreadable?: true }
   | { fifo: true };
 
 const MAX_SYMLINK_HOPS = 40;
@@ -163,6 +164,9 @@ export class MemoryNginxSource implements NginxFileSource {
     if (!r.path) return { ok: false, code: r.code ?? 'ENOENT' };
     const set = this.dirs.get(r.path);
     if (!set) return { ok: false, code: 'ENOTDIR' };
+    const entry = this.entries.get(r.path);
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry && entry.unreadable)
+      return { ok: false, code: 'EACCES' };
     return { ok: true, names: [...set] };
   }
 

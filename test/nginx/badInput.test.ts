@@ -66,13 +66,34 @@ describe('bad input on the real disk', () => {
 });
 
 describe('bad input in memory', () => {
-  it('an unreadable include is reported with its errno', () => {
+  it('an unreadable include is an error of nginx when we read as root, our blind spot when not', () => {
     const source = new MemoryNginxSource({
       '/n/nginx.conf': 'events {}\ninclude secret.conf;\n',
       '/n/secret.conf': { error: 'EACCES' },
     });
+    expect(readNginxConfig('/n/nginx.conf', { source, asRoot: true }).issues).toMatchObject([
+      { severity: 'emerg', message: 'open() "/n/secret.conf" failed (13: Permission denied)', line: 2 },
+    ]);
+    expect(readNginxConfig('/n/nginx.conf', { source, asRoot: false }).issues).toMatchObject([
+      {
+        severity: 'warn',
+        message: 'open() "/n/secret.conf" failed (13: Permission denied): not read (nginx reads as root)',
+      },
+    ]);
+  });
+
+  it('a directory a glob cannot list is said, as a warning', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf': 'events {}\ninclude conf.d/*.conf;\n',
+      '/n/conf.d': { dir: true, unreadable: true },
+    });
     expect(readNginxConfig('/n/nginx.conf', { source }).issues).toMatchObject([
-      { message: 'open() "/n/secret.conf" failed (13: Permission denied)', line: 2 },
+      {
+        severity: 'warn',
+        message:
+          'cannot list "/n/conf.d" (13: Permission denied): the files of include "/n/conf.d/*.conf" there are not read',
+        line: 2,
+      },
     ]);
   });
 
