@@ -95,7 +95,9 @@ export type NginxMemoryEntry =
   | { error: string }
   /** `unreadable`: listing it fails with EACCES. */
   | { dir: true; unreadable?: true }
-  | { fifo: true };
+  | { fifo: true }
+  /** In a directory we may not search: stat(2) and open(2) fail with EACCES (/etc/ssl/private as a user). */
+  | { hidden: true };
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -152,6 +154,8 @@ export class MemoryNginxSource implements NginxFileSource {
     const r = this.resolve(file);
     if (!r.path) return { kind: 'missing', code: r.code };
     const entry = this.entries.get(r.path);
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'hidden' in entry)
+      return { kind: 'missing', code: 'EACCES' };
     if (entry === undefined || (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry)) {
       return { kind: 'dir' };
     }
@@ -180,6 +184,7 @@ export class MemoryNginxSource implements NginxFileSource {
     if ('error' in entry) return { ok: false, code: entry.error };
     if ('dir' in entry) return { ok: false, code: 'EISDIR' };
     if ('fifo' in entry) return { ok: false, code: 'ENOTREG' };
+    if ('hidden' in entry) return { ok: false, code: 'EACCES' };
     return { ok: false, code: 'EINVAL' };
   }
 

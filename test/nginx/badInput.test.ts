@@ -166,3 +166,32 @@ describe('bad input in memory', () => {
     );
   });
 });
+
+describe('certificates we may not look at', () => {
+  it('are a warning, not an error: nginx reads them as root', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf':
+        'events {}\nhttp {\n server {\n  listen 443 ssl;\n  ssl_certificate /etc/ssl/certs/c.pem;\n  ssl_certificate_key /etc/ssl/private/k.pem;\n }\n}\n',
+      '/etc/ssl/certs/c.pem': 'x',
+      '/etc/ssl/private/k.pem': { hidden: true },
+    });
+    expect(readNginxConfig('/n/nginx.conf', { source }).issues).toMatchObject([
+      {
+        severity: 'warn',
+        message: 'cannot check certificate key "/etc/ssl/private/k.pem": permission denied (nginx reads it as root)',
+        line: 6,
+      },
+    ]);
+  });
+
+  it('a missing one is the error nginx reports', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf':
+        'events {}\nhttp {\n server {\n  listen 443 ssl;\n  ssl_certificate c.pem;\n  ssl_certificate_key c.pem;\n }\n}\n',
+    });
+    expect(readNginxConfig('/n/nginx.conf', { source }).issues.map((i) => i.message)).toEqual([
+      'cannot load certificate "/n/c.pem": the file cannot be opened (ENOENT)',
+      'cannot load certificate key "/n/c.pem": the file cannot be opened (ENOENT)',
+    ]);
+  });
+});
