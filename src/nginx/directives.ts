@@ -21,6 +21,7 @@ import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
+import { implicitUpstreamIssues } from './upstreams.js';
 import { scriptError, unknownVariables } from './variables.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
@@ -212,6 +213,7 @@ export class TableGrammar implements NginxGrammar {
     return [
       ...merged,
       ...events,
+      ...implicitUpstreamIssues(main),
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
       ...unknownVariables(main, this.foreignModule),
     ];
