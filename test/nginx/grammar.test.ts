@@ -236,3 +236,29 @@ describe('worker_connections against the listening sockets (ngx_event_init_conf)
     ]);
   });
 });
+
+describe('map, geo and split_clients variables, log files', () => {
+  it('the defined variable needs its $, a map value is a complex value', () => {
+    expect(issues(http('map $uri m { default 0; }'))).toEqual(['emerg invalid variable name "m" @nginx.conf:3']);
+    expect(issues(http('map $uri $m { default 0; /a $nope; }'))).toEqual([
+      'emerg unknown "nope" variable @nginx.conf:3',
+    ]);
+    expect(issues(http('map $uri $m { default 0; /a 1$; }'))).toEqual(['emerg invalid variable name @nginx.conf:3']);
+    expect(issues(http('map $uri $m { default $host; ~^/(?<p>.*) $p; }'))).toEqual([]);
+  });
+
+  it('a log file whose directory does not exist is what nginx -t fails to open', () => {
+    const c = readNginxConfig(ROOT, {
+      prefix: '/usr/share/nginx/',
+      source: new MemoryNginxSource({
+        [ROOT]:
+          'error_log /var/log/nginx/error.log;\nevents {}\nhttp {\n access_log /var/log/site/access.log;\n access_log logs/x.log;\n access_log /var/log/$host.log;\n}\n',
+        '/var/log/nginx': { dir: true },
+      }),
+    });
+    expect(c.issues.map((i) => `${i.message} @${i.line}`)).toEqual([
+      'open() "/var/log/site/access.log" failed (2: No such file or directory) @4',
+      'open() "/usr/share/nginx/logs/x.log" failed (2: No such file or directory) @5',
+    ]);
+  });
+});
