@@ -14,7 +14,7 @@ import {
   type NginxScope,
   locationName,
 } from './context.js';
-import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './directiveTable.js';
+import { DYNAMIC_DIRECTIVES, type DirectiveRow, SLOT_VALUES, STATIC_DIRECTIVES } from './directiveTable.js';
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
 import { accessLogError, addHeaderError, ifConditionError } from './conditions.js';
 import { ListenTable } from './listen.js';
@@ -154,6 +154,15 @@ export class TableGrammar implements NginxGrammar {
         const v = cString(d.args[0] ?? '').toLowerCase();
         if (v !== 'on' && v !== 'off')
           return { error: `invalid value "${d.args[0] ?? ''}" in "${d.name}" directive, it must be "on" or "off"` };
+      }
+      if (bits & (4 | 8)) {
+        // ngx_conf_set_enum_slot (one word) and ngx_conf_set_bitmask_slot (every word): same length, no case.
+        const allowed = SLOT_VALUES[`${family}:${d.name}`];
+        const words = bits & 4 ? d.args.slice(0, 1) : d.args;
+        const bad =
+          allowed &&
+          words.find((w) => !allowed.some((a) => a.length === w.length && a.toLowerCase() === w.toLowerCase()));
+        if (bad !== undefined) return { error: `invalid value "${cString(bad)}"` };
       }
       if (ctx.family === 'http') {
         const scriptErr = scriptError(d);

@@ -262,3 +262,16 @@ describe('map, geo and split_clients variables, log files', () => {
     ]);
   });
 });
+
+describe('enum and bitmask slots', () => {
+  it('accept their words in any case, and refuse others as nginx does', () => {
+    expect(
+      issues(http('ssl_protocols TLSv1.2 tlsv1.3;\ngzip_proxied expired no-cache auth;\nserver_tokens build;')),
+    ).toEqual([]);
+    expect(issues(http('ssl_protocols TLSv1.2 TLSv1.4;'))).toEqual(['emerg invalid value "TLSv1.4" @nginx.conf:3']);
+    expect(issues(http('server_tokens of;'))).toEqual(['emerg invalid value "of" @nginx.conf:3']);
+    expect(issues(http('server_tokens off;\nserver_tokens on;'))).toEqual([
+      'emerg "server_tokens" directive is duplicate @nginx.conf:4',
+    ]);
+  });
+});
