@@ -6,6 +6,7 @@
  * location nesting rules of ngx_http_core_location, `root`/`alias`,
  * `load_module` (a dynamic module's directives exist only once it is loaded).
  */
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import {
   type LocationName,
@@ -16,7 +17,15 @@ import {
 } from './context.js';
 import { DYNAMIC_DIRECTIVES, type DirectiveRow, SLOT_VALUES, STATIC_DIRECTIVES } from './directiveTable.js';
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
-import { accessLogError, addHeaderError, ifConditionError } from './conditions.js';
+import {
+  accessLogError,
+  accessRuleError,
+  addHeaderError,
+  errorPageError,
+  ifConditionError,
+  limitExceptError,
+  upstreamServerError,
+} from './conditions.js';
 import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
@@ -286,6 +295,15 @@ export class TableGrammar implements NginxGrammar {
       }
       case 'return':
         return ctx.family === 'http' ? returnCode(d) : {};
+      case 'limit_except':
+        return { error: limitExceptError(d) };
+      case 'error_page':
+        return ctx.family === 'http' ? { error: errorPageError(d) } : {};
+      case 'allow':
+      case 'deny':
+        return ctx.family === 'http' ? { error: accessRuleError(d, isIP) } : {};
+      case 'server':
+        return ctx.family === 'http' && ctx.scope === 'upstream' ? { error: upstreamServerError(d) } : {};
       case 'map':
       case 'geo':
       case 'split_clients': {

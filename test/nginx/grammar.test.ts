@@ -275,3 +275,36 @@ describe('enum and bitmask slots', () => {
     ]);
   });
 });
+
+describe('limit_except, error_page, allow/deny, upstream servers', () => {
+  it('accept what nginx accepts', () => {
+    expect(
+      issues(
+        http(`upstream u { server 127.0.0.1:9000 weight=5 max_fails=3 fail_timeout=30s; server unix:/x.sock backup; }
+server {
+ allow 10.0.0.0/8; allow ::1; allow unix:; deny all;
+ error_page 404 /404.html; error_page 500 502 = /50x.html; error_page 403 =200 /x; error_page 404 = @fb;
+ location /dav/ { limit_except get POST { deny all; } }
+ location @fb { return 204; }
+}`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuse what nginx refuses, in its words', () => {
+    expect(issues(http('server { location / { limit_except GETT { deny all; } } }'))).toEqual([
+      'emerg invalid method "GETT" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { error_page 200 /x; }'))).toEqual([
+      'emerg value "200" must be between 300 and 599 @nginx.conf:3',
+    ]);
+    expect(issues(http('server { error_page 404 =x /x; }'))).toEqual(['emerg invalid value "=x" @nginx.conf:3']);
+    expect(issues(http('server { deny al; }'))).toEqual(['emerg invalid parameter "al" @nginx.conf:3']);
+    expect(issues(http('server { allow 10.0.0.0/33; }'))).toEqual([
+      'emerg invalid parameter "10.0.0.0/33" @nginx.conf:3',
+    ]);
+    expect(issues(http('upstream u { server 127.0.0.1:9000 weigth=5; }'))).toEqual([
+      'emerg invalid parameter "weigth=5" @nginx.conf:3',
+    ]);
+  });
+});
