@@ -59,9 +59,9 @@ const SCOPE_BIT: Record<NginxScope, number> = {
   mail_server: 0x04000000,
 };
 
-/** Where load_module looks for a relative name: nginx's prefix (ngx_conf_full_name(cycle, name, 0)). */
 export interface TableGrammarOptions {
   source: NginxFileSource;
+  /** nginx's prefix: where `load_module` and log paths are resolved (ngx_conf_full_name(cycle, name, 0)). */
   prefix: string;
   /** Where relative `ssl_certificate` paths are resolved (the root file's directory). */
   confPrefix: string;
