@@ -26,7 +26,8 @@ import {
   limitExceptError,
   upstreamServerError,
 } from './conditions.js';
-import { ListenTable } from './listen.js';
+import { ListenTable, listenAddress } from './listen.js';
+import { type ServerNames, conflictingServerNames } from './serverNames.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
@@ -124,6 +125,8 @@ export class TableGrammar implements NginxGrammar {
   private workerConnections = 512;
   private readonly tlsServerOf = new WeakMap<NginxContext, TlsServer>();
   private readonly contextOf = new WeakMap<TlsServer, NginxContext>();
+  /** Each http server's listen addresses and server names, for the conflicting names. */
+  private readonly names = new WeakMap<NginxContext, ServerNames>();
   private readonly byName = new Map<string, DirectiveRow[]>();
   private modulesUsed = false;
   /** A module we have no table for was loaded: names we do not know may be its directives. */
@@ -231,9 +234,19 @@ export class TableGrammar implements NginxGrammar {
             },
           ]
         : [];
+    const named: ServerNames[] = [];
+    for (const sv of this.tlsServers) {
+      const key = this.contextOf.get(sv);
+      const rec = key && this.names.get(key);
+      if (!rec || !key) continue;
+      // No listen: *:80 (ngx_http_core_merge_srv_conf, run as root). A listen by host name: unknown, left out.
+      const addresses = this.serversWithListen.has(key) ? rec.addresses : ['0.0.0.0:80'];
+      named.push({ ...rec, addresses: addresses.filter((a) => a !== '') });
+    }
     return [
       ...merged,
       ...events,
+      ...conflictingServerNames(named),
       ...this.logIssues,
       ...implicitUpstreamIssues(main),
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
@@ -257,6 +270,7 @@ export class TableGrammar implements NginxGrammar {
       this.tlsServers.push(server);
       this.tlsServerOf.set(block, server);
       this.contextOf.set(server, block);
+      this.names.set(block, { addresses: [], names: [], server: d });
     }
   }
 
@@ -338,10 +352,19 @@ export class TableGrammar implements NginxGrammar {
         return d.args.length === 3 && cString(d.args[2] ?? '') !== 'if_not_empty'
           ? { error: `invalid parameter "${d.args[2]}"` }
           : {};
-      case 'listen':
+      case 'server_name': {
+        const rec = ctx.family === 'http' && ctx.scope === 'server' ? this.names.get(ctx) : undefined;
+        for (const name of d.args) rec?.names.push({ name: name.toLowerCase(), d });
+        return {};
+      }
+      case 'listen': {
         if (ctx.family !== 'http' || ctx.scope !== 'server') return {};
         this.serversWithListen.add(ctx);
+        const addr = listenAddress(d.args[0] ?? '');
+        const rec = this.names.get(ctx);
+        if (rec) rec.addresses.push(addr ?? '');
         return { error: this.listens.add(ctx, d.args) };
+      }
       case 'worker_connections': {
         const n = atoi(d.args[0] ?? '');
         if (!Number.isNaN(n)) this.workerConnections = n;

@@ -130,6 +130,7 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
       'emerg unknown directive "bogus" @nginx.conf:3',
       'emerg invalid number of arguments in "listen" directive @nginx.conf:3',
       'emerg "root" directive is duplicate @nginx.conf:4',
+      'warn conflicting server name "" on 0.0.0.0:80, ignored @nginx.conf:4',
     ]);
   });
 
@@ -305,6 +306,28 @@ server {
     ]);
     expect(issues(http('upstream u { server 127.0.0.1:9000 weigth=5; }'))).toEqual([
       'emerg invalid parameter "weigth=5" @nginx.conf:3',
+    ]);
+  });
+});
+
+describe('conflicting server names (ngx_http_server_names)', () => {
+  it('warns, as nginx does, for a name a later server of the same address cannot have', () => {
+    expect(
+      issues(
+        http(`server { listen 8080; server_name a.example.com A.example.com; }
+server { listen 8080; server_name a.example.com *.example.com; }
+server { listen 8080; }
+server { listen 8080; server_name ""; }
+server { listen 127.0.0.1:8080; server_name a.example.com; }
+server { listen 8081; server_name .example.com; }
+server { listen 8081; server_name x.example.com *.example.com ~^re$; }
+server { listen 8081; server_name ~^re$; }`),
+      ),
+    ).toEqual([
+      'warn conflicting server name "a.example.com" on 0.0.0.0:8080, ignored @nginx.conf:3',
+      'warn conflicting server name "a.example.com" on 0.0.0.0:8080, ignored @nginx.conf:4',
+      'warn conflicting server name "" on 0.0.0.0:8080, ignored @nginx.conf:6',
+      'warn conflicting server name "*.example.com" on 0.0.0.0:8081, ignored @nginx.conf:9',
     ]);
   });
 });
