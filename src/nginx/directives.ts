@@ -27,6 +27,7 @@ import {
   upstreamServerError,
 } from './conditions.js';
 import { ListenTable, listenAddress } from './listen.js';
+import { cString } from './words.js';
 import { type ServerNames, conflictingServerNames } from './serverNames.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
@@ -389,7 +390,7 @@ export class TableGrammar implements NginxGrammar {
    * is none. A directory we may not look into is not nginx's problem.
    */
   private logFile(d: NginxDirective): string | undefined {
-    const v = d.args[0] ?? '';
+    const v = cString(d.args[0] ?? '');
     if (v === '' || v === 'off' || v === 'stderr' || v.includes('$') || /^(syslog|memory):/.test(v)) return undefined;
     const full = v.startsWith('/') ? v : this.opts.prefix + v;
     const dir = path.posix.dirname(full);
@@ -403,7 +404,7 @@ export class TableGrammar implements NginxGrammar {
   /** nginx.c ngx_load_module: before the first events/http/stream/mail block, and the file must load. */
   private loadModule(d: NginxDirective): StatementVerdict {
     if (this.modulesUsed) return { error: '"load_module" directive is specified too late' };
-    const arg = d.args[0] ?? '';
+    const arg = cString(d.args[0] ?? '');
     const file = arg.startsWith('/') ? arg : this.opts.prefix + arg;
     const st = this.opts.source.stat(file);
     if (st.kind !== 'file') {
@@ -419,12 +420,6 @@ export class TableGrammar implements NginxGrammar {
     else this.foreignModule = true;
     return {};
   }
-}
-
-/** A word as C's strcmp sees it: up to its first NUL byte. */
-export function cString(v: string): string {
-  const nul = v.indexOf('\0');
-  return nul === -1 ? v : v.slice(0, nul);
 }
 
 /** ngx_atoi: decimal digits only, else NaN. */

@@ -19,6 +19,7 @@ import type { NginxFileSource } from './source.js';
 import type { NginxGrammar } from './grammar.js';
 import { strerror } from './errors.js';
 import { duplicateLocations } from './locations.js';
+import { cString } from './words.js';
 
 /**
  * Our bound on nested includes. nginx has no loop guard: it keeps every file of
@@ -219,7 +220,8 @@ export class NginxReader {
 
   /** ngx_conf_include: the file, or every match of the pattern in glob's order, read in place. */
   private include(d: NginxDirective, frame: Frame, ctx: NginxContext, out: NginxDirective[], line: number): void {
-    const arg = d.args[0] ?? '';
+    // nginx opens the name as a C string: up to a NUL byte.
+    const arg = cString(d.args[0] ?? '');
     // ngx_conf_full_name(cycle, name, 1): relative to the configuration prefix.
     const full = arg.startsWith('/') ? arg : this.opts.confPrefix + arg;
     const site = `${frame.file}:${d.line}`;
