@@ -27,6 +27,7 @@ import {
   upstreamServerError,
 } from './conditions.js';
 import { ListenTable, listenAddress } from './listen.js';
+import { regexError } from './regex.js';
 import { cString } from './words.js';
 import { type ServerNames, conflictingServerNames } from './serverNames.js';
 import type { NginxFileSource } from './source.js';
@@ -200,6 +201,11 @@ export class TableGrammar implements NginxGrammar {
     if (d.args.length === 0 && (d.name === 'hostnames' || d.name === 'volatile')) return undefined;
     if (d.args.length !== 1) return 'invalid number of the map parameters';
     if (d.name === 'include' || d.name === 'default') return undefined;
+    // ngx_http_map: a key starting with ~ (or ~*) is a regular expression, compiled here.
+    if (d.name.startsWith('~')) {
+      const e = regexError(d.name.replace(/^~\*?/, ''));
+      if (e) return e;
+    }
     return scriptVariables(d.args[0] ?? '').error;
   }
 
@@ -295,8 +301,16 @@ export class TableGrammar implements NginxGrammar {
         return rootOrAlias(ctx, d);
       case 'location':
         return location(ctx, d);
-      case 'if':
-        return ctx.family === 'http' ? { error: ifConditionError(d) } : {};
+      case 'if': {
+        if (ctx.family !== 'http') return {};
+        const e = ifConditionError(d);
+        if (e) return { error: e };
+        const at = d.args.findIndex((w) => ['~', '~*', '!~', '!~*'].includes(w));
+        const word = at === -1 ? undefined : d.args[at + 1];
+        // The regex is the last word: nginx strips the condition's closing ")" from it when glued.
+        const re = word === undefined || d.args[d.args.length - 1] === ')' ? word : word.replace(/\)$/, '');
+        return re === undefined ? {} : { error: regexError(re) };
+      }
       case 'add_header':
       case 'add_trailer':
         return { error: addHeaderError(d) };
@@ -310,6 +324,9 @@ export class TableGrammar implements NginxGrammar {
       }
       case 'return':
         return ctx.family === 'http' ? returnCode(d) : {};
+      case 'rewrite':
+      case 'fastcgi_split_path_info':
+        return ctx.family === 'http' ? { error: regexError(d.args[0] ?? '') } : {};
       case 'limit_except':
         return { error: limitExceptError(d) };
       case 'error_page':
@@ -354,6 +371,12 @@ export class TableGrammar implements NginxGrammar {
           ? { error: `invalid parameter "${d.args[2]}"` }
           : {};
       case 'server_name': {
+        if (ctx.family === 'http') {
+          for (const name of d.args) {
+            const e = name.startsWith('~') ? regexError(name.slice(1)) : undefined;
+            if (e) return { error: e };
+          }
+        }
         const rec = ctx.family === 'http' && ctx.scope === 'server' ? this.names.get(ctx) : undefined;
         for (const name of d.args) rec?.names.push({ name: name.toLowerCase(), d });
         return {};
@@ -459,6 +482,10 @@ function rootOrAlias(ctx: NginxContext, d: NginxDirective): StatementVerdict {
 function location(ctx: NginxContext, d: NginxDirective): StatementVerdict {
   const loc = locationName(d.args);
   if ('error' in loc) return { error: loc.error };
+  if (loc.kind === 'regex' || loc.kind === 'iregex') {
+    const e = regexError(loc.name);
+    if (e) return { error: e };
+  }
   if (ctx.scope === 'location' && ctx.location) {
     const parent: LocationName = ctx.location;
     if (parent.kind === 'exact')

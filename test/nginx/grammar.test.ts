@@ -331,3 +331,33 @@ server { listen 8081; server_name ~^re$; }`),
     ]);
   });
 });
+
+describe('regular expressions whose parentheses or brackets do not balance (pcre2_compile)', () => {
+  it('reports them in nginx words, where nginx compiles them', () => {
+    expect(issues(http('server {\n location ~ "^/(index|app\\.php(/|$)" { }\n}'))).toEqual([
+      'emerg pcre2_compile() failed: missing closing parenthesis in "^/(index|app\\.php(/|$)" @nginx.conf:4',
+    ]);
+    expect(issues(http('server { rewrite ^/a)b /x last; }'))).toEqual([
+      'emerg pcre2_compile() failed: unmatched closing parenthesis in "^/a)b" at ")b" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { if ($uri ~ "[a-z") { return 404; } }'))).toEqual([
+      'emerg pcre2_compile() failed: missing terminating ] for character class in "[a-z" @nginx.conf:3',
+    ]);
+  });
+
+  it('stays quiet on escapes, classes, \\Q…\\E and comments', () => {
+    expect(
+      issues(
+        http(`server {
+ server_name ~^(?<sub>[^.]+)\\.example\\.com$;
+ location ~ "^/[(]x\\)(?#comment (here)$" { }
+ location ~* \\Q(\\E\\.(?:png|jpg)$ { }
+ location ~ []a]+ { }
+ location ~ [[:alpha:]]+ { }
+ if ($uri ~ ^/(a|b)$) { return 404; }
+ fastcgi_split_path_info ^(.+\\.php)(/.+)$;
+}`),
+      ),
+    ).toEqual([]);
+  });
+});
