@@ -255,6 +255,12 @@ export class NginxReader {
         return;
       }
       const r = this.opts.source.readFile(file);
+      if (!r.ok && r.code === 'EFIFO') {
+        // nginx would not fail but hang: say so, and read on as if it were empty.
+        this.issue(frame, openFailure(file, r.code), line, 'warn');
+        this.noteRead(file, site);
+        continue;
+      }
       if (!r.ok) {
         // nginx reads its configuration as root: a file only we may not read is our blind spot, not its error.
         const ours = r.code === 'EACCES' && !this.opts.asRoot;
@@ -275,11 +281,12 @@ export class NginxReader {
   }
 }
 
-/** nginx's words for a file it could not read; ENOTREG and EFBIG are our refusals. */
+/** nginx's words for a file it could not read; EFIFO, ENOTREG and EFBIG are our refusals. */
 function openFailure(file: string, code: string): string {
   if (code === 'EISDIR') return `pread() "${file}" failed (21: Is a directory)`;
-  if (code === 'ENOTREG')
-    return `"${file}" is not a regular file (a FIFO or a device): not opened, nginx would block or act on it`;
+  if (code === 'EFIFO')
+    return `"${file}" is a FIFO: not opened (nginx would block opening it until something writes to it)`;
+  if (code === 'ENOTREG') return `"${file}" is not a regular file (a socket?): not read`;
   if (code === 'EFBIG') return `"${file}" is too large to read (over 32 MiB): not read`;
   return `open() "${file}" failed (${strerror(code)})`;
 }
