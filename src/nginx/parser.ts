@@ -19,11 +19,14 @@ import type { NginxFileSource } from './source.js';
 import type { NginxGrammar } from './grammar.js';
 import { strerror } from './errors.js';
 import { duplicateLocations } from './locations.js';
+import { cString } from './words.js';
 
 /**
  * Our bound on nested includes. nginx has no loop guard: it keeps every file of
  * the chain open and recurses until open() fails with EMFILE (24: Too many open
- * files), about a thousand levels under the usual 1024-descriptor limit.
+ * files), about a thousand levels under the usual 1024-descriptor limit, or,
+ * with a higher limit, until its stack runs out (1.22 on Debian with 20000
+ * descriptors dies of a segmentation fault on fixtures/nginx/parity/include-loop).
  */
 export const MAX_INCLUDE_DEPTH = 64;
 /**
@@ -39,6 +42,8 @@ export interface ParseOptions {
   grammar: NginxGrammar;
   prefix: string;
   confPrefix: string;
+  /** We read as root, as nginx does: a permission refusal is nginx's too. */
+  asRoot: boolean;
 }
 
 interface Frame {
@@ -67,7 +72,7 @@ export class NginxReader {
     if (!r.ok) {
       // nginx.c/ngx_cycle.c: the root's open() failure has no "in FILE:LINE".
       this.issues.push({
-        severity: 'emerg',
+        severity: r.code === 'EACCES' && !this.opts.asRoot ? 'warn' : 'emerg',
         message: `open() "${root}" failed (${strerror(r.code)})`,
         file: root,
         includedFrom: [],
@@ -174,7 +179,6 @@ export class NginxReader {
         this.nesting--;
         if (end.kind === 'eof') return end;
         d.endLine = end.line;
-        this.grammarAfterBlock(ctx, d, frame, t.line);
         continue;
       }
       if (verdict.include) this.include(d, frame, ctx, out, t.line);
@@ -214,22 +218,17 @@ export class NginxReader {
     return { block: v.block, include: d.name === 'include' && !v.error };
   }
 
-  private grammarAfterBlock(ctx: NginxContext, d: NginxDirective, frame: Frame, line: number): void {
-    if (ctx.unchecked || ctx.entries) return;
-    const err = this.opts.grammar.afterBlock?.(ctx, d);
-    if (err) this.issue(frame, err, line);
-  }
-
   /** ngx_conf_include: the file, or every match of the pattern in glob's order, read in place. */
   private include(d: NginxDirective, frame: Frame, ctx: NginxContext, out: NginxDirective[], line: number): void {
-    const arg = d.args[0] ?? '';
+    // nginx opens the name as a C string: up to a NUL byte.
+    const arg = cString(d.args[0] ?? '');
     // ngx_conf_full_name(cycle, name, 1): relative to the configuration prefix.
     const full = arg.startsWith('/') ? arg : this.opts.confPrefix + arg;
     const site = `${frame.file}:${d.line}`;
     if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH || this.nesting >= MAX_NESTING) {
       this.issue(
         frame,
-        `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx would recurse until open() fails with "(24: Too many open files)"`,
+        `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx recurses until it runs out of file descriptors ("(24: Too many open files)") or of stack (a crash)`,
         line,
       );
       return;
@@ -240,6 +239,10 @@ export class NginxReader {
       files = g.files;
       if (g.truncated)
         this.issue(frame, `include "${full}" matches too many files; read the first ${files.length}`, line, 'warn');
+      for (const dir of g.denied ?? []) {
+        const message = `cannot list "${dir}" (13: Permission denied): the files of include "${full}" there are not read`;
+        this.issue(frame, message, line, 'warn');
+      }
     } else {
       files = [full];
     }
@@ -252,8 +255,21 @@ export class NginxReader {
         return;
       }
       const r = this.opts.source.readFile(file);
+      if (!r.ok && r.code === 'EFIFO') {
+        // nginx would not fail but hang: say so, and read on as if it were empty.
+        this.issue(frame, openFailure(file, r.code), line, 'warn');
+        this.noteRead(file, site);
+        continue;
+      }
       if (!r.ok) {
-        this.issue(frame, openFailure(file, r.code), line);
+        // nginx reads its configuration as root: a file only we may not read is our blind spot, not its error.
+        const ours = r.code === 'EACCES' && !this.opts.asRoot;
+        this.issue(
+          frame,
+          ours ? `${openFailure(file, r.code)}: not read (nginx reads as root)` : openFailure(file, r.code),
+          line,
+          ours ? 'warn' : 'emerg',
+        );
         // ngx_conf_include stops at the first file that fails.
         return;
       }
@@ -265,11 +281,12 @@ export class NginxReader {
   }
 }
 
-/** nginx's words for a file it could not read; ENOTREG and EFBIG are our refusals. */
+/** nginx's words for a file it could not read; EFIFO, ENOTREG and EFBIG are our refusals. */
 function openFailure(file: string, code: string): string {
   if (code === 'EISDIR') return `pread() "${file}" failed (21: Is a directory)`;
-  if (code === 'ENOTREG')
-    return `"${file}" is not a regular file (a FIFO or a device): not opened, nginx would block or act on it`;
+  if (code === 'EFIFO')
+    return `"${file}" is a FIFO: not opened (nginx would block opening it until something writes to it)`;
+  if (code === 'ENOTREG') return `"${file}" is not a regular file (a socket?): not read`;
   if (code === 'EFBIG') return `"${file}" is too large to read (over 32 MiB): not read`;
   return `open() "${file}" failed (${strerror(code)})`;
 }

@@ -9,6 +9,7 @@
  * is ours: existence and readability, not whether OpenSSL can parse it.
  */
 import type { NginxFileSource } from './source.js';
+import { cString } from './words.js';
 import type { NginxDirective, NginxIssue } from './types.js';
 
 export interface TlsBlock {
@@ -87,12 +88,23 @@ export function tlsIssues(
       for (const d of list) {
         if (checked.has(d)) continue;
         checked.add(d);
-        const v = d.args[0] ?? '';
+        const v = cString(d.args[0] ?? '');
         if (!plainPath(v)) continue;
         // ngx_ssl_certificate: ngx_conf_full_name(cycle, cert, 1), relative to the configuration prefix.
         const file = v.startsWith('/') ? v : confPrefix + v;
         const st = source.stat(file);
         if (st.kind === 'file') continue;
+        if (st.code === 'EACCES') {
+          // /etc/ssl/private is 0710 root:ssl-cert: only root (as nginx) may look in it.
+          out.push({
+            severity: 'warn',
+            message: `cannot check ${what} "${file}": permission denied (nginx reads it as root)`,
+            file: d.file,
+            line: d.line,
+            includedFrom: d.includedFrom,
+          });
+          continue;
+        }
         const why = st.kind === 'missing' ? `cannot be opened (${st.code ?? 'ENOENT'})` : 'is not a regular file';
         out.push({
           severity: 'emerg',

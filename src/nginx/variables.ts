@@ -46,6 +46,9 @@ const SCANNED: Record<string, readonly number[] | 'all'> = {
   auth_basic: [0],
   auth_request_set: [1],
   log_format: 'all',
+  access_log: [0],
+  limit_req_zone: [0],
+  limit_conn_zone: [0],
 };
 
 /** Directives whose argument `index` names the variable they define. */
@@ -61,6 +64,8 @@ const DEFINES: Record<string, number> = {
 const REGEX_OPS = new Set(['~', '~*', '!~', '!~*']);
 const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', '!-x']);
 
+const NO_VARIABLES: { names: string[] } = Object.freeze({ names: Object.freeze([]) as unknown as string[] });
+
 /**
  * The variables of a script or complex value as src/http/ngx_http_script.c
  * ngx_http_script_compile reads them: `$name`, `${name}`; `$1`…`$9` are
@@ -68,6 +73,7 @@ const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', 
  * without its `}` "the closing bracket in … variable is missing".
  */
 export function scriptVariables(text: string): { names: string[]; error?: string } {
+  if (text.indexOf('$') === -1) return NO_VARIABLES;
   const names: string[] = [];
   const len = text.length;
   let i = 0;
@@ -121,6 +127,7 @@ export function scriptError(d: NginxDirective): string | undefined {
 
 /** Named captures, (?<name>…), (?P<name>…) and (?'name'…), wherever written. */
 function captures(text: string, into: Set<string>): void {
+  if (text.indexOf('(?') === -1) return;
   for (const m of text.matchAll(/\(\?P?(?:<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')/g)) {
     into.add((m[1] ?? m[2] ?? '').toLowerCase());
   }
@@ -149,17 +156,19 @@ export function unknownVariables(main: readonly NginxDirective[], foreignModules
   if (foreignModules) return [];
   const defined = new Set<string>();
   const uses: { name: string; d: NginxDirective }[] = [];
-  const walk = (ds: readonly NginxDirective[], inEntries: boolean): void => {
+  const walk = (ds: readonly NginxDirective[], inEntries: boolean, inMap = false): void => {
     for (const d of ds) {
       for (const a of d.args) captures(a, defined);
       captures(d.name, defined);
+      // ngx_http_map: each value is a complex value.
+      if (inMap && d.args.length === 1) for (const name of references(d.args[0] ?? '')) uses.push({ name, d });
       if (!inEntries) {
         const at = DEFINES[d.name];
         if (at !== undefined) for (const n of references(d.args[at] ?? '')) defined.add(n);
         if (d.name === 'geo') for (const n of references(d.args.at(-1) ?? '')) defined.add(n);
         for (const a of scannedArgs(d)) for (const name of references(a)) uses.push({ name, d });
       }
-      if (d.block) walk(d.block, inEntries || ENTRY_BLOCKS.has(d.name));
+      if (d.block) walk(d.block, inEntries || ENTRY_BLOCKS.has(d.name), !inEntries && d.name === 'map');
     }
   };
   for (const http of main) if (http.name === 'http' && http.block) walk(http.block, false);
