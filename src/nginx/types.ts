@@ -23,7 +23,12 @@ export interface NginxDirective {
   line: number;
   /** "file:line" of each `include` that led here, outermost first. */
   includedFrom: string[];
-  /** The directives of its block (`{…}`), or undefined when it ends in `;`. */
+  /**
+   * The directives of its block (`{…}`), or undefined when it ends in `;`.
+   * An `include` stays in the list where it was written, followed by the
+   * directives of the files it read (each with `includedFrom` ending in the
+   * include's "file:line"), as nginx reads them into the same block.
+   */
   block?: NginxDirective[];
   /** Line of the closing `}` of its block. */
   endLine?: number;
@@ -42,6 +47,11 @@ export interface NginxIssue {
   /** nginx's own wording where nginx reports it ("unknown directive \"fastcgi_pas\""). */
   message: string;
   file: string;
+  /**
+   * nginx's line: for a statement, the line of the `;` or `{` that ends it
+   * (cf->conf_file->line when nginx complains), which is `NginxDirective.line`
+   * unless the statement spans lines; undefined where nginx names no line.
+   */
   line?: number;
   includedFrom: string[];
 }

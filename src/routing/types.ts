@@ -66,7 +66,8 @@ export interface RouteStep {
 export type RouteOutcome = 'fastcgi' | 'static' | 'status';
 
 export interface RouteBackend {
-  module: FastcgiModule;
+  /** The Apache module, or 'nginx' (its fastcgi module: fastcgi_pass). */
+  module: FastcgiModule | 'nginx';
   mode: SetupMode;
   /** The endpoint as ping writes it ("unix:/run/php/php8.2-fpm.sock", "127.0.0.1:9000"); null when Apache starts the process. */
   target: string | null;
@@ -81,6 +82,8 @@ export interface RouteBackend {
    * route's `uncertain`. They say nothing of where the request goes.
    */
   unknown?: string[];
+  /** nginx: the `upstream` block fastcgi_pass names, with its servers as written (target is the first one). */
+  upstream?: { name: string; file: string; line: number; servers: string[] };
   /** The script Apache executes itself (mod_fcgid, mod_fastcgi static/dynamic), or the file the backend is asked to run. */
   script?: string;
 }

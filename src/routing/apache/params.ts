@@ -70,6 +70,9 @@ function compute(
       return { params: fcgidEnv(rec, env, lookup, unknown), unknown };
     case 'fastcgi':
       return { params: fastcgiEnv(rec, backend, env, lookup, unknown), unknown };
+    case 'nginx':
+      // The nginx model (src/routing/nginx/params.ts) builds its own params: a bug of the caller.
+      throw new Error('an nginx backend reached the Apache params');
   }
 }
 

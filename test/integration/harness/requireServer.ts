@@ -64,6 +64,7 @@ export const BINARIES = {
   cgiFcgi: { name: 'cgi-fcgi', path: '/usr/bin/cgi-fcgi', pkg: 'libfcgi-bin' },
   perl: { name: 'perl', path: '/usr/bin/perl', pkg: 'perl' },
   apache: { name: 'apache2', path: '/usr/sbin/apache2', pkg: 'apache2' },
+  nginx: { name: 'nginx', path: '/usr/sbin/nginx', pkg: 'nginx' },
   modFcgid: { name: 'mod_fcgid', path: '/usr/lib/apache2/modules/mod_fcgid.so', pkg: 'libapache2-mod-fcgid' },
   modProxyFcgi: { name: 'mod_proxy_fcgi', path: '/usr/lib/apache2/modules/mod_proxy_fcgi.so', pkg: 'apache2' },
 } as const;

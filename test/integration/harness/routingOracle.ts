@@ -227,7 +227,7 @@ interface Echo {
   params: Record<string, string>;
 }
 
-function parseEcho(body: string): Echo | undefined {
+export function parseEcho(body: string): Echo | undefined {
   try {
     const e = JSON.parse(body) as Echo;
     return e && e.app === 'fcgi-doctor serve' && typeof e.params === 'object' ? e : undefined;
@@ -284,7 +284,7 @@ export async function observe(run: OracleRun, c: RoutingCase, r: CaseRequest): P
 }
 
 /** One request with node:http (no keep-alive, no default headers beyond those given), telling the client's port. */
-function httpRequestWithPort(
+export function httpRequestWithPort(
   port: number,
   url: string,
   method: string,

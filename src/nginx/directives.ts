@@ -1,0 +1,255 @@
+/**
+ * The grammar of Debian's nginx 1.22: src/core/ngx_conf_file.c
+ * ngx_conf_handler over the ngx_command_t table of its modules
+ * (directiveTable.ts, generated from the source), plus the checks the
+ * handlers make that a configuration commonly trips: "is duplicate", the
+ * location nesting rules of ngx_http_core_location, `root`/`alias`,
+ * `load_module` (a dynamic module's directives exist only once it is loaded).
+ */
+import * as path from 'node:path';
+import { type LocationName, type NginxContext, type NginxScope, locationName } from './context.js';
+import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './directiveTable.js';
+import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
+import { ListenTable } from './listen.js';
+import type { NginxFileSource } from './source.js';
+import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
+import type { NginxDirective, NginxIssue } from './types.js';
+import { unknownVariables } from './variables.js';
+
+const NGX_CONF_ARGS_NUMBER = 0xff;
+const NGX_CONF_BLOCK = 0x100;
+const NGX_CONF_FLAG = 0x200;
+const NGX_CONF_ANY = 0x400;
+const NGX_CONF_1MORE = 0x800;
+const NGX_CONF_2MORE = 0x1000;
+const NGX_CONF_MAX_ARGS = 8;
+
+/** cf->cmd_type of each kind of block (ngx_conf_file.h, ngx_event.h, ngx_http_config.h, ngx_stream.h, ngx_mail.h). */
+const SCOPE_BIT: Record<NginxScope, number> = {
+  main: 0x01000000,
+  events: 0x02000000,
+  http: 0x02000000,
+  server: 0x04000000,
+  location: 0x08000000,
+  upstream: 0x10000000,
+  sif: 0x20000000,
+  lif: 0x40000000,
+  limit_except: 0x80000000,
+  stream: 0x02000000,
+  stream_server: 0x04000000,
+  stream_upstream: 0x08000000,
+  mail: 0x02000000,
+  mail_server: 0x04000000,
+};
+
+/** Where load_module looks for a relative name: nginx's prefix (ngx_conf_full_name(cycle, name, 0)). */
+export interface TableGrammarOptions {
+  source: NginxFileSource;
+  prefix: string;
+  /** Where relative `ssl_certificate` paths are resolved (the root file's directory). */
+  confPrefix: string;
+}
+
+function index(rows: readonly DirectiveRow[], into: Map<string, DirectiveRow[]>): void {
+  for (const row of rows) {
+    const list = into.get(row[0]);
+    if (list) list.push(row);
+    else into.set(row[0], [row]);
+  }
+}
+
+/** ngx_conf_handler's argument count test (argument_number[] and the FLAG/1MORE/2MORE/ANY bits). */
+function argsFit(mask: number, words: number): boolean {
+  if (mask & NGX_CONF_ANY) return true;
+  if (mask & NGX_CONF_FLAG) return words === 2;
+  if (mask & NGX_CONF_1MORE) return words >= 2;
+  if (mask & NGX_CONF_2MORE) return words >= 3;
+  if (words > NGX_CONF_MAX_ARGS) return false;
+  return (mask & NGX_CONF_ARGS_NUMBER & (1 << (words - 1))) !== 0;
+}
+
+/** The blocks after which `load_module` is "specified too late" (they count the modules: ngx_count_modules). */
+const COUNTING_BLOCKS = new Set(['events', 'http', 'stream', 'mail']);
+
+export class TableGrammar implements NginxGrammar {
+  readonly checksTree = true;
+  /** Upstream blocks defined so far, by lower-cased name (ngx_http_upstream_add compares with strncasecmp). */
+  private readonly upstreams = new Set<string>();
+  private readonly listens = new ListenTable();
+  /** TLS settings per http block and per server, by their block context. */
+  private readonly tlsHttp = new WeakMap<NginxContext, TlsBlock>();
+  private readonly tlsServers: TlsServer[] = [];
+  private readonly tlsServerOf = new WeakMap<NginxContext, TlsServer>();
+  private readonly byName = new Map<string, DirectiveRow[]>();
+  private modulesUsed = false;
+  /** A module we have no table for was loaded: names we do not know may be its directives. */
+  private foreignModule = false;
+  private readonly loaded = new Set<string>();
+
+  constructor(private readonly opts: TableGrammarOptions) {
+    index(STATIC_DIRECTIVES, this.byName);
+  }
+
+  statement(ctx: NginxContext, d: NginxDirective, end: ';' | '{', line: number): StatementVerdict {
+    const rows = this.byName.get(d.name);
+    if (!rows) {
+      if (this.foreignModule)
+        return {
+          error: `unknown directive "${d.name}" (or one of a loaded module the doctor does not know)`,
+          severity: 'warn',
+        };
+      return { error: `unknown directive "${d.name}"` };
+    }
+    const bit = SCOPE_BIT[ctx.scope];
+    const words = d.args.length + 1;
+    for (const [, family, mask, dup] of rows) {
+      if (family !== 'conf' && family !== ctx.family) continue;
+      if (!(mask & bit)) continue;
+      if (!(mask & NGX_CONF_BLOCK) && end !== ';') return { error: `directive "${d.name}" is not terminated by ";"` };
+      if (mask & NGX_CONF_BLOCK && end !== '{') return { error: `directive "${d.name}" has no opening "{"` };
+      if (!argsFit(mask, words)) return { error: `invalid number of arguments in "${d.name}" directive` };
+      const handled = this.handler(ctx, d);
+      if (handled.error) return handled;
+      if (dup) {
+        const seen = (ctx.seen ??= new Map());
+        if (seen.has(d.name)) return { error: `"${d.name}" directive is duplicate` };
+        seen.set(d.name, d.name);
+      }
+      if (mask & NGX_CONF_BLOCK) {
+        if (COUNTING_BLOCKS.has(d.name) && ctx.scope === 'main') this.modulesUsed = true;
+        const block = handled.block ?? blockContext(ctx, d.name);
+        if (block) this.noteBlock(ctx, block, d, line);
+        return { block };
+      }
+      this.noteTls(ctx, d);
+      return {};
+    }
+    return { error: `"${d.name}" directive is not allowed here` };
+  }
+
+  entry(): string | undefined {
+    return undefined;
+  }
+
+  finish(main: readonly NginxDirective[]): NginxIssue[] {
+    const server = (key: object): TlsServer | undefined => this.tlsServerOf.get(key as NginxContext);
+    const addresses = this.listens.sslAddresses().map((a) => ({
+      defaultServer: server(a.defaultServer),
+      servers: a.servers.map(server),
+    }));
+    return [
+      ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
+      ...unknownVariables(main, this.foreignModule),
+    ];
+  }
+
+  /** Remembers the http blocks and servers, for the TLS checks made at the end. */
+  private noteBlock(ctx: NginxContext, block: NginxContext, d: NginxDirective, line: number): void {
+    if (block.family !== 'http') return;
+    if (block.scope === 'http') this.tlsHttp.set(block, { certificates: [], keys: [] });
+    if (block.scope === 'server' && ctx.scope === 'http') {
+      const server: TlsServer = {
+        file: d.file,
+        line,
+        includedFrom: d.includedFrom,
+        certificates: [],
+        keys: [],
+        http: this.tlsHttp.get(ctx) ?? { certificates: [], keys: [] },
+      };
+      this.tlsServers.push(server);
+      this.tlsServerOf.set(block, server);
+    }
+  }
+
+  private noteTls(ctx: NginxContext, d: NginxDirective): void {
+    if (ctx.family !== 'http') return;
+    const target =
+      ctx.scope === 'server' ? this.tlsServerOf.get(ctx) : ctx.scope === 'http' ? this.tlsHttp.get(ctx) : undefined;
+    if (!target) return;
+    if (d.name === 'ssl_certificate') target.certificates.push(d);
+    else if (d.name === 'ssl_certificate_key') target.keys.push(d);
+    else if (d.name === 'ssl_reject_handshake') target.reject = d.args[0] === 'on';
+  }
+
+  /** The handlers' own refusals, for the directives whose mistakes are common. */
+  private handler(ctx: NginxContext, d: NginxDirective): StatementVerdict {
+    switch (d.name) {
+      case 'load_module':
+        return this.loadModule(d);
+      case 'root':
+      case 'alias':
+        return rootOrAlias(ctx, d);
+      case 'location':
+        return location(ctx, d);
+      case 'listen':
+        return ctx.family === 'http' && ctx.scope === 'server' ? { error: this.listens.add(ctx, d.args) } : {};
+      case 'upstream': {
+        if (ctx.family !== 'http') return {};
+        const name = (d.args[0] ?? '').toLowerCase();
+        if (this.upstreams.has(name)) return { error: `duplicate upstream "${d.args[0] ?? ''}"` };
+        this.upstreams.add(name);
+        return {};
+      }
+      default:
+        return {};
+    }
+  }
+
+  /** nginx.c ngx_load_module: before the first events/http/stream/mail block, and the file must load. */
+  private loadModule(d: NginxDirective): StatementVerdict {
+    if (this.modulesUsed) return { error: '"load_module" directive is specified too late' };
+    const arg = d.args[0] ?? '';
+    const file = arg.startsWith('/') ? arg : this.opts.prefix + arg;
+    const st = this.opts.source.stat(file);
+    if (st.kind !== 'file') {
+      return {
+        error: `dlopen() "${file}" failed (${file}: cannot open shared object file: No such file or directory)`,
+      };
+    }
+    const base = path.posix.basename(file);
+    if (this.loaded.has(base)) return {};
+    this.loaded.add(base);
+    const rows = DYNAMIC_DIRECTIVES[base];
+    if (rows) index(rows, this.byName);
+    else this.foreignModule = true;
+    return {};
+  }
+}
+
+/** ngx_http_core_root: one of root/alias per block, no alias in a named location, no $document_root in either. */
+function rootOrAlias(ctx: NginxContext, d: NginxDirective): StatementVerdict {
+  const seen = (ctx.seen ??= new Map());
+  const earlier = seen.get('root|alias');
+  if (earlier === d.name) return { error: `"${d.name}" directive is duplicate` };
+  if (earlier) return { error: `"${d.name}" directive is duplicate, "${earlier}" directive was specified earlier` };
+  if (d.name === 'alias' && ctx.location?.kind === 'named')
+    return { error: 'the "alias" directive cannot be used inside the named location' };
+  const v = d.args[0] ?? '';
+  if (v.includes('$document_root') || v.includes('${document_root}'))
+    return { error: `the $document_root variable cannot be used in the "${d.name}" directive` };
+  seen.set('root|alias', d.name);
+  return {};
+}
+
+/** ngx_http_core_location: the modifier, and the rules for a location inside a location. */
+function location(ctx: NginxContext, d: NginxDirective): StatementVerdict {
+  const loc = locationName(d.args);
+  if ('error' in loc) return { error: loc.error };
+  if (ctx.scope === 'location' && ctx.location) {
+    const parent: LocationName = ctx.location;
+    if (parent.kind === 'exact')
+      return { error: `location "${loc.name}" cannot be inside the exact location "${parent.name}"` };
+    if (parent.kind === 'named')
+      return { error: `location "${loc.name}" cannot be inside the named location "${parent.name}"` };
+    if (loc.kind === 'named') return { error: `named location "${loc.name}" can be on the server level only` };
+    const isRegex = loc.kind === 'regex' || loc.kind === 'iregex';
+    if (!isRegex && !loc.name.startsWith(parent.name))
+      return { error: `location "${loc.name}" is outside location "${parent.name}"` };
+  }
+  return { block: { family: 'http', scope: 'location', location: loc } };
+}
+
+/** A grammar with Debian's nginx 1.22 table, for one reading (load_module adds to it). */
+export function debianNginxGrammar(opts: TableGrammarOptions): NginxGrammar {
+  return new TableGrammar(opts);
+}

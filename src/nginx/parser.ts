@@ -1,0 +1,276 @@
+/**
+ * nginx's configuration reader: src/core/ngx_conf_file.c ngx_conf_parse (one
+ * file or one block, reading statements until `}` or the end of the file),
+ * ngx_conf_handler (finding the directive and checking where it stands and its
+ * argument count, through the grammar) and ngx_conf_include (an `include` reads
+ * the file or each glob match in place, inside the current block).
+ *
+ * nginx stops at its first error; this reader records it with nginx's message
+ * and line and goes on, so one run lists every problem. Lines follow nginx's
+ * cf->conf_file->line: an error about a statement is reported on the line of
+ * the `;` or `{` that ended it, as nginx's "in FILE:LINE" says.
+ */
+import * as path from 'node:path';
+import type { NginxConfig, NginxDirective, NginxFileRead, NginxIssue } from './types.js';
+import { MAIN_CONTEXT, type NginxContext, entriesAcceptInclude } from './context.js';
+import { type LexResult, NginxLexer } from './lexer.js';
+import { expandGlob, isGlobPattern } from './glob.js';
+import type { NginxFileSource } from './source.js';
+import type { NginxGrammar } from './grammar.js';
+import { strerror } from './errors.js';
+import { duplicateLocations } from './locations.js';
+
+/**
+ * Our bound on nested includes. nginx has no loop guard: it keeps every file of
+ * the chain open and recurses until open() fails with EMFILE (24: Too many open
+ * files), about a thousand levels under the usual 1024-descriptor limit.
+ */
+export const MAX_INCLUDE_DEPTH = 64;
+/**
+ * Our bound on blocks and includes nested in one another (nginx has none; a
+ * real configuration nests a handful). Keeps the recursion far from the stack limit.
+ */
+export const MAX_NESTING = 256;
+/** Our bound on the files one configuration may read (nginx has none). */
+export const MAX_FILES = 50_000;
+
+export interface ParseOptions {
+  source: NginxFileSource;
+  grammar: NginxGrammar;
+  prefix: string;
+  confPrefix: string;
+}
+
+interface Frame {
+  file: string;
+  includedFrom: string[];
+}
+
+/** How a block ended: its `}`, the end of the file (an error inside a block), or a fatal lexer error. */
+type BlockEnd = { kind: 'close'; line: number } | { kind: 'eof'; line: number };
+
+export class NginxReader {
+  readonly files: NginxFileRead[] = [];
+  readonly issues: NginxIssue[] = [];
+  private readonly dumped = new Set<string>();
+  /** Line of the `{` of each block directive: where nginx reports what it finds about the block later. */
+  private readonly openLine = new WeakMap<NginxDirective, number>();
+  private fileCount = 0;
+  private nesting = 0;
+  private limitReported = false;
+
+  constructor(private readonly opts: ParseOptions) {}
+
+  read(root: string): NginxConfig {
+    const directives: NginxDirective[] = [];
+    const r = this.opts.source.readFile(root);
+    if (!r.ok) {
+      // nginx.c/ngx_cycle.c: the root's open() failure has no "in FILE:LINE".
+      this.issues.push({
+        severity: 'emerg',
+        message: `open() "${root}" failed (${strerror(r.code)})`,
+        file: root,
+        includedFrom: [],
+      });
+    } else {
+      this.noteRead(root, undefined);
+      this.parseFile(r.data, { file: root, includedFrom: [] }, { ...MAIN_CONTEXT }, directives);
+      if (this.opts.grammar.checksTree && !directives.some((d) => d.name === 'events' && d.block)) {
+        // ngx_event.c ngx_event_init_conf: checked once the whole file is read, no line given.
+        this.issue({ file: root, includedFrom: [] }, 'no "events" section in configuration', undefined);
+      }
+      if (this.opts.grammar.checksTree) {
+        for (const dup of duplicateLocations(directives)) {
+          const d = dup.directive;
+          this.issue({ file: d.file, includedFrom: d.includedFrom }, dup.message, this.openLine.get(d) ?? d.line);
+        }
+      }
+      this.issues.push(...(this.opts.grammar.finish?.(directives) ?? []));
+    }
+    return {
+      root,
+      prefix: this.opts.prefix,
+      confPrefix: this.opts.confPrefix,
+      directives,
+      files: this.files,
+      issues: this.issues,
+    };
+  }
+
+  private noteRead(file: string, includedBy: string | undefined): void {
+    this.fileCount++;
+    // ngx_conf_add_dump: `nginx -T` dumps each file name once, at its first read.
+    if (this.dumped.has(file)) return;
+    this.dumped.add(file);
+    this.files.push(includedBy === undefined ? { file } : { file, includedBy });
+  }
+
+  private issue(frame: Frame, message: string, line: number | undefined, severity: 'emerg' | 'warn' = 'emerg'): void {
+    const i: NginxIssue = { severity, message, file: frame.file, includedFrom: frame.includedFrom };
+    if (line !== undefined) i.line = line;
+    this.issues.push(i);
+  }
+
+  /** ngx_conf_parse(cf, filename): a whole file, whose top level is the includer's block. */
+  private parseFile(data: Buffer, frame: Frame, ctx: NginxContext, out: NginxDirective[]): void {
+    const lexer = NginxLexer.fromBytes(data);
+    if (data.subarray(0, 8192).includes(0)) {
+      // nginx would lex it anyway; say what it is before the errors it causes.
+      this.issue(frame, 'the file is binary (it has a NUL byte), not a configuration', undefined, 'warn');
+    }
+    this.parseStatements(lexer, frame, ctx, out, false);
+  }
+
+  /**
+   * The loop of ngx_conf_parse: statements until `}` (inside a block) or the
+   * end of the file. Returns how it ended.
+   */
+  private parseStatements(
+    lexer: NginxLexer,
+    frame: Frame,
+    ctx: NginxContext,
+    out: NginxDirective[],
+    inBlock: boolean,
+  ): BlockEnd {
+    for (;;) {
+      const t: LexResult = lexer.next();
+      if (t.kind === 'error') {
+        this.issue(frame, t.message, t.line);
+        if (t.fatal) return { kind: 'eof', line: t.line };
+        continue;
+      }
+      if (t.kind === 'close') {
+        if (!inBlock) {
+          this.issue(frame, 'unexpected "}"', t.line);
+          continue;
+        }
+        return { kind: 'close', line: t.line };
+      }
+      if (t.kind === 'eof') {
+        if (inBlock) this.issue(frame, 'unexpected end of file, expecting "}"', t.line);
+        return { kind: 'eof', line: t.line };
+      }
+      const [nameWord, ...argWords] = t.words;
+      if (!nameWord) continue;
+      const d: NginxDirective = {
+        name: nameWord.text,
+        args: argWords.map((w) => w.text),
+        file: frame.file,
+        line: nameWord.line,
+        includedFrom: frame.includedFrom,
+      };
+      out.push(d);
+      const verdict = this.check(ctx, d, t.end, frame, t.line);
+      if (t.end === '{') {
+        const children: NginxDirective[] = [];
+        d.block = children;
+        this.openLine.set(d, t.line);
+        if (this.nesting >= MAX_NESTING) {
+          this.issue(frame, `blocks nested more than ${MAX_NESTING} deep: the rest of this file is not read`, t.line);
+          return { kind: 'eof', line: t.line };
+        }
+        this.nesting++;
+        const end = this.parseStatements(lexer, frame, verdict.block ?? { ...ctx, unchecked: true }, children, true);
+        this.nesting--;
+        if (end.kind === 'eof') return end;
+        d.endLine = end.line;
+        this.grammarAfterBlock(ctx, d, frame, t.line);
+        continue;
+      }
+      if (verdict.include) this.include(d, frame, ctx, out, t.line);
+    }
+  }
+
+  private check(
+    ctx: NginxContext,
+    d: NginxDirective,
+    end: ';' | '{',
+    frame: Frame,
+    line: number,
+  ): { block?: NginxContext; include?: boolean } {
+    if (ctx.unchecked) return { include: false };
+    if (ctx.entries) {
+      // A module's own handler reads these lines (ngx_conf_parse's cf->handler branch).
+      if (end === '{') {
+        this.issue(frame, 'unexpected "{"', line);
+        return {};
+      }
+      if (d.name === 'include' && entriesAcceptInclude(ctx.entries)) {
+        if (d.args.length !== 1) {
+          this.issue(frame, 'invalid number of arguments in "include" directive', line);
+          return {};
+        }
+        return { include: true };
+      }
+      const err = this.opts.grammar.entry(ctx.entries, d);
+      if (err) this.issue(frame, err, line);
+      return {};
+    }
+    const v = this.opts.grammar.statement(ctx, d, end, line);
+    if (v.error) this.issue(frame, v.error, line, v.severity ?? 'emerg');
+    return { block: v.block, include: d.name === 'include' && !v.error };
+  }
+
+  private grammarAfterBlock(ctx: NginxContext, d: NginxDirective, frame: Frame, line: number): void {
+    if (ctx.unchecked || ctx.entries) return;
+    const err = this.opts.grammar.afterBlock?.(ctx, d);
+    if (err) this.issue(frame, err, line);
+  }
+
+  /** ngx_conf_include: the file, or every match of the pattern in glob's order, read in place. */
+  private include(d: NginxDirective, frame: Frame, ctx: NginxContext, out: NginxDirective[], line: number): void {
+    const arg = d.args[0] ?? '';
+    // ngx_conf_full_name(cycle, name, 1): relative to the configuration prefix.
+    const full = arg.startsWith('/') ? arg : this.opts.confPrefix + arg;
+    const site = `${frame.file}:${d.line}`;
+    if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH || this.nesting >= MAX_NESTING) {
+      this.issue(
+        frame,
+        `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx would recurse until open() fails with "(24: Too many open files)"`,
+        line,
+      );
+      return;
+    }
+    let files: string[];
+    if (isGlobPattern(full)) {
+      const g = expandGlob(full, this.opts.source);
+      files = g.files;
+      if (g.truncated)
+        this.issue(frame, `include "${full}" matches too many files; read the first ${files.length}`, line, 'warn');
+    } else {
+      files = [full];
+    }
+    const inner: Frame = { file: '', includedFrom: [...frame.includedFrom, site] };
+    for (const file of files) {
+      if (this.fileCount >= MAX_FILES) {
+        if (!this.limitReported)
+          this.issue(frame, `more than ${MAX_FILES} files read; the rest is not read`, line, 'warn');
+        this.limitReported = true;
+        return;
+      }
+      const r = this.opts.source.readFile(file);
+      if (!r.ok) {
+        this.issue(frame, openFailure(file, r.code), line);
+        // ngx_conf_include stops at the first file that fails.
+        return;
+      }
+      this.noteRead(file, site);
+      this.nesting++;
+      this.parseFile(r.data, { ...inner, file }, ctx, out);
+      this.nesting--;
+    }
+  }
+}
+
+/** nginx's words for a file it could not read; ENOTREG and EFBIG are our refusals. */
+function openFailure(file: string, code: string): string {
+  if (code === 'EISDIR') return `pread() "${file}" failed (21: Is a directory)`;
+  if (code === 'ENOTREG')
+    return `"${file}" is not a regular file (a FIFO or a device): not opened, nginx would block or act on it`;
+  if (code === 'EFBIG') return `"${file}" is too large to read (over 32 MiB): not read`;
+  return `open() "${file}" failed (${strerror(code)})`;
+}
+
+export function confPrefixOf(root: string): string {
+  return `${path.posix.dirname(root)}/`;
+}

@@ -1,0 +1,185 @@
+/**
+ * The only door through which the nginx reader touches files: the live disk,
+ * or an in-memory tree for unit tests (symlinks, unreadable files, FIFOs).
+ * Its own small copy rather than src/apache/source.ts: src/nginx may import
+ * only node built-ins and src/util (CONTRIBUTING.md).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type NginxFileKind = 'file' | 'dir' | 'other' | 'missing';
+
+export interface NginxStat {
+  kind: NginxFileKind;
+  /** errno code when the entry could not be examined (ENOENT, EACCES, ELOOP…). */
+  code?: string;
+}
+
+export type NginxRead = { ok: true; data: Buffer } | { ok: false; code: string };
+
+export type NginxListing = { ok: true; names: string[] } | { ok: false; code: string };
+
+export interface NginxFileSource {
+  /** Follows symlinks, as open(2) does. */
+  stat(file: string): NginxStat;
+  /** Lists the names of a directory, as glob(3) reads it (no "." and ".."). */
+  readDir(dir: string): NginxListing;
+  /** Reads a regular file whole; never opens a FIFO or a device. */
+  readFile(file: string): NginxRead;
+  /** Canonical path (symlinks resolved), undefined when it cannot be resolved. */
+  realpath(file: string): string | undefined;
+}
+
+/**
+ * Larger files are refused (code EFBIG): nginx reads any size in 4 KiB steps,
+ * but a configuration this big is a mistake or an attack on the doctor.
+ */
+export const MAX_NGINX_FILE_BYTES = 32 * 1024 * 1024;
+
+function errCode(e: unknown): string {
+  return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
+}
+
+export class LiveNginxSource implements NginxFileSource {
+  stat(file: string): NginxStat {
+    try {
+      const st = fs.statSync(file);
+      return { kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other' };
+    } catch (e) {
+      return { kind: 'missing', code: errCode(e) };
+    }
+  }
+
+  readDir(dir: string): NginxListing {
+    try {
+      return { ok: true, names: fs.readdirSync(dir) };
+    } catch (e) {
+      return { ok: false, code: errCode(e) };
+    }
+  }
+
+  readFile(file: string): NginxRead {
+    let fd: number | undefined;
+    try {
+      // stat before open: opening a FIFO blocks, opening a device can act on it.
+      const st = fs.statSync(file);
+      if (st.isDirectory()) return { ok: false, code: 'EISDIR' };
+      if (!st.isFile()) return { ok: false, code: 'ENOTREG' };
+      // O_NONBLOCK and fstat again: the entry may have been replaced since the stat.
+      fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const again = fs.fstatSync(fd);
+      if (!again.isFile()) return { ok: false, code: 'ENOTREG' };
+      if (again.size > MAX_NGINX_FILE_BYTES) return { ok: false, code: 'EFBIG' };
+      return { ok: true, data: fs.readFileSync(fd) };
+    } catch (e) {
+      return { ok: false, code: errCode(e) };
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  realpath(file: string): string | undefined {
+    try {
+      return fs.realpathSync.native(file);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** An entry of an in-memory tree: content, a symlink, an unreadable file, a directory or a FIFO. */
+export type NginxMemoryEntry =
+  | string
+  | Buffer
+  | { symlink: string }
+  | { error: string }
+  | { dir: true }
+  | { fifo: true };
+
+const MAX_SYMLINK_HOPS = 40;
+
+/** A tree held in memory; keys are absolute paths, parent directories exist implicitly. */
+export class MemoryNginxSource implements NginxFileSource {
+  private readonly entries = new Map<string, NginxMemoryEntry>();
+  private readonly dirs = new Map<string, Set<string>>([['/', new Set()]]);
+
+  constructor(tree: Record<string, NginxMemoryEntry>) {
+    for (const [p, entry] of Object.entries(tree)) this.add(p, entry);
+  }
+
+  add(p: string, entry: NginxMemoryEntry): void {
+    const norm = path.posix.resolve('/', p);
+    this.entries.set(norm, entry);
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry) this.dir(norm);
+    for (let child = norm; child !== '/'; child = path.posix.dirname(child)) {
+      this.dir(path.posix.dirname(child)).add(path.posix.basename(child));
+    }
+  }
+
+  private dir(d: string): Set<string> {
+    let set = this.dirs.get(d);
+    if (!set) {
+      set = new Set();
+      this.dirs.set(d, set);
+    }
+    return set;
+  }
+
+  private resolve(p: string): { path?: string; code?: string } {
+    let hops = 0;
+    let parts = path.posix.resolve('/', p).split('/').filter(Boolean);
+    let done = '/';
+    while (parts.length > 0) {
+      const [head = '', ...rest] = parts;
+      const next = path.posix.join(done, head);
+      const entry = this.entries.get(next);
+      if (entry !== undefined && typeof entry === 'object' && !Buffer.isBuffer(entry) && 'symlink' in entry) {
+        if (++hops > MAX_SYMLINK_HOPS) return { code: 'ELOOP' };
+        parts = [...path.posix.resolve(done, entry.symlink).split('/').filter(Boolean), ...rest];
+        done = '/';
+        continue;
+      }
+      if (entry === undefined && !this.dirs.has(next)) return { code: 'ENOENT' };
+      if (rest.length > 0 && !this.dirs.has(next)) return { code: 'ENOTDIR' };
+      done = next;
+      parts = rest;
+    }
+    return { path: done };
+  }
+
+  stat(file: string): NginxStat {
+    const r = this.resolve(file);
+    if (!r.path) return { kind: 'missing', code: r.code };
+    const entry = this.entries.get(r.path);
+    if (entry === undefined || (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry)) {
+      return { kind: 'dir' };
+    }
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'fifo' in entry) return { kind: 'other' };
+    return { kind: 'file' };
+  }
+
+  readDir(dir: string): NginxListing {
+    const r = this.resolve(dir);
+    if (!r.path) return { ok: false, code: r.code ?? 'ENOENT' };
+    const set = this.dirs.get(r.path);
+    if (!set) return { ok: false, code: 'ENOTDIR' };
+    return { ok: true, names: [...set] };
+  }
+
+  readFile(file: string): NginxRead {
+    const r = this.resolve(file);
+    if (!r.path) return { ok: false, code: r.code ?? 'ENOENT' };
+    const entry = this.entries.get(r.path);
+    if (entry === undefined) return { ok: false, code: this.dirs.has(r.path) ? 'EISDIR' : 'ENOENT' };
+    if (typeof entry === 'string') return { ok: true, data: Buffer.from(entry, 'utf8') };
+    if (Buffer.isBuffer(entry)) return { ok: true, data: entry };
+    if ('error' in entry) return { ok: false, code: entry.error };
+    if ('dir' in entry) return { ok: false, code: 'EISDIR' };
+    if ('fifo' in entry) return { ok: false, code: 'ENOTREG' };
+    return { ok: false, code: 'EINVAL' };
+  }
+
+  realpath(file: string): string | undefined {
+    return this.resolve(file).path;
+  }
+}

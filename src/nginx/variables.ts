@@ -1,0 +1,136 @@
+/**
+ * `unknown "x" variable`: src/http/ngx_http_variables.c
+ * ngx_http_variables_init_vars, once the http block is read, refuses a
+ * variable used in a script or complex value that no module defines, no
+ * `set`/`map`/`geo`/`split_clients`/`auth_request_set` defines, and no named
+ * capture of a regular expression defines. nginx names no line; we name the
+ * first directive using it.
+ *
+ * To never refuse what nginx accepts, the check is lopsided: the names taken
+ * as defined are a superset (every lower-case ngx_string literal of nginx's
+ * http sources, every named capture written anywhere, including in a
+ * directive we do not scan), and only the arguments known to be scripts or
+ * complex values are scanned (never a regular expression, where `$` is an
+ * anchor).
+ */
+import { HTTP_VARIABLE_NAMES, HTTP_VARIABLE_PREFIXES } from './directiveTable.js';
+import type { NginxDirective, NginxIssue } from './types.js';
+
+const BUILTIN = new Set(HTTP_VARIABLE_NAMES);
+
+/** Which arguments (by index; -1: the last) of a directive are scripts or complex values. */
+const SCANNED: Record<string, readonly number[] | 'all'> = {
+  set: [1],
+  return: [-1],
+  root: [0],
+  alias: [0],
+  try_files: 'all',
+  index: 'all',
+  fastcgi_param: [1],
+  uwsgi_param: [1],
+  scgi_param: [1],
+  proxy_set_header: [1],
+  grpc_set_header: [1],
+  add_header: [1],
+  fastcgi_pass: [0],
+  proxy_pass: [0],
+  uwsgi_pass: [0],
+  scgi_pass: [0],
+  grpc_pass: [0],
+  rewrite: [1],
+  error_page: [-1],
+  map: [0],
+  split_clients: [0],
+  fastcgi_cache_key: [0],
+  proxy_cache_key: [0],
+  auth_basic: [0],
+  auth_request_set: [1],
+  log_format: 'all',
+};
+
+/** Directives whose argument `index` names the variable they define. */
+const DEFINES: Record<string, number> = {
+  set: 0,
+  map: 1,
+  split_clients: 1,
+  auth_request_set: 0,
+  perl_set: 0,
+  js_set: 0,
+};
+
+const REGEX_OPS = new Set(['~', '~*', '!~', '!~*']);
+const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', '!-x']);
+
+/** `$name` and `${name}` as ngx_http_script_compile reads them; `$1` is a capture, not a variable. */
+function references(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g)) {
+    const name = m[1] ?? m[2] ?? '';
+    if (/^[0-9]/.test(name)) continue;
+    out.push(name.toLowerCase());
+  }
+  return out;
+}
+
+/** Named captures, (?<name>…), (?P<name>…) and (?'name'…), wherever written. */
+function captures(text: string, into: Set<string>): void {
+  for (const m of text.matchAll(/\(\?P?(?:<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')/g)) {
+    into.add((m[1] ?? m[2] ?? '').toLowerCase());
+  }
+}
+
+function scannedArgs(d: NginxDirective): string[] {
+  if (d.name === 'if') {
+    const words = d.args.map((w, i) => {
+      let v = w;
+      if (i === 0) v = v.replace(/^\(/, '');
+      if (i === d.args.length - 1) v = v.replace(/\)$/, '');
+      return v;
+    });
+    const op = words.findIndex((w) => REGEX_OPS.has(w));
+    const kept = op === -1 ? words : words.slice(0, op);
+    return kept.filter((w) => !IF_OPS.has(w));
+  }
+  if (d.name === 'geo') return d.args.length === 2 ? [d.args[0] ?? ''] : [];
+  const spec = SCANNED[d.name];
+  if (!spec) return [];
+  if (spec === 'all') return d.args;
+  return spec.map((i) => d.args[i < 0 ? d.args.length + i : i] ?? '');
+}
+
+export function unknownVariables(main: readonly NginxDirective[], foreignModules: boolean): NginxIssue[] {
+  if (foreignModules) return [];
+  const defined = new Set<string>();
+  const uses: { name: string; d: NginxDirective }[] = [];
+  const walk = (ds: readonly NginxDirective[], inEntries: boolean): void => {
+    for (const d of ds) {
+      for (const a of d.args) captures(a, defined);
+      captures(d.name, defined);
+      if (!inEntries) {
+        const at = DEFINES[d.name];
+        if (at !== undefined) for (const n of references(d.args[at] ?? '')) defined.add(n);
+        if (d.name === 'geo') for (const n of references(d.args.at(-1) ?? '')) defined.add(n);
+        for (const a of scannedArgs(d)) for (const name of references(a)) uses.push({ name, d });
+      }
+      if (d.block) walk(d.block, inEntries || ENTRY_BLOCKS.has(d.name));
+    }
+  };
+  for (const http of main) if (http.name === 'http' && http.block) walk(http.block, false);
+  const out: NginxIssue[] = [];
+  const reported = new Set<string>();
+  for (const { name, d } of uses) {
+    if (defined.has(name) || BUILTIN.has(name) || reported.has(name)) continue;
+    if (HTTP_VARIABLE_PREFIXES.some((p) => name.startsWith(p))) continue;
+    reported.add(name);
+    out.push({
+      severity: 'emerg',
+      message: `unknown "${name}" variable`,
+      file: d.file,
+      line: d.line,
+      includedFrom: d.includedFrom,
+    });
+  }
+  return out;
+}
+
+const ENTRY_BLOCKS = new Set(['types', 'map', 'geo', 'split_clients', 'charset_map']);

@@ -1,0 +1,147 @@
+/**
+ * Bad input never throws, never hangs, and says what it met: binary files,
+ * huge files and lines, deep nesting, include loops, unreadable files, FIFOs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MemoryNginxSource, readNginxConfig } from '../../src/nginx/index.js';
+import { MAX_NGINX_FILE_BYTES } from '../../src/nginx/source.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'fcgi-nginx-bad-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function tree(files: Record<string, string | Buffer>): string {
+  const top = mkdtempSync(path.join(dir, 't-'));
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(top, name)), { recursive: true });
+    writeFileSync(path.join(top, name), content);
+  }
+  return top;
+}
+
+const messages = (root: string) =>
+  readNginxConfig(root, { prefix: `${path.dirname(root)}/` }).issues.map((i) => i.message);
+
+describe('bad input on the real disk', () => {
+  it('a FIFO is never opened', () => {
+    const top = tree({ 'nginx.conf': 'events {}\ninclude pipe;\n' });
+    expect(spawnSync('mkfifo', [path.join(top, 'pipe')]).status).toBe(0);
+    expect(messages(path.join(top, 'nginx.conf'))).toEqual([
+      `"${top}/pipe" is not a regular file (a FIFO or a device): not opened, nginx would block or act on it`,
+    ]);
+  });
+
+  it('a file over the bound is not read, and says so', () => {
+    const top = tree({ 'nginx.conf': 'events {}\ninclude big;\n', big: '' });
+    truncateSync(path.join(top, 'big'), MAX_NGINX_FILE_BYTES + 1);
+    expect(messages(path.join(top, 'nginx.conf'))).toEqual([
+      `"${top}/big" is too large to read (over 32 MiB): not read`,
+    ]);
+  });
+
+  it('a binary file is named as such, then lexed as nginx would', () => {
+    const top = tree({
+      'nginx.conf': 'events {}\ninclude bin;\n',
+      bin: Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 0x3b, 0x0a]),
+    });
+    const m = messages(path.join(top, 'nginx.conf'));
+    expect(m[0]).toBe('the file is binary (it has a NUL byte), not a configuration');
+    expect(m[1]).toMatch(/^unknown directive /);
+  });
+
+  it('a directory named by include fails as nginx says', () => {
+    const top = tree({ 'nginx.conf': 'events {}\ninclude d;\n', 'd/a.conf': 'x;' });
+    expect(messages(path.join(top, 'nginx.conf'))).toEqual([`pread() "${top}/d" failed (21: Is a directory)`]);
+  });
+
+  it('a missing root says open() failed', () => {
+    expect(messages(path.join(dir, 'nope.conf'))).toEqual([
+      `open() "${dir}/nope.conf" failed (2: No such file or directory)`,
+    ]);
+  });
+});
+
+describe('bad input in memory', () => {
+  it('an unreadable include is reported with its errno', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf': 'events {}\ninclude secret.conf;\n',
+      '/n/secret.conf': { error: 'EACCES' },
+    });
+    expect(readNginxConfig('/n/nginx.conf', { source }).issues).toMatchObject([
+      { message: 'open() "/n/secret.conf" failed (13: Permission denied)', line: 2 },
+    ]);
+  });
+
+  it('a huge single line ends in "too long parameter", quickly', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf': `events {}\nserver_name ${'a'.repeat(8 * 1024 * 1024)};\n`,
+    });
+    expect(readNginxConfig('/n/nginx.conf', { source }).issues.map((i) => i.message)).toEqual([
+      'too long parameter "aaaaaaaaaa..." started',
+    ]);
+  });
+
+  it('100 000 nested blocks stop at our bound, with no stack overflow', () => {
+    const source = new MemoryNginxSource({ '/n/nginx.conf': `events {}\n${'a {'.repeat(100_000)}` });
+    const issues = readNginxConfig('/n/nginx.conf', { source }).issues;
+    expect(issues.some((i) => /nested more than \d+ deep/.test(i.message))).toBe(true);
+  });
+
+  it('two files including each other stop at our bound', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf': 'events {}\ninclude a;\n',
+      '/n/a': 'include b;\n',
+      '/n/b': 'include a;\n',
+    });
+    const c = readNginxConfig('/n/nginx.conf', { source });
+    expect(c.issues).toHaveLength(1);
+    expect(c.files.map((f) => f.file)).toEqual(['/n/nginx.conf', '/n/a', '/n/b']);
+  });
+
+  it('random bytes never throw and always end', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        const source = new MemoryNginxSource({ '/n/nginx.conf': Buffer.from(bytes) });
+        const c = readNginxConfig('/n/nginx.conf', { source });
+        expect(Array.isArray(c.issues)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('random configuration-like text never throws and always ends', () => {
+    const piece = fc.constantFrom(
+      'a',
+      ' ',
+      '\n',
+      ';',
+      '{',
+      '}',
+      '"',
+      "'",
+      '\\',
+      '#',
+      '$',
+      '${',
+      ')',
+      'include x;',
+      'location',
+      'if (',
+      'http',
+      'server',
+      'events {}',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 400 }), (parts) => {
+        const source = new MemoryNginxSource({ '/n/nginx.conf': parts.join(''), '/n/x': parts.slice(0, 50).join('') });
+        const c = readNginxConfig('/n/nginx.conf', { source });
+        for (const i of c.issues) expect(typeof i.message).toBe('string');
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MemoryNginxSource,
+  type NginxMemoryEntry,
+  PERMISSIVE_GRAMMAR,
+  readNginxConfig,
+} from '../../src/nginx/index.js';
+
+const ROOT = '/etc/nginx/nginx.conf';
+
+function issues(conf: string, extra: Record<string, NginxMemoryEntry> = {}): string[] {
+  const c = readNginxConfig(ROOT, { source: new MemoryNginxSource({ [ROOT]: conf, ...extra }) });
+  return c.issues.map((i) => `${i.severity} ${i.message} @${i.file.replace('/etc/nginx/', '')}:${i.line ?? '-'}`);
+}
+
+const http = (body: string): string => `events {}\nhttp {\n${body}\n}\n`;
+
+describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
+  it('accepts a PHP site and reports nothing', () => {
+    expect(
+      issues(
+        http(`server {
+  listen 80 default_server;
+  root /var/www/html;
+  index index.php;
+  location ~ \\.php$ {
+    try_files $uri =404;
+    fastcgi_split_path_info ^(.+\\.php)(/.+)$;
+    fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+    fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+    fastcgi_param PATH_INFO $fastcgi_path_info;
+  }
+}`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('reports an unknown directive on the line of its ;', () => {
+    expect(issues(http('server {\n fastcgi_pas\n  127.0.0.1:9000;\n}'))).toEqual([
+      'emerg unknown directive "fastcgi_pas" @nginx.conf:5',
+    ]);
+  });
+
+  it('reports a directive in the wrong context', () => {
+    expect(issues(http('server {\n fastcgi_pass 127.0.0.1:9000;\n}'))).toEqual([
+      'emerg "fastcgi_pass" directive is not allowed here @nginx.conf:4',
+    ]);
+    expect(issues(http('location / {}'))).toEqual(['emerg "location" directive is not allowed here @nginx.conf:3']);
+  });
+
+  it('reports argument counts, ; and { mistakes', () => {
+    expect(issues(http('server { listen; }'))).toEqual([
+      'emerg invalid number of arguments in "listen" directive @nginx.conf:3',
+    ]);
+    expect(issues(http('sendfile on off;'))).toEqual([
+      'emerg invalid number of arguments in "sendfile" directive @nginx.conf:3',
+    ]);
+    expect(issues(http('server;'))).toEqual(['emerg directive "server" has no opening "{" @nginx.conf:3']);
+    expect(issues(http('server { listen 80 { } }'))).toEqual([
+      'emerg directive "listen" is not terminated by ";" @nginx.conf:3',
+    ]);
+  });
+
+  it('reports what nginx calls duplicate, and not arrays', () => {
+    expect(issues(http('server { root /a; root /b; }'))).toEqual(['emerg "root" directive is duplicate @nginx.conf:3']);
+    expect(issues(http('server { location / { root /a; alias /b/; } }'))).toEqual([
+      'emerg "alias" directive is duplicate, "root" directive was specified earlier @nginx.conf:3',
+    ]);
+    expect(issues(http('server { location ~ x { fastcgi_pass a:1; fastcgi_pass b:1; } }'))).toEqual([
+      'emerg "fastcgi_pass" directive is duplicate @nginx.conf:3',
+    ]);
+    expect(issues(http('server { location ~ x { fastcgi_param A 1; fastcgi_param A 2; } }'))).toEqual([]);
+    expect(issues(http('server { root /a; location / { root /b; if ($host) { root /c; } } }'))).toEqual([]);
+  });
+
+  it('reports duplicate locations on the later one, across includes', () => {
+    expect(
+      issues(http('server {\n include l.conf;\n location = /x {}\n include l.conf;\n}'), {
+        '/etc/nginx/l.conf': '\nlocation /x {}\n',
+      }),
+    ).toEqual(['emerg duplicate location "/x" @l.conf:2']);
+    expect(issues(http('server {\n location /x {}\n location ~ /x {}\n location = /x {}\n}'))).toEqual([]);
+    expect(issues(http('server {\n location /x {}\n location ^~ /x {}\n}'))).toEqual([
+      'emerg duplicate location "/x" @nginx.conf:5',
+    ]);
+  });
+
+  it('reports the location nesting rules', () => {
+    expect(issues(http('server { location /a/ { location /b/ {} } }'))).toEqual([
+      'emerg location "/b/" is outside location "/a/" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { location = /a { location /a/b {} } }'))).toEqual([
+      'emerg location "/a/b" cannot be inside the exact location "/a" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { location /a/ { location ~ \\.php$ {} } }'))).toEqual([]);
+  });
+
+  it('knows a dynamic module only once load_module names it, and only before the blocks', () => {
+    const so = { '/usr/share/nginx/modules/ngx_stream_module.so': 'ELF' };
+    expect(issues('events {}\nstream { server { listen 9000; } }\n', so)).toEqual([
+      'emerg unknown directive "stream" @nginx.conf:2',
+    ]);
+    expect(
+      issues('load_module modules/ngx_stream_module.so;\nevents {}\nstream { server { listen 9000; } }\n', so),
+    ).toEqual([]);
+    expect(issues('events {}\nload_module modules/ngx_stream_module.so;\n', so)).toEqual([
+      'emerg "load_module" directive is specified too late @nginx.conf:2',
+    ]);
+    expect(issues('load_module /x/ngx_mail_module.so;\nevents {}\n')).toEqual([
+      'emerg dlopen() "/x/ngx_mail_module.so" failed (/x/ngx_mail_module.so: cannot open shared object file: No such file or directory) @nginx.conf:1',
+    ]);
+  });
+
+  it('reads entry blocks (types, map) with their own include and no directive check', () => {
+    expect(
+      issues(http('types { text/html html; include t; }\nmap $uri $b { default 0; ~x 1; include m; }'), {
+        '/etc/nginx/t': 'image/png png;',
+        '/etc/nginx/m': '/a 1;',
+      }),
+    ).toEqual([]);
+    expect(issues(http('types { text/html { } }'))).toEqual(['emerg unexpected "{" @nginx.conf:3']);
+  });
+
+  it('reports a missing events section without a line', () => {
+    expect(issues('worker_processes 1;\n')).toEqual(['emerg no "events" section in configuration @nginx.conf:-']);
+  });
+
+  it('goes on past errors: every problem in one reading', () => {
+    expect(issues(http('server { bogus 1; listen; }\nserver { root /a; root /b; }'))).toEqual([
+      'emerg unknown directive "bogus" @nginx.conf:3',
+      'emerg invalid number of arguments in "listen" directive @nginx.conf:3',
+      'emerg "root" directive is duplicate @nginx.conf:4',
+    ]);
+  });
+
+  it('with the permissive grammar, checks nothing but the syntax', () => {
+    const c = readNginxConfig(ROOT, {
+      source: new MemoryNginxSource({ [ROOT]: 'anything goes;\nhttp { server { fastcgi_pass x; } }\n' }),
+      grammar: PERMISSIVE_GRAMMAR,
+    });
+    expect(c.issues).toEqual([]);
+  });
+});
+
+describe('unknown "x" variable (ngx_http_variables_init_vars)', () => {
+  it('fires on a misspelt variable, at the first directive using it', () => {
+    expect(
+      issues(
+        http(
+          'server {\n location ~ \\.php$ {\n  fastcgi_param SCRIPT_FILENAME $docment_root$fastcgi_script_name;\n }\n}',
+        ),
+      ),
+    ).toEqual(['emerg unknown "docment_root" variable @nginx.conf:5']);
+  });
+
+  it('stays quiet on builtins, prefixes, set, map, geo, captures, and regular expressions', () => {
+    expect(
+      issues(
+        http(`map $http_host $site { default x; }
+geo $remote_addr $inside { default 0; }
+split_clients "$remote_addr" $bucket { 50% a; * b; }
+server {
+  server_name ~^(?<sub>[a-z]+)\\.example\\.com$;
+  set $base /srv/$sub;
+  root $base/\${site}$inside$bucket;
+  if ($request_uri ~ "^/(?P<page>[a-z]+)$xyz") { return 200 "$page $1 $arg_q $cookie_sid $http_x_real_ip"; }
+  location ~ ^/(?'item'\\d+)$ { return 200 $item; }
+  rewrite ^/old/(.*)$ /new/$1 last;
+}`),
+      ),
+    ).toEqual([]);
+  });
+});
