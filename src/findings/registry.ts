@@ -37,7 +37,9 @@ export type FindingPart =
   /** the log catalog (rules/*.yaml, `finding:`) */
   | 'logs'
   /** the suppressions the user wrote (src/findings/suppress.ts): about the tool's own input */
-  | 'suppressions';
+  | 'suppressions'
+  /** nginx's configuration and its live side (src/checks/nginx) */
+  | 'nginx';
 
 export interface FindingEntry {
   readonly id: string;
@@ -242,11 +244,23 @@ export const FINDINGS = [
     parts: ['logs'],
   },
   {
+    id: 'fastcgi-intercept-errors',
+    severity: 'info',
+    title: "nginx replaces the backend's error pages with its own (fastcgi_intercept_errors)",
+    parts: ['nginx'],
+  },
+  {
     id: 'fastcgi-param-missing',
     severity: 'error',
     title: 'The web server did not send a FastCGI parameter the application needs',
-    parts: ['logs'],
+    parts: ['logs', 'nginx'],
     contract: true,
+  },
+  {
+    id: 'fastcgi-params-dropped',
+    severity: 'warning',
+    title: 'An inner fastcgi_param drops every fastcgi_param of the outer level',
+    parts: ['nginx'],
   },
   {
     id: 'fastcgi-setup-skipped',
@@ -276,7 +290,8 @@ export const FINDINGS = [
     id: 'fix-pathinfo-exec',
     severity: 'error',
     title: 'A request for a non-script file can run an uploaded file as PHP',
-    parts: [],
+    parts: ['nginx'],
+    also: { warning: 'only security.limit_extensions stops it' },
     contract: true,
   },
   {
@@ -338,6 +353,13 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'httpoxy-not-mitigated',
+    severity: 'info',
+    title: "A client's Proxy: header reaches the application as HTTP_PROXY (httpoxy)",
+    parts: ['nginx'],
+    also: { warning: "the pool's PHP (5.x, 7.0) may predate the fix of PHP bug #72573" },
+  },
+  {
     id: 'include-not-found',
     severity: 'error',
     title: 'An Include line names a file or pattern that matches nothing',
@@ -377,6 +399,13 @@ export const FINDINGS = [
     title: 'The Apache module a FastCGI setup needs is not loaded',
     parts: ['configuration', 'logs'],
     contract: true,
+  },
+  {
+    id: 'nginx-config-error',
+    severity: 'error',
+    title: 'nginx refuses its configuration (nginx -t fails)',
+    parts: ['nginx'],
+    also: { warning: 'a warning nginx prints and starts anyway' },
   },
   {
     id: 'not-php-fpm',
@@ -544,7 +573,7 @@ export const FINDINGS = [
     id: 'site-not-loaded',
     severity: 'error',
     title: 'Apache never reads this configuration file',
-    parts: ['configuration'],
+    parts: ['configuration', 'nginx'],
     contract: true,
   },
   {
@@ -608,7 +637,7 @@ export const FINDINGS = [
     id: 'split-path-info-unchecked',
     severity: 'error',
     title: 'nginx passes PATH_INFO from fastcgi_split_path_info without checking the script exists',
-    parts: [],
+    parts: ['nginx'],
     contract: true,
   },
   {

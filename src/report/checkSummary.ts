@@ -7,6 +7,8 @@ import type { FastcgiSetup } from '../setups/types.js';
  * a tool's internals, not a contract).
  */
 export interface CheckedSummary {
+  /** The web server checked, when it is not Apache ("nginx"). */
+  server?: string;
   rootFile: string;
   serverRoot: string;
   layout: string;
