@@ -1,0 +1,129 @@
+/**
+ * `check` for nginx on a real nginx (Debian's /usr/sbin/nginx under a private
+ * prefix) in front of a real PHP-FPM: Debian's default site with the PHP
+ * snippet stays free of errors and warnings, and each check that depends on
+ * the machine or on a live answer fires where the configuration is broken the
+ * way it describes. Missing servers skip locally, fail on CI.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { analyzeNginxForCheck } from '../../src/checks/nginx/index.js';
+import { runProbes } from '../../src/checks/probes/index.js';
+import { runCheck, type CheckReport } from '../../src/checks/run.js';
+import { liveSystem } from '../../src/system/index.js';
+import { startNginx, type NginxServer } from './harness/nginx.js';
+import { startPhpFpm, type StartPhpFpmOptions } from './harness/phpFpm.js';
+import { BINARIES, requireBinary } from './harness/requireServer.js';
+
+const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
+const haveServers = has(BINARIES.nginx) && has(BINARIES.phpFpm);
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+const SCRIPTS = { 'index.php': '<?php echo "hello from php";', 'uploads/avatar.jpg': 'GIF89a <?php echo "ran"; ?>' };
+
+/** A pool, an nginx whose server block is `server(sock, docRoot, port)`, and `check` of that nginx run as the CLI runs it. */
+async function site(
+  server: (sock: string, docRoot: string, port: number) => string,
+  pool: StartPhpFpmOptions = {},
+): Promise<{ report: CheckReport; nginx: NginxServer; sock: string }> {
+  const fpm = await startPhpFpm({ scripts: SCRIPTS, ...pool });
+  cleanups.push(() => fpm.stop());
+  const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
+  const nginx = await startNginx({
+    main: 'user www-data;',
+    http: (ctx) => server(sock, fpm.docRoot, ctx.port),
+  });
+  cleanups.push(() => nginx.stop());
+  const analysis = analyzeNginxForCheck({ root: nginx.confPath });
+  if (!analysis) throw new Error('no nginx configuration');
+  const system = liveSystem({ fpmConfigs: [fpm.confPath] });
+  const report = await runCheck(
+    { env: {}, offline: false, timeoutMs: 5000, toolVersion: 'test', analysis },
+    (model, configFindings) => runProbes(model, system, { configFindings, timeoutMs: 2000 }),
+  );
+  expect(report.internalErrors).toEqual([]);
+  return { report, nginx, sock };
+}
+
+const debianSite = (sock: string, docRoot: string, port: number) => `
+server {
+    listen ${port} default_server;
+    root ${docRoot};
+    index index.php index.html;
+    server_name _;
+    location / {
+        try_files $uri $uri/ =404;
+    }
+    location ~ \\.php$ {
+        include snippets/fastcgi-php.conf;
+        fastcgi_pass unix:${sock};
+    }
+}
+`;
+
+const ids = (r: CheckReport) => r.findings.map((f) => f.id);
+const serious = (r: CheckReport) => r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}: ${f.message}`);
+
+describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
+  it("Debian's default site with the PHP snippet: no error, no warning, and a real script asked with nginx's params", async () => {
+    const { report, nginx } = await site(debianSite);
+    expect(serious(report)).toEqual([]);
+    const r = report.requests[0];
+    expect(r?.level).toBe('script');
+    expect(r?.response?.status).toBe(200);
+    expect(r?.response?.body.toString()).toContain('hello from php');
+    expect(r?.route?.backend?.params['SCRIPT_FILENAME']).toMatch(/\/index\.php$/);
+    expect(report.logsScanned).toContain(`${nginx.prefix}logs/error.log`);
+  });
+
+  it('fastcgi-param-missing: include fastcgi_params alone, and PHP-FPM answers "File not found." to the real request', async () => {
+    const { report } = await site((sock, docRoot, port) =>
+      debianSite(sock, docRoot, port).replace('include snippets/fastcgi-php.conf;', 'include fastcgi_params;'),
+    );
+    expect(ids(report)).toContain('fastcgi-param-missing');
+    expect(report.requests[0]?.response?.status).toBe(404);
+    expect(ids(report)).toContain('primary-script-unknown');
+  });
+
+  it('split-path-info-unchecked: the CVE-2019-11043 preconditions (the Debian snippet case above stays quiet)', async () => {
+    const broken = (sock: string, docRoot: string, port: number) =>
+      debianSite(sock, docRoot, port).replace(
+        'include snippets/fastcgi-php.conf;',
+        'fastcgi_split_path_info ^(.+?\\.php)(/.*)$;\n        include fastcgi.conf;\n        fastcgi_param PATH_INFO $fastcgi_path_info;',
+      );
+    const { report } = await site(broken);
+    expect(ids(report)).toContain('split-path-info-unchecked');
+  });
+
+  it("fix-pathinfo-exec: location ~ \\.php$ without try_files, PHP's default cgi.fix_pathinfo=1, limit_extensions emptied", async () => {
+    const bare = (sock: string, docRoot: string, port: number) =>
+      debianSite(sock, docRoot, port).replace('include snippets/fastcgi-php.conf;', 'include fastcgi.conf;');
+    const { report, nginx } = await site(bare, { limitExtensions: [] });
+    const f = report.findings.find((x) => x.id === 'fix-pathinfo-exec');
+    expect(f?.severity).toBe('error');
+    // What the finding says, shown on the real servers: the uploaded "image" runs as PHP.
+    const res = await fetch(`http://127.0.0.1:${nginx.port}/uploads/avatar.jpg/x.php`);
+    expect(await res.text()).toContain('GIF89a ran');
+  });
+
+  it('socket-permission-denied: the pool socket is root-only, nginx runs as www-data', async () => {
+    const { report, sock } = await site(debianSite, { listenOwner: null, listenGroup: null, listenMode: '0600' });
+    const f = report.findings.find((x) => x.id === 'socket-permission-denied');
+    expect(f?.message).toContain(`www-data, the user nginx's workers run as, may not connect to ${sock}`);
+  });
+
+  it('status-page-exposed: location = /status passed to the pool, traced through routeNginx', async () => {
+    const { report } = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace(
+          '    location / {',
+          `    location = /status { include fastcgi.conf; fastcgi_pass unix:${sock}; }\n    location / {`,
+        ),
+      { statusPath: '/status' },
+    );
+    expect(ids(report)).toContain('status-page-exposed');
+  });
+});
