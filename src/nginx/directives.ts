@@ -7,14 +7,21 @@
  * `load_module` (a dynamic module's directives exist only once it is loaded).
  */
 import * as path from 'node:path';
-import { type LocationName, type NginxContext, type NginxScope, locationName } from './context.js';
+import {
+  type LocationName,
+  type NginxContext,
+  type NginxEntryBlock,
+  type NginxScope,
+  locationName,
+} from './context.js';
 import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './directiveTable.js';
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
+import { accessLogError, addHeaderError, ifConditionError } from './conditions.js';
 import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
-import { unknownVariables } from './variables.js';
+import { scriptError, unknownVariables } from './variables.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
 const NGX_CONF_BLOCK = 0x100;
@@ -48,6 +55,8 @@ export interface TableGrammarOptions {
   prefix: string;
   /** Where relative `ssl_certificate` paths are resolved (the root file's directory). */
   confPrefix: string;
+  /** The root file, where the checks nginx makes without a line are reported. */
+  root?: string;
 }
 
 function index(rows: readonly DirectiveRow[], into: Map<string, DirectiveRow[]>): void {
@@ -68,6 +77,19 @@ function argsFit(mask: number, words: number): boolean {
   return (mask & NGX_CONF_ARGS_NUMBER & (1 << (words - 1))) !== 0;
 }
 
+/**
+ * Directives whose values nginx compiles only when it merges each location with
+ * its parents (ngx_http_fastcgi_init_params, ngx_http_proxy_init_headers…), after
+ * the whole http block is read: their script errors carry that moment's line.
+ */
+const COMPILED_AT_MERGE = new Set([
+  'fastcgi_param',
+  'uwsgi_param',
+  'scgi_param',
+  'proxy_set_header',
+  'grpc_set_header',
+]);
+
 /** The blocks after which `load_module` is "specified too late" (they count the modules: ngx_count_modules). */
 const COUNTING_BLOCKS = new Set(['events', 'http', 'stream', 'mail']);
 
@@ -76,10 +98,20 @@ export class TableGrammar implements NginxGrammar {
   /** Upstream blocks defined so far, by lower-cased name (ngx_http_upstream_add compares with strncasecmp). */
   private readonly upstreams = new Set<string>();
   private readonly listens = new ListenTable();
+  /** Script errors nginx finds only when it merges the servers, at the end of the http block. */
+  private readonly mergeErrors: { d: NginxDirective; message: string }[] = [];
+  /** log_format names so far: as written (duplicates) and lower-cased (access_log looks them up without case). */
+  private readonly logFormats = new Set<string>(['combined']);
+  private readonly logFormatsLower = new Set<string>(['combined']);
   /** TLS settings per http block and per server, by their block context. */
   private readonly tlsHttp = new WeakMap<NginxContext, TlsBlock>();
   private readonly tlsServers: TlsServer[] = [];
+  /** http servers with a listen of their own (the others get *:80). */
+  private readonly serversWithListen = new WeakSet<NginxContext>();
+  /** The events block's worker_connections (ngx_event.c DEFAULT_CONNECTIONS is 512). */
+  private workerConnections = 512;
   private readonly tlsServerOf = new WeakMap<NginxContext, TlsServer>();
+  private readonly contextOf = new WeakMap<TlsServer, NginxContext>();
   private readonly byName = new Map<string, DirectiveRow[]>();
   private modulesUsed = false;
   /** A module we have no table for was loaded: names we do not know may be its directives. */
@@ -102,7 +134,7 @@ export class TableGrammar implements NginxGrammar {
     }
     const bit = SCOPE_BIT[ctx.scope];
     const words = d.args.length + 1;
-    for (const [, family, mask, dup] of rows) {
+    for (const [, family, mask, bits] of rows) {
       if (family !== 'conf' && family !== ctx.family) continue;
       if (!(mask & bit)) continue;
       if (!(mask & NGX_CONF_BLOCK) && end !== ';') return { error: `directive "${d.name}" is not terminated by ";"` };
@@ -110,10 +142,20 @@ export class TableGrammar implements NginxGrammar {
       if (!argsFit(mask, words)) return { error: `invalid number of arguments in "${d.name}" directive` };
       const handled = this.handler(ctx, d);
       if (handled.error) return handled;
-      if (dup) {
+      if (bits & 1) {
         const seen = (ctx.seen ??= new Map());
         if (seen.has(d.name)) return { error: `"${d.name}" directive is duplicate` };
         seen.set(d.name, d.name);
+      }
+      if (bits & 2) {
+        const v = cString(d.args[0] ?? '').toLowerCase();
+        if (v !== 'on' && v !== 'off')
+          return { error: `invalid value "${d.args[0] ?? ''}" in "${d.name}" directive, it must be "on" or "off"` };
+      }
+      if (ctx.family === 'http') {
+        const scriptErr = scriptError(d);
+        if (scriptErr && COMPILED_AT_MERGE.has(d.name)) this.mergeErrors.push({ d, message: scriptErr });
+        else if (scriptErr) return { error: scriptErr };
       }
       if (mask & NGX_CONF_BLOCK) {
         if (COUNTING_BLOCKS.has(d.name) && ctx.scope === 'main') this.modulesUsed = true;
@@ -127,7 +169,11 @@ export class TableGrammar implements NginxGrammar {
     return { error: `"${d.name}" directive is not allowed here` };
   }
 
-  entry(): string | undefined {
+  /** ngx_http_map: two words a line, but for `hostnames` and `volatile` (the other entry blocks are not checked). */
+  entry(kind: NginxEntryBlock, d: NginxDirective): string | undefined {
+    if (kind !== 'map') return undefined;
+    if (d.args.length === 0 && (d.name === 'hostnames' || d.name === 'volatile')) return undefined;
+    if (d.args.length !== 1) return 'invalid number of the map parameters';
     return undefined;
   }
 
@@ -137,7 +183,35 @@ export class TableGrammar implements NginxGrammar {
       defaultServer: server(a.defaultServer),
       servers: a.servers.map(server),
     }));
+    // cf->conf_file->line when ngx_http_block merges: the line of the http block's `}`.
+    const http = main.find((d) => d.name === 'http' && d.block);
+    const merged: NginxIssue[] = this.mergeErrors.map(({ d, message }) => ({
+      severity: 'emerg',
+      message: `${message} (in "${d.name}" at ${d.file}:${d.line})`,
+      file: http?.file ?? d.file,
+      line: http?.endLine ?? d.line,
+      includedFrom: http?.includedFrom ?? d.includedFrom,
+    }));
+    const implicit = this.tlsServers.some((sv) => {
+      const key = this.contextOf.get(sv);
+      return key !== undefined && !this.serversWithListen.has(key);
+    });
+    const sockets = this.listens.listeningSockets(implicit);
+    const events: NginxIssue[] =
+      this.workerConnections < sockets + 1
+        ? [
+            {
+              // ngx_event_init_conf: one connection per listening socket, plus the channel.
+              severity: 'emerg',
+              message: `${this.workerConnections} worker_connections are not enough for ${sockets} listening sockets`,
+              file: this.opts.root ?? '',
+              includedFrom: [],
+            },
+          ]
+        : [];
     return [
+      ...merged,
+      ...events,
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
       ...unknownVariables(main, this.foreignModule),
     ];
@@ -158,6 +232,7 @@ export class TableGrammar implements NginxGrammar {
       };
       this.tlsServers.push(server);
       this.tlsServerOf.set(block, server);
+      this.contextOf.set(server, block);
     }
   }
 
@@ -181,8 +256,43 @@ export class TableGrammar implements NginxGrammar {
         return rootOrAlias(ctx, d);
       case 'location':
         return location(ctx, d);
+      case 'if':
+        return ctx.family === 'http' ? { error: ifConditionError(d) } : {};
+      case 'add_header':
+      case 'add_trailer':
+        return { error: addHeaderError(d) };
+      case 'log_format': {
+        if (ctx.family !== 'http') return {};
+        const name = d.args[0] ?? '';
+        if (this.logFormats.has(name)) return { error: `duplicate "log_format" name "${name}"` };
+        this.logFormats.add(name);
+        this.logFormatsLower.add(name.toLowerCase());
+        return {};
+      }
+      case 'access_log':
+        return ctx.family === 'http' ? { error: accessLogError(d, this.logFormatsLower) } : {};
+      case 'return':
+        return ctx.family === 'http' ? returnCode(d) : {};
+      case 'set':
+        return ctx.family === 'http' && !(d.args[0] ?? '').startsWith('$')
+          ? { error: `invalid variable name "${d.args[0] ?? ''}"` }
+          : {};
+      case 'fastcgi_param':
+      case 'uwsgi_param':
+      case 'scgi_param':
+        // ngx_http_upstream_param_set_slot: the third word may only be if_not_empty.
+        return d.args.length === 3 && cString(d.args[2] ?? '') !== 'if_not_empty'
+          ? { error: `invalid parameter "${d.args[2]}"` }
+          : {};
       case 'listen':
-        return ctx.family === 'http' && ctx.scope === 'server' ? { error: this.listens.add(ctx, d.args) } : {};
+        if (ctx.family !== 'http' || ctx.scope !== 'server') return {};
+        this.serversWithListen.add(ctx);
+        return { error: this.listens.add(ctx, d.args) };
+      case 'worker_connections': {
+        const n = atoi(d.args[0] ?? '');
+        if (!Number.isNaN(n)) this.workerConnections = n;
+        return {};
+      }
       case 'upstream': {
         if (ctx.family !== 'http') return {};
         const name = (d.args[0] ?? '').toLowerCase();
@@ -214,6 +324,30 @@ export class TableGrammar implements NginxGrammar {
     else this.foreignModule = true;
     return {};
   }
+}
+
+/** A word as C's strcmp sees it: up to its first NUL byte. */
+export function cString(v: string): string {
+  const nul = v.indexOf('\0');
+  return nul === -1 ? v : v.slice(0, nul);
+}
+
+/** ngx_atoi: decimal digits only, else NaN. */
+function atoi(v: string): number {
+  return /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+}
+
+/** ngx_http_rewrite_return: a code up to 999, or a lone URL (http://, https://, $scheme…). */
+function returnCode(d: NginxDirective): StatementVerdict {
+  const v = d.args[0] ?? '';
+  const code = atoi(v);
+  if (Number.isNaN(code)) {
+    if (d.args.length === 1 && (v.startsWith('http://') || v.startsWith('https://') || v.startsWith('$scheme')))
+      return {};
+    return { error: `invalid return code "${v}"` };
+  }
+  if (code > 999) return { error: `invalid return code "${v}"` };
+  return {};
 }
 
 /** ngx_http_core_root: one of root/alias per block, no alias in a named location, no $document_root in either. */

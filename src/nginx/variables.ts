@@ -61,19 +61,70 @@ const DEFINES: Record<string, number> = {
 const REGEX_OPS = new Set(['~', '~*', '!~', '!~*']);
 const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', '!-x']);
 
-/** `$name` and `${name}` as ngx_http_script_compile reads them; `$1` is a capture, not a variable. */
-function references(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/\$(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g)) {
-    const name = m[1] ?? m[2] ?? '';
-    if (/^[0-9]/.test(name)) continue;
-    out.push(name.toLowerCase());
+const NO_VARIABLES: { names: string[] } = Object.freeze({ names: Object.freeze([]) as unknown as string[] });
+
+/**
+ * The variables of a script or complex value as src/http/ngx_http_script.c
+ * ngx_http_script_compile reads them: `$name`, `${name}`; `$1`…`$9` are
+ * captures; `$` followed by no name is "invalid variable name", `${name`
+ * without its `}` "the closing bracket in … variable is missing".
+ */
+export function scriptVariables(text: string): { names: string[]; error?: string } {
+  if (text.indexOf('$') === -1) return NO_VARIABLES;
+  const names: string[] = [];
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    if (text[i] !== '$') {
+      i++;
+      continue;
+    }
+    if (++i === len) return { names, error: 'invalid variable name' };
+    const c = text[i] ?? '';
+    if (c >= '1' && c <= '9') {
+      i++;
+      continue;
+    }
+    let bracket = c === '{';
+    if (bracket && ++i === len) return { names, error: 'invalid variable name' };
+    const start = i;
+    let end = i;
+    for (; i < len; i++) {
+      const ch = text[i] ?? '';
+      if (ch === '}' && bracket) {
+        end = i;
+        i++;
+        bracket = false;
+        break;
+      }
+      if (!/[A-Za-z0-9_]/.test(ch)) break;
+      end = i + 1;
+    }
+    const name = text.slice(start, end);
+    if (bracket) return { names, error: `the closing bracket in "${name}" variable is missing` };
+    if (name.length === 0) return { names, error: 'invalid variable name' };
+    names.push(name.toLowerCase());
   }
-  return out;
+  return { names };
+}
+
+function references(text: string): string[] {
+  return scriptVariables(text).names;
+}
+
+/** The first script syntax error in the arguments nginx compiles as scripts (log_format has its own parser). */
+export function scriptError(d: NginxDirective): string | undefined {
+  if (d.name === 'if' || d.name === 'log_format') return undefined;
+  for (const a of scannedArgs(d)) {
+    const e = scriptVariables(a).error;
+    if (e) return e;
+  }
+  return undefined;
 }
 
 /** Named captures, (?<name>…), (?P<name>…) and (?'name'…), wherever written. */
 function captures(text: string, into: Set<string>): void {
+  if (text.indexOf('(?') === -1) return;
   for (const m of text.matchAll(/\(\?P?(?:<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')/g)) {
     into.add((m[1] ?? m[2] ?? '').toLowerCase());
   }

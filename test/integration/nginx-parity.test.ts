@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readNginxConfig } from '../../src/nginx/index.js';
 import { BINARIES, hasBinary, missingReason } from './harness/requireServer.js';
@@ -26,9 +27,9 @@ const CORPUS = path.resolve(__dirname, '../../fixtures/nginx/parity');
 const runDir = mkdtempSync(path.join(tmpdir(), 'fcgi-doctor-nginx-parity-'));
 afterAll(() => rmSync(runDir, { recursive: true, force: true }));
 
-function prepare(name: string): string {
+function prepare(name: string, from = name): string {
   const dir = path.join(runDir, name);
-  cpSync(path.join(CORPUS, name), dir, { recursive: true, verbatimSymlinks: true });
+  cpSync(path.join(CORPUS, from), dir, { recursive: true, verbatimSymlinks: true });
   substituteTree(dir);
   return dir;
 }
@@ -111,6 +112,47 @@ describe.skipIf(!available)(
       const dump = nginx('-T', dir);
       const headers = [...dump.stdout.matchAll(/^# configuration file (.*):$/gm)].map((m) => m[1]);
       expect(ours.files.map((f) => f.file)).toEqual(headers);
+    });
+
+    // Bytes changed in the accepted trees, each mutant asked of nginx: we must never refuse
+    // what nginx accepts, and where both refuse with the same words, on the same line.
+    // (nginx refusing a value we do not check is allowed: docs/nginx/config.md lists them.)
+    it('mutants of the accepted trees: no emerg where nginx accepts, the same line for the same message', () => {
+      const accepted = trees.filter((t) => VERDICTS[t] === 'accepted' && !t.startsWith('debian'));
+      const pieces = [';', '{', '}', '"', "'", '\\', '#', '$', ' ', '\n', '(', ')', 'a', '\r', '${', '\0'];
+      let n = 0;
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...accepted),
+          fc.array(fc.tuple(fc.nat(), fc.constantFrom(...pieces), fc.boolean()), { minLength: 1, maxLength: 3 }),
+          (name, edits) => {
+            const dir = prepare(`${name}.mutant${n++}`, name);
+            const root = path.join(dir, 'nginx.conf');
+            let text = readFileSync(root, 'latin1');
+            for (const [at, piece, remove] of edits) {
+              const i = at % (text.length + 1);
+              text = remove ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + piece + text.slice(i);
+            }
+            writeFileSync(root, Buffer.from(text, 'latin1'));
+            const real = nginx('-t', dir);
+            const ours = readNginxConfig(root, { prefix: `${dir}/` }).issues.filter((i) => i.severity === 'emerg');
+            const shown = ours.map((i) => `${i.message} in ${i.file}:${i.line ?? '-'}`);
+            if (real.status === 0) expect(shown, `nginx accepted:\n${text}`).toEqual([]);
+            const e = real.emerg;
+            if (e?.file !== undefined) {
+              const words = e.message.replace(/ in \/.*:\d+$/, '');
+              const same = ours.filter((i) => i.message === words);
+              if (same.length > 0)
+                expect(
+                  same.some((i) => i.file === e.file && i.line === e.line),
+                  e.message,
+                ).toBe(true);
+            }
+            rmSync(dir, { recursive: true, force: true });
+          },
+        ),
+        { numRuns: 150, seed: 17 },
+      );
     });
   },
 );

@@ -171,3 +171,68 @@ server {
     ).toEqual([]);
   });
 });
+
+describe('the handlers whose argument mistakes are common', () => {
+  it('if conditions', () => {
+    expect(issues(http('server { if ($host) { return 404; } if (!-f $request_filename) { return 404; } }'))).toEqual(
+      [],
+    );
+    expect(issues(http('server { if ($host = a) { return 404; } if ( $uri ~* "x" ) { return 403; } }'))).toEqual([]);
+    expect(issues(http('server { if $host { return 404; } }'))).toEqual([
+      'emerg invalid condition "$host" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { if ($host == a) { return 404; } }'))).toEqual([
+      'emerg unexpected "==" in condition @nginx.conf:3',
+    ]);
+    expect(issues(http('server { if (-q $uri) { return 404; } }'))).toEqual([
+      'emerg invalid condition "-q" @nginx.conf:3',
+    ]);
+  });
+
+  it('flags, return codes, parameters, log formats, map lines, variable syntax', () => {
+    expect(issues(http('sendfile yes;'))).toEqual([
+      'emerg invalid value "yes" in "sendfile" directive, it must be "on" or "off" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { return 4o4; }'))).toEqual(['emerg invalid return code "4o4" @nginx.conf:3']);
+    expect(issues(http('server { return https://$host$request_uri; return 301 /x; }'))).toEqual([]);
+    expect(issues(http('server { location ~ x { fastcgi_param A $uri if_empty; } }'))).toEqual([
+      'emerg invalid parameter "if_empty" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { add_header X 1 allways; }'))).toEqual([
+      'emerg invalid parameter "allways" @nginx.conf:3',
+    ]);
+    expect(
+      issues(http('log_format main "$uri";\naccess_log /x main;\naccess_log /y MAIN;\naccess_log /z combined;')),
+    ).toEqual([]);
+    expect(issues(http('access_log /x main;'))).toEqual(['emerg unknown log format "main" @nginx.conf:3']);
+    expect(issues(http('log_format combined "$uri";'))).toEqual([
+      'emerg duplicate "log_format" name "combined" @nginx.conf:3',
+    ]);
+    expect(issues(http('map $uri $m { hostnames; default 0; /a 1 2; }'))).toEqual([
+      'emerg invalid number of the map parameters @nginx.conf:3',
+    ]);
+    expect(issues(http('server { return 200 "costs $ 5"; }'))).toEqual(['emerg invalid variable name @nginx.conf:3']);
+    expect(issues(http('server { root /srv/${host; }'))).toEqual([
+      'emerg the closing bracket in "host" variable is missing @nginx.conf:3',
+    ]);
+    expect(issues(http('server { set x 1; }'))).toEqual(['emerg invalid variable name "x" @nginx.conf:3']);
+  });
+});
+
+describe('worker_connections against the listening sockets (ngx_event_init_conf)', () => {
+  it('counts one socket per wildcard port, plus addresses with options of their own, plus *:80 for servers without listen', () => {
+    const conf = (n: number, servers: string) => `events { worker_connections ${n}; }\nhttp {\n${servers}\n}\n`;
+    expect(
+      issues(conf(3, 'server { listen 8080; } server { listen 127.0.0.1:8080; } server { listen [::]:8080; }')),
+    ).toEqual([]);
+    expect(
+      issues(conf(2, 'server { listen 8080; } server { listen 127.0.0.1:8080; } server { listen [::]:8080; }')),
+    ).toEqual(['emerg 2 worker_connections are not enough for 2 listening sockets @nginx.conf:-']);
+    expect(issues(conf(2, 'server { listen 8080; } server { listen 127.0.0.1:8080 backlog=10; }'))).toEqual([
+      'emerg 2 worker_connections are not enough for 2 listening sockets @nginx.conf:-',
+    ]);
+    expect(issues(conf(2, 'server { listen 8081; } server { server_name x; }'))).toEqual([
+      'emerg 2 worker_connections are not enough for 2 listening sockets @nginx.conf:-',
+    ]);
+  });
+});
