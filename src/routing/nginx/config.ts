@@ -27,6 +27,7 @@ export interface Level {
 
 export interface LocationConf {
   modifier: LocationModifier;
+  /** As written, held as bytes (latin1) like r->uri. */
   name: string;
   /** For `~`/`~*`; an error when the regex cannot be run here. */
   regex?: NginxRegex | { error: string };
@@ -101,7 +102,7 @@ export function inherited(level: Level, name: string): NginxDirective[] {
   return [];
 }
 
-/** The last directive `name` at the nearest level that has it (a duplicate is an error nginx reports; the last one is a guess we never need). */
+/** The directive `name` in effect: the first at the nearest level that has it (a second one at the same level is an error nginx reports: "is duplicate"). */
 export function setting(level: Level, name: string): NginxDirective | undefined {
   const all = inherited(level, name);
   return all[0];
@@ -114,11 +115,6 @@ export function rootOrAlias(level: Level): { d: NginxDirective; alias: boolean; 
     if (d) return { d, alias: d.name === 'alias', level: l };
   }
   return undefined;
-}
-
-/** The location a level belongs to (an `if` inherits from the location it is in). */
-export function locationOf(level: Level): LocationConf | undefined {
-  return level.location;
 }
 
 export function where(d: { file: string; line: number }): string {
@@ -159,6 +155,9 @@ function parseLocation(d: NginxDirective, parent: Level, problems: string[]): Lo
       name = name.slice(1);
     }
   }
+  // Matched against r->uri, which holds bytes: the name as its UTF-8 bytes (one per character).
+  const written = name;
+  name = Buffer.from(name, 'utf8').toString('latin1');
   const level: Level = { kind: 'location', at: d, body: d.block ?? [], parent };
   const conf: LocationConf = {
     modifier,
@@ -175,8 +174,8 @@ function parseLocation(d: NginxDirective, parent: Level, problems: string[]): Lo
   };
   level.location = conf;
   if (modifier === '~' || modifier === '~*') {
-    conf.regex = compileNginxRegex(name, modifier === '~*');
-    if ('error' in conf.regex) problems.push(`${where(d)}: location regex "${name}": ${conf.regex.error}`);
+    conf.regex = compileNginxRegex(written, modifier === '~*');
+    if ('error' in conf.regex) problems.push(`${where(d)}: location regex "${written}": ${conf.regex.error}`);
   }
   attachIfs(level, conf);
   for (const x of level.body) {

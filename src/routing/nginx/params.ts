@@ -8,7 +8,8 @@
  *    level that has any, ngx_http_fastcgi_merge_loc_conf), `if_not_empty`
  *    skipping an empty value; then, with fastcgi_pass_request_headers on, one
  *    HTTP_<NAME> per request header ('-' → '_', upper case) unless a
- *    fastcgi_param HTTP_<NAME> replaces it (the params' header hash).
+ *    fastcgi_param HTTP_<NAME> replaces it (the params' header hash); such a
+ *    param written as "" is not sent at all, it only hides the header.
  * The module's context is created anew when the handler starts
  * (ngx_http_fastcgi_handler), so the PATH_INFO split is done again on the URI
  * as it is then (after try_files): the ticket 321 behaviour.
@@ -17,7 +18,7 @@ import type { Endpoint } from '../../setups/types.js';
 import type { RouteBackend } from '../types.js';
 import { inherited, setting } from './config.js';
 import { type RequestState, bytesToText, step } from './state.js';
-import { expand, fastcgiSplit } from './variables.js';
+import { expand } from './variables.js';
 
 function endpointOf(address: string): Endpoint | undefined {
   if (address.startsWith('unix:')) return { kind: 'unix', path: address.slice(5) };
@@ -81,7 +82,11 @@ function buildParams(r: RequestState): { params: Record<string, string>; unknown
   const replaced = new Set<string>();
   for (const d of ds) {
     const [name = '', value = '', flag] = d.args;
-    if (name.startsWith('HTTP_') && name.length > 5) replaced.add(name.slice(5).toLowerCase());
+    if (name.startsWith('HTTP_') && name.length > 5) {
+      replaced.add(name.slice(5).toLowerCase());
+      // ngx_http_fastcgi_init_params: an HTTP_* param written empty only hides the header (httpoxy's fix), it is not sent.
+      if (value === '') continue;
+    }
     const e = expand(r, value);
     if (e.unknown.length > 0) {
       unknown.push(`${name}: ${e.unknown.join(', ')} (${d.file}:${d.line})`);
@@ -107,9 +112,4 @@ function buildParams(r: RequestState): { params: Record<string, string>; unknown
     }
   }
   return { params, unknown };
-}
-
-/** The PATH_INFO split in effect (for the route's pathInfo). */
-export function currentPathInfo(r: RequestState): string {
-  return fastcgiSplit(r).pathInfo;
 }

@@ -25,7 +25,12 @@ export interface NginxRegex {
 export type RegexResult = NginxRegex | { error: string };
 
 /** Translates one nginx (PCRE) regex; `caseless` for `~*` and server names with capitals. */
-export function compileNginxRegex(source: string, caseless = false): RegexResult {
+export function compileNginxRegex(written: string, caseless = false): RegexResult {
+  // PCRE without the UTF flag: a non-ASCII character of the pattern is its UTF-8 bytes.
+  const source = Buffer.from(written, 'utf8').toString('latin1');
+  // JavaScript's caseless matching folds Latin-1 letters too, PCRE in nginx's C locale only ASCII.
+  if (caseless && /[\x80-\xff]/.test(source))
+    return { error: 'a caseless regex with non-ASCII text is not matched as nginx matches it' };
   let out = '';
   let flags = caseless ? 'i' : '';
   const names: string[] = [];
@@ -106,13 +111,17 @@ export function compileNginxRegex(source: string, caseless = false): RegexResult
     i++;
   }
   try {
-    return { source, re: new RegExp(out, flags), names };
+    return { source: written, re: new RegExp(out, flags), names };
   } catch (e) {
     return { error: `not a regex JavaScript accepts: ${(e as Error).message}` };
   }
 }
 
-/** The captures of a match as nginx numbers them ($0 the whole match, $1…), and the named ones. */
+/**
+ * The captures of a match as nginx numbers them ($1…), and the named ones. Every match replaces
+ * r->captures, even one of a regex without groups (ngx_http_regex_exec sets r->ncaptures = rc * 2):
+ * after "rewrite ^ …", $1 is empty.
+ */
 export interface Captures {
   numbered: string[];
   named: Record<string, string>;

@@ -18,7 +18,7 @@ import { buildModel, inherited, type Level, type LocationConf, setting, where } 
 import { indexHandler, staticHandler, tryFiles } from './files.js';
 import { fastcgiBackend } from './params.js';
 import { execNginxRegex } from './regex.js';
-import { runScript } from './script.js';
+import { runScript, type ScriptResult } from './script.js';
 import { primaryServerName, selectServer, validatedHost } from './server.js';
 import { type NginxRouteOptions, type RequestState, bytesToText, step, textToBytes } from './state.js';
 import { parseNginxUri } from './uri.js';
@@ -89,7 +89,7 @@ function findLocation(r: RequestState, list: LocationConf[]): LocationFound {
       const rx = l.regex;
       if (!rx || 'error' in rx) {
         r.uncertain.push(
-          `location ${l.modifier} ${l.name} (${where(l.level.at as NginxDirective)}): ${rx && 'error' in rx ? rx.error : 'no regex'}; taken as not matching`,
+          `${locationText(l)} (${where(l.level.at as NginxDirective)}): ${rx && 'error' in rx ? rx.error : 'no regex'}; taken as not matching`,
         );
         continue;
       }
@@ -105,7 +105,7 @@ function findLocation(r: RequestState, list: LocationConf[]): LocationFound {
 }
 
 function locationText(l: LocationConf): string {
-  return `location ${l.modifier ? `${l.modifier} ` : ''}${l.name}`;
+  return `location ${l.modifier ? `${l.modifier} ` : ''}${bytesToText(l.name)}`;
 }
 
 /** ngx_http_access_module: the allow/deny rules in effect, the first that matches decides. */
@@ -245,12 +245,18 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
     uncertain: [...model.problems],
     htaccess: [],
   };
+  // nginx -t would refuse the configuration: nginx does not run it at all (a reload keeps the old one).
+  const refused = config.issues.find((i) => i.severity === 'emerg');
+  if (refused)
+    base.uncertain.push(
+      `nginx refuses this configuration (${refused.message} in ${refused.file}${refused.line !== undefined ? `:${refused.line}` : ''}): the route is what it would do once that is fixed`,
+    );
   const host = validatedHost(hostHeaderOf(request));
   if (host === null) {
     base.steps.push({ what: 'status', text: 'the Host header is invalid: 400 (ngx_http_validate_host)' });
     return { ...base, status: 400 };
   }
-  const choice = selectServer(model, request, host ?? '');
+  const choice = selectServer(model, request, host ?? '', options.hostname);
   if (!choice) {
     base.uncertain.push(`no server listens on port ${request.port}: the connection is refused`);
     return base;
@@ -317,7 +323,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         r.level = r.server.level;
         r.location = undefined;
         const res = runScript(r, r.server.level);
-        if (res.kind === 'status') return endStatus(r, res.status, res.location);
+        if (res.kind === 'status') return endScript(r, res);
         phase = 'find_config';
         break;
       }
@@ -357,7 +363,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         // ngx_http_rewrite_handler skips the location phase for the server's null location.
         if (r.location) {
           const res = runScript(r, r.location.level);
-          if (res.kind === 'status') return endStatus(r, res.status, res.location);
+          if (res.kind === 'status') return endScript(r, res);
         }
         phase = 'post_rewrite';
         break;
@@ -409,7 +415,7 @@ function run(r: RequestState, from: Phase = 'server_rewrite'): Ending {
         const other = CONTENT_HANDLERS.find((n) => r.level.body.some((x) => x.name === n));
         if (!pass && other) {
           r.uncertain.push(
-            `${other} (in ${locationText(r.location as LocationConf)}) makes its own answer: not modelled`,
+            `${other} (${r.location ? `in ${locationText(r.location)}` : 'at the server level'}) makes its own answer: not modelled`,
           );
           return { outcome: 'status' };
         }
@@ -476,6 +482,15 @@ function namedLocation(r: RequestState, name: string): Ending | undefined {
 }
 
 /** A status: error_page may turn it into an internal redirect (once); a redirect's Location is made absolute. */
+/**
+ * A `return` or a redirecting rewrite: ngx_http_rewrite_return_code answers a text itself
+ * (ngx_http_send_response: no error_page); a bare code or a redirect is finalized as a status.
+ */
+function endScript(r: RequestState, res: Extract<ScriptResult, { kind: 'status' }>): Ending {
+  if (res.text !== undefined) return { outcome: 'status', status: res.status };
+  return endStatus(r, res.status, res.location);
+}
+
 function endStatus(r: RequestState, status: number, location?: string): Ending {
   if (status >= 300 && !r.errorPage && r.uriChanges !== 0) {
     const page = errorPage(r, status);

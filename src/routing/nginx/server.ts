@@ -85,7 +85,12 @@ function wildcardHead(name: string): string | undefined {
   return undefined;
 }
 
-export function selectServer(model: NginxModel, request: RouteRequest, host: string): ServerChoice | null {
+export function selectServer(
+  model: NginxModel,
+  request: RouteRequest,
+  host: string,
+  hostname?: string,
+): ServerChoice | null {
   const uncertain: string[] = [];
   const { servers, listens } = serversForConnection(model, request.port, request.localAddress, uncertain);
   if (servers.length === 0) return null;
@@ -101,12 +106,18 @@ export function selectServer(model: NginxModel, request: RouteRequest, host: str
     ...(captures ? { captures } : {}),
     uncertain,
   });
+  // ngx_http_core_server_name: "$hostname" is the machine's name (gethostname).
+  const nameOf = (n: string) => (n === '$hostname' && hostname !== undefined ? hostname.toLowerCase() : n);
+  if (servers.some((s) => s.names.includes('$hostname')) && hostname === undefined)
+    uncertain.push("server_name $hostname: the machine's host name is not known here");
   if (host !== '') {
     // Exact names (".example.org" counts as "example.org" too); the first server naming it wins (nginx warns "conflicting server name").
     for (const s of servers)
-      for (const n of s.names)
+      for (const written of s.names) {
+        const n = nameOf(written);
         if (!n.startsWith('~') && (n === host || (n.startsWith('.') && n.slice(1) === host)))
-          return pick(s, `server_name ${n} (exact)`);
+          return pick(s, `server_name ${written} (exact)`);
+      }
     // Leading wildcards: the longest suffix.
     let best: { s: ServerConf; n: string; len: number } | undefined;
     for (const s of servers)

@@ -7,7 +7,7 @@
  * A variable the model cannot know (a time, a request id) is reported, never guessed.
  */
 import { isProbeError } from '../../system/types.js';
-import { type Level, rootOrAlias } from './config.js';
+import { type Level, rootOrAlias, setting } from './config.js';
 import { execNginxRegex, compileNginxRegex } from './regex.js';
 import { type RequestState, bytesToText, textToBytes } from './state.js';
 
@@ -149,7 +149,8 @@ export function variable(r: RequestState, name: string): string | undefined {
     case 'request_method':
       return r.method;
     case 'request':
-      return `${r.method} ${r.unparsedUri} HTTP/1.1`;
+      // r->request_line: the line as sent, whatever error_page did to the method since.
+      return `${req.method} ${r.unparsedUri} HTTP/1.1`;
     case 'content_type':
       return header(r, 'content_type') ?? '';
     case 'content_length':
@@ -239,7 +240,7 @@ export function mapUriToPath(r: RequestState): { path: string; root: string } | 
 export function fastcgiSplit(r: RequestState): { scriptName: string; pathInfo: string } {
   if (r.fastcgiSplit && r.fastcgiSplit.scriptName.length > 0) return r.fastcgiSplit;
   let split = { scriptName: r.uri, pathInfo: '' };
-  const d = inheritedSetting(r.level, 'fastcgi_split_path_info');
+  const d = setting(r.level, 'fastcgi_split_path_info');
   if (d?.args[0] !== undefined) {
     const rx = compileNginxRegex(d.args[0]);
     if ('error' in rx) r.uncertain.push(`fastcgi_split_path_info ${d.args[0]} (${d.file}:${d.line}): ${rx.error}`);
@@ -256,16 +257,8 @@ export function fastcgiSplit(r: RequestState): { scriptName: string; pathInfo: s
 export function fastcgiScriptName(r: RequestState): string {
   const s = fastcgiSplit(r).scriptName;
   if (s.length === 0 || !s.endsWith('/')) return s;
-  const index = inheritedSetting(r.level, 'fastcgi_index')?.args[0] ?? '';
+  const index = setting(r.level, 'fastcgi_index')?.args[0] ?? '';
   return s + textToBytes(index);
-}
-
-function inheritedSetting(level: Level, name: string) {
-  for (let l: Level | null = level; l; l = l.parent) {
-    const d = l.body.find((x) => x.name === name);
-    if (d) return d;
-  }
-  return undefined;
 }
 
 /** realpath(3) of a byte-string path through the fs interface (symbolic links followed, bounded); null when it cannot be resolved. */

@@ -15,8 +15,8 @@
  *   ${TCP}     host:port of the TCP echo app ${PREFIX} nginx's prefix (-p), with its slash
  * nginx's own `${name}` variables are lower-case and left alone.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import type { RouteRequest } from '../../../src/routing/types.js';
@@ -34,14 +34,17 @@ import { makeDir, writeFile } from './tempdir.js';
 
 export const NGINX_ROUTING_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'routing-nginx');
 
+/** A file or directory as for the Apache corpus, or a symbolic link to `link` (a deployment's "current" → a release). */
+export type NginxCaseFile = CaseFile | { link: string };
+
 export interface NginxRoutingCase {
   name: string;
   reproduces: string;
   apps?: Array<'unix' | 'tcp'>;
   /** The text inside `http { }`. */
   config: string;
-  docroot?: Record<string, CaseFile>;
-  extra?: Record<string, CaseFile>;
+  docroot?: Record<string, NginxCaseFile>;
+  extra?: Record<string, NginxCaseFile>;
   requests: CaseRequest[];
   unsupported?: string;
 }
@@ -81,12 +84,17 @@ export function substituteNginx(text: string, vars: Record<string, string>): str
 
 function writeCaseFiles(
   base: string,
-  files: Record<string, CaseFile>,
+  files: Record<string, NginxCaseFile>,
   vars: Record<string, string>,
   out: Map<string, Buffer>,
 ): void {
   for (const [rel, spec] of Object.entries(files)) {
     const path = join(base, rel);
+    if (typeof spec === 'object' && 'link' in spec) {
+      mkdirSync(dirname(path), { recursive: true });
+      symlinkSync(substituteNginx(spec.link, vars), path);
+      continue;
+    }
     const s = typeof spec === 'string' ? { content: spec } : spec;
     const mode = s.mode === undefined ? undefined : Number.parseInt(s.mode, 8);
     if (s.dir) {

@@ -302,6 +302,26 @@ describe('routeNginx: what the model cannot know is said', () => {
     ).toMatch(/stub_status/);
   });
 
+  it('server_name $hostname needs the host name; a caseless non-ASCII regex is said', () => {
+    const conf = configOf('server { listen 80; return 204; } server { listen 80; server_name $hostname; return 205; }');
+    const req = parseRouteUrl('http://web1/');
+    if ('error' in req) throw new Error(req.error);
+    expect(routeNginx(conf, req, { fs: fixtureSystem({}).fs, hostname: 'web1' }).status).toBe(205);
+    expect(trace(conf, {}, 'http://web1/').uncertain.join()).toMatch(/\$hostname/);
+    expect(
+      trace(
+        configOf('server { listen 80; location ~* é { return 201; } return 204; }'),
+        {},
+        'http://localhost/',
+      ).uncertain.join(),
+    ).toMatch(/non-ASCII/);
+  });
+
+  it('a configuration nginx refuses is said', () => {
+    const r = trace(configOf('server { listen 80; fastcgi_pas unix:/s; return 204; }'), {}, 'http://localhost/');
+    expect(r.uncertain.join()).toMatch(/nginx refuses this configuration/);
+  });
+
   it('a server without listen is on *:80', () => {
     expect(trace(configOf('server { return 204; }'), {}, 'http://localhost/').status).toBe(204);
   });
@@ -392,5 +412,63 @@ describe('routeNginx on a hand-built tree (the seam alone)', () => {
 
   it("without a root, the document root is the prefix's html", () => {
     expect(trace(config, {}, 'http://localhost/').backend?.params.DOCROOT).toBe('/usr/share/nginx/html');
+  });
+});
+
+describe('routeNginx: any request gets a route, never a throw', () => {
+  it('on arbitrary paths, hosts and methods', async () => {
+    const fc = await import('fast-check');
+    const conf = configOf(`${PHP_SITE}
+server {
+    listen 80;
+    server_name ~^(?<sub>.+)\\.wild\\.test$;
+    root /srv/$sub;
+    location /a/ { alias /srv/alias/; try_files $uri $uri/ @x; }
+    location @x { rewrite ^(.*)$ /index.php?u=$1 last; }
+    location ~ ^/r/(.*)$ { rewrite ^ /r/$1 last; }
+    location ~ \\.php$ { fastcgi_split_path_info ^(.+?\\.php)(/.*)$; include fastcgi.conf; fastcgi_pass unix:/s; }
+    error_page 404 /404.php;
+}`);
+    const segment = fc.stringMatching(/^[a-zA-Z0-9._%~+-]{0,8}$/);
+    fc.assert(
+      fc.property(
+        fc.array(segment, { maxLength: 6 }),
+        fc.constantFrom('example.org', 'x.wild.test', 'other.test'),
+        fc.constantFrom('GET', 'POST', 'PUT', 'HEAD'),
+        fc.option(fc.stringMatching(/^[a-z0-9=&%]{0,10}$/), { nil: undefined }),
+        (segments, host, method, query) => {
+          const url = `http://${host}/${segments.join('/')}${query === undefined ? '' : `?${query}`}`;
+          const req = parseRouteUrl(url, { method });
+          if ('error' in req) return;
+          const r = routeNginx(conf, req, { fs: fixtureSystem({ files: SITE_FILES }).fs });
+          expect(['fastcgi', 'static', 'status']).toContain(r.outcome);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('routeNginx: the route fits the trace member of the JSON schema', () => {
+  it('with an upstream backend and unknown params', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { Ajv2020 } = await import('ajv/dist/2020.js');
+    const schema = JSON.parse(
+      readFileSync(join(import.meta.dirname, '..', '..', '..', 'schema', 'fcgi-doctor.schema.json'), 'utf8'),
+    ) as { $defs: object };
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile({
+      $defs: schema.$defs,
+      $ref: '#/$defs/route',
+    });
+    const r = trace(
+      configOf(
+        'upstream php { server unix:/a.sock; } server { listen 80; location / { fastcgi_param ID $request_id; fastcgi_pass php; } }',
+      ),
+      {},
+      'http://localhost/',
+    );
+    const json = JSON.parse(JSON.stringify(r)) as object;
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
   });
 });
