@@ -114,6 +114,14 @@ export async function runCheckCommand(
     spinner?.stop();
   }
   if (runs.length === 0) throw new UsageError(noServerMessage(servers, target, opts.root));
+  if (runs.length > 1) {
+    const { withoutPoolsUsedElsewhere } = await import('../checks/crossServer.js');
+    for (const r of runs) {
+      const others = runs.filter((o) => o !== r).flatMap((o) => o.report.model.setups);
+      r.findings = withoutPoolsUsedElsewhere(r.findings, others);
+      r.exitCode = r.exitCode === 2 ? 2 : exitStatusFor(r.findings, failOn);
+    }
+  }
   const findings = runs.flatMap((r) => r.findings);
   const suppressed = runs.flatMap((r) => r.suppressed);
   const internalErrors = runs.flatMap((r) => r.report.internalErrors);
@@ -168,9 +176,9 @@ export async function runCheckCommand(
     );
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    for (const r of runs) {
+    for (const [i, r] of runs.entries()) {
       // One section per web server when the machine has both.
-      if (runs.length > 1) io.stdout(formatServerHeading(style, r.server));
+      if (runs.length > 1) io.stdout(formatServerHeading(style, r.server, i === 0));
       io.stdout(
         formatCheckText(style, r.summary, r.findings, {
           quiet: opts.quiet,

@@ -295,6 +295,6 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
 }
 
 /** The heading of one web server's section when `check` covers both of a machine's. */
-export function formatServerHeading(style: Style, server: string): string {
-  return `${style.c.bold(`== ${server === 'nginx' ? 'nginx' : 'Apache'} ==`)}\n`;
+export function formatServerHeading(style: Style, server: string, first = true): string {
+  return `${first ? '' : '\n'}${style.c.bold(`== ${server === 'nginx' ? 'nginx' : 'Apache'} ==`)}\n`;
 }
