@@ -21,10 +21,12 @@ export function withoutPoolsUsedElsewhere(findings: readonly Finding[], others: 
   });
   if (used.length === 0) return [...findings];
   return findings.filter(
-    (f) => f.id !== 'fpm-pool-unused' || !used.some((a) => new RegExp(`listen = \\S*${escape(a)}(\\s|\\)|$)`).test(f.message)),
+    (f) =>
+      f.id !== 'fpm-pool-unused' ||
+      !used.some((a) => new RegExp(`listen = \\S*${escapeRegExp(a)}(\\s|\\)|$)`).test(f.message)),
   );
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

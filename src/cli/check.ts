@@ -217,13 +217,18 @@ async function chooseServers(target: string | undefined, opts: CheckCliOptions):
   if (file !== undefined) {
     const head = readHead(file, 65536);
     // A directory (Apache's DIR form) or an unreadable file: Apache's reader says what is wrong, as before.
-    return [(head !== undefined ? webServerOfText(file, head) : undefined) ?? (/^\/etc\/nginx(\/|$)/.test(file) ? 'nginx' : 'apache')];
+    return [
+      (head !== undefined ? webServerOfText(file, head) : undefined) ??
+        (/^\/etc\/nginx(\/|$)/.test(file) ? 'nginx' : 'apache'),
+    ];
   }
   const { existsSync } = await import('node:fs');
   let commandLines: string[][] = [];
   if (!opts.offline) {
     const { liveSystem } = await import('../system/index.js');
-    commandLines = liveSystem().processes.commandLines().map((c) => c.cmdline);
+    commandLines = liveSystem()
+      .processes.commandLines()
+      .map((c) => c.cmdline);
   }
   return webServersOnMachine((p) => existsSync(p), commandLines);
 }
@@ -244,7 +249,11 @@ function readHead(file: string, max: number): string | undefined {
   }
 }
 
-function noServerMessage(servers: readonly WebServerKind[], target: string | undefined, root: string | undefined): string {
+function noServerMessage(
+  servers: readonly WebServerKind[],
+  target: string | undefined,
+  root: string | undefined,
+): string {
   const what = servers.includes('nginx') ? 'nginx' : 'web server';
   return `no ${what} configuration found${target ? ` for ${target}` : ''}${root ? ` (--root ${root})` : ''}: name the root configuration with --root`;
 }
@@ -279,7 +288,9 @@ async function runServer(
     let commandLines: string[][] = [];
     if (!opts.offline) {
       const { liveSystem } = await import('../system/index.js');
-      commandLines = liveSystem().processes.commandLines().map((c) => c.cmdline);
+      commandLines = liveSystem()
+        .processes.commandLines()
+        .map((c) => c.cmdline);
     }
     analysis = analyzeNginxForCheck({
       ...(target ? { target } : {}),

@@ -107,7 +107,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
         .option('--root <file>', 'the root configuration file, when it is not in a usual place')
         .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
-        .option('--server <server>', 'apache or nginx: whose configuration FILE is (default: told by the file; none: both found)')
+        .option(
+          '--server <server>',
+          'apache or nginx: whose configuration FILE is (default: told by the file; none: both found)',
+        )
         .option('--timeout <duration>', 'deadline of each request to a backend', '5s')
         .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
       FORMATS,

@@ -66,7 +66,8 @@ const NGINX_MODE = 'fastcgi_pass (an external backend)';
 function webIdentityText(s: CheckedSummary): string {
   if (s.server === 'nginx' && s.webUser === undefined)
     return "nginx (no user directive: the workers run as nginx's compiled-in user)";
-  if (s.server === 'nginx') return `nginx, user ${escapeOneLine(s.webUser ?? '')}${s.webGroup ? `, group ${escapeOneLine(s.webGroup)}` : ''}`;
+  if (s.server === 'nginx')
+    return `nginx, user ${escapeOneLine(s.webUser ?? '')}${s.webGroup ? `, group ${escapeOneLine(s.webGroup)}` : ''}`;
   if (s.webUser === undefined && s.webGroup === undefined)
     return 'user and group not named in this configuration (no User or Group directive)';
   return `user ${escapeOneLine(s.webUser ?? '(not named)')}, group ${escapeOneLine(s.webGroup ?? '(not named)')}`;

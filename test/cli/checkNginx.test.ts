@@ -31,7 +31,8 @@ beforeAll(() => {
     tmp.join('nginx.conf'),
     `user www-data;\nevents {}\nhttp {\n  include ${tmp.join('sites-enabled')}/*;\n}\n`,
   );
-  for (const f of ['fastcgi.conf', 'fastcgi_params', 'snippets/fastcgi-php.conf']) writeFileSync(tmp.join(f), debian(f));
+  for (const f of ['fastcgi.conf', 'fastcgi_params', 'snippets/fastcgi-php.conf'])
+    writeFileSync(tmp.join(f), debian(f));
   writeFileSync(
     site('shop'),
     `server {\n  listen 8081;\n  server_name shop.example;\n  root /srv/shop;\n  location ~ \\.php$ {\n    include fastcgi_params;\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}\n`,

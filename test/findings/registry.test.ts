@@ -158,7 +158,8 @@ describe('the registry of finding ids', () => {
   });
 
   it('names who emits each id; only a contract id may have no emitter yet', () => {
-    for (const f of FINDINGS) if ((f.parts as readonly string[]).length === 0) expect(CONTRACT_FINDING_IDS, f.id).toContain(f.id);
+    for (const f of FINDINGS)
+      if ((f.parts as readonly string[]).length === 0) expect(CONTRACT_FINDING_IDS, f.id).toContain(f.id);
   });
 
   it.each(FINDINGS.map((f) => [f.id, f] as const))('%s: its page agrees on severity and title', (id, entry) => {

@@ -136,11 +136,12 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
   const root =
     options.root ?? (sibling && sibling !== target && source.stat(sibling).kind === 'file' ? sibling : undefined);
   // A target that is itself a root (it has an http block or events) is read as the root.
-  const located = locateNginxRoot({
-    ...(root ? { root } : {}),
-    ...(options.commandLines ? { commandLines: options.commandLines } : {}),
-    source,
-  }) ?? (target ? { root: target, prefix: '/usr/share/nginx/', how: 'option' as const } : undefined);
+  const located =
+    locateNginxRoot({
+      ...(root ? { root } : {}),
+      ...(options.commandLines ? { commandLines: options.commandLines } : {}),
+      source,
+    }) ?? (target ? { root: target, prefix: '/usr/share/nginx/', how: 'option' as const } : undefined);
   if (!located) return undefined;
   const targetIsRoot = target !== undefined && (target === located.root || looksLikeRoot(target, source));
   const rootFile = targetIsRoot ? (target as string) : located.root;
@@ -159,7 +160,17 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
   const setups = extractNginxSetups(config);
   const user = userDirective(config);
   const targetFile = target && !targetIsRoot ? target : undefined;
-  const notes: string[] = [`nginx: ${config.root} (${located.how === 'master' ? `the running master: ${located.master}` : located.how === 'option' ? 'named' : 'the usual place'})`];
+  const how =
+    located.how === 'master'
+      ? `the running master: ${located.master}`
+      : options.root
+        ? 'named with --root'
+        : root !== undefined
+          ? `the nginx.conf of ${target}'s tree`
+          : targetIsRoot
+            ? 'named'
+            : 'the usual place';
+  const notes: string[] = [`nginx: ${config.root} (${how})`];
   if (asEnabled) notes.push(`nginx does not read ${target}: it was analysed as if it were enabled.`);
   const model: ConfigModel = {
     webServer: 'nginx',
@@ -197,7 +208,14 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
     markerComments: [],
     notes,
   };
-  const analysis: NginxAnalysis = { config, routing, setups, model, ...(targetRead ? { targetRead } : {}), how: located.how };
+  const analysis: NginxAnalysis = {
+    config,
+    routing,
+    setups,
+    model,
+    ...(targetRead ? { targetRead } : {}),
+    how: located.how,
+  };
   model.nginx = analysis;
   return analysis;
 }

@@ -15,10 +15,7 @@ export const nginxConfigErrorCheck: NginxCheck = {
       finding({
         id: 'nginx-config-error',
         severity: i.severity === 'emerg' ? 'error' : 'warning',
-        title:
-          i.severity === 'emerg'
-            ? 'nginx refuses this configuration'
-            : 'nginx warns about this configuration',
+        title: i.severity === 'emerg' ? 'nginx refuses this configuration' : 'nginx warns about this configuration',
         message:
           i.severity === 'emerg'
             ? `nginx -t fails with "[emerg] ${i.message}"${i.line !== undefined ? ` in ${i.file}:${i.line}` : ''}: a reload keeps the old configuration and a restart leaves nginx down.`

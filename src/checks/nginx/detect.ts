@@ -8,10 +8,13 @@
  */
 export type WebServerKind = 'apache' | 'nginx';
 
-const APACHE_TAG = /^[ \t]*<\/?(VirtualHost|Directory|DirectoryMatch|Location|LocationMatch|Files|FilesMatch|IfModule|IfDefine|IfVersion|Proxy|Macro)\b/im;
-const APACHE_DIRECTIVE = /^[ \t]*(ServerName|DocumentRoot|ProxyPass|SetHandler|AddHandler|LoadModule|Include|IncludeOptional|ServerRoot|FcgidWrapper|FastCgiServer)[ \t]/m;
+const APACHE_TAG =
+  /^[ \t]*<\/?(VirtualHost|Directory|DirectoryMatch|Location|LocationMatch|Files|FilesMatch|IfModule|IfDefine|IfVersion|Proxy|Macro)\b/im;
+const APACHE_DIRECTIVE =
+  /^[ \t]*(ServerName|DocumentRoot|ProxyPass|SetHandler|AddHandler|LoadModule|Include|IncludeOptional|ServerRoot|FcgidWrapper|FastCgiServer)[ \t]/m;
 const NGINX_BLOCK = /(^|[\s;{}])(server|http|events|location|upstream|stream)(\s+[^;{}\n]*)?\s*\{/m;
-const NGINX_STATEMENT = /(^|[\s;{}])(fastcgi_pass|fastcgi_param|server_name|listen|try_files|proxy_pass|worker_processes)\s+[^;\n]*;/m;
+const NGINX_STATEMENT =
+  /(^|[\s;{}])(fastcgi_pass|fastcgi_param|server_name|listen|try_files|proxy_pass|worker_processes)\s+[^;\n]*;/m;
 
 /** The web server whose configuration `text` (the head of `file`) is; undefined when nothing tells. */
 export function webServerOfText(file: string, text: string): WebServerKind | undefined {
@@ -30,8 +33,16 @@ export function webServerOfText(file: string, text: string): WebServerKind | und
 }
 
 /** Where each server's root configuration usually is (locateNginxRoot and Apache's locate know the rest). */
-export const APACHE_ROOTS = ['/etc/apache2/apache2.conf', '/etc/httpd/conf/httpd.conf', '/usr/local/apache2/conf/httpd.conf'];
-export const NGINX_ROOTS = ['/etc/nginx/nginx.conf', '/usr/local/nginx/conf/nginx.conf', '/usr/local/etc/nginx/nginx.conf'];
+export const APACHE_ROOTS = [
+  '/etc/apache2/apache2.conf',
+  '/etc/httpd/conf/httpd.conf',
+  '/usr/local/apache2/conf/httpd.conf',
+];
+export const NGINX_ROOTS = [
+  '/etc/nginx/nginx.conf',
+  '/usr/local/nginx/conf/nginx.conf',
+  '/usr/local/etc/nginx/nginx.conf',
+];
 
 /**
  * The web servers `check` with no file looks at: each whose root configuration is in a

@@ -15,16 +15,27 @@ import type { DiscoveredScript, Discovery } from '../discovery/discover.js';
 import type { Site } from '../discovery/sites.js';
 import type { NginxAnalysis } from './analyze.js';
 
-export const NGINX_DISCOVERY_LIMITS = { entriesPerServer: 2000, depth: 4, msPerServer: 2000, tracesPerServer: 5, servers: 50 };
+export const NGINX_DISCOVERY_LIMITS = {
+  entriesPerServer: 2000,
+  depth: 4,
+  msPerServer: 2000,
+  tracesPerServer: 5,
+  servers: 50,
+};
 
-function serverRoot(a: NginxAnalysis, s: ServerConf): { dir: string; at: { file: string; line: number; text: string } } {
+function serverRoot(
+  a: NginxAnalysis,
+  s: ServerConf,
+): { dir: string; at: { file: string; line: number; text: string } } {
   const d = s.level.body.find((x) => x.name === 'root') ?? a.routing.http.body.find((x) => x.name === 'root');
   // ngx_http_core_merge_loc_conf: the default root is "html" under the prefix.
   const raw = d?.args[0] ?? 'html';
   const dir = raw.startsWith('/') ? raw : path.posix.join(a.config.prefix, raw);
   return {
     dir: dir.replace(/\/+$/, '') || '/',
-    at: d ? { file: d.file, line: d.line, text: `root ${raw}` } : { file: s.at.file, line: s.at.line, text: 'root html (default)' },
+    at: d
+      ? { file: d.file, line: d.line, text: `root ${raw}` }
+      : { file: s.at.file, line: s.at.line, text: 'root html (default)' },
   };
 }
 
@@ -52,10 +63,12 @@ function endpointKey(e: FastcgiSetup['endpoint']): string | undefined {
 
 /** Every server of the analysis as a site (its root, its first name and listen), for tracing a path on it. */
 export function nginxSites(a: NginxAnalysis, only?: (s: ServerConf) => boolean): Site[] {
-  return a.routing.servers.filter((s) => !only || only(s)).map((s) => {
-    const root = serverRoot(a, s);
-    return siteOf(a, s, { urlPath: '/', dir: root.dir, at: root.at });
-  });
+  return a.routing.servers
+    .filter((s) => !only || only(s))
+    .map((s) => {
+      const root = serverRoot(a, s);
+      return siteOf(a, s, { urlPath: '/', dir: root.dir, at: root.at });
+    });
 }
 
 export function discoverNginxScripts(
@@ -78,8 +91,14 @@ export function discoverNginxScripts(
     const mine = setups.filter((x) => x.vhost?.file === s.at.file && x.vhost.line === s.at.line);
     const root = serverRoot(a, s);
     const site = siteOf(a, s, { urlPath: '/', dir: root.dir, at: root.at });
-    const w = walkFiles(reader, root.dir, { maxEntries: L.entriesPerServer, maxDepth: L.depth, deadline: now() + L.msPerServer, now });
-    for (const l of w.limits) notices.push(`${site.label}: the search for scripts ${l.text}; files beyond were not checked.`);
+    const w = walkFiles(reader, root.dir, {
+      maxEntries: L.entriesPerServer,
+      maxDepth: L.depth,
+      deadline: now() + L.msPerServer,
+      now,
+    });
+    for (const l of w.limits)
+      notices.push(`${site.label}: the search for scripts ${l.text}; files beyond were not checked.`);
     const php = w.files
       .filter((f) => f.path.endsWith('.php'))
       .sort((x, y) => {

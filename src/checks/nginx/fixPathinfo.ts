@@ -42,13 +42,18 @@ export function phpIniFiles(p: PoolOfInstallation, fs: FileSystem): string[] {
   const candidates: [string, string][] = [];
   if (p.config.startsWith('/etc/php/') && v) candidates.push([`/etc/php/${v}/fpm/php.ini`, `/etc/php/${v}/fpm/conf.d`]);
   else if (p.config === '/etc/php-fpm.conf') candidates.push(['/etc/php.ini', '/etc/php.d']);
-  else if (p.config.startsWith('/usr/local/etc/')) candidates.push(['/usr/local/etc/php/php.ini', '/usr/local/etc/php/conf.d']);
+  else if (p.config.startsWith('/usr/local/etc/'))
+    candidates.push(['/usr/local/etc/php/php.ini', '/usr/local/etc/php/conf.d']);
   const out: string[] = [];
   for (const [ini, dir] of candidates) {
     if (fs.exists(ini)) out.push(ini);
     const names = fs.listDir(dir);
     if (!isProbeError(names))
-      for (const n of names.filter((x) => x.endsWith('.ini')).sort().slice(0, MAX_INI_FILES)) out.push(path.posix.join(dir, n));
+      for (const n of names
+        .filter((x) => x.endsWith('.ini'))
+        .sort()
+        .slice(0, MAX_INI_FILES))
+        out.push(path.posix.join(dir, n));
   }
   return out;
 }
@@ -65,7 +70,8 @@ export function poolIniValue(p: PoolOfInstallation, fs: FileSystem, key: string,
     }
   }
   const pool =
-    p.pool.phpAdminValues.filter((e) => e.offset === key).at(-1) ?? p.pool.phpValues.filter((e) => e.offset === key).at(-1);
+    p.pool.phpAdminValues.filter((e) => e.offset === key).at(-1) ??
+    p.pool.phpValues.filter((e) => e.offset === key).at(-1);
   if (pool) found = { value: pool.value, where: entryText(pool) };
   return found;
 }

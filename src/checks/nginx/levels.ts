@@ -6,7 +6,13 @@
  * never a rule of their own.
  */
 import type { NginxDirective } from '../../nginx/index.js';
-import { inherited, type Level, type LocationConf, type NginxModel, type ServerConf } from '../../routing/nginx/config.js';
+import {
+  inherited,
+  type Level,
+  type LocationConf,
+  type NginxModel,
+  type ServerConf,
+} from '../../routing/nginx/config.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 
 export interface PassLevel {
@@ -34,7 +40,12 @@ function walkLevel(level: Level, server: ServerConf, out: PassLevel[], setups: M
   for (const ifLevel of level.ifs?.values() ?? []) walkLevel(ifLevel, server, out, setups);
 }
 
-function walkLocations(ls: readonly LocationConf[], server: ServerConf, out: PassLevel[], setups: Map<string, FastcgiSetup>) {
+function walkLocations(
+  ls: readonly LocationConf[],
+  server: ServerConf,
+  out: PassLevel[],
+  setups: Map<string, FastcgiSetup>,
+) {
   for (const l of ls) {
     walkLevel(l.level, server, out, setups);
     walkLocations(l.nested, server, out, setups);

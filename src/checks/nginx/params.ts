@@ -25,7 +25,9 @@ export const fastcgiParamsCheck: NginxCheck = {
     const droppedAt = new Set<string>();
     for (const p of passLevels(a.routing, a.setups)) {
       const params = effectiveParams(p.level);
-      const where = p.location ? `location ${p.location.modifier ? `${p.location.modifier} ` : ''}${p.location.name}` : 'this server';
+      const where = p.location
+        ? `location ${p.location.modifier ? `${p.location.modifier} ` : ''}${p.location.name}`
+        : 'this server';
       if (passesPhp(p) && !names(params).has('SCRIPT_FILENAME')) {
         const from = params[0];
         const include = from?.includedFrom.at(-1);
@@ -42,9 +44,10 @@ export const fastcgiParamsCheck: NginxCheck = {
         );
       }
       const source = paramsSource(p.level);
-      if (!source || !source.parent) continue;
+      const parent = source?.parent;
+      if (!source || !parent) continue;
       const own = source.body.filter((d) => d.name === 'fastcgi_param');
-      const outer = inherited(source.parent, 'fastcgi_param');
+      const outer = inherited(parent, 'fastcgi_param');
       const ownNames = names(own);
       const dropped = outer.filter((d) => !ownNames.has(d.args[0] ?? ''));
       const first = own[0];

@@ -99,7 +99,8 @@ function poolLimits(p: PoolOfInstallation): { terminate?: PoolLimit; maxExec?: P
 }
 
 function webFix(s: FastcgiSetup, web: WebLimit, seconds: number): string {
-  if (s.module === 'nginx') return `fastcgi_read_timeout ${seconds}s; in the location of ${s.definedAt.file}:${s.definedAt.line}`;
+  if (s.module === 'nginx')
+    return `fastcgi_read_timeout ${seconds}s; in the location of ${s.definedAt.file}:${s.definedAt.line}`;
   if (s.module === 'fastcgi') return `-idle-timeout ${seconds} at ${s.definedAt.file}:${s.definedAt.line}`;
   return web.text.includes('timeout=') ? `timeout=${seconds} on the worker` : `ProxyTimeout ${seconds}`;
 }

@@ -88,7 +88,9 @@ server {
 
 describe('nginx-config-error', () => {
   it('fires on what nginx refuses, at its line', () => {
-    const f = check('server {\n  listen 80;\n  fastcgi_pas unix:/x.sock;\n}\n').filter((x) => x.id === 'nginx-config-error');
+    const f = check('server {\n  listen 80;\n  fastcgi_pas unix:/x.sock;\n}\n').filter(
+      (x) => x.id === 'nginx-config-error',
+    );
     expect(f[0]?.severity).toBe('error');
     expect(f[0]?.location).toMatchObject({ file: SITE, line: 3 });
     expect(f[0]?.message).toContain('unknown directive "fastcgi_pas"');
@@ -110,7 +112,8 @@ describe('fastcgi-param-missing', () => {
   it('stays quiet with fastcgi_params plus SCRIPT_FILENAME, or with fastcgi.conf', () => {
     const withParam =
       'server {\n  location ~ \\.php$ {\n    include fastcgi_params;\n    fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}\n';
-    const conf = 'server {\n  location ~ \\.php$ {\n    include fastcgi.conf;\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}\n';
+    const conf =
+      'server {\n  location ~ \\.php$ {\n    include fastcgi.conf;\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}\n';
     expect(ids(check(withParam))).not.toContain('fastcgi-param-missing');
     expect(ids(check(conf))).not.toContain('fastcgi-param-missing');
   });
@@ -147,9 +150,13 @@ describe('split-path-info-unchecked', () => {
     expect(f?.location).toMatchObject({ file: SITE, line: 6 });
   });
   it('stays quiet with try_files $fastcgi_script_name =404 (nginx docs, Debian snippet)', () => {
-    expect(ids(check(unchecked.replace('include fastcgi.conf;', 'try_files $fastcgi_script_name =404;\n    include fastcgi.conf;')))).not.toContain(
-      'split-path-info-unchecked',
-    );
+    expect(
+      ids(
+        check(
+          unchecked.replace('include fastcgi.conf;', 'try_files $fastcgi_script_name =404;\n    include fastcgi.conf;'),
+        ),
+      ),
+    ).not.toContain('split-path-info-unchecked');
     expect(ids(check(DEBIAN_DEFAULT_PHP))).not.toContain('split-path-info-unchecked');
   });
   it('stays quiet with if (!-f $document_root$fastcgi_script_name)', () => {
@@ -172,7 +179,10 @@ describe('httpoxy-not-mitigated', () => {
     expect(f?.severity).toBe('info');
   });
   it('stays quiet with fastcgi_param HTTP_PROXY ""', () => {
-    const site = DEBIAN_DEFAULT_PHP.replace('include snippets/fastcgi-php.conf;', 'include snippets/fastcgi-php.conf;\n    fastcgi_param HTTP_PROXY "";');
+    const site = DEBIAN_DEFAULT_PHP.replace(
+      'include snippets/fastcgi-php.conf;',
+      'include snippets/fastcgi-php.conf;\n    fastcgi_param HTTP_PROXY "";',
+    );
     expect(ids(check(site))).not.toContain('httpoxy-not-mitigated');
   });
 });
@@ -193,7 +203,8 @@ describe('site-not-loaded', () => {
     const src = new MemoryNginxSource({
       '/etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n',
       '/etc/nginx/fastcgi.conf': FASTCGI_CONF,
-      '/etc/nginx/sites-available/shop': 'server {\n  location ~ \\.php$ { include fastcgi.conf; fastcgi_pass unix:/x.sock; }\n}\n',
+      '/etc/nginx/sites-available/shop':
+        'server {\n  location ~ \\.php$ { include fastcgi.conf; fastcgi_pass unix:/x.sock; }\n}\n',
       '/etc/nginx/sites-enabled/.keep': '',
     });
     const a = analyzeNginx({ target: '/etc/nginx/sites-available/shop', root: '/etc/nginx/nginx.conf', source: src });
@@ -206,7 +217,11 @@ describe('site-not-loaded', () => {
     expect(f?.fix).toContain('ln -s /etc/nginx/sites-available/shop /etc/nginx/sites-enabled/shop');
   });
   it('stays quiet for a site read through its link', () => {
-    const a = analyzeNginx({ target: '/etc/nginx/sites-available/site', root: '/etc/nginx/nginx.conf', source: tree(DEBIAN_DEFAULT_PHP) });
+    const a = analyzeNginx({
+      target: '/etc/nginx/sites-available/site',
+      root: '/etc/nginx/nginx.conf',
+      source: tree(DEBIAN_DEFAULT_PHP),
+    });
     expect(a?.model.targetLoaded).toBe(true);
     expect(a ? ids(runNginxConfigChecks(a).findings) : []).not.toContain('site-not-loaded');
   });

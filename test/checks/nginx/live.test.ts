@@ -54,7 +54,12 @@ function nginxTree(site: string, user = 'user www-data;\n'): MemoryNginxSource {
 }
 
 const NGINX_PROCESSES = [
-  { pid: 300, ppid: 1, comm: 'nginx', cmdline: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'] },
+  {
+    pid: 300,
+    ppid: 1,
+    comm: 'nginx',
+    cmdline: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'],
+  },
   { pid: 301, ppid: 300, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 33, gid: 33 },
 ];
 
@@ -110,7 +115,9 @@ describe('the socket as nginx user sees it', () => {
   it('socket-missing names nginx', async () => {
     const site = DEBIAN_SITE.replace('php8.2-fpm.sock', 'php8.1-fpm.sock');
     const { live: r } = await live(site);
-    expect(r.findings.find((x) => x.id === 'socket-missing')?.message).toMatch(/^nginx connects to \/run\/php\/php8\.1-fpm\.sock/);
+    expect(r.findings.find((x) => x.id === 'socket-missing')?.message).toMatch(
+      /^nginx connects to \/run\/php\/php8\.1-fpm\.sock/,
+    );
   });
 });
 
@@ -128,7 +135,7 @@ describe('fix-pathinfo-exec', () => {
     });
     expect(r.findings.find((x) => x.id === 'fix-pathinfo-exec')?.severity).toBe('error');
   });
-  it('quiet with cgi.fix_pathinfo=0 in the pool\'s php.ini, or in php_admin_value', async () => {
+  it("quiet with cgi.fix_pathinfo=0 in the pool's php.ini, or in php_admin_value", async () => {
     const ini = await live(BARE_PHP, { files: { '/etc/php/8.2/fpm/php.ini': '[PHP]\ncgi.fix_pathinfo=0\n' } });
     expect(ini.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
     const admin = await live(BARE_PHP, {
@@ -137,7 +144,9 @@ describe('fix-pathinfo-exec', () => {
     expect(admin.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
   });
   it('quiet with try_files $uri =404', async () => {
-    const { live: r } = await live(BARE_PHP.replace('include fastcgi.conf;', 'try_files $uri =404;\n    include fastcgi.conf;'));
+    const { live: r } = await live(
+      BARE_PHP.replace('include fastcgi.conf;', 'try_files $uri =404;\n    include fastcgi.conf;'),
+    );
     expect(r.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
   });
 });
@@ -151,7 +160,10 @@ describe('timeouts-inverted', () => {
     expect(f?.fix).toContain('fastcgi_read_timeout 330s');
   });
   it('quiet when fastcgi_read_timeout is longer', async () => {
-    const site = DEBIAN_SITE.replace('include snippets/fastcgi-php.conf;', 'include snippets/fastcgi-php.conf;\n    fastcgi_read_timeout 600s;');
+    const site = DEBIAN_SITE.replace(
+      'include snippets/fastcgi-php.conf;',
+      'include snippets/fastcgi-php.conf;\n    fastcgi_read_timeout 600s;',
+    );
     const { live: r } = await live(site, { files: pool('300') });
     expect(r.findings.map((f) => f.id)).not.toContain('timeouts-inverted');
   });
