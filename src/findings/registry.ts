@@ -514,6 +514,12 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'script-filename-mismatch',
+    severity: 'error',
+    title: 'nginx sends a SCRIPT_FILENAME that is not the file it resolved',
+    parts: ['nginx'],
+  },
+  {
     id: 'script-missing',
     severity: 'error',
     title: 'The FastCGI program or script does not exist',

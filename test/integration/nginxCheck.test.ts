@@ -109,6 +109,17 @@ describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
     expect(await res.text()).toContain('GIF89a ran');
   });
 
+  it('script-filename-mismatch: a SCRIPT_FILENAME written out for an old root, and the live 404 it causes', async () => {
+    const { report } = await site((sock, docRoot, port) =>
+      debianSite(sock, docRoot, port).replace(
+        'fastcgi_pass unix:',
+        'fastcgi_param SCRIPT_FILENAME /srv/old-root$fastcgi_script_name;\n        fastcgi_pass unix:',
+      ),
+    );
+    expect(ids(report)).toContain('script-filename-mismatch');
+    expect(report.requests[0]?.response?.status).toBe(404);
+  });
+
   it('socket-permission-denied: the pool socket is root-only, nginx runs as www-data', async () => {
     const { report, sock } = await site(debianSite, { listenOwner: null, listenGroup: null, listenMode: '0600' });
     const f = report.findings.find((x) => x.id === 'socket-permission-denied');

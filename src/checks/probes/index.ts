@@ -41,6 +41,7 @@ import { poolChrootCheck } from './poolChroot.js';
 import { discoverNginxScripts } from '../nginx/discover.js';
 import { fixPathinfoFindings, httpoxyLive } from '../nginx/fixPathinfo.js';
 import { httpoxyCheck } from '../nginx/httpoxy.js';
+import { scriptFilenameFindings } from '../nginx/scriptFilename.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -205,11 +206,14 @@ export async function runProbes(
   }
   if (nginx && !opts.checks) {
     try {
+      findings.push(...scriptFilenameFindings(ctx, nginx));
       findings.push(...fixPathinfoFindings(ctx, nginx));
       findings.push(...httpoxyLive(ctx, nginx, httpoxyCheck.run(nginx)));
       answered.push('httpoxy-not-mitigated');
     } catch (e) {
-      internalErrors.push(internalError('the live nginx checks (fix-pathinfo-exec, httpoxy-not-mitigated)', e));
+      internalErrors.push(
+        internalError('the live nginx checks (script-filename-mismatch, fix-pathinfo-exec, httpoxy-not-mitigated)', e),
+      );
     }
   }
   const result: ProbeResult = {

@@ -151,6 +151,23 @@ describe('fix-pathinfo-exec', () => {
   });
 });
 
+describe('script-filename-mismatch', () => {
+  const written = DEBIAN_SITE.replace(
+    'fastcgi_pass unix:',
+    'fastcgi_param SCRIPT_FILENAME /srv/old$fastcgi_script_name;\n    fastcgi_pass unix:',
+  );
+  it('fires when SCRIPT_FILENAME names another, missing, file than the one nginx resolved', async () => {
+    const { live: r } = await live(written);
+    const f = r.findings.find((x) => x.id === 'script-filename-mismatch');
+    expect(f?.message).toContain('resolves /var/www/html/index.php but sends SCRIPT_FILENAME /srv/old/index.php');
+    expect(f?.location).toMatchObject({ file: '/etc/nginx/sites-enabled/default', line: 9 });
+  });
+  it('stays quiet with $document_root$fastcgi_script_name (the healthy site)', async () => {
+    const { live: r } = await live(DEBIAN_SITE);
+    expect(r.findings.map((f) => f.id)).not.toContain('script-filename-mismatch');
+  });
+});
+
 describe('timeouts-inverted', () => {
   const pool = (rtt: string) => ({ [POOL_FILE]: `${DEBIAN_POOL[POOL_FILE]}request_terminate_timeout = ${rtt}\n` });
   it('fires when the pool lets a script run longer than fastcgi_read_timeout', async () => {
