@@ -21,7 +21,7 @@ export function scriptFilenameFindings(ctx: ProbeContext, a: NginxAnalysis): Fin
   for (const d of ctx.discovery?.scripts ?? []) {
     const route = d.route;
     const sf = route?.backend?.params['SCRIPT_FILENAME'];
-    if (!route || route.outcome !== 'fastcgi' || sf === undefined || sf === d.file) continue;
+    if (route?.outcome !== 'fastcgi' || sf === undefined || sf === d.file) continue;
     // A chrooted pool sees paths inside its chroot: the doctor, outside, cannot judge them.
     if (ctx.system.fs.exists(sf) || poolAt(ctx, route.backend?.endpoint)?.pool.get('chroot')) continue;
     const p = levels.find((x) => x.setup?.id === route.backend?.setupId);
