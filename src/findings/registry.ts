@@ -550,7 +550,7 @@ export const FINDINGS = [
     id: 'server-not-running',
     severity: 'error',
     title: 'Apache is not running, so none of its FastCGI setups can work',
-    parts: ['probes'],
+    parts: ['probes', 'nginx'],
     contract: true,
     also: { info: 'a configuration file checked on its own (no --root): which server reads it is unknown' },
   },

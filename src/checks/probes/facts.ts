@@ -76,9 +76,15 @@ export function isNginx(p: ProcessInfo): boolean {
  */
 export function findNginx(model: ConfigModel, system: Pick<SystemProbes, 'processes'>): ApacheInstance {
   const all = system.processes.list();
-  const masters = all.filter((p) => isNginx(p) && /master process/.test(p.cmdline.join(' ')));
+  // A master's title says so; an nginx run with master_process off keeps its command line (one process).
+  const masters = all.filter(
+    (p) =>
+      isNginx(p) &&
+      (/master process/.test(p.cmdline.join(' ')) || !all.some((q) => q.pid === p.ppid && isNginx(q))) &&
+      !/worker process|cache (manager|loader) process/.test(p.cmdline.join(' ')),
+  );
   const named = masters.find((m) => m.cmdline.join(' ').includes(`-c ${model.rootFile}`));
-  const plain = masters.find((m) => !/ -c /.test(m.cmdline.join(' ')));
+  const plain = masters.find((m) => !/\s-c\s?/.test(m.cmdline.join(' ')));
   const master = named ?? (model.rootFile === '/etc/nginx/nginx.conf' ? plain : undefined);
   if (!master) return { descendants: [], pidFile: '', how: 'none', others: masters };
   return {

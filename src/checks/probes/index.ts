@@ -42,6 +42,7 @@ import { discoverNginxScripts } from '../nginx/discover.js';
 import { fixPathinfoFindings, httpoxyLive } from '../nginx/fixPathinfo.js';
 import { httpoxyCheck } from '../nginx/httpoxy.js';
 import { scriptFilenameFindings } from '../nginx/scriptFilename.js';
+import { nginxNotRunningFindings } from '../nginx/notRunning.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -206,6 +207,7 @@ export async function runProbes(
   }
   if (nginx && !opts.checks) {
     try {
+      findings.unshift(...nginxNotRunningFindings(ctx));
       findings.push(...scriptFilenameFindings(ctx, nginx));
       findings.push(...fixPathinfoFindings(ctx, nginx));
       findings.push(...httpoxyLive(ctx, nginx, httpoxyCheck.run(nginx)));

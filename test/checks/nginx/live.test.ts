@@ -92,6 +92,24 @@ describe('a healthy Debian machine (default site with the PHP snippet, the packa
   });
 });
 
+describe('server-not-running for nginx', () => {
+  it('fires when no nginx master serves the configuration', async () => {
+    const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source: nginxTree(DEBIAN_SITE) });
+    const system = fixtureSystem({
+      files: { ...DEBIAN_POOL, ...fpmSocket() },
+      processes: FPM_PROCESSES,
+      unixListeners: [{ path: '/run/php/php8.2-fpm.sock', inode: 500 }],
+    });
+    const r = await runProbes(analysis!.model, system, { now: NOW, discovery: false });
+    const f = r.findings.find((x) => x.id === 'server-not-running');
+    expect(f).toMatchObject({ severity: 'error', title: 'nginx is not running' });
+  });
+  it('stays quiet with the packaged master running', async () => {
+    const { live: r } = await live(DEBIAN_SITE);
+    expect(r.findings.map((f) => f.id)).not.toContain('server-not-running');
+  });
+});
+
 describe('the socket as nginx user sees it', () => {
   it('socket-permission-denied for www-data on a 0660 root:root socket, worded for nginx', async () => {
     const { live: r } = await live(DEBIAN_SITE, {
