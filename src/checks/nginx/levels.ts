@@ -76,10 +76,19 @@ export function paramsSource(level: Level): Level | undefined {
   return undefined;
 }
 
-/** Whether the location hands PHP scripts to the backend: its name, or the backend's, says php. */
+/**
+ * Whether the location hands PHP scripts to the backend: its name says php
+ * (`~ \.php$`, `~ ^/index\.php(/|$)`), or it is the server itself or its
+ * catch-all `location /` in front of a backend whose address says php
+ * (/run/php/php8.2-fpm.sock). An exact location such as `= /fpm-status` in
+ * front of the pool is its status or ping page, which needs no script.
+ */
 export function passesPhp(p: PassLevel): boolean {
-  const name = p.location?.name ?? '';
-  return /php/i.test(name) || /php/i.test(p.pass.args[0] ?? '');
+  const backendIsPhp = /php/i.test(p.pass.args[0] ?? '');
+  const loc = p.location;
+  if (!loc) return backendIsPhp;
+  if (/php/i.test(loc.name)) return true;
+  return loc.modifier === '' && loc.name === '/' && backendIsPhp;
 }
 
 /**
