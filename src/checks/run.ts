@@ -149,6 +149,11 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
       );
       markRequestsTheWebServerCannotMake(live, report.requests, findings);
       for (const r of report.requests) findings.push(...r.findings);
+      if (live.nginx) {
+        // nginx's response buffer against the headers the backend really sent.
+        const { headerBufferFindings } = await import('./nginx/headerBuffer.js');
+        findings.push(...headerBufferFindings(live.nginx, report.requests));
+      }
       report.steps.requests = true;
     });
     // PHP-FPM pools with pm.status_path: live figures from the reader `status` uses.

@@ -687,7 +687,7 @@ export const FINDINGS = [
     id: 'upstream-header-too-big',
     severity: 'error',
     title: "The application's response headers are larger than nginx's buffer",
-    parts: ['logs'],
+    parts: ['logs', 'nginx'],
   },
   {
     id: 'user-mismatch',

@@ -120,6 +120,25 @@ describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
     expect(report.requests[0]?.response?.status).toBe(404);
   });
 
+  it('upstream-header-too-big: 6 KB of headers in 4k, nginx answers 502; quiet with fastcgi_buffer_size 16k', async () => {
+    const big = { scripts: { 'index.php': '<?php header("X-Big: " . str_repeat("a", 6000)); echo "big";' } };
+    const { report, nginx } = await site(debianSite, big);
+    expect(report.findings.find((x) => x.id === 'upstream-header-too-big')?.message).toContain(
+      "nginx's default fastcgi_buffer_size 4k",
+    );
+    expect((await fetch(`http://127.0.0.1:${nginx.port}/index.php`)).status).toBe(502);
+    const roomy = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace(
+          'fastcgi_pass unix:',
+          'fastcgi_buffer_size 16k;\n        fastcgi_buffers 16 16k;\n        fastcgi_pass unix:',
+        ),
+      big,
+    );
+    expect(ids(roomy.report)).not.toContain('upstream-header-too-big');
+    expect((await fetch(`http://127.0.0.1:${roomy.nginx.port}/index.php`)).status).toBe(200);
+  });
+
   it('socket-permission-denied: the pool socket is root-only, nginx runs as www-data', async () => {
     const { report, sock } = await site(debianSite, { listenOwner: null, listenGroup: null, listenMode: '0600' });
     const f = report.findings.find((x) => x.id === 'socket-permission-denied');
