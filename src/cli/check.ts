@@ -66,6 +66,13 @@ async function webRunner(timeoutMs: number): Promise<WebRunner> {
     });
 }
 
+/** `--http` for nginx: the scripts discovery found, asked of nginx itself (source served as text). */
+async function nginxWebRunner(timeoutMs: number): Promise<WebRunner> {
+  const { nginxWebRequests } = await import('../checks/nginx/http.js');
+  const { httpGet } = await import('../checks/http/webGet.js');
+  return (model, traced) => nginxWebRequests(model, traced, { get: httpGet, timeoutMs });
+}
+
 export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
@@ -314,8 +321,11 @@ async function runServer(
       ...(analysis ? { analysis } : {}),
     },
     opts.offline ? undefined : (runners.probes ?? (await liveProbes(timeoutMs))),
-    // --http asks Apache; nginx's answers are not compared yet (issue 17: left for later).
-    opts.http && !opts.offline && server === 'apache' ? await webRunner(timeoutMs) : undefined,
+    opts.http && !opts.offline
+      ? server === 'nginx'
+        ? await nginxWebRunner(timeoutMs)
+        : await webRunner(timeoutMs)
+      : undefined,
   );
   // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
   const unreadable = configUnreadable(report.model, report.findings);

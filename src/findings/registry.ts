@@ -636,7 +636,7 @@ export const FINDINGS = [
     id: 'source-served-as-text',
     severity: 'error',
     title: "The web server sends the script's source code instead of running it",
-    parts: ['http'],
+    parts: ['http', 'nginx'],
     contract: true,
   },
   {

@@ -9,6 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { analyzeNginxForCheck } from '../../src/checks/nginx/index.js';
 import { runProbes } from '../../src/checks/probes/index.js';
 import { runCheck, type CheckReport } from '../../src/checks/run.js';
+import { nginxWebRequests } from '../../src/checks/nginx/http.js';
+import { httpGet } from '../../src/checks/http/webGet.js';
 import { liveSystem } from '../../src/system/index.js';
 import { startNginx, type NginxServer } from './harness/nginx.js';
 import { startPhpFpm, type StartPhpFpmOptions } from './harness/phpFpm.js';
@@ -28,6 +30,7 @@ const SCRIPTS = { 'index.php': '<?php echo "hello from php";', 'uploads/avatar.j
 async function site(
   server: (sock: string, docRoot: string, port: number) => string,
   pool: StartPhpFpmOptions = {},
+  opts: { http?: boolean } = {},
 ): Promise<{ report: CheckReport; nginx: NginxServer; sock: string }> {
   const fpm = await startPhpFpm({ scripts: SCRIPTS, ...pool });
   cleanups.push(() => fpm.stop());
@@ -43,6 +46,7 @@ async function site(
   const report = await runCheck(
     { env: {}, offline: false, timeoutMs: 5000, toolVersion: 'test', analysis },
     (model, configFindings) => runProbes(model, system, { configFindings, timeoutMs: 2000 }),
+    opts.http ? (model, traced) => nginxWebRequests(model, traced, { get: httpGet, timeoutMs: 5000 }) : undefined,
   );
   expect(report.internalErrors).toEqual([]);
   return { report, nginx, sock };
@@ -137,6 +141,31 @@ describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
     );
     expect(ids(roomy.report)).not.toContain('upstream-header-too-big');
     expect((await fetch(`http://127.0.0.1:${roomy.nginx.port}/index.php`)).status).toBe(200);
+  });
+
+  it('--http: source-served-as-text where a PHP location matches only index.php (Laravel style) and try_files serves other .php files', async () => {
+    const laravel = (sock: string, docRoot: string, port: number) => `
+server {
+    listen ${port};
+    root ${docRoot};
+    index index.php;
+    location / {
+        try_files $uri $uri/ /index.php?$query_string;
+    }
+    location ~ ^/index\\.php(/|$) {
+        fastcgi_pass unix:${sock};
+        fastcgi_param SCRIPT_FILENAME $realpath_root$fastcgi_script_name;
+        include fastcgi_params;
+    }
+}
+`;
+    const scripts = { scripts: { ...SCRIPTS, 'other.php': '<?php $password = "secret";' } };
+    const { report } = await site(laravel, scripts, { http: true });
+    const f = report.findings.filter((x) => x.id === 'source-served-as-text');
+    expect(f.map((x) => x.message).join('\n')).toContain('/other.php');
+    // The healthy Debian site asked the same way: nothing served as text.
+    const healthy = await site(debianSite, scripts, { http: true });
+    expect(serious(healthy.report)).toEqual([]);
   });
 
   it('socket-permission-denied: the pool socket is root-only, nginx runs as www-data', async () => {

@@ -131,8 +131,9 @@ export function discoverNginxScripts(
           d.routeError = 'the routing model failed on it';
         }
       }
+      // Every representative is kept (up to tracesPerServer): the request step asks for the first one
+      // that reaches a backend, --http asks nginx for each (a .php file nginx sends as a file shows there).
       scripts.push(d);
-      if (d.route?.outcome === 'fastcgi') break;
     }
   }
   return { scripts, notices, ...(routingCrash !== undefined ? { routingCrash } : {}) };
