@@ -113,7 +113,8 @@ export function summarizeCheck(report: CheckReport, inScope?: ReadonlySet<string
       if (s.script) out.script = s.script;
       else if (s.options && (s.mode === 'fcgid' || s.mode === 'dynamic'))
         out.scripts = scriptsText(s, s.options.directory);
-      if (s.vhost) out.vhost = `${s.vhost.serverName ?? '(no ServerName)'} ${s.vhost.addresses.join(' ')}`;
+      if (s.vhost)
+        out.vhost = `${s.vhost.serverName ?? (s.module === 'nginx' ? '(no server_name)' : '(no ServerName)')} ${s.vhost.addresses.join(' ')}`;
       if (r) {
         out.request = { script: r.script };
         if (r.url) out.request.url = r.url;

@@ -86,6 +86,26 @@ describe('check FILE on an nginx site', () => {
     expect(json.checked.setups).toEqual([]);
   });
 
+  it('reads a site outside every nginx configuration on its own (a repository in CI)', async () => {
+    const repo = makeTempDir('nginx-repo');
+    try {
+      mkdirSync(repo.join('deploy'));
+      writeFileSync(
+        repo.join('deploy', 'site.conf'),
+        'server {\n  listen 8080;\n  root /srv/app;\n  location ~ \\.php$ {\n    include fastcgi_params;\n    fastcgi_pass 127.0.0.1:9000;\n  }\n}\n',
+      );
+      const r = await check(['--offline', repo.join('deploy', 'site.conf'), '--format', 'json']);
+      const json = JSON.parse(r.stdout);
+      expect(json.checked).toMatchObject({ server: 'nginx', layout: 'standalone', targetLoaded: true });
+      expect(json.checked.setups.map((x: { endpoint: string }) => x.endpoint)).toEqual(['127.0.0.1:9000']);
+      const ids = json.findings.map((x: { id: string }) => x.id);
+      expect(ids).not.toContain('site-not-loaded');
+      expect(ids).not.toContain('nginx-config-error');
+    } finally {
+      repo.remove();
+    }
+  });
+
   it('refuses another --server', async () => {
     const r = await check(['--offline', '--server', 'lighttpd', site('shop')]);
     expect(r.code).toBe(2);

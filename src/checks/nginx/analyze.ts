@@ -77,6 +77,45 @@ class WithSiteEnabled implements NginxFileSource {
   }
 }
 
+/**
+ * A source with one more file: a root made up to read a site file on its own
+ * (`http { include FILE; }`), for a file no nginx configuration of this
+ * machine reads (a site kept in a repository, checked in CI).
+ */
+class WithStandaloneRoot implements NginxFileSource {
+  constructor(
+    private readonly inner: NginxFileSource,
+    readonly root: string,
+    private readonly site: string,
+  ) {}
+  stat(file: string) {
+    return file === this.root ? { kind: 'file' as const } : this.inner.stat(file);
+  }
+  readDir(dir: string) {
+    return this.inner.readDir(dir);
+  }
+  realpath(file: string) {
+    return file === this.root ? file : this.inner.realpath(file);
+  }
+  readFile(file: string) {
+    if (file !== this.root) return this.inner.readFile(file);
+    const text = `events {}\nhttp {\n    include "${this.site.replace(/(["\\])/g, '\\$1')}";\n}\n`;
+    return { ok: true as const, data: Buffer.from(text) };
+  }
+}
+
+/** Removes "root:line" from every include chain (the made-up root of a file read on its own). */
+function dropIncludedFrom(config: NginxConfig, root: string): void {
+  const mine = (ref: string) => ref.startsWith(`${root}:`);
+  const stack = [...config.directives];
+  while (stack.length > 0) {
+    const d = stack.pop() as NginxDirective;
+    if (d.includedFrom.some(mine)) d.includedFrom = d.includedFrom.filter((r) => !mine(r));
+    if (d.block) stack.push(...d.block);
+  }
+  for (const i of config.issues) if (i.includedFrom.some(mine)) i.includedFrom = i.includedFrom.filter((r) => !mine(r));
+}
+
 function splitRef(ref: string): { file: string; line: number } {
   const i = ref.lastIndexOf(':');
   return { file: ref.slice(0, i), line: Number(ref.slice(i + 1)) };
@@ -123,6 +162,11 @@ function serverSpans(routing: NginxModel): Directive[] {
   }));
 }
 
+/** The directory of the root with a trailing slash: the files of that configuration's tree. */
+function confDirOf(root: string): string {
+  return `${path.posix.dirname(root)}/`;
+}
+
 function layoutOf(root: string): ConfigModel['layout'] {
   return root === '/etc/nginx/nginx.conf' ? 'debian' : 'custom';
 }
@@ -141,27 +185,52 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
       ...(root ? { root } : {}),
       ...(options.commandLines ? { commandLines: options.commandLines } : {}),
       source,
-    }) ?? (target ? { root: target, prefix: '/usr/share/nginx/', how: 'option' as const } : undefined);
-  if (!located) return undefined;
-  const targetIsRoot = target !== undefined && (target === located.root || looksLikeRoot(target, source));
-  const rootFile = targetIsRoot ? (target as string) : located.root;
-  let config = readNginxConfig(rootFile, { source, prefix: located.prefix });
+    }) ?? undefined;
+  if (!located && !target) return undefined;
+  const targetIsRoot = target !== undefined && (target === located?.root || looksLikeRoot(target, source));
+  let rootFile = targetIsRoot ? (target as string) : located?.root;
+  let prefix = located?.prefix ?? '/usr/share/nginx/';
   let targetRead: FileReadVerdict | undefined;
   let asEnabled = false;
-  if (target && !targetIsRoot) {
-    targetRead = isFileRead(config, target, source);
-    if (!targetRead.read && targetRead.include) {
-      source = new WithSiteEnabled(source, splitRef(targetRead.include.site), target);
-      config = readNginxConfig(rootFile, { source, prefix: located.prefix });
-      asEnabled = true;
+  let standalone = false;
+  const readStandalone = (t: string): NginxConfig => {
+    // Relative includes (snippets/fastcgi-php.conf) resolve as on this machine when it has /etc/nginx.
+    const dir = source.stat('/etc/nginx').kind === 'dir' ? '/etc/nginx' : path.posix.dirname(t);
+    const s = new WithStandaloneRoot(source, `${dir}/fcgi-doctor-standalone.conf`, t);
+    source = s;
+    rootFile = s.root;
+    standalone = true;
+    return readNginxConfig(s.root, { source, prefix });
+  };
+  let config: NginxConfig;
+  if (target && !targetIsRoot && (!located || !target.startsWith(confDirOf(located.root)))) {
+    // A file outside every nginx configuration of this machine: read on its own.
+    config = readStandalone(target);
+  } else {
+    if (!rootFile) return undefined;
+    config = readNginxConfig(rootFile, { source, prefix });
+    if (target && !targetIsRoot) {
+      targetRead = isFileRead(config, target, source);
+      if (!targetRead.read && targetRead.include) {
+        source = new WithSiteEnabled(source, splitRef(targetRead.include.site), target);
+        config = readNginxConfig(rootFile, { source, prefix });
+        asEnabled = true;
+      } else if (!targetRead.read) {
+        config = readStandalone(target);
+        asEnabled = true;
+      }
     }
   }
+  prefix = config.prefix;
+  // The made-up root is ours, not the user's: no include chain names it.
+  if (standalone) dropIncludedFrom(config, rootFile as string);
   const routing = buildModel(config);
   const setups = extractNginxSetups(config);
   const user = userDirective(config);
   const targetFile = target && !targetIsRoot ? target : undefined;
-  const how =
-    located.how === 'master'
+  const how = standalone
+    ? `made up to read ${target} on its own: no nginx configuration of this machine reads it`
+    : located?.how === 'master'
       ? `the running master: ${located.master}`
       : options.root
         ? 'named with --root'
@@ -174,11 +243,13 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
   if (asEnabled) notes.push(`nginx does not read ${target}: it was analysed as if it were enabled.`);
   const model: ConfigModel = {
     webServer: 'nginx',
-    rootFile: config.root,
+    // Read on its own: the file named is the whole configuration (the made-up root only includes it).
+    rootFile: standalone && target && !asEnabled ? target : config.root,
     serverRoot: config.confPrefix,
-    layout: layoutOf(config.root),
+    layout: standalone ? 'standalone' : layoutOf(config.root),
     ...(targetFile ? { targetFile } : {}),
     ...(targetFile && targetRead?.read ? { targetFileNames: [targetRead.as, targetFile] } : {}),
+    // Read on its own (outside every configuration): whether it is loaded is not this machine's question.
     targetLoaded: targetRead ? targetRead.read : true,
     targetAnalysedAsEnabled: asEnabled,
     filesRead: config.files.map((f, i) => ({
@@ -214,7 +285,7 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
     setups,
     model,
     ...(targetRead ? { targetRead } : {}),
-    how: located.how,
+    how: standalone ? 'standalone' : (located?.how ?? 'option'),
   };
   model.nginx = analysis;
   return analysis;

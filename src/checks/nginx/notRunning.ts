@@ -11,7 +11,8 @@ import { probeFinding } from '../probes/make.js';
 
 export function nginxNotRunningFindings(ctx: ProbeContext): Finding[] {
   const { apache: instance } = ctx.facts;
-  if (instance.master || ctx.setups.length === 0) return [];
+  // A site read on its own belongs to no nginx of this machine: whether "its" nginx runs cannot be told.
+  if (instance.master || ctx.setups.length === 0 || ctx.model.layout === 'standalone') return [];
   if (!ctx.facts.processesVisible) {
     ctx.notice(
       `Other users' processes are not visible to user ${ctx.facts.viewerName} (/proc mounted with hidepid?); whether nginx runs is unknown. Run with sudo for the full check.`,

@@ -216,6 +216,20 @@ describe('site-not-loaded', () => {
     const f = a ? runNginxConfigChecks(a).findings.find((x) => x.id === 'site-not-loaded') : undefined;
     expect(f?.fix).toContain('ln -s /etc/nginx/sites-available/shop /etc/nginx/sites-enabled/shop');
   });
+  it('a file inside the tree that no include reads: not read, analysed on its own', () => {
+    const src = new MemoryNginxSource({
+      '/etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n',
+      '/etc/nginx/fastcgi.conf': FASTCGI_CONF,
+      '/etc/nginx/extra/shop.conf':
+        'server {\n  location ~ \\.php$ { include fastcgi.conf; fastcgi_pass unix:/x.sock; }\n}\n',
+      '/etc/nginx/sites-enabled/.keep': '',
+    });
+    const a = analyzeNginx({ target: '/etc/nginx/extra/shop.conf', root: '/etc/nginx/nginx.conf', source: src });
+    expect(a?.model).toMatchObject({ targetLoaded: false, targetAnalysedAsEnabled: true, layout: 'standalone' });
+    expect(a?.setups.map((s) => s.definedAt.line)).toEqual([2]);
+    expect(a ? ids(runNginxConfigChecks(a).findings) : []).toContain('site-not-loaded');
+  });
+
   it('stays quiet for a site read through its link', () => {
     const a = analyzeNginx({
       target: '/etc/nginx/sites-available/site',
