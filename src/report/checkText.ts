@@ -87,7 +87,7 @@ function header(style: Style, s: CheckedSummary): string[] {
   const nginx = s.server === 'nginx';
   const server = nginx ? 'nginx' : 'Apache';
   lines.push(
-    `  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ${nginx ? 'prefix' : 'ServerRoot'} ${escapeOneLine(s.serverRoot)})`)}`,
+    `  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ${nginx ? 'configuration prefix' : 'ServerRoot'} ${escapeOneLine(s.serverRoot)})`)}`,
   );
   if (s.targetFile && s.targetFile !== s.rootFile) {
     lines.push(

@@ -174,11 +174,19 @@ function layoutOf(root: string): ConfigModel['layout'] {
 /** Reads nginx's configuration for `check`; undefined when no nginx configuration is found. */
 export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | undefined {
   let source = options.source ?? new LiveNginxSource();
-  const target = options.target ? path.posix.resolve(options.target) : undefined;
+  let target = options.target ? path.posix.resolve(options.target) : undefined;
+  // A directory (check /etc/nginx): the whole server whose nginx.conf it holds.
+  let dirRoot: string | undefined;
+  if (target && source.stat(target).kind === 'dir') {
+    dirRoot = path.posix.join(target, 'nginx.conf');
+    target = undefined;
+  }
   // A site file two levels below an nginx.conf (TREE/sites-available/x) belongs to that tree, not the machine's.
   const sibling = target ? path.posix.join(path.posix.dirname(path.posix.dirname(target)), 'nginx.conf') : undefined;
   const root =
-    options.root ?? (sibling && sibling !== target && source.stat(sibling).kind === 'file' ? sibling : undefined);
+    options.root ??
+    dirRoot ??
+    (sibling && sibling !== target && source.stat(sibling).kind === 'file' ? sibling : undefined);
   // A target that is itself a root (it has an http block or events) is read as the root.
   const located =
     locateNginxRoot({
