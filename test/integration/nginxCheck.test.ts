@@ -30,7 +30,7 @@ const SCRIPTS = { 'index.php': '<?php echo "hello from php";', 'uploads/avatar.j
 async function site(
   server: (sock: string, docRoot: string, port: number) => string,
   pool: StartPhpFpmOptions = {},
-  opts: { http?: boolean } = {},
+  opts: { http?: boolean; before?: (nginx: NginxServer) => Promise<void> } = {},
 ): Promise<{ report: CheckReport; nginx: NginxServer; sock: string }> {
   const fpm = await startPhpFpm({ scripts: SCRIPTS, ...pool });
   cleanups.push(() => fpm.stop());
@@ -40,6 +40,7 @@ async function site(
     http: (ctx) => server(sock, fpm.docRoot, ctx.port),
   });
   cleanups.push(() => nginx.stop());
+  await opts.before?.(nginx);
   const analysis = analyzeNginxForCheck({ root: nginx.confPath });
   if (!analysis) throw new Error('no nginx configuration');
   const system = liveSystem({ fpmConfigs: [fpm.confPath] });
@@ -84,12 +85,22 @@ describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
   });
 
   it('fastcgi-param-missing: include fastcgi_params alone, and PHP-FPM answers "File not found." to the real request', async () => {
-    const { report } = await site((sock, docRoot, port) =>
-      debianSite(sock, docRoot, port).replace('include snippets/fastcgi-php.conf;', 'include fastcgi_params;'),
+    const { report, nginx } = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace('include snippets/fastcgi-php.conf;', 'include fastcgi_params;'),
+      {},
+      // A visitor's request first: nginx's error log then holds FPM's "Primary script unknown".
+      { before: async (n) => void (await (await fetch(`http://127.0.0.1:${n.port}/index.php`)).text()) },
     );
     expect(ids(report)).toContain('fastcgi-param-missing');
     expect(report.requests[0]?.response?.status).toBe(404);
     expect(ids(report)).toContain('primary-script-unknown');
+    // The error log nginx's configuration names, read against the catalog.
+    const fromLog = report.findings.filter((f) => f.evidence.some((e) => e.kind === 'log'));
+    const logText = fromLog.flatMap((f) => f.evidence.filter((e) => e.kind === 'log').map((e) => e.text)).join('\n');
+    expect(logText).toContain('FastCGI sent in stderr: "Primary script unknown"');
+    expect(logText).toContain('[rule fpm-primary-script-unknown]');
+    expect(report.logsScanned).toContain(`${nginx.prefix}logs/error.log`);
   });
 
   it('split-path-info-unchecked: the CVE-2019-11043 preconditions (the Debian snippet case above stays quiet)', async () => {
