@@ -71,8 +71,13 @@ class WithSiteEnabled implements NginxFileSource {
     const lines = r.data.toString('latin1').split('\n');
     const i = this.at.line - 1;
     if (i < 0 || i >= lines.length) return r;
-    // A quoted path: the site's name may hold blanks or ';'.
-    lines[i] = `${lines[i]} include "${this.site.replace(/(["\\])/g, '\\$1')}";`;
+    // Right after the include's own ';' (a comment may follow it on the line); a quoted path:
+    // the site's name may hold blanks or ';'.
+    const line = lines[i] as string;
+    const kw = line.search(/\binclude\b/);
+    const semi = kw >= 0 ? line.indexOf(';', kw) : -1;
+    const extra = ` include "${this.site.replace(/(["\\])/g, '\\$1')}";`;
+    lines[i] = semi >= 0 ? `${line.slice(0, semi + 1)}${extra}${line.slice(semi + 1)}` : `${line}${extra}`;
     return { ok: true as const, data: Buffer.from(lines.join('\n'), 'latin1') };
   }
 }

@@ -201,7 +201,7 @@ describe('fastcgi-intercept-errors', () => {
 describe('site-not-loaded', () => {
   it('says a site of sites-available/ without its link is not read, and analyses it as if enabled', () => {
     const src = new MemoryNginxSource({
-      '/etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n',
+      '/etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*; # the sites\n}\n',
       '/etc/nginx/fastcgi.conf': FASTCGI_CONF,
       '/etc/nginx/sites-available/shop':
         'server {\n  location ~ \\.php$ { include fastcgi.conf; fastcgi_pass unix:/x.sock; }\n}\n',
