@@ -69,7 +69,7 @@ function missing(ctx: ProbeContext, g: EndpointGroup, p: string): Finding {
     id: 'socket-missing',
     severity: 'error',
     title: 'The FastCGI socket does not exist',
-    message: `${ctx.facts.serverName} connects to ${p}, but there is no such file: requests fail with "No such file or directory" (503).${fpm.sentence ? ` ${fpm.sentence}` : ''}${nearSentence}`,
+    message: `${ctx.facts.serverName} connects to ${p}, but there is no such file: requests fail with "No such file or directory" (${ctx.facts.serverName === 'nginx' ? '502' : '503'}).${fpm.sentence ? ` ${fpm.sentence}` : ''}${nearSentence}`,
     setups: g.setups,
     probe: [`${p}: no such file`, ...fpm.probe, ...near.probe],
     fix:
