@@ -12,7 +12,10 @@ import { runCheck, type CheckReport } from '../../src/checks/run.js';
 import { nginxWebRequests } from '../../src/checks/nginx/http.js';
 import { httpGet } from '../../src/checks/http/webGet.js';
 import { liveSystem } from '../../src/system/index.js';
-import { startNginx, type NginxServer } from './harness/nginx.js';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { NGINX_BINARY, startNginx, type NginxServer } from './harness/nginx.js';
+import { makeTempDir } from './harness/tempdir.js';
 import { startPhpFpm, type StartPhpFpmOptions } from './harness/phpFpm.js';
 import { BINARIES, requireBinary } from './harness/requireServer.js';
 
@@ -195,5 +198,26 @@ server {
       { statusPath: '/status' },
     );
     expect(ids(report)).toContain('status-page-exposed');
+  });
+
+  it('nginx-config-error: what nginx -t refuses, at the file and line nginx names', () => {
+    const tmp = makeTempDir('nginx-broken');
+    cleanups.push(() => tmp.remove());
+    mkdirSync(tmp.join('sites-enabled'));
+    writeFileSync(
+      tmp.join('nginx.conf'),
+      `pid ${tmp.join('nginx.pid')};\nerror_log ${tmp.join('error.log')};\nevents {}\nhttp {\n  include ${tmp.join('sites-enabled')}/*;\n}\n`,
+    );
+    writeFileSync(
+      tmp.join('sites-enabled', 'shop'),
+      'server {\n  listen 8089;\n  location ~ \\.php$ {\n    include fastcgi.conf\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}\n',
+    );
+    const t = spawnSync(NGINX_BINARY, ['-t', '-c', tmp.join('nginx.conf'), '-p', `${tmp.path}/`], { encoding: 'utf8' });
+    expect(t.status).not.toBe(0);
+    const at = / in (\S+):(\d+)\s*$/m.exec(t.stderr);
+    expect(at).not.toBeNull();
+    const analysis = analyzeNginxForCheck({ root: tmp.join('nginx.conf') });
+    const f = analysis?.findings.filter((x) => x.id === 'nginx-config-error' && x.severity === 'error') ?? [];
+    expect(f.map((x) => [x.location?.file, x.location?.line])).toContainEqual([at?.[1], Number(at?.[2])]);
   });
 });
