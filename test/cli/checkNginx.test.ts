@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { assertNoCrashInOutput } from '../checks/strict.js';
 import { captureIO, makeTempDir, ROOT, type TempDir } from '../client/support.js';
+import { errorsText, outputValidator } from '../report/support.js';
 
 const debian = (f: string) => readFileSync(join(ROOT, 'fixtures/nginx/parity/debian-php', f), 'utf8');
 
@@ -61,6 +62,8 @@ describe('check FILE on an nginx site', () => {
     ]);
     const f = json.findings.find((x: { id: string }) => x.id === 'fastcgi-param-missing');
     expect(f.location).toMatchObject({ file: tmp.join('sites-enabled', 'shop'), line: 7 });
+    const validate = outputValidator();
+    expect(validate(json), errorsText(validate.errors)).toBe(true);
   });
 
   it("is scoped to FILE: the healthy site's check passes, the other site's problem is elsewhere", async () => {

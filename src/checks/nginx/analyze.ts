@@ -9,6 +9,7 @@
 import * as path from 'node:path';
 import type { Directive } from '../../apache/index.js';
 import {
+  includeSites,
   isFileRead,
   LiveNginxSource,
   locateNginxRoot,
@@ -172,8 +173,10 @@ function confDirOf(root: string): string {
   return `${path.posix.dirname(root)}/`;
 }
 
-function layoutOf(root: string): ConfigModel['layout'] {
-  return root === '/etc/nginx/nginx.conf' ? 'debian' : 'custom';
+/** Debian's layout: /etc/nginx/nginx.conf reading sites-enabled/ (or modules-enabled/); any other is custom. */
+function layoutOf(config: NginxConfig): ConfigModel['layout'] {
+  if (config.root !== '/etc/nginx/nginx.conf') return 'custom';
+  return includeSites(config).some((i) => /\/(sites|modules)-enabled\//.test(i.pattern)) ? 'debian' : 'custom';
 }
 
 /** Reads nginx's configuration for `check`; undefined when no nginx configuration is found. */
@@ -259,7 +262,7 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
     // Read on its own: the file named is the whole configuration (the made-up root only includes it).
     rootFile: standalone && target && !asEnabled ? target : config.root,
     serverRoot: config.confPrefix,
-    layout: standalone ? 'standalone' : layoutOf(config.root),
+    layout: standalone ? 'standalone' : layoutOf(config),
     ...(targetFile ? { targetFile } : {}),
     ...(targetFile && targetRead?.read ? { targetFileNames: [targetRead.as, targetFile] } : {}),
     // Read on its own (outside every configuration): whether it is loaded is not this machine's question.
