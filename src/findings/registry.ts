@@ -202,7 +202,7 @@ export const FINDINGS = [
     id: 'config-file-unreadable',
     severity: 'warning',
     title: 'A configuration file could not be read',
-    parts: ['configuration'],
+    parts: ['configuration', 'nginx'],
     also: { error: 'the file that was asked for could not be read: nothing was analysed' },
   },
   {

@@ -9,8 +9,23 @@ import type { NginxCheck } from './context.js';
 const MAX_ISSUES = 200;
 
 export const nginxConfigErrorCheck: NginxCheck = {
-  ids: ['nginx-config-error'],
+  ids: ['nginx-config-error', 'config-file-unreadable'],
   run(a) {
+    // The root itself could not be read: nothing was analysed, the tool could not do its job (exit 2).
+    if (a.config.files.length === 0) {
+      const i = a.config.issues[0];
+      return [
+        finding({
+          id: 'config-file-unreadable',
+          severity: 'error',
+          title: "nginx's configuration could not be read",
+          message: `${a.config.root} could not be read${i ? `: ${i.message}` : ''}. Nothing was analysed.`,
+          at: { file: a.config.root },
+          evidence: i ? [`nginx: [${i.severity}] ${i.message}`] : [],
+          fix: 'Name the configuration nginx runs with --root, or run the check as a user who may read it (sudo).',
+        }),
+      ];
+    }
     return a.config.issues.slice(0, MAX_ISSUES).map((i) =>
       finding({
         id: 'nginx-config-error',

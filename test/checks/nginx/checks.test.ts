@@ -86,6 +86,15 @@ server {
   });
 });
 
+describe('config-file-unreadable for nginx', () => {
+  it('says the root could not be read, and nothing was analysed', () => {
+    const src = new MemoryNginxSource({ '/etc/nginx/nginx.conf': { error: 'EACCES' } });
+    const a = analyzeNginx({ root: '/etc/nginx/nginx.conf', source: src });
+    const f = a ? runNginxConfigChecks(a).findings : [];
+    expect(f.map((x) => [x.id, x.severity])).toEqual([['config-file-unreadable', 'error']]);
+  });
+});
+
 describe('nginx-config-error', () => {
   it('fires on what nginx refuses, at its line', () => {
     const f = check('server {\n  listen 80;\n  fastcgi_pas unix:/x.sock;\n}\n').filter(
