@@ -9,11 +9,10 @@
  * size: the header block plus the 8-byte record header carrying it.
  */
 import type { Finding } from '../../findings/finding.js';
-import { setting } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
 import type { SetupRequestResult } from '../request/setupRequest.js';
 import type { NginxAnalysis } from './analyze.js';
-import { directiveText, passLevels } from './levels.js';
+import { directiveText, passLevels, settingIn } from './levels.js';
 
 const DEFAULT_BUFFER = 4096;
 const RECORD_HEADER = 8;
@@ -43,7 +42,7 @@ export function headerBufferFindings(a: NginxAnalysis, requests: readonly SetupR
     if (!p || !stdout) continue;
     const block = headerBlockBytes(stdout);
     if (block === undefined) continue;
-    const d = setting(p.level, 'fastcgi_buffer_size');
+    const d = settingIn(a.routing, p.level, 'fastcgi_buffer_size');
     const size = d ? nginxSize(d.args[0] ?? '') : DEFAULT_BUFFER;
     if (size === undefined || block + RECORD_HEADER <= size) continue;
     const what = d

@@ -6,10 +6,9 @@
  * (httpoxy, CVE-2016-5385). `fastcgi_param HTTP_PROXY "";` replaces the header.
  */
 import type { Finding } from '../../findings/finding.js';
-import { setting } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
-import { directiveText, effectiveParams, passesPhp, passLevels } from './levels.js';
+import { directiveText, effectiveParams, passesPhp, passLevels, settingIn } from './levels.js';
 
 export const httpoxyCheck: NginxCheck = {
   ids: ['httpoxy-not-mitigated'],
@@ -17,7 +16,7 @@ export const httpoxyCheck: NginxCheck = {
     const out: Finding[] = [];
     for (const p of passLevels(a.routing, a.setups)) {
       if (!passesPhp(p)) continue;
-      if (setting(p.level, 'fastcgi_pass_request_headers')?.args[0] === 'off') continue;
+      if (settingIn(a.routing, p.level, 'fastcgi_pass_request_headers')?.args[0] === 'off') continue;
       if (effectiveParams(p.level).some((d) => d.args[0] === 'HTTP_PROXY')) continue;
       out.push(
         finding({

@@ -5,10 +5,9 @@
  * what visitors and monitors see (ngx_http_upstream_intercept_errors).
  */
 import type { Finding } from '../../findings/finding.js';
-import { setting } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
-import { at, directiveText, passLevels } from './levels.js';
+import { at, directiveText, passLevels, settingIn } from './levels.js';
 
 export const interceptErrorsCheck: NginxCheck = {
   ids: ['fastcgi-intercept-errors'],
@@ -16,7 +15,7 @@ export const interceptErrorsCheck: NginxCheck = {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const p of passLevels(a.routing, a.setups)) {
-      const d = setting(p.level, 'fastcgi_intercept_errors');
+      const d = settingIn(a.routing, p.level, 'fastcgi_intercept_errors');
       if (d?.args[0] !== 'on' || seen.has(at(d))) continue;
       seen.add(at(d));
       out.push(

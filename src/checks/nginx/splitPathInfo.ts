@@ -10,10 +10,10 @@
  * which check the script with try_files.
  */
 import type { NginxDirective } from '../../nginx/index.js';
-import { setting, type Level } from '../../routing/nginx/config.js';
+import type { Level } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
-import { at, directiveText, effectiveParams, passLevels, scriptChecked } from './levels.js';
+import { at, directiveText, effectiveParams, passLevels, scriptChecked, settingIn } from './levels.js';
 import type { Finding } from '../../findings/finding.js';
 
 /** A `.` outside a character class and not escaped: it stops at a newline unless (?s) is set. */
@@ -50,7 +50,7 @@ export const splitPathInfoCheck: NginxCheck = {
   run(a) {
     const out: Finding[] = [];
     for (const p of passLevels(a.routing, a.setups)) {
-      const split = setting(p.level, 'fastcgi_split_path_info');
+      const split = settingIn(a.routing, p.level, 'fastcgi_split_path_info');
       if (!split || !dotStopsAtNewline(split.args[0] ?? '')) continue;
       const vars = pathInfoVariables(p.level);
       const pathInfo = effectiveParams(p.level).find(
