@@ -197,7 +197,9 @@ function setupBlock(
         : statusLine(s.request.status ?? 0, '');
       const note = fastcgiOnly
         ? `(the backend speaks FastCGI; no script of the site was found to ask for: SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`
-        : `(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`;
+        : s.request.scriptSent === false
+          ? `(no SCRIPT_FILENAME sent; the URL maps to ${escapeOneLine(s.request.script)})`
+          : `(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`;
       lines.push(`    ${mark} request   ${what}${asWho} in ${s.request.totalMs} ms ${c.dim(note)}`);
       if (s.request.madeAs)
         lines.push(
