@@ -12,6 +12,7 @@ import { runCheck, type CheckReport } from '../../src/checks/run.js';
 import { nginxWebRequests } from '../../src/checks/nginx/http.js';
 import { httpGet } from '../../src/checks/http/webGet.js';
 import { liveSystem } from '../../src/system/index.js';
+import { summarizeCheck } from '../../src/report/checkSummary.js';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { NGINX_BINARY, startNginx, type NginxServer } from './harness/nginx.js';
@@ -97,6 +98,8 @@ describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
     );
     expect(ids(report)).toContain('fastcgi-param-missing');
     expect(report.requests[0]?.response?.status).toBe(404);
+    // The report says the request carried no SCRIPT_FILENAME, as nginx's would not.
+    expect(summarizeCheck(report).setups[0]?.request?.scriptSent).toBe(false);
     expect(ids(report)).toContain('primary-script-unknown');
     // The error log nginx's configuration names, read against the catalog.
     const fromLog = report.findings.filter((f) => f.evidence.some((e) => e.kind === 'log'));
