@@ -109,6 +109,19 @@ describe('check FILE on an nginx site', () => {
     }
   });
 
+  it('honours a # fcgi-doctor: ignore comment right above the directive', async () => {
+    writeFileSync(
+      site('legacy'),
+      'server {\n  listen 8084;\n  location ~ \\.php$ {\n    include fastcgi_params;\n    # fcgi-doctor: ignore fastcgi-param-missing the app reads its script name from PATH_TRANSLATED\n    fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n  }\n}\n',
+    );
+    symlinkSync(site('legacy'), tmp.join('sites-enabled', 'legacy'));
+    const r = await check(['--offline', site('legacy'), '--format', 'json']);
+    const json = JSON.parse(r.stdout);
+    expect(json.findings.map((x: { id: string }) => x.id)).not.toContain('fastcgi-param-missing');
+    expect(json.suppressed).toContainEqual(expect.objectContaining({ id: 'fastcgi-param-missing' }));
+    expect(r.code).toBe(0);
+  });
+
   it('refuses another --server', async () => {
     const r = await check(['--offline', '--server', 'lighttpd', site('shop')]);
     expect(r.code).toBe(2);

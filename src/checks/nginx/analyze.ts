@@ -22,6 +22,7 @@ import {
 import { buildModel, type NginxModel } from '../../routing/nginx/config.js';
 import { extractNginxSetups, type FastcgiSetup } from '../../setups/index.js';
 import type { ConfigModel } from '../config/context.js';
+import { nginxMarkerComments } from './markers.js';
 
 export interface NginxAnalyzeOptions {
   /** A site file, or the root configuration; omitted: the running master's or the usual places. */
@@ -292,7 +293,7 @@ export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | unde
     setups,
     tree: serverSpans(routing),
     issues: [],
-    markerComments: [],
+    markerComments: nginxMarkerComments(config, source),
     notes,
   };
   const analysis: NginxAnalysis = {

@@ -149,3 +149,16 @@ function usedNames(routing: NginxModel): Set<string> {
 export function settingIn(routing: NginxModel, level: Level, name: string): NginxDirective | undefined {
   return usedNames(routing).has(name) ? setting(level, name) : undefined;
 }
+
+/**
+ * The statement of the level itself that brings `d` in: `d`, or the `include` (written in
+ * the level's block) whose file holds it. A finding about one site is located and quoted
+ * there, not in a file every site includes (fastcgi_params), which would make it every
+ * including site's finding.
+ */
+export function ownStatement(level: Level, d: NginxDirective): NginxDirective {
+  for (const x of level.body) {
+    if (x.name === 'include' && d.includedFrom.includes(`${x.file}:${x.line}`)) return x;
+  }
+  return d;
+}

@@ -116,7 +116,8 @@ describe('fastcgi-param-missing', () => {
     ).find((x) => x.id === 'fastcgi-param-missing');
     expect(f?.severity).toBe('error');
     expect(f?.location).toMatchObject({ file: SITE, line: 5 });
-    expect(f?.evidence.map((e) => e.text).join('\n')).toContain('/etc/nginx/fastcgi_params');
+    // Quoted at the site's own include line, not in fastcgi_params (which every site includes).
+    expect(f?.evidence.map((e) => e.text)).toContain(`${SITE}:4: include fastcgi_params;`);
   });
   it('stays quiet with fastcgi_params plus SCRIPT_FILENAME, or with fastcgi.conf', () => {
     const withParam =
@@ -140,7 +141,8 @@ describe('fastcgi-params-dropped', () => {
     ).find((x) => x.id === 'fastcgi-params-dropped');
     expect(f?.severity).toBe('warning');
     expect(f?.message).toContain('APP_ENV');
-    expect(f?.location?.file).toBe('/etc/nginx/fastcgi.conf');
+    expect(f?.location).toMatchObject({ file: SITE, line: 4 });
+    expect(f?.evidence.map((e) => e.text)).toContain(`${SITE}:2: fastcgi_param APP_ENV production;`);
   });
   it('stays quiet when the inner level repeats them, or sets none', () => {
     const repeated =
