@@ -12,7 +12,7 @@ import type { Finding } from '../../findings/finding.js';
 import { finding } from '../config/make.js';
 import type { SetupRequestResult } from '../request/setupRequest.js';
 import type { NginxAnalysis } from './analyze.js';
-import { directiveText, passLevels, settingIn } from './levels.js';
+import { directiveText, passLevels, settingIn, ownStatementUp } from './levels.js';
 
 const DEFAULT_BUFFER = 4096;
 const RECORD_HEADER = 8;
@@ -42,8 +42,9 @@ export function headerBufferFindings(a: NginxAnalysis, requests: readonly SetupR
     if (!p || !stdout) continue;
     const block = headerBlockBytes(stdout);
     if (block === undefined) continue;
-    const d = settingIn(a.routing, p.level, 'fastcgi_buffer_size');
-    const size = d ? nginxSize(d.args[0] ?? '') : DEFAULT_BUFFER;
+    const set = settingIn(a.routing, p.level, 'fastcgi_buffer_size');
+    const d = set ? ownStatementUp(p.level, set) : undefined;
+    const size = set ? nginxSize(set.args[0] ?? '') : DEFAULT_BUFFER;
     if (size === undefined || block + RECORD_HEADER <= size) continue;
     const what = d
       ? `fastcgi_buffer_size ${d.args[0]} (${d.file}:${d.line})`

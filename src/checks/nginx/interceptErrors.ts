@@ -7,7 +7,7 @@
 import type { Finding } from '../../findings/finding.js';
 import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
-import { at, directiveText, passLevels, settingIn } from './levels.js';
+import { at, directiveText, passLevels, settingIn, ownStatementUp } from './levels.js';
 
 export const interceptErrorsCheck: NginxCheck = {
   ids: ['fastcgi-intercept-errors'],
@@ -15,8 +15,11 @@ export const interceptErrorsCheck: NginxCheck = {
     const out: Finding[] = [];
     const seen = new Set<string>();
     for (const p of passLevels(a.routing, a.setups)) {
-      const d = settingIn(a.routing, p.level, 'fastcgi_intercept_errors');
-      if (d?.args[0] !== 'on' || seen.has(at(d))) continue;
+      const found = settingIn(a.routing, p.level, 'fastcgi_intercept_errors');
+      if (found?.args[0] !== 'on') continue;
+      // Located at the statement of its own block (the include that brings it, when it comes from a shared file).
+      const d = ownStatementUp(p.level, found);
+      if (seen.has(at(d))) continue;
       seen.add(at(d));
       out.push(
         finding({

@@ -162,3 +162,12 @@ export function ownStatement(level: Level, d: NginxDirective): NginxDirective {
   }
   return d;
 }
+
+/** ownStatement at the level of `level`'s chain that holds `d` (where nginx's merge found it). */
+export function ownStatementUp(level: Level, d: NginxDirective): NginxDirective {
+  for (let l: Level | null = level; l; l = l.parent) {
+    const own = ownStatement(l, d);
+    if (own !== d || l.body.includes(d)) return own;
+  }
+  return d;
+}

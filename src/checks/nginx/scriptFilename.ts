@@ -12,7 +12,7 @@ import type { ProbeContext } from '../probes/context.js';
 import { poolAt } from '../probes/fpmPoolsOfSetups.js';
 import { finding } from '../config/make.js';
 import type { NginxAnalysis } from './analyze.js';
-import { directiveText, effectiveParams, passLevels } from './levels.js';
+import { directiveText, effectiveParams, ownStatementUp, passLevels } from './levels.js';
 
 export function scriptFilenameFindings(ctx: ProbeContext, a: NginxAnalysis): Finding[] {
   const out: Finding[] = [];
@@ -26,7 +26,9 @@ export function scriptFilenameFindings(ctx: ProbeContext, a: NginxAnalysis): Fin
     if (ctx.system.fs.exists(sf) || poolAt(ctx, route.backend?.endpoint)?.pool.get('chroot')) continue;
     const p = levels.find((x) => x.setup?.id === route.backend?.setupId);
     const param = p ? effectiveParams(p.level).findLast((x) => x.args[0] === 'SCRIPT_FILENAME') : undefined;
-    const key = param ? `${param.file}:${param.line}` : (route.backend?.setupId ?? d.url);
+    // Quoted at the statement of its own block (the include that brings it from a shared file).
+    const quoted = param && p ? ownStatementUp(p.level, param) : param;
+    const key = quoted ? `${quoted.file}:${quoted.line}` : (route.backend?.setupId ?? d.url);
     if (told.has(key)) continue;
     told.add(key);
     const f = finding({
@@ -34,9 +36,9 @@ export function scriptFilenameFindings(ctx: ProbeContext, a: NginxAnalysis): Fin
       severity: 'error',
       title: 'nginx sends a SCRIPT_FILENAME that is not the file it resolved',
       message: `For ${d.url}, nginx resolves ${d.file} but sends SCRIPT_FILENAME ${sf}${param ? ` (fastcgi_param SCRIPT_FILENAME ${param.args[1] ?? ''} at ${param.file}:${param.line})` : ''}, which does not exist: PHP-FPM answers "File not found." and logs "Primary script unknown" for the pages of this location.`,
-      ...(param ? { at: param } : p ? { at: p.pass } : {}),
+      ...(quoted ? { at: quoted } : p ? { at: p.pass } : {}),
       evidence: [
-        ...(param ? [directiveText(param)] : []),
+        ...(quoted ? [directiveText(quoted)] : []),
         ...(p ? [directiveText(p.pass)] : []),
         `traced ${d.url}: file ${d.file}, SCRIPT_FILENAME ${sf} (missing)`,
       ],

@@ -13,7 +13,7 @@ import type { NginxDirective } from '../../nginx/index.js';
 import type { Level } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
-import { at, directiveText, effectiveParams, passLevels, scriptChecked, settingIn } from './levels.js';
+import { at, directiveText, effectiveParams, passLevels, scriptChecked, settingIn, ownStatementUp } from './levels.js';
 import type { Finding } from '../../findings/finding.js';
 
 /** A `.` outside a character class and not escaped: it stops at a newline unless (?s) is set. */
@@ -66,7 +66,11 @@ export const splitPathInfoCheck: NginxCheck = {
           title: 'nginx passes PATH_INFO from fastcgi_split_path_info without checking the script exists',
           message: `At ${at(p.pass)}, fastcgi_split_path_info ${split.args[0]} (${at(split)}) fails on a URI holding a newline (%0a: "." does not match it), leaving PATH_INFO (${at(pathInfo)}) empty, and nothing checks that the script exists before fastcgi_pass: these are the preconditions of CVE-2019-11043, remote code execution on PHP-FPM before 7.1.33, 7.2.24 and 7.3.11, and every URI ending in .php reaches PHP whether the file exists or not.`,
           at: p.pass,
-          evidence: [directiveText(split), directiveText(pathInfo), directiveText(p.pass)],
+          evidence: [
+            directiveText(ownStatementUp(p.level, split)),
+            directiveText(ownStatementUp(p.level, pathInfo)),
+            directiveText(p.pass),
+          ],
           fix: `Add "try_files $fastcgi_script_name =404;" after the fastcgi_split_path_info line (as Debian's snippets/fastcgi-php.conf does), keep PHP-FPM updated, then nginx -t and reload nginx.`,
         }),
       );
