@@ -1,4 +1,4 @@
-import { analyzeConfig, type AnalyzeOptions, type ConfigModel } from './config/index.js';
+import { analyzeConfig, type AnalyzeOptions, type AnalyzeResult, type ConfigModel } from './config/index.js';
 import { markRequestsTheWebServerCannotMake, requestSetups, type SetupRequestResult } from './request/setupRequest.js';
 import type { LogNotice } from '../logs/index.js';
 import type { Finding } from '../findings/finding.js';
@@ -26,6 +26,8 @@ export interface CheckOptions extends AnalyzeOptions {
   /** How long reading the error logs may take (default: LOGS_BUDGET_MS, or timeoutMs if longer). */
   logsBudgetMs?: number;
   toolVersion: string;
+  /** The configuration already read and checked (nginx's: src/checks/nginx); default: Apache's, read here. */
+  analysis?: AnalyzeResult;
 }
 
 /** The live probes (sockets, processes, scripts), plugged in by the CLI so this module stays testable. */
@@ -92,7 +94,7 @@ function describeNotice(n: LogNotice): string {
 }
 
 export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?: WebRunner): Promise<CheckReport> {
-  const { model, findings: configFindings, internalErrors } = analyzeConfig(options);
+  const { model, findings: configFindings, internalErrors } = options.analysis ?? analyzeConfig(options);
   const findings: Finding[] = [...configFindings];
   const notices: string[] = [...model.notes];
   const report: CheckReport = {
@@ -147,6 +149,11 @@ export async function runCheck(options: CheckOptions, probes?: ProbeRunner, web?
       );
       markRequestsTheWebServerCannotMake(live, report.requests, findings);
       for (const r of report.requests) findings.push(...r.findings);
+      if (live.nginx) {
+        // nginx's response buffer against the headers the backend really sent.
+        const { headerBufferFindings } = await import('./nginx/headerBuffer.js');
+        findings.push(...headerBufferFindings(live.nginx, report.requests));
+      }
       report.steps.requests = true;
     });
     // PHP-FPM pools with pm.status_path: live figures from the reader `status` uses.

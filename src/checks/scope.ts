@@ -28,7 +28,13 @@ import type { ConfigModel } from './config/context.js';
 const CONFIG_AT = /^(.+?):\d+: /;
 
 /** Findings that make Apache refuse its whole configuration: every site's reload fails with them. */
-const STOPS_APACHE = new Set<string>(['config-syntax-error', 'include-not-found', 'config-file-unreadable']);
+const STOPS_APACHE = new Set<string>([
+  'config-syntax-error',
+  'include-not-found',
+  'config-file-unreadable',
+  // nginx: what `nginx -t` refuses anywhere fails the reload that deploys FILE too.
+  'nginx-config-error',
+]);
 
 export interface Elsewhere {
   /** The counts of the findings set apart (the envelope's `summary` stays the in-scope counts). */

@@ -1,10 +1,14 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ConfigCheck } from '../checks/config/context.js';
 import { configUnreadable } from '../checks/config/index.js';
-import { runCheck, type ProbeRunner, type WebRunner } from '../checks/run.js';
+import { runCheck, type CheckReport, type ProbeRunner, type WebRunner } from '../checks/run.js';
+import type { AnalyzeResult } from '../checks/config/index.js';
+import type { WebServerKind } from '../checks/nginx/detect.js';
+import type { Finding } from '../findings/finding.js';
 import { splitByScope } from '../checks/scope.js';
 import { parseSince } from '../logs/timestamps.js';
 import { summarizeCheck } from '../report/checkSummary.js';
-import { formatCheckText } from '../report/checkText.js';
+import { formatCheckText, formatServerHeading } from '../report/checkText.js';
 import { formatSuppressedText } from '../report/suppressedText.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { loadStyle } from '../report/style.js';
@@ -17,6 +21,8 @@ import { TOOL_VERSION } from './version.js';
 
 export interface CheckCliOptions extends SuppressionOptions {
   offline?: boolean;
+  /** --server apache|nginx: whose configuration FILE (or the machine) is; default: told by the file, else both found. */
+  server?: string;
   http?: boolean;
   since?: string;
   root?: string;
@@ -60,6 +66,13 @@ async function webRunner(timeoutMs: number): Promise<WebRunner> {
     });
 }
 
+/** `--http` for nginx: the scripts discovery found, asked of nginx itself (source served as text). */
+async function nginxWebRunner(timeoutMs: number): Promise<WebRunner> {
+  const { nginxWebRequests } = await import('../checks/nginx/http.js');
+  const { httpGet } = await import('../checks/http/webGet.js');
+  return (model, traced) => nginxWebRequests(model, traced, { get: httpGet, timeoutMs });
+}
+
 export function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
 }
@@ -90,6 +103,7 @@ export async function runCheckCommand(
     ['--root', opts.root],
     ['--server-root', opts.serverRoot],
   ]);
+  const servers = await chooseServers(target, opts);
   // Read before the run: a malformed project file is a usage error, not after a minute of probes.
   const suppressions = await loadSuppressions(opts, reported('check', opts.offline));
   const interactive = format === 'text' && io.stderrIsTTY && !opts.quiet;
@@ -97,36 +111,31 @@ export async function runCheckCommand(
     interactive && !opts.offline
       ? await (await import('./spinner.js')).startSpinner(io, 'Checking the configuration, the backends and the logs…')
       : undefined;
-  let report;
+  const runs: ServerRun[] = [];
   try {
-    report = await runCheck(
-      {
-        target,
-        root: opts.root,
-        serverRoot: opts.serverRoot,
-        // ${VAR} in the configuration comes from this environment, as for apache2ctl.
-        env: definedOnly(io.env),
-        offline: Boolean(opts.offline),
-        timeoutMs,
-        since,
-        toolVersion: TOOL_VERSION,
-        checks: runners.configChecks,
-      },
-      opts.offline ? undefined : (runners.probes ?? (await liveProbes(timeoutMs))),
-      opts.http && !opts.offline ? await webRunner(timeoutMs) : undefined,
-    );
+    for (const server of servers) {
+      const run = await runServer(server, target, opts, io, runners, { timeoutMs, since, suppressions });
+      if (run) runs.push(run);
+    }
   } finally {
     spinner?.stop();
   }
-  // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
-  const unreadable = configUnreadable(report.model, report.findings);
-  const crashed = report.internalErrors.length > 0;
-  suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
-  const { findings: kept, suppressed } = suppress(report.findings, suppressions);
-  // `check FILE`: only what FILE defines and what reaches its vhosts counts; the rest is set apart.
-  const { inScope: findings, elsewhere, setupsInScope } = splitByScope(report.model, kept);
-  const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, failOn);
-  const summary = summarizeCheck(report, setupsInScope);
+  if (runs.length === 0) throw new UsageError(noServerMessage(servers, target, opts.root));
+  if (runs.length > 1) {
+    const { withoutPoolsUsedElsewhere } = await import('../checks/crossServer.js');
+    for (const r of runs) {
+      const others = runs.filter((o) => o !== r).flatMap((o) => o.report.model.setups);
+      r.findings = withoutPoolsUsedElsewhere(r.findings, others);
+      r.exitCode = r.exitCode === 2 ? 2 : exitStatusFor(r.findings, failOn);
+    }
+  }
+  const findings = runs.flatMap((r) => r.findings);
+  const suppressed = runs.flatMap((r) => r.suppressed);
+  const internalErrors = runs.flatMap((r) => r.report.internalErrors);
+  const exitCode = runs.some((r) => r.unreadable) || internalErrors.length > 0 ? 2 : exitStatusFor(findings, failOn);
+  const first = runs[0] as ServerRun;
+  const summary = first.summary;
+  const elsewhere = mergeElsewhere(runs);
   if (format === 'json') {
     io.stdout(
       formatJson(
@@ -135,7 +144,13 @@ export async function runCheckCommand(
           'check',
           target ?? summary.rootFile,
           findings,
-          { checked: summary, internalErrors: report.internalErrors, ...(elsewhere ? { elsewhere } : {}) },
+          {
+            checked: summary,
+            internalErrors,
+            ...(elsewhere ? { elsewhere } : {}),
+            // Both web servers of the machine: each one's header (the first is `checked` too).
+            ...(runs.length > 1 ? { servers: runs.map((r) => ({ server: r.server, checked: r.summary })) } : {}),
+          },
           suppressed,
         ),
       ),
@@ -145,7 +160,7 @@ export async function runCheckCommand(
     return writeFindingsJsonl(
       'check',
       target ?? summary.rootFile,
-      { findings, suppressed, exitStatus: exitCode, internalErrors: report.internalErrors },
+      { findings, suppressed, exitStatus: exitCode, internalErrors },
       io,
     );
   } else if (format === 'openmetrics' || format === 'prometheus') {
@@ -164,7 +179,9 @@ export async function runCheckCommand(
       ),
     );
   } else if (format !== 'text') {
-    const unreadableFinding = unreadable ? report.findings.find((f) => f.id === 'config-file-unreadable') : undefined;
+    const unreadableFinding = first.unreadable
+      ? first.report.findings.find((f) => f.id === 'config-file-unreadable')
+      : undefined;
     return writeFindingsFormat(
       format,
       {
@@ -175,22 +192,166 @@ export async function runCheckCommand(
         exitCode,
         failOn,
         subject: { kind: 'check', summary, unreadable: unreadableFinding },
-        internalErrors: report.internalErrors,
+        internalErrors,
       },
       io,
     );
   } else {
     const style = await loadStyle(colorEnabled(io, opts.color));
-    io.stdout(
-      formatCheckText(style, summary, findings, {
-        quiet: opts.quiet,
-        verbose: opts.verbose,
-        exitCode,
-        internalErrors: report.internalErrors,
-        elsewhere,
-      }),
-    );
-    io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
+    for (const [i, r] of runs.entries()) {
+      // One section per web server when the machine has both.
+      if (runs.length > 1) io.stdout(formatServerHeading(style, r.server, i === 0));
+      io.stdout(
+        formatCheckText(style, r.summary, r.findings, {
+          quiet: opts.quiet,
+          verbose: opts.verbose,
+          exitCode: runs.length > 1 ? r.exitCode : exitCode,
+          internalErrors: r.report.internalErrors,
+          elsewhere: r.elsewhere,
+        }),
+      );
+      io.stdout(formatSuppressedText(style, r.suppressed, opts.verbose));
+    }
   }
   return exitCode;
+}
+
+interface ServerRun {
+  server: WebServerKind;
+  report: CheckReport;
+  findings: Finding[];
+  suppressed: ReturnType<typeof suppress>['suppressed'];
+  elsewhere: ReturnType<typeof splitByScope>['elsewhere'];
+  summary: ReturnType<typeof summarizeCheck>;
+  unreadable: boolean;
+  exitCode: number;
+}
+
+/** The web servers to check: --server, else the one FILE (or --root) belongs to, else each found on the machine. */
+async function chooseServers(target: string | undefined, opts: CheckCliOptions): Promise<WebServerKind[]> {
+  if (opts.server !== undefined) {
+    if (opts.server !== 'apache' && opts.server !== 'nginx')
+      throw new UsageError(`--server: expected apache or nginx, not "${opts.server}"`);
+    return [opts.server];
+  }
+  const { webServerOfText, webServersOnMachine } = await import('../checks/nginx/detect.js');
+  const file = target ?? opts.root;
+  if (file !== undefined) {
+    const head = readHead(file, 65536);
+    // A directory (Apache's DIR form) or an unreadable file: Apache's reader says what is wrong, as before.
+    return [
+      (head !== undefined ? webServerOfText(file, head) : undefined) ??
+        (/^\/etc\/nginx(\/|$)/.test(file) ? 'nginx' : 'apache'),
+    ];
+  }
+  const { existsSync } = await import('node:fs');
+  let commandLines: string[][] = [];
+  if (!opts.offline) {
+    const { liveSystem } = await import('../system/index.js');
+    commandLines = liveSystem()
+      .processes.commandLines()
+      .map((c) => c.cmdline);
+  }
+  return webServersOnMachine((p) => existsSync(p), commandLines);
+}
+
+/** The first bytes of a regular file as text, undefined for a directory or what cannot be read. */
+function readHead(file: string, max: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    if (!statSync(file).isFile()) return undefined;
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, 0);
+    return buf.subarray(0, n).toString('latin1');
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function noServerMessage(
+  servers: readonly WebServerKind[],
+  target: string | undefined,
+  root: string | undefined,
+): string {
+  const what = servers.includes('nginx') ? 'nginx' : 'web server';
+  return `no ${what} configuration found${target ? ` for ${target}` : ''}${root ? ` (--root ${root})` : ''}: name the root configuration with --root`;
+}
+
+function mergeElsewhere(runs: readonly ServerRun[]): ServerRun['elsewhere'] {
+  const parts = runs.flatMap((r) => (r.elsewhere ? [r.elsewhere] : []));
+  if (parts.length <= 1) return parts[0];
+  return {
+    summary: {
+      error: parts.reduce((n, p) => n + p.summary.error, 0),
+      warning: parts.reduce((n, p) => n + p.summary.warning, 0),
+      info: parts.reduce((n, p) => n + p.summary.info, 0),
+    },
+    sites: parts.flatMap((p) => p.sites),
+    findings: parts.flatMap((p) => p.findings),
+  };
+}
+
+/** One web server's check: its configuration, then (unless offline) the live steps, then the scope of FILE. */
+async function runServer(
+  server: WebServerKind,
+  target: string | undefined,
+  opts: CheckCliOptions,
+  io: CliIO,
+  runners: CheckRunners,
+  common: { timeoutMs: number; since: Date | undefined; suppressions: Awaited<ReturnType<typeof loadSuppressions>> },
+): Promise<ServerRun | undefined> {
+  const { timeoutMs, since } = common;
+  let analysis: AnalyzeResult | undefined;
+  if (server === 'nginx') {
+    const { analyzeNginxForCheck } = await import('../checks/nginx/index.js');
+    let commandLines: string[][] = [];
+    if (!opts.offline) {
+      const { liveSystem } = await import('../system/index.js');
+      commandLines = liveSystem()
+        .processes.commandLines()
+        .map((c) => c.cmdline);
+    }
+    analysis = analyzeNginxForCheck({
+      ...(target ? { target } : {}),
+      ...(opts.root ? { root: opts.root } : {}),
+      commandLines,
+    });
+    if (!analysis) return undefined;
+  }
+  const report = await runCheck(
+    {
+      target,
+      root: opts.root,
+      serverRoot: opts.serverRoot,
+      // ${VAR} in the configuration comes from this environment, as for apache2ctl.
+      env: definedOnly(io.env),
+      offline: Boolean(opts.offline),
+      timeoutMs,
+      since,
+      toolVersion: TOOL_VERSION,
+      checks: runners.configChecks,
+      ...(analysis ? { analysis } : {}),
+    },
+    opts.offline ? undefined : (runners.probes ?? (await liveProbes(timeoutMs))),
+    opts.http && !opts.offline
+      ? server === 'nginx'
+        ? await nginxWebRunner(timeoutMs)
+        : await webRunner(timeoutMs)
+      : undefined,
+  );
+  // The file we were told to read could not be read at all, or a step crashed: the tool could not do its job.
+  const unreadable = configUnreadable(report.model, report.findings);
+  const crashed = report.internalErrors.length > 0;
+  const suppressions = { ...common.suppressions, entries: [...common.suppressions.entries] };
+  suppressions.entries.push(...inlineEntries(report.model.markerComments, !opts.offline));
+  const { findings: kept, suppressed } = suppress(report.findings, suppressions);
+  // `check FILE`: only what FILE defines and what reaches its vhosts counts; the rest is set apart.
+  const { inScope: findings, elsewhere, setupsInScope } = splitByScope(report.model, kept);
+  const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, parseFailOn(opts.failOn));
+  const summary = summarizeCheck(report, setupsInScope);
+  if (server === 'nginx') summary.server = 'nginx';
+  return { server, report, findings, suppressed, elsewhere, summary, unreadable, exitCode };
 }

@@ -112,13 +112,17 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .description('diagnose the FastCGI setups of a vhost file, or of the whole server')
         .argument(
           '[file]',
-          'a vhost file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf; none: the usual places',
+          'a vhost or nginx site file (sites-available or sites-enabled), a directory, or apache2.conf/httpd.conf/nginx.conf; none: the usual places',
         )
         .option('--offline', 'configuration only: no probes, no requests, no logs')
         .option('--http', 'also ask the web server itself for a URL of each setup (catches source code served as text)')
         .option('--since <when>', 'read log lines since: 2h, 30m, 7d or a date (default 24h)')
         .option('--root <file>', 'the root configuration file, when it is not in a usual place')
         .option('--server-root <dir>', 'ServerRoot, when the configuration does not say')
+        .option(
+          '--server <server>',
+          'apache or nginx: whose configuration FILE is (default: told by the file; none: both found)',
+        )
         .option('--timeout <duration>', 'deadline of each request to a backend', '5s')
         .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
       FORMATS,
@@ -129,7 +133,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   Examples:
     fcgi-doctor check /etc/apache2/sites-available/test
     fcgi-doctor check --offline /etc/apache2/sites-enabled/app.conf --format json
-    fcgi-doctor check                      # the whole server, from /etc/apache2 or /etc/httpd
+    fcgi-doctor check                      # the whole server: /etc/apache2 or /etc/httpd, and /etc/nginx
+    fcgi-doctor check /etc/nginx/sites-available/default
     fcgi-doctor check --root /opt/httpd/conf/httpd.conf --fail-on warning
     fcgi-doctor check --offline site.conf --format sarif > fcgi-doctor.sarif
     fcgi-doctor check --offline site.conf --format github   # annotations in GitHub Actions

@@ -10,6 +10,7 @@ const CAUSE_ORDER: readonly string[] = [
   // the configuration, as Apache reads it
   'config-file-unreadable',
   'config-syntax-error',
+  'nginx-config-error',
   'options-mixed-syntax',
   'include-not-found',
   'server-redefined',
@@ -19,6 +20,12 @@ const CAUSE_ORDER: readonly string[] = [
   'proxy-worker-shared',
   'handler-lowercased',
   'execcgi-off',
+  // the params nginx sends (a missing or wrong SCRIPT_FILENAME is why the backend answers "Primary script unknown")
+  'fastcgi-param-missing',
+  'script-filename-mismatch',
+  'fastcgi-params-dropped',
+  'split-path-info-unchecked',
+  'fix-pathinfo-exec',
   // the application's files
   'script-missing',
   'script-not-executable',
@@ -48,6 +55,7 @@ const CAUSE_ORDER: readonly string[] = [
   'timeouts-inverted',
   'request-too-large',
   'backend-bad-response',
+  'upstream-header-too-big',
   'backend-error-status',
   'expectation-failed',
   'load-requests-failed',

@@ -37,7 +37,9 @@ export type FindingPart =
   /** the log catalog (rules/*.yaml, `finding:`) */
   | 'logs'
   /** the suppressions the user wrote (src/findings/suppress.ts): about the tool's own input */
-  | 'suppressions';
+  | 'suppressions'
+  /** nginx's configuration and its live side (src/checks/nginx) */
+  | 'nginx';
 
 export interface FindingEntry {
   readonly id: string;
@@ -200,7 +202,7 @@ export const FINDINGS = [
     id: 'config-file-unreadable',
     severity: 'warning',
     title: 'A configuration file could not be read',
-    parts: ['configuration'],
+    parts: ['configuration', 'nginx'],
     also: { error: 'the file that was asked for could not be read: nothing was analysed' },
   },
   {
@@ -242,11 +244,23 @@ export const FINDINGS = [
     parts: ['logs'],
   },
   {
+    id: 'fastcgi-intercept-errors',
+    severity: 'info',
+    title: "nginx replaces the backend's error pages with its own (fastcgi_intercept_errors)",
+    parts: ['nginx'],
+  },
+  {
     id: 'fastcgi-param-missing',
     severity: 'error',
     title: 'The web server did not send a FastCGI parameter the application needs',
-    parts: ['logs'],
+    parts: ['logs', 'nginx'],
     contract: true,
+  },
+  {
+    id: 'fastcgi-params-dropped',
+    severity: 'warning',
+    title: 'An inner fastcgi_param drops every fastcgi_param of the outer level',
+    parts: ['nginx'],
   },
   {
     id: 'fastcgi-setup-skipped',
@@ -276,7 +290,8 @@ export const FINDINGS = [
     id: 'fix-pathinfo-exec',
     severity: 'error',
     title: 'A request for a non-script file can run an uploaded file as PHP',
-    parts: [],
+    parts: ['nginx'],
+    also: { warning: 'only security.limit_extensions stops it' },
     contract: true,
   },
   {
@@ -344,6 +359,13 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'httpoxy-not-mitigated',
+    severity: 'info',
+    title: "A client's Proxy: header reaches the application as HTTP_PROXY (httpoxy)",
+    parts: ['nginx'],
+    also: { warning: "the pool's PHP (5.x, 7.0) may predate the fix of PHP bug #72573" },
+  },
+  {
     id: 'include-not-found',
     severity: 'error',
     title: 'An Include line names a file or pattern that matches nothing',
@@ -383,6 +405,13 @@ export const FINDINGS = [
     title: 'The Apache module a FastCGI setup needs is not loaded',
     parts: ['configuration', 'logs'],
     contract: true,
+  },
+  {
+    id: 'nginx-config-error',
+    severity: 'error',
+    title: 'nginx refuses its configuration (nginx -t fails)',
+    parts: ['nginx'],
+    also: { warning: 'a warning nginx prints and starts anyway' },
   },
   {
     id: 'not-php-fpm',
@@ -491,6 +520,12 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'script-filename-mismatch',
+    severity: 'error',
+    title: 'nginx sends a SCRIPT_FILENAME that is not the file it resolved',
+    parts: ['nginx'],
+  },
+  {
     id: 'script-missing',
     severity: 'error',
     title: 'The FastCGI program or script does not exist',
@@ -521,7 +556,7 @@ export const FINDINGS = [
     id: 'server-not-running',
     severity: 'error',
     title: 'Apache is not running, so none of its FastCGI setups can work',
-    parts: ['probes'],
+    parts: ['probes', 'nginx'],
     contract: true,
     also: { info: 'a configuration file checked on its own (no --root): which server reads it is unknown' },
   },
@@ -550,7 +585,7 @@ export const FINDINGS = [
     id: 'site-not-loaded',
     severity: 'error',
     title: 'Apache never reads this configuration file',
-    parts: ['configuration'],
+    parts: ['configuration', 'nginx'],
     contract: true,
   },
   {
@@ -607,14 +642,14 @@ export const FINDINGS = [
     id: 'source-served-as-text',
     severity: 'error',
     title: "The web server sends the script's source code instead of running it",
-    parts: ['http'],
+    parts: ['http', 'nginx'],
     contract: true,
   },
   {
     id: 'split-path-info-unchecked',
     severity: 'error',
     title: 'nginx passes PATH_INFO from fastcgi_split_path_info without checking the script exists',
-    parts: [],
+    parts: ['nginx'],
     contract: true,
   },
   {
@@ -658,7 +693,7 @@ export const FINDINGS = [
     id: 'upstream-header-too-big',
     severity: 'error',
     title: "The application's response headers are larger than nginx's buffer",
-    parts: ['logs'],
+    parts: ['logs', 'nginx'],
   },
   {
     id: 'user-mismatch',

@@ -7,6 +7,8 @@ import type { FastcgiSetup } from '../setups/types.js';
  * a tool's internals, not a contract).
  */
 export interface CheckedSummary {
+  /** The web server checked, when it is not Apache ("nginx"). */
+  server?: string;
   rootFile: string;
   serverRoot: string;
   layout: string;
@@ -46,6 +48,8 @@ export interface SetupSummary {
     madeAs?: { user: string; webUser: string; why: string };
     /** The URL of a real script of a site whose route gave the params. */
     url?: string;
+    /** false: the params sent held no SCRIPT_FILENAME (nginx's fastcgi_params alone); `script` is the file the URL maps to. */
+    scriptSent?: false;
     /** 'fastcgi': no real script was found; the answer only shows that the backend speaks FastCGI. */
     level?: 'script' | 'fastcgi';
   };
@@ -111,9 +115,12 @@ export function summarizeCheck(report: CheckReport, inScope?: ReadonlySet<string
       if (s.script) out.script = s.script;
       else if (s.options && (s.mode === 'fcgid' || s.mode === 'dynamic'))
         out.scripts = scriptsText(s, s.options.directory);
-      if (s.vhost) out.vhost = `${s.vhost.serverName ?? '(no ServerName)'} ${s.vhost.addresses.join(' ')}`;
+      if (s.vhost)
+        out.vhost = `${s.vhost.serverName ?? (s.module === 'nginx' ? '(no server_name)' : '(no ServerName)')} ${s.vhost.addresses.join(' ')}`;
       if (r) {
         out.request = { script: r.script };
+        // The route's params are what was sent: without SCRIPT_FILENAME among them, `script` is only the file meant.
+        if (r.route?.backend && r.route.backend.params['SCRIPT_FILENAME'] === undefined) out.request.scriptSent = false;
         if (r.url) out.request.url = r.url;
         if (r.level) out.request.level = r.level;
         if (r.response) {

@@ -59,8 +59,15 @@ const MODE_NAMES: Record<string, string> = {
   proxy: 'proxy (an external backend)',
 };
 
+/** nginx's setups: fastcgi_pass to a backend someone else starts. */
+const NGINX_MODE = 'fastcgi_pass (an external backend)';
+
 /** Who Apache runs as, as the configuration says; "?" would read as a fault where the file merely does not say. */
 function webIdentityText(s: CheckedSummary): string {
+  if (s.server === 'nginx' && s.webUser === undefined)
+    return "nginx (no user directive: the workers run as nginx's compiled-in user)";
+  if (s.server === 'nginx')
+    return `nginx, user ${escapeOneLine(s.webUser ?? '')}${s.webGroup ? `, group ${escapeOneLine(s.webGroup)}` : ''}`;
   if (s.webUser === undefined && s.webGroup === undefined)
     return 'user and group not named in this configuration (no User or Group directive)';
   return `user ${escapeOneLine(s.webUser ?? '(not named)')}, group ${escapeOneLine(s.webGroup ?? '(not named)')}`;
@@ -77,16 +84,18 @@ function modulesText(style: Style, s: CheckedSummary): string {
 function header(style: Style, s: CheckedSummary): string[] {
   const { c } = style;
   const lines = [c.bold('fcgi-doctor check')];
+  const nginx = s.server === 'nginx';
+  const server = nginx ? 'nginx' : 'Apache';
   lines.push(
-    `  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ServerRoot ${escapeOneLine(s.serverRoot)})`)}`,
+    `  configuration  ${escapeOneLine(s.rootFile)} ${c.dim(`(${s.layout}, ${nginx ? 'configuration prefix' : 'ServerRoot'} ${escapeOneLine(s.serverRoot)})`)}`,
   );
   if (s.targetFile && s.targetFile !== s.rootFile) {
     lines.push(
-      `  vhost file     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green('(read by Apache)') : c.yellow('(NOT read by Apache: analysed as if enabled)')}`,
+      `  ${nginx ? 'site file ' : 'vhost file'}     ${escapeOneLine(s.targetFile)} ${s.targetLoaded ? c.green(`(read by ${server})`) : c.yellow(`(NOT read by ${server}: analysed as if enabled)`)}`,
     );
   }
   lines.push(`  web server     ${webIdentityText(s)}`);
-  lines.push(`  modules        ${modulesText(style, s)}`);
+  if (!nginx) lines.push(`  modules        ${modulesText(style, s)}`);
   const steps = [
     s.steps.probes ? 'live probes' : '',
     s.steps.requests ? 'a request to each backend' : '',
@@ -154,7 +163,7 @@ function setupBlock(
       : style.ok;
   const mark = s.active ? worst : style.unknown;
   const lines = [
-    `${mark} ${c.bold(`${s.module} · ${MODE_NAMES[s.mode] ?? s.mode}`)}  ${c.dim(`${escapeOneLine(s.definedAt.file)}:${s.definedAt.line}`)}`,
+    `${mark} ${c.bold(`${s.module} · ${s.module === 'nginx' ? NGINX_MODE : (MODE_NAMES[s.mode] ?? s.mode)}`)}  ${c.dim(`${escapeOneLine(s.definedAt.file)}:${s.definedAt.line}`)}`,
   ];
   if (!s.active)
     lines.push(`    ${c.dim(`inactive: ${escapeOneLine(s.inactiveReason ?? 'in a section Apache skips')}`)}`);
@@ -188,7 +197,9 @@ function setupBlock(
         : statusLine(s.request.status ?? 0, '');
       const note = fastcgiOnly
         ? `(the backend speaks FastCGI; no script of the site was found to ask for: SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`
-        : `(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`;
+        : s.request.scriptSent === false
+          ? `(no SCRIPT_FILENAME sent; the URL maps to ${escapeOneLine(s.request.script)})`
+          : `(SCRIPT_FILENAME ${escapeOneLine(s.request.script)})`;
       lines.push(`    ${mark} request   ${what}${asWho} in ${s.request.totalMs} ms ${c.dim(note)}`);
       if (s.request.madeAs)
         lines.push(
@@ -284,4 +295,9 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
         : c.red('the check could not be completed');
   out.push(`${formatSummary(style, counts)} — ${verdict} (exit ${opts.exitCode})`);
   return `${out.join('\n')}\n`;
+}
+
+/** The heading of one web server's section when `check` covers both of a machine's. */
+export function formatServerHeading(style: Style, server: string, first = true): string {
+  return `${first ? '' : '\n'}${style.c.bold(`== ${server === 'nginx' ? 'nginx' : 'Apache'} ==`)}\n`;
 }

@@ -23,6 +23,7 @@ export {
   type ProxyUrlContext,
 } from './proxyUrl.js';
 export { extensionsOf } from './common.js';
+export { extractNginxSetups, nginxEndpoint, nginxSeconds } from './nginx.js';
 
 export function extractSetups(
   tree: readonly Directive[],

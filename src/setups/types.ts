@@ -4,7 +4,8 @@
  * script) and to explain it (where it is defined, which vhost and sections).
  */
 
-export type FastcgiModule = 'fastcgi' | 'fcgid' | 'proxy_fcgi';
+/** The Apache modules, and nginx's fastcgi module (fastcgi_pass). */
+export type FastcgiModule = 'fastcgi' | 'fcgid' | 'proxy_fcgi' | 'nginx';
 
 /**
  * static: FastCgiServer (mod_fastcgi's process manager starts it);
@@ -52,7 +53,9 @@ export type MappingKind =
   | 'ProxyPassMatch'
   | 'RewriteRule'
   | 'BalancerMember'
-  | 'FastCgiServer';
+  | 'FastCgiServer'
+  /** nginx: the `location` block holding fastcgi_pass. */
+  | 'location';
 
 /** How requests reach the setup. */
 export interface Mapping {
@@ -83,7 +86,7 @@ export interface FastcgiSetup {
   id: string;
   module: FastcgiModule;
   /** The LoadModule identifier httpd needs for it ("fastcgi_module"). */
-  moduleId: 'fastcgi_module' | 'fcgid_module' | 'proxy_fcgi_module';
+  moduleId: 'fastcgi_module' | 'fcgid_module' | 'proxy_fcgi_module' | 'ngx_http_fastcgi_module';
   /** Whether that module (and for proxy_fcgi also proxy_module) is loaded. */
   loaded: boolean;
   /** False when the defining directive sits in a branch httpd skips. */

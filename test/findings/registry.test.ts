@@ -71,6 +71,7 @@ const CONTRACT_IDS = [
 function partOf(rel: string): FindingPart | undefined {
   if (rel.startsWith('src/checks/config/')) return 'configuration';
   if (rel.startsWith('src/checks/probes/')) return 'probes';
+  if (rel.startsWith('src/checks/nginx/')) return 'nginx';
   // ping's load mode (--count): its finding lives beside the request step's.
   if (rel === 'src/checks/request/load.ts') return 'ping';
   if (rel.startsWith('src/checks/request/')) return 'request';
@@ -157,7 +158,8 @@ describe('the registry of finding ids', () => {
   });
 
   it('names who emits each id; only a contract id may have no emitter yet', () => {
-    for (const f of FINDINGS) if (f.parts.length === 0) expect(CONTRACT_FINDING_IDS, f.id).toContain(f.id);
+    for (const f of FINDINGS)
+      if ((f.parts as readonly string[]).length === 0) expect(CONTRACT_FINDING_IDS, f.id).toContain(f.id);
   });
 
   it.each(FINDINGS.map((f) => [f.id, f] as const))('%s: its page agrees on severity and title', (id, entry) => {

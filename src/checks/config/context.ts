@@ -12,8 +12,13 @@ import type {
 import type { Finding } from '../../findings/finding.js';
 import type { FindingId } from '../../findings/registry.js';
 import type { FastcgiSetup } from '../../setups/index.js';
+import type { NginxAnalysis } from '../nginx/analyze.js';
 
 export interface ConfigModel {
+  /** The web server this model is of (absent: Apache). nginx's model is made by src/checks/nginx/analyze.ts. */
+  webServer?: 'apache' | 'nginx';
+  /** nginx: the configuration, its levels and setups, for the nginx checks and routes of the live steps. */
+  nginx?: NginxAnalysis;
   rootFile: string;
   serverRoot: string;
   layout: Layout;

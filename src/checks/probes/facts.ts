@@ -52,6 +52,8 @@ export interface ApacheInstance {
 }
 
 export interface Facts {
+  /** The web server the model is of, as the findings name it. */
+  serverName: 'Apache' | 'nginx';
   web: WebIdentity;
   apache: ApacheInstance;
   fpm: FpmPoolScan;
@@ -60,6 +62,38 @@ export interface Facts {
   /** Whether other users' processes are visible at all (hidepid mounts hide them). */
   processesVisible: boolean;
   viewerName: string;
+}
+
+/** An nginx process: its title is "nginx: master process …" / "nginx: worker process" (ngx_setproctitle). */
+export function isNginx(p: ProcessInfo): boolean {
+  return p.comm === 'nginx' || /^nginx: /.test(p.cmdline[0] ?? '');
+}
+
+/**
+ * The running nginx master of this configuration: the one whose title names the root
+ * with -c, else one with no -c (the packaged instance reads /etc/nginx/nginx.conf).
+ * nginx's pid file is not read: its path is compiled in and the title says enough.
+ */
+export function findNginx(model: ConfigModel, system: Pick<SystemProbes, 'processes'>): ApacheInstance {
+  const all = system.processes.list();
+  // A master's title says so; an nginx run with master_process off keeps its command line (one process).
+  const masters = all.filter(
+    (p) =>
+      isNginx(p) &&
+      (/master process/.test(p.cmdline.join(' ')) || !all.some((q) => q.pid === p.ppid && isNginx(q))) &&
+      !/worker process|cache (manager|loader) process/.test(p.cmdline.join(' ')),
+  );
+  const named = masters.find((m) => m.cmdline.join(' ').includes(`-c ${model.rootFile}`));
+  const plain = masters.find((m) => !/\s-c\s?/.test(m.cmdline.join(' ')));
+  const master = named ?? (model.rootFile === '/etc/nginx/nginx.conf' ? plain : undefined);
+  if (!master) return { descendants: [], pidFile: '', how: 'none', others: masters };
+  return {
+    master,
+    descendants: descendantsOf(all, master.pid),
+    pidFile: '',
+    how: named ? `its command line names ${model.rootFile}` : 'the packaged instance (no -c on its command line)',
+    others: masters.filter((m) => m.pid !== master.pid),
+  };
 }
 
 export function isApache(p: ProcessInfo): boolean {
@@ -123,12 +157,19 @@ export function findApache(model: ConfigModel, system: Pick<SystemProbes, 'fs' |
 
 function webIdentity(model: ConfigModel, system: SystemProbes, apache: ApacheInstance): WebIdentity {
   // The live children are the truth; the configuration says what they should be.
-  const child = apache.descendants.find((p) => p.euid !== 0 && isApache(p));
+  const nginx = model.webServer === 'nginx';
+  const child = apache.descendants.find((p) => p.euid !== 0 && (nginx ? isNginx(p) : isApache(p)));
   let name = model.webUser;
   let source: WebIdentity['source'] = 'config';
   if (!name && child) {
     name = system.users.userName(child.euid) ?? String(child.euid);
     source = 'live';
+  }
+  if (!name && nginx) {
+    // No `user` directive: the compiled-in one (--user): "nginx" in the official image and RHEL's
+    // package, "nobody" in nginx.org's default build and Debian's (whose nginx.conf says www-data).
+    name = system.users.user('nginx') ? 'nginx' : 'nobody';
+    source = 'assumed';
   }
   if (!name) {
     name = system.users.user('www-data') ? 'www-data' : system.users.user('apache') ? 'apache' : 'daemon';
@@ -152,13 +193,14 @@ function webIdentity(model: ConfigModel, system: SystemProbes, apache: ApacheIns
 }
 
 export function gatherFacts(model: ConfigModel, system: SystemProbes, fpmConfigs: readonly string[] = []): Facts {
-  const apache = findApache(model, system);
+  const apache = model.webServer === 'nginx' ? findNginx(model, system) : findApache(model, system);
   const unix = system.sockets.unixListeners();
   const tcp = system.sockets.tcpListeners();
   const all = system.processes.list();
   const viewer = system.processes.viewer();
   const processesVisible = viewer.euid === 0 || all.some((p) => p.uid !== viewer.uid);
   return {
+    serverName: model.webServer === 'nginx' ? 'nginx' : 'Apache',
     web: webIdentity(model, system, apache),
     apache,
     // Every installation, each running master's own configuration and the files named (src/system, src/fpm).

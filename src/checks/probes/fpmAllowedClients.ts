@@ -110,7 +110,7 @@ export const fpmAllowedClientsCheck: ProbeCheck = {
             id: 'fpm-client-not-allowed',
             severity: 'error',
             title: "PHP-FPM refuses the web server's address (listen.allowed_clients)",
-            message: `Apache connects to ${host}:${port} from ${from}, but PHP-FPM pool [${pool.name}] (${pool.file}:${line}: listen.allowed_clients = ${value}) ${allowedText}: FPM accepts each connection and closes it at once, logging "Connection disallowed: IP address '${wanted}' has been dropped.", and the visitor gets a 503.`,
+            message: `${ctx.facts.serverName} connects to ${host}:${port} from ${from}, but PHP-FPM pool [${pool.name}] (${pool.file}:${line}: listen.allowed_clients = ${value}) ${allowedText}: FPM accepts each connection and closes it at once, logging "Connection disallowed: IP address '${wanted}' has been dropped.", and the visitor gets a 503.`,
             setups: g.setups,
             probe: [
               `${pool.file}:${line}: listen.allowed_clients = ${value}`,
@@ -119,7 +119,7 @@ export const fpmAllowedClientsCheck: ProbeCheck = {
                     `not IP addresses, ignored by FPM ("Wrong IP address … in listen.allowed_clients"): ${list.wrong.slice(0, 5).join(', ')}`,
                   ]
                 : []),
-              `connection source: ${from} (the address Apache connects to, on this machine)`,
+              `connection source: ${from} (the address ${ctx.facts.serverName} connects to, on this machine)`,
               poolText(pool),
             ],
             fix: `In ${pool.file}:${line} set "listen.allowed_clients = ${newValue}" (or remove the line if only trusted hosts reach port ${port}), then test with php-fpm -t and restart PHP-FPM (systemctl restart ${fpmServiceOf(pool)}).`,

@@ -103,7 +103,7 @@ export function fpmAdviceForMissing(ctx: ProbeContext, e: Endpoint): FpmAdvice {
     return {
       sentence: `No PHP-FPM pool listens on this socket: pool [${pool.name}] (${listenAt(pool)}), the one that goes with it, listens on a TCP port (listen = ${pool.listen ?? ''}).`,
       probe: [poolText(pool)],
-      fix: `Point Apache at the pool (SetHandler "${listenUrl(pool)}"), or change the pool to "listen = ${e.path}" in ${pool.file}:${pool.lines['listen'] ?? pool.line} and restart PHP-FPM.`,
+      fix: `Point ${ctx.facts.serverName} at the pool (${ctx.facts.serverName === 'nginx' ? `fastcgi_pass ${pool.listen ?? ''}` : `SetHandler "${listenUrl(pool)}"`}), or change the pool to "listen = ${e.path}" in ${pool.file}:${pool.lines['listen'] ?? pool.line} and restart PHP-FPM.`,
     };
   }
   const where = whereLooked(ctx);

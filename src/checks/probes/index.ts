@@ -40,6 +40,12 @@ import { poolChrootCheck } from './poolChroot.js';
 import { fpmMemoryCheck } from './fpmMemory.js';
 import { scriptInContainerCheck } from './scriptInContainer.js';
 
+import { discoverNginxScripts } from '../nginx/discover.js';
+import { fixPathinfoFindings, httpoxyLive } from '../nginx/fixPathinfo.js';
+import { httpoxyCheck } from '../nginx/httpoxy.js';
+import { scriptFilenameFindings } from '../nginx/scriptFilename.js';
+import { nginxNotRunningFindings } from '../nginx/notRunning.js';
+
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
 
@@ -68,6 +74,21 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
   statusPageExposedCheck,
   timeoutsInvertedCheck,
   fpmMemoryCheck,
+];
+
+/**
+ * The checks that apply to nginx's setups as they are to Apache's: FPM's side, the socket and
+ * port as nginx's user sees them, the pool's limits and pages. The others look at Apache itself
+ * (its process, its modules' process managers, .htaccess, Options, PrivateTmp of its unit).
+ */
+export const NGINX_PROBE_CHECKS: readonly ProbeCheck[] = [
+  fpmConfigCheck,
+  unixSocketCheck,
+  socketPermissionCheck,
+  tcpBackendCheck,
+  fpmAllowedClientsCheck,
+  statusPageExposedCheck,
+  timeoutsInvertedCheck,
 ];
 
 export interface ProbeOptions {
@@ -146,9 +167,12 @@ export async function runProbes(
     configFindings: opts.configFindings ?? [],
     notice: (t) => notices.add(t),
   };
+  const nginx = model.nginx;
   if (facts.web.source === 'assumed' && setups.length > 0) {
     notices.add(
-      `The configuration names no User and no Apache child is running: permissions were checked for "${facts.web.name}".`,
+      nginx
+        ? `nginx's configuration names no user and no nginx worker is running: permissions were checked for "${facts.web.name}", the compiled-in default.`
+        : `The configuration names no User and no Apache child is running: permissions were checked for "${facts.web.name}".`,
     );
   }
   for (const p of facts.fpm.problems) notices.add(`PHP-FPM: ${p}`);
@@ -161,7 +185,9 @@ export async function runProbes(
   const answered: FindingId[] = [];
   if (opts.discovery !== false && setups.length > 0) {
     try {
-      ctx.discovery = discoverScripts(model, system, opts.discovery ?? {});
+      ctx.discovery = nginx
+        ? discoverNginxScripts(nginx, setups, system)
+        : discoverScripts(model, system, opts.discovery ?? {});
       for (const n of ctx.discovery.notices) notices.add(n);
       if (ctx.discovery.routingCrash !== undefined) {
         internalErrors.push(
@@ -174,13 +200,26 @@ export async function runProbes(
       internalErrors.push(internalError('the search for the scripts each site serves', e));
     }
   }
-  for (const check of opts.checks ?? PROBE_CHECKS) {
+  for (const check of opts.checks ?? (nginx ? NGINX_PROBE_CHECKS : PROBE_CHECKS)) {
     try {
       findings.push(...check.run(ctx));
       // Only a check that ran answers: a crash leaves the configuration's finding standing.
       answered.push(...(check.answers ?? []));
     } catch (e) {
       internalErrors.push(internalError(`the live check for ${check.ids.join(', ')}`, e));
+    }
+  }
+  if (nginx && !opts.checks) {
+    try {
+      findings.unshift(...nginxNotRunningFindings(ctx));
+      findings.push(...scriptFilenameFindings(ctx, nginx));
+      findings.push(...fixPathinfoFindings(ctx, nginx));
+      findings.push(...httpoxyLive(ctx, nginx, httpoxyCheck.run(nginx)));
+      answered.push('httpoxy-not-mitigated');
+    } catch (e) {
+      internalErrors.push(
+        internalError('the live nginx checks (script-filename-mismatch, fix-pathinfo-exec, httpoxy-not-mitigated)', e),
+      );
     }
   }
   const result: ProbeResult = {

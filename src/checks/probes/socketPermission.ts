@@ -62,7 +62,7 @@ function describe(
     owner: users.userName(d.stat.uid) ?? String(d.stat.uid),
     group: users.groupName(d.stat.gid) ?? String(d.stat.gid),
   };
-  const message = `${who}, the user Apache's children run as, may not connect to ${socketPath}: it ${denialText(denial)}. Requests fail with "(13)Permission denied" and a 503.`;
+  const message = `${who}, the user ${ctx.facts.serverName === 'nginx' ? "nginx's workers" : "Apache's children"} run as, may not connect to ${socketPath}: it ${denialText(denial)}. ${ctx.facts.serverName === 'nginx' ? `Requests fail with "connect() to unix:${socketPath} failed (13: Permission denied)" and a 502.` : 'Requests fail with "(13)Permission denied" and a 503.'}`;
   const chmod = chmodFix(d);
   if (!isSocket) {
     const alt =

@@ -14,6 +14,8 @@
 import type { Finding } from '../../findings/finding.js';
 import type { FpmEntry } from '../../fpm/index.js';
 import { routeApache } from '../../routing/apache/index.js';
+import { routeNginx } from '../../routing/nginx/index.js';
+import { nginxSites } from '../nginx/discover.js';
 import type { Route } from '../../routing/types.js';
 import { parseRouteUrl } from '../../routing/url.js';
 import type { ConfigModel } from '../config/context.js';
@@ -29,6 +31,10 @@ const MAX_SITES = 200;
 /** The sites `check FILE` is about (FILE's vhosts, else every site), as discovery takes them. */
 function sitesInScope(model: ConfigModel): Site[] {
   const target = model.targetFile;
+  if (model.nginx) {
+    const mine = target ? nginxSites(model.nginx, (s) => s.at.file === target) : [];
+    return mine.length > 0 ? mine : nginxSites(model.nginx);
+  }
   if (target && model.vhosts.some((v) => v.file === target)) return sitesOf(model, (v) => v.file === target);
   const sites = sitesOf(model);
   // A configuration with no vhost and no DocumentRoot still answers on its main server.
@@ -45,7 +51,14 @@ function urlOf(site: Site, urlPath: string): string {
 
 /** A route that an access rule may limit: the model says "access depends on Require ip …". */
 function accessLimited(route: Route): boolean {
-  return route.uncertain.some((u) => u.startsWith('access depends on'));
+  return route.uncertain.some(
+    (u) =>
+      u.startsWith('access depends on') ||
+      // nginx's model: an allow/deny or auth rule it cannot decide.
+      u.includes('the access decision may differ') ||
+      u.includes('cannot tell whether the client matches') ||
+      u.startsWith('auth_basic'),
+  );
 }
 
 function reachesPage(route: Route, p: PoolOfInstallation, pagePath: string): boolean {
@@ -91,14 +104,16 @@ function exposedFinding(ctx: ProbeContext, p: PoolOfInstallation, page: Page, si
     id: 'status-page-exposed',
     severity: 'warning',
     title: "The pool's status or ping page is reachable through the web server",
-    message: `${route.url} goes to PHP-FPM pool [${p.pool.name}] with SCRIPT_NAME ${path}, its ${page.kind === 'status' ? 'pm.status_path' : 'ping.path'}, and no Require limits it on the way: the ${what} answers to anyone who reaches ${site.label}; ${shows}.`,
+    message: `${route.url} goes to PHP-FPM pool [${p.pool.name}] with SCRIPT_NAME ${path}, its ${page.kind === 'status' ? 'pm.status_path' : 'ping.path'}, and no ${ctx.model.nginx ? 'allow/deny' : 'Require'} limits it on the way: the ${what} answers to anyone who reaches ${site.label}; ${shows}.`,
     location: { file: page.entry.file, line: page.entry.line },
     probe: [
       entryText(page.entry),
       `traced ${route.url} → ${route.backend?.target ?? 'the pool'} (SCRIPT_NAME ${route.backend?.params['SCRIPT_NAME'] ?? path})`,
       ...routeEvidence(route),
     ],
-    fix: `Limit ${path} to the monitoring hosts: <Location "${path}"> Require local </Location> (or Require ip …) in ${site.vhost ? `the vhost at ${site.vhost.file}:${site.vhost.line}` : 'the server configuration'}; or query the pool directly (fcgi-doctor status ${route.backend?.target ?? '<pool address>'}) and drop the route to it.`,
+    fix: ctx.model.nginx
+      ? `Limit ${path} to the monitoring hosts: location = ${path} { allow 127.0.0.1; deny all; fastcgi_pass …; include fastcgi.conf; } in ${site.vhost ? `the server at ${site.vhost.file}:${site.vhost.line}` : 'the server'}; or query the pool directly (fcgi-doctor status ${route.backend?.target ?? '<pool address>'}) and drop the route to it.`
+      : `Limit ${path} to the monitoring hosts: <Location "${path}"> Require local </Location> (or Require ip …) in ${site.vhost ? `the vhost at ${site.vhost.file}:${site.vhost.line}` : 'the server configuration'}; or query the pool directly (fcgi-doctor status ${route.backend?.target ?? '<pool address>'}) and drop the route to it.`,
   });
   // The location is the pool's line (FPM's side); the web server's side is the handler's line, as evidence.
   if (handler) f.evidence.unshift({ kind: 'config', text: configText(handler) });
@@ -124,7 +139,10 @@ export const statusPageExposedCheck: ProbeCheck = {
           if ('error' in req) continue;
           let route: Route;
           try {
-            route = routeApache(ctx.model, req, { fs: ctx.system.fs });
+            // nginx: asked from an outside address (TEST-NET-3), so allow/deny rules decide as for a visitor.
+            route = ctx.model.nginx
+              ? routeNginx(ctx.model.nginx.config, { ...req, remoteAddress: '203.0.113.7' }, { fs: ctx.system.fs })
+              : routeApache(ctx.model, req, { fs: ctx.system.fs });
           } catch (e) {
             // A gap of the routing model must not end the check: say what was not traced.
             ctx.notice(

@@ -84,7 +84,7 @@ function unreachable(
   const conn = ctx.connects.get(g.key);
   const probe: string[] = [];
   if (conn && !conn.ok) probe.push(`connect(${host}:${port}): ${conn.code}`);
-  let message = `Apache connects to ${host}:${port}, but `;
+  let message = `${ctx.facts.serverName} connects to ${host}:${port}, but `;
   if (remote)
     message += `the connection fails (${conn && !conn.ok ? conn.code : 'no answer'}); ${host} is another machine, so only a connect was tried.`;
   else if (onPort.length > 0) {
@@ -148,7 +148,7 @@ function exposed(
     id: 'backend-exposed',
     severity: 'warning',
     title: 'The FastCGI backend listens on the network, not only on loopback',
-    message: `Apache reaches the backend on ${host}:${port}, but it listens on ${what}:${port}: anyone who can reach this machine on port ${port} can send it FastCGI requests directly, bypassing Apache (and, with PHP-FPM, run any PHP file on the server).`,
+    message: `${ctx.facts.serverName} reaches the backend on ${host}:${port}, but it listens on ${what}:${port}: anyone who can reach this machine on port ${port} can send it FastCGI requests directly, bypassing ${ctx.facts.serverName} (and, with PHP-FPM, run any PHP file on the server).`,
     setups: g.setups,
     probe: [
       ...open.map((l) => `/proc/net/tcp${l.family === 6 ? '6' : ''}: listening on ${l.address}:${l.port}`),

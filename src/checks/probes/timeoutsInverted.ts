@@ -33,6 +33,16 @@ interface WebLimit {
 }
 
 function webLimit(ctx: ProbeContext, s: FastcgiSetup): WebLimit | undefined {
+  if (s.module === 'nginx') {
+    // ngx_http_fastcgi_module: fastcgi_read_timeout is the time between two reads (default 60 s).
+    const seconds = s.timeouts['read'];
+    if (seconds === undefined) return undefined;
+    return {
+      seconds,
+      answer: '504 Gateway Time-out from nginx ("upstream timed out (110: Connection timed out)")',
+      text: s.params['fastcgi_read_timeout'] ?? "nginx's default fastcgi_read_timeout 60s",
+    };
+  }
   if (s.module === 'proxy_fcgi') {
     const seconds = s.timeouts['timeout'];
     if (seconds === undefined) return undefined;
@@ -89,6 +99,8 @@ function poolLimits(p: PoolOfInstallation): { terminate?: PoolLimit; maxExec?: P
 }
 
 function webFix(s: FastcgiSetup, web: WebLimit, seconds: number): string {
+  if (s.module === 'nginx')
+    return `fastcgi_read_timeout ${seconds}s; in the location of ${s.definedAt.file}:${s.definedAt.line}`;
   if (s.module === 'fastcgi') return `-idle-timeout ${seconds} at ${s.definedAt.file}:${s.definedAt.line}`;
   return web.text.includes('timeout=') ? `timeout=${seconds} on the worker` : `ProxyTimeout ${seconds}`;
 }
@@ -98,10 +110,10 @@ function webFirst(s: FastcgiSetup, p: PoolOfInstallation, web: WebLimit, pool: P
     id: 'timeouts-inverted',
     severity: 'warning',
     title: "The web server gives up on a request before PHP-FPM's own time limit",
-    message: `Pool [${p.pool.name}] lets a script run ${pool.seconds} s (${pool.name}), but Apache waits only ${web.seconds} s for its answer (${web.text}): a request that sends nothing for ${web.seconds} s gets a ${web.answer}, while the worker runs on, busy, for up to ${pool.seconds} s.`,
+    message: `Pool [${p.pool.name}] lets a script run ${pool.seconds} s (${pool.name}), but ${s.module === 'nginx' ? 'nginx' : 'Apache'} waits only ${web.seconds} s for its answer (${web.text}): a request that sends nothing for ${web.seconds} s gets a ${web.answer}, while the worker runs on, busy, for up to ${pool.seconds} s.`,
     location: { file: pool.entry.file, line: pool.entry.line },
     probe: [entryText(pool.entry), `web server: ${web.text} → ${web.seconds} s`],
-    fix: `Set the web server's limit a little above the pool's (${webFix(s, web, pool.seconds + 30)}), or lower ${pool.name} in ${pool.entry.file}:${pool.entry.line} to what the site needs; then reload Apache and PHP-FPM.`,
+    fix: `Set the web server's limit a little above the pool's (${webFix(s, web, pool.seconds + 30)}), or lower ${pool.name} in ${pool.entry.file}:${pool.entry.line} to what the site needs; then reload ${s.module === 'nginx' ? 'nginx' : 'Apache'} and PHP-FPM.`,
   });
   f.setup = s.id;
   f.evidence.unshift({ kind: 'config', text: configText(s) });

@@ -69,7 +69,7 @@ function missing(ctx: ProbeContext, g: EndpointGroup, p: string): Finding {
     id: 'socket-missing',
     severity: 'error',
     title: 'The FastCGI socket does not exist',
-    message: `Apache connects to ${p}, but there is no such file: requests fail with "No such file or directory" (503).${fpm.sentence ? ` ${fpm.sentence}` : ''}${nearSentence}`,
+    message: `${ctx.facts.serverName} connects to ${p}, but there is no such file: requests fail with "No such file or directory" (${ctx.facts.serverName === 'nginx' ? '502' : '503'}).${fpm.sentence ? ` ${fpm.sentence}` : ''}${nearSentence}`,
     setups: g.setups,
     probe: [`${p}: no such file`, ...fpm.probe, ...near.probe],
     fix:
@@ -110,7 +110,7 @@ export const unixSocketCheck: ProbeCheck = {
             id: 'socket-not-socket',
             severity: 'error',
             title: 'The FastCGI socket path is not a socket',
-            message: `Apache connects to ${p}, which is a ${st.type === 'dir' ? 'directory' : st.type === 'file' ? 'regular file' : st.type}, not a socket: connect() fails ("Connection refused" or "Not a socket"). An application that finds a file there cannot bind its socket either.`,
+            message: `${ctx.facts.serverName} connects to ${p}, which is a ${st.type === 'dir' ? 'directory' : st.type === 'file' ? 'regular file' : st.type}, not a socket: connect() fails ("Connection refused" or "Not a socket"). An application that finds a file there cannot bind its socket either.`,
             setups: g.setups,
             probe: [statText(st, users)],
             fix: `Remove ${p} (after checking it holds nothing of value: rm ${p}) and restart the application so that it creates its socket there.`,

@@ -219,7 +219,8 @@ export function markRequestsTheWebServerCannotMake(
     if (!f) continue;
     const webUser = model.webUser ?? "the web server's user";
     const status = `${r.response.status}${r.response.statusText ? ` ${r.response.statusText}` : ''}`;
-    const why = `made as ${user}, who may use ${r.target.path}; ${webUser} may not, so Apache's own requests fail (503) and this answer does not show that the site works`;
+    const server = model.webServer === 'nginx' ? 'nginx' : 'Apache';
+    const why = `made as ${user}, who may use ${r.target.path}; ${webUser} may not, so ${server}'s own requests fail (${server === 'nginx' ? '502' : '503'}) and this answer does not show that the site works`;
     r.madeAs = { user, webUser, why };
     f.evidence.push({
       kind: 'request',
@@ -290,7 +291,7 @@ export async function requestSetups(
         const why = untraced
           ? `${untraced.file} was found but its request could not be traced (${untraced.routeError})`
           : stopped?.route
-            ? `${stopped.url} was found, but Apache ${stopped.route.outcome === 'status' ? `answers ${stopped.route.status} itself` : 'serves it without the backend'} (the route says why)`
+            ? `${stopped.url} was found, but ${model.webServer === 'nginx' ? 'nginx' : 'Apache'} ${stopped.route.outcome === 'status' ? `answers ${stopped.route.status} itself` : 'serves it without the backend'} (the route says why)`
             : `no script of a site served by ${setup.definedAt.file}:${setup.definedAt.line} was found`;
         notice(
           `${formatTarget(target)}: ${why}, so the request tests only that the backend speaks FastCGI, not that a site works.`,

@@ -29,6 +29,8 @@ export interface NginxContext {
 export interface StartNginxOptions {
   /** The text inside `http { }`, from the paths and port. */
   http: (ctx: NginxContext) => string;
+  /** Directives of the main context (e.g. `user www-data;`), after the harness's own. */
+  main?: string;
   timeoutMs?: number;
 }
 
@@ -53,13 +55,14 @@ export function nginxVersion(): string | undefined {
   return /nginx\/(\S+)/.exec(`${r.stderr}${r.stdout}`)?.[1];
 }
 
-function nginxConf(logs: string, temp: string, http: string): string {
+function nginxConf(logs: string, temp: string, http: string, main = ''): string {
   return `# written by the fcgi-doctor integration harness
 daemon off;
 master_process off;
 worker_processes 1;
 pid ${logs}/nginx.pid;
 error_log ${logs}/error.log info;
+${main}
 events { worker_connections 64; }
 http {
     access_log off;
@@ -90,7 +93,7 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxServer> 
     };
     makeDir(tmp.join('snippets'));
     for (const f of DEBIAN_INCLUDES) writeFile(tmp.join(f), readFileSync(`/etc/nginx/${f}`));
-    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(logs, temp, opts.http(ctx)));
+    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(logs, temp, opts.http(ctx), opts.main));
     const errorLogPath = `${logs}/error.log`;
     const test = spawnSync(NGINX_BINARY, ['-t', '-q', '-p', prefix, '-c', confPath, '-e', errorLogPath], {
       encoding: 'utf8',

@@ -1,0 +1,240 @@
+/**
+ * nginx's live side on a fixture machine: the socket as nginx's user sees it,
+ * the pool's php.ini for fix-pathinfo-exec, the status page traced with
+ * routeNginx, fastcgi_read_timeout against request_terminate_timeout, and a
+ * healthy Debian machine that stays free of errors and warnings.
+ */
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { analyzeNginxForCheck } from '../../../src/checks/nginx/index.js';
+import { webServerOfText, webServersOnMachine } from '../../../src/checks/nginx/detect.js';
+import { runProbes } from '../../../src/checks/probes/index.js';
+import { MemoryNginxSource } from '../../../src/nginx/index.js';
+import { fixtureSystem, type FixtureData } from '../../../src/system/fixture.js';
+import { DEBIAN_POOL, FPM_PROCESSES, fpmSocket } from '../probes/helpers.js';
+
+const FIXTURE = path.join(import.meta.dirname, '../../../fixtures/nginx/parity/debian-php');
+const real = (name: string) => readFileSync(path.join(FIXTURE, name), 'utf8');
+const NOW = 1_800_000_000_000;
+const POOL_FILE = '/etc/php/8.2/fpm/pool.d/www.conf';
+
+const DEBIAN_SITE = `server {
+  listen 80 default_server;
+  root /var/www/html;
+  index index.php index.html;
+  server_name _;
+  location / { try_files $uri $uri/ =404; }
+  location ~ \\.php$ {
+    include snippets/fastcgi-php.conf;
+    fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+  }
+}
+`;
+
+const BARE_PHP = `server {
+  listen 80;
+  root /var/www/html;
+  location ~ \\.php$ {
+    include fastcgi.conf;
+    fastcgi_pass unix:/run/php/php8.2-fpm.sock;
+  }
+}
+`;
+
+function nginxTree(site: string, user = 'user www-data;\n'): MemoryNginxSource {
+  return new MemoryNginxSource({
+    '/etc/nginx/nginx.conf': `${user}events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n`,
+    '/etc/nginx/fastcgi.conf': real('fastcgi.conf'),
+    '/etc/nginx/fastcgi_params': real('fastcgi_params'),
+    '/etc/nginx/snippets/fastcgi-php.conf': real('snippets/fastcgi-php.conf'),
+    '/etc/nginx/sites-enabled/default': site,
+    '/usr/share/nginx/modules': { dir: true },
+  });
+}
+
+const NGINX_PROCESSES = [
+  {
+    pid: 300,
+    ppid: 1,
+    comm: 'nginx',
+    cmdline: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'],
+  },
+  { pid: 301, ppid: 300, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 33, gid: 33 },
+];
+
+async function live(site: string, machine: FixtureData = {}, user?: string) {
+  const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source: nginxTree(site, user) });
+  if (!analysis) throw new Error('no nginx configuration');
+  const system = fixtureSystem({
+    ...machine,
+    files: {
+      ...DEBIAN_POOL,
+      ...fpmSocket(),
+      '/var/www/html/index.php': '<?php echo 1;',
+      ...(machine.files ?? {}),
+    },
+    processes: [...NGINX_PROCESSES, ...FPM_PROCESSES, ...(machine.processes ?? [])],
+    unixListeners: [{ path: '/run/php/php8.2-fpm.sock', inode: 500 }],
+  });
+  const r = await runProbes(analysis.model, system, { now: NOW, configFindings: analysis.findings });
+  expect(r.internalErrors).toEqual([]);
+  return { config: analysis.findings, live: r };
+}
+
+describe('a healthy Debian machine (default site with the PHP snippet, the packaged pool)', () => {
+  it('gives no error and no warning, and traces a real script to the pool', async () => {
+    const { config, live: r } = await live(DEBIAN_SITE);
+    expect([...config, ...r.findings].filter((f) => f.severity !== 'info')).toEqual([]);
+    const traced = r.discovery?.scripts.find((d) => d.route?.outcome === 'fastcgi');
+    expect(traced?.url).toBe('http://127.0.0.1/index.php');
+    expect(traced?.route?.backend?.params['SCRIPT_FILENAME']).toBe('/var/www/html/index.php');
+  });
+});
+
+describe('server-not-running for nginx', () => {
+  it('fires when no nginx master serves the configuration', async () => {
+    const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source: nginxTree(DEBIAN_SITE) });
+    const system = fixtureSystem({
+      files: { ...DEBIAN_POOL, ...fpmSocket() },
+      processes: FPM_PROCESSES,
+      unixListeners: [{ path: '/run/php/php8.2-fpm.sock', inode: 500 }],
+    });
+    const r = await runProbes(analysis!.model, system, { now: NOW, discovery: false });
+    const f = r.findings.find((x) => x.id === 'server-not-running');
+    expect(f).toMatchObject({ severity: 'error', title: 'nginx is not running' });
+  });
+  it('stays quiet with the packaged master running', async () => {
+    const { live: r } = await live(DEBIAN_SITE);
+    expect(r.findings.map((f) => f.id)).not.toContain('server-not-running');
+  });
+});
+
+describe('the socket as nginx user sees it', () => {
+  it('socket-permission-denied for www-data on a 0660 root:root socket, worded for nginx', async () => {
+    const { live: r } = await live(DEBIAN_SITE, {
+      files: { ...fpmSocket({ uid: 0, gid: 0, mode: 0o660 }) },
+    });
+    const f = r.findings.find((x) => x.id === 'socket-permission-denied');
+    expect(f?.message).toContain("www-data, the user nginx's workers run as");
+    expect(f?.location?.file).toBe('/etc/nginx/sites-enabled/default');
+  });
+  it('no user directive and no worker: the compiled-in user (nobody) is assumed and said', async () => {
+    const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source: nginxTree(DEBIAN_SITE, '') });
+    const system = fixtureSystem({
+      files: { ...DEBIAN_POOL, ...fpmSocket({ mode: 0o660 }) },
+      processes: FPM_PROCESSES,
+      unixListeners: [{ path: '/run/php/php8.2-fpm.sock', inode: 500 }],
+    });
+    const r = await runProbes(analysis!.model, system, { now: NOW, discovery: false });
+    expect(r.notices.join('\n')).toContain('"nobody", the compiled-in default');
+    expect(r.findings.map((f) => f.id)).toContain('socket-permission-denied');
+  });
+  it('socket-missing names nginx', async () => {
+    const site = DEBIAN_SITE.replace('php8.2-fpm.sock', 'php8.1-fpm.sock');
+    const { live: r } = await live(site);
+    expect(r.findings.find((x) => x.id === 'socket-missing')?.message).toMatch(
+      /^nginx connects to \/run\/php\/php8\.1-fpm\.sock/,
+    );
+  });
+});
+
+describe('fix-pathinfo-exec', () => {
+  it('warning: no existence check, cgi.fix_pathinfo=1 by default, only security.limit_extensions stops it', async () => {
+    const { live: r } = await live(BARE_PHP);
+    const f = r.findings.find((x) => x.id === 'fix-pathinfo-exec');
+    expect(f?.severity).toBe('warning');
+    expect(f?.message).toContain("cgi.fix_pathinfo=1 (cgi.fix_pathinfo not set in php.ini: PHP's default 1)");
+    expect(f?.location).toMatchObject({ file: '/etc/nginx/sites-enabled/default', line: 4 });
+  });
+  it('error when security.limit_extensions is emptied', async () => {
+    const { live: r } = await live(BARE_PHP, {
+      files: { [POOL_FILE]: `${DEBIAN_POOL[POOL_FILE]}security.limit_extensions =\n` },
+    });
+    expect(r.findings.find((x) => x.id === 'fix-pathinfo-exec')?.severity).toBe('error');
+  });
+  it("quiet with cgi.fix_pathinfo=0 in the pool's php.ini, or in php_admin_value", async () => {
+    const ini = await live(BARE_PHP, { files: { '/etc/php/8.2/fpm/php.ini': '[PHP]\ncgi.fix_pathinfo=0\n' } });
+    expect(ini.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
+    const admin = await live(BARE_PHP, {
+      files: { [POOL_FILE]: `${DEBIAN_POOL[POOL_FILE]}php_admin_value[cgi.fix_pathinfo] = 0\n` },
+    });
+    expect(admin.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
+  });
+  it('quiet with try_files $uri =404', async () => {
+    const { live: r } = await live(
+      BARE_PHP.replace('include fastcgi.conf;', 'try_files $uri =404;\n    include fastcgi.conf;'),
+    );
+    expect(r.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
+  });
+});
+
+describe('script-filename-mismatch', () => {
+  const written = DEBIAN_SITE.replace(
+    'fastcgi_pass unix:',
+    'fastcgi_param SCRIPT_FILENAME /srv/old$fastcgi_script_name;\n    fastcgi_pass unix:',
+  );
+  it('fires when SCRIPT_FILENAME names another, missing, file than the one nginx resolved', async () => {
+    const { live: r } = await live(written);
+    const f = r.findings.find((x) => x.id === 'script-filename-mismatch');
+    expect(f?.message).toContain('resolves /var/www/html/index.php but sends SCRIPT_FILENAME /srv/old/index.php');
+    expect(f?.location).toMatchObject({ file: '/etc/nginx/sites-enabled/default', line: 9 });
+  });
+  it('stays quiet with $document_root$fastcgi_script_name (the healthy site)', async () => {
+    const { live: r } = await live(DEBIAN_SITE);
+    expect(r.findings.map((f) => f.id)).not.toContain('script-filename-mismatch');
+  });
+});
+
+describe('timeouts-inverted', () => {
+  const pool = (rtt: string) => ({ [POOL_FILE]: `${DEBIAN_POOL[POOL_FILE]}request_terminate_timeout = ${rtt}\n` });
+  it('fires when the pool lets a script run longer than fastcgi_read_timeout', async () => {
+    const { live: r } = await live(DEBIAN_SITE, { files: pool('300') });
+    const f = r.findings.find((x) => x.id === 'timeouts-inverted');
+    expect(f?.message).toContain('nginx waits only 60 s');
+    expect(f?.fix).toContain('fastcgi_read_timeout 330s');
+  });
+  it('quiet when fastcgi_read_timeout is longer', async () => {
+    const site = DEBIAN_SITE.replace(
+      'include snippets/fastcgi-php.conf;',
+      'include snippets/fastcgi-php.conf;\n    fastcgi_read_timeout 600s;',
+    );
+    const { live: r } = await live(site, { files: pool('300') });
+    expect(r.findings.map((f) => f.id)).not.toContain('timeouts-inverted');
+  });
+});
+
+describe('status-page-exposed', () => {
+  const pool = { [POOL_FILE]: `${DEBIAN_POOL[POOL_FILE]}pm.status_path = /status\n` };
+  const site = DEBIAN_SITE.replace(
+    '  location / {',
+    '  location = /status { include fastcgi.conf; fastcgi_pass unix:/run/php/php8.2-fpm.sock; }\n  location / {',
+  );
+  it('fires when /status is passed to the pool from anywhere', async () => {
+    const { live: r } = await live(site, { files: pool });
+    const f = r.findings.find((x) => x.id === 'status-page-exposed');
+    expect(f?.fix).toContain('allow 127.0.0.1; deny all;');
+  });
+  it('quiet when allow/deny limit it', async () => {
+    const limited = site.replace('location = /status {', 'location = /status { allow 127.0.0.1; deny all;');
+    const { live: r } = await live(limited, { files: pool });
+    expect(r.findings.map((f) => f.id)).not.toContain('status-page-exposed');
+  });
+});
+
+describe('which web server a file is', () => {
+  it('tells nginx and Apache apart by content, then by place', () => {
+    expect(webServerOfText('/x/site', 'server {\n  listen 80;\n}\n')).toBe('nginx');
+    expect(webServerOfText('/x/site', '<VirtualHost *:80>\nServerName a\n</VirtualHost>\n')).toBe('apache');
+    expect(webServerOfText('/x/site', '# server { }\n<VirtualHost *:80>\n</VirtualHost>\n')).toBe('apache');
+    expect(webServerOfText('/etc/nginx/conf.d/empty.conf', '# nothing\n')).toBe('nginx');
+    expect(webServerOfText('/etc/apache2/sites-available/x.conf', '')).toBe('apache');
+    expect(webServerOfText('/srv/x.conf', '')).toBeUndefined();
+  });
+  it('finds the servers of a machine', () => {
+    expect(webServersOnMachine((p) => p === '/etc/nginx/nginx.conf', [])).toEqual(['nginx']);
+    expect(webServersOnMachine((p) => p === '/etc/apache2/apache2.conf', [])).toEqual(['apache']);
+    expect(webServersOnMachine(() => true, [])).toEqual(['apache', 'nginx']);
+    expect(webServersOnMachine(() => false, [])).toEqual(['apache']);
+  });
+});
