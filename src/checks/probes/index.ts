@@ -79,7 +79,8 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
 /**
  * The checks that apply to nginx's setups as they are to Apache's: FPM's side, the socket and
  * port as nginx's user sees them, the pool's limits and pages. The others look at Apache itself
- * (its process, its modules' process managers, .htaccess, Options, PrivateTmp of its unit).
+ * (its process, its modules' process managers, .htaccess, Options, PrivateTmp of its unit), or word
+ * their fix in Apache's directives (limit_extensions, chroot and container paths: ProxyFCGISetEnvIf).
  */
 export const NGINX_PROBE_CHECKS: readonly ProbeCheck[] = [
   fpmConfigCheck,
@@ -89,6 +90,8 @@ export const NGINX_PROBE_CHECKS: readonly ProbeCheck[] = [
   fpmAllowedClientsCheck,
   statusPageExposedCheck,
   timeoutsInvertedCheck,
+  openBasedirCheck,
+  fpmMemoryCheck,
 ];
 
 export interface ProbeOptions {

@@ -238,3 +238,35 @@ describe('which web server a file is', () => {
     expect(webServersOnMachine(() => false, [])).toEqual(['apache']);
   });
 });
+
+describe('fpm-max-children-exceeds-memory for the pool behind nginx', () => {
+  const MIB = 1024;
+  const bigWorker = {
+    pid: 202,
+    ppid: 200,
+    comm: 'php-fpm8.2',
+    cmdline: ['php-fpm: pool www'],
+    uid: 33,
+    gid: 33,
+    memory: { kb: 60 * MIB },
+  };
+  const machine = (maxChildren: number): FixtureData => ({
+    files: {
+      [POOL_FILE]: DEBIAN_POOL[POOL_FILE]!.replace('pm.max_children = 5', `pm.max_children = ${maxChildren}`),
+    },
+    processes: [bigWorker],
+    memory: { totalKb: 4 * 1024 * MIB, availableKb: 3 * 1024 * MIB },
+  });
+
+  it('fires when pm.max_children workers of the measured size cannot fit in memory', async () => {
+    const { live: r } = await live(DEBIAN_SITE, machine(200));
+    const f = r.findings.find((x) => x.id === 'fpm-max-children-exceeds-memory');
+    expect(f?.location).toEqual({ file: POOL_FILE, line: 8 });
+    expect(f?.fix).toContain('set "pm.max_children = 52"');
+  });
+
+  it('stays quiet on the packaged pm.max_children = 5', async () => {
+    const { live: r } = await live(DEBIAN_SITE, machine(5));
+    expect(r.findings.map((x) => x.id)).not.toContain('fpm-max-children-exceeds-memory');
+  });
+});
