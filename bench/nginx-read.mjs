@@ -42,7 +42,7 @@ try {
     writeFileSync(
       join(dir, 'sites-enabled', `site${i}.conf`),
       `server {
-  listen ${10000 + (i % 50000)};
+  listen 8080;
   server_name site${i}.example.com www.site${i}.example.com;
   root /var/www/site${i};
   index index.php index.html;

@@ -55,6 +55,8 @@ export interface TableGrammarOptions {
   prefix: string;
   /** Where relative `ssl_certificate` paths are resolved (the root file's directory). */
   confPrefix: string;
+  /** The root file, where the checks nginx makes without a line are reported. */
+  root?: string;
 }
 
 function index(rows: readonly DirectiveRow[], into: Map<string, DirectiveRow[]>): void {
@@ -104,7 +106,12 @@ export class TableGrammar implements NginxGrammar {
   /** TLS settings per http block and per server, by their block context. */
   private readonly tlsHttp = new WeakMap<NginxContext, TlsBlock>();
   private readonly tlsServers: TlsServer[] = [];
+  /** http servers with a listen of their own (the others get *:80). */
+  private readonly serversWithListen = new WeakSet<NginxContext>();
+  /** The events block's worker_connections (ngx_event.c DEFAULT_CONNECTIONS is 512). */
+  private workerConnections = 512;
   private readonly tlsServerOf = new WeakMap<NginxContext, TlsServer>();
+  private readonly contextOf = new WeakMap<TlsServer, NginxContext>();
   private readonly byName = new Map<string, DirectiveRow[]>();
   private modulesUsed = false;
   /** A module we have no table for was loaded: names we do not know may be its directives. */
@@ -185,8 +192,26 @@ export class TableGrammar implements NginxGrammar {
       line: http?.endLine ?? d.line,
       includedFrom: http?.includedFrom ?? d.includedFrom,
     }));
+    const implicit = this.tlsServers.some((sv) => {
+      const key = this.contextOf.get(sv);
+      return key !== undefined && !this.serversWithListen.has(key);
+    });
+    const sockets = this.listens.listeningSockets(implicit);
+    const events: NginxIssue[] =
+      this.workerConnections < sockets + 1
+        ? [
+            {
+              // ngx_event_init_conf: one connection per listening socket, plus the channel.
+              severity: 'emerg',
+              message: `${this.workerConnections} worker_connections are not enough for ${sockets} listening sockets`,
+              file: this.opts.root ?? '',
+              includedFrom: [],
+            },
+          ]
+        : [];
     return [
       ...merged,
+      ...events,
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
       ...unknownVariables(main, this.foreignModule),
     ];
@@ -207,6 +232,7 @@ export class TableGrammar implements NginxGrammar {
       };
       this.tlsServers.push(server);
       this.tlsServerOf.set(block, server);
+      this.contextOf.set(server, block);
     }
   }
 
@@ -259,7 +285,14 @@ export class TableGrammar implements NginxGrammar {
           ? { error: `invalid parameter "${d.args[2]}"` }
           : {};
       case 'listen':
-        return ctx.family === 'http' && ctx.scope === 'server' ? { error: this.listens.add(ctx, d.args) } : {};
+        if (ctx.family !== 'http' || ctx.scope !== 'server') return {};
+        this.serversWithListen.add(ctx);
+        return { error: this.listens.add(ctx, d.args) };
+      case 'worker_connections': {
+        const n = atoi(d.args[0] ?? '');
+        if (!Number.isNaN(n)) this.workerConnections = n;
+        return {};
+      }
       case 'upstream': {
         if (ctx.family !== 'http') return {};
         const name = (d.args[0] ?? '').toLowerCase();

@@ -18,6 +18,8 @@ export interface GlobResult {
   files: string[];
   /** Set when MAX_GLOB_MATCHES stopped the expansion. */
   truncated?: boolean;
+  /** Directories that could not be listed for lack of permission (glob skips them silently). */
+  denied?: string[];
 }
 
 /** Byte order of the UTF-8 encodings, as strcmp. */
@@ -39,6 +41,7 @@ export function expandGlob(pattern: string, src: NginxFileSource): GlobResult {
   const parts = pattern.split('/').filter((p) => p !== '');
   let current: string[] = [absolute ? '/' : '.'];
   let truncated = false;
+  const denied: string[] = [];
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] ?? '';
     const last = i === parts.length - 1;
@@ -59,7 +62,10 @@ export function expandGlob(pattern: string, src: NginxFileSource): GlobResult {
         continue;
       }
       const listing = src.readDir(dir);
-      if (!listing.ok) continue;
+      if (!listing.ok) {
+        if (listing.code === 'EACCES') denied.push(dir);
+        continue;
+      }
       for (const name of listing.names) {
         if (!fnmatch(part, name)) continue;
         const candidate = path.posix.join(dir, name);
@@ -77,7 +83,10 @@ export function expandGlob(pattern: string, src: NginxFileSource): GlobResult {
   }
   const files = current.map((f) => (absolute ? f : f.replace(/^\.\//, '')));
   files.sort(strcmp);
-  return truncated ? { files, truncated } : { files };
+  const out: GlobResult = { files };
+  if (truncated) out.truncated = true;
+  if (denied.length > 0) out.denied = denied;
+  return out;
 }
 
 /**

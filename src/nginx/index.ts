@@ -22,6 +22,11 @@ export interface ReadNginxOptions {
   source?: NginxFileSource;
   /** nginx's -p (default Debian's /usr/share/nginx/); a relative root is resolved against it. */
   prefix?: string;
+  /**
+   * Whether we read as root, as nginx does (default: our uid is 0). When not, a file
+   * we may not open is a warning (our blind spot), not nginx's error.
+   */
+  asRoot?: boolean;
   /** The directive table (default: nginx 1.22 as Debian builds it; PERMISSIVE_GRAMMAR checks nothing). */
   grammar?: NginxGrammar;
 }
@@ -40,9 +45,10 @@ export function readNginxConfig(root: string, options: ReadNginxOptions = {}): N
   const confPrefix = confPrefixOf(file);
   const reader = new NginxReader({
     source,
-    grammar: options.grammar ?? debianNginxGrammar({ source, prefix, confPrefix }),
+    grammar: options.grammar ?? debianNginxGrammar({ source, prefix, confPrefix, root: file }),
     prefix,
     confPrefix,
+    asRoot: options.asRoot ?? process.getuid?.() === 0,
   });
   return reader.read(file);
 }

@@ -67,7 +67,7 @@ function resolveEscapes(raw: string): string {
 }
 
 function decode(latin1: string): string {
-  if (/^[\x00-\x7f]*$/.test(latin1)) return latin1;
+  if (!/[\x80-\xff]/.test(latin1)) return latin1;
   return Buffer.from(latin1, 'latin1').toString('utf8');
 }
 

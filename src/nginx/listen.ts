@@ -109,4 +109,37 @@ export class ListenTable {
       if (st.ssl) out.push({ defaultServer: st.defaultOf, servers: [...st.servers] });
     return out;
   }
+
+  /**
+   * The listening sockets nginx opens for these addresses (ngx_http_init_listening):
+   * per family and port, a wildcard address takes in every address of the port but
+   * those with options of their own (bind, backlog…: "set"); unix sockets each have one.
+   * `implicit`: servers with no listen, which nginx gives *:80 (run as root).
+   */
+  listeningSockets(implicit: boolean): number {
+    const ports = new Map<string, { wildcard: boolean; bound: number; all: number }>();
+    const add = (addr: string, set: boolean): void => {
+      let key: string;
+      let wildcard = false;
+      if (addr.startsWith('unix:')) key = addr;
+      else {
+        const colon = addr.lastIndexOf(':');
+        const host = addr.slice(0, colon);
+        key = `${host.startsWith('[') ? '6' : '4'}:${addr.slice(colon + 1)}`;
+        wildcard = host === '0.0.0.0' || host === '[::]';
+      }
+      const p = ports.get(key) ?? { wildcard: false, bound: 0, all: 0 };
+      if (wildcard) p.wildcard = true;
+      else {
+        p.all++;
+        if (set) p.bound++;
+      }
+      ports.set(key, p);
+    };
+    for (const [addr, st] of this.addrs) add(addr, st.set);
+    if (implicit && !this.addrs.has('0.0.0.0:80')) add('0.0.0.0:80', false);
+    let n = 0;
+    for (const p of ports.values()) n += p.wildcard ? 1 + p.bound : p.all;
+    return n;
+  }
 }

@@ -39,6 +39,8 @@ export interface ParseOptions {
   grammar: NginxGrammar;
   prefix: string;
   confPrefix: string;
+  /** We read as root, as nginx does: a permission refusal is nginx's too. */
+  asRoot: boolean;
 }
 
 interface Frame {
@@ -67,7 +69,7 @@ export class NginxReader {
     if (!r.ok) {
       // nginx.c/ngx_cycle.c: the root's open() failure has no "in FILE:LINE".
       this.issues.push({
-        severity: 'emerg',
+        severity: r.code === 'EACCES' && !this.opts.asRoot ? 'warn' : 'emerg',
         message: `open() "${root}" failed (${strerror(r.code)})`,
         file: root,
         includedFrom: [],
@@ -240,6 +242,10 @@ export class NginxReader {
       files = g.files;
       if (g.truncated)
         this.issue(frame, `include "${full}" matches too many files; read the first ${files.length}`, line, 'warn');
+      for (const dir of g.denied ?? []) {
+        const message = `cannot list "${dir}" (13: Permission denied): the files of include "${full}" there are not read`;
+        this.issue(frame, message, line, 'warn');
+      }
     } else {
       files = [full];
     }
@@ -253,7 +259,14 @@ export class NginxReader {
       }
       const r = this.opts.source.readFile(file);
       if (!r.ok) {
-        this.issue(frame, openFailure(file, r.code), line);
+        // nginx reads its configuration as root: a file only we may not read is our blind spot, not its error.
+        const ours = r.code === 'EACCES' && !this.opts.asRoot;
+        this.issue(
+          frame,
+          ours ? `${openFailure(file, r.code)}: not read (nginx reads as root)` : openFailure(file, r.code),
+          line,
+          ours ? 'warn' : 'emerg',
+        );
         // ngx_conf_include stops at the first file that fails.
         return;
       }

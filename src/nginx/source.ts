@@ -93,8 +93,11 @@ export type NginxMemoryEntry =
   | Buffer
   | { symlink: string }
   | { error: string }
-  | { dir: true }
-  | { fifo: true };
+  /** `unreadable`: listing it fails with EACCES. */
+  | { dir: true; unreadable?: true }
+  | { fifo: true }
+  /** In a directory we may not search: stat(2) and open(2) fail with EACCES (/etc/ssl/private as a user). */
+  | { hidden: true };
 
 const MAX_SYMLINK_HOPS = 40;
 
@@ -151,6 +154,8 @@ export class MemoryNginxSource implements NginxFileSource {
     const r = this.resolve(file);
     if (!r.path) return { kind: 'missing', code: r.code };
     const entry = this.entries.get(r.path);
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'hidden' in entry)
+      return { kind: 'missing', code: 'EACCES' };
     if (entry === undefined || (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry)) {
       return { kind: 'dir' };
     }
@@ -163,6 +168,9 @@ export class MemoryNginxSource implements NginxFileSource {
     if (!r.path) return { ok: false, code: r.code ?? 'ENOENT' };
     const set = this.dirs.get(r.path);
     if (!set) return { ok: false, code: 'ENOTDIR' };
+    const entry = this.entries.get(r.path);
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry && entry.unreadable)
+      return { ok: false, code: 'EACCES' };
     return { ok: true, names: [...set] };
   }
 
@@ -176,6 +184,7 @@ export class MemoryNginxSource implements NginxFileSource {
     if ('error' in entry) return { ok: false, code: entry.error };
     if ('dir' in entry) return { ok: false, code: 'EISDIR' };
     if ('fifo' in entry) return { ok: false, code: 'ENOTREG' };
+    if ('hidden' in entry) return { ok: false, code: 'EACCES' };
     return { ok: false, code: 'EINVAL' };
   }
 

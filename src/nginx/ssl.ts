@@ -93,6 +93,17 @@ export function tlsIssues(
         const file = v.startsWith('/') ? v : confPrefix + v;
         const st = source.stat(file);
         if (st.kind === 'file') continue;
+        if (st.code === 'EACCES') {
+          // /etc/ssl/private is 0710 root:ssl-cert: only root (as nginx) may look in it.
+          out.push({
+            severity: 'warn',
+            message: `cannot check ${what} "${file}": permission denied (nginx reads it as root)`,
+            file: d.file,
+            line: d.line,
+            includedFrom: d.includedFrom,
+          });
+          continue;
+        }
         const why = st.kind === 'missing' ? `cannot be opened (${st.code ?? 'ENOENT'})` : 'is not a regular file';
         out.push({
           severity: 'emerg',

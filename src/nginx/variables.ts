@@ -61,6 +61,8 @@ const DEFINES: Record<string, number> = {
 const REGEX_OPS = new Set(['~', '~*', '!~', '!~*']);
 const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', '!-x']);
 
+const NO_VARIABLES: { names: string[] } = Object.freeze({ names: Object.freeze([]) as unknown as string[] });
+
 /**
  * The variables of a script or complex value as src/http/ngx_http_script.c
  * ngx_http_script_compile reads them: `$name`, `${name}`; `$1`…`$9` are
@@ -68,6 +70,7 @@ const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', 
  * without its `}` "the closing bracket in … variable is missing".
  */
 export function scriptVariables(text: string): { names: string[]; error?: string } {
+  if (text.indexOf('$') === -1) return NO_VARIABLES;
   const names: string[] = [];
   const len = text.length;
   let i = 0;
@@ -121,6 +124,7 @@ export function scriptError(d: NginxDirective): string | undefined {
 
 /** Named captures, (?<name>…), (?P<name>…) and (?'name'…), wherever written. */
 function captures(text: string, into: Set<string>): void {
+  if (text.indexOf('(?') === -1) return;
   for (const m of text.matchAll(/\(\?P?(?:<([A-Za-z_][A-Za-z0-9_]*)>|'([A-Za-z_][A-Za-z0-9_]*)')/g)) {
     into.add((m[1] ?? m[2] ?? '').toLowerCase());
   }

@@ -66,13 +66,34 @@ describe('bad input on the real disk', () => {
 });
 
 describe('bad input in memory', () => {
-  it('an unreadable include is reported with its errno', () => {
+  it('an unreadable include is an error of nginx when we read as root, our blind spot when not', () => {
     const source = new MemoryNginxSource({
       '/n/nginx.conf': 'events {}\ninclude secret.conf;\n',
       '/n/secret.conf': { error: 'EACCES' },
     });
+    expect(readNginxConfig('/n/nginx.conf', { source, asRoot: true }).issues).toMatchObject([
+      { severity: 'emerg', message: 'open() "/n/secret.conf" failed (13: Permission denied)', line: 2 },
+    ]);
+    expect(readNginxConfig('/n/nginx.conf', { source, asRoot: false }).issues).toMatchObject([
+      {
+        severity: 'warn',
+        message: 'open() "/n/secret.conf" failed (13: Permission denied): not read (nginx reads as root)',
+      },
+    ]);
+  });
+
+  it('a directory a glob cannot list is said, as a warning', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf': 'events {}\ninclude conf.d/*.conf;\n',
+      '/n/conf.d': { dir: true, unreadable: true },
+    });
     expect(readNginxConfig('/n/nginx.conf', { source }).issues).toMatchObject([
-      { message: 'open() "/n/secret.conf" failed (13: Permission denied)', line: 2 },
+      {
+        severity: 'warn',
+        message:
+          'cannot list "/n/conf.d" (13: Permission denied): the files of include "/n/conf.d/*.conf" there are not read',
+        line: 2,
+      },
     ]);
   });
 
@@ -143,5 +164,34 @@ describe('bad input in memory', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('certificates we may not look at', () => {
+  it('are a warning, not an error: nginx reads them as root', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf':
+        'events {}\nhttp {\n server {\n  listen 443 ssl;\n  ssl_certificate /etc/ssl/certs/c.pem;\n  ssl_certificate_key /etc/ssl/private/k.pem;\n }\n}\n',
+      '/etc/ssl/certs/c.pem': 'x',
+      '/etc/ssl/private/k.pem': { hidden: true },
+    });
+    expect(readNginxConfig('/n/nginx.conf', { source }).issues).toMatchObject([
+      {
+        severity: 'warn',
+        message: 'cannot check certificate key "/etc/ssl/private/k.pem": permission denied (nginx reads it as root)',
+        line: 6,
+      },
+    ]);
+  });
+
+  it('a missing one is the error nginx reports', () => {
+    const source = new MemoryNginxSource({
+      '/n/nginx.conf':
+        'events {}\nhttp {\n server {\n  listen 443 ssl;\n  ssl_certificate c.pem;\n  ssl_certificate_key c.pem;\n }\n}\n',
+    });
+    expect(readNginxConfig('/n/nginx.conf', { source }).issues.map((i) => i.message)).toEqual([
+      'cannot load certificate "/n/c.pem": the file cannot be opened (ENOENT)',
+      'cannot load certificate key "/n/c.pem": the file cannot be opened (ENOENT)',
+    ]);
   });
 });

@@ -218,3 +218,21 @@ describe('the handlers whose argument mistakes are common', () => {
     expect(issues(http('server { set x 1; }'))).toEqual(['emerg invalid variable name "x" @nginx.conf:3']);
   });
 });
+
+describe('worker_connections against the listening sockets (ngx_event_init_conf)', () => {
+  it('counts one socket per wildcard port, plus addresses with options of their own, plus *:80 for servers without listen', () => {
+    const conf = (n: number, servers: string) => `events { worker_connections ${n}; }\nhttp {\n${servers}\n}\n`;
+    expect(
+      issues(conf(3, 'server { listen 8080; } server { listen 127.0.0.1:8080; } server { listen [::]:8080; }')),
+    ).toEqual([]);
+    expect(
+      issues(conf(2, 'server { listen 8080; } server { listen 127.0.0.1:8080; } server { listen [::]:8080; }')),
+    ).toEqual(['emerg 2 worker_connections are not enough for 2 listening sockets @nginx.conf:-']);
+    expect(issues(conf(2, 'server { listen 8080; } server { listen 127.0.0.1:8080 backlog=10; }'))).toEqual([
+      'emerg 2 worker_connections are not enough for 2 listening sockets @nginx.conf:-',
+    ]);
+    expect(issues(conf(2, 'server { listen 8081; } server { server_name x; }'))).toEqual([
+      'emerg 2 worker_connections are not enough for 2 listening sockets @nginx.conf:-',
+    ]);
+  });
+});
