@@ -37,7 +37,9 @@ export type FindingPart =
   /** the log catalog (rules/*.yaml, `finding:`) */
   | 'logs'
   /** the suppressions the user wrote (src/findings/suppress.ts): about the tool's own input */
-  | 'suppressions';
+  | 'suppressions'
+  /** nginx's configuration and its live side (src/checks/nginx) */
+  | 'nginx';
 
 export interface FindingEntry {
   readonly id: string;
@@ -245,7 +247,7 @@ export const FINDINGS = [
     id: 'fastcgi-param-missing',
     severity: 'error',
     title: 'The web server did not send a FastCGI parameter the application needs',
-    parts: ['logs'],
+    parts: ['logs', 'nginx'],
     contract: true,
   },
   {
@@ -383,6 +385,13 @@ export const FINDINGS = [
     title: 'The Apache module a FastCGI setup needs is not loaded',
     parts: ['configuration', 'logs'],
     contract: true,
+  },
+  {
+    id: 'nginx-config-error',
+    severity: 'error',
+    title: 'nginx refuses its configuration (nginx -t fails)',
+    parts: ['nginx'],
+    also: { warning: 'a warning nginx prints and starts anyway' },
   },
   {
     id: 'not-php-fpm',

@@ -19,6 +19,6 @@ export function traceJsonExtras(route: Route, live?: TraceRequestResult): Record
       pingJsonExtras({ target: '', response: live.response, expectations: live.expectations, findings: [] }),
     );
   }
-  if (live.apache) extras.browser = live.apache;
+  if (live.browser) extras.browser = live.browser;
   return extras;
 }

@@ -71,6 +71,7 @@ const CONTRACT_IDS = [
 function partOf(rel: string): FindingPart | undefined {
   if (rel.startsWith('src/checks/config/')) return 'configuration';
   if (rel.startsWith('src/checks/probes/')) return 'probes';
+  if (rel.startsWith('src/checks/nginx/')) return 'nginx';
   // ping's load mode (--count): its finding lives beside the request step's.
   if (rel === 'src/checks/request/load.ts') return 'ping';
   if (rel.startsWith('src/checks/request/')) return 'request';

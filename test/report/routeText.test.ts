@@ -28,7 +28,7 @@ function liveOf(stdout: string, stderr = ''): TraceRequestResult {
     response,
     expectations: [],
     findings: [],
-    apache: apacheAnswerForResponse(response),
+    browser: apacheAnswerForResponse(response),
   };
 }
 
@@ -115,7 +115,7 @@ describe('trace text report', () => {
       error: new FcgiClientError('connect-missing', 'no such socket', { phase: 'connect' }),
       expectations: [],
       findings: [],
-      apache: apacheAnswerForClientError(new FcgiClientError('connect-missing', 'x', { phase: 'connect' })),
+      browser: apacheAnswerForClientError(new FcgiClientError('connect-missing', 'x', { phase: 'connect' })),
     });
     expect(down).toContain('✗ no such socket');
     expect(down).toContain('A browser would see 503 Service Unavailable');
