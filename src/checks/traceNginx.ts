@@ -7,9 +7,8 @@
  */
 import type { Finding } from '../findings/finding.js';
 import { type NginxConfig, type NginxFileSource, LiveNginxSource, locateNginxRoot, readNginxConfig } from '../nginx/index.js';
-import { buildModel, type Level, type NginxModel, type ServerConf, setting } from '../routing/nginx/config.js';
+import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
 import { routeNginx } from '../routing/nginx/index.js';
-import { primaryServerName } from '../routing/nginx/server.js';
 import type { Route, RouteRequest } from '../routing/types.js';
 import type { FileSystem, Network, Processes } from '../system/types.js';
 import { nginxConfigFindings, scriptFilenameFindings } from './nginx/routeFindings.js';
@@ -47,7 +46,7 @@ function masterBinary(master: string | undefined): string | undefined {
 }
 
 /** The level a directive is written in: a location, an `if` in it, a server, or http. */
-function levelHolding(model: NginxModel, file: string, line: number): { level: Level; server?: ServerConf } | undefined {
+function levelHolding(model: NginxModel, file: string, line: number): Level | undefined {
   const search = (level: Level): Level | undefined => {
     if (level.body.some((d) => d.file === file && d.line === line && d.name !== 'location' && d.name !== 'if'))
       return level;
@@ -66,37 +65,23 @@ function levelHolding(model: NginxModel, file: string, line: number): { level: L
   };
   for (const server of model.servers) {
     const level = inLocations(server.locations) ?? search(server.level);
-    if (level) return { level, server };
+    if (level) return level;
   }
-  const http = search(model.http);
-  return http ? { level: http } : undefined;
+  return search(model.http);
 }
 
 /** What shapes nginx's handling of the backend's answer, from the level of the route's fastcgi_pass. */
 export function answerContext(config: NginxConfig, route: Route): NginxAnswerContext {
   const pass = [...route.steps].reverse().find((s) => s.what === 'backend' && s.file && s.line);
   const model = buildModel(config);
-  const held = pass?.file && pass.line ? levelHolding(model, pass.file, pass.line) : undefined;
-  const level = held?.level ?? model.http;
+  const level = (pass?.file && pass.line ? levelHolding(model, pass.file, pass.line) : undefined) ?? model.http;
   const size = setting(level, 'fastcgi_buffer_size');
   const bytes = size ? parseNginxSize(size.args[0] ?? '') : undefined;
-  const server = held?.server ?? model.servers.find((s) => s.at.file === route.vhost?.file && s.at.line === route.vhost.line);
-  const request = route.request;
-  const absolute = (location: string): string => {
-    // ngx_http_header_filter: a Location starting with "/" gets the scheme, the host and the port.
-    if (!location.startsWith('/') || setting(level, 'absolute_redirect')?.args[0] === 'off') return location;
-    const byName = setting(level, 'server_name_in_redirect')?.args[0] === 'on' && server;
-    const host = byName ? primaryServerName(server) : request.host !== '' ? request.host : (request.localAddress ?? '');
-    const def = request.scheme === 'https' ? 443 : 80;
-    const port = setting(level, 'port_in_redirect')?.args[0] !== 'off' && request.port !== def ? `:${request.port}` : '';
-    return `${request.scheme}://${host}${port}${location}`;
-  };
   return {
     bufferSize: bytes ?? NGINX_DEFAULT_BUFFER_SIZE,
     ...(size && bytes !== undefined ? { bufferSizeAt: `${size.file}:${size.line}` } : {}),
     readTimeout: setting(level, 'fastcgi_read_timeout')?.args[0] ?? '60s',
     interceptErrors: setting(level, 'fastcgi_intercept_errors')?.args[0] === 'on',
-    absolute,
   };
 }
 

@@ -20,8 +20,9 @@ import type { BrowserAnswer } from './apacheAnswer.js';
  *   closed connection" → 502.
  * - ngx_http_upstream_next: a connect() failure → 502 (NGX_HTTP_BAD_GATEWAY),
  *   a timeout → 504 (NGX_HTTP_GATEWAY_TIME_OUT).
- * - ngx_http_header_filter: a Location starting with "/" is made absolute
- *   (absolute_redirect on) with the Host and the port (port_in_redirect).
+ * - ngx_http_upstream_rewrite_location: a Location starting with "/" is
+ *   passed on as written (it is not made r->headers_out.location, so the header
+ *   filter does not make it absolute, unlike nginx's own redirects).
  */
 
 /** One record the backend sent, in order, as the client saw it. */
@@ -40,8 +41,6 @@ export interface NginxAnswerContext {
   readTimeout: string;
   /** fastcgi_intercept_errors on: a status ≥ 300 with an error_page becomes nginx's page. */
   interceptErrors: boolean;
-  /** Makes a relative Location absolute as nginx's header filter does (undefined: keep it). */
-  absolute?: (location: string) => string;
 }
 
 /** nginx's default fastcgi_buffer_size: one memory page (ngx_pagesize; 4 KiB on x86-64). */
@@ -177,8 +176,7 @@ export function nginxAnswerForResponse(
     };
   const headers = parseHeaders(out.toString('latin1', 0, blockBytes));
   const contentType = headers.get('content-type');
-  const written = headers.get('location');
-  const location = written !== undefined && ctx.absolute ? ctx.absolute(written) : written;
+  const location = headers.get('location');
   const extra = {
     ...(location !== undefined ? { location } : {}),
     ...(contentType !== undefined ? { contentType } : {}),
@@ -236,7 +234,7 @@ export function nginxAnswerForClientError(
     return {
       status: 504,
       why: `the backend did not answer in time: nginx waits ${err.code === 'timeout' ? `fastcgi_read_timeout (${ctx.readTimeout}) between two reads` : 'fastcgi_connect_timeout'}, then logs "upstream timed out" and answers 504`,
-      basis: 'source',
+      basis: basisObserved,
     };
   if (err.details.phase === 'connect' || err.code.startsWith('connect-') || err.code === 'dns')
     return {
