@@ -6,7 +6,13 @@
  * The CLI only parses arguments and picks a reporter.
  */
 import type { Finding } from '../findings/finding.js';
-import { type NginxConfig, type NginxFileSource, LiveNginxSource, locateNginxRoot, readNginxConfig } from '../nginx/index.js';
+import {
+  type NginxConfig,
+  type NginxFileSource,
+  LiveNginxSource,
+  locateNginxRoot,
+  readNginxConfig,
+} from '../nginx/index.js';
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
 import { routeNginx } from '../routing/nginx/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
@@ -99,7 +105,10 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
     };
   const rootStat = source.stat(located.root);
   if (rootStat.kind !== 'file')
-    return { ok: false, why: `${located.root}: ${rootStat.kind === 'missing' ? (rootStat.code ?? 'missing') : 'not a file'}` };
+    return {
+      ok: false,
+      why: `${located.root}: ${rootStat.kind === 'missing' ? (rootStat.code ?? 'missing') : 'not a file'}`,
+    };
   const config = readNginxConfig(located.root, {
     source,
     prefix: located.prefix,

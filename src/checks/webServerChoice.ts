@@ -104,7 +104,8 @@ export function chooseWebServer(input: WebServerChoiceInput): WebServerChoice {
   if (has('nginx') && !has('apache')) return { ok: true, server: 'nginx', why: 'only nginx is on this machine' };
   if (has('apache') && !has('nginx')) return { ok: true, server: 'apache', why: 'only Apache is on this machine' };
   // Neither: Apache, whose "no configuration found" message users know, unless nothing at all helps.
-  if (!has('apache') && !has('nginx')) return { ok: true, server: 'apache', why: 'no web server found: Apache assumed' };
+  if (!has('apache') && !has('nginx'))
+    return { ok: true, server: 'apache', why: 'no web server found: Apache assumed' };
   const on = (k: WebServerKind) => input.listenPorts(k)?.includes(input.port) ?? false;
   const apache = on('apache');
   const nginx = on('nginx');

@@ -162,7 +162,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--timeout <duration>', 'deadline of the request to the backend', '5s')
         .option(
           '--server <server>',
-          'the web server whose configuration routes the URL: apache or nginx (default: the one on this machine; with both, the one listening on the URL\'s port)',
+          "the web server whose configuration routes the URL: apache or nginx (default: the one on this machine; with both, the one listening on the URL's port)",
         )
         .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
       ['text', 'json', 'sarif', 'github'],

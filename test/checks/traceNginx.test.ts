@@ -7,7 +7,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FcgiClientError } from '../../src/client/errors.js';
-import { nginxAnswerForClientError, nginxAnswerForResponse, parseNginxSize } from '../../src/checks/request/nginxAnswer.js';
+import {
+  nginxAnswerForClientError,
+  nginxAnswerForResponse,
+  parseNginxSize,
+} from '../../src/checks/request/nginxAnswer.js';
 import { answerContext, runNginxTrace } from '../../src/checks/traceNginx.js';
 import { MemoryNginxSource } from '../../src/nginx/index.js';
 import { parseRouteUrl } from '../../src/routing/url.js';
@@ -70,7 +74,9 @@ describe('trace through nginx', () => {
   });
 
   it('a configuration nginx refuses: nginx-config-error with its file:line, and the route still shown', async () => {
-    const t = await trace('      include fastcgi.conf;\n      fastcgi_pas unix:/x.sock;\n      fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n');
+    const t = await trace(
+      '      include fastcgi.conf;\n      fastcgi_pas unix:/x.sock;\n      fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n',
+    );
     const f = t.findings.find((x) => x.id === 'nginx-config-error');
     expect(f).toMatchObject({ severity: 'error', location: { file: '/etc/nginx/nginx.conf', line: 9 } });
     expect(f?.message).toContain('unknown directive "fastcgi_pas"');
@@ -126,7 +132,11 @@ describe("nginx's answer at the edges", () => {
   });
 
   it('a close after some output is 502 from the source, with the caveat', () => {
-    const a = nginxAnswerForClientError(new FcgiClientError('closed-early', 'closed'), [{ type: 'STDOUT', contentLength: 10 }], ctx);
+    const a = nginxAnswerForClientError(
+      new FcgiClientError('closed-early', 'closed'),
+      [{ type: 'STDOUT', contentLength: 10 }],
+      ctx,
+    );
     expect(a).toMatchObject({ status: 502, basis: 'source' });
   });
 });

@@ -3,12 +3,17 @@ import { chooseWebServer, rootFileIsNginx, webServerPresence } from '../../src/c
 import { fixtureSystem } from '../../src/system/fixture.js';
 
 const NGINX_CONF = 'user www-data;\nevents { worker_connections 768; }\nhttp { include /etc/nginx/sites-enabled/*; }\n';
-const APACHE_CONF = 'ServerRoot "/etc/apache2"\nInclude ports.conf\n<Directory />\n  Require all denied\n</Directory>\n';
+const APACHE_CONF =
+  'ServerRoot "/etc/apache2"\nInclude ports.conf\n<Directory />\n  Require all denied\n</Directory>\n';
 
 function machine(files: Record<string, string>, cmdlines: string[][] = []) {
   return fixtureSystem({
     files,
-    processes: cmdlines.map((cmdline, i) => ({ pid: 100 + i, comm: (cmdline[0] ?? 'x').split(/[ /]/).pop() ?? 'x', cmdline })),
+    processes: cmdlines.map((cmdline, i) => ({
+      pid: 100 + i,
+      comm: (cmdline[0] ?? 'x').split(/[ /]/).pop() ?? 'x',
+      cmdline,
+    })),
   });
 }
 

@@ -75,7 +75,16 @@ describe('trace: the tool cannot work → exit 2, with a clear message', () => {
         root,
         `events { }\nhttp {\n  server {\n    listen 8080;\n    root ${dir.path};\n    location ~ \\.php$ {\n      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n      fastcgi_pass 127.0.0.1:9;\n    }\n  }\n}\n`,
       );
-      const r = await trace(['http://site.test:8080/x.php', '--server', 'nginx', '--root', root, '--offline', '--format', 'json']);
+      const r = await trace([
+        'http://site.test:8080/x.php',
+        '--server',
+        'nginx',
+        '--root',
+        root,
+        '--offline',
+        '--format',
+        'json',
+      ]);
       expect(r.code, r.stderr).toBe(0);
       const doc = json(r.stdout);
       expect(doc.trace.backend).toMatchObject({ module: 'nginx', target: '127.0.0.1:9' });

@@ -82,11 +82,14 @@ describe.skipIf(!ready)('trace through a real nginx', () => {
   const viaNginx = (host: string, path: string) =>
     // node:http, not fetch: fetch does not let a request name its Host.
     new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = http.get({ host: '127.0.0.1', port: nginx.port, path, headers: { host, connection: 'close' } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      });
+      const req = http.get(
+        { host: '127.0.0.1', port: nginx.port, path, headers: { host, connection: 'close' } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
       req.on('error', reject);
       req.setTimeout(10_000, () => req.destroy(new Error('nginx did not answer')));
     });
@@ -144,7 +147,10 @@ describe.skipIf(!ready)('trace through a real nginx', () => {
 
   it('--format json: valid against the schema, the trace member is the route, browser is what nginx sent', async () => {
     const r = await trace(`http://site:${nginx.port}/index.php/x?y=1`, '--format', 'json');
-    const doc = JSON.parse(r.stdout) as { trace: { outcome: string; backend: { module: string } }; browser: { status: number } };
+    const doc = JSON.parse(r.stdout) as {
+      trace: { outcome: string; backend: { module: string } };
+      browser: { status: number };
+    };
     expect(validate(doc), errorsText(validate.errors)).toBe(true);
     expect(doc.trace).toMatchObject({ outcome: 'fastcgi', backend: { module: 'nginx' } });
     expect(doc.browser.status).toBe((await viaNginx('site', '/index.php/x?y=1')).status);

@@ -8,7 +8,11 @@
 import type net from 'node:net';
 import { chmodSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type NginxAnswerContext, nginxAnswerForClientError, nginxAnswerForResponse } from '../../src/checks/request/nginxAnswer.js';
+import {
+  type NginxAnswerContext,
+  nginxAnswerForClientError,
+  nginxAnswerForResponse,
+} from '../../src/checks/request/nginxAnswer.js';
 import { requestRoute } from '../../src/checks/request/traceRequest.js';
 import { encodeEndRequest, encodeStream, RecordType } from '../../src/protocol/index.js';
 import { afterRequest, hostileServer, type Hostile } from '../client/support.js';

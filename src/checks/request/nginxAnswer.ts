@@ -84,7 +84,8 @@ function headerSpan(headerBytes: number, records: readonly ReceivedRecord[]): { 
     if (left === 0) break;
   }
   // Without the records (none traced), the bytes of the block and one record header.
-  if (records.length === 0) return { low: headerBytes + RECORD_HEADER, high: headerBytes + RECORD_HEADER + MAX_PADDING };
+  if (records.length === 0)
+    return { low: headerBytes + RECORD_HEADER, high: headerBytes + RECORD_HEADER + MAX_PADDING };
   return { low, high };
 }
 
@@ -197,7 +198,10 @@ export function nginxAnswerForResponse(
         why: `"Status: ${status.slice(0, 40)}" is no HTTP status: nginx sends it as it is, browsers treat it as an error`,
         basis: 'source',
       };
-    return withIntercept({ status: n, ...extra, why: `the Status header the backend sent${near}`, basis: basisObserved }, ctx);
+    return withIntercept(
+      { status: n, ...extra, why: `the Status header the backend sent${near}`, basis: basisObserved },
+      ctx,
+    );
   }
   if (location !== undefined)
     return withIntercept(
