@@ -138,11 +138,18 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
       },
     });
   }
-  const findings: Finding[] = [
-    ...nginxConfigFindings(config),
-    ...scriptFilenameFindings(route),
-    ...(live?.findings ?? []),
-  ];
+  const missing = scriptFilenameFindings(route);
+  // Without SCRIPT_FILENAME, PHP-FPM's "Primary script unknown" is the effect: the missing param is the cause
+  // (the request step words that answer for `ping`, whose fix is --script), so the answer becomes its evidence.
+  const liveFindings = (live?.findings ?? []).filter((f) => missing.length === 0 || f.id !== 'primary-script-unknown');
+  const answered = live?.response;
+  for (const f of missing)
+    if (answered)
+      f.evidence.push({
+        kind: 'request',
+        text: `the backend answered ${answered.status}${/Primary script unknown/.test(answered.stderr) ? ', stderr "Primary script unknown"' : ''}`,
+      });
+  const findings: Finding[] = [...nginxConfigFindings(config), ...missing, ...liveFindings];
   const how =
     located.how === 'option'
       ? `--root ${located.root}`

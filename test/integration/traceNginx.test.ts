@@ -167,6 +167,8 @@ describe.skipIf(!ready)('trace through a real nginx', () => {
     expect(r.exitCode).toBe(1);
     const ids = doc.findings.map((f) => f.id);
     expect(ids).toContain('fastcgi-param-missing');
+    // FPM's answer is the missing param's effect, said as its evidence, not a second finding with ping's fix.
+    expect(ids).not.toContain('primary-script-unknown');
     expect(doc.findings.find((f) => f.id === 'fastcgi-param-missing')?.location?.file).toBe(nginx.confPath);
     const seen = await viaNginx('broken', '/index.php');
     expect(seen.status).toBe(404);
