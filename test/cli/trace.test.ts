@@ -67,6 +67,32 @@ describe('trace: the tool cannot work → exit 2, with a clear message', () => {
     expect(r.stderr.length).toBeLessThan(2000);
   });
 
+  it('an nginx --root without --server is traced through nginx; a missing SCRIPT_FILENAME is a finding in every format', async () => {
+    const dir = makeTempDir('trace-nginx-cli');
+    try {
+      const root = join(dir.path, 'nginx.conf');
+      writeFileSync(
+        root,
+        `events { }\nhttp {\n  server {\n    listen 8080;\n    root ${dir.path};\n    location ~ \\.php$ {\n      fastcgi_param QUERY_STRING $query_string;\n      fastcgi_pass 127.0.0.1:9;\n    }\n  }\n}\n`,
+      );
+      const args = ['http://site.test:8080/x.php', '--root', root, '--offline'];
+      const text = await trace([...args, '--no-color']);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`server ${root}:3`);
+      expect(text.stdout).toContain('[fastcgi-param-missing]');
+      const github = await trace([...args, '--format', 'github']);
+      expect(github.code).toBe(1);
+      expect(github.stdout).toMatch(
+        new RegExp(`::error file=${root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},line=8.*fastcgi-param-missing`),
+      );
+      const sarif = await trace([...args, '--format', 'sarif']);
+      expect(sarif.code).toBe(1);
+      expect(JSON.stringify(JSON.parse(sarif.stdout))).toContain('fastcgi-param-missing');
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('--server nginx --root FILE: the route through that nginx configuration', async () => {
     const dir = makeTempDir('trace-nginx-cli');
     try {
