@@ -62,3 +62,88 @@ export function accessLogError(d: NginxDirective, formats: ReadonlySet<string>):
   if (formats.has(name.toLowerCase())) return undefined;
   return `unknown log format "${name}"`;
 }
+
+/** ngx_methods_names, compared without case (ngx_http_core_limit_except). */
+const METHODS = new Set([
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'DELETE',
+  'MKCOL',
+  'COPY',
+  'MOVE',
+  'OPTIONS',
+  'PROPFIND',
+  'PROPPATCH',
+  'LOCK',
+  'UNLOCK',
+  'PATCH',
+]);
+
+/** A word as C's strcmp sees it: up to its first NUL byte. */
+function cstr(v: string): string {
+  const nul = v.indexOf('\0');
+  return nul === -1 ? v : v.slice(0, nul);
+}
+
+export function limitExceptError(d: NginxDirective): string | undefined {
+  const bad = d.args.find((m) => !METHODS.has(cstr(m).toUpperCase()));
+  return bad === undefined ? undefined : `invalid method "${bad}"`;
+}
+
+/** ngx_atoi: decimal digits only. */
+function atoi(v: string): number {
+  return /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+}
+
+/** ngx_http_core_error_page: codes 300–599 (not 499), an optional `=` or `=code`, then the URI. */
+export function errorPageError(d: NginxDirective): string | undefined {
+  const value = ['error_page', ...d.args];
+  const last = value.length - 1;
+  let n = 1;
+  const eq = value[last - 1] ?? '';
+  if (eq.startsWith('=')) {
+    if (last - 1 === 1) return `invalid value "${eq}"`;
+    if (eq.length > 1 && Number.isNaN(atoi(eq.slice(1)))) return `invalid value "${eq}"`;
+    n = 2;
+  }
+  for (let i = 1; i < value.length - n; i++) {
+    const v = value[i] ?? '';
+    const status = atoi(v);
+    if (Number.isNaN(status) || status === 499) return `invalid value "${v}"`;
+    if (status < 300 || status > 599) return `value "${v}" must be between 300 and 599`;
+  }
+  return undefined;
+}
+
+/** ngx_http_access_rule via ngx_ptocidr: `all`, `unix:`, an address or a CIDR block. */
+export function accessRuleError(d: NginxDirective, isIP: (s: string) => number): string | undefined {
+  const v = d.args[0] ?? '';
+  const c = cstr(v);
+  if (c === 'all' || c === 'unix:') return undefined;
+  const m = /^([^/]+)(?:\/(\d+))?$/.exec(v);
+  const family = m ? isIP(m[1] ?? '') : 0;
+  if (m && family !== 0) {
+    if (m[2] === undefined || Number(m[2]) <= (family === 4 ? 32 : 128)) return undefined;
+  }
+  return `invalid parameter "${v}"`;
+}
+
+/** ngx_http_upstream_server: the parameters nginx knows (open source 1.22). */
+export function upstreamServerError(d: NginxDirective): string | undefined {
+  for (const w of d.args.slice(1)) {
+    const c = cstr(w);
+    if (c === 'backup' || c === 'down') continue;
+    const m = /^(weight|max_conns|max_fails|fail_timeout)=(.*)$/s.exec(w);
+    if (!m) return `invalid parameter "${w}"`;
+    const val = m[2] ?? '';
+    if (m[1] === 'fail_timeout') {
+      if (!/^(\d+(ms|s|m|h|d|w|M|y)?\s*)+$/.test(val)) return `invalid parameter "${w}"`;
+    } else {
+      const n = atoi(val);
+      if (Number.isNaN(n) || (m[1] === 'weight' && n === 0)) return `invalid parameter "${w}"`;
+    }
+  }
+  return undefined;
+}

@@ -6,6 +6,7 @@
  * location nesting rules of ngx_http_core_location, `root`/`alias`,
  * `load_module` (a dynamic module's directives exist only once it is loaded).
  */
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 import {
   type LocationName,
@@ -14,14 +15,23 @@ import {
   type NginxScope,
   locationName,
 } from './context.js';
-import { DYNAMIC_DIRECTIVES, type DirectiveRow, STATIC_DIRECTIVES } from './directiveTable.js';
+import { DYNAMIC_DIRECTIVES, type DirectiveRow, SLOT_VALUES, STATIC_DIRECTIVES } from './directiveTable.js';
 import { type NginxGrammar, type StatementVerdict, blockContext } from './grammar.js';
-import { accessLogError, addHeaderError, ifConditionError } from './conditions.js';
+import {
+  accessLogError,
+  accessRuleError,
+  addHeaderError,
+  errorPageError,
+  ifConditionError,
+  limitExceptError,
+  upstreamServerError,
+} from './conditions.js';
 import { ListenTable } from './listen.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
-import { scriptError, unknownVariables } from './variables.js';
+import { implicitUpstreamIssues } from './upstreams.js';
+import { scriptError, scriptVariables, unknownVariables } from './variables.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
 const NGX_CONF_BLOCK = 0x100;
@@ -49,9 +59,9 @@ const SCOPE_BIT: Record<NginxScope, number> = {
   mail_server: 0x04000000,
 };
 
-/** Where load_module looks for a relative name: nginx's prefix (ngx_conf_full_name(cycle, name, 0)). */
 export interface TableGrammarOptions {
   source: NginxFileSource;
+  /** nginx's prefix: where `load_module` and log paths are resolved (ngx_conf_full_name(cycle, name, 0)). */
   prefix: string;
   /** Where relative `ssl_certificate` paths are resolved (the root file's directory). */
   confPrefix: string;
@@ -100,6 +110,8 @@ export class TableGrammar implements NginxGrammar {
   private readonly listens = new ListenTable();
   /** Script errors nginx finds only when it merges the servers, at the end of the http block. */
   private readonly mergeErrors: { d: NginxDirective; message: string }[] = [];
+  /** Log files nginx -t would fail to open (it opens them after reading: no line of its own). */
+  private readonly logIssues: NginxIssue[] = [];
   /** log_format names so far: as written (duplicates) and lower-cased (access_log looks them up without case). */
   private readonly logFormats = new Set<string>(['combined']);
   private readonly logFormatsLower = new Set<string>(['combined']);
@@ -152,6 +164,15 @@ export class TableGrammar implements NginxGrammar {
         if (v !== 'on' && v !== 'off')
           return { error: `invalid value "${d.args[0] ?? ''}" in "${d.name}" directive, it must be "on" or "off"` };
       }
+      if (bits & (4 | 8)) {
+        // ngx_conf_set_enum_slot (one word) and ngx_conf_set_bitmask_slot (every word): same length, no case.
+        const allowed = SLOT_VALUES[`${family}:${d.name}`];
+        const words = bits & 4 ? d.args.slice(0, 1) : d.args;
+        const bad =
+          allowed &&
+          words.find((w) => !allowed.some((a) => a.length === w.length && a.toLowerCase() === w.toLowerCase()));
+        if (bad !== undefined) return { error: `invalid value "${cString(bad)}"` };
+      }
       if (ctx.family === 'http') {
         const scriptErr = scriptError(d);
         if (scriptErr && COMPILED_AT_MERGE.has(d.name)) this.mergeErrors.push({ d, message: scriptErr });
@@ -174,7 +195,8 @@ export class TableGrammar implements NginxGrammar {
     if (kind !== 'map') return undefined;
     if (d.args.length === 0 && (d.name === 'hostnames' || d.name === 'volatile')) return undefined;
     if (d.args.length !== 1) return 'invalid number of the map parameters';
-    return undefined;
+    if (d.name === 'include' || d.name === 'default') return undefined;
+    return scriptVariables(d.args[0] ?? '').error;
   }
 
   finish(main: readonly NginxDirective[]): NginxIssue[] {
@@ -212,6 +234,8 @@ export class TableGrammar implements NginxGrammar {
     return [
       ...merged,
       ...events,
+      ...this.logIssues,
+      ...implicitUpstreamIssues(main),
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
       ...unknownVariables(main, this.foreignModule),
     ];
@@ -269,10 +293,40 @@ export class TableGrammar implements NginxGrammar {
         this.logFormatsLower.add(name.toLowerCase());
         return {};
       }
-      case 'access_log':
-        return ctx.family === 'http' ? { error: accessLogError(d, this.logFormatsLower) } : {};
       case 'return':
         return ctx.family === 'http' ? returnCode(d) : {};
+      case 'limit_except':
+        return { error: limitExceptError(d) };
+      case 'error_page':
+        return ctx.family === 'http' ? { error: errorPageError(d) } : {};
+      case 'allow':
+      case 'deny':
+        return ctx.family === 'http' ? { error: accessRuleError(d, isIP) } : {};
+      case 'server':
+        return ctx.family === 'http' && ctx.scope === 'upstream' ? { error: upstreamServerError(d) } : {};
+      case 'map':
+      case 'geo':
+      case 'split_clients': {
+        // ngx_http_map_block, ngx_http_geo_block, ngx_http_split_clients: the variable defined.
+        if (ctx.family !== 'http') return {};
+        const name = (d.name === 'geo' ? d.args.at(-1) : d.args[1]) ?? '';
+        return name.startsWith('$') ? {} : { error: `invalid variable name "${name}"` };
+      }
+      case 'error_log':
+      case 'access_log': {
+        const e = ctx.family === 'http' || d.name === 'error_log' ? this.logFile(d) : undefined;
+        if (e)
+          this.logIssues.push({
+            severity: 'emerg',
+            message: e,
+            file: d.file,
+            line: d.line,
+            includedFrom: d.includedFrom,
+          });
+        return d.name === 'access_log' && ctx.family === 'http'
+          ? { error: accessLogError(d, this.logFormatsLower) }
+          : {};
+      }
       case 'set':
         return ctx.family === 'http' && !(d.args[0] ?? '').startsWith('$')
           ? { error: `invalid variable name "${d.args[0] ?? ''}"` }
@@ -303,6 +357,24 @@ export class TableGrammar implements NginxGrammar {
       default:
         return {};
     }
+  }
+
+  /**
+   * ngx_conf_open_file: a log path (relative to the prefix) nginx opens for
+   * appending, creating the file but not its directory. A path with a variable
+   * is opened per request, `stderr`, `syslog:` and `memory:` are no file, `off`
+   * is none. A directory we may not look into is not nginx's problem.
+   */
+  private logFile(d: NginxDirective): string | undefined {
+    const v = d.args[0] ?? '';
+    if (v === '' || v === 'off' || v === 'stderr' || v.includes('$') || /^(syslog|memory):/.test(v)) return undefined;
+    const full = v.startsWith('/') ? v : this.opts.prefix + v;
+    const dir = path.posix.dirname(full);
+    const st = this.opts.source.stat(dir);
+    if (st.kind === 'dir') return undefined;
+    if (st.kind === 'missing' && st.code === 'EACCES') return undefined;
+    const why = st.kind === 'missing' && st.code !== 'ENOTDIR' ? '2: No such file or directory' : '20: Not a directory';
+    return `open() "${full}" failed (${why})`;
   }
 
   /** nginx.c ngx_load_module: before the first events/http/stream/mail block, and the file must load. */

@@ -19,8 +19,6 @@ export interface NginxGrammar {
   statement(ctx: NginxContext, d: NginxDirective, end: ';' | '{', line: number): StatementVerdict;
   /** A line of an entry block (`types`, `map`…): nginx's message when its handler refuses it. */
   entry(kind: NginxEntryBlock, d: NginxDirective): string | undefined;
-  /** Checks made once a block is read (nginx makes some when the block's handler returns). */
-  afterBlock?(ctx: NginxContext, d: NginxDirective): string | undefined;
   /** Make the checks nginx makes once the whole tree is read: "duplicate location" (ngx_http_init_locations), no "events" section. */
   checksTree?: boolean;
   /** The problems nginx finds once everything is read (when it merges the servers' settings). */

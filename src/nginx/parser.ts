@@ -23,7 +23,9 @@ import { duplicateLocations } from './locations.js';
 /**
  * Our bound on nested includes. nginx has no loop guard: it keeps every file of
  * the chain open and recurses until open() fails with EMFILE (24: Too many open
- * files), about a thousand levels under the usual 1024-descriptor limit.
+ * files), about a thousand levels under the usual 1024-descriptor limit, or,
+ * with a higher limit, until its stack runs out (1.22 on Debian with 20000
+ * descriptors dies of a segmentation fault on fixtures/nginx/parity/include-loop).
  */
 export const MAX_INCLUDE_DEPTH = 64;
 /**
@@ -176,7 +178,6 @@ export class NginxReader {
         this.nesting--;
         if (end.kind === 'eof') return end;
         d.endLine = end.line;
-        this.grammarAfterBlock(ctx, d, frame, t.line);
         continue;
       }
       if (verdict.include) this.include(d, frame, ctx, out, t.line);
@@ -216,12 +217,6 @@ export class NginxReader {
     return { block: v.block, include: d.name === 'include' && !v.error };
   }
 
-  private grammarAfterBlock(ctx: NginxContext, d: NginxDirective, frame: Frame, line: number): void {
-    if (ctx.unchecked || ctx.entries) return;
-    const err = this.opts.grammar.afterBlock?.(ctx, d);
-    if (err) this.issue(frame, err, line);
-  }
-
   /** ngx_conf_include: the file, or every match of the pattern in glob's order, read in place. */
   private include(d: NginxDirective, frame: Frame, ctx: NginxContext, out: NginxDirective[], line: number): void {
     const arg = d.args[0] ?? '';
@@ -231,7 +226,7 @@ export class NginxReader {
     if (frame.includedFrom.length >= MAX_INCLUDE_DEPTH || this.nesting >= MAX_NESTING) {
       this.issue(
         frame,
-        `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx would recurse until open() fails with "(24: Too many open files)"`,
+        `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx recurses until it runs out of file descriptors ("(24: Too many open files)") or of stack (a crash)`,
         line,
       );
       return;

@@ -46,6 +46,9 @@ const SCANNED: Record<string, readonly number[] | 'all'> = {
   auth_basic: [0],
   auth_request_set: [1],
   log_format: 'all',
+  access_log: [0],
+  limit_req_zone: [0],
+  limit_conn_zone: [0],
 };
 
 /** Directives whose argument `index` names the variable they define. */
@@ -153,17 +156,19 @@ export function unknownVariables(main: readonly NginxDirective[], foreignModules
   if (foreignModules) return [];
   const defined = new Set<string>();
   const uses: { name: string; d: NginxDirective }[] = [];
-  const walk = (ds: readonly NginxDirective[], inEntries: boolean): void => {
+  const walk = (ds: readonly NginxDirective[], inEntries: boolean, inMap = false): void => {
     for (const d of ds) {
       for (const a of d.args) captures(a, defined);
       captures(d.name, defined);
+      // ngx_http_map: each value is a complex value.
+      if (inMap && d.args.length === 1) for (const name of references(d.args[0] ?? '')) uses.push({ name, d });
       if (!inEntries) {
         const at = DEFINES[d.name];
         if (at !== undefined) for (const n of references(d.args[at] ?? '')) defined.add(n);
         if (d.name === 'geo') for (const n of references(d.args.at(-1) ?? '')) defined.add(n);
         for (const a of scannedArgs(d)) for (const name of references(a)) uses.push({ name, d });
       }
-      if (d.block) walk(d.block, inEntries || ENTRY_BLOCKS.has(d.name));
+      if (d.block) walk(d.block, inEntries || ENTRY_BLOCKS.has(d.name), !inEntries && d.name === 'map');
     }
   };
   for (const http of main) if (http.name === 'http' && http.block) walk(http.block, false);

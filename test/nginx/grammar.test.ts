@@ -236,3 +236,75 @@ describe('worker_connections against the listening sockets (ngx_event_init_conf)
     ]);
   });
 });
+
+describe('map, geo and split_clients variables, log files', () => {
+  it('the defined variable needs its $, a map value is a complex value', () => {
+    expect(issues(http('map $uri m { default 0; }'))).toEqual(['emerg invalid variable name "m" @nginx.conf:3']);
+    expect(issues(http('map $uri $m { default 0; /a $nope; }'))).toEqual([
+      'emerg unknown "nope" variable @nginx.conf:3',
+    ]);
+    expect(issues(http('map $uri $m { default 0; /a 1$; }'))).toEqual(['emerg invalid variable name @nginx.conf:3']);
+    expect(issues(http('map $uri $m { default $host; ~^/(?<p>.*) $p; }'))).toEqual([]);
+  });
+
+  it('a log file whose directory does not exist is what nginx -t fails to open', () => {
+    const c = readNginxConfig(ROOT, {
+      prefix: '/usr/share/nginx/',
+      source: new MemoryNginxSource({
+        [ROOT]:
+          'error_log /var/log/nginx/error.log;\nevents {}\nhttp {\n access_log /var/log/site/access.log;\n access_log logs/x.log;\n access_log /var/log/$host.log;\n}\n',
+        '/var/log/nginx': { dir: true },
+      }),
+    });
+    expect(c.issues.map((i) => `${i.message} @${i.line}`)).toEqual([
+      'open() "/var/log/site/access.log" failed (2: No such file or directory) @4',
+      'open() "/usr/share/nginx/logs/x.log" failed (2: No such file or directory) @5',
+    ]);
+  });
+});
+
+describe('enum and bitmask slots', () => {
+  it('accept their words in any case, and refuse others as nginx does', () => {
+    expect(
+      issues(http('ssl_protocols TLSv1.2 tlsv1.3;\ngzip_proxied expired no-cache auth;\nserver_tokens build;')),
+    ).toEqual([]);
+    expect(issues(http('ssl_protocols TLSv1.2 TLSv1.4;'))).toEqual(['emerg invalid value "TLSv1.4" @nginx.conf:3']);
+    expect(issues(http('server_tokens of;'))).toEqual(['emerg invalid value "of" @nginx.conf:3']);
+    expect(issues(http('server_tokens off;\nserver_tokens on;'))).toEqual([
+      'emerg "server_tokens" directive is duplicate @nginx.conf:4',
+    ]);
+  });
+});
+
+describe('limit_except, error_page, allow/deny, upstream servers', () => {
+  it('accept what nginx accepts', () => {
+    expect(
+      issues(
+        http(`upstream u { server 127.0.0.1:9000 weight=5 max_fails=3 fail_timeout=30s; server unix:/x.sock backup; }
+server {
+ allow 10.0.0.0/8; allow ::1; allow unix:; deny all;
+ error_page 404 /404.html; error_page 500 502 = /50x.html; error_page 403 =200 /x; error_page 404 = @fb;
+ location /dav/ { limit_except get POST { deny all; } }
+ location @fb { return 204; }
+}`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuse what nginx refuses, in its words', () => {
+    expect(issues(http('server { location / { limit_except GETT { deny all; } } }'))).toEqual([
+      'emerg invalid method "GETT" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { error_page 200 /x; }'))).toEqual([
+      'emerg value "200" must be between 300 and 599 @nginx.conf:3',
+    ]);
+    expect(issues(http('server { error_page 404 =x /x; }'))).toEqual(['emerg invalid value "=x" @nginx.conf:3']);
+    expect(issues(http('server { deny al; }'))).toEqual(['emerg invalid parameter "al" @nginx.conf:3']);
+    expect(issues(http('server { allow 10.0.0.0/33; }'))).toEqual([
+      'emerg invalid parameter "10.0.0.0/33" @nginx.conf:3',
+    ]);
+    expect(issues(http('upstream u { server 127.0.0.1:9000 weigth=5; }'))).toEqual([
+      'emerg invalid parameter "weigth=5" @nginx.conf:3',
+    ]);
+  });
+});
