@@ -134,7 +134,9 @@ async function chooseServer(
   system: SystemProbes,
   env: Record<string, string>,
 ): Promise<WebServerKind> {
-  const listenPorts = await import('../checks/listenPorts.js');
+  // The configurations' ports matter only when nothing else decides: loaded only then.
+  const listenPorts =
+    opts.server === undefined && opts.root === undefined ? await import('../checks/listenPorts.js') : undefined;
   const choice = chooseWebServer({
     ...(opts.server !== undefined ? { server: opts.server } : {}),
     ...(opts.root !== undefined ? { root: opts.root } : {}),
@@ -142,6 +144,7 @@ async function chooseServer(
     system,
     listenPorts: (kind) => {
       // Read only when both are there: the configurations the trace itself reads.
+      if (!listenPorts) return undefined;
       return kind === 'nginx'
         ? listenPorts.nginxListenPorts({ commandLines: system.processes.commandLines().map((c) => c.cmdline) })
         : listenPorts.apacheListenPorts({ env });
