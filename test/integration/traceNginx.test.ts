@@ -4,12 +4,14 @@
  * `fcgi-doctor serve` (an app that echoes its params). The trace's route,
  * params and answer are compared with what nginx itself did for the same URL.
  */
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../client/support.js';
 import { errorsText, outputValidator } from '../report/support.js';
-import { startNginx, type NginxServer } from './harness/nginx.js';
+import { NGINX_BINARY, startNginx, type NginxServer } from './harness/nginx.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import { startServeApp, type ServeAppServer } from './harness/serveApp.js';
@@ -154,6 +156,47 @@ describe.skipIf(!ready)('trace through a real nginx', () => {
     expect(validate(doc), errorsText(validate.errors)).toBe(true);
     expect(doc.trace).toMatchObject({ outcome: 'fastcgi', backend: { module: 'nginx' } });
     expect(doc.browser.status).toBe((await viaNginx('site', '/index.php/x?y=1')).status);
+  });
+
+  it('a configuration nginx refuses: nginx-config-error at the file and line nginx -t names', async () => {
+    const broken = `${nginx.confPath.replace(/\.conf$/, '')}-broken.conf`;
+    writeFileSync(
+      broken,
+      readFileSync(nginx.confPath, 'utf8').replace(
+        'server_name broken;',
+        'server_name broken;\n        fastcgi_pas unix:/x.sock;',
+      ),
+    );
+    try {
+      const t = spawnSync(NGINX_BINARY, ['-t', '-c', broken, '-p', nginx.prefix], { encoding: 'utf8' });
+      const m = /\[emerg\] (?:\d+#\d+: )?(.*) in (\S+):(\d+)/.exec(t.stderr);
+      expect(m, t.stderr).not.toBeNull();
+      const r = await execa(
+        process.execPath,
+        [
+          BIN,
+          'trace',
+          `http://broken:${nginx.port}/index.php`,
+          '--server',
+          'nginx',
+          '--root',
+          broken,
+          '--offline',
+          '--format',
+          'json',
+        ],
+        { reject: false },
+      );
+      expect(r.exitCode).toBe(1);
+      const doc = JSON.parse(r.stdout) as {
+        findings: Array<{ id: string; severity: string; message: string; location?: { file: string; line?: number } }>;
+      };
+      const f = doc.findings.find((x) => x.id === 'nginx-config-error');
+      expect(f).toMatchObject({ severity: 'error', location: { file: m?.[2], line: Number(m?.[3]) } });
+      expect(f?.message).toContain(m?.[1] ?? '?');
+    } finally {
+      rmSync(broken, { force: true });
+    }
   });
 
   it("Debian's fastcgi_params alone: fastcgi-param-missing, and PHP-FPM's 404 as nginx sends it", async () => {
