@@ -138,7 +138,7 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
       },
     });
   }
-  const missing = scriptFilenameFindings(route);
+  const missing = scriptFilenameFindings(route, live?.response?.stderr);
   // Without SCRIPT_FILENAME, PHP-FPM's "Primary script unknown" is the effect: the missing param is the cause
   // (the request step words that answer for `ping`, whose fix is --script), so the answer becomes its evidence.
   const liveFindings = (live?.findings ?? []).filter((f) => missing.length === 0 || f.id !== 'primary-script-unknown');

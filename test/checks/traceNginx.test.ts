@@ -12,6 +12,7 @@ import {
   nginxAnswerForResponse,
   parseNginxSize,
 } from '../../src/checks/request/nginxAnswer.js';
+import { scriptFilenameFindings } from '../../src/checks/nginx/routeFindings.js';
 import { answerContext, runNginxTrace } from '../../src/checks/traceNginx.js';
 import { MemoryNginxSource } from '../../src/nginx/index.js';
 import { parseRouteUrl } from '../../src/routing/url.js';
@@ -71,6 +72,27 @@ describe('trace through nginx', () => {
     expect(f?.severity).toBe('error');
     expect(f?.location).toMatchObject({ file: '/etc/nginx/nginx.conf', line: 9 });
     expect(f?.message).toContain('Primary script unknown');
+  });
+
+  it('a Python app behind fastcgi_params needs no SCRIPT_FILENAME: quiet, unless the backend says Primary script unknown', async () => {
+    const source = new MemoryNginxSource({
+      '/etc/nginx/fastcgi_params': FASTCGI_PARAMS,
+      '/etc/nginx/nginx.conf':
+        'events { }\nhttp {\n  server {\n    listen 80;\n    location / {\n      include fastcgi_params;\n      fastcgi_param PATH_INFO $fastcgi_script_name;\n      fastcgi_pass 127.0.0.1:8000;\n    }\n  }\n}\n',
+    });
+    const out = await runNginxTrace(request('http://app.example.org/hello'), {
+      offline: true,
+      timeoutMs: 1000,
+      system,
+      source,
+      asRoot: true,
+    });
+    if (!out.ok) throw new Error(out.why);
+    expect(out.route.outcome).toBe('fastcgi');
+    expect(out.findings).toEqual([]);
+    expect(scriptFilenameFindings(out.route, 'Primary script unknown').map((f) => f.id)).toEqual([
+      'fastcgi-param-missing',
+    ]);
   });
 
   it('a configuration nginx refuses: nginx-config-error with its file:line, and the route still shown', async () => {

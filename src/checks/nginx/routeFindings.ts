@@ -31,11 +31,31 @@ export function nginxConfigFindings(config: NginxConfig): Finding[] {
   });
 }
 
-/** SCRIPT_FILENAME absent from the params of a FastCGI route (not one whose value is only unknown to us). */
-export function scriptFilenameFindings(route: Route): Finding[] {
+/**
+ * Whether the backend runs scripts by SCRIPT_FILENAME: a PHP script is asked
+ * for, the location or the socket says PHP/FPM, or the backend itself said
+ * "Primary script unknown". A Python or Go FastCGI app behind fastcgi_params
+ * needs no SCRIPT_FILENAME: no finding there.
+ */
+function runsScripts(route: Route, backendSaid: string | undefined): boolean {
+  const b = route.backend;
+  if (backendSaid && /Primary script unknown/i.test(backendSaid)) return true;
+  const named = [route.request.path, b?.params.SCRIPT_NAME ?? '', b?.params.DOCUMENT_URI ?? ''];
+  if (named.some((p) => /\.php\d?(\/|$)/i.test(p))) return true;
+  if (/php|fpm/i.test(b?.target ?? '')) return true;
+  return route.steps.some((s) => s.what === 'location' && /php/i.test(s.text));
+}
+
+/**
+ * SCRIPT_FILENAME absent from the params of a FastCGI route to a backend that
+ * runs scripts (not one whose value is only unknown to us). `backendSaid`: the
+ * live answer's stderr, when a request was made.
+ */
+export function scriptFilenameFindings(route: Route, backendSaid?: string): Finding[] {
   const b = route.backend;
   if (route.outcome !== 'fastcgi' || !b || b.module !== 'nginx') return [];
   if ('SCRIPT_FILENAME' in b.params || b.unknown?.some((u) => u.startsWith('SCRIPT_FILENAME'))) return [];
+  if (!runsScripts(route, backendSaid)) return [];
   const pass = [...route.steps].reverse().find((s) => s.what === 'backend');
   const at = pass?.file ? `${pass.file}${pass.line ? `:${pass.line}` : ''}` : 'the fastcgi_pass';
   return [
