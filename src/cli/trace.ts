@@ -103,7 +103,7 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
 
   if (format === 'json') {
     io.stdout(
-      formatJson(buildEnvelope(TOOL_VERSION, 'trace', url, findings, traceJsonExtras(route, live), suppressed)),
+      formatJson(buildEnvelope(TOOL_VERSION, 'trace', url, findings, traceJsonExtras(route, live, server), suppressed)),
     );
   } else if (format === 'text') {
     const style = await loadStyle(colorEnabled(io, opts.color));

@@ -155,6 +155,7 @@ describe.skipIf(!ready)('trace through a real nginx', () => {
     };
     expect(validate(doc), errorsText(validate.errors)).toBe(true);
     expect(doc.trace).toMatchObject({ outcome: 'fastcgi', backend: { module: 'nginx' } });
+    expect((doc as { server?: string }).server).toBe('nginx');
     expect(doc.browser.status).toBe((await viaNginx('site', '/index.php/x?y=1')).status);
   });
 
