@@ -5,12 +5,15 @@
  * to the backend, and what a browser would get through nginx for its answer.
  * The CLI only parses arguments and picks a reporter.
  */
+import * as path from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import {
-  type NginxConfig,
-  type NginxFileSource,
   LiveNginxSource,
   locateNginxRoot,
+  type NginxConfig,
+  type NginxFileSource,
+  type NginxLocated,
+  nginxMasterOptions,
   readNginxConfig,
 } from '../nginx/index.js';
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
@@ -49,6 +52,22 @@ export type NginxTraceResult =
 function masterBinary(master: string | undefined): string | undefined {
   const word = /^nginx: master process (\S+)/.exec(master ?? '')?.[1];
   return word?.startsWith('/') ? word : undefined;
+}
+
+/**
+ * `--root FILE` that a running master reads (`nginx -c FILE -p DIR`): its -p,
+ * not the layout's compiled-in prefix, resolves relative paths.
+ */
+function withRunningPrefix(located: NginxLocated, commandLines: readonly (readonly string[])[]): NginxLocated {
+  for (const cmdline of commandLines) {
+    const o = nginxMasterOptions(cmdline);
+    if (!o?.conf || !o.prefix) continue;
+    const prefix = o.prefix.endsWith('/') ? o.prefix : `${o.prefix}/`;
+    const conf = o.conf.startsWith('/') ? o.conf : prefix + o.conf;
+    if (path.posix.resolve(conf) === located.root)
+      return { ...located, prefix, master: cmdline.filter((w) => w !== '').join(' ') };
+  }
+  return located;
 }
 
 /** The level a directive is written in: a location, an `if` in it, a server, or http. */
@@ -93,11 +112,13 @@ export function answerContext(config: NginxConfig, route: Route): NginxAnswerCon
 
 export async function runNginxTrace(request: RouteRequest, options: NginxTraceOptions): Promise<NginxTraceResult> {
   const source = options.source ?? new LiveNginxSource();
-  const located = locateNginxRoot({
+  const commandLines = options.system.processes.commandLines().map((c) => c.cmdline);
+  const found = locateNginxRoot({
     ...(options.root !== undefined ? { root: options.root } : {}),
-    commandLines: options.system.processes.commandLines().map((c) => c.cmdline),
+    commandLines,
     source,
   });
+  const located = found?.how === 'option' ? withRunningPrefix(found, commandLines) : found;
   if (!located)
     return {
       ok: false,

@@ -105,6 +105,32 @@ describe('trace through nginx', () => {
     expect(t.route.outcome).toBe('fastcgi');
   });
 
+  it("--root of a running master's -c takes the master's -p for relative paths", async () => {
+    const source = new MemoryNginxSource({
+      '/srv/app/nginx.conf': 'events { }\nhttp {\n  server {\n    listen 80;\n    root html;\n  }\n}\n',
+    });
+    const running = fixtureSystem({
+      processes: [
+        {
+          pid: 7,
+          comm: 'nginx',
+          cmdline: ['nginx: master process /usr/sbin/nginx -c /srv/app/nginx.conf -p /srv/app/'],
+        },
+      ],
+    });
+    const out = await runNginxTrace(request('http://x/a.txt'), {
+      root: '/srv/app/nginx.conf',
+      offline: true,
+      timeoutMs: 1000,
+      system: running,
+      source,
+      asRoot: true,
+    });
+    if (!out.ok) throw new Error(out.why);
+    expect(out.config.prefix).toBe('/srv/app/');
+    expect(out.route.steps.map((s) => s.text).join('\n')).toContain('/srv/app/html/a.txt');
+  });
+
   it('no configuration at all: says where it looked', async () => {
     const out = await runNginxTrace(request('http://x/'), {
       offline: true,
