@@ -3,7 +3,8 @@
  * `--server` does not say: `trace` uses it, `check` may. One web server on the
  * machine (its root configuration in a usual place, or its master running)
  * decides alone; with both, the one whose configuration listens on the URL's
- * port; else the user must say (`--server`), and the message says why.
+ * port, else the one running; else the user must say (`--server`), and the
+ * message says why.
  * A `--root FILE` decides by the file: nginx's `name …;`/`{ }` statements or
  * its name, else Apache.
  */
@@ -113,6 +114,15 @@ export function chooseWebServer(input: WebServerChoiceInput): WebServerChoice {
     return { ok: true, server: 'nginx', why: `both are installed; only nginx listens on port ${input.port}` };
   if (apache && !nginx)
     return { ok: true, server: 'apache', why: `both are installed; only Apache listens on port ${input.port}` };
+  // Both (or neither) listen there in their configurations: the one running is the one that answers.
+  const running = (['apache', 'nginx'] as const).filter((k) => present[k].running);
+  const only = running.length === 1 ? running[0] : undefined;
+  if (only)
+    return {
+      ok: true,
+      server: only,
+      why: `both are installed and ${apache ? 'both listen' : 'neither listens'} on port ${input.port}; only ${only === 'nginx' ? 'nginx' : 'Apache'} runs`,
+    };
   return {
     ok: false,
     message: `Apache and nginx are both on this machine and ${apache ? 'both listen' : 'neither listens'} on port ${input.port} in their configurations: ${ASK}`,

@@ -72,6 +72,17 @@ describe('which web server routes a URL', () => {
     expect(none.ok ? '' : none.message).toContain('neither listens on port 9000');
   });
 
+  it('both listen on the port, one runs: the running one answers', () => {
+    const files = { '/etc/apache2/apache2.conf': APACHE_CONF, '/etc/nginx/nginx.conf': NGINX_CONF };
+    const nginxRuns = machine(files, [['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;']]);
+    expect(chooseWebServer({ port: 80, system: nginxRuns, listenPorts: ports([80], [80]) })).toMatchObject({
+      ok: true,
+      server: 'nginx',
+    });
+    const bothRun = machine(files, [['/usr/sbin/apache2', '-k', 'start'], ['nginx: master process /usr/sbin/nginx']]);
+    expect(chooseWebServer({ port: 80, system: bothRun, listenPorts: ports([80], [80]) }).ok).toBe(false);
+  });
+
   it('reads the ports only when both are there', () => {
     let asked = 0;
     const system = machine({ '/etc/nginx/nginx.conf': NGINX_CONF });
