@@ -128,7 +128,15 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
   if (rootStat.kind !== 'file')
     return {
       ok: false,
-      why: `${located.root}: ${rootStat.kind === 'missing' ? (rootStat.code ?? 'missing') : 'not a file'}`,
+      why: `${located.root}${located.how === 'master' ? ` (read by ${located.master ?? 'the running master'})` : ''}: ${
+        rootStat.kind !== 'missing'
+          ? 'not a file'
+          : rootStat.code === 'EACCES'
+            ? 'permission denied (nginx reads it as root)'
+            : rootStat.code === 'ENOENT' || rootStat.code === undefined
+              ? 'does not exist'
+              : rootStat.code
+      }`,
     };
   const config = readNginxConfig(located.root, {
     source,
