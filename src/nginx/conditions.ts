@@ -6,6 +6,7 @@
  * naming a `log_format` (ngx_http_log_module.c ngx_http_log_set_log).
  */
 import type { NginxDirective } from './types.js';
+import { cString } from './words.js';
 
 const FILE_OPS = new Set(['f', 'd', 'e', 'x']);
 
@@ -45,7 +46,7 @@ export function ifConditionError(d: NginxDirective): string | undefined {
 /** ngx_http_headers_add: the third word may only be "always". */
 export function addHeaderError(d: NginxDirective): string | undefined {
   const third = d.args[2] ?? '';
-  if (d.args.length === 3 && third.split('\0')[0] !== 'always') return `invalid parameter "${third}"`;
+  if (d.args.length === 3 && cString(third) !== 'always') return `invalid parameter "${third}"`;
   return undefined;
 }
 
@@ -56,7 +57,7 @@ export function addHeaderError(d: NginxDirective): string | undefined {
  */
 export function accessLogError(d: NginxDirective, formats: ReadonlySet<string>): string | undefined {
   const path = d.args[0] ?? '';
-  if (path.split('\0')[0] === 'off') return d.args.length === 1 ? undefined : `invalid parameter "${d.args[1] ?? ''}"`;
+  if (cString(path) === 'off') return d.args.length === 1 ? undefined : `invalid parameter "${d.args[1] ?? ''}"`;
   if (d.args.length < 2) return undefined;
   const name = d.args[1] ?? '';
   if (formats.has(name.toLowerCase())) return undefined;
@@ -81,14 +82,8 @@ const METHODS = new Set([
   'PATCH',
 ]);
 
-/** A word as C's strcmp sees it: up to its first NUL byte. */
-function cstr(v: string): string {
-  const nul = v.indexOf('\0');
-  return nul === -1 ? v : v.slice(0, nul);
-}
-
 export function limitExceptError(d: NginxDirective): string | undefined {
-  const bad = d.args.find((m) => !METHODS.has(cstr(m).toUpperCase()));
+  const bad = d.args.find((m) => !METHODS.has(cString(m).toUpperCase()));
   return bad === undefined ? undefined : `invalid method "${bad}"`;
 }
 
@@ -120,7 +115,7 @@ export function errorPageError(d: NginxDirective): string | undefined {
 /** ngx_http_access_rule via ngx_ptocidr: `all`, `unix:`, an address or a CIDR block. */
 export function accessRuleError(d: NginxDirective, isIP: (s: string) => number): string | undefined {
   const v = d.args[0] ?? '';
-  const c = cstr(v);
+  const c = cString(v);
   if (c === 'all' || c === 'unix:') return undefined;
   const m = /^([^/]+)(?:\/(\d+))?$/.exec(v);
   const family = m ? isIP(m[1] ?? '') : 0;
@@ -133,7 +128,7 @@ export function accessRuleError(d: NginxDirective, isIP: (s: string) => number):
 /** ngx_http_upstream_server: the parameters nginx knows (open source 1.22). */
 export function upstreamServerError(d: NginxDirective): string | undefined {
   for (const w of d.args.slice(1)) {
-    const c = cstr(w);
+    const c = cString(w);
     if (c === 'backup' || c === 'down') continue;
     const m = /^(weight|max_conns|max_fails|fail_timeout)=(.*)$/s.exec(w);
     if (!m) return `invalid parameter "${w}"`;

@@ -26,7 +26,10 @@ import {
   limitExceptError,
   upstreamServerError,
 } from './conditions.js';
-import { ListenTable } from './listen.js';
+import { ListenTable, listenAddress } from './listen.js';
+import { regexError } from './regex.js';
+import { cString } from './words.js';
+import { type ServerNames, conflictingServerNames } from './serverNames.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
@@ -124,6 +127,8 @@ export class TableGrammar implements NginxGrammar {
   private workerConnections = 512;
   private readonly tlsServerOf = new WeakMap<NginxContext, TlsServer>();
   private readonly contextOf = new WeakMap<TlsServer, NginxContext>();
+  /** Each http server's listen addresses and server names, for the conflicting names. */
+  private readonly names = new WeakMap<NginxContext, ServerNames>();
   private readonly byName = new Map<string, DirectiveRow[]>();
   private modulesUsed = false;
   /** A module we have no table for was loaded: names we do not know may be its directives. */
@@ -196,6 +201,11 @@ export class TableGrammar implements NginxGrammar {
     if (d.args.length === 0 && (d.name === 'hostnames' || d.name === 'volatile')) return undefined;
     if (d.args.length !== 1) return 'invalid number of the map parameters';
     if (d.name === 'include' || d.name === 'default') return undefined;
+    // ngx_http_map: a key starting with ~ (or ~*) is a regular expression, compiled here.
+    if (d.name.startsWith('~')) {
+      const e = regexError(d.name.replace(/^~\*?/, ''));
+      if (e) return e;
+    }
     return scriptVariables(d.args[0] ?? '').error;
   }
 
@@ -231,9 +241,19 @@ export class TableGrammar implements NginxGrammar {
             },
           ]
         : [];
+    const named: ServerNames[] = [];
+    for (const sv of this.tlsServers) {
+      const key = this.contextOf.get(sv);
+      const rec = key && this.names.get(key);
+      if (!rec || !key) continue;
+      // No listen: *:80 (ngx_http_core_merge_srv_conf, run as root). A listen by host name: unknown, left out.
+      const addresses = this.serversWithListen.has(key) ? rec.addresses : ['0.0.0.0:80'];
+      named.push({ ...rec, addresses: addresses.filter((a) => a !== '') });
+    }
     return [
       ...merged,
       ...events,
+      ...conflictingServerNames(named),
       ...this.logIssues,
       ...implicitUpstreamIssues(main),
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
@@ -257,6 +277,7 @@ export class TableGrammar implements NginxGrammar {
       this.tlsServers.push(server);
       this.tlsServerOf.set(block, server);
       this.contextOf.set(server, block);
+      this.names.set(block, { addresses: [], names: [], server: d });
     }
   }
 
@@ -280,8 +301,16 @@ export class TableGrammar implements NginxGrammar {
         return rootOrAlias(ctx, d);
       case 'location':
         return location(ctx, d);
-      case 'if':
-        return ctx.family === 'http' ? { error: ifConditionError(d) } : {};
+      case 'if': {
+        if (ctx.family !== 'http') return {};
+        const e = ifConditionError(d);
+        if (e) return { error: e };
+        const at = d.args.findIndex((w) => ['~', '~*', '!~', '!~*'].includes(w));
+        const word = at === -1 ? undefined : d.args[at + 1];
+        // The regex is the last word: nginx strips the condition's closing ")" from it when glued.
+        const re = word === undefined || d.args[d.args.length - 1] === ')' ? word : word.replace(/\)$/, '');
+        return re === undefined ? {} : { error: regexError(re) };
+      }
       case 'add_header':
       case 'add_trailer':
         return { error: addHeaderError(d) };
@@ -295,6 +324,9 @@ export class TableGrammar implements NginxGrammar {
       }
       case 'return':
         return ctx.family === 'http' ? returnCode(d) : {};
+      case 'rewrite':
+      case 'fastcgi_split_path_info':
+        return ctx.family === 'http' ? { error: regexError(d.args[0] ?? '') } : {};
       case 'limit_except':
         return { error: limitExceptError(d) };
       case 'error_page':
@@ -338,10 +370,25 @@ export class TableGrammar implements NginxGrammar {
         return d.args.length === 3 && cString(d.args[2] ?? '') !== 'if_not_empty'
           ? { error: `invalid parameter "${d.args[2]}"` }
           : {};
-      case 'listen':
+      case 'server_name': {
+        if (ctx.family === 'http') {
+          for (const name of d.args) {
+            const e = name.startsWith('~') ? regexError(name.slice(1)) : undefined;
+            if (e) return { error: e };
+          }
+        }
+        const rec = ctx.family === 'http' && ctx.scope === 'server' ? this.names.get(ctx) : undefined;
+        for (const name of d.args) rec?.names.push({ name: name.toLowerCase(), d });
+        return {};
+      }
+      case 'listen': {
         if (ctx.family !== 'http' || ctx.scope !== 'server') return {};
         this.serversWithListen.add(ctx);
+        const addr = listenAddress(d.args[0] ?? '');
+        const rec = this.names.get(ctx);
+        if (rec) rec.addresses.push(addr ?? '');
         return { error: this.listens.add(ctx, d.args) };
+      }
       case 'worker_connections': {
         const n = atoi(d.args[0] ?? '');
         if (!Number.isNaN(n)) this.workerConnections = n;
@@ -366,7 +413,7 @@ export class TableGrammar implements NginxGrammar {
    * is none. A directory we may not look into is not nginx's problem.
    */
   private logFile(d: NginxDirective): string | undefined {
-    const v = d.args[0] ?? '';
+    const v = cString(d.args[0] ?? '');
     if (v === '' || v === 'off' || v === 'stderr' || v.includes('$') || /^(syslog|memory):/.test(v)) return undefined;
     const full = v.startsWith('/') ? v : this.opts.prefix + v;
     const dir = path.posix.dirname(full);
@@ -380,7 +427,7 @@ export class TableGrammar implements NginxGrammar {
   /** nginx.c ngx_load_module: before the first events/http/stream/mail block, and the file must load. */
   private loadModule(d: NginxDirective): StatementVerdict {
     if (this.modulesUsed) return { error: '"load_module" directive is specified too late' };
-    const arg = d.args[0] ?? '';
+    const arg = cString(d.args[0] ?? '');
     const file = arg.startsWith('/') ? arg : this.opts.prefix + arg;
     const st = this.opts.source.stat(file);
     if (st.kind !== 'file') {
@@ -396,12 +443,6 @@ export class TableGrammar implements NginxGrammar {
     else this.foreignModule = true;
     return {};
   }
-}
-
-/** A word as C's strcmp sees it: up to its first NUL byte. */
-export function cString(v: string): string {
-  const nul = v.indexOf('\0');
-  return nul === -1 ? v : v.slice(0, nul);
 }
 
 /** ngx_atoi: decimal digits only, else NaN. */
@@ -441,6 +482,10 @@ function rootOrAlias(ctx: NginxContext, d: NginxDirective): StatementVerdict {
 function location(ctx: NginxContext, d: NginxDirective): StatementVerdict {
   const loc = locationName(d.args);
   if ('error' in loc) return { error: loc.error };
+  if (loc.kind === 'regex' || loc.kind === 'iregex') {
+    const e = regexError(loc.name);
+    if (e) return { error: e };
+  }
   if (ctx.scope === 'location' && ctx.location) {
     const parent: LocationName = ctx.location;
     if (parent.kind === 'exact')

@@ -19,6 +19,7 @@ import type { NginxFileSource } from './source.js';
 import type { NginxGrammar } from './grammar.js';
 import { strerror } from './errors.js';
 import { duplicateLocations } from './locations.js';
+import { cString } from './words.js';
 
 /**
  * Our bound on nested includes. nginx has no loop guard: it keeps every file of
@@ -219,7 +220,8 @@ export class NginxReader {
 
   /** ngx_conf_include: the file, or every match of the pattern in glob's order, read in place. */
   private include(d: NginxDirective, frame: Frame, ctx: NginxContext, out: NginxDirective[], line: number): void {
-    const arg = d.args[0] ?? '';
+    // nginx opens the name as a C string: up to a NUL byte.
+    const arg = cString(d.args[0] ?? '');
     // ngx_conf_full_name(cycle, name, 1): relative to the configuration prefix.
     const full = arg.startsWith('/') ? arg : this.opts.confPrefix + arg;
     const site = `${frame.file}:${d.line}`;
@@ -253,6 +255,12 @@ export class NginxReader {
         return;
       }
       const r = this.opts.source.readFile(file);
+      if (!r.ok && r.code === 'EFIFO') {
+        // nginx would not fail but hang: say so, and read on as if it were empty.
+        this.issue(frame, openFailure(file, r.code), line, 'warn');
+        this.noteRead(file, site);
+        continue;
+      }
       if (!r.ok) {
         // nginx reads its configuration as root: a file only we may not read is our blind spot, not its error.
         const ours = r.code === 'EACCES' && !this.opts.asRoot;
@@ -273,11 +281,12 @@ export class NginxReader {
   }
 }
 
-/** nginx's words for a file it could not read; ENOTREG and EFBIG are our refusals. */
+/** nginx's words for a file it could not read; EFIFO, ENOTREG and EFBIG are our refusals. */
 function openFailure(file: string, code: string): string {
   if (code === 'EISDIR') return `pread() "${file}" failed (21: Is a directory)`;
-  if (code === 'ENOTREG')
-    return `"${file}" is not a regular file (a FIFO or a device): not opened, nginx would block or act on it`;
+  if (code === 'EFIFO')
+    return `"${file}" is a FIFO: not opened (nginx would block opening it until something writes to it)`;
+  if (code === 'ENOTREG') return `"${file}" is not a regular file (a socket?): not read`;
   if (code === 'EFBIG') return `"${file}" is too large to read (over 32 MiB): not read`;
   return `open() "${file}" failed (${strerror(code)})`;
 }

@@ -24,7 +24,10 @@ export interface NginxFileSource {
   stat(file: string): NginxStat;
   /** Lists the names of a directory, as glob(3) reads it (no "." and ".."). */
   readDir(dir: string): NginxListing;
-  /** Reads a regular file whole; never opens a FIFO or a device. */
+  /**
+   * Reads a regular file whole; never opens a FIFO (code EFIFO, ours) or a
+   * device (read as empty: its size is 0, so nginx reads nothing from it).
+   */
   readFile(file: string): NginxRead;
   /** Canonical path (symlinks resolved), undefined when it cannot be resolved. */
   realpath(file: string): string | undefined;
@@ -64,6 +67,9 @@ export class LiveNginxSource implements NginxFileSource {
       // stat before open: opening a FIFO blocks, opening a device can act on it.
       const st = fs.statSync(file);
       if (st.isDirectory()) return { ok: false, code: 'EISDIR' };
+      // A device's size is 0, so nginx reads nothing from it (`include /dev/null;` is an idiom): read as empty, never opened.
+      if (st.isCharacterDevice() || st.isBlockDevice()) return { ok: true, data: Buffer.alloc(0) };
+      if (st.isFIFO()) return { ok: false, code: 'EFIFO' };
       if (!st.isFile()) return { ok: false, code: 'ENOTREG' };
       // O_NONBLOCK and fstat again: the entry may have been replaced since the stat.
       fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -96,6 +102,8 @@ export type NginxMemoryEntry =
   /** `unreadable`: listing it fails with EACCES. */
   | { dir: true; unreadable?: true }
   | { fifo: true }
+  /** A character device such as /dev/null: nginx reads nothing from it. */
+  | { device: true }
   /** In a directory we may not search: stat(2) and open(2) fail with EACCES (/etc/ssl/private as a user). */
   | { hidden: true };
 
@@ -159,7 +167,8 @@ export class MemoryNginxSource implements NginxFileSource {
     if (entry === undefined || (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry)) {
       return { kind: 'dir' };
     }
-    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'fifo' in entry) return { kind: 'other' };
+    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && ('fifo' in entry || 'device' in entry))
+      return { kind: 'other' };
     return { kind: 'file' };
   }
 
@@ -183,7 +192,8 @@ export class MemoryNginxSource implements NginxFileSource {
     if (Buffer.isBuffer(entry)) return { ok: true, data: entry };
     if ('error' in entry) return { ok: false, code: entry.error };
     if ('dir' in entry) return { ok: false, code: 'EISDIR' };
-    if ('fifo' in entry) return { ok: false, code: 'ENOTREG' };
+    if ('fifo' in entry) return { ok: false, code: 'EFIFO' };
+    if ('device' in entry) return { ok: true, data: Buffer.alloc(0) };
     if ('hidden' in entry) return { ok: false, code: 'EACCES' };
     return { ok: false, code: 'EINVAL' };
   }

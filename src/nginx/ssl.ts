@@ -9,6 +9,7 @@
  * is ours: existence and readability, not whether OpenSSL can parse it.
  */
 import type { NginxFileSource } from './source.js';
+import { cString } from './words.js';
 import type { NginxDirective, NginxIssue } from './types.js';
 
 export interface TlsBlock {
@@ -87,7 +88,7 @@ export function tlsIssues(
       for (const d of list) {
         if (checked.has(d)) continue;
         checked.add(d);
-        const v = d.args[0] ?? '';
+        const v = cString(d.args[0] ?? '');
         if (!plainPath(v)) continue;
         // ngx_ssl_certificate: ngx_conf_full_name(cycle, cert, 1), relative to the configuration prefix.
         const file = v.startsWith('/') ? v : confPrefix + v;

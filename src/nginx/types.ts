@@ -50,7 +50,11 @@ export interface NginxIssue {
   /**
    * nginx's line: for a statement, the line of the `;` or `{` that ends it
    * (cf->conf_file->line when nginx complains), which is `NginxDirective.line`
-   * unless the statement spans lines; undefined where nginx names no line.
+   * unless the statement spans lines. For what nginx checks after reading and
+   * reports with no line (an unknown variable, a log file or certificate it
+   * cannot open, a conflicting server name), the line of the directive
+   * concerned; undefined when there is none ("no \"events\" section", a root
+   * file that cannot be opened).
    */
   line?: number;
   includedFrom: string[];

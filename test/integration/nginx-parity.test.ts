@@ -132,6 +132,13 @@ describe.skipIf(!available)(
         return;
       }
       expect(shown, `nginx accepted it:\n${real.stderr}`).toEqual([]);
+      // nginx's warnings about names a server will never answer to, ours the same.
+      const conflicts = (lines: string[]) => lines.filter((m) => m.startsWith('conflicting server name')).sort();
+      const nginxWarns = real.stderr
+        .split('\n')
+        .filter((l) => l.includes('[warn]'))
+        .map((l) => l.replace(/^.*?\[warn\] (\d+#\d+: )?/, ''));
+      expect(conflicts(ours.issues.map((i) => i.message))).toEqual(conflicts(nginxWarns));
       const dump = nginx('-T', dir);
       const headers = [...dump.stdout.matchAll(/^# configuration file (.*):$/gm)].map((m) => m[1]);
       expect(ours.files.map((f) => f.file)).toEqual(headers);

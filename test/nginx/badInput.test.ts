@@ -27,12 +27,19 @@ const messages = (root: string) =>
   readNginxConfig(root, { prefix: `${path.dirname(root)}/` }).issues.map((i) => i.message);
 
 describe('bad input on the real disk', () => {
-  it('a FIFO is never opened', () => {
+  it('a FIFO is never opened: nginx would hang on it, we say so', () => {
     const top = tree({ 'nginx.conf': 'events {}\ninclude pipe;\n' });
     expect(spawnSync('mkfifo', [path.join(top, 'pipe')]).status).toBe(0);
     expect(messages(path.join(top, 'nginx.conf'))).toEqual([
-      `"${top}/pipe" is not a regular file (a FIFO or a device): not opened, nginx would block or act on it`,
+      `"${top}/pipe" is a FIFO: not opened (nginx would block opening it until something writes to it)`,
     ]);
+  });
+
+  it('a device such as /dev/null reads as empty, as in nginx (its size is 0), and is never opened', () => {
+    const top = tree({ 'nginx.conf': 'events {}\ninclude /dev/null;\n' });
+    const c = readNginxConfig(path.join(top, 'nginx.conf'), { prefix: `${top}/` });
+    expect(c.issues).toEqual([]);
+    expect(c.files.map((f) => f.file)).toEqual([path.join(top, 'nginx.conf'), '/dev/null']);
   });
 
   it('a file over the bound is not read, and says so', () => {

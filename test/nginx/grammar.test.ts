@@ -130,6 +130,7 @@ describe('ngx_conf_handler with the table of Debian nginx 1.22', () => {
       'emerg unknown directive "bogus" @nginx.conf:3',
       'emerg invalid number of arguments in "listen" directive @nginx.conf:3',
       'emerg "root" directive is duplicate @nginx.conf:4',
+      'warn conflicting server name "" on 0.0.0.0:80, ignored @nginx.conf:4',
     ]);
   });
 
@@ -306,5 +307,57 @@ server {
     expect(issues(http('upstream u { server 127.0.0.1:9000 weigth=5; }'))).toEqual([
       'emerg invalid parameter "weigth=5" @nginx.conf:3',
     ]);
+  });
+});
+
+describe('conflicting server names (ngx_http_server_names)', () => {
+  it('warns, as nginx does, for a name a later server of the same address cannot have', () => {
+    expect(
+      issues(
+        http(`server { listen 8080; server_name a.example.com A.example.com; }
+server { listen 8080; server_name a.example.com *.example.com; }
+server { listen 8080; }
+server { listen 8080; server_name ""; }
+server { listen 127.0.0.1:8080; server_name a.example.com; }
+server { listen 8081; server_name .example.com; }
+server { listen 8081; server_name x.example.com *.example.com ~^re$; }
+server { listen 8081; server_name ~^re$; }`),
+      ),
+    ).toEqual([
+      'warn conflicting server name "a.example.com" on 0.0.0.0:8080, ignored @nginx.conf:3',
+      'warn conflicting server name "a.example.com" on 0.0.0.0:8080, ignored @nginx.conf:4',
+      'warn conflicting server name "" on 0.0.0.0:8080, ignored @nginx.conf:6',
+      'warn conflicting server name "*.example.com" on 0.0.0.0:8081, ignored @nginx.conf:9',
+    ]);
+  });
+});
+
+describe('regular expressions whose parentheses or brackets do not balance (pcre2_compile)', () => {
+  it('reports them in nginx words, where nginx compiles them', () => {
+    expect(issues(http('server {\n location ~ "^/(index|app\\.php(/|$)" { }\n}'))).toEqual([
+      'emerg pcre2_compile() failed: missing closing parenthesis in "^/(index|app\\.php(/|$)" @nginx.conf:4',
+    ]);
+    expect(issues(http('server { rewrite ^/a)b /x last; }'))).toEqual([
+      'emerg pcre2_compile() failed: unmatched closing parenthesis in "^/a)b" at ")b" @nginx.conf:3',
+    ]);
+    expect(issues(http('server { if ($uri ~ "[a-z") { return 404; } }'))).toEqual([
+      'emerg pcre2_compile() failed: missing terminating ] for character class in "[a-z" @nginx.conf:3',
+    ]);
+  });
+
+  it('stays quiet on escapes, classes, \\Q…\\E and comments', () => {
+    expect(
+      issues(
+        http(`server {
+ server_name ~^(?<sub>[^.]+)\\.example\\.com$;
+ location ~ "^/[(]x\\)(?#comment (here)$" { }
+ location ~* \\Q(\\E\\.(?:png|jpg)$ { }
+ location ~ []a]+ { }
+ location ~ [[:alpha:]]+ { }
+ if ($uri ~ ^/(a|b)$) { return 404; }
+ fastcgi_split_path_info ^(.+\\.php)(/.+)$;
+}`),
+      ),
+    ).toEqual([]);
   });
 });
