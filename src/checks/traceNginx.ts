@@ -147,7 +147,11 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
     const issue = config.issues.find((i) => i.file === located.root);
     return { ok: false, why: issue?.message ?? `${located.root} could not be read` };
   }
-  const version = options.nginxVersion?.(masterBinary(located.master));
+  // The binary that owns the configuration: the running master's, else a source build's <prefix>sbin/nginx.
+  const ownPrefix = located.prefix !== '/usr/share/nginx/' && located.prefix !== '/etc/nginx/';
+  const sbin = `${located.prefix}sbin/nginx`;
+  const binary = masterBinary(located.master) ?? (ownPrefix && source.stat(sbin).kind === 'file' ? sbin : undefined);
+  const version = options.nginxVersion?.(binary);
   const hostname = options.system.network.hostname();
   const route = routeNginx(config, request, {
     fs: options.system.fs,
