@@ -131,6 +131,50 @@ describe('trace through nginx', () => {
     expect(out.route.steps.map((s) => s.text).join('\n')).toContain('/srv/app/html/a.txt');
   });
 
+  it("asks the version of the binary that owns the configuration: the master's, else a source build's sbin/nginx", async () => {
+    const asked: Array<string | undefined> = [];
+    const nginxVersion = (b: string | undefined) => {
+      asked.push(b);
+      return '1.25.3';
+    };
+    const conf = 'events { }\nhttp {\n  server {\n    listen 80;\n    return 200 $nginx_version;\n  }\n}\n';
+    const built = new MemoryNginxSource({
+      '/usr/local/nginx/conf/nginx.conf': conf,
+      '/usr/local/nginx/sbin/nginx': 'ELF',
+    });
+    await runNginxTrace(request('http://x/'), {
+      offline: true,
+      timeoutMs: 1000,
+      system,
+      source: built,
+      asRoot: true,
+      nginxVersion,
+    });
+    const running = fixtureSystem({
+      processes: [
+        { pid: 9, comm: 'nginx', cmdline: ['nginx: master process /opt/nginx/bin/nginx -c /etc/nginx/nginx.conf'] },
+      ],
+    });
+    const debian = new MemoryNginxSource({ '/etc/nginx/nginx.conf': conf });
+    await runNginxTrace(request('http://x/'), {
+      offline: true,
+      timeoutMs: 1000,
+      system: running,
+      source: debian,
+      asRoot: true,
+      nginxVersion,
+    });
+    await runNginxTrace(request('http://x/'), {
+      offline: true,
+      timeoutMs: 1000,
+      system,
+      source: debian,
+      asRoot: true,
+      nginxVersion,
+    });
+    expect(asked).toEqual(['/usr/local/nginx/sbin/nginx', '/opt/nginx/bin/nginx', undefined]);
+  });
+
   it('no configuration at all: says where it looked', async () => {
     const out = await runNginxTrace(request('http://x/'), {
       offline: true,
