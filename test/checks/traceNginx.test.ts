@@ -175,6 +175,15 @@ describe('trace through nginx', () => {
     expect(asked).toEqual(['/usr/local/nginx/sbin/nginx', '/opt/nginx/bin/nginx', undefined]);
   });
 
+  it("a fastcgi_pass address the route cannot know: no request, said in nginx's terms", async () => {
+    const { requestRoute } = await import('../../src/checks/request/traceRequest.js');
+    const t = await trace('      include fastcgi.conf;\n      fastcgi_pass $backend_from_map;\n');
+    expect(t.route.backend?.target ?? null).toBeNull();
+    const live = await requestRoute(t.route, { timeoutMs: 500 });
+    expect(live.skipped).toContain("fastcgi_pass's address is not known here");
+    expect(live.skipped).not.toContain('Apache');
+  });
+
   it('no configuration at all: says where it looked', async () => {
     const out = await runNginxTrace(request('http://x/'), {
       offline: true,

@@ -75,7 +75,14 @@ export async function requestRoute(route: Route, opts: TraceRequestOptions): Pro
   const none: TraceRequestResult = { expectations: [], findings: [] };
   if (route.outcome !== 'fastcgi' || !route.backend)
     return { ...none, skipped: 'the request does not reach a FastCGI backend' };
-  if (route.backend.target === null) return { ...none, skipped: startedByApache(route) };
+  if (route.backend.target === null)
+    return {
+      ...none,
+      skipped:
+        route.backend.module === 'nginx'
+          ? "fastcgi_pass's address is not known here (a variable the route cannot evaluate, see the route): no endpoint to ask"
+          : startedByApache(route),
+    };
   let target: Target;
   try {
     target = parseTarget(route.backend.target);
