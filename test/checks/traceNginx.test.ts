@@ -226,6 +226,18 @@ describe("nginx's answer at the edges", () => {
     expect(edge.why).toContain('at the edge');
   });
 
+  it('an empty header block (a blank first line) is 200 with the rest as the body', () => {
+    expect(nginxAnswerForResponse(answer('\r\nbody\n\nmore'), [], ctx).status).toBe(200);
+    expect(nginxAnswerForResponse(answer('\nbody'), [], ctx).status).toBe(200);
+  });
+
+  it('a header name that is no HTTP token: nginx sends it on, and the answer says strict clients refuse it', () => {
+    const a = nginxAnswerForResponse(answer('X(odd): 1\r\nContent-Type: text/plain\r\n\r\nx'), [], ctx);
+    expect(a.status).toBe(200);
+    expect(a.why).toContain('"x(odd)"');
+    expect(nginxAnswerForResponse(answer('X_Under: 1\r\n\r\nx'), [], ctx).why).toBe('no Status header: 200');
+  });
+
   it('fastcgi_intercept_errors is said for an error status, not for a 200', () => {
     const on = { ...ctx, interceptErrors: true };
     expect(nginxAnswerForResponse(answer('Status: 404\r\n\r\n'), [], on).why).toContain('fastcgi_intercept_errors');

@@ -5,6 +5,7 @@
  * Location) we predict from that answer must be what nginx sent a client for
  * the same answer.
  */
+import { connect as netConnect } from 'node:net';
 import type net from 'node:net';
 import { chmodSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +47,10 @@ const CASES: Record<string, Behaviour> = {
   malformed: { stdout: 'this is no header\r\n\r\nbody' },
   nocolon: { stdout: 'X-No-Colon\r\nContent-Type: text/plain\r\n\r\nbody' },
   underscore: { stdout: 'X_Under: 1\r\nContent-Type: text/plain\r\n\r\nbody' },
+  blankfirst: { stdout: '\r\nbody without headers' },
+  httpline: { stdout: 'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n\r\nbody' },
+  spacename: { stdout: 'Bad Name: x\r\n\r\nbody' },
+  oddname: { stdout: 'X(odd): x\r\n\r\nbody' },
   small: { stdout: bigHeader(3000) },
   toobig: { stdout: bigHeader(5000) },
   biggerbuffer: { stdout: bigHeader(5000), bufferSize: '16k' },
@@ -69,6 +74,28 @@ function contextOf(b: Behaviour): NginxAnswerContext {
     readTimeout: '1s',
     interceptErrors: false,
   };
+}
+
+/**
+ * One GET through nginx over a raw socket: nginx passes on header names (a
+ * "(" in one) that every HTTP client library refuses; only the status line and
+ * Location are read here.
+ */
+function get(port: number, path: string): Promise<{ status: number; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    // write, not end: nginx takes a half-closed client as gone (499) and answers nothing.
+    const s = netConnect({ host: '127.0.0.1', port }, () => s.write(`GET ${path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`));
+    s.setTimeout(15_000, () => s.destroy(new Error('nginx did not answer')));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', reject);
+    s.on('close', () => {
+      const head = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n')[0] ?? '';
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+      const location = /^location:[ \t]*(.*)$/im.exec(head)?.[1];
+      resolve({ status, ...(location !== undefined ? { location } : {}) });
+    });
+  });
 }
 
 describe.skipIf(!haveNginx)('what a browser gets through nginx, on the real nginx', () => {
@@ -129,8 +156,7 @@ ${Object.entries(CASES)
 
   for (const [name, b] of Object.entries(CASES)) {
     it(`${name}: the predicted answer is nginx's`, async () => {
-      const seen = await fetch(`http://127.0.0.1:${nginx.port}/${name}`, { redirect: 'manual' });
-      await seen.arrayBuffer();
+      const seen = await get(nginx.port, `/${name}`);
       const ctx = contextOf(b);
       const live = await requestRoute(fastcgiRoute({}, `unix:${sockets[name]}`), {
         timeoutMs: 1500,
@@ -141,8 +167,7 @@ ${Object.entries(CASES)
       });
       const predicted = live.browser;
       expect(predicted?.status, `${name}: nginx sent ${seen.status}; we said ${predicted?.why}`).toBe(seen.status);
-      const location = seen.headers.get('location');
-      if (location !== null) expect(predicted?.location).toBe(location);
+      if (seen.location !== undefined) expect(predicted?.location).toBe(seen.location);
       expect(predicted?.basis).toBe('observed');
     }, 20_000);
   }

@@ -91,13 +91,14 @@ function headerSpan(headerBytes: number, records: readonly ReceivedRecord[]): { 
 
 /** Bytes of the header block, blank line included; undefined when the output has no end of headers. */
 function headerBlockBytes(stdout: Buffer): number | undefined {
+  // An empty first line ends an empty header block (sw_start: CR LF or LF).
+  if (stdout[0] === 0x0a) return 1;
+  if (stdout[0] === 0x0d && stdout[1] === 0x0a) return 2;
   for (let i = 0; i < stdout.length; i++) {
     if (stdout[i] !== 0x0a) continue;
-    if (i === 0) return 1;
     if (stdout[i + 1] === 0x0a) return i + 2;
     if (stdout[i + 1] === 0x0d && stdout[i + 2] === 0x0a) return i + 3;
   }
-  if (stdout[0] === 0x0d && stdout[1] === 0x0a) return 2;
   return undefined;
 }
 
@@ -176,6 +177,12 @@ export function nginxAnswerForResponse(
       basis: basisObserved,
     };
   const headers = parseHeaders(out.toString('latin1', 0, blockBytes));
+  // nginx keeps a header whose name is no HTTP token (r->invalid_header is only noted) and sends it on.
+  const odd = [...headers.keys()].find((n) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(n));
+  const oddNote =
+    odd !== undefined
+      ? `; nginx passes on the header name "${odd.slice(0, 40)}" as it is: HTTP clients that check names (Node's) refuse the whole response`
+      : '';
   const contentType = headers.get('content-type');
   const location = headers.get('location');
   const extra = {
@@ -199,7 +206,7 @@ export function nginxAnswerForResponse(
         basis: 'source',
       };
     return withIntercept(
-      { status: n, ...extra, why: `the Status header the backend sent${near}`, basis: basisObserved },
+      { status: n, ...extra, why: `the Status header the backend sent${near}${oddNote}`, basis: basisObserved },
       ctx,
     );
   }
@@ -208,12 +215,12 @@ export function nginxAnswerForResponse(
       {
         status: 302,
         ...extra,
-        why: `a Location header with no Status: nginx answers 302 (ngx_http_fastcgi_process_header)${near}`,
+        why: `a Location header with no Status: nginx answers 302 (ngx_http_fastcgi_process_header)${near}${oddNote}`,
         basis: basisObserved,
       },
       ctx,
     );
-  return { status: 200, ...extra, why: `no Status header: 200${near}`, basis: basisObserved };
+  return { status: 200, ...extra, why: `no Status header: 200${near}${oddNote}`, basis: basisObserved };
 }
 
 /** The header block as nginx reads it: names lower-cased, the first of each name (Status, Location, Content-Type). */
