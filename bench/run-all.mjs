@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark in turn, each printing its figures beside
-// its reference tool (node -e 0, fastcgi-client, grep, apache2 -t). Quick
+// its reference tool (node -e 0, fastcgi-client, grep, apache2 -t, nginx -t). Quick
 // sizes by default; run a script on its own for the full figures.
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ const benches = [
   ['logs-throughput.mjs', '--size', '256M', '--quick'],
   ['config-offline.mjs', '--runs', '5'],
   ['trace-route.mjs', '--runs', '5'],
+  ['trace-nginx.mjs', '--runs', '3'],
   ['check-vhost.mjs', '--runs', '3'],
   ['metrics-endpoint.mjs', '15'],
 ];

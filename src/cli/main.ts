@@ -155,7 +155,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     common(
       program
         .command('trace')
-        .description('how Apache routes one URL to which backend with which FastCGI params; then that very request')
+        .description(
+          'how Apache or nginx routes one URL to which backend with which FastCGI params; then that very request',
+        )
         .argument('<url>', 'the URL a browser asks for: http://blog.example.org/index.php/foo?x=1')
         .option('--offline', 'the route only: send no request to the backend')
         .option('--root <file>', 'the root configuration file, when it is not in a usual place')
@@ -165,8 +167,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
         .option('--timeout <duration>', 'deadline of the request to the backend', '5s')
         .option(
           '--server <server>',
-          'the web server whose configuration routes the URL: apache (nginx: issue 17)',
-          'apache',
+          "the web server whose configuration routes the URL: apache or nginx (default: the one on this machine; with both, the one listening on the URL's port)",
         )
         .option('--fail-on <severity>', 'exit 1 on findings of this severity or worse: error (default) or warning'),
       ['text', 'json', 'sarif', 'github'],
@@ -179,11 +180,13 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     fcgi-doctor trace --offline https://shop.example.org/ --format json
     fcgi-doctor trace http://localhost/app.php --header 'Accept=application/json' --method POST
     fcgi-doctor trace http://example.org/ --root /opt/httpd/conf/httpd.conf
+    fcgi-doctor trace --server nginx http://shop.example.org/index.php/x?y=1
 
   Exit status: 0 the URL reaches a working backend, a static file or a
-  redirect; 1 it ends in an error status (403, 404, 500… from Apache or the
-  backend) or the backend fails; 2 bad URL or arguments, unreadable
-  configuration, or an internal error.`,
+  redirect; 1 it ends in an error status (403, 404, 500… from the web server
+  or the backend) or the backend fails; 2 bad URL or arguments, unreadable
+  configuration, both web servers and no way to tell which (--server), or an
+  internal error.`,
       )
       .action(async (url: string, opts) => {
         const { runTraceCommand } = await import('./trace.js');

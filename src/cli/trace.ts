@@ -1,4 +1,9 @@
 import { runTrace } from '../checks/trace.js';
+import type { TraceRequestResult } from '../checks/request/traceRequest.js';
+import { chooseWebServer, type WebServerKind } from '../checks/webServerChoice.js';
+import type { Finding } from '../findings/finding.js';
+import type { Route } from '../routing/types.js';
+import type { SystemProbes } from '../system/types.js';
 import { parseRouteUrl } from '../routing/url.js';
 import { buildEnvelope, formatJson } from '../report/envelope.js';
 import { formatRouteText } from '../report/routeText.js';
@@ -40,10 +45,6 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
   const format = parseFormat(opts.format ?? 'text', TRACE_FORMATS);
   const failOn = parseFailOn(opts.failOn);
   const timeoutMs = parseDuration(opts.timeout ?? '5', '--timeout');
-  const server = opts.server ?? 'apache';
-  if (server === 'nginx')
-    throw new UsageError('trace --server nginx is not supported yet (issue 17): only Apache routes can be traced');
-  if (server !== 'apache') throw new UsageError(`--server takes apache or nginx, not "${server}"`);
   requireExisting([
     ['--root', opts.root],
     ['--server-root', opts.serverRoot],
@@ -61,29 +62,48 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
   }
   const suppressions = await loadSuppressions(opts, reported('ping'));
 
-  const { apacheServerSoftware, liveSystem } = await import('../system/index.js');
+  const { apacheServerSoftware, liveSystem, nginxServerVersion, NGINX_BINARIES } = await import('../system/index.js');
   const system = liveSystem();
-  const traced = await runTrace(request, {
-    root: opts.root,
-    serverRoot: opts.serverRoot,
-    env: definedOnly(io.env),
-    offline: Boolean(opts.offline),
-    timeoutMs,
-    system,
-    // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most, and the loaded modules'
-    // version components), even offline: it is part of the params, unknown (said in the route) when no Apache answers.
-    serverSoftwareOf: (modules) => apacheServerSoftware(modules),
-    // Apache's own PATH, from the running master's /proc/PID/environ (root only).
-    processes: system.processes,
-  });
-  if (!traced.ok) throw new UsageError(`cannot read the configuration: ${traced.why}`);
-  const { route, live, findings: found } = traced;
+  const env = definedOnly(io.env);
+  const server = await chooseServer(opts, request.port, system, env);
+  let route: Route;
+  let live: TraceRequestResult | undefined;
+  let found: Finding[];
+  if (server === 'nginx') {
+    const { runNginxTrace } = await import('../checks/traceNginx.js');
+    const traced = await runNginxTrace(request, {
+      root: opts.root,
+      offline: Boolean(opts.offline),
+      timeoutMs,
+      system,
+      // $nginx_version from the binary that owns the configuration: the running master's, else the usual one.
+      nginxVersion: (binary) => nginxServerVersion({ binaries: binary ? [binary] : NGINX_BINARIES }),
+    });
+    if (!traced.ok) throw new UsageError(`cannot read nginx's configuration: ${traced.why}`);
+    ({ route, live, findings: found } = traced);
+  } else {
+    const traced = await runTrace(request, {
+      root: opts.root,
+      serverRoot: opts.serverRoot,
+      env,
+      offline: Boolean(opts.offline),
+      timeoutMs,
+      system,
+      // SERVER_SOFTWARE as this machine's Apache would send it (`apache2 -v`, 1 s at most, and the loaded modules'
+      // version components), even offline: it is part of the params, unknown (said in the route) when no Apache answers.
+      serverSoftwareOf: (modules) => apacheServerSoftware(modules),
+      // Apache's own PATH, from the running master's /proc/PID/environ (root only).
+      processes: system.processes,
+    });
+    if (!traced.ok) throw new UsageError(`cannot read the configuration: ${traced.why}`);
+    ({ route, live, findings: found } = traced);
+  }
   const { findings, suppressed } = suppress(found, suppressions);
-  const exitCode = traceExitStatus(route, findings, failOn, live?.apache?.status);
+  const exitCode = traceExitStatus(route, findings, failOn, live?.browser?.status);
 
   if (format === 'json') {
     io.stdout(
-      formatJson(buildEnvelope(TOOL_VERSION, 'trace', url, findings, traceJsonExtras(route, live), suppressed)),
+      formatJson(buildEnvelope(TOOL_VERSION, 'trace', url, findings, traceJsonExtras(route, live, server), suppressed)),
     );
   } else if (format === 'text') {
     const style = await loadStyle(colorEnabled(io, opts.color));
@@ -94,6 +114,7 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
         verbose: opts.verbose,
         bodyLimit: io.stdoutIsTTY ? 4096 : undefined,
         exitCode,
+        server,
       }),
     );
     io.stdout(formatSuppressedText(style, suppressed, opts.verbose));
@@ -101,4 +122,34 @@ export async function runTraceCommand(url: string, opts: TraceCliOptions, io: Cl
     return writeFindingsFormat(format, { command: 'trace', target: url, findings, suppressed, exitCode, failOn }, io);
   }
   return exitCode;
+}
+
+/**
+ * --server, else the web server the machine (or --root) makes plain; both
+ * installed: the one listening on the URL's port; else a usage error.
+ */
+async function chooseServer(
+  opts: TraceCliOptions,
+  port: number,
+  system: SystemProbes,
+  env: Record<string, string>,
+): Promise<WebServerKind> {
+  // The configurations' ports matter only when nothing else decides: loaded only then.
+  const listenPorts =
+    opts.server === undefined && opts.root === undefined ? await import('../checks/listenPorts.js') : undefined;
+  const choice = chooseWebServer({
+    ...(opts.server !== undefined ? { server: opts.server } : {}),
+    ...(opts.root !== undefined ? { root: opts.root } : {}),
+    port,
+    system,
+    listenPorts: (kind) => {
+      // Read only when both are there: the configurations the trace itself reads.
+      if (!listenPorts) return undefined;
+      return kind === 'nginx'
+        ? listenPorts.nginxListenPorts({ commandLines: system.processes.commandLines().map((c) => c.cmdline) })
+        : listenPorts.apacheListenPorts({ env });
+    },
+  });
+  if (!choice.ok) throw new UsageError(`cannot tell which web server routes the URL: ${choice.message}`);
+  return choice.server;
 }

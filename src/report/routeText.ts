@@ -21,6 +21,8 @@ export interface RouteTextOptions {
   /** body bytes of the live answer shown before "(truncated)"; undefined: all */
   bodyLimit?: number;
   exitCode?: number;
+  /** The web server whose route this is (default apache): its words in the report. */
+  server?: 'apache' | 'nginx';
 }
 
 /** Params shown before "N more" without --verbose: a request with hundreds of headers stays readable. */
@@ -33,20 +35,26 @@ function place(file: string | undefined, line: number | undefined): string {
   return line ? `${one(file)}:${line}` : one(file);
 }
 
-function routeEnd(style: Style, route: Route): string {
+function routeEnd(style: Style, route: Route, server: 'apache' | 'nginx'): string {
   const { c } = style;
+  const who = server === 'nginx' ? 'nginx' : 'Apache';
+  if (route.outcome === 'fastcgi' && route.backend && route.backend.module === 'nginx') {
+    const b = route.backend;
+    const upstream = b.upstream ? ` (upstream ${one(b.upstream.name)})` : '';
+    return `${style.ok} FastCGI: fastcgi_pass → ${b.target === null ? c.dim('no address') : one(b.target)}${upstream}`;
+  }
   if (route.outcome === 'fastcgi' && route.backend) {
     const b = route.backend;
     const where = b.target === null ? 'a process Apache starts itself' : one(b.target);
     const setup = b.setupId ? c.dim(` (setup ${one(b.setupId)})`) : '';
     return `${style.ok} FastCGI: mod_${b.module} (${b.mode}) → ${where}${setup}`;
   }
-  if (route.outcome === 'static') return `${style.ok} static: Apache sends the file itself`;
+  if (route.outcome === 'static') return `${style.ok} static: ${who} sends the file itself`;
   const status = route.status ?? 0;
   const text = statusLine(status, '');
   if (status >= 300 && status < 400)
-    return `${style.ok} redirect: Apache answers ${text}${route.location !== undefined ? ` → ${one(route.location)}` : ''}`;
-  return `${style.fail} Apache answers ${text} itself`;
+    return `${style.ok} redirect: ${who} answers ${text}${route.location !== undefined ? ` → ${one(route.location)}` : ''}`;
+  return `${style.fail} ${who} answers ${text} itself`;
 }
 
 export function formatRouteText(
@@ -57,14 +65,22 @@ export function formatRouteText(
   opts: RouteTextOptions,
 ): string {
   const { c } = style;
+  const server = opts.server ?? 'apache';
   const out: string[] = [];
   if (!opts.quiet) {
     out.push(c.bold(`${one(route.request.method)} ${one(route.url)}`));
-    out.push(
-      route.vhost
-        ? `  vhost ${place(route.vhost.file, route.vhost.line)}${route.vhost.serverName !== undefined ? ` (ServerName ${one(route.vhost.serverName)})` : ''}`
-        : '  the main server (no <VirtualHost> matches)',
-    );
+    if (server === 'nginx')
+      out.push(
+        route.vhost
+          ? `  server ${place(route.vhost.file, route.vhost.line)}${route.vhost.serverName !== undefined ? ` (server_name ${one(route.vhost.serverName)})` : ''}`
+          : '  no server block (nginx would not answer)',
+      );
+    else
+      out.push(
+        route.vhost
+          ? `  vhost ${place(route.vhost.file, route.vhost.line)}${route.vhost.serverName !== undefined ? ` (ServerName ${one(route.vhost.serverName)})` : ''}`
+          : '  the main server (no <VirtualHost> matches)',
+      );
     out.push('');
     route.steps.forEach((s, i) => {
       const at = place(s.file, s.line);
@@ -75,9 +91,10 @@ export function formatRouteText(
     out.push('');
     out.push(`  file     ${route.file === null ? c.dim('none') : one(route.file)}`);
     if (route.pathInfo !== undefined) out.push(`  PATH_INFO ${one(route.pathInfo)}`);
-    out.push(`  handler  ${route.handler === null ? c.dim('none (the default handler)') : one(route.handler)}`);
+    if (server === 'apache')
+      out.push(`  handler  ${route.handler === null ? c.dim('none (the default handler)') : one(route.handler)}`);
     if (route.options) out.push(`  Options  ${route.options.map(one).join(' ') || c.dim('none')}`);
-    out.push(`  ${routeEnd(style, route)}`);
+    out.push(`  ${routeEnd(style, route, server)}`);
     if (route.backend) {
       out.push('', c.bold('  params sent (in send order):'));
       const entries = Object.entries(route.backend.params);
@@ -96,7 +113,7 @@ export function formatRouteText(
       for (const u of route.uncertain) out.push(`    ${style.unknown} ${one(u)}`);
     }
     out.push('');
-    out.push(...liveLines(style, route, live, opts));
+    out.push(...liveLines(style, route, live, { ...opts, server }));
   }
   for (const f of findings) {
     if (opts.quiet && f.severity === 'info') continue;
@@ -104,10 +121,10 @@ export function formatRouteText(
   }
   // --quiet keeps the verdict when no finding carries it: an Apache status, or what a browser would get.
   if (opts.quiet && findings.length === 0 && opts.exitCode === 1) {
-    const browser = live?.apache;
+    const browser = live?.browser;
     out.push(
       route.outcome === 'status' || !browser
-        ? routeEnd(style, route)
+        ? routeEnd(style, route, server)
         : `${style.fail} a browser would see ${statusLine(browser.status, '')}`,
     );
   }
@@ -131,14 +148,14 @@ function liveLines(style: Style, route: Route, live: TraceRequestResult | undefi
       { bodyLimit: opts.bodyLimit, verbose: opts.verbose },
     );
     // ping marks its answer by its own findings; here the mark is the trace's verdict on it.
-    const failed = live.findings.some((f) => f.severity === 'error') || (live.apache?.status ?? 0) >= 400;
+    const failed = live.findings.some((f) => f.severity === 'error') || (live.browser?.status ?? 0) >= 400;
     const marked = failed && text.startsWith(style.ok) ? style.fail + text.slice(style.ok.length) : text;
     out.push(marked.replace(/\n+$/, ''), '');
   } else if (live.error) {
     out.push(`${style.fail} ${one(live.error.message)}`, '');
   }
-  if (live.apache) {
-    const a = live.apache;
+  if (live.browser) {
+    const a = live.browser;
     const mark = a.status >= 400 ? style.fail : style.ok;
     const extra = [
       a.location !== undefined ? `Location: ${one(a.location)}` : '',
@@ -147,7 +164,8 @@ function liveLines(style: Style, route: Route, live: TraceRequestResult | undefi
     out.push(
       `${mark} ${c.bold(`A browser would see ${statusLine(a.status, '')}`)}${extra.length ? `  ${extra.join('  ')}` : ''}`,
     );
-    out.push(c.dim(`  ${one(a.why)}${a.basis === 'source' ? ' (read from httpd 2.4 source)' : ''}`), '');
+    const source = opts.server === 'nginx' ? "nginx's source" : 'httpd 2.4 source';
+    out.push(c.dim(`  ${one(a.why)}${a.basis === 'source' ? ` (read from ${source})` : ''}`), '');
   }
   return out;
 }

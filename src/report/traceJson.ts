@@ -1,16 +1,22 @@
 /**
  * What `trace --format json` adds to the envelope (README, "trace"):
  * `trace`, the route exactly as the routing model computed it (the contract's
- * member: src/routing/types.ts Route); when a request was sent, `response` as
- * `ping` writes it and `browser`, what Apache would send a browser for that
- * answer; when none was, `notSent`, why.
+ * member: src/routing/types.ts Route); `server` "nginx" when nginx routed it;
+ * when a request was sent, `response` as `ping` writes it and `browser`, what
+ * the web server would send a browser for that answer; when none was,
+ * `notSent`, why.
  */
 import type { TraceRequestResult } from '../checks/request/traceRequest.js';
 import type { Route } from '../routing/types.js';
 import { pingJsonExtras } from './pingJson.js';
 
-export function traceJsonExtras(route: Route, live?: TraceRequestResult): Record<string, unknown> {
-  const extras: Record<string, unknown> = { trace: route };
+export function traceJsonExtras(
+  route: Route,
+  live?: TraceRequestResult,
+  server: 'apache' | 'nginx' = 'apache',
+): Record<string, unknown> {
+  // `server` only for nginx: Apache's documents stay as they were (absent means Apache).
+  const extras: Record<string, unknown> = { trace: route, ...(server === 'nginx' ? { server } : {}) };
   if (!live) return extras;
   if (live.skipped !== undefined) extras.notSent = live.skipped;
   if (live.response) {
@@ -19,6 +25,6 @@ export function traceJsonExtras(route: Route, live?: TraceRequestResult): Record
       pingJsonExtras({ target: '', response: live.response, expectations: live.expectations, findings: [] }),
     );
   }
-  if (live.apache) extras.browser = live.apache;
+  if (live.browser) extras.browser = live.browser;
   return extras;
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
@@ -36,6 +36,33 @@ export function apacheServerVersion(opts: ServerVersionOptions = {}): string | u
   } catch {
     return undefined;
   }
+}
+
+/** Where nginx's binary usually is (Debian/RHEL/the official image; a source build). */
+export const NGINX_BINARIES = ['/usr/sbin/nginx', '/usr/local/nginx/sbin/nginx', '/usr/local/sbin/nginx'] as const;
+
+/** "1.22.1" from `nginx -v`'s "nginx version: nginx/1.22.1" (on stderr); undefined when not there. */
+export function parseNginxVersion(output: string): string | undefined {
+  return /^nginx version: [A-Za-z]+\/(\d+\.\d+\.\d+)\b/m.exec(output.slice(0, 4096))?.[1];
+}
+
+/**
+ * The version of the nginx binary that owns a configuration (the running
+ * master's executable when known, else the first usual binary), for
+ * $nginx_version: `nginx -v`, bounded by a timer and an output cap.
+ */
+export function nginxServerVersion(opts: ServerVersionOptions = {}): string | undefined {
+  const binary = (opts.binaries ?? NGINX_BINARIES).find((b) => existsSync(b));
+  if (!binary) return undefined;
+  const r = spawnSync(binary, ['-v'], {
+    timeout: opts.timeoutMs ?? 1000,
+    maxBuffer: 64 * 1024,
+    encoding: 'latin1',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+  });
+  if (r.error) return undefined;
+  return parseNginxVersion(`${r.stderr ?? ''}${r.stdout ?? ''}`);
 }
 
 /** A module as LoadModule names it: its id and shared object ("(static)" for one built into httpd). */

@@ -7,6 +7,7 @@
  * The tests under "with the routing model" need src/routing/apache/index.ts
  * and src/routing/url.ts, which another branch of issue 14 provides.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApacheAnswer } from '../../src/checks/request/apacheAnswer.js';
@@ -66,10 +67,57 @@ describe('trace: the tool cannot work → exit 2, with a clear message', () => {
     expect(r.stderr.length).toBeLessThan(2000);
   });
 
-  it('--server nginx is not supported yet', async () => {
-    const r = await trace(['http://site.test/', '--server', 'nginx']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('not supported yet (issue 17)');
+  it('an nginx --root without --server is traced through nginx; a missing SCRIPT_FILENAME is a finding in every format', async () => {
+    const dir = makeTempDir('trace-nginx-cli');
+    try {
+      const root = join(dir.path, 'nginx.conf');
+      writeFileSync(
+        root,
+        `events { }\nhttp {\n  server {\n    listen 8080;\n    root ${dir.path};\n    location ~ \\.php$ {\n      fastcgi_param QUERY_STRING $query_string;\n      fastcgi_pass 127.0.0.1:9;\n    }\n  }\n}\n`,
+      );
+      const args = ['http://site.test:8080/x.php', '--root', root, '--offline'];
+      const text = await trace([...args, '--no-color']);
+      expect(text.code).toBe(1);
+      expect(text.stdout).toContain(`server ${root}:3`);
+      expect(text.stdout).toContain('[fastcgi-param-missing]');
+      const github = await trace([...args, '--format', 'github']);
+      expect(github.code).toBe(1);
+      expect(github.stdout).toMatch(
+        new RegExp(`::error file=${root.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')},line=8.*fastcgi-param-missing`),
+      );
+      const sarif = await trace([...args, '--format', 'sarif']);
+      expect(sarif.code).toBe(1);
+      expect(JSON.stringify(JSON.parse(sarif.stdout))).toContain('fastcgi-param-missing');
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('--server nginx --root FILE: the route through that nginx configuration', async () => {
+    const dir = makeTempDir('trace-nginx-cli');
+    try {
+      const root = join(dir.path, 'nginx.conf');
+      writeFileSync(
+        root,
+        `events { }\nhttp {\n  server {\n    listen 8080;\n    root ${dir.path};\n    location ~ \\.php$ {\n      fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n      fastcgi_pass 127.0.0.1:9;\n    }\n  }\n}\n`,
+      );
+      const r = await trace([
+        'http://site.test:8080/x.php',
+        '--server',
+        'nginx',
+        '--root',
+        root,
+        '--offline',
+        '--format',
+        'json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = json(r.stdout);
+      expect(doc.trace.backend).toMatchObject({ module: 'nginx', target: '127.0.0.1:9' });
+      expect(doc.trace.backend?.params.SCRIPT_FILENAME).toBe(join(dir.path, 'x.php'));
+    } finally {
+      dir.remove();
+    }
   });
 
   it('an unknown --server, a --root that does not exist, a malformed --header, --format nagios', async () => {

@@ -28,7 +28,7 @@ function liveOf(stdout: string, stderr = ''): TraceRequestResult {
     response,
     expectations: [],
     findings: [],
-    apache: apacheAnswerForResponse(response),
+    browser: apacheAnswerForResponse(response),
   };
 }
 
@@ -115,10 +115,45 @@ describe('trace text report', () => {
       error: new FcgiClientError('connect-missing', 'no such socket', { phase: 'connect' }),
       expectations: [],
       findings: [],
-      apache: apacheAnswerForClientError(new FcgiClientError('connect-missing', 'x', { phase: 'connect' })),
+      browser: apacheAnswerForClientError(new FcgiClientError('connect-missing', 'x', { phase: 'connect' })),
     });
     expect(down).toContain('✗ no such socket');
     expect(down).toContain('A browser would see 503 Service Unavailable');
+  });
+
+  it("nginx's words: server and server_name, fastcgi_pass and its upstream, nginx's own statuses and source", () => {
+    const base = fastcgiRoute({}, 'unix:/run/php/php8.2-fpm.sock');
+    const route: Route = {
+      ...base,
+      vhost: { file: '/etc/nginx/sites-enabled/shop', line: 1, serverName: 'shop.example.org' },
+      handler: 'fastcgi_pass',
+      backend: {
+        ...base.backend!,
+        module: 'nginx',
+        mode: 'proxy',
+        upstream: {
+          name: 'php',
+          file: '/etc/nginx/conf.d/php.conf',
+          line: 1,
+          servers: ['unix:/run/php/php8.2-fpm.sock'],
+        },
+      },
+    };
+    const live = {
+      ...liveOf('Status: 502\r\n\r\n'),
+      browser: { status: 504, why: 'the backend did not answer in time', basis: 'source' as const },
+    };
+    const t = formatRouteText(style, route, live, [], { offline: false, server: 'nginx' });
+    expect(t).toContain('server /etc/nginx/sites-enabled/shop:1 (server_name shop.example.org)');
+    expect(t).toContain('FastCGI: fastcgi_pass → unix:/run/php/php8.2-fpm.sock (upstream php)');
+    expect(t).not.toMatch(/^ {2}handler {2}/m);
+    expect(t).toContain("(read from nginx's source)");
+    const s = formatRouteText(style, { ...statusRoute(404), vhost: route.vhost }, undefined, [], {
+      offline: true,
+      server: 'nginx',
+    });
+    expect(s).toContain('nginx answers 404 Not Found itself');
+    expect(s).not.toContain('Apache answers 404 Not Found itself');
   });
 
   it('escapes hostile paths, params and answers', () => {

@@ -63,3 +63,36 @@ describe('moduleVersionComponents: what loaded modules add to the banner', () =>
     }
   });
 });
+
+describe("nginx's version, for $nginx_version", () => {
+  it('reads "nginx version: nginx/1.22.1" (nginx -v writes it on stderr)', async () => {
+    const { parseNginxVersion } = await import('../../src/system/serverVersion.js');
+    expect(parseNginxVersion('nginx version: nginx/1.22.1\n')).toBe('1.22.1');
+    expect(parseNginxVersion('nginx version: openresty/1.21.4.3\n')).toBe('1.21.4');
+    expect(parseNginxVersion('nginx: [emerg] something\n')).toBeUndefined();
+  });
+
+  it('unknown when no binary exists, it hangs past the timer, or it floods; the version from stderr', async () => {
+    const { nginxServerVersion } = await import('../../src/system/serverVersion.js');
+    expect(nginxServerVersion({ binaries: ['/nonexistent/nginx'] })).toBeUndefined();
+    const dir = makeTempDir('nginx-version');
+    try {
+      const slow = dir.join('nginx-slow');
+      writeFileSync(slow, '#!/bin/sh\nexec sleep 5\n');
+      chmodSync(slow, 0o755);
+      const started = Date.now();
+      expect(nginxServerVersion({ binaries: [slow], timeoutMs: 200 })).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(3000);
+      const flood = dir.join('nginx-flood');
+      writeFileSync(flood, '#!/bin/sh\nexec yes "nginx version: nginx/9.9.9" >&2\n');
+      chmodSync(flood, 0o755);
+      expect(nginxServerVersion({ binaries: [flood], timeoutMs: 2000 })).toBeUndefined();
+      const fine = dir.join('nginx');
+      writeFileSync(fine, '#!/bin/sh\necho "nginx version: nginx/1.24.0" >&2\n');
+      chmodSync(fine, 0o755);
+      expect(nginxServerVersion({ binaries: [fine] })).toBe('1.24.0');
+    } finally {
+      dir.remove();
+    }
+  });
+});

@@ -20,7 +20,7 @@ import type { FcgiResponse } from '../../client/request.js';
  *   503 (HTTP_SERVICE_UNAVAILABLE), a timeout 504 (HTTP_GATEWAY_TIME_OUT);
  *   proxy_fcgi_handler: no connection at all → 503.
  */
-export interface ApacheAnswer {
+export interface BrowserAnswer {
   /** The HTTP status the browser receives. */
   status: number;
   /** The Location header, for a redirect. */
@@ -31,6 +31,9 @@ export interface ApacheAnswer {
   /** 'observed': checked against a real Apache 2.4 by the integration test; 'source': read from httpd's source only. */
   basis: 'source' | 'observed';
 }
+
+/** The same shape for each web server (nginx's: nginxAnswer.ts). */
+export type ApacheAnswer = BrowserAnswer;
 
 /** Whether the header block holds a Status line (the client parses it into `status` and drops the header). */
 function sentStatus(response: FcgiResponse): boolean {

@@ -1,10 +1,12 @@
+import type { RecordTrace } from '../../client/connection.js';
 import { FcgiClientError } from '../../client/errors.js';
 import { evaluateExpectations, type ExpectationResult } from '../../client/expectations.js';
 import { sendRequest, type FcgiResponse } from '../../client/request.js';
 import { formatTarget, parseTarget, TargetError, type Target } from '../../client/target.js';
 import type { Finding } from '../../findings/finding.js';
 import type { Route } from '../../routing/types.js';
-import { apacheAnswerForClientError, apacheAnswerForResponse, type ApacheAnswer } from './apacheAnswer.js';
+import { apacheAnswerForClientError, apacheAnswerForResponse, type BrowserAnswer } from './apacheAnswer.js';
+import type { ReceivedRecord } from './nginxAnswer.js';
 import { refineSilentClose } from './foreignProtocol.js';
 import { findingForClientError, findingsForResponse } from './outcome.js';
 import type { ScriptAccessSystem } from './scriptAccess.js';
@@ -25,15 +27,35 @@ export interface TraceRequestResult {
   error?: FcgiClientError;
   expectations: ExpectationResult[];
   findings: Finding[];
-  /** What a browser would get from Apache for this answer. */
-  apache?: ApacheAnswer;
+  /** What a browser would get from the web server (Apache, nginx) for this answer. */
+  browser?: BrowserAnswer;
 }
+
+/**
+ * How a web server turns the backend's answer into what a browser gets:
+ * Apache's mod_proxy_fcgi (the default) or nginx's fastcgi module. `records`
+ * are the records the backend sent, in order (nginx buffers them whole).
+ */
+export interface BrowserAnswerModel {
+  forResponse(response: FcgiResponse, records: readonly ReceivedRecord[]): BrowserAnswer;
+  forError(err: FcgiClientError, records: readonly ReceivedRecord[]): BrowserAnswer;
+}
+
+const APACHE_ANSWERS: BrowserAnswerModel = {
+  forResponse: (response) => apacheAnswerForResponse(response),
+  forError: (err) => apacheAnswerForClientError(err),
+};
 
 export interface TraceRequestOptions {
   timeoutMs: number;
   /** The machine, to tell who closed a connection silently (uWSGI's native socket); default: the live one, read only then. */
   system?: ScriptAccessSystem;
+  /** The web server in front (default Apache's mod_proxy_fcgi). */
+  answers?: BrowserAnswerModel;
 }
+
+/** Records kept of one answer: enough to place the end of any header block nginx could buffer. */
+const MAX_RECORDS = 4096;
 
 /** Why a fastcgi route has no endpoint to ask: the module starts the process itself. */
 function startedByApache(route: Route): string {
@@ -53,7 +75,14 @@ export async function requestRoute(route: Route, opts: TraceRequestOptions): Pro
   const none: TraceRequestResult = { expectations: [], findings: [] };
   if (route.outcome !== 'fastcgi' || !route.backend)
     return { ...none, skipped: 'the request does not reach a FastCGI backend' };
-  if (route.backend.target === null) return { ...none, skipped: startedByApache(route) };
+  if (route.backend.target === null)
+    return {
+      ...none,
+      skipped:
+        route.backend.module === 'nginx'
+          ? "fastcgi_pass's address is not known here (a variable the route cannot evaluate, see the route): no endpoint to ask"
+          : startedByApache(route),
+    };
   let target: Target;
   try {
     target = parseTarget(route.backend.target);
@@ -62,9 +91,16 @@ export async function requestRoute(route: Route, opts: TraceRequestOptions): Pro
     return { ...none, skipped: `the backend address ${route.backend.target} cannot be asked: ${err.message}` };
   }
   const params = Object.entries(route.backend.params);
+  const answers = opts.answers ?? APACHE_ANSWERS;
+  // The records as they come (bounded: a record list stops growing past the header's worth).
+  const records: ReceivedRecord[] = [];
+  const trace = (t: RecordTrace) => {
+    if (t.direction === 'received' && records.length < MAX_RECORDS)
+      records.push({ type: t.type, contentLength: t.contentLength });
+  };
   let response: FcgiResponse;
   try {
-    response = await sendRequest(target, { params, timeoutMs: opts.timeoutMs });
+    response = await sendRequest(target, { params, timeoutMs: opts.timeoutMs, trace });
   } catch (err) {
     if (!(err instanceof FcgiClientError)) throw err;
     return {
@@ -73,7 +109,7 @@ export async function requestRoute(route: Route, opts: TraceRequestOptions): Pro
       where: formatTarget(target),
       error: err,
       findings: [await refineSilentClose(findingForClientError(target, err), err, target, opts.system)],
-      apache: apacheAnswerForClientError(err),
+      browser: answers.forError(err, records),
     };
   }
   // No expectations of our own: the default (any 2xx or 3xx), as ping without --expect-status.
@@ -88,6 +124,6 @@ export async function requestRoute(route: Route, opts: TraceRequestOptions): Pro
       scriptFilename,
       scriptGiven: scriptFilename !== undefined,
     }),
-    apache: apacheAnswerForResponse(response),
+    browser: answers.forResponse(response, records),
   };
 }

@@ -33,23 +33,23 @@ describe('requestRoute', () => {
     expect(echoed.params).toEqual(route.backend!.params);
     expect(Object.keys(echoed.params)).toEqual(Object.keys(route.backend!.params));
     expect(r.findings).toEqual([]);
-    expect(r.apache).toMatchObject({ status: 200, contentType: 'application/json' });
-    expect(traceExitStatus(route, r.findings, 'error', r.apache?.status)).toBe(0);
+    expect(r.browser).toMatchObject({ status: 200, contentType: 'application/json' });
+    expect(traceExitStatus(route, r.findings, 'error', r.browser?.status)).toBe(0);
   });
 
   it('an error status from the backend: the finding ping gives, and exit 1', async () => {
     const route = fastcgiRoute({ QUERY_STRING: 'status=500' }, `unix:${sock}`);
     const r = await requestRoute(route, { timeoutMs: 5000 });
     expect(r.findings.map((f) => f.id)).toEqual(['backend-error-status']);
-    expect(r.apache?.status).toBe(500);
-    expect(traceExitStatus(route, r.findings, 'error', r.apache?.status)).toBe(1);
+    expect(r.browser?.status).toBe(500);
+    expect(traceExitStatus(route, r.findings, 'error', r.browser?.status)).toBe(1);
   });
 
   it('a socket that does not exist: socket-missing, and a browser would get 503', async () => {
     const route = fastcgiRoute({}, `unix:${dir.join('absent.sock')}`);
     const r = await requestRoute(route, { timeoutMs: 2000 });
     expect(r.findings.map((f) => f.id)).toEqual(['socket-missing']);
-    expect(r.apache?.status).toBe(503);
+    expect(r.browser?.status).toBe(503);
     expect(r.error?.code).toBe('connect-missing');
   });
 

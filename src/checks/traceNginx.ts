@@ -1,0 +1,193 @@
+/**
+ * `trace URL` through nginx (issue 17 §2): nginx's root configuration located
+ * and read as nginx reads it (src/nginx), the route nginx computes for the
+ * request (src/routing/nginx), then (unless offline) that very request sent
+ * to the backend, and what a browser would get through nginx for its answer.
+ * The CLI only parses arguments and picks a reporter.
+ */
+import * as path from 'node:path';
+import type { Finding } from '../findings/finding.js';
+import {
+  LiveNginxSource,
+  locateNginxRoot,
+  type NginxConfig,
+  type NginxFileSource,
+  type NginxLocated,
+  nginxMasterOptions,
+  readNginxConfig,
+} from '../nginx/index.js';
+import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
+import { routeNginx } from '../routing/nginx/index.js';
+import type { Route, RouteRequest } from '../routing/types.js';
+import type { FileSystem, Network, Processes } from '../system/types.js';
+import { nginxConfigFindings, scriptFilenameFindings } from './nginx/routeFindings.js';
+import {
+  NGINX_DEFAULT_BUFFER_SIZE,
+  type NginxAnswerContext,
+  nginxAnswerForClientError,
+  nginxAnswerForResponse,
+  parseNginxSize,
+} from './request/nginxAnswer.js';
+import type { TraceRequestResult } from './request/traceRequest.js';
+
+export interface NginxTraceOptions {
+  /** `--root FILE`: nginx's root configuration. */
+  root?: string;
+  offline: boolean;
+  timeoutMs: number;
+  system: { fs: FileSystem; processes: Pick<Processes, 'commandLines'>; network: Pick<Network, 'hostname'> };
+  /** The files nginx reads (default: the live machine's). */
+  source?: NginxFileSource;
+  /** `nginx -v` of the binary that owns the configuration (the master's executable when one runs), for $nginx_version. */
+  nginxVersion?: (binary: string | undefined) => string | undefined;
+  /** Whether we read as root, as nginx's master does (default: our uid is 0). */
+  asRoot?: boolean;
+}
+
+export type NginxTraceResult =
+  | { ok: true; config: NginxConfig; route: Route; live?: TraceRequestResult; findings: Finding[]; how: string }
+  | { ok: false; why: string };
+
+/** The executable of a master whose title is "nginx: master process /usr/sbin/nginx -c …". */
+function masterBinary(master: string | undefined): string | undefined {
+  const word = /^nginx: master process (\S+)/.exec(master ?? '')?.[1];
+  return word?.startsWith('/') ? word : undefined;
+}
+
+/**
+ * `--root FILE` that a running master reads (`nginx -c FILE -p DIR`): its -p,
+ * not the layout's compiled-in prefix, resolves relative paths.
+ */
+function withRunningPrefix(located: NginxLocated, commandLines: readonly (readonly string[])[]): NginxLocated {
+  for (const cmdline of commandLines) {
+    const o = nginxMasterOptions(cmdline);
+    if (!o?.conf || !o.prefix) continue;
+    const prefix = o.prefix.endsWith('/') ? o.prefix : `${o.prefix}/`;
+    const conf = o.conf.startsWith('/') ? o.conf : prefix + o.conf;
+    if (path.posix.resolve(conf) === located.root)
+      return { ...located, prefix, master: cmdline.filter((w) => w !== '').join(' ') };
+  }
+  return located;
+}
+
+/** The level a directive is written in: a location, an `if` in it, a server, or http. */
+function levelHolding(model: NginxModel, file: string, line: number): Level | undefined {
+  const search = (level: Level): Level | undefined => {
+    if (level.body.some((d) => d.file === file && d.line === line && d.name !== 'location' && d.name !== 'if'))
+      return level;
+    for (const ifLevel of level.ifs?.values() ?? []) {
+      const found = search(ifLevel);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const inLocations = (locs: NginxModel['servers'][number]['locations']): Level | undefined => {
+    for (const l of locs) {
+      const found = search(l.level) ?? inLocations(l.nested);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  for (const server of model.servers) {
+    const level = inLocations(server.locations) ?? search(server.level);
+    if (level) return level;
+  }
+  return search(model.http);
+}
+
+/** What shapes nginx's handling of the backend's answer, from the level of the route's fastcgi_pass. */
+export function answerContext(config: NginxConfig, route: Route): NginxAnswerContext {
+  const pass = [...route.steps].reverse().find((s) => s.what === 'backend' && s.file && s.line);
+  const model = buildModel(config);
+  const level = (pass?.file && pass.line ? levelHolding(model, pass.file, pass.line) : undefined) ?? model.http;
+  const size = setting(level, 'fastcgi_buffer_size');
+  const bytes = size ? parseNginxSize(size.args[0] ?? '') : undefined;
+  return {
+    bufferSize: bytes ?? NGINX_DEFAULT_BUFFER_SIZE,
+    ...(size && bytes !== undefined ? { bufferSizeAt: `${size.file}:${size.line}` } : {}),
+    readTimeout: setting(level, 'fastcgi_read_timeout')?.args[0] ?? '60s',
+    interceptErrors: setting(level, 'fastcgi_intercept_errors')?.args[0] === 'on',
+  };
+}
+
+export async function runNginxTrace(request: RouteRequest, options: NginxTraceOptions): Promise<NginxTraceResult> {
+  const source = options.source ?? new LiveNginxSource();
+  const commandLines = options.system.processes.commandLines().map((c) => c.cmdline);
+  const found = locateNginxRoot({
+    ...(options.root !== undefined ? { root: options.root } : {}),
+    commandLines,
+    source,
+  });
+  const located = found?.how === 'option' ? withRunningPrefix(found, commandLines) : found;
+  if (!located)
+    return {
+      ok: false,
+      why: 'no nginx configuration found (looked for a running master, /etc/nginx/nginx.conf, /usr/local/nginx/conf/nginx.conf, /usr/local/etc/nginx/nginx.conf): name it with --root FILE',
+    };
+  const rootStat = source.stat(located.root);
+  if (rootStat.kind !== 'file')
+    return {
+      ok: false,
+      why: `${located.root}${located.how === 'master' ? ` (read by ${located.master ?? 'the running master'})` : ''}: ${
+        rootStat.kind !== 'missing'
+          ? 'not a file'
+          : rootStat.code === 'EACCES'
+            ? 'permission denied (nginx reads it as root)'
+            : rootStat.code === 'ENOENT' || rootStat.code === undefined
+              ? 'does not exist'
+              : rootStat.code
+      }`,
+    };
+  const config = readNginxConfig(located.root, {
+    source,
+    prefix: located.prefix,
+    ...(options.asRoot !== undefined ? { asRoot: options.asRoot } : {}),
+  });
+  if (config.files.length === 0) {
+    const issue = config.issues.find((i) => i.file === located.root);
+    return { ok: false, why: issue?.message ?? `${located.root} could not be read` };
+  }
+  // The binary that owns the configuration: the running master's, else a source build's <prefix>sbin/nginx.
+  const ownPrefix = located.prefix !== '/usr/share/nginx/' && located.prefix !== '/etc/nginx/';
+  const sbin = `${located.prefix}sbin/nginx`;
+  const binary = masterBinary(located.master) ?? (ownPrefix && source.stat(sbin).kind === 'file' ? sbin : undefined);
+  const version = options.nginxVersion?.(binary);
+  const hostname = options.system.network.hostname();
+  const route = routeNginx(config, request, {
+    fs: options.system.fs,
+    ...(version ? { nginxVersion: version } : {}),
+    ...(hostname ? { hostname } : {}),
+  });
+  let live: TraceRequestResult | undefined;
+  if (!options.offline) {
+    // Loaded only here: an offline trace needs no client.
+    const { requestRoute } = await import('./request/traceRequest.js');
+    const ctx = answerContext(config, route);
+    live = await requestRoute(route, {
+      timeoutMs: options.timeoutMs,
+      answers: {
+        forResponse: (response, records) => nginxAnswerForResponse(response, records, ctx),
+        forError: (err, records) => nginxAnswerForClientError(err, records, ctx),
+      },
+    });
+  }
+  const missing = scriptFilenameFindings(route, live?.response?.stderr);
+  // Without SCRIPT_FILENAME, PHP-FPM's "Primary script unknown" is the effect: the missing param is the cause
+  // (the request step words that answer for `ping`, whose fix is --script), so the answer becomes its evidence.
+  const liveFindings = (live?.findings ?? []).filter((f) => missing.length === 0 || f.id !== 'primary-script-unknown');
+  const answered = live?.response;
+  for (const f of missing)
+    if (answered)
+      f.evidence.push({
+        kind: 'request',
+        text: `the backend answered ${answered.status}${/Primary script unknown/.test(answered.stderr) ? ', stderr "Primary script unknown"' : ''}`,
+      });
+  const findings: Finding[] = [...nginxConfigFindings(config), ...missing, ...liveFindings];
+  const how =
+    located.how === 'option'
+      ? `--root ${located.root}`
+      : located.how === 'master'
+        ? `the running master (${located.master ?? ''})`
+        : located.root;
+  return { ok: true, config, route, ...(live ? { live } : {}), findings, how };
+}
