@@ -27,6 +27,13 @@ export function strcmp(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
+/** `names` in strcmp's order, each encoded once (a sort calling strcmp encodes both sides of every comparison). */
+function sortedAsStrcmp(names: string[]): string[] {
+  const keyed = names.map((name) => ({ name, bytes: Buffer.from(name, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.bytes, b.bytes));
+  return keyed.map((k) => k.name);
+}
+
 /** ngx_conf_include: the path is a pattern when it holds one of `*?[` (strpbrk). */
 export function isGlobPattern(p: string): boolean {
   return hasWildcard(p);
@@ -82,8 +89,7 @@ export function expandGlob(pattern: string, src: NginxFileSource): GlobResult {
     if (current.length === 0) break;
   }
   const files = current.map((f) => (absolute ? f : f.replace(/^\.\//, '')));
-  files.sort(strcmp);
-  const out: GlobResult = { files };
+  const out: GlobResult = { files: sortedAsStrcmp(files) };
   if (truncated) out.truncated = true;
   if (denied.length > 0) out.denied = denied;
   return out;
