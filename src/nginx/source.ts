@@ -44,8 +44,8 @@ function errCode(e: unknown): string {
 }
 
 /**
- * The rest of an open regular file, `size` bytes as fstat said (more or less
- * when it changes meanwhile, never past the limit). Not fs.readFileSync(fd):
+ * An open regular file, the `size` bytes fstat said (fewer when it shrinks
+ * meanwhile; a size of 0, as /proc's files show, is read to its end, never past the limit). Not fs.readFileSync(fd):
  * it fstats the descriptor again, one system call more per file (5,000 sites).
  */
 function readWhole(fd: number, size: number): Buffer {
@@ -61,6 +61,8 @@ function readWhole(fd: number, size: number): Buffer {
     const n = fs.readSync(fd, buf, filled, buf.length - filled, null);
     if (n === 0) break;
     filled += n;
+    // As readFileSync: a regular file is read up to the size fstat gave (no read more to see its end).
+    if (size > 0 && filled === size) break;
   }
   return filled === buf.length ? buf : buf.subarray(0, filled);
 }

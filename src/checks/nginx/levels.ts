@@ -8,6 +8,7 @@
 import type { NginxDirective } from '../../nginx/index.js';
 import {
   inherited,
+  inheritedFrom,
   setting,
   type Level,
   type LocationConf,
@@ -54,7 +55,25 @@ function walkLocations(
 }
 
 /** Every level with its own fastcgi_pass, server by server, in reading order. */
-export function passLevels(routing: NginxModel, setups: readonly FastcgiSetup[] = []): PassLevel[] {
+export function passLevels(routing: NginxModel, setups: readonly FastcgiSetup[] = NO_SETUPS): PassLevel[] {
+  // Each check asks for them (6 walks of 5,000 servers otherwise): made once per model and setups.
+  let bySetups = passLevelsMade.get(routing);
+  if (!bySetups) {
+    bySetups = new WeakMap();
+    passLevelsMade.set(routing, bySetups);
+  }
+  let made = bySetups.get(setups);
+  if (!made) {
+    made = makePassLevels(routing, setups);
+    bySetups.set(setups, made);
+  }
+  return made.slice();
+}
+
+const NO_SETUPS: readonly FastcgiSetup[] = [];
+const passLevelsMade = new WeakMap<NginxModel, WeakMap<readonly FastcgiSetup[], PassLevel[]>>();
+
+function makePassLevels(routing: NginxModel, setups: readonly FastcgiSetup[]): PassLevel[] {
   const byLine = new Map(setups.map((s) => [`${s.definedAt.file}:${s.definedAt.line}`, s]));
   const out: PassLevel[] = [];
   for (const server of routing.servers) {
@@ -71,10 +90,7 @@ export function effectiveParams(level: Level): NginxDirective[] {
 
 /** The level whose fastcgi_param list is in effect at `level` (undefined when none has any). */
 export function paramsSource(level: Level): Level | undefined {
-  const first = effectiveParams(level)[0];
-  if (!first) return undefined;
-  for (let l: Level | null = level; l; l = l.parent) if (l.body.includes(first)) return l;
-  return undefined;
+  return inheritedFrom(level, 'fastcgi_param');
 }
 
 /**

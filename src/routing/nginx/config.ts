@@ -105,6 +105,12 @@ export function inherited(level: Level, name: string): NginxDirective[] {
   return [];
 }
 
+/** The level whose directives named `name` are in effect at `level` (inherited's source), undefined when none has any. */
+export function inheritedFrom(level: Level, name: string): Level | undefined {
+  for (let l: Level | null = level; l; l = l.parent) if (byName(l.body).has(name)) return l;
+  return undefined;
+}
+
 /**
  * A level's directives grouped by name, made on first lookup: the http level
  * holds every server (5,000 in a large setup) and each server's lookups reach it.
