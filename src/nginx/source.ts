@@ -68,6 +68,14 @@ function readWhole(fd: number, size: number): Buffer {
 }
 
 export class LiveNginxSource implements NginxFileSource {
+  /**
+   * Paths a directory listing showed as regular files (d_type, not a symlink):
+   * readFile need not stat them before opening (an include of sites-enabled/*
+   * with 5,000 sites: 5,000 system calls). The fstat after the open still
+   * refuses what is no longer a regular file.
+   */
+  private readonly listedRegular = new Set<string>();
+
   stat(file: string): NginxStat {
     try {
       const st = fs.statSync(file);
@@ -79,7 +87,10 @@ export class LiveNginxSource implements NginxFileSource {
 
   readDir(dir: string): NginxListing {
     try {
-      return { ok: true, names: fs.readdirSync(dir) };
+      const entries = fs.readdirSync(dir, { withFileTypes: true });
+      const names = entries.map((e) => e.name);
+      for (const e of entries) if (e.isFile()) this.listedRegular.add(path.posix.join(dir, e.name));
+      return { ok: true, names };
     } catch (e) {
       return { ok: false, code: errCode(e) };
     }
@@ -88,13 +99,15 @@ export class LiveNginxSource implements NginxFileSource {
   readFile(file: string): NginxRead {
     let fd: number | undefined;
     try {
-      // stat before open: opening a FIFO blocks, opening a device can act on it.
-      const st = fs.statSync(file);
-      if (st.isDirectory()) return { ok: false, code: 'EISDIR' };
-      // A device's size is 0, so nginx reads nothing from it (`include /dev/null;` is an idiom): read as empty, never opened.
-      if (st.isCharacterDevice() || st.isBlockDevice()) return { ok: true, data: Buffer.alloc(0) };
-      if (st.isFIFO()) return { ok: false, code: 'EFIFO' };
-      if (!st.isFile()) return { ok: false, code: 'ENOTREG' };
+      if (!this.listedRegular.has(file)) {
+        // stat before open: opening a FIFO blocks, opening a device can act on it.
+        const st = fs.statSync(file);
+        if (st.isDirectory()) return { ok: false, code: 'EISDIR' };
+        // A device's size is 0, so nginx reads nothing from it (`include /dev/null;` is an idiom): read as empty, never opened.
+        if (st.isCharacterDevice() || st.isBlockDevice()) return { ok: true, data: Buffer.alloc(0) };
+        if (st.isFIFO()) return { ok: false, code: 'EFIFO' };
+        if (!st.isFile()) return { ok: false, code: 'ENOTREG' };
+      }
       // O_NONBLOCK and fstat again: the entry may have been replaced since the stat.
       fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const again = fs.fstatSync(fd);
