@@ -9,6 +9,7 @@ import type { NginxDirective } from '../../nginx/index.js';
 import {
   inherited,
   inheritedFrom,
+  ownDirectives,
   setting,
   type Level,
   type LocationConf,
@@ -173,8 +174,9 @@ export function settingIn(routing: NginxModel, level: Level, name: string): Ngin
  * including site's finding.
  */
 export function ownStatement(level: Level, d: NginxDirective): NginxDirective {
-  for (const x of level.body) {
-    if (x.name === 'include' && d.includedFrom.includes(`${x.file}:${x.line}`)) return x;
+  // Only the level's own includes: the http level may hold 5,000 servers.
+  for (const x of ownDirectives(level, 'include')) {
+    if (d.includedFrom.includes(`${x.file}:${x.line}`)) return x;
   }
   return d;
 }
@@ -183,7 +185,7 @@ export function ownStatement(level: Level, d: NginxDirective): NginxDirective {
 export function ownStatementUp(level: Level, d: NginxDirective): NginxDirective {
   for (let l: Level | null = level; l; l = l.parent) {
     const own = ownStatement(l, d);
-    if (own !== d || l.body.includes(d)) return own;
+    if (own !== d || ownDirectives(l, d.name).includes(d)) return own;
   }
   return d;
 }

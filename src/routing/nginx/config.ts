@@ -111,6 +111,13 @@ export function inheritedFrom(level: Level, name: string): Level | undefined {
   return undefined;
 }
 
+/** The directives named `name` written in the level's own block, in order (none: an empty list). */
+export function ownDirectives(level: Level, name: string): readonly NginxDirective[] {
+  return byName(level.body).get(name) ?? NONE;
+}
+
+const NONE: readonly NginxDirective[] = Object.freeze([]);
+
 /**
  * A level's directives grouped by name, made on first lookup: the http level
  * holds every server (5,000 in a large setup) and each server's lookups reach it.
