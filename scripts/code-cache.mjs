@@ -55,9 +55,18 @@ async function train(socket, fpmConfig) {
       [0, 1],
     ],
     // nginx offline (check and trace): its reader, routing model and checks, none of which the Apache runs load.
-    [['check', '--offline', '--server', 'nginx', '--root', nginxRoot], [0, 1]],
-    [['check', '--offline', '--server', 'nginx', '--root', nginxRoot, '--format', 'json'], [0, 1]],
-    [['trace', '--offline', '--server', 'nginx', '--root', nginxRoot, 'http://example.com/index.php'], [0, 1]],
+    [
+      ['check', '--offline', '--server', 'nginx', '--root', nginxRoot],
+      [0, 1],
+    ],
+    [
+      ['check', '--offline', '--server', 'nginx', '--root', nginxRoot, '--format', 'json'],
+      [0, 1],
+    ],
+    [
+      ['trace', '--offline', '--server', 'nginx', '--root', nginxRoot, 'http://example.com/index.php'],
+      [0, 1],
+    ],
     [['--help'], [0]],
   ];
   for (const [args, expected] of runs) {

@@ -90,8 +90,7 @@ function declaredVariables(ds: NginxDirective[], out: Set<string>): void {
   for (const d of ds) {
     if (d.name === 'set' && d.args[0]?.startsWith('$')) out.add(d.args[0].slice(1).toLowerCase());
     for (const a of d.args)
-      if (a.includes('(?'))
-        for (const m of a.matchAll(NAMED_CAPTURE)) out.add((m[1] as string).toLowerCase());
+      if (a.includes('(?')) for (const m of a.matchAll(NAMED_CAPTURE)) out.add((m[1] as string).toLowerCase());
     if (d.block) declaredVariables(d.block, out);
   }
 }
