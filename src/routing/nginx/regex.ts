@@ -30,15 +30,16 @@ export type RegexResult = NginxRegex | { error: string };
  * y flag: no lastIndex state). Bounded: past the limit, regexes are translated each time.
  */
 const translated = new Map<string, RegexResult>();
+const translatedCaseless = new Map<string, RegexResult>();
 const MAX_TRANSLATED = 10_000;
 
 /** Translates one nginx (PCRE) regex; `caseless` for `~*` and server names with capitals. */
 export function compileNginxRegex(written: string, caseless = false): RegexResult {
-  const key = caseless ? `i${written}` : `-${written}`;
-  let r = translated.get(key);
+  const made = caseless ? translatedCaseless : translated;
+  let r = made.get(written);
   if (r === undefined) {
     r = translateNginxRegex(written, caseless);
-    if (translated.size < MAX_TRANSLATED) translated.set(key, r);
+    if (made.size < MAX_TRANSLATED) made.set(written, r);
   }
   return r;
 }
