@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Build step after scripts/bundle.mjs: records V8's code cache for the files
 // `ping` and `status` read (dist/bundle/main.cjs, chunks.cjs and what status
-// and status --all load → <file>.v8cache), which bin/load-bundle.cjs reads at run time.
+// and status --all load → <file>.v8cache), and those `check --offline` and
+// `trace --offline` read for Apache and nginx, which bin/load-bundle.cjs reads at run time.
 //
 // The cache holds what V8 compiled while the commands ran (functions are
 // compiled on first call), so this runs them for real, in one process, against
@@ -33,6 +34,7 @@ async function train(socket, fpmConfig) {
     env: { NO_COLOR: '1' },
     stdin: process.stdin,
   };
+  const nginxRoot = join(root, 'fixtures', 'nginx', 'parity', 'laravel', 'nginx.conf');
   /** [arguments, the exit statuses that show the command ran its course] */
   const runs = [
     [['ping', socket, '--expect-body', 'FastCGI works'], [0]],
@@ -50,6 +52,19 @@ async function train(socket, fpmConfig) {
     ],
     [
       ['check', '--offline', join(root, 'fixtures', 'demo', 'external-app-vhost.conf'), '--format', 'json'],
+      [0, 1],
+    ],
+    // nginx offline (check and trace): its reader, routing model and checks, none of which the Apache runs load.
+    [
+      ['check', '--offline', '--server', 'nginx', '--root', nginxRoot],
+      [0, 1],
+    ],
+    [
+      ['check', '--offline', '--server', 'nginx', '--root', nginxRoot, '--format', 'json'],
+      [0, 1],
+    ],
+    [
+      ['trace', '--offline', '--server', 'nginx', '--root', nginxRoot, 'http://example.com/index.php'],
       [0, 1],
     ],
     [['--help'], [0]],

@@ -14,7 +14,13 @@ export { PERMISSIVE_GRAMMAR, type NginxGrammar } from './grammar.js';
 export { locateNginxRoot, nginxMasterOptions, type NginxLocated } from './locate.js';
 export { startupLookups, type StartupLookup } from './upstreams.js';
 export { isFileRead, includeSites, type FileReadVerdict, type IncludeSite } from './reads.js';
-export { LiveNginxSource, MemoryNginxSource, type NginxFileSource, type NginxMemoryEntry } from './source.js';
+export {
+  LiveNginxSource,
+  MemoryNginxSource,
+  RememberingNginxSource,
+  type NginxFileSource,
+  type NginxMemoryEntry,
+} from './source.js';
 
 /** Debian's compiled-in prefix (`nginx -V`: --prefix=/usr/share/nginx). */
 export const DEFAULT_NGINX_PREFIX = '/usr/share/nginx/';

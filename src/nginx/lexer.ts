@@ -66,8 +66,10 @@ function resolveEscapes(raw: string): string {
   return out;
 }
 
+const HIGH_BYTE = /[\x80-\xff]/;
+
 function decode(latin1: string): string {
-  if (!/[\x80-\xff]/.test(latin1)) return latin1;
+  if (!HIGH_BYTE.test(latin1)) return latin1;
   return Buffer.from(latin1, 'latin1').toString('utf8');
 }
 
@@ -77,7 +79,12 @@ export class NginxLexer {
   line = 1;
   private done = false;
 
-  constructor(private readonly text: string) {}
+  /** No byte above 0x7f: the words need no UTF-8 decoding (most files; saves a scan per word). */
+  private readonly ascii: boolean;
+
+  constructor(private readonly text: string) {
+    this.ascii = !HIGH_BYTE.test(text);
+  }
 
   /** The file's bytes as the lexer's text. */
   static fromBytes(data: Buffer): NginxLexer {
@@ -221,7 +228,9 @@ export class NginxLexer {
         }
         if (found) {
           words.push({
-            text: decode(resolveEscapes(text.slice(start, this.pos - 1))),
+            text: this.ascii
+              ? resolveEscapes(text.slice(start, this.pos - 1))
+              : decode(resolveEscapes(text.slice(start, this.pos - 1))),
             line: startLine,
             quoted: wordQuoted,
           });

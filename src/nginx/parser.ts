@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import type { NginxConfig, NginxDirective, NginxFileRead, NginxIssue } from './types.js';
 import { MAIN_CONTEXT, type NginxContext, entriesAcceptInclude } from './context.js';
-import { type LexResult, NginxLexer } from './lexer.js';
+import { type LexResult, type LexWord, NginxLexer } from './lexer.js';
 import { expandGlob, isGlobPattern } from './glob.js';
 import type { NginxFileSource } from './source.js';
 import type { NginxGrammar } from './grammar.js';
@@ -155,11 +155,14 @@ export class NginxReader {
         if (inBlock) this.issue(frame, 'unexpected end of file, expecting "}"', t.line);
         return { kind: 'eof', line: t.line };
       }
-      const [nameWord, ...argWords] = t.words;
+      const words = t.words;
+      const nameWord = words[0];
       if (!nameWord) continue;
+      const args = new Array<string>(words.length - 1);
+      for (let i = 1; i < words.length; i++) args[i - 1] = (words[i] as LexWord).text;
       const d: NginxDirective = {
         name: nameWord.text,
-        args: argWords.map((w) => w.text),
+        args,
         file: frame.file,
         line: nameWord.line,
         includedFrom: frame.includedFrom,

@@ -43,7 +43,39 @@ function errCode(e: unknown): string {
   return typeof e === 'object' && e !== null && 'code' in e ? String((e as { code: unknown }).code) : 'EIO';
 }
 
+/**
+ * An open regular file, the `size` bytes fstat said (fewer when it shrinks
+ * meanwhile; a size of 0, as /proc's files show, is read to its end, never past the limit). Not fs.readFileSync(fd):
+ * it fstats the descriptor again, one system call more per file (5,000 sites).
+ */
+function readWhole(fd: number, size: number): Buffer {
+  let buf = Buffer.allocUnsafe(size > 0 ? size : 8192);
+  let filled = 0;
+  for (;;) {
+    if (filled === buf.length) {
+      if (buf.length >= MAX_NGINX_FILE_BYTES) break;
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_NGINX_FILE_BYTES));
+      buf.copy(bigger, 0, 0, filled);
+      buf = bigger;
+    }
+    const n = fs.readSync(fd, buf, filled, buf.length - filled, null);
+    if (n === 0) break;
+    filled += n;
+    // As readFileSync: a regular file is read up to the size fstat gave (no read more to see its end).
+    if (size > 0 && filled === size) break;
+  }
+  return filled === buf.length ? buf : buf.subarray(0, filled);
+}
+
 export class LiveNginxSource implements NginxFileSource {
+  /**
+   * Paths a directory listing showed as regular files (d_type, not a symlink):
+   * readFile need not stat them before opening (an include of sites-enabled/*
+   * with 5,000 sites: 5,000 system calls). The fstat after the open still
+   * refuses what is no longer a regular file.
+   */
+  private readonly listedRegular = new Set<string>();
+
   stat(file: string): NginxStat {
     try {
       const st = fs.statSync(file);
@@ -55,7 +87,10 @@ export class LiveNginxSource implements NginxFileSource {
 
   readDir(dir: string): NginxListing {
     try {
-      return { ok: true, names: fs.readdirSync(dir) };
+      const entries = fs.readdirSync(dir, { withFileTypes: true });
+      const names = entries.map((e) => e.name);
+      for (const e of entries) if (e.isFile()) this.listedRegular.add(path.posix.join(dir, e.name));
+      return { ok: true, names };
     } catch (e) {
       return { ok: false, code: errCode(e) };
     }
@@ -64,19 +99,21 @@ export class LiveNginxSource implements NginxFileSource {
   readFile(file: string): NginxRead {
     let fd: number | undefined;
     try {
-      // stat before open: opening a FIFO blocks, opening a device can act on it.
-      const st = fs.statSync(file);
-      if (st.isDirectory()) return { ok: false, code: 'EISDIR' };
-      // A device's size is 0, so nginx reads nothing from it (`include /dev/null;` is an idiom): read as empty, never opened.
-      if (st.isCharacterDevice() || st.isBlockDevice()) return { ok: true, data: Buffer.alloc(0) };
-      if (st.isFIFO()) return { ok: false, code: 'EFIFO' };
-      if (!st.isFile()) return { ok: false, code: 'ENOTREG' };
+      if (!this.listedRegular.has(file)) {
+        // stat before open: opening a FIFO blocks, opening a device can act on it.
+        const st = fs.statSync(file);
+        if (st.isDirectory()) return { ok: false, code: 'EISDIR' };
+        // A device's size is 0, so nginx reads nothing from it (`include /dev/null;` is an idiom): read as empty, never opened.
+        if (st.isCharacterDevice() || st.isBlockDevice()) return { ok: true, data: Buffer.alloc(0) };
+        if (st.isFIFO()) return { ok: false, code: 'EFIFO' };
+        if (!st.isFile()) return { ok: false, code: 'ENOTREG' };
+      }
       // O_NONBLOCK and fstat again: the entry may have been replaced since the stat.
       fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
       const again = fs.fstatSync(fd);
       if (!again.isFile()) return { ok: false, code: 'ENOTREG' };
       if (again.size > MAX_NGINX_FILE_BYTES) return { ok: false, code: 'EFBIG' };
-      return { ok: true, data: fs.readFileSync(fd) };
+      return { ok: true, data: readWhole(fd, again.size) };
     } catch (e) {
       return { ok: false, code: errCode(e) };
     } finally {
@@ -200,5 +237,38 @@ export class MemoryNginxSource implements NginxFileSource {
 
   realpath(file: string): string | undefined {
     return this.resolve(file).path;
+  }
+}
+
+/**
+ * Another source whose file reads are kept: `check` reads the tree once and
+ * then scans the same files for suppression comments (src/checks/nginx/markers.ts),
+ * and may read the tree again with one more include; each file is opened once.
+ * The files are small and bounded (MAX_NGINX_FILE_BYTES each, the reader's limits on their number).
+ */
+export class RememberingNginxSource implements NginxFileSource {
+  private readonly reads = new Map<string, NginxRead>();
+
+  constructor(private readonly inner: NginxFileSource) {}
+
+  stat(file: string): NginxStat {
+    return this.inner.stat(file);
+  }
+
+  readDir(dir: string): NginxListing {
+    return this.inner.readDir(dir);
+  }
+
+  readFile(file: string): NginxRead {
+    let r = this.reads.get(file);
+    if (r === undefined) {
+      r = this.inner.readFile(file);
+      this.reads.set(file, r);
+    }
+    return r;
+  }
+
+  realpath(file: string): string | undefined {
+    return this.inner.realpath(file);
   }
 }

@@ -66,6 +66,11 @@ const IF_OPS = new Set(['=', '!=', '-f', '!-f', '-d', '!-d', '-e', '!-e', '-x', 
 
 const NO_VARIABLES: { names: string[] } = Object.freeze({ names: Object.freeze([]) as unknown as string[] });
 
+/** [A-Za-z0-9_] */
+function isNameChar(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x5f;
+}
+
 /**
  * The variables of a script or complex value as src/http/ngx_http_script.c
  * ngx_http_script_compile reads them: `$name`, `${name}`; `$1`…`$9` are
@@ -100,7 +105,7 @@ export function scriptVariables(text: string): { names: string[]; error?: string
         bracket = false;
         break;
       }
-      if (!/[A-Za-z0-9_]/.test(ch)) break;
+      if (!isNameChar(ch.charCodeAt(0))) break;
       end = i + 1;
     }
     const name = text.slice(start, end);
@@ -155,29 +160,31 @@ function scannedArgs(d: NginxDirective): string[] {
 export function unknownVariables(main: readonly NginxDirective[], foreignModules: boolean): NginxIssue[] {
   if (foreignModules) return [];
   const defined = new Set<string>();
-  const uses: { name: string; d: NginxDirective }[] = [];
+  // The first use of each name, in order: only the first of a name unknown is reported.
+  const uses = new Map<string, NginxDirective>();
+  const use = (name: string, d: NginxDirective): void => {
+    if (!uses.has(name)) uses.set(name, d);
+  };
   const walk = (ds: readonly NginxDirective[], inEntries: boolean, inMap = false): void => {
     for (const d of ds) {
       for (const a of d.args) captures(a, defined);
       captures(d.name, defined);
       // ngx_http_map: each value is a complex value.
-      if (inMap && d.args.length === 1) for (const name of references(d.args[0] ?? '')) uses.push({ name, d });
+      if (inMap && d.args.length === 1) for (const name of references(d.args[0] ?? '')) use(name, d);
       if (!inEntries) {
         const at = DEFINES[d.name];
         if (at !== undefined) for (const n of references(d.args[at] ?? '')) defined.add(n);
         if (d.name === 'geo') for (const n of references(d.args.at(-1) ?? '')) defined.add(n);
-        for (const a of scannedArgs(d)) for (const name of references(a)) uses.push({ name, d });
+        for (const a of scannedArgs(d)) for (const name of references(a)) use(name, d);
       }
       if (d.block) walk(d.block, inEntries || ENTRY_BLOCKS.has(d.name), !inEntries && d.name === 'map');
     }
   };
   for (const http of main) if (http.name === 'http' && http.block) walk(http.block, false);
   const out: NginxIssue[] = [];
-  const reported = new Set<string>();
-  for (const { name, d } of uses) {
-    if (defined.has(name) || BUILTIN.has(name) || reported.has(name)) continue;
+  for (const [name, d] of uses) {
+    if (defined.has(name) || BUILTIN.has(name)) continue;
     if (HTTP_VARIABLE_PREFIXES.some((p) => name.startsWith(p))) continue;
-    reported.add(name);
     out.push({
       severity: 'emerg',
       message: `unknown "${name}" variable`,

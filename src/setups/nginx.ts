@@ -15,7 +15,7 @@ function ref(d: NginxDirective): SourceRef {
 }
 
 function section(d: NginxDirective): SectionRef {
-  return { ...ref(d), name: d.name, args: d.args, active: true };
+  return { file: d.file, line: d.line, includedFrom: d.includedFrom, name: d.name, args: d.args, active: true };
 }
 
 /** A `listen` as an address ("*:80", "[::]:443", "unix:/run/x"): ngx_http_core_listen's defaults (port 80). */

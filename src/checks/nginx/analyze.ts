@@ -14,6 +14,7 @@ import {
   LiveNginxSource,
   locateNginxRoot,
   readNginxConfig,
+  RememberingNginxSource,
   type FileReadVerdict,
   type NginxConfig,
   type NginxDirective,
@@ -182,7 +183,8 @@ function layoutOf(config: NginxConfig): ConfigModel['layout'] {
 
 /** Reads nginx's configuration for `check`; undefined when no nginx configuration is found. */
 export function analyzeNginx(options: NginxAnalyzeOptions): NginxAnalysis | undefined {
-  let source = options.source ?? new LiveNginxSource();
+  // Kept reads: the tree may be read twice, and its files are scanned again for suppression comments.
+  let source: NginxFileSource = new RememberingNginxSource(options.source ?? new LiveNginxSource());
   let target = options.target ? path.posix.resolve(options.target) : undefined;
   // A directory (check /etc/nginx): the whole server whose nginx.conf it holds.
   let dirRoot: string | undefined;

@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { routeNginx } from '../../routing/nginx/index.js';
-import type { ServerConf } from '../../routing/nginx/config.js';
+import { ownDirectives, type ServerConf } from '../../routing/nginx/config.js';
 import { parseRouteUrl } from '../../routing/url.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { fsDirReader, walkFiles, type SystemProbes } from '../../system/index.js';
@@ -27,7 +27,7 @@ function serverRoot(
   a: NginxAnalysis,
   s: ServerConf,
 ): { dir: string; at: { file: string; line: number; text: string } } {
-  const d = s.level.body.find((x) => x.name === 'root') ?? a.routing.http.body.find((x) => x.name === 'root');
+  const d = s.level.body.find((x) => x.name === 'root') ?? ownDirectives(a.routing.http, 'root')[0];
   // ngx_http_core_merge_loc_conf: the default root is "html" under the prefix.
   const raw = d?.args[0] ?? 'html';
   const dir = raw.startsWith('/') ? raw : path.posix.join(a.config.prefix, raw);

@@ -8,6 +8,8 @@
 import type { NginxDirective } from '../../nginx/index.js';
 import {
   inherited,
+  inheritedFrom,
+  ownDirectives,
   setting,
   type Level,
   type LocationConf,
@@ -54,7 +56,25 @@ function walkLocations(
 }
 
 /** Every level with its own fastcgi_pass, server by server, in reading order. */
-export function passLevels(routing: NginxModel, setups: readonly FastcgiSetup[] = []): PassLevel[] {
+export function passLevels(routing: NginxModel, setups: readonly FastcgiSetup[] = NO_SETUPS): PassLevel[] {
+  // Each check asks for them (6 walks of 5,000 servers otherwise): made once per model and setups.
+  let bySetups = passLevelsMade.get(routing);
+  if (!bySetups) {
+    bySetups = new WeakMap();
+    passLevelsMade.set(routing, bySetups);
+  }
+  let made = bySetups.get(setups);
+  if (!made) {
+    made = makePassLevels(routing, setups);
+    bySetups.set(setups, made);
+  }
+  return made.slice();
+}
+
+const NO_SETUPS: readonly FastcgiSetup[] = [];
+const passLevelsMade = new WeakMap<NginxModel, WeakMap<readonly FastcgiSetup[], PassLevel[]>>();
+
+function makePassLevels(routing: NginxModel, setups: readonly FastcgiSetup[]): PassLevel[] {
   const byLine = new Map(setups.map((s) => [`${s.definedAt.file}:${s.definedAt.line}`, s]));
   const out: PassLevel[] = [];
   for (const server of routing.servers) {
@@ -71,10 +91,7 @@ export function effectiveParams(level: Level): NginxDirective[] {
 
 /** The level whose fastcgi_param list is in effect at `level` (undefined when none has any). */
 export function paramsSource(level: Level): Level | undefined {
-  const first = effectiveParams(level)[0];
-  if (!first) return undefined;
-  for (let l: Level | null = level; l; l = l.parent) if (l.body.includes(first)) return l;
-  return undefined;
+  return inheritedFrom(level, 'fastcgi_param');
 }
 
 /**
@@ -157,8 +174,9 @@ export function settingIn(routing: NginxModel, level: Level, name: string): Ngin
  * including site's finding.
  */
 export function ownStatement(level: Level, d: NginxDirective): NginxDirective {
-  for (const x of level.body) {
-    if (x.name === 'include' && d.includedFrom.includes(`${x.file}:${x.line}`)) return x;
+  // Only the level's own includes: the http level may hold 5,000 servers.
+  for (const x of ownDirectives(level, 'include')) {
+    if (d.includedFrom.includes(`${x.file}:${x.line}`)) return x;
   }
   return d;
 }
@@ -167,7 +185,7 @@ export function ownStatement(level: Level, d: NginxDirective): NginxDirective {
 export function ownStatementUp(level: Level, d: NginxDirective): NginxDirective {
   for (let l: Level | null = level; l; l = l.parent) {
     const own = ownStatement(l, d);
-    if (own !== d || l.body.includes(d)) return own;
+    if (own !== d || ownDirectives(l, d.name).includes(d)) return own;
   }
   return d;
 }

@@ -10,7 +10,7 @@
  * which check the script with try_files.
  */
 import type { NginxDirective } from '../../nginx/index.js';
-import type { Level } from '../../routing/nginx/config.js';
+import { ownDirectives, type Level } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
 import { at, directiveText, effectiveParams, passLevels, scriptChecked, settingIn, ownStatementUp } from './levels.js';
@@ -38,8 +38,9 @@ export function dotStopsAtNewline(regex: string): boolean {
 function pathInfoVariables(level: Level): Set<string> {
   const out = new Set(['fastcgi_path_info']);
   for (let l: Level | null = level; l; l = l.parent) {
-    for (const d of l.body) {
-      if (d.name === 'set' && /\$\{?fastcgi_path_info\}?/.test(d.args[1] ?? '')) out.add((d.args[0] ?? '').slice(1));
+    // The level's own `set` lines only (the http level may hold 5,000 servers).
+    for (const d of ownDirectives(l, 'set')) {
+      if (/\$\{?fastcgi_path_info\}?/.test(d.args[1] ?? '')) out.add((d.args[0] ?? '').slice(1));
     }
   }
   return out;

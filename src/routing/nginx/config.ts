@@ -83,12 +83,14 @@ export interface NginxModel {
   declared: Set<string>;
 }
 
+const NAMED_CAPTURE = /\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g;
+
 /** Every `set $name` and `(?<name>…)` of the tree (ngx_http_rewrite_set, ngx_http_regex_compile). */
 function declaredVariables(ds: NginxDirective[], out: Set<string>): void {
   for (const d of ds) {
     if (d.name === 'set' && d.args[0]?.startsWith('$')) out.add(d.args[0].slice(1).toLowerCase());
     for (const a of d.args)
-      for (const m of a.matchAll(/\(\?P?<([A-Za-z_][A-Za-z0-9_]*)>/g)) out.add((m[1] as string).toLowerCase());
+      if (a.includes('(?')) for (const m of a.matchAll(NAMED_CAPTURE)) out.add((m[1] as string).toLowerCase());
     if (d.block) declaredVariables(d.block, out);
   }
 }
@@ -96,10 +98,43 @@ function declaredVariables(ds: NginxDirective[], out: Set<string>): void {
 /** The directives named `name` in effect at `level`: the nearest level that has any (nginx's merge). */
 export function inherited(level: Level, name: string): NginxDirective[] {
   for (let l: Level | null = level; l; l = l.parent) {
-    const own = l.body.filter((d) => d.name === name);
-    if (own.length > 0) return own;
+    const own = byName(l.body).get(name);
+    if (own) return own.slice();
   }
   return [];
+}
+
+/** The level whose directives named `name` are in effect at `level` (inherited's source), undefined when none has any. */
+export function inheritedFrom(level: Level, name: string): Level | undefined {
+  for (let l: Level | null = level; l; l = l.parent) if (byName(l.body).has(name)) return l;
+  return undefined;
+}
+
+/** The directives named `name` written in the level's own block, in order (none: an empty list). */
+export function ownDirectives(level: Level, name: string): readonly NginxDirective[] {
+  return byName(level.body).get(name) ?? NONE;
+}
+
+const NONE: readonly NginxDirective[] = Object.freeze([]);
+
+/**
+ * A level's directives grouped by name, made on first lookup: the http level
+ * holds every server (5,000 in a large setup) and each server's lookups reach it.
+ */
+const bodyIndex = new WeakMap<NginxDirective[], Map<string, NginxDirective[]>>();
+
+function byName(body: NginxDirective[]): Map<string, NginxDirective[]> {
+  let index = bodyIndex.get(body);
+  if (!index) {
+    index = new Map();
+    for (const d of body) {
+      const list = index.get(d.name);
+      if (list) list.push(d);
+      else index.set(d.name, [d]);
+    }
+    bodyIndex.set(body, index);
+  }
+  return index;
 }
 
 /** The directive `name` in effect: the first at the nearest level that has it (a second one at the same level is an error nginx reports: "is duplicate"). */
@@ -111,7 +146,11 @@ export function setting(level: Level, name: string): NginxDirective | undefined 
 /** root or alias in effect: the nearest level with either (ngx_http_core_merge_loc_conf merges them as one). */
 export function rootOrAlias(level: Level): { d: NginxDirective; alias: boolean; level: Level } | undefined {
   for (let l: Level | null = level; l; l = l.parent) {
-    const d = l.body.find((x) => x.name === 'root' || x.name === 'alias');
+    const index = byName(l.body);
+    const root = index.get('root')?.[0];
+    const alias = index.get('alias')?.[0];
+    // Both at one level (nginx refuses that): the first written, as a scan finds it.
+    const d = root && alias ? (l.body.indexOf(root) < l.body.indexOf(alias) ? root : alias) : (root ?? alias);
     if (d) return { d, alias: d.name === 'alias', level: l };
   }
   return undefined;

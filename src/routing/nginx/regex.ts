@@ -24,8 +24,27 @@ export interface NginxRegex {
 
 export type RegexResult = NginxRegex | { error: string };
 
+/**
+ * Translations made so far: thousands of sites write the same `location ~ \.php$`.
+ * The results are shared, so no caller may change one (the RegExps have no g or
+ * y flag: no lastIndex state). Bounded: past the limit, regexes are translated each time.
+ */
+const translated = new Map<string, RegexResult>();
+const translatedCaseless = new Map<string, RegexResult>();
+const MAX_TRANSLATED = 10_000;
+
 /** Translates one nginx (PCRE) regex; `caseless` for `~*` and server names with capitals. */
 export function compileNginxRegex(written: string, caseless = false): RegexResult {
+  const made = caseless ? translatedCaseless : translated;
+  let r = made.get(written);
+  if (r === undefined) {
+    r = translateNginxRegex(written, caseless);
+    if (made.size < MAX_TRANSLATED) made.set(written, r);
+  }
+  return r;
+}
+
+function translateNginxRegex(written: string, caseless: boolean): RegexResult {
   // PCRE without the UTF flag: a non-ASCII character of the pattern is its UTF-8 bytes.
   const source = Buffer.from(written, 'utf8').toString('latin1');
   // JavaScript's caseless matching folds Latin-1 letters too, PCRE in nginx's C locale only ASCII.
