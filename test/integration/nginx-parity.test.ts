@@ -28,7 +28,15 @@ const NGINX = BINARIES.nginx;
 const available = hasBinary(NGINX);
 const CORPUS = path.resolve(__dirname, '../../fixtures/nginx/parity');
 const runDir = mkdtempSync(path.join(tmpdir(), 'fcgi-doctor-nginx-parity-'));
-afterAll(() => rmSync(runDir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(runDir, { recursive: true, force: true });
+  // A mutant that cuts an absolute path inside the run directory's name (a ';', ' ' or newline put
+  // into "…/fcgi-doctor-nginx-parity-…/x.log") makes nginx create the cut path next to it.
+  const parent = path.dirname(runDir);
+  const name = path.basename(runDir);
+  for (const e of readdirSync(parent))
+    if (e !== name && name.startsWith(e)) rmSync(path.join(parent, e), { recursive: true, force: true });
+});
 
 function prepare(name: string, from = name): string {
   const dir = path.join(runDir, name);
