@@ -105,8 +105,10 @@ export function webServerOfText(file: string, text: string): WebServerKind | und
  * that cannot be read, whose reader then says what is wrong.
  */
 export function webServerOfFile(file: string, fs: FileSystem): WebServerKind {
-  const head = fs.readHead(file, 64 * 1024);
-  return webServerOfText(file, isProbeError(head) ? '' : head.toString('latin1')) ?? 'apache';
+  // Only a regular file is read: a FIFO named as FILE would block the read (its reader says what it is).
+  const st = fs.stat(file);
+  const head = !isProbeError(st) && st.type === 'file' ? fs.readHead(file, 64 * 1024) : undefined;
+  return webServerOfText(file, head && !isProbeError(head) ? head.toString('latin1') : '') ?? 'apache';
 }
 
 /** Whether a root configuration file is nginx's (webServerOfFile). */
