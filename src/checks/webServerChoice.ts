@@ -5,8 +5,7 @@
  * decides alone; with both, the one whose configuration listens on the URL's
  * port, else the one running; else the user must say (`--server`), and the
  * message says why.
- * A `--root FILE` decides by the file: nginx's `name …;`/`{ }` statements or
- * its name, else Apache.
+ * A `--root FILE` decides by the file (webServerOfFile), as `check FILE` does.
  */
 import type { FileSystem, Processes } from '../system/types.js';
 import { isProbeError } from '../system/types.js';
@@ -70,34 +69,81 @@ export function webServerPresence(system: WebServerChoiceInput['system']): Recor
   };
 }
 
-/** Whether a root configuration file is nginx's: by its name, else by its first statements. */
-export function rootFileIsNginx(file: string, fs: FileSystem): boolean {
-  if (/(^|\/)nginx\.conf$|(^|\/)nginx\//.test(file)) return true;
-  const head = fs.readHead(file, 16 * 1024);
-  if (isProbeError(head)) return false;
-  const text = head
-    .toString('latin1')
+const APACHE_TAG =
+  /^[ \t]*<\/?(VirtualHost|Directory|DirectoryMatch|Location|LocationMatch|Files|FilesMatch|IfModule|IfDefine|IfVersion|Proxy|Macro)\b/im;
+const APACHE_DIRECTIVE =
+  /^[ \t]*(ServerName|DocumentRoot|ProxyPass|SetHandler|AddHandler|LoadModule|Include|IncludeOptional|ServerRoot|FcgidWrapper|FastCgiServer)[ \t]/m;
+const NGINX_BLOCK = /(^|[\s;{}])(server|http|events|location|upstream|stream)(\s+[^;{}\n]*)?\s*\{/m;
+const NGINX_STATEMENT =
+  /(^|[\s;{}])(fastcgi_pass|fastcgi_param|server_name|listen|try_files|proxy_pass|worker_processes|user|pid|error_log|include)\s+[^;\n]*;/m;
+
+/**
+ * The web server whose configuration `text` (the head of `file`) is; undefined when nothing
+ * tells. The content decides first: Apache's configuration is made of `<Section>` tags and
+ * `Directive args` lines, nginx's of `name args;` statements and `{ }` blocks; the file's place
+ * (/etc/nginx, /etc/apache2, /etc/httpd, a name nginx.conf) when the content says neither
+ * (an empty site, a comment-only file).
+ */
+export function webServerOfText(file: string, text: string): WebServerKind | undefined {
+  // Comments out: a commented example of the other server must not decide.
+  const body = text
     .split('\n')
     .filter((l) => !/^\s*#/.test(l))
     .join('\n');
-  // Apache's sections are tags; nginx's blocks are words before '{', its statements end in ';'.
-  if (/^\s*<\/?[A-Za-z]+/m.test(text)) return false;
-  return (
-    /(^|[\s;}])(http|events|server|stream|upstream|location)\s*[^;{}\n]*\{/m.test(text) ||
-    /^\s*(worker_processes|include|user|pid|error_log|fastcgi_pass|listen)\s+[^;\n]*;/m.test(text)
-  );
+  const apache = APACHE_TAG.test(body) || APACHE_DIRECTIVE.test(body);
+  const nginx = NGINX_BLOCK.test(body) || NGINX_STATEMENT.test(body);
+  if (apache && !nginx) return 'apache';
+  if (nginx && !apache) return 'nginx';
+  if (/^\/etc\/nginx(\/|$)|(^|\/)nginx\.conf$|\/nginx\//.test(file)) return 'nginx';
+  if (/^\/etc\/(apache2|httpd)(\/|$)|\/(apache2|httpd)\.conf$/.test(file)) return 'apache';
+  return undefined;
+}
+
+/**
+ * The web server a configuration file (`check FILE`, `--root FILE`) belongs to: its content,
+ * else its place; Apache when neither tells, and for a directory (Apache's DIR form) or a file
+ * that cannot be read, whose reader then says what is wrong.
+ */
+export function webServerOfFile(file: string, fs: FileSystem): WebServerKind {
+  // Only a regular file is read: a FIFO named as FILE would block the read (its reader says what it is).
+  const st = fs.stat(file);
+  const head = !isProbeError(st) && st.type === 'file' ? fs.readHead(file, 64 * 1024) : undefined;
+  return webServerOfText(file, head && !isProbeError(head) ? head.toString('latin1') : '') ?? 'apache';
+}
+
+/** Whether a root configuration file is nginx's (webServerOfFile). */
+export function rootFileIsNginx(file: string, fs: FileSystem): boolean {
+  return webServerOfFile(file, fs) === 'nginx';
+}
+
+/**
+ * The web servers `check` with no FILE looks at: each of the machine (webServerPresence).
+ * Deliberately not chooseWebServer's one: `check` reports on the whole machine, a section per
+ * web server, where `trace` needs the one that answers a URL. Apache alone when neither is
+ * found, so the message is the one users know ("no Apache configuration found").
+ */
+export function webServersOnMachine(system: WebServerChoiceInput['system']): WebServerKind[] {
+  const present = webServerPresence(system);
+  const has = (k: WebServerKind) => present[k].rootFile !== undefined || present[k].running;
+  return [
+    ...(has('apache') || !has('nginx') ? (['apache'] as const) : []),
+    ...(has('nginx') ? (['nginx'] as const) : []),
+  ];
+}
+
+/** `--server` as given: the one message for `check` and `trace`. */
+export function serverOption(server: string): WebServerChoice {
+  return server === 'apache' || server === 'nginx'
+    ? { ok: true, server, why: '--server' }
+    : { ok: false, message: `--server: expected apache or nginx, not "${server}"` };
 }
 
 const ASK = 'say which with --server apache or --server nginx';
 
 export function chooseWebServer(input: WebServerChoiceInput): WebServerChoice {
-  if (input.server !== undefined) {
-    if (input.server === 'apache' || input.server === 'nginx')
-      return { ok: true, server: input.server, why: '--server' };
-    return { ok: false, message: `--server takes apache or nginx, not "${input.server}"` };
-  }
+  if (input.server !== undefined) return serverOption(input.server);
   if (input.root !== undefined) {
-    const server = rootFileIsNginx(input.root, input.system.fs) ? 'nginx' : 'apache';
+    const server = webServerOfFile(input.root, input.system.fs);
     return { ok: true, server, why: `--root ${input.root} is ${server === 'nginx' ? "nginx's" : "Apache's"}` };
   }
   const present = webServerPresence(input.system);

@@ -1,9 +1,8 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { ConfigCheck } from '../checks/config/context.js';
 import { configUnreadable } from '../checks/config/index.js';
 import { runCheck, type CheckReport, type ProbeRunner, type WebRunner } from '../checks/run.js';
 import type { AnalyzeResult } from '../checks/config/index.js';
-import type { WebServerKind } from '../checks/nginx/detect.js';
+import type { WebServerKind } from '../checks/webServerChoice.js';
 import type { Finding } from '../findings/finding.js';
 import { splitByScope } from '../checks/scope.js';
 import { parseSince } from '../logs/timestamps.js';
@@ -227,48 +226,24 @@ interface ServerRun {
   exitCode: number;
 }
 
-/** The web servers to check: --server, else the one FILE (or --root) belongs to, else each found on the machine. */
+/**
+ * The web servers to check, decided as `trace` decides (src/checks/webServerChoice.ts): --server,
+ * else the one FILE (or --root) belongs to, else each found on the machine (not chooseWebServer's
+ * one: check reports on every web server there, a section each).
+ */
 async function chooseServers(target: string | undefined, opts: CheckCliOptions): Promise<WebServerKind[]> {
+  const { serverOption, webServerOfFile, webServersOnMachine } = await import('../checks/webServerChoice.js');
   if (opts.server !== undefined) {
-    if (opts.server !== 'apache' && opts.server !== 'nginx')
-      throw new UsageError(`--server: expected apache or nginx, not "${opts.server}"`);
-    return [opts.server];
+    const chosen = serverOption(opts.server);
+    if (!chosen.ok) throw new UsageError(chosen.message);
+    return [chosen.server];
   }
-  const { webServerOfText, webServersOnMachine } = await import('../checks/nginx/detect.js');
+  const { liveSystem } = await import('../system/index.js');
+  const system = liveSystem();
   const file = target ?? opts.root;
-  if (file !== undefined) {
-    const head = readHead(file, 65536);
-    // A directory (Apache's DIR form) or an unreadable file: Apache's reader says what is wrong, as before.
-    return [
-      (head !== undefined ? webServerOfText(file, head) : undefined) ??
-        (/^\/etc\/nginx(\/|$)/.test(file) ? 'nginx' : 'apache'),
-    ];
-  }
-  const { existsSync } = await import('node:fs');
-  let commandLines: string[][] = [];
-  if (!opts.offline) {
-    const { liveSystem } = await import('../system/index.js');
-    commandLines = liveSystem()
-      .processes.commandLines()
-      .map((c) => c.cmdline);
-  }
-  return webServersOnMachine((p) => existsSync(p), commandLines);
-}
-
-/** The first bytes of a regular file as text, undefined for a directory or what cannot be read. */
-function readHead(file: string, max: number): string | undefined {
-  let fd: number | undefined;
-  try {
-    if (!statSync(file).isFile()) return undefined;
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(max);
-    const n = readSync(fd, buf, 0, max, 0);
-    return buf.subarray(0, n).toString('latin1');
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
+  if (file !== undefined) return [webServerOfFile(file, system.fs)];
+  // Offline, the processes are not asked (no live look): the usual root files alone tell.
+  return webServersOnMachine(opts.offline ? { fs: system.fs, processes: { commandLines: () => [] } } : system);
 }
 
 function noServerMessage(

@@ -507,7 +507,7 @@ export const FINDINGS = [
     id: 'route-mismatch',
     severity: 'warning',
     title: 'The web server does not answer as its configuration says',
-    parts: ['http'],
+    parts: ['http', 'nginx'],
     also: {
       info: "the routing model said its prediction was uncertain (Route.uncertain): the model's guess may be what differs",
     },

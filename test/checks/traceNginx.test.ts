@@ -105,6 +105,28 @@ describe('trace through nginx', () => {
     expect(t.route.outcome).toBe('fastcgi');
   });
 
+  it('trace and check word the same cause the same way (one source per finding)', async () => {
+    const { analyzeNginx, runNginxConfigChecks } = await import('../../src/checks/nginx/index.js');
+    const body =
+      '      include fastcgi_params;\n      fastcgi_buffer_size 16k;\n      fastcgi_pass unix:/run/php/php8.2-fpm.sock;\n';
+    const t = await trace(body);
+    const a = analyzeNginx({ root: '/etc/nginx/nginx.conf', source: tree(body) });
+    if (!a) throw new Error('no configuration');
+    const checked = runNginxConfigChecks(a).findings;
+    const pick = (fs: typeof checked, id: string) => fs.find((f) => f.id === id);
+    // nginx refuses the buffer sizes: the very same finding from both commands.
+    expect(pick(t.findings, 'nginx-config-error')).toEqual(pick(checked, 'nginx-config-error'));
+    expect(pick(t.findings, 'nginx-config-error')?.message).toContain('minus one buffer');
+    // No SCRIPT_FILENAME: the same title, cause and fix; the subject is the URL for trace, the location for check.
+    const traced = pick(t.findings, 'fastcgi-param-missing');
+    const found = pick(checked, 'fastcgi-param-missing');
+    expect(traced?.title).toBe(found?.title);
+    expect(traced?.fix?.replace(/^In [^,]*,/, '')).toBe(found?.fix?.replace(/^In [^,]*,/, ''));
+    const cause = (m = '') => m.slice(m.indexOf(' without a SCRIPT_FILENAME')).replace(/\(.*?\):/, ':');
+    expect(cause(traced?.message)).toBe(cause(found?.message));
+    expect(traced?.location).toEqual(found?.location);
+  });
+
   it("--root of a running master's -c takes the master's -p for relative paths", async () => {
     const source = new MemoryNginxSource({
       '/srv/app/nginx.conf': 'events { }\nhttp {\n  server {\n    listen 80;\n    root html;\n  }\n}\n',

@@ -14,7 +14,7 @@ import { httpGet } from '../../src/checks/http/webGet.js';
 import { liveSystem } from '../../src/system/index.js';
 import { summarizeCheck } from '../../src/report/checkSummary.js';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { NGINX_BINARY, startNginx, type NginxServer } from './harness/nginx.js';
 import { makeTempDir } from './harness/tempdir.js';
 import { startPhpFpm, type StartPhpFpmOptions } from './harness/phpFpm.js';
@@ -183,6 +183,49 @@ server {
     // The healthy Debian site asked the same way: nothing served as text.
     const healthy = await site(debianSite, scripts, { http: true });
     expect(serious(healthy.report)).toEqual([]);
+  });
+
+  // The harness's nginx runs as root (master_process off), so a file its workers may not read cannot be
+  // staged; the contradiction staged is the commonest real one: the file on disk changed, nginx not reloaded.
+  it('--http route-mismatch: nginx answers otherwise than the configuration on disk says (not reloaded)', async () => {
+    const { report } = await site(
+      debianSite,
+      {},
+      {
+        http: true,
+        before: async (nginx) => {
+          const text = readFileSync(nginx.confPath, 'utf8');
+          writeFileSync(
+            nginx.confPath,
+            text.replace('    location / {', '    location = /index.php { return 403; }\n    location / {'),
+          );
+        },
+      },
+    );
+    const f = report.findings.filter((x) => x.id === 'route-mismatch');
+    expect(f).toHaveLength(1);
+    expect(f[0]?.severity).toBe('warning');
+    expect(f[0]?.message).toMatch(
+      /\/index\.php .*nginx answered 200; the configuration on disk says the request is answered by nginx itself with status 403/,
+    );
+    expect(f[0]?.fix).toContain('reload nginx');
+  });
+
+  it('--http: quiet where nginx answers as predicted, and where the prediction is uncertain (a map)', async () => {
+    const healthy = await site(debianSite, {}, { http: true });
+    expect(ids(healthy.report)).not.toContain('route-mismatch');
+    const mapped = await site(
+      (sock, docRoot, port) =>
+        `map $http_x_mode $deny { default 0; block 1; }\n${debianSite(sock, docRoot, port).replace(
+          '    location / {',
+          '    location = /index.php { if ($deny) { return 403; } include snippets/fastcgi-php.conf; fastcgi_pass unix:' +
+            sock +
+            '; }\n    location / {',
+        )}`,
+      {},
+      { http: true },
+    );
+    expect(ids(mapped.report)).not.toContain('route-mismatch');
   });
 
   it('socket-permission-denied: the pool socket is root-only, nginx runs as www-data', async () => {

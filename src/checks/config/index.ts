@@ -19,6 +19,7 @@ import { extractSetups } from '../../setups/index.js';
 import { internalError, type InternalError } from '../internalError.js';
 import { authorizationNotPassedCheck } from './authorizationNotPassed.js';
 import type { ConfigCheck, ConfigModel } from './context.js';
+import { emptyConfigModel } from './emptyModel.js';
 import { directiveContextCheck } from './directiveContext.js';
 import { execcgiOffCheck } from './execcgiOff.js';
 import { handlerLowercasedCheck } from './handlerLowercased.js';
@@ -145,24 +146,10 @@ function lazy<K extends 'vhosts' | 'errorLogs'>(model: ConfigModel, key: K, comp
 
 /** The model when the configuration could not be read at all (a crash of the reader). */
 function emptyModel(opts: AnalyzeOptions): ConfigModel {
-  return {
+  return emptyConfigModel({
     rootFile: opts.root ?? opts.target ?? '(configuration)',
     serverRoot: opts.serverRoot ?? '',
-    layout: 'custom',
-    targetLoaded: false,
-    targetAnalysedAsEnabled: false,
-    filesRead: [],
-    modulesLoaded: [],
-    vhosts: [],
-    errorLogs: [],
-    runtimeDir: '',
-    defines: {},
-    setups: [],
-    tree: [],
-    issues: [],
-    markerComments: [],
-    notes: [],
-  };
+  });
 }
 
 /** The step name of a configuration check, as a user would report it. */

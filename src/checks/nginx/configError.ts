@@ -1,12 +1,47 @@
 /**
  * nginx-config-error: what nginx would report at start (src/nginx's issues, in
- * nginx's own words and at nginx's file:line). An `emerg` means `nginx -t`
- * fails and a reload keeps the old configuration (a restart leaves nginx down).
+ * nginx's own words and at nginx's file:line, and the buffer sizes nginx's
+ * merge refuses: bufferMerge.ts). An `emerg` means `nginx -t` fails and a
+ * reload keeps the old configuration (a restart leaves nginx down).
+ * The one source of this finding for `check` and `trace` (routeFindings.ts).
  */
+import type { Finding } from '../../findings/finding.js';
+import type { NginxConfig, NginxIssue } from '../../nginx/index.js';
+import type { NginxModel } from '../../routing/nginx/config.js';
 import { finding } from '../config/make.js';
+import { bufferMergeDetails, fastcgiBufferMergeIssue } from './bufferMerge.js';
 import type { NginxCheck } from './context.js';
 
+/** Enough to show what is wrong; a generated tree can hold thousands. */
 const MAX_ISSUES = 200;
+
+/** One issue nginx reports, as a finding; `details` adds what nginx does not say (the statements behind it). */
+export function nginxIssueFinding(i: NginxIssue, details?: { evidence: string[]; fix: string }): Finding {
+  const at = `${i.file}${i.line !== undefined ? `:${i.line}` : ''}`;
+  const where = i.line !== undefined ? ` in ${at}` : '';
+  return finding({
+    id: 'nginx-config-error',
+    severity: i.severity === 'emerg' ? 'error' : 'warning',
+    title: i.severity === 'emerg' ? 'nginx refuses this configuration' : 'nginx warns about this configuration',
+    message:
+      i.severity === 'emerg'
+        ? `nginx -t fails with "[emerg] ${i.message}"${where}: nginx does not run this configuration (a reload keeps the old one, a restart leaves nginx down).`
+        : `nginx reports "${i.message}"${where}.`,
+    at: { file: i.file, ...(i.line !== undefined ? { line: i.line } : {}), includedFrom: i.includedFrom },
+    evidence: [`nginx: [${i.severity}] ${i.message}${where}`, ...(details?.evidence ?? [])],
+    fix: details?.fix ?? `Correct ${at}, then run "nginx -t" and reload nginx ("systemctl reload nginx").`,
+  });
+}
+
+/** Every nginx-config-error of a configuration: the reader's issues, then the merge's (nginx checks those last). */
+export function nginxConfigErrorFindings(config: NginxConfig, routing: NginxModel): Finding[] {
+  const out = config.issues.slice(0, MAX_ISSUES).map((i) => nginxIssueFinding(i));
+  const merge = fastcgiBufferMergeIssue(routing);
+  const said = (i: NginxIssue) =>
+    config.issues.some((x) => x.message === i.message && x.file === i.file && x.line === i.line);
+  if (merge && !said(merge.issue)) out.push(nginxIssueFinding(merge.issue, bufferMergeDetails(merge)));
+  return out;
+}
 
 export const nginxConfigErrorCheck: NginxCheck = {
   ids: ['nginx-config-error', 'config-file-unreadable'],
@@ -26,19 +61,6 @@ export const nginxConfigErrorCheck: NginxCheck = {
         }),
       ];
     }
-    return a.config.issues.slice(0, MAX_ISSUES).map((i) =>
-      finding({
-        id: 'nginx-config-error',
-        severity: i.severity === 'emerg' ? 'error' : 'warning',
-        title: i.severity === 'emerg' ? 'nginx refuses this configuration' : 'nginx warns about this configuration',
-        message:
-          i.severity === 'emerg'
-            ? `nginx -t fails with "[emerg] ${i.message}"${i.line !== undefined ? ` in ${i.file}:${i.line}` : ''}: a reload keeps the old configuration and a restart leaves nginx down.`
-            : `nginx reports "${i.message}"${i.line !== undefined ? ` in ${i.file}:${i.line}` : ''}.`,
-        at: { file: i.file, ...(i.line !== undefined ? { line: i.line } : {}), includedFrom: i.includedFrom },
-        evidence: [`nginx: [${i.severity}] ${i.message}${i.line !== undefined ? ` in ${i.file}:${i.line}` : ''}`],
-        fix: `Correct ${i.file}${i.line !== undefined ? `:${i.line}` : ''}, then run "nginx -t" and reload nginx ("systemctl reload nginx").`,
-      }),
-    );
+    return nginxConfigErrorFindings(a.config, a.routing);
   },
 };

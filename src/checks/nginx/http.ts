@@ -4,13 +4,16 @@
  * its name as Host, as a visitor would. A body that is the script's source
  * (`<?php`, `#!`) is source-served-as-text: nginx sent the file instead of
  * passing it to FastCGI (no PHP location matches it, or a location before it
- * serves it). Other differences from the trace are not compared yet.
+ * serves it). Otherwise nginx's answer is held against the trace's prediction
+ * (routeMismatch below), as compare.ts does for Apache.
  */
 import type { Finding } from '../../findings/finding.js';
 import type { ConfigModel } from '../config/index.js';
 import type { Discovery } from '../discovery/discover.js';
 import { looksLikeSource } from '../http/compare.js';
-import type { SetupUrl, WebGet } from '../http/webGet.js';
+import type { SetupUrl, WebAnswer, WebGet } from '../http/webGet.js';
+import type { Route } from '../../routing/types.js';
+import { answerContext } from '../traceNginx.js';
 
 /** Each a real request to a production site, bounded by the timeout. */
 export const MAX_NGINX_WEB_URLS = 20;
@@ -43,7 +46,30 @@ export async function nginxWebRequests(
       continue;
     }
     const source = looksLikeSource(answer.head);
-    if (!source) continue;
+    if (!source) {
+      const config = model.nginx?.config;
+      const mismatch =
+        d.route && config ? routeMismatch(d.route, answer, answerContext(config, d.route).interceptErrors) : undefined;
+      if (mismatch && d.route)
+        findings.push({
+          id: 'route-mismatch',
+          severity: 'warning',
+          title: 'The web server does not answer as its configuration says',
+          message: `Asked for ${url.path} (Host ${url.hostHeader}) at ${url.host}:${url.port}, nginx ${mismatch.saw}; the configuration on disk says the request is ${predicted(d.route)}. ${mismatch.cause}`,
+          ...(d.setup ? { location: { file: d.setup.definedAt.file, line: d.setup.definedAt.line } } : {}),
+          evidence: [
+            {
+              kind: 'request',
+              text: `GET ${url.path} Host ${url.hostHeader} at ${url.host}:${url.port}: status ${answer.status}${answer.contentType ? ` (Content-Type ${answer.contentType})` : ''}`,
+            },
+            ...(answer.head ? [{ kind: 'request' as const, text: `body starts: ${answer.head.slice(0, 80)}` }] : []),
+            ...routeSteps(d.route),
+          ],
+          fix: mismatch.fix,
+          ...(d.setup ? { setup: d.setup.id } : {}),
+        });
+      continue;
+    }
     const fastcgi = d.route?.outcome === 'fastcgi';
     findings.push({
       id: 'source-served-as-text',
@@ -57,10 +83,7 @@ export async function nginxWebRequests(
           text: `GET ${url.path} Host ${url.hostHeader} at ${url.host}:${url.port}: status ${answer.status}${answer.contentType ? ` (Content-Type ${answer.contentType})` : ''}`,
         },
         { kind: 'request', text: `body starts: ${answer.head.slice(0, 80)}` },
-        ...(d.route?.steps ?? [])
-          .filter((s) => s.file && s.line !== undefined)
-          .slice(-3)
-          .map((s) => ({ kind: 'config' as const, text: `${s.file}:${s.line}: ${s.what}: ${s.text}` })),
+        ...(d.route ? routeSteps(d.route) : []),
       ],
       fix: fastcgi
         ? 'Reload nginx (nginx -t && systemctl reload nginx) so it runs the configuration on disk, then ask again.'
@@ -69,4 +92,79 @@ export async function nginxWebRequests(
     });
   }
   return { findings, notices };
+}
+
+/** The route's last steps with a config line, as evidence a person can check. */
+function routeSteps(route: Route): { kind: 'config'; text: string }[] {
+  return route.steps
+    .filter((s) => s.file && s.line !== undefined)
+    .slice(-3)
+    .map((s) => ({ kind: 'config' as const, text: `${s.file}:${s.line}: ${s.what}: ${s.text}` }));
+}
+
+function predicted(route: Route): string {
+  switch (route.outcome) {
+    case 'fastcgi':
+      return `passed to the FastCGI backend ${route.backend?.target ?? ''}`.trimEnd();
+    case 'static':
+      return `served by nginx as a file${route.file ? ` (${route.file})` : ''}`;
+    default:
+      return `answered by nginx itself with status ${route.status ?? '?'}`;
+  }
+}
+
+/**
+ * nginx's own error page (ngx_http_special_response.c: ngx_http_error_tail, "<hr><center>nginx</center>"),
+ * not a backend's answer (PHP-FPM's "File not found." has no such tail).
+ */
+export function isNginxErrorPage(head: string): boolean {
+  return /<hr><center>nginx(\/[\d.]+)?<\/center>/i.test(head);
+}
+
+/** What the model could not decide about where the request goes (not the params' unknown values). */
+function routingDoubts(route: Route): string[] {
+  // routeNginx words a param whose value it cannot know as "fastcgi_param NAME …": no doubt about the route.
+  return route.uncertain.filter((u) => !u.startsWith('fastcgi_param '));
+}
+
+const RELOAD =
+  "Check that nginx runs the configuration on disk (nginx -t && systemctl reload nginx); if the answer stays the same, run fcgi-doctor trace for this URL and compare its steps with nginx's error log for the request.";
+
+/**
+ * How nginx's answer contradicts a certain prediction; undefined when it agrees, or when the model itself
+ * was unsure where the request goes (a map, a variable it cannot know: no finding, the guess is not the site's fault).
+ */
+export function routeMismatch(
+  route: Route,
+  answer: Pick<WebAnswer, 'status' | 'head'>,
+  interceptErrors: boolean,
+): { saw: string; cause: string; fix: string } | undefined {
+  if (routingDoubts(route).length > 0) return undefined;
+  switch (route.outcome) {
+    case 'status':
+      if (route.status === undefined || answer.status === route.status) return undefined;
+      return {
+        saw: `answered ${answer.status}`,
+        cause:
+          'The running nginx does not run this configuration (it was changed and not reloaded, or another server answers on this address).',
+        fix: RELOAD,
+      };
+    case 'static':
+      if (answer.status !== 403 && answer.status !== 404) return undefined;
+      return {
+        saw: `answered ${answer.status}: it ${answer.status === 404 ? 'does not see' : 'may not read'} the file`,
+        cause: `The file is there for fcgi-doctor; nginx's workers (its user directive) cannot ${answer.status === 404 ? 'reach it: a directory on its path they may not search' : 'read it'}, or the running nginx runs another configuration.`,
+        fix: "Let nginx's user reach the file (namei -l FILE shows each directory's permissions), or reload nginx.",
+      };
+    case 'fastcgi':
+      // With fastcgi_intercept_errors on, nginx's page may stand for the backend's own 403/404.
+      if (interceptErrors || (answer.status !== 403 && answer.status !== 404) || !isNginxErrorPage(answer.head))
+        return undefined;
+      return {
+        saw: `answered ${answer.status} itself, with its own error page: the request never reached FastCGI`,
+        cause: `The script is there for fcgi-doctor, but nginx's workers (its user directive) do not find it: try_files or the location's file test fails for them (a directory on the path they may not search), or the running nginx runs another configuration.`,
+        fix: "Let nginx's user search every directory on the script's path (namei -l FILE; chmod o+x DIR, or add the user to the group), or reload nginx; then ask again.",
+      };
+  }
+  return undefined;
 }

@@ -16,6 +16,7 @@ import { splitPathInfoCheck } from './splitPathInfo.js';
 import { nginxSiteNotReadCheck } from './siteNotRead.js';
 import { analyzeNginx, type NginxAnalyzeOptions } from './analyze.js';
 import type { AnalyzeResult } from '../config/index.js';
+import { emptyConfigModel } from '../config/emptyModel.js';
 
 export { analyzeNginx, type NginxAnalysis, type NginxAnalyzeOptions } from './analyze.js';
 export type { NginxCheck } from './context.js';
@@ -60,25 +61,13 @@ export function analyzeNginxForCheck(
     // The reader collects what is wrong with the input: an exception here is a bug.
     const internal = internalError("reading nginx's configuration", e);
     return {
-      model: {
+      model: emptyConfigModel({
         webServer: 'nginx',
         rootFile: options.root ?? options.target ?? '/etc/nginx/nginx.conf',
         serverRoot: '/etc/nginx/',
-        layout: 'custom',
         targetLoaded: true,
-        targetAnalysedAsEnabled: false,
-        filesRead: [],
-        modulesLoaded: [],
-        vhosts: [],
-        errorLogs: [],
         runtimeDir: '/run',
-        defines: {},
-        setups: [],
-        tree: [],
-        issues: [],
-        markerComments: [],
-        notes: [],
-      },
+      }),
       findings: [],
       internalErrors: [internal],
     };

@@ -14,6 +14,7 @@ import { finding } from '../config/make.js';
 import type { NginxCheck } from './context.js';
 import { at, directiveText, effectiveParams, ownStatement, paramsSource, passesPhp, passLevels } from './levels.js';
 import { inherited } from '../../routing/nginx/config.js';
+import { scriptFilenameMissingFinding } from './scriptFilenameMissing.js';
 
 function names(ds: readonly { args: string[] }[]): Set<string> {
   return new Set(ds.map((d) => d.args[0] ?? ''));
@@ -35,14 +36,15 @@ export const fastcgiParamsCheck: NginxCheck = {
         const src = from ? paramsSource(p.level) : undefined;
         const quoted = from && src ? ownStatement(src, from) : undefined;
         out.push(
-          finding({
-            id: 'fastcgi-param-missing',
-            severity: 'error',
-            title: 'nginx sends PHP no SCRIPT_FILENAME',
-            message: `${where} (${at(p.pass)}) passes requests to ${p.pass.args[0] ?? ''} without a SCRIPT_FILENAME param${from ? ` (the ${params.length} fastcgi_param in effect come from ${include ?? at(from)})` : ' (no fastcgi_param is in effect)'}: PHP-FPM does not know which file to run, answers "File not found." and logs "Primary script unknown" for every page.`,
+          scriptFilenameMissingFinding({
+            subject: `${where} (${at(p.pass)})`,
+            target: p.pass.args[0] ?? '',
+            paramsNote: from
+              ? `the ${params.length} fastcgi_param in effect come from ${include ?? at(from)}`
+              : 'no fastcgi_param is in effect',
+            where,
             at: p.pass,
             evidence: [directiveText(p.pass), ...(quoted ? [directiveText(quoted)] : [])],
-            fix: `In ${where}, add "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;" after the include, or include fastcgi.conf (which sets it) instead of fastcgi_params — on Debian "include snippets/fastcgi-php.conf;" does both; then nginx -t and reload nginx.`,
           }),
         );
       }

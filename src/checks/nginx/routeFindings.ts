@@ -8,27 +8,16 @@
 import type { Finding } from '../../findings/finding.js';
 import type { NginxConfig } from '../../nginx/types.js';
 import type { Route } from '../../routing/types.js';
-import { finding } from '../config/make.js';
+import { buildModel } from '../../routing/nginx/config.js';
+import { nginxConfigErrorFindings } from './configError.js';
+import { scriptFilenameMissingFinding } from './scriptFilenameMissing.js';
 
-/** Enough to show what is wrong; a generated tree can hold thousands. */
-const MAX_ISSUES = 50;
-
+/**
+ * trace's nginx-config-error: the same findings as check's (configError.ts), nginx's
+ * issues and its merge's, for the configuration the route was computed on.
+ */
 export function nginxConfigFindings(config: NginxConfig): Finding[] {
-  return config.issues.slice(0, MAX_ISSUES).map((i) => {
-    const at = `${i.file}${i.line !== undefined ? `:${i.line}` : ''}`;
-    return finding({
-      id: 'nginx-config-error',
-      severity: i.severity === 'emerg' ? 'error' : 'warning',
-      title: i.severity === 'emerg' ? 'nginx refuses this configuration' : 'nginx warns about this configuration',
-      message:
-        i.severity === 'emerg'
-          ? `nginx -t fails with "[emerg] ${i.message}" in ${at}: nginx does not run this configuration (a reload keeps the old one, a restart leaves nginx down), so the route below is what it would do once this is fixed.`
-          : `nginx reports "${i.message}" in ${at}.`,
-      at: { file: i.file, ...(i.line !== undefined ? { line: i.line } : {}), includedFrom: i.includedFrom },
-      evidence: [`nginx: [${i.severity}] ${i.message} in ${at}`],
-      fix: `Correct ${at}, then run "nginx -t" and reload nginx ("systemctl reload nginx").`,
-    });
-  });
+  return nginxConfigErrorFindings(config, buildModel(config));
 }
 
 /**
@@ -58,15 +47,17 @@ export function scriptFilenameFindings(route: Route, backendSaid?: string): Find
   if (!runsScripts(route, backendSaid)) return [];
   const pass = [...route.steps].reverse().find((s) => s.what === 'backend');
   const at = pass?.file ? `${pass.file}${pass.line ? `:${pass.line}` : ''}` : 'the fastcgi_pass';
+  const location = [...route.steps].reverse().find((s) => s.what === 'location');
   return [
-    finding({
-      id: 'fastcgi-param-missing',
-      severity: 'error',
-      title: 'nginx sends the backend no SCRIPT_FILENAME',
-      message: `For ${route.url}, nginx passes the request on (${at}) with ${Object.keys(b.params).length} params and no SCRIPT_FILENAME: PHP-FPM does not know which file to run, answers "File not found." (404) and logs "Primary script unknown". Debian's fastcgi_params has no SCRIPT_FILENAME; fastcgi.conf has.`,
+    scriptFilenameMissingFinding({
+      subject: `For ${route.url}, the fastcgi_pass at ${at}`,
+      target: b.target ?? 'the backend',
+      paramsNote: `params sent: ${Object.keys(b.params).join(', ') || 'none'}`,
+      where: location?.file
+        ? `the location at ${location.file}${location.line ? `:${location.line}` : ''}`
+        : 'the location of that fastcgi_pass',
       ...(pass?.file ? { at: { file: pass.file, ...(pass.line ? { line: pass.line } : {}) } } : {}),
       evidence: [`params sent: ${Object.keys(b.params).join(', ') || 'none'}`],
-      fix: 'Where fastcgi_pass is, add "fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;" after the include, or include fastcgi.conf instead of fastcgi_params (on Debian "include snippets/fastcgi-php.conf;" does both); then nginx -t and reload nginx.',
     }),
   ];
 }

@@ -251,3 +251,50 @@ describe('site-not-loaded', () => {
     expect(a ? ids(runNginxConfigChecks(a).findings) : []).not.toContain('site-not-loaded');
   });
 });
+
+// Parity with nginx -t (fixtures/nginx/parity/fastcgi-buffer-size-*, asked of the real nginx in
+// test/integration/nginx-parity.test.ts): nginx names the http block's closing line.
+describe('nginx-config-error: fastcgi buffer sizes nginx merge refuses', () => {
+  const PARITY = path.join(import.meta.dirname, '../../../fixtures/nginx/parity');
+  function parity(name: string): Finding[] {
+    const file = '/etc/nginx/nginx.conf';
+    const a = analyzeNginx({
+      root: file,
+      source: new MemoryNginxSource({
+        [file]: readFileSync(path.join(PARITY, name, 'nginx.conf'), 'utf8'),
+        '/usr/share/nginx/modules': { dir: true },
+      }),
+    });
+    if (!a) throw new Error('no configuration');
+    return runNginxConfigChecks(a).findings.filter((f) => f.id === 'nginx-config-error');
+  }
+  it('fires on fastcgi_buffer_size 16k alone, in nginx words, at the http block closing line', () => {
+    const [f, ...more] = parity('fastcgi-buffer-size-alone');
+    expect(more).toEqual([]);
+    expect(f?.severity).toBe('error');
+    expect(f?.location).toMatchObject({ file: '/etc/nginx/nginx.conf', line: 11 });
+    expect(f?.message).toContain(
+      '"[emerg] "fastcgi_busy_buffers_size" must be less than the size of all "fastcgi_buffers" minus one buffer" in /etc/nginx/nginx.conf:11',
+    );
+    expect(f?.evidence.map((e) => e.text).join('\n')).toContain('/etc/nginx/nginx.conf:7: fastcgi_buffer_size 16k;');
+    expect(f?.fix).toContain('fastcgi_buffers 8 16k;');
+  });
+  it('stays quiet when fastcgi_buffers make room for the header buffer', () => {
+    expect(parity('fastcgi-buffer-size-with-buffers')).toEqual([]);
+  });
+  it('fires on a busy size below the buffer, and on fewer than 2 buffers', () => {
+    const below = check(
+      'server {\n  location / {\n    fastcgi_buffer_size 16k;\n    fastcgi_buffers 8 16k;\n    fastcgi_busy_buffers_size 8k;\n  }\n}\n',
+    ).filter((x) => x.id === 'nginx-config-error');
+    expect(below[0]?.message).toContain('must be equal to or greater than the maximum of the value');
+    expect(below[0]?.location).toMatchObject({ file: '/etc/nginx/nginx.conf', line: 6 });
+    const one = check('server {\n  fastcgi_buffers 1 4k;\n}\n').filter((x) => x.id === 'nginx-config-error');
+    expect(one[0]?.message).toContain('there must be at least 2 "fastcgi_buffers"');
+  });
+  it('stays quiet on sizes nginx accepts, and in an http block without servers', () => {
+    expect(ids(check('server {\n  fastcgi_buffer_size 8k;\n}\n'))).not.toContain('nginx-config-error');
+    expect(ids(check('server {\n  fastcgi_buffer_size 32k;\n  fastcgi_buffers 16 16k;\n}\n'))).not.toContain(
+      'nginx-config-error',
+    );
+  });
+});

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeNginxForCheck } from '../../../src/checks/nginx/index.js';
-import { webServerOfText, webServersOnMachine } from '../../../src/checks/nginx/detect.js';
+import { webServerOfText, webServersOnMachine } from '../../../src/checks/webServerChoice.js';
 import { runProbes } from '../../../src/checks/probes/index.js';
 import { MemoryNginxSource } from '../../../src/nginx/index.js';
 import { fixtureSystem, type FixtureData } from '../../../src/system/fixture.js';
@@ -231,11 +231,16 @@ describe('which web server a file is', () => {
     expect(webServerOfText('/etc/apache2/sites-available/x.conf', '')).toBe('apache');
     expect(webServerOfText('/srv/x.conf', '')).toBeUndefined();
   });
-  it('finds the servers of a machine', () => {
-    expect(webServersOnMachine((p) => p === '/etc/nginx/nginx.conf', [])).toEqual(['nginx']);
-    expect(webServersOnMachine((p) => p === '/etc/apache2/apache2.conf', [])).toEqual(['apache']);
-    expect(webServersOnMachine(() => true, [])).toEqual(['apache', 'nginx']);
-    expect(webServersOnMachine(() => false, [])).toEqual(['apache']);
+  it('finds the servers of a machine: each one there, Apache when none is', () => {
+    const on = (files: Record<string, string>, cmdlines: string[][] = []) =>
+      webServersOnMachine(
+        fixtureSystem({ files, processes: cmdlines.map((cmdline, i) => ({ pid: 10 + i, comm: 'x', cmdline })) }),
+      );
+    expect(on({ '/etc/nginx/nginx.conf': '' })).toEqual(['nginx']);
+    expect(on({ '/etc/apache2/apache2.conf': '' })).toEqual(['apache']);
+    expect(on({ '/etc/apache2/apache2.conf': '', '/etc/nginx/nginx.conf': '' })).toEqual(['apache', 'nginx']);
+    expect(on({})).toEqual(['apache']);
+    expect(on({}, [['nginx: master process /usr/sbin/nginx -c /opt/n.conf']])).toEqual(['nginx']);
   });
 });
 
