@@ -4,7 +4,7 @@
  * (symlinks and unreadable files included) without touching /etc.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { MemoryTree } from '../util/memoryTree.js';
 
 export type FileKind = 'file' | 'dir' | 'other' | 'missing';
 
@@ -160,64 +160,29 @@ export type MemoryEntry =
   | { dir: true /** listing it fails with EACCES */; unreadable?: true }
   | { special: 'fifo' | 'device' };
 
-const MAX_SYMLINK_HOPS = 40;
-
 /**
  * A tree held in memory. Keys are absolute paths; parent directories exist
  * implicitly. Symlink targets may be relative to the link's directory.
  */
 export class MemoryFileSource implements ConfigFileSource {
-  private readonly entries = new Map<string, MemoryEntry>();
-  private readonly dirs = new Map<string, Set<string>>();
+  private readonly tree = new MemoryTree<MemoryEntry>({
+    symlinkOf: (e) => (typeof e === 'object' && !Buffer.isBuffer(e) && 'symlink' in e ? e.symlink : undefined),
+    isDirectory: (e) => typeof e === 'object' && !Buffer.isBuffer(e) && 'dir' in e,
+  });
+  private readonly entries = this.tree.entries;
+  private readonly dirs = this.tree.dirs;
 
   constructor(tree: Record<string, MemoryEntry>) {
-    this.dirs.set('/', new Set());
     for (const [p, entry] of Object.entries(tree)) this.add(p, entry);
   }
 
   add(p: string, entry: MemoryEntry): void {
-    const norm = path.posix.resolve('/', p);
-    this.entries.set(norm, entry);
-    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry) this.ensureDir(norm);
-    let child = norm;
-    let parent = path.posix.dirname(norm);
-    while (child !== '/') {
-      this.ensureDir(parent).add(path.posix.basename(child));
-      child = parent;
-      parent = path.posix.dirname(parent);
-    }
-  }
-
-  private ensureDir(d: string): Set<string> {
-    let set = this.dirs.get(d);
-    if (!set) {
-      set = new Set();
-      this.dirs.set(d, set);
-    }
-    return set;
+    this.tree.add(p, entry);
   }
 
   /** Resolves symlinks in every component; undefined + code on failure. */
   private resolve(p: string): { path?: string; code?: string } {
-    let hops = 0;
-    let parts = path.posix.resolve('/', p).split('/').filter(Boolean);
-    let done = '/';
-    while (parts.length > 0) {
-      const [head, ...rest] = parts;
-      const next = path.posix.join(done, head ?? '');
-      const entry = this.entries.get(next);
-      if (entry !== undefined && typeof entry === 'object' && !Buffer.isBuffer(entry) && 'symlink' in entry) {
-        if (++hops > MAX_SYMLINK_HOPS) return { code: 'ELOOP' };
-        const target = path.posix.resolve(done, entry.symlink);
-        parts = [...target.split('/').filter(Boolean), ...rest];
-        done = '/';
-        continue;
-      }
-      if (entry === undefined && !this.dirs.has(next)) return { code: 'ENOENT' };
-      done = next;
-      parts = rest;
-    }
-    return { path: done };
+    return this.tree.resolve(p);
   }
 
   stat(file: string): StatResult {

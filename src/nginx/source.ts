@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { MemoryTree } from '../util/memoryTree.js';
 
 export type NginxFileKind = 'file' | 'dir' | 'other' | 'missing';
 
@@ -144,55 +145,25 @@ export type NginxMemoryEntry =
   /** In a directory we may not search: stat(2) and open(2) fail with EACCES (/etc/ssl/private as a user). */
   | { hidden: true };
 
-const MAX_SYMLINK_HOPS = 40;
-
 /** A tree held in memory; keys are absolute paths, parent directories exist implicitly. */
 export class MemoryNginxSource implements NginxFileSource {
-  private readonly entries = new Map<string, NginxMemoryEntry>();
-  private readonly dirs = new Map<string, Set<string>>([['/', new Set()]]);
+  private readonly tree = new MemoryTree<NginxMemoryEntry>({
+    symlinkOf: (e) => (typeof e === 'object' && !Buffer.isBuffer(e) && 'symlink' in e ? e.symlink : undefined),
+    isDirectory: (e) => typeof e === 'object' && !Buffer.isBuffer(e) && 'dir' in e,
+  });
+  private readonly entries = this.tree.entries;
+  private readonly dirs = this.tree.dirs;
 
   constructor(tree: Record<string, NginxMemoryEntry>) {
     for (const [p, entry] of Object.entries(tree)) this.add(p, entry);
   }
 
   add(p: string, entry: NginxMemoryEntry): void {
-    const norm = path.posix.resolve('/', p);
-    this.entries.set(norm, entry);
-    if (typeof entry === 'object' && !Buffer.isBuffer(entry) && 'dir' in entry) this.dir(norm);
-    for (let child = norm; child !== '/'; child = path.posix.dirname(child)) {
-      this.dir(path.posix.dirname(child)).add(path.posix.basename(child));
-    }
-  }
-
-  private dir(d: string): Set<string> {
-    let set = this.dirs.get(d);
-    if (!set) {
-      set = new Set();
-      this.dirs.set(d, set);
-    }
-    return set;
+    this.tree.add(p, entry);
   }
 
   private resolve(p: string): { path?: string; code?: string } {
-    let hops = 0;
-    let parts = path.posix.resolve('/', p).split('/').filter(Boolean);
-    let done = '/';
-    while (parts.length > 0) {
-      const [head = '', ...rest] = parts;
-      const next = path.posix.join(done, head);
-      const entry = this.entries.get(next);
-      if (entry !== undefined && typeof entry === 'object' && !Buffer.isBuffer(entry) && 'symlink' in entry) {
-        if (++hops > MAX_SYMLINK_HOPS) return { code: 'ELOOP' };
-        parts = [...path.posix.resolve(done, entry.symlink).split('/').filter(Boolean), ...rest];
-        done = '/';
-        continue;
-      }
-      if (entry === undefined && !this.dirs.has(next)) return { code: 'ENOENT' };
-      if (rest.length > 0 && !this.dirs.has(next)) return { code: 'ENOTDIR' };
-      done = next;
-      parts = rest;
-    }
-    return { path: done };
+    return this.tree.resolve(p, { notDirInPath: true });
   }
 
   stat(file: string): NginxStat {
