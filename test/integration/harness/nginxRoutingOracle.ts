@@ -15,10 +15,8 @@
  *   ${TCP}     host:port of the TCP echo app ${PREFIX} nginx's prefix (-p), with its slash
  * nginx's own `${name}` variables are lower-case and left alone.
  */
-import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Ajv } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import type { RouteRequest } from '../../../src/routing/types.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import {
@@ -26,6 +24,7 @@ import {
   type CaseRequest,
   headersToSend,
   httpRequestWithPort,
+  loadCaseFiles,
   type Observation,
   parseEcho,
 } from './routingOracle.js';
@@ -50,26 +49,7 @@ export interface NginxRoutingCase {
 }
 
 export function loadNginxRoutingCases(dir = NGINX_ROUTING_FIXTURES): NginxRoutingCase[] {
-  const schema = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')) as object;
-  const validate = new Ajv({ allErrors: false, strict: true }).compile(schema);
-  const out: NginxRoutingCase[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!entry.isDirectory()) continue;
-    const file = join(dir, entry.name, 'case.yaml');
-    const raw = parseYaml(readFileSync(file, 'utf8')) as unknown;
-    if (!validate(raw)) {
-      const e = validate.errors?.[0];
-      throw new Error(`${file}: ${e?.instancePath || '(file)'} ${e?.message ?? 'does not match schema.json'}`);
-    }
-    const c = { ...(raw as Omit<NginxRoutingCase, 'name'>), name: entry.name };
-    const names = new Set<string>();
-    for (const r of c.requests) {
-      if (names.has(r.name)) throw new Error(`${file}: two requests are named ${r.name}`);
-      names.add(r.name);
-    }
-    out.push(c);
-  }
-  return out;
+  return loadCaseFiles<NginxRoutingCase>(dir);
 }
 
 const PLACEHOLDER = /\$\{(DOCROOT|EXTRA|PORT|SOCK|TCP|PREFIX)\}/g;

@@ -65,9 +65,18 @@ export interface RoutingCase {
 
 /** Reads and validates every fixtures/routing/<name>/case.yaml, sorted by name; throws naming the file and field at fault. */
 export function loadRoutingCases(dir = ROUTING_FIXTURES): RoutingCase[] {
+  return loadCaseFiles<RoutingCase>(dir);
+}
+
+/**
+ * Every DIR/<name>/case.yaml of a differential corpus (Apache's, nginx's), validated against
+ * DIR/schema.json and sorted by name; throws naming the file and field at fault, or two requests
+ * of one case with one name.
+ */
+export function loadCaseFiles<C extends { name: string; requests: readonly { name: string }[] }>(dir: string): C[] {
   const schema = JSON.parse(readFileSync(join(dir, 'schema.json'), 'utf8')) as object;
   const validate = new Ajv({ allErrors: false, strict: true }).compile(schema);
-  const out: RoutingCase[] = [];
+  const out: C[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (!entry.isDirectory()) continue;
     const file = join(dir, entry.name, 'case.yaml');
@@ -76,7 +85,7 @@ export function loadRoutingCases(dir = ROUTING_FIXTURES): RoutingCase[] {
       const e = validate.errors?.[0];
       throw new Error(`${file}: ${e?.instancePath || '(file)'} ${e?.message ?? 'does not match schema.json'}`);
     }
-    const c = { ...(raw as Omit<RoutingCase, 'name'>), name: entry.name };
+    const c = { ...(raw as Omit<C, 'name'>), name: entry.name } as C;
     const names = new Set<string>();
     for (const r of c.requests) {
       if (names.has(r.name)) throw new Error(`${file}: two requests are named ${r.name}`);
