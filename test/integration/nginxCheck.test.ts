@@ -14,6 +14,7 @@ import { httpGet } from '../../src/checks/http/webGet.js';
 import { liveSystem } from '../../src/system/index.js';
 import { summarizeCheck } from '../../src/report/checkSummary.js';
 import { spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { NGINX_BINARY, startNginx, type NginxServer } from './harness/nginx.js';
 import { makeTempDir } from './harness/tempdir.js';
@@ -72,6 +73,23 @@ server {
     }
 }
 `;
+
+/** A GET through nginx with headers fetch() would not send as written (Proxy:), the body as text. */
+function getThrough(port: number, path: string, headers: Record<string, string>): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = request({ host: '127.0.0.1', port, path, headers }, (m) => {
+      let body = '';
+      m.setEncoding('utf8');
+      m.on('data', (c: string) => {
+        body += c;
+      });
+      m.on('end', () => resolve(body));
+    });
+    r.on('error', reject);
+    r.setTimeout(5000, () => r.destroy(new Error('no answer within 5 s')));
+    r.end();
+  });
+}
 
 const ids = (r: CheckReport) => r.findings.map((f) => f.id);
 const serious = (r: CheckReport) => r.findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}: ${f.message}`);
@@ -226,6 +244,82 @@ server {
       { http: true },
     );
     expect(ids(mapped.report)).not.toContain('route-mismatch');
+  });
+
+  it('fastcgi-params-dropped: one fastcgi_param in the PHP location drops every one the server level set; PHP-FPM then gets no SCRIPT_FILENAME and answers a blank page', async () => {
+    const { report } = await site((sock, docRoot, port) =>
+      debianSite(sock, docRoot, port)
+        .replace('    index index.php index.html;', '    index index.php index.html;\n    include fastcgi.conf;')
+        .replace('        include snippets/fastcgi-php.conf;', '        fastcgi_param APP_ENV production;'),
+    );
+    expect(ids(report)).toContain('fastcgi-params-dropped');
+    // What the real request shows: nginx sent PHP no SCRIPT_FILENAME, and FPM answers 404.
+    expect(report.requests[0]?.route?.backend?.params['SCRIPT_FILENAME']).toBeUndefined();
+    // PHP-FPM 8.2 given no SCRIPT_FILENAME (nor REQUEST_METHOD) answers an empty page, not a 404.
+    expect(report.requests[0]?.response?.status).toBe(200);
+    expect(report.requests[0]?.response?.body.toString()).toBe('');
+  });
+
+  it('httpoxy-not-mitigated: info behind a current PHP-FPM, which drops the header itself (seen here); quiet with fastcgi_param HTTP_PROXY ""', async () => {
+    const scripts = {
+      ...SCRIPTS,
+      'proxy.php':
+        '<?php echo "proxy=", $_SERVER["HTTP_PROXY"] ?? "none"; echo " keys=", implode(",", array_filter(array_keys($_SERVER), fn($k) => str_starts_with($k, "HTTP_")));',
+    };
+    const open = await site(debianSite, { scripts });
+    expect(open.report.findings.find((f) => f.id === 'httpoxy-not-mitigated')?.severity).toBe('info');
+    const leaked = await getThrough(open.nginx.port, '/proxy.php', { Proxy: 'http://attacker.example:8080' });
+    // nginx passes Proxy: as HTTP_PROXY (the routing corpus's httpoxy case, against the echo app); PHP-FPM 8.2 drops it.
+    expect(leaked).toMatch(/^proxy=none keys=/);
+    expect(leaked).toContain('HTTP_HOST');
+
+    const closed = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace(
+          '        fastcgi_pass unix:',
+          '        fastcgi_param HTTP_PROXY "";\n        fastcgi_pass unix:',
+        ),
+      { scripts },
+    );
+    expect(ids(closed.report)).not.toContain('httpoxy-not-mitigated');
+    const kept = await getThrough(closed.nginx.port, '/proxy.php', { Proxy: 'http://attacker.example:8080' });
+    expect(kept).toMatch(/^proxy=none/);
+  });
+
+  it("fastcgi-intercept-errors: nginx's error page replaces the backend's own 500 (quiet on the default site above)", async () => {
+    const scripts = { ...SCRIPTS, 'fail.php': '<?php http_response_code(500); echo "the application says why";' };
+    const { report, nginx } = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace(
+          '        fastcgi_pass unix:',
+          '        fastcgi_intercept_errors on;\n        error_page 500 /50x.txt;\n        fastcgi_pass unix:',
+        ),
+      { scripts: { ...scripts, '50x.txt': 'nginx error page' } },
+    );
+    expect(report.findings.find((f) => f.id === 'fastcgi-intercept-errors')?.severity).toBe('info');
+    const answer = await (await fetch(`http://127.0.0.1:${nginx.port}/fail.php`)).text();
+    expect(answer).not.toContain('the application says why');
+  });
+
+  it('timeouts-inverted: the pool lets a script run 300s but nginx gives up after fastcgi_read_timeout 5s; quiet when nginx waits longer', async () => {
+    const inverted = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace(
+          '        fastcgi_pass unix:',
+          '        fastcgi_read_timeout 5s;\n        fastcgi_pass unix:',
+        ),
+      { requestTerminateTimeout: '300s' },
+    );
+    expect(ids(inverted.report)).toContain('timeouts-inverted');
+    const fine = await site(
+      (sock, docRoot, port) =>
+        debianSite(sock, docRoot, port).replace(
+          '        fastcgi_pass unix:',
+          '        fastcgi_read_timeout 600s;\n        fastcgi_pass unix:',
+        ),
+      { requestTerminateTimeout: '300s' },
+    );
+    expect(ids(fine.report)).not.toContain('timeouts-inverted');
   });
 
   it('socket-permission-denied: the pool socket is root-only, nginx runs as www-data', async () => {

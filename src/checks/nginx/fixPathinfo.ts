@@ -116,7 +116,7 @@ export function fixPathinfoFindings(ctx: ProbeContext, a: NginxAnalysis): Findin
 
 /**
  * httpoxy, live: PHP before 5.6.24 and 7.0.9 also lets getenv('HTTP_PROXY') read the header
- * (PHP bug #72573); later ones put it only in $_SERVER, which fewer libraries read. The
+ * (PHP bug #72573); later ones drop it (a real PHP-FPM 8.2 shows it nowhere). The
  * configuration's findings are re-made with the pool's PHP version known.
  */
 export function httpoxyLive(ctx: ProbeContext, a: NginxAnalysis, offline: readonly Finding[]): Finding[] {

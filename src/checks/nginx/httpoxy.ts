@@ -21,10 +21,10 @@ export const httpoxyCheck: NginxCheck = {
       out.push(
         finding({
           id: 'httpoxy-not-mitigated',
-          // info: PHP since 5.6.24/7.0.9 keeps the header out of getenv(); the live step raises it for older pools.
+          // info: PHP-FPM since 5.6.24/7.0.9 drops the header (seen on 8.2: not in $_SERVER either); the live step raises it for older pools.
           severity: 'info',
           title: "A client's Proxy: header reaches PHP as HTTP_PROXY (httpoxy)",
-          message: `nginx passes every request header to ${p.pass.args[0] ?? 'the backend'} as an HTTP_* param, and no fastcgi_param HTTP_PROXY is in effect here: a request with "Proxy: http://attacker:8080" sets HTTP_PROXY, which HTTP client libraries of PHP applications may use as their outgoing proxy (httpoxy, CVE-2016-5385). PHP since 5.6.24 and 7.0.9 keeps it out of getenv(), so only code reading $_SERVER['HTTP_PROXY'] is exposed.`,
+          message: `nginx passes every request header to ${p.pass.args[0] ?? 'the backend'} as an HTTP_* param, and no fastcgi_param HTTP_PROXY is in effect here: a request with "Proxy: http://attacker:8080" sets HTTP_PROXY, which HTTP client libraries of PHP applications may use as their outgoing proxy (httpoxy, CVE-2016-5385). PHP-FPM since 5.6.24 and 7.0.9 drops this one header (PHP bug #72573: a real PHP-FPM 8.2 shows it neither in getenv() nor in $_SERVER), so a current PHP pool is not exposed; an older PHP, or a FastCGI application in another language (Python, Go, Perl), is.`,
           at: p.pass,
           evidence: [directiveText(p.pass)],
           fix: `Add fastcgi_param HTTP_PROXY ""; next to the other fastcgi_param lines in effect here (or in the file they include), then nginx -t and reload nginx.`,
