@@ -1,7 +1,7 @@
 // Shared bits of the benchmark scripts: timing child processes, medians, and
 // starting the backends they measure against (the stand-in app, PHP-FPM).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -138,4 +138,20 @@ export function which(cmd) {
 
 export function cleanup(dir) {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The generated nginx tree the nginx benchmarks share: DIR/nginx.conf including
+ * sites-enabled/*, and one file per server whose text is serverOf(i). Returns the
+ * root file. Each benchmark keeps its own server block (what it measures differs).
+ */
+export function writeNginxTree(dir, servers, serverOf) {
+  mkdirSync(join(dir, 'sites-enabled'), { recursive: true });
+  const root = join(dir, 'nginx.conf');
+  writeFileSync(
+    root,
+    `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 768; }\nhttp {\n  access_log off;\n  include sites-enabled/*;\n}\n`,
+  );
+  for (let i = 0; i < servers; i++) writeFileSync(join(dir, 'sites-enabled', `site${i}.conf`), serverOf(i));
+  return root;
 }

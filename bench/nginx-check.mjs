@@ -8,9 +8,8 @@
 // Target: check --offline ≤ 1× nginx -t, peak memory < 256 MiB. It runs the
 // built CLI (bin/fcgi-doctor.cjs: `npm run build` first), so start-up counts
 // on both sides; bench/nginx-read.mjs times the reader alone.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { BIN, ensureBuilt, tempDir } from './lib.mjs';
+import { rmSync } from 'node:fs';
+import { BIN, ensureBuilt, tempDir, writeNginxTree } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
 const argOf = (name) => {
@@ -24,15 +23,10 @@ const NGINX = '/usr/sbin/nginx';
 ensureBuilt();
 const dir = tempDir();
 try {
-  mkdirSync(join(dir, 'sites-enabled'));
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 768; }\nhttp {\n  access_log off;\n  include sites-enabled/*;\n}\n`,
-  );
-  for (let i = 0; i < SERVERS; i++) {
-    writeFileSync(
-      join(dir, 'sites-enabled', `site${i}.conf`),
-      `server {
+  const root = writeNginxTree(
+    dir,
+    SERVERS,
+    (i) => `server {
   listen 8080;
   server_name site${i}.example.com;
   root /var/www/site${i};
@@ -48,9 +42,7 @@ try {
   }
 }
 `,
-    );
-  }
-  const root = join(dir, 'nginx.conf');
+  );
   const commands = [
     { label: `nginx -t (${SERVERS} servers)`, cmd: NGINX, args: ['-t', '-q', '-c', root, '-p', `${dir}/`] },
     {

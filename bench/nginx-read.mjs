@@ -9,9 +9,9 @@
 // this script builds when it is missing) in a fresh node process, so start-up
 // counts on both sides. This is the reader alone, not `check --offline`.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDir } from './lib.mjs';
+import { ROOT, tempDir, writeNginxTree } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
 const argOf = (name) => {
@@ -33,15 +33,10 @@ if (!existsSync(DIST)) {
 
 const dir = tempDir();
 try {
-  mkdirSync(join(dir, 'sites-enabled'));
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 768; }\nhttp {\n  access_log off;\n  include sites-enabled/*;\n}\n`,
-  );
-  for (let i = 0; i < SERVERS; i++) {
-    writeFileSync(
-      join(dir, 'sites-enabled', `site${i}.conf`),
-      `server {
+  const root = writeNginxTree(
+    dir,
+    SERVERS,
+    (i) => `server {
   listen 8080;
   server_name site${i}.example.com www.site${i}.example.com;
   root /var/www/site${i};
@@ -58,9 +53,7 @@ try {
   }
 }
 `,
-    );
-  }
-  const root = join(dir, 'nginx.conf');
+  );
   const script = `import { readNginxConfig } from ${JSON.stringify(DIST)};
 const c = readNginxConfig(${JSON.stringify(root)}, { prefix: ${JSON.stringify(`${dir}/`)} });
 process.stdout.write(\`files=\${c.files.length} issues=\${c.issues.length}\\n\`);`;

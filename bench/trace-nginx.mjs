@@ -13,7 +13,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ROOT, tempDir } from './lib.mjs';
+import { BIN, ROOT, tempDir, writeNginxTree } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
 const argOf = (name) => {
@@ -35,7 +35,6 @@ if (!existsSync(join(ROOT, 'dist', 'bundle', 'main.cjs'))) {
 
 const dir = tempDir();
 try {
-  mkdirSync(join(dir, 'sites-enabled'));
   const site = Math.floor(SERVERS / 2);
   writeFileSync(
     join(dir, 'fastcgi.conf'),
@@ -50,14 +49,10 @@ fastcgi_param SERVER_NAME $server_name;
 fastcgi_param SERVER_PORT $server_port;
 `,
   );
-  writeFileSync(
-    join(dir, 'nginx.conf'),
-    `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\nevents { worker_connections 768; }\nhttp {\n  access_log off;\n  include sites-enabled/*;\n}\n`,
-  );
-  for (let i = 0; i < SERVERS; i++) {
-    writeFileSync(
-      join(dir, 'sites-enabled', `site${i}.conf`),
-      `server {
+  const root = writeNginxTree(
+    dir,
+    SERVERS,
+    (i) => `server {
   listen 8080;
   server_name site${i}.example.com www.site${i}.example.com;
   root ${dir}/www/site${i};
@@ -75,12 +70,10 @@ fastcgi_param SERVER_PORT $server_port;
   }
 }
 `,
-    );
-  }
+  );
   // The routed site's script exists, as on a real server.
   mkdirSync(join(dir, 'www', `site${site}`), { recursive: true });
   writeFileSync(join(dir, 'www', `site${site}`, 'index.php'), '<?php echo 1;\n');
-  const root = join(dir, 'nginx.conf');
   const url = `http://site${site}.example.com:8080/index.php/extra?x=1`;
   const commands = [
     {
