@@ -26,6 +26,7 @@ const CAUSE_ORDER: readonly string[] = [
   'fastcgi-params-dropped',
   'split-path-info-unchecked',
   'fix-pathinfo-exec',
+  'fix-pathinfo-guarded',
   // the application's files
   'script-missing',
   'script-not-executable',

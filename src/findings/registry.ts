@@ -291,8 +291,13 @@ export const FINDINGS = [
     severity: 'error',
     title: 'A request for a non-script file can run an uploaded file as PHP',
     parts: ['nginx'],
-    also: { warning: 'only security.limit_extensions stops it' },
     contract: true,
+  },
+  {
+    id: 'fix-pathinfo-guarded',
+    severity: 'info',
+    title: 'Only security.limit_extensions keeps an uploaded file from running as PHP',
+    parts: ['nginx'],
   },
   {
     id: 'fpm-client-not-allowed',

@@ -13,8 +13,9 @@
  * Debian, /etc/php.ini and /etc/php.d on RHEL, /usr/local/etc/php in the
  * official image), then the pool's php_admin_value/php_value.
  *
- * error: nothing stops it (limit_extensions emptied or widened to non-PHP
- * names); warning: only security.limit_extensions stands in the way.
+ * fix-pathinfo-exec (error): nothing stops it (limit_extensions emptied or
+ * widened to non-PHP names). fix-pathinfo-guarded (info): only
+ * security.limit_extensions stands in the way — safe today, one layer deep.
  */
 import * as path from 'node:path';
 import type { Finding } from '../../findings/finding.js';
@@ -97,17 +98,31 @@ export function fixPathinfoFindings(ctx: ProbeContext, a: NginxAnalysis): Findin
     const limText = lim.entry
       ? entryText(lim.entry)
       : `[${pool.pool.name}] (${pool.pool.file}:${pool.pool.line}): security.limit_extensions unset, FPM's default .php .phar`;
-    const f = finding({
-      id: 'fix-pathinfo-exec',
-      severity: stopped ? 'warning' : 'error',
-      title: stopped
-        ? 'nginx hands PHP files that do not exist; only security.limit_extensions stops an upload from running as PHP'
-        : 'A request for a non-script file can run an uploaded file as PHP',
-      message: `location ${loc.modifier} ${loc.name} (${at(loc.level.at ?? p.pass)}) passes every URI ending in .php to pool [${pool.pool.name}] without checking that the file exists, and that pool's PHP runs with cgi.fix_pathinfo=${fix.value} (${fix.where}): a request for /uploads/avatar.jpg/x.php makes PHP fall back to /uploads/avatar.jpg and run it as PHP${stopped ? `, which only the pool's security.limit_extensions (${lim.extensions.join(' ')}) refuses today — widen it, or move to a PHP build with other defaults, and an uploaded image runs as code.` : `, and the pool's security.limit_extensions (${lim.extensions.length === 0 ? 'empty: every extension' : lim.extensions.join(' ')}) does not stop it: anyone who can upload a file can run code.`}`,
-      at: loc.level.at ?? p.pass,
-      evidence: [directiveText(loc.level.at ?? p.pass), directiveText(p.pass), fix.where, limText],
-      fix: `Check the script exists before passing it: add "try_files $uri =404;" (or "try_files $fastcgi_script_name =404;" after fastcgi_split_path_info; on Debian "include snippets/fastcgi-php.conf;" does it) in this location, then nginx -t and reload nginx. Setting cgi.fix_pathinfo=0 in the pool's php.ini closes it on PHP's side too.`,
-    });
+    const at0 = loc.level.at ?? p.pass;
+    const where = `location ${loc.modifier} ${loc.name} (${at(at0)}) passes every URI ending in .php to pool [${pool.pool.name}] without checking that the file exists, and that pool's PHP runs with cgi.fix_pathinfo=${fix.value} (${fix.where})`;
+    const existenceFix = `Check the script exists before passing it: add "try_files $uri =404;" (or "try_files $fastcgi_script_name =404;" after fastcgi_split_path_info; on Debian "include snippets/fastcgi-php.conf;" does it) in this location, then nginx -t and reload nginx.`;
+    const evidence = [directiveText(at0), directiveText(p.pass), fix.where, limText];
+    // The contract's fix-pathinfo-exec is the case where nothing stops the exploit; with the pool's
+    // limit in the way the site is safe today, and what is left is a single layer worth knowing of.
+    const f = stopped
+      ? finding({
+          id: 'fix-pathinfo-guarded',
+          severity: 'info',
+          title: 'Only security.limit_extensions keeps an uploaded file from running as PHP',
+          message: `${where}: a request for /uploads/avatar.jpg/x.php makes PHP fall back to /uploads/avatar.jpg, which the pool's security.limit_extensions (${lim.extensions.join(' ')}) refuses today (FPM answers 403 "Access denied."). That limit is the only layer: widen it, or empty it, and an uploaded image runs as code. Requests for .php files that do not exist also reach PHP-FPM, which logs "Primary script unknown" for each.`,
+          at: at0,
+          evidence,
+          fix: `${existenceFix} Keep security.limit_extensions to PHP names in the pool; cgi.fix_pathinfo=0 in the pool's php.ini closes it on PHP's side too.`,
+        })
+      : finding({
+          id: 'fix-pathinfo-exec',
+          severity: 'error',
+          title: 'A request for a non-script file can run an uploaded file as PHP',
+          message: `${where}: a request for /uploads/avatar.jpg/x.php makes PHP fall back to /uploads/avatar.jpg and run it as PHP, and the pool's security.limit_extensions (${lim.extensions.length === 0 ? 'empty: every extension' : lim.extensions.join(' ')}) does not stop it: anyone who can upload a file can run code.`,
+          at: at0,
+          evidence,
+          fix: `${existenceFix} Setting cgi.fix_pathinfo=0 in the pool's php.ini closes it on PHP's side too.`,
+        });
     f.setup = p.setup.id;
     out.push(f);
   }

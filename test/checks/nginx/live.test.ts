@@ -140,10 +140,15 @@ describe('the socket as nginx user sees it', () => {
 });
 
 describe('fix-pathinfo-exec', () => {
-  it('warning: no existence check, cgi.fix_pathinfo=1 by default, only security.limit_extensions stops it', async () => {
+  it("fix-pathinfo-guarded (info, not the contract's fix-pathinfo-exec): no existence check, cgi.fix_pathinfo=1 by default, FPM's default security.limit_extensions stops it", async () => {
     const { live: r } = await live(BARE_PHP);
-    const f = r.findings.find((x) => x.id === 'fix-pathinfo-exec');
-    expect(f?.severity).toBe('warning');
+    expect(r.findings.map((x) => x.id)).not.toContain('fix-pathinfo-exec');
+    const f = r.findings.find((x) => x.id === 'fix-pathinfo-guarded');
+    expect(f?.severity).toBe('info');
+    expect(f?.message).toContain('refuses today');
+    expect(f?.evidence.map((e) => e.text)).toContain(
+      "[www] (/etc/php/8.2/fpm/pool.d/www.conf:1): security.limit_extensions unset, FPM's default .php .phar",
+    );
     expect(f?.message).toContain("cgi.fix_pathinfo=1 (cgi.fix_pathinfo not set in php.ini: PHP's default 1)");
     expect(f?.location).toMatchObject({ file: '/etc/nginx/sites-enabled/default', line: 4 });
   });
@@ -156,16 +161,19 @@ describe('fix-pathinfo-exec', () => {
   it("quiet with cgi.fix_pathinfo=0 in the pool's php.ini, or in php_admin_value", async () => {
     const ini = await live(BARE_PHP, { files: { '/etc/php/8.2/fpm/php.ini': '[PHP]\ncgi.fix_pathinfo=0\n' } });
     expect(ini.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
+    expect(ini.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-guarded');
     const admin = await live(BARE_PHP, {
       files: { [POOL_FILE]: `${DEBIAN_POOL[POOL_FILE]}php_admin_value[cgi.fix_pathinfo] = 0\n` },
     });
     expect(admin.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
+    expect(admin.live.findings.map((f) => f.id)).not.toContain('fix-pathinfo-guarded');
   });
   it('quiet with try_files $uri =404', async () => {
     const { live: r } = await live(
       BARE_PHP.replace('include fastcgi.conf;', 'try_files $uri =404;\n    include fastcgi.conf;'),
     );
     expect(r.findings.map((f) => f.id)).not.toContain('fix-pathinfo-exec');
+    expect(r.findings.map((f) => f.id)).not.toContain('fix-pathinfo-guarded');
   });
 });
 
