@@ -15,7 +15,10 @@ import { liveSystem } from '../../src/system/index.js';
 import { summarizeCheck } from '../../src/report/checkSummary.js';
 import { spawnSync } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** Debian's www-data (uid and gid 33). */
+const WWW_DATA = 33;
 import { NGINX_BINARY, startNginx, type NginxServer } from './harness/nginx.js';
 import { makeTempDir } from './harness/tempdir.js';
 import { startPhpFpm, type StartPhpFpmOptions } from './harness/phpFpm.js';
@@ -326,6 +329,25 @@ server {
     const { report, sock } = await site(debianSite, { listenOwner: null, listenGroup: null, listenMode: '0600' });
     const f = report.findings.find((x) => x.id === 'socket-permission-denied');
     expect(f?.message).toContain(`www-data, the user nginx's workers run as, may not connect to ${sock}`);
+  });
+
+  it("script-unreadable: the pool's user may not enter the root nginx serves (nginx's www-data may, through its group); quiet with a pool as www-data", async () => {
+    const lockedRoot = async (nginx: NginxServer) => {
+      const root = /root (\S+);/.exec(readFileSync(nginx.confPath, 'utf8'))?.[1] ?? '';
+      chownSync(root, 0, WWW_DATA);
+      chmodSync(root, 0o750);
+    };
+    const { report, nginx } = await site(debianSite, { user: 'nobody', group: 'nogroup' }, { before: lockedRoot });
+    const f = report.findings.find((x) => x.id === 'script-unreadable');
+    expect(f?.message).toMatch(/runs \S+\/index\.php as nobody/);
+    expect(f?.evidence.map((e) => e.text).join('\n')).toContain('user = nobody');
+    expect(f?.evidence.map((e) => e.text).join('\n')).toContain('fastcgi_pass unix:');
+    // What the visitor gets through the real nginx: PHP-FPM cannot open the script.
+    const answer = await fetch(`http://127.0.0.1:${nginx.port}/index.php`);
+    expect([403, 404]).toContain(answer.status);
+    const fine = await site(debianSite, { user: 'www-data', group: 'www-data' }, { before: lockedRoot });
+    expect(ids(fine.report)).not.toContain('script-unreadable');
+    expect(serious(fine.report)).toEqual([]);
   });
 
   it('status-page-exposed: location = /status passed to the pool, traced through routeNginx', async () => {

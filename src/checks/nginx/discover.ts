@@ -20,8 +20,12 @@ export const NGINX_DISCOVERY_LIMITS = {
   depth: 4,
   msPerServer: 2000,
   tracesPerServer: 5,
+  otherExtensionsPerServer: 3,
   servers: 50,
 };
+
+/** The names PHP applications give their scripts (FPM runs .php and .phar by default). */
+const PHP_LIKE = /\.(?:php\d*|phtml|phar)$/i;
 
 function serverRoot(
   a: NginxAnalysis,
@@ -99,14 +103,21 @@ export function discoverNginxScripts(
     });
     for (const l of w.limits)
       notices.push(`${site.label}: the search for scripts ${l.text}; files beyond were not checked.`);
-    const php = w.files
-      .filter((f) => f.path.endsWith('.php'))
+    const ranked = w.files
+      .filter((f) => PHP_LIKE.test(f.path))
       .sort((x, y) => {
         const ix = path.posix.basename(x.path) === 'index.php' ? 0 : 1;
         const iy = path.posix.basename(y.path) === 'index.php' ? 0 : 1;
         return ix - iy || x.depth - y.depth || (x.path < y.path ? -1 : 1);
-      })
-      .slice(0, L.tracesPerServer);
+      });
+    // The .php files first; then one file of each other PHP name (.phtml, .php5, .phar): where nginx sends
+    // those to a pool that runs .php only, or serves them as text, one of each shows it.
+    const others = new Map<string, (typeof ranked)[number]>();
+    for (const f of ranked) {
+      const ext = path.posix.extname(f.path).toLowerCase();
+      if (ext !== '.php' && !others.has(ext) && others.size < L.otherExtensionsPerServer) others.set(ext, f);
+    }
+    const php = [...ranked.filter((f) => f.path.endsWith('.php')).slice(0, L.tracesPerServer), ...others.values()];
     for (const f of php) {
       const urlPath = `/${path.posix.relative(root.dir, f.path).split('/').map(encodeURIComponent).join('/')}`;
       const dflt = site.scheme === 'https' ? 443 : 80;

@@ -10,6 +10,8 @@
 import type { Finding } from '../../findings/finding.js';
 import type { ProbeContext } from '../probes/context.js';
 import { poolAt } from '../probes/fpmPoolsOfSetups.js';
+import { targetOf } from '../probes/scriptInContainer.js';
+import { containerViewOf } from '../request/fpmContainer.js';
 import { finding } from '../config/make.js';
 import type { NginxAnalysis } from './analyze.js';
 import { directiveText, effectiveParams, ownStatementUp, passLevels } from './levels.js';
@@ -24,6 +26,11 @@ export function scriptFilenameFindings(ctx: ProbeContext, a: NginxAnalysis): Fin
     if (route?.outcome !== 'fastcgi' || sf === undefined || sf === d.file) continue;
     // A chrooted pool sees paths inside its chroot: the doctor, outside, cannot judge them.
     if (ctx.system.fs.exists(sf) || poolAt(ctx, route.backend?.endpoint)?.pool.get('chroot')) continue;
+    // A PHP-FPM in a container of its own opens the path in its own files: a path that exists there
+    // (or that the doctor cannot see) is not this cause; one missing there too still is.
+    const target = targetOf(route.backend?.endpoint);
+    const view = target ? containerViewOf(ctx.system, target, sf) : undefined;
+    if (view && view.there !== 'missing') continue;
     const p = levels.find((x) => x.setup?.id === route.backend?.setupId);
     const param = p ? effectiveParams(p.level).findLast((x) => x.args[0] === 'SCRIPT_FILENAME') : undefined;
     // Quoted at the statement of its own block (the include that brings it from a shared file).

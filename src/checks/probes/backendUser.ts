@@ -90,7 +90,8 @@ function web(facts: Facts, why: string, readsFiles: boolean): BackendIdentity {
 }
 
 export function backendIdentity(setup: FastcgiSetup, system: SystemProbes, facts: Facts): BackendIdentity {
-  if (setup.module === 'proxy_fcgi' || setup.mode === 'external') {
+  // nginx's fastcgi_pass, like mod_proxy_fcgi, names a backend behind an endpoint that runs as its own user.
+  if (setup.module === 'proxy_fcgi' || setup.module === 'nginx' || setup.mode === 'external') {
     const target = requestTarget(setup);
     if (!target) return web(facts, 'the backend has no fixed endpoint', false);
     const pool = poolFor(facts.fpm.pools, target);

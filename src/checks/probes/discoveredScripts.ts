@@ -44,22 +44,31 @@ function scriptAliased(d: DiscoveredScript): boolean {
   return (d.route?.steps ?? []).some((st) => /^\s*ScriptAlias/i.test(st.text) || st.what === 'scriptalias');
 }
 
-function siteEvidence(d: DiscoveredScript): Evidence[] {
+function siteEvidence(d: DiscoveredScript, s: FastcgiSetup): Evidence[] {
   const out: Evidence[] = [];
-  if (d.site.vhost)
+  if (s.module === 'nginx') {
+    // nginx's server block and its fastcgi_pass, in nginx's words (the site's label names the server's line).
+    const v = d.site.vhost;
+    out.push({
+      kind: 'config',
+      text: v ? `${v.file}:${v.line}: server {…}${v.serverName ? ` (server_name ${v.serverName})` : ''}` : d.site.label,
+    });
+    const pass = d.route?.steps.find((st) => st.what === 'backend');
+    if (pass?.file) out.push({ kind: 'config', text: `${pass.file}:${pass.line ?? '?'}: ${pass.text}` });
+  } else if (d.site.vhost)
     out.push({
       kind: 'config',
       text: `${d.site.vhost.file}:${d.site.vhost.line}: <VirtualHost ${d.site.vhost.addresses.join(' ')}>${d.site.vhost.serverName ? ` (ServerName ${d.site.vhost.serverName})` : ''}`,
     });
-  const handler = d.route?.steps.find((s) => s.what === 'handler');
+  const handler = s.module === 'nginx' ? undefined : d.route?.steps.find((st) => st.what === 'handler');
   if (handler?.file) out.push({ kind: 'config', text: `${handler.file}:${handler.line ?? '?'}: ${handler.text}` });
   out.push({ kind: 'probe', text: `found as ${d.url} → ${d.file}${d.route ? '' : ' (not traced)'}` });
   return out;
 }
 
-function withSite(f: Finding, d: DiscoveredScript): Finding {
+function withSite(f: Finding, d: DiscoveredScript, s: FastcgiSetup): Finding {
   const seen = new Set(f.evidence.map((e) => e.text));
-  return { ...f, evidence: [...f.evidence, ...siteEvidence(d).filter((e) => !seen.has(e.text))] };
+  return { ...f, evidence: [...f.evidence, ...siteEvidence(d, s).filter((e) => !seen.has(e.text))] };
 }
 
 function denialFinding(
@@ -86,7 +95,7 @@ function denialFinding(
   const execs = need.includes('x');
   const id = execs ? 'script-not-executable' : 'script-unreadable';
   const symptom =
-    s.module !== 'proxy_fcgi'
+    s.module !== 'proxy_fcgi' && s.module !== 'nginx'
       ? 'Apache fails to start it (500 or 503)'
       : who.execs
         ? 'the backend answers 403 Forbidden'
@@ -210,7 +219,7 @@ export const discoveredScriptsCheck: ProbeCheck = {
       const s = servingSetup(ctx, d);
       if (refusedByHandler) {
         const e = needsExecCgi(s) && !scriptAliased(d) ? execcgiFinding(ctx, d, s) : undefined;
-        if (e) out.push(withSite(e, d));
+        if (e) out.push(withSite(e, d, s));
         continue;
       }
       const who = backendIdentity(s, ctx.system, ctx.facts);
@@ -237,7 +246,7 @@ export const discoveredScriptsCheck: ProbeCheck = {
         const e = execcgiFinding(ctx, d, s);
         if (e) fs.push(e);
       }
-      out.push(...fs.map((f) => withSite(f, d)));
+      out.push(...fs.map((f) => withSite(f, d, s)));
     }
     return out;
   },

@@ -77,20 +77,25 @@ export const PROBE_CHECKS: readonly ProbeCheck[] = [
 ];
 
 /**
- * The checks that apply to nginx's setups as they are to Apache's: FPM's side, the socket and
- * port as nginx's user sees them, the pool's limits and pages. The others look at Apache itself
- * (its process, its modules' process managers, .htaccess, Options, PrivateTmp of its unit), or word
- * their fix in Apache's directives (limit_extensions, chroot and container paths: ProxyFCGISetEnvIf).
+ * The checks that apply to nginx's setups as they are to Apache's: FPM's side (the scripts as the
+ * pool's user reads them, its limits, chroot and container), the socket and port as nginx's user
+ * sees them, the pool's pages. Each words its fix in the directives of the server it finds
+ * (fastcgi_param for nginx, ProxyFCGISetEnvIf for Apache). The others look at Apache itself (its
+ * process, its modules' process managers, .htaccess, Options, PrivateTmp of its unit).
  */
 export const NGINX_PROBE_CHECKS: readonly ProbeCheck[] = [
   fpmConfigCheck,
+  discoveredScriptsCheck,
+  limitExtensionsCheck,
+  openBasedirCheck,
+  poolChrootCheck,
+  scriptInContainerCheck,
   unixSocketCheck,
   socketPermissionCheck,
   tcpBackendCheck,
   fpmAllowedClientsCheck,
   statusPageExposedCheck,
   timeoutsInvertedCheck,
-  openBasedirCheck,
   fpmMemoryCheck,
 ];
 

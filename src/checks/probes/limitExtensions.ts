@@ -44,9 +44,25 @@ export function extensionAllowed(file: string, extensions: readonly string[]): b
   return extensions.some((e) => file.length > e.length && file.endsWith(e));
 }
 
+/** The line that sends the file to FPM: Apache's handler or ProxyPass, nginx's fastcgi_pass. */
 function handlerLine(d: DiscoveredScript): string | undefined {
-  const h = d.route?.steps.find((s) => s.what === 'handler' || s.what === 'proxypass');
+  const h = d.route?.steps.find((s) => s.what === 'handler' || s.what === 'proxypass' || s.what === 'backend');
   return h?.file ? `${h.file}:${h.line ?? '?'}: ${h.text}` : undefined;
+}
+
+/** nginx: the location whose regex picked the file (the last one the route entered). */
+function nginxLocationLine(d: DiscoveredScript): string | undefined {
+  const l = d.route?.steps.filter((s) => s.what === 'location').at(-1);
+  if (!l?.file) return undefined;
+  // The step reads "location ~ \.php$ for /a.phtml": the location alone.
+  const cut = l.text.lastIndexOf(' for ');
+  return `${cut > 0 ? l.text.slice(0, cut) : l.text} (${l.file}:${l.line ?? '?'})`;
+}
+
+function stopSending(d: DiscoveredScript, handler: string | undefined, ext: string): string {
+  const loc = d.setup.module === 'nginx' ? nginxLocationLine(d) : undefined;
+  if (loc) return `narrow ${loc} so that nginx does not pass ${ext} files to PHP-FPM`;
+  return `stop the handler${handler ? ` (${handler.split(': ')[0]})` : ''} from sending ${ext} files to PHP-FPM`;
 }
 
 function deniedFinding(
@@ -75,7 +91,7 @@ function deniedFinding(
         : `${p.pool.file}:${p.pool.line}: [${p.pool.name}] (no security.limit_extensions: ${DEFAULT_EXTENSIONS.join(' ')})`,
       `found as ${d.url} → ${file}`,
     ],
-    fix: `If ${ext} files are meant to run as PHP, add ${ext} to security.limit_extensions in ${lim.entry ? `${lim.entry.file}:${lim.entry.line}` : `the pool [${p.pool.name}] (${p.pool.file})`} (security.limit_extensions = ${[...(lim.extensions.length > 0 ? lim.extensions : DEFAULT_EXTENSIONS), ext].join(' ')}) and reload PHP-FPM; otherwise rename them to .php, or stop the handler${handler ? ` (${handler.split(': ')[0]})` : ''} from sending ${ext} files to PHP-FPM.`,
+    fix: `If ${ext} files are meant to run as PHP, add ${ext} to security.limit_extensions in ${lim.entry ? `${lim.entry.file}:${lim.entry.line}` : `the pool [${p.pool.name}] (${p.pool.file})`} (security.limit_extensions = ${[...(lim.extensions.length > 0 ? lim.extensions : DEFAULT_EXTENSIONS), ext].join(' ')}) and reload PHP-FPM; otherwise rename them to .php, or ${stopSending(d, handler, ext)}.`,
   });
   // The location is FPM's line; Apache's side is the handler that sends the file, as evidence. The setup ties it
   // to the request step's finding of the same cause (FPM's live 403 for that script), which joins into this one.

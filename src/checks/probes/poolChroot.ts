@@ -10,6 +10,7 @@
  */
 import * as path from 'node:path';
 import type { Finding } from '../../findings/finding.js';
+import type { FastcgiSetup } from '../../setups/index.js';
 import { isProbeError } from '../../system/index.js';
 import type { DiscoveredScript } from '../discovery/discover.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
@@ -25,6 +26,22 @@ export function sentScriptPath(d: DiscoveredScript): string | undefined {
     if (stripped.startsWith('/')) return stripped;
   }
   return d.route?.file ?? undefined;
+}
+
+function jailFix(
+  setup: FastcgiSetup,
+  chroot: { file: string; line: number },
+  inJail: string,
+  inside: string | undefined,
+  jailRoot: string | undefined,
+): string {
+  const drop = `or drop chroot from ${chroot.file}:${chroot.line}`;
+  if (!jailRoot)
+    return `Put the site inside the jail (${inJail}), or make the web server send the path the jail sees; ${drop}.`;
+  if (setup.module === 'nginx')
+    // A fastcgi_param in the location that already includes fastcgi.conf overrides it: PHP-FPM keeps the last value.
+    return `Send the path as the jail sees it (${inside}): in the PHP location (${setup.definedAt.file}:${setup.definedAt.line}), after its include of fastcgi.conf or fastcgi_params, fastcgi_param SCRIPT_FILENAME ${jailRoot}$fastcgi_script_name; and fastcgi_param DOCUMENT_ROOT ${jailRoot}; then nginx -t and reload nginx; ${drop}.`;
+  return `Send the path as the jail sees it (${inside}): in the vhost, ProxyFCGISetEnvIf "true" SCRIPT_FILENAME "${jailRoot}%{reqenv:SCRIPT_NAME}" (Apache ≥ 2.4.26), or a ProxyPassMatch whose fcgi:// URL names ${jailRoot}/…; ${drop}.`;
 }
 
 function jailFinding(
@@ -49,9 +66,7 @@ function jailFinding(
     message: `${d.url} is handed to PHP-FPM pool [${p.pool.name}] as ${sent}, but the pool runs in chroot ${jail}, where that path is ${inJail} on this machine — which does not exist: FPM logs "Primary script unknown" and the visitor gets 404 "File not found.".`,
     location: { file: chroot.file, line: chroot.line },
     probe: [entryText(chroot), `found as ${d.url} → ${sent}`, `${inJail}: no such file`],
-    fix: jailRoot
-      ? `Send the path as the jail sees it (${inside}): in the vhost, ProxyFCGISetEnvIf "true" SCRIPT_FILENAME "${jailRoot}%{reqenv:SCRIPT_NAME}" (Apache ≥ 2.4.26), or a ProxyPassMatch whose fcgi:// URL names ${jailRoot}/…; or drop chroot from ${chroot.file}:${chroot.line}.`
-      : `Put the site inside the jail (${inJail}), or make the web server send the path the jail sees; or drop chroot from ${chroot.file}:${chroot.line}.`,
+    fix: jailFix(setup, chroot, inJail, inside, jailRoot),
   });
   f.setup = setup.id;
   f.evidence.unshift({ kind: 'config', text: configText(setup) });

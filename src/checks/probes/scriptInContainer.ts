@@ -21,7 +21,8 @@ import { probeFinding } from './make.js';
 import { sentScriptPath } from './poolChroot.js';
 import { isLocal } from './tcpBackend.js';
 
-function targetOf(e: Endpoint | undefined): Target | undefined {
+/** The address a setup's endpoint is reached at; undefined for an endpoint the module makes up. */
+export function targetOf(e: Endpoint | undefined): Target | undefined {
   if (!e) return undefined;
   if (e.kind === 'unix') return e.generated ? undefined : { kind: 'unix', path: e.path };
   return { kind: 'tcp', host: e.host, port: e.port };
@@ -66,7 +67,7 @@ export const scriptInContainerCheck: ProbeCheck = {
         message: `${d.url} is handed to PHP-FPM as ${sent}, a file that exists on this machine; but the PHP-FPM master serving it (pid ${view.master.pid}) ${containerWords(view)}, and its files do not hold ${sent}: FPM logs "Primary script unknown" and the visitor gets 404 "File not found.".${view.containerPath ? ` The container has a file of the same name and size at ${view.containerPath}.` : ''}`,
         setups: [setup],
         probe: [`found as ${d.url} → ${sent}`, `${sent}: exists on this machine`, ...containerViewText(view)],
-        fix: containerFix(view, root),
+        fix: containerFix(view, root, setup.module === 'nginx' ? 'nginx' : 'apache'),
       });
       // The request step's "Primary script unknown" for this setup joins this finding.
       f.setup = setup.id;

@@ -192,15 +192,25 @@ export function containerViewText(v: ContainerView): string[] {
 }
 
 /** The fix for a script that is not in the container's files. */
-export function containerFix(v: ContainerView, siteRoot: string | undefined): string {
+export function containerFix(
+  v: ContainerView,
+  siteRoot: string | undefined,
+  server: 'apache' | 'nginx' = 'apache',
+): string {
   if (v.privateTmp)
     return `PHP-FPM's service has a /tmp of its own (PrivateTmp=true in its systemd unit), so files under /tmp on this machine are not in its view: move the site out of /tmp and /var/tmp (to /srv/www, say). Turning PrivateTmp off for PHP-FPM (systemctl edit on its service: [Service] PrivateTmp=false) also works, at the cost of that protection.`;
   const mount = siteRoot
     ? `mount the site into the container at the same path (docker run -v ${siteRoot}:${siteRoot}, or in compose "volumes: - ${siteRoot}:${siteRoot}")`
     : 'mount the site into the container at the same path (docker run -v, or volumes: in compose)';
+  const root = v.containerRoot ?? '<root in the container>';
+  const how =
+    server === 'nginx'
+      ? // After the location's include of fastcgi.conf: PHP-FPM keeps the last value of a param sent twice.
+        `in the PHP location, after its include of fastcgi.conf or fastcgi_params, fastcgi_param SCRIPT_FILENAME ${root}$fastcgi_script_name; and fastcgi_param DOCUMENT_ROOT ${root};`
+      : `in the vhost, ProxyFCGISetEnvIf "true" SCRIPT_FILENAME "${root}%{reqenv:SCRIPT_NAME}" (Apache ≥ 2.4.26)`;
   const sent = v.containerRoot
-    ? `send the path the container sees (${v.containerPath}): in the vhost, ProxyFCGISetEnvIf "true" SCRIPT_FILENAME "${v.containerRoot}%{reqenv:SCRIPT_NAME}" (Apache ≥ 2.4.26)`
-    : 'send SCRIPT_FILENAME as the container sees the file (Apache ≥ 2.4.26: ProxyFCGISetEnvIf "true" SCRIPT_FILENAME "<root in the container>%{reqenv:SCRIPT_NAME}")';
+    ? `send the path the container sees (${v.containerPath}): ${how}`
+    : `send SCRIPT_FILENAME as the container sees the file (${how})`;
   return `The file is in the web server's filesystem but not in the container PHP-FPM runs in (pid ${v.master.pid}): ${mount}, or ${sent}.`;
 }
 
