@@ -118,12 +118,11 @@ export function discoverNginxScripts(
       if (ext !== '.php' && !others.has(ext) && others.size < L.otherExtensionsPerServer) others.set(ext, f);
     }
     const php = [...ranked.filter((f) => f.path.endsWith('.php')).slice(0, L.tracesPerServer), ...others.values()];
-    for (const f of php) {
-      const urlPath = `/${path.posix.relative(root.dir, f.path).split('/').map(encodeURIComponent).join('/')}`;
+    const trace = (urlPath: string, file: string): DiscoveredScript => {
       const dflt = site.scheme === 'https' ? 443 : 80;
       const url = `${site.scheme}://${site.host}${site.port === dflt ? '' : `:${site.port}`}${urlPath}`;
       const req = parseRouteUrl(url);
-      const d: DiscoveredScript = { site, setup: mine[0] as FastcgiSetup, file: f.path, url, why: 'handler' };
+      const d: DiscoveredScript = { site, setup: mine[0] as FastcgiSetup, file, url, why: 'handler' };
       if ('error' in req) {
         d.routeError = req.error;
       } else {
@@ -142,10 +141,25 @@ export function discoverNginxScripts(
           d.routeError = 'the routing model failed on it';
         }
       }
+      return d;
+    };
+    const traced: DiscoveredScript[] = [];
+    for (const f of php) {
+      const urlPath = `/${path.posix.relative(root.dir, f.path).split('/').map(encodeURIComponent).join('/')}`;
       // Every representative is kept (up to tracesPerServer): the request step asks for the first one
       // that reaches a backend, --http asks nginx for each (a .php file nginx sends as a file shows there).
-      scripts.push(d);
+      traced.push(trace(urlPath, f.path));
     }
+    // A front controller reached only through the site's root (Symfony's `internal` index.php location,
+    // try_files … /index.php): no file's own URL reaches PHP, the home page does.
+    if (php.length > 0 && !traced.some((d) => d.route?.outcome === 'fastcgi')) {
+      const home = trace('/', root.dir);
+      if (home.route?.outcome === 'fastcgi' && home.route.file) {
+        home.file = home.route.file;
+        traced.push(home);
+      }
+    }
+    scripts.push(...traced);
   }
   return { scripts, notices, ...(routingCrash !== undefined ? { routingCrash } : {}) };
 }
