@@ -196,7 +196,7 @@ export const FINDINGS = [
     id: 'config-analysis-limit',
     severity: 'warning',
     title: 'The configuration is too large or too deep to analyse completely',
-    parts: ['configuration'],
+    parts: ['configuration', 'nginx'],
   },
   {
     id: 'config-file-unreadable',

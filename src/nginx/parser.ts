@@ -71,11 +71,13 @@ export class NginxReader {
     const r = this.opts.source.readFile(root);
     if (!r.ok) {
       // nginx.c/ngx_cycle.c: the root's open() failure has no "in FILE:LINE".
+      const ours = oursOf(r.code, this.opts.asRoot);
       this.issues.push({
         severity: r.code === 'EACCES' && !this.opts.asRoot ? 'warn' : 'emerg',
-        message: `open() "${root}" failed (${strerror(r.code)})`,
+        message: openFailure(root, r.code),
         file: root,
         includedFrom: [],
+        ...(ours ? { ours } : {}),
       });
     } else {
       this.noteRead(root, undefined);
@@ -110,9 +112,16 @@ export class NginxReader {
     this.files.push(includedBy === undefined ? { file } : { file, includedBy });
   }
 
-  private issue(frame: Frame, message: string, line: number | undefined, severity: 'emerg' | 'warn' = 'emerg'): void {
+  private issue(
+    frame: Frame,
+    message: string,
+    line: number | undefined,
+    severity: 'emerg' | 'warn' = 'emerg',
+    ours?: NginxIssue['ours'],
+  ): void {
     const i: NginxIssue = { severity, message, file: frame.file, includedFrom: frame.includedFrom };
     if (line !== undefined) i.line = line;
+    if (ours) i.ours = ours;
     this.issues.push(i);
   }
 
@@ -121,7 +130,7 @@ export class NginxReader {
     const lexer = NginxLexer.fromBytes(data);
     if (data.subarray(0, 8192).includes(0)) {
       // nginx would lex it anyway; say what it is before the errors it causes.
-      this.issue(frame, 'the file is binary (it has a NUL byte), not a configuration', undefined, 'warn');
+      this.issue(frame, 'the file is binary (it has a NUL byte), not a configuration', undefined, 'warn', 'binary');
     }
     this.parseStatements(lexer, frame, ctx, out, false);
   }
@@ -174,7 +183,13 @@ export class NginxReader {
         d.block = children;
         this.openLine.set(d, t.line);
         if (this.nesting >= MAX_NESTING) {
-          this.issue(frame, `blocks nested more than ${MAX_NESTING} deep: the rest of this file is not read`, t.line);
+          this.issue(
+            frame,
+            `blocks nested more than ${MAX_NESTING} deep: the rest of this file is not read`,
+            t.line,
+            'emerg',
+            'limit',
+          );
           return { kind: 'eof', line: t.line };
         }
         this.nesting++;
@@ -233,6 +248,8 @@ export class NginxReader {
         frame,
         `include of "${full}" nested more than ${MAX_INCLUDE_DEPTH} deep (an include loop?): nginx recurses until it runs out of file descriptors ("(24: Too many open files)") or of stack (a crash)`,
         line,
+        'emerg',
+        'loop',
       );
       return;
     }
@@ -241,10 +258,16 @@ export class NginxReader {
       const g = expandGlob(full, this.opts.source);
       files = g.files;
       if (g.truncated)
-        this.issue(frame, `include "${full}" matches too many files; read the first ${files.length}`, line, 'warn');
+        this.issue(
+          frame,
+          `include "${full}" matches too many files; read the first ${files.length}`,
+          line,
+          'warn',
+          'limit',
+        );
       for (const dir of g.denied ?? []) {
         const message = `cannot list "${dir}" (13: Permission denied): the files of include "${full}" there are not read`;
-        this.issue(frame, message, line, 'warn');
+        this.issue(frame, message, line, 'warn', 'unreadable');
       }
     } else {
       files = [full];
@@ -253,25 +276,28 @@ export class NginxReader {
     for (const file of files) {
       if (this.fileCount >= MAX_FILES) {
         if (!this.limitReported)
-          this.issue(frame, `more than ${MAX_FILES} files read; the rest is not read`, line, 'warn');
+          this.issue(frame, `more than ${MAX_FILES} files read; the rest is not read`, line, 'warn', 'limit');
         this.limitReported = true;
         return;
       }
       const r = this.opts.source.readFile(file);
       if (!r.ok && r.code === 'EFIFO') {
         // nginx would not fail but hang: say so, and read on as if it were empty.
-        this.issue(frame, openFailure(file, r.code), line, 'warn');
+        this.issue(frame, openFailure(file, r.code), line, 'warn', 'fifo');
         this.noteRead(file, site);
         continue;
       }
       if (!r.ok) {
         // nginx reads its configuration as root: a file only we may not read is our blind spot, not its error.
-        const ours = r.code === 'EACCES' && !this.opts.asRoot;
+        const ours = oursOf(r.code, this.opts.asRoot);
         this.issue(
           frame,
-          ours ? `${openFailure(file, r.code)}: not read (nginx reads as root)` : openFailure(file, r.code),
+          ours === 'unreadable'
+            ? `${openFailure(file, r.code)}: not read (nginx reads as root)`
+            : openFailure(file, r.code),
           line,
-          ours ? 'warn' : 'emerg',
+          ours === 'unreadable' ? 'warn' : 'emerg',
+          ours,
         );
         // ngx_conf_include stops at the first file that fails.
         return;
@@ -284,14 +310,23 @@ export class NginxReader {
   }
 }
 
-/** nginx's words for a file it could not read; EFIFO, ENOTREG and EFBIG are our refusals. */
+/** nginx's words for a file it could not read; EFIFO and EFBIG are our refusals (said in our words). */
 function openFailure(file: string, code: string): string {
   if (code === 'EISDIR') return `pread() "${file}" failed (21: Is a directory)`;
   if (code === 'EFIFO')
     return `"${file}" is a FIFO: not opened (nginx would block opening it until something writes to it)`;
-  if (code === 'ENOTREG') return `"${file}" is not a regular file (a socket?): not read`;
+  // A socket: nginx's open() fails with ENXIO.
+  if (code === 'ENOTREG') return `open() "${file}" failed (6: No such device or address)`;
   if (code === 'EFBIG') return `"${file}" is too large to read (over 32 MiB): not read`;
   return `open() "${file}" failed (${strerror(code)})`;
+}
+
+/** Which refusals are the doctor's rather than nginx's. */
+function oursOf(code: string, asRoot: boolean | undefined): NginxIssue['ours'] {
+  if (code === 'EFIFO') return 'fifo';
+  if (code === 'EFBIG') return 'limit';
+  if (code === 'EACCES' && !asRoot) return 'unreadable';
+  return undefined;
 }
 
 export function confPrefixOf(root: string): string {

@@ -58,6 +58,12 @@ export interface NginxIssue {
    */
   line?: number;
   includedFrom: string[];
+  /**
+   * Set when the doctor, not nginx, says it: a FIFO it would not open (nginx would wait
+   * for ever), a file only this user may not read (nginx reads as root), a binary file,
+   * or a safety limit of the reader. `message` is then the doctor's words, not nginx's.
+   */
+  ours?: 'fifo' | 'unreadable' | 'binary' | 'limit' | 'loop';
 }
 
 export interface NginxConfig {
