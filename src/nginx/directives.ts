@@ -33,8 +33,8 @@ import { type ServerNames, conflictingServerNames } from './serverNames.js';
 import type { NginxFileSource } from './source.js';
 import { type TlsBlock, type TlsServer, tlsIssues } from './ssl.js';
 import type { NginxDirective, NginxIssue } from './types.js';
-import { implicitUpstreamIssues } from './upstreams.js';
-import { scriptError, scriptVariables, unknownVariables } from './variables.js';
+import { UpstreamScan } from './upstreams.js';
+import { scriptError, scriptVariables, VariableScan } from './variables.js';
 
 const NGX_CONF_ARGS_NUMBER = 0xff;
 const NGX_CONF_BLOCK = 0x100;
@@ -134,6 +134,11 @@ export class TableGrammar implements NginxGrammar {
   /** A module we have no table for was loaded: names we do not know may be its directives. */
   private foreignModule = false;
   private readonly loaded = new Set<string>();
+  /** The variables and upstreams of the http blocks, gathered as they are read (observe). */
+  private readonly variables = new VariableScan();
+  private readonly upstreamScans: UpstreamScan[] = [];
+  /** The script error of the directive observe() saw last: statement() asks for the same directive next. */
+  private observed: { d: NginxDirective; error: string | undefined } | undefined;
 
   constructor(private readonly opts: TableGrammarOptions) {
     index(STATIC_DIRECTIVES, this.byName);
@@ -179,7 +184,7 @@ export class TableGrammar implements NginxGrammar {
         if (bad !== undefined) return { error: `invalid value "${cString(bad)}"` };
       }
       if (ctx.family === 'http') {
-        const scriptErr = scriptError(d);
+        const scriptErr = this.observed?.d === d ? this.observed.error : scriptError(d);
         if (scriptErr && COMPILED_AT_MERGE.has(d.name)) this.mergeErrors.push({ d, message: scriptErr });
         else if (scriptErr) return { error: scriptErr };
       }
@@ -193,6 +198,19 @@ export class TableGrammar implements NginxGrammar {
       return {};
     }
     return { error: `"${d.name}" directive is not allowed here` };
+  }
+
+  observe(ctx: NginxContext, d: NginxDirective, end: ';' | '{'): void {
+    if (ctx.family !== 'http') {
+      // Each http block starts its own upstream names (ngx_http_upstream_main_conf is per http block).
+      if (d.name === 'http' && ctx.scope === 'main') this.upstreamScans.push(new UpstreamScan());
+      return;
+    }
+    // A block read unchecked (after an error nginx stops at) keeps its parent's context: the tree is
+    // refused already, and what is gathered there only adds to what nginx says first.
+    const error = this.variables.observe(d, ctx.entries !== undefined, ctx.entries === 'map');
+    this.observed = { d, error };
+    this.upstreamScans.at(-1)?.observe(d, end === '{', ctx.scope === 'upstream');
   }
 
   /** ngx_http_map: two words a line, but for `hostnames` and `volatile` (the other entry blocks are not checked). */
@@ -255,9 +273,9 @@ export class TableGrammar implements NginxGrammar {
       ...events,
       ...conflictingServerNames(named),
       ...this.logIssues,
-      ...implicitUpstreamIssues(main),
+      ...this.upstreamScans.flatMap((s) => s.finish().issues),
       ...tlsIssues(this.tlsServers, addresses, this.opts.source, this.opts.confPrefix),
-      ...unknownVariables(main, this.foreignModule),
+      ...this.variables.issues(this.foreignModule),
     ];
   }
 

@@ -23,6 +23,12 @@ export interface NginxGrammar {
   checksTree?: boolean;
   /** The problems nginx finds once everything is read (when it merges the servers' settings). */
   finish?(main: readonly NginxDirective[]): NginxIssue[];
+  /**
+   * Every directive read, in reading order, with the context of its block — checked or not,
+   * entries too: what finish() needs of the whole tree is gathered here, with no walk of its own.
+   * Called before the block's lines are read (`d.block` is not set yet: `end` says whether it opens one).
+   */
+  observe?(ctx: NginxContext, d: NginxDirective, end: ';' | '{'): void;
 }
 
 /** The context a block directive opens, by its name and where it stands (the handlers' cf->cmd_type). */

@@ -27,14 +27,20 @@ export function duplicateLocations(main: readonly NginxDirective[]): DuplicateLo
 }
 
 function level(block: readonly NginxDirective[], out: DuplicateLocation[]): void {
-  const exact = new Set<string>();
-  const inclusive = new Set<string>();
-  for (const d of block) {
+  // Made on the first location of the level: most blocks of a large tree (a location's own body) have none.
+  let exact: Set<string> | undefined;
+  let inclusive: Set<string> | undefined;
+  for (let i = 0; i < block.length; i++) {
+    const d = block[i] as NginxDirective;
     if (d.name !== 'location' || !d.block) continue;
     const loc = locationName(d.args);
     if (!('error' in loc)) {
       const set =
-        loc.kind === 'exact' ? exact : loc.kind === 'prefix' || loc.kind === 'noregex' ? inclusive : undefined;
+        loc.kind === 'exact'
+          ? (exact ??= new Set())
+          : loc.kind === 'prefix' || loc.kind === 'noregex'
+            ? (inclusive ??= new Set())
+            : undefined;
       if (set?.has(loc.name)) out.push({ directive: d, message: `duplicate location "${loc.name}"` });
       set?.add(loc.name);
     }

@@ -210,6 +210,7 @@ export class NginxReader {
     frame: Frame,
     line: number,
   ): { block?: NginxContext; include?: boolean } {
+    this.opts.grammar.observe?.(ctx, d, end);
     if (ctx.unchecked) return { include: false };
     if (ctx.entries) {
       // A module's own handler reads these lines (ngx_conf_parse's cf->handler branch).

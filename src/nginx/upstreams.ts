@@ -71,45 +71,74 @@ interface Analysis {
   lookups: StartupLookup[];
 }
 
+/**
+ * The upstreams, passes, upstream servers and listens of one http block, fed one
+ * directive at a time in reading order: by the reader as it reads (TableGrammar.observe,
+ * for "no port in upstream"), or by a walk over a tree read (startupLookups).
+ */
+export class UpstreamScan {
+  private readonly upstreams = new Set<string>();
+  private readonly passes: NginxDirective[] = [];
+  private readonly out: Analysis = { issues: [], lookups: [] };
+
+  /** `block`: the directive opens a block; `inUpstream`: it is a line of an upstream block. */
+  observe(d: NginxDirective, block: boolean, inUpstream: boolean): void {
+    if (d.name === 'upstream' && block) this.upstreams.add((d.args[0] ?? '').toLowerCase());
+    else if (!block) {
+      if (PASS.has(d.name)) this.passes.push(d);
+      else if (inUpstream && d.name === 'server') upstreamServer(d, this.out);
+      else if (d.name === 'listen' && !inUpstream) listenHost(d, this.out);
+    }
+  }
+
+  /** What nginx says once the block is read: the passes to hosts that are no upstream. */
+  finish(): Analysis {
+    implicitPasses(this.upstreams, this.passes, this.out);
+    return this.out;
+  }
+}
+
 function analyse(main: readonly NginxDirective[]): Analysis {
   const out: Analysis = { issues: [], lookups: [] };
   for (const http of main) {
     if (http.name !== 'http' || !http.block) continue;
-    const upstreams = new Set<string>();
-    const passes: NginxDirective[] = [];
+    const scan = new UpstreamScan();
     const walk = (ds: readonly NginxDirective[], inUpstream: boolean): void => {
       for (const d of ds) {
-        if (d.name === 'upstream' && d.block) upstreams.add((d.args[0] ?? '').toLowerCase());
-        if (PASS.has(d.name) && !d.block) passes.push(d);
-        if (inUpstream && d.name === 'server' && !d.block) upstreamServer(d, out);
-        if (d.name === 'listen' && !d.block && !inUpstream) listenHost(d, out);
+        scan.observe(d, d.block !== undefined, inUpstream);
         if (d.block) walk(d.block, d.name === 'upstream');
       }
     };
     walk(http.block, false);
-    const implicit = new Set<string>();
-    for (const d of passes) {
-      const t = passTarget(d);
-      if (!t || upstreams.has(t.host.toLowerCase())) continue;
-      const port = t.port ?? t.defaultPort;
-      const key = `${t.host.toLowerCase()}:${port ?? ''}`;
-      if (implicit.has(key)) continue;
-      implicit.add(key);
-      if (port === undefined) {
-        out.issues.push({
-          severity: 'emerg',
-          message: `no port in upstream "${t.host}"`,
-          file: d.file,
-          line: d.line,
-          includedFrom: d.includedFrom,
-        });
-        continue;
-      }
-      if (isIP(t.host) === 0)
-        out.lookups.push({ host: t.host, port, directive: d, message: `host not found in upstream "${t.host}"` });
-    }
+    const a = scan.finish();
+    out.issues.push(...a.issues);
+    out.lookups.push(...a.lookups);
   }
   return out;
+}
+
+function implicitPasses(upstreams: ReadonlySet<string>, passes: readonly NginxDirective[], out: Analysis): void {
+  const implicit = new Set<string>();
+  for (const d of passes) {
+    const t = passTarget(d);
+    if (!t || upstreams.has(t.host.toLowerCase())) continue;
+    const port = t.port ?? t.defaultPort;
+    const key = `${t.host.toLowerCase()}:${port ?? ''}`;
+    if (implicit.has(key)) continue;
+    implicit.add(key);
+    if (port === undefined) {
+      out.issues.push({
+        severity: 'emerg',
+        message: `no port in upstream "${t.host}"`,
+        file: d.file,
+        line: d.line,
+        includedFrom: d.includedFrom,
+      });
+      continue;
+    }
+    if (isIP(t.host) === 0)
+      out.lookups.push({ host: t.host, port, directive: d, message: `host not found in upstream "${t.host}"` });
+  }
 }
 
 /** ngx_http_upstream_server: parsed (and resolved) as written. */
@@ -133,11 +162,6 @@ function listenHost(d: NginxDirective, out: Analysis): void {
     directive: d,
     message: `host not found in "${addr}" of the "listen" directive`,
   });
-}
-
-/** "no port in upstream": a pass to a host with no port and no upstream of that name. */
-export function implicitUpstreamIssues(main: readonly NginxDirective[]): NginxIssue[] {
-  return analyse(main).issues;
 }
 
 /** The host names nginx resolves at start, with nginx's words for when one does not resolve. */

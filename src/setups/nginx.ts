@@ -86,6 +86,11 @@ export function nginxSeconds(text: string): number | undefined {
 const firstByName = new WeakMap<readonly NginxDirective[], Map<string, NginxDirective>>();
 
 function firstOf(block: readonly NginxDirective[], name: string): NginxDirective | undefined {
+  // A location's few lines are scanned: an index per block would cost more than it saves.
+  if (block.length <= 16) {
+    for (let i = 0; i < block.length; i++) if ((block[i] as NginxDirective).name === name) return block[i];
+    return undefined;
+  }
   let index = firstByName.get(block);
   if (!index) {
     index = new Map();

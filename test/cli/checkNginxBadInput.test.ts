@@ -32,7 +32,13 @@ interface Run {
   status: number | null;
   stdout: string;
   stderr: string;
-  findings: { id: string; severity: string; message: string; location?: { file: string; line?: number } }[];
+  findings: {
+    id: string;
+    severity: string;
+    title: string;
+    message: string;
+    location?: { file: string; line?: number };
+  }[];
 }
 
 function check(root: string, opts: { uid?: number } = {}): Run {
