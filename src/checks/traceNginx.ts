@@ -17,7 +17,7 @@ import {
   readNginxConfig,
 } from '../nginx/index.js';
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
-import { routeNginx } from '../routing/nginx/index.js';
+import { nginxAnswerAfterBackend, type NginxRouteOptions, routeNginx } from '../routing/nginx/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
 import type { FileSystem, Network, Processes } from '../system/types.js';
 import { nginxConfigFindings, scriptFilenameFindings } from './nginx/routeFindings.js';
@@ -28,7 +28,7 @@ import {
   nginxAnswerForResponse,
   parseNginxSize,
 } from './request/nginxAnswer.js';
-import type { TraceRequestResult } from './request/traceRequest.js';
+import type { BrowserAnswerModel, TraceRequestResult } from './request/traceRequest.js';
 
 export interface NginxTraceOptions {
   /** `--root FILE`: nginx's root configuration. */
@@ -110,6 +110,27 @@ export function answerContext(config: NginxConfig, route: Route): NginxAnswerCon
   };
 }
 
+/**
+ * What a browser gets through nginx for the backend's answer to the route:
+ * the fastcgi module's handling, then error_page and fastcgi_intercept_errors
+ * followed through the configuration (routing/nginx/answer.ts).
+ */
+export function nginxBrowserAnswers(
+  config: NginxConfig,
+  request: RouteRequest,
+  route: Route,
+  routeOptions: NginxRouteOptions,
+): BrowserAnswerModel {
+  const ctx: NginxAnswerContext = {
+    ...answerContext(config, route),
+    after: (status, byNginx) => nginxAnswerAfterBackend(config, request, routeOptions, { status, byNginx }),
+  };
+  return {
+    forResponse: (response, records) => nginxAnswerForResponse(response, records, ctx),
+    forError: (err, records) => nginxAnswerForClientError(err, records, ctx),
+  };
+}
+
 export async function runNginxTrace(request: RouteRequest, options: NginxTraceOptions): Promise<NginxTraceResult> {
   const source = options.source ?? new LiveNginxSource();
   const commandLines = options.system.processes.commandLines().map((c) => c.cmdline);
@@ -153,22 +174,19 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
   const binary = masterBinary(located.master) ?? (ownPrefix && source.stat(sbin).kind === 'file' ? sbin : undefined);
   const version = options.nginxVersion?.(binary);
   const hostname = options.system.network.hostname();
-  const route = routeNginx(config, request, {
+  const routeOptions: NginxRouteOptions = {
     fs: options.system.fs,
     ...(version ? { nginxVersion: version } : {}),
     ...(hostname ? { hostname } : {}),
-  });
+  };
+  const route = routeNginx(config, request, routeOptions);
   let live: TraceRequestResult | undefined;
   if (!options.offline) {
     // Loaded only here: an offline trace needs no client.
     const { requestRoute } = await import('./request/traceRequest.js');
-    const ctx = answerContext(config, route);
     live = await requestRoute(route, {
       timeoutMs: options.timeoutMs,
-      answers: {
-        forResponse: (response, records) => nginxAnswerForResponse(response, records, ctx),
-        forError: (err, records) => nginxAnswerForClientError(err, records, ctx),
-      },
+      answers: nginxBrowserAnswers(config, request, route, routeOptions),
     });
   }
   const missing = scriptFilenameFindings(route, live?.response?.stderr);
