@@ -5,15 +5,13 @@
  * to the backend, and what a browser would get through nginx for its answer.
  * The CLI only parses arguments and picks a reporter.
  */
-import * as path from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import {
   LiveNginxSource,
+  locateNginxMasters,
   locateNginxRoot,
   type NginxConfig,
   type NginxFileSource,
-  type NginxLocated,
-  nginxMasterOptions,
   readNginxConfig,
 } from '../nginx/index.js';
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
@@ -29,6 +27,7 @@ import {
   parseNginxSize,
 } from './request/nginxAnswer.js';
 import type { BrowserAnswerModel, TraceRequestResult } from './request/traceRequest.js';
+import { chooseNginxMaster } from './webServerChoice.js';
 
 export interface NginxTraceOptions {
   /** `--root FILE`: nginx's root configuration. */
@@ -52,22 +51,6 @@ export type NginxTraceResult =
 function masterBinary(master: string | undefined): string | undefined {
   const word = /^nginx: master process (\S+)/.exec(master ?? '')?.[1];
   return word?.startsWith('/') ? word : undefined;
-}
-
-/**
- * `--root FILE` that a running master reads (`nginx -c FILE -p DIR`): its -p,
- * not the layout's compiled-in prefix, resolves relative paths.
- */
-function withRunningPrefix(located: NginxLocated, commandLines: readonly (readonly string[])[]): NginxLocated {
-  for (const cmdline of commandLines) {
-    const o = nginxMasterOptions(cmdline);
-    if (!o?.conf || !o.prefix) continue;
-    const prefix = o.prefix.endsWith('/') ? o.prefix : `${o.prefix}/`;
-    const conf = o.conf.startsWith('/') ? o.conf : prefix + o.conf;
-    if (path.posix.resolve(conf) === located.root)
-      return { ...located, prefix, master: cmdline.filter((w) => w !== '').join(' ') };
-  }
-  return located;
 }
 
 /** The level a directive is written in: a location, an `if` in it, a server, or http. */
@@ -134,12 +117,18 @@ export function nginxBrowserAnswers(
 export async function runNginxTrace(request: RouteRequest, options: NginxTraceOptions): Promise<NginxTraceResult> {
   const source = options.source ?? new LiveNginxSource();
   const commandLines = options.system.processes.commandLines().map((c) => c.cmdline);
-  const found = locateNginxRoot({
-    ...(options.root !== undefined ? { root: options.root } : {}),
-    commandLines,
-    source,
-  });
-  const located = found?.how === 'option' ? withRunningPrefix(found, commandLines) : found;
+  // Several masters, each with its own -c: the one whose configuration listens on the URL's port.
+  const masters = options.root === undefined ? locateNginxMasters({ commandLines, source }) : [];
+  // Their listens are read only then (listenPorts.js also holds Apache's side: loaded on demand).
+  const ports = masters.length > 1 ? await import('./listenPorts.js') : undefined;
+  const choice = chooseNginxMaster(masters, request.port, (m) => ports?.nginxListenPortsOf(m, source));
+  const located =
+    choice?.chosen ??
+    locateNginxRoot({
+      ...(options.root !== undefined ? { root: options.root } : {}),
+      commandLines,
+      source,
+    });
   if (!located)
     return {
       ok: false,
@@ -180,6 +169,11 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
     ...(hostname ? { hostname } : {}),
   };
   const route = routeNginx(config, request, routeOptions);
+  if (choice?.why) {
+    // Which configuration was traced comes first: with several masters, the rest depends on it.
+    route.steps.unshift({ what: 'configuration', file: located.root, text: choice.why });
+    if (choice.uncertain) route.uncertain.push(choice.uncertain);
+  }
   let live: TraceRequestResult | undefined;
   if (!options.offline) {
     // Loaded only here: an offline trace needs no client.
