@@ -129,9 +129,7 @@ export function locateNginxRoot(opts: NginxLocateOptions): NginxLocated | undefi
     // `--root FILE` that a running master reads (`nginx -c FILE -p DIR`): its -p, not the layout's
     // compiled-in prefix, resolves relative paths.
     const running = masters.find((m) => m.root === root);
-    return running
-      ? { ...running, how: 'option' }
-      : { root, prefix: defaultPrefixFor(root, src), how: 'option' };
+    return running ? { ...running, how: 'option' } : { root, prefix: defaultPrefixFor(root, src), how: 'option' };
   }
   if (masters[0]) return masters[0];
   for (const [file] of WELL_KNOWN) {
