@@ -7,6 +7,9 @@
  * message says why.
  * A `--root FILE` decides by the file (webServerOfFile), as `check FILE` does.
  */
+// locate.js alone (no reader): `trace` loads this module whatever the web server.
+import { locateNginxMasters } from '../nginx/locate.js';
+import type { NginxFileSource } from '../nginx/source.js';
 import type { FileSystem, Processes } from '../system/types.js';
 import { isProbeError } from '../system/types.js';
 
@@ -216,4 +219,17 @@ export function chooseNginxMaster<M extends NginxMasterConf>(
       ? `${count} and none listens on port ${port} in its configuration: traced through the first, ${chosen.root} (${othersText})`
       : `${count} and ${on.length} of them listen on port ${port} in their configurations (only one can bind it): traced through the first, ${chosen.root} (${othersText})`;
   return { chosen, why: uncertain, uncertain };
+}
+
+/**
+ * The root configurations of the running nginx masters, one each, when
+ * several run with different configurations (`check` makes a section of
+ * each); empty when one or none runs.
+ */
+export function nginxMasterRoots(
+  commandLines: readonly (readonly string[])[],
+  source: NginxFileSource,
+): string[] {
+  const roots = [...new Set(locateNginxMasters({ commandLines, source }).map((m) => m.root))];
+  return roots.length > 1 ? roots : [];
 }
