@@ -226,10 +226,7 @@ export function chooseNginxMaster<M extends NginxMasterConf>(
  * several run with different configurations (`check` makes a section of
  * each); empty when one or none runs.
  */
-export function nginxMasterRoots(
-  commandLines: readonly (readonly string[])[],
-  source: NginxFileSource,
-): string[] {
+export function nginxMasterRoots(commandLines: readonly (readonly string[])[], source: NginxFileSource): string[] {
   const roots = [...new Set(locateNginxMasters({ commandLines, source }).map((m) => m.root))];
   return roots.length > 1 ? roots : [];
 }

@@ -98,7 +98,10 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxServer> 
     };
     makeDir(tmp.join('snippets'));
     for (const f of DEBIAN_INCLUDES) writeFile(tmp.join(f), readFileSync(`/etc/nginx/${f}`));
-    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(logs, temp, opts.http(ctx), opts.main, opts.masterProcess));
+    const confPath = writeFile(
+      tmp.join('nginx.conf'),
+      nginxConf(logs, temp, opts.http(ctx), opts.main, opts.masterProcess),
+    );
     const errorLogPath = `${logs}/error.log`;
     const test = spawnSync(NGINX_BINARY, ['-t', '-q', '-p', prefix, '-c', confPath, '-e', errorLogPath], {
       encoding: 'utf8',
