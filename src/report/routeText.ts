@@ -160,6 +160,7 @@ function liveLines(style: Style, route: Route, live: TraceRequestResult | undefi
     const extra = [
       a.location !== undefined ? `Location: ${one(a.location)}` : '',
       a.contentType !== undefined ? `Content-Type: ${one(a.contentType)}` : '',
+      a.page !== undefined ? `page: ${one(a.page)}` : '',
     ].filter(Boolean);
     out.push(
       `${mark} ${c.bold(`A browser would see ${statusLine(a.status, '')}`)}${extra.length ? `  ${extra.join('  ')}` : ''}`,

@@ -93,7 +93,9 @@ export function nginxAnswerAfterBackend(
         `${interceptText}, but no error_page for ${status} is in effect here: nginx passes the backend's answer on`,
       );
   }
-  const cause = upstream.byNginx ? `nginx's own ${status}` : `${interceptText}: the backend's ${status}`;
+  // ngx_http_upstream_intercept_errors keeps a 401's WWW-Authenticate for the error page.
+  const kept = !upstream.byNginx && status === 401 ? ' (its WWW-Authenticate header is kept)' : '';
+  const cause = upstream.byNginx ? `nginx's own ${status}` : `${interceptText}: the backend's ${status}${kept}`;
   const page = !r.errorPage && r.uriChanges !== 0 ? errorPage(r, status) : undefined;
   if (!page) {
     if (upstream.byNginx) return undefined;
@@ -165,9 +167,12 @@ function followed(
     return { status: end.status, file: end.served, text: `sends ${end.served} with ${end.status}`, uncertain: [] };
   if (end.location !== undefined && end.status >= 300 && end.status < 400 && page.uri[0] !== '/' && page.uri[0] !== '@')
     return { status: end.status, text: `redirects to ${end.location} with ${end.status}`, uncertain: [] };
+  // The error page's own status (a missing file: 404) is final: r->error_page is set, nginx sends its built-in page.
+  const last = r.steps[r.steps.length - 1];
+  const reason = last?.what === 'status' ? ` (${last.text})` : '';
   return {
     status: end.status,
-    text: `finds that the error page itself ends in ${end.status}${end.location ? ` (Location ${end.location})` : ''}, and sends that`,
+    text: `the error page ${r.uri} itself answers ${end.status}${reason}${end.location ? ` → ${end.location}` : ''}: nginx sends that ${end.status}`,
     uncertain: [],
   };
 }
