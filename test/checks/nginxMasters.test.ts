@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { nginxListenPorts } from '../../src/checks/listenPorts.js';
 import { runNginxTrace } from '../../src/checks/traceNginx.js';
-import { chooseNginxMaster } from '../../src/checks/webServerChoice.js';
+import { chooseNginxMaster, nginxMasterRoots } from '../../src/checks/webServerChoice.js';
+import { formatServerHeading } from '../../src/report/checkText.js';
+import { createStyle } from '../../src/report/style.js';
 import { locateNginxMasters, locateNginxRoot, MemoryNginxSource } from '../../src/nginx/index.js';
 import type { RouteRequest } from '../../src/routing/types.js';
 import { parseRouteUrl } from '../../src/routing/url.js';
@@ -155,5 +157,24 @@ describe('trace with several masters', () => {
     if (!out.ok) throw new Error(out.why);
     expect(out.config.root).toBe('/etc/nginx/nginx.conf');
     expect(out.route.steps[0]?.what).not.toBe('configuration');
+  });
+});
+
+describe('check with several masters', () => {
+  it('a section for each distinct configuration, none when one master runs', () => {
+    expect(nginxMasterRoots([SYSTEM, WORKER, OTHER, OTHER], source)).toEqual([
+      '/etc/nginx/nginx.conf',
+      '/srv/other/nginx.conf',
+    ]);
+    expect(nginxMasterRoots([OTHER, WORKER, OTHER], source)).toEqual([]);
+    expect(nginxMasterRoots([], source)).toEqual([]);
+  });
+
+  it("each section's heading names its configuration", () => {
+    const plainStyle = createStyle();
+    expect(formatServerHeading(plainStyle, 'nginx', false, '/srv/other/nginx.conf')).toBe(
+      '\n== nginx (/srv/other/nginx.conf) ==\n',
+    );
+    expect(formatServerHeading(plainStyle, 'apache')).toBe('== Apache ==\n');
   });
 });

@@ -94,4 +94,26 @@ describe('what nginx sends after the backend answered', () => {
   it('a route that does not reach FastCGI has nothing to say', () => {
     expect(answerAfter(`${BASE} location /x { return 204; }`, 'http://h/x', 404)).toBeUndefined();
   });
+
+  it('an error page that itself fails: its own status, and why', () => {
+    const a = answerAfter(
+      `${BASE} location /x { fastcgi_intercept_errors on; error_page 500 /errors/500.html; fastcgi_pass unix:/run/a.sock; }`,
+      'http://h/x',
+      500,
+    );
+    expect(a).toMatchObject({ kind: 'error_page', status: 404 });
+    expect(a?.file).toBeUndefined();
+    expect(a?.why).toMatch(/the error page \/errors\/500.html itself answers 404 \(404: .*not found\)/);
+    expect(a?.route?.steps.some((s) => s.what === 'error_page')).toBe(true);
+  });
+
+  it("a 401 intercepted keeps the backend's WWW-Authenticate", () => {
+    const a = answerAfter(
+      `${BASE} location /x { fastcgi_intercept_errors on; error_page 401 /errors/404.html; fastcgi_pass unix:/run/a.sock; }`,
+      'http://h/x',
+      401,
+    );
+    expect(a?.status).toBe(401);
+    expect(a?.why).toContain('WWW-Authenticate header is kept');
+  });
 });
