@@ -83,7 +83,7 @@ export function nginxAnswerAfterBackend(
         r,
         status,
         errorPage(r, status)
-          ? `${interceptText || 'fastcgi_intercept_errors off'}: nginx sends the backend's own ${status} page, not the error_page for ${status}`
+          ? `${interceptText || 'fastcgi_intercept_errors off (the default)'}: nginx sends the backend's own ${status} page, not the error_page for ${status}`
           : '',
       );
     if (!errorPage(r, status))
