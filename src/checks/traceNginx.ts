@@ -5,19 +5,17 @@
  * to the backend, and what a browser would get through nginx for its answer.
  * The CLI only parses arguments and picks a reporter.
  */
-import * as path from 'node:path';
 import type { Finding } from '../findings/finding.js';
 import {
   LiveNginxSource,
+  locateNginxMasters,
   locateNginxRoot,
   type NginxConfig,
   type NginxFileSource,
-  type NginxLocated,
-  nginxMasterOptions,
   readNginxConfig,
 } from '../nginx/index.js';
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
-import { routeNginx } from '../routing/nginx/index.js';
+import { nginxAnswerAfterBackend, type NginxRouteOptions, routeNginx } from '../routing/nginx/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
 import type { FileSystem, Network, Processes } from '../system/types.js';
 import { nginxConfigFindings, scriptFilenameFindings } from './nginx/routeFindings.js';
@@ -28,7 +26,8 @@ import {
   nginxAnswerForResponse,
   parseNginxSize,
 } from './request/nginxAnswer.js';
-import type { TraceRequestResult } from './request/traceRequest.js';
+import type { BrowserAnswerModel, TraceRequestResult } from './request/traceRequest.js';
+import { chooseNginxMaster } from './webServerChoice.js';
 
 export interface NginxTraceOptions {
   /** `--root FILE`: nginx's root configuration. */
@@ -52,22 +51,6 @@ export type NginxTraceResult =
 function masterBinary(master: string | undefined): string | undefined {
   const word = /^nginx: master process (\S+)/.exec(master ?? '')?.[1];
   return word?.startsWith('/') ? word : undefined;
-}
-
-/**
- * `--root FILE` that a running master reads (`nginx -c FILE -p DIR`): its -p,
- * not the layout's compiled-in prefix, resolves relative paths.
- */
-function withRunningPrefix(located: NginxLocated, commandLines: readonly (readonly string[])[]): NginxLocated {
-  for (const cmdline of commandLines) {
-    const o = nginxMasterOptions(cmdline);
-    if (!o?.conf || !o.prefix) continue;
-    const prefix = o.prefix.endsWith('/') ? o.prefix : `${o.prefix}/`;
-    const conf = o.conf.startsWith('/') ? o.conf : prefix + o.conf;
-    if (path.posix.resolve(conf) === located.root)
-      return { ...located, prefix, master: cmdline.filter((w) => w !== '').join(' ') };
-  }
-  return located;
 }
 
 /** The level a directive is written in: a location, an `if` in it, a server, or http. */
@@ -110,15 +93,42 @@ export function answerContext(config: NginxConfig, route: Route): NginxAnswerCon
   };
 }
 
+/**
+ * What a browser gets through nginx for the backend's answer to the route:
+ * the fastcgi module's handling, then error_page and fastcgi_intercept_errors
+ * followed through the configuration (routing/nginx/answer.ts).
+ */
+export function nginxBrowserAnswers(
+  config: NginxConfig,
+  request: RouteRequest,
+  route: Route,
+  routeOptions: NginxRouteOptions,
+): BrowserAnswerModel {
+  const ctx: NginxAnswerContext = {
+    ...answerContext(config, route),
+    after: (status, byNginx) => nginxAnswerAfterBackend(config, request, routeOptions, { status, byNginx }),
+  };
+  return {
+    forResponse: (response, records) => nginxAnswerForResponse(response, records, ctx),
+    forError: (err, records) => nginxAnswerForClientError(err, records, ctx),
+  };
+}
+
 export async function runNginxTrace(request: RouteRequest, options: NginxTraceOptions): Promise<NginxTraceResult> {
   const source = options.source ?? new LiveNginxSource();
   const commandLines = options.system.processes.commandLines().map((c) => c.cmdline);
-  const found = locateNginxRoot({
-    ...(options.root !== undefined ? { root: options.root } : {}),
-    commandLines,
-    source,
-  });
-  const located = found?.how === 'option' ? withRunningPrefix(found, commandLines) : found;
+  // Several masters, each with its own -c: the one whose configuration listens on the URL's port.
+  const masters = options.root === undefined ? locateNginxMasters({ commandLines, source }) : [];
+  // Their listens are read only then (listenPorts.js also holds Apache's side: loaded on demand).
+  const ports = masters.length > 1 ? await import('./listenPorts.js') : undefined;
+  const choice = chooseNginxMaster(masters, request.port, (m) => ports?.nginxListenPortsOf(m, source));
+  const located =
+    choice?.chosen ??
+    locateNginxRoot({
+      ...(options.root !== undefined ? { root: options.root } : {}),
+      commandLines,
+      source,
+    });
   if (!located)
     return {
       ok: false,
@@ -153,22 +163,24 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
   const binary = masterBinary(located.master) ?? (ownPrefix && source.stat(sbin).kind === 'file' ? sbin : undefined);
   const version = options.nginxVersion?.(binary);
   const hostname = options.system.network.hostname();
-  const route = routeNginx(config, request, {
+  const routeOptions: NginxRouteOptions = {
     fs: options.system.fs,
     ...(version ? { nginxVersion: version } : {}),
     ...(hostname ? { hostname } : {}),
-  });
+  };
+  const route = routeNginx(config, request, routeOptions);
+  if (choice?.why) {
+    // Which configuration was traced comes first: with several masters, the rest depends on it.
+    route.steps.unshift({ what: 'configuration', file: located.root, text: choice.why });
+    if (choice.uncertain) route.uncertain.push(choice.uncertain);
+  }
   let live: TraceRequestResult | undefined;
   if (!options.offline) {
     // Loaded only here: an offline trace needs no client.
     const { requestRoute } = await import('./request/traceRequest.js');
-    const ctx = answerContext(config, route);
     live = await requestRoute(route, {
       timeoutMs: options.timeoutMs,
-      answers: {
-        forResponse: (response, records) => nginxAnswerForResponse(response, records, ctx),
-        forError: (err, records) => nginxAnswerForClientError(err, records, ctx),
-      },
+      answers: nginxBrowserAnswers(config, request, route, routeOptions),
     });
   }
   const missing = scriptFilenameFindings(route, live?.response?.stderr);

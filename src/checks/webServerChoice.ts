@@ -7,6 +7,9 @@
  * message says why.
  * A `--root FILE` decides by the file (webServerOfFile), as `check FILE` does.
  */
+// locate.js alone (no reader): `trace` loads this module whatever the web server.
+import { locateNginxMasters } from '../nginx/locate.js';
+import type { NginxFileSource } from '../nginx/source.js';
 import type { FileSystem, Processes } from '../system/types.js';
 import { isProbeError } from '../system/types.js';
 
@@ -173,4 +176,57 @@ export function chooseWebServer(input: WebServerChoiceInput): WebServerChoice {
     ok: false,
     message: `Apache and nginx are both on this machine and ${apache ? 'both listen' : 'neither listens'} on port ${input.port} in their configurations: ${ASK}`,
   };
+}
+
+/** One running nginx master's configuration, as locateNginxMasters finds it. */
+export interface NginxMasterConf {
+  root: string;
+  /** The master's command line (its process title). */
+  master?: string;
+}
+
+export interface NginxMasterChoice<M extends NginxMasterConf> {
+  chosen: M;
+  /** Why this one, naming the others and --root; undefined when only one master runs. */
+  why?: string;
+  /** The choice is a guess: no master, or several, listen on the port. */
+  uncertain?: string;
+}
+
+/**
+ * Which running nginx master answers a URL's port (several run, each with its
+ * own -c): the one whose configuration listens on the port, else the first,
+ * said as a guess. `listenPorts` reads a master's configuration (undefined
+ * when it cannot be read).
+ */
+export function chooseNginxMaster<M extends NginxMasterConf>(
+  masters: readonly M[],
+  port: number,
+  listenPorts: (master: M) => readonly number[] | undefined,
+): NginxMasterChoice<M> | undefined {
+  const first = masters[0];
+  if (!first) return undefined;
+  if (masters.length === 1) return { chosen: first };
+  const on = masters.filter((m) => listenPorts(m)?.includes(port));
+  const chosen = on[0] ?? first;
+  const others = masters.filter((m) => m !== chosen).map((m) => m.root);
+  const othersText = `${others.length === 1 ? 'another master reads' : 'other masters read'} ${others.join(', ')}: --root FILE traces through ${others.length === 1 ? 'it' : 'one of them'}`;
+  const count = `${masters.length} nginx masters run with different configurations`;
+  if (on.length === 1)
+    return { chosen, why: `${count}; ${chosen.root} is the one that listens on port ${port} (${othersText})` };
+  const uncertain =
+    on.length === 0
+      ? `${count} and none listens on port ${port} in its configuration: traced through the first, ${chosen.root} (${othersText})`
+      : `${count} and ${on.length} of them listen on port ${port} in their configurations (only one can bind it): traced through the first, ${chosen.root} (${othersText})`;
+  return { chosen, why: uncertain, uncertain };
+}
+
+/**
+ * The root configurations of the running nginx masters, one each, when
+ * several run with different configurations (`check` makes a section of
+ * each); empty when one or none runs.
+ */
+export function nginxMasterRoots(commandLines: readonly (readonly string[])[], source: NginxFileSource): string[] {
+  const roots = [...new Set(locateNginxMasters({ commandLines, source }).map((m) => m.root))];
+  return roots.length > 1 ? roots : [];
 }

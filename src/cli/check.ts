@@ -119,7 +119,14 @@ export async function runCheckCommand(
   } finally {
     spinner?.stop();
   }
-  if (runs.length === 0) throw new UsageError(noServerMessage(servers, target, opts.root));
+  if (runs.length === 0)
+    throw new UsageError(
+      noServerMessage(
+        servers.map((s) => s.server),
+        target,
+        opts.root,
+      ),
+    );
   if (runs.length > 1) {
     const { withoutPoolsUsedElsewhere } = await import('../checks/crossServer.js');
     for (const r of runs) {
@@ -199,7 +206,7 @@ export async function runCheckCommand(
     const style = await loadStyle(colorEnabled(io, opts.color));
     for (const [i, r] of runs.entries()) {
       // One section per web server when the machine has both.
-      if (runs.length > 1) io.stdout(formatServerHeading(style, r.server, i === 0));
+      if (runs.length > 1) io.stdout(formatServerHeading(style, r.server, i === 0, r.masterRoot));
       io.stdout(
         formatCheckText(style, r.summary, r.findings, {
           quiet: opts.quiet,
@@ -215,8 +222,16 @@ export async function runCheckCommand(
   return exitCode;
 }
 
+/** A web server to check: one of each kind, or one per nginx master when several run with their own -c. */
+interface ServerToCheck {
+  server: WebServerKind;
+  /** The root configuration of one of several nginx masters (their sections are told apart by it). */
+  masterRoot?: string;
+}
+
 interface ServerRun {
   server: WebServerKind;
+  masterRoot?: string;
   report: CheckReport;
   findings: Finding[];
   suppressed: ReturnType<typeof suppress>['suppressed'];
@@ -231,19 +246,32 @@ interface ServerRun {
  * else the one FILE (or --root) belongs to, else each found on the machine (not chooseWebServer's
  * one: check reports on every web server there, a section each).
  */
-async function chooseServers(target: string | undefined, opts: CheckCliOptions): Promise<WebServerKind[]> {
-  const { serverOption, webServerOfFile, webServersOnMachine } = await import('../checks/webServerChoice.js');
-  if (opts.server !== undefined) {
-    const chosen = serverOption(opts.server);
-    if (!chosen.ok) throw new UsageError(chosen.message);
-    return [chosen.server];
-  }
+async function chooseServers(target: string | undefined, opts: CheckCliOptions): Promise<ServerToCheck[]> {
+  const { nginxMasterRoots, serverOption, webServerOfFile, webServersOnMachine } = await import(
+    '../checks/webServerChoice.js'
+  );
   const { liveSystem } = await import('../system/index.js');
   const system = liveSystem();
   const file = target ?? opts.root;
-  if (file !== undefined) return [webServerOfFile(file, system.fs)];
+  let kinds: WebServerKind[];
+  if (opts.server !== undefined) {
+    const chosen = serverOption(opts.server);
+    if (!chosen.ok) throw new UsageError(chosen.message);
+    kinds = [chosen.server];
+  } else if (file !== undefined) kinds = [webServerOfFile(file, system.fs)];
   // Offline, the processes are not asked (no live look): the usual root files alone tell.
-  return webServersOnMachine(opts.offline ? { fs: system.fs, processes: { commandLines: () => [] } } : system);
+  else kinds = webServersOnMachine(opts.offline ? { fs: system.fs, processes: { commandLines: () => [] } } : system);
+  // The whole machine, live: each nginx master with its own configuration is a section of its own.
+  const masters =
+    file === undefined && !opts.offline && kinds.includes('nginx')
+      ? nginxMasterRoots(
+          system.processes.commandLines().map((c) => c.cmdline),
+          new (await import('../nginx/index.js')).LiveNginxSource(),
+        )
+      : [];
+  return kinds.flatMap((server): ServerToCheck[] =>
+    server === 'nginx' && masters.length > 1 ? masters.map((masterRoot) => ({ server, masterRoot })) : [{ server }],
+  );
 }
 
 function noServerMessage(
@@ -271,7 +299,7 @@ function mergeElsewhere(runs: readonly ServerRun[]): ServerRun['elsewhere'] {
 
 /** One web server's check: its configuration, then (unless offline) the live steps, then the scope of FILE. */
 async function runServer(
-  server: WebServerKind,
+  toCheck: ServerToCheck,
   target: string | undefined,
   opts: CheckCliOptions,
   io: CliIO,
@@ -279,6 +307,8 @@ async function runServer(
   common: { timeoutMs: number; since: Date | undefined; suppressions: Awaited<ReturnType<typeof loadSuppressions>> },
 ): Promise<ServerRun | undefined> {
   const { timeoutMs, since } = common;
+  const { server, masterRoot } = toCheck;
+  const root = masterRoot ?? opts.root;
   let analysis: AnalyzeResult | undefined;
   if (server === 'nginx') {
     const { analyzeNginxForCheck } = await import('../checks/nginx/index.js');
@@ -291,7 +321,7 @@ async function runServer(
     }
     analysis = analyzeNginxForCheck({
       ...(target ? { target } : {}),
-      ...(opts.root ? { root: opts.root } : {}),
+      ...(root ? { root } : {}),
       commandLines,
     });
     if (!analysis) return undefined;
@@ -299,7 +329,7 @@ async function runServer(
   const report = await runCheck(
     {
       target,
-      root: opts.root,
+      root,
       serverRoot: opts.serverRoot,
       // ${VAR} in the configuration comes from this environment, as for apache2ctl.
       env: definedOnly(io.env),
@@ -328,5 +358,15 @@ async function runServer(
   const exitCode = unreadable || crashed ? 2 : exitStatusFor(findings, parseFailOn(opts.failOn));
   const summary = summarizeCheck(report, setupsInScope);
   if (server === 'nginx') summary.server = 'nginx';
-  return { server, report, findings, suppressed, elsewhere, summary, unreadable, exitCode };
+  return {
+    server,
+    ...(masterRoot ? { masterRoot } : {}),
+    report,
+    findings,
+    suppressed,
+    elsewhere,
+    summary,
+    unreadable,
+    exitCode,
+  };
 }

@@ -11,7 +11,7 @@ import type { NginxConfig } from './types.js';
 
 export type { NginxConfig, NginxDirective, NginxFileRead, NginxIssue } from './types.js';
 export { PERMISSIVE_GRAMMAR, type NginxGrammar } from './grammar.js';
-export { locateNginxRoot, nginxMasterOptions, type NginxLocated } from './locate.js';
+export { locateNginxMasters, locateNginxRoot, nginxMasterOptions, type NginxLocated } from './locate.js';
 export { startupLookups, type StartupLookup } from './upstreams.js';
 export { isFileRead, includeSites, type FileReadVerdict, type IncludeSite } from './reads.js';
 export {

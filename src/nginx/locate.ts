@@ -74,24 +74,64 @@ function adjustForImage(prefix: string, src: NginxFileSource): string {
   return prefix;
 }
 
+/**
+ * Each running master's configuration, in process order, one entry per
+ * distinct root and prefix (a master's -c/-p; -p alone: <prefix>conf/nginx.conf
+ * when it exists). Several masters run when a second nginx is started with its
+ * own `-c` (a staging site on another port, a packaged app's own nginx).
+ */
+export function locateNginxMasters(opts: {
+  commandLines?: readonly (readonly string[])[];
+  source: NginxFileSource;
+}): NginxLocated[] {
+  const out: NginxLocated[] = [];
+  for (const cmdline of opts.commandLines ?? []) {
+    const found = masterLocated(cmdline, opts.source);
+    if (found && !out.some((m) => m.root === found.root && m.prefix === found.prefix)) out.push(found);
+  }
+  return out;
+}
+
+function masterLocated(cmdline: readonly string[], src: NginxFileSource): NginxLocated | undefined {
+  const o = nginxMasterOptions(cmdline);
+  if (!o) return undefined;
+  const master = cmdline.filter((s) => s !== '').join(' ');
+  const prefix = o.prefix ? withSlash(o.prefix) : undefined;
+  if (o.conf) {
+    const root = path.posix.resolve(o.conf.startsWith('/') ? o.conf : (prefix ?? '/usr/share/nginx/') + o.conf);
+    return { root, prefix: prefix ?? defaultPrefixFor(root, src), how: 'master', master };
+  }
+  if (prefix && src.stat(`${prefix}conf/nginx.conf`).kind === 'file')
+    return { root: `${prefix}conf/nginx.conf`, prefix, how: 'master', master };
+  // No -c: the binary's compiled-in --conf-path (Debian's systemd unit runs `nginx -g 'daemon on; …'`).
+  const root = compiledInRoot(/^nginx: master process (\S+)/.exec(master)?.[1], src);
+  return root ? { root, prefix: prefix ?? defaultPrefixFor(root, src), how: 'master', master } : undefined;
+}
+
+/**
+ * The configuration a binary reads without -c: a source build's
+ * <prefix>/sbin/nginx reads <prefix>/conf/nginx.conf; a packaged one, the
+ * usual place that exists (auto/options: --conf-path).
+ */
+function compiledInRoot(binary: string | undefined, src: NginxFileSource): string | undefined {
+  if (binary?.startsWith('/') && binary.endsWith('/sbin/nginx') && !/^\/usr\/s?bin\//.test(binary)) {
+    const own = `${path.posix.dirname(path.posix.dirname(binary))}/conf/nginx.conf`;
+    if (src.stat(own).kind === 'file') return own;
+  }
+  return WELL_KNOWN.map(([file]) => file).find((file) => src.stat(file).kind === 'file');
+}
+
 export function locateNginxRoot(opts: NginxLocateOptions): NginxLocated | undefined {
   const src = opts.source;
+  const masters = locateNginxMasters(opts);
   if (opts.root) {
     const root = path.posix.resolve(opts.root);
-    return { root, prefix: defaultPrefixFor(root, src), how: 'option' };
+    // `--root FILE` that a running master reads (`nginx -c FILE -p DIR`): its -p, not the layout's
+    // compiled-in prefix, resolves relative paths.
+    const running = masters.find((m) => m.root === root);
+    return running ? { ...running, how: 'option' } : { root, prefix: defaultPrefixFor(root, src), how: 'option' };
   }
-  for (const cmdline of opts.commandLines ?? []) {
-    const o = nginxMasterOptions(cmdline);
-    if (!o) continue;
-    const master = cmdline.filter((s) => s !== '').join(' ');
-    const prefix = o.prefix ? withSlash(o.prefix) : undefined;
-    if (o.conf) {
-      const root = o.conf.startsWith('/') ? o.conf : (prefix ?? '/usr/share/nginx/') + o.conf;
-      return { root, prefix: prefix ?? defaultPrefixFor(root, src), how: 'master', master };
-    }
-    if (prefix && src.stat(`${prefix}conf/nginx.conf`).kind === 'file')
-      return { root: `${prefix}conf/nginx.conf`, prefix, how: 'master', master };
-  }
+  if (masters[0]) return masters[0];
   for (const [file] of WELL_KNOWN) {
     if (src.stat(file).kind === 'file') return { root: file, prefix: defaultPrefixFor(file, src), how: 'well-known' };
   }

@@ -298,6 +298,8 @@ export function formatCheckText(style: Style, s: CheckedSummary, findings: Findi
 }
 
 /** The heading of one web server's section when `check` covers both of a machine's. */
-export function formatServerHeading(style: Style, server: string, first = true): string {
-  return `${first ? '' : '\n'}${style.c.bold(`== ${server === 'nginx' ? 'nginx' : 'Apache'} ==`)}\n`;
+/** A web server's section; `root` tells apart several nginx masters, each with its own configuration. */
+export function formatServerHeading(style: Style, server: string, first = true, root?: string): string {
+  const name = `${server === 'nginx' ? 'nginx' : 'Apache'}${root !== undefined ? ` (${escapeOneLine(root)})` : ''}`;
+  return `${first ? '' : '\n'}${style.c.bold(`== ${name} ==`)}\n`;
 }

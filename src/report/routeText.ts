@@ -160,12 +160,15 @@ function liveLines(style: Style, route: Route, live: TraceRequestResult | undefi
     const extra = [
       a.location !== undefined ? `Location: ${one(a.location)}` : '',
       a.contentType !== undefined ? `Content-Type: ${one(a.contentType)}` : '',
+      a.page !== undefined ? `page: ${one(a.page)}` : '',
     ].filter(Boolean);
     out.push(
       `${mark} ${c.bold(`A browser would see ${statusLine(a.status, '')}`)}${extra.length ? `  ${extra.join('  ')}` : ''}`,
     );
     const source = opts.server === 'nginx' ? "nginx's source" : 'httpd 2.4 source';
-    out.push(c.dim(`  ${one(a.why)}${a.basis === 'source' ? ` (read from ${source})` : ''}`), '');
+    out.push(c.dim(`  ${one(a.why)}${a.basis === 'source' ? ` (read from ${source})` : ''}`));
+    for (const u of a.uncertain ?? []) out.push(c.dim(`  ? ${one(u)}`));
+    out.push('');
   }
   return out;
 }

@@ -30,6 +30,10 @@ export interface BrowserAnswer {
   why: string;
   /** 'observed': checked against a real Apache 2.4 by the integration test; 'source': read from httpd's source only. */
   basis: 'source' | 'observed';
+  /** The file the web server sends instead of the backend's body (nginx: an error_page). */
+  page?: string;
+  /** What the answer depends on that the doctor did not ask (nginx: an error_page's own backend answer). */
+  uncertain?: string[];
 }
 
 /** The same shape for each web server (nginx's: nginxAnswer.ts). */

@@ -1,5 +1,6 @@
 import type { FcgiClientError } from '../../client/errors.js';
 import type { FcgiResponse } from '../../client/request.js';
+import type { NginxFinalAnswer } from '../../routing/nginx/index.js';
 import type { BrowserAnswer } from './apacheAnswer.js';
 
 /**
@@ -41,6 +42,12 @@ export interface NginxAnswerContext {
   readTimeout: string;
   /** fastcgi_intercept_errors on: a status ≥ 300 with an error_page becomes nginx's page. */
   interceptErrors: boolean;
+  /**
+   * What nginx sends once the backend gave `status` (byNginx: nginx's own 502/504):
+   * error_page and fastcgi_intercept_errors followed through the route
+   * (src/routing/nginx/answer.ts). Without it, an intercepted status is only noted.
+   */
+  after?: (status: number, byNginx: boolean) => NginxFinalAnswer | undefined;
 }
 
 /** nginx's default fastcgi_buffer_size: one memory page (ngx_pagesize; 4 KiB on x86-64). */
@@ -129,11 +136,31 @@ function invalidHeaderLine(block: string): string | undefined {
 
 const basisObserved = 'observed' as const;
 
-function withIntercept(answer: BrowserAnswer, ctx: NginxAnswerContext): BrowserAnswer {
-  if (!ctx.interceptErrors || answer.status < 300) return answer;
+/**
+ * The answer once nginx has done with the status: passed on (perhaps with an
+ * earlier error_page's status), or replaced by an error_page or nginx's own page.
+ */
+function settled(answer: BrowserAnswer, ctx: NginxAnswerContext, byNginx: boolean): BrowserAnswer {
+  if (!ctx.after) {
+    if (byNginx || !ctx.interceptErrors || answer.status < 300) return answer;
+    return {
+      ...answer,
+      why: `${answer.why}; fastcgi_intercept_errors on: an error_page for ${answer.status} replaces the backend's page`,
+    };
+  }
+  const after = ctx.after(answer.status, byNginx);
+  if (!after) return answer;
+  const why = after.why ? `${answer.why}; ${after.why}` : answer.why;
+  const uncertain = after.uncertain.length > 0 ? { uncertain: after.uncertain } : {};
+  if (after.kind === 'passthrough') return { ...answer, status: after.status ?? answer.status, why, ...uncertain };
+  // The backend's headers are dropped: only the error page's own Location remains.
   return {
-    ...answer,
-    why: `${answer.why}; fastcgi_intercept_errors on: an error_page for ${answer.status} replaces the backend's page`,
+    status: after.status ?? answer.status,
+    ...(after.location !== undefined ? { location: after.location } : {}),
+    ...(after.file !== undefined ? { page: after.file } : {}),
+    why,
+    basis: answer.basis,
+    ...uncertain,
   };
 }
 
@@ -145,37 +172,53 @@ export function nginxAnswerForResponse(
   const out = response.raw.stdout;
   const first = records.find((r) => r.type !== 'STDERR');
   if (first && first.type !== 'STDOUT')
-    return {
-      status: 502,
-      why: `the backend's first record is ${first.type}, not STDOUT: nginx logs "upstream sent unexpected FastCGI record" and answers 502`,
-      basis: basisObserved,
-    };
+    return settled(
+      {
+        status: 502,
+        why: `the backend's first record is ${first.type}, not STDOUT: nginx logs "upstream sent unexpected FastCGI record" and answers 502`,
+        basis: basisObserved,
+      },
+      ctx,
+      true,
+    );
   const blockBytes = headerBlockBytes(out);
   if (out.length === 0 || blockBytes === undefined)
-    return {
-      status: 502,
-      why: 'the backend ended its output before the end of its headers: nginx logs "upstream prematurely closed FastCGI stdout" and answers 502',
-      basis: basisObserved,
-    };
+    return settled(
+      {
+        status: 502,
+        why: 'the backend ended its output before the end of its headers: nginx logs "upstream prematurely closed FastCGI stdout" and answers 502',
+        basis: basisObserved,
+      },
+      ctx,
+      true,
+    );
   const span = headerSpan(blockBytes, records);
   const size = `fastcgi_buffer_size ${ctx.bufferSize} bytes${ctx.bufferSizeAt ? ` (${ctx.bufferSizeAt})` : " (nginx's default, one memory page)"}`;
   if (span.low > ctx.bufferSize)
-    return {
-      status: 502,
-      why: `the headers take ${span.low} bytes with their FastCGI records, more than ${size}: nginx logs "upstream sent too big header" and answers 502`,
-      basis: basisObserved,
-    };
+    return settled(
+      {
+        status: 502,
+        why: `the headers take ${span.low} bytes with their FastCGI records, more than ${size}: nginx logs "upstream sent too big header" and answers 502`,
+        basis: basisObserved,
+      },
+      ctx,
+      true,
+    );
   const near =
     span.high > ctx.bufferSize
       ? ` (the headers take ${span.low}–${span.high} bytes with their FastCGI records: at the edge of ${size}, nginx may answer 502 "upstream sent too big header")`
       : '';
   const bad = invalidHeaderLine(out.toString('latin1', 0, blockBytes));
   if (bad !== undefined)
-    return {
-      status: 502,
-      why: `nginx cannot read the header line "${bad.slice(0, 80)}": it logs "upstream sent invalid header" and answers 502`,
-      basis: basisObserved,
-    };
+    return settled(
+      {
+        status: 502,
+        why: `nginx cannot read the header line "${bad.slice(0, 80)}": it logs "upstream sent invalid header" and answers 502`,
+        basis: basisObserved,
+      },
+      ctx,
+      true,
+    );
   const headers = parseHeaders(out.toString('latin1', 0, blockBytes));
   // nginx keeps a header whose name is no HTTP token (r->invalid_header is only noted) and sends it on.
   const odd = [...headers.keys()].find((n) => !/^[!#$%&'*+.^_`|~0-9a-z-]+$/.test(n));
@@ -193,11 +236,15 @@ export function nginxAnswerForResponse(
   if (status !== undefined) {
     const code = /^\d{3}/.exec(status);
     if (!code)
-      return {
-        status: 502,
-        why: `nginx cannot read "Status: ${status.slice(0, 40)}": it logs "upstream sent invalid status" and answers 502`,
-        basis: basisObserved,
-      };
+      return settled(
+        {
+          status: 502,
+          why: `nginx cannot read "Status: ${status.slice(0, 40)}": it logs "upstream sent invalid status" and answers 502`,
+          basis: basisObserved,
+        },
+        ctx,
+        true,
+      );
     const n = Number(code[0]);
     if (n < 100 || n > 599)
       return {
@@ -205,13 +252,14 @@ export function nginxAnswerForResponse(
         why: `"Status: ${status.slice(0, 40)}" is no HTTP status: nginx sends it as it is, browsers treat it as an error`,
         basis: 'source',
       };
-    return withIntercept(
+    return settled(
       { status: n, ...extra, why: `the Status header the backend sent${near}${oddNote}`, basis: basisObserved },
       ctx,
+      false,
     );
   }
   if (location !== undefined)
-    return withIntercept(
+    return settled(
       {
         status: 302,
         ...extra,
@@ -219,8 +267,13 @@ export function nginxAnswerForResponse(
         basis: basisObserved,
       },
       ctx,
+      false,
     );
-  return { status: 200, ...extra, why: `no Status header: 200${near}${oddNote}`, basis: basisObserved };
+  return settled(
+    { status: 200, ...extra, why: `no Status header: 200${near}${oddNote}`, basis: basisObserved },
+    ctx,
+    false,
+  );
 }
 
 /** The header block as nginx reads it: names lower-cased, the first of each name (Status, Location, Content-Type). */
@@ -242,29 +295,45 @@ export function nginxAnswerForClientError(
   ctx: NginxAnswerContext,
 ): BrowserAnswer {
   if (err.code === 'timeout' || err.code === 'connect-timeout')
-    return {
-      status: 504,
-      why: `the backend did not answer in time: nginx waits ${err.code === 'timeout' ? `fastcgi_read_timeout (${ctx.readTimeout}) between two reads` : 'fastcgi_connect_timeout'}, then logs "upstream timed out" and answers 504`,
-      basis: basisObserved,
-    };
+    return settled(
+      {
+        status: 504,
+        why: `the backend did not answer in time: nginx waits ${err.code === 'timeout' ? `fastcgi_read_timeout (${ctx.readTimeout}) between two reads` : 'fastcgi_connect_timeout'}, then logs "upstream timed out" and answers 504`,
+        basis: basisObserved,
+      },
+      ctx,
+      true,
+    );
   if (err.details.phase === 'connect' || err.code.startsWith('connect-') || err.code === 'dns')
-    return {
-      status: 502,
-      why: 'nginx cannot connect to the backend: it logs "connect() … failed" and answers 502',
-      basis: basisObserved,
-    };
+    return settled(
+      {
+        status: 502,
+        why: 'nginx cannot connect to the backend: it logs "connect() … failed" and answers 502',
+        basis: basisObserved,
+      },
+      ctx,
+      true,
+    );
   const sentOutput = records.some((r) => r.type === 'STDOUT' && r.contentLength > 0);
   if (err.code === 'closed-early')
-    return {
+    return settled(
+      {
+        status: 502,
+        why: sentOutput
+          ? 'the backend closed the connection before the end of the request: 502 ("upstream prematurely closed connection") when its headers were not complete yet; if they were, the browser gets them and a cut body'
+          : 'the backend closed the connection without an answer: nginx logs "upstream prematurely closed connection while reading response header from upstream" and answers 502',
+        basis: sentOutput ? 'source' : basisObserved,
+      },
+      ctx,
+      true,
+    );
+  return settled(
+    {
       status: 502,
-      why: sentOutput
-        ? 'the backend closed the connection before the end of the request: 502 ("upstream prematurely closed connection") when its headers were not complete yet; if they were, the browser gets them and a cut body'
-        : 'the backend closed the connection without an answer: nginx logs "upstream prematurely closed connection while reading response header from upstream" and answers 502',
-      basis: sentOutput ? 'source' : basisObserved,
-    };
-  return {
-    status: 502,
-    why: 'the FastCGI exchange failed: nginx answers 502 (NGX_HTTP_BAD_GATEWAY)',
-    basis: 'source',
-  };
+      why: 'the FastCGI exchange failed: nginx answers 502 (NGX_HTTP_BAD_GATEWAY)',
+      basis: 'source',
+    },
+    ctx,
+    true,
+  );
 }

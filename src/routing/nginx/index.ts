@@ -13,6 +13,7 @@ import { route } from './route.js';
 import type { NginxRouteOptions } from './state.js';
 
 export type { NginxRouteOptions } from './state.js';
+export { nginxAnswerAfterBackend, type NginxFinalAnswer, type UpstreamStatus } from './answer.js';
 
 export function routeNginx(config: NginxConfig, request: RouteRequest, options: NginxRouteOptions): Route {
   return route(config, request, options);

@@ -26,8 +26,10 @@ import { expand, fastcgiSplit } from './variables.js';
 
 type Phase = 'server_rewrite' | 'find_config' | 'rewrite' | 'post_rewrite' | 'access' | 'try_files' | 'content';
 
-interface Ending {
+export interface Ending {
   outcome: 'fastcgi' | 'static' | 'status';
+  /** The file an error_page redirect ended at, sent with the error's status (the outcome stays 'status'). */
+  served?: string;
   status?: number;
   location?: string;
   file?: string | null;
@@ -208,13 +210,14 @@ function passOf(r: RequestState): NginxDirective | undefined {
   return undefined;
 }
 
-interface ErrorPageTarget {
+export interface ErrorPageTarget {
   uri: string;
   overwrite?: number | 'response';
   at: NginxDirective;
 }
 
-function errorPage(r: RequestState, status: number): ErrorPageTarget | undefined {
+/** The error_page in effect at the request's level for `status` (ngx_http_core_merge_loc_conf: the inner list replaces the outer). */
+export function errorPage(r: RequestState, status: number): ErrorPageTarget | undefined {
   for (const d of inherited(r.level, 'error_page')) {
     const a = d.args;
     let i = a.length - 1;
@@ -233,6 +236,15 @@ function errorPage(r: RequestState, status: number): ErrorPageTarget | undefined
 }
 
 export function route(config: NginxConfig, request: RouteRequest, options: NginxRouteOptions): Route {
+  return routeState(config, request, options).route;
+}
+
+/** The route, and the request's state where the phases ended (none when the request never reached them). */
+export function routeState(
+  config: NginxConfig,
+  request: RouteRequest,
+  options: NginxRouteOptions,
+): { route: Route; state?: { r: RequestState; base: Route; end: Ending } } {
   const model = buildModel(config);
   const base: Route = {
     url: request.url,
@@ -254,12 +266,12 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
   const host = validatedHost(hostHeaderOf(request));
   if (host === null) {
     base.steps.push({ what: 'status', text: 'the Host header is invalid: 400 (ngx_http_validate_host)' });
-    return { ...base, status: 400 };
+    return { route: { ...base, status: 400 } };
   }
   const choice = selectServer(model, request, host ?? '', options.hostname);
   if (!choice) {
     base.uncertain.push(`no server listens on port ${request.port}: the connection is refused`);
-    return base;
+    return { route: base };
   }
   const server = choice.server;
   base.vhost = { file: server.at.file, line: server.at.line, serverName: primaryServerName(server) };
@@ -297,10 +309,11 @@ export function route(config: NginxConfig, request: RouteRequest, options: Nginx
   const parsed = parseNginxUri(request.path, merge);
   if ('status' in parsed) {
     step(r, 'status', `400: ${parsed.reason}`);
-    return finish(r, base, { outcome: 'status', status: 400 });
+    return { route: finish(r, base, { outcome: 'status', status: 400 }) };
   }
   r.uri = parsed.uri;
-  return finish(r, base, run(r));
+  const end = run(r);
+  return { route: finish(r, base, end), state: { r, base, end } };
 }
 
 function absoluteLocation(r: RequestState, location: string): string {
@@ -491,11 +504,13 @@ function endScript(r: RequestState, res: Extract<ScriptResult, { kind: 'status' 
   return endStatus(r, res.status, res.location);
 }
 
-function endStatus(r: RequestState, status: number, location?: string): Ending {
+export function endStatus(r: RequestState, status: number, location?: string): Ending {
   if (status >= 300 && !r.errorPage && r.uriChanges !== 0) {
     const page = errorPage(r, status);
     if (page) {
       r.errorPage = true;
+      // ngx_http_send_error_page: err_status is the error's, or the `=code` (0 for `=`).
+      r.errStatus = page.overwrite === undefined ? status : page.overwrite === 'response' ? 0 : page.overwrite;
       const e = expand(r, page.uri);
       for (const u of e.unknown) r.uncertain.push(`error_page ${page.uri} (${where(page.at)}) uses ${u}, unknown here`);
       step(r, 'error_page', `error_page for ${status}: ${bytesToText(e.value)}`, page.at);
@@ -515,8 +530,8 @@ function endStatus(r: RequestState, status: number, location?: string): Ending {
         if (stop) return stop;
         return afterErrorPage(r, status, page, 'server_rewrite');
       }
-      const code =
-        typeof page.overwrite === 'number' && page.overwrite >= 300 && page.overwrite < 400 ? page.overwrite : 302;
+      // ngx_http_send_error_page: only a redirect code survives "=code" before a URL; any other becomes 302.
+      const code = typeof page.overwrite === 'number' && REDIRECT_CODES.has(page.overwrite) ? page.overwrite : 302;
       return { outcome: 'status', status: code, location: absoluteLocation(r, bytesToText(e.value)) };
     }
   }
@@ -527,17 +542,20 @@ function endStatus(r: RequestState, status: number, location?: string): Ending {
   };
 }
 
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
 function afterErrorPage(r: RequestState, status: number, page: ErrorPageTarget, from: Phase): Ending {
   const end = run(r, from);
   if (end.outcome === 'fastcgi') return end;
   // The error page's own answer is sent with the error's status unless "=code" / "=" says otherwise.
   const sent =
     page.overwrite === undefined ? status : page.overwrite === 'response' ? (end.status ?? 200) : page.overwrite;
-  if (end.outcome === 'static') return sent === 200 ? end : { outcome: 'status', status: sent };
+  if (end.outcome === 'static')
+    return sent === 200 ? end : { outcome: 'status', status: sent, ...(end.file ? { served: end.file } : {}) };
   return end;
 }
 
-function finish(r: RequestState, base: Route, end: Ending): Route {
+export function finish(r: RequestState, base: Route, end: Ending): Route {
   const out: Route = {
     ...base,
     steps: r.steps,

@@ -59,6 +59,11 @@ export interface RequestState {
   uriChanges: number;
   /** An error_page redirect happened (recursive_error_pages off: only one). */
   errorPage: boolean;
+  /**
+   * r->err_status after an error_page redirect: the status the redirect's own
+   * answer is sent with (ngx_http_send_header), 0 for `=` (the answer's own).
+   */
+  errStatus?: number;
   steps: RouteStep[];
   uncertain: string[];
 }

@@ -199,10 +199,18 @@ describe('httpoxy-not-mitigated', () => {
 });
 
 describe('fastcgi-intercept-errors', () => {
-  it('fires (info) where fastcgi_intercept_errors on applies', () => {
-    const site = DEBIAN_DEFAULT_PHP.replace('server_name _;', 'server_name _;\n  fastcgi_intercept_errors on;');
+  it('fires (info) where fastcgi_intercept_errors on applies with an error_page in effect', () => {
+    const site = DEBIAN_DEFAULT_PHP.replace(
+      'server_name _;',
+      'server_name _;\n  fastcgi_intercept_errors on;\n  error_page 500 502 /50x.html;',
+    );
     const f = check(site).find((x) => x.id === 'fastcgi-intercept-errors');
     expect(f).toMatchObject({ severity: 'info', location: { file: SITE, line: 6 } });
+    expect(f?.message).toContain('error_page covers 500, 502');
+  });
+  it('stays quiet when no error_page is in effect: intercept then changes nothing', () => {
+    const site = DEBIAN_DEFAULT_PHP.replace('server_name _;', 'server_name _;\n  fastcgi_intercept_errors on;');
+    expect(ids(check(site))).not.toContain('fastcgi-intercept-errors');
   });
   it('stays quiet by default', () => {
     expect(ids(check(DEBIAN_DEFAULT_PHP))).not.toContain('fastcgi-intercept-errors');

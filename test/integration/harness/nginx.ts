@@ -31,6 +31,11 @@ export interface StartNginxOptions {
   http: (ctx: NginxContext) => string;
   /** Directives of the main context (e.g. `user www-data;`), after the harness's own. */
   main?: string;
+  /**
+   * A master and a worker (`master_process on`), as a deployed nginx runs: its
+   * process title is "nginx: master process … -c …", which fcgi-doctor reads.
+   */
+  masterProcess?: boolean;
   timeoutMs?: number;
 }
 
@@ -55,10 +60,10 @@ export function nginxVersion(): string | undefined {
   return /nginx\/(\S+)/.exec(`${r.stderr}${r.stdout}`)?.[1];
 }
 
-function nginxConf(logs: string, temp: string, http: string, main = ''): string {
+function nginxConf(logs: string, temp: string, http: string, main = '', masterProcess = false): string {
   return `# written by the fcgi-doctor integration harness
 daemon off;
-master_process off;
+master_process ${masterProcess ? 'on' : 'off'};
 worker_processes 1;
 pid ${logs}/nginx.pid;
 error_log ${logs}/error.log info;
@@ -93,7 +98,10 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxServer> 
     };
     makeDir(tmp.join('snippets'));
     for (const f of DEBIAN_INCLUDES) writeFile(tmp.join(f), readFileSync(`/etc/nginx/${f}`));
-    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(logs, temp, opts.http(ctx), opts.main));
+    const confPath = writeFile(
+      tmp.join('nginx.conf'),
+      nginxConf(logs, temp, opts.http(ctx), opts.main, opts.masterProcess),
+    );
     const errorLogPath = `${logs}/error.log`;
     const test = spawnSync(NGINX_BINARY, ['-t', '-q', '-p', prefix, '-c', confPath, '-e', errorLogPath], {
       encoding: 'utf8',
