@@ -520,6 +520,12 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'server-user-denied',
+    severity: 'error',
+    title: "The web server's user may not reach the file the request needs",
+    parts: ['nginx'],
+  },
+  {
     id: 'script-filename-mismatch',
     severity: 'error',
     title: 'nginx sends a SCRIPT_FILENAME that is not the file it resolved',
