@@ -520,12 +520,6 @@ export const FINDINGS = [
     contract: true,
   },
   {
-    id: 'server-user-denied',
-    severity: 'error',
-    title: "The web server's user may not reach the file the request needs",
-    parts: ['nginx'],
-  },
-  {
     id: 'script-filename-mismatch',
     severity: 'error',
     title: 'nginx sends a SCRIPT_FILENAME that is not the file it resolved',
@@ -572,6 +566,12 @@ export const FINDINGS = [
     title: 'The same FastCgiServer or FastCgiExternalServer file is defined twice',
     parts: ['configuration'],
     contract: true,
+  },
+  {
+    id: 'server-user-denied',
+    severity: 'error',
+    title: "The web server's user may not reach the file the request needs",
+    parts: ['nginx'],
   },
   {
     id: 'shebang-crlf',
