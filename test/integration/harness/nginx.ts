@@ -2,7 +2,9 @@
  * nginx (Debian's /usr/sbin/nginx) under a private prefix in a temp dir:
  * `nginx -p <dir>/ -c <dir>/nginx.conf -e <dir>/logs/error.log`, one process
  * in the foreground (`daemon off; master_process off;`, so it runs as the
- * user running the tests and needs no `user`), pid file, error log and every
+ * user running the tests and needs no `user`; with `masterProcess` a root
+ * master whose worker drops to the `user` of `main`, as a packaged nginx
+ * runs), pid file, error log and every
  * temp path in the dir, and the caller's text inside `http { }` (the servers
  * under test, listening on a free port above 1024). Debian's fastcgi_params,
  * fastcgi.conf and snippets/fastcgi-php.conf are copied from /etc/nginx
@@ -31,6 +33,11 @@ export interface StartNginxOptions {
   http: (ctx: NginxContext) => string;
   /** Directives of the main context (e.g. `user www-data;`), after the harness's own. */
   main?: string;
+  /**
+   * `master_process on`: the requests are handled by a worker that drops to `main`'s `user`
+   * (ngx_worker_process_init), so file permissions are the worker's. Needs root.
+   */
+  masterProcess?: boolean;
   timeoutMs?: number;
 }
 
@@ -55,10 +62,10 @@ export function nginxVersion(): string | undefined {
   return /nginx\/(\S+)/.exec(`${r.stderr}${r.stdout}`)?.[1];
 }
 
-function nginxConf(logs: string, temp: string, http: string, main = ''): string {
+function nginxConf(logs: string, temp: string, http: string, main = '', masterProcess = false): string {
   return `# written by the fcgi-doctor integration harness
 daemon off;
-master_process off;
+master_process ${masterProcess ? 'on' : 'off'};
 worker_processes 1;
 pid ${logs}/nginx.pid;
 error_log ${logs}/error.log info;
@@ -93,7 +100,10 @@ export async function startNginx(opts: StartNginxOptions): Promise<NginxServer> 
     };
     makeDir(tmp.join('snippets'));
     for (const f of DEBIAN_INCLUDES) writeFile(tmp.join(f), readFileSync(`/etc/nginx/${f}`));
-    const confPath = writeFile(tmp.join('nginx.conf'), nginxConf(logs, temp, opts.http(ctx), opts.main));
+    const confPath = writeFile(
+      tmp.join('nginx.conf'),
+      nginxConf(logs, temp, opts.http(ctx), opts.main, opts.masterProcess),
+    );
     const errorLogPath = `${logs}/error.log`;
     const test = spawnSync(NGINX_BINARY, ['-t', '-q', '-p', prefix, '-c', confPath, '-e', errorLogPath], {
       encoding: 'utf8',
