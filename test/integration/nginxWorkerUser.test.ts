@@ -18,6 +18,7 @@ import { startNginx, type NginxServer } from './harness/nginx.js';
 import { startPhpFpm, type PhpFpmServer } from './harness/phpFpm.js';
 import { BIN, BINARIES, requireBinary, requireBuiltCli } from './harness/requireServer.js';
 import { makeTempDir, type TempDir } from './harness/tempdir.js';
+import { errorsText, outputValidator } from '../report/support.js';
 
 const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
 // A worker that drops privileges needs a root master.
@@ -32,6 +33,7 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
   let nginx: NginxServer;
   let tmp: TempDir;
   let home: string;
+  const validate = outputValidator();
 
   beforeAll(async () => {
     fpm = await startPhpFpm({});
@@ -95,7 +97,10 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
       ],
       { reject: false },
     );
-    const out = JSON.parse(r.stdout) as {
+    const doc: unknown = JSON.parse(r.stdout);
+    // The route's new member (refused) and the finding are in the JSON contract.
+    expect(validate(doc), errorsText(validate.errors)).toBe(true);
+    const out = doc as {
       trace: { outcome: string; status?: number; refused?: unknown[]; steps: { text: string }[] };
       findings: { id: string; message: string; fix?: string }[];
     };

@@ -31,13 +31,13 @@ export interface ServerUserDeniedInput {
   routing: NginxModel;
 }
 
-/** The directive written at file:line (the refusal's), searched through the http block. */
-function directiveAt(routing: NginxModel, file: string, line: number): NginxDirective | undefined {
+/** The refusal's directive as written (several may share its line), searched through the http block. */
+function directiveAt(routing: NginxModel, name: string, file: string, line: number): NginxDirective | undefined {
   const stack = [...routing.http.body];
   // Bounded by the configuration's own size: each directive is looked at once.
   while (stack.length > 0) {
     const d = stack.pop() as NginxDirective;
-    if (d.file === file && d.line === line && d.name !== 'location' && d.name !== 'server') return d;
+    if (d.file === file && d.line === line && d.name === name) return d;
     if (d.block) stack.push(...d.block);
   }
   return undefined;
@@ -89,14 +89,19 @@ export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefi
       owner,
       group,
     };
+    const name: string | undefined = { try_files: 'try_files', index: 'index', if: 'if' }[ref.directive as string];
     const d =
-      ref.file !== undefined && ref.line !== undefined ? directiveAt(input.routing, ref.file, ref.line) : undefined;
+      name && ref.file !== undefined && ref.line !== undefined
+        ? directiveAt(input.routing, name, ref.file, ref.line)
+        : undefined;
     const where = ref.file !== undefined ? ` (${ref.file}:${ref.line ?? '?'})` : '';
     const userDirective = input.config.directives.find((x) => x.name === 'user');
-    // The group's bits would let the worker through: joining the group is the other way in.
+    // The group's bits would let the worker through: joining the group is the other way in (never
+    // root's group, nor the catch-all nogroup, which would open far more than this directory).
     const groupBits = v.missing.every((b) => ((v.stat.mode >> 3) & { r: 4, w: 2, x: 1 }[b]) !== 0);
+    const sharedGroup = v.stat.gid === 0 || v.stat.gid === 65534 || group === 'nogroup' || group === 'nobody';
     const viaGroup =
-      v.cls === 'other' && groupBits
+      v.cls === 'other' && groupBits && !sharedGroup
         ? `, or add ${worker.name} to the group ${group} (usermod -aG ${group} ${worker.name}) and reload nginx, whose new workers take the group when they start`
         : '';
     const verb = isDir && v.missing.includes('x') ? 'search' : 'read';

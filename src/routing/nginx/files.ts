@@ -87,14 +87,17 @@ export function tryFiles(r: RequestState): TryFilesResult {
     if (root.alias === 'prefix' && hasVariables(raw) && name.startsWith(r.uri.slice(0, root.aliasLength)))
       name = name.slice(root.aliasLength);
     if (last) {
+      // Refused names are not "missing" to the reader: say whose view found nothing.
+      const none =
+        r.refused.length > refusedBefore ? "no file found as nginx's worker sees them" : 'none of the files exists';
       if (name.startsWith('@')) {
-        step(r, 'try_files', `none of the files exists: named location ${name}`, at(d));
+        step(r, 'try_files', `${none}: named location ${name}`, at(d));
         return { kind: 'named', name };
       }
       const q = name.indexOf('?');
       const uri = q === -1 ? name : name.slice(0, q);
       const newArgs = q === -1 ? r.args : name.slice(q + 1);
-      step(r, 'try_files', `none of the files exists: internal redirect to ${bytesToText(name)}`, at(d));
+      step(r, 'try_files', `${none}: internal redirect to ${bytesToText(name)}`, at(d));
       return { kind: 'redirect', uri, args: newArgs };
     }
     const base = root.alias === 'regex' ? (r.addUriToAlias ? mapped.path : root.value) : root.value;
