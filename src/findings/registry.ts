@@ -571,7 +571,7 @@ export const FINDINGS = [
     id: 'server-user-denied',
     severity: 'error',
     title: "The web server's user may not reach the file the request needs",
-    parts: ['nginx'],
+    parts: ['nginx', 'logs'],
   },
   {
     id: 'shebang-crlf',

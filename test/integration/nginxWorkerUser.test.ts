@@ -158,6 +158,14 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
     );
     expect(f?.message).toContain('nginx answers 404');
     expect(f?.fix).toContain(`chmod o+x ${home}`);
+    // nginx's own lines of those requests, read from its error_log against the catalog, join the finding.
+    const logged =
+      f?.evidence
+        .filter((e) => e.kind === 'log')
+        .map((e) => e.text)
+        .join('\n') ?? '';
+    expect(logged).toContain('[rule nginx-file-permission-denied]');
+    expect(logged).toContain(`stat() "${home}/site/index.php" failed (13: Permission denied)`);
   });
 
   it('0755: the real nginx serves the script through PHP-FPM and the files; trace agrees; nothing fires', async () => {
