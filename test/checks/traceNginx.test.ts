@@ -323,3 +323,31 @@ describe("trace through nginx as nginx's worker sees the files", () => {
     }
   });
 });
+
+describe('server-user-denied when the name nginx tried does not exist but its directory is hidden', () => {
+  it("index index.html index.php: the first name's EACCES is 403 though only index.php exists", async () => {
+    const m = fixtureSystem({
+      files: {
+        '/home/app': { type: 'dir', uid: 1001, gid: 1001, mode: 0o750 },
+        '/home/app/site/index.php': { uid: 1001, gid: 1001, content: '<?php' },
+      },
+    });
+    const source = new MemoryNginxSource({
+      '/etc/nginx/nginx.conf':
+        'user www-data;\nevents { }\nhttp {\n  server {\n    listen 80;\n    root /home/app/site;\n    index index.html index.php;\n  }\n}\n',
+    });
+    const out = await runNginxTrace(request('http://x/'), {
+      offline: true,
+      timeoutMs: 1000,
+      system: m,
+      source,
+      asRoot: true,
+    });
+    if (!out.ok) throw new Error(out.why);
+    expect(out.route).toMatchObject({ outcome: 'status', status: 403 });
+    const f = out.findings.find((x) => x.id === 'server-user-denied');
+    expect(f?.message).toContain('so every file below /home/app is hidden from it');
+    expect(f?.message).toContain('"/home/app/site/index.html" is forbidden (13: Permission denied)');
+    expect(f?.location).toMatchObject({ line: 7 });
+  });
+});

@@ -68,11 +68,19 @@ function hurts(route: Route, ref: RouteRefusal): boolean {
   return route.outcome === 'status' && (route.status ?? 0) >= 400;
 }
 
-/** The finding for one route, or undefined when nothing the worker was refused exists or changed the answer. */
+/**
+ * The finding for one route, or undefined when the refusals did not change the answer or hide
+ * nothing that exists. A refused name that exists is the clearest case; else a directory the
+ * worker may not search hides whatever the request could have found below it (an index.html
+ * tried before index.php answers 403 though only index.php exists).
+ */
 export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefined {
   const { route, fs, users, worker } = input;
-  for (const ref of route.refused ?? []) {
-    if (!hurts(route, ref) || !fs.exists(ref.path)) continue;
+  const hurting = (route.refused ?? []).filter((ref) => hurts(route, ref));
+  const existing = hurting.filter((ref) => fs.exists(ref.path));
+  const below = hurting.filter((ref) => !existing.includes(ref) && ref.refusedAt !== ref.path);
+  for (const ref of [...existing, ...below]) {
+    const exists = existing.includes(ref);
     const need: Bit[] = ref.directive === 'static' ? ['r'] : [];
     const v = mayAccess(fs, worker.principal, ref.path, need);
     if (v.result !== 'denied') continue;
@@ -109,7 +117,9 @@ export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefi
       id: 'server-user-denied',
       severity: 'error',
       title: "The web server's user may not reach the file the request needs",
-      message: `${route.url} needs ${ref.path}, which exists, but nginx's worker runs as ${worker.name}, who ${denialText(denial)}: ${effect(ref, route, where)}.`,
+      message: exists
+        ? `${route.url} needs ${ref.path}, which exists, but nginx's worker runs as ${worker.name}, who ${denialText(denial)}: ${effect(ref, route, where)}.`
+        : `For ${route.url}, nginx's worker runs as ${worker.name}, who ${denialText(denial)}, so every file below ${v.path} is hidden from it: ${effect(ref, route, where)}.`,
       // The directive itself carries the include chain that brings it into the site.
       at:
         d ??
