@@ -149,7 +149,7 @@ export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefi
 
 /** `check`: the scripts discovery traced as nginx's worker, one finding per refusing path and directive. */
 export function serverUserDeniedFindings(ctx: ProbeContext, a: NginxAnalysis): Finding[] {
-  const worker = workerOfFacts(a.config, ctx.facts.web);
+  const worker = workerOfFacts(a.config, ctx.facts, ctx.system.users);
   if (!worker) return [];
   const out: Finding[] = [];
   const told = new Set<string>();

@@ -11,7 +11,7 @@
  */
 import type { NginxConfig } from '../../nginx/types.js';
 import { fileSystemAs, identityOf, type FileSystem, type Principal, type Users } from '../../system/index.js';
-import { nginxCompiledUser, type WebIdentity } from '../probes/facts.js';
+import { type ApacheInstance, nginxCompiledUser, type WebIdentity } from '../probes/facts.js';
 
 export interface NginxWorker {
   name: string;
@@ -46,8 +46,23 @@ export function workerView(fs: FileSystem, worker: NginxWorker | undefined): Fil
   return fileSystemAs(fs, worker.principal);
 }
 
-/** The worker as `check` knows it (facts.web: the `user` directive, a live worker, else the compiled-in user). */
-export function workerOfFacts(config: NginxConfig, web: WebIdentity): NginxWorker | undefined {
+/**
+ * The worker as `check` knows it. A running master that is not root keeps its own ids for every
+ * process (ngx_set_user ignores `user` then, ngx_worker_process_init changes ids only as root);
+ * else facts.web: the `user` directive, a live worker, else the compiled-in user.
+ */
+export function workerOfFacts(
+  config: NginxConfig,
+  facts: { web: WebIdentity; apache: ApacheInstance },
+  users: Pick<Users, 'userName'>,
+): NginxWorker | undefined {
+  const master = facts.apache.master;
+  if (master && master.euid !== 0) {
+    const name = users.userName(master.euid) ?? String(master.euid);
+    const principal = { uid: master.euid, gids: [...new Set([master.egid, ...master.groups])], name };
+    return { name, principal, source: 'live' };
+  }
+  const web = facts.web;
   if (!web.principal || !workersDropPrivileges(config)) return undefined;
   return { name: web.name, principal: web.principal, source: web.source };
 }

@@ -131,8 +131,9 @@ export interface ProbeResult {
 function nginxWorkerOption(
   nginx: NonNullable<ConfigModel['nginx']>,
   facts: ProbeContext['facts'],
+  system: SystemProbes,
 ): { worker?: NginxWorker } {
-  const worker = workerOfFacts(nginx.config, facts.web);
+  const worker = workerOfFacts(nginx.config, facts, system.users);
   return worker ? { worker } : {};
 }
 
@@ -200,7 +201,7 @@ export async function runProbes(
   if (opts.discovery !== false && setups.length > 0) {
     try {
       ctx.discovery = nginx
-        ? discoverNginxScripts(nginx, setups, system, nginxWorkerOption(nginx, facts))
+        ? discoverNginxScripts(nginx, setups, system, nginxWorkerOption(nginx, facts, system))
         : discoverScripts(model, system, opts.discovery ?? {});
       for (const n of ctx.discovery.notices) notices.add(n);
       if (ctx.discovery.routingCrash !== undefined) {

@@ -321,6 +321,22 @@ describe('server-user-denied (the scripts traced as nginx worker sees the files)
     expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
     expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
   });
+  it("stays quiet when the running master is the site's owner, not root (nginx then ignores `user`)", async () => {
+    const own = [
+      {
+        pid: 400,
+        ppid: 1,
+        comm: 'nginx',
+        cmdline: ['nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf'],
+        uid: 1001,
+        gid: 1001,
+      },
+      { pid: 401, ppid: 400, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 1001, gid: 1001 },
+    ];
+    const { live: r } = await live(homeSite, { ...home(0o750), processes: own });
+    expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
+    expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
+  });
   it('stays quiet with master_process off (nginx keeps the user that started it)', async () => {
     const { live: r } = await live(homeSite, home(0o750), 'user www-data;\nmaster_process off;\n');
     expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
