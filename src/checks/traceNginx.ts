@@ -17,8 +17,10 @@ import {
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
 import { nginxAnswerAfterBackend, type NginxRouteOptions, routeNginx } from '../routing/nginx/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
-import type { FileSystem, Network, Processes } from '../system/types.js';
+import type { FileSystem, Network, Processes, Users } from '../system/types.js';
 import { nginxConfigFindings, scriptFilenameFindings } from './nginx/routeFindings.js';
+import { serverUserDenied } from './nginx/serverUserDenied.js';
+import { nginxWorkerOf, workerView } from './nginx/worker.js';
 import {
   NGINX_DEFAULT_BUFFER_SIZE,
   type NginxAnswerContext,
@@ -34,7 +36,13 @@ export interface NginxTraceOptions {
   root?: string;
   offline: boolean;
   timeoutMs: number;
-  system: { fs: FileSystem; processes: Pick<Processes, 'commandLines'>; network: Pick<Network, 'hostname'> };
+  system: {
+    fs: FileSystem;
+    processes: Pick<Processes, 'commandLines'>;
+    network: Pick<Network, 'hostname'>;
+    /** The accounts, for nginx's `user`: with them the route is traced over the files as nginx's worker sees them. */
+    users?: Users;
+  };
   /** The files nginx reads (default: the live machine's). */
   source?: NginxFileSource;
   /** `nginx -v` of the binary that owns the configuration (the master's executable when one runs), for $nginx_version. */
@@ -163,8 +171,11 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
   const binary = masterBinary(located.master) ?? (ownPrefix && source.stat(sbin).kind === 'file' ? sbin : undefined);
   const version = options.nginxVersion?.(binary);
   const hostname = options.system.network.hostname();
+  const users = options.system.users;
+  // try_files, index and the static file are the worker's checks, made as nginx's `user`.
+  const worker = users ? nginxWorkerOf(config, users) : undefined;
   const routeOptions: NginxRouteOptions = {
-    fs: options.system.fs,
+    fs: workerView(options.system.fs, worker),
     ...(version ? { nginxVersion: version } : {}),
     ...(hostname ? { hostname } : {}),
   };
@@ -194,7 +205,16 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
         kind: 'request',
         text: `the backend answered ${answered.status}${/Primary script unknown/.test(answered.stderr) ? ', stderr "Primary script unknown"' : ''}`,
       });
-  const findings: Finding[] = [...nginxConfigFindings(config), ...missing, ...liveFindings];
+  const hidden =
+    users && worker && route.refused
+      ? serverUserDenied({ route, fs: options.system.fs, users, worker, config, routing: buildModel(config) })
+      : undefined;
+  const findings: Finding[] = [
+    ...nginxConfigFindings(config),
+    ...(hidden ? [hidden] : []),
+    ...missing,
+    ...liveFindings,
+  ];
   const how =
     located.how === 'option'
       ? `--root ${located.root}`

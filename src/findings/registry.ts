@@ -573,6 +573,12 @@ export const FINDINGS = [
     contract: true,
   },
   {
+    id: 'server-user-denied',
+    severity: 'error',
+    title: "The web server's user may not reach the file the request needs",
+    parts: ['nginx', 'logs'],
+  },
+  {
     id: 'shebang-crlf',
     severity: 'error',
     title: 'The script has Windows line endings, so its interpreter line is wrong',

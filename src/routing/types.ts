@@ -127,4 +127,27 @@ export interface Route {
   htaccess: HtaccessProblem[];
   /** Options in effect for the file's directory after every merge (sorted names), when a file was reached. */
   options?: string[];
+  /**
+   * File checks the web server's worker was refused (nginx: its `user` may not search a directory
+   * or read the file): the doctor sees the path, the worker gets "Permission denied" and answers
+   * differently. Only when the route was traced as the worker's user.
+   */
+  refused?: RouteRefusal[];
+}
+
+/** One file check of the route that the worker's user may not make. */
+export interface RouteRefusal {
+  /** Whose check: try_files, index, static (the file sent), if (-f/-d/-e), realpath ($realpath_root). */
+  directive: 'try_files' | 'index' | 'static' | 'if' | 'realpath';
+  /** The path the web server looked at. */
+  path: string;
+  /** The worker's user. */
+  user: string;
+  /** The path whose permission bits refuse: the target itself or a directory above it. */
+  refusedAt: string;
+  /** The bits the worker lacks there: "x" (search a directory), "r" (read). */
+  missing: string[];
+  /** The directive's place in the configuration, when it has one. */
+  file?: string;
+  line?: number;
 }

@@ -15,6 +15,7 @@ import { liveDirReader } from './walk.js';
 export * from './types.js';
 export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
 export type { AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
+export { fileSystemAs } from './asUser.js';
 export { DEFAULT_POOL_GLOBS, fpmMasterCommands, fpmPoolOf, type FpmPoolsOptions } from './fpmPools.js';
 export { fpmFileReaderOf } from './fpmReader.js';
 export { expandGlob } from './glob.js';

@@ -16,6 +16,22 @@ export type ProbeErrorKind = 'missing' | 'denied' | 'other';
 export interface ProbeError {
   error: ProbeErrorKind;
   message: string;
+  /**
+   * Set by a view of the files as another user (./asUser.ts): the kernel refuses that user
+   * here (EACCES) although the doctor sees the path. Absent on a plain "denied", which means
+   * the doctor itself cannot see the path and nothing is known about the other user.
+   */
+  refused?: Refusal;
+}
+
+/** Why a user is refused a path: the path whose bits refuse (the target or a directory above it), the bits it lacks, whose bits applied. */
+export interface Refusal {
+  /** The user refused (a name, else the uid as text). */
+  who: string;
+  path: string;
+  stat: FileStat;
+  missing: Array<'r' | 'w' | 'x'>;
+  cls: 'owner' | 'group' | 'other';
 }
 
 export function isProbeError(v: unknown): v is ProbeError {
@@ -55,6 +71,18 @@ export interface FileSystem {
   /** Entry names, sorted. */
   listDir(path: string): string[] | ProbeError;
   exists(path: string): boolean;
+}
+
+/** The files as one user sees them (./asUser.ts): each answer is the one that user's own call would get. */
+export interface UserFileSystem extends FileSystem {
+  /** The user the view is of. */
+  readonly user: string;
+  /** What open(path, O_RDONLY) as that user meets: the file's stat, or why not (read permission on the target included). */
+  open(path: string): FileStat | ProbeError;
+}
+
+export function isUserFileSystem(fs: FileSystem): fs is UserFileSystem {
+  return typeof (fs as Partial<UserFileSystem>).open === 'function';
 }
 
 export interface UserInfo {

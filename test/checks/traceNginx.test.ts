@@ -275,3 +275,79 @@ describe("nginx's answer at the edges", () => {
     expect(a).toMatchObject({ status: 502, basis: 'source' });
   });
 });
+
+describe("trace through nginx as nginx's worker sees the files", () => {
+  const homeTree = (main: string) =>
+    new MemoryNginxSource({
+      '/etc/nginx/fastcgi.conf': 'fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;\n',
+      '/etc/nginx/nginx.conf': `${main}events { }\nhttp {\n  server {\n    listen 80;\n    root /home/app/site;\n    location ~ \\.php$ {\n      try_files $uri =404;\n      include fastcgi.conf;\n      fastcgi_pass unix:/run/php.sock;\n    }\n  }\n}\n`,
+    });
+  const machine = (mode: number) =>
+    fixtureSystem({
+      files: {
+        '/home/app': { type: 'dir', uid: 1001, gid: 1001, mode },
+        '/home/app/site/index.php': { uid: 1001, gid: 1001, content: '<?php' },
+      },
+    });
+  async function traceAs(main: string, mode: number, withUsers = true) {
+    const m = machine(mode);
+    const out = await runNginxTrace(request('http://x/index.php'), {
+      offline: true,
+      timeoutMs: 1000,
+      system: withUsers ? m : { fs: m.fs, processes: m.processes, network: m.network },
+      source: homeTree(main),
+      asRoot: true,
+    });
+    if (!out.ok) throw new Error(out.why);
+    return out;
+  }
+  it('user www-data and a 0750 home: 404 predicted, server-user-denied at the try_files line', async () => {
+    const t = await traceAs('user www-data;\n', 0o750);
+    expect(t.route).toMatchObject({ outcome: 'status', status: 404 });
+    const f = t.findings.find((x) => x.id === 'server-user-denied');
+    expect(f?.location).toMatchObject({ file: '/etc/nginx/nginx.conf', line: 8 });
+    expect(f?.fix).toContain('chmod o+x /home/app');
+  });
+  it('no user directive: the compiled-in user (nobody here) is refused the same way', async () => {
+    const t = await traceAs('', 0o750);
+    expect(t.route.refused?.[0]?.user).toBe('nobody');
+  });
+  it('quiet: a 0755 home, master_process off (nginx keeps the starting user), or no account data', async () => {
+    for (const t of [
+      await traceAs('user www-data;\n', 0o755),
+      await traceAs('user www-data;\nmaster_process off;\n', 0o750),
+      await traceAs('user www-data;\n', 0o750, false),
+    ]) {
+      expect(t.route.outcome).toBe('fastcgi');
+      expect(t.findings.map((x) => x.id)).not.toContain('server-user-denied');
+    }
+  });
+});
+
+describe('server-user-denied when the name nginx tried does not exist but its directory is hidden', () => {
+  it("index index.html index.php: the first name's EACCES is 403 though only index.php exists", async () => {
+    const m = fixtureSystem({
+      files: {
+        '/home/app': { type: 'dir', uid: 1001, gid: 1001, mode: 0o750 },
+        '/home/app/site/index.php': { uid: 1001, gid: 1001, content: '<?php' },
+      },
+    });
+    const source = new MemoryNginxSource({
+      '/etc/nginx/nginx.conf':
+        'user www-data;\nevents { }\nhttp {\n  server {\n    listen 80;\n    root /home/app/site;\n    index index.html index.php;\n  }\n}\n',
+    });
+    const out = await runNginxTrace(request('http://x/'), {
+      offline: true,
+      timeoutMs: 1000,
+      system: m,
+      source,
+      asRoot: true,
+    });
+    if (!out.ok) throw new Error(out.why);
+    expect(out.route).toMatchObject({ outcome: 'status', status: 403 });
+    const f = out.findings.find((x) => x.id === 'server-user-denied');
+    expect(f?.message).toContain('so every file below /home/app is hidden from it');
+    expect(f?.message).toContain('"/home/app/site/index.html" is forbidden (13: Permission denied)');
+    expect(f?.location).toMatchObject({ line: 7 });
+  });
+});

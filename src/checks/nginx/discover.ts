@@ -14,6 +14,7 @@ import { fsDirReader, walkFiles, type SystemProbes } from '../../system/index.js
 import type { DiscoveredScript, Discovery } from '../discovery/discover.js';
 import type { Site } from '../discovery/sites.js';
 import type { NginxAnalysis } from './analyze.js';
+import { type NginxWorker, workerView } from './worker.js';
 
 export const NGINX_DISCOVERY_LIMITS = {
   entriesPerServer: 2000,
@@ -79,11 +80,17 @@ export function discoverNginxScripts(
   a: NginxAnalysis,
   setups: readonly FastcgiSetup[],
   system: SystemProbes,
-  opts: { nginxVersion?: string; now?: () => number } = {},
+  opts: {
+    nginxVersion?: string;
+    now?: () => number;
+    /** nginx's worker: the routes are traced over the files as it sees them (the walk finds them as the doctor does). */
+    worker?: NginxWorker;
+  } = {},
 ): Discovery {
   const now = opts.now ?? Date.now;
   const L = NGINX_DISCOVERY_LIMITS;
   const reader = system.dirs ?? fsDirReader(system.fs);
+  const asWorker = workerView(system.fs, opts.worker);
   const scripts: DiscoveredScript[] = [];
   const notices: string[] = [];
   let routingCrash: unknown;
@@ -128,7 +135,7 @@ export function discoverNginxScripts(
       } else {
         try {
           const route = routeNginx(a.config, req, {
-            fs: system.fs,
+            fs: asWorker,
             ...(opts.nginxVersion ? { nginxVersion: opts.nginxVersion } : {}),
           });
           const key = route.backend?.target ?? undefined;

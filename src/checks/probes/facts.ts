@@ -155,6 +155,15 @@ export function findApache(model: ConfigModel, system: Pick<SystemProbes, 'fs' |
   return { descendants: [], pidFile, how: 'none', others: masters };
 }
 
+/**
+ * nginx's user without a `user` directive: the compiled-in one (--user): "nginx" in the official
+ * image and RHEL's package, "nobody" in nginx.org's default build and Debian's (whose nginx.conf
+ * says www-data).
+ */
+export function nginxCompiledUser(users: Pick<SystemProbes['users'], 'user'>): string {
+  return users.user('nginx') ? 'nginx' : 'nobody';
+}
+
 function webIdentity(model: ConfigModel, system: SystemProbes, apache: ApacheInstance): WebIdentity {
   // The live children are the truth; the configuration says what they should be.
   const nginx = model.webServer === 'nginx';
@@ -166,9 +175,7 @@ function webIdentity(model: ConfigModel, system: SystemProbes, apache: ApacheIns
     source = 'live';
   }
   if (!name && nginx) {
-    // No `user` directive: the compiled-in one (--user): "nginx" in the official image and RHEL's
-    // package, "nobody" in nginx.org's default build and Debian's (whose nginx.conf says www-data).
-    name = system.users.user('nginx') ? 'nginx' : 'nobody';
+    name = nginxCompiledUser(system.users);
     source = 'assumed';
   }
   if (!name) {

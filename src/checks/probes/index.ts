@@ -45,6 +45,8 @@ import { fixPathinfoFindings, httpoxyLive } from '../nginx/fixPathinfo.js';
 import { httpoxyCheck } from '../nginx/httpoxy.js';
 import { scriptFilenameFindings } from '../nginx/scriptFilename.js';
 import { nginxNotRunningFindings } from '../nginx/notRunning.js';
+import { serverUserDeniedFindings } from '../nginx/serverUserDenied.js';
+import { type NginxWorker, workerOfFacts } from '../nginx/worker.js';
 
 export type { ProbeCheck, ProbeContext } from './context.js';
 export type { Facts, WebIdentity, ApacheInstance } from './facts.js';
@@ -130,6 +132,16 @@ export interface ProbeResult {
   discovery?: Discovery;
 }
 
+/** nginx's worker for the discovery's routes, when it drops to a user whose files view can be made. */
+function nginxWorkerOption(
+  nginx: NonNullable<ConfigModel['nginx']>,
+  facts: ProbeContext['facts'],
+  system: SystemProbes,
+): { worker?: NginxWorker } {
+  const worker = workerOfFacts(nginx.config, facts, system.users);
+  return worker ? { worker } : {};
+}
+
 /** Setups Apache actually uses: in a live branch, served by a loaded module (unknown for a lone vhost file). */
 function probedSetups(model: ConfigModel): FastcgiSetup[] {
   return model.setups.filter((s) => s.active && (s.loaded || model.layout === 'standalone'));
@@ -194,7 +206,7 @@ export async function runProbes(
   if (opts.discovery !== false && setups.length > 0) {
     try {
       ctx.discovery = nginx
-        ? discoverNginxScripts(nginx, setups, system)
+        ? discoverNginxScripts(nginx, setups, system, nginxWorkerOption(nginx, facts, system))
         : discoverScripts(model, system, opts.discovery ?? {});
       for (const n of ctx.discovery.notices) notices.add(n);
       if (ctx.discovery.routingCrash !== undefined) {
@@ -220,13 +232,17 @@ export async function runProbes(
   if (nginx && !opts.checks) {
     try {
       findings.unshift(...nginxNotRunningFindings(ctx));
+      findings.push(...serverUserDeniedFindings(ctx, nginx));
       findings.push(...scriptFilenameFindings(ctx, nginx));
       findings.push(...fixPathinfoFindings(ctx, nginx));
       findings.push(...httpoxyLive(ctx, nginx, httpoxyCheck.run(nginx)));
       answered.push('httpoxy-not-mitigated');
     } catch (e) {
       internalErrors.push(
-        internalError('the live nginx checks (script-filename-mismatch, fix-pathinfo-exec, httpoxy-not-mitigated)', e),
+        internalError(
+          'the live nginx checks (server-user-denied, script-filename-mismatch, fix-pathinfo-exec, httpoxy-not-mitigated)',
+          e,
+        ),
       );
     }
   }

@@ -4,21 +4,37 @@
  * module (ngx_http_index_module.c ngx_http_index_handler) and the static
  * module (ngx_http_static_module.c ngx_http_static_handler), each checking
  * the files through the fs interface as nginx's open_file does (symbolic links
- * followed, disable_symlinks off).
+ * followed, disable_symlinks off). Through a view as nginx's `user`, a check
+ * the worker is refused (EACCES) takes nginx's path for that error in each
+ * module: try_files tries the next name, index answers 403, static answers 403.
  */
 import type { NginxDirective } from '../../nginx/types.js';
-import { isProbeError } from '../../system/types.js';
+import { isProbeError, isUserFileSystem, type Refusal } from '../../system/types.js';
 import { inherited, setting } from './config.js';
-import { type RequestState, bytesToText, step } from './state.js';
+import { type RequestState, bytesToText, refusedCheck, step } from './state.js';
 import { documentRoot, expand, hasVariables, mapUriToPath } from './variables.js';
 
-export type FileCheck = 'file' | 'dir' | 'missing' | 'denied';
+export type FileCheck =
+  /** A file (anything but a directory), a directory, or nothing. */
+  | { kind: 'file' | 'dir' | 'missing' }
+  /** Not visible to the doctor: nothing is known of what nginx's worker sees. */
+  | { kind: 'denied' }
+  /** nginx's worker gets EACCES (a view as its user refuses it; the doctor sees the path). */
+  | { kind: 'refused'; refused: Refusal };
 
-/** What open() with test_only sees at a path: a file (anything but a directory), a directory, nothing, or not visible to the doctor. */
-export function check(r: RequestState, path: string): FileCheck {
-  const st = r.options.fs.stat(bytesToText(path));
-  if (isProbeError(st)) return st.error === 'denied' ? 'denied' : 'missing';
-  return st.type === 'dir' ? 'dir' : 'file';
+/**
+ * What ngx_open_cached_file sees at a path: with test_only (try_files, index) a stat(); the static
+ * module opens the file (O_RDONLY: read permission on it as well), which `open` asks of a view as nginx's user.
+ */
+export function check(r: RequestState, path: string, open = false): FileCheck {
+  const fs = r.options.fs;
+  const p = bytesToText(path);
+  const st = open && isUserFileSystem(fs) ? fs.open(p) : fs.stat(p);
+  if (isProbeError(st)) {
+    if (st.error !== 'denied') return { kind: 'missing' };
+    return st.refused ? { kind: 'refused', refused: st.refused } : { kind: 'denied' };
+  }
+  return { kind: st.type === 'dir' ? 'dir' : 'file' };
 }
 
 export type TryFilesResult =
@@ -46,12 +62,20 @@ export function tryFiles(r: RequestState): TryFilesResult {
     return { kind: 'status', status: 500 };
   }
   const args = d.args;
+  const refusedBefore = r.refused.length;
   for (let i = 0; i < args.length; i++) {
     const raw = args[i] as string;
     const last = i === args.length - 1;
     if (last && /^=\d+$/.test(raw)) {
       const status = Number(raw.slice(1));
-      step(r, 'try_files', `none of the files exists: =${status}`, at(d));
+      step(
+        r,
+        'try_files',
+        r.refused.length > refusedBefore
+          ? `no file found as nginx's worker sees them: try_files goes on to =${status}`
+          : `none of the files exists: =${status}`,
+        at(d),
+      );
       return { kind: 'status', status };
     }
     // ngx_http_try_files: a name ending in '/' tests a directory, the slash itself dropped.
@@ -63,24 +87,39 @@ export function tryFiles(r: RequestState): TryFilesResult {
     if (root.alias === 'prefix' && hasVariables(raw) && name.startsWith(r.uri.slice(0, root.aliasLength)))
       name = name.slice(root.aliasLength);
     if (last) {
+      // Refused names are not "missing" to the reader: say whose view found nothing.
+      const none =
+        r.refused.length > refusedBefore ? "no file found as nginx's worker sees them" : 'none of the files exists';
       if (name.startsWith('@')) {
-        step(r, 'try_files', `none of the files exists: named location ${name}`, at(d));
+        step(r, 'try_files', `${none}: named location ${name}`, at(d));
         return { kind: 'named', name };
       }
       const q = name.indexOf('?');
       const uri = q === -1 ? name : name.slice(0, q);
       const newArgs = q === -1 ? r.args : name.slice(q + 1);
-      step(r, 'try_files', `none of the files exists: internal redirect to ${bytesToText(name)}`, at(d));
+      step(r, 'try_files', `${none}: internal redirect to ${bytesToText(name)}`, at(d));
       return { kind: 'redirect', uri, args: newArgs };
     }
     const base = root.alias === 'regex' ? (r.addUriToAlias ? mapped.path : root.value) : root.value;
     const path = base + name;
     const seen = check(r, path);
-    if (seen === 'denied') {
+    if (seen.kind === 'denied') {
       r.uncertain.push(`try_files: the doctor cannot see ${bytesToText(path)} (nginx may)`);
       continue;
     }
-    const ok = seen !== 'missing' && (seen === 'dir') === testDir;
+    if (seen.kind === 'refused') {
+      // ngx_http_try_files_handler: an error other than ENOENT, ENOTDIR or ENAMETOOLONG is logged at
+      // crit ("stat() … failed (13: Permission denied)") and the next name is tried.
+      const why = refusedCheck(r, 'try_files', bytesToText(path), seen.refused, at(d));
+      step(
+        r,
+        'try_files',
+        `${testDir ? 'directory' : 'file'} ${bytesToText(path)}: ${why}, the next name is tried`,
+        at(d),
+      );
+      continue;
+    }
+    const ok = seen.kind !== 'missing' && (seen.kind === 'dir') === testDir;
     step(
       r,
       'try_files',
@@ -124,15 +163,26 @@ export function indexHandler(r: RequestState): StaticResult | undefined {
     }
     const path = mapped.path + name;
     const seen = check(r, path);
-    if (seen === 'denied') {
+    if (seen.kind === 'denied') {
       r.uncertain.push(`index: the doctor cannot see ${bytesToText(path)} (nginx may)`);
       continue;
     }
-    if (seen === 'missing') {
+    if (seen.kind === 'refused') {
+      // ngx_http_index_handler: EACCES on an index file ends the search with ngx_http_index_error's
+      // 403 ("… is forbidden"); the other index names are not tried.
+      const why = refusedCheck(r, 'index', bytesToText(path), seen.refused, d && at(d));
+      step(r, 'index', `index ${bytesToText(path)}: ${why}: 403`, d && at(d));
+      return {
+        kind: 'status',
+        status: 403,
+        reason: `"${bytesToText(path)}" is forbidden (13: Permission denied)`,
+      };
+    }
+    if (seen.kind === 'missing') {
       if (!dirTested) {
-        // ngx_http_index_test_dir: the directory itself must exist.
+        // ngx_http_index_test_dir: the directory itself must exist (EACCES on it counts as there).
         const dir = check(r, mapped.path);
-        if (dir === 'missing')
+        if (dir.kind === 'missing')
           return { kind: 'status', status: 404, reason: `directory ${bytesToText(mapped.path)} not found` };
         dirTested = true;
       }
@@ -156,13 +206,18 @@ export function staticHandler(r: RequestState): StaticResult {
   }
   const mapped = mapUriToPath(r);
   if ('status' in mapped) return { kind: 'status', status: 500, reason: mapped.reason };
-  const seen = check(r, mapped.path);
-  if (seen === 'denied') {
+  const seen = check(r, mapped.path, true);
+  if (seen.kind === 'denied') {
     r.uncertain.push(`the doctor cannot see ${bytesToText(mapped.path)} (nginx may)`);
     return { kind: 'status', status: 403, reason: `${bytesToText(mapped.path)}: permission denied` };
   }
-  if (seen === 'missing') return { kind: 'status', status: 404, reason: `${bytesToText(mapped.path)} not found` };
-  if (seen === 'dir') {
+  if (seen.kind === 'refused') {
+    // ngx_http_static_handler: open() failing with EACCES is 403.
+    const why = refusedCheck(r, 'static', bytesToText(mapped.path), seen.refused);
+    return { kind: 'status', status: 403, reason: `open() "${bytesToText(mapped.path)}": ${why}` };
+  }
+  if (seen.kind === 'missing') return { kind: 'status', status: 404, reason: `${bytesToText(mapped.path)} not found` };
+  if (seen.kind === 'dir') {
     const uri = escapeUri(r.uri);
     const location = r.args ? `${uri}/?${r.args}` : `${uri}/`;
     return { kind: 'status', status: 301, location, reason: `${bytesToText(mapped.path)} is a directory` };

@@ -297,6 +297,7 @@ export function routeState(
     errorPage: false,
     steps: base.steps,
     uncertain: [...base.uncertain, ...choice.uncertain],
+    refused: [],
   };
   step(r, 'server', `${choice.how}: server at ${server.at.file}:${server.at.line}`, server.at);
   if (choice.listen.ssl !== (request.scheme === 'https'))
@@ -564,6 +565,7 @@ export function finish(r: RequestState, base: Route, end: Ending): Route {
     handler: end.outcome === 'fastcgi' ? 'fastcgi_pass' : null,
     uncertain: [...new Set(r.uncertain)],
   };
+  if (r.refused.length > 0) out.refused = r.refused;
   if (end.status !== undefined) out.status = end.status;
   if (end.location !== undefined) out.location = end.location;
   if (end.backend) {

@@ -16,7 +16,7 @@ import { isProbeError } from '../../system/types.js';
 import type { NginxDirective } from '../../nginx/types.js';
 import type { Level } from './config.js';
 import { compileNginxRegex, execNginxRegex } from './regex.js';
-import { type RequestState, bytesToText, step } from './state.js';
+import { type RequestState, bytesToText, refusedCheck, step } from './state.js';
 import { expand, scriptParts } from './variables.js';
 
 export type ScriptResult =
@@ -209,7 +209,11 @@ function condition(r: RequestState, d: NginxDirective): boolean | undefined {
     const v = value(arg);
     if (v === undefined) return uncertain('it uses a variable the model cannot know');
     const st = r.options.fs.stat(bytesToText(v));
-    if (isProbeError(st) && st.error === 'denied') return uncertain(`the doctor cannot see ${bytesToText(v)}`);
+    if (isProbeError(st) && st.error === 'denied' && !st.refused)
+      return uncertain(`the doctor cannot see ${bytesToText(v)}`);
+    // ngx_http_script_file_code: any error (EACCES to nginx's worker included) makes -f/-d/-e false, ! true.
+    if (isProbeError(st) && st.refused)
+      step(r, 'if', `${bytesToText(v)}: ${refusedCheck(r, 'if', bytesToText(v), st.refused, at(d))}`, at(d));
     const ok = !isProbeError(st);
     let res: boolean;
     if (test === '-f') res = ok && st.type !== 'dir';

@@ -9,12 +9,17 @@
  * the same bytes nginx sees; they become UTF-8 text again at the edges
  * (file system paths, params).
  */
-import type { FileSystem } from '../../system/types.js';
-import type { RouteRequest, RouteStep } from '../types.js';
+import type { FileSystem, Refusal } from '../../system/types.js';
+import type { RouteRefusal, RouteRequest, RouteStep } from '../types.js';
 import type { Level, LocationConf, NginxModel, ServerConf } from './config.js';
 import type { Captures } from './regex.js';
 
 export interface NginxRouteOptions {
+  /**
+   * The files as nginx's worker sees them: a view as nginx's `user` (src/system fileSystemAs, a
+   * UserFileSystem) makes each check answer what the worker's own stat()/open() would, a refusal
+   * being nginx's EACCES; the doctor's plain view answers as the doctor sees them.
+   */
   fs: FileSystem;
   /** nginx's version ("1.22.1", from `nginx -v`) for $nginx_version; unknown when absent. */
   nginxVersion?: string;
@@ -66,11 +71,36 @@ export interface RequestState {
   errStatus?: number;
   steps: RouteStep[];
   uncertain: string[];
+  /** File checks nginx's worker was refused on the way. */
+  refused: RouteRefusal[];
 }
 
 /** The step helper every part uses. */
 export function step(r: RequestState, what: string, text: string, at?: { file: string; line: number }): void {
   r.steps.push({ what, ...(at ? { file: at.file, line: at.line } : {}), text });
+}
+
+/**
+ * A check nginx's worker is refused (EACCES: nginx logs "… failed (13: Permission denied)"): kept for
+ * the route, and its words for the step ("nginx's worker (www-data) may not search /home/deploy").
+ */
+export function refusedCheck(
+  r: RequestState,
+  directive: RouteRefusal['directive'],
+  path: string,
+  ref: Refusal,
+  at?: { file: string; line: number },
+): string {
+  r.refused.push({
+    directive,
+    path,
+    user: ref.who,
+    refusedAt: ref.path,
+    missing: [...ref.missing],
+    ...(at ? { file: at.file, line: at.line } : {}),
+  });
+  const verb = ref.stat.type === 'dir' && ref.missing.includes('x') ? 'search' : 'read';
+  return `nginx's worker (${ref.who}) may not ${verb} ${ref.path} (13: Permission denied)`;
 }
 
 /** A byte string (latin1) as the UTF-8 text it holds. */

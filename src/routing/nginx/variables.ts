@@ -6,10 +6,10 @@
  * Each variable follows the function that computes it in nginx (cited).
  * A variable the model cannot know (a time, a request id) is reported, never guessed.
  */
-import { isProbeError } from '../../system/types.js';
+import { isProbeError, type Refusal } from '../../system/types.js';
 import { type Level, rootOrAlias, setting } from './config.js';
 import { execNginxRegex, compileNginxRegex } from './regex.js';
-import { type RequestState, bytesToText, textToBytes } from './state.js';
+import { type RequestState, bytesToText, refusedCheck, step, textToBytes } from './state.js';
 
 /** The value of an expansion, or the variables it needs that the model does not know. */
 export interface Expanded {
@@ -181,6 +181,14 @@ export function variable(r: RequestState, name: string): string | undefined {
     case 'realpath_root': {
       const root = documentRoot(r, r.level).value;
       const real = realpath(r, root);
+      if (real !== null && typeof real === 'object') {
+        // ngx_http_variable_realpath_root: realpath() failing is logged at crit and the variable is
+        // not found, so it expands to "" (ngx_http_script_copy_var_len_code); told once per root.
+        if (r.refused.some((x) => x.directive === 'realpath' && x.path === bytesToText(root))) return '';
+        const why = refusedCheck(r, 'realpath', bytesToText(root), real.refused);
+        step(r, 'variable', `$realpath_root: realpath() "${bytesToText(root)}" failed: ${why}; it expands to ""`);
+        return '';
+      }
       return real ?? undefined;
     }
     case 'request_filename': {
@@ -261,8 +269,11 @@ export function fastcgiScriptName(r: RequestState): string {
   return s + textToBytes(index);
 }
 
-/** realpath(3) of a byte-string path through the fs interface (symbolic links followed, bounded); null when it cannot be resolved. */
-export function realpath(r: RequestState, path: string): string | null {
+/**
+ * realpath(3) of a byte-string path through the fs interface (symbolic links followed, bounded);
+ * null when it cannot be resolved, the refusal when nginx's worker may not resolve it.
+ */
+export function realpath(r: RequestState, path: string): string | null | { refused: Refusal } {
   const fs = r.options.fs;
   let parts = bytesToText(path)
     .split('/')
@@ -277,11 +288,11 @@ export function realpath(r: RequestState, path: string): string | null {
     }
     const next = `${resolved}/${p}`;
     const st = fs.lstat(next);
-    if (isProbeError(st)) return null;
+    if (isProbeError(st)) return st.refused ? { refused: st.refused } : null;
     if (st.type === 'symlink') {
       if (++links > 40) return null;
       const target = fs.readlink(next);
-      if (isProbeError(target)) return null;
+      if (isProbeError(target)) return target.refused ? { refused: target.refused } : null;
       const tparts = target.split('/').filter((x) => x !== '' && x !== '.');
       if (target.startsWith('/')) resolved = '';
       parts = [...tparts, ...parts];

@@ -283,3 +283,70 @@ describe('fpm-max-children-exceeds-memory for the pool behind nginx', () => {
     expect(r.findings.map((x) => x.id)).not.toContain('fpm-max-children-exceeds-memory');
   });
 });
+
+describe('server-user-denied (the scripts traced as nginx worker sees the files)', () => {
+  const homeSite = DEBIAN_SITE.replace('root /var/www/html;', 'root /home/app/site;');
+  const home = (mode: number) => ({
+    files: {
+      '/home/app': { type: 'dir' as const, uid: 1001, gid: 1001, mode },
+      '/home/app/site': { type: 'dir' as const, uid: 1001, gid: 1001 },
+      '/home/app/site/index.php': { uid: 1001, gid: 1001, content: '<?php echo 1;' },
+    },
+  });
+  it('fires when www-data may not search the home directory above the root: try_files answers 404', async () => {
+    const { live: r } = await live(homeSite, home(0o750));
+    const f = r.findings.find((x) => x.id === 'server-user-denied');
+    expect(f).toMatchObject({
+      severity: 'error',
+      title: "The web server's user may not reach the file the request needs",
+    });
+    expect(f?.message).toContain(
+      "http://127.0.0.1/index.php needs /home/app/site/index.php, which exists, but nginx's worker runs as www-data, who lacks search (x) permission on the directory /home/app (drwxr-x--- app:app)",
+    );
+    expect(f?.message).toContain('nginx answers 404');
+    // The config line: snippets/fastcgi-php.conf's try_files $fastcgi_script_name =404.
+    expect(f?.location).toMatchObject({
+      file: '/etc/nginx/snippets/fastcgi-php.conf',
+      line: 5,
+      includedFrom: ['/etc/nginx/nginx.conf:4', '/etc/nginx/sites-enabled/default:8'],
+    });
+    expect(f?.evidence.map((e) => e.text)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('try_files $fastcgi_script_name =404;'),
+        expect.stringMatching(/^\/etc\/nginx\/nginx.conf:1: user www-data;$/),
+        'DENIED x: drwxr-x--- app:app /home/app',
+      ]),
+    );
+    expect(f?.fix).toContain('chmod o+x /home/app');
+    expect(f?.fix).toContain('usermod -aG app www-data');
+    // The route says it too, and nothing is left uncertain.
+    const traced = r.discovery?.scripts[0]?.route;
+    expect(traced?.steps.map((s) => s.text).join('\n')).toContain("nginx's worker (www-data) may not search /home/app");
+    expect(traced?.uncertain).toEqual([]);
+  });
+  it('stays quiet when the site is readable (0755): the script is traced to the pool', async () => {
+    const { live: r } = await live(homeSite, home(0o755));
+    expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
+    expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
+  });
+  it("stays quiet when the running master is the site's owner, not root (nginx then ignores `user`)", async () => {
+    const own = [
+      {
+        pid: 400,
+        ppid: 1,
+        comm: 'nginx',
+        cmdline: ['nginx: master process /usr/sbin/nginx -c /etc/nginx/nginx.conf'],
+        uid: 1001,
+        gid: 1001,
+      },
+      { pid: 401, ppid: 400, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 1001, gid: 1001 },
+    ];
+    const { live: r } = await live(homeSite, { ...home(0o750), processes: own });
+    expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
+    expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
+  });
+  it('stays quiet with master_process off (nginx keeps the user that started it)', async () => {
+    const { live: r } = await live(homeSite, home(0o750), 'user www-data;\nmaster_process off;\n');
+    expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
+  });
+});

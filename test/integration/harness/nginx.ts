@@ -2,7 +2,9 @@
  * nginx (Debian's /usr/sbin/nginx) under a private prefix in a temp dir:
  * `nginx -p <dir>/ -c <dir>/nginx.conf -e <dir>/logs/error.log`, one process
  * in the foreground (`daemon off; master_process off;`, so it runs as the
- * user running the tests and needs no `user`), pid file, error log and every
+ * user running the tests and needs no `user`; with `masterProcess` a root
+ * master whose worker drops to the `user` of `main`, as a packaged nginx
+ * runs), pid file, error log and every
  * temp path in the dir, and the caller's text inside `http { }` (the servers
  * under test, listening on a free port above 1024). Debian's fastcgi_params,
  * fastcgi.conf and snippets/fastcgi-php.conf are copied from /etc/nginx
@@ -33,7 +35,9 @@ export interface StartNginxOptions {
   main?: string;
   /**
    * A master and a worker (`master_process on`), as a deployed nginx runs: its
-   * process title is "nginx: master process … -c …", which fcgi-doctor reads.
+   * process title is "nginx: master process … -c …", which fcgi-doctor reads, and
+   * the requests are handled by a worker that drops to `main`'s `user`
+   * (ngx_worker_process_init), so file permissions are the worker's. Needs root.
    */
   masterProcess?: boolean;
   timeoutMs?: number;
