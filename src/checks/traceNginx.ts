@@ -8,6 +8,7 @@
 import type { Finding } from '../findings/finding.js';
 import {
   LiveNginxSource,
+  RememberingNginxSource,
   locateNginxMasters,
   locateNginxRoot,
   type NginxConfig,
@@ -123,7 +124,9 @@ export function nginxBrowserAnswers(
 }
 
 export async function runNginxTrace(request: RouteRequest, options: NginxTraceOptions): Promise<NginxTraceResult> {
-  const source = options.source ?? new LiveNginxSource();
+  // Kept reads: a file every server includes (fastcgi.conf) is opened once, and the masters' configurations
+  // read to choose one by port are not read again.
+  const source = new RememberingNginxSource(options.source ?? new LiveNginxSource());
   const commandLines = options.system.processes.commandLines().map((c) => c.cmdline);
   // Several masters, each with its own -c: the one whose configuration listens on the URL's port.
   const masters = options.root === undefined ? locateNginxMasters({ commandLines, source }) : [];
