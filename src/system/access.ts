@@ -5,11 +5,13 @@
  * and write (w) on the socket itself; the kernel picks ONE class of bits —
  * owner if U owns the file, else group if one of U's groups owns it, else
  * other — and never falls back to another class. Root bypasses all of it.
- * POSIX ACLs are not read: a socket with an ACL (listen.acl_users) may allow
- * more than its mode says.
+ * POSIX ACLs are not read here: a path with an ACL (listen.acl_users,
+ * `setfacl -m u:www-data:x`) may allow more than its mode says, so a refusal
+ * is put to the kernel (confirmedAccess, through an AccessOracle) before it
+ * becomes a finding.
  */
 import * as path from 'node:path';
-import { isProbeError, type FileStat, type FileSystem } from './types.js';
+import { type AccessOracle, type FileStat, type FileSystem, isProbeError, type KernelQuery } from './types.js';
 
 export interface Principal {
   uid: number;
@@ -49,9 +51,17 @@ export interface AccessStep {
 }
 
 export type AccessVerdict =
-  | { result: 'allowed'; steps: AccessStep[]; resolved: string }
+  | {
+      result: 'allowed';
+      steps: AccessStep[];
+      resolved: string;
+      /** The mode bits refuse here (path, bits, class), but the kernel allows it: an ACL grants it. */
+      acl?: { path: string; stat: FileStat; missing: Bit[]; cls: PermClass };
+    }
   | {
       result: 'denied';
+      /** true: the kernel, asked as the user (access(2)), refused it too; absent: not asked or no answer. */
+      confirmed?: boolean;
       steps: AccessStep[];
       /** The first path whose bits refuse, the bits it lacks, and which class of bits applied. */
       path: string;
@@ -126,6 +136,64 @@ export function mayAccess(fs: FileSystem, who: Principal, target: string, finalN
   const denied = check(current, finalStat, finalNeed);
   if (denied) return denied;
   return { result: 'allowed', steps, resolved: current };
+}
+
+export interface AccessRequest {
+  who: Principal;
+  target: string;
+  need: Bit[];
+}
+
+/**
+ * mayAccess for each request, with every refusal of the mode bits put to the
+ * kernel (one `oracle.ask` per user, all of that user's refusals at once):
+ * what the kernel allows becomes 'allowed' with `acl` (the bits that refused),
+ * what it refuses is 'denied' and `confirmed`; without an answer the mode-bit
+ * verdict stands. A setup the bits allow asks nothing.
+ */
+export function confirmedAccess(
+  fs: FileSystem,
+  oracle: AccessOracle | undefined,
+  requests: readonly AccessRequest[],
+): AccessVerdict[] {
+  const verdicts = requests.map((r) => mayAccess(fs, r.who, r.target, r.need));
+  if (!oracle) return verdicts;
+  const byUser = new Map<string, number[]>();
+  verdicts.forEach((v, i) => {
+    if (v.result !== 'denied') return;
+    const who = requests[i]!.who;
+    const key = `${who.uid}:${who.gids.join(',')}`;
+    byUser.set(key, [...(byUser.get(key) ?? []), i]);
+  });
+  for (const indexes of byUser.values()) {
+    const who = requests[indexes[0]!]!.who;
+    const queries: KernelQuery[] = indexes.map((i) => ({ path: requests[i]!.target, need: requests[i]!.need }));
+    const answers = oracle.ask(who, queries);
+    indexes.forEach((i, j) => {
+      const v = verdicts[i]!;
+      if (v.result !== 'denied') return;
+      if (answers[j] === 'refused') verdicts[i] = { ...v, confirmed: true };
+      else if (answers[j] === 'allowed')
+        verdicts[i] = {
+          result: 'allowed',
+          steps: v.steps,
+          resolved: requests[i]!.target,
+          acl: { path: v.path, stat: v.stat, missing: v.missing, cls: v.cls },
+        };
+    });
+  }
+  return verdicts;
+}
+
+/** confirmedAccess for one request. */
+export function confirmedAccessOne(
+  fs: FileSystem,
+  oracle: AccessOracle | undefined,
+  who: Principal,
+  target: string,
+  need: Bit[],
+): AccessVerdict {
+  return confirmedAccess(fs, oracle, [{ who, target, need }])[0]!;
 }
 
 /** Connecting to a Unix socket needs w on the socket and x on every directory above it. */

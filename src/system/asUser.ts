@@ -8,8 +8,10 @@
  * "denied" (nothing is known about the other user); a refusal of that user
  * is a "denied" carrying `refused`.
  *
- * Like mayAccess, it reads the mode bits only: a POSIX ACL granting the user
- * more is not seen.
+ * The mode bits miss POSIX ACLs (`setfacl -m u:www-data:x /home/deploy`):
+ * given an AccessOracle, each refusal of the bits is put to the kernel as that
+ * user, and what the kernel allows is allowed (the oracle caches its answers,
+ * and a path the bits allow asks nothing).
  */
 import * as path from 'node:path';
 import { type Bit, mayAccess, type Principal } from './access.js';
@@ -18,6 +20,7 @@ import {
   type FileSystem,
   type ProbeError,
   probeError,
+  type AccessOracle,
   type Refusal,
   type UserFileSystem,
 } from './types.js';
@@ -25,6 +28,7 @@ import {
 /** The call on `target` as `who`, when the kernel would let `who` get that far; else the error `who` would get. */
 function through<T>(
   fs: FileSystem,
+  oracle: AccessOracle | undefined,
   who: Principal,
   name: string,
   target: string,
@@ -38,6 +42,8 @@ function through<T>(
   // answers ENOTDIR before any permission, whatever the file's bits (the view never asks x to execute).
   if (v.stat.type !== 'dir' && v.missing.every((b) => b === 'x'))
     return probeError('missing', `${target}: not a directory (${v.path})`);
+  // The bits refuse; the kernel has the last word (an ACL may grant it).
+  if (oracle?.ask(who, [{ path: target, need }])[0] === 'allowed') return call();
   const refused: Refusal = { who: name, path: v.path, stat: v.stat, missing: v.missing, cls: v.cls };
   return { ...probeError('denied', `${target}: permission denied to ${name} (on ${v.path})`), refused };
 }
@@ -47,24 +53,24 @@ function through<T>(
  * readlink search on the link's directory, reads and listings read on the
  * target. Root sees everything, so a view of root is `fs` itself plus `open`.
  */
-export function fileSystemAs(fs: FileSystem, who: Principal): UserFileSystem {
+export function fileSystemAs(fs: FileSystem, who: Principal, oracle?: AccessOracle): UserFileSystem {
   const name = who.name ?? String(who.uid);
   if (who.uid === 0) return { ...fs, user: name, open: (p) => fs.stat(p) };
   const searchParent = <T>(p: string, call: () => T | ProbeError) =>
-    through(fs, who, name, path.posix.dirname(path.posix.resolve('/', p)), ['x'], call);
+    through(fs, oracle, who, name, path.posix.dirname(path.posix.resolve('/', p)), ['x'], call);
   const lstat = (p: string): FileStat | ProbeError => searchParent(p, () => fs.lstat(p));
   return {
     user: name,
-    stat: (p) => through(fs, who, name, p, [], () => fs.stat(p)),
+    stat: (p) => through(fs, oracle, who, name, p, [], () => fs.stat(p)),
     lstat,
     readlink: (p) => searchParent(p, () => fs.readlink(p)),
-    readHead: (p, maxBytes) => through(fs, who, name, p, ['r'], () => fs.readHead(p, maxBytes)),
-    readText: (p) => through(fs, who, name, p, ['r'], () => fs.readText(p)),
-    listDir: (p) => through(fs, who, name, p, ['r'], () => fs.listDir(p)),
+    readHead: (p, maxBytes) => through(fs, oracle, who, name, p, ['r'], () => fs.readHead(p, maxBytes)),
+    readText: (p) => through(fs, oracle, who, name, p, ['r'], () => fs.readText(p)),
+    listDir: (p) => through(fs, oracle, who, name, p, ['r'], () => fs.listDir(p)),
     exists: (p) => {
       const st = lstat(p);
       return !('error' in st);
     },
-    open: (p) => through(fs, who, name, p, ['r'], () => fs.stat(p)),
+    open: (p) => through(fs, oracle, who, name, p, ['r'], () => fs.stat(p)),
   };
 }
