@@ -42,8 +42,11 @@ function through<T>(
   // answers ENOTDIR before any permission, whatever the file's bits (the view never asks x to execute).
   if (v.stat.type !== 'dir' && v.missing.every((b) => b === 'x'))
     return probeError('missing', `${target}: not a directory (${v.path})`);
-  // The bits refuse; the kernel has the last word (an ACL may grant it).
-  if (oracle?.ask(who, [{ path: target, need }])[0] === 'allowed') return call();
+  // The bits refuse; the kernel has the last word (an ACL may grant it). Its ENOENT comes only after
+  // every directory before the missing name let the user search: the name is missing for the user too.
+  const kernel = oracle?.ask(who, [{ path: target, need }])[0];
+  if (kernel === 'allowed') return call();
+  if (kernel === 'missing') return probeError('missing', `${target}: no such file or directory (as ${name})`);
   const refused: Refusal = { who: name, path: v.path, stat: v.stat, missing: v.missing, cls: v.cls };
   return { ...probeError('denied', `${target}: permission denied to ${name} (on ${v.path})`), refused };
 }

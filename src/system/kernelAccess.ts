@@ -29,13 +29,13 @@ const MAX_PATH = 4096;
 
 /**
  * The child: argv is pairs of (mode, path); it prints one character per pair:
- * 1 allowed, 0 refused (EACCES/EPERM), ? anything else (ENOENT, ELOOP…).
+ * 1 allowed, 0 refused (EACCES/EPERM), - missing (ENOENT/ENOTDIR), ? anything else (ELOOP…).
  */
 const CHILD_SCRIPT = [
   "const fs=require('fs');const a=process.argv;let o='';",
   'for(let i=1;i+1<a.length;i+=2){',
   "try{fs.accessSync(a[i+1],Number(a[i]));o+='1'}",
-  "catch(e){o+=(e.code==='EACCES'||e.code==='EPERM')?'0':'?'}}",
+  "catch(e){const c=e.code;o+=c==='EACCES'||c==='EPERM'?'0':c==='ENOENT'||c==='ENOTDIR'?'-':'?'}}",
   'process.stdout.write(o)',
 ].join('');
 
@@ -136,7 +136,8 @@ function runBatch(
   });
   const out = typeof r.stdout === 'string' ? r.stdout : '';
   if (r.error || r.status !== 0 || out.length !== queries.length) return queries.map(() => 'unknown');
-  return [...out].map((c) => (c === '1' ? 'allowed' : c === '0' ? 'refused' : 'unknown'));
+  const answer: Record<string, KernelAnswer> = { '1': 'allowed', '0': 'refused', '-': 'missing' };
+  return [...out].map((c) => answer[c] ?? 'unknown');
 }
 
 /** A fixture oracle: `answer` decides each query (absent: the fixture has no oracle, every answer 'unknown'). */

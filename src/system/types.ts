@@ -272,8 +272,12 @@ export interface Network {
   hostname(): string;
 }
 
-/** What the kernel answered when asked as a user: access(2) honours POSIX ACLs, which the mode bits do not show. */
-export type KernelAnswer = 'allowed' | 'refused' | 'unknown';
+/**
+ * What the kernel answered when asked as a user: access(2) honours POSIX ACLs,
+ * which the mode bits do not show. 'missing': ENOENT or ENOTDIR, which the
+ * kernel's walk reaches only past every directory the user could search.
+ */
+export type KernelAnswer = 'allowed' | 'refused' | 'missing' | 'unknown';
 
 /** One question to the kernel: may the user reach `path` (search on every directory) with these bits on it ([] = only reach it). */
 export interface KernelQuery {
