@@ -18,7 +18,14 @@ export {
   confirmedAccess,
   confirmedAccessOne,
   mayAccess,
-  mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
+  mayConnect,
+  mayCreateIn,
+  mayExecute,
+  modeString,
+  octal,
+  permClass,
+  permits,
+} from './access.js';
 export type { AccessRequest, AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
 export { fileSystemAs } from './asUser.js';
 export { fixtureAccessOracle, liveAccessOracle, type LiveAccessOracleOptions } from './kernelAccess.js';

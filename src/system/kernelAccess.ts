@@ -81,8 +81,8 @@ export function liveAccessOracle(options: LiveAccessOracleOptions = {}): AccessO
       if (euid !== 0 || who.uid === 0 || who.gids.length === 0) return answers;
       if (setpriv === undefined) setpriv = findSetpriv() ?? null;
       if (setpriv === null) return answers;
-      const who_ = `${who.uid}:${who.gids.join(',')}`;
-      const key = (q: KernelQuery) => `${who_}:${modeOf(q.need)}:${q.path}`;
+      const userKey = `${who.uid}:${who.gids.join(',')}`;
+      const key = (q: KernelQuery) => `${userKey}:${modeOf(q.need)}:${q.path}`;
       const pending: number[] = [];
       queries.forEach((q, i) => {
         const known = cache.get(key(q));

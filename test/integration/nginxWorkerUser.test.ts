@@ -169,9 +169,7 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
     expect(logged).toContain('[rule nginx-file-permission-denied]');
     expect(logged).toContain(`stat() "${home}/site/index.php" failed (13: Permission denied)`);
     // The kernel, asked as www-data, refuses too.
-    expect(f?.evidence.map((e) => e.text)).toContain(
-      `confirmed: access(2) as www-data refused ${home}/site/index.php`,
-    );
+    expect(f?.evidence.map((e) => e.text)).toContain(`confirmed: access(2) as www-data refused ${home}/site/index.php`);
   });
 
   it('0755: the real nginx serves the script through PHP-FPM and the files; trace agrees; nothing fires', async () => {
@@ -198,7 +196,7 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
   });
 
   it.skipIf(!hasSetfacl)(
-    "0750 with setfacl -m u:www-data:x: the real nginx serves the site; trace --offline and check agree (the kernel allows what the bits refuse)",
+    '0750 with setfacl -m u:www-data:x: the real nginx serves the site; trace --offline and check agree (the kernel allows what the bits refuse)',
     async () => {
       chmodSync(home, 0o750);
       await execa(BINARIES.setfacl.path, ['-m', 'u:www-data:x', home]);

@@ -42,12 +42,16 @@ describe('confirmedAccess: the mode bits first, the kernel for what they refuse'
   });
 
   it('the kernel allows what the bits refuse: allowed, with the bits that refused (an ACL)', () => {
-    const [v] = confirmedAccess(fs, oracle('allowed'), [{ who: www, target: '/home/deploy/site/index.php', need: ['r'] }]);
+    const [v] = confirmedAccess(fs, oracle('allowed'), [
+      { who: www, target: '/home/deploy/site/index.php', need: ['r'] },
+    ]);
     expect(v).toMatchObject({ result: 'allowed', acl: { path: '/home/deploy', missing: ['x'], cls: 'other' } });
   });
 
   it('the kernel refuses too: denied and confirmed', () => {
-    const [v] = confirmedAccess(fs, oracle('refused'), [{ who: www, target: '/home/deploy/site/index.php', need: ['r'] }]);
+    const [v] = confirmedAccess(fs, oracle('refused'), [
+      { who: www, target: '/home/deploy/site/index.php', need: ['r'] },
+    ]);
     expect(v).toMatchObject({ result: 'denied', path: '/home/deploy', confirmed: true });
   });
 
@@ -118,6 +122,8 @@ describe('liveAccessOracle: only root can ask as another user', () => {
     expect(liveAccessOracle({ euid: 0, setpriv: '/bin/false' }).ask(www, q)).toEqual(['unknown']);
   });
   it('a relative path is not asked', () => {
-    expect(liveAccessOracle({ euid: 0, setpriv: '/bin/false' }).ask(www, [{ path: 'x', need: [] }])).toEqual(['unknown']);
+    expect(liveAccessOracle({ euid: 0, setpriv: '/bin/false' }).ask(www, [{ path: 'x', need: [] }])).toEqual([
+      'unknown',
+    ]);
   });
 });

@@ -14,7 +14,10 @@ import {
   type AccessOracle,
   fileSystemAs,
   identityOf,
-  type FileSystem, type Principal, type Users } from '../../system/index.js';
+  type FileSystem,
+  type Principal,
+  type Users,
+} from '../../system/index.js';
 import { type ApacheInstance, nginxCompiledUser, type WebIdentity } from '../probes/facts.js';
 
 export interface NginxWorker {

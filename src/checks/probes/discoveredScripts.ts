@@ -11,13 +11,7 @@ import { effectiveOptions, listVhosts } from '../../apache/index.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { chmodFix, denialText } from '../../system/denial.js';
-import {
-  type AccessRequest,
-  type AccessVerdict,
-  type Bit,
-  confirmedAccess,
-  modeString,
-} from '../../system/index.js';
+import { type AccessRequest, type AccessVerdict, type Bit, confirmedAccess, modeString } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText } from './evidence.js';
 import { probeFinding } from './make.js';
@@ -282,8 +276,7 @@ export const discoveredScriptsCheck: ProbeCheck = {
       if (who.fallback) ctx.notice(`${d.file}: ${who.via}.`);
       const file = d.route?.file ?? d.file;
       const mine = verdicts.slice(access.from, access.from + access.count);
-      const fs: Finding[] =
-        probed.has(file) || !who.readsFiles ? [] : accessFindings(ctx, d, s, who, execs, mine);
+      const fs: Finding[] = probed.has(file) || !who.readsFiles ? [] : accessFindings(ctx, d, s, who, execs, mine);
       if (fs.length === 0 && execs && !probed.has(file)) {
         fs.push(
           ...shebangFindings(ctx, {
