@@ -14,7 +14,7 @@
  * and a path the bits allow asks nothing).
  */
 import * as path from 'node:path';
-import { type Bit, mayAccess, type Principal } from './access.js';
+import { type Bit, confirmedAccessOne, mayAccess, type Principal } from './access.js';
 import {
   type FileStat,
   type FileSystem,
@@ -35,18 +35,14 @@ function through<T>(
   need: Bit[],
   call: () => T | ProbeError,
 ): T | ProbeError {
-  const v = mayAccess(fs, who, target, need);
+  // The bits first; each step they refuse goes to the kernel, which has the last word (an ACL may grant it).
+  const v = oracle ? confirmedAccessOne(fs, oracle, who, target, need) : mayAccess(fs, who, target, need);
   if (v.result === 'allowed') return call();
   if (v.result === 'unknown') return probeError(v.reason, v.message);
   // A file where a directory is searched (x looked for on "/srv/x.php" of "/srv/x.php/y"): the kernel
   // answers ENOTDIR before any permission, whatever the file's bits (the view never asks x to execute).
   if (v.stat.type !== 'dir' && v.missing.every((b) => b === 'x'))
     return probeError('missing', `${target}: not a directory (${v.path})`);
-  // The bits refuse; the kernel has the last word (an ACL may grant it). Its ENOENT comes only after
-  // every directory before the missing name let the user search: the name is missing for the user too.
-  const kernel = oracle?.ask(who, [{ path: target, need }])[0];
-  if (kernel === 'allowed') return call();
-  if (kernel === 'missing') return probeError('missing', `${target}: no such file or directory (as ${name})`);
   const refused: Refusal = { who: name, path: v.path, stat: v.stat, missing: v.missing, cls: v.cls };
   return { ...probeError('denied', `${target}: permission denied to ${name} (on ${v.path})`), refused };
 }

@@ -17,6 +17,7 @@ export * from './types.js';
 export {
   confirmedAccess,
   confirmedAccessOne,
+  confirmedText,
   mayAccess,
   mayConnect,
   mayCreateIn,

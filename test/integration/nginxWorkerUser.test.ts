@@ -169,7 +169,9 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
     expect(logged).toContain('[rule nginx-file-permission-denied]');
     expect(logged).toContain(`stat() "${home}/site/index.php" failed (13: Permission denied)`);
     // The kernel, asked as www-data, refuses too.
-    expect(f?.evidence.map((e) => e.text)).toContain(`confirmed: access(2) as www-data refused ${home}/site/index.php`);
+    expect(f?.evidence.map((e) => e.text)).toContain(
+      `confirmed by the kernel: access(2) as www-data is refused search on ${home}`,
+    );
   });
 
   it('0755: the real nginx serves the script through PHP-FPM and the files; trace agrees; nothing fires', async () => {

@@ -48,6 +48,24 @@ describe('confirmedAccess: the mode bits first, the kernel for what they refuse'
     expect(v).toMatchObject({ result: 'allowed', acl: { path: '/home/deploy', missing: ['x'], cls: 'other' } });
   });
 
+  it('past a granted directory the walk goes on: a file the bits refuse below it is asked about in turn', () => {
+    const deeper = fixtureSystem({
+      files: { ...files, '/home/deploy/site/secret.php': { uid: 1002, gid: 1002, mode: 0o600, content: '<?php' } },
+    }).fs;
+    const o = fixtureAccessOracle((_who, q) => (q.path === '/home/deploy' ? 'allowed' : 'refused'));
+    const [v] = confirmedAccess(deeper, o, [{ who: www, target: '/home/deploy/site/secret.php', need: ['r'] }]);
+    expect(v).toMatchObject({
+      result: 'denied',
+      path: '/home/deploy/site/secret.php',
+      missing: ['r'],
+      confirmed: true,
+    });
+    expect(o.asked).toEqual([
+      [{ path: '/home/deploy', need: ['x'] }],
+      [{ path: '/home/deploy/site/secret.php', need: ['r'] }],
+    ]);
+  });
+
   it('the kernel refuses too: denied and confirmed', () => {
     const [v] = confirmedAccess(fs, oracle('refused'), [
       { who: www, target: '/home/deploy/site/index.php', need: ['r'] },
@@ -63,7 +81,7 @@ describe('confirmedAccess: the mode bits first, the kernel for what they refuse'
     }
   });
 
-  it('every refusal of one user goes in one question; another user gets its own', () => {
+  it('the question is the refusing step: two scripts under one refused directory cost one question; another user gets its own', () => {
     const o = oracle('refused');
     const verdicts = confirmedAccess(fs, o, [
       { who: www, target: '/home/deploy/site/index.php', need: ['r'] },
@@ -72,13 +90,7 @@ describe('confirmedAccess: the mode bits first, the kernel for what they refuse'
       { who: app, target: '/home/deploy/site/index.php', need: ['r'] },
     ]);
     expect(verdicts.map((v) => v.result)).toEqual(['denied', 'allowed', 'denied', 'denied']);
-    expect(o.asked).toEqual([
-      [
-        { path: '/home/deploy/site/index.php', need: ['r'] },
-        { path: '/home/deploy/site/other.php', need: ['r'] },
-      ],
-      [{ path: '/home/deploy/site/index.php', need: ['r'] }],
-    ]);
+    expect(o.asked).toEqual([[{ path: '/home/deploy', need: ['x'] }], [{ path: '/home/deploy', need: ['x'] }]]);
   });
 });
 
@@ -91,8 +103,8 @@ describe('fileSystemAs with an oracle: the worker sees what an ACL grants it', (
     expect(view.readText('/home/deploy/site/index.php')).toBe('<?php');
   });
 
-  it('a name the kernel finds missing past the granted directory is missing, not refused', () => {
-    const view = fileSystemAs(fs, www, oracle('missing'));
+  it('a name missing past the granted directory is missing, not refused', () => {
+    const view = fileSystemAs(fs, www, oracle('allowed'));
     expect(view.stat('/home/deploy/site/nope.php')).toMatchObject({ error: 'missing' });
   });
 

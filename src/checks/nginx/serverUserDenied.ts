@@ -17,6 +17,7 @@ import {
   type AccessOracle,
   type Bit,
   confirmedAccessOne,
+  confirmedText,
   type FileSystem,
   modeString,
   type Users,
@@ -146,9 +147,7 @@ export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefi
     f.evidence.push(
       { kind: 'probe', text: `nginx's worker: ${principalText(worker.principal, users as Users)}` },
       { kind: 'probe', text: `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${owner}:${group} ${v.path}` },
-      ...(v.confirmed
-        ? [{ kind: 'probe' as const, text: `confirmed: access(2) as ${worker.name} refused ${ref.path}` }]
-        : []),
+      ...(v.confirmed ? [{ kind: 'probe' as const, text: confirmedText(worker.name, v) }] : []),
       {
         kind: 'probe',
         text: `traced ${route.url} as ${worker.name}: ${route.outcome === 'status' ? `status ${route.status ?? '?'}` : route.outcome}`,

@@ -11,7 +11,14 @@ import { effectiveOptions, listVhosts } from '../../apache/index.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
 import { chmodFix, denialText } from '../../system/denial.js';
-import { type AccessRequest, type AccessVerdict, type Bit, confirmedAccess, modeString } from '../../system/index.js';
+import {
+  type AccessRequest,
+  type AccessVerdict,
+  type Bit,
+  confirmedAccess,
+  confirmedText,
+  modeString,
+} from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText } from './evidence.js';
 import { probeFinding } from './make.js';
@@ -111,7 +118,7 @@ function denialFinding(
     probe: [
       `runs as: ${who.principal ? principalText(who.principal, users) : who.name} — ${who.via}`,
       `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${denial.owner}:${denial.group} ${v.path}`,
-      ...(v.confirmed ? [`confirmed: access(2) as ${who.name} refused ${d.route?.file ?? d.file}`] : []),
+      ...(v.confirmed ? [confirmedText(who.name, v)] : []),
     ],
     fix: chmodFix(denial),
   });

@@ -7,7 +7,7 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { extractContext, fastcgiIpcDir, fcgidIpcDir, type FastcgiSetup } from '../../setups/index.js';
-import { confirmedAccessOne, isProbeError } from '../../system/index.js';
+import { confirmedAccessOne, confirmedText, isProbeError } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { probeFinding } from './make.js';
@@ -74,7 +74,7 @@ export const ipcDirCheck: ProbeCheck = {
           probe: [
             `web server user: ${principalText(web.principal, ctx.system.users)}`,
             `DENIED ${v.missing.join('')}: ${statText(v.stat, ctx.system.users)}`,
-            ...(v.confirmed ? [`confirmed: access(2) as ${web.name} refused write and search on ${dir}`] : []),
+            ...(v.confirmed ? [confirmedText(web.name, v)] : []),
           ],
           fix: isDir ? `chown ${web.name} ${dir} && chmod u+wx ${dir}` : `chmod o+x ${v.path}`,
         }),

@@ -4,7 +4,7 @@
  * every directory above it — not for the doctor.
  */
 import type { Finding } from '../../findings/finding.js';
-import { confirmedAccessOne, isProbeError } from '../../system/index.js';
+import { confirmedAccessOne, confirmedText, isProbeError } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { CLASS_LETTER } from '../../system/denial.js';
@@ -68,7 +68,7 @@ export const scriptsCheck: ProbeCheck = {
           probe: [
             `runs as: ${principalText(t.who, users)}`,
             `DENIED ${v.missing.join('')}: ${statText(v.stat, users)}`,
-            ...(v.confirmed ? [`confirmed: access(2) as ${t.whoName} refused execute on ${t.path}`] : []),
+            ...(v.confirmed ? [confirmedText(t.whoName, v)] : []),
           ],
           fix: onFile
             ? `chmod ${CLASS_LETTER[v.cls]}+x ${v.path}${v.cls === 'owner' ? '' : ` (or chmod +x ${v.path})`}`

@@ -10,6 +10,7 @@ import type { Finding } from '../../findings/finding.js';
 import {
   isProbeError,
   confirmedAccess,
+  confirmedText,
   modeString,
   type AccessVerdict,
   type FpmPool,
@@ -177,7 +178,7 @@ export const socketPermissionCheck: ProbeCheck = {
             (s) =>
               `${s.ok ? 'ok' : 'DENIED'} ${s.need.join('')} for ${web.name}: ${statText(s.stat, ctx.system.users)}`,
           ),
-        ...(verdict.confirmed ? [`confirmed: access(2) as ${web.name} refused write on ${p}`] : []),
+        ...(verdict.confirmed ? [confirmedText(web.name, verdict)] : []),
         ...holders.text,
       ];
       if (pool) probe.push(poolText(pool));

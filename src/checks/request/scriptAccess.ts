@@ -10,6 +10,7 @@ import { chmodFix, denialText, missingBitsText } from '../../system/denial.js';
 import {
   isProbeError,
   confirmedAccessOne,
+  confirmedText,
   modeString,
   type Principal,
   type ProcessInfo,
@@ -168,7 +169,7 @@ export function explainScriptAccess(
     evidence: [
       ...evidence,
       probe(`${path}: ${denial.modeText} ${owner}:${fileGroup}: ${user.name} lacks ${bits} (${cls} bits)`),
-      ...(verdict.confirmed ? [probe(`confirmed: access(2) as ${user.name} refused reading ${script}`)] : []),
+      ...(verdict.confirmed ? [probe(confirmedText(user.name, verdict))] : []),
     ],
     fix,
   };

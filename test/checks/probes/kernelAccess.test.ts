@@ -41,14 +41,14 @@ describe('script-unreadable of a discovered script, with the kernel asked', () =
     const r = await blog(access);
     expect(ids(r)).not.toContain('script-unreadable');
     expect(r.notices.join('\n')).toContain('app may use /srv/blog/index.php: allowed by an ACL on /srv/blog');
-    // One question for the site's scripts, as app.
-    expect(access.asked).toEqual([[{ path: '/srv/blog/index.php', need: ['r'] }]]);
+    // One question for the site's scripts, as app: the directory the bits refuse.
+    expect(access.asked).toEqual([[{ path: '/srv/blog', need: ['x'] }]]);
   });
 
   it('the kernel refuses too: the finding, its evidence saying so', async () => {
     const f = only(await blog(kernel('/srv/blog', 'refused')), 'script-unreadable');
     expect(f.fix).toBe('chmod o+x /srv/blog');
-    expect(probeText(f)).toContain('confirmed: access(2) as app refused /srv/blog/index.php');
+    expect(probeText(f)).toContain('confirmed by the kernel: access(2) as app is refused search on /srv/blog');
   });
 
   it('no answer, or no oracle at all: the finding as the bits say, unconfirmed', async () => {
@@ -87,13 +87,13 @@ describe('socket-permission-denied, with the kernel asked', () => {
     const r = await sock(access);
     expect(ids(r)).not.toContain('socket-permission-denied');
     expect(r.notices.join('\n')).toContain('www-data may connect to /home/app/run/a.sock: allowed by an ACL');
-    expect(access.asked).toEqual([[{ path: '/home/app/run/a.sock', need: ['w'] }]]);
+    expect(access.asked).toEqual([[{ path: '/home/app', need: ['x'] }]]);
   });
 
   it('confirmed: the finding, with the kernel in its evidence', async () => {
     const f = only(await sock(kernel('/home/app', 'refused')), 'socket-permission-denied');
     expect(f.fix).toContain('chmod o+x /home/app');
-    expect(probeText(f)).toContain('confirmed: access(2) as www-data refused write on /home/app/run/a.sock');
+    expect(probeText(f)).toContain('confirmed by the kernel: access(2) as www-data is refused search on /home/app');
   });
 
   it('unknown: the finding as today', async () => {
