@@ -242,13 +242,6 @@ export function confirmedAccess(
   });
 }
 
-/** The line of evidence for a refusal the kernel confirmed. */
-export function confirmedText(who: string, v: Extract<AccessVerdict, { result: 'denied' }>): string {
-  const what =
-    v.stat.type === 'dir' && v.missing.includes('x') && !v.atTarget ? 'search on' : `${v.missing.join('')} on`;
-  return `confirmed by the kernel: access(2) as ${who} is refused ${what} ${v.path}`;
-}
-
 /** confirmedAccess for one request. */
 export function confirmedAccessOne(
   fs: FileSystem,

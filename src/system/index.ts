@@ -17,7 +17,6 @@ export * from './types.js';
 export {
   confirmedAccess,
   confirmedAccessOne,
-  confirmedText,
   mayAccess,
   mayConnect,
   mayCreateIn,

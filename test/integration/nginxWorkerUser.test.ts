@@ -170,7 +170,7 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
     expect(logged).toContain(`stat() "${home}/site/index.php" failed (13: Permission denied)`);
     // The kernel, asked as www-data, refuses too.
     expect(f?.evidence.map((e) => e.text)).toContain(
-      `confirmed by the kernel: access(2) as www-data is refused search on ${home}`,
+      `confirmed by the kernel: access(2) as www-data is refused search (x) on ${home}`,
     );
   });
 

@@ -12,12 +12,11 @@ import type { Finding } from '../../findings/finding.js';
 import type { NginxDirective } from '../../nginx/types.js';
 import type { NginxModel } from '../../routing/nginx/config.js';
 import type { Route, RouteRefusal } from '../../routing/types.js';
-import { chmodFix, type Denial, denialText } from '../../system/denial.js';
+import { chmodFix, type Denial, confirmedText, denialText } from '../../system/denial.js';
 import {
   type AccessOracle,
   type Bit,
   confirmedAccessOne,
-  confirmedText,
   type FileSystem,
   modeString,
   type Users,

@@ -10,15 +10,8 @@ import * as path from 'node:path';
 import { effectiveOptions, listVhosts } from '../../apache/index.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import { chmodFix, denialText } from '../../system/denial.js';
-import {
-  type AccessRequest,
-  type AccessVerdict,
-  type Bit,
-  confirmedAccess,
-  confirmedText,
-  modeString,
-} from '../../system/index.js';
+import { chmodFix, confirmedText, denialText } from '../../system/denial.js';
+import { type AccessRequest, type AccessVerdict, type Bit, confirmedAccess, modeString } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText } from './evidence.js';
 import { probeFinding } from './make.js';

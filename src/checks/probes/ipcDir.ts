@@ -7,7 +7,8 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { extractContext, fastcgiIpcDir, fcgidIpcDir, type FastcgiSetup } from '../../setups/index.js';
-import { confirmedAccessOne, confirmedText, isProbeError } from '../../system/index.js';
+import { confirmedText } from '../../system/denial.js';
+import { confirmedAccessOne, isProbeError } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { probeFinding } from './make.js';

@@ -4,7 +4,8 @@
  * every directory above it — not for the doctor.
  */
 import type { Finding } from '../../findings/finding.js';
-import { confirmedAccessOne, confirmedText, isProbeError } from '../../system/index.js';
+import { confirmedText } from '../../system/denial.js';
+import { confirmedAccessOne, isProbeError } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { CLASS_LETTER } from '../../system/denial.js';

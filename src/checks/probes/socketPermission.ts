@@ -10,7 +10,6 @@ import type { Finding } from '../../findings/finding.js';
 import {
   isProbeError,
   confirmedAccess,
-  confirmedText,
   modeString,
   type AccessVerdict,
   type FpmPool,
@@ -18,7 +17,7 @@ import {
 } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
-import { chmodFix, denialText } from '../../system/denial.js';
+import { chmodFix, confirmedText, denialText } from '../../system/denial.js';
 import { endpointGroups, type EndpointGroup } from './facts.js';
 import { poolsListeningOn } from './fpmSide.js';
 import { holdersOf, listenersAt } from './holders.js';

@@ -6,11 +6,10 @@
  */
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
-import { chmodFix, denialText, missingBitsText } from '../../system/denial.js';
+import { chmodFix, confirmedText, denialText, missingBitsText } from '../../system/denial.js';
 import {
   isProbeError,
   confirmedAccessOne,
-  confirmedText,
   modeString,
   type Principal,
   type ProcessInfo,

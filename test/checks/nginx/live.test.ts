@@ -342,7 +342,7 @@ describe('server-user-denied (the scripts traced as nginx worker sees the files)
     const { live: r } = await live(homeSite, { ...home(0o750), access });
     const f = r.findings.find((x) => x.id === 'server-user-denied');
     expect(f?.evidence.map((e) => e.text)).toContain(
-      'confirmed by the kernel: access(2) as www-data is refused search on /home/app',
+      'confirmed by the kernel: access(2) as www-data is refused search (x) on /home/app',
     );
   });
   it("stays quiet when the running master is the site's owner, not root (nginx then ignores `user`)", async () => {

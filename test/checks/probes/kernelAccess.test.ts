@@ -48,7 +48,7 @@ describe('script-unreadable of a discovered script, with the kernel asked', () =
   it('the kernel refuses too: the finding, its evidence saying so', async () => {
     const f = only(await blog(kernel('/srv/blog', 'refused')), 'script-unreadable');
     expect(f.fix).toBe('chmod o+x /srv/blog');
-    expect(probeText(f)).toContain('confirmed by the kernel: access(2) as app is refused search on /srv/blog');
+    expect(probeText(f)).toContain('confirmed by the kernel: access(2) as app is refused search (x) on /srv/blog');
   });
 
   it('no answer, or no oracle at all: the finding as the bits say, unconfirmed', async () => {
@@ -93,7 +93,7 @@ describe('socket-permission-denied, with the kernel asked', () => {
   it('confirmed: the finding, with the kernel in its evidence', async () => {
     const f = only(await sock(kernel('/home/app', 'refused')), 'socket-permission-denied');
     expect(f.fix).toContain('chmod o+x /home/app');
-    expect(probeText(f)).toContain('confirmed by the kernel: access(2) as www-data is refused search on /home/app');
+    expect(probeText(f)).toContain('confirmed by the kernel: access(2) as www-data is refused search (x) on /home/app');
   });
 
   it('unknown: the finding as today', async () => {

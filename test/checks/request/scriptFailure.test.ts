@@ -243,7 +243,7 @@ describe("the backend's user and the step that refuses it", () => {
     const f = explainScriptAccess(unreadable, sys, SOCK, '/home/app/x.php');
     expect(f.fix).toContain('chmod o+x /home/app');
     expect(f.evidence.map((e) => e.text)).toContain(
-      'confirmed by the kernel: access(2) as www-data is refused search on /home/app',
+      'confirmed by the kernel: access(2) as www-data is refused search (x) on /home/app',
     );
   });
 
