@@ -325,10 +325,12 @@ describe('server-user-denied (the scripts traced as nginx worker sees the files)
     expect(traced?.steps.map((s) => s.text).join('\n')).toContain("nginx's worker (www-data) may not search /home/app");
     expect(traced?.uncertain).toEqual([]);
   });
-  it('stays quiet when the site is readable (0755): the script is traced to the pool', async () => {
-    const { live: r } = await live(homeSite, home(0o755));
+  it('stays quiet when the site is readable (0755): the script is traced to the pool, and the kernel is never asked', async () => {
+    const access = fixtureAccessOracle(() => 'refused');
+    const { live: r } = await live(homeSite, { ...home(0o755), access });
     expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
     expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
+    expect(access.asked).toEqual([]);
   });
   it('stays quiet when the kernel, asked as www-data, allows what the bits refuse (setfacl -m u:www-data:x /home/app)', async () => {
     const access = fixtureAccessOracle((_who, q) => (q.path.startsWith('/home/app') ? 'allowed' : 'unknown'));
