@@ -11,6 +11,11 @@
  * and the child would lose U's supplementary groups (www-data in a group that
  * owns the socket would be refused wrongly).
  *
+ * setpriv (util-linux 2.38) still holds root's capabilities when it execs the
+ * child, so the interpreter is started even from a directory the user may not
+ * search (node under /root/.nvm); the child itself runs without any (CapEff 0),
+ * so its access() calls are the user's own.
+ *
  * Only root may become another user; otherwise (or without setpriv, or when
  * the child fails or times out) every answer is 'unknown' and the caller keeps
  * the mode-bit verdict.
