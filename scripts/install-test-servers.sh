@@ -5,13 +5,14 @@
 # cgi-fcgi (libfcgi-bin, the reference client of the benchmarks), nginx, and
 # Prometheus (its promtool validates the OpenMetrics output; a real server scrapes
 # the metrics endpoint) with node_exporter (its textfile collector reads what
-# --output writes).
+# --output writes), and acl (setfacl: the tests grant a user a directory the
+# mode bits refuse, to hold the doctor's kernel confirmation to the servers).
 # Idempotent: does nothing when every package is already there.
 set -euo pipefail
 
 packages=(apache2 libapache2-mod-fcgid php-fpm php-cli uwsgi-core uwsgi-plugin-python3
           fcgiwrap libfcgi-perl libfcgi-bin spawn-fcgi procps nginx prometheus
-          prometheus-node-exporter)
+          prometheus-node-exporter acl)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -18,7 +18,7 @@ import {
 import { buildModel, type Level, type NginxModel, setting } from '../routing/nginx/config.js';
 import { nginxAnswerAfterBackend, type NginxRouteOptions, routeNginx } from '../routing/nginx/index.js';
 import type { Route, RouteRequest } from '../routing/types.js';
-import type { FileSystem, Network, Processes, Users } from '../system/types.js';
+import type { AccessOracle, FileSystem, Network, Processes, Users } from '../system/types.js';
 import { nginxConfigFindings, scriptFilenameFindings } from './nginx/routeFindings.js';
 import { serverUserDenied } from './nginx/serverUserDenied.js';
 import { nginxWorkerOf, workerView } from './nginx/worker.js';
@@ -43,6 +43,8 @@ export interface NginxTraceOptions {
     network: Pick<Network, 'hostname'>;
     /** The accounts, for nginx's `user`: with them the route is traced over the files as nginx's worker sees them. */
     users?: Users;
+    /** The kernel's answer as the worker, for what the mode bits refuse (an ACL may grant it). */
+    access?: AccessOracle;
   };
   /** The files nginx reads (default: the live machine's). */
   source?: NginxFileSource;
@@ -178,7 +180,7 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
   // try_files, index and the static file are the worker's checks, made as nginx's `user`.
   const worker = users ? nginxWorkerOf(config, users) : undefined;
   const routeOptions: NginxRouteOptions = {
-    fs: workerView(options.system.fs, worker),
+    fs: workerView(options.system.fs, worker, options.system.access),
     ...(version ? { nginxVersion: version } : {}),
     ...(hostname ? { hostname } : {}),
   };
@@ -210,7 +212,15 @@ export async function runNginxTrace(request: RouteRequest, options: NginxTraceOp
       });
   const hidden =
     users && worker && route.refused
-      ? serverUserDenied({ route, fs: options.system.fs, users, worker, config, routing: buildModel(config) })
+      ? serverUserDenied({
+          route,
+          fs: options.system.fs,
+          users,
+          worker,
+          config,
+          routing: buildModel(config),
+          ...(options.system.access ? { access: options.system.access } : {}),
+        })
       : undefined;
   const findings: Finding[] = [
     ...nginxConfigFindings(config),

@@ -5,11 +5,20 @@
  * and write (w) on the socket itself; the kernel picks ONE class of bits —
  * owner if U owns the file, else group if one of U's groups owns it, else
  * other — and never falls back to another class. Root bypasses all of it.
- * POSIX ACLs are not read: a socket with an ACL (listen.acl_users) may allow
- * more than its mode says.
+ * POSIX ACLs are not read here: a path with an ACL (listen.acl_users,
+ * `setfacl -m u:www-data:x`) may allow more than its mode says, so a refusal
+ * is put to the kernel (confirmedAccess, through an AccessOracle) before it
+ * becomes a finding.
  */
 import * as path from 'node:path';
-import { isProbeError, type FileStat, type FileSystem } from './types.js';
+import {
+  type AccessOracle,
+  type FileStat,
+  type FileSystem,
+  isProbeError,
+  type KernelAnswer,
+  type KernelQuery,
+} from './types.js';
 
 export interface Principal {
   uid: number;
@@ -49,9 +58,19 @@ export interface AccessStep {
 }
 
 export type AccessVerdict =
-  | { result: 'allowed'; steps: AccessStep[]; resolved: string }
+  | {
+      result: 'allowed';
+      steps: AccessStep[];
+      resolved: string;
+      /** The mode bits refuse here (path, bits, class), but the kernel allows it: an ACL grants it. */
+      acl?: { path: string; stat: FileStat; missing: Bit[]; cls: PermClass };
+    }
   | {
       result: 'denied';
+      /** true: the kernel, asked as the user (access(2) on `path`), refused it too; absent: not asked or no answer. */
+      confirmed?: boolean;
+      /** The refusal is on the target itself, not on a directory looked through on the way. */
+      atTarget?: boolean;
       steps: AccessStep[];
       /** The first path whose bits refuse, the bits it lacks, and which class of bits applied. */
       path: string;
@@ -67,21 +86,42 @@ const MAX_SYMLINKS = 40;
 /**
  * Walks `target` from the root as the kernel does (following symbolic links
  * in directories and at the end), checking x on each directory and `finalNeed`
- * on the last component.
+ * on the last component. `granted(path, need)`: the kernel's word that a step
+ * the bits refuse is allowed (an ACL); the walk then goes on past it.
  */
-export function mayAccess(fs: FileSystem, who: Principal, target: string, finalNeed: Bit[]): AccessVerdict {
+export function mayAccess(
+  fs: FileSystem,
+  who: Principal,
+  target: string,
+  finalNeed: Bit[],
+  granted?: (path: string, need: Bit[]) => boolean,
+): AccessVerdict {
   const steps: AccessStep[] = [];
+  let acl: Extract<AccessVerdict, { result: 'allowed' }>['acl'];
   let pending = path.posix
     .resolve('/', target)
     .split('/')
     .filter((p) => p !== '');
   let current = '/';
   let links = 0;
-  const check = (p: string, st: FileStat, need: Bit[]): AccessVerdict | undefined => {
+  const check = (p: string, st: FileStat, need: Bit[], atTarget = false): AccessVerdict | undefined => {
     const missing = need.filter((b) => !permits(st, who, b));
+    if (missing.length > 0 && granted?.(p, need)) {
+      acl ??= { path: p, stat: st, missing, cls: permClass(st, who) };
+      steps.push({ path: p, stat: st, need, ok: true });
+      return undefined;
+    }
     steps.push({ path: p, stat: st, need, ok: missing.length === 0 });
     if (missing.length === 0) return undefined;
-    return { result: 'denied', steps, path: p, stat: st, missing, cls: permClass(st, who) };
+    return {
+      result: 'denied',
+      steps,
+      path: p,
+      stat: st,
+      missing,
+      cls: permClass(st, who),
+      ...(atTarget ? { atTarget } : {}),
+    };
   };
   const rootStat = fs.stat('/');
   if (isProbeError(rootStat))
@@ -123,9 +163,94 @@ export function mayAccess(fs: FileSystem, who: Principal, target: string, finalN
   const finalStat = fs.stat(current);
   if (isProbeError(finalStat))
     return { result: 'unknown', steps, path: current, reason: finalStat.error, message: finalStat.message };
-  const denied = check(current, finalStat, finalNeed);
+  const denied = check(current, finalStat, finalNeed, true);
   if (denied) return denied;
-  return { result: 'allowed', steps, resolved: current };
+  return { result: 'allowed', steps, resolved: current, ...(acl ? { acl } : {}) };
+}
+
+export interface AccessRequest {
+  who: Principal;
+  target: string;
+  need: Bit[];
+}
+
+/** Rounds of questions at most: each round lets the walks past one more refusing step. */
+const MAX_ROUNDS = 8;
+
+/**
+ * mayAccess for each request, with every refusal of the mode bits put to the
+ * kernel (one `oracle.ask` per user and round, all its refusals at once). The
+ * question is the refusing step itself (search on /home/deploy, read on the
+ * file), so one answer settles every path below it: a site under a refused
+ * home directory costs one question, not one per script. What the kernel
+ * allows is walked past (an ACL); the verdict is then 'allowed' with `acl`
+ * (the first step the bits refused), or denied further on. What it refuses is
+ * 'denied' and `confirmed`. Without an answer the mode-bit verdict stands. A
+ * setup the bits allow asks nothing.
+ */
+export function confirmedAccess(
+  fs: FileSystem,
+  oracle: AccessOracle | undefined,
+  requests: readonly AccessRequest[],
+): AccessVerdict[] {
+  const verdicts = requests.map((r) => mayAccess(fs, r.who, r.target, r.need));
+  if (!oracle) return verdicts;
+  const answered = new Map<string, KernelAnswer>();
+  const userOf = (who: Principal) => `${who.uid}:${who.gids.join(',')}`;
+  const keyOf = (who: Principal, p: string, need: readonly Bit[]) => `${userOf(who)}\0${need.join('')}\0${p}`;
+  const stepOf = (v: Extract<AccessVerdict, { result: 'denied' }>) => ({
+    path: v.path,
+    need: v.steps.at(-1)?.need ?? [],
+  });
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const byUser = new Map<string, { who: Principal; queries: KernelQuery[] }>();
+    verdicts.forEach((v, i) => {
+      // A file looked through as a directory is ENOTDIR for the kernel, whatever its bits: nothing to ask.
+      if (v.result !== 'denied' || (v.stat.type !== 'dir' && !v.atTarget)) return;
+      const who = requests[i]!.who;
+      const step = stepOf(v);
+      const key = keyOf(who, step.path, step.need);
+      if (answered.has(key)) return;
+      answered.set(key, 'unknown');
+      const batch = byUser.get(userOf(who)) ?? { who, queries: [] };
+      batch.queries.push(step);
+      byUser.set(userOf(who), batch);
+    });
+    if (byUser.size === 0) break;
+    for (const { who, queries } of byUser.values()) {
+      const answers = oracle.ask(who, queries);
+      for (const [j, q] of queries.entries()) answered.set(keyOf(who, q.path, q.need), answers[j] ?? 'unknown');
+    }
+    verdicts.forEach((v, i) => {
+      if (v.result !== 'denied') return;
+      const r = requests[i]!;
+      const step = stepOf(v);
+      if (answered.get(keyOf(r.who, step.path, step.need)) !== 'allowed') return;
+      verdicts[i] = mayAccess(
+        fs,
+        r.who,
+        r.target,
+        r.need,
+        (p, need) => answered.get(keyOf(r.who, p, need)) === 'allowed',
+      );
+    });
+  }
+  return verdicts.map((v, i) => {
+    if (v.result !== 'denied') return v;
+    const step = stepOf(v);
+    return answered.get(keyOf(requests[i]!.who, step.path, step.need)) === 'refused' ? { ...v, confirmed: true } : v;
+  });
+}
+
+/** confirmedAccess for one request. */
+export function confirmedAccessOne(
+  fs: FileSystem,
+  oracle: AccessOracle | undefined,
+  who: Principal,
+  target: string,
+  need: Bit[],
+): AccessVerdict {
+  return confirmedAccess(fs, oracle, [{ who, target, need }])[0]!;
 }
 
 /** Connecting to a Unix socket needs w on the socket and x on every directory above it. */

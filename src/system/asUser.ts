@@ -8,16 +8,19 @@
  * "denied" (nothing is known about the other user); a refusal of that user
  * is a "denied" carrying `refused`.
  *
- * Like mayAccess, it reads the mode bits only: a POSIX ACL granting the user
- * more is not seen.
+ * The mode bits miss POSIX ACLs (`setfacl -m u:www-data:x /home/deploy`):
+ * given an AccessOracle, each refusal of the bits is put to the kernel as that
+ * user, and what the kernel allows is allowed (the oracle caches its answers,
+ * and a path the bits allow asks nothing).
  */
 import * as path from 'node:path';
-import { type Bit, mayAccess, type Principal } from './access.js';
+import { type Bit, confirmedAccessOne, mayAccess, type Principal } from './access.js';
 import {
   type FileStat,
   type FileSystem,
   type ProbeError,
   probeError,
+  type AccessOracle,
   type Refusal,
   type UserFileSystem,
 } from './types.js';
@@ -25,13 +28,15 @@ import {
 /** The call on `target` as `who`, when the kernel would let `who` get that far; else the error `who` would get. */
 function through<T>(
   fs: FileSystem,
+  oracle: AccessOracle | undefined,
   who: Principal,
   name: string,
   target: string,
   need: Bit[],
   call: () => T | ProbeError,
 ): T | ProbeError {
-  const v = mayAccess(fs, who, target, need);
+  // The bits first; each step they refuse goes to the kernel, which has the last word (an ACL may grant it).
+  const v = oracle ? confirmedAccessOne(fs, oracle, who, target, need) : mayAccess(fs, who, target, need);
   if (v.result === 'allowed') return call();
   if (v.result === 'unknown') return probeError(v.reason, v.message);
   // A file where a directory is searched (x looked for on "/srv/x.php" of "/srv/x.php/y"): the kernel
@@ -47,24 +52,24 @@ function through<T>(
  * readlink search on the link's directory, reads and listings read on the
  * target. Root sees everything, so a view of root is `fs` itself plus `open`.
  */
-export function fileSystemAs(fs: FileSystem, who: Principal): UserFileSystem {
+export function fileSystemAs(fs: FileSystem, who: Principal, oracle?: AccessOracle): UserFileSystem {
   const name = who.name ?? String(who.uid);
   if (who.uid === 0) return { ...fs, user: name, open: (p) => fs.stat(p) };
   const searchParent = <T>(p: string, call: () => T | ProbeError) =>
-    through(fs, who, name, path.posix.dirname(path.posix.resolve('/', p)), ['x'], call);
+    through(fs, oracle, who, name, path.posix.dirname(path.posix.resolve('/', p)), ['x'], call);
   const lstat = (p: string): FileStat | ProbeError => searchParent(p, () => fs.lstat(p));
   return {
     user: name,
-    stat: (p) => through(fs, who, name, p, [], () => fs.stat(p)),
+    stat: (p) => through(fs, oracle, who, name, p, [], () => fs.stat(p)),
     lstat,
     readlink: (p) => searchParent(p, () => fs.readlink(p)),
-    readHead: (p, maxBytes) => through(fs, who, name, p, ['r'], () => fs.readHead(p, maxBytes)),
-    readText: (p) => through(fs, who, name, p, ['r'], () => fs.readText(p)),
-    listDir: (p) => through(fs, who, name, p, ['r'], () => fs.listDir(p)),
+    readHead: (p, maxBytes) => through(fs, oracle, who, name, p, ['r'], () => fs.readHead(p, maxBytes)),
+    readText: (p) => through(fs, oracle, who, name, p, ['r'], () => fs.readText(p)),
+    listDir: (p) => through(fs, oracle, who, name, p, ['r'], () => fs.listDir(p)),
     exists: (p) => {
       const st = lstat(p);
       return !('error' in st);
     },
-    open: (p) => through(fs, who, name, p, ['r'], () => fs.stat(p)),
+    open: (p) => through(fs, oracle, who, name, p, ['r'], () => fs.stat(p)),
   };
 }

@@ -50,3 +50,12 @@ export function denialText(d: Denial): string {
 export function chmodFix(d: Pick<Denial, 'cls' | 'missing' | 'path'>): string {
   return `chmod ${CLASS_LETTER[d.cls]}+${d.missing.join('')} ${d.path}`;
 }
+
+/** The line of evidence for a refusal the kernel confirmed: access(2) as the user refused the same step. */
+export function confirmedText(
+  who: string,
+  v: { path: string; missing: readonly Bit[]; stat: { type: string } },
+): string {
+  const bits = v.missing.map((b) => (b === 'x' && v.stat.type !== 'dir' ? 'execute (x)' : BIT_WORD[b])).join(' and ');
+  return `confirmed by the kernel: access(2) as ${who} is refused ${bits} on ${v.path}`;
+}

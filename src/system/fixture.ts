@@ -10,6 +10,7 @@ import { fpmMasterCommands, fpmPoolsFrom } from './fpmPools.js';
 import { holdersIndex } from './sockets.js';
 import {
   probeError,
+  type AccessOracle,
   type ConnectOutcome,
   type FileStat,
   type FileSystem,
@@ -89,6 +90,8 @@ export interface FixtureData {
   mounts?: MountEntry[];
   /** /proc/meminfo; 'hidden' when not readable; absent: the fixture does not model memory (no `memory` source). */
   memory?: MachineMemory | 'hidden';
+  /** The kernel's answer as a user (ACLs); absent: no oracle, every mode-bit verdict stands. See fixtureAccessOracle. */
+  access?: AccessOracle;
 }
 
 export const FIXTURE_PASSWD = `root:x:0:0:root:/root:/bin/bash
@@ -358,6 +361,7 @@ export function fixtureSystem(data: FixtureData = {}): SystemProbes {
       hostname: () => data.hostname ?? 'fixture-host',
     },
     dirs: fsDirReader(fs, data.mounts ?? []),
+    ...(data.access ? { access: data.access } : {}),
     ...(data.memory !== undefined
       ? {
           memory: {

@@ -4,6 +4,7 @@
  */
 import { liveConnector } from './connect.js';
 import { liveFileSystem } from './fileSystem.js';
+import { liveAccessOracle } from './kernelAccess.js';
 import { DEFAULT_POOL_GLOBS, fpmMasterCommands, fpmPoolsFrom } from './fpmPools.js';
 import { liveNetwork } from './network.js';
 import { liveMachineMemory, liveProcesses } from './processes.js';
@@ -13,9 +14,21 @@ import { liveUsers } from './users.js';
 import { liveDirReader } from './walk.js';
 
 export * from './types.js';
-export { mayAccess, mayConnect, mayCreateIn, mayExecute, modeString, octal, permClass, permits } from './access.js';
-export type { AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
+export {
+  confirmedAccess,
+  confirmedAccessOne,
+  mayAccess,
+  mayConnect,
+  mayCreateIn,
+  mayExecute,
+  modeString,
+  octal,
+  permClass,
+  permits,
+} from './access.js';
+export type { AccessRequest, AccessStep, AccessVerdict, Bit, PermClass, Principal } from './access.js';
 export { fileSystemAs } from './asUser.js';
+export { fixtureAccessOracle, liveAccessOracle, type LiveAccessOracleOptions } from './kernelAccess.js';
 export { DEFAULT_POOL_GLOBS, fpmMasterCommands, fpmPoolOf, type FpmPoolsOptions } from './fpmPools.js';
 export { fpmFileReaderOf } from './fpmReader.js';
 export { expandGlob } from './glob.js';
@@ -85,5 +98,6 @@ export function liveSystem(options: LiveSystemOptions = {}): SystemProbes {
     network: liveNetwork(),
     dirs: liveDirReader(options.proc),
     memory: liveMachineMemory(options.proc),
+    access: liveAccessOracle(),
   };
 }

@@ -272,6 +272,29 @@ export interface Network {
   hostname(): string;
 }
 
+/**
+ * What the kernel answered when asked as a user: access(2) honours POSIX ACLs,
+ * which the mode bits do not show. 'missing': ENOENT or ENOTDIR, which the
+ * kernel's walk reaches only past every directory the user could search.
+ */
+export type KernelAnswer = 'allowed' | 'refused' | 'missing' | 'unknown';
+
+/** One question to the kernel: may the user reach `path` (search on every directory) with these bits on it ([] = only reach it). */
+export interface KernelQuery {
+  path: string;
+  need: readonly ('r' | 'w' | 'x')[];
+}
+
+/**
+ * Asks the kernel whether a user may access paths, as that user (uid, primary
+ * and supplementary groups). 'unknown' when it cannot ask (the doctor is not
+ * root, no setpriv, a timeout): the caller then keeps its mode-bit verdict.
+ */
+export interface AccessOracle {
+  /** One answer per query, in order; never throws. */
+  ask(who: { uid: number; gids: readonly number[]; name?: string }, queries: readonly KernelQuery[]): KernelAnswer[];
+}
+
 export interface SystemProbes {
   fs: FileSystem;
   users: Users;
@@ -284,4 +307,6 @@ export interface SystemProbes {
   dirs?: DirReader;
   /** The machine's memory; absent where the source cannot say (checks then say "not measured"). */
   memory?: { machine(): MachineMemory | ProbeError };
+  /** The kernel's own answer to "may this user access it" (ACLs included); absent = unknown, the mode bits stand. */
+  access?: AccessOracle;
 }

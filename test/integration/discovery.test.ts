@@ -6,9 +6,12 @@
  * with the params Apache sends, and stay quiet when the site works; when the
  * pool's user may not enter the docroot it must say so, naming that user.
  * A .htaccess on the route that Apache cannot run (php_value under FPM) must
- * be found too. Missing servers skip locally, fail on CI.
+ * be found too; when a POSIX ACL grants the pool's user what the mode bits
+ * refuse, the kernel (asked as that user) has the last word and nothing
+ * fires. Missing servers skip locally, fail on CI.
  */
 import { chownSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execaSync } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runProbes } from '../../src/checks/probes/index.js';
 import { runCheck, type CheckReport } from '../../src/checks/run.js';
@@ -22,6 +25,8 @@ import { BINARIES, requireBinary } from './harness/requireServer.js';
 
 const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.name, b.path, b.pkg);
 const haveFpm = has(BINARIES.apache) && has(BINARIES.modProxyFcgi) && has(BINARIES.phpFpm);
+// Asking the kernel as the pool's user needs root (setpriv); the ACL itself needs setfacl.
+const haveAcl = haveFpm && process.getuid?.() === 0 && has(BINARIES.setfacl);
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -37,7 +42,7 @@ const debianPhp = (sock: string) => `<FilesMatch ".+\\.ph(?:ar|p|tml)$">
 DirectoryIndex index.html index.php
 `;
 
-async function blogCheck(pool: { user: string; group: string }, blogMode: number, htaccess?: string) {
+async function blogCheck(pool: { user: string; group: string }, blogMode: number, htaccess?: string, acl?: string) {
   const fpm = await startPhpFpm({ user: pool.user, group: pool.group });
   cleanups.push(() => fpm.stop());
   const sock = fpm.endpoint.kind === 'unix' ? fpm.endpoint.path : '';
@@ -52,6 +57,7 @@ async function blogCheck(pool: { user: string; group: string }, blogMode: number
       chownSync(`${blog}/index.php`, WWW_DATA, WWW_DATA);
       if (htaccess !== undefined) writeFileSync(`${blog}/.htaccess`, htaccess, { mode: 0o644 });
       chmodSync(blog, blogMode);
+      if (acl) execaSync(BINARIES.setfacl.path, ['-m', acl, blog]);
       vhostPath = `${ctx.extraDir}/blog.conf`;
       writeFileSync(
         vhostPath,
@@ -100,7 +106,23 @@ describe.skipIf(!haveFpm)('check: the scripts a vhost really serves (Debian PHP-
     expect(f[0]?.message).toContain('nobody');
     expect(f[0]?.message).toMatch(/the directory \S+\/blog/);
     expect(f[0]?.evidence.map((e) => e.text).join('\n')).toContain('user = nobody');
+    if (process.getuid?.() === 0)
+      expect(f[0]?.evidence.map((e) => e.text).join('\n')).toMatch(
+        /confirmed by the kernel: access\(2\) as nobody is refused search \(x\) on \S+\/blog/,
+      );
   });
+
+  it.skipIf(!haveAcl)(
+    'setfacl -m u:nobody:rx on the 0750 docroot: PHP-FPM serves it, and no script-unreadable (the kernel allows what the bits refuse)',
+    async () => {
+      const { report, http } = await blogCheck({ user: 'nobody', group: 'nogroup' }, 0o750, undefined, 'u:nobody:rx');
+      expect(http.status).toBe(200);
+      expect(http.body).toContain('blog ok');
+      expect(report.internalErrors).toEqual([]);
+      expect(report.findings.map((x) => x.id)).not.toContain('script-unreadable');
+      expect(report.notices.join('\n')).toMatch(/nobody may use \S+\/blog\/index\.php: allowed by an ACL/);
+    },
+  );
 
   it('a .htaccess with php_value under PHP-FPM: Apache answers 500, and the check says why at the .htaccess line', async () => {
     const { report, http } = await blogCheck(

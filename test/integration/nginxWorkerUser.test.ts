@@ -5,7 +5,8 @@
  * With the directory 0750 the real nginx answers 404 (try_files) and 403
  * (index, static file) although the files exist; `trace --offline` predicts
  * those statuses and `check` reports server-user-denied. With 0755 nginx
- * serves the site and nothing fires.
+ * serves the site and nothing fires; with 0750 and `setfacl -m u:www-data:x`
+ * nginx serves it too, and the doctor, asking the kernel as www-data, agrees.
  */
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
@@ -24,6 +25,7 @@ const has = (b: { name: string; path: string; pkg: string }) => requireBinary(b.
 // A worker that drops privileges needs a root master.
 const isRoot = process.getuid?.() === 0;
 const ready = requireBuiltCli() && has(BINARIES.nginx) && has(BINARIES.phpFpm) && isRoot;
+const hasSetfacl = ready && has(BINARIES.setfacl);
 
 /** nobody:nogroup on Debian: a user www-data is not, with a group www-data is not in. */
 const OTHER = { uid: 65534, gid: 65534 };
@@ -166,6 +168,10 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
         .join('\n') ?? '';
     expect(logged).toContain('[rule nginx-file-permission-denied]');
     expect(logged).toContain(`stat() "${home}/site/index.php" failed (13: Permission denied)`);
+    // The kernel, asked as www-data, refuses too.
+    expect(f?.evidence.map((e) => e.text)).toContain(
+      `confirmed by the kernel: access(2) as www-data is refused search (x) on ${home}`,
+    );
   });
 
   it('0755: the real nginx serves the script through PHP-FPM and the files; trace agrees; nothing fires', async () => {
@@ -190,4 +196,30 @@ describe.skipIf(!ready)("nginx's worker (www-data) and a site it may not search"
     expect(report.findings.map((f) => f.id)).not.toContain('server-user-denied');
     expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.id}: ${f.message}`)).toEqual([]);
   });
+
+  it.skipIf(!hasSetfacl)(
+    '0750 with setfacl -m u:www-data:x: the real nginx serves the site; trace --offline and check agree (the kernel allows what the bits refuse)',
+    async () => {
+      chmodSync(home, 0o750);
+      await execa(BINARIES.setfacl.path, ['-m', 'u:www-data:x', home]);
+      try {
+        const fixedAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 1000);
+        await new Promise((r) => setTimeout(r, fixedAt.getTime() - Date.now()));
+        expect(await get('/index.php')).toEqual({ status: 200, body: 'hello from the site' });
+        expect(await get('/static/a.txt')).toEqual({ status: 200, body: 'static text' });
+
+        const traced = await traceOffline('/index.php');
+        expect(traced.trace.outcome).toBe('fastcgi');
+        expect(traced.trace.refused).toBeUndefined();
+        expect(traced.findings.map((f) => f.id)).not.toContain('server-user-denied');
+        expect((await traceOffline('/static/a.txt')).trace.outcome).toBe('static');
+
+        const report = await check(fixedAt);
+        expect(report.findings.map((f) => f.id)).not.toContain('server-user-denied');
+        expect(report.findings.filter((f) => f.severity === 'error').map((f) => `${f.id}: ${f.message}`)).toEqual([]);
+      } finally {
+        await execa(BINARIES.setfacl.path, ['-b', home]);
+      }
+    },
+  );
 });

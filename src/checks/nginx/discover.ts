@@ -90,7 +90,7 @@ export function discoverNginxScripts(
   const now = opts.now ?? Date.now;
   const L = NGINX_DISCOVERY_LIMITS;
   const reader = system.dirs ?? fsDirReader(system.fs);
-  const asWorker = workerView(system.fs, opts.worker);
+  const asWorker = workerView(system.fs, opts.worker, system.access);
   const scripts: DiscoveredScript[] = [];
   const notices: string[] = [];
   let routingCrash: unknown;

@@ -12,8 +12,15 @@ import type { Finding } from '../../findings/finding.js';
 import type { NginxDirective } from '../../nginx/types.js';
 import type { NginxModel } from '../../routing/nginx/config.js';
 import type { Route, RouteRefusal } from '../../routing/types.js';
-import { chmodFix, type Denial, denialText } from '../../system/denial.js';
-import { type Bit, type FileSystem, mayAccess, modeString, type Users } from '../../system/index.js';
+import { chmodFix, type Denial, confirmedText, denialText } from '../../system/denial.js';
+import {
+  type AccessOracle,
+  type Bit,
+  confirmedAccessOne,
+  type FileSystem,
+  modeString,
+  type Users,
+} from '../../system/index.js';
 import { finding } from '../config/make.js';
 import type { ProbeContext } from '../probes/context.js';
 import { principalText } from '../probes/evidence.js';
@@ -29,6 +36,8 @@ export interface ServerUserDeniedInput {
   worker: NginxWorker;
   config: { directives: readonly NginxDirective[] };
   routing: NginxModel;
+  /** The kernel's answer as the worker: a refusal of the bits it does not confirm (an ACL grants it) is no finding. */
+  access?: AccessOracle;
 }
 
 /** The refusal's directive as written (several may share its line), searched through the http block. */
@@ -82,7 +91,7 @@ export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefi
   for (const ref of [...existing, ...below]) {
     const exists = existing.includes(ref);
     const need: Bit[] = ref.directive === 'static' ? ['r'] : [];
-    const v = mayAccess(fs, worker.principal, ref.path, need);
+    const v = confirmedAccessOne(fs, input.access, worker.principal, ref.path, need);
     if (v.result !== 'denied') continue;
     const owner = users.userName(v.stat.uid) ?? String(v.stat.uid);
     const group = users.groupName(v.stat.gid) ?? String(v.stat.gid);
@@ -137,6 +146,7 @@ export function serverUserDenied(input: ServerUserDeniedInput): Finding | undefi
     f.evidence.push(
       { kind: 'probe', text: `nginx's worker: ${principalText(worker.principal, users as Users)}` },
       { kind: 'probe', text: `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${owner}:${group} ${v.path}` },
+      ...(v.confirmed ? [{ kind: 'probe' as const, text: confirmedText(worker.name, v) }] : []),
       {
         kind: 'probe',
         text: `traced ${route.url} as ${worker.name}: ${route.outcome === 'status' ? `status ${route.status ?? '?'}` : route.outcome}`,
@@ -162,6 +172,7 @@ export function serverUserDeniedFindings(ctx: ProbeContext, a: NginxAnalysis): F
       worker,
       config: a.config,
       routing: a.routing,
+      ...(ctx.system.access ? { access: ctx.system.access } : {}),
     });
     if (!f) continue;
     const key = `${f.location?.file ?? ''}:${f.location?.line ?? ''}\u0000${f.fix ?? ''}`;

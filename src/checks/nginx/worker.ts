@@ -10,7 +10,14 @@
  * so no view is made then.
  */
 import type { NginxConfig } from '../../nginx/types.js';
-import { fileSystemAs, identityOf, type FileSystem, type Principal, type Users } from '../../system/index.js';
+import {
+  type AccessOracle,
+  fileSystemAs,
+  identityOf,
+  type FileSystem,
+  type Principal,
+  type Users,
+} from '../../system/index.js';
 import { type ApacheInstance, nginxCompiledUser, type WebIdentity } from '../probes/facts.js';
 
 export interface NginxWorker {
@@ -41,9 +48,9 @@ export function nginxWorkerOf(config: NginxConfig, users: Users): NginxWorker | 
 }
 
 /** The files as the worker sees them; the doctor's own view when the worker is unknown or root. */
-export function workerView(fs: FileSystem, worker: NginxWorker | undefined): FileSystem {
+export function workerView(fs: FileSystem, worker: NginxWorker | undefined, oracle?: AccessOracle): FileSystem {
   if (!worker || worker.principal.uid === 0) return fs;
-  return fileSystemAs(fs, worker.principal);
+  return fileSystemAs(fs, worker.principal, oracle);
 }
 
 /**

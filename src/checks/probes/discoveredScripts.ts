@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { effectiveOptions, listVhosts } from '../../apache/index.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
 import type { FastcgiSetup } from '../../setups/index.js';
-import { chmodFix, denialText } from '../../system/denial.js';
-import { mayAccess, modeString, type AccessVerdict, type Bit } from '../../system/index.js';
+import { chmodFix, confirmedText, denialText } from '../../system/denial.js';
+import { type AccessRequest, type AccessVerdict, type Bit, confirmedAccess, modeString } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText } from './evidence.js';
 import { probeFinding } from './make.js';
@@ -111,9 +111,22 @@ function denialFinding(
     probe: [
       `runs as: ${who.principal ? principalText(who.principal, users) : who.name} — ${who.via}`,
       `DENIED ${v.missing.join('')}: ${modeString(v.stat)} ${denial.owner}:${denial.group} ${v.path}`,
+      ...(v.confirmed ? [confirmedText(who.name, v)] : []),
     ],
     fix: chmodFix(denial),
   });
+}
+
+/** The verdicts accessFindings needs for one script: `need` on the file, and r too when the file is exec'd (the interpreter reads it). */
+function accessRequests(file: string, who: BackendIdentity, execs: boolean): AccessRequest[] {
+  if (!who.principal) return [];
+  const need: Bit[] = execs ? ['x'] : ['r'];
+  return execs
+    ? [
+        { who: who.principal, target: file, need },
+        { who: who.principal, target: file, need: ['r'] },
+      ]
+    : [{ who: who.principal, target: file, need }];
 }
 
 function accessFindings(
@@ -122,6 +135,7 @@ function accessFindings(
   s: FastcgiSetup,
   who: BackendIdentity,
   execs: boolean,
+  verdicts: readonly AccessVerdict[],
 ): Finding[] {
   const fs = ctx.system.fs;
   const file = d.route?.file ?? d.file;
@@ -140,7 +154,8 @@ function accessFindings(
   }
   if (!who.principal) return [];
   const need: Bit[] = execs ? ['x'] : ['r'];
-  const v = mayAccess(fs, who.principal, file, need);
+  const [v, r] = verdicts;
+  if (!v) return [];
   if (v.result === 'unknown') {
     if (v.reason === 'denied')
       ctx.notice(
@@ -148,13 +163,22 @@ function accessFindings(
       );
     return [];
   }
+  aclNotice(ctx, who, file, v);
   if (v.result === 'denied') return [denialFinding(ctx, d, s, who, v, need)];
   // The interpreter of an exec'd script reads it too.
-  if (execs) {
-    const r = mayAccess(fs, who.principal, file, ['r']);
+  if (execs && r) {
+    aclNotice(ctx, who, file, r);
     if (r.result === 'denied') return [denialFinding(ctx, d, s, who, r, ['r'])];
   }
   return [];
+}
+
+/** Says that an ACL lets the user through where the mode bits alone refuse (the kernel said so). */
+function aclNotice(ctx: ProbeContext, who: BackendIdentity, file: string, v: AccessVerdict): void {
+  if (v.result !== 'allowed' || !v.acl) return;
+  ctx.notice(
+    `${who.name} may use ${file}: allowed by an ACL on ${v.acl.path} (the mode bits ${modeString(v.acl.stat)} alone refuse ${v.acl.missing.join('')}; the kernel, asked as ${who.name}, allows it).`,
+  );
 }
 
 function execcgiFinding(ctx: ProbeContext, d: DiscoveredScript, s: FastcgiSetup): Finding | undefined {
@@ -208,6 +232,15 @@ export const discoveredScriptsCheck: ProbeCheck = {
     // Scripts the setup-level probes already looked at (a FastCgiServer, a wrapper, an fcgid directory) are not told twice.
     const probed = new Set(scriptTargets(ctx).map((t) => t.path));
     const out: Finding[] = [];
+    // First what each script needs, then every refusal of the mode bits put to the kernel at once.
+    const plans: {
+      d: DiscoveredScript;
+      s: FastcgiSetup;
+      who?: BackendIdentity;
+      execs: boolean;
+      access: { from: number; count: number };
+    }[] = [];
+    const requests: AccessRequest[] = [];
     for (const d of found) {
       // A route that ends before the backend says nothing of the script, unless what ended it
       // was the FastCGI handler itself refusing it for want of ExecCGI (mod_fcgid, mod_fastcgi: 403).
@@ -218,8 +251,7 @@ export const discoveredScriptsCheck: ProbeCheck = {
       if (d.route && d.route.outcome !== 'fastcgi' && !refusedByHandler) continue;
       const s = servingSetup(ctx, d);
       if (refusedByHandler) {
-        const e = needsExecCgi(s) && !scriptAliased(d) ? execcgiFinding(ctx, d, s) : undefined;
-        if (e) out.push(withSite(e, d, s));
+        plans.push({ d, s, execs: false, access: { from: 0, count: 0 } });
         continue;
       }
       const who = backendIdentity(s, ctx.system, ctx.facts);
@@ -227,10 +259,24 @@ export const discoveredScriptsCheck: ProbeCheck = {
       if (!who.readsFiles && !needsExecCgi(s)) continue;
       // A FastCgiServer application is started once by fcgi-pm (the setup probes check its script); requests never open files.
       if (s.module === 'fastcgi' && s.mode === 'static') continue;
-      if (who.fallback) ctx.notice(`${d.file}: ${who.via}.`);
       const file = d.route?.file ?? d.file;
       const execs = executes(s) || who.execs === true;
-      const fs: Finding[] = probed.has(file) || !who.readsFiles ? [] : accessFindings(ctx, d, s, who, execs);
+      const asked =
+        probed.has(file) || !who.readsFiles || !ctx.system.fs.exists(file) ? [] : accessRequests(file, who, execs);
+      plans.push({ d, s, who, execs, access: { from: requests.length, count: asked.length } });
+      requests.push(...asked);
+    }
+    const verdicts = confirmedAccess(ctx.system.fs, ctx.system.access, requests);
+    for (const { d, s, who, execs, access } of plans) {
+      if (!who) {
+        const e = needsExecCgi(s) && !scriptAliased(d) ? execcgiFinding(ctx, d, s) : undefined;
+        if (e) out.push(withSite(e, d, s));
+        continue;
+      }
+      if (who.fallback) ctx.notice(`${d.file}: ${who.via}.`);
+      const file = d.route?.file ?? d.file;
+      const mine = verdicts.slice(access.from, access.from + access.count);
+      const fs: Finding[] = probed.has(file) || !who.readsFiles ? [] : accessFindings(ctx, d, s, who, execs, mine);
       if (fs.length === 0 && execs && !probed.has(file)) {
         fs.push(
           ...shebangFindings(ctx, {

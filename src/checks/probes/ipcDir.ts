@@ -7,7 +7,8 @@
  */
 import type { Finding } from '../../findings/finding.js';
 import { extractContext, fastcgiIpcDir, fcgidIpcDir, type FastcgiSetup } from '../../setups/index.js';
-import { isProbeError, mayCreateIn } from '../../system/index.js';
+import { confirmedText } from '../../system/denial.js';
+import { confirmedAccessOne, isProbeError } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { probeFinding } from './make.js';
@@ -53,7 +54,8 @@ export const ipcDirCheck: ProbeCheck = {
         continue;
       }
       if (!web.principal) continue;
-      const v = mayCreateIn(ctx.system.fs, web.principal, dir);
+      // Creating a socket needs w and x on the directory (mayCreateIn); an ACL may grant them.
+      const v = confirmedAccessOne(ctx.system.fs, ctx.system.access, web.principal, dir, ['w', 'x']);
       if (v.result === 'unknown') {
         if (v.reason === 'denied')
           ctx.notice(
@@ -73,6 +75,7 @@ export const ipcDirCheck: ProbeCheck = {
           probe: [
             `web server user: ${principalText(web.principal, ctx.system.users)}`,
             `DENIED ${v.missing.join('')}: ${statText(v.stat, ctx.system.users)}`,
+            ...(v.confirmed ? [confirmedText(web.name, v)] : []),
           ],
           fix: isDir ? `chown ${web.name} ${dir} && chmod u+wx ${dir}` : `chmod o+x ${v.path}`,
         }),

@@ -4,7 +4,8 @@
  * every directory above it — not for the doctor.
  */
 import type { Finding } from '../../findings/finding.js';
-import { isProbeError, mayExecute } from '../../system/index.js';
+import { confirmedText } from '../../system/denial.js';
+import { confirmedAccessOne, isProbeError } from '../../system/index.js';
 import type { ProbeCheck } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { CLASS_LETTER } from '../../system/denial.js';
@@ -54,7 +55,8 @@ export const scriptsCheck: ProbeCheck = {
         continue;
       }
       if (!t.who) continue;
-      const v = mayExecute(ctx.system.fs, t.who, t.path);
+      // execve() needs x on the script and search on the directories; the kernel has the last word (ACLs).
+      const v = confirmedAccessOne(ctx.system.fs, ctx.system.access, t.who, t.path, ['x']);
       if (v.result !== 'denied') continue;
       const onFile = v.path === st.path;
       out.push(
@@ -67,6 +69,7 @@ export const scriptsCheck: ProbeCheck = {
           probe: [
             `runs as: ${principalText(t.who, users)}`,
             `DENIED ${v.missing.join('')}: ${statText(v.stat, users)}`,
+            ...(v.confirmed ? [confirmedText(t.whoName, v)] : []),
           ],
           fix: onFile
             ? `chmod ${CLASS_LETTER[v.cls]}+x ${v.path}${v.cls === 'owner' ? '' : ` (or chmod +x ${v.path})`}`

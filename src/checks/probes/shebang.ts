@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import type { Finding } from '../../findings/finding.js';
-import { isProbeError, mayExecute, type FileSystem } from '../../system/index.js';
+import { confirmedAccessOne, isProbeError, type FileSystem } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { principalText, statText } from './evidence.js';
 import { probeFinding } from './make.js';
@@ -112,7 +112,7 @@ function interpreterFinding(ctx: ProbeContext, t: ScriptTarget, sb: Shebang): Fi
     });
   }
   if (!t.who) return undefined;
-  const v = st.type === 'file' ? mayExecute(fs, t.who, interp) : undefined;
+  const v = st.type === 'file' ? confirmedAccessOne(fs, ctx.system.access, t.who, interp, ['x']) : undefined;
   if (st.type === 'file' && v?.result !== 'denied') return undefined;
   return probeFinding({
     id: 'shebang-interpreter-missing',

@@ -9,7 +9,7 @@
 import type { Finding } from '../../findings/finding.js';
 import {
   isProbeError,
-  mayConnect,
+  confirmedAccess,
   modeString,
   type AccessVerdict,
   type FpmPool,
@@ -17,7 +17,7 @@ import {
 } from '../../system/index.js';
 import type { ProbeCheck, ProbeContext } from './context.js';
 import { fpmServiceOf, poolText, principalText, statText } from './evidence.js';
-import { chmodFix, denialText } from '../../system/denial.js';
+import { chmodFix, confirmedText, denialText } from '../../system/denial.js';
 import { endpointGroups, type EndpointGroup } from './facts.js';
 import { poolsListeningOn } from './fpmSide.js';
 import { holdersOf, listenersAt } from './holders.js';
@@ -126,16 +126,28 @@ export const socketPermissionCheck: ProbeCheck = {
     const out: Finding[] = [];
     const web = ctx.facts.web;
     const groups = endpointGroups(ctx.setups, (s) => s.endpoint?.kind === 'unix' && !s.endpoint.generated);
-    for (const g of groups) {
+    // Every socket's mode-bit verdict first, so the refusals go to the kernel in one batch.
+    const principal = web.principal;
+    const candidates = groups.flatMap((g) => {
+      if (g.endpoint.kind !== 'unix') return [];
+      const st = ctx.system.fs.stat(g.endpoint.path);
+      if (isProbeError(st) || st.type !== 'socket') return []; // unixSocketCheck reports those
+      return [{ g, p: g.endpoint.path }];
+    });
+    if (candidates.length > 0 && !principal) {
+      ctx.notice(`The web server's user "${web.name}" is not in /etc/passwd: socket permissions were not checked.`);
+      return out;
+    }
+    if (!principal) return out;
+    // connect(2) needs w on the socket (mayConnect); the kernel's answer includes ACLs (listen.acl_users).
+    const verdicts = confirmedAccess(
+      ctx.system.fs,
+      ctx.system.access,
+      candidates.map(({ p }) => ({ who: principal, target: p, need: ['w'] })),
+    );
+    for (const [i, { g, p }] of candidates.entries()) {
       if (g.endpoint.kind !== 'unix') continue;
-      const p = g.endpoint.path;
-      const st = ctx.system.fs.stat(p);
-      if (isProbeError(st) || st.type !== 'socket') continue; // unixSocketCheck reports those
-      if (!web.principal) {
-        ctx.notice(`The web server's user "${web.name}" is not in /etc/passwd: socket permissions were not checked.`);
-        continue;
-      }
-      const verdict = mayConnect(ctx.system.fs, web.principal, p);
+      const verdict = verdicts[i]!;
       if (verdict.result === 'unknown') {
         if (verdict.reason === 'denied')
           ctx.notice(
@@ -144,8 +156,12 @@ export const socketPermissionCheck: ProbeCheck = {
         continue;
       }
       const pool = poolsListeningOn(ctx, g.endpoint)[0];
-      const future = pool ? poolSocketAccess(pool, web.principal, ctx.system.users) : undefined;
+      const future = pool ? poolSocketAccess(pool, principal, ctx.system.users) : undefined;
       if (verdict.result === 'allowed') {
+        if (verdict.acl)
+          ctx.notice(
+            `${web.name} may connect to ${p}: allowed by an ACL (the mode bits ${modeString(verdict.acl.stat)} of ${verdict.acl.path} alone refuse ${verdict.acl.missing.join('')}; the kernel, asked as ${web.name}, allows it).`,
+          );
         if (pool && future && !future.granted) out.push(afterRestart(ctx, g.setups, p, pool, future));
         continue;
       }
@@ -154,13 +170,14 @@ export const socketPermissionCheck: ProbeCheck = {
       const holders = bound ? holdersOf(ctx, bound.inode, `socket ${p}`) : { processes: [], text: [] };
       const { message, fix } = describe(ctx, verdict, p, pool, holders.processes, future);
       const probe = [
-        `web server user: ${principalText(web.principal, ctx.system.users)}${web.source === 'assumed' ? ' (assumed: the configuration names no User)' : ''}`,
+        `web server user: ${principalText(principal, ctx.system.users)}${web.source === 'assumed' ? ' (assumed: the configuration names no User)' : ''}`,
         ...verdict.steps
           .filter((s) => !s.ok || s.path === p)
           .map(
             (s) =>
               `${s.ok ? 'ok' : 'DENIED'} ${s.need.join('')} for ${web.name}: ${statText(s.stat, ctx.system.users)}`,
           ),
+        ...(verdict.confirmed ? [confirmedText(web.name, verdict)] : []),
         ...holders.text,
       ];
       if (pool) probe.push(poolText(pool));

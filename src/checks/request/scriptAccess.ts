@@ -6,17 +6,17 @@
  */
 import { formatTarget, type Target } from '../../client/target.js';
 import type { Evidence, Finding } from '../../findings/finding.js';
-import { chmodFix, denialText, missingBitsText } from '../../system/denial.js';
+import { chmodFix, confirmedText, denialText, missingBitsText } from '../../system/denial.js';
 import {
   isProbeError,
-  mayAccess,
+  confirmedAccessOne,
   modeString,
   type Principal,
   type ProcessInfo,
   type SystemProbes,
 } from '../../system/index.js';
 
-export type ScriptAccessSystem = Pick<SystemProbes, 'fs' | 'users' | 'processes' | 'sockets'>;
+export type ScriptAccessSystem = Pick<SystemProbes, 'fs' | 'users' | 'processes' | 'sockets' | 'access'>;
 
 export type BackendUser =
   | { known: true; principal: Principal; name: string; via: string }
@@ -106,7 +106,7 @@ export function explainScriptAccess(
   const user = fpmWorkerUser(system, target);
   if (!user.known)
     return { ...finding, evidence: [...finding.evidence, probe(`the backend's user is unknown: ${user.why}`)] };
-  const verdict = mayAccess(system.fs, user.principal, script, ['r']);
+  const verdict = confirmedAccessOne(system.fs, system.access, user.principal, script, ['r']);
   const evidence = [...finding.evidence, probe(user.via)];
   if (verdict.result === 'unknown') {
     const why =
@@ -116,6 +116,20 @@ export function explainScriptAccess(
           ? 'does not exist here (a chroot or container?)'
           : verdict.message;
     return { ...finding, evidence: [...evidence, probe(`${verdict.path} ${why}`)] };
+  }
+  if (verdict.result === 'allowed' && verdict.acl) {
+    // The bits refuse, an ACL grants it: the kernel, asked as the user, lets it read the script now.
+    return {
+      ...finding,
+      evidence: [
+        ...evidence,
+        probe(
+          `the mode bits of ${verdict.acl.path} (${modeString(verdict.acl.stat)}) refuse ${user.name}, but an ACL grants it: access(2) as ${user.name} allows reading ${script}`,
+        ),
+      ],
+      message: `${finding.message} ${user.name} may read it now (an ACL grants what the mode bits refuse): the file or its ACL may have changed since, or SELinux or AppArmor refuses it.`,
+      fix: `Compare getfacl ${verdict.acl.path} and ls -Z ${script} with what ${user.name} needs; check the pool's chroot and open_basedir.`,
+    };
   }
   if (verdict.result === 'allowed') {
     return {
@@ -154,6 +168,7 @@ export function explainScriptAccess(
     evidence: [
       ...evidence,
       probe(`${path}: ${denial.modeText} ${owner}:${fileGroup}: ${user.name} lacks ${bits} (${cls} bits)`),
+      ...(verdict.confirmed ? [probe(confirmedText(user.name, verdict))] : []),
     ],
     fix,
   };
@@ -176,7 +191,8 @@ export function explainPrimaryScriptUnknown(
   if (isProbeError(system.fs.stat(script))) return finding;
   const user = fpmWorkerUser(system, target);
   if (!user.known) return finding;
-  const verdict = mayAccess(system.fs, user.principal, script, ['r']);
+  // A refusal the kernel does not confirm (an ACL grants it) is not why FPM said so.
+  const verdict = confirmedAccessOne(system.fs, system.access, user.principal, script, ['r']);
   if (verdict.result !== 'denied') return finding;
   const unreadable: Finding = {
     ...finding,

@@ -12,6 +12,7 @@ import { webServerOfText, webServersOnMachine } from '../../../src/checks/webSer
 import { runProbes } from '../../../src/checks/probes/index.js';
 import { MemoryNginxSource } from '../../../src/nginx/index.js';
 import { fixtureSystem, type FixtureData } from '../../../src/system/fixture.js';
+import { fixtureAccessOracle } from '../../../src/system/index.js';
 import { DEBIAN_POOL, FPM_PROCESSES, fpmSocket } from '../probes/helpers.js';
 
 const FIXTURE = path.join(import.meta.dirname, '../../../fixtures/nginx/parity/debian-php');
@@ -324,10 +325,27 @@ describe('server-user-denied (the scripts traced as nginx worker sees the files)
     expect(traced?.steps.map((s) => s.text).join('\n')).toContain("nginx's worker (www-data) may not search /home/app");
     expect(traced?.uncertain).toEqual([]);
   });
-  it('stays quiet when the site is readable (0755): the script is traced to the pool', async () => {
-    const { live: r } = await live(homeSite, home(0o755));
+  it('stays quiet when the site is readable (0755): the script is traced to the pool, and the kernel is never asked', async () => {
+    const access = fixtureAccessOracle(() => 'refused');
+    const { live: r } = await live(homeSite, { ...home(0o755), access });
     expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
     expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
+    expect(access.asked).toEqual([]);
+  });
+  it('stays quiet when the kernel, asked as www-data, allows what the bits refuse (setfacl -m u:www-data:x /home/app)', async () => {
+    const access = fixtureAccessOracle((_who, q) => (q.path.startsWith('/home/app') ? 'allowed' : 'unknown'));
+    const { live: r } = await live(homeSite, { ...home(0o750), access });
+    expect(r.findings.map((f) => f.id)).not.toContain('server-user-denied');
+    expect(r.discovery?.scripts[0]?.route?.outcome).toBe('fastcgi');
+    expect(access.asked.length).toBeGreaterThan(0);
+  });
+  it('the kernel confirms the refusal: the finding says so', async () => {
+    const access = fixtureAccessOracle((_who, q) => (q.path.startsWith('/home/app') ? 'refused' : 'unknown'));
+    const { live: r } = await live(homeSite, { ...home(0o750), access });
+    const f = r.findings.find((x) => x.id === 'server-user-denied');
+    expect(f?.evidence.map((e) => e.text)).toContain(
+      'confirmed by the kernel: access(2) as www-data is refused search (x) on /home/app',
+    );
   });
   it("stays quiet when the running master is the site's owner, not root (nginx then ignores `user`)", async () => {
     const own = [

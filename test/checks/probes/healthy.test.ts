@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROBE_CHECKS } from '../../../src/checks/probes/index.js';
 import { findingIdsOf } from '../../../src/findings/ids.js';
+import { fixtureAccessOracle } from '../../../src/system/index.js';
 import { DEBIAN_POOL, FPM_PROCESSES, PHP_HANDLER, fpmSocket, probe } from './helpers.js';
 
 describe('healthy setups', () => {
@@ -34,6 +35,28 @@ describe('healthy setups', () => {
       processes: [{ pid: 7911, comm: 'python', cmdline: ['/usr/bin/python', './app.py'], uid: 33, sockets: [9] }],
     });
     expect(r.findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+  it('a healthy setup never asks the kernel (no process is started when the mode bits refuse nothing)', async () => {
+    const access = fixtureAccessOracle(() => 'refused');
+    const php = await probe(PHP_HANDLER('/run/php/php8.2-fpm.sock'), {
+      files: { ...DEBIAN_POOL, ...fpmSocket(), '/var/www/html/index.php': '<?php' },
+      processes: FPM_PROCESSES,
+      unixListeners: [{ path: '/run/php/php8.2-fpm.sock', inode: 500 }],
+      access,
+    });
+    const fcgid = await probe(
+      '<Directory /var/www/html>\nOptions +ExecCGI\nAddHandler fcgid-script .fcgi\n</Directory>\nFcgidIPCDir /var/lib/fcgid',
+      {
+        files: {
+          '/var/lib/fcgid': { type: 'dir', uid: 33 },
+          '/usr/bin/perl': { mode: 0o755 },
+          '/var/www/html/app.fcgi': { content: '#!/usr/bin/perl\nuse FCGI;\n', mode: 0o755 },
+        },
+        access,
+      },
+    );
+    expect([...php.findings, ...fcgid.findings]).toEqual([]);
+    expect(access.asked).toEqual([]);
   });
   it('inactive branches and unloaded modules are not probed', async () => {
     const r = await probe('<IfModule nosuch_module>\nProxyPass /a "unix:/nowhere.sock|fcgi://localhost/"\n</IfModule>');

@@ -13,6 +13,7 @@ import {
 import type { FcgiResponse } from '../../../src/client/request.js';
 import type { Finding } from '../../../src/findings/finding.js';
 import { fixtureSystem, FIXTURE_GROUP, FIXTURE_PASSWD, type FixtureData } from '../../../src/system/fixture.js';
+import { fixtureAccessOracle } from '../../../src/system/index.js';
 
 const SOCK = { kind: 'unix' as const, path: '/run/php/www.sock' };
 
@@ -215,6 +216,35 @@ describe("the backend's user and the step that refuses it", () => {
     expect(explainPrimaryScriptUnknown(unknown, sys, SOCK, '/home/app/x.php').id).toBe('script-unreadable');
     expect(explainPrimaryScriptUnknown(unknown, sys, SOCK, '/home/app/gone.php')).toBe(unknown);
     expect(explainPrimaryScriptUnknown(unknown, machine({ '/srv/x.php': 'x' }), SOCK, '/srv/x.php')).toBe(unknown);
+  });
+
+  it('the kernel, asked as www-data, allows what the bits refuse (an ACL): Primary script unknown stays; script-unreadable names the ACL, not a chmod', () => {
+    const files = {
+      '/home/app': { type: 'dir' as const, uid: 1001, gid: 1001, mode: 0o750 },
+      '/home/app/x.php': { uid: 1001, gid: 1001 },
+    };
+    const sys = { ...machine(files), access: fixtureAccessOracle(() => 'allowed') };
+    const unknown: Finding = { ...unreadable, id: 'primary-script-unknown' };
+    expect(explainPrimaryScriptUnknown(unknown, sys, SOCK, '/home/app/x.php')).toBe(unknown);
+    const f = explainScriptAccess(unreadable, sys, SOCK, '/home/app/x.php');
+    expect(f.message).toContain('an ACL grants what the mode bits refuse');
+    expect(f.fix).toContain('getfacl /home/app');
+    expect(f.fix).not.toContain('chmod');
+  });
+
+  it('the kernel confirms: the chmod fix, and the evidence says the kernel refused too', () => {
+    const sys = {
+      ...machine({
+        '/home/app': { type: 'dir' as const, uid: 1001, gid: 1001, mode: 0o750 },
+        '/home/app/x.php': { uid: 1001, gid: 1001 },
+      }),
+      access: fixtureAccessOracle(() => 'refused'),
+    };
+    const f = explainScriptAccess(unreadable, sys, SOCK, '/home/app/x.php');
+    expect(f.fix).toContain('chmod o+x /home/app');
+    expect(f.evidence.map((e) => e.text)).toContain(
+      'confirmed by the kernel: access(2) as www-data is refused search (x) on /home/app',
+    );
   });
 
   it('says so when the backend user cannot be found', () => {

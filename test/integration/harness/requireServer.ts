@@ -69,6 +69,7 @@ export const BINARIES = {
   modProxyFcgi: { name: 'mod_proxy_fcgi', path: '/usr/lib/apache2/modules/mod_proxy_fcgi.so', pkg: 'apache2' },
   prometheus: { name: 'prometheus', path: '/usr/bin/prometheus', pkg: 'prometheus' },
   promtool: { name: 'promtool', path: '/usr/bin/promtool', pkg: 'prometheus' },
+  setfacl: { name: 'setfacl', path: '/usr/bin/setfacl', pkg: 'acl' },
   nodeExporter: { name: 'node_exporter', path: '/usr/bin/prometheus-node-exporter', pkg: 'prometheus-node-exporter' },
 } as const;
 
