@@ -50,7 +50,9 @@ try {
   const root = writeNginxTree(
     dir,
     SERVERS,
-    SHAPE === 'snippet' ? snippetSite : (i) => `server {
+    SHAPE === 'snippet'
+      ? snippetSite
+      : (i) => `server {
   listen 8080;
   server_name site${i}.example.com;
   root /var/www/site${i};
