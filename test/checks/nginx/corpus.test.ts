@@ -4,31 +4,17 @@
  * the frameworks' and Debian's documentation stay free of errors and warnings,
  * and each broken case yields the finding it reproduces.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { analyzeNginx, runNginxConfigChecks } from '../../../src/checks/nginx/index.js';
-import { MemoryNginxSource } from '../../../src/nginx/index.js';
+import { corpusCase, debianNginxSource } from './helpers.js';
 
 const CORPUS = path.join(import.meta.dirname, '../../../fixtures/routing-nginx');
-const DEBIAN = path.join(import.meta.dirname, '../../../fixtures/nginx/parity/debian-php');
 
 function findingsOf(name: string): { id: string; severity: string }[] {
-  const c = parse(readFileSync(path.join(CORPUS, name, 'case.yaml'), 'utf8')) as { config: string };
-  const config = c.config
-    .replaceAll('${PORT}', '8080')
-    .replaceAll('${DOCROOT}', '/srv/www')
-    .replaceAll('${EXTRA}', '/srv/extra')
-    .replaceAll('${SOCK}', '/run/php/php8.2-fpm.sock')
-    .replaceAll('${TCP}', '127.0.0.1:9000');
-  const src = new MemoryNginxSource({
-    '/etc/nginx/nginx.conf': `user www-data;\nevents {}\nhttp {\n${config}\n}\n`,
-    '/etc/nginx/fastcgi_params': readFileSync(path.join(DEBIAN, 'fastcgi_params')),
-    '/etc/nginx/fastcgi.conf': readFileSync(path.join(DEBIAN, 'fastcgi.conf')),
-    '/etc/nginx/snippets/fastcgi-php.conf': readFileSync(path.join(DEBIAN, 'snippets/fastcgi-php.conf')),
-    '/usr/share/nginx/modules': { dir: true },
-  });
+  const { config } = corpusCase(name, '/srv/www', 8080);
+  const src = debianNginxSource({ '/etc/nginx/nginx.conf': `user www-data;\nevents {}\nhttp {\n${config}\n}\n` });
   const a = analyzeNginx({ root: '/etc/nginx/nginx.conf', source: src });
   if (!a) throw new Error('no configuration');
   const { findings, internalErrors } = runNginxConfigChecks(a);

@@ -6,54 +6,22 @@
  * chroot, container), fix-pathinfo, SCRIPT_FILENAME and the socket as nginx's
  * user all stay quiet where nothing is wrong. Info notes are allowed.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { analyzeNginxForCheck } from '../../../src/checks/nginx/index.js';
 import { runProbes } from '../../../src/checks/probes/index.js';
-import { MemoryNginxSource } from '../../../src/nginx/index.js';
-import { fixtureSystem, type FixtureProcess } from '../../../src/system/fixture.js';
+import { fixtureSystem } from '../../../src/system/fixture.js';
 import { DEBIAN_POOL, FPM_PROCESSES, fpmSocket } from '../probes/helpers.js';
+import { corpusCase, debianNginxSource, NGINX_PROCESSES } from './helpers.js';
 
-const CORPUS = path.join(import.meta.dirname, '../../../fixtures/routing-nginx');
-const DEBIAN = path.join(import.meta.dirname, '../../../fixtures/nginx/parity/debian-php');
 const DOCROOT = '/srv/www';
 const SOCK = '/run/php/php8.2-fpm.sock';
 const POOL_FILE = '/etc/php/8.2/fpm/pool.d/www.conf';
 
-interface CorpusCase {
-  config: string;
-  apps?: string[];
-  docroot?: Record<string, string>;
-}
-
-const NGINX_PROCESSES: FixtureProcess[] = [
-  {
-    pid: 300,
-    ppid: 1,
-    comm: 'nginx',
-    cmdline: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'],
-  },
-  { pid: 301, ppid: 300, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 33, gid: 33 },
-];
-
 async function liveFindings(name: string) {
-  const c = parse(readFileSync(path.join(CORPUS, name, 'case.yaml'), 'utf8')) as CorpusCase;
+  const c = corpusCase(name, DOCROOT);
   const tcp = c.apps?.includes('tcp') ?? false;
-  const config = c.config
-    .replaceAll('${PORT}', '80')
-    .replaceAll('${DOCROOT}', DOCROOT)
-    .replaceAll('${EXTRA}', '/srv/extra')
-    .replaceAll('${SOCK}', SOCK)
-    .replaceAll('${TCP}', '127.0.0.1:9000');
-  const source = new MemoryNginxSource({
-    '/etc/nginx/nginx.conf': `user www-data;\nevents {}\nhttp {\n${config}\n}\n`,
-    '/etc/nginx/fastcgi_params': readFileSync(path.join(DEBIAN, 'fastcgi_params')),
-    '/etc/nginx/fastcgi.conf': readFileSync(path.join(DEBIAN, 'fastcgi.conf')),
-    '/etc/nginx/snippets/fastcgi-php.conf': readFileSync(path.join(DEBIAN, 'snippets/fastcgi-php.conf')),
-    '/usr/share/nginx/modules': { dir: true },
-  });
+  const config = c.config;
+  const source = debianNginxSource({ '/etc/nginx/nginx.conf': `user www-data;\nevents {}\nhttp {\n${config}\n}\n` });
   const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source });
   if (!analysis) throw new Error('no nginx configuration');
   const docroot = Object.fromEntries(Object.entries(c.docroot ?? {}).map(([f, text]) => [`${DOCROOT}/${f}`, text]));

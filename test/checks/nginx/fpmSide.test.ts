@@ -5,18 +5,14 @@
  * container of its own. The same checks as for Apache, their fixes worded in
  * nginx's directives; each fires once and stays quiet on the healthy case.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeNginxForCheck } from '../../../src/checks/nginx/index.js';
 import { runProbes } from '../../../src/checks/probes/index.js';
 import type { Finding } from '../../../src/findings/finding.js';
-import { MemoryNginxSource } from '../../../src/nginx/index.js';
 import { fixtureSystem, type FixtureData, type FixtureFile, type FixtureProcess } from '../../../src/system/fixture.js';
 import { DEBIAN_POOL, FPM_PROCESSES, fpmSocket } from '../probes/helpers.js';
+import { debianNginxSource, NGINX_PROCESSES } from './helpers.js';
 
-const FIXTURE = path.join(import.meta.dirname, '../../../fixtures/nginx/parity/debian-php');
-const real = (name: string) => readFileSync(path.join(FIXTURE, name), 'utf8');
 const POOL_FILE = '/etc/php/8.2/fpm/pool.d/www.conf';
 const SITE_FILE = '/etc/nginx/sites-enabled/default';
 const SOCK = '/run/php/php8.2-fpm.sock';
@@ -37,24 +33,10 @@ const debianSite = (root = '/var/www/html', phpLocation = '\\.php$') => `server 
 }
 `;
 
-const NGINX_PROCESSES: FixtureProcess[] = [
-  {
-    pid: 300,
-    ppid: 1,
-    comm: 'nginx',
-    cmdline: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'],
-  },
-  { pid: 301, ppid: 300, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 33, gid: 33 },
-];
-
 async function check(site: string, machine: FixtureData & { fpm?: FixtureProcess[] } = {}) {
-  const source = new MemoryNginxSource({
+  const source = debianNginxSource({
     '/etc/nginx/nginx.conf': 'user www-data;\nevents {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n',
-    '/etc/nginx/fastcgi.conf': real('fastcgi.conf'),
-    '/etc/nginx/fastcgi_params': real('fastcgi_params'),
-    '/etc/nginx/snippets/fastcgi-php.conf': real('snippets/fastcgi-php.conf'),
     [SITE_FILE]: site,
-    '/usr/share/nginx/modules': { dir: true },
   });
   const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source });
   if (!analysis) throw new Error('no nginx configuration');

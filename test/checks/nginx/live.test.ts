@@ -4,19 +4,16 @@
  * routeNginx, fastcgi_read_timeout against request_terminate_timeout, and a
  * healthy Debian machine that stays free of errors and warnings.
  */
-import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeNginxForCheck } from '../../../src/checks/nginx/index.js';
 import { webServerOfText, webServersOnMachine } from '../../../src/checks/webServerChoice.js';
 import { runProbes } from '../../../src/checks/probes/index.js';
-import { MemoryNginxSource } from '../../../src/nginx/index.js';
+import type { MemoryNginxSource } from '../../../src/nginx/index.js';
 import { fixtureSystem, type FixtureData } from '../../../src/system/fixture.js';
 import { fixtureAccessOracle } from '../../../src/system/index.js';
 import { DEBIAN_POOL, FPM_PROCESSES, fpmSocket } from '../probes/helpers.js';
+import { debianNginxSource, NGINX_PROCESSES } from './helpers.js';
 
-const FIXTURE = path.join(import.meta.dirname, '../../../fixtures/nginx/parity/debian-php');
-const real = (name: string) => readFileSync(path.join(FIXTURE, name), 'utf8');
 const NOW = 1_800_000_000_000;
 const POOL_FILE = '/etc/php/8.2/fpm/pool.d/www.conf';
 
@@ -44,25 +41,11 @@ const BARE_PHP = `server {
 `;
 
 function nginxTree(site: string, user = 'user www-data;\n'): MemoryNginxSource {
-  return new MemoryNginxSource({
+  return debianNginxSource({
     '/etc/nginx/nginx.conf': `${user}events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n}\n`,
-    '/etc/nginx/fastcgi.conf': real('fastcgi.conf'),
-    '/etc/nginx/fastcgi_params': real('fastcgi_params'),
-    '/etc/nginx/snippets/fastcgi-php.conf': real('snippets/fastcgi-php.conf'),
     '/etc/nginx/sites-enabled/default': site,
-    '/usr/share/nginx/modules': { dir: true },
   });
 }
-
-const NGINX_PROCESSES = [
-  {
-    pid: 300,
-    ppid: 1,
-    comm: 'nginx',
-    cmdline: ['nginx: master process /usr/sbin/nginx -g daemon on; master_process on;'],
-  },
-  { pid: 301, ppid: 300, comm: 'nginx', cmdline: ['nginx: worker process'], uid: 33, gid: 33 },
-];
 
 async function live(site: string, machine: FixtureData = {}, user?: string) {
   const analysis = analyzeNginxForCheck({ root: '/etc/nginx/nginx.conf', source: nginxTree(site, user) });
