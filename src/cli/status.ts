@@ -117,6 +117,14 @@ function suppressionOptionsOf(opts: StatusCliOptions): SuppressionOptions {
  * What each scrape of `status TARGET --serve-metrics` reads: that pool, its
  * pool file found again each time (from --fpm-config, or on the machine).
  */
+/** --fpm-config: the pool serving TARGET comes from the files given, not from a search of the machine. */
+async function poolFromConfigs(fpmConfigs: readonly string[], target: Target): Promise<PoolFacts | undefined> {
+  if (fpmConfigs.length === 0) return undefined;
+  const { loadMachinePools } = await import('./statusAll.js');
+  const { machinePoolServing } = await import('../status/machine.js');
+  return machinePoolServing((await loadMachinePools(fpmConfigs)).pools, target)?.facts;
+}
+
 async function targetScrape(
   target: Target,
   fpmConfigs: readonly string[],
@@ -128,12 +136,7 @@ async function targetScrape(
   return async (timeoutMs) => {
     const atMs = Date.now();
     const { findPool, access } = await poolLookup(target);
-    let pool: PoolFacts | undefined;
-    if (fpmConfigs.length) {
-      const { loadMachinePools } = await import('./statusAll.js');
-      const { machinePoolServing } = await import('../status/machine.js');
-      pool = machinePoolServing((await loadMachinePools(fpmConfigs)).pools, target)?.facts;
-    }
+    const pool = await poolFromConfigs(fpmConfigs, target);
     const report = await poolStatus(
       target,
       {
@@ -250,13 +253,7 @@ export async function runStatus(targetText: string | undefined, opts: StatusCliO
   const target = parseTargetArgument(targetText ?? '');
   const suppressions = await loadSuppressions(opts, reported('status'));
   const { findPool, access } = await poolLookup(target);
-  // --fpm-config: the pool comes from the files given, not from a search of the machine.
-  let pool: PoolFacts | undefined;
-  if (fpmConfigs.length) {
-    const { loadMachinePools } = await import('./statusAll.js');
-    const { machinePoolServing } = await import('../status/machine.js');
-    pool = machinePoolServing((await loadMachinePools(fpmConfigs)).pools, target)?.facts;
-  }
+  const pool = await poolFromConfigs(fpmConfigs, target);
   const report = await poolStatus(
     target,
     { path: opts.path, timeoutMs, intervalMs, probe, thresholds, toolVersion: TOOL_VERSION, maxResponseBytes },

@@ -8,6 +8,7 @@
  * --count` load test) and, last of every run, `summary` (counts, exit status,
  * internal errors), so a pipeline tells "no findings" from "did not run".
  */
+import type { LoadInterval } from '../client/load.js';
 import type { InternalError } from '../checks/internalError.js';
 import { summarize, type Finding } from '../findings/finding.js';
 import type { SuppressedFinding } from '../findings/suppress.js';
@@ -65,19 +66,8 @@ export function poolLine(head: JsonlHead, pool: Record<string, unknown>): string
   return line(head, 'pool', { ...pool, pool: rest });
 }
 
-/** One interval of a load test. */
-export interface LoadIntervalFields {
-  /** 1, 2, 3… */
-  interval: number;
-  /** ms from the start of the test to the end of this interval */
-  elapsedMs: number;
-  durationMs: number;
-  /** requests that ended in this interval: answered as expected, and not */
-  completed: number;
-  failed: number;
-  requestsPerSecond: number;
-  latencyMs: { min: number; median: number; p99: number; max: number };
-}
+/** One interval of a load test, as the client measured it. */
+export type LoadIntervalFields = LoadInterval;
 
 export function intervalLine(head: JsonlHead, fields: LoadIntervalFields): string {
   return line(head, 'interval', { ...fields });

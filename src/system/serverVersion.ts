@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /**
@@ -20,22 +20,28 @@ export function parseServerVersion(output: string): string | undefined {
   return m?.[1]?.trim() || undefined;
 }
 
-export function apacheServerVersion(opts: ServerVersionOptions = {}): string | undefined {
-  const binary = (opts.binaries ?? APACHE_BINARIES).find((b) => existsSync(b));
+/**
+ * `BINARY -v` of the first usual binary present: stdout and stderr together (Apache prints its
+ * version on stdout, nginx on stderr), bounded by a timer and an output cap, in a clean environment
+ * (neither reads anything from it for -v); undefined when none is there or it fails.
+ */
+function versionOutput(binaries: readonly string[], opts: ServerVersionOptions): string | undefined {
+  const binary = binaries.find((b) => existsSync(b));
   if (!binary) return undefined;
-  try {
-    const out = execFileSync(binary, ['-v'], {
-      timeout: opts.timeoutMs ?? 1000,
-      maxBuffer: 64 * 1024,
-      encoding: 'latin1',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      // Debian's apache2 reads nothing from the environment for -v; a clean one keeps it that way.
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-    });
-    return parseServerVersion(out);
-  } catch {
-    return undefined;
-  }
+  const r = spawnSync(binary, ['-v'], {
+    timeout: opts.timeoutMs ?? 1000,
+    maxBuffer: 64 * 1024,
+    encoding: 'latin1',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+  });
+  if (r.error || r.signal) return undefined;
+  return `${r.stdout ?? ''}${r.stderr ?? ''}`;
+}
+
+export function apacheServerVersion(opts: ServerVersionOptions = {}): string | undefined {
+  const out = versionOutput(opts.binaries ?? APACHE_BINARIES, opts);
+  return out === undefined || out === '' ? undefined : parseServerVersion(out);
 }
 
 /** Where nginx's binary usually is (Debian/RHEL/the official image; a source build). */
@@ -52,17 +58,8 @@ export function parseNginxVersion(output: string): string | undefined {
  * $nginx_version: `nginx -v`, bounded by a timer and an output cap.
  */
 export function nginxServerVersion(opts: ServerVersionOptions = {}): string | undefined {
-  const binary = (opts.binaries ?? NGINX_BINARIES).find((b) => existsSync(b));
-  if (!binary) return undefined;
-  const r = spawnSync(binary, ['-v'], {
-    timeout: opts.timeoutMs ?? 1000,
-    maxBuffer: 64 * 1024,
-    encoding: 'latin1',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
-  });
-  if (r.error) return undefined;
-  return parseNginxVersion(`${r.stderr ?? ''}${r.stdout ?? ''}`);
+  const out = versionOutput(opts.binaries ?? NGINX_BINARIES, opts);
+  return out === undefined ? undefined : parseNginxVersion(out);
 }
 
 /** A module as LoadModule names it: its id and shared object ("(static)" for one built into httpd). */

@@ -31,7 +31,7 @@ import {
   startNginxOracle,
 } from './harness/nginxRoutingOracle.js';
 import { BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
-import { compareRoute } from './harness/routingOracle.js';
+import { compareRoute, expectRouteAgrees } from './harness/routingOracle.js';
 
 function realpathOrSelf(path: string): string {
   try {
@@ -92,25 +92,8 @@ describe.skipIf(!ready)('routing: the nginx model against a real nginx', () => {
           // the path the model names (a symbolic link of the root, as a deployment makes it).
           const sameFile = route.file !== null && obs.file !== undefined && realpathOrSelf(route.file) === obs.file;
           const mismatches = compareRoute(obs, sameFile ? { ...route, file: obs.file ?? null } : route);
-          const unsupported = r.unsupported ?? c.unsupported;
-          if (unsupported !== undefined) {
-            if (mismatches.length === 0 && route.uncertain.length === 0) {
-              expect.fail(
-                `${c.name}/${r.name} is marked unsupported (${unsupported}) but the model now answers it right: remove the mark`,
-              );
-            }
-            expect(
-              route.uncertain,
-              `unsupported (${unsupported}): the model must say it cannot decide, yet it answered:\n${mismatches.join('\n')}`,
-            ).not.toEqual([]);
-            return;
-          }
-          expect(
-            mismatches,
-            `${c.name}/${r.name} (${c.reproduces.trim()})\n${mismatches.join('\n')}\nsteps:\n${route.steps
-              .map((s) => `  ${s.what}: ${s.text}`)
-              .join('\n')}\nuncertain: ${route.uncertain.join('; ')}`,
-          ).toEqual([]);
+          expectRouteAgrees(c, r, route, mismatches);
+          if ((r.unsupported ?? c.unsupported) !== undefined) return;
           expect(route.uncertain, 'a route the model answered right must not be in doubt').toEqual([]);
           // compareRoute checks REMOTE_PORT by presence (it changes per connection); the model was told
           // this connection's port, so here it must be the very value nginx sent.

@@ -25,6 +25,7 @@ import { apacheServerSoftware, type ServerSoftware } from '../../src/system/serv
 import { BINARIES, hasBinary, requireBuiltCli } from './harness/requireServer.js';
 import {
   compareRoute,
+  expectRouteAgrees,
   loadRoutingCases,
   observe,
   routeRequestOf,
@@ -86,25 +87,7 @@ describe.skipIf(!ready)('routing: the model against a real Apache', () => {
             environment: run.apache.environment,
           });
           const mismatches = compareRoute(obs, route);
-          const unsupported = r.unsupported ?? c.unsupported;
-          if (unsupported !== undefined) {
-            if (mismatches.length === 0 && route.uncertain.length === 0) {
-              expect.fail(
-                `${c.name}/${r.name} is marked unsupported (${unsupported}) but the model now answers it right: remove the mark`,
-              );
-            }
-            expect(
-              route.uncertain,
-              `unsupported (${unsupported}): the model must say it cannot decide, yet it answered:\n${mismatches.join('\n')}`,
-            ).not.toEqual([]);
-            return;
-          }
-          expect(
-            mismatches,
-            `${c.name}/${r.name} (${c.reproduces.trim()})\n${mismatches.join('\n')}\nsteps:\n${route.steps
-              .map((s) => `  ${s.what}: ${s.text}`)
-              .join('\n')}\nuncertain: ${route.uncertain.join('; ')}`,
-          ).toEqual([]);
+          expectRouteAgrees(c, r, route, mismatches);
         });
       }
     });

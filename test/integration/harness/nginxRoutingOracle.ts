@@ -15,26 +15,26 @@
  *   ${TCP}     host:port of the TCP echo app ${PREFIX} nginx's prefix (-p), with its slash
  * nginx's own `${name}` variables are lower-case and left alone.
  */
-import { mkdirSync, symlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { RouteRequest } from '../../../src/routing/types.js';
 import { startNginx, type NginxServer } from './nginx.js';
 import {
-  type CaseFile,
+  type CaseFileOrLink,
   type CaseRequest,
   headersToSend,
   httpRequestWithPort,
   loadCaseFiles,
   type Observation,
   parseEcho,
+  substitute,
+  writeCaseFiles,
 } from './routingOracle.js';
 import { startServeApp, startTcpServeApp, type ServeAppServer, type TcpServeAppServer } from './serveApp.js';
-import { makeDir, writeFile } from './tempdir.js';
 
 export const NGINX_ROUTING_FIXTURES = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'routing-nginx');
 
 /** A file or directory as for the Apache corpus, or a symbolic link to `link` (a deployment's "current" → a release). */
-export type NginxCaseFile = CaseFile | { link: string };
+export type NginxCaseFile = CaseFileOrLink;
 
 export interface NginxRoutingCase {
   name: string;
@@ -50,41 +50,6 @@ export interface NginxRoutingCase {
 
 export function loadNginxRoutingCases(dir = NGINX_ROUTING_FIXTURES): NginxRoutingCase[] {
   return loadCaseFiles<NginxRoutingCase>(dir);
-}
-
-const PLACEHOLDER = /\$\{(DOCROOT|EXTRA|PORT|SOCK|TCP|PREFIX)\}/g;
-
-export function substituteNginx(text: string, vars: Record<string, string>): string {
-  return text.replace(PLACEHOLDER, (whole, name: string) => {
-    const v = vars[name];
-    if (v === undefined) throw new Error(`${whole} is used but the case does not provide it (apps: unix / tcp?)`);
-    return v;
-  });
-}
-
-function writeCaseFiles(
-  base: string,
-  files: Record<string, NginxCaseFile>,
-  vars: Record<string, string>,
-  out: Map<string, Buffer>,
-): void {
-  for (const [rel, spec] of Object.entries(files)) {
-    const path = join(base, rel);
-    if (typeof spec === 'object' && 'link' in spec) {
-      mkdirSync(dirname(path), { recursive: true });
-      symlinkSync(substituteNginx(spec.link, vars), path);
-      continue;
-    }
-    const s = typeof spec === 'string' ? { content: spec } : spec;
-    const mode = s.mode === undefined ? undefined : Number.parseInt(s.mode, 8);
-    if (s.dir) {
-      makeDir(path, mode ?? 0o755);
-      continue;
-    }
-    const content = Buffer.from(substituteNginx(s.content ?? '', vars));
-    writeFile(path, content, mode ?? 0o644);
-    out.set(path, content);
-  }
 }
 
 export interface NginxOracleRun {
@@ -121,7 +86,7 @@ export async function startNginxOracle(c: NginxRoutingCase): Promise<NginxOracle
         Object.assign(vars, { DOCROOT: ctx.docRoot, EXTRA: ctx.extraDir, PORT: String(ctx.port), PREFIX: ctx.prefix });
         writeCaseFiles(ctx.docRoot, c.docroot ?? {}, vars, files);
         writeCaseFiles(ctx.extraDir, c.extra ?? {}, vars, files);
-        return substituteNginx(c.config, vars);
+        return substitute(c.config, vars);
       },
     });
     return {
@@ -142,8 +107,8 @@ export async function startNginxOracle(c: NginxRoutingCase): Promise<NginxOracle
 
 /** Sends one request of the case to nginx and says what nginx did. */
 export async function observeNginx(run: NginxOracleRun, c: NginxRoutingCase, r: CaseRequest): Promise<Observation> {
-  const host = substituteNginx(r.host ?? 'localhost', run.vars);
-  const url = substituteNginx(r.url, run.vars);
+  const host = substitute(r.host ?? 'localhost', run.vars);
+  const url = substitute(r.url, run.vars);
   const sentHeaders = headersToSend(r);
   // node:http adds "Content-Length: 0" to a request without a body unless its method has none by default
   // (GET, HEAD, DELETE, OPTIONS, TRACE, CONNECT): set it, so the model is told what was sent.

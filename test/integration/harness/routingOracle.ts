@@ -15,10 +15,11 @@
  *   ${TCP}     host:port of the TCP echo app   ${SERVE} the command that runs the
  *                                               echo app on fd 0 (mod_fcgid)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
+import { expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { Route, RouteRequest } from '../../../src/routing/types.js';
 import { startApache, type ApacheServer } from './apache.js';
@@ -32,6 +33,8 @@ export type Outcome = 'fastcgi' | 'static' | 'status';
 
 /** A file or directory to create: text, or text / a directory with a mode ("0755"). */
 export type CaseFile = string | { content?: string; mode?: string; dir?: boolean };
+/** A case file, or a symbolic link to `link` (the nginx corpus: a deployment's "current" → a release). */
+export type CaseFileOrLink = CaseFile | { link: string };
 
 export interface CaseRequest {
   /** Short name, unique in the case. */
@@ -137,7 +140,8 @@ export interface OracleRun {
 /** The echo app's command line on fd 0 (what mod_fcgid runs): ${SERVE}. */
 export const SERVE_COMMAND = `${process.execPath} ${BIN} serve`;
 
-const PLACEHOLDER = /\$\{(DOCROOT|EXTRA|PORT|SOCK|TCP|SERVE)\}/g;
+/** The placeholders of both corpora (Apache's ${SERVE}, nginx's ${PREFIX}): each case provides those it uses. */
+const PLACEHOLDER = /\$\{(DOCROOT|EXTRA|PORT|SOCK|TCP|SERVE|PREFIX)\}/g;
 
 export function substitute(text: string, vars: Record<string, string>): string {
   return text.replace(PLACEHOLDER, (whole, name: string) => {
@@ -147,14 +151,20 @@ export function substitute(text: string, vars: Record<string, string>): string {
   });
 }
 
-function writeCaseFiles(
+/** A case's files under `base`, placeholders filled; `out` gets each file's bytes (the model reads them). */
+export function writeCaseFiles(
   base: string,
-  files: Record<string, CaseFile>,
+  files: Record<string, CaseFileOrLink>,
   vars: Record<string, string>,
   out: Map<string, Buffer>,
 ): void {
   for (const [rel, spec] of Object.entries(files)) {
     const path = join(base, rel);
+    if (typeof spec === 'object' && 'link' in spec) {
+      mkdirSync(dirname(path), { recursive: true });
+      symlinkSync(substitute(spec.link, vars), path);
+      continue;
+    }
     const s = typeof spec === 'string' ? { content: spec } : spec;
     const mode = s.mode === undefined ? undefined : Number.parseInt(s.mode, 8);
     if (s.dir) {
@@ -348,6 +358,38 @@ export function routeRequestOf(run: OracleRun, r: CaseRequest, obs: Observation)
 const PRESENCE_ONLY = new Set(['REMOTE_PORT']);
 
 /** Every difference between what Apache did and what the model says, one line each ([] when they agree). */
+/**
+ * The verdict of one request of a corpus case: the model's route must equal what the server did,
+ * with no doubt; a request marked unsupported must be one the model says it cannot decide (and the
+ * mark must go once the model gets it right). Both corpora (Apache's, nginx's) hold their model to it.
+ */
+export function expectRouteAgrees(
+  c: { name: string; reproduces: string; unsupported?: string },
+  r: { name: string; unsupported?: string },
+  route: Route,
+  mismatches: readonly string[],
+): void {
+  const unsupported = r.unsupported ?? c.unsupported;
+  if (unsupported !== undefined) {
+    if (mismatches.length === 0 && route.uncertain.length === 0) {
+      expect.fail(
+        `${c.name}/${r.name} is marked unsupported (${unsupported}) but the model now answers it right: remove the mark`,
+      );
+    }
+    expect(
+      route.uncertain,
+      `unsupported (${unsupported}): the model must say it cannot decide, yet it answered:\n${mismatches.join('\n')}`,
+    ).not.toEqual([]);
+    return;
+  }
+  expect(
+    mismatches,
+    `${c.name}/${r.name} (${c.reproduces.trim()})\n${mismatches.join('\n')}\nsteps:\n${route.steps
+      .map((s) => `  ${s.what}: ${s.text}`)
+      .join('\n')}\nuncertain: ${route.uncertain.join('; ')}`,
+  ).toEqual([]);
+}
+
 export function compareRoute(obs: Observation, route: Route): string[] {
   const out: string[] = [];
   if (route.outcome !== obs.outcome) {
