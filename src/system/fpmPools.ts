@@ -202,6 +202,10 @@ export interface FpmPoolsOptions {
   readerUser?: () => string | undefined;
 }
 
+function isErrnoError(e: unknown): boolean {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';
+}
+
 export function fpmPoolsFrom(fs: FileSystem, options: FpmPoolsOptions = {}): FpmPools {
   const poolGlobs = options.poolGlobs ?? DEFAULT_POOL_GLOBS;
   const opts = (): ReadOptions => {
@@ -215,8 +219,10 @@ export function fpmPoolsFrom(fs: FileSystem, options: FpmPoolsOptions = {}): Fpm
       let masters: FpmMasterCommand[] = [];
       try {
         masters = options.masters?.() ?? [];
-      } catch {
-        // A master whose /proc entry vanished mid-read: the packaged layouts are still read.
+      } catch (e) {
+        // A /proc entry that vanished mid-read (an errno of the file system): the packaged layouts are
+        // still read. Anything else is a bug, and must end the run as one (exit 2), never read as "no master".
+        if (!isErrnoError(e)) throw e;
       }
       const found = findFpmInstallations(fpmFileReaderOf(fs), masters).map((inst) => ({ inst, poolFile: false }));
       const sources = [...found, ...named([...(options.configs ?? []), ...extra], false), ...named(poolGlobs, true)];

@@ -151,6 +151,20 @@ describe.skipIf(!haveServers)('check on a real nginx and PHP-FPM', () => {
     expect(await res.text()).toContain('GIF89a ran');
   });
 
+  it('fix-pathinfo-guarded: the same location with FPM\'s default security.limit_extensions, which the real FPM holds to (403 "Access denied.")', async () => {
+    const bare = (sock: string, docRoot: string, port: number) =>
+      debianSite(sock, docRoot, port).replace('include snippets/fastcgi-php.conf;', 'include fastcgi.conf;');
+    const { report, nginx } = await site(bare);
+    expect(ids(report)).not.toContain('fix-pathinfo-exec');
+    expect(report.findings.find((x) => x.id === 'fix-pathinfo-guarded')?.severity).toBe('info');
+    // What the note says, shown on the real servers: PHP falls back to the image, the pool refuses to run it.
+    const res = await fetch(`http://127.0.0.1:${nginx.port}/uploads/avatar.jpg/x.php`);
+    expect(res.status).toBe(403);
+    const body = await res.text();
+    expect(body).toContain('Access denied.');
+    expect(body).not.toContain('ran');
+  });
+
   it('script-filename-mismatch: a SCRIPT_FILENAME written out for an old root, and the live 404 it causes', async () => {
     const { report } = await site((sock, docRoot, port) =>
       debianSite(sock, docRoot, port).replace(

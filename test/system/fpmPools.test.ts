@@ -67,10 +67,20 @@ describe('FpmPools reads PHP-FPM as FPM does', () => {
     // A read of /proc that throws is what an entry vanishing mid-read looks like.
     const vanishing = {
       commandLines: () => {
-        throw new Error('ENOENT: /proc/812/cmdline');
+        throw Object.assign(new Error('ENOENT: /proc/812/cmdline'), { code: 'ENOENT' });
       },
     };
     const fpm = fpmPoolsFrom(sys.fs, { masters: () => fpmMasterCommands(vanishing) });
     expect(fpm.scan().pools.map((p) => p.name)).toEqual(['www']);
+  });
+
+  it('a bug while listing the masters is not taken for "no master": it ends the run (exit 2 upstream)', () => {
+    const sys = fixtureSystem({ files: { '/etc/php/8.2/fpm/php-fpm.conf': '[www]\nlisten = /x.sock\n' } });
+    const fpm = fpmPoolsFrom(sys.fs, {
+      masters: () => {
+        throw new TypeError('undefined is not a function');
+      },
+    });
+    expect(() => fpm.scan()).toThrow(TypeError);
   });
 });
