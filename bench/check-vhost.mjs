@@ -8,14 +8,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ROOT, tempDir } from './lib.mjs';
+import { argOf, BIN, ROOT, tempDir } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 import { generateTree } from './tree.mjs';
 
-const argOf = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const VHOSTS = Number(argOf('--vhosts') ?? 5000);
 const FILES = Number(argOf('--files-per-vhost') ?? 20);
 const RUNS = Number(argOf('--runs') ?? 5);

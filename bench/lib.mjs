@@ -155,3 +155,9 @@ export function writeNginxTree(dir, servers, serverOf) {
   for (let i = 0; i < servers; i++) writeFileSync(join(dir, 'sites-enabled', `site${i}.conf`), serverOf(i));
   return root;
 }
+
+/** The value after `--name` on the command line, or undefined. */
+export const argOf = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};

@@ -11,13 +11,9 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { BIN, ensureBuilt, tempDir, writeNginxTree } from './lib.mjs';
+import { argOf, BIN, ensureBuilt, tempDir, writeNginxTree } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
-const argOf = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const SERVERS = Number(argOf('--servers') ?? 5000);
 const RUNS = Number(argOf('--runs') ?? 5);
 // --shape snippet: each server includes a shared params file with no HTTP_PROXY line (as Debian's

@@ -11,13 +11,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, tempDir, writeNginxTree } from './lib.mjs';
+import { argOf, ROOT, tempDir, writeNginxTree } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
-const argOf = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const SERVERS = Number(argOf('--servers') ?? 5000);
 const RUNS = Number(argOf('--runs') ?? 5);
 const NGINX = '/usr/sbin/nginx';

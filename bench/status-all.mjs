@@ -11,13 +11,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { BIN, cleanup, ROOT, tempDir, waitForSocket } from './lib.mjs';
+import { argOf, BIN, cleanup, ROOT, tempDir, waitForSocket } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
-const argOf = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const RUNS = Number(argOf('--runs') ?? 9);
 const POOLS = Number(argOf('--pools') ?? 20);
 

@@ -13,13 +13,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, ROOT, tempDir, writeNginxTree } from './lib.mjs';
+import { argOf, BIN, ROOT, tempDir, writeNginxTree } from './lib.mjs';
 import { measure, table } from './measure.mjs';
 
-const argOf = (name) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
 const SERVERS = Number(argOf('--servers') ?? 5000);
 const RUNS = Number(argOf('--runs') ?? 5);
 const NGINX = '/usr/sbin/nginx';
